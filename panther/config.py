@@ -1,0 +1,356 @@
+"""The one configuration object of the PANTHER generator.
+
+Every other part of the project (the RTL generators in ``hdl/``, the behavioural models in
+``analog_models/``, the ISA tools and golden model in ``isa/``, the co-simulation in
+``cosim/`` and the tests) reads its parameters from a :class:`PantherConfig`. Nothing else
+may define an architectural constant.
+
+Numeric conventions (see ``docs/semantics.md``):
+
+* data words are ``data_bits``-wide two's complement with ``data_frac_bits`` fraction bits
+  (Q4.12 by default);
+* weights are ``weight_bits``-wide with ``weight_frac_bits`` fraction bits (Q8.24), so the
+  product of two data words lands on the weight LSB;
+* a weight is spread over ``len(slice_bits)`` crossbar slices; slice ``k`` (``k = 0`` is the
+  least significant) has significance ``2 ** (nominal_bits * k)`` and holds a signed digit in
+  ``[-2**(b_k - 1), 2**(b_k - 1) - 1]`` where ``b_k`` is its physical cell precision.
+  ``slice_bits`` is written MSB slice first, as in the paper (``44466555``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ConfigError", "NoiseConfig", "PantherConfig", "PRESETS", "load_config"]
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range or inconsistent."""
+
+
+def _check(condition, message):
+    if not condition:
+        raise ConfigError(message)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoiseConfig:
+    """Analog non-idealities. Every parameter defaults to 0 (ideal, switched off).
+
+    The behavioural models in ``analog_models/`` document the exact meaning of each
+    parameter; all random draws come from ``numpy.random.default_rng(seed)``.
+
+    Members
+    -------
+    seed : int
+        Seed of every random generator of the analog models.
+    program_noise : float
+        Standard deviation of the programming (write) error, in cell levels.
+    read_noise : float
+        Standard deviation of the read noise per cell and read, in cell levels.
+    d2d_update_variation : float
+        Device-to-device spread of the update step, relative (drawn once per cell).
+    c2c_update_variation : float
+        Cycle-to-cycle spread of the update step, relative (drawn per pulse).
+    stuck_on_rate, stuck_off_rate : float
+        Fraction of cells stuck at the highest / lowest conductance level.
+    update_nonlinearity : float
+        Soft-bounds strength: the update step shrinks towards the edge of the range it moves to.
+    update_asymmetry : float
+        Relative difference between potentiation and depression step sizes.
+    adc_offset, adc_noise : float
+        Standard deviation of the comparator offset (per instance) and noise (per
+        conversion), in ADC LSB.
+    adc_cap_mismatch : float
+        Relative standard deviation of the SAR capacitor array.
+    dac_gain_error, dac_inl : float
+        Relative gain error and integral non-linearity of the column DAC.
+    """
+
+    seed: int = 0
+    program_noise: float = 0.0
+    read_noise: float = 0.0
+    d2d_update_variation: float = 0.0
+    c2c_update_variation: float = 0.0
+    stuck_on_rate: float = 0.0
+    stuck_off_rate: float = 0.0
+    update_nonlinearity: float = 0.0
+    update_asymmetry: float = 0.0
+    adc_offset: float = 0.0
+    adc_noise: float = 0.0
+    adc_cap_mismatch: float = 0.0
+    dac_gain_error: float = 0.0
+    dac_inl: float = 0.0
+
+    def __post_init__(self):
+        _check(_is_int(self.seed) and self.seed >= 0,
+               f"noise.seed must be a non-negative integer, not {self.seed!r}")
+        for f in dataclasses.fields(self):
+            if f.name == "seed":
+                continue
+            value = getattr(self, f.name)
+            _check(isinstance(value, (int, float)) and not isinstance(value, bool)
+                   and math.isfinite(value) and value >= 0,
+                   f"noise.{f.name} must be a finite number >= 0, not {value!r}")
+        for name in ("stuck_on_rate", "stuck_off_rate"):
+            _check(getattr(self, name) <= 1, f"noise.{name} must be <= 1, not {getattr(self, name)!r}")
+        _check(self.stuck_on_rate + self.stuck_off_rate <= 1,
+               "noise.stuck_on_rate + noise.stuck_off_rate must be <= 1, not "
+               f"{self.stuck_on_rate + self.stuck_off_rate!r}")
+
+    @property
+    def ideal(self):
+        """True when every non-ideality is switched off."""
+        return all(getattr(self, f.name) == 0 for f in dataclasses.fields(self) if f.name != "seed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PantherConfig:
+    """Architecture parameters of a PANTHER tile.
+
+    Members
+    -------
+    xbar_size : int
+        Rows and columns of each (square) crossbar.
+    mcus_per_core : int
+        Matrix Computation Units per core, 1 to 6 (the ``mcu`` instruction has six masks).
+    slice_bits : tuple of int
+        Physical bits of each slice's cells, MSB slice first (paper: ``(4,4,4,6,6,5,5,5)``).
+    nominal_bits : int
+        Nominal bits per slice ``p``; slice ``k`` has significance ``2**(p*k)``. Also the
+        width of the column DAC used by OPA.
+    data_bits, data_frac_bits : int
+        Width and fraction bits of data words (Q4.12).
+    weight_bits, weight_frac_bits : int
+        Width and fraction bits of weights (Q8.24). ``weight_bits`` must equal
+        ``nominal_bits * len(slice_bits)`` and ``weight_frac_bits`` twice ``data_frac_bits``.
+    adc_bits : int
+        ADC resolution; 0 means ideal (wide enough for the worst-case column sum).
+    adcs_per_xbar : int
+        ADCs per crossbar slice, shared across columns (or rows) through a mux.
+    adc_latency : int
+        Clock cycles per ADC conversion.
+    imem_depth : int
+        Instruction memory words per core.
+    rf_depth : int
+        Register-file (data memory) words per core.
+    smem_depth : int
+        Shared-memory words per tile.
+    variant : int
+        MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies).
+    cores_per_tile : int
+        Cores sharing one shared memory.
+    vfu_lanes : int
+        Elements the VFU processes per cycle.
+    clock_mhz : float
+        Clock frequency used to turn cycles into time.
+    noise : NoiseConfig
+        Analog non-idealities (all off by default).
+    """
+
+    xbar_size: int = 16
+    mcus_per_core: int = 2
+    slice_bits: tuple = (4, 4, 4, 6, 6, 5, 5, 5)
+    nominal_bits: int = 4
+    data_bits: int = 16
+    data_frac_bits: int = 12
+    weight_bits: int = 32
+    weight_frac_bits: int = 24
+    adc_bits: int = 0
+    adcs_per_xbar: int = 4
+    adc_latency: int = 1
+    imem_depth: int = 256
+    rf_depth: int = 256
+    smem_depth: int = 1024
+    variant: int = 1
+    cores_per_tile: int = 2
+    vfu_lanes: int = 4
+    clock_mhz: float = 1000.0
+    noise: NoiseConfig = field(default_factory=NoiseConfig)
+
+    # Limits of the fixed instruction encoding (see isa/table.py).
+    MAX_MCUS = 6
+    ADDR_BITS = 14
+    SMEM_ADDR_BITS = 16
+
+    def __post_init__(self):
+        if isinstance(self.slice_bits, list):
+            object.__setattr__(self, "slice_bits", tuple(self.slice_bits))
+        if isinstance(self.noise, dict):
+            object.__setattr__(self, "noise", NoiseConfig(**self.noise))
+        positive = ("xbar_size", "mcus_per_core", "nominal_bits", "data_bits", "weight_bits",
+                    "adcs_per_xbar", "adc_latency", "imem_depth", "rf_depth", "smem_depth",
+                    "cores_per_tile", "vfu_lanes")
+        for name in positive:
+            value = getattr(self, name)
+            _check(_is_int(value) and value >= 1, f"{name} must be a positive integer, not {value!r}")
+        for name in ("data_frac_bits", "weight_frac_bits", "adc_bits"):
+            value = getattr(self, name)
+            _check(_is_int(value) and value >= 0, f"{name} must be a non-negative integer, not {value!r}")
+        _check(self.xbar_size >= 2 and self.xbar_size & (self.xbar_size - 1) == 0,
+               f"xbar_size must be a power of two >= 2, not {self.xbar_size!r}")
+        _check(self.mcus_per_core <= self.MAX_MCUS,
+               f"mcus_per_core must be at most {self.MAX_MCUS}, not {self.mcus_per_core!r}")
+        _check(isinstance(self.slice_bits, tuple) and len(self.slice_bits) >= 1
+               and all(_is_int(b) and 1 <= b <= 8 for b in self.slice_bits),
+               f"slice_bits must be a non-empty list of integers from 1 to 8, not {self.slice_bits!r}")
+        _check(self.data_frac_bits < self.data_bits,
+               f"data_frac_bits must be below data_bits ({self.data_bits}), not {self.data_frac_bits!r}")
+        _check(self.weight_bits == self.nominal_bits * self.n_slices,
+               f"weight_bits must equal nominal_bits * len(slice_bits) = "
+               f"{self.nominal_bits * self.n_slices}, not {self.weight_bits!r}")
+        _check(self.weight_frac_bits == 2 * self.data_frac_bits,
+               f"weight_frac_bits must be 2 * data_frac_bits = {2 * self.data_frac_bits} so that a "
+               f"data product lands on the weight LSB, not {self.weight_frac_bits!r}")
+        _check(2 * self.data_bits - 2 < self.weight_bits,
+               f"weight_bits must exceed 2 * data_bits - 2 = {2 * self.data_bits - 2} so that an OPA "
+               f"step's shifted column input fits the slices, not {self.weight_bits!r}")
+        _check(self.weight_frac_bits < self.weight_bits,
+               f"weight_frac_bits must be below weight_bits ({self.weight_bits}), not {self.weight_frac_bits!r}")
+        _check(self.adc_bits == 0 or 2 <= self.adc_bits <= self.adc_ideal_bits,
+               f"adc_bits must be 0 (ideal) or from 2 to {self.adc_ideal_bits}, not {self.adc_bits!r}")
+        _check(self.xbar_size % self.adcs_per_xbar == 0,
+               f"adcs_per_xbar must divide xbar_size ({self.xbar_size}), not {self.adcs_per_xbar!r}")
+        _check(self.variant in (1, 2, 3), f"variant must be 1, 2 or 3, not {self.variant!r}")
+        _check(self.rf_depth + 2 * self.mcus_per_core * self.xbar_size <= 2 ** self.ADDR_BITS,
+               f"rf_depth + 2 * mcus_per_core * xbar_size must fit in {self.ADDR_BITS} address bits, "
+               f"not {self.rf_depth + 2 * self.mcus_per_core * self.xbar_size!r}")
+        _check(self.smem_depth <= 2 ** self.SMEM_ADDR_BITS,
+               f"smem_depth must be at most {2 ** self.SMEM_ADDR_BITS}, not {self.smem_depth!r}")
+        _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
+        _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
+               and math.isfinite(self.clock_mhz) and self.clock_mhz > 0,
+               f"clock_mhz must be a positive number, not {self.clock_mhz!r}")
+        _check(isinstance(self.noise, NoiseConfig),
+               f"noise must be a NoiseConfig, not {self.noise!r}")
+
+    # -- derived quantities ---------------------------------------------------------------
+
+    @property
+    def n_slices(self):
+        """Number of crossbar slices per weight."""
+        return len(self.slice_bits)
+
+    @property
+    def slice_bits_lsb_first(self):
+        """Physical bits per slice, indexed by slice number ``k`` (0 = least significant)."""
+        return tuple(reversed(self.slice_bits))
+
+    def digit_range(self, k):
+        """Inclusive ``(low, high)`` signed digit range of slice ``k`` (0 = LSB slice)."""
+        b = self.slice_bits_lsb_first[k]
+        return -(1 << (b - 1)), (1 << (b - 1)) - 1
+
+    @property
+    def input_steps(self):
+        """Bit-steps of an MVM/MTVM/OPA: the magnitude of a sign-magnitude data word."""
+        return self.data_bits
+
+    @property
+    def adc_ideal_bits(self):
+        """Signed ADC width that converts the worst-case column sum of any slice exactly."""
+        return (self.xbar_size - 1).bit_length() + max(self.slice_bits) + 1
+
+    @property
+    def adc_code_bits(self):
+        """Width of an ADC code on the analog port."""
+        return self.adc_bits or self.adc_ideal_bits
+
+    @property
+    def adc_lsb_shift(self):
+        """log2 of the ADC LSB in units of one digit-row product (0 when ideal)."""
+        return self.adc_ideal_bits - self.adc_code_bits
+
+    @property
+    def xbar_copies(self):
+        """Crossbar copies per MCU: one per variant number."""
+        return self.variant
+
+    @property
+    def addr_space(self):
+        """Words in a core's operand address space: register file, then XBar buffers."""
+        return self.rf_depth + 2 * self.mcus_per_core * self.xbar_size
+
+    def xbar_in_base(self, mcu):
+        """Core address of XBarIn[0] of MCU ``mcu``."""
+        return self.rf_depth + 2 * mcu * self.xbar_size
+
+    def xbar_out_base(self, mcu):
+        """Core address of XBarOut[0] of MCU ``mcu``."""
+        return self.xbar_in_base(mcu) + self.xbar_size
+
+    # -- conversions ----------------------------------------------------------------------
+
+    def replace(self, **changes):
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self):
+        d = dataclasses.asdict(self)
+        d["slice_bits"] = list(self.slice_bits)
+        return d
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_dict(cls, data, *, source="<dict>"):
+        _check(isinstance(data, dict), f"{source}: a configuration must be a JSON object, not {data!r}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}; "
+                            f"expected some of {sorted(names)!r}")
+        data = dict(data)
+        if isinstance(data.get("noise"), dict):
+            noise_names = {f.name for f in dataclasses.fields(NoiseConfig)}
+            unknown = sorted(set(data["noise"]) - noise_names)
+            _check(not unknown, f"{source}: unknown noise field(s) {unknown!r}; "
+                                f"expected some of {sorted(noise_names)!r}")
+            data["noise"] = NoiseConfig(**data["noise"])
+        try:
+            return cls(**data)
+        except ConfigError as error:
+            raise ConfigError(f"{source}: {error}") from None
+
+    @classmethod
+    def from_json(cls, text, *, source="<json>"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+        return cls.from_dict(data, source=source)
+
+    def save(self, path):
+        Path(path).write_text(self.to_json())
+
+
+PRESETS = {
+    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores.
+    "small": PantherConfig(),
+    # The paper's evaluation point (Sec. 6): 128x128 crossbars, 8 slices 44466555,
+    # 2 MCUs per core, 8 cores per tile. ADCs are ideal so that results are exact; set
+    # adc_bits to 8..12 for the paper's converters.
+    "paper": PantherConfig(xbar_size=128, mcus_per_core=2, adcs_per_xbar=1, imem_depth=4096,
+                           rf_depth=2048, smem_depth=32768, cores_per_tile=8, vfu_lanes=8),
+}
+
+
+def load_config(name_or_path):
+    """A preset by name (``small``, ``paper``) or a configuration JSON file by path."""
+    if isinstance(name_or_path, PantherConfig):
+        return name_or_path
+    if name_or_path in PRESETS:
+        return PRESETS[name_or_path]
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ConfigError(f"{name_or_path}: not a preset ({', '.join(sorted(PRESETS))}) "
+                          "nor a readable configuration file")
+    return PantherConfig.from_json(path.read_text(), source=str(path))
