@@ -205,8 +205,8 @@ class PantherConfig:
         _check(self.data_frac_bits < self.data_bits,
                f"data_frac_bits must be below data_bits ({self.data_bits}), not {self.data_frac_bits!r}")
         _check(self.weight_bits == self.nominal_bits * self.n_slices,
-               f"weight_bits must equal nominal_bits * len(slice_bits) = "
-               f"{self.nominal_bits * self.n_slices}, not {self.weight_bits!r}")
+               f"weight_bits ({self.weight_bits!r}) must equal nominal_bits ({self.nominal_bits!r}) "
+               f"* len(slice_bits) for slice_bits {self.slice_bits!r}")
         _check(self.weight_frac_bits == 2 * self.data_frac_bits,
                f"weight_frac_bits must be 2 * data_frac_bits = {2 * self.data_frac_bits} so that a "
                f"data product lands on the weight LSB, not {self.weight_frac_bits!r}")
@@ -221,8 +221,9 @@ class PantherConfig:
                f"adcs_per_xbar must divide xbar_size ({self.xbar_size}), not {self.adcs_per_xbar!r}")
         _check(self.variant in (1, 2, 3), f"variant must be 1, 2 or 3, not {self.variant!r}")
         _check(self.rf_depth + 2 * self.mcus_per_core * self.xbar_size <= 2 ** self.ADDR_BITS,
-               f"rf_depth + 2 * mcus_per_core * xbar_size must fit in {self.ADDR_BITS} address bits, "
-               f"not {self.rf_depth + 2 * self.mcus_per_core * self.xbar_size!r}")
+               f"rf_depth + 2 * mcus_per_core * xbar_size must fit in {self.ADDR_BITS} address bits; "
+               f"rf_depth {self.rf_depth!r} + 2 * {self.mcus_per_core!r} * {self.xbar_size!r} is "
+               f"{self.addr_space!r}")
         _check(self.smem_depth <= 2 ** self.SMEM_ADDR_BITS,
                f"smem_depth must be at most {2 ** self.SMEM_ADDR_BITS}, not {self.smem_depth!r}")
         _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
