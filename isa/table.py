@@ -1,0 +1,362 @@
+"""The one table of the PANTHER instruction set.
+
+Everything that knows about instructions (the encoder/decoder in :mod:`isa.encoding`, the
+assembler, the disassembler, the golden model, the RTL decoder and ``docs/ISA.md``) reads
+this module. Nothing else may repeat an opcode, a field position or a function code.
+
+Word format
+-----------
+Every instruction is one ``INSTR_BITS`` = 64-bit word. The opcode is in bits
+``[OPCODE_LSB + OPCODE_WIDTH - 1 : OPCODE_LSB]`` = ``[63:58]``. The other fields sit at
+fixed *slots* shared by all instructions that have them, so the decoder needs no
+per-instruction multiplexing of register addresses::
+
+    63    58 57  52 51        38 37        24 23         8 7      0
+    [opcode][ fn  ][    dst     ][    src1    ][ imm / saddr][  vw   ]
+                                               [--][ src2  ]            src2 = bits 21:8
+            [c ][    target      ]                                      br / jmp
+    mcu:                                 m5..m0 = bits 17:0 (3 bits each)
+    crs:                                 mask   = bits 5:0
+
+Bits that no field of an instruction covers are *reserved* and must be zero (a decoder
+raises :class:`isa.encoding.IllegalInstruction` otherwise).
+
+Operand values
+--------------
+``Instruction.operands`` hold *architectural* values, not raw bit patterns:
+
+* ``addr`` (14 bits): a core operand address, ``0 .. 2**14-1`` (the assembler also checks
+  ``< config.addr_space`` and that a vector fits);
+* ``saddr`` (16 bits): a shared-memory word address;
+* ``vw`` (8 bits): vector width ``1 .. 256``, encoded as ``vw - 1``;
+* ``imm`` (16 bits): a signed 16-bit raw data word ``-32768 .. 32767`` (two's complement in
+  the word);
+* ``count`` (8 bits): consumer count of a store, ``1 .. 255``;
+* ``fn`` / ``cond``: the ``code`` of an entry of ``ALU_FUNCS``/``ALU_INT_FUNCS`` /
+  ``BRANCH_CONDS``;
+* ``target`` (16 bits): an absolute instruction index ``0 .. 65535``;
+* ``mask``: an unsigned bit mask of the field's width.
+
+Notation of the semantics below
+-------------------------------
+``B = config.data_bits``, ``F = config.data_frac_bits`` (Q4.12: ``B = 16``, ``F = 12``),
+``ONE = min(2**F, 2**(B-1) - 1)`` (the data word closest to 1.0). ``sat(v)`` clamps ``v`` to
+``[-2**(B-1), 2**(B-1)-1]`` and sets the core's sticky overflow flag when it clamps.
+``rs(v, s)`` is ``panther.fixed_point.round_shift``: for ``s > 0`` an arithmetic right shift
+by ``s`` rounding half up (``(v + 2**(s-1)) >> s``), for ``s <= 0`` a left shift by ``-s``.
+``wrap(v)`` is two's complement wrap-around to ``B`` bits. Every intermediate value is an
+exact (unbounded) integer; only the final result is saturated (or wrapped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "INSTR_BITS", "OPCODE_LSB", "OPCODE_WIDTH", "FIELD_KINDS",
+    "Field", "FuncSpec", "InstrSpec",
+    "ALU_FUNCS", "ALU_INT_FUNCS", "BRANCH_CONDS", "MCU_OPS",
+    "ALU_BY_NAME", "ALU_BY_CODE", "ALU_INT_BY_NAME", "ALU_INT_BY_CODE",
+    "COND_BY_NAME", "COND_BY_CODE",
+    "INSTRUCTIONS", "BY_MNEMONIC", "BY_OPCODE",
+    "func_table", "SNA_SHIFT_BITS",
+]
+
+INSTR_BITS = 64
+OPCODE_LSB = 58
+OPCODE_WIDTH = 6
+
+FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One bit field of an instruction word.
+
+    Members
+    -------
+    name : str
+        Operand name (key of ``Instruction.operands``), e.g. ``'dst'``.
+    lsb : int
+        Least significant bit of the field in the 64-bit word.
+    width : int
+        Width in bits.
+    kind : str
+        One of ``FIELD_KINDS``; fixes how an operand value maps to the raw bits (see the
+        module docstring) and which range is legal.
+    """
+
+    name: str
+    lsb: int
+    width: int
+    kind: str
+
+    def __post_init__(self):
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"field kind must be one of {FIELD_KINDS}, not {self.kind!r}")
+        if not (0 <= self.lsb and self.width >= 1 and self.lsb + self.width <= INSTR_BITS):
+            raise ValueError(f"field {self.name!r} bits [{self.lsb}+{self.width}] outside the word")
+
+    @property
+    def msb(self):
+        """Most significant bit of the field."""
+        return self.lsb + self.width - 1
+
+    @property
+    def mask(self):
+        """Mask of the field's bits in the word (already shifted to ``lsb``)."""
+        return ((1 << self.width) - 1) << self.lsb
+
+    @property
+    def value_range(self):
+        """Inclusive ``(low, high)`` range of the operand value (not the raw bits)."""
+        if self.kind == "vw":
+            return 1, 1 << self.width
+        if self.kind == "imm":
+            return -(1 << (self.width - 1)), (1 << (self.width - 1)) - 1
+        if self.kind == "count":
+            return 1, (1 << self.width) - 1
+        return 0, (1 << self.width) - 1
+
+    def to_raw(self, value):
+        """Raw field bits (unshifted) of an operand value. The caller checks the range."""
+        if self.kind == "vw":
+            return value - 1
+        if self.kind == "imm":
+            return value & ((1 << self.width) - 1)
+        return value
+
+    def from_raw(self, raw):
+        """Operand value of raw (unshifted) field bits."""
+        if self.kind == "vw":
+            return raw + 1
+        if self.kind == "imm" and raw >> (self.width - 1):
+            return raw - (1 << self.width)
+        return raw
+
+
+@dataclass(frozen=True)
+class FuncSpec:
+    """One function of the ``alu``/``alui``, ``alu_int`` or branch-condition sub-tables.
+
+    Members
+    -------
+    name : str
+        Assembly name (``add``, ``sigmoid_d``, ``beq`` ...).
+    code : int
+        Value of the ``fn`` (or ``cond``) field.
+    summary : str
+        Exact semantics, per element, in the notation of the module docstring
+        (``a`` = src1 element, ``b`` = src2 element or the ``alui`` immediate).
+    unary : bool
+        True when the function ignores its second operand ``b``.
+    imm_only : bool
+        True when the function exists only in the immediate form ``alui`` (an ``alu`` word
+        with this ``fn`` is an illegal instruction).
+    """
+
+    name: str
+    code: int
+    summary: str
+    unary: bool = False
+    imm_only: bool = False
+
+
+@dataclass(frozen=True)
+class InstrSpec:
+    """One instruction (one opcode).
+
+    Members
+    -------
+    mnemonic : str
+        Name used by ``Instruction.mnemonic`` (branches share the mnemonic ``br``; the
+        assembler spells them ``beq``/``bne``/``blt``/``bge``).
+    opcode : int
+        Value of the opcode field.
+    fields : tuple of Field
+        Operand fields, in assembly operand order.
+    summary : str
+        Exact semantics.
+    """
+
+    mnemonic: str
+    opcode: int
+    fields: tuple
+    summary: str
+
+    def field(self, name):
+        """The field called ``name`` (KeyError if the instruction has none)."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.mnemonic} has no field {name!r}")
+
+    @property
+    def field_names(self):
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def used_mask(self):
+        """Word bits covered by the opcode and the fields; all other bits are reserved."""
+        m = ((1 << OPCODE_WIDTH) - 1) << OPCODE_LSB
+        for f in self.fields:
+            m |= f.mask
+        return m
+
+    @property
+    def reserved_mask(self):
+        """Word bits that must be zero."""
+        return ((1 << INSTR_BITS) - 1) & ~self.used_mask
+
+
+# -- field slots --------------------------------------------------------------------------
+
+ADDR_W = 14   # == PantherConfig.ADDR_BITS (checked in tests)
+SADDR_W = 16  # == PantherConfig.SMEM_ADDR_BITS (checked in tests)
+
+F_FN = Field("fn", 52, 6, "fn")
+F_COND = Field("cond", 56, 2, "cond")
+F_TARGET = Field("target", 40, 16, "target")
+F_DST = Field("dst", 38, ADDR_W, "addr")
+F_COUNT = Field("count", 38, 8, "count")
+F_SRC1 = Field("src1", 24, ADDR_W, "addr")
+F_SRC = Field("src", 24, ADDR_W, "addr")
+F_IMM = Field("imm", 8, 16, "imm")
+F_SADDR = Field("saddr", 8, SADDR_W, "saddr")
+F_SRC2 = Field("src2", 8, ADDR_W, "addr")
+F_VW = Field("vw", 0, 8, "vw")
+F_MCU = tuple(Field(f"m{m}", 3 * m, 3, "mask") for m in range(6))
+F_CRS = Field("mask", 0, 6, "mask")
+
+#: Bits of one ``mcu`` mask, by operation name (paper §5.2: MVM, MTVM, OPA).
+MCU_OPS = (("mvm", 1), ("mtvm", 2), ("opa", 4))
+
+#: Width of the signed shift taken from the immediate by ``alui sna``.
+SNA_SHIFT_BITS = 5
+
+# -- VFU functions (alu / alui) ----------------------------------------------------------
+
+_SIG = ("S(a): the integer PLAN approximation of the logistic function, |a| = A, "
+        "thresholds and offsets rounded from reals with rs(): "
+        "A >= 5*2**F -> 2**F; A >= rs(19*2**F, 3) (2.375) -> rs(A, 5) + rs(27*2**F, 5) (0.84375); "
+        "A >= 2**F -> rs(A, 3) + rs(5*2**F, 3) (0.625); else rs(A, 2) + rs(2**F, 1) (0.5); "
+        "for a < 0 the value is 2**F minus that")
+
+ALU_FUNCS = (
+    FuncSpec("add", 0, "sat(a + b)"),
+    FuncSpec("sub", 1, "sat(a - b)"),
+    FuncSpec("mul", 2, "sat(rs(a * b, F)): fixed-point product, rounded once"),
+    FuncSpec("sna", 3, "shift-and-add into the destination, alui only: with s = imm as a signed "
+                       f"{SNA_SHIFT_BITS}-bit number (-16 .. 15; the assembler rejects other immediates "
+                       "and the upper imm bits are ignored), dst := sat(dst_old + rs(a, s)); "
+                       "s > 0 scales a by 2**-s with rounding (e.g. a learning rate), s <= 0 multiplies a by 2**-s exactly. "
+                       "Reads dst instead of a second source",
+             imm_only=True),
+    FuncSpec("min", 4, "min(a, b)"),
+    FuncSpec("max", 5, "max(a, b)"),
+    FuncSpec("relu", 6, "max(a, 0)", unary=True),
+    FuncSpec("relu_d", 7, "ReLU derivative from the input: ONE if a > 0 else 0", unary=True),
+    FuncSpec("sigmoid", 8, "sat(S(a)) where " + _SIG, unary=True),
+    FuncSpec("sigmoid_d", 9, "sigmoid derivative from the activation y = a: sat(rs(a * (2**F - a), F))",
+             unary=True),
+    FuncSpec("tanh", 10, "sat(2 * S(2 * a) - 2**F) with S as for sigmoid and 2*a not saturated "
+                         "(tanh(x) = 2 sigmoid(2x) - 1)", unary=True),
+    FuncSpec("tanh_d", 11, "tanh derivative from the activation y = a: sat(2**F - rs(a * a, F))",
+             unary=True),
+    FuncSpec("neg", 12, "sat(-a)", unary=True),
+    FuncSpec("abs", 13, "sat(|a|)", unary=True),
+)
+
+# -- scalar integer functions (alu_int) ----------------------------------------------------
+
+ALU_INT_FUNCS = (
+    FuncSpec("add", 0, "wrap(a + b)"),
+    FuncSpec("sub", 1, "wrap(a - b)"),
+    FuncSpec("and", 2, "a & b (bitwise on the two's complement words)"),
+    FuncSpec("or", 3, "a | b"),
+    FuncSpec("xor", 4, "a ^ b"),
+    FuncSpec("shl", 5, "wrap(a << (b & 15)): shift amount = low 4 bits of b"),
+    FuncSpec("shr", 6, "a >> (b & 15): arithmetic (sign-filling) right shift, amount = low 4 bits of b"),
+    FuncSpec("mul", 7, "wrap(a * b): low B bits of the product"),
+)
+
+# -- branch conditions (br) ----------------------------------------------------------------
+
+BRANCH_CONDS = (
+    FuncSpec("beq", 0, "taken if a == b"),
+    FuncSpec("bne", 1, "taken if a != b"),
+    FuncSpec("blt", 2, "taken if a < b (signed)"),
+    FuncSpec("bge", 3, "taken if a >= b (signed)"),
+)
+
+
+def func_table(kind):
+    """``(by_name, by_code)`` dicts of the sub-table for field kind ``'fn'`` of an
+    instruction mnemonic (``'alu'``, ``'alui'``, ``'alu_int'``) or ``'br'``."""
+    if kind in ("alu", "alui"):
+        return ALU_BY_NAME, ALU_BY_CODE
+    if kind == "alu_int":
+        return ALU_INT_BY_NAME, ALU_INT_BY_CODE
+    if kind == "br":
+        return COND_BY_NAME, COND_BY_CODE
+    raise KeyError(f"no function table for {kind!r}")
+
+
+# -- instructions --------------------------------------------------------------------------
+
+_VEC = ("Vector: element i (0 <= i < vw) reads address src+i and writes dst+i, in increasing i; "
+        "all elements are read before any is written")
+
+INSTRUCTIONS = (
+    InstrSpec("nop", 0, (), "No operation."),
+    InstrSpec("hlt", 1, (), "Halt the core. Deferred weight updates (OPA, CRS) are applied now, in "
+                            "program order (docs/semantics.md §5)."),
+    InstrSpec("set", 2, (F_DST, F_IMM), "RF[dst] := imm (raw data word)."),
+    InstrSpec("cp", 3, (F_DST, F_SRC, F_VW), "M[dst+i] := M[src+i] for i < vw. " + _VEC + "."),
+    InstrSpec("ld", 4, (F_DST, F_SADDR, F_VW),
+              "M[dst+i] := SMEM[saddr+i] for i < vw, word by word in address order; each word waits "
+              "until valid, then its counter decrements and the word becomes invalid at 0 "
+              "(persistent words, count 0 in the image, stay valid)."),
+    InstrSpec("st", 5, (F_SADDR, F_SRC, F_VW, F_COUNT),
+              "SMEM[saddr+i] := M[src+i] for i < vw, word by word; each word waits until invalid, "
+              "is written, becomes valid and its counter := count (1 .. 255)."),
+    InstrSpec("alu", 6, (F_FN, F_DST, F_SRC1, F_SRC2, F_VW),
+              "M[dst+i] := fn(M[src1+i], M[src2+i]) for i < vw (VFU, see ALU functions). " + _VEC + "."),
+    InstrSpec("alui", 7, (F_FN, F_DST, F_SRC1, F_IMM, F_VW),
+              "M[dst+i] := fn(M[src1+i], imm) for i < vw (VFU; imm is a raw data word). " + _VEC + "."),
+    InstrSpec("alu_int", 8, (F_FN, F_DST, F_SRC1, F_SRC2),
+              "M[dst] := fn(M[src1], M[src2]): scalar B-bit wrapping integer operation "
+              "(see ALU_INT functions); never sets the overflow flag."),
+    InstrSpec("br", 9, (F_COND, F_SRC1, F_SRC2, F_TARGET),
+              "If cond(M[src1], M[src2]) (signed B-bit words) then PC := target else PC := PC + 1. "
+              "Assembly: beq/bne/blt/bge src1, src2, target."),
+    InstrSpec("jmp", 10, (F_TARGET,), "PC := target."),
+    InstrSpec("mcu", 11, F_MCU,
+              "For every MCU m with a non-zero mask m<m>: bit 0 = MVM (XBarOut := W^T XBarIn), "
+              "bit 1 = MTVM (XBarIn := W XBarOut), bit 2 = OPA (deferred W += XBarIn XBarOut^T). "
+              "All operations read their operands before any writes. A bit set for "
+              "m >= mcus_per_core is an error."),
+    InstrSpec("crs", 12, (F_CRS,),
+              "Carry resolution step (deferred to hlt, in program order with OPAs) on every MCU m "
+              "whose bit m of mask is set. A bit set for m >= mcus_per_core is an error."),
+)
+
+
+def _index(entries, key):
+    out = {}
+    for e in entries:
+        k = getattr(e, key)
+        if k in out:
+            raise ValueError(f"duplicate {key} {k!r} in the ISA table")
+        out[k] = e
+    return out
+
+
+BY_MNEMONIC = _index(INSTRUCTIONS, "mnemonic")
+BY_OPCODE = _index(INSTRUCTIONS, "opcode")
+ALU_BY_NAME = _index(ALU_FUNCS, "name")
+ALU_BY_CODE = _index(ALU_FUNCS, "code")
+ALU_INT_BY_NAME = _index(ALU_INT_FUNCS, "name")
+ALU_INT_BY_CODE = _index(ALU_INT_FUNCS, "code")
+COND_BY_NAME = _index(BRANCH_CONDS, "name")
+COND_BY_CODE = _index(BRANCH_CONDS, "code")
