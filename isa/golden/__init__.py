@@ -1,0 +1,21 @@
+"""Golden (reference) model of a PANTHER tile at instruction level.
+
+Run an assembled program with :func:`run_image` (or build a :class:`Tile`); the result is a
+JSON-serialisable :class:`GoldenReport` of the final state and event counts. The MCU
+backend is pluggable: :class:`ExactMCU` (exact integer arithmetic, the default) or any object
+with the same methods (see :mod:`isa.golden.analog_mcu` for the behavioural analog models).
+"""
+
+from .core import Blocked, Core
+from .errors import CoreFault, DeadlockError, GoldenError, StepLimitError
+from .events import EventCounter
+from .exact_mcu import ExactMCU, opa_update
+from .report import GoldenReport, diff_states
+from .shared_memory import SharedMemory
+from .tile import DEFAULT_MAX_ROUNDS, Tile, exact_mcu_factory, run_image
+
+__all__ = [
+    "Blocked", "Core", "CoreFault", "DeadlockError", "GoldenError", "StepLimitError",
+    "EventCounter", "ExactMCU", "opa_update", "GoldenReport", "diff_states", "SharedMemory",
+    "DEFAULT_MAX_ROUNDS", "Tile", "exact_mcu_factory", "run_image",
+]

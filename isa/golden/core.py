@@ -1,0 +1,354 @@
+"""One core of the golden model: fetch, decode (isa.encoding) and execute one instruction.
+
+The core's operand space is one flat array of ``config.addr_space`` words: the register file
+at ``0 .. rf_depth-1``, then XBarIn / XBarOut of every MCU at ``config.xbar_in_base(m)`` /
+``config.xbar_out_base(m)`` (docs/semantics.md §4). Every value is a raw signed data word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from panther.fixed_point import saturate
+
+from .. import vfu_math
+from ..encoding import IllegalInstruction, decode
+from ..table import MCU_OPS
+from .errors import CoreFault
+from .events import EventCounter
+
+__all__ = ["Core", "Blocked", "RUNNING", "HALTED", "ERROR"]
+
+RUNNING, HALTED, ERROR = "running", "halted", "error"
+
+_MCU_BIT = dict(MCU_OPS)
+
+
+class _Fault(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class Blocked:
+    """Why a core waits on shared memory.
+
+    Members
+    -------
+    op : str
+        ``'ld'`` (waits for a valid word) or ``'st'`` (waits for an invalid word).
+    saddr : int
+        The shared-memory word waited on.
+    """
+
+    def __init__(self, op, saddr):
+        self.op = op
+        self.saddr = saddr
+
+    @property
+    def wants(self):
+        return "valid" if self.op == "ld" else "invalid"
+
+
+class Core:
+    """Architectural state and instruction semantics of one core.
+
+    Parameters
+    ----------
+    index : int
+        Core number in the tile.
+    config : panther.config.PantherConfig
+    program : sequence of int
+        64-bit instruction words (decoded when fetched: a bad word faults only if executed).
+    mcus : list
+        One MCU backend per MCU (``mvm``, ``mtvm``, ``opa``, ``crs`` ...).
+    events : EventCounter
+        Shared event counters of the tile.
+    memory : array_like of int, optional
+        Initial operand space (``addr_space`` words, default zeros).
+
+    Members
+    -------
+    pc : int
+    status : str
+        ``'running'``, ``'halted'`` or ``'error'``.
+    fault : CoreFault
+    fault_message : str
+    overflow : bool
+        Sticky saturation flag (VFU, MVM, MTVM).
+    memory : numpy.ndarray of int64
+        The operand space.
+    deferred : list of tuple
+        Pending weight updates ``('opa', m, x, v)`` / ``('crs', m)`` in program order.
+    blocked : Blocked or None
+        Set while a ``ld``/``st`` waits on shared memory.
+    """
+
+    def __init__(self, *, index, config, program, mcus, events, memory=None):
+        self.index = index
+        self.config = config
+        self.program = [int(w) for w in program]
+        self.mcus = mcus
+        self.events = events
+        if memory is None:
+            self.memory = np.zeros(config.addr_space, dtype=np.int64)
+        else:
+            self.memory = np.array(memory, dtype=np.int64).reshape(-1)
+            if self.memory.shape != (config.addr_space,):
+                raise ValueError(f"core {index}: memory must have {config.addr_space} words, "
+                                 f"not {self.memory.shape[0]}")
+        self.pc = 0
+        self.status = RUNNING
+        self.fault = CoreFault.NONE
+        self.fault_message = ""
+        self.overflow = False
+        self.deferred = []
+        self.blocked = None
+        self._progress = 0      # words of the current ld/st already done
+        self._decoded = {}
+
+    # -- memory helpers -------------------------------------------------------------------
+
+    def _check(self, addr, width, what):
+        if not (0 <= addr and addr + width <= self.config.addr_space):
+            raise _Fault(CoreFault.ADDRESS_RANGE,
+                         f"{what} {addr}..{addr + width - 1} outside the core address space "
+                         f"0..{self.config.addr_space - 1}")
+
+    def _count(self, addr, width, kind):
+        rf = self.config.rf_depth
+        in_rf = max(0, min(addr + width, rf) - addr)
+        self.events.add(f"rf_{kind}", in_rf)
+        self.events.add(f"xbar_buffer_{kind}", width - in_rf)
+
+    def read(self, addr, width=1):
+        self._check(addr, width, "operand")
+        self._count(addr, width, "reads")
+        return self.memory[addr:addr + width].copy()
+
+    def write(self, addr, values):
+        values = np.atleast_1d(np.asarray(values, dtype=np.int64))
+        self._check(addr, values.size, "destination")
+        self._count(addr, values.size, "writes")
+        self.memory[addr:addr + values.size] = values
+
+    def _saturate(self, values):
+        values, overflow = saturate(np.asarray(values, dtype=np.int64), self.config.data_bits)
+        self.overflow |= bool(np.any(overflow))
+        return values
+
+    def xbar_in(self, m):
+        base = self.config.xbar_in_base(m)
+        return self.memory[base:base + self.config.xbar_size]
+
+    def xbar_out(self, m):
+        base = self.config.xbar_out_base(m)
+        return self.memory[base:base + self.config.xbar_size]
+
+    # -- execution ------------------------------------------------------------------------
+
+    def fetch(self):
+        if not 0 <= self.pc < len(self.program):
+            raise _Fault(CoreFault.PC_RANGE,
+                         f"PC {self.pc} outside the program (0..{len(self.program) - 1}); "
+                         "missing hlt?")
+        instr = self._decoded.get(self.pc)
+        if instr is None:
+            try:
+                instr = decode(self.program[self.pc])
+            except IllegalInstruction as error:
+                raise _Fault(CoreFault.ILLEGAL_INSTRUCTION, str(error)) from None
+            self._decoded[self.pc] = instr
+        return instr
+
+    def step(self, smem):
+        """Execute (or continue) one instruction. Returns True if the core made progress."""
+        if self.status != RUNNING:
+            return False
+        try:
+            instr = self.fetch()
+            return getattr(self, "_op_" + instr.mnemonic)(instr, smem)
+        except _Fault as fault:
+            self.status = ERROR
+            self.fault = fault.code
+            self.fault_message = f"core {self.index} pc {self.pc}: {fault}"
+            self.blocked = None
+            return True
+
+    def _retire(self, instr, next_pc=None):
+        self.events.count_instruction(instr.name)
+        self.pc = self.pc + 1 if next_pc is None else next_pc
+        return True
+
+    def _op_nop(self, instr, smem):
+        return self._retire(instr)
+
+    def _op_hlt(self, instr, smem):
+        for update in self.deferred:
+            if update[0] == "opa":
+                _, m, x, v = update
+                self.mcus[m].opa(x, v)
+                self.events.count_mcu(self.index, m, "opa_applied")
+            else:
+                self.mcus[update[1]].crs()
+                self.events.count_mcu(self.index, update[1], "crs_applied")
+        self.deferred = []
+        self.status = HALTED
+        self.events.count_instruction(instr.name)
+        return True
+
+    def _op_set(self, instr, smem):
+        self.write(instr["dst"], self._saturate([instr["imm"]]))
+        return self._retire(instr)
+
+    def _op_cp(self, instr, smem):
+        values = self.read(instr["src"], instr["vw"])
+        self.write(instr["dst"], values)
+        return self._retire(instr)
+
+    def _smem_range(self, smem, saddr, vw):
+        if not smem.in_range(saddr, vw):
+            raise _Fault(CoreFault.SMEM_ADDRESS_RANGE,
+                         f"shared-memory vector {saddr}..{saddr + vw - 1} outside "
+                         f"0..{smem.depth - 1}")
+
+    def _op_ld(self, instr, smem):
+        dst, saddr, vw = instr["dst"], instr["saddr"], instr["vw"]
+        self._smem_range(smem, saddr, vw)
+        self._check(dst, vw, "destination")
+        moved = 0
+        while self._progress < vw:
+            addr = saddr + self._progress
+            if not smem.can_load(addr):
+                self.blocked = Blocked("ld", addr)
+                return moved > 0
+            self.write(dst + self._progress, [smem.load(addr)])
+            self.events.add("smem_reads")
+            self._progress += 1
+            moved += 1
+        self.blocked = None
+        self._progress = 0
+        return self._retire(instr)
+
+    def _op_st(self, instr, smem):
+        saddr, src, vw, count = instr["saddr"], instr["src"], instr["vw"], instr["count"]
+        self._smem_range(smem, saddr, vw)
+        self._check(src, vw, "operand")
+        moved = 0
+        while self._progress < vw:
+            addr = saddr + self._progress
+            if not smem.can_store(addr):
+                self.blocked = Blocked("st", addr)
+                return moved > 0
+            smem.store(addr, int(self.read(src + self._progress)[0]), count)
+            self.events.add("smem_writes")
+            self._progress += 1
+            moved += 1
+        self.blocked = None
+        self._progress = 0
+        return self._retire(instr)
+
+    def _vfu(self, instr, b):
+        fn = instr.func.name
+        vw = instr["vw"]
+        a = self.read(instr["src1"], vw)
+        dst_old = self.read(instr["dst"], vw) if fn == "sna" else None
+        result, overflow = vfu_math.vfu(fn, a, b, config=self.config, dst=dst_old)
+        self.overflow |= bool(np.any(overflow))
+        self.write(instr["dst"], result)
+        self.events.add("vfu_ops", vw)
+        self.events.add(f"vfu_{fn}", vw)
+        return self._retire(instr)
+
+    def _op_alu(self, instr, smem):
+        return self._vfu(instr, self.read(instr["src2"], instr["vw"]))
+
+    def _op_alui(self, instr, smem):
+        return self._vfu(instr, instr["imm"])
+
+    def _op_alu_int(self, instr, smem):
+        a = int(self.read(instr["src1"])[0])
+        b = int(self.read(instr["src2"])[0])
+        self.write(instr["dst"], [vfu_math.alu_int(instr.func.name, a, b, config=self.config)])
+        self.events.add("alu_int_ops")
+        return self._retire(instr)
+
+    _CONDS = {
+        "beq": lambda a, b: a == b, "bne": lambda a, b: a != b,
+        "blt": lambda a, b: a < b, "bge": lambda a, b: a >= b,
+    }
+
+    def _op_br(self, instr, smem):
+        a = int(self.read(instr["src1"])[0])
+        b = int(self.read(instr["src2"])[0])
+        taken = self._CONDS[instr.name](a, b)
+        return self._retire(instr, instr["target"] if taken else None)
+
+    def _op_jmp(self, instr, smem):
+        return self._retire(instr, instr["target"])
+
+    def _check_mcus(self, instr, masks):
+        """``{m: mask}`` of the non-zero masks; faults on an MCU the core does not have."""
+        for m, mask in masks.items():
+            if mask and m >= self.config.mcus_per_core:
+                raise _Fault(CoreFault.NO_SUCH_MCU,
+                             f"{instr.mnemonic} names MCU {m} but the core has "
+                             f"{self.config.mcus_per_core}")
+        return {m: mask for m, mask in masks.items() if mask}
+
+    def _op_mcu(self, instr, smem):
+        masks = self._check_mcus(instr, {m: instr[f"m{m}"] for m in range(len(instr.operands))})
+        # Every operation reads its operands before any of them writes (docs/semantics.md §4).
+        operands = {m: (self.xbar_in(m).copy(), self.xbar_out(m).copy()) for m in masks}
+        n = self.config.xbar_size
+        writes = []
+        for m, mask in masks.items():
+            x, v = operands[m]
+            if mask & _MCU_BIT["mvm"]:
+                y, overflow = self.mcus[m].mvm(x)
+                self.overflow |= bool(np.any(overflow))
+                writes.append((self.config.xbar_out_base(m), np.asarray(y, dtype=np.int64)))
+                self.events.count_mcu(self.index, m, "mvm")
+                self.events.add("xbar_buffer_reads", n)
+            if mask & _MCU_BIT["mtvm"]:
+                z, overflow = self.mcus[m].mtvm(v)
+                self.overflow |= bool(np.any(overflow))
+                writes.append((self.config.xbar_in_base(m), np.asarray(z, dtype=np.int64)))
+                self.events.count_mcu(self.index, m, "mtvm")
+                self.events.add("xbar_buffer_reads", n)
+            if mask & _MCU_BIT["opa"]:
+                self.deferred.append(("opa", m, x, v))
+                self.events.count_mcu(self.index, m, "opa")
+                self.events.add("xbar_buffer_reads", 2 * n)
+        for base, values in writes:
+            self.memory[base:base + values.size] = values
+            self.events.add("xbar_buffer_writes", values.size)
+        return self._retire(instr)
+
+    def _op_crs(self, instr, smem):
+        mask = instr["mask"]
+        width = instr.spec.field("mask").width
+        for m in self._check_mcus(instr, {m: (mask >> m) & 1 for m in range(width)}):
+            self.deferred.append(("crs", m))
+            self.events.count_mcu(self.index, m, "crs")
+        return self._retire(instr)
+
+    # -- report ---------------------------------------------------------------------------
+
+    def snapshot(self):
+        """JSON-ready dict of the core's architectural state."""
+        c = self.config
+        return {
+            "pc": self.pc,
+            "status": self.status,
+            "fault": self.fault.name,
+            "fault_code": int(self.fault),
+            "fault_message": self.fault_message,
+            "overflow": bool(self.overflow),
+            "rf": [int(v) for v in self.memory[:c.rf_depth]],
+            "xbar_in": [[int(v) for v in self.xbar_in(m)] for m in range(c.mcus_per_core)],
+            "xbar_out": [[int(v) for v in self.xbar_out(m)] for m in range(c.mcus_per_core)],
+            "mcus": [{"weights": np.asarray(mcu.weights()).tolist(),
+                      "digits": np.asarray(mcu.digits()).tolist()} for mcu in self.mcus],
+            "pending_updates": len(self.deferred),
+        }

@@ -1,0 +1,120 @@
+"""The exact (golden) MCU: per-slice integer digits and exact integer MVM / MTVM / OPA / CRS.
+
+This is the reference of docs/semantics.md §2-§3, written plainly: MVM and MTVM are exact
+integer products with the weights ``sum_k d_k << (p*k)`` rounded once and saturated; OPA
+loops over the input bit-steps and the slices and clips every slice's digits after every
+step. Any object with the same methods (``program``, ``mvm``, ``mtvm``, ``opa``, ``crs``,
+``digits``, ``weights``) can replace it in the golden tile (see :mod:`isa.golden.tile`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from panther.fixed_point import canonical_digits, round_shift, saturate, weights_from_digits
+
+__all__ = ["ExactMCU", "opa_update"]
+
+
+def _signed_bits(raw, config):
+    """Sign-magnitude split of raw data words: (magnitude int64, sign int64 in {-1,0,1})."""
+    raw = np.asarray(raw, dtype=np.int64)
+    return np.abs(raw), np.sign(raw)
+
+
+def opa_update(digits, x_raw, v_raw, config):
+    """Return the digits after the per-step, per-slice clipped OPA ``G[i,j] += x_i v_j``.
+
+    Parameters
+    ----------
+    digits : numpy.ndarray int64 (n_slices, rows, cols)
+    x_raw : array_like int (rows,)
+        Row input (XBarIn), streamed one magnitude bit per step as the pulse width.
+    v_raw : array_like int (cols,)
+        Column input (XBarOut), shifted left by the step number and cut into
+        ``nominal_bits`` chunks, chunk ``k`` driving slice ``k``.
+    config : panther.config.PantherConfig
+    """
+    p = config.nominal_bits
+    digits = np.array(digits, dtype=np.int64, copy=True)
+    x_mag, x_sign = _signed_bits(x_raw, config)
+    v_mag, v_sign = _signed_bits(v_raw, config)
+    chunk_mask = (1 << p) - 1
+    for n in range(config.input_steps):
+        drive = ((x_mag >> n) & 1) * x_sign
+        if not drive.any():
+            continue
+        shifted = v_mag << n
+        for k in range(config.n_slices):
+            chunk = v_sign * ((shifted >> (p * k)) & chunk_mask)
+            low, high = config.digit_range(k)
+            digits[k] = np.clip(digits[k] + np.outer(drive, chunk), low, high)
+    return digits
+
+
+class ExactMCU:
+    """One MCU of the golden model (ideal, exact integer arithmetic).
+
+    Parameters
+    ----------
+    config : panther.config.PantherConfig
+    weights : array_like of int, optional
+        Raw Q8.24 weights (xbar_size, xbar_size) programmed as canonical digits (default 0).
+
+    Members
+    -------
+    config : panther.config.PantherConfig
+    inexact_updates : int
+        Cells whose OPA update was not exactly ``x_i v_j`` because a slice clipped.
+    """
+
+    def __init__(self, *, config, weights=None):
+        self.config = config
+        n = config.xbar_size
+        self._digits = np.zeros((config.n_slices, n, n), dtype=np.int64)
+        self.inexact_updates = 0
+        if weights is not None:
+            self.program(weights)
+
+    def program(self, weights):
+        """Write raw weights as canonical digits (docs/semantics.md §2)."""
+        weights = np.asarray(weights, dtype=np.int64)
+        n = self.config.xbar_size
+        if weights.shape != (n, n):
+            raise ValueError(f"weights must have shape {(n, n)}, not {weights.shape}")
+        self._digits = canonical_digits(weights, self.config)
+
+    def digits(self):
+        """Per-slice digits, int64 (n_slices, rows, cols), LSB slice first (a copy)."""
+        return self._digits.copy()
+
+    def weights(self):
+        """Raw weights ``sum_k d_k << (p*k)``, int64 (rows, cols)."""
+        return weights_from_digits(self._digits, self.config)
+
+    def _product(self, acc):
+        c = self.config
+        return saturate(round_shift(acc, c.weight_frac_bits), c.data_bits)
+
+    def mvm(self, x_raw):
+        """``y = W^T x`` (rows driven, columns sensed): returns (y int64 (cols,), overflow)."""
+        x = np.asarray(x_raw, dtype=np.int64)
+        return self._product(x @ self.weights())
+
+    def mtvm(self, v_raw):
+        """``z = W v`` (columns driven, rows sensed; a true transpose): (z (rows,), overflow)."""
+        v = np.asarray(v_raw, dtype=np.int64)
+        return self._product(self.weights() @ v)
+
+    def opa(self, x_raw, v_raw):
+        """Apply ``G[i,j] += x_i v_j`` with per-step, per-slice clipping, now."""
+        x = np.asarray(x_raw, dtype=np.int64)
+        v = np.asarray(v_raw, dtype=np.int64)
+        before = self.weights()
+        self._digits = opa_update(self._digits, x, v, self.config)
+        inexact = (self.weights() - before) != np.outer(x, v)
+        self.inexact_updates += int(np.count_nonzero(inexact))
+
+    def crs(self):
+        """Carry resolution: rewrite every cell with the canonical digits of its weight."""
+        self._digits = canonical_digits(self.weights(), self.config)

@@ -1,0 +1,173 @@
+"""The golden model of a tile: cores, shared memory, MCUs and the round-robin scheduler."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import ERROR, HALTED, RUNNING, Core
+from .errors import DeadlockError, StepLimitError
+from .events import EventCounter
+from .exact_mcu import ExactMCU
+from .report import GoldenReport
+from .shared_memory import SharedMemory
+
+__all__ = ["Tile", "exact_mcu_factory", "run_image", "DEFAULT_MAX_ROUNDS"]
+
+#: Scheduling rounds after which :meth:`Tile.run` gives up (a StepLimitError).
+DEFAULT_MAX_ROUNDS = 1_000_000
+
+
+def exact_mcu_factory(config, core, mcu, weights):
+    """The default MCU backend: :class:`isa.golden.exact_mcu.ExactMCU`."""
+    return ExactMCU(config=config, weights=weights)
+
+
+class Tile:
+    """An instruction-level model of one tile.
+
+    Parameters
+    ----------
+    config : panther.config.PantherConfig
+    programs : list of sequences of int
+        64-bit instruction words, one list per core (at most ``config.cores_per_tile``).
+        A core with an empty program is idle: it counts as halted from the start.
+    memories : list of array_like, optional
+        Initial operand space of each core (``config.addr_space`` words: register file,
+        then the XBar buffers); default zeros.
+    smem_values, smem_valid, smem_count : array_like, optional
+        Initial shared memory (``config.smem_depth`` words each).
+    weights : dict, optional
+        ``(core, mcu) -> (xbar_size, xbar_size)`` raw weights; the other MCUs start at 0.
+    mcu_factory : callable, optional
+        ``f(config, core, mcu, weights_or_None) -> backend``; the backend has
+        ``mvm(x) -> (y, overflow)``, ``mtvm(v) -> (z, overflow)``, ``opa(x, v)``, ``crs()``,
+        ``weights()`` and ``digits()``. Default: :func:`exact_mcu_factory`.
+
+    Members
+    -------
+    cores : list of Core
+    smem : SharedMemory
+    events : EventCounter
+    rounds : int
+    """
+
+    def __init__(self, *, config, programs, memories=None, smem_values=None, smem_valid=None,
+                 smem_count=None, weights=None, mcu_factory=None):
+        if not 1 <= len(programs) <= config.cores_per_tile:
+            raise ValueError(f"a tile takes 1 to {config.cores_per_tile} programs, "
+                             f"not {len(programs)}")
+        weights = dict(weights or {})
+        for key in weights:
+            core, mcu = key
+            if not (0 <= core < len(programs) and 0 <= mcu < config.mcus_per_core):
+                raise ValueError(f"weights for (core, mcu) = {key!r} outside "
+                                 f"{len(programs)} cores x {config.mcus_per_core} MCUs")
+        factory = mcu_factory or exact_mcu_factory
+        self.config = config
+        self.events = EventCounter()
+        self.smem = SharedMemory(depth=config.smem_depth, values=smem_values, valid=smem_valid,
+                                 count=smem_count)
+        self.cores = []
+        for index, program in enumerate(programs):
+            mcus = [factory(config, index, m, weights.get((index, m)))
+                    for m in range(config.mcus_per_core)]
+            memory = None if memories is None else memories[index]
+            core = Core(index=index, config=config, program=program, mcus=mcus,
+                        events=self.events, memory=memory)
+            if len(core.program) == 0:
+                core.status = HALTED
+            self.cores.append(core)
+        self.rounds = 0
+
+    @classmethod
+    def from_image(cls, image, *, mcu_factory=None):
+        """A tile loaded with an :class:`isa.image.ProgramImage`."""
+        config = image.config
+        memories = []
+        for index in range(len(image.programs)):
+            memory = np.zeros(config.addr_space, dtype=np.int64)
+            memory[:config.rf_depth] = np.asarray(image.rf_init[index], dtype=np.int64)
+            for m in range(config.mcus_per_core):
+                for base, init in ((config.xbar_in_base(m), getattr(image, "xbar_in", None)),
+                                   (config.xbar_out_base(m), getattr(image, "xbar_out", None))):
+                    values = _lookup(init, index, m)
+                    if values is not None:
+                        memory[base:base + config.xbar_size] = np.asarray(values, dtype=np.int64)
+            memories.append(memory)
+        return cls(config=config, programs=image.programs, memories=memories,
+                   smem_values=image.smem_init, smem_valid=image.smem_valid,
+                   smem_count=image.smem_count, weights=image.weights, mcu_factory=mcu_factory)
+
+    @property
+    def done(self):
+        return all(core.status != RUNNING for core in self.cores)
+
+    def step(self):
+        """One scheduling round: every running core issues (or continues) one instruction.
+
+        Returns True if any core made progress.
+        """
+        progress = False
+        for core in self.cores:
+            progress |= core.step(self.smem)
+        self.rounds += 1
+        return progress
+
+    def run(self, *, max_rounds=DEFAULT_MAX_ROUNDS):
+        """Run until every core halted (or faulted). Returns a :class:`GoldenReport`.
+
+        Raises
+        ------
+        DeadlockError
+            When every running core waits on shared memory and none can proceed.
+        StepLimitError
+            After ``max_rounds`` rounds.
+        """
+        while not self.done:
+            if self.rounds >= max_rounds:
+                running = [c.index for c in self.cores if c.status == RUNNING]
+                raise StepLimitError(
+                    f"golden model: {max_rounds} scheduling rounds reached with core(s) "
+                    f"{running} still running (PCs {[self.cores[i].pc for i in running]})",
+                    report=self.report())
+            if not self.step():
+                self._deadlock()
+        return self.report()
+
+    def _deadlock(self):
+        waits = []
+        for core in self.cores:
+            if core.status == RUNNING and core.blocked is not None:
+                waits.append({"core": core.index, "pc": core.pc, "op": core.blocked.op,
+                              "saddr": core.blocked.saddr, "wants": core.blocked.wants})
+        lines = [f"core {w['core']} (pc {w['pc']}, {w['op']}) waits for shared-memory word "
+                 f"{w['saddr']} to become {w['wants']}" for w in waits]
+        raise DeadlockError("golden model: deadlock: " + "; ".join(lines), waits=waits,
+                            report=self.report())
+
+    def report(self):
+        """The current state and event counts as a :class:`GoldenReport`."""
+        return GoldenReport(
+            config=self.config.to_dict(),
+            rounds=self.rounds,
+            cores=[core.snapshot() for core in self.cores],
+            smem=self.smem.snapshot(),
+            events=self.events.to_dict(self.config),
+        )
+
+
+def _lookup(init, core, mcu):
+    """XBar buffer init from an image: None, dict[(core, mcu)] or nested lists."""
+    if init is None:
+        return None
+    if isinstance(init, dict):
+        return init.get((core, mcu))
+    try:
+        return init[core][mcu]
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+def run_image(image, *, mcu_factory=None, max_rounds=DEFAULT_MAX_ROUNDS):
+    """Load an :class:`isa.image.ProgramImage` into a :class:`Tile` and run it."""
+    return Tile.from_image(image, mcu_factory=mcu_factory).run(max_rounds=max_rounds)
