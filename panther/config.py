@@ -144,6 +144,10 @@ class PantherConfig:
         Register-file (data memory) words per core.
     smem_depth : int
         Shared-memory words per tile.
+    deferred_depth : int
+        OPA and CRS operations a core can defer to ``hlt`` in one program run (variants 1
+        and 2 save the OPA operand vectors, as the paper does in shared memory). One more is
+        an error that halts the core.
     variant : int
         MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies).
     cores_per_tile : int
@@ -170,6 +174,7 @@ class PantherConfig:
     imem_depth: int = 256
     rf_depth: int = 256
     smem_depth: int = 1024
+    deferred_depth: int = 16
     variant: int = 1
     cores_per_tile: int = 2
     vfu_lanes: int = 4
@@ -187,7 +192,7 @@ class PantherConfig:
         if isinstance(self.noise, dict):
             object.__setattr__(self, "noise", NoiseConfig(**self.noise))
         positive = ("xbar_size", "mcus_per_core", "nominal_bits", "data_bits", "weight_bits",
-                    "adcs_per_xbar", "adc_latency", "imem_depth", "rf_depth", "smem_depth",
+                    "adcs_per_xbar", "adc_latency", "imem_depth", "rf_depth", "smem_depth", "deferred_depth",
                     "cores_per_tile", "vfu_lanes")
         for name in positive:
             value = getattr(self, name)
