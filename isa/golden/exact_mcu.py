@@ -84,6 +84,20 @@ class ExactMCU:
             raise ValueError(f"weights must have shape {(n, n)}, not {weights.shape}")
         self._digits = canonical_digits(weights, self.config)
 
+    def set_digits(self, digits):
+        """Load per-slice digits directly (n_slices, rows, cols); each must be in its range."""
+        c = self.config
+        digits = np.array(digits, dtype=np.int64)
+        shape = (c.n_slices, c.xbar_size, c.xbar_size)
+        if digits.shape != shape:
+            raise ValueError(f"digits must have shape {shape}, not {digits.shape}")
+        for k in range(c.n_slices):
+            low, high = c.digit_range(k)
+            if digits[k].min() < low or digits[k].max() > high:
+                raise ValueError(f"slice {k} digits must be in {low}..{high}, not "
+                                 f"{digits[k].min()}..{digits[k].max()}")
+        self._digits = digits
+
     def digits(self):
         """Per-slice digits, int64 (n_slices, rows, cols), LSB slice first (a copy)."""
         return self._digits.copy()
