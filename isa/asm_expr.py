@@ -1,0 +1,163 @@
+"""Operand expressions of the PANTHER assembly language.
+
+Grammar (usual precedence, lowest first)::
+
+    expr    := and ('|' and)*
+    and     := shift ('&' shift)*
+    shift   := sum (('<<' | '>>') sum)*
+    sum     := product (('+' | '-') product)*
+    product := unary (('*' | '/') unary)*
+    unary   := ('-' | '+' | '~') unary | primary
+    primary := INT | REAL | NAME | NAME '(' expr (',' expr)* ')' | '(' expr ')'
+
+Values are Python ints, or floats once a real literal takes part. ``/`` is exact division
+of reals, and floor division when both sides are integers. Bit operators need integers.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ExprError", "evaluate"]
+
+
+class ExprError(Exception):
+    """``args = (line, col, message)``."""
+
+
+class _Parser:
+    def __init__(self, tokens, lookup, functions):
+        self.tokens = tokens
+        self.pos = 0
+        self.lookup = lookup
+        self.functions = functions
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def is_op(self, *texts):
+        tok = self.peek()
+        return tok is not None and tok.kind == "op" and tok.text in texts
+
+    def take(self):
+        tok = self.peek()
+        self.pos += 1
+        return tok
+
+    def fail_end(self, what):
+        last = self.tokens[-1]
+        raise ExprError(last.line, last.col + len(last.text), f"expected {what} after {last.text!r}")
+
+    def binary(self, sub, ops, integer_only=False):
+        value = sub()
+        while self.is_op(*ops):
+            op = self.take()
+            right = sub()
+            value = _apply(op, value, right, integer_only)
+        return value
+
+    def expr(self):
+        return self.binary(self.and_, ("|",), True)
+
+    def and_(self):
+        return self.binary(self.shift, ("&",), True)
+
+    def shift(self):
+        return self.binary(self.sum, ("<<", ">>"), True)
+
+    def sum(self):
+        return self.binary(self.product, ("+", "-"))
+
+    def product(self):
+        return self.binary(self.unary, ("*", "/"))
+
+    def unary(self):
+        if self.is_op("-", "+", "~"):
+            op = self.take()
+            value = self.unary()
+            if op.text == "-":
+                return -value
+            if op.text == "~":
+                _need_int(op, value)
+                return ~value
+            return value
+        return self.primary()
+
+    def primary(self):
+        tok = self.take()
+        if tok is None:
+            self.fail_end("a value")
+        if tok.kind in ("int", "real"):
+            return tok.value
+        if tok.kind == "op" and tok.text == "(":
+            value = self.expr()
+            self.expect_close(tok)
+            return value
+        if tok.kind == "ident":
+            if self.is_op("("):
+                open_tok = self.take()
+                args = [self.expr()]
+                while self.is_op(","):
+                    self.take()
+                    args.append(self.expr())
+                self.expect_close(open_tok)
+                func = self.functions.get(tok.text)
+                if func is None:
+                    raise ExprError(tok.line, tok.col, f"unknown function {tok.text!r}; expected one of "
+                                                       f"{', '.join(sorted(self.functions))}")
+                return func(tok, args)
+            return self.lookup(tok)
+        raise ExprError(tok.line, tok.col, f"expected a number, a name or '(', not {tok.text!r}")
+
+    def expect_close(self, open_tok):
+        tok = self.take()
+        if tok is None or tok.kind != "op" or tok.text != ")":
+            where = tok or self.tokens[-1]
+            raise ExprError(where.line, where.col if tok else where.col + len(where.text),
+                            f"expected ')' to close the '(' at column {open_tok.col}")
+
+
+def _need_int(tok, value):
+    if not isinstance(value, int):
+        raise ExprError(tok.line, tok.col, f"operator {tok.text!r} needs integers, not {value!r}")
+
+
+def _apply(op, left, right, integer_only):
+    if integer_only:
+        _need_int(op, left)
+        _need_int(op, right)
+    t = op.text
+    if t == "+":
+        return left + right
+    if t == "-":
+        return left - right
+    if t == "*":
+        return left * right
+    if t == "/":
+        if right == 0:
+            raise ExprError(op.line, op.col, "division by zero")
+        if isinstance(left, int) and isinstance(right, int):
+            return left // right
+        return left / right
+    if t in ("<<", ">>"):
+        if right < 0 or right > 256:
+            raise ExprError(op.line, op.col, f"shift amount {right} outside 0 .. 256")
+        return left << right if t == "<<" else left >> right
+    if t == "|":
+        return left | right
+    if t == "&":
+        return left & right
+    raise ExprError(op.line, op.col, f"unknown operator {t!r}")  # pragma: no cover
+
+
+def evaluate(tokens, lookup, functions):
+    """Value of an operand's tokens.
+
+    ``lookup(token)`` returns a name's value or raises :class:`ExprError`;
+    ``functions`` maps a name to ``f(token, args)``. Raises :class:`ExprError`.
+    """
+    parser = _Parser(tokens, lookup, functions)
+    value = parser.expr()
+    extra = parser.peek()
+    if extra is not None:
+        raise ExprError(extra.line, extra.col, f"unexpected {extra.text!r} in an operand; "
+                                               "expected an operator or ','")
+    return value

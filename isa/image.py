@@ -1,0 +1,295 @@
+"""Program images: everything a tile needs to start (programs and initial memory contents).
+
+An image directory holds
+
+* ``core<N>.hex``: the program of core ``N`` for Verilog ``$readmemh``, one 16-hex-digit
+  64-bit word per line (one file per core of the tile, empty for an idle core);
+* ``image.npz``: the initial memories (see :class:`ProgramImage`);
+* ``image.json``: the configuration, the symbols, the source and a manifest of the files.
+
+:meth:`ProgramImage.save` writes to a temporary directory beside the target and renames it
+into place, so the target is never left half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from panther.config import ConfigError, PantherConfig
+from panther.errors import UserError
+
+__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
+
+IMAGE_FORMAT = "panther-program-image"
+IMAGE_VERSION = 1
+_HEX_LINE = re.compile(r"^[0-9a-fA-F]{16}$")
+
+
+class ImageError(UserError):
+    """An image directory or hex file that cannot be read."""
+
+
+def hex_lines(words):
+    """``$readmemh`` text lines (16 lower-case hex digits each) of 64-bit words."""
+    out = []
+    for w in words:
+        w = int(w)
+        if not 0 <= w < 1 << 64:
+            raise ValueError(f"program word {w!r} is not a 64-bit unsigned value")
+        out.append(f"{w:016x}")
+    return out
+
+
+def read_hex(path):
+    """64-bit words of a ``$readmemh`` file written by :meth:`ProgramImage.save`.
+
+    Blank lines and ``//`` comments are skipped. Raises :class:`ImageError` with
+    ``file:line:col`` for anything else.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ImageError(f"{path}: cannot read: {error.strerror}") from None
+    words = []
+    for number, line in enumerate(text.splitlines(), 1):
+        body = line.split("//", 1)[0].strip()
+        if not body:
+            continue
+        if not _HEX_LINE.match(body):
+            col = line.index(body[0]) + 1
+            raise ImageError(f"{path}:{number}:{col}: expected one 64-bit word as 16 hex digits, "
+                             f"not {body!r}")
+        words.append(int(body, 16))
+    return words
+
+
+def _array(value, shape, name, dtype=np.int64):
+    arr = np.zeros(shape, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, not {arr.shape}")
+    return arr.copy()
+
+
+@dataclass(eq=False)
+class ProgramImage:
+    """Programs and initial memory contents of one tile.
+
+    Members
+    -------
+    config : PantherConfig
+        The configuration the image was assembled for.
+    programs : list of list of int
+        One list of 64-bit instruction words per core (``config.cores_per_tile`` lists).
+    rf_init : list of numpy.ndarray
+        Per core, int64 ``(rf_depth,)`` initial register-file words (raw data words).
+    xbar_in, xbar_out : list of numpy.ndarray
+        Per core, int64 ``(mcus_per_core, xbar_size)`` initial XBarIn / XBarOut words.
+        ``None`` in the constructor means zeros.
+    smem_init : numpy.ndarray
+        int64 ``(smem_depth,)`` initial shared-memory words.
+    smem_count : numpy.ndarray
+        int64 ``(smem_depth,)`` initial consumer counters; 0 with ``smem_valid`` = persistent.
+    smem_valid : numpy.ndarray
+        bool ``(smem_depth,)`` initial valid bits.
+    weights : dict
+        ``(core, mcu) -> int64 (xbar_size, xbar_size)`` raw weights (Q8.24), ``W[row, col]``;
+        MCUs not listed start with all-zero weights.
+    symbols : dict of str to int
+        Labels and constants of the source (for tools and debugging).
+    source : str
+        The assembly source text (may be empty).
+    """
+
+    config: PantherConfig
+    programs: list = None
+    rf_init: list = None
+    xbar_in: list = None
+    xbar_out: list = None
+    smem_init: np.ndarray = None
+    smem_count: np.ndarray = None
+    smem_valid: np.ndarray = None
+    weights: dict = field(default_factory=dict)
+    symbols: dict = field(default_factory=dict)
+    source: str = ""
+
+    def __post_init__(self):
+        c = self.config
+        if not isinstance(c, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {c!r}")
+        n = c.cores_per_tile
+        programs = self.programs if self.programs is not None else [[] for _ in range(n)]
+        if len(programs) != n:
+            raise ValueError(f"programs must have one list per core ({n}), not {len(programs)}")
+        self.programs = [[int(w) for w in p] for p in programs]
+        for core, prog in enumerate(self.programs):
+            hex_lines(prog)
+            if len(prog) > c.imem_depth:
+                raise ValueError(f"core {core}: {len(prog)} instructions exceed imem_depth {c.imem_depth}")
+
+        def per_core(value, shape, name):
+            value = value if value is not None else [None] * n
+            if len(value) != n:
+                raise ValueError(f"{name} must have one array per core ({n}), not {len(value)}")
+            return [_array(v, shape, f"{name}[{i}]") for i, v in enumerate(value)]
+
+        self.rf_init = per_core(self.rf_init, (c.rf_depth,), "rf_init")
+        buf = (c.mcus_per_core, c.xbar_size)
+        self.xbar_in = per_core(self.xbar_in, buf, "xbar_in")
+        self.xbar_out = per_core(self.xbar_out, buf, "xbar_out")
+        self.smem_init = _array(self.smem_init, (c.smem_depth,), "smem_init")
+        self.smem_count = _array(self.smem_count, (c.smem_depth,), "smem_count")
+        self.smem_valid = _array(self.smem_valid, (c.smem_depth,), "smem_valid", dtype=bool)
+        weights = {}
+        for key, w in dict(self.weights).items():
+            core, mcu = (int(k) for k in key)
+            if not (0 <= core < n and 0 <= mcu < c.mcus_per_core):
+                raise ValueError(f"weights key {key!r} is not a (core, mcu) of this configuration")
+            weights[(core, mcu)] = _array(w, (c.xbar_size, c.xbar_size), f"weights[{key}]")
+        self.weights = weights
+        self.symbols = {str(k): int(v) for k, v in dict(self.symbols).items()}
+        self.source = str(self.source)
+
+    # -- comparison --------------------------------------------------------------------------
+
+    def weight_matrix(self, core, mcu):
+        """Initial raw weights of one MCU (zeros when the image sets none)."""
+        w = self.weights.get((core, mcu))
+        if w is None:
+            return np.zeros((self.config.xbar_size,) * 2, dtype=np.int64)
+        return w.copy()
+
+    def same_contents(self, other):
+        """True when both images hold the same configuration, programs and memories
+        (symbols and source are not compared)."""
+        keys = set(self.weights) | set(other.weights)
+        return (self.config == other.config and self.programs == other.programs
+                and all(np.array_equal(a, b) for a, b in zip(self.rf_init, other.rf_init))
+                and all(np.array_equal(a, b) for a, b in zip(self.xbar_in, other.xbar_in))
+                and all(np.array_equal(a, b) for a, b in zip(self.xbar_out, other.xbar_out))
+                and np.array_equal(self.smem_init, other.smem_init)
+                and np.array_equal(self.smem_count, other.smem_count)
+                and np.array_equal(self.smem_valid, other.smem_valid)
+                and all(np.array_equal(self.weight_matrix(*k), other.weight_matrix(*k)) for k in keys))
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _arrays(self):
+        arrays = {
+            "rf_init": np.stack(self.rf_init),
+            "xbar_in": np.stack(self.xbar_in),
+            "xbar_out": np.stack(self.xbar_out),
+            "smem_init": self.smem_init,
+            "smem_count": self.smem_count,
+            "smem_valid": self.smem_valid,
+        }
+        for (core, mcu), w in sorted(self.weights.items()):
+            arrays[f"weights_c{core}_m{mcu}"] = w
+        return arrays
+
+    def save(self, out_dir):
+        """Write the image directory ``out_dir`` atomically (replacing an existing one).
+
+        Returns the :class:`pathlib.Path` of the directory.
+        """
+        out_dir = Path(out_dir)
+        parent = out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+        try:
+            files = []
+            for core, prog in enumerate(self.programs):
+                name = f"core{core}.hex"
+                lines = hex_lines(prog)
+                (tmp / name).write_text("".join(line + "\n" for line in lines))
+                files.append({"core": core, "file": name, "words": len(prog)})
+            with open(tmp / "image.npz", "wb") as handle:
+                np.savez_compressed(handle, **self._arrays())
+            meta = {
+                "format": IMAGE_FORMAT,
+                "version": IMAGE_VERSION,
+                "config": self.config.to_dict(),
+                "programs": files,
+                "weights": [list(k) for k in sorted(self.weights)],
+                "symbols": dict(sorted(self.symbols.items())),
+                "source": self.source,
+            }
+            (tmp / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
+            old = None
+            if out_dir.exists():
+                if not out_dir.is_dir():
+                    raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
+                if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
+                    raise ImageError(f"{out_dir}: exists and is not a program image directory; "
+                                     "refusing to replace it")
+                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+                os.rename(out_dir, old / "d")
+            os.rename(tmp, out_dir)
+            tmp = None
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return out_dir
+
+    @classmethod
+    def load(cls, in_dir):
+        """Read an image directory written by :meth:`save`.
+
+        Raises :class:`ImageError` naming the file for anything missing or malformed.
+        """
+        in_dir = Path(in_dir)
+        meta_path = in_dir / "image.json"
+        try:
+            meta = json.loads(meta_path.read_text())
+        except OSError as error:
+            raise ImageError(f"{meta_path}: cannot read: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise ImageError(f"{meta_path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+        if not isinstance(meta, dict) or meta.get("format") != IMAGE_FORMAT:
+            raise ImageError(f"{meta_path}: not a PANTHER program image (format must be {IMAGE_FORMAT!r})")
+        if meta.get("version") != IMAGE_VERSION:
+            raise ImageError(f"{meta_path}: unsupported image version {meta.get('version')!r}; "
+                             f"expected {IMAGE_VERSION}")
+        try:
+            config = PantherConfig.from_dict(meta["config"], source=str(meta_path))
+        except (KeyError, ConfigError) as error:
+            raise ImageError(f"{meta_path}: bad configuration: {error}") from None
+        programs = [[] for _ in range(config.cores_per_tile)]
+        for entry in meta.get("programs", []):
+            core = entry.get("core")
+            if not isinstance(core, int) or not 0 <= core < config.cores_per_tile:
+                raise ImageError(f"{meta_path}: program entry for core {core!r} outside the tile")
+            programs[core] = read_hex(in_dir / entry["file"])
+        npz_path = in_dir / "image.npz"
+        try:
+            with np.load(npz_path) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError) as error:
+            raise ImageError(f"{npz_path}: cannot read: {error}") from None
+        weights = {}
+        for core, mcu in meta.get("weights", []):
+            key = f"weights_c{core}_m{mcu}"
+            if key not in arrays:
+                raise ImageError(f"{npz_path}: missing array {key!r} listed in image.json")
+            weights[(core, mcu)] = arrays[key]
+        try:
+            return cls(config=config, programs=programs,
+                       rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),
+                       xbar_out=list(arrays["xbar_out"]), smem_init=arrays["smem_init"],
+                       smem_count=arrays["smem_count"], smem_valid=arrays["smem_valid"],
+                       weights=weights, symbols=meta.get("symbols", {}),
+                       source=meta.get("source", ""))
+        except KeyError as error:
+            raise ImageError(f"{npz_path}: missing array {error}") from None
+        except (ValueError, TypeError) as error:
+            raise ImageError(f"{in_dir}: inconsistent image: {error}") from None

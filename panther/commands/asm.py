@@ -1,0 +1,37 @@
+"""``panther asm``: assemble a program into a program image directory."""
+
+from pathlib import Path
+
+from panther.config import load_config
+from panther.errors import UserError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "asm"
+HELP = "assemble a PANTHER assembly file into a program image directory (core<N>.hex, image.npz, image.json)"
+
+
+def add_arguments(parser):
+    parser.add_argument("source", help="assembly file (see docs/assembly.md)")
+    parser.add_argument("-o", "--output", default=None,
+                        help="image directory to write (default: out/<source name>); written "
+                             "atomically, replaced if it is an existing image")
+    parser.add_argument("--config", default="small",
+                        help="configuration: a preset (small, paper) or a JSON file (default: small)")
+
+
+def run(args):
+    from isa.assembler import assemble
+
+    source = Path(args.source)
+    try:
+        text = source.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{source}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    config = load_config(args.config)
+    image = assemble(text, config=config, filename=str(source))
+    out = Path(args.output) if args.output else Path("out") / source.stem
+    image.save(out)
+    sizes = ", ".join(f"core {core}: {len(p)}" for core, p in enumerate(image.programs))
+    print(f"wrote {out}/ ({sizes} instructions)")
+    return 0

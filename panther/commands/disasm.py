@@ -1,0 +1,43 @@
+"""``panther disasm``: print the assembly of a program image directory or a .hex file."""
+
+from pathlib import Path
+
+from panther.config import load_config
+from panther.errors import UserError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "disasm"
+HELP = "disassemble a program image directory (all cores, with its data) or one core<N>.hex file"
+
+
+def add_arguments(parser):
+    parser.add_argument("input", help="image directory written by 'panther asm', or a .hex file")
+    parser.add_argument("--code-only", action="store_true",
+                        help="print only the programs, not the data directives")
+    parser.add_argument("--config", default=None,
+                        help="for a .hex file: configuration used to name XBar buffer addresses "
+                             "(a preset or a JSON file)")
+
+
+def run(args):
+    from isa.disassembler import disassemble, disassemble_image
+    from isa.image import ProgramImage, read_hex
+
+    path = Path(args.input)
+    if path.is_dir():
+        image = ProgramImage.load(path)
+        if args.code_only:
+            for core, words in enumerate(image.programs):
+                print(f".core {core}")
+                for line in disassemble(words, config=image.config, label_prefix=f"c{core}_L"):
+                    print(line)
+        else:
+            print(disassemble_image(image), end="")
+        return 0
+    if not path.exists():
+        raise UserError(f"{path}: no such image directory or .hex file")
+    config = load_config(args.config) if args.config else None
+    for line in disassemble(read_hex(path), config=config):
+        print(line)
+    return 0
