@@ -106,6 +106,7 @@ class Core:
         self.blocked = None
         self._progress = 0      # words of the current ld/st already done
         self._decoded = {}
+        self._xbar_in_bases = {config.xbar_in_base(m) for m in range(config.mcus_per_core)}
 
     # -- memory helpers -------------------------------------------------------------------
 
@@ -116,10 +117,13 @@ class Core:
                          f"0..{self.config.addr_space - 1}")
 
     def _count(self, addr, width, kind):
-        rf = self.config.rf_depth
-        in_rf = max(0, min(addr + width, rf) - addr)
+        c = self.config
+        offsets = np.arange(addr, addr + width) - c.rf_depth
+        in_rf = int(np.count_nonzero(offsets < 0))
+        in_xbar_in = int(np.count_nonzero((offsets >= 0) & ((offsets // c.xbar_size) % 2 == 0)))
         self.events.add(f"rf_{kind}", in_rf)
-        self.events.add(f"xbar_buffer_{kind}", width - in_rf)
+        self.events.add(f"xbar_in_{kind}", in_xbar_in)
+        self.events.add(f"xbar_out_{kind}", width - in_rf - in_xbar_in)
 
     def read(self, addr, width=1):
         self._check(addr, width, "operand")
@@ -309,27 +313,36 @@ class Core:
                 self.overflow |= bool(np.any(overflow))
                 writes.append((self.config.xbar_out_base(m), np.asarray(y, dtype=np.int64)))
                 self.events.count_mcu(self.index, m, "mvm")
-                self.events.add("xbar_buffer_reads", n)
+                self.events.add("xbar_in_reads", n)
             if mask & _MCU_BIT["mtvm"]:
                 z, overflow = self.mcus[m].mtvm(v)
                 self.overflow |= bool(np.any(overflow))
                 writes.append((self.config.xbar_in_base(m), np.asarray(z, dtype=np.int64)))
                 self.events.count_mcu(self.index, m, "mtvm")
-                self.events.add("xbar_buffer_reads", n)
+                self.events.add("xbar_out_reads", n)
             if mask & _MCU_BIT["opa"]:
-                self.deferred.append(("opa", m, x, v))
+                self._defer(("opa", m, x, v))
                 self.events.count_mcu(self.index, m, "opa")
-                self.events.add("xbar_buffer_reads", 2 * n)
+                self.events.add("xbar_in_reads", n)
+                self.events.add("xbar_out_reads", n)
         for base, values in writes:
             self.memory[base:base + values.size] = values
-            self.events.add("xbar_buffer_writes", values.size)
+            kind = "xbar_in_writes" if base in self._xbar_in_bases else "xbar_out_writes"
+            self.events.add(kind, values.size)
         return self._retire(instr)
+
+    def _defer(self, update):
+        if len(self.deferred) >= self.config.deferred_depth:
+            raise _Fault(CoreFault.DEFERRED_OVERFLOW,
+                         f"more than deferred_depth = {self.config.deferred_depth} OPA/CRS "
+                         "operations before hlt")
+        self.deferred.append(update)
 
     def _op_crs(self, instr, smem):
         mask = instr["mask"]
         width = instr.spec.field("mask").width
         for m in self._check_mcus(instr, {m: (mask >> m) & 1 for m in range(width)}):
-            self.deferred.append(("crs", m))
+            self._defer(("crs", m))
             self.events.count_mcu(self.index, m, "crs")
         return self._retire(instr)
 

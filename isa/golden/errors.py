@@ -26,6 +26,8 @@ class CoreFault(enum.IntEnum):
         PC left the loaded program (no ``hlt`` on the path).
     NO_SUCH_MCU : 5
         An ``mcu``/``crs`` mask names an MCU ``>= config.mcus_per_core``.
+    DEFERRED_OVERFLOW : 6
+        More than ``config.deferred_depth`` OPA/CRS operations were deferred to ``hlt``.
     """
 
     NONE = 0
@@ -34,6 +36,7 @@ class CoreFault(enum.IntEnum):
     SMEM_ADDRESS_RANGE = 3
     PC_RANGE = 4
     NO_SUCH_MCU = 5
+    DEFERRED_OVERFLOW = 6
 
 
 class GoldenError(UserError):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-__all__ = ["EventCounter"]
+__all__ = ["EventCounter", "energy_events"]
+
+_MCU_OPS = ("mvm", "mtvm", "opa", "crs", "opa_applied", "crs_applied")
 
 
 class EventCounter:
@@ -13,10 +15,11 @@ class EventCounter:
     Members
     -------
     totals : collections.Counter
-        Flat counters: ``vfu_ops`` (element operations), ``vfu_<fn>``, ``alu_int_ops``,
-        ``rf_reads``/``rf_writes`` and ``xbar_buffer_reads``/``xbar_buffer_writes`` (operand
-        words of instructions; an MVM reads its XBarIn, an MTVM its XBarOut, an OPA both, and
-        their results are written), ``smem_reads``/``smem_writes`` (completed words).
+        Flat counters: ``vfu_ops`` (element operations), ``vfu_<fn>``, ``alu_int_ops``;
+        operand words accessed by instructions: ``rf_reads``/``rf_writes``,
+        ``xbar_in_reads``/``xbar_in_writes``, ``xbar_out_reads``/``xbar_out_writes`` (an MVM
+        reads its XBarIn and writes its XBarOut, an MTVM the reverse, an OPA reads both);
+        ``smem_reads``/``smem_writes`` (completed words).
     instructions : collections.Counter
         Retired instructions by assembly name (``beq`` etc. for branches).
     mcu : dict
@@ -40,32 +43,60 @@ class EventCounter:
         self.mcu.setdefault((core, mcu), Counter())[op] += 1
 
     def to_dict(self, config):
-        """JSON-ready dict; adds the events implied by the MCU operations.
+        """JSON-ready dict of every counter plus the events implied by the MCU operations.
 
         ``adc_conversions`` = ``input_steps * xbar_size * n_slices`` per MVM and per MTVM;
-        ``mvm_steps``/``mtvm_steps``/``opa_steps`` = ``input_steps`` per operation (each
-        step drives every slice of one crossbar copy); ``serial_read_rows`` and
-        ``serial_write_rows`` = ``n_slices * xbar_size`` per CRS.
+        ``energy_events`` holds the counts in :mod:`analog_models.energy` event names
+        (see :func:`energy_events`).
         """
-        steps, n, slices = config.input_steps, config.xbar_size, config.n_slices
         ops = Counter()
         for counter in self.mcu.values():
             ops.update(counter)
-        derived = {
-            "mvm_steps": ops["mvm"] * steps,
-            "mtvm_steps": ops["mtvm"] * steps,
-            "opa_steps": ops["opa_applied"] * steps,
-            "adc_conversions": (ops["mvm"] + ops["mtvm"]) * steps * n * slices,
-            "serial_read_rows": ops["crs_applied"] * slices * n,
-            "serial_write_rows": ops["crs_applied"] * slices * n,
-        }
-        return {
+        steps, n, slices = config.input_steps, config.xbar_size, config.n_slices
+        out = {
             "instructions": dict(sorted(self.instructions.items())),
             "instructions_total": sum(self.instructions.values()),
-            "mcu": [{"core": core, "mcu": m, **{op: counter[op] for op in
-                     ("mvm", "mtvm", "opa", "crs", "opa_applied", "crs_applied")}}
+            "mcu": [{"core": core, "mcu": m, **{op: counter[op] for op in _MCU_OPS}}
                     for (core, m), counter in sorted(self.mcu.items())],
-            "mcu_totals": {op: ops[op] for op in ("mvm", "mtvm", "opa", "crs")},
+            "mcu_totals": {op: ops[op] for op in _MCU_OPS},
             **dict(sorted(self.totals.items())),
-            **derived,
+            "adc_conversions": (ops["mvm"] + ops["mtvm"]) * steps * n * slices,
         }
+        out["energy_events"] = energy_events(out, config)
+        return out
+
+
+def energy_events(events, config):
+    """Counts in the event names of :class:`analog_models.energy.EnergyModel`.
+
+    Per MVM or MTVM: ``input_steps * n_slices`` array steps, ``input_steps * xbar_size`` row
+    (or column) drives, and ``input_steps * n_slices * xbar_size`` sample-and-holds, ADC
+    conversions and shift-adds.
+    Per OPA applied: ``input_steps * n_slices`` array steps, ``input_steps * xbar_size`` row
+    drives and ``input_steps * n_slices * xbar_size`` column-DAC conversions. Per CRS
+    applied: ``n_slices * xbar_size`` serial row reads and as many writes. Instruction
+    fetches count retired instructions.
+    """
+    steps, n, slices = config.input_steps, config.xbar_size, config.n_slices
+    ops = events["mcu_totals"]
+    reads = ops["mvm"] + ops["mtvm"]
+    opas = ops["opa_applied"]
+    counts = {
+        "mvm_step": ops["mvm"] * steps * slices,
+        "mtvm_step": ops["mtvm"] * steps * slices,
+        "opa_step": opas * steps * slices,
+        "adc_conversion": reads * steps * slices * n,
+        "dac_conversion": opas * steps * slices * n,
+        "row_drive": (reads + opas) * steps * n,
+        "sample_hold": reads * steps * slices * n,
+        "shift_add": reads * steps * slices * n,
+        "serial_read_row": ops["crs_applied"] * slices * n,
+        "serial_write_row": ops["crs_applied"] * slices * n,
+        "vfu_op": events.get("vfu_ops", 0) + events.get("alu_int_ops", 0),
+        "rf_access": events.get("rf_reads", 0) + events.get("rf_writes", 0),
+        "smem_access": events.get("smem_reads", 0) + events.get("smem_writes", 0),
+        "imem_fetch": events["instructions_total"],
+        "xbar_in_access": events.get("xbar_in_reads", 0) + events.get("xbar_in_writes", 0),
+        "xbar_out_access": events.get("xbar_out_reads", 0) + events.get("xbar_out_writes", 0),
+    }
+    return counts

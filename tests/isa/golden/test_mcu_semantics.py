@@ -184,8 +184,14 @@ def test_mcu_instruction_mvm_and_mtvm_write_the_buffers():
     assert core["xbar_out"][0] == ref_mvm(W, x)[0]
     assert core["xbar_in"][1] == ref_mtvm(W.T, v)[0]
     events = report.events
-    assert events["mcu_totals"] == {"mvm": 1, "mtvm": 1, "opa": 0, "crs": 0}
+    assert events["mcu_totals"] == {"mvm": 1, "mtvm": 1, "opa": 0, "crs": 0,
+                                    "opa_applied": 0, "crs_applied": 0}
     assert events["adc_conversions"] == 2 * SMALL.input_steps * N * SLICES
+    assert events["energy_events"]["adc_conversion"] == 2 * 16 * 16 * 8
+    assert events["energy_events"]["mvm_step"] == 16 * 8
+    # MVM reads XBarIn[0], writes XBarOut[0]; MTVM reads XBarOut[1], writes XBarIn[1]
+    assert [events[k] for k in ("xbar_in_reads", "xbar_in_writes", "xbar_out_reads",
+                                "xbar_out_writes")] == [N, N, N, N]
 
 
 def test_mvm_mtvm_on_one_mcu_swap_the_buffers():
@@ -248,7 +254,8 @@ def test_opa_and_crs_apply_in_program_order_at_hlt():
     assert np.array_equal(np.array(report.cores[0]["mcus"][1]["digits"]), expected)
     assert report.events["mcu"] == [dict(core=0, mcu=1, mvm=0, mtvm=0, opa=2, crs=1,
                                          opa_applied=2, crs_applied=1)]
-    assert report.events["serial_read_rows"] == SLICES * N
+    assert report.events["energy_events"]["serial_write_row"] == SLICES * N
+    assert report.events["energy_events"]["opa_step"] == 2 * 16 * SLICES
 
 
 def test_mvm_saturation_sets_the_sticky_overflow_flag():
