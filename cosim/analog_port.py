@@ -1,0 +1,123 @@
+"""Packing and serving of the MCU analog port (see ``docs/mcu.md``), simulator-independent.
+
+A transaction is read as a dict of plain integers (signal name -> value), served through an
+:class:`analog_models.AnalogMCU` and answered with another dict of integers. Wide vectors are
+packed/unpacked with numpy so the cost per transaction does not grow with rows x slices
+in Python-level loops.
+"""
+
+import numpy as np
+
+from hdl.mcu.controller import AnalogOp
+from hdl.mcu.widths import McuWidths
+
+__all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed"]
+
+
+def _int_bits(value, total):
+    """Little-endian bit array (uint8) of a non-negative int of ``total`` bits."""
+    nbytes = (total + 7) // 8
+    raw = np.frombuffer(int(value).to_bytes(nbytes, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[:total]
+
+
+def unpack_unsigned(value, count, width):
+    """``count`` unsigned fields of ``width`` bits, field 0 at bit 0 (int64 array)."""
+    bits = _int_bits(value, count * width).reshape(count, width).astype(np.int64)
+    return (bits << np.arange(width, dtype=np.int64)).sum(axis=1)
+
+
+def unpack_signed(value, count, width):
+    """``count`` two's complement fields of ``width`` bits (int64 array)."""
+    raw = unpack_unsigned(value, count, width)
+    return np.where(raw >= 1 << (width - 1), raw - (1 << width), raw)
+
+
+def pack_signed(values, width):
+    """Pack integers (two's complement, ``width`` bits each, field 0 at bit 0) into one int."""
+    values = np.asarray(values, dtype=np.int64).reshape(-1)
+    low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    if values.size and (values.min() < low or values.max() > high):
+        raise ValueError(f"values outside the {width}-bit two's complement range: "
+                         f"{values.min()}..{values.max()}")
+    bits = ((values[:, None] >> np.arange(width, dtype=np.int64)) & 1).astype(np.uint8)
+    return int.from_bytes(np.packbits(bits.reshape(-1), bitorder="little").tobytes(), "little")
+
+
+class AnalogPort:
+    """Knows the MCU analog-port layout for one configuration and serves transactions.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    widths : McuWidths
+    transactions : dict
+        Count of served transactions per kind (``mvm``, ``mtvm``, ``opa``, ``read``, ``write``).
+    """
+
+    OUTPUTS_BY_OP = {
+        AnalogOp.MVM: ("a_mvm_copy", "a_row_bits", "a_row_neg"),
+        AnalogOp.MTVM: ("a_mtvm_copy", "a_col_bits", "a_col_neg"),
+        AnalogOp.OPA: ("a_opa_copies", "a_row_bits", "a_row_neg", "a_col_neg", "a_opa_chunks"),
+        AnalogOp.READ: ("a_read_copy", "a_slice", "a_row"),
+        AnalogOp.WRITE: ("a_write_copies", "a_slice", "a_row", "a_wdata"),
+    }
+
+    def __init__(self, config):
+        self.config = config
+        self.widths = McuWidths(config)
+        self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write"), 0)
+
+    def needed(self, op):
+        """Names of the MCU outputs a transaction with ``a_op == op`` uses."""
+        names = []
+        for flag, outs in self.OUTPUTS_BY_OP.items():
+            if op & flag.value:
+                names += [n for n in outs if n not in names]
+        return names
+
+    def _drive(self, bits, neg):
+        n = self.widths.n
+        return (unpack_unsigned(bits, n, 1) * (1 - 2 * unpack_unsigned(neg, n, 1))).astype(np.int64)
+
+    def _copies(self, mask):
+        return [c for c in range(self.widths.copies) if mask >> c & 1]
+
+    def serve(self, amcu, op, fields):
+        """Perform transaction ``op`` (an ``a_op`` value) with the MCU output values ``fields``
+        on ``amcu`` and return the MCU input values to drive (besides ``a_ack``)."""
+        w = self.widths
+        if op == 0 or op >> 5:
+            raise ValueError(f"a_op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
+        answer = {}
+        if op & AnalogOp.MVM.value:
+            codes = amcu.sample(fields["a_mvm_copy"], "mvm",
+                                self._drive(fields["a_row_bits"], fields["a_row_neg"]))
+            answer["a_mvm_codes"] = pack_signed(codes, w.code_bits)
+            self.transactions["mvm"] += 1
+        if op & AnalogOp.MTVM.value:
+            codes = amcu.sample(fields["a_mtvm_copy"], "mtvm",
+                                self._drive(fields["a_col_bits"], fields["a_col_neg"]))
+            answer["a_mtvm_codes"] = pack_signed(codes, w.code_bits)
+            self.transactions["mtvm"] += 1
+        if op & AnalogOp.OPA.value:
+            row = self._drive(fields["a_row_bits"], fields["a_row_neg"])
+            sign = 1 - 2 * unpack_unsigned(fields["a_col_neg"], w.n, 1)
+            chunks = unpack_unsigned(fields["a_opa_chunks"], w.slices * w.n, w.p)
+            chunks = chunks.reshape(w.slices, w.n) * sign[None, :]
+            for c in self._copies(fields["a_opa_copies"]):
+                amcu.opa_step(c, row, chunks)
+            self.transactions["opa"] += 1
+        if op & AnalogOp.READ.value:
+            digits = amcu.serial_read(fields["a_read_copy"], fields["a_slice"], fields["a_row"])
+            answer["a_rdata"] = pack_signed(digits, w.digit_bits)
+            self.transactions["read"] += 1
+        if op & AnalogOp.WRITE.value:
+            digits = unpack_signed(fields["a_wdata"], w.n, w.digit_bits)
+            for c in self._copies(fields["a_write_copies"]):
+                amcu.serial_write(c, fields["a_slice"], fields["a_row"], digits)
+            self.transactions["write"] += 1
+        return answer

@@ -1,0 +1,19 @@
+"""The PANTHER Matrix Computation Unit (paper §4) in Amaranth 0.5.
+
+One concept per module: :mod:`.xbar_buffers` (XBarIn / XBarOut), :mod:`.input_driver`
+(sign-magnitude bit streaming and OPA chunks), :mod:`.shift_add` (ADC rounds and full-width
+accumulation), :mod:`.carry_resolution` (CRS row unit), :mod:`.controller` (sequencing) and
+:mod:`.mcu` (the top component with its plain-signal analog port). See ``docs/mcu.md``.
+"""
+
+from .widths import McuWidths
+from .xbar_buffers import XBarBuffer, XBarIn, XBarOut
+from .input_driver import InputDriver
+from .shift_add import ShiftAdd
+from .carry_resolution import CarryResolution
+from .controller import Controller, McuOp, AnalogOp, analytic_cycles, rtl_cycles
+from .mcu import MCU
+
+__all__ = ["McuWidths", "XBarBuffer", "XBarIn", "XBarOut", "InputDriver", "ShiftAdd",
+           "CarryResolution", "Controller", "McuOp", "AnalogOp", "analytic_cycles",
+           "rtl_cycles", "MCU"]

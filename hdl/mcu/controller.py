@@ -1,0 +1,283 @@
+"""MCU controller: sequences MVM, MTVM, OPA, serial read/write, CRS and the variant-3 commit."""
+
+from amaranth.hdl import Const, Module, Signal
+from amaranth.lib import enum, wiring
+from amaranth.lib.wiring import In, Out
+
+from .widths import McuWidths, component_widths, reject
+
+__all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles"]
+
+
+class McuOp(enum.Flag, shape=3):
+    """Bits of an MCU start mask (one ``mcu`` instruction mask of semantics §4)."""
+    MVM = 1
+    MTVM = 2
+    OPA = 4
+
+
+class AnalogOp(enum.Flag, shape=5):
+    """Bits of ``a_op`` on the analog port: what one transaction asks the analog half to do."""
+    MVM = 1      # drive rows (a_row_*) of copy a_mvm_copy, return a_mvm_codes
+    MTVM = 2     # drive columns (a_col_*) of copy a_mtvm_copy, return a_mtvm_codes
+    OPA = 4      # row pulses a_row_* x column chunks a_opa_chunks on copies a_opa_copies
+    READ = 8     # serial read of row a_row, slice a_slice of copy a_read_copy -> a_rdata
+    WRITE = 16   # serial write of a_wdata to row a_row, slice a_slice of copies a_write_copies
+
+
+def phases(config, mask):
+    """The phases (lists of :class:`McuOp` bits run together) of one start request.
+
+    Variant 1 serialises MVM, MTVM and OPA; variant 2 runs MVM and MTVM together and then
+    the OPA (on both copies); variant 3 runs all three together (OPA on the third copy).
+    """
+    mask = int(mask)
+    if not 0 <= mask < 8:
+        raise ValueError(f"mask must be a 3-bit MCU op mask, not {mask!r}")
+    bits = [b for b in (1, 2, 4) if mask & b]
+    if config.variant == 1:
+        return [[b] for b in bits]
+    if config.variant == 2:
+        out = [[b for b in bits if b != 4]] if mask & 3 else []
+        return out + ([[4]] if mask & 4 else [])
+    return [bits] if bits else []
+
+
+def analytic_cycles(config, mask):
+    """Analytic cycle count of a start request: per phase, ``input_steps`` steps each
+    converting ``xbar_size`` values with ``adcs_per_xbar`` ADCs of ``adc_latency`` cycles,
+    plus the pipeline latency of one result pass (``xbar_size / adcs_per_xbar`` cycles);
+    an OPA-only phase costs one cycle per step (no ADC)."""
+    w = McuWidths(config)
+    total = 0
+    for phase in phases(config, mask):
+        if any(b in (1, 2) for b in phase):
+            total += w.steps * w.rounds * config.adc_latency + w.rounds
+        else:
+            total += w.steps
+    return total
+
+
+def rtl_cycles(config, mask, *, ack_latency=1):
+    """Exact cycles from the ``start`` strobe to the ``done`` pulse of this controller when the
+    analog half answers each request ``ack_latency`` cycles after raising it."""
+    w = McuWidths(config)
+    total = 1
+    for phase in phases(config, mask):
+        if any(b in (1, 2) for b in phase):
+            # PHASE, steps (ISSUE, WAIT, ADC rounds, CONV exit), FIN, FIN_WAIT, END_PHASE
+            total += 1 + w.steps * (1 + ack_latency + w.rounds * config.adc_latency + 1) \
+                + 1 + w.rounds + 1 + 1
+        else:
+            total += 1 + w.steps * (1 + ack_latency) + 1
+    return total
+
+
+class Controller(wiring.Component):
+    """Sequencer of one MCU.
+
+    Requests (accepted only while idle, i.e. ``busy`` low): ``start`` with ``start_mask``
+    (:class:`McuOp` bits), ``crs`` (carry resolution of the copy that learns) and ``commit``
+    (variant 3: copy the third crossbar to the first two; a no-op on variants 1-2). ``done``
+    pulses for one cycle when a request completes.
+
+    A start request snapshots both XBar buffers into the input drivers first (every operand is
+    read before any result is written), then runs its phases (see :func:`phases`). A phase
+    runs ``input_steps`` steps; each step is one analog transaction (``req`` until ``ack``)
+    followed, when sampling, by the ADC rounds of the shift-and-add units; after the last step
+    the results are written back (MVM -> XBarOut, MTVM -> XBarIn).
+
+    Copies: MVM uses copy 0; MTVM copy 1 on variants 2-3 (0 on variant 1); OPA updates copy 0
+    (variant 1), copies 0 and 1 (variant 2) or copy 2 (variant 3). CRS reads copy 0 (2 on
+    variant 3) row by row, one serial read per slice, re-normalises the row and writes it back
+    to the same copies as OPA. The commit reads copy 2 and writes copies 0 and 1.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    start : In(1)
+    start_mask : In(McuOp)
+    crs, commit : In(1)
+    busy, done : Out(1)
+    drv_load, opa_restart, opa_advance : Out(1)
+        Input driver strobes.
+    step : Out(step_bits)
+    sa_clear, sa_load_mvm, sa_load_mtvm, sa_finish_mvm, sa_finish_mtvm : Out(1)
+    sa_busy_mvm, sa_busy_mtvm : In(1)
+        Shift-and-add control.
+    crs_load, crs_start : Out(1)
+    crs_busy : In(1)
+        Carry-resolution row unit control.
+    req : Out(1)
+    ack : In(1)
+    op : Out(AnalogOp)
+    slice : Out(slice_index_bits)
+    row : Out(index_bits)
+    mvm_copy, mtvm_copy, read_copy : Out(copy_bits)
+    opa_copies, write_copies : Out(xbar_copies)
+        Analog transaction fields.
+    """
+
+    def __init__(self, *, config):
+        self.config = config
+        self.widths = w = component_widths(self, config)
+        super().__init__({
+            "start": In(1), "start_mask": In(McuOp), "crs": In(1), "commit": In(1),
+            "busy": Out(1), "done": Out(1),
+            "drv_load": Out(1), "opa_restart": Out(1), "opa_advance": Out(1),
+            "step": Out(w.step_bits),
+            "sa_clear": Out(1), "sa_load_mvm": Out(1), "sa_load_mtvm": Out(1),
+            "sa_finish_mvm": Out(1), "sa_finish_mtvm": Out(1),
+            "sa_busy_mvm": In(1), "sa_busy_mtvm": In(1),
+            "crs_load": Out(1), "crs_start": Out(1), "crs_busy": In(1),
+            "req": Out(1), "ack": In(1), "op": Out(AnalogOp),
+            "slice": Out(w.slice_index_bits), "row": Out(w.index_bits),
+            "mvm_copy": Out(w.copy_bits), "mtvm_copy": Out(w.copy_bits),
+            "read_copy": Out(w.copy_bits),
+            "opa_copies": Out(w.copies), "write_copies": Out(w.copies),
+        })
+
+    def elaborate(self, platform):
+        cfg, w = self.config, self.widths
+        v = cfg.variant
+        m = Module()
+        remaining = Signal(3)
+        cur = Signal(3)
+        canon = Signal()
+        req = Signal()
+        m.d.comb += self.req.eq(req)
+
+        opa_mask = {1: 0b1, 2: 0b11, 3: 0b100}[v]
+        m.d.comb += [
+            self.mvm_copy.eq(0),
+            self.mtvm_copy.eq(1 if v >= 2 else 0),
+            self.opa_copies.eq(opa_mask),
+        ]
+        sampling = Signal()
+        m.d.comb += sampling.eq(cur[0] | cur[1])
+
+        # The next phase out of `remaining`.
+        nxt = Signal(3)
+        if v == 1:
+            with m.If(remaining[0]):
+                m.d.comb += nxt.eq(1)
+            with m.Elif(remaining[1]):
+                m.d.comb += nxt.eq(2)
+            with m.Else():
+                m.d.comb += nxt.eq(remaining & 4)
+        elif v == 2:
+            with m.If(remaining[:2].any()):
+                m.d.comb += nxt.eq(remaining & 3)
+            with m.Else():
+                m.d.comb += nxt.eq(remaining & 4)
+        else:
+            m.d.comb += nxt.eq(remaining)
+
+        m.d.sync += self.done.eq(0)
+        with m.FSM() as fsm:
+            with m.State("IDLE"):
+                with m.If(self.start & (self.start_mask.as_value() != 0)):
+                    m.d.comb += self.drv_load.eq(1)
+                    m.d.sync += remaining.eq(self.start_mask.as_value())
+                    m.next = "PHASE"
+                with m.Elif(self.crs):
+                    m.d.sync += [self.read_copy.eq(2 if v == 3 else 0),
+                                 self.write_copies.eq(opa_mask), canon.eq(1),
+                                 self.row.eq(0), self.slice.eq(0)]
+                    m.next = "SR_ISSUE"
+                with m.Elif(self.commit):
+                    if v == 3:
+                        m.d.sync += [self.read_copy.eq(2), self.write_copies.eq(0b011),
+                                     canon.eq(0), self.row.eq(0), self.slice.eq(0)]
+                        m.next = "SR_ISSUE"
+                    else:
+                        m.d.sync += self.done.eq(1)
+                with m.Elif(self.start):
+                    m.d.sync += self.done.eq(1)
+            with m.State("PHASE"):
+                m.d.sync += [cur.eq(nxt), remaining.eq(remaining & ~nxt), self.step.eq(0)]
+                m.d.comb += [self.sa_clear.eq(1), self.opa_restart.eq(nxt[2])]
+                m.next = "ISSUE"
+            with m.State("ISSUE"):
+                m.d.sync += req.eq(1)
+                m.next = "WAIT"
+            with m.State("WAIT"):
+                m.d.comb += self.op.as_value().eq(cur)
+                with m.If(self.ack):
+                    m.d.sync += req.eq(0)
+                    m.d.comb += [self.sa_load_mvm.eq(cur[0]), self.sa_load_mtvm.eq(cur[1]),
+                                 self.opa_advance.eq(cur[2])]
+                    with m.If(sampling):
+                        m.next = "CONV"
+                    with m.Elif(self.step == w.steps - 1):
+                        m.next = "END_PHASE"
+                    with m.Else():
+                        m.d.sync += self.step.eq(self.step + 1)
+                        m.next = "ISSUE"
+            with m.State("CONV"):
+                with m.If(~self.sa_busy_mvm & ~self.sa_busy_mtvm):
+                    with m.If(self.step == w.steps - 1):
+                        m.next = "FIN"
+                    with m.Else():
+                        m.d.sync += self.step.eq(self.step + 1)
+                        m.next = "ISSUE"
+            with m.State("FIN"):
+                m.d.comb += [self.sa_finish_mvm.eq(cur[0]), self.sa_finish_mtvm.eq(cur[1])]
+                m.next = "FIN_WAIT"
+            with m.State("FIN_WAIT"):
+                with m.If(~self.sa_busy_mvm & ~self.sa_busy_mtvm):
+                    m.next = "END_PHASE"
+            with m.State("END_PHASE"):
+                with m.If(remaining != 0):
+                    m.next = "PHASE"
+                with m.Else():
+                    m.d.sync += self.done.eq(1)
+                    m.next = "IDLE"
+
+            # Serial row loop of CRS and of the variant-3 commit.
+            with m.State("SR_ISSUE"):
+                m.d.sync += req.eq(1)
+                m.next = "SR_WAIT"
+            with m.State("SR_WAIT"):
+                m.d.comb += self.op.eq(AnalogOp.READ)
+                with m.If(self.ack):
+                    m.d.sync += req.eq(0)
+                    m.d.comb += self.crs_load.eq(1)
+                    with m.If(self.slice == w.slices - 1):
+                        m.d.sync += self.slice.eq(0)
+                        with m.If(canon):
+                            m.next = "S_COMP_START"
+                        with m.Else():
+                            m.next = "SW_ISSUE"
+                    with m.Else():
+                        m.d.sync += self.slice.eq(self.slice + 1)
+                        m.next = "SR_ISSUE"
+            with m.State("S_COMP_START"):
+                m.d.comb += self.crs_start.eq(1)
+                m.next = "S_COMP"
+            with m.State("S_COMP"):
+                with m.If(~self.crs_busy):
+                    m.next = "SW_ISSUE"
+            with m.State("SW_ISSUE"):
+                m.d.sync += req.eq(1)
+                m.next = "SW_WAIT"
+            with m.State("SW_WAIT"):
+                m.d.comb += self.op.eq(AnalogOp.WRITE)
+                with m.If(self.ack):
+                    m.d.sync += req.eq(0)
+                    with m.If(self.slice == w.slices - 1):
+                        m.d.sync += self.slice.eq(0)
+                        with m.If(self.row == w.n - 1):
+                            m.d.sync += self.done.eq(1)
+                            m.next = "IDLE"
+                        with m.Else():
+                            m.d.sync += self.row.eq(self.row + 1)
+                            m.next = "SR_ISSUE"
+                    with m.Else():
+                        m.d.sync += self.slice.eq(self.slice + 1)
+                        m.next = "SW_ISSUE"
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
+        return m

@@ -1,0 +1,146 @@
+"""Shift-and-add: ADC rounds, full-width accumulation, one rounding and saturation (semantics §3)."""
+
+from amaranth.hdl import Cat, Module, Signal, signed
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from .widths import McuWidths, component_widths, reject
+
+__all__ = ["ShiftAdd"]
+
+
+class ShiftAdd(wiring.Component):
+    """Combines the ADC codes of every step and slice into data words.
+
+    ``load`` latches one step's held samples (``codes[k * xbar_size + j]``, slice ``k``,
+    column ``j``) and the step number. The ``adcs_per_xbar`` ADCs of each slice then convert
+    them ``lanes`` columns per round, ``adc_latency`` cycles per round (``busy`` meanwhile);
+    each round adds ``sum_k code[k, j] << (n + p*k + adc_lsb_shift)`` to the full-width
+    accumulator of column ``j``. Hold and accumulator registers rotate by ``lanes`` per round,
+    so no wide multiplexer is needed. ``clear`` zeroes the accumulators. ``finish`` then
+    emits ``lanes`` results per cycle for ``rounds`` cycles: each accumulator rounded once
+    (round half up by ``weight_frac_bits``) and saturated to a data word, with ``res_overflow``
+    set when any of the round's words saturated.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    clear, load, finish : In(1)
+    codes : In(ArrayLayout(signed(adc_code_bits), n_slices * xbar_size))
+    step : In(step_bits)
+    busy : Out(1)
+        Converting (after ``load``) or emitting results (after ``finish``).
+    res_valid : Out(1)
+    res_round : Out(round_bits)
+    res_data : Out(ArrayLayout(signed(data_bits), lanes))
+    res_overflow : Out(1)
+    conversion_cycles : int
+        Cycles from ``load`` to the end of the step's conversion (``rounds * adc_latency``).
+    finish_cycles : int
+        Cycles of result emission (``rounds``).
+    """
+
+    def __init__(self, *, config):
+        self.config = config
+        self.widths = w = component_widths(self, config)
+        super().__init__({
+            "clear": In(1),
+            "load": In(1),
+            "codes": In(data.ArrayLayout(signed(w.code_bits), w.slices * w.n)),
+            "step": In(w.step_bits),
+            "busy": Out(1),
+            "finish": In(1),
+            "res_valid": Out(1),
+            "res_round": Out(w.round_bits),
+            "res_data": Out(data.ArrayLayout(signed(w.data_bits), w.lanes)),
+            "res_overflow": Out(1),
+        })
+
+    @property
+    def conversion_cycles(self):
+        return self.widths.rounds * self.config.adc_latency
+
+    @property
+    def finish_cycles(self):
+        return self.widths.rounds
+
+    def elaborate(self, platform):
+        cfg, w = self.config, self.widths
+        m = Module()
+        hold = [[Signal(signed(w.code_bits), name=f"hold_s{k}_c{j}") for j in range(w.n)]
+                for k in range(w.slices)]
+        acc = [Signal(signed(w.acc_bits), name=f"acc{j}") for j in range(w.n)]
+        step = Signal(w.step_bits)
+        converting = Signal()
+        finishing = Signal()
+        round_ = Signal(w.round_bits)
+        wait = Signal(range(max(cfg.adc_latency, 2)))
+        m.d.comb += self.busy.eq(converting | finishing)
+
+        # One round's terms: slice-combined code of each lane, shifted by the step.
+        updated = []
+        for lane in range(w.lanes):
+            term = Signal(signed(w.term_bits), name=f"term{lane}")
+            m.d.comb += term.eq(sum(hold[k][lane] << (w.p * k) for k in range(w.slices)))
+            shifted = Signal(signed(w.acc_bits), name=f"shifted{lane}")
+            m.d.comb += shifted.eq(term << (step + cfg.adc_lsb_shift))
+            new = Signal(signed(w.acc_bits), name=f"updated{lane}")
+            m.d.comb += new.eq(acc[lane] + shifted)
+            updated.append(new)
+
+        def rotate(values):
+            return [values[j + w.lanes] for j in range(w.n - w.lanes)] + values[:w.lanes]
+
+        round_done = Signal()
+        m.d.comb += round_done.eq(converting & (wait == cfg.adc_latency - 1))
+        with m.If(self.load):
+            m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0)]
+            for k in range(w.slices):
+                m.d.sync += [hold[k][j].eq(self.codes[k * w.n + j]) for j in range(w.n)]
+        with m.Elif(converting):
+            with m.If(round_done):
+                m.d.sync += wait.eq(0)
+                for k in range(w.slices):
+                    m.d.sync += [a.eq(b) for a, b in zip(hold[k], rotate(hold[k]))]
+                m.d.sync += [a.eq(b) for a, b in zip(acc, rotate(updated + acc[w.lanes:]))]
+                m.d.sync += round_.eq(round_ + 1)
+                with m.If(round_ == w.rounds - 1):
+                    m.d.sync += converting.eq(0)
+            with m.Else():
+                m.d.sync += wait.eq(wait + 1)
+
+        # Result emission: round half up once, saturate, rotate the accumulators.
+        frac = cfg.weight_frac_bits
+        low, high = -(1 << (w.data_bits - 1)), (1 << (w.data_bits - 1)) - 1
+        overflow = []
+        for lane in range(w.lanes):
+            rounded = Signal(signed(w.acc_bits + 1), name=f"rounded{lane}")
+            m.d.comb += rounded.eq((acc[lane] + (1 << (frac - 1) if frac else 0)) >> frac)
+            over = Signal(name=f"over{lane}")
+            under = Signal(name=f"under{lane}")
+            m.d.comb += [over.eq(rounded > high), under.eq(rounded < low)]
+            with m.If(over):
+                m.d.comb += self.res_data[lane].eq(high)
+            with m.Elif(under):
+                m.d.comb += self.res_data[lane].eq(low)
+            with m.Else():
+                m.d.comb += self.res_data[lane].eq(rounded)
+            overflow.append(over | under)
+        m.d.comb += [
+            self.res_valid.eq(finishing),
+            self.res_round.eq(round_),
+            self.res_overflow.eq(finishing & Cat(*overflow).any()),
+        ]
+        with m.If(self.finish):
+            m.d.sync += [finishing.eq(1), round_.eq(0)]
+        with m.Elif(finishing):
+            m.d.sync += [a.eq(b) for a, b in zip(acc, rotate(acc))]
+            m.d.sync += round_.eq(round_ + 1)
+            with m.If(round_ == w.rounds - 1):
+                m.d.sync += finishing.eq(0)
+        with m.If(self.clear):
+            m.d.sync += [a.eq(0) for a in acc]
+        return m

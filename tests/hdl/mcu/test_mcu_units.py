@@ -1,0 +1,216 @@
+"""Amaranth-simulator unit tests of the MCU building blocks against numpy integer math."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from hdl.mcu import CarryResolution, InputDriver, McuWidths, ShiftAdd, XBarIn
+from panther.config import PRESETS
+from panther.fixed_point import canonical_digits, round_shift, saturate
+
+SMALL = PRESETS["small"]
+
+
+def run(dut, testbench):
+    sim = Simulator(dut)
+    sim.add_clock(1e-9)
+    sim.add_testbench(testbench)
+    sim.run()
+
+
+def test_widths_reject_non_config():
+    with pytest.raises(TypeError, match="PantherConfig"):
+        McuWidths("small")
+
+
+def test_xbar_buffer_core_port_and_result_writes():
+    cfg = SMALL
+    dut = XBarIn(config=cfg)
+    rng = np.random.default_rng(3)
+    words = rng.integers(-2**15, 2**15, cfg.xbar_size)
+    results = rng.integers(-2**15, 2**15, cfg.xbar_size)
+    lanes = cfg.adcs_per_xbar
+
+    async def tb(ctx):
+        for i, w in enumerate(words):
+            ctx.set(dut.core_addr, i)
+            ctx.set(dut.core_w_data, int(w))
+            ctx.set(dut.core_w_en, 1)
+            await ctx.tick()
+        ctx.set(dut.core_w_en, 0)
+        assert [ctx.get(dut.words[i]) for i in range(cfg.xbar_size)] == list(words)
+        for i in range(cfg.xbar_size):
+            ctx.set(dut.core_addr, i)
+            await ctx.tick()
+            assert ctx.get(dut.core_r_data) == words[i]
+        ctx.set(dut.res_en, 1)
+        for r in range(cfg.xbar_size // lanes):
+            ctx.set(dut.res_round, r)
+            for lane in range(lanes):
+                ctx.set(dut.res_data[lane], int(results[r * lanes + lane]))
+            await ctx.tick()
+        ctx.set(dut.res_en, 0)
+        assert [ctx.get(dut.words[i]) for i in range(cfg.xbar_size)] == list(results)
+
+    run(dut, tb)
+
+
+def test_input_driver_bits_signs_and_opa_chunks():
+    cfg = SMALL
+    dut = InputDriver(config=cfg, opa_chunks=True)
+    rng = np.random.default_rng(4)
+    words = rng.integers(-2**15, 2**15, cfg.xbar_size)
+    words[0], words[1] = -2**15, 0
+    mag = np.abs(words)
+    p = cfg.nominal_bits
+
+    async def tb(ctx):
+        for i, w in enumerate(words):
+            ctx.set(dut.words[i], int(w))
+        ctx.set(dut.load, 1)
+        await ctx.tick()
+        ctx.set(dut.load, 0)
+        ctx.set(dut.words[0], 123)  # the snapshot must not follow the buffer
+        ctx.set(dut.opa_restart, 1)
+        await ctx.tick()
+        ctx.set(dut.opa_restart, 0)
+        for n in range(cfg.input_steps):
+            ctx.set(dut.step, n)
+            bits = ctx.get(dut.bits)
+            neg = ctx.get(dut.neg)
+            for i in range(cfg.xbar_size):
+                assert (bits >> i) & 1 == (mag[i] >> n) & 1
+                assert (neg >> i) & 1 == int(words[i] < 0)
+                for k in range(cfg.n_slices):
+                    chunk = ((int(mag[i]) << n) >> (p * k)) & ((1 << p) - 1)
+                    assert ctx.get(dut.chunks[k * cfg.xbar_size + i]) == chunk
+            ctx.set(dut.opa_advance, 1)
+            await ctx.tick()
+            ctx.set(dut.opa_advance, 0)
+
+    run(dut, tb)
+
+
+def test_input_driver_rejects_non_bool():
+    with pytest.raises(TypeError, match="opa_chunks"):
+        InputDriver(config=SMALL, opa_chunks=1)
+
+
+@pytest.mark.parametrize("adcs, latency, adc_bits", [(4, 1, 0), (1, 2, 0), (16, 1, 8), (2, 3, 6)])
+def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
+    cfg = SMALL.replace(adcs_per_xbar=adcs, adc_latency=latency, adc_bits=adc_bits)
+    w = McuWidths(cfg)
+    dut = ShiftAdd(config=cfg)
+    rng = np.random.default_rng(adcs * 10 + latency)
+    cb = cfg.adc_code_bits
+    codes = rng.integers(-(1 << (cb - 1)), 1 << (cb - 1), (cfg.input_steps, cfg.n_slices, w.n))
+    codes[:, :, 0] = (1 << (cb - 1)) - 1     # column 0 saturates high
+    codes[:, :, 1] = -(1 << (cb - 1))        # column 1 saturates low
+    acc = np.zeros(w.n, dtype=object)
+    for n in range(cfg.input_steps):
+        for k in range(cfg.n_slices):
+            acc += [int(c) << (n + cfg.nominal_bits * k + cfg.adc_lsb_shift) for c in codes[n, k]]
+    expected = [min(max((int(a) + (1 << 23)) >> 24, -2**15), 2**15 - 1) for a in acc]
+    expected_ovf = [not -2**15 <= (int(a) + (1 << 23)) >> 24 < 2**15 for a in acc]
+    got, ovf = [None] * w.n, [None] * w.rounds
+
+    async def tb(ctx):
+        ctx.set(dut.clear, 1)
+        await ctx.tick()
+        ctx.set(dut.clear, 0)
+        for n in range(cfg.input_steps):
+            for idx, c in enumerate(codes[n].reshape(-1)):
+                ctx.set(dut.codes[idx], int(c))
+            ctx.set(dut.step, n)
+            ctx.set(dut.load, 1)
+            await ctx.tick()
+            ctx.set(dut.load, 0)
+            cycles = 0
+            while ctx.get(dut.busy):
+                await ctx.tick()
+                cycles += 1
+            assert cycles == dut.conversion_cycles == w.rounds * latency
+        ctx.set(dut.finish, 1)
+        await ctx.tick()
+        ctx.set(dut.finish, 0)
+        while ctx.get(dut.busy):
+            assert ctx.get(dut.res_valid)
+            r = ctx.get(dut.res_round)
+            for lane in range(w.lanes):
+                got[r * w.lanes + lane] = ctx.get(dut.res_data[lane])
+            ovf[r] = ctx.get(dut.res_overflow)
+            await ctx.tick()
+
+    run(dut, tb)
+    assert got == expected
+    assert ovf == [any(expected_ovf[r * w.lanes:(r + 1) * w.lanes]) for r in range(w.rounds)]
+    assert ovf[0] == 1
+
+
+def test_shift_add_rounds_half_up_once():
+    # A single code just at a half LSB of the result: must round up, not truncate per step.
+    cfg = SMALL.replace(adcs_per_xbar=16)
+    w = McuWidths(cfg)
+    dut = ShiftAdd(config=cfg)
+    got = []
+    # step 20 is out of range; build 2**23 from code 1 at step n with slice k: n + 4k = 23.
+    n, k = 15, 2
+
+    async def tb(ctx):
+        ctx.set(dut.clear, 1)
+        await ctx.tick()
+        ctx.set(dut.clear, 0)
+        ctx.set(dut.codes[k * w.n + 5], 1)      # +2**23 on column 5 -> rounds to +1
+        ctx.set(dut.codes[k * w.n + 6], -1)     # -2**23 on column 6 -> rounds to 0
+        ctx.set(dut.step, n)
+        ctx.set(dut.load, 1)
+        await ctx.tick()
+        ctx.set(dut.load, 0)
+        while ctx.get(dut.busy):
+            await ctx.tick()
+        ctx.set(dut.finish, 1)
+        await ctx.tick()
+        ctx.set(dut.finish, 0)
+        got.extend(ctx.get(dut.res_data[i]) for i in range(w.n))
+
+    run(dut, tb)
+    assert got[5] == round_shift(1 << 23, 24) == 1
+    assert got[6] == round_shift(-(1 << 23), 24) == 0
+    assert got[0] == 0
+
+
+def test_carry_resolution_rewrites_canonical_digits():
+    cfg = SMALL
+    w = McuWidths(cfg)
+    dut = CarryResolution(config=cfg)
+    rng = np.random.default_rng(5)
+    digits = np.stack([rng.integers(lo, hi + 1, w.n)
+                       for lo, hi in (cfg.digit_range(k) for k in range(cfg.n_slices))])
+    digits[:, 0] = [cfg.digit_range(k)[1] for k in range(cfg.n_slices)]   # saturating weight
+    digits[:, 1] = [cfg.digit_range(k)[0] for k in range(cfg.n_slices)]
+    weights = sum(digits[k].astype(np.int64) << (4 * k) for k in range(cfg.n_slices))
+    expected = canonical_digits(weights, cfg)
+    got = np.zeros_like(digits)
+
+    async def tb(ctx):
+        for k in range(cfg.n_slices):
+            for j in range(w.n):
+                ctx.set(dut.rdata[j], int(digits[k, j]))
+            ctx.set(dut.slice, k)
+            ctx.set(dut.load, 1)
+            await ctx.tick()
+        ctx.set(dut.load, 0)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        cycles = 0
+        while ctx.get(dut.busy):
+            await ctx.tick()
+            cycles += 1
+        assert cycles == dut.compute_cycles
+        for k in range(cfg.n_slices):
+            ctx.set(dut.slice, k)
+            got[k] = [ctx.get(dut.wdata[j]) for j in range(w.n)]
+
+    run(dut, tb)
+    np.testing.assert_array_equal(got, expected)
