@@ -1,10 +1,15 @@
 """The PANTHER tile: cores sharing one synchronised shared memory (see ``docs/tile.md``).
 
 :mod:`.smem_port` (the core <-> tile signature), :mod:`.shared_memory` (words with valid
-bits and consumer counters), :mod:`.arbiter` (round robin over cores) and :mod:`.tile`
-(the top component).
+bits and consumer counters), :mod:`.arbiter` (round robin over cores), :mod:`.deadlock`,
+:mod:`.smem_system` (the three together) and :mod:`.tile` (the top component).
 """
 
 from .smem_port import COUNT_BITS, SharedMemoryPortSignature
+from .shared_memory import SharedMemory, smem_word_layout
+from .arbiter import Arbiter
+from .deadlock import DeadlockDetector
+from .smem_system import SharedMemorySystem
 
-__all__ = ["COUNT_BITS", "SharedMemoryPortSignature"]
+__all__ = ["COUNT_BITS", "SharedMemoryPortSignature", "SharedMemory", "smem_word_layout",
+           "Arbiter", "DeadlockDetector", "SharedMemorySystem"]

@@ -1,0 +1,113 @@
+"""Round-robin arbitration of the cores' shared-memory ports onto one access pipeline."""
+
+from amaranth.hdl import Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from panther.config import PantherConfig
+
+from .smem_port import COUNT_BITS, SharedMemoryPortSignature
+
+__all__ = ["Arbiter"]
+
+
+class Arbiter(wiring.Component):
+    """Starts one :class:`~hdl.tile.shared_memory.SharedMemory` attempt per cycle, round robin.
+
+    Every cycle the arbiter grants the first requesting core at or after its pointer, skipping
+    the core whose attempt is still in flight (it is answered in this cycle and presents its
+    next request in the following one). After a grant the pointer moves past the granted
+    core. A rejected attempt (word not ready) is simply not acked: its core keeps ``req`` high
+    and is tried again on its next turn, so a waiting core never blocks the others.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    n_ports : int
+        Cores served (default ``config.cores_per_tile``).
+
+    Members
+    -------
+    ports : list of In(SharedMemoryPortSignature)
+        One per core (the tile's side of each core's port).
+    start, write : Out(1)
+    addr : Out(config.SMEM_ADDR_BITS)
+    wdata : Out(config.data_bits)
+    count : Out(COUNT_BITS)
+    ack, reject : In(1)
+    rdata : In(config.data_bits)
+        The memory's side (see :class:`~hdl.tile.shared_memory.SharedMemory`).
+    acked, rejected : Out(n_ports)
+        Per-core strobes: the core's attempt finished in this cycle with / without access.
+    """
+
+    def __init__(self, *, config, n_ports=None):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        n_ports = config.cores_per_tile if n_ports is None else n_ports
+        if not (isinstance(n_ports, int) and not isinstance(n_ports, bool) and n_ports >= 1):
+            raise ValueError(f"n_ports must be a positive integer, not {n_ports!r}")
+        self.config = config
+        self.n_ports = n_ports
+        a, d = config.SMEM_ADDR_BITS, config.data_bits
+        members = {f"port{i}": In(SharedMemoryPortSignature(config)) for i in range(n_ports)}
+        members.update({
+            "start": Out(1), "write": Out(1), "addr": Out(a), "wdata": Out(d),
+            "count": Out(COUNT_BITS), "ack": In(1), "reject": In(1), "rdata": In(d),
+            "acked": Out(n_ports), "rejected": Out(n_ports),
+        })
+        super().__init__(members)
+
+    @property
+    def ports(self):
+        return [getattr(self, f"port{i}") for i in range(self.n_ports)]
+
+    def elaborate(self, platform):
+        n = self.n_ports
+        ports = self.ports
+        m = Module()
+        id_bits = max(1, (n - 1).bit_length())
+        pointer = Signal(id_bits)
+        inflight = Signal()
+        inflight_id = Signal(id_bits)
+
+        # Answer the attempt in flight.
+        for i, port in enumerate(ports):
+            mine = inflight & (inflight_id == i)
+            m.d.comb += [
+                port.rdata.eq(self.rdata),
+                port.ack.eq(mine & self.ack),
+                self.acked[i].eq(mine & self.ack),
+                self.rejected[i].eq(mine & self.reject),
+            ]
+
+        # Grant the next candidate, round robin from the pointer.
+        candidate = Signal(n)
+        for i, port in enumerate(ports):
+            m.d.comb += candidate[i].eq(port.req & ~(inflight & (inflight_id == i)))
+        grant = Signal(id_bits)
+        granted = Signal()
+        m.d.comb += granted.eq(candidate.any())
+        with m.Switch(pointer):
+            for p in range(n):
+                with m.Case(p):
+                    order = [(p + k) % n for k in range(n)]
+                    for k, i in enumerate(order):
+                        cond = candidate[i]
+                        with (m.If(cond) if k == 0 else m.Elif(cond)):
+                            m.d.comb += grant.eq(i)
+        with m.Switch(grant):
+            for i, port in enumerate(ports):
+                with m.Case(i):
+                    m.d.comb += [self.write.eq(port.write), self.addr.eq(port.addr),
+                                 self.wdata.eq(port.wdata), self.count.eq(port.count)]
+        m.d.comb += self.start.eq(granted)
+        m.d.sync += [inflight.eq(granted), inflight_id.eq(grant)]
+        with m.If(granted):
+            m.d.sync += pointer.eq(_next_index(grant, n))
+        return m
+
+
+def _next_index(value, n):
+    """``(value + 1) % n`` for a signal holding ``0 .. n-1``."""
+    return Mux(value == n - 1, 0, value + 1)
