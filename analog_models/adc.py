@@ -56,7 +56,10 @@ class SarAdc:
     lsb_shift : int            log2 of one code LSB in digit units
     lsb : float                ``2.0 ** lsb_shift``
     code_min, code_max : int
-    latency_cycles : int       ``config.adc_latency``
+    latency_cycles : int       ``config.adc_latency`` (one conversion)
+    cycles_per_step : int      cycles to convert one bit-step of every slice: the
+                               ``xbar_size`` values of a slice share ``adcs_per_xbar``
+                               converters through a mux, slices convert in parallel
     energy_per_conversion : float   pJ
     offset : float             comparator offset drawn for this instance (LSB)
     cap_weights : numpy.ndarray     actual weight of each bit's capacitor (LSB), LSB first
@@ -85,6 +88,7 @@ class SarAdc:
         self.code_min = -(1 << (self.bits - 1))
         self.code_max = (1 << (self.bits - 1)) - 1
         self.latency_cycles = config.adc_latency
+        self.cycles_per_step = config.xbar_size // config.adcs_per_xbar * config.adc_latency
         self.energy_per_conversion = adc_energy_pj(self.bits)
         noise = config.noise
         self._noise_std = float(noise.adc_noise)

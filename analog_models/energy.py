@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from panther.config import PantherConfig
 
 __all__ = [
-    "EVENTS", "EnergyModel", "EnergyReport", "EnergyRow", "adc_energy_pj", "adc_conversion_ns",
+    "EVENTS", "EnergyModel", "EnergyReport", "EnergyRow", "adc_energy_pj",
     "dac_energy_pj", "DAC_BETA_F", "VDD", "REFERENCE_XBAR_SIZE",
 ]
 
@@ -89,43 +89,37 @@ def dac_energy_pj(bits, *, beta=DAC_BETA_F, vdd=VDD):
 
 # ----------------------------------------------------------------------------------------------
 # SAR ADCs.
-# [PUMA] constants-128.py (ISAAC-derived, 1.28 GS/s): power and conversion time both grow
-# linearly with resolution: ``adc_pow_dyn_dict['8'] = 1.8`` mW + ``adc_pow_leak_dict['8'] = 0.2``
-# mW, i.e. 0.25 mW per bit, and ``adc_lat_dict['8'] = 100`` ns for the 128 conversions of one
-# array read, i.e. 12.5 ns per bit per 128 conversions. Hence the energy of one conversion is
-# E(N) = (0.25 mW * N) * (12.5 ns * N / 128) = 0.0244 pJ * N**2 (1.5625 pJ at 8 bits, the
-# ISAAC figure of 2 mW at 1.28 GS/s). The paper used the Murmann survey [P §6.1] for 8..12 bits;
-# it does not print the numbers, so we use PUMA's rule for every resolution.
+# [PUMA] constants-128.py ``adc_pow_dyn_dict``: 0.225 mW per bit of resolution ('1': 0.225,
+# ..., '8': 1.8, '9': 2.025, '16': 3.6; ISAAC-derived, 8 bits at 1.28 GS/s), and PUMA's
+# src/hw_stats.py charges ``accesses * adc_pow_dyn`` mW over one 1 ns cycle per conversion.
+# Hence E(N) = 0.225 pJ * N per conversion (1.8 pJ at 8 bits, 2.7 pJ at 12, 3.15 pJ at the
+# paper's ideal 14 bits). The paper took 8..12-bit SAR ADCs from the Murmann survey
+# [P §6.1] without printing the numbers; we use PUMA's rule for every resolution.
 # ----------------------------------------------------------------------------------------------
-_ADC_POWER_MW_PER_BIT = (1.8 + 0.2) / 8
-_ADC_LATENCY_NS_PER_BIT = 100.0 / 8 / REFERENCE_XBAR_SIZE
+_ADC_PJ_PER_BIT = 1.8 / 8 * 1.0
 
 
 def adc_energy_pj(bits):
     """Energy of one SAR conversion at ``bits`` bits of resolution (pJ)."""
     if not (isinstance(bits, int) and bits >= 1):
         raise ValueError(f"ADC bits must be a positive integer, not {bits!r}")
-    return _ADC_POWER_MW_PER_BIT * bits * _ADC_LATENCY_NS_PER_BIT * bits
-
-
-def adc_conversion_ns(bits):
-    """Conversion time of one SAR conversion at ``bits`` bits, PUMA's rule (ns)."""
-    return _ADC_LATENCY_NS_PER_BIT * bits
+    return _ADC_PJ_PER_BIT * bits
 
 
 # ----------------------------------------------------------------------------------------------
-# Crossbar operations, [PUMA] training-branch constants (lumped over a whole MCU operation: a
-# 16-bit input, 32-bit weights, 128x128, 16 bit-steps; we divide by 16 steps x 8 slices).
+# Crossbar operations, [PUMA] training-branch constants. PUMA's src/hw_stats.py charges one
+# ``xbar_ip_lat * xbar_ip_pow`` per *physical* crossbar (slice) per MVM/MTVM instruction, i.e.
+# for all 16 input bit-steps; we divide by 16 for one bit-step of one slice.
 # ----------------------------------------------------------------------------------------------
 _PUMA_STEPS = 16
-_PUMA_SLICES = 8
 # MVM/MTVM: constants.py ``xbar_ip_lat = 100.0`` ns, ``xbar_ip_pow = 1.37*2.0`` mW (32-bit
 # weights), of which constants-128.py attributes 1.04 mW to the ADCs (``(1.37*2.0) - 1.04``
-# "includes all mvmu except ADC"). Without ADCs: 100 ns * 1.70 mW = 170 pJ per operation.
+# "includes all mvmu except ADC"). Without ADCs: 100 ns * 1.70 mW = 170 pJ per slice and
+# operation, 10.625 pJ per slice and bit-step.
 _MVM_OP_PJ = 100.0 * (1.37 * 2.0 - 1.04)
 _MVM_OP_NS = 100.0
 # OPA: convEPanther/constants_panther.py ``xbar_op_lat = 20.0`` ns, ``xbar_op_pow = 4.44`` mW,
-# i.e. 88.8 pJ per OPA operation (all slices, all steps).
+# i.e. 88.8 pJ per slice and OPA operation, 5.55 pJ per slice and bit-step.
 _OPA_OP_PJ = 20.0 * 4.44
 _OPA_OP_NS = 20.0
 # Serial read / write of a whole array: constants.py ``xbar_rd_lat = 328.0*1000*(1/32.0)`` ns
@@ -252,7 +246,7 @@ class EnergyModel:
         cells = (config.xbar_size / REFERENCE_XBAR_SIZE) ** 2
         row = config.xbar_size / REFERENCE_XBAR_SIZE
         cycle_ns = 1000.0 / config.clock_mhz
-        per_step = _PUMA_STEPS * _PUMA_SLICES
+        per_step = _PUMA_STEPS
         adc_bits = config.adc_code_bits
         self.energy_pj = {
             "mvm_step": _MVM_OP_PJ / per_step * cells,

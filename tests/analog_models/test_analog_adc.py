@@ -95,5 +95,6 @@ def test_latency_and_energy_per_conversion():
         cfg = PRESETS["paper"].replace(adc_bits=bits, adc_latency=3)
         adc = SarAdc(cfg)
         assert adc.latency_cycles == 3
-        # PUMA: 0.25 mW per bit, 12.5 ns per bit per 128 conversions
-        assert adc.energy_per_conversion == pytest.approx(0.25 * bits * 12.5 * bits / 128)
+        assert adc.cycles_per_step == 128 // cfg.adcs_per_xbar * 3
+        # PUMA: 0.225 mW per bit for one 1 ns conversion
+        assert adc.energy_per_conversion == pytest.approx(0.225 * bits)

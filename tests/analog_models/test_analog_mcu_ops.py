@@ -15,7 +15,7 @@ from panther.config import PRESETS, PantherConfig
 
 SMALL = PRESETS["small"]
 TINY = PantherConfig(xbar_size=4)          # for the slow pure-Python OPA loop model
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 DATA_EXTREMES = [-32768, 32767, -32767, 0, 1, -1, 16384, -16384]
 
