@@ -1,0 +1,202 @@
+"""Float (numpy float64) references of the example training steps, and their checks.
+
+These references do not use the golden model or :mod:`isa.vfu_math`: they recompute the
+training step of ``examples/<name>.s`` in floating point from the image's initial data
+(symbols, weights, data words) and compare the golden (or RTL) final state with it. The
+activations are the same PLAN approximation as the VFU (written here in float from the
+paper's formula), so that the tolerance measures fixed-point error only; the report also
+gives the distance to the exact ``1/(1+e^-z)`` / ``tanh`` step for information.
+
+Tolerances (stated, and asserted by ``tests/isa/golden/test_examples.py``): activations,
+deltas and gradients within :data:`ACT_TOL` (8 Q4.12 LSB; measured: at most 3.4e-4), updated
+weights within :data:`WEIGHT_TOL` and the weight *update* within :data:`UPDATE_REL_TOL` of
+its largest element. The weight error is dominated not by rounding but by the OPA's per-step,
+per-slice clipping (docs/semantics.md §3: carries stay in the slices, so the chunks of
+several bit-steps can push a freshly programmed slice past its range within one OPA; CRS only
+runs at ``hlt``): measured 4.3e-4 (sgd_fc_step, 29 of 32 cells clipped) and 5.7e-4
+(mlp2_step), against updates of about 1e-2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from panther.fixed_point import from_fixed
+
+__all__ = ["plan_sigmoid", "plan_tanh", "ExampleCheck", "EXAMPLES", "check_example",
+           "sgd_fc_reference", "mlp2_reference", "ACT_TOL", "WEIGHT_TOL", "UPDATE_REL_TOL"]
+
+#: Tolerance on activations, deltas and gradients (real units): 8 LSB of Q4.12.
+ACT_TOL = 8 / 4096
+#: Tolerance on updated weights (real units).
+WEIGHT_TOL = 1e-3
+#: Tolerance on the weight update, relative to the largest reference update element.
+UPDATE_REL_TOL = 0.1
+
+
+def plan_sigmoid(z, *, exact=False):
+    """PLAN sigmoid in float (Amin et al. 1997), or the logistic function if ``exact``."""
+    z = np.asarray(z, dtype=np.float64)
+    if exact:
+        return 1.0 / (1.0 + np.exp(-z))
+    a = np.abs(z)
+    y = np.where(a >= 5, 1.0,
+                 np.where(a >= 2.375, a / 32 + 0.84375,
+                          np.where(a >= 1, a / 8 + 0.625, a / 4 + 0.5)))
+    return np.where(z < 0, 1 - y, y)
+
+
+def plan_tanh(z, *, exact=False):
+    """``2 sigmoid(2z) - 1`` with the PLAN sigmoid, or ``tanh`` if ``exact``."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.tanh(z) if exact else 2 * plan_sigmoid(2 * z) - 1
+
+
+def sgd_fc_reference(W, x, t, lr, *, exact=False):
+    """One SGD step of ``y = sigmoid(W^T x)`` with MSE loss; returns the intermediate values."""
+    z = W.T @ x
+    y = plan_sigmoid(z, exact=exact)
+    delta = (y - t) * y * (1 - y)
+    gx = W @ delta
+    return {"y": y, "delta": delta, "gx": gx, "W": W - lr * np.outer(x, delta)}
+
+
+def mlp2_reference(W1, W2, x, t, lr, *, exact=False):
+    """One SGD step of ``y = sigmoid(W2^T tanh(W1^T x))`` with MSE loss."""
+    h = plan_tanh(W1.T @ x, exact=exact)
+    y = plan_sigmoid(W2.T @ h, exact=exact)
+    d2 = (y - t) * y * (1 - y)
+    gh = W2 @ d2
+    d1 = gh * (1 - h * h)
+    return {"h": h, "y": y, "d2": d2, "d1": d1,
+            "W1": W1 - lr * np.outer(x, d1), "W2": W2 - lr * np.outer(h, d2)}
+
+
+@dataclass
+class ExampleCheck:
+    """Comparison of a run with the float reference.
+
+    Members
+    -------
+    name : str
+    rows : list of tuple
+        ``(quantity, max_abs_error, tolerance, max_abs_error_vs_exact_functions)``.
+    ok : bool
+        Every error within its tolerance.
+    """
+
+    name: str
+    rows: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return all(err <= tol for _, err, tol, _ in self.rows)
+
+    def add(self, quantity, got, expected, tolerance, exact):
+        got = np.asarray(got, dtype=np.float64)
+        self.rows.append((quantity, float(np.max(np.abs(got - expected))), tolerance,
+                          float(np.max(np.abs(got - exact)))))
+
+    def add_update(self, quantity, got, before, expected, exact):
+        """Relative error of a weight update ``got - before`` against ``expected - before``."""
+        scale = float(np.max(np.abs(expected - before))) or 1.0
+        got = np.asarray(got, dtype=np.float64)
+        self.rows.append((quantity, float(np.max(np.abs(got - expected))) / scale, UPDATE_REL_TOL,
+                          float(np.max(np.abs(got - exact))) / scale))
+
+    def format(self):
+        lines = [f"check against the float reference ({self.name}): "
+                 f"{'PASS' if self.ok else 'FAIL'}",
+                 f"  {'quantity':<10} {'max |error|':>12} {'tolerance':>10} {'vs exact fns':>13}"]
+        for quantity, err, tol, exact in self.rows:
+            flag = "" if err <= tol else "   <-- exceeds tolerance"
+            lines.append(f"  {quantity:<10} {err:>12.3e} {tol:>10.1e} {exact:>13.3e}{flag}")
+        return "\n".join(lines)
+
+
+class _View:
+    """Real-valued access to an image's initial data and a report's final state."""
+
+    def __init__(self, image, report, core=0):
+        self.config = image.config
+        self.image = image
+        self.symbols = image.symbols
+        self.core = report["cores"][core] if isinstance(report, dict) else report.cores[core]
+        self.core_index = core
+
+    def sym(self, name):
+        if name not in self.symbols:
+            raise KeyError(f"the program defines no symbol {name!r} needed by the check")
+        return self.symbols[name]
+
+    def data(self, region, n):
+        base = self.sym(region)
+        return from_fixed(self.image.rf_init[self.core_index][base:base + n],
+                          self.config.data_frac_bits)
+
+    def smem(self, region, n):
+        base = self.sym(region)
+        return from_fixed(self.image.smem_init[base:base + n], self.config.data_frac_bits)
+
+    def weights(self, mcu_name, rows, cols):
+        m = self.sym(mcu_name)
+        w = self.image.weights.get((self.core_index, m))
+        w = np.zeros((rows, cols)) if w is None else w[:rows, :cols]
+        return from_fixed(w, self.config.weight_frac_bits)
+
+    def final_rf(self, region, n):
+        base = self.sym(region)
+        return from_fixed(self.core["rf"][base:base + n], self.config.data_frac_bits)
+
+    def final_weights(self, mcu_name, rows, cols):
+        m = self.sym(mcu_name)
+        w = np.asarray(self.core["mcus"][m]["weights"], dtype=np.int64)[:rows, :cols]
+        return from_fixed(w, self.config.weight_frac_bits)
+
+
+def _check_sgd_fc(image, report):
+    v = _View(image, report)
+    ni, no, lr = v.sym("NI"), v.sym("NO"), 1.0 / v.sym("LR_DIV")
+    W, x, t = v.weights("L1", ni, no), v.data("x", ni), v.data("t", no)
+    ref = sgd_fc_reference(W, x, t, lr)
+    exact = sgd_fc_reference(W, x, t, lr, exact=True)
+    check = ExampleCheck("sgd_fc_step")
+    check.add("y", v.final_rf("y", no), ref["y"], ACT_TOL, exact["y"])
+    check.add("delta", v.final_rf("e", no), ref["delta"], ACT_TOL, exact["delta"])
+    check.add("gx", v.final_rf("gx", ni), ref["gx"], ACT_TOL, exact["gx"])
+    final = v.final_weights("L1", ni, no)
+    check.add("W", final, ref["W"], WEIGHT_TOL, exact["W"])
+    check.add_update("dW (rel)", final, W, ref["W"], exact["W"])
+    return check
+
+
+def _check_mlp2(image, report):
+    v = _View(image, report)
+    ni, nh, no, lr = v.sym("NI"), v.sym("NH"), v.sym("NO"), 1.0 / v.sym("LR_DIV")
+    W1, W2 = v.weights("L1", ni, nh), v.weights("L2", nh, no)
+    x, t = v.smem("xs", ni), v.smem("ts", no)
+    ref = mlp2_reference(W1, W2, x, t, lr)
+    exact = mlp2_reference(W1, W2, x, t, lr, exact=True)
+    check = ExampleCheck("mlp2_step")
+    check.add("h", v.final_rf("h", nh), ref["h"], ACT_TOL, exact["h"])
+    check.add("y", v.final_rf("y", no), ref["y"], ACT_TOL, exact["y"])
+    check.add("d2", v.final_rf("d2", no), ref["d2"], ACT_TOL, exact["d2"])
+    check.add("d1", v.final_rf("d1", nh), ref["d1"], ACT_TOL, exact["d1"])
+    final1, final2 = v.final_weights("L1", ni, nh), v.final_weights("L2", nh, no)
+    check.add("W1", final1, ref["W1"], WEIGHT_TOL, exact["W1"])
+    check.add("W2", final2, ref["W2"], WEIGHT_TOL, exact["W2"])
+    check.add_update("dW1 (rel)", final1, W1, ref["W1"], exact["W1"])
+    check.add_update("dW2 (rel)", final2, W2, ref["W2"], exact["W2"])
+    return check
+
+
+#: Example name (file stem under examples/) -> check(image, report) -> ExampleCheck.
+EXAMPLES = {"sgd_fc_step": _check_sgd_fc, "mlp2_step": _check_mlp2}
+
+
+def check_example(name, image, report):
+    """Check the final state of ``examples/<name>.s``; None if ``name`` has no check."""
+    check = EXAMPLES.get(name)
+    return None if check is None else check(image, report)
