@@ -53,6 +53,9 @@ class Statement:
         Comma-separated operands (each a non-empty token list).
     end_col : int
         Column just after the statement head (for diagnostics about missing operands).
+    broken : bool
+        True when the operands had a syntax error (already reported); the statement still
+        occupies its instruction slot so that later labels keep their addresses.
     """
 
     line: int
@@ -60,6 +63,7 @@ class Statement:
     head: object
     operands: list
     end_col: int
+    broken: bool = False
 
 
 class LexError(Exception):
@@ -178,4 +182,4 @@ def _statement(tokens, line):
     if head.kind not in ("ident", "directive"):
         return None, [(head.line, head.col, f"expected a mnemonic, a directive or a label, not {head.text!r}")]
     operands, errors = _split_operands(rest[1:])
-    return Statement(head.line, labels, head, operands, head.col + len(head.text)), errors
+    return Statement(head.line, labels, head, operands, head.col + len(head.text), bool(errors)), errors

@@ -136,7 +136,9 @@ class _Assembler:
         deferred = self._collect(statements)
         for kind, stmt, core in deferred:
             try:
-                if kind == "instr":
+                if stmt.broken:
+                    word = 0 if kind in ("instr", ".word") else None
+                elif kind == "instr":
                     word = self._instruction(stmt, core)
                 elif kind == ".word":
                     word = self._word(stmt)
@@ -180,6 +182,8 @@ class _Assembler:
                     if name not in DIRECTIVES:
                         _fail_at(head, f"unknown directive {head.text!r}{_suggest(name, DIRECTIVES)}"
                                        f" (directives: {', '.join(DIRECTIVES)})")
+                    if stmt.broken and name != ".word":
+                        continue
                     if name == ".core":
                         core = self._dir_core(stmt)
                     elif name in (".equ", ".mcu", ".region", ".sregion"):
@@ -271,14 +275,14 @@ class _Assembler:
 
     # -- values --------------------------------------------------------------------------------
 
-    def _lookup(self, used):
+    def _lookup(self, used, extra_names=()):
         def lookup(tok):
             name = tok.text
             if name in self.builtins:
                 return self.builtins[name]
             sym = self.symbols.get(name)
             if sym is None:
-                known = list(self.symbols) + list(self.builtins)
+                known = list(self.symbols) + list(self.builtins) + list(extra_names)
                 raise ExprError(tok.line, tok.col, f"undefined symbol {name!r}{_suggest(name, known)}")
             if used is not None:
                 used.append((tok, sym))
@@ -302,7 +306,7 @@ class _Assembler:
         return m
 
     def _value(self, tokens, used=None, extra=None):
-        lookup = self._lookup(used)
+        lookup = self._lookup(used, extra or ())
         if extra:
             base = lookup
 

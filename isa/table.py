@@ -59,7 +59,7 @@ __all__ = [
     "ALU_BY_NAME", "ALU_BY_CODE", "ALU_INT_BY_NAME", "ALU_INT_BY_CODE",
     "COND_BY_NAME", "COND_BY_CODE",
     "INSTRUCTIONS", "BY_MNEMONIC", "BY_OPCODE",
-    "func_table", "SNA_SHIFT_BITS",
+    "func_table", "SNA_SHIFT_BITS", "NOTATION",
 ]
 
 INSTR_BITS = 64
@@ -177,12 +177,15 @@ class InstrSpec:
         Operand fields, in assembly operand order.
     summary : str
         Exact semantics.
+    syntax : str
+        Assembly syntax (``docs/assembly.md`` has the details).
     """
 
     mnemonic: str
     opcode: int
     fields: tuple
     summary: str
+    syntax: str = ""
 
     def field(self, name):
         """The field called ``name`` (KeyError if the instruction has none)."""
@@ -230,6 +233,20 @@ F_CRS = Field("mask", 0, 6, "mask")
 
 #: Bits of one ``mcu`` mask, by operation name (paper §5.2: MVM, MTVM, OPA).
 MCU_OPS = (("mvm", 1), ("mtvm", 2), ("opa", 4))
+
+#: The notation used by every ``summary`` of this table (also printed in docs/ISA.md).
+NOTATION = (
+    "B = config.data_bits, F = config.data_frac_bits (Q4.12: B = 16, F = 12). "
+    "a = the src1 element, b = the src2 element or the alui immediate, both signed B-bit words. "
+    "ONE = min(2**F, 2**(B-1) - 1), the data word closest to 1.0. "
+    "sat(v) clamps v to [-2**(B-1), 2**(B-1) - 1] and sets the core's sticky overflow flag when it clamps. "
+    "rs(v, s) = panther.fixed_point.round_shift(v, s): for s > 0 an arithmetic right shift by s "
+    "rounding half up ((v + 2**(s-1)) >> s), for s <= 0 a left shift by -s. "
+    "wrap(v) is two's complement wrap-around to B bits. "
+    "Every intermediate value is an exact (unbounded) integer; only the final result is saturated "
+    "(or wrapped). M[x] is the word at core operand address x (register file or XBar buffer, "
+    "docs/semantics.md §4); SMEM is the tile's shared memory."
+)
 
 #: Width of the signed shift taken from the immediate by ``alui sna``.
 SNA_SHIFT_BITS = 5
@@ -308,37 +325,47 @@ _VEC = ("Vector: element i (0 <= i < vw) reads address src+i and writes dst+i, i
         "all elements are read before any is written")
 
 INSTRUCTIONS = (
-    InstrSpec("nop", 0, (), "No operation."),
+    InstrSpec("nop", 0, (), "No operation.", "nop"),
     InstrSpec("hlt", 1, (), "Halt the core. Deferred weight updates (OPA, CRS) are applied now, in "
-                            "program order (docs/semantics.md §5)."),
-    InstrSpec("set", 2, (F_DST, F_IMM), "RF[dst] := imm (raw data word)."),
-    InstrSpec("cp", 3, (F_DST, F_SRC, F_VW), "M[dst+i] := M[src+i] for i < vw. " + _VEC + "."),
+                            "program order (docs/semantics.md §5).", "hlt"),
+    InstrSpec("set", 2, (F_DST, F_IMM), "M[dst] := imm (raw data word).",
+              "set dst, value"),
+    InstrSpec("cp", 3, (F_DST, F_SRC, F_VW), "M[dst+i] := M[src+i] for i < vw. " + _VEC + ".",
+              "cp dst, src, vw"),
     InstrSpec("ld", 4, (F_DST, F_SADDR, F_VW),
               "M[dst+i] := SMEM[saddr+i] for i < vw, word by word in address order; each word waits "
               "until valid, then its counter decrements and the word becomes invalid at 0 "
-              "(persistent words, count 0 in the image, stay valid)."),
+              "(persistent words, count 0 in the image, stay valid).",
+              "ld dst, saddr, vw"),
     InstrSpec("st", 5, (F_SADDR, F_SRC, F_VW, F_COUNT),
               "SMEM[saddr+i] := M[src+i] for i < vw, word by word; each word waits until invalid, "
-              "is written, becomes valid and its counter := count (1 .. 255)."),
+              "is written, becomes valid and its counter := count (1 .. 255).",
+              "st saddr, src, vw[, count=1]"),
     InstrSpec("alu", 6, (F_FN, F_DST, F_SRC1, F_SRC2, F_VW),
-              "M[dst+i] := fn(M[src1+i], M[src2+i]) for i < vw (VFU, see ALU functions). " + _VEC + "."),
+              "M[dst+i] := fn(M[src1+i], M[src2+i]) for i < vw (VFU, see ALU functions). " + _VEC + ".",
+              "alu fn, dst, src1, src2, vw   (unary fn: src2 may be omitted, encoded 0)"),
     InstrSpec("alui", 7, (F_FN, F_DST, F_SRC1, F_IMM, F_VW),
-              "M[dst+i] := fn(M[src1+i], imm) for i < vw (VFU; imm is a raw data word). " + _VEC + "."),
+              "M[dst+i] := fn(M[src1+i], imm) for i < vw (VFU; imm is a raw data word). " + _VEC + ".",
+              "alui fn, dst, src1, imm, vw   (unary fn: imm may be omitted, encoded 0)"),
     InstrSpec("alu_int", 8, (F_FN, F_DST, F_SRC1, F_SRC2),
               "M[dst] := fn(M[src1], M[src2]): scalar B-bit wrapping integer operation "
-              "(see ALU_INT functions); never sets the overflow flag."),
+              "(see ALU_INT functions); never sets the overflow flag.",
+              "alu_int fn, dst, src1, src2"),
     InstrSpec("br", 9, (F_COND, F_SRC1, F_SRC2, F_TARGET),
               "If cond(M[src1], M[src2]) (signed B-bit words) then PC := target else PC := PC + 1. "
-              "Assembly: beq/bne/blt/bge src1, src2, target."),
-    InstrSpec("jmp", 10, (F_TARGET,), "PC := target."),
+              "Assembly: beq/bne/blt/bge src1, src2, target.",
+              "beq|bne|blt|bge src1, src2, target"),
+    InstrSpec("jmp", 10, (F_TARGET,), "PC := target.", "jmp target"),
     InstrSpec("mcu", 11, F_MCU,
               "For every MCU m with a non-zero mask m<m>: bit 0 = MVM (XBarOut := W^T XBarIn), "
               "bit 1 = MTVM (XBarIn := W XBarOut), bit 2 = OPA (deferred W += XBarIn XBarOut^T). "
               "All operations read their operands before any writes. A bit set for "
-              "m >= mcus_per_core is an error."),
+              "m >= mcus_per_core is an error.",
+              "mcu m0, m1, m2, m3, m4, m5   or   mcu MCU:op|op, ...   (op in mvm, mtvm, opa)"),
     InstrSpec("crs", 12, (F_CRS,),
               "Carry resolution step (deferred to hlt, in program order with OPAs) on every MCU m "
-              "whose bit m of mask is set. A bit set for m >= mcus_per_core is an error."),
+              "whose bit m of mask is set. A bit set for m >= mcus_per_core is an error.",
+              "crs mask"),
 )
 
 

@@ -102,3 +102,30 @@ def test_function_sets_match_the_contract():
 def test_every_module_exports_all():
     for name in table.__all__:
         assert hasattr(table, name), name
+
+
+def test_committed_isa_doc_is_generated_from_the_table():
+    from pathlib import Path
+
+    from isa.doc import render
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "ISA.md").read_text()
+    assert committed == render(), "docs/ISA.md is stale: run  python -m isa.doc > docs/ISA.md"
+
+
+def test_doc_examples_assemble_to_the_documented_words():
+    from panther.config import PRESETS
+    from isa.assembler import assemble
+    from isa.doc import EXAMPLES
+    from isa.encoding import encode, make
+    for mnemonic, (text, ops) in EXAMPLES.items():
+        image = assemble(text, config=PRESETS["small"], filename="example")
+        assert image.programs[0] == [encode(make(mnemonic, **ops))], mnemonic
+    assert set(EXAMPLES) == set(BY_MNEMONIC)
+
+
+def test_every_summary_mentions_its_semantics():
+    for spec in INSTRUCTIONS:
+        assert spec.summary and spec.syntax
+    for f in ALU_FUNCS:
+        # every VFU result is saturated, or provably in range (min/max/relu/relu_d)
+        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d"), f.name
