@@ -116,7 +116,7 @@ class Crossbar:
         drive = np.asarray(drive)
         if drive.shape != (self.size,):
             raise ValueError(f"{name} must have shape ({self.size},), not {drive.shape!r}")
-        if drive.size and np.abs(drive).max() > 1:
+        if np.any((drive != 0) & (drive != 1) & (drive != -1)):
             raise ValueError(f"{name} values must be -1, 0 or +1, not {drive!r}")
         return drive
 
