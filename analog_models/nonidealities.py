@@ -98,20 +98,17 @@ def update_scale(delta, levels, lmax, noise, d2d_gain, rng):
     ``delta`` is the nominal update in levels, ``levels`` the current levels, ``lmax`` the top
     level (broadcastable), ``d2d_gain`` the per-cell gain or ``None``.
     """
-    step = delta.astype(np.float64, copy=True)
+    step = np.asarray(delta, dtype=np.float64)
     up = step > 0
-    down = step < 0
     a = noise.update_asymmetry
     if a:
-        step[up] *= 1.0 + a / 2
-        step[down] *= max(0.0, 1.0 - a / 2)
+        step = step * np.where(up, 1.0 + a / 2, max(0.0, 1.0 - a / 2))
     s = noise.update_nonlinearity
     if s:
         frac = levels / lmax
-        scale = np.where(up, np.maximum(0.0, 1.0 - s * frac), np.maximum(0.0, 1.0 - s * (1.0 - frac)))
-        step *= scale
+        step = step * np.maximum(0.0, 1.0 - s * np.where(up, frac, 1.0 - frac))
     if d2d_gain is not None:
-        step *= d2d_gain
+        step = step * d2d_gain
     if noise.c2c_update_variation:
-        step *= np.maximum(0.0, 1.0 + noise.c2c_update_variation * rng.standard_normal(step.shape))
+        step = step * np.maximum(0.0, 1.0 + noise.c2c_update_variation * rng.standard_normal(step.shape))
     return step
