@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from panther.fixed_point import from_fixed
 
-from .encoding import IllegalInstruction, decode
-from .table import ALU_BY_CODE, ALU_INT_BY_CODE, COND_BY_CODE, MCU_OPS
+from .encoding import IllegalInstruction, decode, encode
+from .table import ALU_BY_CODE, ALU_INT_BY_CODE, COND_BY_CODE, MCU_OPS, SNA_SHIFT_BITS
 
 __all__ = ["disassemble", "format_instruction", "disassemble_image"]
 
@@ -75,6 +75,11 @@ def format_instruction(instr, *, config=None, target_names=None):
         if fn.unary and ops["imm"] == 0:
             return f"alui {fn.name}, {a('dst')}, {a('src1')}, {ops['vw']}"
         if fn.imm_only:
+            half = 1 << (SNA_SHIFT_BITS - 1)
+            if not -half <= ops["imm"] < half:
+                # legal word (upper immediate bits are ignored) that the assembler would reject
+                return (f".word {encode(instr):#018x}  # alui {fn.name} with immediate {ops['imm']} "
+                        f"outside the assembler's shift range {-half} .. {half - 1}")
             return f"alui {fn.name}, {a('dst')}, {a('src1')}, {ops['imm']}, {ops['vw']}"
         return (f"alui {fn.name}, {a('dst')}, {a('src1')}, {ops['imm']}, {ops['vw']}"
                 f"{_real(ops['imm'], config)}")

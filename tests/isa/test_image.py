@@ -1,0 +1,126 @@
+"""Program images: save/load round trip, file formats, atomic replacement, load errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from panther.config import PRESETS, PantherConfig
+from isa import image as image_module
+from isa.image import ImageError, ProgramImage, read_hex
+
+SMALL = PRESETS["small"]
+
+
+def sample_image(config=SMALL):
+    rng = np.random.default_rng(1)
+    n = config.cores_per_tile
+    return ProgramImage(
+        config=config,
+        programs=[[1 << 58, 2 ** 64 - 1, 0]] + [[] for _ in range(n - 1)],
+        rf_init=[rng.integers(-2 ** 15, 2 ** 15, config.rf_depth) for _ in range(n)],
+        xbar_in=[rng.integers(-5, 5, (config.mcus_per_core, config.xbar_size)) for _ in range(n)],
+        smem_init=rng.integers(-100, 100, config.smem_depth),
+        smem_count=rng.integers(0, 3, config.smem_depth),
+        smem_valid=rng.integers(0, 2, config.smem_depth).astype(bool),
+        weights={(0, 1): rng.integers(-2 ** 31, 2 ** 31, (config.xbar_size, config.xbar_size))},
+        symbols={"loop": 3}, source="hlt\n")
+
+
+def test_save_load_round_trip(tmp_path):
+    img = sample_image()
+    out = img.save(tmp_path / "img")
+    assert sorted(p.name for p in out.iterdir()) == ["core0.hex", "core1.hex", "image.json", "image.npz"]
+    back = ProgramImage.load(out)
+    assert back.same_contents(img)
+    assert back.symbols == {"loop": 3} and back.source == "hlt\n"
+    assert back.config == SMALL
+    assert np.array_equal(back.weight_matrix(0, 1), img.weights[(0, 1)])
+    assert not back.weight_matrix(1, 0).any()
+    assert not back.xbar_out[1].any()
+
+
+def test_hex_file_is_readmemh_format(tmp_path):
+    out = sample_image().save(tmp_path / "img")
+    assert (out / "core0.hex").read_text() == "0400000000000000\nffffffffffffffff\n0000000000000000\n"
+    assert (out / "core1.hex").read_text() == ""
+    assert read_hex(out / "core0.hex") == [1 << 58, 2 ** 64 - 1, 0]
+    meta = json.loads((out / "image.json").read_text())
+    assert meta["config"]["xbar_size"] == 16 and meta["programs"][0] == {"core": 0, "file": "core0.hex", "words": 3}
+
+
+def test_save_replaces_an_existing_image_and_leaves_no_temporaries(tmp_path):
+    sample_image().save(tmp_path / "img")
+    other = ProgramImage(config=SMALL, programs=[[0], [1 << 58]])
+    other.save(tmp_path / "img")
+    assert ProgramImage.load(tmp_path / "img").programs == [[0], [1 << 58]]
+    assert [p.name for p in tmp_path.iterdir()] == ["img"]
+
+
+def test_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(image_module.np, "savez_compressed", broken)
+    with pytest.raises(OSError, match="disk full"):
+        sample_image().save(tmp_path / "img")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_save_keeps_the_previous_image(tmp_path, monkeypatch):
+    sample_image().save(tmp_path / "img")
+    monkeypatch.setattr(image_module.np, "savez_compressed",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        ProgramImage(config=SMALL).save(tmp_path / "img")
+    monkeypatch.undo()
+    assert ProgramImage.load(tmp_path / "img").programs[0] == [1 << 58, 2 ** 64 - 1, 0]
+    assert [p.name for p in tmp_path.iterdir()] == ["img"]
+
+
+def test_refuses_to_replace_a_directory_that_is_not_an_image(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("precious")
+    with pytest.raises(ImageError, match="not a program image directory"):
+        sample_image().save(tmp_path / "notes")
+    assert (tmp_path / "notes" / "keep.txt").read_text() == "precious"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ImageError, match="not a directory"):
+        sample_image().save(tmp_path / "file")
+
+
+def test_load_errors_name_the_file(tmp_path):
+    with pytest.raises(ImageError, match="image.json: cannot read"):
+        ProgramImage.load(tmp_path)
+    out = sample_image().save(tmp_path / "img")
+    (out / "core0.hex").write_text("0400000000000000\n  12zz\n")
+    with pytest.raises(ImageError, match=r"core0.hex:2:3: expected one 64-bit word as 16 hex digits"):
+        ProgramImage.load(out)
+    (out / "image.json").write_text("{")
+    with pytest.raises(ImageError, match=r"image.json:1:2: invalid JSON"):
+        ProgramImage.load(out)
+    (out / "image.json").write_text('{"format": "other"}')
+    with pytest.raises(ImageError, match="not a PANTHER program image"):
+        ProgramImage.load(out)
+
+
+def test_constructor_validates_shapes():
+    with pytest.raises(ValueError, match="one list per core"):
+        ProgramImage(config=SMALL, programs=[[]])
+    with pytest.raises(ValueError, match="rf_init"):
+        ProgramImage(config=SMALL, rf_init=[np.zeros(3), np.zeros(3)])
+    with pytest.raises(ValueError, match="64-bit"):
+        ProgramImage(config=SMALL, programs=[[-1], []])
+    with pytest.raises(ValueError, match="imem_depth"):
+        ProgramImage(config=SMALL.replace(imem_depth=1), programs=[[0, 0], []])
+    with pytest.raises(ValueError, match="weights key"):
+        ProgramImage(config=SMALL, weights={(0, 2): np.zeros((16, 16))})
+
+
+def test_defaults_are_zero_memories_of_the_configured_shapes():
+    config = PantherConfig(cores_per_tile=3, mcus_per_core=1, xbar_size=4, rf_depth=32, smem_depth=64)
+    img = ProgramImage(config=config)
+    assert img.programs == [[], [], []]
+    assert [a.shape for a in img.rf_init] == [(32,)] * 3
+    assert img.xbar_in[2].shape == (1, 4) and img.smem_valid.dtype == bool
+    assert img.smem_init.shape == (64,) and not img.smem_valid.any()
