@@ -142,7 +142,7 @@ class AnalogMCU:
         """
         n, size = self.config.n_slices, self.config.xbar_size
         counts = dict.fromkeys(("mvm_step", "mtvm_step", "opa_step", "adc_conversion",
-                                "dac_conversion", "row_drive", "sample_hold",
+                                "dac_conversion", "row_drive", "sample_hold", "shift_add",
                                 "serial_read_row", "serial_write_row"), 0)
         for xbar, adc, dac in zip(self.xbars, self.adcs, self.dacs):
             ev = xbar.events
@@ -150,6 +150,7 @@ class AnalogMCU:
             counts["mtvm_step"] += n * ev["mtvm_steps"]
             counts["opa_step"] += n * ev["opa_steps"]
             counts["adc_conversion"] += adc.conversions
+            counts["shift_add"] += adc.conversions          # one shift-and-add per code
             counts["dac_conversion"] += dac.conversions
             counts["row_drive"] += size * (ev["mvm_steps"] + ev["mtvm_steps"] + ev["opa_steps"])
             counts["sample_hold"] += n * size * (ev["mvm_steps"] + ev["mtvm_steps"])

@@ -99,7 +99,8 @@ def test_analog_mcu_counts_feed_the_energy_model():
     counts = mcu.energy_counts()
     assert counts["mvm_step"] == 16 * 8 and counts["mtvm_step"] == 16 * 8
     assert counts["opa_step"] == 16 * 8
-    assert counts["adc_conversion"] == 2 * 16 * 8 * n
+    assert counts["adc_conversion"] == counts["shift_add"] == 2 * 16 * 8 * n
+    assert counts["sample_hold"] == 2 * 16 * 8 * n and counts["row_drive"] == 3 * 16 * n
     assert counts["dac_conversion"] == 16 * 8 * n
     assert counts["serial_read_row"] == 8 * n and counts["serial_write_row"] == 8 * n
     report = EnergyModel(cfg).breakdown(counts)
