@@ -1,0 +1,164 @@
+"""``panther run``: assemble a program and run it on a simulator back end, with a report.
+
+Back ends are entries of :data:`BACKENDS`: a function ``f(image, args) -> GoldenReport``
+(the RTL back ends must return the same JSON-comparable report). ``golden`` is the
+instruction-level golden model (:mod:`isa.golden`); ``verilator`` and ``icarus`` are
+reserved for the RTL simulation and not available yet.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from panther.config import load_config
+from panther.errors import UserError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run", "BACKENDS", "load_program", "format_report",
+           "simulate"]
+
+NAME = "run"
+HELP = "assemble a program and run it on the golden model (RTL simulators later), with a report"
+
+
+def _golden(image, args):
+    from isa.golden import run_image
+
+    factory = None
+    if getattr(args, "mcu", "exact") == "analog":
+        from isa.golden.analog_mcu import analog_mcu_factory as factory
+    return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds)
+
+
+def _not_yet(name):
+    def backend(image, args):
+        raise UserError(f"--sim {name}: the RTL simulation back end is not yet available; "
+                        "use --sim golden")
+    return backend
+
+
+#: Simulator name -> back end ``f(image, args) -> GoldenReport``.
+BACKENDS = {"golden": _golden, "verilator": _not_yet("verilator"), "icarus": _not_yet("icarus")}
+
+
+def add_arguments(parser):
+    parser.add_argument("program", help="assembly file (.s) or a program image directory "
+                                        "written by `panther asm`")
+    parser.add_argument("--sim", choices=sorted(BACKENDS), default="golden",
+                        help="simulator back end (default: golden; the RTL back ends verilator "
+                             "and icarus are not available yet)")
+    parser.add_argument("--config", default="small",
+                        help="configuration for a .s file: a preset (small, paper) or a JSON "
+                             "file (default: small); an image directory brings its own")
+    parser.add_argument("--mcu", choices=("exact", "analog"), default="exact",
+                        help="golden MCU model: exact integer arithmetic (default) or the "
+                             "behavioural analog models with the configuration's noise")
+    parser.add_argument("--max-rounds", type=int, default=1_000_000,
+                        help="scheduling rounds before giving up (default: 1000000)")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the full report (final state and events) as JSON")
+
+
+def load_program(path, config_name):
+    """A :class:`isa.image.ProgramImage` from a ``.s`` file or an image directory."""
+    from isa.assembler import assemble
+    from isa.image import ProgramImage
+
+    path = Path(path)
+    if path.is_dir():
+        return ProgramImage.load(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    return assemble(text, config=load_config(config_name), filename=str(path))
+
+
+def simulate(image, args):
+    """Run ``image`` on the back end ``args.sim``; returns the report."""
+    if args.max_rounds < 1:
+        raise UserError(f"--max-rounds must be a positive integer, not {args.max_rounds}")
+    return BACKENDS[args.sim](image, args)
+
+
+def _table(title, rows, headers):
+    if not rows:
+        return [f"{title}: none"]
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    lines = [title + ":",
+             "  " + "  ".join(str(h).rjust(w) if i else str(h).ljust(w)
+                              for i, (h, w) in enumerate(zip(headers, widths)))]
+    for r in rows:
+        lines.append("  " + "  ".join(str(v).rjust(w) if i else str(v).ljust(w)
+                                      for i, (v, w) in enumerate(zip(r, widths))))
+    return lines
+
+
+def format_report(report, *, title, sim):
+    """Readable text of a run report (a GoldenReport or its dict)."""
+    from panther.config import PantherConfig
+
+    data = report if isinstance(report, dict) else report.to_dict()
+    config = PantherConfig.from_dict(data["config"])
+    events = data["events"]
+    slicing = "".join(str(b) for b in config.slice_bits)
+    lines = [f"{title} on the {sim} model: {config.cores_per_tile} cores x "
+             f"{config.mcus_per_core} MCUs, {config.xbar_size}x{config.xbar_size} crossbars, "
+             f"slices {slicing}, variant {config.variant}, "
+             f"Q{config.data_bits - config.data_frac_bits}.{config.data_frac_bits} data",
+             f"scheduling rounds: {data['rounds']}", ""]
+    core_rows = []
+    for i, core in enumerate(data["cores"]):
+        status = core["status"] if core["status"] != "error" else f"error {core['fault']}"
+        core_rows.append((f"core {i}", status, core["pc"], "yes" if core["overflow"] else "no"))
+    lines += _table("cores", core_rows, ("core", "status", "pc", "overflow"))
+    for core in data["cores"]:
+        if core["fault_message"]:
+            lines.append(f"  {core['fault_message']}")
+    lines.append("")
+    lines += _table(f"instructions ({events['instructions_total']} retired)",
+                    sorted(events["instructions"].items()), ("opcode", "count"))
+    lines.append("")
+    mcu_rows = [(f"core {e['core']} MCU {e['mcu']}", e["mvm"], e["mtvm"], e["opa"], e["crs"])
+                for e in events["mcu"]]
+    lines += _table("MCU operations", mcu_rows, ("MCU", "MVM", "MTVM", "OPA", "CRS"))
+    lines.append("")
+    counts = [("ADC conversions", events["adc_conversions"]),
+              ("VFU element ops", events.get("vfu_ops", 0)),
+              ("alu_int ops", events.get("alu_int_ops", 0)),
+              ("RF word reads/writes", f"{events.get('rf_reads', 0)}/{events.get('rf_writes', 0)}"),
+              ("shared-memory word reads/writes",
+               f"{events.get('smem_reads', 0)}/{events.get('smem_writes', 0)}")]
+    lines += _table("events", counts, ("event", "count"))
+    lines.append("")
+    from analog_models.energy import EnergyModel
+
+    breakdown = EnergyModel(config).breakdown(events["energy_events"])
+    lines.append("energy / latency (analog_models.energy; latency is a serialised upper bound):")
+    lines += ["  " + line for line in breakdown.format().splitlines()]
+    lines.append("")
+    flags = ", ".join(f"core {i}: {'SET' if c['overflow'] else 'clear'}"
+                      for i, c in enumerate(data["cores"]))
+    lines.append(f"overflow flags: {flags}")
+    return "\n".join(lines)
+
+
+def run(args):
+    from isa.golden.reference import check_example
+
+    image = load_program(args.program, args.config)
+    report = simulate(image, args)
+    print(format_report(report, title=str(args.program), sim=args.sim))
+    status = 0 if report.ok else 1
+    check = check_example(Path(args.program).stem, image, report)
+    if check is not None:
+        print()
+        print(check.format())
+        status = status or (0 if check.ok else 1)
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(report.to_dict()) + "\n")
+        except OSError as error:
+            raise UserError(f"{args.json}: cannot write: {error.strerror}") from None
+        print(f"\nwrote the full report to {args.json}")
+    return status

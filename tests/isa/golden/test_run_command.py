@@ -1,0 +1,65 @@
+"""`panther run` and `panther demo` on the golden model."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from panther.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def test_run_example_prints_report_and_check(capsys, tmp_path):
+    out_json = tmp_path / "report.json"
+    assert main(["run", str(EXAMPLES / "sgd_fc_step.s"), "--json", str(out_json)]) == 0
+    text = capsys.readouterr().out
+    for needle in ("on the golden model", "instructions (13 retired)", "MCU operations",
+                   "ADC conversions", "energy / latency", "adc_conversion",
+                   "overflow flags: core 0: clear", "float reference (sgd_fc_step): PASS"):
+        assert needle in text, needle
+    data = json.loads(out_json.read_text())
+    assert data["events"]["mcu_totals"]["mvm"] == 1 and data["cores"][0]["status"] == "halted"
+
+
+@pytest.mark.parametrize("sim", ["verilator", "icarus"])
+def test_rtl_back_ends_are_not_pretended(sim, capsys):
+    assert main(["run", str(EXAMPLES / "sgd_fc_step.s"), "--sim", sim]) == 2
+    assert f"--sim {sim}: the RTL simulation back end is not yet available" in capsys.readouterr().err
+
+
+def test_run_reports_a_deadlock_as_an_error(tmp_path, capsys):
+    prog = tmp_path / "dead.s"
+    prog.write_text("        ld 0, 5, 1\n        hlt\n")
+    assert main(["run", str(prog)]) == 2
+    assert "deadlock: core 0 (pc 0, ld) waits for shared-memory word 5 to become valid" in \
+        capsys.readouterr().err
+
+
+def test_run_exits_1_when_a_core_faults(tmp_path, capsys):
+    prog = tmp_path / "fault.s"
+    prog.write_text("        nop\n")       # runs off the end of the program
+    assert main(["run", str(prog)]) == 1
+    out = capsys.readouterr().out
+    assert "error PC_RANGE" in out and "missing hlt" in out
+
+
+def test_run_reports_assembly_errors_with_positions(tmp_path, capsys):
+    prog = tmp_path / "bad.s"
+    prog.write_text("        ad 1, 2\n")
+    assert main(["run", str(prog)]) == 2
+    assert f"{prog}:1:9: unknown mnemonic 'ad'" in capsys.readouterr().err
+
+
+def test_run_accepts_an_image_directory(tmp_path, capsys):
+    image = tmp_path / "img"
+    assert main(["asm", str(EXAMPLES / "mlp2_step.s"), "-o", str(image)]) == 0
+    assert main(["run", str(image), "--mcu", "analog"]) == 0
+    assert "core 0 MCU 1" in capsys.readouterr().out
+
+
+def test_demo_passes(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "float reference (mlp2_step): PASS" in out and out.rstrip().endswith(
+        "demo: PASS: the golden model's training step matches the float reference")
