@@ -3,7 +3,6 @@ buffer names, labels, illegal words, and whole-image round trips."""
 
 from pathlib import Path
 
-import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from panther.config import PRESETS, PantherConfig
