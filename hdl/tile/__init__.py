@@ -10,6 +10,7 @@ from .shared_memory import SharedMemory, smem_word_layout
 from .arbiter import Arbiter
 from .deadlock import DeadlockDetector
 from .smem_system import SharedMemorySystem
+from .tile import Tile, core_port_name
 
 __all__ = ["COUNT_BITS", "SharedMemoryPortSignature", "SharedMemory", "smem_word_layout",
-           "Arbiter", "DeadlockDetector", "SharedMemorySystem"]
+           "Arbiter", "DeadlockDetector", "SharedMemorySystem", "Tile", "core_port_name"]
