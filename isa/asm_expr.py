@@ -154,6 +154,11 @@ def evaluate(tokens, lookup, functions):
     ``lookup(token)`` returns a name's value or raises :class:`ExprError`;
     ``functions`` maps a name to ``f(token, args)``. Raises :class:`ExprError`.
     """
+    if len(tokens) == 1 and tokens[0].kind in ("int", "real"):          # fast path: a literal
+        return tokens[0].value
+    if (len(tokens) == 2 and tokens[0].kind == "op" and tokens[0].text == "-"
+            and tokens[1].kind in ("int", "real")):
+        return -tokens[1].value
     parser = _Parser(tokens, lookup, functions)
     value = parser.expr()
     extra = parser.peek()

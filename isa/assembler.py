@@ -641,10 +641,24 @@ class _Assembler:
                                       f"{c.xbar_size}x{c.xbar_size} crossbar ({room} cells left)")
         w = self.weights.setdefault((core, m), np.zeros((c.xbar_size, c.xbar_size), np.int64))
         lines = self.weight_lines.setdefault((core, m), np.zeros((c.xbar_size, c.xbar_size), np.int64))
+        evaluated = [self._value(tokens) for tokens in values]
+        reals = [k for k, v in enumerate(evaluated) if isinstance(v, float)]
+        for k in reals:
+            self._check_finite(values[k][0], evaluated[k])
+        if reals:
+            # one vectorised conversion (the per-value path reports the first that does not fit)
+            raw_reals, overflow = to_fixed(np.array([evaluated[k] for k in reals]), c.weight_frac_bits,
+                                           c.weight_bits)
+            bad = [k for k, o in zip(reals, overflow) if o]
+            if bad:
+                self._fixed(values[bad[0]], evaluated[bad[0]], c.weight_bits, c.weight_frac_bits, "weight")
+            converted = dict(zip(reals, (int(v) for v in raw_reals)))
+        else:
+            converted = {}
         for k, tokens in enumerate(values):
             i, j = divmod(row * c.xbar_size + k, c.xbar_size)
-            value = self._value(tokens)
-            raw = self._fixed(tokens, value, c.weight_bits, c.weight_frac_bits, "weight")
+            raw = converted[k] if k in converted else \
+                self._fixed(tokens, evaluated[k], c.weight_bits, c.weight_frac_bits, "weight")
             if lines[i, j]:
                 _fail_at(tokens[0], f"weight [{i}, {j}] of MCU {m} on core {core} already set at "
                                     f"line {lines[i, j]}")

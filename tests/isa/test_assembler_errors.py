@@ -85,6 +85,8 @@ CASES = [
     ("weights-overlap", ".weights 0, 0, 1, 2\n.weights 0, 0, 3", "2:16", "weight [0, 0] of MCU 0 on core 0 already set at line 1"),
     ("weights-range", ".weights 0, 0, 128.0", "1:16", "weight 128.0 does not fit Q8.24"),
     ("weights-raw-range", ".weights 0, 0, 0x100000000", "1:16", "weight 4294967296 does not fit a 32-bit word"),
+    ("weights-not-finite", ".weights 0, 0, 1.0, 1e400 - 1e400", "1:21", "is not a finite number"),
+    ("weights-range-later", ".weights 0, 0, 1.0, -0.5, -128.5", "1:27", "weight -128.5 does not fit Q8.24"),
     ("weights-row", ".weights 0, 16, 1", "1:13", "crossbar row 16 outside 0 .. 15"),
     ("weights-mcu", ".weights 2, 0, 1", "1:10", "MCU number 2 outside 0 .. 1"),
     ("word-range", ".word -1", "1:7", "instruction word -1 outside 0 .. 18446744073709551615"),
