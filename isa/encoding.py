@@ -76,6 +76,14 @@ class Instruction:
     def __getitem__(self, name):
         return self.operands[name]
 
+    def text(self, config=None):
+        """Assembly text of this instruction (``config`` names XBar buffer addresses)."""
+        from .disassembler import format_instruction
+        return format_instruction(self, config=config)
+
+    def __str__(self):
+        return self.text()
+
 
 def make(mnemonic, **operands):
     """Build an :class:`Instruction`, accepting names for ``fn``/``cond`` and branch names.

@@ -171,3 +171,8 @@ def test_instruction_validates_operand_names_and_helpers():
         encode(Instruction("set", {"dst": 1, "imm": 1.5}))
     with pytest.raises(IllegalInstruction):
         decode(2 ** 64)
+
+
+def test_text_of_an_instruction():
+    assert str(make("bge", src1=5, src2=6, target=9)) == "bge 5, 6, 9"
+    assert make("alu", fn="mul", dst=1, src1=2, src2=3, vw=4).text() == "alu mul, 1, 2, 3, 4"
