@@ -10,7 +10,7 @@ from isa.golden import Tile, diff_states, run_image
 from isa.golden.analog_mcu import analog_mcu_factory
 from panther.config import NoiseConfig, PRESETS
 
-from _golden_refs import SMALL, program, tile_run
+from ._golden_refs import SMALL, program, tile_run
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 

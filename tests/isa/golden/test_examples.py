@@ -14,7 +14,7 @@ from isa.golden.reference import (
 from panther.config import PRESETS
 from panther.fixed_point import from_fixed
 
-from _golden_refs import S
+from ._golden_refs import S
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SMALL = PRESETS["small"]

@@ -9,7 +9,7 @@ from analog_models.energy import EnergyModel
 from isa import table
 from isa.golden import CoreFault, GoldenReport, StepLimitError, diff_states
 
-from _golden_refs import REF_INT, REF_VFU, SMALL, program, sat, tile_run, words
+from ._golden_refs import REF_INT, REF_VFU, SMALL, program, sat, tile_run, words
 
 UNSATURATING = {"min", "max", "relu", "relu_d"}
 VW = 16

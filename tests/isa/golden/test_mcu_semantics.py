@@ -6,7 +6,7 @@ import pytest
 
 from isa.golden import CoreFault, ExactMCU
 
-from _golden_refs import SMALL, program, rs, sat, tile_run
+from ._golden_refs import SMALL, program, rs, sat, tile_run
 
 N = SMALL.xbar_size
 P = SMALL.nominal_bits

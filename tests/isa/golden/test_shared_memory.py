@@ -5,7 +5,7 @@ import pytest
 
 from isa.golden import CoreFault, DeadlockError, SharedMemory
 
-from _golden_refs import SMALL, program, tile_run
+from ._golden_refs import SMALL, program, tile_run
 
 
 def test_store_then_loads_consume_the_counter():

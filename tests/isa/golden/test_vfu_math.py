@@ -6,7 +6,7 @@ import pytest
 from isa import table, vfu_math
 from panther.config import PRESETS
 
-from _golden_refs import REF_INT, REF_VFU, SMALL, sat, words
+from ._golden_refs import REF_INT, REF_VFU, SMALL, sat, words
 
 UNSATURATING = {"min", "max", "relu", "relu_d"}
 
