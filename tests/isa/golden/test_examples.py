@@ -81,3 +81,13 @@ def test_float_plan_reference_agrees_with_the_integer_formula():
 
 def test_unknown_example_has_no_check():
     assert check_example("nonexistent", None, None) is None
+
+
+@pytest.mark.slow
+def test_mlp2_example_at_paper_size():
+    config = PRESETS["paper"]
+    image = assemble((EXAMPLES / "mlp2_step.s").read_text(), config=config, filename="mlp2_step.s")
+    report = run_image(image)
+    assert report.ok and len(report.cores) == config.cores_per_tile
+    assert check_example("mlp2_step", image, report).ok
+    assert report.events["adc_conversions"] == 3 * config.input_steps * 128 * config.n_slices
