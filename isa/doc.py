@@ -58,6 +58,20 @@ def _bits(f):
     return f"{f.msb}:{f.lsb}" if f.width > 1 else f"{f.lsb}"
 
 
+def _slots():
+    """``name bits`` of every field name (fields of one name share one slot)."""
+    slots = {}
+    for spec in INSTRUCTIONS:
+        for f in spec.fields:
+            if spec.mnemonic != "mcu":
+                slots.setdefault((f.lsb, f.width), []).append(f.name)
+    parts = []
+    for (lsb, width), names in sorted(slots.items(), key=lambda kv: -(kv[0][0] + kv[0][1])):
+        names = "/".join(f"`{n}`" for n in dict.fromkeys(names))
+        parts.append(f"{names} {lsb + width - 1}:{lsb}" if width > 1 else f"{names} {lsb}")
+    return ", ".join(parts)
+
+
 def _reserved_ranges(mask):
     ranges, bit = [], 0
     while bit < INSTR_BITS:
@@ -90,8 +104,7 @@ def render():
         "",
         f"Every instruction is one {INSTR_BITS}-bit word, independent of the configuration. The "
         f"opcode is in bits {OPCODE_LSB + OPCODE_WIDTH - 1}:{OPCODE_LSB}. Operand fields sit at "
-        "fixed positions shared by all instructions that have them (`dst` 51:38, `src1`/`src` 37:24, "
-        "`src2` 21:8, `imm`/`saddr` 23:8, `vw` 7:0, `fn` 57:52, `target` 55:40). Bits that no field "
+        f"fixed positions shared by all instructions that have them ({_slots()}). Bits that no field "
         "of an instruction covers are reserved and must be zero: a word with a reserved bit set, an "
         "unknown opcode, function or condition, or a store count of 0 is an illegal instruction. "
         "Programs are stored one word per line as 16 hex digits (`core<N>.hex`, `$readmemh`).",
