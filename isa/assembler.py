@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 
 import numpy as np
 
@@ -57,6 +58,7 @@ DIRECTIVES = {
 }
 
 _MCU_OP_NAMES = dict(MCU_OPS)
+_BUFFER_NAME = re.compile(r"x(?:in|out)[0-9]+")
 
 
 class AsmError(UserError):
@@ -211,7 +213,7 @@ class _Assembler:
 
     def _define(self, tok, kind, value, *, core=None, length=None):
         name = tok.text
-        if name in self.reserved or name in self.builtins:
+        if name in self.reserved or name in self.builtins or _BUFFER_NAME.fullmatch(name):
             self.error(tok.line, tok.col, f"{name!r} is a reserved name (a mnemonic, an MCU "
                                           "operation or an XBar buffer) and cannot be redefined")
             return

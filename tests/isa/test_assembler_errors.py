@@ -31,6 +31,7 @@ CASES = [
     ("label-equals-constant", ".equ L, 1\nL: nop", "2:1", "duplicate definition of 'L'"),
     ("reserved-label", "hlt: nop", "1:1", "'hlt' is a reserved name"),
     ("reserved-buffer-name", ".equ xin0, 3", "1:6", "'xin0' is a reserved name"),
+    ("reserved-buffer-name-of-other-configs", "xout5: nop", "1:1", "'xout5' is a reserved name"),
     ("address-out-of-space", "cp 400, 0, 1", "1:4", "dst address 400 outside the core address space 0 .. 319"),
     ("address-plus-vw", "cp 0, 310, 16", "1:7", "src address 310 .. 325 (vw 16) outside the core address space"),
     ("negative-address", "set -1, 0", "1:5", "dst address -1 outside"),
