@@ -106,3 +106,19 @@ def test_default_output_directory(tmp_path, monkeypatch, capsys):
     Path("prog.s").write_text("hlt\n")
     assert main(["asm", "prog.s"]) == 0
     assert (tmp_path / "out" / "prog" / "core0.hex").read_text() == "0400000000000000\n"
+
+
+def test_asm_with_a_json_configuration(tmp_path, capsys):
+    from panther.config import PantherConfig
+    config = PantherConfig(cores_per_tile=3, mcus_per_core=1, xbar_size=8, rf_depth=32)
+    config.save(tmp_path / "c.json")
+    (tmp_path / "p.s").write_text(".core 2\ncp xout0, xin0, 8\nhlt\n")
+    assert main(["asm", str(tmp_path / "p.s"), "-o", str(tmp_path / "o"),
+                 "--config", str(tmp_path / "c.json")]) == 0
+    img = ProgramImage.load(tmp_path / "o")
+    assert img.config == config and len(img.programs[2]) == 2
+    ops = [(img.programs[2][0] >> 38) & 0x3FFF, (img.programs[2][0] >> 24) & 0x3FFF]
+    assert ops == [32 + 8, 32]
+    (tmp_path / "p.s").write_text("cp xin1, 0, 1\n")        # only one MCU in this configuration
+    assert main(["asm", str(tmp_path / "p.s"), "--config", str(tmp_path / "c.json")]) == 2
+    assert "p.s:1:4: undefined symbol 'xin1'; did you mean 'xin0'?" in capsys.readouterr().err
