@@ -66,6 +66,8 @@ class Core:
         Shared event counters of the tile.
     memory : array_like of int, optional
         Initial operand space (``addr_space`` words, default zeros).
+    trace : callable, optional
+        ``trace(core_index, pc, instruction)`` is called for every retired instruction.
 
     Members
     -------
@@ -84,8 +86,9 @@ class Core:
         Set while a ``ld``/``st`` waits on shared memory.
     """
 
-    def __init__(self, *, index, config, program, mcus, events, memory=None):
+    def __init__(self, *, index, config, program, mcus, events, memory=None, trace=None):
         self.index = index
+        self.trace = trace
         self.config = config
         self.program = [int(w) for w in program]
         self.mcus = mcus
@@ -181,6 +184,8 @@ class Core:
 
     def _retire(self, instr, next_pc=None):
         self.events.count_instruction(instr.name)
+        if self.trace is not None:
+            self.trace(self.index, self.pc, instr)
         self.pc = self.pc + 1 if next_pc is None else next_pc
         return True
 
@@ -199,6 +204,8 @@ class Core:
         self.deferred = []
         self.status = HALTED
         self.events.count_instruction(instr.name)
+        if self.trace is not None:
+            self.trace(self.index, self.pc, instr)
         return True
 
     def _op_set(self, instr, smem):

@@ -42,6 +42,8 @@ class Tile:
         ``f(config, core, mcu, weights_or_None) -> backend``; the backend has
         ``mvm(x) -> (y, overflow)``, ``mtvm(v) -> (z, overflow)``, ``opa(x, v)``, ``crs()``,
         ``weights()`` and ``digits()``. Default: :func:`exact_mcu_factory`.
+    trace : callable, optional
+        ``trace(core, pc, instruction)`` for every retired instruction (in execution order).
 
     Members
     -------
@@ -52,7 +54,7 @@ class Tile:
     """
 
     def __init__(self, *, config, programs, memories=None, smem_values=None, smem_valid=None,
-                 smem_count=None, weights=None, mcu_factory=None):
+                 smem_count=None, weights=None, mcu_factory=None, trace=None):
         if not 1 <= len(programs) <= config.cores_per_tile:
             raise ValueError(f"a tile takes 1 to {config.cores_per_tile} programs, "
                              f"not {len(programs)}")
@@ -73,14 +75,14 @@ class Tile:
                     for m in range(config.mcus_per_core)]
             memory = None if memories is None else memories[index]
             core = Core(index=index, config=config, program=program, mcus=mcus,
-                        events=self.events, memory=memory)
+                        events=self.events, memory=memory, trace=trace)
             if len(core.program) == 0:
                 core.status = HALTED
             self.cores.append(core)
         self.rounds = 0
 
     @classmethod
-    def from_image(cls, image, *, mcu_factory=None):
+    def from_image(cls, image, *, mcu_factory=None, trace=None):
         """A tile loaded with an :class:`isa.image.ProgramImage`."""
         config = image.config
         memories = []
@@ -96,7 +98,8 @@ class Tile:
             memories.append(memory)
         return cls(config=config, programs=image.programs, memories=memories,
                    smem_values=image.smem_init, smem_valid=image.smem_valid,
-                   smem_count=image.smem_count, weights=image.weights, mcu_factory=mcu_factory)
+                   smem_count=image.smem_count, weights=image.weights, mcu_factory=mcu_factory,
+                   trace=trace)
 
     @property
     def done(self):
@@ -168,6 +171,6 @@ def _lookup(init, core, mcu):
         return None
 
 
-def run_image(image, *, mcu_factory=None, max_rounds=DEFAULT_MAX_ROUNDS):
+def run_image(image, *, mcu_factory=None, max_rounds=DEFAULT_MAX_ROUNDS, trace=None):
     """Load an :class:`isa.image.ProgramImage` into a :class:`Tile` and run it."""
-    return Tile.from_image(image, mcu_factory=mcu_factory).run(max_rounds=max_rounds)
+    return Tile.from_image(image, mcu_factory=mcu_factory, trace=trace).run(max_rounds=max_rounds)

@@ -34,7 +34,8 @@ def run(args):
     if not DEMO_PROGRAM.is_file():
         raise UserError(f"{DEMO_PROGRAM}: the demo program is missing")
     run_args = argparse.Namespace(program=str(DEMO_PROGRAM), sim="golden", config="small",
-                                  mcu=args.mcu, max_rounds=1_000_000, json=None)
+                                  mcu=args.mcu, max_rounds=1_000_000, json=None,
+                                  trace=False)
     status = run_command.run(run_args)
     print()
     print("demo: " + ("PASS: the golden model's training step matches the float reference"

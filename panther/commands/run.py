@@ -27,7 +27,11 @@ def _golden(image, args):
     factory = None
     if getattr(args, "mcu", "exact") == "analog":
         from isa.golden.analog_mcu import analog_mcu_factory as factory
-    return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds)
+    trace = None
+    if getattr(args, "trace", False):
+        def trace(core, pc, instr):
+            print(f"core {core} pc {pc:4d}: {instr.text(image.config)}")
+    return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds, trace=trace)
 
 
 def _not_yet(name):
@@ -55,6 +59,8 @@ def add_arguments(parser):
                              "behavioural analog models with the configuration's noise")
     parser.add_argument("--max-rounds", type=int, default=1_000_000,
                         help="scheduling rounds before giving up (default: 1000000)")
+    parser.add_argument("--trace", action="store_true",
+                        help="print every retired instruction (core, PC, assembly text)")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write the full report (final state and events) as JSON")
 

@@ -178,3 +178,15 @@ def test_energy_events_feed_the_energy_model():
 def test_idle_cores_count_as_halted():
     _, report = tile_run([program("hlt"), []])
     assert report.ok and report.cores[1]["pc"] == 0 and report.events["instructions_total"] == 1
+
+
+def test_trace_sees_every_retired_instruction_once():
+    seen = []
+    core0 = program(("st", dict(saddr=0, src=0, vw=1, count=1)), "hlt")
+    core1 = program(("ld", dict(dst=0, saddr=0, vw=1)), ("jmp", dict(target=2)), "hlt")
+    from isa.golden import Tile
+    tile = Tile(config=SMALL, programs=[core1, core0],
+                trace=lambda core, pc, instr: seen.append((core, pc, instr.name)))
+    tile.run()
+    # core 0 (the loader) waits one round for core 1's store; blocked rounds are not traced
+    assert seen == [(1, 0, "st"), (0, 0, "ld"), (1, 1, "hlt"), (0, 1, "jmp"), (0, 2, "hlt")]

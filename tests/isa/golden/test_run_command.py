@@ -63,3 +63,11 @@ def test_demo_passes(capsys):
     out = capsys.readouterr().out
     assert "float reference (mlp2_step): PASS" in out and out.rstrip().endswith(
         "demo: PASS: the golden model's training step matches the float reference")
+
+
+def test_run_trace_lists_retired_instructions_in_order(capsys):
+    assert main(["run", str(EXAMPLES / "sgd_fc_step.s"), "--trace"]) == 0
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("core 0 pc")]
+    assert len(lines) == 13
+    assert lines[0].endswith("cp xin0, 0, 8") and lines[1].endswith("mcu 0:mvm")
+    assert lines[-1].endswith("hlt")
