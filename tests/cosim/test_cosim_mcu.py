@@ -1,0 +1,62 @@
+"""cocotb co-simulation of the MCU RTL with the analog models, under Verilator and Icarus.
+
+Each (configuration, simulator) pair is converted and compiled once; all cocotb tests of
+``cocotb_mcu_tests`` run in that one simulation and each is reported as its own pytest test.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from cosim.simulators import availability, build, run, testcase_results
+from cosim.verilog import module_name, write_verilog
+from hdl.mcu import MCU
+from panther.config import PRESETS, NoiseConfig
+
+HERE = Path(__file__).resolve().parent
+MCU_TESTS = HERE.parent / "hdl" / "mcu"
+
+SMALL = PRESETS["small"]
+CONFIGS = {
+    "small_v1": SMALL,
+    "small_v3": SMALL.replace(variant=3),
+    "small_v2_noisy": SMALL.replace(variant=2, adc_bits=8,
+                                    noise=NoiseConfig(seed=99, read_noise=0.3, program_noise=0.2)),
+    "paper_v2": PRESETS["paper"].replace(variant=2),
+}
+CASES = ["mvm_mtvm_exact", "matches_standalone_model", "all_ops_saturating_opa_commit_crs"]
+RUNS = [(name, sim) for name in CONFIGS for sim in ("verilator", "icarus")
+        if not (name.startswith("paper") and sim == "icarus")]
+
+
+@pytest.fixture(scope="module", params=RUNS, ids=[f"{n}-{s}" for n, s in RUNS])
+def cosim_results(request):
+    name, simulator = request.param
+    ok, reason = availability(simulator)
+    if not ok:
+        pytest.skip(reason)
+    config = CONFIGS[name]
+    top = module_name("mcu", config)
+    source = write_verilog(MCU(config=config), name=top)
+    runner = build(simulator, [source], top)
+    try:
+        xml = run(runner, top, "cocotb_mcu_tests", python_path=[HERE, MCU_TESTS],
+                  extra_env={"PANTHER_COSIM_CONFIG": config.to_json()}, results_name=name)
+    except Exception as error:      # cocotb raises under pytest when a testcase failed
+        xml = runner.test_dir / f"{name}.xml"
+        if not xml.is_file():
+            raise
+        print(f"cocotb reported: {error}")
+    results = testcase_results(xml)
+    assert results, f"no cocotb results in {xml}"
+    return name, results
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("case", CASES)
+def test_cosim(cosim_results, case):
+    name, results = cosim_results
+    assert case in results, f"{case} did not run in {name}: {sorted(results)}"
+    if results[case] == "SKIPPED":
+        pytest.skip(f"{case} does not apply to {name}")
+    assert results[case] is None, f"{name}: {case} failed: {results[case]}"
