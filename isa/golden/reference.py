@@ -119,40 +119,37 @@ class ExampleCheck:
 class _View:
     """Real-valued access to an image's initial data and a report's final state."""
 
-    def __init__(self, image, report, core=0):
+    def __init__(self, image, report):
         self.config = image.config
         self.image = image
         self.symbols = image.symbols
-        self.core = report["cores"][core] if isinstance(report, dict) else report.cores[core]
-        self.core_index = core
+        self.cores = report["cores"] if isinstance(report, dict) else report.cores
 
     def sym(self, name):
         if name not in self.symbols:
             raise KeyError(f"the program defines no symbol {name!r} needed by the check")
         return self.symbols[name]
 
-    def data(self, region, n):
+    def data(self, region, n, core=0):
         base = self.sym(region)
-        return from_fixed(self.image.rf_init[self.core_index][base:base + n],
-                          self.config.data_frac_bits)
+        return from_fixed(self.image.rf_init[core][base:base + n], self.config.data_frac_bits)
 
     def smem(self, region, n):
         base = self.sym(region)
         return from_fixed(self.image.smem_init[base:base + n], self.config.data_frac_bits)
 
-    def weights(self, mcu_name, rows, cols):
-        m = self.sym(mcu_name)
-        w = self.image.weights.get((self.core_index, m))
+    def weights(self, mcu_name, rows, cols, core=0):
+        w = self.image.weights.get((core, self.sym(mcu_name)))
         w = np.zeros((rows, cols)) if w is None else w[:rows, :cols]
         return from_fixed(w, self.config.weight_frac_bits)
 
-    def final_rf(self, region, n):
+    def final_rf(self, region, n, core=0):
         base = self.sym(region)
-        return from_fixed(self.core["rf"][base:base + n], self.config.data_frac_bits)
+        return from_fixed(self.cores[core]["rf"][base:base + n], self.config.data_frac_bits)
 
-    def final_weights(self, mcu_name, rows, cols):
-        m = self.sym(mcu_name)
-        w = np.asarray(self.core["mcus"][m]["weights"], dtype=np.int64)[:rows, :cols]
+    def final_weights(self, mcu_name, rows, cols, core=0):
+        mcu = self.cores[core]["mcus"][self.sym(mcu_name)]
+        w = np.asarray(mcu["weights"], dtype=np.int64)[:rows, :cols]
         return from_fixed(w, self.config.weight_frac_bits)
 
 
@@ -172,19 +169,20 @@ def _check_sgd_fc(image, report):
     return check
 
 
-def _check_mlp2(image, report):
+def _check_mlp2(image, report, *, name="mlp2_step", layer2_core=0):
     v = _View(image, report)
+    c2 = layer2_core
     ni, nh, no, lr = v.sym("NI"), v.sym("NH"), v.sym("NO"), 1.0 / v.sym("LR_DIV")
-    W1, W2 = v.weights("L1", ni, nh), v.weights("L2", nh, no)
+    W1, W2 = v.weights("L1", ni, nh), v.weights("L2", nh, no, core=c2)
     x, t = v.smem("xs", ni), v.smem("ts", no)
     ref = mlp2_reference(W1, W2, x, t, lr)
     exact = mlp2_reference(W1, W2, x, t, lr, exact=True)
-    check = ExampleCheck("mlp2_step")
+    check = ExampleCheck(name)
     check.add("h", v.final_rf("h", nh), ref["h"], ACT_TOL, exact["h"])
-    check.add("y", v.final_rf("y", no), ref["y"], ACT_TOL, exact["y"])
-    check.add("d2", v.final_rf("d2", no), ref["d2"], ACT_TOL, exact["d2"])
+    check.add("y", v.final_rf("y", no, core=c2), ref["y"], ACT_TOL, exact["y"])
+    check.add("d2", v.final_rf("d2", no, core=c2), ref["d2"], ACT_TOL, exact["d2"])
     check.add("d1", v.final_rf("d1", nh), ref["d1"], ACT_TOL, exact["d1"])
-    final1, final2 = v.final_weights("L1", ni, nh), v.final_weights("L2", nh, no)
+    final1, final2 = v.final_weights("L1", ni, nh), v.final_weights("L2", nh, no, core=c2)
     check.add("W1", final1, ref["W1"], WEIGHT_TOL, exact["W1"])
     check.add("W2", final2, ref["W2"], WEIGHT_TOL, exact["W2"])
     check.add_update("dW1 (rel)", final1, W1, ref["W1"], exact["W1"])
@@ -192,8 +190,13 @@ def _check_mlp2(image, report):
     return check
 
 
+def _check_mlp2_pipeline(image, report):
+    return _check_mlp2(image, report, name="mlp2_pipeline", layer2_core=1)
+
+
 #: Example name (file stem under examples/) -> check(image, report) -> ExampleCheck.
-EXAMPLES = {"sgd_fc_step": _check_sgd_fc, "mlp2_step": _check_mlp2}
+EXAMPLES = {"sgd_fc_step": _check_sgd_fc, "mlp2_step": _check_mlp2,
+            "mlp2_pipeline": _check_mlp2_pipeline}
 
 
 def check_example(name, image, report):

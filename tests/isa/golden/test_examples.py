@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from isa.assembler import assemble
-from isa.golden import Tile, run_image
+from isa.golden import DeadlockError, Tile, run_image
 from isa.golden.reference import (
     ACT_TOL, UPDATE_REL_TOL, WEIGHT_TOL, check_example, plan_sigmoid, plan_tanh,
 )
@@ -25,7 +25,7 @@ def _image(name, text=None):
     return assemble(text, config=SMALL, filename=f"{name}.s")
 
 
-@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step"])
+@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step", "mlp2_pipeline"])
 def test_example_matches_the_float_reference(name):
     image = _image(name)
     report = run_image(image)
@@ -37,7 +37,7 @@ def test_example_matches_the_float_reference(name):
         assert err <= tol, quantity
 
 
-@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step"])
+@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step", "mlp2_pipeline"])
 def test_a_wrong_learning_rate_sign_fails_the_check(name):
     # The check must be able to fail: ascending the gradient moves the weights the other way.
     text = (EXAMPLES / f"{name}.s").read_text().replace("-1.0/LR_DIV", "1.0/LR_DIV")
@@ -91,3 +91,23 @@ def test_mlp2_example_at_paper_size():
     assert report.ok and len(report.cores) == config.cores_per_tile
     assert check_example("mlp2_step", image, report).ok
     assert report.events["adc_conversions"] == 3 * config.input_steps * 128 * config.n_slices
+
+
+def test_pipeline_equals_the_single_core_step_bit_for_bit():
+    single = run_image(_image("mlp2_step"))
+    order = []
+    pipeline = run_image(_image("mlp2_pipeline"),
+                         trace=lambda core, pc, instr: order.append((core, instr.name)))
+    assert pipeline.cores[0]["mcus"][0] == single.cores[0]["mcus"][0]       # layer 1
+    assert pipeline.cores[1]["mcus"][0] == single.cores[0]["mcus"][1]       # layer 2
+    assert pipeline.smem["valid"][32:56] == [False] * 24     # hand-offs consumed
+    # core 1 stores gh only after core 0 stored h and core 1 loaded it
+    assert order.index((0, "st")) < order.index((1, "st"))
+
+
+def test_pipeline_without_the_reply_deadlocks_naming_core_and_word():
+    text = (EXAMPLES / "mlp2_pipeline.s").read_text().replace(
+        "        st      ghs, xin(L2), NH, 1", "        nop")
+    with pytest.raises(DeadlockError) as info:
+        run_image(_image("mlp2_pipeline", text))
+    assert info.value.waits == [dict(core=0, pc=6, op="ld", saddr=48, wants="valid")]
