@@ -44,7 +44,7 @@ from .table import SNA_SHIFT_BITS
 
 __all__ = [
     "PwlSegment", "SIGMOID_PWL", "VFU_FUNCTIONS", "INT_FUNCTIONS", "INT_SHIFT_MASK",
-    "pwl_raw", "vfu", "alu_int", "sigmoid_raw", "tanh_raw",
+    "pwl_raw", "raw_constant", "vfu", "alu_int", "sigmoid_raw", "tanh_raw",
 ]
 
 
@@ -76,9 +76,13 @@ SIGMOID_PWL = (
 )
 
 
-def _raw(real, config):
-    """Raw data word of a real table constant (round half up if not exact)."""
+def raw_constant(real, config):
+    """Raw integer of a real table constant (a PWL threshold or offset) in units of
+    ``2**-data_frac_bits``, rounded half up: what the RTL compares and adds."""
     return int(to_fixed(real, config.data_frac_bits, config.data_bits + 8)[0])
+
+
+_raw = raw_constant     # historical private name (hdl/core/vfu.py uses it)
 
 
 def pwl_raw(magnitude, table, config):
@@ -87,8 +91,8 @@ def pwl_raw(magnitude, table, config):
     out = np.zeros_like(a)
     done = np.zeros(a.shape, dtype=bool)
     for seg in table:
-        hit = ~done & (a >= _raw(seg.lower, config))
-        value = _raw(seg.offset, config)
+        hit = ~done & (a >= raw_constant(seg.lower, config))
+        value = raw_constant(seg.offset, config)
         if seg.shift is not None:
             value = value + round_shift(a, seg.shift)
         out = np.where(hit, value, out)
