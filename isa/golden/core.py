@@ -72,6 +72,9 @@ class Core:
     Members
     -------
     pc : int
+        Address of the next instruction; after ``hlt`` or a fault, of that instruction.
+    retired : int
+        Instructions completed (``hlt`` included).
     status : str
         ``'running'``, ``'halted'`` or ``'error'``.
     fault : CoreFault
@@ -101,6 +104,7 @@ class Core:
                 raise ValueError(f"core {index}: memory must have {config.addr_space} words, "
                                  f"not {self.memory.shape[0]}")
         self.pc = 0
+        self.retired = 0
         self.status = RUNNING
         self.fault = CoreFault.NONE
         self.fault_message = ""
@@ -184,6 +188,7 @@ class Core:
 
     def _retire(self, instr, next_pc=None):
         self.events.count_instruction(instr.name)
+        self.retired += 1
         if self.trace is not None:
             self.trace(self.index, self.pc, instr)
         self.pc = self.pc + 1 if next_pc is None else next_pc
@@ -204,6 +209,7 @@ class Core:
         self.deferred = []
         self.status = HALTED
         self.events.count_instruction(instr.name)
+        self.retired += 1
         if self.trace is not None:
             self.trace(self.index, self.pc, instr)
         return True
@@ -365,6 +371,7 @@ class Core:
             "fault_code": int(self.fault),
             "fault_message": self.fault_message,
             "overflow": bool(self.overflow),
+            "instructions": self.retired,
             "rf": [int(v) for v in self.memory[:c.rf_depth]],
             "xbar_in": [[int(v) for v in self.xbar_in(m)] for m in range(c.mcus_per_core)],
             "xbar_out": [[int(v) for v in self.xbar_out(m)] for m in range(c.mcus_per_core)],

@@ -23,7 +23,8 @@ class GoldenReport:
         Scheduling rounds (each running core issues or continues one instruction per round).
     cores : list of dict
         Per core: ``pc``, ``status`` (``halted``/``error``/``running``), ``fault``,
-        ``fault_code``, ``fault_message``, ``overflow`` (sticky flag), ``rf`` (words),
+        ``fault_code``, ``fault_message``, ``overflow`` (sticky flag), ``instructions`` (retired,
+        ``hlt`` included), ``rf`` (words),
         ``xbar_in``/``xbar_out`` (per MCU, words), ``mcus`` (per MCU: ``weights`` rows x cols
         raw Q8.24 = ``sum_k digits[k] << (p*k)``, ``digits`` n_slices x rows x cols, LSB slice
         first), ``pending_updates``.

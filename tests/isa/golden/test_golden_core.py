@@ -106,6 +106,7 @@ def test_counted_loop_with_jmp():
         "hlt")
     _, report = tile_run(prog)
     assert report.cores[0]["rf"][0:2] == [10, 45]
+    assert report.cores[0]["instructions"] == 4 + 11 + 3 * 10 + 1 and report.cores[0]["pc"] == 8
     assert report.events["instructions"]["jmp"] == 10 and report.events["instructions"]["beq"] == 11
 
 
