@@ -152,8 +152,15 @@ def format_report(report, *, title, sim):
 def run(args):
     from isa.golden.reference import check_example
 
+    from isa.golden import GoldenError
+
     image = load_program(args.program, args.config)
-    report = simulate(image, args)
+    try:
+        report = simulate(image, args)
+    except GoldenError as error:     # deadlock / round limit: keep the state for debugging
+        if args.json and error.report is not None:
+            _write_json(args.json, error.report)
+        raise
     print(format_report(report, title=str(args.program), sim=args.sim))
     status = 0 if report.ok else 1
     check = check_example(Path(args.program).stem, image, report)
@@ -162,9 +169,13 @@ def run(args):
         print(check.format())
         status = status or (0 if check.ok else 1)
     if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(report.to_dict()) + "\n")
-        except OSError as error:
-            raise UserError(f"{args.json}: cannot write: {error.strerror}") from None
+        _write_json(args.json, report)
         print(f"\nwrote the full report to {args.json}")
     return status
+
+
+def _write_json(path, report):
+    try:
+        Path(path).write_text(json.dumps(report.to_dict()) + "\n")
+    except OSError as error:
+        raise UserError(f"{path}: cannot write: {error.strerror}") from None

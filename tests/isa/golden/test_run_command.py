@@ -31,9 +31,11 @@ def test_rtl_back_ends_are_not_pretended(sim, capsys):
 def test_run_reports_a_deadlock_as_an_error(tmp_path, capsys):
     prog = tmp_path / "dead.s"
     prog.write_text("        ld 0, 5, 1\n        hlt\n")
-    assert main(["run", str(prog)]) == 2
+    state = tmp_path / "state.json"
+    assert main(["run", str(prog), "--json", str(state)]) == 2
     assert "deadlock: core 0 (pc 0, ld) waits for shared-memory word 5 to become valid" in \
         capsys.readouterr().err
+    assert json.loads(state.read_text())["cores"][0]["status"] == "running"   # partial state
 
 
 def test_run_exits_1_when_a_core_faults(tmp_path, capsys):
