@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import ERROR, HALTED, RUNNING, Core
+from .core import HALTED, RUNNING, Core
 from .errors import DeadlockError, StepLimitError
 from .events import EventCounter
 from .exact_mcu import ExactMCU

@@ -8,7 +8,7 @@ import pytest
 from isa.assembler import assemble
 from isa.golden import Tile, diff_states, run_image
 from isa.golden.analog_mcu import analog_mcu_factory
-from panther.config import NoiseConfig, PRESETS
+from panther.config import NoiseConfig
 
 from ._golden_refs import SMALL, program, tile_run
 
