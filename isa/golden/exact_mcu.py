@@ -16,7 +16,7 @@ from panther.fixed_point import canonical_digits, round_shift, saturate, weights
 __all__ = ["ExactMCU", "opa_update"]
 
 
-def _signed_bits(raw, config):
+def _signed_bits(raw):
     """Sign-magnitude split of raw data words: (magnitude int64, sign int64 in {-1,0,1})."""
     raw = np.asarray(raw, dtype=np.int64)
     return np.abs(raw), np.sign(raw)
@@ -37,8 +37,8 @@ def opa_update(digits, x_raw, v_raw, config):
     """
     p = config.nominal_bits
     digits = np.array(digits, dtype=np.int64, copy=True)
-    x_mag, x_sign = _signed_bits(x_raw, config)
-    v_mag, v_sign = _signed_bits(v_raw, config)
+    x_mag, x_sign = _signed_bits(x_raw)
+    v_mag, v_sign = _signed_bits(v_raw)
     chunk_mask = (1 << p) - 1
     for n in range(config.input_steps):
         drive = ((x_mag >> n) & 1) * x_sign
