@@ -1,0 +1,93 @@
+"""Constants of the core RTL, all generated from the ISA table and the golden model.
+
+Nothing here is typed in by hand: the operations come from :data:`isa.table.INSTRUCTIONS`,
+the field slots from their :class:`isa.table.Field` entries and the error codes from
+:class:`isa.golden.errors.CoreFault` (the RTL and the golden model report the same codes).
+"""
+
+from amaranth.lib import enum
+
+from isa.golden.errors import CoreFault
+from isa.table import INSTRUCTIONS
+
+__all__ = ["CoreFault", "ErrorCode", "ERROR_CODE_BITS", "DebugSpace", "StatusReg", "OPS",
+           "FIELD_SLOTS", "STATUS_BITS"]
+
+#: Width of the error code on the status port and in the STATUS register.
+ERROR_CODE_BITS = 8
+
+#: The error codes as an Amaranth enum (same names and values as ``CoreFault``).
+ErrorCode = enum.Enum("ErrorCode", [(f.name, f.value) for f in CoreFault])
+
+#: Mnemonics in table order (one bit of :class:`hdl.core.layouts.OpLayout` each).
+OPS = tuple(spec.mnemonic for spec in INSTRUCTIONS)
+
+
+def _field_slots():
+    slots = {}
+    for spec in INSTRUCTIONS:
+        for f in spec.fields:
+            if f.name in slots and slots[f.name] != f:
+                raise ValueError(f"field {f.name!r} sits at two different slots in the ISA table")
+            slots[f.name] = f
+    return slots
+
+
+#: Field name -> :class:`isa.table.Field`: every distinct operand slot of the ISA.
+FIELD_SLOTS = _field_slots()
+
+
+class DebugSpace(enum.Enum, shape=2):
+    """``dbg.space`` of the host/debug port.
+
+    Members
+    -------
+    IMEM : 0
+        Instruction memory, one 64-bit word per address.
+    DATA : 1
+        The core operand space (register file, then the XBar buffers; semantics §4).
+    STATUS : 2
+        Status registers (:class:`StatusReg`).
+    """
+
+    IMEM = 0
+    DATA = 1
+    STATUS = 2
+
+
+class StatusReg(enum.Enum, shape=4):
+    """Addresses of the status space of the host/debug port.
+
+    Members
+    -------
+    STATUS : 0
+        bit 0 running, 1 halted, 2 error, 3 overflow (sticky), 4 smem_waiting,
+        bits 8.. the error code (:class:`ErrorCode`).
+    PC : 1
+        PC of the instruction in (or last through) the execute stage: the ``hlt`` after a
+        halt, the faulting instruction after an error (as the golden model reports it).
+    INSTRET : 2
+        Instructions retired (``hlt`` included).
+    CYCLES : 3
+        Clock cycles since the run started (stops when the core stops).
+    PROG_LEN : 4
+        Read/write. Fetching at ``pc >= PROG_LEN`` is a ``PC_RANGE`` fault (the golden
+        model's "PC left the program"). Reset value ``imem_depth``.
+    DEFERRED : 5
+        OPA/CRS operations deferred and not yet applied.
+    CORE_ID : 6
+        The ``core_id`` constructor parameter.
+    """
+
+    STATUS = 0
+    PC = 1
+    INSTRET = 2
+    CYCLES = 3
+    PROG_LEN = 4
+    DEFERRED = 5
+    CORE_ID = 6
+
+
+#: Bit positions in the STATUS register.
+STATUS_BITS = {"running": 0, "halted": 1, "error": 2, "overflow": 3, "smem_waiting": 4,
+               "error_code": 8}

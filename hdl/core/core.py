@@ -1,0 +1,235 @@
+"""The PANTHER core: the top component a tile instantiates."""
+
+from amaranth.hdl import Module, ResetInserter, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hdl.mcu import MCU
+from hdl.tile.smem_port import SharedMemoryPortSignature
+from panther.config import PantherConfig
+
+from .constants import ERROR_CODE_BITS, STATUS_BITS, DebugSpace, ErrorCode, StatusReg
+from .data_space import DataSpace
+from .execute import Execute
+from .fetch import Fetch
+from .host_port import DBG_DATA_BITS, DebugPortSignature
+from .imem import InstructionMemory
+from .layouts import PC_BITS
+
+__all__ = ["Core", "analog_signature"]
+
+
+def analog_signature(mcu):
+    """Signature of the analog port of ``mcu`` (the ``a_*`` members of :class:`hdl.mcu.MCU`,
+    same directions: ``a_req`` is an output of the core)."""
+    members = mcu.signature.members
+    return wiring.Signature({name: member for name, member in members.items()
+                             if name.startswith("a_")})
+
+
+class Core(wiring.Component):
+    """One PANTHER core: instruction memory, fetch/decode/execute pipeline, register file,
+    VFU, scalar ALU, load/store unit, deferred-update buffer and ``mcus_per_core`` MCUs.
+
+    Pipeline and timing: ``docs/core.md``.
+
+    Running a program: with ``run = 0`` the host loads the instruction memory, the register
+    file and the XBar buffers (``DATA`` space) and writes ``PROG_LEN`` through ``dbg``; the
+    cycle ``run`` rises the core clears its status and starts at PC 0. It stops with
+    ``halted`` (after ``hlt`` applied every deferred weight update) or ``error`` (with
+    ``error_code``, the golden model's :class:`isa.golden.errors.CoreFault`); it never hangs
+    except waiting on shared memory (``smem_waiting``). Status stays readable until the next
+    rising edge of ``run``. Dropping ``run`` while running aborts the program (an MCU
+    operation in flight still completes).
+
+    MCU hookup: the core instantiates its MCUs (``self.mcus[m]``, :class:`hdl.mcu.MCU`): their
+    XBar buffers form the operand space above the register file (semantics §4) and their
+    analog ports are brought out unchanged as ``analog[m]`` (serve them with
+    ``cosim.amaranth_bridge.add_analog_bridge(sim, core.analog[m], amcu,
+    port=AnalogPort(config))`` or the cocotb bridge). ``mcu`` starts every masked MCU in the
+    same cycle; variants 1-2 snapshot the OPA operands into the deferred buffer and strip the
+    OPA bit (replayed at ``hlt``), variant 3 passes the OPA to the MCU (third copy) and sends
+    ``commit`` at ``hlt``.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    core_id : int
+        Index of the core in its tile, ``0 .. cores_per_tile - 1`` (readable as ``CORE_ID``).
+
+    Members
+    -------
+    smem : Out(SharedMemoryPortSignature(config))
+        Shared-memory port (core <-> tile contract).
+    dbg : In(DebugPortSignature())
+        Host/debug port (:class:`hdl.core.host_port.DebugPortSignature`).
+    run : In(1)
+    running, halted, error : Out(1)
+    error_code : Out(ErrorCode)
+    overflow : Out(1)
+        Sticky saturation flag (VFU, MVM, MTVM) of the current/last run.
+    pc : Out(PC_BITS)
+    smem_waiting : Out(1)
+        ``smem.req`` high and not acknowledged this cycle.
+    analog : Out(analog_signature(mcus[0])).array(mcus_per_core)
+    mcus : list of hdl.mcu.MCU
+    """
+
+    def __init__(self, *, config, core_id):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        if not (isinstance(core_id, int) and not isinstance(core_id, bool)
+                and 0 <= core_id < config.cores_per_tile):
+            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1}, "
+                             f"not {core_id!r}")
+        self.config = config
+        self.core_id = core_id
+        self.mcus = [MCU(config=config) for _ in range(config.mcus_per_core)]
+        super().__init__({
+            "smem": Out(SharedMemoryPortSignature(config)),
+            "dbg": In(DebugPortSignature()),
+            "run": In(1),
+            "running": Out(1), "halted": Out(1), "error": Out(1),
+            "error_code": Out(ErrorCode), "overflow": Out(1), "pc": Out(PC_BITS),
+            "smem_waiting": Out(1),
+            "analog": Out(analog_signature(self.mcus[0])).array(config.mcus_per_core),
+        })
+
+    def elaborate(self, platform):
+        c = self.config
+        m = Module()
+        M = c.mcus_per_core
+
+        run_prev = Signal()
+        restart = Signal()
+        m.d.sync += run_prev.eq(self.run)
+        m.d.comb += restart.eq(self.run & ~run_prev)
+
+        m.submodules.imem = imem = InstructionMemory(config=c)
+        m.submodules.fetch = fetch = Fetch(config=c)
+        execute = Execute(config=c)
+        m.submodules.execute = ResetInserter(~self.run | restart)(execute)
+        m.submodules.data_space = ds = DataSpace(config=c)
+        for k, mcu in enumerate(self.mcus):
+            m.submodules[f"mcu{k}"] = mcu
+
+        running = self.running
+        prog_len = Signal(PC_BITS, init=c.imem_depth)
+        instret = Signal(32)
+        cycles = Signal(32)
+        overflow = Signal()
+        pc = Signal(PC_BITS)
+        deferred = Signal.like(execute.deferred)
+
+        # -- run control and status ------------------------------------------------------
+        with m.If(restart):
+            m.d.sync += [running.eq(1), self.halted.eq(0), self.error.eq(0),
+                         self.error_code.eq(ErrorCode.NONE), instret.eq(0), cycles.eq(0),
+                         overflow.eq(0), pc.eq(0), deferred.eq(0)]
+        with m.Elif(running):
+            m.d.sync += [cycles.eq(cycles + 1), pc.eq(execute.pc),
+                         deferred.eq(execute.deferred)]
+            with m.If(~self.run):
+                m.d.sync += running.eq(0)
+            with m.If(execute.retire):
+                m.d.sync += instret.eq(instret + 1)
+            with m.If(execute.halt):
+                m.d.sync += [running.eq(0), self.halted.eq(1)]
+            with m.If(execute.fault):
+                m.d.sync += [running.eq(0), self.error.eq(1),
+                             self.error_code.eq(execute.fault_code)]
+            mcu_ovf = 0
+            for mcu in self.mcus:
+                mcu_ovf = mcu_ovf | mcu.overflow
+            with m.If(execute.overflow | mcu_ovf):
+                m.d.sync += overflow.eq(1)
+        m.d.comb += [self.overflow.eq(overflow), self.pc.eq(pc),
+                     self.smem_waiting.eq(execute.smem_waiting)]
+
+        # -- front end and execute ---------------------------------------------------------
+        m.d.comb += [
+            imem.f_addr.eq(fetch.imem_addr), imem.f_en.eq(fetch.imem_en),
+            fetch.imem_data.eq(imem.f_data),
+            fetch.running.eq(running & ~execute.halt & ~execute.fault),
+            fetch.restart.eq(restart), fetch.prog_len.eq(prog_len),
+            fetch.redirect.eq(execute.redirect), fetch.redirect_pc.eq(execute.redirect_pc),
+            fetch.x_ready.eq(execute.ready),
+            execute.instr.eq(fetch.x_instr), execute.valid.eq(fetch.x_valid),
+            execute.running.eq(running),
+        ]
+        wiring.connect(m, wiring.flipped(self.smem), execute.smem)
+
+        # -- MCUs --------------------------------------------------------------------------
+        for k, mcu in enumerate(self.mcus):
+            buf = ds.bufs[k]
+            for name in ("xin", "xout"):
+                for sig in ("addr", "w_en", "w_data"):
+                    m.d.comb += getattr(mcu, f"{name}_{sig}").eq(getattr(buf, f"{name}_{sig}"))
+                m.d.comb += getattr(buf, f"{name}_r_data").eq(getattr(mcu, f"{name}_r_data"))
+            m.d.comb += [
+                mcu.start.eq(execute.mcu_start[k]), mcu.start_mask.eq(execute.mcu_masks[k]),
+                mcu.crs.eq(execute.mcu_crs[k]), mcu.commit.eq(execute.mcu_commit[k]),
+                execute.mcu_done[k].eq(mcu.done), mcu.overflow_clear.eq(restart),
+            ]
+            for name, member in self.analog[k].signature.members.items():
+                ours, theirs = getattr(self.analog[k], name), getattr(mcu, name)
+                if member.flow == Out:
+                    m.d.comb += ours.eq(theirs)
+                else:
+                    m.d.comb += theirs.eq(ours)
+
+        # -- host/debug port ---------------------------------------------------------------
+        dbg = self.dbg
+        ack = Signal()
+        take = Signal()
+        space_r = Signal(DebugSpace)
+        data_served = Signal()
+        status_r = Signal(DBG_DATA_BITS)
+        m.d.comb += [take.eq(dbg.req & ~ack), dbg.ack.eq(ack)]
+        m.d.sync += ack.eq(take)
+        with m.If(take):
+            m.d.sync += [space_r.eq(dbg.space), data_served.eq(~running)]
+        m.d.comb += [imem.h_addr.eq(dbg.addr),
+                     imem.h_we.eq(take & dbg.we & (dbg.space == DebugSpace.IMEM))]
+
+        with m.If(running):
+            wiring.connect(m, execute.data, ds.port)
+        with m.Else():
+            with m.If(take & (dbg.space == DebugSpace.DATA)):
+                m.d.comb += [ds.port.addr.eq(dbg.addr), ds.port.we.eq(dbg.we),
+                             ds.port.re.eq(~dbg.we), ds.port.wdata.eq(dbg.wdata)]
+
+        status_word = Signal(32)
+        m.d.comb += [
+            status_word[STATUS_BITS["running"]].eq(running),
+            status_word[STATUS_BITS["halted"]].eq(self.halted),
+            status_word[STATUS_BITS["error"]].eq(self.error),
+            status_word[STATUS_BITS["overflow"]].eq(overflow),
+            status_word[STATUS_BITS["smem_waiting"]].eq(self.smem_waiting),
+            status_word[STATUS_BITS["error_code"]:STATUS_BITS["error_code"] + ERROR_CODE_BITS]
+            .eq(self.error_code),
+        ]
+        with m.If(take & (dbg.space == DebugSpace.STATUS)):
+            with m.Switch(dbg.addr):
+                for reg, value in ((StatusReg.STATUS, status_word), (StatusReg.PC, pc),
+                                   (StatusReg.INSTRET, instret), (StatusReg.CYCLES, cycles),
+                                   (StatusReg.PROG_LEN, prog_len),
+                                   (StatusReg.DEFERRED, deferred),
+                                   (StatusReg.CORE_ID, self.core_id)):
+                    with m.Case(reg.value):
+                        m.d.sync += status_r.eq(value)
+                with m.Default():
+                    m.d.sync += status_r.eq(0)
+            with m.If(dbg.we & (dbg.addr == StatusReg.PROG_LEN.value)):
+                m.d.sync += prog_len.eq(dbg.wdata)
+
+        with m.Switch(space_r):
+            with m.Case(DebugSpace.IMEM):
+                m.d.comb += dbg.rdata.eq(imem.h_rdata)
+            with m.Case(DebugSpace.DATA):
+                with m.If(data_served):
+                    m.d.comb += dbg.rdata.eq(ds.port.rdata.as_signed())
+            with m.Case(DebugSpace.STATUS):
+                m.d.comb += dbg.rdata.eq(status_r)
+        return m
+

@@ -1,0 +1,138 @@
+"""The core operand space: register file plus the XBar buffers of every MCU (semantics §4)."""
+
+from amaranth.hdl import Module, Signal, signed
+from amaranth.lib import memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from panther.config import PantherConfig
+
+__all__ = ["DataPortSignature", "XBarBufferPortSignature", "DataSpace"]
+
+
+def _bits(count):
+    return max(1, (count - 1).bit_length())
+
+
+class DataPortSignature(wiring.Signature):
+    """One word access per cycle into the operand space, from the requester's side.
+
+    Members
+    -------
+    addr : Out(config.ADDR_BITS)
+    re : Out(1)
+        Read ``addr``; ``rdata`` holds the word in the next cycle.
+    we : Out(1)
+        Write ``wdata`` to ``addr`` (a read and a write in one cycle are not allowed).
+    wdata : Out(signed(data_bits))
+    rdata : In(signed(data_bits))
+    """
+
+    def __init__(self, config):
+        word = signed(config.data_bits)
+        super().__init__({"addr": Out(config.ADDR_BITS), "re": Out(1), "we": Out(1),
+                          "wdata": Out(word), "rdata": In(word)})
+
+
+class XBarBufferPortSignature(wiring.Signature):
+    """The core-side ports of one MCU's XBarIn / XBarOut (names as on :class:`hdl.mcu.MCU`),
+    from the core's side.
+
+    Members
+    -------
+    xin_addr, xout_addr : Out(index_bits)
+    xin_w_en, xout_w_en : Out(1)
+    xin_w_data, xout_w_data : Out(signed(data_bits))
+    xin_r_data, xout_r_data : In(signed(data_bits))
+        Read latency 1.
+    """
+
+    def __init__(self, config):
+        word = signed(config.data_bits)
+        idx = _bits(config.xbar_size)
+        members = {}
+        for name in ("xin", "xout"):
+            members.update({f"{name}_addr": Out(idx), f"{name}_w_en": Out(1),
+                            f"{name}_w_data": Out(word), f"{name}_r_data": In(word)})
+        super().__init__(members)
+
+
+class DataSpace(wiring.Component):
+    """Address decoder of the operand space and the register file memory.
+
+    Address ``a < rf_depth`` is register-file word ``a`` (``lib.memory``); otherwise
+    ``o = a - rf_depth`` names MCU ``o // (2 xbar_size)``, its XBarIn when
+    ``o % (2 xbar_size) < xbar_size`` (``config.xbar_in_base``) else its XBarOut
+    (``config.xbar_out_base``), word ``o % xbar_size``. The requester checks ranges (an
+    address ``>= addr_space`` reads 0 and writes nothing).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    port : In(DataPortSignature)
+    bufs : Out(XBarBufferPortSignature).array(mcus_per_core)
+    latency : int
+        Read latency (1).
+    """
+
+    latency = 1
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "port": In(DataPortSignature(config)),
+            "bufs": Out(XBarBufferPortSignature(config)).array(config.mcus_per_core),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        n = c.xbar_size
+        log_n = n.bit_length() - 1
+        m.submodules.rf = rf = memory.Memory(shape=signed(c.data_bits), depth=c.rf_depth, init=[])
+        rd = rf.read_port()
+        wr = rf.write_port()
+        p = self.port
+
+        in_rf = Signal()
+        off = Signal(c.ADDR_BITS)
+        mcu = Signal(range(max(2, c.mcus_per_core + 1)))
+        is_out = Signal()
+        idx = Signal(max(1, log_n))
+        m.d.comb += [
+            in_rf.eq(p.addr < c.rf_depth),
+            off.eq(p.addr - c.rf_depth),
+            mcu.eq(off >> (log_n + 1)),
+            is_out.eq(off[log_n]),
+            idx.eq(off[:log_n] if log_n else 0),
+            rd.addr.eq(p.addr), rd.en.eq(p.re & in_rf),
+            wr.addr.eq(p.addr), wr.data.eq(p.wdata), wr.en.eq(p.we & in_rf),
+        ]
+        # Remember which memory the read went to; its data arrives next cycle.
+        r_rf = Signal()
+        r_sel = Signal(2 * c.mcus_per_core)
+        with m.If(p.re):
+            m.d.sync += r_rf.eq(in_rf)
+            m.d.sync += r_sel.eq(0)
+        for k, buf in enumerate(self.bufs):
+            hit_in = ~in_rf & (mcu == k) & ~is_out
+            hit_out = ~in_rf & (mcu == k) & is_out
+            m.d.comb += [
+                buf.xin_addr.eq(idx), buf.xout_addr.eq(idx),
+                buf.xin_w_data.eq(p.wdata), buf.xout_w_data.eq(p.wdata),
+                buf.xin_w_en.eq(p.we & hit_in), buf.xout_w_en.eq(p.we & hit_out),
+            ]
+            with m.If(p.re):
+                m.d.sync += [r_sel[2 * k].eq(hit_in), r_sel[2 * k + 1].eq(hit_out)]
+        with m.If(r_rf):
+            m.d.comb += p.rdata.eq(rd.data)
+        for k, buf in enumerate(self.bufs):
+            with m.If(r_sel[2 * k]):
+                m.d.comb += p.rdata.eq(buf.xin_r_data)
+            with m.If(r_sel[2 * k + 1]):
+                m.d.comb += p.rdata.eq(buf.xout_r_data)
+        return m

@@ -1,0 +1,575 @@
+"""The execute stage: one multi-cycle state machine per instruction class.
+
+The execute stage holds the instruction in the fetch unit's ``x_instr`` register until it
+retires; the front end stalls meanwhile (``ready`` low). Vector instructions gather every
+source element into :class:`hdl.core.staging.VectorStaging` buffers before writing any
+destination word (the ISA's read-before-write rule), run the VFU one row of ``vfu_lanes``
+words per cycle and scatter the results word by word. ``ld``/``st`` move one word per
+shared-memory handshake. ``mcu`` starts every masked MCU in the same cycle (each MCU snapshots
+its own XBar buffers when it starts, so every operation reads its operands before any writes)
+and waits for all of them. OPA/CRS are deferred to ``hlt`` per ``config.variant``
+(semantics §5; see :mod:`hdl.core.deferred`).
+"""
+
+from amaranth.hdl import Array, Const, Module, Signal, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from hdl.tile.smem_port import SharedMemoryPortSignature
+from isa.table import ALU_BY_NAME, MCU_OPS
+from panther.config import PantherConfig
+
+from .alu_int import AluInt
+from .branch import BranchCompare
+from .constants import ErrorCode
+from .data_space import DataPortSignature
+from .deferred import DeferredBuffer
+from .layouts import PC_BITS, DecodeLayout
+from .staging import MAX_VW, VectorStaging
+from .vfu import VFU
+
+__all__ = ["Execute"]
+
+_OP = dict(MCU_OPS)
+
+
+class Execute(wiring.Component):
+    """Execute stage of the core.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    instr : In(DecodeLayout)
+    valid : In(1)
+        The instruction register (from :class:`hdl.core.fetch.Fetch`).
+    ready : Out(1)
+        The instruction register may be refilled at this clock edge.
+    running : In(1)
+    redirect : Out(1)
+    redirect_pc : Out(PC_BITS)
+        A taken ``br`` or a ``jmp`` retires.
+    data : Out(DataPortSignature)
+        Operand-space port.
+    smem : Out(SharedMemoryPortSignature)
+    mcu_start, mcu_crs, mcu_commit : Out(mcus_per_core)
+        One-cycle request strobes per MCU.
+    mcu_masks : Out(ArrayLayout(3, mcus_per_core))
+        Start mask per MCU (valid with ``mcu_start``).
+    mcu_done : In(mcus_per_core)
+        The MCUs' one-cycle ``done`` pulses.
+    retire : Out(1)
+        An instruction completed (one-cycle pulse; also for ``hlt``).
+    halt : Out(1)
+        ``hlt`` completed (every deferred update applied).
+    fault : Out(1)
+    fault_code : Out(ErrorCode)
+        One-cycle pulse with the code of the error.
+    pc : Out(PC_BITS)
+        PC of the instruction in (or last through) this stage.
+    overflow : Out(1)
+        Sticky VFU saturation flag.
+    deferred : Out(range(deferred_depth + 1))
+        Deferred OPA/CRS operations not yet applied.
+    smem_waiting : Out(1)
+
+    The core holds this component in reset (``ResetInserter``) while it is not running.
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        M = config.mcus_per_core
+        super().__init__({
+            "instr": In(DecodeLayout()), "valid": In(1), "ready": Out(1), "running": In(1),
+            "redirect": Out(1), "redirect_pc": Out(PC_BITS),
+            "data": Out(DataPortSignature(config)),
+            "smem": Out(SharedMemoryPortSignature(config)),
+            "mcu_start": Out(M), "mcu_crs": Out(M), "mcu_commit": Out(M),
+            "mcu_masks": Out(data.ArrayLayout(3, M)), "mcu_done": In(M),
+            "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
+            "pc": Out(PC_BITS), "overflow": Out(1),
+            "deferred": Out(range(config.deferred_depth + 1)), "smem_waiting": Out(1),
+        })
+
+    def elaborate(self, platform):
+        c = self.config
+        m = Module()
+        M, n, L = c.mcus_per_core, c.xbar_size, c.vfu_lanes
+        depth = c.deferred_depth
+        entry_log = (2 * n).bit_length() - 1          # 2n words per deferred entry
+        v3 = c.variant == 3
+        ins = self.instr
+        op = ins.op
+
+        m.submodules.vfu = vfu = VFU(config=c)
+        m.submodules.alu_int = alu = AluInt(config=c)
+        m.submodules.branch = br = BranchCompare(config=c)
+        m.submodules.stage_a = sa = VectorStaging(config=c)
+        m.submodules.stage_b = sb = VectorStaging(config=c)
+        m.submodules.deferred_buf = dbuf = DeferredBuffer(config=c)
+
+        dp, sm = self.data, self.smem
+
+        # -- helpers -----------------------------------------------------------------------
+        def fits(addr, width):
+            return (addr + width) <= c.addr_space
+
+        def smem_fits(addr, width):
+            return (addr + width) <= c.smem_depth
+
+        code = Signal(ErrorCode)
+
+        def fault(m_, what):
+            m_.d.sync += code.eq(what)
+            m_.next = "FAULT"
+
+        def retire():
+            m.d.comb += self.retire.eq(1)
+            m.next = "DISPATCH"
+
+        m.d.comb += self.ready.eq(~self.valid | self.retire)
+
+        masks = [ins[f"m{k}"] for k in range(6)]        # fields of the ISA table
+        missing = Const(0, 1)
+        for k in range(M, 6):
+            missing = missing | (masks[k] != 0)
+        crs_missing = (ins.mask >> M) != 0 if M < 6 else Const(0, 1)
+
+        # -- registers ---------------------------------------------------------------------
+        i = Signal(range(MAX_VW + 2))                  # element being issued
+        row = Signal(range(sa.rows + 1))
+        lane = Signal(range(L))
+        pend = Signal()                                # an issued read returns this cycle
+        p_i = Signal(range(MAX_VW + 2))
+        p_row = Signal(range(sa.rows + 1))
+        p_lane = Signal(range(L))
+        vfu_ovf = Signal()
+        m.d.comb += self.overflow.eq(vfu_ovf)
+        pc = Signal(PC_BITS)
+        m.d.comb += self.pc.eq(pc)
+
+        dcount = Signal(range(depth + 1))
+        m.d.comb += self.deferred.eq(dcount)
+        tag_crs = Signal(depth)
+        tag_mcu = Array(Signal(range(max(2, M)), name=f"tag_mcu{k}") for k in range(depth))
+        opa_used = Signal(M)
+        dirty = Signal(M)
+        m_idx = Signal(range(max(2, M + 1)))
+        e_idx = Signal(range(depth + 1))
+        pending = Signal(M)
+        a_reg = Signal(signed(c.data_bits))
+        st_word = Signal(signed(c.data_bits))
+
+        # Copy engine (operand space <-> deferred buffer).
+        cp_data_base = Signal(c.ADDR_BITS)
+        cp_def_base = Signal(len(dbuf.r_addr))
+        cp_cont = Signal(2)                            # 0 snapshot, 1 save, 2 replay, 3 restore
+        CONT_SNAP, CONT_SAVE, CONT_REPLAY, CONT_RESTORE = range(4)
+
+        def start_vector_loop(m_):
+            m_.d.sync += [i.eq(0), row.eq(0), lane.eq(0), pend.eq(0)]
+
+        def advance_index():
+            m.d.sync += [i.eq(i + 1), p_i.eq(i), p_row.eq(row), p_lane.eq(lane), pend.eq(1)]
+            with m.If(lane == L - 1):
+                m.d.sync += [lane.eq(0), row.eq(row + 1)]
+            with m.Else():
+                m.d.sync += lane.eq(lane + 1)
+
+        def data_base(mcu_index):
+            return c.rf_depth + (mcu_index << entry_log)
+
+        mask_of = Array(masks[:M])
+
+        vw = ins.vw
+        one_hot_lane = Signal(L)
+        m.d.comb += one_hot_lane.eq(1 << p_lane)
+
+        # Compute pipeline tags.
+        c_base = Signal(range(MAX_VW + L + 1))        # element index of the row being read
+        s1_valid = Signal()
+        s1_base = Signal.like(c_base)
+        s1_row = Signal.like(row)
+        s2_base = Signal.like(c_base)
+        s2_row = Signal.like(row)
+
+        is_sna = Signal()
+        m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
+
+        m.d.comb += [
+            vfu.i_fn.eq(ins.fn),
+            alu.fn.eq(ins.fn), br.cond.eq(ins.cond),
+            self.redirect_pc.eq(ins.target),
+        ]
+        for k in range(L):
+            m.d.comb += [vfu.i_a[k].eq(sa.r_data[k]), vfu.i_d[k].eq(sb.r_data[k]),
+                         vfu.i_b[k].eq(sb.r_data[k])]
+            with m.If(op.alui):
+                m.d.comb += vfu.i_b[k].eq(ins.imm)
+            m.d.comb += [sa.w_data[k].eq(dp.rdata), sb.w_data[k].eq(dp.rdata)]
+
+        # -- the state machine -------------------------------------------------------------
+        with m.FSM(name="x_fsm"):
+            with m.State("DISPATCH"):
+                with m.If(self.valid & self.running):
+                    m.d.sync += pc.eq(ins.pc)
+                    start_vector_loop(m)
+                    m.d.sync += m_idx.eq(0)
+                    with m.If(ins.fault != ErrorCode.NONE):
+                        fault(m, ins.fault)
+                    with m.Elif(op.nop):
+                        retire()
+                    with m.Elif(op.jmp):
+                        m.d.comb += self.redirect.eq(1)
+                        retire()
+                    with m.Elif(op.set):
+                        with m.If(~fits(ins.dst, 1)):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(ins.imm)]
+                            retire()
+                    with m.Elif(op.cp):
+                        with m.If(~fits(ins.src, vw) | ~fits(ins.dst, vw)):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.next = "GATHER_A"
+                    with m.Elif(op.alu | op.alui):
+                        with m.If(~fits(ins.src1, vw) | (op.alu & ~fits(ins.src2, vw))
+                                  | (is_sna & ~fits(ins.dst, vw))):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.next = "GATHER_A"
+                    with m.Elif(op.ld):
+                        with m.If(~smem_fits(ins.saddr, vw)):
+                            fault(m, ErrorCode.SMEM_ADDRESS_RANGE)
+                        with m.Elif(~fits(ins.dst, vw)):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.next = "LD"
+                    with m.Elif(op.st):
+                        with m.If(~smem_fits(ins.saddr, vw)):
+                            fault(m, ErrorCode.SMEM_ADDRESS_RANGE)
+                        with m.Elif(~fits(ins.src, vw)):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.next = "ST_READ"
+                    with m.Elif(op.alu_int | op.br):
+                        with m.If(~fits(ins.src1, 1) | ~fits(ins.src2, 1)
+                                  | (op.alu_int & ~fits(ins.dst, 1))):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.next = "SCALAR_A"
+                    with m.Elif(op.mcu):
+                        with m.If(missing):
+                            fault(m, ErrorCode.NO_SUCH_MCU)
+                        with m.Else():
+                            m.next = "MCU_SCAN"
+                    with m.Elif(op.crs):
+                        with m.If(crs_missing):
+                            fault(m, ErrorCode.NO_SUCH_MCU)
+                        with m.Else():
+                            m.next = "CRS_SCAN"
+                    with m.Elif(op.hlt):
+                        m.next = "HLT_COMMIT" if v3 else "HLT_SAVE"
+                    with m.Else():
+                        fault(m, ErrorCode.ILLEGAL_INSTRUCTION)
+
+            # -- vectors: gather, compute, scatter ------------------------------------------
+            for name, stage in (("GATHER_A", sa), ("GATHER_B", sb)):
+                with m.State(name):
+                    if name == "GATHER_A":
+                        src = Signal(c.ADDR_BITS, name="gather_a_src")
+                        m.d.comb += src.eq(ins.src1)
+                        with m.If(op.cp):
+                            m.d.comb += src.eq(ins.src)
+                    else:
+                        src = Signal(c.ADDR_BITS, name="gather_b_src")
+                        m.d.comb += src.eq(ins.src2)
+                        with m.If(op.alui):
+                            m.d.comb += src.eq(ins.dst)
+                    with m.If(i < vw):
+                        m.d.comb += [dp.addr.eq(src + i), dp.re.eq(1)]
+                        advance_index()
+                    with m.Else():
+                        m.d.sync += pend.eq(0)
+                    with m.If(pend):
+                        m.d.comb += [stage.w_row.eq(p_row), stage.w_lanes.eq(one_hot_lane)]
+                    with m.If((i >= vw) & ~pend):
+                        start_vector_loop(m)
+                        m.d.sync += [c_base.eq(0), s1_valid.eq(0)]
+                        if name == "GATHER_A":
+                            with m.If(op.cp):
+                                m.next = "SCATTER"
+                            with m.Elif(op.alu | is_sna):
+                                m.next = "GATHER_B"
+                            with m.Else():
+                                m.next = "COMPUTE"
+                        else:
+                            m.next = "COMPUTE"
+
+            with m.State("COMPUTE"):
+                # Stage 0: read row; stage 1: VFU inputs; stage 2: VFU outputs -> staging A.
+                with m.If(c_base < vw):
+                    m.d.comb += [sa.r_en.eq(1), sb.r_en.eq(1), sa.r_row.eq(row),
+                                 sb.r_row.eq(row)]
+                    m.d.sync += [row.eq(row + 1), c_base.eq(c_base + L)]
+                m.d.sync += [s1_valid.eq(c_base < vw), s1_base.eq(c_base), s1_row.eq(row),
+                             s2_base.eq(s1_base), s2_row.eq(s1_row)]
+                m.d.comb += vfu.i_valid.eq(s1_valid)
+                with m.If(vfu.o_valid):
+                    m.d.comb += [sa.w_row.eq(s2_row), sa.w_lanes.eq((1 << L) - 1)]
+                    for k in range(L):
+                        m.d.comb += sa.w_data[k].eq(vfu.o_result[k])
+                        with m.If(vfu.o_overflow[k] & (s2_base + k < vw)):
+                            m.d.sync += vfu_ovf.eq(1)
+                with m.If((c_base >= vw) & ~s1_valid & ~vfu.o_valid):
+                    start_vector_loop(m)
+                    m.d.sync += row.eq(0)
+                    m.next = "DST_CHECK"
+
+            with m.State("DST_CHECK"):
+                # After the results (and their overflow): as the golden model writes last.
+                with m.If(~fits(ins.dst, vw)):
+                    fault(m, ErrorCode.ADDRESS_RANGE)
+                with m.Else():
+                    m.next = "SCATTER"
+
+            with m.State("SCATTER"):
+                with m.If(i < vw):
+                    m.d.comb += [sa.r_en.eq(1), sa.r_row.eq(row)]
+                    advance_index()
+                with m.Else():
+                    m.d.sync += pend.eq(0)
+                with m.If(pend):
+                    m.d.comb += [dp.addr.eq(ins.dst + p_i), dp.we.eq(1),
+                                 dp.wdata.eq(sa.r_data[p_lane])]
+                with m.If((i >= vw) & ~pend):
+                    retire()
+
+            # -- shared memory -----------------------------------------------------------
+            with m.State("LD"):
+                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(ins.saddr + i),
+                             self.smem_waiting.eq(~sm.ack)]
+                with m.If(sm.ack):
+                    m.d.comb += [dp.addr.eq(ins.dst + i), dp.we.eq(1), dp.wdata.eq(sm.rdata)]
+                    m.d.sync += i.eq(i + 1)
+                    with m.If(i == vw - 1):
+                        retire()
+
+            with m.State("ST_READ"):
+                m.d.comb += [dp.addr.eq(ins.src + i), dp.re.eq(1)]
+                m.next = "ST_LATCH"
+            with m.State("ST_LATCH"):
+                m.d.sync += st_word.eq(dp.rdata)
+                m.next = "ST"
+            with m.State("ST"):
+                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(ins.saddr + i),
+                             sm.wdata.eq(st_word), sm.count.eq(ins.count),
+                             self.smem_waiting.eq(~sm.ack)]
+                with m.If(sm.ack):
+                    m.d.sync += i.eq(i + 1)
+                    with m.If(i == vw - 1):
+                        retire()
+                    with m.Else():
+                        m.next = "ST_READ"
+
+            # -- scalar: alu_int and branches -----------------------------------------------
+            with m.State("SCALAR_A"):
+                m.d.comb += [dp.addr.eq(ins.src1), dp.re.eq(1)]
+                m.next = "SCALAR_B"
+            with m.State("SCALAR_B"):
+                m.d.sync += a_reg.eq(dp.rdata)
+                m.d.comb += [dp.addr.eq(ins.src2), dp.re.eq(1)]
+                m.next = "SCALAR_X"
+            with m.State("SCALAR_X"):
+                m.d.comb += [alu.a.eq(a_reg), alu.b.eq(dp.rdata), br.a.eq(a_reg),
+                             br.b.eq(dp.rdata)]
+                with m.If(op.alu_int):
+                    m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
+                with m.Else():
+                    m.d.comb += self.redirect.eq(br.taken)
+                retire()
+
+            # -- mcu ----------------------------------------------------------------------
+            with m.State("MCU_SCAN"):
+                with m.If(m_idx == M):
+                    m.next = "MCU_START"
+                with m.Else():
+                    m.d.sync += m_idx.eq(m_idx + 1)
+                    with m.If(mask_of[m_idx] & _OP["opa"]):
+                        with m.If(dcount == depth):
+                            fault(m, ErrorCode.DEFERRED_OVERFLOW)
+                        with m.Else():
+                            m.d.sync += dcount.eq(dcount + 1)
+                            if v3:
+                                m.d.sync += dirty.bit_select(m_idx, 1).eq(1)
+                            else:
+                                m.d.sync += [
+                                    opa_used.bit_select(m_idx, 1).eq(1),
+                                    tag_crs.bit_select(dcount, 1).eq(0),
+                                    tag_mcu[dcount].eq(m_idx),
+                                    cp_data_base.eq(data_base(m_idx)),
+                                    cp_def_base.eq(dcount << entry_log),
+                                    cp_cont.eq(CONT_SNAP),
+                                ]
+                                start_vector_loop(m)
+                                m.next = "COPY_TO_DEF"
+
+            with m.State("MCU_START"):
+                started = Signal(M)
+                for k in range(M):
+                    eff = masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"])
+                    m.d.comb += [self.mcu_masks[k].eq(eff), started[k].eq(eff != 0)]
+                m.d.comb += self.mcu_start.eq(started)
+                m.d.sync += pending.eq(started)
+                with m.If(started == 0):
+                    retire()
+                with m.Else():
+                    m.next = "MCU_WAIT"
+
+            with m.State("MCU_WAIT"):
+                m.d.sync += pending.eq(pending & ~self.mcu_done)
+                with m.If((pending & ~self.mcu_done) == 0):
+                    retire()
+
+            with m.State("CRS_SCAN"):
+                with m.If(m_idx == M):
+                    if v3:
+                        crs_bits = ins.mask[:M]
+                        m.d.comb += self.mcu_crs.eq(crs_bits)
+                        m.d.sync += pending.eq(crs_bits)
+                        with m.If(crs_bits == 0):
+                            retire()
+                        with m.Else():
+                            m.next = "MCU_WAIT"
+                    else:
+                        retire()
+                with m.Else():
+                    m.d.sync += m_idx.eq(m_idx + 1)
+                    with m.If(ins.mask.bit_select(m_idx, 1)):
+                        with m.If(dcount == depth):
+                            fault(m, ErrorCode.DEFERRED_OVERFLOW)
+                        with m.Else():
+                            m.d.sync += [dcount.eq(dcount + 1),
+                                         tag_crs.bit_select(dcount, 1).eq(1),
+                                         tag_mcu[dcount].eq(m_idx)]
+                            if v3:
+                                m.d.sync += dirty.bit_select(m_idx, 1).eq(1)
+
+            # -- copy engine (variants 1-2) ----------------------------------------------
+            if not v3:
+                with m.State("COPY_TO_DEF"):
+                    with m.If(i < 2 * n):
+                        m.d.comb += [dp.addr.eq(cp_data_base + i), dp.re.eq(1)]
+                        advance_index()
+                    with m.Else():
+                        m.d.sync += pend.eq(0)
+                    with m.If(pend):
+                        m.d.comb += [dbuf.w_addr.eq(cp_def_base + p_i), dbuf.w_en.eq(1),
+                                     dbuf.w_data.eq(dp.rdata)]
+                    with m.If((i >= 2 * n) & ~pend):
+                        with m.Switch(cp_cont):
+                            with m.Case(CONT_SNAP):
+                                m.next = "MCU_SCAN"
+                            with m.Default():
+                                m.next = "HLT_SAVE"
+
+                with m.State("COPY_TO_DATA"):
+                    with m.If(i < 2 * n):
+                        m.d.comb += [dbuf.r_addr.eq(cp_def_base + i), dbuf.r_en.eq(1)]
+                        advance_index()
+                    with m.Else():
+                        m.d.sync += pend.eq(0)
+                    with m.If(pend):
+                        m.d.comb += [dp.addr.eq(cp_data_base + p_i), dp.we.eq(1),
+                                     dp.wdata.eq(dbuf.r_data)]
+                    with m.If((i >= 2 * n) & ~pend):
+                        with m.Switch(cp_cont):
+                            with m.Case(CONT_REPLAY):
+                                m.next = "REPLAY_START"
+                            with m.Default():
+                                m.next = "HLT_RESTORE"
+
+            # -- hlt: apply the deferred updates ------------------------------------------
+            if v3:
+                with m.State("HLT_COMMIT"):
+                    m.d.comb += self.mcu_commit.eq(dirty)
+                    m.d.sync += pending.eq(dirty)
+                    with m.If(dirty == 0):
+                        m.next = "HALT"
+                    with m.Else():
+                        m.next = "COMMIT_WAIT"
+                with m.State("COMMIT_WAIT"):
+                    m.d.sync += pending.eq(pending & ~self.mcu_done)
+                    with m.If((pending & ~self.mcu_done) == 0):
+                        m.next = "HALT"
+            else:
+                with m.State("HLT_SAVE"):
+                    # Park the live XBar buffers of every MCU an OPA will be replayed on.
+                    with m.If(m_idx == M):
+                        m.d.sync += e_idx.eq(0)
+                        m.next = "REPLAY"
+                    with m.Else():
+                        m.d.sync += m_idx.eq(m_idx + 1)
+                        with m.If(opa_used.bit_select(m_idx, 1)):
+                            m.d.sync += [cp_data_base.eq(data_base(m_idx)),
+                                         cp_def_base.eq((depth + m_idx) << entry_log),
+                                         cp_cont.eq(CONT_SAVE)]
+                            start_vector_loop(m)
+                            m.next = "COPY_TO_DEF"
+                with m.State("REPLAY"):
+                    with m.If(e_idx == dcount):
+                        m.d.sync += m_idx.eq(0)
+                        m.next = "HLT_RESTORE"
+                    with m.Elif(tag_crs.bit_select(e_idx, 1)):
+                        m.next = "REPLAY_START"
+                    with m.Else():
+                        m.d.sync += [cp_data_base.eq(data_base(tag_mcu[e_idx])),
+                                     cp_def_base.eq(e_idx << entry_log),
+                                     cp_cont.eq(CONT_REPLAY)]
+                        start_vector_loop(m)
+                        m.next = "COPY_TO_DATA"
+                with m.State("REPLAY_START"):
+                    target = Signal(M)
+                    m.d.comb += target.eq(1 << tag_mcu[e_idx])
+                    with m.If(tag_crs.bit_select(e_idx, 1)):
+                        m.d.comb += self.mcu_crs.eq(target)
+                    with m.Else():
+                        m.d.comb += self.mcu_start.eq(target)
+                        for k in range(M):
+                            m.d.comb += self.mcu_masks[k].eq(_OP["opa"])
+                    m.d.sync += pending.eq(target)
+                    m.next = "REPLAY_WAIT"
+                with m.State("REPLAY_WAIT"):
+                    m.d.sync += pending.eq(pending & ~self.mcu_done)
+                    with m.If((pending & ~self.mcu_done) == 0):
+                        m.d.sync += e_idx.eq(e_idx + 1)
+                        m.next = "REPLAY"
+                with m.State("HLT_RESTORE"):
+                    with m.If(m_idx == M):
+                        m.next = "HALT"
+                    with m.Else():
+                        m.d.sync += m_idx.eq(m_idx + 1)
+                        with m.If(opa_used.bit_select(m_idx, 1)):
+                            m.d.sync += [cp_data_base.eq(data_base(m_idx)),
+                                         cp_def_base.eq((depth + m_idx) << entry_log),
+                                         cp_cont.eq(CONT_RESTORE)]
+                            start_vector_loop(m)
+                            m.next = "COPY_TO_DATA"
+
+            with m.State("HALT"):
+                m.d.comb += [self.halt.eq(1), self.retire.eq(1)]
+                m.d.sync += [dcount.eq(0), opa_used.eq(0), dirty.eq(0)]
+                m.next = "STOPPED"
+
+            with m.State("FAULT"):
+                m.d.comb += [self.fault.eq(1), self.fault_code.eq(code)]
+                m.next = "STOPPED"
+
+            with m.State("STOPPED"):
+                pass
+        return m

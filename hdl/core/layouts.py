@@ -1,0 +1,71 @@
+"""Data layouts at the pipeline-stage boundaries of the core (Minerva style).
+
+* :class:`FetchLayout`: fetch -> decode (the instruction word and its PC);
+* :class:`DecodeLayout`: decode -> execute (one-hot operation, operand values, fault).
+
+Every member is generated from :mod:`isa.table` (see :mod:`hdl.core.constants`).
+"""
+
+from amaranth.hdl import signed, unsigned
+from amaranth.lib import data
+
+from isa.table import INSTR_BITS
+
+from .constants import FIELD_SLOTS, OPS, ErrorCode
+
+__all__ = ["PC_BITS", "field_shape", "OpLayout", "FetchLayout", "DecodeLayout"]
+
+#: PC width: one bit more than a branch target, so that running off a 2**16-word program
+#: is seen as ``pc >= PROG_LEN`` rather than wrapping to 0.
+PC_BITS = FIELD_SLOTS["target"].width + 1
+
+
+def field_shape(field):
+    """Shape of the *value* of an :class:`isa.table.Field` (``vw`` holds 1 .. 2**width)."""
+    if field.kind == "imm":
+        return signed(field.width)
+    if field.kind == "vw":
+        return unsigned(field.width + 1)
+    return unsigned(field.width)
+
+
+class OpLayout(data.StructLayout):
+    """One bit per instruction of the ISA table (exactly one set for a legal word)."""
+
+    def __init__(self):
+        super().__init__({name: 1 for name in OPS})
+
+
+class FetchLayout(data.StructLayout):
+    """Fetch -> decode.
+
+    Members
+    -------
+    pc : unsigned(PC_BITS)
+    word : unsigned(INSTR_BITS)
+    """
+
+    def __init__(self):
+        super().__init__({"pc": unsigned(PC_BITS), "word": unsigned(INSTR_BITS)})
+
+
+class DecodeLayout(data.StructLayout):
+    """Decode -> execute.
+
+    Members
+    -------
+    pc : unsigned(PC_BITS)
+    op : OpLayout
+    fault : ErrorCode
+        ``NONE``, ``ILLEGAL_INSTRUCTION`` or ``PC_RANGE`` (raised when executed).
+    <field> : value of every operand slot of the ISA (``dst``, ``src1``, ``src``, ``src2``,
+        ``imm``, ``saddr``, ``vw``, ``count``, ``fn``, ``cond``, ``target``, ``m0`` .. ``m5``,
+        ``mask``); meaningful only for the instructions that have the field.
+    """
+
+    def __init__(self):
+        members = {"pc": unsigned(PC_BITS), "op": OpLayout(), "fault": ErrorCode}
+        for name, f in FIELD_SLOTS.items():
+            members[name] = field_shape(f)
+        super().__init__(members)
+

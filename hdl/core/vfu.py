@@ -1,0 +1,197 @@
+"""The vector functional unit: ``vfu_lanes`` lanes of every ``alu``/``alui`` function.
+
+Bit-exact with :mod:`isa.vfu_math`: every intermediate is computed at full width, rounded
+once (round half up) and saturated; a lane reports overflow where it saturated. The
+piecewise-linear sigmoid/tanh is generated from :data:`isa.vfu_math.SIGMOID_PWL`: one
+comparator chain, one rounding shifter per segment and one adder, shared by sigmoid
+(``S(|a|)``) and tanh (``2 S(|2a|) - 2**F``). One signed multiplier per lane is shared by
+``mul`` (``a*b``), ``sigmoid_d`` (``a*(2**F - a)``) and ``tanh_d`` (``a*a``).
+"""
+
+from amaranth.hdl import Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from isa import vfu_math
+from isa.table import ALU_BY_NAME, ALU_FUNCS, BY_MNEMONIC, SNA_SHIFT_BITS
+from panther.config import PantherConfig
+
+__all__ = ["VFU", "VFU_IMPLEMENTED", "FN_BITS"]
+
+#: Width of the ``fn`` field (from the ISA table).
+FN_BITS = BY_MNEMONIC["alu"].field("fn").width
+
+#: The functions this VFU implements (a test checks it equals the ISA table).
+VFU_IMPLEMENTED = ("add", "sub", "mul", "sna", "min", "max", "relu", "relu_d", "sigmoid",
+                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs")
+
+
+def _rs(m, value, shift, name):
+    """``round_shift`` by a constant ``shift`` (round half up; left shift if <= 0)."""
+    if shift <= 0:
+        return value << -shift
+    out = Signal(signed(len(value) + 1 - shift + 1), name=name)
+    m.d.comb += out.eq((value + (1 << (shift - 1))) >> shift)
+    return out
+
+
+class _Lane:
+    """Combinational datapath of one lane (built inside the VFU's elaborate)."""
+
+    def __init__(self, m, cfg, fn, a, b, d, index):
+        B, F = cfg.data_bits, cfg.data_frac_bits
+        lo, hi = -(1 << (B - 1)), (1 << (B - 1)) - 1
+        two_f = 1 << F
+        one = min(two_f, hi)
+        p = f"l{index}_"
+        self.result = Signal(signed(B), name=p + "result")
+        self.overflow = Signal(name=p + "overflow")
+
+        def sat(value, name):
+            wide = Signal(signed(max(len(value) + 1, B + 1)), name=p + name + "_wide")
+            m.d.comb += wide.eq(value)
+            out = Signal(signed(B), name=p + name)
+            ovf = Signal(name=p + name + "_ovf")
+            with m.If(wide > hi):
+                m.d.comb += [out.eq(hi), ovf.eq(1)]
+            with m.Elif(wide < lo):
+                m.d.comb += [out.eq(lo), ovf.eq(1)]
+            with m.Else():
+                m.d.comb += out.eq(wide)
+            return out, ovf
+
+        code = {f.name: f.code for f in ALU_FUNCS}
+
+        # Shared multiplier: mul a*b, sigmoid_d a*(2**F - a), tanh_d a*a.
+        mx = Signal(signed(B), name=p + "mul_x")
+        my = Signal(signed(B + 2), name=p + "mul_y")
+        m.d.comb += mx.eq(a)
+        with m.Switch(fn):
+            with m.Case(code["sigmoid_d"]):
+                m.d.comb += my.eq(two_f - a)
+            with m.Case(code["tanh_d"]):
+                m.d.comb += my.eq(a)
+            with m.Default():
+                m.d.comb += my.eq(b)
+        prod = Signal(signed(2 * B + 2), name=p + "prod")
+        m.d.comb += prod.eq(mx * my)
+        prod_rs = _rs(m, prod, F, p + "prod_rs")
+
+        # Sign-magnitude input of the PWL table: |a| for sigmoid, |2a| for tanh.
+        is_tanh = Signal(name=p + "is_tanh")
+        m.d.comb += is_tanh.eq(fn == code["tanh"])
+        mag = Signal(unsigned(B + 1), name=p + "mag")
+        abs_a = Signal(unsigned(B), name=p + "abs_a")
+        m.d.comb += abs_a.eq(Mux(a < 0, -a, a))
+        m.d.comb += mag.eq(Mux(is_tanh, abs_a << 1, abs_a))
+        mag_s = Signal(signed(B + 2), name=p + "mag_s")
+        m.d.comb += mag_s.eq(mag)
+        pwl = Signal(signed(B + 3), name=p + "pwl")
+        segments = []
+        for k, seg in enumerate(vfu_math.SIGMOID_PWL):
+            offset = vfu_math._raw(seg.offset, cfg)
+            if seg.shift is None:
+                value = Const(offset, signed(B + 3))
+            else:
+                value = offset + _rs(m, mag_s, seg.shift, f"{p}seg{k}_rs")
+            segments.append((vfu_math._raw(seg.lower, cfg), value))
+        for k, (lower, value) in enumerate(segments):
+            with (m.If if k == 0 else m.Elif)(mag >= lower):
+                m.d.comb += pwl.eq(value)
+
+        # sigmoid: S or 2**F - S; tanh: 2S - 2**F or 2**F - 2S.
+        neg_a = Signal(name=p + "neg_a")
+        m.d.comb += neg_a.eq(a < 0)
+        sig_v = Signal(signed(B + 4), name=p + "sig_v")
+        tanh_v = Signal(signed(B + 5), name=p + "tanh_v")
+        m.d.comb += sig_v.eq(Mux(neg_a, two_f - pwl, pwl))
+        m.d.comb += tanh_v.eq(Mux(neg_a, two_f - (pwl << 1), (pwl << 1) - two_f))
+
+        # sna: dst + rs(a, s), s = signed low SNA_SHIFT_BITS of the immediate, one shifter.
+        half = 1 << (SNA_SHIFT_BITS - 1)
+        s = Signal(signed(SNA_SHIFT_BITS), name=p + "sna_s")
+        m.d.comb += s.eq(b[:SNA_SHIFT_BITS])
+        k_sh = Signal(unsigned(SNA_SHIFT_BITS + 1), name=p + "sna_k")
+        m.d.comb += k_sh.eq(s + half)
+        x = Signal(signed(B + half + 1), name=p + "sna_x")
+        m.d.comb += x.eq(a << half)
+        bias = Signal(unsigned(2 * half), name=p + "sna_bias")
+        m.d.comb += bias.eq(Const(1, unsigned(2 * half + 1)) << k_sh >> 1)
+        xb = Signal(signed(B + half + 2 * half), name=p + "sna_xb")
+        m.d.comb += xb.eq(x + bias)
+        shifted = Signal(signed(B + half + 2), name=p + "sna_shifted")
+        m.d.comb += shifted.eq(xb >> k_sh)
+
+        results = {
+            "add": sat(a + b, "add"),
+            "sub": sat(a - b, "sub"),
+            "mul": sat(prod_rs, "mul"),
+            "sna": sat(d + shifted, "sna"),
+            "min": (Mux(a < b, a, b), 0),
+            "max": (Mux(a > b, a, b), 0),
+            "relu": (Mux(a > 0, a, 0), 0),
+            "relu_d": (Mux(a > 0, one, 0), 0),
+            "sigmoid": sat(sig_v, "sigmoid"),
+            "sigmoid_d": sat(prod_rs, "sigmoid_d"),
+            "tanh": sat(tanh_v, "tanh"),
+            "tanh_d": sat(two_f - prod_rs, "tanh_d"),
+            "neg": sat(-a, "neg"),
+            "abs": sat(Mux(neg_a, -a, a), "abs"),
+        }
+        with m.Switch(fn):
+            for name, (value, ovf) in results.items():
+                with m.Case(ALU_BY_NAME[name].code):
+                    m.d.comb += [self.result.eq(value), self.overflow.eq(ovf)]
+
+
+class VFU(wiring.Component):
+    """``config.vfu_lanes`` lanes of the VFU with one output register stage.
+
+    Inputs are sampled when ``i_valid`` is high; the results appear ``latency`` cycles later
+    with ``o_valid``. ``b`` carries the ``alui`` immediate on every lane (``sna`` takes its
+    shift from it) and ``d`` the destination's old words (read only by ``sna``).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    i_valid : In(1)
+    i_fn : In(6)
+        ``fn`` code of :data:`isa.table.ALU_FUNCS`.
+    i_a, i_b, i_d : In(ArrayLayout(signed(data_bits), vfu_lanes))
+    o_valid : Out(1)
+    o_result : Out(ArrayLayout(signed(data_bits), vfu_lanes))
+    o_overflow : Out(vfu_lanes)
+        Per lane: the result saturated.
+    latency : int
+        Cycles from ``i_valid`` to ``o_valid`` (1).
+    """
+
+    latency = 1
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        lanes = config.vfu_lanes
+        word = signed(config.data_bits)
+        vec = data.ArrayLayout(word, lanes)
+        super().__init__({
+            "i_valid": In(1), "i_fn": In(FN_BITS),
+            "i_a": In(vec), "i_b": In(vec), "i_d": In(vec),
+            "o_valid": Out(1), "o_result": Out(vec), "o_overflow": Out(lanes),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self.config
+        m.d.sync += self.o_valid.eq(self.i_valid)
+        for i in range(cfg.vfu_lanes):
+            lane = _Lane(m, cfg, self.i_fn, self.i_a[i], self.i_b[i], self.i_d[i], i)
+            with m.If(self.i_valid):
+                m.d.sync += [self.o_result[i].eq(lane.result),
+                             self.o_overflow[i].eq(lane.overflow)]
+        return m
+
