@@ -1,6 +1,6 @@
 """The PANTHER tile: ``cores_per_tile`` cores around one synchronised shared memory."""
 
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -15,7 +15,7 @@ __all__ = ["Tile", "core_port_name"]
 def core_port_name(core, path):
     """Top-level name of a core's port: ``c<core>_`` + the member path joined by ``_``.
 
-    An MCU analog port ``mcu1_a_req`` of core 0 is therefore ``c0_mcu1_a_req``.
+    The ``a_req`` of MCU 1 of core 0 (``core.analog[1].a_req``) is ``c0_analog_1_a_req``.
     """
     return f"c{core}_" + "_".join(str(p) for p in path)
 
@@ -29,9 +29,9 @@ class Tile(wiring.Component):
     """One tile: cores, their shared memory (round robin), host ports and status.
 
     Every port of every core except its shared-memory port is brought to the top level as a
-    PLAIN signal named by :func:`core_port_name` (``c<i>_<member path>``; nested interfaces
-    such as the host/debug port are flattened, e.g. ``c0_dbg_addr``), with the core's
-    direction. So each MCU analog port appears as ``c<i>_<core's name>`` and can be served
+    PLAIN signal (no layouts or enums, same width and signedness) named by
+    :func:`core_port_name` (``c<i>_<member path>``; nested interfaces and arrays are
+    flattened, e.g. ``c0_dbg_addr``, ``c0_analog_1_a_req``), with the core's direction. So each MCU analog port appears as ``c<i>_<core's name>`` and can be served
     by :func:`cosim.mcu_bridge.serve_mcu` with that prefix. Shared-memory ports are wired
     to a :class:`~hdl.tile.smem_system.SharedMemorySystem`.
 
@@ -47,7 +47,7 @@ class Tile(wiring.Component):
     -------
     c<i>_<path> : core ports, see above.
     all_halted : Out(1)
-        Every core has stopped (``halted``; an error halts the core too).
+        Every core has stopped (its ``halted`` or, if it has one, ``error`` output is high).
     deadlock : Out(1)
         Every core that has not stopped waits on a shared-memory word that cannot change
         (see :class:`~hdl.tile.deadlock.DeadlockDetector`).
@@ -94,15 +94,17 @@ class Tile(wiring.Component):
             self._smem_path.append(smem_paths[0])
             if "halted" not in core.signature.members:
                 raise ValueError(f"core {i} ({type(core).__name__}) has no 'halted' output")
-            for path, member in core.signature.members.flatten():
-                if member.is_signature or path[0] == smem_paths[0]:
+            for path, member, value in core.signature.flatten(core):
+                flow = member.flow
+                if path[0] == smem_paths[0]:
                     continue
                 name = core_port_name(i, path)
                 if "__" in name:
                     raise ValueError(f"core port {path!r} gives the top-level name {name!r} "
                                      "with '__', which Verilog export reserves")
-                members[name] = member
-                self._passthrough.append((i, path, name, member.flow))
+                signal = Value.cast(value)
+                members[name] = flow(signal.shape(), init=signal.init)
+                self._passthrough.append((i, path, name, flow))
         a, d = config.SMEM_ADDR_BITS, config.data_bits
         for i in range(n):
             members[f"c{i}_smem_addr_out"] = Out(a)
@@ -129,8 +131,11 @@ class Tile(wiring.Component):
             m.submodules[f"core{i}"] = core
             port = getattr(core, self._smem_path[i])
             wiring.connect(m, port, smem.ports[i])
+            stopped = core.halted
+            if "error" in core.signature.members:
+                stopped = stopped | core.error
             m.d.comb += [
-                smem.halted[i].eq(core.halted),
+                smem.halted[i].eq(stopped),
                 self.smem_req[i].eq(port.req),
                 self.smem_write[i].eq(port.write),
                 getattr(self, f"c{i}_smem_addr_out").eq(port.addr),
@@ -139,6 +144,7 @@ class Tile(wiring.Component):
             inner = self.cores[i]
             for p in path:
                 inner = inner[p] if isinstance(p, int) else getattr(inner, p)
+            inner = Value.cast(inner)
             outer = getattr(self, name)
             if flow == Out:
                 m.d.comb += outer.eq(inner)
