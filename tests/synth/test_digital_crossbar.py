@@ -1,0 +1,181 @@
+"""The FPGA's digital crossbar equals the ideal analog model and exact integer arithmetic."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from analog_models import AnalogMCU
+from cosim.amaranth_bridge import read_buffer, run_request, write_buffer
+from cosim.analog_port import AnalogPort, unpack_signed
+from hdl.fpga.digital_crossbar import DigitalCrossbar
+from hdl.fpga.mcu_with_crossbar import McuWithCrossbar
+from hdl.mcu.controller import AnalogOp
+from panther.config import PRESETS
+from panther.fixed_point import canonical_digits, round_shift, saturate, weights_from_digits
+
+SMALL = PRESETS["small"]
+
+
+async def host_access(ctx, dut, *, copy, k, row, col, value=None):
+    ctx.set(dut.h_copy, copy)
+    ctx.set(dut.h_slice, k)
+    ctx.set(dut.h_row, row)
+    ctx.set(dut.h_col, col)
+    ctx.set(dut.h_we, value is not None)
+    ctx.set(dut.h_wdata, 0 if value is None else int(value))
+    ctx.set(dut.h_req, 1)
+    await ctx.tick().until(dut.h_ack)
+    ctx.set(dut.h_req, 0)
+    await ctx.tick()
+    return ctx.get(dut.h_rdata)
+
+
+async def program_digits(ctx, dut, copy, digits):
+    S, n, _ = digits.shape
+    for k in range(S):
+        for i in range(n):
+            for j in range(n):
+                await host_access(ctx, dut, copy=copy, k=k, row=i, col=j, value=digits[k, i, j])
+
+
+async def read_digits(ctx, dut, copy, config):
+    n, S = config.xbar_size, config.n_slices
+    out = np.zeros((S, n, n), dtype=np.int64)
+    for k in range(S):
+        for i in range(n):
+            for j in range(n):
+                out[k, i, j] = await host_access(ctx, dut, copy=copy, k=k, row=i, col=j)
+    return out
+
+
+def _random_fields(rng, port, op, config):
+    w = port.widths
+    n = w.n
+    f = {"a_mvm_copy": int(rng.integers(w.copies)), "a_mtvm_copy": int(rng.integers(w.copies)),
+         "a_read_copy": int(rng.integers(w.copies)),
+         "a_opa_copies": int(rng.integers(1, 1 << w.copies)),
+         "a_write_copies": int(rng.integers(1, 1 << w.copies)),
+         "a_slice": int(rng.integers(w.slices)), "a_row": int(rng.integers(n))}
+    for name in ("a_row_bits", "a_row_neg", "a_col_bits", "a_col_neg"):
+        f[name] = int(rng.integers(1 << n))
+    f["a_opa_chunks"] = int.from_bytes(rng.bytes((w.slices * n * w.p + 7) // 8), "little") \
+        & ((1 << (w.slices * n * w.p)) - 1)
+    lo, hi = config.digit_range(f["a_slice"])
+    digits = rng.integers(lo, hi + 1, size=n)
+    f["a_wdata"] = sum((int(d) & ((1 << w.digit_bits) - 1)) << (j * w.digit_bits)
+                       for j, d in enumerate(digits))
+    return f
+
+
+@pytest.mark.parametrize("config", [SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=3),
+                                    SMALL.replace(xbar_size=8, adcs_per_xbar=2)],
+                         ids=["4x4-variant3", "8x8-variant1"])
+def test_transactions_match_the_ideal_analog_model(config):
+    rng = np.random.default_rng(7)
+    dut = DigitalCrossbar(config=config)
+    amcu = AnalogMCU(config)
+    port = AnalogPort(config)
+    n, S = config.xbar_size, config.n_slices
+    # Random weights near the edges of the slices so that OPA steps clip.
+    weights = rng.integers(-(1 << 30), 1 << 30, size=(config.xbar_copies, n, n))
+    code_bits = port.widths.code_bits
+    ops = [AnalogOp.MVM, AnalogOp.MTVM, AnalogOp.OPA, AnalogOp.READ, AnalogOp.WRITE,
+           AnalogOp.MVM | AnalogOp.MTVM, AnalogOp.MVM | AnalogOp.MTVM | AnalogOp.OPA]
+    checked = {"codes": 0, "rdata": 0}
+
+    async def bench(ctx):
+        for c in range(config.xbar_copies):
+            amcu.program(weights[c], copies=[c])
+            await program_digits(ctx, dut, c, canonical_digits(weights[c], config))
+        for t in range(40):
+            op = ops[t % len(ops)].value
+            fields = _random_fields(rng, port, op, config)
+            expected = port.serve(amcu, op, {k: fields[k] for k in port.needed(op)})
+            for name, value in fields.items():
+                ctx.set(getattr(dut, name), value)
+            ctx.set(dut.a_op, op)
+            ctx.set(dut.a_req, 1)
+            await ctx.tick().until(dut.a_ack)
+            got = {name: ctx.get(getattr(dut, name)) for name in expected}
+            ctx.set(dut.a_req, 0)
+            await ctx.tick()
+            for name, value in expected.items():
+                if name == "a_rdata":
+                    assert got[name] == value, (t, op)
+                    checked["rdata"] += 1
+                else:
+                    assert np.array_equal(unpack_signed(got[name], S * n, code_bits),
+                                          unpack_signed(value, S * n, code_bits)), (t, op, name)
+                    checked["codes"] += 1
+        for c in range(config.xbar_copies):
+            assert np.array_equal(await read_digits(ctx, dut, c, config), amcu.xbars[c].digits())
+        assert sum(amcu.xbars[c].saturation_events.sum() for c in range(config.xbar_copies)) > 0
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert checked["codes"] >= 20 and checked["rdata"] >= 4
+
+
+def test_mcu_with_digital_crossbar_equals_exact_integer_math():
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
+    rng = np.random.default_rng(11)
+    n = config.xbar_size
+    dut = McuWithCrossbar(config=config)
+    W = rng.integers(-(1 << 24), 1 << 24, size=(n, n))
+    x = rng.integers(-(1 << 13), 1 << 13, size=n)
+    v = rng.integers(-(1 << 13), 1 << 13, size=n)
+    x[0], v[1] = -(1 << 15), (1 << 15) - 1                   # extreme words
+    fb, db = config.weight_frac_bits, config.data_bits
+    exact_y = [saturate(round_shift(int(sum(int(W[i, j]) * int(x[i]) for i in range(n))), fb), db)[0]
+               for j in range(n)]
+    exact_z = [saturate(round_shift(int(sum(int(W[i, j]) * int(v[j]) for j in range(n))), fb), db)[0]
+               for i in range(n)]
+    # OPA reference: the ideal model (per-step clipping); where no step of a cell clipped,
+    # exact integer arithmetic W + x v^T.
+    model = AnalogMCU(config)
+    model.program(W)
+    model.opa(0, x, v)
+    model_digits = model.xbars[0].digits()
+    exact_w = W + np.outer(x, v)
+    small_x, small_v = rng.integers(-3, 4, size=n), rng.integers(-3, 4, size=n)
+
+    async def bench(ctx):
+        await program_digits(ctx, dut, 0, canonical_digits(W, config))
+        await write_buffer(ctx, dut, "xin", x)
+        await write_buffer(ctx, dut, "xout", v)
+        await run_request(ctx, dut, mask=2)                   # MTVM: W v -> XBarIn
+        z = await read_buffer(ctx, dut, "xin")
+        await write_buffer(ctx, dut, "xin", x)
+        await run_request(ctx, dut, mask=1)                   # MVM: W^T x -> XBarOut
+        y = await read_buffer(ctx, dut, "xout")
+        await write_buffer(ctx, dut, "xout", v)
+        await run_request(ctx, dut, mask=4)                   # OPA: W += x v^T
+        digits = await read_digits(ctx, dut, 0, config)
+        assert z == exact_z
+        assert y == exact_y
+        assert np.array_equal(digits, model_digits)
+        if model.xbars[0].saturation_events.sum() == 0:
+            assert np.array_equal(weights_from_digits(digits, config), exact_w)
+        after = weights_from_digits(digits, config)
+        await run_request(ctx, dut, crs=True)                 # CRS: same weights, canonical
+        digits = await read_digits(ctx, dut, 0, config)
+        assert np.array_equal(digits, canonical_digits(after, config))
+        # A small OPA on canonical digits cannot clip: exactly W += x v^T.
+        await write_buffer(ctx, dut, "xin", small_x)
+        await write_buffer(ctx, dut, "xout", small_v)
+        await run_request(ctx, dut, mask=4)
+        digits = await read_digits(ctx, dut, 0, config)
+        assert np.array_equal(weights_from_digits(digits, config),
+                              after + np.outer(small_x, small_v))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+def test_rejects_a_non_ideal_configuration():
+    with pytest.raises(ValueError, match="adc_bits"):
+        DigitalCrossbar(config=SMALL.replace(adc_bits=8))
