@@ -189,7 +189,7 @@ class Core(wiring.Component):
         m.d.sync += ack.eq(take)
         with m.If(take):
             m.d.sync += [space_r.eq(dbg.space), data_served.eq(~running)]
-        m.d.comb += [imem.h_addr.eq(dbg.addr),
+        m.d.comb += [imem.h_addr.eq(dbg.addr), imem.h_wdata.eq(dbg.wdata),
                      imem.h_we.eq(take & dbg.we & (dbg.space == DebugSpace.IMEM))]
 
         with m.If(running):
