@@ -33,3 +33,112 @@ def test_scalar_loop_and_vectors():
     """)
     rtl, gold = compare(image)
     assert gold["status"] == "halted" and rtl["cycles"] > 0
+
+
+def test_every_alu_int_function_and_branch_condition():
+    from isa.table import ALU_INT_FUNCS, BRANCH_CONDS
+    lines = [".data 0, 12345, -3, 7, -32768, 32767, 0"]
+    dst = 20
+    for f in ALU_INT_FUNCS:
+        for a, b in ((1, 2), (3, 4), (4, 5), (1, 0)):
+            lines.append(f"alu_int {f.name}, {dst}, {a}, {b}")
+            dst += 1
+    for k, cond in enumerate(BRANCH_CONDS):
+        for a, b in ((1, 2), (2, 1), (3, 3)):
+            lines += [f"{cond.name} {a}, {b}, t{dst}", f"set {dst}, 1", f"t{dst}:", ]
+            dst += 1
+    lines.append("hlt")
+    compare(_asm("\n".join(lines)))
+
+
+def test_every_vfu_function_overlapping_vectors():
+    """Each ALU function once with dst overlapping the sources (read before write)."""
+    from isa.table import ALU_FUNCS
+    lines = [".data 0, " + ", ".join(str(v) for v in
+             (0.5, -1.25, 3.0, -7.5, 7.99, 0.001, -8, 2.4, -2.375, 5.0, 1.0, -0.3, 6.5))]
+    for f in ALU_FUNCS:
+        lines.append(".data 40, 1, 2, 3, 4, 5, 6, 7, 8, 9")
+        break
+    base = 100
+    for f in ALU_FUNCS:
+        lines.append(f"cp {base}, 0, 13")
+        if f.name == "sna":
+            lines.append(f"alui sna, {base + 1}, {base}, -2, 9")
+        elif f.unary:
+            lines.append(f"alui {f.name}, {base + 1}, {base}, 0, 9")
+        else:
+            lines.append(f"alu {f.name}, {base + 1}, {base}, {base + 2}, 11")
+        base += 14 if base < 200 else 0
+    lines.append("hlt")
+    compare(_asm("\n".join(lines)))
+
+
+def test_load_store_shared_memory():
+    image = _asm("""
+        .smem 0, 2, 1.0, 2.0, 3.0      # two consumers
+        .smem 10, 0, 0.25, -0.5        # persistent
+        ld 0, 0, 3
+        ld 3, 0, 3                     # second consumer: words become invalid
+        ld 6, 10, 2
+        ld 8, 10, 2
+        alu add, 12, 0, 3, 3
+        st 20, 12, 3, 1
+        st 30, 6, 4, 7
+        hlt
+    """)
+    compare(image)
+
+
+def test_overflow_flag_from_vfu():
+    compare(_asm("""
+        .data 0, 7.5, 7.5
+        alu add, 2, 0, 1, 1
+        hlt
+    """))
+
+
+def _weights_lines(rng, mcu, scale=0.5):
+    n = CFG.xbar_size
+    lines = []
+    for r in range(n):
+        vals = ", ".join(f"{v:.5f}" for v in rng.uniform(-scale, scale, n))
+        lines.append(f".weights {mcu}, {r}, {vals}")
+    return lines
+
+
+def _vector(rng, n, scale=1.0):
+    return ", ".join(f"{v:.4f}" for v in rng.uniform(-scale, scale, n))
+
+
+@pytest.mark.parametrize("variant", [1, 2, 3])
+def test_mcu_mvm_mtvm_opa_crs_deferred_to_hlt(variant):
+    import numpy as np
+    cfg = CFG.replace(variant=variant)
+    rng = np.random.default_rng(variant)
+    n = cfg.xbar_size
+    lines = _weights_lines(rng, 0) + _weights_lines(rng, 1)
+    lines += [f".data xin0, {_vector(rng, n)}", f".data xout0, {_vector(rng, n)}",
+              f".data xin1, {_vector(rng, n)}", f".data xout1, {_vector(rng, n)}",
+              f".data 0, {_vector(rng, n, 0.25)}"]
+    lines += [
+        "mcu 0:mvm|mtvm|opa, 1:opa",     # swap passes on MCU 0, snapshot both for OPA
+        "cp 32, xin0, 16",
+        "cp 48, xout0, 16",
+        "mcu 0:mvm, 1:mvm|opa",          # still the original weights (OPA deferred)
+        "crs 3",
+        "cp xin1, 0, 16",
+        "mcu 1:mtvm",
+        "mcu 1:opa",
+        "hlt",
+    ]
+    compare(assemble("\n".join(lines), config=cfg))
+
+
+def test_mvm_saturates_sets_overflow():
+    import numpy as np
+    n = CFG.xbar_size
+    lines = [f".weights 0, {r}, " + ", ".join(["7.9"] * n) for r in range(n)]
+    lines += [f".data xin0, " + ", ".join(["7.0"] * n), "mcu 0:mvm", "hlt"]
+    rtl, gold = compare(_asm("\n".join(lines)))
+    assert gold["overflow"] and rtl["overflow"]
+    _ = np
