@@ -1,0 +1,82 @@
+"""``panther study slicing``: the bit-slicing accuracy study (paper Figs. 9 and 10).
+
+Trains a small MLP on scikit-learn's bundled 8x8 digits with bit-sliced OPA weight updates for
+every slice configuration and CRS period of the sweep, and writes CSV/JSON results and PNG
+plots. See ``docs/study.md``.
+"""
+
+import os
+import time
+
+from panther.config import PRESETS, load_config
+from panther.errors import UserError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "study"
+HELP = "run a design-space study: 'slicing' reproduces the paper's bit-slicing accuracy study (Figs. 9, 10)"
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise UserError(f"expected a positive integer, not {text!r}")
+    return value
+
+
+def add_arguments(parser):
+    parser.add_argument("study", choices=["slicing"], help="which study to run")
+    parser.add_argument("--quick", action="store_true",
+                        help="short training (6000 steps per run instead of 16384); minutes, not an hour")
+    parser.add_argument("--out", default=os.path.join("out", "study"),
+                        help="output directory (default: out/study)")
+    parser.add_argument("--seed", default="0", help="seed of the data split, initial weights and example order (default: 0)")
+    parser.add_argument("--steps", default=None, help="override the training steps per run")
+    parser.add_argument("--jobs", default="1", help="worker processes (default: 1)")
+    parser.add_argument("--config", default="small",
+                        help="configuration giving the number formats (a preset or a JSON file; default: small); "
+                             "slice bits and crossbar size are set per run")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args):
+    from tqdm import tqdm
+
+    from panther.study.plots import plot_fig9, plot_fig10
+    from panther.study.sweep import plan_sweep, run_sweep, write_results
+
+    try:
+        seed = int(args.seed)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise UserError(f"--seed: expected a non-negative integer, not {args.seed!r}")
+    steps = None if args.steps is None else _positive(args.steps)
+    jobs = _positive(args.jobs)
+    config = load_config(args.config)
+    energy_config = PRESETS["paper"].replace(data_bits=config.data_bits, data_frac_bits=config.data_frac_bits,
+                                             weight_bits=config.weight_bits,
+                                             weight_frac_bits=config.weight_frac_bits,
+                                             nominal_bits=config.nominal_bits,
+                                             slice_bits=config.slice_bits)
+    plan = plan_sweep(quick=args.quick, seed=seed, steps=steps)
+    start = time.perf_counter()
+    with tqdm(total=plan.total_steps, unit="step", desc=f"study slicing ({len(plan.runs)} runs)",
+              disable=args.no_progress) as bar:
+        results = run_sweep(plan, config, jobs=jobs, progress=bar.update)
+    seconds = time.perf_counter() - start
+    summary = write_results(plan, results, args.out, energy_config=energy_config, seconds=seconds)
+    plot_fig9(results, os.path.join(args.out, "fig9.png"))
+    plot_fig10(results, os.path.join(args.out, "fig10.png"), energy_config=energy_config)
+    print(f"{'run':<16} {'train acc':>9} {'test acc':>9} {'gap pp':>7} {'low sat':>8} {'high sat':>8}")
+    for row in summary["runs"]:
+        low = f"{100 * row['low_slice_sat']:.1f}%" if row["low_slice_sat"] != "" else "-"
+        high = f"{100 * row['high_slice_sat']:.1f}%" if row["high_slice_sat"] != "" else "-"
+        print(f"{row['run']:<16} {100 * row['final_train_acc']:>8.1f}% {100 * row['final_test_acc']:>8.1f}% "
+              f"{row['gap_to_float_pp']:>7.2f} {low:>8} {high:>8}")
+    print(f"wrote {args.out}/ (runs.csv, accuracy.csv, saturation.csv, fig10.csv, results.json, "
+          f"fig9.png, fig10.png) in {seconds:.0f} s")
+    return 0
