@@ -1,0 +1,71 @@
+"""Every error the core reports, with the golden model's code, PC and state."""
+
+import pytest
+
+from isa.assembler import assemble
+from isa.encoding import encode, make
+from isa.golden.errors import CoreFault
+from isa.table import BY_MNEMONIC, OPCODE_LSB
+from panther.config import PRESETS
+
+from .core_harness import compare
+
+CFG = PRESETS["small"]
+A = CFG.addr_space
+
+
+def _run(text, config=CFG):
+    rtl, gold = compare(assemble(text, config=config))
+    return rtl, gold
+
+
+def w(mnemonic, **operands):
+    """A raw ``.word`` (the assembler rejects out-of-range operands itself)."""
+    return f".word {encode(make(mnemonic, **operands))}"
+
+
+CASES = {
+    "illegal_opcode": (f".word {63 << OPCODE_LSB}", CoreFault.ILLEGAL_INSTRUCTION),
+    "reserved_bits": (f".word {(BY_MNEMONIC['hlt'].opcode << OPCODE_LSB) | 1}",
+                      CoreFault.ILLEGAL_INSTRUCTION),
+    "alu_imm_only_fn": (f".word {(BY_MNEMONIC['alu'].opcode << OPCODE_LSB) | (3 << 52)}",
+                        CoreFault.ILLEGAL_INSTRUCTION),
+    "store_count_zero": (f".word {BY_MNEMONIC['st'].opcode << OPCODE_LSB}",
+                         CoreFault.ILLEGAL_INSTRUCTION),
+    "cp_out_of_range": (w("cp", dst=A - 2, src=0, vw=4), CoreFault.ADDRESS_RANGE),
+    "set_out_of_range": (w("set", dst=A, imm=1), CoreFault.ADDRESS_RANGE),
+    "alu_int_src": (w("alu_int", fn="add", dst=0, src1=A, src2=0), CoreFault.ADDRESS_RANGE),
+    "branch_src": (w("beq", src1=0, src2=A + 5, target=0), CoreFault.ADDRESS_RANGE),
+    "ld_smem_range": (w("ld", dst=0, saddr=CFG.smem_depth - 1, vw=2), CoreFault.SMEM_ADDRESS_RANGE),
+    "st_smem_range_first": (w("st", saddr=CFG.smem_depth, src=A, vw=1, count=1), CoreFault.SMEM_ADDRESS_RANGE),
+    "ld_dst_range": (w("ld", dst=A - 1, saddr=0, vw=2), CoreFault.ADDRESS_RANGE),
+    "pc_runs_off": ("nop\nnop", CoreFault.PC_RANGE),
+    "jump_outside": (w("jmp", target=100), CoreFault.PC_RANGE),
+    "mcu_missing": (f".word {(BY_MNEMONIC['mcu'].opcode << OPCODE_LSB) | (1 << 3 * CFG.mcus_per_core)}",
+                    CoreFault.NO_SUCH_MCU),
+    "crs_missing": (f".word {(BY_MNEMONIC['crs'].opcode << OPCODE_LSB) | (1 << CFG.mcus_per_core)}",
+                    CoreFault.NO_SUCH_MCU),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fault(name):
+    text, code = CASES[name]
+    rtl, gold = _run("set 3, 9\n" + text + "\nhlt" * (name not in ("pc_runs_off",)))
+    assert gold["fault_code"] == code
+    assert rtl["status"] == "error" and rtl["fault_code"] == int(code)
+
+
+def test_alu_overflow_before_destination_fault():
+    """The golden model sets the overflow flag before it finds the destination out of range."""
+    rtl, gold = _run(".data 0, 7.5, 7.5\n" + w("alu", fn="add", dst=A - 1, src1=0, src2=1, vw=2)
+                     + "\nhlt")
+    assert gold["fault_code"] == CoreFault.ADDRESS_RANGE and rtl["overflow"] == gold["overflow"]
+
+
+@pytest.mark.parametrize("variant", [1, 3])
+def test_deferred_overflow(variant):
+    cfg = CFG.replace(variant=variant, deferred_depth=3)
+    rtl, gold = _run("mcu 0:opa, 1:opa\ncrs 1\ncrs 2\nhlt", config=cfg)
+    assert gold["fault_code"] == CoreFault.DEFERRED_OVERFLOW
+    assert rtl["fault_code"] == int(CoreFault.DEFERRED_OVERFLOW)
