@@ -40,15 +40,23 @@ class TopSpec:
     module : str
         Python module that defines the component.
     classes : tuple of str
-        Candidate class names, the first one found is used; it is built as ``cls(config=c)``.
+        Candidate class names, the first one found is used; it is built as
+        ``cls(config=c, **dict(kwargs))``.
     description : str
         One line for the port-map document.
+    kwargs : tuple of (str, object)
+        Extra constructor arguments.
     """
 
     name: str
     module: str
     classes: tuple
     description: str
+    kwargs: tuple = ()
+
+    def build(self, cls, config):
+        """An instance of ``cls`` for ``config``."""
+        return cls(config=config, **dict(self.kwargs))
 
     @property
     def verilog_name(self):
@@ -70,8 +78,8 @@ class TopSpec:
 TOPS = [
     TopSpec("mcu", "hdl.mcu", ("MCU",), "one Matrix Computation Unit; the analog half is "
             "reached through the a_* port"),
-    TopSpec("core", "hdl.core", ("Core", "PantherCore"), "one core with its MCUs; the MCU "
-            "analog ports are top-level ports"),
+    TopSpec("core", "hdl.core", ("Core", "PantherCore"), "one core (core_id 0) with its "
+            "MCUs; the MCU analog ports are top-level ports", kwargs=(("core_id", 0),)),
     TopSpec("tile", "hdl.tile", ("Tile", "PantherTile"), "one tile: cores and shared memory; "
             "every MCU analog port is a top-level port"),
 ]
@@ -223,7 +231,7 @@ def export_verilog(config, out_dir, *, tops=None, lint=True, skipped=None):
     try:
         files, entries = [], []
         for spec, cls in selected:
-            component = cls(config=config)
+            component = spec.build(cls, config)
             name = f"{spec.verilog_name}.v"
             (scratch / name).write_text(to_verilog(component, spec.verilog_name))
             entries.append((spec, port_table(component)))

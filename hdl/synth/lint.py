@@ -18,6 +18,15 @@ LINT_WAIVERS = (
     ("-Wno-CASEINCOMPLETE",
      "Yosys writes every Amaranth Switch/FSM as a casez preceded by the default "
      "assignment, so a case without a default arm is complete by construction."),
+    ("-Wno-CASEOVERLAP",
+     "Yosys writes an Amaranth If/Elif chain as a casez whose arms overlap on purpose: "
+     "Verilog takes the first matching arm, which is exactly the If/Elif priority."),
+    ("-Wno-UNSIGNED",
+     "Amaranth emits range checks such as 'x >= 0' on unsigned values (for example an "
+     "enum or a Case over a range); they are constant and Yosys keeps them verbatim."),
+    ("-Wno-CMPCONST",
+     "Same cause as UNSIGNED: upper range checks ('x <= 255' on an 8-bit value) are "
+     "constant by construction."),
 )
 
 

@@ -77,7 +77,7 @@ def test_port_map_lists_every_port_with_its_width(exported):
 
 
 def test_lint_waivers_are_justified_and_small():
-    assert 1 <= len(LINT_WAIVERS) <= 5
+    assert 1 <= len(LINT_WAIVERS) <= 8
     for flag, why in LINT_WAIVERS:
         assert flag.startswith("-Wno-") and len(why) > 40
 
