@@ -134,7 +134,7 @@ class Core(wiring.Component):
             with m.If(execute.retire):
                 m.d.sync += instret.eq(instret + 1)
             with m.If(execute.halt):
-                m.d.sync += [running.eq(0), self.halted.eq(1)]
+                m.d.sync += [running.eq(0), self.halted.eq(1), deferred.eq(0)]
             with m.If(execute.fault):
                 m.d.sync += [running.eq(0), self.error.eq(1),
                              self.error_code.eq(execute.fault_code)]

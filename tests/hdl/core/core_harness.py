@@ -166,6 +166,7 @@ def compare(image, *, core_id=0, max_cycles=200_000):
     assert rtl["overflow"] == gold["overflow"]
     if "instructions" in gold:
         assert rtl["instructions"] == gold["instructions"]
+    assert rtl["deferred"] == gold["pending_updates"]
     gmem = np.zeros(c.addr_space, dtype=np.int64)
     gmem[:c.rf_depth] = gold["rf"]
     for m in range(c.mcus_per_core):
