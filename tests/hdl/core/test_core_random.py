@@ -37,8 +37,11 @@ def _program(rng, config, length):
             f = rng.choice([f for f in ALU_FUNCS if not f.imm_only and not f.unary])
             lines.append(f"alu {f.name}, {addr(vw)}, {addr(vw)}, {addr(vw)}, {vw}")
         elif kind == "alui":
-            f = rng.choice([f for f in ALU_FUNCS if f.unary or f.imm_only])
-            imm = int(rng.integers(-(1 << (SNA_SHIFT_BITS - 1)), 1 << (SNA_SHIFT_BITS - 1)))
+            f = rng.choice(ALU_FUNCS)
+            if f.imm_only:
+                imm = int(rng.integers(-(1 << (SNA_SHIFT_BITS - 1)), 1 << (SNA_SHIFT_BITS - 1)))
+            else:
+                imm = int(rng.integers(-32768, 32768))
             lines.append(f"alui {f.name}, {addr(vw)}, {addr(vw)}, {imm}, {vw}")
         elif kind == "cp":
             lines.append(f"cp {addr(vw)}, {addr(vw)}, {vw}")

@@ -131,3 +131,22 @@ def test_other_format_and_lane_count():
     for f in ALU_FUNCS:
         cases += _cases_for(cfg, f.name, rng, 10)
     _check(cfg, cases)
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in the project's environment
+    given = None
+
+if given is not None:
+    _word = st.integers(LO, HI)
+    _vec = st.lists(_word, min_size=CFG.vfu_lanes, max_size=CFG.vfu_lanes)
+    _case = st.tuples(st.sampled_from([f.name for f in ALU_FUNCS if f.name != "sna"]),
+                      _vec, _vec, _vec)
+    _sna = st.tuples(st.just("sna"), _vec,
+                     st.integers(LO, HI).map(lambda imm: [imm] * CFG.vfu_lanes), _vec)
+
+    @settings(max_examples=15, deadline=None)
+    @given(st.lists(st.one_of(_case, _sna), min_size=1, max_size=30))
+    def test_vfu_hypothesis(cases):
+        _check(CFG, cases)
