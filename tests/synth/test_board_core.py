@@ -1,0 +1,115 @@
+"""The FPGA board cores' host-bus address map, driven in simulation (UART bypassed)."""
+
+import numpy as np
+from amaranth.sim import Simulator
+
+from hdl.fpga.board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, xbar_address
+from hdl.fpga.ulx3s import pll_parameters
+from panther.config import PRESETS
+from panther.fixed_point import canonical_digits, round_shift, saturate
+
+SMALL = PRESETS["small"]
+
+
+async def bus(ctx, dut, addr, data=None):
+    ctx.set(dut.bus_addr, addr)
+    ctx.set(dut.bus_we, data is not None)
+    ctx.set(dut.bus_wdata, 0 if data is None else data & 0xFFFFFFFF)
+    ctx.set(dut.bus_req, 1)
+    for _ in range(200):
+        await ctx.tick()
+        if ctx.get(dut.bus_ack):
+            break
+    else:
+        raise AssertionError(f"no bus ack for address {addr:#x}")
+    value = ctx.get(dut.bus_rdata)
+    ctx.set(dut.bus_req, 0)
+    await ctx.tick()
+    return value
+
+
+def signed32(value):
+    return value - (1 << 32) if value >> 31 else value
+
+
+def test_mcu_board_runs_an_mvm_through_the_bus():
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
+    n = config.xbar_size
+    rng = np.random.default_rng(3)
+    W = rng.integers(-(1 << 24), 1 << 24, size=(n, n))
+    x = rng.integers(-(1 << 13), 1 << 13, size=n)
+    dut = McuBoard(config=config)
+    expected = [saturate(round_shift(int(sum(int(W[i, j]) * int(x[i]) for i in range(n))),
+                                     config.weight_frac_bits), config.data_bits)[0]
+                for j in range(n)]
+
+    async def bench(ctx):
+        assert await bus(ctx, dut, 1) == IDENT_MCU
+        digits = canonical_digits(W, config)
+        for k in range(config.n_slices):
+            for i in range(n):
+                for j in range(n):
+                    await bus(ctx, dut, xbar_address(mcu=0, copy=0, k=k, row=i, col=j),
+                              int(digits[k, i, j]))
+        assert signed32(await bus(ctx, dut, xbar_address(mcu=0, copy=0, k=3, row=1, col=2))) \
+            == digits[3, 1, 2]
+        for i in range(n):
+            await bus(ctx, dut, (1 << 28) | i, int(x[i]))
+        assert signed32(await bus(ctx, dut, (1 << 28) | 1)) == x[1]
+        await bus(ctx, dut, 0, 1)                                  # start MVM
+        for _ in range(2000):
+            if await bus(ctx, dut, 0) & 2:
+                break
+        else:
+            raise AssertionError("MVM did not finish")
+        y = [signed32(await bus(ctx, dut, (2 << 28) | j)) for j in range(n)]
+        assert y == expected
+        assert await bus(ctx, dut, 7 << 28) == 0                   # unmapped region
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+def test_tile_board_address_map():
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
+    dut = TileBoard(config=config)
+
+    async def bench(ctx):
+        assert await bus(ctx, dut, 1) == IDENT_TILE
+        # Shared memory: value, valid, count packed in one word.
+        await bus(ctx, dut, (2 << 28) | 5, (3 << 24) | (1 << 16) | 0xBEEF)
+        assert await bus(ctx, dut, (2 << 28) | 5) == (3 << 24) | (1 << 16) | 0xBEEF
+        assert await bus(ctx, dut, (2 << 28) | 6) & (1 << 16) == 0
+        # Core 1 register file word 3 (DATA space 1), sign-extended 64-bit read.
+        await bus(ctx, dut, 2, 0)                                  # high word of the write
+        await bus(ctx, dut, (1 << 28) | (1 << 20) | (1 << 16) | 3, -1234 & 0xFFFF)
+        assert signed32(await bus(ctx, dut, (1 << 28) | (1 << 20) | (1 << 16) | 3)) == -1234
+        assert await bus(ctx, dut, 3) == 0xFFFFFFFF               # its high word
+        # Core 0 instruction memory: a full 64-bit word through the high-word register.
+        await bus(ctx, dut, 2, 0x12345678)
+        await bus(ctx, dut, (1 << 28) | 7, 0x9ABCDEF0)
+        assert await bus(ctx, dut, (1 << 28) | 7) == 0x9ABCDEF0
+        assert await bus(ctx, dut, 3) == 0x12345678
+        # Crossbar cells of the last MCU of core 1, and of MCU 0.
+        last = config.cores_per_tile * config.mcus_per_core - 1
+        await bus(ctx, dut, xbar_address(mcu=last, copy=0, k=4, row=3, col=1), -17)
+        await bus(ctx, dut, xbar_address(mcu=0, copy=0, k=4, row=3, col=1), 9)
+        assert signed32(await bus(ctx, dut, xbar_address(mcu=last, copy=0, k=4, row=3, col=1))) == -17
+        assert signed32(await bus(ctx, dut, xbar_address(mcu=0, copy=0, k=4, row=3, col=1))) == 9
+        # Run bits (no program loaded: PROG_LEN 0) and tile status.
+        status = await bus(ctx, dut, 0)
+        assert status & 0xFFFF == 0
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+def test_pll_settings():
+    for mhz in (25, 50, 100):
+        ki, fb, op = pll_parameters(mhz)
+        assert 25 * fb == mhz * ki and 400 <= mhz * op <= 800
+    assert pll_parameters(100) == (1, 4, 6)       # what yowasp-ecppll -i 25 -o 100 gives
