@@ -80,6 +80,9 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     if board not in BOARDS:
         raise ValueError(f"board must be one of {BOARDS!r}, not {board!r}")
     from amaranth_boards.ulx3s import ULX3S_85F_Platform
+
+    from .ulx3s import pll_parameters
+    pll_parameters(clock_mhz)                 # reject a bad clock before building anything
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     report_name = f"{name}_nextpnr.json"

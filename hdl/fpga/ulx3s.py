@@ -2,6 +2,7 @@
 to the host bridge, status on the LEDs, and a board core (:mod:`hdl.fpga.board_core`)."""
 
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
 
 from .host_uart import HostUart
@@ -53,7 +54,7 @@ class Ulx3sTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         ki, fb, op = pll_parameters(self.clock_mhz)
-        clk25 = platform.request("clk25", 0)
+        m.submodules.clk25 = clk25 = io.Buffer("i", platform.request("clk25", 0, dir="-"))
         clk, locked = Signal(), Signal()
         m.submodules.pll = Instance(
             "EHXPLLL",
@@ -80,8 +81,11 @@ class Ulx3sTop(Elaboratable):
             m.d.comb += getattr(board, name).eq(getattr(host, name))
         for name in ("bus_ack", "bus_rdata"):
             m.d.comb += getattr(host, name).eq(getattr(board, name))
-        uart = platform.request("uart", 0)
-        m.d.comb += [host.rx.eq(uart.rx.i), uart.tx.o.eq(host.tx)]
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.uart_rx = rx = io.Buffer("i", uart.rx)
+        m.submodules.uart_tx = tx = io.Buffer("o", uart.tx)
+        m.d.comb += [host.rx.eq(rx.i), tx.o.eq(host.tx)]
         for i in range(8):
-            m.d.comb += platform.request("led", i).o.eq(board.leds[i])
+            m.submodules[f"led{i}"] = led = io.Buffer("o", platform.request("led", i, dir="-"))
+            m.d.comb += led.o.eq(board.leds[i])
         return m

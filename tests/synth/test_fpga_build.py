@@ -1,0 +1,50 @@
+"""``panther fpga`` without running the long tools: report parsing, build-script parsing,
+bad options and a failing tool step named in the error."""
+
+import pytest
+
+import hdl.fpga.build as build
+from hdl.fpga.build import _commands, parse_nextpnr_report
+from hdl.synth import ToolError
+from panther.cli import main
+from panther.config import PRESETS
+
+REPORT = {"fmax": {"$glbnet$clk": {"achieved": 104.25, "constraint": 100.0}},
+          "utilization": {"TRELLIS_COMB": {"used": 41820, "available": 83640},
+                          "TRELLIS_FF": {"used": 100, "available": 83640},
+                          "DP16KD": {"used": 0, "available": 208}}}
+
+
+def test_parse_nextpnr_report():
+    r = parse_nextpnr_report(REPORT, clock_mhz=100)
+    assert r["fmax_mhz"] == {"$glbnet$clk": 104.25} and r["meets"]
+    assert r["utilisation"]["TRELLIS_COMB"] == {"used": 41820, "available": 83640, "percent": 50.0}
+    assert "DP16KD" not in r["utilisation"]
+    slow = {**REPORT, "fmax": {"clk": {"achieved": 80.0, "constraint": 100.0}}}
+    assert not parse_nextpnr_report(slow, clock_mhz=100)["meets"]
+    with pytest.raises(ToolError, match="parse nextpnr report"):
+        parse_nextpnr_report({"fmax": {}}, clock_mhz=100)
+
+
+def test_build_script_commands_are_split_per_tool():
+    script = ('#!/bin/sh\nset -e\n: ${YOSYS:=yosys}\n"$YOSYS" -q -l t.rpt t.ys\n'
+              '"$NEXTPNR_ECP5" --report "r.json" --85k --json t.json\n'
+              '"$ECPPACK" --compress --input t.config --bit t.bit\n')
+    assert _commands(script) == [("YOSYS", ["-q", "-l", "t.rpt", "t.ys"]),
+                                 ("NEXTPNR_ECP5", ["--report", "r.json", "--85k", "--json", "t.json"]),
+                                 ("ECPPACK", ["--compress", "--input", "t.config", "--bit", "t.bit"])]
+
+
+def test_bad_clock_is_a_user_error(tmp_path, capsys):
+    assert main(["fpga", "--clock-mhz", "7", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "out_mhz" in err and "7" in err and "Traceback" not in err
+
+
+def test_failing_tool_step_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(build.TOOLS, "YOSYS", "false")         # /bin/false: exit status 1
+    config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
+    with pytest.raises(ToolError) as info:
+        build.build_board(config, tmp_path, kind="mcu", log=lambda text: None)
+    assert info.value.step == "yosys synth_ecp5" and info.value.returncode == 1
+    assert not (tmp_path / "fpga_report.json").exists()
