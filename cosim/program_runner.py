@@ -123,12 +123,15 @@ class TileSimulation:
         tile = Tile(config=self.config)
         self.ports = port_map(tile)
         self.top = module_name("tile", self.config)
-        source = write_verilog(tile, name=self.top, build_root=self.build_root)
-        try:
-            self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
-        except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
-            raise SimulationError(f"building the tile for {self.simulator} failed ({error}); "
-                                  f"see {self.build_root / self.top / self.simulator / 'build.log'}") from None
+        # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
+        with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.lock"):
+            source = write_verilog(tile, name=self.top, build_root=self.build_root)
+            try:
+                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
+            except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
+                raise SimulationError(
+                    f"building the tile for {self.simulator} failed ({error}); see "
+                    f"{self.build_root / self.top / self.simulator / 'build.log'}") from None
         return self
 
     @property
@@ -161,7 +164,7 @@ class TileSimulation:
                    "period_ns": _period_ns(self.config), "runs": entries}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
-            log = _test(self._runner, self.top, job_file, name, self.waves)
+            log = _test(self._runner, self.top, job_file, job_dir.name, self.waves)
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -169,6 +172,8 @@ class TileSimulation:
                     raise SimulationError(f"the {self.simulator} simulation produced no result for "
                                           f"program {k} of {len(entries)}; see {log}")
                 results.append(json.loads(path.read_text()))
+            for leftover in (log, log.with_suffix(".xml")):   # kept only when something failed
+                leftover.unlink(missing_ok=True)
             return results
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
@@ -185,6 +190,26 @@ def get_simulation(config, *, simulator="verilator", waves=False):
     if sim is None:
         sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, waves=waves).build()
     return sim
+
+
+class _locked:
+    """An exclusive ``fcntl`` lock on ``path`` for the duration of a ``with`` block."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        import fcntl
+
+        self.handle = open(self.path, "w")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
 
 
 def _mkdir(path):

@@ -140,9 +140,9 @@ class TileBench:
     # -- per image ------------------------------------------------------------------------------
 
     async def reset(self):
+        await FallingEdge(self.clock)
         for p in self.ports:
             getattr(self.dut, p["run"]).value = 0
-        await FallingEdge(self.clock)
         self.dut.rst.value = 1
         await ClockCycles(self.clock, 2)
         await FallingEdge(self.clock)
