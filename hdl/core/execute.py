@@ -121,7 +121,7 @@ class Execute(wiring.Component):
         def smem_fits(addr, width):
             return (addr + width) <= c.smem_depth
 
-        code = Signal(ErrorCode)
+        code = Signal(ErrorCode, name="x_code")
 
         def fault(m_, what):
             m_.d.sync += code.eq(what)
@@ -140,34 +140,34 @@ class Execute(wiring.Component):
         crs_missing = (ins.mask >> M) != 0 if M < 6 else Const(0, 1)
 
         # -- registers ---------------------------------------------------------------------
-        i = Signal(range(MAX_VW + 2))                  # element being issued
-        row = Signal(range(sa.rows + 1))
-        lane = Signal(range(L))
-        pend = Signal()                                # an issued read returns this cycle
-        p_i = Signal(range(MAX_VW + 2))
-        p_row = Signal(range(sa.rows + 1))
-        p_lane = Signal(range(L))
-        vfu_ovf = Signal()
+        i = Signal(range(MAX_VW + 2), name="x_i")      # element being issued
+        row = Signal(range(sa.rows + 1), name="x_row")
+        lane = Signal(range(L), name="x_lane")
+        pend = Signal(name="x_pend")                   # an issued read returns this cycle
+        p_i = Signal(range(MAX_VW + 2), name="x_p_i")
+        p_row = Signal(range(sa.rows + 1), name="x_p_row")
+        p_lane = Signal(range(L), name="x_p_lane")
+        vfu_ovf = Signal(name="x_vfu_ovf")
         m.d.comb += self.overflow.eq(vfu_ovf)
-        pc = Signal(PC_BITS)
+        pc = Signal(PC_BITS, name="x_pc")
         m.d.comb += self.pc.eq(pc)
 
-        dcount = Signal(range(depth + 1))
+        dcount = Signal(range(depth + 1), name="x_dcount")
         m.d.comb += self.deferred.eq(dcount)
-        tag_crs = Signal(depth)
-        tag_mcu = Array(Signal(range(max(2, M)), name=f"tag_mcu{k}") for k in range(depth))
-        opa_used = Signal(M)
-        dirty = Signal(M)
-        m_idx = Signal(range(max(2, M + 1)))
-        e_idx = Signal(range(depth + 1))
-        pending = Signal(M)
-        a_reg = Signal(signed(c.data_bits))
-        st_word = Signal(signed(c.data_bits))
+        tag_crs = Signal(depth, name="x_tag_crs")
+        tag_mcu = Array(Signal(range(max(2, M)), name=f"x_tag_mcu{k}") for k in range(depth))
+        opa_used = Signal(M, name="x_opa_used")
+        dirty = Signal(M, name="x_dirty")
+        m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
+        e_idx = Signal(range(depth + 1), name="x_e_idx")
+        pending = Signal(M, name="x_pending")
+        a_reg = Signal(signed(c.data_bits), name="x_a_reg")
+        st_word = Signal(signed(c.data_bits), name="x_st_word")
 
         # Copy engine (operand space <-> deferred buffer).
-        cp_data_base = Signal(c.ADDR_BITS)
-        cp_def_base = Signal(len(dbuf.r_addr))
-        cp_cont = Signal(2)                            # 0 snapshot, 1 save, 2 replay, 3 restore
+        cp_data_base = Signal(c.ADDR_BITS, name="x_cp_data_base")
+        cp_def_base = Signal(len(dbuf.r_addr), name="x_cp_def_base")
+        cp_cont = Signal(2, name="x_cp_cont")          # 0 snapshot, 1 save, 2 replay, 3 restore
         CONT_SNAP, CONT_SAVE, CONT_REPLAY, CONT_RESTORE = range(4)
 
         def start_vector_loop(m_):
@@ -186,18 +186,18 @@ class Execute(wiring.Component):
         mask_of = Array(masks[:M])
 
         vw = ins.vw
-        one_hot_lane = Signal(L)
+        one_hot_lane = Signal(L, name="x_one_hot_lane")
         m.d.comb += one_hot_lane.eq(1 << p_lane)
 
         # Compute pipeline tags.
-        c_base = Signal(range(MAX_VW + L + 1))        # element index of the row being read
-        s1_valid = Signal()
-        s1_base = Signal.like(c_base)
-        s1_row = Signal.like(row)
-        s2_base = Signal.like(c_base)
-        s2_row = Signal.like(row)
+        c_base = Signal(range(MAX_VW + L + 1), name="x_c_base")  # element index of the row being read
+        s1_valid = Signal(name="x_s1_valid")
+        s1_base = Signal.like(c_base, name="x_s1_base")
+        s1_row = Signal.like(row, name="x_s1_row")
+        s2_base = Signal.like(c_base, name="x_s2_base")
+        s2_row = Signal.like(row, name="x_s2_row")
 
-        is_sna = Signal()
+        is_sna = Signal(name="x_is_sna")
         m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
 
         m.d.comb += [
@@ -282,12 +282,12 @@ class Execute(wiring.Component):
             for name, stage in (("GATHER_A", sa), ("GATHER_B", sb)):
                 with m.State(name):
                     if name == "GATHER_A":
-                        src = Signal(c.ADDR_BITS, name="gather_a_src")
+                        src = Signal(c.ADDR_BITS, name="x_gather_a_src")
                         m.d.comb += src.eq(ins.src1)
                         with m.If(op.cp):
                             m.d.comb += src.eq(ins.src)
                     else:
-                        src = Signal(c.ADDR_BITS, name="gather_b_src")
+                        src = Signal(c.ADDR_BITS, name="x_gather_b_src")
                         m.d.comb += src.eq(ins.src2)
                         with m.If(op.alui):
                             m.d.comb += src.eq(ins.dst)
@@ -375,7 +375,9 @@ class Execute(wiring.Component):
                     with m.If(i == vw - 1):
                         retire()
                     with m.Else():
-                        m.next = "ST_READ"
+                        # Read the next word while this handshake completes.
+                        m.d.comb += [dp.addr.eq(ins.src + i + 1), dp.re.eq(1)]
+                        m.next = "ST_LATCH"
 
             # -- scalar: alu_int and branches -----------------------------------------------
             with m.State("SCALAR_A"):
@@ -420,7 +422,7 @@ class Execute(wiring.Component):
                                 m.next = "COPY_TO_DEF"
 
             with m.State("MCU_START"):
-                started = Signal(M)
+                started = Signal(M, name="x_started")
                 for k in range(M):
                     eff = masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"])
                     m.d.comb += [self.mcu_masks[k].eq(eff), started[k].eq(eff != 0)]
@@ -534,7 +536,7 @@ class Execute(wiring.Component):
                         start_vector_loop(m)
                         m.next = "COPY_TO_DATA"
                 with m.State("REPLAY_START"):
-                    target = Signal(M)
+                    target = Signal(M, name="x_target")
                     m.d.comb += target.eq(1 << tag_mcu[e_idx])
                     with m.If(tag_crs.bit_select(e_idx, 1)):
                         m.d.comb += self.mcu_crs.eq(target)
