@@ -30,7 +30,7 @@ def _positive(text):
 def add_arguments(parser):
     parser.add_argument("study", choices=["slicing"], help="which study to run")
     parser.add_argument("--quick", action="store_true",
-                        help="short training (6000 steps per run instead of 16384); minutes, not an hour")
+                        help="short sweep: 4096 steps per run instead of 16384 and fewer Fig. 10 configurations")
     parser.add_argument("--out", default=os.path.join("out", "study"),
                         help="output directory (default: out/study)")
     parser.add_argument("--seed", default="0", help="seed of the data split, initial weights and example order (default: 0)")

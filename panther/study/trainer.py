@@ -56,6 +56,9 @@ class RunSpec:
         Steps between accuracy evaluations on the whole train and test sets.
     sample_every : int
         Steps between samples of the saturated-cell fractions (``sliced`` only).
+    lr_halvings : tuple of float
+        Fractions of ``steps`` after which the learning rate halves (a step schedule; it
+        steadies the end of batch-1 SGD so that runs compare on their final accuracy).
     """
 
     name: str
@@ -68,6 +71,7 @@ class RunSpec:
     seed: int = 0
     eval_every: int = 500
     sample_every: int = 64
+    lr_halvings: tuple = (0.5, 0.75)
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -83,8 +87,14 @@ class RunSpec:
             raise ValueError(f"crs_every must be a non-negative integer, not {self.crs_every!r}")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
             raise ValueError(f"lr must be a positive number, not {self.lr!r}")
+        if not (isinstance(self.lr_halvings, tuple) and all(0 < f < 1 for f in self.lr_halvings)):
+            raise ValueError(f"lr_halvings must be a tuple of fractions in (0, 1), not {self.lr_halvings!r}")
         if not (isinstance(self.hidden, tuple) and all(isinstance(h, int) and h >= 1 for h in self.hidden)):
             raise ValueError(f"hidden must be a tuple of positive integers, not {self.hidden!r}")
+
+    def lr_at(self, t):
+        """Learning rate of step ``t`` (1-based)."""
+        return self.lr * 0.5 ** sum(t > f * self.steps for f in self.lr_halvings)
 
     @property
     def slice_label(self):
@@ -197,16 +207,16 @@ def train(spec, data, config, *, progress=None):
             return (float(np.mean(float_predict(weights, data.x_train) == data.y_train)),
                     float(np.mean(float_predict(weights, data.x_test) == data.y_test)))
 
-        def step(index):
+        def step(t, index):
             inputs, masks, logits = float_forward(weights, data.x_train[index])
-            updates = float_backward(weights, inputs, masks, logits, [data.y_train[index]], spec.lr)
+            updates = float_backward(weights, inputs, masks, logits, [data.y_train[index]], spec.lr_at(t))
             for w, x, v in zip(weights, inputs, updates):
                 w += np.outer(x[0], v[0])
             return False
     else:
         xq_train = quantize(data.x_train, config)
         xq_test = quantize(data.x_test, config)
-        lr_raw = lr_word(spec.lr, config)
+        lr_words = {lr: lr_word(lr, config) for lr in {spec.lr_at(t) for t in range(1, spec.steps + 1)}}
         if spec.mode == "fixed":
             layers = None
             digital = [w.copy() for w in raw0]
@@ -229,10 +239,10 @@ def train(spec, data, config, *, progress=None):
             return (float(np.mean(predict(w, xq_train, config) == data.y_train)),
                     float(np.mean(predict(w, xq_test, config) == data.y_test)))
 
-        def step(index):
+        def step(t, index):
             w = current()
             fwd = forward(w, xq_train[index][None, :], config)
-            updates = backward(w, fwd, [data.y_train[index]], lr_raw, config)
+            updates = backward(w, fwd, [data.y_train[index]], lr_words[spec.lr_at(t)], config)
             if layers is None:
                 for wl, x, v in zip(digital, fwd.inputs, updates):
                     wl[...] = saturate(wl + np.outer(x[0], v[0]), config.weight_bits)[0]
@@ -250,7 +260,7 @@ def train(spec, data, config, *, progress=None):
     record(0)
     pending = 0
     for t, index in enumerate(order, start=1):
-        result.overflow_steps += bool(step(index))
+        result.overflow_steps += bool(step(t, index))
         if spec.mode == "sliced":
             if spec.crs_every and t % spec.crs_every == 0:
                 for layer in layers:
