@@ -1,8 +1,25 @@
 """The analog models plugged into Amaranth's own simulator (fast unit tests, no Verilog)."""
 
+import sys
+
+from amaranth.sim import Simulator
+
 from .analog_port import AnalogPort
 
-__all__ = ["add_analog_bridge"]
+__all__ = ["simulator", "add_analog_bridge"]
+
+
+def simulator(dut, *, period=1e-9):
+    """An Amaranth :class:`Simulator` of ``dut`` with a clock of ``period`` seconds.
+
+    Paper-size MCUs have signals wider than 14 000 bits; Amaranth's Python simulator writes
+    their masks as decimal literals, beyond Python's default int/str conversion limit, so
+    the limit is lifted (``sys.set_int_max_str_digits(0)``) for this process.
+    """
+    sys.set_int_max_str_digits(0)
+    sim = Simulator(dut)
+    sim.add_clock(period)
+    return sim
 
 
 def add_analog_bridge(sim, mcu, amcu, *, port=None):

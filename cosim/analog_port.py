@@ -96,18 +96,19 @@ class AnalogPort:
         if op & AnalogOp.MVM.value:
             codes = amcu.sample(fields["a_mvm_copy"], "mvm",
                                 self._drive(fields["a_row_bits"], fields["a_row_neg"]))
-            answer["a_mvm_codes"] = pack_signed(codes, w.code_bits)
+            answer["a_mvm_codes"] = pack_signed(np.asarray(codes).T, w.code_bits)
             self.transactions["mvm"] += 1
         if op & AnalogOp.MTVM.value:
             codes = amcu.sample(fields["a_mtvm_copy"], "mtvm",
                                 self._drive(fields["a_col_bits"], fields["a_col_neg"]))
-            answer["a_mtvm_codes"] = pack_signed(codes, w.code_bits)
+            answer["a_mtvm_codes"] = pack_signed(np.asarray(codes).T, w.code_bits)
             self.transactions["mtvm"] += 1
         if op & AnalogOp.OPA.value:
             row = self._drive(fields["a_row_bits"], fields["a_row_neg"])
             sign = 1 - 2 * unpack_unsigned(fields["a_col_neg"], w.n, 1)
-            chunks = unpack_unsigned(fields["a_opa_chunks"], w.slices * w.n, w.p)
-            chunks = chunks.reshape(w.slices, w.n) * sign[None, :]
+            planes = unpack_unsigned(fields["a_opa_chunks"], w.slices * w.p * w.n, 1)
+            planes = planes.reshape(w.slices, w.p, w.n) << np.arange(w.p)[None, :, None]
+            chunks = planes.sum(axis=1) * sign[None, :]
             for c in self._copies(fields["a_opa_copies"]):
                 amcu.opa_step(c, row, chunks)
             self.transactions["opa"] += 1

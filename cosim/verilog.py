@@ -1,4 +1,5 @@
-"""Amaranth component -> Verilog, cached in a build directory keyed by configuration and HDL sources."""
+"""Amaranth component -> Verilog, cached in a build directory keyed by configuration (the
+conversion itself is redone only when the RTL sources change)."""
 
 import hashlib
 import os
@@ -7,12 +8,11 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-__all__ = ["DEFAULT_BUILD_ROOT", "source_hash", "config_key", "module_name", "write_verilog"]
-
-DEFAULT_BUILD_ROOT = Path(__file__).resolve().parent.parent / "build" / "cosim"
-
+__all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "source_hash", "config_key", "module_name",
+           "write_verilog"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
 
 
 def source_hash(source_dirs):
@@ -29,30 +29,28 @@ def source_hash(source_dirs):
     return digest.hexdigest()
 
 
-def config_key(config, *extra, source_dirs=("hdl/mcu",)):
-    """Short hash of a configuration (its JSON), the RTL sources and ``extra`` strings."""
+def config_key(config, *extra):
+    """Short hash of a configuration (its JSON) and ``extra`` strings."""
     digest = hashlib.sha1(config.to_json().encode())
-    digest.update(source_hash(source_dirs).encode())
     for item in extra:
         digest.update(str(item).encode())
     return digest.hexdigest()[:12]
 
 
-def module_name(kind, config, *extra, source_dirs=("hdl/mcu",)):
-    """A unique Verilog module name for ``kind`` (e.g. ``mcu``) and ``config``, with no ``__``.
-
-    ``source_dirs`` are the RTL folders the component is generated from (a core top level
-    would pass ``("hdl/mcu", "hdl/core")``)."""
+def module_name(kind, config, *extra):
+    """A unique Verilog module name for ``kind`` (e.g. ``mcu``) and ``config``, with no ``__``."""
     if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", kind):
         raise ValueError(f"kind must be a lower-case identifier without '__', not {kind!r}")
-    return f"panther_{kind}_{config_key(config, *extra, source_dirs=source_dirs)}"
+    return f"panther_{kind}_{config_key(config, *extra)}"
 
 
-def write_verilog(component, *, name, build_root=DEFAULT_BUILD_ROOT):
+def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
     """Write ``component`` as Verilog module ``name`` to ``build_root/name/name.v``.
 
-    The file is reused if it exists (``name`` already encodes the configuration and HDL
-    sources, see :func:`module_name`); it is written atomically otherwise.
+    ``source_dirs`` are the RTL folders the component is generated from (a core top level
+    would pass ``("hdl/mcu", "hdl/core")``). Conversion is skipped when their sources did not
+    change since the file was written; when they did, the file is rewritten only if the
+    Verilog text changed, so simulators see an unchanged file and reuse their builds.
 
     Returns
     -------
@@ -60,16 +58,21 @@ def write_verilog(component, *, name, build_root=DEFAULT_BUILD_ROOT):
         The Verilog file.
     """
     if "__" in name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        component._MustUse__silence = True
         raise ValueError(f"name must be a Verilog identifier without '__', not {name!r}")
     out_dir = Path(build_root) / name
     path = out_dir / f"{name}.v"
-    if path.is_file():
+    stamp = out_dir / f"{name}.sources"
+    sources = source_hash(source_dirs)
+    if path.is_file() and stamp.is_file() and stamp.read_text() == sources:
         # The component is not elaborated: silence Amaranth's unused-elaboratable warning.
         component._MustUse__silence = True
         return path
     out_dir.mkdir(parents=True, exist_ok=True)
     text = verilog.convert(component, name=name, emit_src=False)
-    tmp = path.with_suffix(f".v.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    if not path.is_file() or path.read_text() != text:
+        tmp = path.with_suffix(f".v.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    stamp.write_text(sources)
     return path

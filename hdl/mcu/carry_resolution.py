@@ -1,10 +1,10 @@
 """Carry resolution row unit: re-normalises one crossbar row to canonical digits (semantics §2-§3)."""
 
-from amaranth.hdl import Module, Mux, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import McuWidths, component_widths, reject
+from .widths import component_widths
 
 __all__ = ["CarryResolution"]
 
@@ -28,8 +28,9 @@ class CarryResolution(wiring.Component):
     -------
     load, start : In(1)
     slice : In(slice_index_bits)
-    rdata : In(ArrayLayout(signed(digit_bits), xbar_size))
-    wdata : Out(ArrayLayout(signed(digit_bits), xbar_size))
+    rdata : In(xbar_size * digit_bits)
+    wdata : Out(xbar_size * digit_bits)
+        Digit of column ``j`` (two's complement) at bit ``j * digit_bits``.
     busy : Out(1)
     compute_cycles : int
         Cycles of one row's re-normalisation (``xbar_size``).
@@ -38,7 +39,7 @@ class CarryResolution(wiring.Component):
     def __init__(self, *, config):
         self.config = config
         self.widths = w = component_widths(self, config)
-        row = data.ArrayLayout(signed(w.digit_bits), w.n)
+        row = w.n * w.digit_bits
         super().__init__({
             "load": In(1),
             "start": In(1),
@@ -55,14 +56,14 @@ class CarryResolution(wiring.Component):
     def elaborate(self, platform):
         cfg, w = self.config, self.widths
         m = Module()
-        buf = [[Signal(signed(w.digit_bits), name=f"row_s{k}_c{j}") for j in range(w.n)]
-               for k in range(w.slices)]
+        dw = w.digit_bits
+        buf = [Signal(w.n * dw, name=f"row_s{k}") for k in range(w.slices)]
         count = Signal(range(w.n + 1))
         m.d.comb += self.busy.eq(count != 0)
 
         # Canonical digits of column 0.
         total = Signal(signed(w.weight_sum_bits))
-        m.d.comb += total.eq(sum(buf[k][0] << (w.p * k) for k in range(w.slices)))
+        m.d.comb += total.eq(sum(buf[k][:dw].as_signed() << (w.p * k) for k in range(w.slices)))
         rest = total
         canon = []
         for k in range(w.slices):
@@ -82,16 +83,14 @@ class CarryResolution(wiring.Component):
         with m.If(self.load):
             for k in range(w.slices):
                 with m.If(self.slice == k):
-                    m.d.sync += [buf[k][j].eq(self.rdata[j]) for j in range(w.n)]
+                    m.d.sync += buf[k].eq(self.rdata)
         with m.Elif(self.start):
             m.d.sync += count.eq(w.n)
         with m.Elif(count != 0):
             m.d.sync += count.eq(count - 1)
-            for k in range(w.slices):
-                m.d.sync += [buf[k][j].eq(buf[k][j + 1]) for j in range(w.n - 1)]
-                m.d.sync += buf[k][w.n - 1].eq(canon[k])
+            m.d.sync += [buf[k].eq(Cat(buf[k][dw:], canon[k])) for k in range(w.slices)]
         with m.Switch(self.slice):
             for k in range(w.slices):
                 with m.Case(k):
-                    m.d.comb += [self.wdata[j].eq(buf[k][j]) for j in range(w.n)]
+                    m.d.comb += self.wdata.eq(buf[k])
         return m

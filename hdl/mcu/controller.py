@@ -1,10 +1,10 @@
 """MCU controller: sequences MVM, MTVM, OPA, serial read/write, CRS and the variant-3 commit."""
 
-from amaranth.hdl import Const, Module, Signal
+from amaranth.hdl import Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import McuWidths, component_widths, reject
+from .widths import McuWidths, component_widths
 
 __all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles"]
 

@@ -1,14 +1,14 @@
 """The top Matrix Computation Unit component with its core port and plain-signal analog port."""
 
-from amaranth.hdl import Module, Signal, signed, unsigned
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .carry_resolution import CarryResolution
-from .controller import AnalogOp, Controller, McuOp, analytic_cycles, rtl_cycles
+from .controller import Controller, analytic_cycles, rtl_cycles
 from .input_driver import InputDriver
 from .shift_add import ShiftAdd
-from .widths import McuWidths, component_widths
+from .widths import component_widths
 from .xbar_buffers import XBarIn, XBarOut
 
 __all__ = ["MCU"]
@@ -48,14 +48,15 @@ class MCU(wiring.Component):
     a_mvm_copy, a_mtvm_copy, a_read_copy : Out(copy_bits)
     a_opa_copies, a_write_copies : Out(xbar_copies)
     a_row_bits, a_row_neg, a_col_bits, a_col_neg : Out(xbar_size)
-    a_opa_chunks : Out(n_slices * xbar_size * nominal_bits)
-        Chunk magnitude of slice ``k`` column ``j`` at bit ``(k * xbar_size + j) * p``.
+    a_opa_chunks : Out(n_slices * nominal_bits * xbar_size)
+        Bit ``b`` of the chunk magnitude of slice ``k``, column ``j`` at bit
+        ``(k * p + b) * xbar_size + j`` (bit planes).
     a_wdata : Out(xbar_size * digit_bits)
         Digit of column ``j`` (two's complement) at bit ``j * digit_bits``.
     a_ack : In(1)
     a_mvm_codes, a_mtvm_codes : In(n_slices * xbar_size * adc_code_bits)
-        Signed code of slice ``k`` column (MVM) / row (MTVM) ``j`` at bit
-        ``(k * xbar_size + j) * adc_code_bits``.
+        Signed code of slice ``k``, column (MVM) / row (MTVM) ``j`` at bit
+        ``(j * n_slices + k) * adc_code_bits`` (line-major).
     a_rdata : In(xbar_size * digit_bits)
     widths : McuWidths
     """
@@ -127,8 +128,8 @@ class MCU(wiring.Component):
             sa_mvm.load.eq(ctrl.sa_load_mvm), sa_mtvm.load.eq(ctrl.sa_load_mtvm),
             sa_mvm.finish.eq(ctrl.sa_finish_mvm), sa_mtvm.finish.eq(ctrl.sa_finish_mtvm),
             sa_mvm.step.eq(ctrl.step), sa_mtvm.step.eq(ctrl.step),
-            sa_mvm.codes.as_value().eq(self.a_mvm_codes),
-            sa_mtvm.codes.as_value().eq(self.a_mtvm_codes),
+            sa_mvm.codes.eq(self.a_mvm_codes),
+            sa_mtvm.codes.eq(self.a_mtvm_codes),
             ctrl.sa_busy_mvm.eq(sa_mvm.busy), ctrl.sa_busy_mtvm.eq(sa_mtvm.busy),
             xout.res_en.eq(sa_mvm.res_valid), xout.res_round.eq(sa_mvm.res_round),
             xout.res_data.eq(sa_mvm.res_data),
@@ -136,7 +137,7 @@ class MCU(wiring.Component):
             xin.res_data.eq(sa_mtvm.res_data),
             # Carry-resolution row unit.
             crs.load.eq(ctrl.crs_load), crs.start.eq(ctrl.crs_start), crs.slice.eq(ctrl.slice),
-            crs.rdata.as_value().eq(self.a_rdata), ctrl.crs_busy.eq(crs.busy),
+            crs.rdata.eq(self.a_rdata), ctrl.crs_busy.eq(crs.busy),
             # Analog port.
             self.a_req.eq(ctrl.req), ctrl.ack.eq(self.a_ack), self.a_op.eq(ctrl.op),
             self.a_step.eq(ctrl.step), self.a_slice.eq(ctrl.slice), self.a_row.eq(ctrl.row),
@@ -145,8 +146,8 @@ class MCU(wiring.Component):
             self.a_opa_copies.eq(ctrl.opa_copies), self.a_write_copies.eq(ctrl.write_copies),
             self.a_row_bits.eq(rows.bits), self.a_row_neg.eq(rows.neg),
             self.a_col_bits.eq(cols.bits), self.a_col_neg.eq(cols.neg),
-            self.a_opa_chunks.eq(cols.chunks.as_value()),
-            self.a_wdata.eq(crs.wdata.as_value()),
+            self.a_opa_chunks.eq(cols.chunks),
+            self.a_wdata.eq(crs.wdata),
         ]
         overflow = Signal()
         with m.If(self.overflow_clear):

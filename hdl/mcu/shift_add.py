@@ -4,7 +4,7 @@ from amaranth.hdl import Cat, Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import McuWidths, component_widths, reject
+from .widths import component_widths
 
 __all__ = ["ShiftAdd"]
 
@@ -12,8 +12,8 @@ __all__ = ["ShiftAdd"]
 class ShiftAdd(wiring.Component):
     """Combines the ADC codes of every step and slice into data words.
 
-    ``load`` latches one step's held samples (``codes[k * xbar_size + j]``, slice ``k``,
-    column ``j``) and the step number. The ``adcs_per_xbar`` ADCs of each slice then convert
+    ``load`` latches one step's held samples and the step number; the signed code of slice
+    ``k``, column ``j`` is bit field ``(j * n_slices + k) * adc_code_bits`` of ``codes``. The ``adcs_per_xbar`` ADCs of each slice then convert
     them ``lanes`` columns per round, ``adc_latency`` cycles per round (``busy`` meanwhile);
     each round adds ``sum_k code[k, j] << (n + p*k + adc_lsb_shift)`` to the full-width
     accumulator of column ``j``. Hold and accumulator registers rotate by ``lanes`` per round,
@@ -29,7 +29,7 @@ class ShiftAdd(wiring.Component):
     Members
     -------
     clear, load, finish : In(1)
-    codes : In(ArrayLayout(signed(adc_code_bits), n_slices * xbar_size))
+    codes : In(xbar_size * n_slices * adc_code_bits)
     step : In(step_bits)
     busy : Out(1)
         Converting (after ``load``) or emitting results (after ``finish``).
@@ -49,7 +49,7 @@ class ShiftAdd(wiring.Component):
         super().__init__({
             "clear": In(1),
             "load": In(1),
-            "codes": In(data.ArrayLayout(signed(w.code_bits), w.slices * w.n)),
+            "codes": In(w.n * w.slices * w.code_bits),
             "step": In(w.step_bits),
             "busy": Out(1),
             "finish": In(1),
@@ -70,9 +70,9 @@ class ShiftAdd(wiring.Component):
     def elaborate(self, platform):
         cfg, w = self.config, self.widths
         m = Module()
-        hold = [[Signal(signed(w.code_bits), name=f"hold_s{k}_c{j}") for j in range(w.n)]
-                for k in range(w.slices)]
-        acc = [Signal(signed(w.acc_bits), name=f"acc{j}") for j in range(w.n)]
+        cb, ab = w.code_bits, w.acc_bits
+        hold = Signal(w.n * w.slices * cb)        # column-major, lanes at the bottom
+        acc = Signal(w.n * ab)                     # column j at bits j * acc_bits
         step = Signal(w.step_bits)
         converting = Signal()
         finishing = Signal()
@@ -80,33 +80,32 @@ class ShiftAdd(wiring.Component):
         wait = Signal(range(max(cfg.adc_latency, 2)))
         m.d.comb += self.busy.eq(converting | finishing)
 
+        def lane_acc(lane):
+            return acc[lane * ab:(lane + 1) * ab].as_signed()
+
         # One round's terms: slice-combined code of each lane, shifted by the step.
         updated = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
-            m.d.comb += term.eq(sum(hold[k][lane] << (w.p * k) for k in range(w.slices)))
-            shifted = Signal(signed(w.acc_bits), name=f"shifted{lane}")
+            codes = [hold[(lane * w.slices + k) * cb:(lane * w.slices + k + 1) * cb].as_signed()
+                     for k in range(w.slices)]
+            m.d.comb += term.eq(sum(c << (w.p * k) for k, c in enumerate(codes)))
+            shifted = Signal(signed(ab), name=f"shifted{lane}")
             m.d.comb += shifted.eq(term << (step + cfg.adc_lsb_shift))
-            new = Signal(signed(w.acc_bits), name=f"updated{lane}")
-            m.d.comb += new.eq(acc[lane] + shifted)
+            new = Signal(signed(ab), name=f"updated{lane}")
+            m.d.comb += new.eq(lane_acc(lane) + shifted)
             updated.append(new)
-
-        def rotate(values):
-            return [values[j + w.lanes] for j in range(w.n - w.lanes)] + values[:w.lanes]
 
         round_done = Signal()
         m.d.comb += round_done.eq(converting & (wait == cfg.adc_latency - 1))
         with m.If(self.load):
-            m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0)]
-            for k in range(w.slices):
-                m.d.sync += [hold[k][j].eq(self.codes[k * w.n + j]) for j in range(w.n)]
+            m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0),
+                         hold.eq(self.codes)]
         with m.Elif(converting):
             with m.If(round_done):
-                m.d.sync += wait.eq(0)
-                for k in range(w.slices):
-                    m.d.sync += [a.eq(b) for a, b in zip(hold[k], rotate(hold[k]))]
-                m.d.sync += [a.eq(b) for a, b in zip(acc, rotate(updated + acc[w.lanes:]))]
-                m.d.sync += round_.eq(round_ + 1)
+                m.d.sync += [wait.eq(0), round_.eq(round_ + 1),
+                             hold.eq(hold >> (w.lanes * w.slices * cb)),
+                             acc.eq(Cat(acc[w.lanes * ab:], *updated))]
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():
@@ -118,7 +117,7 @@ class ShiftAdd(wiring.Component):
         overflow = []
         for lane in range(w.lanes):
             rounded = Signal(signed(w.acc_bits + 1), name=f"rounded{lane}")
-            m.d.comb += rounded.eq((acc[lane] + (1 << (frac - 1) if frac else 0)) >> frac)
+            m.d.comb += rounded.eq((lane_acc(lane) + (1 << (frac - 1) if frac else 0)) >> frac)
             over = Signal(name=f"over{lane}")
             under = Signal(name=f"under{lane}")
             m.d.comb += [over.eq(rounded > high), under.eq(rounded < low)]
@@ -137,10 +136,10 @@ class ShiftAdd(wiring.Component):
         with m.If(self.finish):
             m.d.sync += [finishing.eq(1), round_.eq(0)]
         with m.Elif(finishing):
-            m.d.sync += [a.eq(b) for a, b in zip(acc, rotate(acc))]
+            m.d.sync += acc.eq(acc.rotate_right(w.lanes * ab))
             m.d.sync += round_.eq(round_ + 1)
             with m.If(round_ == w.rounds - 1):
                 m.d.sync += finishing.eq(0)
         with m.If(self.clear):
-            m.d.sync += [a.eq(0) for a in acc]
+            m.d.sync += acc.eq(0)
         return m

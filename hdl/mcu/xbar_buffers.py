@@ -4,7 +4,7 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import McuWidths, component_widths, reject
+from .widths import component_widths
 
 __all__ = ["XBarBuffer", "XBarIn", "XBarOut"]
 

@@ -6,6 +6,7 @@ integer math (``_mcu_reference``) or, in noisy mode, from a standalone
 """
 
 import os
+import sys
 
 import cocotb
 import numpy as np
@@ -25,6 +26,7 @@ CONFIG = PantherConfig.from_json(os.environ.get("PANTHER_COSIM_CONFIG", "{}"),
 IDEAL = CONFIG.noise.ideal and CONFIG.adc_bits == 0
 MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
 PERIOD_PS = 10_000
+sys.set_int_max_str_digits(0)      # paper-size code vectors exceed 4300 decimal digits
 
 
 async def setup(dut, weights):

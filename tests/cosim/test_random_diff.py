@@ -61,3 +61,19 @@ def test_final_state_does_not_depend_on_the_interleaving(seed):
         core.step(tile.smem)
     assert tile.done
     assert tile.report().state() == expected
+
+
+@pytest.mark.sim
+def test_rtl_matches_golden_on_random_programs(images):
+    # All 50 programs in one simulator run on one Verilator build.
+    from cosim.program_runner import run_and_compare
+    from cosim.simulators import availability
+
+    ok, reason = availability("verilator")
+    if not ok:
+        pytest.skip(reason)
+    outcomes = run_and_compare(images, simulator="verilator")
+    bad = [f"seed {seed}:\n{outcome.format()}" for seed, outcome in zip(SEEDS, outcomes)
+           if not outcome.ok]
+    assert not bad, "\n".join(bad[:3])
+    assert sum(o.dump["events"]["adc_conversions"] for o in outcomes) > 0

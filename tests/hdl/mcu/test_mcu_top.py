@@ -5,12 +5,12 @@ Expected values come from numpy integer math (_mcu_reference), never from the RT
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from _mcu_reference import (crs_digits_expected, mtvm_expected, mvm_expected,
                             opa_digits_expected, random_operands)
 from analog_models import AnalogMCU
-from cosim.amaranth_bridge import add_analog_bridge, read_buffer, run_request, write_buffer
+from cosim.amaranth_bridge import (add_analog_bridge, read_buffer, run_request, simulator,
+                                   write_buffer)
 from hdl.mcu import MCU, McuOp, analytic_cycles, rtl_cycles
 from panther.config import PRESETS, NoiseConfig
 from panther.fixed_point import canonical_digits
@@ -24,8 +24,7 @@ def simulate(config, weights, script):
     amcu = AnalogMCU(config)
     amcu.program(weights)
     dut = MCU(config=config)
-    sim = Simulator(dut)
-    sim.add_clock(1e-9)
+    sim = simulator(dut)
     port = add_analog_bridge(sim, dut, amcu)
     results = {}
 

@@ -6,9 +6,23 @@ from amaranth.sim import Simulator
 
 from hdl.mcu import CarryResolution, InputDriver, McuWidths, ShiftAdd, XBarIn
 from panther.config import PRESETS
-from panther.fixed_point import canonical_digits, round_shift, saturate
+from panther.fixed_point import canonical_digits, round_shift
 
 SMALL = PRESETS["small"]
+
+
+def pack(values, width):
+    """Two's complement fields of ``width`` bits, field 0 at bit 0, as one int."""
+    out = 0
+    for i, value in enumerate(values):
+        out |= (int(value) & ((1 << width) - 1)) << (i * width)
+    return out
+
+
+def field(value, index, width):
+    """Signed field ``index`` of a packed int."""
+    raw = (value >> (index * width)) & ((1 << width) - 1)
+    return raw - (1 << width) if raw >> (width - 1) else raw
 
 
 def run(dut, testbench):
@@ -81,9 +95,12 @@ def test_input_driver_bits_signs_and_opa_chunks():
             for i in range(cfg.xbar_size):
                 assert (bits >> i) & 1 == (mag[i] >> n) & 1
                 assert (neg >> i) & 1 == int(words[i] < 0)
+                chunks = ctx.get(dut.chunks)
                 for k in range(cfg.n_slices):
                     chunk = ((int(mag[i]) << n) >> (p * k)) & ((1 << p) - 1)
-                    assert ctx.get(dut.chunks[k * cfg.xbar_size + i]) == chunk
+                    got = sum(((chunks >> ((k * p + b) * cfg.xbar_size + i)) & 1) << b
+                              for b in range(p))
+                    assert got == chunk
             ctx.set(dut.opa_advance, 1)
             await ctx.tick()
             ctx.set(dut.opa_advance, 0)
@@ -119,8 +136,7 @@ def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
         await ctx.tick()
         ctx.set(dut.clear, 0)
         for n in range(cfg.input_steps):
-            for idx, c in enumerate(codes[n].reshape(-1)):
-                ctx.set(dut.codes[idx], int(c))
+            ctx.set(dut.codes, pack(codes[n].T.reshape(-1), cb))   # column-major
             ctx.set(dut.step, n)
             ctx.set(dut.load, 1)
             await ctx.tick()
@@ -160,8 +176,10 @@ def test_shift_add_rounds_half_up_once():
         ctx.set(dut.clear, 1)
         await ctx.tick()
         ctx.set(dut.clear, 0)
-        ctx.set(dut.codes[k * w.n + 5], 1)      # +2**23 on column 5 -> rounds to +1
-        ctx.set(dut.codes[k * w.n + 6], -1)     # -2**23 on column 6 -> rounds to 0
+        codes = np.zeros((w.n, cfg.n_slices), dtype=np.int64)
+        codes[5, k] = 1      # +2**23 on column 5 -> rounds to +1
+        codes[6, k] = -1     # -2**23 on column 6 -> rounds to 0
+        ctx.set(dut.codes, pack(codes.reshape(-1), w.code_bits))
         ctx.set(dut.step, n)
         ctx.set(dut.load, 1)
         await ctx.tick()
@@ -194,8 +212,7 @@ def test_carry_resolution_rewrites_canonical_digits():
 
     async def tb(ctx):
         for k in range(cfg.n_slices):
-            for j in range(w.n):
-                ctx.set(dut.rdata[j], int(digits[k, j]))
+            ctx.set(dut.rdata, pack(digits[k], w.digit_bits))
             ctx.set(dut.slice, k)
             ctx.set(dut.load, 1)
             await ctx.tick()
@@ -210,7 +227,8 @@ def test_carry_resolution_rewrites_canonical_digits():
         assert cycles == dut.compute_cycles
         for k in range(cfg.n_slices):
             ctx.set(dut.slice, k)
-            got[k] = [ctx.get(dut.wdata[j]) for j in range(w.n)]
+            wdata = ctx.get(dut.wdata)
+            got[k] = [field(wdata, j, w.digit_bits) for j in range(w.n)]
 
     run(dut, tb)
     np.testing.assert_array_equal(got, expected)

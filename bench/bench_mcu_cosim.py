@@ -1,0 +1,140 @@
+"""Benchmark: MCU co-simulation (Verilator + analog models) against the numpy model alone.
+
+Run ``python bench/bench_mcu_cosim.py [--config paper|small|file.json] [--simulator ...]``.
+At the chosen configuration (default: the paper's 128x128, 8 slices 44466555; variant 2) it
+prints, for one MVM, one MTVM and one OPA:
+
+* the wall time under co-simulation (RTL in the simulator, analog half in numpy, one Python
+  round trip per bit-step) next to the same operation in ``analog_models`` alone, and their
+  ratio (target for MVM: within 20x);
+* the RTL cycle count next to the analytic count (steps x conversions per step / ADCs +
+  pipeline latency; target: within 10%).
+
+This file is also the cocotb test module the simulation imports (``timed_ops``).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main"]
+
+HERE = Path(__file__).resolve().parent
+REPEATS = 3
+
+
+def _operands(config):
+    rng = np.random.default_rng(2024)
+    n = config.xbar_size
+    weights = rng.integers(-2**25, 2**25, (n, n))
+    x = rng.integers(-2**15, 2**15, n)
+    v = rng.integers(-2**15, 2**15, n)
+    return weights, x, v
+
+
+try:   # inside the simulator: the cocotb test that takes the measurements
+    import cocotb
+
+    if os.environ.get("PANTHER_BENCH_OUT"):
+        @cocotb.test()
+        async def timed_ops(dut):
+            from cocotb.clock import Clock
+            from cocotb.triggers import ClockCycles
+
+            from analog_models import AnalogMCU
+            from cosim.mcu_bridge import McuDriver, start_mcu_bridge
+            from hdl.mcu import McuOp, analytic_cycles, rtl_cycles
+            from panther.config import PantherConfig
+
+            config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
+            weights, x, v = _operands(config)
+            Clock(dut.clk, 1000, unit="ps").start()
+            driver = McuDriver(dut, dut.clk, period_ps=1000)
+            dut.rst.value = 1
+            await ClockCycles(dut.clk, 2)
+            dut.rst.value = 0
+            amcu = AnalogMCU(config)
+            amcu.program(weights)
+            start_mcu_bridge(dut, dut.clk, amcu, config)
+            alone = AnalogMCU(config)
+            alone.program(weights)
+            copy_mtvm = 1 if config.variant >= 2 else 0
+            numpy_ops = {
+                "MVM": lambda: alone.mvm(0, x),
+                "MTVM": lambda: alone.mtvm(copy_mtvm, v),
+                "OPA": lambda: alone.opa(0, x, v),
+            }
+            out = {}
+            for name in ("MVM", "MTVM", "OPA"):
+                mask = getattr(McuOp, name).value
+                cosim_times, numpy_times = [], []
+                for _ in range(REPEATS):
+                    await driver.write_buffer("xin", x)
+                    await driver.write_buffer("xout", v)
+                    t0 = time.perf_counter()
+                    cycles = await driver.request(mask=mask)
+                    cosim_times.append(time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    numpy_ops[name]()
+                    numpy_times.append(time.perf_counter() - t0)
+                out[name] = {"cosim_s": min(cosim_times), "numpy_s": min(numpy_times),
+                             "cycles": cycles, "rtl_formula": rtl_cycles(config, mask),
+                             "analytic": analytic_cycles(config, mask)}
+            Path(os.environ["PANTHER_BENCH_OUT"]).write_text(json.dumps(out, indent=2))
+except ImportError:     # pragma: no cover - cocotb is a project dependency
+    pass
+
+
+def main(argv=None):
+    sys.path.insert(0, str(HERE.parent))
+    from cosim.simulators import availability, build, run, testcase_results
+    from cosim.verilog import module_name, write_verilog
+    from hdl.mcu import MCU
+    from panther.config import load_config
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
+    parser.add_argument("--variant", type=int, default=2, choices=(1, 2, 3))
+    parser.add_argument("--simulator", default="verilator", choices=("verilator", "icarus"))
+    args = parser.parse_args(argv)
+    config = load_config(args.config).replace(variant=args.variant)
+    ok, reason = availability(args.simulator)
+    if not ok:
+        print(f"cannot run: {reason}")
+        return 2
+    top = module_name("mcu", config)
+    t0 = time.perf_counter()
+    source = write_verilog(MCU(config=config), name=top)
+    runner = build(args.simulator, [source], top)
+    build_s = time.perf_counter() - t0
+    out_file = runner.build_dir / "run" / "bench.json"
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.unlink(missing_ok=True)
+    xml = run(runner, top, "bench_mcu_cosim", python_path=[HERE],
+              extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
+                         "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
+    failures = {k: v for k, v in testcase_results(xml).items() if v}
+    if failures or not out_file.is_file():
+        print(f"benchmark simulation failed: {failures or 'no output'}")
+        return 1
+    data = json.loads(out_file.read_text())
+    print(f"MCU co-simulation benchmark: {args.simulator}, xbar {config.xbar_size}x{config.xbar_size}, "
+          f"{config.n_slices} slices {''.join(map(str, config.slice_bits))}, variant {config.variant}, "
+          f"{config.adcs_per_xbar} ADC(s)/slice x {config.adc_latency} cycle(s)")
+    print(f"(Verilog + build, cached when unchanged: {build_s:.1f} s; best of {REPEATS})")
+    print(f"{'op':5} {'cosim ms':>9} {'numpy ms':>9} {'ratio':>6} {'RTL cycles':>11} "
+          f"{'analytic':>9} {'RTL/analytic':>13}")
+    for name, row in data.items():
+        ratio = row["cosim_s"] / row["numpy_s"]
+        print(f"{name:5} {1e3 * row['cosim_s']:9.2f} {1e3 * row['numpy_s']:9.2f} {ratio:6.2f} "
+              f"{row['cycles']:11d} {row['analytic']:9d} {row['cycles'] / row['analytic']:13.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

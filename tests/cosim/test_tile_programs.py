@@ -1,0 +1,164 @@
+"""Programs on the tile RTL (Verilator; one build, one batch) compared with the golden model.
+
+Expected values come from the golden model (isa.golden) run on the same images, never from the
+RTL. Covers the example training steps, faults (error codes), a shared-memory deadlock, images
+with pre-loaded shared memory, an idle core, the cycle limit, Icarus, and the paper size.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cosim.program_runner import TileSimulation, compare, get_simulation, run_and_compare
+from cosim.simulators import availability
+from isa.assembler import assemble
+from isa.encoding import encode, make
+from isa.golden import run_image
+from isa.golden.errors import CoreFault, DeadlockError
+from isa.image import ProgramImage
+from isa.random_program import random_image
+from panther.config import PRESETS
+
+pytestmark = pytest.mark.sim
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = PRESETS["small"]
+
+
+def _need(simulator):
+    ok, reason = availability(simulator)
+    if not ok:
+        pytest.skip(reason)
+
+
+def _asm(name, text=None):
+    text = text if text is not None else (ROOT / "examples" / name).read_text()
+    return assemble(text, config=CONFIG, filename=name)
+
+
+def _words(*instructions):
+    return [encode(make(mnemonic, **ops)) for mnemonic, ops in instructions]
+
+
+def _programs():
+    """name -> ProgramImage of the batch."""
+    c = CONFIG
+    images = {"sgd_fc_step": _asm("sgd_fc_step.s"), "mlp2_step": _asm("mlp2_step.s")}
+    images["deadlock"] = _asm("deadlock.s", ".core 0\n ld 0, 5, 1\n hlt\n"
+                                            ".core 1\n st 9, 3, 1, 1\n ld 1, 6, 1\n hlt\n")
+    illegal = (1 << 64) - 1
+    images["faults"] = ProgramImage(config=c, programs=[
+        _words(("set", {"dst": 3, "imm": 7})) + [illegal],
+        _words(("set", {"dst": 4, "imm": -2}), ("mcu", {f"m{m}": (1 if m == 5 else 0) for m in range(6)}),
+               ("hlt", {})),
+    ])
+    rng = np.random.default_rng(5)
+    valid = np.zeros(c.smem_depth, bool)
+    valid[100:140] = True
+    count = np.zeros(c.smem_depth, np.int64)
+    count[100:120] = 0          # persistent
+    count[120:140] = 2
+    images["smem_image"] = ProgramImage(
+        config=c, smem_init=rng.integers(-30000, 30000, c.smem_depth), smem_valid=valid,
+        smem_count=count, rf_init=[rng.integers(-9000, 9000, c.rf_depth) for _ in range(c.cores_per_tile)],
+        programs=[_words(("ld", {"dst": 0, "saddr": 100, "vw": 8}), ("ld", {"dst": 8, "saddr": 120, "vw": 4}),
+                         ("st", {"saddr": 200, "src": 0, "vw": 8, "count": 3}), ("hlt", {})),
+                  _words(("ld", {"dst": 0, "saddr": 120, "vw": 2}), ("ld", {"dst": 2, "saddr": 200, "vw": 8}),
+                         ("hlt", {}))])
+    for seed in range(3):
+        images[f"random{seed}"] = random_image(c, 1000 + seed)
+    return images
+
+
+@pytest.fixture(scope="module")
+def batch():
+    _need("verilator")
+    images = _programs()
+    outcomes = run_and_compare(list(images.values()), simulator="verilator")
+    return dict(zip(images, outcomes)), images
+
+
+@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step", "smem_image", "random0", "random1",
+                                  "random2"])
+def test_program_matches_golden(batch, name):
+    outcomes, _ = batch
+    outcome = outcomes[name]
+    assert outcome.stopped == "halted", outcome.format()
+    assert outcome.diffs == [], outcome.format()
+    assert outcome.ok
+    assert outcome.cycles > 0 and outcome.dump["events"]["instructions_total"] > 0
+
+
+def test_example_uses_the_analog_models(batch):
+    outcomes, images = batch
+    dump = outcomes["mlp2_step"].dump
+    golden = run_image(images["mlp2_step"]).to_dict()
+    assert dump["events"]["mcu_totals"]["mvm"] == golden["events"]["mcu_totals"]["mvm"] > 0
+    assert dump["events"]["adc_conversions"] == golden["events"]["adc_conversions"] > 0
+    # The idle core 1 reports like the golden model's idle core: halted at 0, nothing retired.
+    assert dump["cores"][1]["status"] == "halted" and dump["cores"][1]["instret"] == 0
+
+
+def test_faults_report_the_golden_error_codes(batch):
+    outcomes, images = batch
+    outcome = outcomes["faults"]
+    golden = run_image(images["faults"])
+    assert [c["fault_code"] for c in golden.cores] == [CoreFault.ILLEGAL_INSTRUCTION, CoreFault.NO_SUCH_MCU]
+    assert [c["status"] for c in outcome.dump["cores"]] == ["error", "error"]
+    assert [c["fault_code"] for c in outcome.dump["cores"]] == [c["fault_code"] for c in golden.cores]
+    assert outcome.diffs == [], outcome.format()
+
+
+def test_deadlock_is_detected_and_named(batch):
+    outcomes, images = batch
+    outcome = outcomes["deadlock"]
+    with pytest.raises(DeadlockError):
+        run_image(images["deadlock"])
+    assert outcome.stopped == "deadlock"
+    assert outcome.dump["deadlock"] == [{"core": 0, "op": "ld", "saddr": 5},
+                                        {"core": 1, "op": "ld", "saddr": 6}]
+    assert "deadlock" in outcome.golden_error
+    assert not outcome.ok
+    assert "waits to ld shared-memory word 5" in outcome.format()
+    # Up to the deadlock both agree: core 1's store happened on both.
+    assert outcome.dump["smem"]["values"][9] == outcome.golden.smem["values"][9]
+    assert outcome.dump["smem"]["valid"][9] is True
+
+
+def test_cycle_limit_stops_a_program_that_never_halts():
+    _need("verilator")
+    sim = get_simulation(CONFIG, simulator="verilator")
+    image = ProgramImage(config=CONFIG, programs=[_words(("jmp", {"target": 0})), _words(("hlt", {}))])
+    dump, = sim.run([image], max_cycles=300)
+    assert dump["stopped"] == "cycle_limit"
+    assert dump["cycles"] == 300
+    assert [c["status"] for c in dump["cores"]] == ["running", "halted"]
+
+
+def test_compare_names_the_first_diverging_state(batch):
+    outcomes, images = batch
+    dump = outcomes["sgd_fc_step"].dump
+    golden = run_image(images["sgd_fc_step"])
+    broken = {**dump, "cores": [dict(c) for c in dump["cores"]]}
+    broken["cores"][0] = {**broken["cores"][0], "rf": list(broken["cores"][0]["rf"])}
+    broken["cores"][0]["rf"][17] += 1
+    diffs = compare(golden, broken)
+    assert diffs[0].startswith("core 0 rf[17]: golden ")
+
+
+def test_icarus_runs_the_same_program():
+    _need("icarus")
+    outcome, = run_and_compare([_asm("sgd_fc_step.s")], simulator="icarus")
+    assert outcome.ok, outcome.format()
+
+
+@pytest.mark.slow
+def test_paper_size_program():
+    # 128x128 crossbars, 8 slices 44466555, 2 MCUs per core; two cores.
+    _need("verilator")
+    config = PRESETS["paper"].replace(cores_per_tile=2)
+    image = random_image(config, 3)
+    outcome, = run_and_compare([image], simulation=TileSimulation(config).build())
+    assert outcome.ok, outcome.format()
+    assert outcome.dump["events"]["adc_conversions"] > 0
