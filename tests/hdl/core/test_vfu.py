@@ -150,3 +150,13 @@ if given is not None:
     @given(st.lists(st.one_of(_case, _sna), min_size=1, max_size=30))
     def test_vfu_hypothesis(cases):
         _check(CFG, cases)
+
+
+def test_paper_configuration_lanes():
+    """The paper preset's 8 lanes, random vectors of every function."""
+    cfg = PRESETS["paper"]
+    rng = np.random.default_rng(8)
+    cases = []
+    for f in ALU_FUNCS:
+        cases += _cases_for(cfg, f.name, rng, 4)[-6:]
+    _check(cfg, cases)

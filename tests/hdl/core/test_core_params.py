@@ -1,0 +1,35 @@
+"""Constructor validation of the core components (messages quote the bad value)."""
+
+import pytest
+
+from hdl.core import VFU, Core
+from panther.config import PRESETS
+
+CFG = PRESETS["small"]
+
+
+@pytest.mark.parametrize("core_id", [-1, CFG.cores_per_tile, "0", True, 1.0])
+def test_core_id_rejected(core_id):
+    with pytest.raises(ValueError, match=repr(core_id).replace("(", r"\(")):
+        Core(config=CFG, core_id=core_id)
+
+
+def test_config_type_rejected():
+    with pytest.raises(TypeError, match="'small'"):
+        Core(config="small", core_id=0)
+    with pytest.raises(TypeError, match="None"):
+        VFU(config=None)
+
+
+def test_constructor_is_keyword_only():
+    with pytest.raises(TypeError):
+        Core(CFG, 0)
+
+
+def test_ports_per_configuration():
+    core = Core(config=CFG.replace(mcus_per_core=3), core_id=1)
+    for unit in (core, *core.mcus):       # never elaborated here: no UnusedElaboratable
+        unit._MustUse__silence = True
+    assert len(core.analog) == 3 and len(core.mcus) == 3
+    assert {"smem", "dbg", "run", "halted", "error", "error_code", "overflow", "pc",
+            "smem_waiting", "running"} <= set(core.signature.members)
