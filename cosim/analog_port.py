@@ -106,9 +106,8 @@ class AnalogPort:
         if op & AnalogOp.OPA.value:
             row = self._drive(fields["a_row_bits"], fields["a_row_neg"])
             sign = 1 - 2 * unpack_unsigned(fields["a_col_neg"], w.n, 1)
-            planes = unpack_unsigned(fields["a_opa_chunks"], w.slices * w.p * w.n, 1)
-            planes = planes.reshape(w.slices, w.p, w.n) << np.arange(w.p)[None, :, None]
-            chunks = planes.sum(axis=1) * sign[None, :]
+            chunks = unpack_unsigned(fields["a_opa_chunks"], w.n * w.slices, w.p)
+            chunks = chunks.reshape(w.n, w.slices).T * sign[None, :]
             for c in self._copies(fields["a_opa_copies"]):
                 amcu.opa_step(c, row, chunks)
             self.transactions["opa"] += 1

@@ -102,8 +102,8 @@ class Controller(wiring.Component):
     start_mask : In(McuOp)
     crs, commit : In(1)
     busy, done : Out(1)
-    drv_load, opa_restart, opa_advance : Out(1)
-        Input driver strobes.
+    drv_load, drv_restart, drv_advance : Out(1)
+        Input driver strobes (snapshot, back to step 0, next step).
     step : Out(step_bits)
     sa_clear, sa_load_mvm, sa_load_mtvm, sa_finish_mvm, sa_finish_mtvm : Out(1)
     sa_busy_mvm, sa_busy_mtvm : In(1)
@@ -127,7 +127,7 @@ class Controller(wiring.Component):
         super().__init__({
             "start": In(1), "start_mask": In(McuOp), "crs": In(1), "commit": In(1),
             "busy": Out(1), "done": Out(1),
-            "drv_load": Out(1), "opa_restart": Out(1), "opa_advance": Out(1),
+            "drv_load": Out(1), "drv_restart": Out(1), "drv_advance": Out(1),
             "step": Out(w.step_bits),
             "sa_clear": Out(1), "sa_load_mvm": Out(1), "sa_load_mtvm": Out(1),
             "sa_finish_mvm": Out(1), "sa_finish_mtvm": Out(1),
@@ -199,7 +199,7 @@ class Controller(wiring.Component):
                     m.d.sync += self.done.eq(1)
             with m.State("PHASE"):
                 m.d.sync += [cur.eq(nxt), remaining.eq(remaining & ~nxt), self.step.eq(0)]
-                m.d.comb += [self.sa_clear.eq(1), self.opa_restart.eq(nxt[2])]
+                m.d.comb += [self.sa_clear.eq(1), self.drv_restart.eq(1)]
                 m.next = "ISSUE"
             with m.State("ISSUE"):
                 m.d.sync += req.eq(1)
@@ -209,7 +209,7 @@ class Controller(wiring.Component):
                 with m.If(self.ack):
                     m.d.sync += req.eq(0)
                     m.d.comb += [self.sa_load_mvm.eq(cur[0]), self.sa_load_mtvm.eq(cur[1]),
-                                 self.opa_advance.eq(cur[2])]
+                                 self.drv_advance.eq(1)]
                     with m.If(sampling):
                         m.next = "CONV"
                     with m.Elif(self.step == w.steps - 1):

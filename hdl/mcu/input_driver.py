@@ -1,7 +1,7 @@
 """Input driver: sign-magnitude conversion, bit streaming and OPA column chunks (semantics §3)."""
 
-from amaranth.hdl import Cat, Const, Module, Signal, signed, unsigned
-from amaranth.lib import data, wiring
+from amaranth.hdl import Cat, Const, Module, Signal
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .widths import component_widths, reject
@@ -12,14 +12,15 @@ __all__ = ["InputDriver"]
 class InputDriver(wiring.Component):
     """Drives one side (rows or columns) of the crossbars from an XBar buffer snapshot.
 
-    ``load`` snapshots ``words`` as sign and magnitude (``-2**(data_bits-1)`` has magnitude
-    ``2**(data_bits-1)``). The magnitudes are held as bit planes (plane ``b`` = bit ``b`` of
-    every word), so step ``n`` presents plane ``n`` as ``bits`` with one word select:
-    ``bits[i] = bit_n(|x_i|)``, ``neg[i] = x_i < 0``, drive ``bits * (-1 if neg else +1)``.
-    With ``opa_chunks``, the driver also holds the planes of ``|v_j| << n`` (``opa_restart``
-    reloads ``|v_j|``, ``opa_advance`` shifts by one step) and presents them as ``chunks``:
-    bit ``b`` of the ``p``-bit pulse amplitude of slice ``k``, column ``j`` is bit
-    ``(k * p + b) * xbar_size + j``. The polarity of an OPA pulse is ``row neg XOR column neg``.
+    ``load`` snapshots ``words`` (word ``i`` at bit ``i * data_bits``) as signs and
+    magnitudes (``-2**(data_bits-1)`` has magnitude ``2**(data_bits-1)``), computed for all
+    words at once with one wide XOR and one wide add. Steps run in order: ``restart`` starts
+    at step 0, ``advance`` moves to the next step. At step ``n`` the driver presents
+    ``bits[i] = bit_n(|x_i|)`` and ``neg[i] = x_i < 0``; the drive is
+    ``bits * (-1 if neg else +1)``. With ``opa_chunks`` it also presents ``|v_j| << n`` per
+    column: ``chunks`` bits ``[j * W + p*k, j * W + p*(k+1))`` (``W = n_slices * p``) are the
+    ``p``-bit pulse amplitude of slice ``k``, column ``j``. The polarity of an OPA pulse is
+    ``row neg XOR column neg``.
 
     Parameters
     ----------
@@ -29,20 +30,17 @@ class InputDriver(wiring.Component):
 
     Members
     -------
-    load : In(1)
-    words : In(ArrayLayout(signed(data_bits), xbar_size))
-    step : In(step_bits)
+    load, restart, advance : In(1)
+    words : In(xbar_size * data_bits)
     bits : Out(xbar_size)
     neg : Out(xbar_size)
-    opa_restart, opa_advance : In(1)
+    chunks : Out(xbar_size * n_slices * nominal_bits)
         Only with ``opa_chunks``.
-    chunks : Out(n_slices * nominal_bits * xbar_size)
-        Only with ``opa_chunks``; bit planes as above.
     latency : int
-        Cycles from ``load`` to valid ``bits`` (1).
+        Cycles from ``load`` + ``restart`` to valid ``bits`` (one each).
     """
 
-    latency = 1
+    latency = 2
 
     def __init__(self, *, config, opa_chunks=False):
         if not isinstance(opa_chunks, bool):
@@ -52,40 +50,46 @@ class InputDriver(wiring.Component):
         self.opa_chunks = opa_chunks
         members = {
             "load": In(1),
-            "words": In(data.ArrayLayout(signed(w.data_bits), w.n)),
-            "step": In(w.step_bits),
+            "restart": In(1),
+            "advance": In(1),
+            "words": In(w.n * w.data_bits),
             "bits": Out(w.n),
             "neg": Out(w.n),
         }
         if opa_chunks:
-            members.update({
-                "opa_restart": In(1),
-                "opa_advance": In(1),
-                "chunks": Out(w.slices * w.p * w.n),
-            })
+            members["chunks"] = Out(w.n * w.slices * w.p)
         super().__init__(members)
 
     def elaborate(self, platform):
         w = self.widths
+        db, n = w.data_bits, w.n
         m = Module()
-        mags = []
-        for i in range(w.n):
-            mag = Signal(unsigned(w.data_bits), name=f"abs{i}")
-            m.d.comb += mag.eq(abs(self.words[i]))
-            mags.append(mag)
-        planes = Signal(w.data_bits * w.n)
-        neg = Signal(w.n)
+        signs = Signal(n)
+        m.d.comb += signs.eq(Cat(*[self.words[i * db + db - 1] for i in range(n)]))
+        # |x| = (x XOR s) + s per word; |x| <= 2**(db-1) never carries into the next word.
+        magnitudes = Signal(n * db)
+        m.d.comb += magnitudes.eq(
+            (self.words ^ Cat(*[signs[i].replicate(db) for i in range(n)]))
+            + Cat(*[Cat(signs[i], Const(0, db - 1)) for i in range(n)]))
+        mag = Signal(n * db)
+        neg = Signal(n)
         with m.If(self.load):
-            m.d.sync += [
-                planes.eq(Cat(*[mag[b] for b in range(w.data_bits) for mag in mags])),
-                neg.eq(Cat(*[self.words[i][-1] for i in range(w.n)])),
-            ]
-        m.d.comb += [self.bits.eq(planes.word_select(self.step, w.n)), self.neg.eq(neg)]
+            m.d.sync += [mag.eq(magnitudes), neg.eq(signs)]
+        # Step n: every magnitude shifted right by n (bits crossing into a word's top cleared).
+        current = Signal(n * db)
+        keep = Const(sum(((1 << (db - 1)) - 1) << (i * db) for i in range(n)), n * db)
+        with m.If(self.restart):
+            m.d.sync += current.eq(mag)
+        with m.Elif(self.advance):
+            m.d.sync += current.eq((current >> 1) & keep)
+        m.d.comb += [self.bits.eq(Cat(*[current[i * db] for i in range(n)])), self.neg.eq(neg)]
         if self.opa_chunks:
-            shifted = Signal(w.slices * w.p * w.n)
-            with m.If(self.opa_restart):
-                m.d.sync += shifted.eq(planes)
-            with m.Elif(self.opa_advance):
-                m.d.sync += shifted.eq(Cat(Const(0, w.n), shifted[:-w.n]))
+            width = w.slices * w.p       # > 2*db - 2: |v| << (db-1) never leaves its field
+            shifted = Signal(n * width)
+            with m.If(self.restart):
+                m.d.sync += shifted.eq(Cat(*[Cat(mag[i * db:(i + 1) * db], Const(0, width - db))
+                                             for i in range(n)]))
+            with m.Elif(self.advance):
+                m.d.sync += shifted.eq(shifted << 1)
             m.d.comb += self.chunks.eq(shifted)
         return m

@@ -48,9 +48,9 @@ class MCU(wiring.Component):
     a_mvm_copy, a_mtvm_copy, a_read_copy : Out(copy_bits)
     a_opa_copies, a_write_copies : Out(xbar_copies)
     a_row_bits, a_row_neg, a_col_bits, a_col_neg : Out(xbar_size)
-    a_opa_chunks : Out(n_slices * nominal_bits * xbar_size)
-        Bit ``b`` of the chunk magnitude of slice ``k``, column ``j`` at bit
-        ``(k * p + b) * xbar_size + j`` (bit planes).
+    a_opa_chunks : Out(xbar_size * n_slices * nominal_bits)
+        Column ``j``'s field of ``n_slices * p`` bits at bit ``j * n_slices * p`` holds
+        ``|v_j| << n``; its ``p``-bit chunk ``k`` is the pulse magnitude of slice ``k``.
     a_wdata : Out(xbar_size * digit_bits)
         Digit of column ``j`` (two's complement) at bit ``j * digit_bits``.
     a_ack : In(1)
@@ -120,9 +120,10 @@ class MCU(wiring.Component):
             ctrl.crs.eq(self.crs), ctrl.commit.eq(self.commit),
             self.busy.eq(ctrl.busy), self.done.eq(ctrl.done),
             # Input drivers: rows from XBarIn, columns from XBarOut, snapshotted at start.
-            rows.load.eq(ctrl.drv_load), rows.words.eq(xin.words), rows.step.eq(ctrl.step),
-            cols.load.eq(ctrl.drv_load), cols.words.eq(xout.words), cols.step.eq(ctrl.step),
-            cols.opa_restart.eq(ctrl.opa_restart), cols.opa_advance.eq(ctrl.opa_advance),
+            rows.load.eq(ctrl.drv_load), rows.words.eq(xin.words),
+            cols.load.eq(ctrl.drv_load), cols.words.eq(xout.words),
+            rows.restart.eq(ctrl.drv_restart), rows.advance.eq(ctrl.drv_advance),
+            cols.restart.eq(ctrl.drv_restart), cols.advance.eq(ctrl.drv_advance),
             # Shift-and-add: MVM codes -> XBarOut, MTVM codes -> XBarIn.
             sa_mvm.clear.eq(ctrl.sa_clear), sa_mtvm.clear.eq(ctrl.sa_clear),
             sa_mvm.load.eq(ctrl.sa_load_mvm), sa_mtvm.load.eq(ctrl.sa_load_mtvm),

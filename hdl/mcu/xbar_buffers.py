@@ -16,8 +16,7 @@ class XBarBuffer(wiring.Component):
     shows the word addressed in the previous cycle). The MCU reads every word at once
     (``words``, snapshotted by the input drivers when an operation starts) and writes the
     results of a shift-and-add unit ``lanes`` words per cycle (``res_*``); a result write wins
-    over a core write to the same word in the same cycle (the core must not write while the
-    MCU is busy anyway).
+    over a core write in the same cycle (the core must not write while the MCU is busy anyway).
 
     Parameters
     ----------
@@ -31,8 +30,8 @@ class XBarBuffer(wiring.Component):
     core_w_data : In(signed(data_bits))
     core_r_data : Out(signed(data_bits))
         Core port.
-    words : Out(ArrayLayout(signed(data_bits), xbar_size))
-        Every word, combinationally.
+    words : Out(xbar_size * data_bits)
+        Every word, combinationally (word ``i`` at bit ``i * data_bits``).
     res_en : In(1)
     res_round : In(round_bits)
         Writes ``res_data[l]`` to word ``res_round * lanes + l``.
@@ -51,7 +50,7 @@ class XBarBuffer(wiring.Component):
             "core_w_en": In(1),
             "core_w_data": In(word),
             "core_r_data": Out(word),
-            "words": Out(data.ArrayLayout(word, w.n)),
+            "words": Out(w.n * w.data_bits),
             "res_en": In(1),
             "res_round": In(w.round_bits),
             "res_data": In(data.ArrayLayout(word, w.lanes)),
@@ -60,17 +59,15 @@ class XBarBuffer(wiring.Component):
     def elaborate(self, platform):
         w = self.widths
         m = Module()
-        regs = [Signal(signed(w.data_bits), name=f"word{i}") for i in range(w.n)]
-        for i, reg in enumerate(regs):
-            m.d.comb += self.words[i].eq(reg)
-            with m.If(self.res_en & (self.res_round == i // w.lanes)):
-                m.d.sync += reg.eq(self.res_data[i % w.lanes])
-            with m.Elif(self.core_w_en & (self.core_addr == i)):
-                m.d.sync += reg.eq(self.core_w_data)
-        with m.Switch(self.core_addr):
-            for i, reg in enumerate(regs):
-                with m.Case(i):
-                    m.d.sync += self.core_r_data.eq(reg)
+        # One wide register, written with indexed part selects (cheap in any simulator).
+        store = Signal(w.n * w.data_bits)
+        m.d.comb += self.words.eq(store)
+        with m.If(self.res_en):
+            m.d.sync += store.word_select(self.res_round, w.lanes * w.data_bits).eq(
+                self.res_data.as_value())
+        with m.Elif(self.core_w_en):
+            m.d.sync += store.word_select(self.core_addr, w.data_bits).eq(self.core_w_data)
+        m.d.sync += self.core_r_data.eq(store.word_select(self.core_addr, w.data_bits))
         return m
 
 

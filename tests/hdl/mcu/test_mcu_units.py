@@ -52,7 +52,7 @@ def test_xbar_buffer_core_port_and_result_writes():
             ctx.set(dut.core_w_en, 1)
             await ctx.tick()
         ctx.set(dut.core_w_en, 0)
-        assert [ctx.get(dut.words[i]) for i in range(cfg.xbar_size)] == list(words)
+        assert ctx.get(dut.words) == pack(words, 16)
         for i in range(cfg.xbar_size):
             ctx.set(dut.core_addr, i)
             await ctx.tick()
@@ -64,7 +64,7 @@ def test_xbar_buffer_core_port_and_result_writes():
                 ctx.set(dut.res_data[lane], int(results[r * lanes + lane]))
             await ctx.tick()
         ctx.set(dut.res_en, 0)
-        assert [ctx.get(dut.words[i]) for i in range(cfg.xbar_size)] == list(results)
+        assert ctx.get(dut.words) == pack(results, 16)
 
     run(dut, tb)
 
@@ -74,36 +74,32 @@ def test_input_driver_bits_signs_and_opa_chunks():
     dut = InputDriver(config=cfg, opa_chunks=True)
     rng = np.random.default_rng(4)
     words = rng.integers(-2**15, 2**15, cfg.xbar_size)
-    words[0], words[1] = -2**15, 0
+    words[0], words[1], words[2] = -2**15, 0, 2**15 - 1
     mag = np.abs(words)
     p = cfg.nominal_bits
+    field_bits = p * cfg.n_slices
 
     async def tb(ctx):
-        for i, w in enumerate(words):
-            ctx.set(dut.words[i], int(w))
+        ctx.set(dut.words, pack(words, 16))
         ctx.set(dut.load, 1)
         await ctx.tick()
         ctx.set(dut.load, 0)
-        ctx.set(dut.words[0], 123)  # the snapshot must not follow the buffer
-        ctx.set(dut.opa_restart, 1)
-        await ctx.tick()
-        ctx.set(dut.opa_restart, 0)
-        for n in range(cfg.input_steps):
-            ctx.set(dut.step, n)
-            bits = ctx.get(dut.bits)
-            neg = ctx.get(dut.neg)
-            for i in range(cfg.xbar_size):
-                assert (bits >> i) & 1 == (mag[i] >> n) & 1
-                assert (neg >> i) & 1 == int(words[i] < 0)
-                chunks = ctx.get(dut.chunks)
-                for k in range(cfg.n_slices):
-                    chunk = ((int(mag[i]) << n) >> (p * k)) & ((1 << p) - 1)
-                    got = sum(((chunks >> ((k * p + b) * cfg.xbar_size + i)) & 1) << b
-                              for b in range(p))
-                    assert got == chunk
-            ctx.set(dut.opa_advance, 1)
+        ctx.set(dut.words, pack([123] * cfg.xbar_size, 16))   # the snapshot must not follow
+        for repeat in range(2):                                # restart really restarts
+            ctx.set(dut.restart, 1)
             await ctx.tick()
-            ctx.set(dut.opa_advance, 0)
+            ctx.set(dut.restart, 0)
+            for n in range(cfg.input_steps):
+                bits, neg, chunks = ctx.get(dut.bits), ctx.get(dut.neg), ctx.get(dut.chunks)
+                for i in range(cfg.xbar_size):
+                    assert (bits >> i) & 1 == (mag[i] >> n) & 1
+                    assert (neg >> i) & 1 == int(words[i] < 0)
+                    for k in range(cfg.n_slices):
+                        chunk = ((int(mag[i]) << n) >> (p * k)) & ((1 << p) - 1)
+                        assert (chunks >> (i * field_bits + k * p)) & ((1 << p) - 1) == chunk
+                ctx.set(dut.advance, 1)
+                await ctx.tick()
+                ctx.set(dut.advance, 0)
 
     run(dut, tb)
 
