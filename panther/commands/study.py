@@ -40,13 +40,15 @@ def add_arguments(parser):
                         help="configuration giving the number formats (a preset or a JSON file; default: small); "
                              "slice bits and crossbar size are set per run")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw the PNG plots from the results.json already in --out")
 
 
 def run(args):
     from tqdm import tqdm
 
     from panther.study.plots import plot_fig9, plot_fig10
-    from panther.study.sweep import plan_sweep, run_sweep, write_results
+    from panther.study.sweep import load_results, plan_sweep, run_sweep, write_results
 
     try:
         seed = int(args.seed)
@@ -62,6 +64,16 @@ def run(args):
                                              weight_frac_bits=config.weight_frac_bits,
                                              nominal_bits=config.nominal_bits,
                                              slice_bits=config.slice_bits)
+    if args.replot:
+        try:
+            results = load_results(args.out)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise UserError(f"{os.path.join(args.out, 'results.json')}: cannot read the results of a "
+                            f"previous run: {error}") from None
+        plot_fig9(results, os.path.join(args.out, "fig9.png"))
+        plot_fig10(results, os.path.join(args.out, "fig10.png"), energy_config=energy_config)
+        print(f"redrew {args.out}/fig9.png and fig10.png")
+        return 0
     plan = plan_sweep(quick=args.quick, seed=seed, steps=steps)
     start = time.perf_counter()
     with tqdm(total=plan.total_steps, unit="step", desc=f"study slicing ({len(plan.runs)} runs)",

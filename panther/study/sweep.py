@@ -26,10 +26,10 @@ import numpy as np
 
 from .dataset import load_dataset
 from .slicing_energy import mvm_mtvm_energy_pj, slice_adc_bits
-from .trainer import RunSpec, train
+from .trainer import RunResult, RunSpec, train
 
 __all__ = ["SweepPlan", "plan_sweep", "run_sweep", "write_results", "LOW_SLICE", "HIGH_SLICE",
-           "FIG9_BITS", "FIG9_CRS", "FIG10_CONFIGS", "FIG10_QUICK", "FIG10_CRS", "final_accuracy"]
+           "load_results", "FIG9_BITS", "FIG9_CRS", "FIG10_CONFIGS", "FIG10_QUICK", "FIG10_CRS", "final_accuracy"]
 
 #: Slices (LSB first) plotted as the low and the high order slice of Fig. 9 (see module doc).
 LOW_SLICE = 2
@@ -192,6 +192,13 @@ def write_results(plan, results, out_dir, *, energy_config, seconds):
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(summary, f, indent=1)
     return summary
+
+
+def load_results(out_dir):
+    """The :class:`RunResult` list saved in ``out_dir/results.json`` by :func:`write_results`."""
+    with open(os.path.join(out_dir, "results.json")) as f:
+        summary = json.load(f)
+    return [RunResult.from_dict(h) for h in summary["histories"]]
 
 
 def _write_csv(path, rows):

@@ -150,10 +150,21 @@ class RunResult:
         start = int(len(self.saturation) * (1.0 - last_fraction))
         return float(np.mean([s[k] for s in self.saturation[start:]]))
 
+    @classmethod
+    def from_dict(cls, d):
+        """Inverse of :meth:`to_dict` (for re-plotting a ``results.json``)."""
+        d = dict(d)
+        spec = dict(d.pop("spec"))
+        for name in ("slice_bits", "hidden", "lr_halvings"):
+            if spec.get(name) is not None:
+                spec[name] = tuple(spec[name])
+        return cls(RunSpec(**spec), **d)
+
     def to_dict(self):
         d = asdict(self)
         d["spec"]["slice_bits"] = list(self.spec.slice_bits) if self.spec.slice_bits else None
         d["spec"]["hidden"] = list(self.spec.hidden)
+        d["spec"]["lr_halvings"] = list(self.spec.lr_halvings)
         return d
 
 
@@ -262,11 +273,11 @@ def train(spec, data, config, *, progress=None):
     for t, index in enumerate(order, start=1):
         result.overflow_steps += bool(step(t, index))
         if spec.mode == "sliced":
+            if t % spec.sample_every == 0 or t == spec.steps:
+                sample(t)                      # before a CRS: what the slices accumulated
             if spec.crs_every and t % spec.crs_every == 0:
                 for layer in layers:
                     layer.crs()
-            if t % spec.sample_every == 0 or t == spec.steps:
-                sample(t)
         if t % spec.eval_every == 0 or t == spec.steps:
             record(t)
         pending += 1

@@ -66,6 +66,9 @@ def test_cli_writes_results_and_plots(tmp_path):
     summary = json.loads((out / "results.json").read_text())
     energies = {e["slice_bits"]: e["mvm_mtvm_energy_pj"] for e in summary["energy"]}
     assert energies["33333333"] < energies["44466555"] < energies["66666666"]
+    (out / "fig9.png").unlink()
+    assert main(["study", "slicing", "--replot", "--out", str(out)]) == 0
+    assert (out / "fig9.png").stat().st_size > 0
 
 
 def test_cli_rejects_bad_options(capsys):
