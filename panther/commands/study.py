@@ -35,7 +35,9 @@ def add_arguments(parser):
                         help="output directory (default: out/study)")
     parser.add_argument("--seed", default="0", help="seed of the data split, initial weights and example order (default: 0)")
     parser.add_argument("--steps", default=None, help="override the training steps per run")
-    parser.add_argument("--jobs", default="1", help="worker processes (default: 1)")
+    parser.add_argument("--jobs", default=str(min(2, os.cpu_count() or 1)),
+                        help="worker processes, one run each (default: min(2, CPUs)); with more than "
+                             "one the progress bar advances per finished run")
     parser.add_argument("--config", default="small",
                         help="configuration giving the number formats (a preset or a JSON file; default: small); "
                              "slice bits and crossbar size are set per run")
