@@ -169,7 +169,7 @@ class RunResult:
 
 
 def initial_weights(n_inputs, n_classes, spec, config):
-    """Raw initial weights, one int64 ``(n_in + 1, n_out)`` matrix per layer (bias row 0).
+    """Raw initial weights, one int64 ``(n_in + 1, n_out)`` matrix per layer (bias row, the last, 0).
 
     Glorot-normal in float, rounded to ``weight_frac_bits``.
     """
