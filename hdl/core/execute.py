@@ -231,6 +231,14 @@ class Execute(wiring.Component):
                             fault(m, ErrorCode.ADDRESS_RANGE)
                         with m.Else():
                             m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(ins.imm)]
+                            if c.data_bits < len(ins.imm):      # sat(imm) as the golden model
+                                lo, hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
+                                with m.If(ins.imm > hi):
+                                    m.d.comb += dp.wdata.eq(hi)
+                                    m.d.sync += vfu_ovf.eq(1)
+                                with m.If(ins.imm < lo):
+                                    m.d.comb += dp.wdata.eq(lo)
+                                    m.d.sync += vfu_ovf.eq(1)
                             retire()
                     with m.Elif(op.cp):
                         with m.If(~fits(ins.src, vw) | ~fits(ins.dst, vw)):

@@ -16,7 +16,12 @@ from isa import vfu_math
 from isa.table import ALU_BY_NAME, ALU_FUNCS, BY_MNEMONIC, SNA_SHIFT_BITS
 from panther.config import PantherConfig
 
-__all__ = ["VFU", "VFU_IMPLEMENTED", "FN_BITS"]
+__all__ = ["VFU", "VFU_IMPLEMENTED", "FN_BITS", "B_BITS"]
+
+def B_BITS(config):
+    """Width of the VFU's ``b`` operand: a data word or the whole ``alui`` immediate."""
+    return max(config.data_bits, BY_MNEMONIC["alui"].field("imm").width)
+
 
 #: Width of the ``fn`` field (from the ISA table).
 FN_BITS = BY_MNEMONIC["alu"].field("fn").width
@@ -64,7 +69,7 @@ class _Lane:
 
         # Shared multiplier: mul a*b, sigmoid_d a*(2**F - a), tanh_d a*a.
         mx = Signal(signed(B), name=p + "mul_x")
-        my = Signal(signed(B + 2), name=p + "mul_y")
+        my = Signal(signed(max(B + 2, len(b))), name=p + "mul_y")
         m.d.comb += mx.eq(a)
         with m.Switch(fn):
             with m.Case(code["sigmoid_d"]):
@@ -73,7 +78,7 @@ class _Lane:
                 m.d.comb += my.eq(a)
             with m.Default():
                 m.d.comb += my.eq(b)
-        prod = Signal(signed(2 * B + 2), name=p + "prod")
+        prod = Signal(signed(len(mx) + len(my)), name=p + "prod")
         m.d.comb += prod.eq(mx * my)
         prod_rs = _rs(m, prod, F, p + "prod_rs")
 
@@ -160,7 +165,9 @@ class VFU(wiring.Component):
     i_valid : In(1)
     i_fn : In(6)
         ``fn`` code of :data:`isa.table.ALU_FUNCS`.
-    i_a, i_b, i_d : In(ArrayLayout(signed(data_bits), vfu_lanes))
+    i_a, i_d : In(ArrayLayout(signed(data_bits), vfu_lanes))
+    i_b : In(ArrayLayout(signed(max(data_bits, imm width)), vfu_lanes))
+        Wide enough for the whole ``alui`` immediate (it is not saturated first).
     o_valid : Out(1)
     o_result : Out(ArrayLayout(signed(data_bits), vfu_lanes))
     o_overflow : Out(vfu_lanes)
@@ -180,7 +187,8 @@ class VFU(wiring.Component):
         vec = data.ArrayLayout(word, lanes)
         super().__init__({
             "i_valid": In(1), "i_fn": In(FN_BITS),
-            "i_a": In(vec), "i_b": In(vec), "i_d": In(vec),
+            "i_a": In(vec), "i_b": In(data.ArrayLayout(signed(B_BITS(config)), lanes)),
+            "i_d": In(vec),
             "o_valid": Out(1), "o_result": Out(vec), "o_overflow": Out(lanes),
         })
 

@@ -142,3 +142,24 @@ def test_mvm_saturates_sets_overflow():
     rtl, gold = compare(_asm("\n".join(lines)))
     assert gold["overflow"] and rtl["overflow"]
     _ = np
+
+
+def test_narrow_data_words_saturate_immediates():
+    """8-bit data: set saturates its 16-bit immediate (and flags it), alui uses it whole
+    (raw words: the assembler itself keeps immediates within a data word)."""
+    from isa.encoding import encode, make
+    cfg = CFG.replace(data_bits=8, data_frac_bits=5, weight_frac_bits=10)
+
+    def w(mnemonic, **operands):
+        return f".word {encode(make(mnemonic, **operands))}"
+
+    image = assemble("\n".join([
+        ".data 0, 1, 2, 3",
+        w("alui", fn="add", dst=4, src1=0, imm=-300, vw=3),
+        w("alui", fn="mul", dst=8, src1=0, imm=40, vw=3),
+        "set 12, 3",
+        "hlt"]), config=cfg)
+    rtl, gold = compare(image)
+    assert gold["overflow"]
+    rtl, gold = compare(assemble(w("set", dst=0, imm=1000) + "\nhlt", config=cfg))
+    assert gold["overflow"] and gold["rf"][0] == 127

@@ -160,3 +160,13 @@ def test_paper_configuration_lanes():
     for f in ALU_FUNCS:
         cases += _cases_for(cfg, f.name, rng, 4)[-6:]
     _check(cfg, cases)
+
+
+def test_narrow_words_take_the_whole_immediate():
+    """With 8-bit data an alui immediate is wider than a word: it is used unsaturated."""
+    cfg = CFG.replace(data_bits=8, data_frac_bits=5, vfu_lanes=2, weight_frac_bits=10)
+    cases = []
+    for name in ("add", "sub", "mul"):
+        for a, imm in ((100, 300), (-100, -20000), (5, 32767), (-127, -32768), (3, -2)):
+            cases.append((name, [a, -a], [imm, imm], [0, 0]))
+    _check(cfg, cases)
