@@ -83,6 +83,14 @@ class DataSpace(wiring.Component):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         self.config = config
+        # The decoder below is the closed form of config.xbar_in_base / xbar_out_base: make
+        # sure the configuration still places the buffers that way.
+        for m in range(config.mcus_per_core):
+            base = config.rf_depth + 2 * m * config.xbar_size
+            if (config.xbar_in_base(m), config.xbar_out_base(m)) != (base, base + config.xbar_size):
+                raise ValueError(f"XBar buffers of MCU {m} at {config.xbar_in_base(m)} / "
+                                 f"{config.xbar_out_base(m)}: DataSpace decodes {base} / "
+                                 f"{base + config.xbar_size}")
         super().__init__({
             "port": In(DataPortSignature(config)),
             "bufs": Out(XBarBufferPortSignature(config)).array(config.mcus_per_core),
