@@ -40,6 +40,8 @@ def _operands(config):
 try:   # inside the simulator: the cocotb test that takes the measurements
     import cocotb
 
+    sys.set_int_max_str_digits(0)
+
     if os.environ.get("PANTHER_BENCH_OUT"):
         @cocotb.test()
         async def timed_ops(dut):
@@ -52,12 +54,11 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             from panther.config import PantherConfig
 
             config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
+            latency = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
             weights, x, v = _operands(config)
             Clock(dut.clk, 1000, unit="ps").start()
-            driver = McuDriver(dut, dut.clk, period_ps=1000)
-            dut.rst.value = 1
-            await ClockCycles(dut.clk, 2)
-            dut.rst.value = 0
+            driver = McuDriver(dut, dut.clk, period_ps=1000, input_latency=latency)
+            await ClockCycles(dut.clk, 2)      # a RegisteredInputs top has no reset
             amcu = AnalogMCU(config)
             amcu.program(weights)
             start_mcu_bridge(dut, dut.clk, amcu, config)
@@ -83,7 +84,8 @@ try:   # inside the simulator: the cocotb test that takes the measurements
                     numpy_ops[name]()
                     numpy_times.append(time.perf_counter() - t0)
                 out[name] = {"cosim_s": min(cosim_times), "numpy_s": min(numpy_times),
-                             "cycles": cycles, "rtl_formula": rtl_cycles(config, mask),
+                             "cycles": int(cycles),
+                             "rtl_formula": rtl_cycles(config, mask, ack_latency=1 + latency),
                              "analytic": analytic_cycles(config, mask)}
             Path(os.environ["PANTHER_BENCH_OUT"]).write_text(json.dumps(out, indent=2))
 except ImportError:     # pragma: no cover - cocotb is a project dependency
@@ -92,6 +94,8 @@ except ImportError:     # pragma: no cover - cocotb is a project dependency
 
 def main(argv=None):
     sys.path.insert(0, str(HERE.parent))
+    sys.set_int_max_str_digits(0)
+    from cosim.registered_top import RegisteredInputs
     from cosim.simulators import availability, build, run, testcase_results
     from cosim.verilog import module_name, write_verilog
     from hdl.mcu import MCU
@@ -107,9 +111,10 @@ def main(argv=None):
     if not ok:
         print(f"cannot run: {reason}")
         return 2
-    top = module_name("mcu", config)
+    top = module_name("mcu", config, "registered")
     t0 = time.perf_counter()
-    source = write_verilog(MCU(config=config), name=top)
+    dut = RegisteredInputs(MCU(config=config))
+    source = write_verilog(dut, name=top, source_dirs=("hdl/mcu", "cosim/registered_top.py"))
     runner = build(args.simulator, [source], top)
     build_s = time.perf_counter() - t0
     out_file = runner.build_dir / "run" / "bench.json"
@@ -117,6 +122,7 @@ def main(argv=None):
     out_file.unlink(missing_ok=True)
     xml = run(runner, top, "bench_mcu_cosim", python_path=[HERE],
               extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
+                         "PANTHER_COSIM_INPUT_LATENCY": str(dut.input_latency),
                          "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
     failures = {k: v for k, v in testcase_results(xml).items() if v}
     if failures or not out_file.is_file():

@@ -59,14 +59,20 @@ class McuDriver:
     clock : its clock signal
     period_ps : int
         Clock period, to turn simulation time into cycles.
+    input_latency : int
+        Register stages between the top-level inputs and the MCU (1 for a
+        :class:`cosim.registered_top.RegisteredInputs` top level).
     prefix : str
         Prefix of the MCU's flattened port names.
     """
 
-    def __init__(self, dut, clock, *, period_ps, prefix=""):
+    def __init__(self, dut, clock, *, period_ps, input_latency=0, prefix=""):
         if not (isinstance(period_ps, int) and period_ps > 0):
             raise ValueError(f"period_ps must be a positive integer, not {period_ps!r}")
+        if not (isinstance(input_latency, int) and input_latency >= 0):
+            raise ValueError(f"input_latency must be a non-negative integer, not {input_latency!r}")
         self.dut, self.clock, self.prefix, self.period_ps = dut, clock, prefix, period_ps
+        self.input_latency = input_latency
         for name in ("start", "crs", "commit", "overflow_clear", "xin_w_en", "xout_w_en"):
             self.sig(name).value = 0
 
@@ -91,14 +97,16 @@ class McuDriver:
         for i in range(count):
             await FallingEdge(self.clock)
             addr.value = i
-            await RisingEdge(self.clock)
+            for _ in range(1 + self.input_latency):
+                await RisingEdge(self.clock)
             await ReadOnly()
             out.append(r_data.value.to_signed())
         return out
 
     async def request(self, *, mask=0, crs=False, commit=False):
         """Strobe one request for a cycle and wait for ``done``; returns the cycles from the
-        strobe's clock edge to the edge that raised ``done`` (as :func:`hdl.mcu.rtl_cycles`)."""
+        edge where the MCU sees the strobe to the edge that raised ``done`` (as
+        :func:`hdl.mcu.rtl_cycles`, with ``ack_latency = 1 + input_latency``)."""
         if sum((bool(mask), crs, commit)) != 1:
             raise ValueError(f"give exactly one of mask, crs, commit; not {mask!r}, {crs!r}, {commit!r}")
         await FallingEdge(self.clock)
@@ -116,10 +124,13 @@ class McuDriver:
             await RisingEdge(self.sig("done"))
         end = get_sim_time("ps")
         await ReadOnly()
-        return (end - start) // self.period_ps + 1
+        return (end - start) // self.period_ps + 1 - self.input_latency
 
     async def clear_overflow(self):
+        """Pulse ``overflow_clear`` for one cycle."""
         await FallingEdge(self.clock)
         self.sig("overflow_clear").value = 1
         await FallingEdge(self.clock)
         self.sig("overflow_clear").value = 0
+        for _ in range(self.input_latency):
+            await RisingEdge(self.clock)

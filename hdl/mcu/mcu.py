@@ -59,7 +59,11 @@ class MCU(wiring.Component):
         ``(j * n_slices + k) * adc_code_bits`` (line-major).
     a_rdata : In(xbar_size * digit_bits)
     widths : McuWidths
+    capture_latency : int
+        Cycles between ``a_ack`` and the controller seeing it (1).
     """
+
+    capture_latency = 1
 
     def __init__(self, *, config):
         self.config = config
@@ -109,6 +113,16 @@ class MCU(wiring.Component):
         m.submodules.crs_unit = crs = CarryResolution(config=cfg)
         m.submodules.ctrl = ctrl = Controller(config=cfg)
 
+        # Capture registers of the analog inputs.
+        ack = Signal()
+        mvm_codes = Signal.like(self.a_mvm_codes)
+        mtvm_codes = Signal.like(self.a_mtvm_codes)
+        rdata = Signal.like(self.a_rdata)
+        m.d.sync += ack.eq(self.a_ack)
+        with m.If(self.a_ack):
+            m.d.sync += [mvm_codes.eq(self.a_mvm_codes), mtvm_codes.eq(self.a_mtvm_codes),
+                         rdata.eq(self.a_rdata)]
+
         for buf, name in ((xin, "xin"), (xout, "xout")):
             m.d.comb += [buf.core_addr.eq(getattr(self, f"{name}_addr")),
                          buf.core_w_en.eq(getattr(self, f"{name}_w_en")),
@@ -129,8 +143,8 @@ class MCU(wiring.Component):
             sa_mvm.load.eq(ctrl.sa_load_mvm), sa_mtvm.load.eq(ctrl.sa_load_mtvm),
             sa_mvm.finish.eq(ctrl.sa_finish_mvm), sa_mtvm.finish.eq(ctrl.sa_finish_mtvm),
             sa_mvm.step.eq(ctrl.step), sa_mtvm.step.eq(ctrl.step),
-            sa_mvm.codes.eq(self.a_mvm_codes),
-            sa_mtvm.codes.eq(self.a_mtvm_codes),
+            sa_mvm.codes.eq(mvm_codes),
+            sa_mtvm.codes.eq(mtvm_codes),
             ctrl.sa_busy_mvm.eq(sa_mvm.busy), ctrl.sa_busy_mtvm.eq(sa_mtvm.busy),
             xout.res_en.eq(sa_mvm.res_valid), xout.res_round.eq(sa_mvm.res_round),
             xout.res_data.eq(sa_mvm.res_data),
@@ -138,9 +152,9 @@ class MCU(wiring.Component):
             xin.res_data.eq(sa_mtvm.res_data),
             # Carry-resolution row unit.
             crs.load.eq(ctrl.crs_load), crs.start.eq(ctrl.crs_start), crs.slice.eq(ctrl.slice),
-            crs.rdata.eq(self.a_rdata), ctrl.crs_busy.eq(crs.busy),
+            crs.rdata.eq(rdata), ctrl.crs_busy.eq(crs.busy),
             # Analog port.
-            self.a_req.eq(ctrl.req), ctrl.ack.eq(self.a_ack), self.a_op.eq(ctrl.op),
+            self.a_req.eq(ctrl.req), ctrl.ack.eq(ack), self.a_op.eq(ctrl.op),
             self.a_step.eq(ctrl.step), self.a_slice.eq(ctrl.slice), self.a_row.eq(ctrl.row),
             self.a_mvm_copy.eq(ctrl.mvm_copy), self.a_mtvm_copy.eq(ctrl.mtvm_copy),
             self.a_read_copy.eq(ctrl.read_copy),

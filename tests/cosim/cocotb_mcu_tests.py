@@ -26,16 +26,16 @@ CONFIG = PantherConfig.from_json(os.environ.get("PANTHER_COSIM_CONFIG", "{}"),
 IDEAL = CONFIG.noise.ideal and CONFIG.adc_bits == 0
 MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
 PERIOD_PS = 10_000
+INPUT_LATENCY = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
+ACK_LATENCY = 1 + INPUT_LATENCY     # the bridge answers 1 cycle after a_req, plus input registers
 sys.set_int_max_str_digits(0)      # paper-size code vectors exceed 4300 decimal digits
 
 
 async def setup(dut, weights):
     """Clock, reset, an AnalogMCU holding ``weights`` and its bridge; returns (driver, amcu, port)."""
     Clock(dut.clk, PERIOD_PS, unit="ps").start()
-    driver = McuDriver(dut, dut.clk, period_ps=PERIOD_PS)
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
+    driver = McuDriver(dut, dut.clk, period_ps=PERIOD_PS, input_latency=INPUT_LATENCY)
+    await ClockCycles(dut.clk, 2)      # a RegisteredInputs top has no reset
     amcu = AnalogMCU(CONFIG)
     amcu.program(weights)
     _, port = start_mcu_bridge(dut, dut.clk, amcu, CONFIG)
@@ -63,7 +63,8 @@ async def mvm_mtvm_exact(dut):
     assert y == list(y_exp), f"MVM mismatch at {np.flatnonzero(np.array(y) != y_exp)}"
     assert z == list(z_exp), f"MTVM mismatch at {np.flatnonzero(np.array(z) != z_exp)}"
     assert ovf == int(y_ovf or z_ovf)
-    assert cycles == rtl_cycles(CONFIG, MVM | MTVM), (cycles, rtl_cycles(CONFIG, MVM | MTVM))
+    expected = rtl_cycles(CONFIG, MVM | MTVM, ack_latency=ACK_LATENCY)
+    assert cycles == expected, (cycles, expected)
     assert port.transactions["mvm"] == port.transactions["mtvm"] == CONFIG.input_steps
 
 
@@ -97,7 +98,7 @@ async def all_ops_saturating_opa_commit_crs(dut):
     z = await driver.read_buffer("xin", CONFIG.xbar_size)
     assert y == list(mvm_expected(weights, x, CONFIG)[0])
     assert z == list(mtvm_expected(weights, v, CONFIG)[0])
-    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA)
+    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA, ack_latency=ACK_LATENCY)
     learning = {1: [0], 2: [0, 1], 3: [2]}[CONFIG.variant]
     for c in range(CONFIG.xbar_copies):
         expected = after if c in learning else canonical_digits(weights, CONFIG)

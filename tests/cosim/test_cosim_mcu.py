@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cosim.simulators import availability, build, run, testcase_results
+from cosim.registered_top import RegisteredInputs
+from cosim import simulators as sims
 from cosim.verilog import module_name, write_verilog
 from hdl.mcu import MCU
 from panther.config import PRESETS, NoiseConfig
@@ -32,22 +33,25 @@ RUNS = [(name, sim) for name in CONFIGS for sim in ("verilator", "icarus")
 @pytest.fixture(scope="module", params=RUNS, ids=[f"{n}-{s}" for n, s in RUNS])
 def cosim_results(request):
     name, simulator = request.param
-    ok, reason = availability(simulator)
+    ok, reason = sims.availability(simulator)
     if not ok:
         pytest.skip(reason)
     config = CONFIGS[name]
-    top = module_name("mcu", config)
-    source = write_verilog(MCU(config=config), name=top)
-    runner = build(simulator, [source], top)
+    top = module_name("mcu", config, "registered")
+    dut = RegisteredInputs(MCU(config=config))
+    source = write_verilog(dut, name=top, source_dirs=("hdl/mcu", "cosim/registered_top.py"))
+    runner = sims.build(simulator, [source], top)
     try:
-        xml = run(runner, top, "cocotb_mcu_tests", python_path=[HERE, MCU_TESTS],
-                  extra_env={"PANTHER_COSIM_CONFIG": config.to_json()}, results_name=name)
+        xml = sims.run(runner, top, "cocotb_mcu_tests", python_path=[HERE, MCU_TESTS],
+                  extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
+                             "PANTHER_COSIM_INPUT_LATENCY": str(dut.input_latency)},
+                  results_name=name)
     except Exception as error:      # cocotb raises under pytest when a testcase failed
         xml = runner.test_dir / f"{name}.xml"
         if not xml.is_file():
             raise
         print(f"cocotb reported: {error}")
-    results = testcase_results(xml)
+    results = sims.testcase_results(xml)
     assert results, f"no cocotb results in {xml}"
     return name, results
 

