@@ -74,7 +74,10 @@ def _commands(script):
 def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100, baud=115200,
                 name="panther_ulx3s", log=None):
     """Build the bitstream in ``build_dir`` and return the report dict (also written to
-    ``build_dir/fpga_report.json``). Each tool failure raises :class:`ToolError` naming it."""
+    ``build_dir/fpga_report.json``). Each tool failure raises :class:`ToolError` naming it.
+
+    A design that misses its clock target is still placed, routed and packed
+    (``--timing-allow-fail``); the report then says ``"meets": false``."""
     if not isinstance(config, PantherConfig):
         raise TypeError(f"config must be a PantherConfig, not {config!r}")
     if board not in BOARDS:
@@ -91,7 +94,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     say = log or (lambda text: print(text, file=sys.stderr, flush=True))
     say(f"fpga: elaborating the {kind} top ...")
     plan = platform.build(top, name=name, build_dir=str(build_dir), do_build=False,
-                          nextpnr_opts=f"--report {report_name}")
+                          nextpnr_opts=f"--report {report_name} --timing-allow-fail")
     plan.extract(str(build_dir))
     script = (build_dir / f"build_{name}.sh").read_text()
     env = dict(os.environ)

@@ -72,7 +72,7 @@ class Ulx3sTop(Elaboratable):
             i_PLLWAKESYNC=0, i_ENCLKOP=0, o_LOCK=locked)
         m.domains.sync = ClockDomain("sync")
         m.d.comb += ClockSignal("sync").eq(clk)
-        platform.add_clock_constraint(clk, self.clock_mhz * 1e6)
+        # nextpnr derives the clock constraint from the PLL (FREQUENCY_PIN_CLKOP).
         m.submodules.reset_sync = ResetSynchronizer(~locked, domain="sync")
 
         m.submodules.host = host = HostUart(divisor=self.divisor, ident=self.ident)
