@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from amaranth.back import verilog
+from amaranth.hdl import Elaboratable
 
 __all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "source_hash", "config_key", "module_name",
            "write_verilog"]
@@ -48,6 +49,18 @@ def module_name(kind, config, *extra):
     return f"panther_{kind}_{config_key(config, *extra)}"
 
 
+def _silence(component, _seen=None):
+    """Silence the unused-elaboratable warning of ``component`` and of the elaboratables it
+    holds as attributes (e.g. a wrapper's ``inner``)."""
+    seen = _seen if _seen is not None else set()
+    if id(component) in seen or not isinstance(component, Elaboratable):
+        return
+    seen.add(id(component))
+    component._MustUse__silence = True
+    for value in vars(component).values():
+        _silence(value, seen)
+
+
 def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
     """Write ``component`` as Verilog module ``name`` to ``build_root/name/name.v``.
 
@@ -62,15 +75,14 @@ def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAU
         The Verilog file.
     """
     if "__" in name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        component._MustUse__silence = True
+        _silence(component)
         raise ValueError(f"name must be a Verilog identifier without '__', not {name!r}")
     out_dir = Path(build_root) / name
     path = out_dir / f"{name}.v"
     stamp = out_dir / f"{name}.sources"
     sources = source_hash(source_dirs)
     if path.is_file() and stamp.is_file() and stamp.read_text() == sources:
-        # The component is not elaborated: silence Amaranth's unused-elaboratable warning.
-        component._MustUse__silence = True
+        _silence(component)      # not elaborated: no "created but never used" warnings
         return path
     out_dir.mkdir(parents=True, exist_ok=True)
     text = verilog.convert(component, name=name, emit_src=False)
