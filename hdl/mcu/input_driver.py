@@ -75,22 +75,22 @@ class InputDriver(wiring.Component):
         neg = Signal(n)
         with m.If(self.load):
             m.d.sync += [mag.eq(magnitudes), neg.eq(signs)]
-        # Step n: the whole vector shifted right by n. Bits of word i+1 enter word i at its
-        # top and reach its LSB only after db shifts, i.e. never within the db steps, so no
-        # mask is needed (a masked wide shift costs Verilator one full shift per mask word).
-        current = Signal(n * db)
+        # Step n: each magnitude shifted right by n, in one narrow register per line.
+        # (Narrow registers are single machine words in Verilator; shifting one wide vector
+        # made it recompute the whole shift once per consumer field, every cycle.)
+        mags = [mag[i * db:(i + 1) * db] for i in range(n)]
+        current = [Signal(db, name=f"current{i}") for i in range(n)]
         with m.If(self.restart):
-            m.d.sync += current.eq(mag)
+            m.d.sync += [c.eq(v) for c, v in zip(current, mags)]
         with m.Elif(self.advance):
-            m.d.sync += current.eq(current >> 1)
-        m.d.comb += [self.bits.eq(Cat(*[current[i * db] for i in range(n)])), self.neg.eq(neg)]
+            m.d.sync += [c.eq(c >> 1) for c in current]
+        m.d.comb += [self.bits.eq(Cat(*[c[0] for c in current])), self.neg.eq(neg)]
         if self.opa_chunks:
-            width = w.slices * w.p       # > 2*db - 2: |v| << (db-1) never leaves its field
-            shifted = Signal(n * width)
+            width = w.slices * w.p       # > 2*db - 2: |v| << (db-1) always fits
+            shifted = [Signal(width, name=f"opa_shift{i}") for i in range(n)]
             with m.If(self.restart):
-                m.d.sync += shifted.eq(Cat(*[Cat(mag[i * db:(i + 1) * db], Const(0, width - db))
-                                             for i in range(n)]))
+                m.d.sync += [sh.eq(v) for sh, v in zip(shifted, mags)]
             with m.Elif(self.advance):
-                m.d.sync += shifted.eq(shifted << 1)
-            m.d.comb += self.chunks.eq(shifted)
+                m.d.sync += [sh.eq(sh << 1) for sh in shifted]
+            m.d.comb += self.chunks.eq(Cat(*shifted))
         return m
