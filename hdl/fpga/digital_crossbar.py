@@ -7,7 +7,8 @@ serial read and write of one row of one slice. It also has a host port to progra
 single cells (weights are loaded once, as a real chip would do with serial writes).
 
 Timing: each analog transaction sweeps the rows of the memories (one row per cycle, sync read
-port), so it is acknowledged about ``xbar_size + 3`` cycles after ``a_req`` per operation flag.
+port), so it is acknowledged about ``xbar_size + 3`` cycles after ``a_req`` per operation flag (one
+more for MTVM, whose row sum is two pipeline stages).
 """
 
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
@@ -20,6 +21,9 @@ from hdl.mcu.widths import McuWidths
 from panther.config import PantherConfig
 
 __all__ = ["DigitalCrossbar"]
+
+#: Columns summed per MTVM pipeline group (stage 1 of the row sum).
+GROUP = 4
 
 
 def _index_bits(count):
@@ -143,12 +147,18 @@ class DigitalCrossbar(wiring.Component):
         pending = Signal(5)       # AnalogOp flags still to do in this transaction
         cur = Signal(5)           # the flag being swept
 
-        rb, rn = Signal(), Signal()      # drive of row r1: bit and polarity
-        m.d.comb += [rb.eq(self.a_row_bits.bit_select(r1, 1)),
-                     rn.eq(self.a_row_neg.bit_select(r1, 1))]
+        rb, rn = Signal(), Signal()      # drive of row r1 (registered with it): bit, polarity
+        # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
+        # then the groups summed into the row's code (stage 2, row r2).
+        groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
+        part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}") for g in range(len(groups))]
+                for k in range(S)]
+        v2 = Signal()
+        r2 = Signal(w.index_bits)
+        n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
 
         last = Signal()
-        m.d.comb += last.eq(v1 & (r1 == n - 1))
+        m.d.comb += last.eq(Mux(cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
@@ -161,7 +171,9 @@ class DigitalCrossbar(wiring.Component):
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
-                m.d.sync += [cnt.eq(0), v1.eq(0)]
+                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
+                             n_neg.eq(sum((self.a_col_bits & self.a_col_neg)[j]
+                                          for j in range(n)))]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
                     m.d.sync += [acc[k][j].eq(0) for k in range(S) for j in range(n)]
@@ -190,24 +202,33 @@ class DigitalCrossbar(wiring.Component):
 
             with m.State("SWEEP"):
                 m.d.comb += rd_addr.eq(cnt)
-                m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt))]
+                m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
+                             rb.eq(self.a_row_bits.bit_select(cnt[:w.index_bits], 1)),
+                             rn.eq(self.a_row_neg.bit_select(cnt[:w.index_bits], 1)),
+                             v2.eq(v1 & cur[1]), r2.eq(r1)]
                 with m.If(v1):
                     with m.If(cur[0]):           # MVM: acc[k][j] += drive(r1) * d_k[r1, j]
                         for k in range(S):
                             for j in range(n):
                                 d = pick_copy(self.a_mvm_copy, k, j)
                                 m.d.sync += acc[k][j].eq(acc[k][j] + Mux(rb, Mux(rn, -d, d), 0))
-                    with m.If(cur[1]):           # MTVM: mt[k][r1] = sum_j d_k[r1, j] * drive(j)
+                    with m.If(cur[1]):           # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
                         for k in range(S):
+                            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
                             terms = [Mux(self.a_col_bits[j],
-                                         Mux(self.a_col_neg[j], -pick_copy(self.a_mtvm_copy, k, j),
-                                             pick_copy(self.a_mtvm_copy, k, j)), 0)
+                                         pick_copy(self.a_mtvm_copy, k, j)
+                                         ^ Mux(self.a_col_neg[j], -1, 0), 0)
                                      for j in range(n)]
-                            total = _tree_sum(terms)
-                            with m.Switch(r1):
-                                for i in range(n):
-                                    with m.Case(i):
-                                        m.d.sync += mt[k][i].eq(total)
+                            for g, cols in enumerate(groups):
+                                m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
+                with m.If(v2):                   # MTVM stage 2: mt[k][r2] = sum of the parts
+                    for k in range(S):
+                        total = _tree_sum(part[k]) + n_neg
+                        with m.Switch(r2):
+                            for i in range(n):
+                                with m.Case(i):
+                                    m.d.sync += mt[k][i].eq(total)
+                with m.If(v1):
                     with m.If(cur[2]):           # OPA: clipped RMW of row r1 on every chosen copy
                         m.d.comb += wr_addr.eq(r1)
                         for c in range(C):
@@ -215,16 +236,19 @@ class DigitalCrossbar(wiring.Component):
                                 lo, hi = cfg.digit_range(k)
                                 m.d.comb += wr_en[c][k].eq(self.a_opa_copies[c])
                                 for j in range(n):
-                                    # Bit planes: bit b of chunk (k, j) at (k * p + b) * n + j.
-                                    chunk = Cat(*(self.a_opa_chunks[(k * p + b) * n + j]
-                                                  for b in range(p)))
+                                    # Line-major: chunk (k, j) at bit (j * n_slices + k) * p.
+                                    chunk = self.a_opa_chunks[(j * S + k) * p:(j * S + k + 1) * p]
                                     delta = Mux(rb, Mux(rn ^ self.a_col_neg[j], -chunk, chunk), 0)
                                     new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
                                     m.d.comb += new.eq(rows[c][k][j] + delta)
+                                    # In range iff the bits above the digit only sign-extend
+                                    # it (no compare chains); else clip by the sign.
+                                    top = new[bits[k] - 1:]
                                     m.d.comb += wr_row[c][k][j].eq(
-                                        Mux(new < lo, lo, Mux(new > hi, hi, new)))
-                    with m.If(last):
-                        m.next = "NEXT_OP"
+                                        Mux(top.all() | ~top.any(), new[:bits[k]],
+                                            Mux(new[-1], lo, hi)))
+                with m.If(last):
+                    m.next = "NEXT_OP"
 
             with m.State("READ"):
                 row = flat.word_select(self.a_read_copy * S + self.a_slice, n * w.digit_bits)
