@@ -35,6 +35,11 @@ __all__ = ["DEFAULT_MAX_CYCLES", "TileSimulation", "port_map", "compare", "RtlOu
 #: Cycles after which a program is stopped and reported as not halting.
 DEFAULT_MAX_CYCLES = 2_000_000
 
+#: Sources the tile's Verilog is generated from (a change re-converts it; the file is only
+#: rewritten, and the simulator build only redone, when the Verilog text changes).
+RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "isa/table.py", "isa/golden/errors.py",
+               "isa/vfu_math.py", "panther/fixed_point.py")
+
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
 
@@ -125,7 +130,8 @@ class TileSimulation:
         self.top = module_name("tile", self.config)
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.lock"):
-            source = write_verilog(tile, name=self.top, build_root=self.build_root)
+            source = write_verilog(tile, name=self.top, source_dirs=RTL_SOURCES,
+                                   build_root=self.build_root)
             try:
                 self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors

@@ -59,7 +59,7 @@ class HostPort:
             await RisingEdge(self.clock)
             await ReadOnly()
             if int(self.ack.value):
-                value = int(self.rdata.value)
+                value = None if wdata is not None else int(self.rdata.value)
                 break
         await RisingEdge(self.clock)        # keep the request through its ack cycle
         self.req.value = 0
