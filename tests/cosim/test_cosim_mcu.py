@@ -1,7 +1,9 @@
 """cocotb co-simulation of the MCU RTL with the analog models, under Verilator and Icarus.
 
-Each (configuration, simulator) pair is converted and compiled once; all cocotb tests of
-``cocotb_mcu_tests`` run in that one simulation and each is reported as its own pytest test.
+Each (configuration, simulator) pair is converted and compiled once (cached in build/cosim
+across runs); all cocotb tests of ``cocotb_mcu_tests`` run in that one simulation and each is
+reported as its own pytest test. The paper-size run is marked ``slow`` (a cold Verilator build
+takes minutes on a busy 2-core machine; warm runs take seconds).
 """
 
 from pathlib import Path
@@ -30,7 +32,11 @@ RUNS = [(name, sim) for name in CONFIGS for sim in ("verilator", "icarus")
         if not (name.startswith("paper") and sim == "icarus")]
 
 
-@pytest.fixture(scope="module", params=RUNS, ids=[f"{n}-{s}" for n, s in RUNS])
+@pytest.fixture(scope="module",
+                params=[pytest.param(r, marks=[pytest.mark.sim] + ([pytest.mark.slow]
+                                                                  if r[0].startswith("paper") else []))
+                        for r in RUNS],
+                ids=[f"{n}-{s}" for n, s in RUNS])
 def cosim_results(request):
     name, simulator = request.param
     ok, reason = sims.availability(simulator)
