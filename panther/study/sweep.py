@@ -28,7 +28,7 @@ from .dataset import load_dataset
 from .slicing_energy import mvm_mtvm_energy_pj, slice_adc_bits
 from .trainer import RunResult, RunSpec, train
 
-__all__ = ["SweepPlan", "plan_sweep", "run_sweep", "write_results", "LOW_SLICE", "HIGH_SLICE",
+__all__ = ["SweepPlan", "plan_sweep", "run_sweep", "crs_is_noop", "write_results", "LOW_SLICE", "HIGH_SLICE",
            "load_results", "FIG9_BITS", "FIG9_CRS", "FIG10_CONFIGS", "FIG10_QUICK", "FIG10_CRS", "final_accuracy"]
 
 #: Slices (LSB first) plotted as the low and the high order slice of Fig. 9 (see module doc).
@@ -111,23 +111,56 @@ def _run_one(spec, config, data_seed):
     return train(spec, load_dataset(seed=data_seed), config)
 
 
+def crs_is_noop(spec, config):
+    """True when a CRS cannot change this run: no slice has spare bits (every ``b_k <=
+    nominal_bits``, so any in-range digit vector is already canonical) and the analog models
+    are ideal (a CRS then reads and rewrites the same digits)."""
+    return (spec.mode == "sliced" and config.noise.ideal
+            and all(b <= config.nominal_bits for b in spec.slice_bits))
+
+
+def _share_key(spec, config):
+    return replace(spec, name="", crs_every=0) if crs_is_noop(spec, config) else None
+
+
 def run_sweep(plan, config, *, jobs=1, progress=None):
     """Run every spec of ``plan``; returns the results in plan order.
 
+    Runs that differ only in a CRS period that cannot matter (:func:`crs_is_noop`: 3- and
+    4-bit uniform slicing, ideal models) are trained once and the result is reported for each
+    period (with its own spec; ``RunResult.shared_with`` names the run trained).
     ``progress(n)`` is called with steps done (per few steps with ``jobs == 1``, per finished
     run otherwise). ``jobs > 1`` runs in worker processes.
     """
+    unique, first = [], {}
+    for i, spec in enumerate(plan.runs):
+        key = _share_key(spec, config)
+        if key is None or key not in first:
+            if key is not None:
+                first[key] = i
+            unique.append(i)
+    trained = {}
     if jobs <= 1:
         data = load_dataset(seed=plan.seed)
-        return [train(spec, data, config, progress=progress) for spec in plan.runs]
-    results = [None] * len(plan.runs)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_run_one, spec, config, plan.seed): i for i, spec in enumerate(plan.runs)}
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            if progress is not None:
-                progress(plan.runs[i].steps)
+        for i in unique:
+            trained[i] = train(plan.runs[i], data, config, progress=progress)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_run_one, plan.runs[i], config, plan.seed): i for i in unique}
+            for future in as_completed(futures):
+                i = futures[future]
+                trained[i] = future.result()
+                if progress is not None:
+                    progress(plan.runs[i].steps)
+    results = []
+    for i, spec in enumerate(plan.runs):
+        if i in trained:
+            results.append(trained[i])
+            continue
+        source = trained[first[_share_key(spec, config)]]
+        results.append(replace(source, spec=spec, shared_with=source.spec.name))
+        if progress is not None:
+            progress(spec.steps)
     return results
 
 
@@ -168,6 +201,7 @@ def write_results(plan, results, out_dir, *, energy_config, seconds):
             "high_slice_sat": round(r.mean_saturation(HIGH_SLICE), 4) if r.saturation else "",
             "clipped_updates": sum(r.clipped_updates) if r.clipped_updates else "",
             "overflow_steps": r.overflow_steps,
+            "shared_with": r.shared_with,
             "seconds": round(r.seconds, 2),
         }
         run_rows.append(row)

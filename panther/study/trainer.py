@@ -123,6 +123,9 @@ class RunResult:
         Training steps whose forward pass saturated a data word.
     seconds : float
         Wall time of the run.
+    shared_with : str
+        Empty, or the name of the run whose training this result reuses (a sweep shares runs
+        that differ only in a CRS period that cannot matter; see ``sweep.crs_is_noop``).
     """
 
     spec: RunSpec
@@ -134,6 +137,7 @@ class RunResult:
     clipped_updates: list = field(default_factory=list)
     overflow_steps: int = 0
     seconds: float = 0.0
+    shared_with: str = ""
 
     @property
     def final_train_acc(self):

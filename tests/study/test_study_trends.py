@@ -63,6 +63,9 @@ def test_cli_writes_results_and_plots(tmp_path):
     with open(out / "runs.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["mode"] for r in rows} == {"float", "fixed", "sliced"}
+    shared = {r["run"]: r["shared_with"] for r in rows}
+    assert shared["44444444@64"] == "" and shared["44444444@4096"] == "44444444@64"
+    assert shared["55555555@4096"] == ""
     summary = json.loads((out / "results.json").read_text())
     energies = {e["slice_bits"]: e["mvm_mtvm_energy_pj"] for e in summary["energy"]}
     assert energies["33333333"] < energies["44466555"] < energies["66666666"]

@@ -60,3 +60,23 @@ def test_energy_grows_with_slice_bits_and_sums_over_slices():
     assert mixed == pytest.approx((uniform[1] + uniform[3]) / 2)
     with pytest.raises(ValueError, match="do not make 32-bit weights"):
         mvm_mtvm_energy_pj(paper, (5,) * 7)
+
+
+def test_crs_changes_nothing_when_no_slice_has_spare_bits():
+    """Justifies sharing the 3/4-bit runs across CRS periods in the sweep: measured, not assumed."""
+    from panther.config import NoiseConfig
+    from panther.study.sweep import crs_is_noop
+    from panther.study.trainer import train
+
+    config = PRESETS["small"]
+    data = load_dataset(seed=0)
+    runs = [train(RunSpec(name=f"4@{crs}", mode="sliced", slice_bits=(4,) * 8, crs_every=crs, steps=300,
+                          eval_every=100, sample_every=20), data, config) for crs in (16, 0)]
+    assert runs[0].train_acc == runs[1].train_acc and runs[0].saturation == runs[1].saturation
+    assert runs[0].clipped_updates == runs[1].clipped_updates and sum(runs[0].clipped_updates) > 0
+    five = [train(RunSpec(name=f"5@{crs}", mode="sliced", slice_bits=(5,) * 8, crs_every=crs, steps=300,
+                          eval_every=100, sample_every=20), data, config) for crs in (16, 0)]
+    assert five[0].saturation != five[1].saturation          # with spare bits a CRS does act
+    spec4, spec5 = (RunSpec(name="x", mode="sliced", slice_bits=(b,) * 8) for b in (4, 5))
+    assert crs_is_noop(spec4, config) and not crs_is_noop(spec5, config)
+    assert not crs_is_noop(spec4, config.replace(noise=NoiseConfig(read_noise=0.1)))
