@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench synth fpga study clean
+.PHONY: demo test bench verilog synth fpga study clean
 
 demo: $(STAMP)
 	$(BIN)/panther demo
@@ -17,6 +17,16 @@ bench: $(STAMP)
 
 study: $(STAMP)
 	$(BIN)/panther study slicing --quick
+
+verilog: $(STAMP)
+	$(BIN)/panther verilog --config small -o build/verilog
+
+synth: $(STAMP)
+	$(BIN)/panther synth --config small
+
+# The full FPGA build (tens of minutes on 2 cores); CI runs only a synthesis smoke test.
+fpga: $(STAMP)
+	$(BIN)/panther fpga --board ulx3s --config small
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
