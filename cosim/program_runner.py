@@ -129,7 +129,9 @@ class TileSimulation:
         self.ports = port_map(tile)
         self.top = module_name("tile", self.config)
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
-        with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.lock"):
+        # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
+        # per open file, so taking that one again here would deadlock this process.
+        with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.runner.lock"):
             source = write_verilog(tile, name=self.top, source_dirs=RTL_SOURCES,
                                    build_root=self.build_root)
             try:
