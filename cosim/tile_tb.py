@@ -33,8 +33,19 @@ from cocotb.utils import get_sim_time
 __all__ = ["run_job"]
 
 
+def _int(value):
+    """``int`` of a cocotb value, or None when it holds X/Z bits (uninitialised state)."""
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
 def _signed(value, bits):
-    value = int(value) & ((1 << bits) - 1)
+    value = _int(value)
+    if value is None:
+        return None
+    value &= (1 << bits) - 1
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
@@ -60,7 +71,7 @@ class HostPort:
             await RisingEdge(self.clock)
             await ReadOnly()
             if int(self.ack.value):
-                value = None if wdata is not None else int(self.rdata.value)
+                value = None if wdata is not None else _int(self.rdata.value)
                 break
         await RisingEdge(self.clock)        # keep the request through its ack cycle
         self.req.value = 0
@@ -106,8 +117,9 @@ class SmemHost:
             await RisingEdge(self.clock)
             await ReadOnly()
             values.append(_signed(d.host_smem_rvalue.value, self.bits))
-            valid.append(bool(int(d.host_smem_rvalid.value)))
-            count.append(int(d.host_smem_rcount.value))
+            bit = _int(d.host_smem_rvalid.value)
+            valid.append(None if bit is None else bool(bit))
+            count.append(_int(d.host_smem_rcount.value))
         return {"values": values, "valid": valid, "count": count}
 
 
@@ -208,24 +220,28 @@ class TileBench:
                     ClockCycles(self.clock, max_cycles))
         await ReadOnly()
         cycles = int(round((get_sim_time("ns") - start) / self.period_ns))
-        halted, deadlock = int(dut.all_halted.value), int(dut.deadlock.value)
+        halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
         waits = []
         if deadlock and not halted:
-            stuck, writes = int(dut.smem_stuck.value), int(dut.smem_write.value)
+            stuck, writes = _int(dut.smem_stuck.value) or 0, _int(dut.smem_write.value) or 0
             for i in range(len(self.ports)):
                 if stuck >> i & 1:
                     waits.append({"core": i, "op": "st" if writes >> i & 1 else "ld",
-                                  "saddr": int(getattr(dut, f"c{i}_smem_addr_out").value)})
+                                  "saddr": _int(getattr(dut, f"c{i}_smem_addr_out").value)})
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
         await FallingEdge(self.clock)
         cores = await _gather(*(self.dump_core(i, image) for i in range(len(self.ports))))
         smem = await self.smem.dump(c.smem_depth)
+        resolved = all(v is not None for field in smem.values() for v in field)
         self.known_smem = (np.asarray(smem["values"], np.int64), np.asarray(smem["valid"], bool),
-                           np.asarray(smem["count"], np.int64))
-        return self.summary(cores, smem, cycles, max_cycles,
-                            "halted" if halted else "deadlock" if deadlock else "cycle_limit", waits)
+                           np.asarray(smem["count"], np.int64)) if resolved else None
+        if halted is None or deadlock is None:
+            stopped = "unknown (X on all_halted/deadlock: uninitialised state in the RTL)"
+        else:
+            stopped = "halted" if halted else "deadlock" if deadlock else "cycle_limit"
+        return self.summary(cores, smem, cycles, max_cycles, stopped, waits)
 
     async def dump_core(self, core, image):
         from hdl.core.constants import STATUS_BITS, DebugSpace, StatusReg
@@ -238,7 +254,8 @@ class TileBench:
             regs[reg.name] = await host.read(DebugSpace.STATUS.value, reg.value)
         words = [_signed(await host.read(DebugSpace.DATA.value, a), c.data_bits)
                  for a in range(c.addr_space)]
-        status = regs["STATUS"]
+        status = regs["STATUS"] if regs["STATUS"] is not None else 0
+        regs = {k: (v if v is not None else -1) for k, v in regs.items()}
         code = (status >> STATUS_BITS["error_code"]) & 0xFF
         if status >> STATUS_BITS["error"] & 1:
             state = "error"
