@@ -2,8 +2,8 @@
 
 Back ends are entries of :data:`BACKENDS`: a function ``f(image, args) -> GoldenReport``
 (the RTL back ends must return the same JSON-comparable report). ``golden`` is the
-instruction-level golden model (:mod:`isa.golden`); ``verilator`` and ``icarus`` are
-reserved for the RTL simulation and not available yet.
+instruction-level golden model (:mod:`isa.golden`); ``verilator`` and ``icarus`` run the
+tile RTL (:mod:`cosim.run_backend`) and compare it with the golden model.
 """
 
 from __future__ import annotations
@@ -34,23 +34,24 @@ def _golden(image, args):
     return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds, trace=trace)
 
 
-def _not_yet(name):
+def _rtl(name):
     def backend(image, args):
-        raise UserError(f"--sim {name}: the RTL simulation back end is not yet available; "
-                        "use --sim golden")
+        from cosim.run_backend import rtl_backend     # tile RTL + golden comparison
+
+        return rtl_backend(name)(image, args)
     return backend
 
 
 #: Simulator name -> back end ``f(image, args) -> GoldenReport``.
-BACKENDS = {"golden": _golden, "verilator": _not_yet("verilator"), "icarus": _not_yet("icarus")}
+BACKENDS = {"golden": _golden, "verilator": _rtl("verilator"), "icarus": _rtl("icarus")}
 
 
 def add_arguments(parser):
     parser.add_argument("program", help="assembly file (.s) or a program image directory "
                                         "written by `panther asm`")
     parser.add_argument("--sim", choices=sorted(BACKENDS), default="golden",
-                        help="simulator back end (default: golden; the RTL back ends verilator "
-                             "and icarus are not available yet)")
+                        help="simulator back end (default: golden; verilator and icarus run the "
+                             "tile RTL and compare it with the golden model)")
     parser.add_argument("--config", default="small",
                         help="configuration for a .s file: a preset (small, paper) or a JSON "
                              "file (default: small); an image directory brings its own")
@@ -61,6 +62,10 @@ def add_arguments(parser):
                         help="scheduling rounds before giving up (default: 1000000)")
     parser.add_argument("--trace", action="store_true",
                         help="print every retired instruction (core, PC, assembly text)")
+    parser.add_argument("--waves", action="store_true",
+                        help="RTL back ends: record waveforms (FST with Verilator, VCD with Icarus)")
+    parser.add_argument("--max-cycles", type=int, default=None,
+                        help="RTL back ends: clock cycles before giving up (default: 2000000)")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write the full report (final state and events) as JSON")
 
@@ -162,6 +167,9 @@ def run(args):
             _write_json(args.json, error.report)
         raise
     print(format_report(report, title=str(args.program), sim=args.sim))
+    if hasattr(report, "extra_text"):       # RTL back ends: cycles and the golden comparison
+        print()
+        print(report.extra_text())
     status = 0 if report.ok else 1
     check = check_example(Path(args.program).stem, image, report)
     if check is not None:
