@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
-
 from panther.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -20,12 +18,6 @@ def test_run_example_prints_report_and_check(capsys, tmp_path):
         assert needle in text, needle
     data = json.loads(out_json.read_text())
     assert data["events"]["mcu_totals"]["mvm"] == 1 and data["cores"][0]["status"] == "halted"
-
-
-@pytest.mark.parametrize("sim", ["verilator", "icarus"])
-def test_rtl_back_ends_are_not_pretended(sim, capsys):
-    assert main(["run", str(EXAMPLES / "sgd_fc_step.s"), "--sim", sim]) == 2
-    assert f"--sim {sim}: the RTL simulation back end is not yet available" in capsys.readouterr().err
 
 
 def test_run_reports_a_deadlock_as_an_error(tmp_path, capsys):
