@@ -52,8 +52,8 @@ def test_run_accepts_an_image_directory(tmp_path, capsys):
     assert "core 0 MCU 1" in capsys.readouterr().out
 
 
-def test_demo_passes(capsys):
-    assert main(["demo"]) == 0
+def test_demo_passes_on_the_golden_model(capsys):
+    assert main(["demo", "--sim", "golden"]) == 0
     out = capsys.readouterr().out
     assert "float reference (mlp2_step): PASS" in out and out.rstrip().endswith(
         "demo: PASS: the golden model's training step matches the float reference")
