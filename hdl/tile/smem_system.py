@@ -4,12 +4,10 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
-
 from .arbiter import Arbiter
 from .deadlock import DeadlockDetector
 from .shared_memory import SharedMemory
-from .smem_port import COUNT_BITS, SharedMemoryPortSignature
+from .smem_port import COUNT_BITS, core_port_members
 
 __all__ = ["SharedMemorySystem"]
 
@@ -39,15 +37,10 @@ class SharedMemorySystem(wiring.Component):
     """
 
     def __init__(self, *, config, n_ports=None):
-        if not isinstance(config, PantherConfig):
-            raise TypeError(f"config must be a PantherConfig, not {config!r}")
-        n_ports = config.cores_per_tile if n_ports is None else n_ports
-        if not (isinstance(n_ports, int) and not isinstance(n_ports, bool) and n_ports >= 1):
-            raise ValueError(f"n_ports must be a positive integer, not {n_ports!r}")
+        n_ports, members = core_port_members(config, n_ports)
         self.config = config
         self.n_ports = n_ports
         a, d = config.SMEM_ADDR_BITS, config.data_bits
-        members = {f"port{i}": In(SharedMemoryPortSignature(config)) for i in range(n_ports)}
         members.update({
             "halted": In(n_ports), "deadlock": Out(1), "stuck": Out(n_ports),
             "accesses": Out(n_ports),
