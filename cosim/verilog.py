@@ -73,7 +73,10 @@ def _silence(component, _seen=None):
     seen.add(id(component))
     component._MustUse__silence = True
     for value in vars(component).values():
-        _silence(value, seen)
+        # Sub-components are often held in lists or dicts (a tile's cores, a core's MCUs).
+        for item in value.values() if isinstance(value, dict) else \
+                value if isinstance(value, (list, tuple)) else (value,):
+            _silence(item, seen)
 
 
 def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
