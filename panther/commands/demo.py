@@ -38,7 +38,7 @@ def run(args):
         raise UserError(f"{DEMO_PROGRAM}: the demo program is missing")
     run_args = argparse.Namespace(program=str(DEMO_PROGRAM), sim=args.sim, config="small",
                                   mcu=args.mcu, max_rounds=1_000_000, json=None,
-                                  trace=False, waves=False, max_cycles=None)
+                                  trace=False, waves=None, max_cycles=None)
     status = run_command.run(run_args)
     print()
     rtl = "" if args.sim == "golden" else f"; the RTL ({args.sim}) run is identical to it"

@@ -18,7 +18,7 @@ __all__ = ["NAME", "HELP", "add_arguments", "run", "BACKENDS", "load_program", "
            "simulate"]
 
 NAME = "run"
-HELP = "assemble a program and run it on the golden model (RTL simulators later), with a report"
+HELP = "assemble a program and run it on the golden model or the tile RTL, with a report"
 
 
 def _golden(image, args):
@@ -62,8 +62,11 @@ def add_arguments(parser):
                         help="scheduling rounds before giving up (default: 1000000)")
     parser.add_argument("--trace", action="store_true",
                         help="print every retired instruction (core, PC, assembly text)")
-    parser.add_argument("--waves", action="store_true",
-                        help="RTL back ends: record waveforms (FST with Verilator, VCD with Icarus)")
+    parser.add_argument("--waves", nargs="?", const="", default=None, metavar="FILE",
+                        help="RTL back ends: record the simulation's waveforms into FILE, "
+                             "VCD or FST by its suffix (Verilator: .vcd; Icarus: .fst or .vcd; "
+                             "default: the program's name with the simulator's default suffix, "
+                             "in the current folder)")
     parser.add_argument("--max-cycles", type=int, default=None,
                         help="RTL back ends: clock cycles before giving up (default: 2000000)")
     parser.add_argument("--json", default=None, metavar="FILE",
@@ -159,6 +162,14 @@ def run(args):
 
     from isa.golden import GoldenError
 
+    if args.waves is not None:
+        if args.sim == "golden":
+            raise UserError("--waves records the RTL simulation: use it with --sim verilator "
+                            "or --sim icarus")
+        from cosim.simulators import WAVE_FORMATS
+
+        default = f"{Path(args.program).name.removesuffix('.s')}.{WAVE_FORMATS[args.sim][0]}"
+        args.waves = args.waves or default
     image = load_program(args.program, args.config)
     try:
         report = simulate(image, args)

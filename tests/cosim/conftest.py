@@ -1,4 +1,4 @@
-"""Builds shared by the co-simulation tests: one compiled MCU per (configuration, simulator)."""
+"""Builds shared by the co-simulation tests: the MCU test modules on ``sys.path``."""
 
 import sys
 from pathlib import Path

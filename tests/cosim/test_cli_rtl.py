@@ -1,11 +1,17 @@
-"""The user's view of the RTL back ends: `panther demo` and `panther run --sim verilator`,
-run as the commands a user types (subprocesses), checked against the golden model."""
+"""The user's view of the RTL back ends: `panther demo` and `panther run --sim ...` on every
+example and back end, and `--waves`, run as the commands a user types (subprocesses) and
+checked against the golden model and the examples' float references."""
 
+import json
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
+
+from simulator_required import require_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +41,106 @@ def test_run_reports_a_mismatch_free_rtl_run_of_the_sgd_example(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "comparison with the golden model: identical" in result.stdout
     assert report.is_file()
+
+
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.s"))
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim", ["golden", "verilator", "icarus"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_example_passes_on_every_back_end(tmp_path, example, sim):
+    if sim != "golden":
+        require_simulator(sim)
+    report = tmp_path / "report.json"
+    result = panther("run", str(ROOT / "examples" / f"{example}.s"), "--sim", sim,
+                     "--json", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"check against the float reference ({example}): PASS" in result.stdout
+    data = json.loads(report.read_text())
+    assert all(core["status"] == "halted" for core in data["cores"])
+    if sim != "golden":
+        assert "comparison with the golden model: identical" in result.stdout
+        assert data["rtl"]["simulator"] == sim and data["rtl"]["mismatches"] == []
+        assert data["rtl"]["cycles"] > 0
+
+
+def fst_hierarchy(path):
+    """The uncompressed scope/variable block of an FST file (raises if there is none)."""
+    data = Path(path).read_bytes()
+    pos, blocks = 0, {}
+    while pos + 9 <= len(data):
+        kind, length = data[pos], struct.unpack(">Q", data[pos + 1:pos + 9])[0]
+        blocks.setdefault(kind, data[pos + 9:pos + 1 + length])
+        pos += 1 + length
+    assert 0 in blocks, f"{path}: no FST header block"
+    assert 4 in blocks, f"{path}: no gzip hierarchy block (blocks {sorted(blocks)})"
+    return zlib.decompress(blocks[4][8:], 47)
+
+
+def vcd_changes(path, name):
+    """(time, value) changes of the 1-bit VCD variable ``name`` in the outermost scope that
+    declares it (a line-based reader: pyvcd rejects Verilator's ``$rootio`` scope name)."""
+    ids, changes, depth, time, found_depth = set(), [], 0, 0, None
+    with open(path) as stream:
+        for line in stream:
+            words = line.split()
+            if not words:
+                continue
+            if words[0] == "$scope":
+                depth += 1
+            elif words[0] == "$upscope":
+                depth -= 1
+            elif words[0] == "$var" and words[4] == name and found_depth in (None, depth):
+                found_depth = depth
+                ids.add(words[3])
+            elif words[0].startswith("#"):
+                time = int(words[0][1:])
+            elif words[0][0] in "01xz" and words[0][1:] in ids:
+                changes.append((time, words[0][0]))
+    assert ids, f"{path}: no variable {name!r}"
+    return changes
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("sim, suffix", [("verilator", "vcd"), ("icarus", "fst"),
+                                         ("icarus", "vcd")])
+def test_waves_are_recorded_on_request(tmp_path, sim, suffix):
+    require_simulator(sim)
+    default = sim == "verilator" or suffix == "fst"
+    args = ["--waves"] if default else ["--waves", f"sub/w.{suffix}"]
+    result = panther("run", str(ROOT / "examples" / "sgd_fc_step.s"), "--sim", sim, *args,
+                     "--json", "report.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The default is the program's name, in the current folder.
+    waves = tmp_path / (f"sgd_fc_step.{suffix}" if default else f"sub/w.{suffix}")
+    assert f"waveforms: {waves}" in result.stdout
+    if suffix == "fst":
+        hierarchy = fst_hierarchy(waves)
+        for name in (b"all_halted", b"c0_run", b"x_fsm_state", b"host_smem_addr"):
+            assert name in hierarchy, name
+    else:
+        # The recording shows the program: run rises, then all_halted rises and stays up,
+        # as many cycles later as the report says.
+        cycles = json.loads((tmp_path / "report.json").read_text())["rtl"]["cycles"]
+        run = [t for t, v in vcd_changes(waves, "c0_run") if v == "1"]
+        halted = vcd_changes(waves, "all_halted")
+        assert run and halted and halted[-1][1] == "1"
+        assert 0 < halted[-1][0] - run[-1] <= (cycles + 2) * 10 * 1000   # ps, 10 ns period
+
+
+def test_verilator_cannot_record_fst(tmp_path):
+    result = panther("run", str(ROOT / "examples" / "sgd_fc_step.s"), "--sim", "verilator",
+                     "--waves", "w.fst", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "w.fst" in result.stderr and ".vcd" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_waves_need_an_rtl_back_end():
+    result = panther("run", str(ROOT / "examples" / "sgd_fc_step.s"), "--waves")
+    assert result.returncode == 2
+    assert "--waves" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_run_with_an_unknown_config_is_a_clear_error():

@@ -15,6 +15,7 @@ from cosim import simulators as sims
 from cosim.verilog import module_name, write_verilog
 from hdl.mcu import MCU
 from panther.config import PRESETS, NoiseConfig
+from simulator_required import require_simulator
 
 HERE = Path(__file__).resolve().parent
 MCU_TESTS = HERE.parent / "hdl" / "mcu"
@@ -39,9 +40,7 @@ RUNS = [(name, sim) for name in CONFIGS for sim in ("verilator", "icarus")
                 ids=[f"{n}-{s}" for n, s in RUNS])
 def cosim_results(request):
     name, simulator = request.param
-    ok, reason = sims.availability(simulator)
-    if not ok:
-        pytest.skip(reason)
+    require_simulator(simulator)
     config = CONFIGS[name]
     top = module_name("mcu", config, "registered")
     dut = RegisteredInputs(MCU(config=config))

@@ -8,6 +8,7 @@ from isa.golden import Tile, run_image
 from isa.random_program import ALL_OPCODES, coverage, random_image
 from isa.table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS
 from panther.config import PRESETS
+from simulator_required import require_simulator
 
 CONFIG = PRESETS["small"]
 SEEDS = range(50)
@@ -63,17 +64,20 @@ def test_final_state_does_not_depend_on_the_interleaving(seed):
     assert tile.report().state() == expected
 
 
-@pytest.mark.sim
-def test_rtl_matches_golden_on_random_programs(images):
-    # All 50 programs in one simulator run on one Verilator build.
-    from cosim.program_runner import run_and_compare
-    from cosim.simulators import availability
+#: Seeds per simulator: all of them on the default simulator, a share on the slower Icarus.
+RTL_SEEDS = {"verilator": SEEDS, "icarus": range(0, len(SEEDS), 5)}
 
-    ok, reason = availability("verilator")
-    if not ok:
-        pytest.skip(reason)
-    outcomes = run_and_compare(images, simulator="verilator")
-    bad = [f"seed {seed}:\n{outcome.format()}" for seed, outcome in zip(SEEDS, outcomes)
+
+@pytest.mark.sim
+@pytest.mark.parametrize("simulator", sorted(RTL_SEEDS))
+def test_rtl_matches_golden_on_random_programs(images, simulator):
+    # All programs in one simulator run on one build.
+    from cosim.program_runner import run_and_compare
+
+    require_simulator(simulator)
+    seeds = RTL_SEEDS[simulator]
+    outcomes = run_and_compare([images[seed] for seed in seeds], simulator=simulator)
+    bad = [f"seed {seed}:\n{outcome.format()}" for seed, outcome in zip(seeds, outcomes)
            if not outcome.ok]
     assert not bad, "\n".join(bad[:3])
     assert sum(o.dump["events"]["adc_conversions"] for o in outcomes) > 0

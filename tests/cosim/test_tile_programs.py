@@ -1,4 +1,5 @@
-"""Programs on the tile RTL (Verilator; one build, one batch) compared with the golden model.
+"""Programs on the tile RTL (Verilator and Icarus; one build and one batch per simulator)
+compared with the golden model.
 
 Expected values come from the golden model (isa.golden) run on the same images, never from the
 RTL. Covers the example training steps, faults (error codes), a shared-memory deadlock, images
@@ -11,7 +12,6 @@ import numpy as np
 import pytest
 
 from cosim.program_runner import TileSimulation, compare, get_simulation, run_and_compare
-from cosim.simulators import availability
 from isa.assembler import assemble
 from isa.encoding import encode, make
 from isa.golden import run_image
@@ -19,17 +19,12 @@ from isa.golden.errors import CoreFault, DeadlockError
 from isa.image import ProgramImage
 from isa.random_program import random_image
 from panther.config import PRESETS
+from simulator_required import require_simulator
 
 pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = PRESETS["small"]
-
-
-def _need(simulator):
-    ok, reason = availability(simulator)
-    if not ok:
-        pytest.skip(reason)
 
 
 def _asm(name, text=None):
@@ -71,11 +66,15 @@ def _programs():
     return images
 
 
-@pytest.fixture(scope="module")
-def batch():
-    _need("verilator")
+SIMULATORS = ("verilator", "icarus")
+
+
+@pytest.fixture(scope="module", params=SIMULATORS)
+def batch(request):
+    require_simulator(request.param)
     images = _programs()
-    outcomes = run_and_compare(list(images.values()), simulator="verilator")
+    outcomes = run_and_compare(list(images.values()), simulator=request.param)
+    assert all(o.dump["simulator"] == request.param for o in outcomes)
     return dict(zip(images, outcomes)), images
 
 
@@ -126,9 +125,10 @@ def test_deadlock_is_detected_and_named(batch):
     assert outcome.dump["smem"]["valid"][9] is True
 
 
-def test_cycle_limit_stops_a_program_that_never_halts():
-    _need("verilator")
-    sim = get_simulation(CONFIG, simulator="verilator")
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_cycle_limit_stops_a_program_that_never_halts(simulator):
+    require_simulator(simulator)
+    sim = get_simulation(CONFIG, simulator=simulator)
     image = ProgramImage(config=CONFIG, programs=[_words(("jmp", {"target": 0})), _words(("hlt", {}))])
     dump, = sim.run([image], max_cycles=300)
     assert dump["stopped"] == "cycle_limit"
@@ -151,7 +151,7 @@ def test_compare_names_the_first_diverging_state(batch):
 def test_paper_size_program():
     # 128x128 crossbars, 8 slices 44466555, 2 MCUs per core; one core: Amaranth's netlist
     # limits a top level to 65536 input bits and each MCU analog port takes ~29.6 K at this size.
-    _need("verilator")
+    require_simulator("verilator")
     config = PRESETS["paper"].replace(cores_per_tile=1)
     image = random_image(config, 1)
     outcome, = run_and_compare([image], simulation=TileSimulation(config).build())
