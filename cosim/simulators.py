@@ -6,6 +6,7 @@ Icarus (``iverilog``/``vvp``) comes from the system; when it is missing, :func:`
 says why, and tests skip with that reason.
 """
 
+import logging
 import os
 import shutil
 import sys
@@ -131,7 +132,10 @@ def icarus_runner():
                 cmds[0] = [arg for arg in cmds[0] if arg != "-fst"]
             return cmds
 
-    return PantherIcarus()
+    runner = PantherIcarus()
+    # "Skipping compilation of sim.vvp" on every reused build is noise in a user's report.
+    runner.log.setLevel(logging.ERROR)
+    return runner
 
 
 def _runner(simulator, public="top"):

@@ -144,6 +144,16 @@ def format_report(report, *, title, sim):
               ("shared-memory word reads/writes",
                f"{events.get('smem_reads', 0)}/{events.get('smem_writes', 0)}")]
     lines += _table("events", counts, ("event", "count"))
+    if "rtl" in data:
+        import textwrap
+
+        lines += textwrap.wrap(
+            "(RTL run: the totals of retired instructions, MVM/MTVM operations, OPAs applied "
+            "and ADC conversions, and the analog energy events, are counted by the RTL and its "
+            "analog models; the per-opcode and per-MCU tables and the VFU, register-file and "
+            "shared-memory counts come from the golden model's run of the same program, which "
+            "the comparison below checks ends in the same state with the same totals.)",
+            width=94, initial_indent="  ", subsequent_indent="   ")
     lines.append("")
     from analog_models.energy import EnergyModel
 
