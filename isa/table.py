@@ -269,8 +269,8 @@ ALU_FUNCS = (
                        "s > 0 scales a by 2**-s with rounding (e.g. a learning rate), s <= 0 multiplies a by 2**-s exactly. "
                        "Reads dst instead of a second source",
              imm_only=True),
-    FuncSpec("min", 4, "min(a, b)"),
-    FuncSpec("max", 5, "max(a, b)"),
+    FuncSpec("min", 4, "sat(min(a, b))"),
+    FuncSpec("max", 5, "sat(max(a, b))"),
     FuncSpec("relu", 6, "max(a, 0)", unary=True),
     FuncSpec("relu_d", 7, "ReLU derivative from the input: ONE if a > 0 else 0", unary=True),
     FuncSpec("sigmoid", 8, "sat(S(a)) where " + _SIG, unary=True),

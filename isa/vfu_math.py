@@ -82,9 +82,6 @@ def raw_constant(real, config):
     return int(to_fixed(real, config.data_frac_bits, config.data_bits + 8)[0])
 
 
-_raw = raw_constant     # historical private name (hdl/core/vfu.py uses it)
-
-
 def pwl_raw(magnitude, table, config):
     """Evaluate a PWL table on raw non-negative magnitudes (int64 array); no sign handling."""
     a = np.asarray(magnitude, dtype=np.int64)
@@ -149,8 +146,9 @@ VFU_FUNCTIONS = {
     "sub": lambda a, b, d, c: _sat(a - b, c),
     "mul": lambda a, b, d, c: _sat(round_shift(a * b, c.data_frac_bits), c),
     "sna": _sna,
-    "min": lambda a, b, d, c: _no_overflow(np.minimum(a, b)),
-    "max": lambda a, b, d, c: _no_overflow(np.maximum(a, b)),
+    # The alui immediate is 16 bits, wider than a narrow data word: saturate like set.
+    "min": lambda a, b, d, c: _sat(np.minimum(a, b), c),
+    "max": lambda a, b, d, c: _sat(np.maximum(a, b), c),
     "relu": lambda a, b, d, c: _no_overflow(np.maximum(a, 0)),
     "relu_d": lambda a, b, d, c: _no_overflow(np.where(a > 0, _one(c), 0)),
     "sigmoid": lambda a, b, d, c: _sat(sigmoid_raw(a, c), c),

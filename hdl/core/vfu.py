@@ -94,12 +94,12 @@ class _Lane:
         pwl = Signal(signed(B + 3), name=p + "pwl")
         segments = []
         for k, seg in enumerate(vfu_math.SIGMOID_PWL):
-            offset = vfu_math._raw(seg.offset, cfg)
+            offset = vfu_math.raw_constant(seg.offset, cfg)
             if seg.shift is None:
                 value = Const(offset, signed(B + 3))
             else:
                 value = offset + _rs(m, mag_s, seg.shift, f"{p}seg{k}_rs")
-            segments.append((vfu_math._raw(seg.lower, cfg), value))
+            segments.append((vfu_math.raw_constant(seg.lower, cfg), value))
         for k, (lower, value) in enumerate(segments):
             with (m.If if k == 0 else m.Elif)(mag >= lower):
                 m.d.comb += pwl.eq(value)
@@ -132,8 +132,8 @@ class _Lane:
             "sub": sat(a - b, "sub"),
             "mul": sat(prod_rs, "mul"),
             "sna": sat(d + shifted, "sna"),
-            "min": (Mux(a < b, a, b), 0),
-            "max": (Mux(a > b, a, b), 0),
+            "min": sat(Mux(a < b, a, b), "min"),      # b: a wider alui immediate
+            "max": sat(Mux(a > b, a, b), "max"),
             "relu": (Mux(a > 0, a, 0), 0),
             "relu_d": (Mux(a > 0, one, 0), 0),
             "sigmoid": sat(sig_v, "sigmoid"),

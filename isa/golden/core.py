@@ -318,6 +318,16 @@ class Core:
         # Every operation reads its operands before any of them writes (docs/semantics.md §4).
         operands = {m: (self.xbar_in(m).copy(), self.xbar_out(m).copy()) for m in masks}
         n = self.config.xbar_size
+        # OPAs are deferred first, in ascending MCU order, and a full buffer faults before any
+        # MVM or MTVM runs: a faulting mcu instruction changes nothing but the deferred count
+        # (as in the RTL, whose MCU_SCAN state defers before MCU_START).
+        for m, mask in masks.items():
+            if mask & _MCU_BIT["opa"]:
+                x, v = operands[m]
+                self._defer(("opa", m, x, v))
+                self.events.count_mcu(self.index, m, "opa")
+                self.events.add("xbar_in_reads", n)
+                self.events.add("xbar_out_reads", n)
         writes = []
         for m, mask in masks.items():
             x, v = operands[m]
@@ -332,11 +342,6 @@ class Core:
                 self.overflow |= bool(np.any(overflow))
                 writes.append((self.config.xbar_in_base(m), np.asarray(z, dtype=np.int64)))
                 self.events.count_mcu(self.index, m, "mtvm")
-                self.events.add("xbar_out_reads", n)
-            if mask & _MCU_BIT["opa"]:
-                self._defer(("opa", m, x, v))
-                self.events.count_mcu(self.index, m, "opa")
-                self.events.add("xbar_in_reads", n)
                 self.events.add("xbar_out_reads", n)
         for base, values in writes:
             self.memory[base:base + values.size] = values

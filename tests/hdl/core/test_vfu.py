@@ -68,7 +68,7 @@ def _edge_values(config):
     lo, hi = -(1 << (B - 1)), (1 << (B - 1)) - 1
     vals = {lo, lo + 1, -1, 0, 1, hi - 1, hi, 1 << F, -(1 << F), (1 << F) - 1, (1 << F) + 1}
     for seg in vfu_math.SIGMOID_PWL:   # PWL segment edges, and half of them (tanh)
-        t = vfu_math._raw(seg.lower, config)
+        t = vfu_math.raw_constant(seg.lower, config)
         for v in (t - 1, t, t + 1, t // 2, t // 2 + 1, (t - 1) // 2):
             for s in (v, -v):
                 if lo <= s <= hi:
@@ -163,10 +163,11 @@ def test_paper_configuration_lanes():
 
 
 def test_narrow_words_take_the_whole_immediate():
-    """With 8-bit data an alui immediate is wider than a word: it is used unsaturated."""
+    """With 8-bit data an alui immediate is wider than a word: it is used unsaturated, and
+    min/max saturate when it wins."""
     cfg = CFG.replace(data_bits=8, data_frac_bits=5, vfu_lanes=2, weight_frac_bits=10)
     cases = []
-    for name in ("add", "sub", "mul"):
+    for name in ("add", "sub", "mul", "min", "max"):
         for a, imm in ((100, 300), (-100, -20000), (5, 32767), (-127, -32768), (3, -2)):
             cases.append((name, [a, -a], [imm, imm], [0, 0]))
     _check(cfg, cases)

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 
 from analog_models.energy import EnergyModel
@@ -134,6 +136,27 @@ def test_deferred_depth_overflow_faults():
     _, report = tile_run(program(*[opa] * (SMALL.deferred_depth + 1), "hlt"))
     assert report.cores[0]["fault_code"] == CoreFault.DEFERRED_OVERFLOW
     assert report.cores[0]["pc"] == SMALL.deferred_depth
+
+
+def test_deferred_overflow_faults_before_any_mcu_operation_of_the_instruction():
+    # The deferred buffer is full; the next mcu asks MCU 0 for a saturating MVM and MCU 1 for
+    # one more OPA: the core faults, and the MVM leaves no trace (no flag, no result, no count).
+    c = SMALL
+    top = (1 << (c.weight_bits - 1)) - 1
+    weights = {(0, 0): np.full((c.xbar_size, c.xbar_size), top, dtype=np.int64)}
+    rf = [{c.xbar_in_base(0) + i: 32767 for i in range(c.xbar_size)}]
+    opa = ("mcu", dict(m0=4, m1=0, m2=0, m3=0, m4=0, m5=0))
+    both = ("mcu", dict(m0=1, m1=4, m2=0, m3=0, m4=0, m5=0))
+    _, report = tile_run(program(*[opa] * c.deferred_depth, both, "hlt"), rf=rf, weights=weights)
+    core = report.cores[0]
+    assert core["fault_code"] == CoreFault.DEFERRED_OVERFLOW and core["pc"] == c.deferred_depth
+    assert core["overflow"] is False
+    assert core["xbar_out"][0] == [0] * c.xbar_size
+    assert report.events["mcu_totals"]["mvm"] == 0
+    # The same MVM alone does saturate (the test would see it).
+    _, alone = tile_run(program(("mcu", dict(m0=1, m1=0, m2=0, m3=0, m4=0, m5=0)), "hlt"),
+                        rf=rf, weights=weights)
+    assert alone.cores[0]["overflow"] is True
 
 
 def test_a_faulted_core_does_not_stop_the_other():

@@ -70,6 +70,19 @@ def test_vfu_known_values(name, a, b, expected, overflow):
     assert (int(got[0]), bool(flag[0])) == (expected, overflow)
 
 
+@pytest.mark.parametrize("name, a, imm, expected, overflow", [
+    ("min", 100, 300, 100, False),
+    ("min", -100, -20000, -128, True),          # the immediate is no 8-bit word: saturate
+    ("max", -100, 300, 127, True),
+    ("max", 5, -32768, 5, False),
+    ("max", -127, -2, -2, False),
+])
+def test_narrow_min_max_saturate_a_wide_immediate(name, a, imm, expected, overflow):
+    config = SMALL.replace(data_bits=8, data_frac_bits=5, weight_frac_bits=10)
+    got, flag = vfu_math.vfu(name, [a], imm, config=config)
+    assert (int(got[0]), bool(flag[0])) == (expected, overflow)
+
+
 def test_sna_shifts_and_accumulates_into_destination():
     a = np.array([100, -100, 7, 1000])
     got, _ = vfu_math.vfu("sna", a, 3, config=SMALL, dst=[1, 1, 1, 1])
