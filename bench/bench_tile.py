@@ -1,0 +1,81 @@
+"""Benchmark: programs on the tile, golden model against the RTL on Verilator and Icarus.
+
+Run ``python bench/bench_tile.py [--config small|paper|file.json] [--seeds N]``. For the
+examples (``examples/*.s``) and ``N`` random programs (:func:`isa.random_program.random_image`)
+it prints, per back end, the build time (conversion + compilation, or reuse), the wall time
+of one batch run (all programs in one simulation), the simulated cycles per wall second, and
+the ratio of each time to the golden model's, all measured in this one run. Every RTL result
+is compared with the golden model; a mismatch makes the benchmark fail.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _images(config, seeds):
+    from isa.assembler import assemble
+    from isa.random_program import random_image
+
+    images = [assemble(p.read_text(), config=config, filename=str(p))
+              for p in sorted((ROOT / "examples").glob("*.s"))]
+    return images + [random_image(config, seed) for seed in range(seeds)]
+
+
+def main(argv=()):
+    from cosim.program_runner import TileSimulation, run_and_compare
+    from cosim.simulators import SIMULATORS, availability
+    from isa.golden import run_image
+    from panther.config import load_config
+
+    parser = argparse.ArgumentParser(prog="bench_tile", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="small")
+    parser.add_argument("--seeds", type=int, default=20)
+    args = parser.parse_args(list(argv))
+    config = load_config(args.config)
+    images = _images(config, args.seeds)
+    print(f"{len(images)} programs ({args.seeds} random + the examples), config {args.config}")
+
+    start = time.perf_counter()
+    for image in images:
+        run_image(image)
+    golden = time.perf_counter() - start
+    rows = [("golden model", "-", f"{golden:.2f}", "-", "1.0")]
+    status = 0
+    for simulator in SIMULATORS:
+        ok, reason = availability(simulator)
+        if not ok:
+            rows.append((simulator, "unavailable", reason, "", ""))
+            continue
+        start = time.perf_counter()
+        sim = TileSimulation(config, simulator=simulator).build()
+        build = time.perf_counter() - start
+        start = time.perf_counter()
+        outcomes = run_and_compare(images, simulation=sim)
+        run = time.perf_counter() - start       # includes the golden runs of the comparison
+        run -= golden
+        cycles = sum(o.cycles for o in outcomes)
+        bad = [k for k, o in enumerate(outcomes) if not o.ok]
+        if bad:
+            status = 1
+            print(f"{simulator}: programs {bad} differ from the golden model:\n"
+                  f"{outcomes[bad[0]].format()}")
+        rows.append((simulator, f"{build:.1f}", f"{run:.2f}", f"{cycles / run:,.0f}",
+                     f"{run / golden:.1f}"))
+    header = ("back end", "build s", "batch run s", "cycles / s", "run vs golden")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+    print("(batch run: loading every program and memory image through the host ports, running "
+          "it and dumping the whole state, without the golden runs of the comparison; cycles / s "
+          "counts only the cycles the programs ran)")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
