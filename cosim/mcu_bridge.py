@@ -21,10 +21,20 @@ from .analog_port import AnalogPort
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver"]
 
 
-async def serve_mcu(dut, clock, amcu, port, *, prefix=""):
-    """Serve the analog port of the MCU whose signals are ``dut.<prefix>a_*`` for ever."""
+async def serve_mcu(dut, clock, amcu, port, *, prefix="", drive=None):
+    """Serve the analog port of the MCU whose signals are ``dut.<prefix>a_*`` for ever.
+
+    ``drive``: optional async callable ``(top-level name, value)`` that drives each field of
+    an answer (``<prefix>a_mvm_codes`` ...) after the falling edge of ``clock``; it must
+    return before the next rising edge (e.g. :meth:`cosim.wide_input_bus.WideInputBus.drive`
+    for inputs a :class:`cosim.wide_input_loader.WideInputLoader` keeps inside). Default: set
+    the signal directly.
+    """
     def sig(name):
         return getattr(dut, prefix + name)
+
+    if drive is not None and not callable(drive):
+        raise TypeError(f"drive must be an async callable (name, value), not {drive!r}")
 
     req, ack, op_sig = sig("a_req"), sig("a_ack"), sig("a_op")
     ack.value = 0
@@ -36,17 +46,20 @@ async def serve_mcu(dut, clock, amcu, port, *, prefix=""):
         answer = port.serve(amcu, op, fields)
         await FallingEdge(clock)
         for name, value in answer.items():
-            sig(name).value = value
+            if drive is None:
+                sig(name).value = value
+            else:
+                await drive(prefix + name, value)
         ack.value = 1
         await RisingEdge(clock)
         ack.value = 0
 
 
-def start_mcu_bridge(dut, clock, amcu, config, *, prefix=""):
-    """``cocotb.start_soon`` a :func:`serve_mcu` task; returns ``(task, port)`` where
-    ``port.transactions`` counts the served transactions."""
+def start_mcu_bridge(dut, clock, amcu, config, *, prefix="", drive=None):
+    """``cocotb.start_soon`` a :func:`serve_mcu` task (``drive`` as there); returns
+    ``(task, port)`` where ``port.transactions`` counts the served transactions."""
     port = AnalogPort(config)
-    task = cocotb.start_soon(serve_mcu(dut, clock, amcu, port, prefix=prefix))
+    task = cocotb.start_soon(serve_mcu(dut, clock, amcu, port, prefix=prefix, drive=drive))
     return task, port
 
 

@@ -7,6 +7,13 @@ files, XBar buffers, shared memory) and the crossbar weights are programmed into
 models that answer the MCUs' analog ports (:mod:`cosim.mcu_bridge`). One simulator run serves a
 whole batch of images (:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`.
 
+A tile whose top-level inputs exceed what Amaranth converts (65536 bits: a paper-size tile
+with more than one core) is wrapped in a :class:`cosim.wide_input_loader.WideInputLoader`:
+the MCU analog ports' wide inputs (ADC code vectors, serial-read data) are then written
+through a narrow load bus between two edges of the main clock, at no cost in cycles
+(:mod:`cosim.wide_input_bus`). ``wide_inputs="load"`` forces the wrapper, ``"direct"``
+forbids it.
+
 The RTL *dump* of one image is a JSON-ready dict shaped like the golden model's report
 (:class:`isa.golden.GoldenReport`) plus what only the RTL knows (cycles, per-core retired
 instructions, analog-port transactions, analog event counts). :func:`compare` walks both in
@@ -29,7 +36,8 @@ import numpy as np
 from panther.config import PantherConfig
 from panther.errors import UserError
 
-__all__ = ["DEFAULT_MAX_CYCLES", "TileSimulation", "port_map", "compare", "RtlOutcome",
+__all__ = ["DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
+           "tile_input_bits", "wide_input_mode", "TileSimulation", "port_map", "compare", "RtlOutcome",
            "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
 
 #: Cycles after which a program is stopped and reported as not halting.
@@ -39,6 +47,17 @@ DEFAULT_MAX_CYCLES = 2_000_000
 #: rewritten, and the simulator build only redone, when the Verilog text changes).
 RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "isa/table.py", "isa/golden/errors.py",
                "isa/vfu_math.py", "panther/fixed_point.py")
+
+#: ``wide_inputs`` choices of :class:`TileSimulation` (None: choose automatically).
+WIDE_INPUT_MODES = ("load", "direct")
+#: With the load bus, inputs wider than this are kept inside the design: every ADC code
+#: vector (1408 bits in the small preset, 14336 at paper size) and, at paper size, the
+#: serial-read data (768 bits); control inputs are at most 64 bits.
+LOADED_INPUT_BITS = 512
+#: Width of the load bus's data (bits written per 2 ps load step).
+LOAD_CHUNK_BITS = 1024
+#: Top-level ports Amaranth adds to the tile itself (``clk``, ``rst``).
+_IMPLICIT_INPUT_BITS = 2
 
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
@@ -76,6 +95,24 @@ def port_map(tile):
     return {"cores": cores}
 
 
+def tile_input_bits(tile):
+    """Top-level input bits of ``tile`` converted on its own (its ``In`` members, ``clk``,
+    ``rst``)."""
+    from .wide_input_loader import input_bits
+
+    return input_bits(tile.signature) + _IMPLICIT_INPUT_BITS
+
+
+def wide_input_mode(tile, requested=None):
+    """``'load'`` or ``'direct'``: ``requested`` if given, else ``'load'`` exactly when the
+    tile's top-level inputs exceed what Amaranth accepts in one conversion."""
+    from .wide_input_loader import INPUT_BITS_LIMIT
+
+    if requested is not None:
+        return requested
+    return "load" if tile_input_bits(tile) > INPUT_BITS_LIMIT else "direct"
+
+
 class TileSimulation:
     """A compiled tile for one configuration and simulator, reused for every program.
 
@@ -87,16 +124,27 @@ class TileSimulation:
         Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
         Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
+    wide_inputs : {'load', 'direct', None}
+        ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
+        (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
+        plain top-level ports; None (default): ``'load'`` only when the tile does not fit
+        Amaranth's 65536 top-level input bits (see :func:`wide_input_mode`). Part of the
+        build's module name.
 
     Members
     -------
     top : str
-        Verilog module name (keyed by configuration and RTL sources).
+        Verilog module name (keyed by configuration, wide-input mode and RTL sources).
     ports : dict
         :func:`port_map` of the tile.
+    mode : str
+        ``'load'`` or ``'direct'`` once built.
+    loader : dict or None
+        With the load bus: ``{'chunk_bits': ..., 'chunk_map': ...}`` for the testbench.
     """
 
-    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None):
+    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
+                 wide_inputs=None):
         from .simulators import SIMULATORS, availability
         from .verilog import DEFAULT_BUILD_ROOT
 
@@ -104,6 +152,9 @@ class TileSimulation:
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if simulator not in SIMULATORS:
             raise UserError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+        if wide_inputs is not None and wide_inputs not in WIDE_INPUT_MODES:
+            raise UserError(f"wide_inputs must be one of {', '.join(WIDE_INPUT_MODES)} or None, "
+                            f"not {wide_inputs!r}")
         ok, reason = availability(simulator)
         if not ok:
             raise SimulationError(f"--sim {simulator}: {reason}")
@@ -112,9 +163,12 @@ class TileSimulation:
         self.waves = bool(waves)
         root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
         self.build_root = root / "waves" if self.waves else root
+        self.wide_inputs = wide_inputs
         self._runner = None
         self.top = None
         self.ports = None
+        self.mode = None
+        self.loader = None
 
     def build(self):
         """Convert and compile (once; an up-to-date build is reused). Returns self."""
@@ -126,12 +180,24 @@ class TileSimulation:
 
         tile = Tile(config=self.config)
         self.ports = port_map(tile)
-        self.top = module_name("tile", self.config)
+        self.mode = wide_input_mode(tile, self.wide_inputs)
+        sources = RTL_SOURCES
+        if self.mode == "direct":
+            top = tile
+            self.top = module_name("tile", self.config)
+        else:
+            from .wide_input_loader import WideInputLoader
+
+            top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS,
+                                  chunk_bits=LOAD_CHUNK_BITS)
+            self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": top.chunk_map}
+            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS)
+            sources = RTL_SOURCES + ("cosim/wide_input_loader.py",)
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
         # per open file, so taking that one again here would deadlock this process.
         with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.runner.lock"):
-            source = write_verilog(tile, name=self.top, source_dirs=RTL_SOURCES,
+            source = write_verilog(top, name=self.top, source_dirs=sources,
                                    build_root=self.build_root)
             try:
                 self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
@@ -187,7 +253,7 @@ class TileSimulation:
                 image_dir = image.save(job_dir / f"image{k:05d}")
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
-                   "simulator": self.simulator,
+                   "simulator": self.simulator, "wide_inputs": self.loader,
                    "period_ns": _period_ns(self.config), "runs": entries}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
@@ -214,13 +280,14 @@ class TileSimulation:
 _SIMULATIONS = {}
 
 
-def get_simulation(config, *, simulator="verilator", waves=False):
-    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves) in this
-    process."""
-    key = (config.to_json(), simulator, bool(waves))
+def get_simulation(config, *, simulator="verilator", waves=False, wide_inputs=None):
+    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves,
+    wide_inputs) in this process."""
+    key = (config.to_json(), simulator, bool(waves), wide_inputs)
     sim = _SIMULATIONS.get(key)
     if sim is None:
-        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, waves=waves).build()
+        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, waves=waves,
+                                                 wide_inputs=wide_inputs).build()
     return sim
 
 
@@ -460,14 +527,17 @@ def _golden_run(image, golden_factory=None):
 
 
 def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=None,
-                    max_cycles=DEFAULT_MAX_CYCLES, golden_factory=None, simulation=None):
+                    max_cycles=DEFAULT_MAX_CYCLES, golden_factory=None, simulation=None,
+                    wide_inputs=None):
     """Run ``images`` (one config) on the RTL in one simulation and compare each with the
     golden model. Returns a list of :class:`RtlOutcome`. With ``waves``, the simulation is
-    recorded (FST) into ``waves_file`` (see :meth:`TileSimulation.run`)."""
+    recorded (FST) into ``waves_file`` (see :meth:`TileSimulation.run`); ``wide_inputs`` as
+    in :class:`TileSimulation` (ignored when ``simulation`` is given)."""
     images = list(images)
     if not images:
         return []
-    sim = simulation or get_simulation(images[0].config, simulator=simulator, waves=waves)
+    sim = simulation or get_simulation(images[0].config, simulator=simulator, waves=waves,
+                                       wide_inputs=wide_inputs)
     dumps = sim.run(images, max_cycles=max_cycles, waves_file=waves_file)
     outcomes = []
     for image, dump in zip(images, dumps):

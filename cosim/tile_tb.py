@@ -16,6 +16,11 @@ test
    cycle limit, whichever comes first (no Python runs per cycle meanwhile);
 5. stops the cores and dumps the state and counters to the result JSON.
 
+When the job's ``wide_inputs`` is set, the top level is a
+:class:`cosim.wide_input_loader.WideInputLoader` around the tile: the bridges drive the
+inputs it keeps inside through :class:`cosim.wide_input_bus.WideInputBus` (in the low phase
+of the clock, so the cycle counts do not change); every other port is the tile's own.
+
 A core with an empty program is idle (as in the golden model): it gets a single ``hlt`` so it
 halts at once, and that ``hlt`` is not counted.
 """
@@ -148,6 +153,12 @@ class TileBench:
         self.smem = SmemHost(dut, self.clock, c.data_bits)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
         self.bridges = []
+        self.bus = None
+        if job.get("wide_inputs"):
+            from .wide_input_bus import WideInputBus
+
+            self.bus = WideInputBus(dut, self.clock, job["wide_inputs"]["chunk_map"],
+                                    period_ps=int(self.period_ns) * 1000)
         self.hlt = encode(make("hlt"))
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
@@ -177,7 +188,9 @@ class TileBench:
             for m, prefix in enumerate(p["mcus"]):
                 amcu = AnalogMCU(c, rng=np.random.default_rng([c.noise.seed, core, m]))
                 amcu.program(image.weight_matrix(core, m))
-                self.bridges.append(start_mcu_bridge(self.dut, self.clock, amcu, c, prefix=prefix))
+                self.bridges.append(start_mcu_bridge(
+                    self.dut, self.clock, amcu, c, prefix=prefix,
+                    drive=self.bus.drive if self.bus is not None else None))
                 row.append(amcu)
             self.amcus.append(row)
 
@@ -323,7 +336,9 @@ class TileBench:
         return {"simulator": self.job["simulator"],
                 "stopped": stopped, "cycles": cycles, "max_cycles": max_cycles,
                 "clock_mhz": c.clock_mhz, "deadlock": waits, "cores": cores, "smem": smem,
-                "events": events, "analog_transactions": total}
+                "events": events, "analog_transactions": total,
+                # chunks written through the load bus so far (None: plain top-level inputs)
+                "wide_input_writes": self.bus.writes if self.bus is not None else None}
 
 
 async def run_job(dut, job):

@@ -3,7 +3,9 @@ compared with the golden model.
 
 Expected values come from the golden model (isa.golden) run on the same images, never from the
 RTL. Covers the example training steps, faults (error codes), a shared-memory deadlock, images
-with pre-loaded shared memory, an idle core, the cycle limit and the paper size.
+with pre-loaded shared memory, an idle core, the cycle limit, the same batch on a build whose
+wide inputs go through the load bus (cosim.wide_input_loader; same outcomes and cycle counts)
+and the paper size.
 """
 
 from pathlib import Path
@@ -39,7 +41,8 @@ def _words(*instructions):
 def _programs():
     """name -> ProgramImage of the batch."""
     c = CONFIG
-    images = {"sgd_fc_step": _asm("sgd_fc_step.s"), "mlp2_step": _asm("mlp2_step.s")}
+    images = {path.stem: _asm(path.name) for path in sorted((ROOT / "examples").glob("*.s"))}
+    assert {"sgd_fc_step", "mlp2_step"} <= set(images)
     images["deadlock"] = _asm("deadlock.s", ".core 0\n ld 0, 5, 1\n hlt\n"
                                             ".core 1\n st 9, 3, 1, 1\n ld 1, 6, 1\n hlt\n")
     illegal = (1 << 64) - 1
@@ -78,8 +81,8 @@ def batch(request):
     return dict(zip(images, outcomes)), images
 
 
-@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step", "smem_image", "random0", "random1",
-                                  "random2"])
+@pytest.mark.parametrize("name", ["sgd_fc_step", "mlp2_step", "mlp2_pipeline", "smem_image",
+                                  "random0", "random1", "random2"])
 def test_program_matches_golden(batch, name):
     outcomes, _ = batch
     outcome = outcomes[name]
@@ -87,6 +90,35 @@ def test_program_matches_golden(batch, name):
     assert outcome.diffs == [], outcome.format()
     assert outcome.ok
     assert outcome.cycles > 0 and outcome.dump["events"]["instructions_total"] > 0
+
+
+@pytest.fixture(scope="module")
+def loaded(batch):
+    """The same images on a build forced through the wide-input load bus, same simulator."""
+    outcomes, images = batch
+    simulator = next(iter(outcomes.values())).dump["simulator"]
+    sim = TileSimulation(CONFIG, simulator=simulator, wide_inputs="load").build()
+    assert sim.mode == "load" and sim.loader["chunk_map"]
+    assert sim.top != get_simulation(CONFIG, simulator=simulator).top
+    return dict(zip(images, run_and_compare(list(images.values()), simulation=sim))), outcomes
+
+
+def test_load_bus_gives_the_same_outcomes_and_cycles(loaded):
+    through_bus, direct = loaded
+    assert set(through_bus) == set(direct)
+    for name, outcome in through_bus.items():
+        plain = direct[name]
+        assert (outcome.stopped, outcome.cycles) == (plain.stopped, plain.cycles), name
+        assert outcome.diffs == plain.diffs, outcome.format()
+        assert outcome.dump["cores"] == plain.dump["cores"], name
+        assert outcome.dump["events"] == plain.dump["events"], name
+        assert plain.dump["wide_input_writes"] is None
+    for name in ("sgd_fc_step", "mlp2_step", "mlp2_pipeline", "smem_image", "random0", "random1",
+                 "random2"):
+        assert through_bus[name].ok, through_bus[name].format()
+    # The ADC codes really went through the bus (writes are cumulative over the batch).
+    writes = [through_bus[name].dump["wide_input_writes"] for name in through_bus]
+    assert writes == sorted(writes) and writes[-1] > 0
 
 
 def test_example_uses_the_analog_models(batch):

@@ -165,3 +165,49 @@ def test_too_many_input_bits_names_the_total():
     top = WideInputLoader(Huge(), max_input_bits=2048)
     assert input_bits(top.signature) < INPUT_BITS_LIMIT
     top._MustUse__silence = top.inner._MustUse__silence = True
+
+
+def _tile(config):
+    from hdl.tile import Tile
+
+    from cosim.verilog import _silence
+
+    tile = Tile(config=config)
+    _silence(tile)          # only its signature is looked at
+    return tile
+
+
+@pytest.mark.parametrize("config,cores,mode", [("small", 2, "direct"), ("paper", 1, "direct"),
+                                               ("paper", 2, "load"), ("paper", 8, "load")])
+def test_program_runner_loads_only_what_amaranth_cannot_take(config, cores, mode):
+    from cosim.program_runner import tile_input_bits, wide_input_mode
+    from panther.config import PRESETS
+
+    cfg = PRESETS[config].replace(cores_per_tile=cores)
+    tile = _tile(cfg)
+    # Independent count: the MCU ADC code vectors (MVM and MTVM) dominate the inputs.
+    code_bits = 2 * cfg.xbar_size * cfg.n_slices * cfg.adc_code_bits
+    total = tile_input_bits(tile)
+    assert total > cores * cfg.mcus_per_core * code_bits
+    assert (total > INPUT_BITS_LIMIT) == (mode == "load")
+    assert wide_input_mode(tile) == mode
+    assert wide_input_mode(tile, "direct") == "direct" and wide_input_mode(tile, "load") == "load"
+    if mode == "load":
+        from cosim.program_runner import LOAD_CHUNK_BITS, LOADED_INPUT_BITS
+        from cosim.verilog import _silence
+
+        top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS, chunk_bits=LOAD_CHUNK_BITS)
+        _silence(top)
+        assert input_bits(top.signature) + 2 <= INPUT_BITS_LIMIT
+        assert {f"c{i}_analog_{m}_a_{v}_codes" for i in range(cores)
+                for m in range(cfg.mcus_per_core) for v in ("mvm", "mtvm")} <= set(top.loaded)
+        assert all("_analog_" in name for name in top.loaded)
+
+
+def test_program_runner_rejects_a_bad_wide_inputs_value():
+    from cosim.program_runner import TileSimulation
+    from panther.config import PRESETS
+    from panther.errors import UserError
+
+    with pytest.raises(UserError, match="'loaded'"):
+        TileSimulation(PRESETS["small"], wide_inputs="loaded")
