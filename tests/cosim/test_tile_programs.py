@@ -5,7 +5,7 @@ Expected values come from the golden model (isa.golden) run on the same images, 
 RTL. Covers the example training steps, faults (error codes), a shared-memory deadlock, images
 with pre-loaded shared memory, an idle core, the cycle limit, the same batch on a build whose
 wide inputs go through the load bus (cosim.wide_input_loader; same outcomes and cycle counts)
-and the paper size.
+and the paper size with two cores.
 """
 
 from pathlib import Path
@@ -179,13 +179,34 @@ def test_compare_names_the_first_diverging_state(batch):
     assert diffs[0].startswith("core 0 rf[17]: golden ")
 
 
+def _cross_core_words(image):
+    """Shared-memory words stored by one core and loaded by another (ld/st run once each in
+    a random image)."""
+    from isa.encoding import decode
+
+    stores, loads = {}, {}
+    for core, program in enumerate(image.programs):
+        for word in program:
+            ins = decode(word)
+            if ins.mnemonic in ("ld", "st"):
+                table = stores if ins.mnemonic == "st" else loads
+                for addr in range(ins.operands["saddr"], ins.operands["saddr"] + ins.operands["vw"]):
+                    table.setdefault(addr, set()).add(core)
+    return sorted(a for a in stores if loads.get(a, set()) - stores[a])
+
+
 @pytest.mark.slow
 def test_paper_size_program():
-    # 128x128 crossbars, 8 slices 44466555, 2 MCUs per core; one core: Amaranth's netlist
-    # limits a top level to 65536 input bits and each MCU analog port takes ~29.6 K at this size.
+    # 128x128 crossbars, 8 slices 44466555, 2 MCUs per core, two cores: 118 K top-level input
+    # bits, more than Amaranth's 65536, so the tile is built with the wide-input load bus.
     require_simulator("verilator")
-    config = PRESETS["paper"].replace(cores_per_tile=1)
+    config = PRESETS["paper"].replace(cores_per_tile=2)
     image = random_image(config, 1)
-    outcome, = run_and_compare([image], simulation=TileSimulation(config).build())
+    assert _cross_core_words(image)          # the cores exchange data through shared memory
+    sim = TileSimulation(config).build()
+    assert sim.mode == "load"
+    outcome, = run_and_compare([image], simulation=sim)
     assert outcome.ok, outcome.format()
     assert outcome.dump["events"]["adc_conversions"] > 0
+    assert outcome.dump["wide_input_writes"] > 0
+    assert all(core["instret"] > 0 for core in outcome.dump["cores"])
