@@ -9,7 +9,9 @@ row, column or slice.
 
 :class:`McuDriver` offers the core-side operations (XBar buffer access, requests) for tests
 and benchmarks. Both take a ``prefix`` so an MCU nested in a bigger top level (whose ports
-are flattened as ``<prefix>a_req`` ...) is served the same way.
+are flattened as ``<prefix>a_req`` ...) is served the same way. ``serve_mcu``'s optional
+``drive`` writes the answer's fields another way, e.g. through the load bus of a
+:class:`cosim.wide_input_loader.WideInputLoader` top level (:mod:`cosim.wide_input_bus`).
 """
 
 import cocotb
