@@ -417,6 +417,13 @@ def compare(golden, rtl, *, limit=20):
         _walk(ge["mcu_totals"][op], re["mcu_totals"][op], f"MCU {op.upper()} operations", out, limit)
     _walk(ge["mcu_totals"]["opa_applied"], re["mcu_totals"]["opa_applied"], "OPAs applied", out, limit)
     _walk(ge["adc_conversions"], re["adc_conversions"], "ADC conversions", out, limit)
+    # The digital event counters: compared when every core halted in both runs (a faulting
+    # instruction may count the operands it read before the fault differently).
+    if all(core["status"] == "halted" for core in g["cores"] + rtl["cores"]):
+        from isa.golden.events import DIGITAL_EVENTS
+
+        for name in DIGITAL_EVENTS:
+            _walk(ge.get(name, 0), re.get(name, 0), f"event count {name}", out, limit)
     return out[:limit]
 
 
@@ -425,12 +432,14 @@ def compare(golden, rtl, *, limit=20):
 def rtl_report(image, dump, golden):
     """A :class:`isa.golden.GoldenReport`-shaped report of an RTL run.
 
-    State, retired instructions, MCU operations, ADC conversions and the analog energy events
-    are the RTL's own (from the dump); the digital event counts (VFU, register-file and
-    shared-memory accesses, per-opcode instruction counts) are the golden model's for the same
-    program, which the comparison checks is the same program run.
+    State, retired instructions, MCU operations, ADC conversions, the digital event counts
+    (VFU operations, register-file, XBar-buffer and shared-memory words) and so the energy
+    events are the RTL's own (from the dump); only the per-opcode instruction counts and the
+    per-MCU operation table are the golden model's for the same program, which the comparison
+    checks is the same program run.
     """
     from isa.golden import GoldenReport
+    from isa.golden.events import energy_events
 
     g = golden.to_dict()
     events = json.loads(json.dumps(g["events"]))
@@ -439,8 +448,8 @@ def rtl_report(image, dump, golden):
             events["mcu_totals"] = {**events.get("mcu_totals", {}), **value}
         elif key != "energy_events":
             events[key] = value
-    energy = dict(events.get("energy_events", {}))
-    energy.update(dump["events"]["energy_events"])
+    energy = energy_events(events, PantherConfig.from_dict(g["config"]))
+    energy.update(dump["events"]["energy_events"])       # the analog models' own counts
     events["energy_events"] = energy
     return GoldenReport(config=g["config"], rounds=g["rounds"], cores=dump["cores"],
                         smem=dump["smem"], events=events)

@@ -270,7 +270,7 @@ class TileBench:
         return self.summary(cores, smem, cycles, max_cycles, stopped, waits)
 
     async def dump_core(self, core, image):
-        from hdl.core.constants import STATUS_BITS, DebugSpace, StatusReg
+        from hdl.core.constants import EVENT_REGS, STATUS_BITS, DebugSpace, StatusReg
         from isa.golden.errors import CoreFault
 
         c, host = self.config, self.hosts[core]
@@ -278,6 +278,8 @@ class TileBench:
         for reg in (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
                     StatusReg.DEFERRED):
             regs[reg.name] = await host.read(DebugSpace.STATUS.value, reg.value)
+        events = {name: await host.read(DebugSpace.STATUS.value, reg.value)
+                  for name, reg in EVENT_REGS.items()}
         words = [_signed(await host.read(DebugSpace.DATA.value, a), c.data_bits)
                  for a in range(c.addr_space)]
         status = regs["STATUS"] if regs["STATUS"] is not None else 0
@@ -313,6 +315,8 @@ class TileBench:
             "mcus": mcus,
             "pending_updates": regs["DEFERRED"],
             "instret": 0 if idle else regs["INSTRET"],
+            "events": {name: (0 if idle or value is None else value)
+                       for name, value in events.items()},
             "core_cycles": regs["CYCLES"],
         }
 
@@ -326,7 +330,10 @@ class TileBench:
                 for key, value in amcu.energy_counts().items():
                     energy[key] = energy.get(key, 0) + int(value)
         total = {k: sum(t[k] for t in transactions) for k in ("mvm", "mtvm", "opa", "read", "write")}
+        from isa.golden.events import DIGITAL_EVENTS
+
         events = {
+            **{name: sum(core["events"][name] for core in cores) for name in DIGITAL_EVENTS},
             "instructions_total": sum(core["instret"] for core in cores),
             "mcu_totals": {"mvm": total["mvm"] // steps, "mtvm": total["mtvm"] // steps,
                            "opa_applied": total["opa"] // steps},

@@ -8,10 +8,11 @@ the field slots from their :class:`isa.table.Field` entries and the error codes 
 from amaranth.lib import enum
 
 from isa.golden.errors import CoreFault
+from isa.golden.events import DIGITAL_EVENTS
 from isa.table import INSTRUCTIONS
 
 __all__ = ["CoreFault", "ErrorCode", "ERROR_CODE_BITS", "DebugSpace", "StatusReg", "OPS",
-           "FIELD_SLOTS", "STATUS_BITS"]
+           "FIELD_SLOTS", "STATUS_BITS", "EVENT_REGS"]
 
 #: Width of the error code on the status port and in the STATUS register.
 ERROR_CODE_BITS = 8
@@ -55,7 +56,7 @@ class DebugSpace(enum.Enum, shape=2):
     STATUS = 2
 
 
-class StatusReg(enum.Enum, shape=4):
+class StatusReg(enum.Enum, shape=5):
     """Addresses of the status space of the host/debug port.
 
     Members
@@ -77,6 +78,14 @@ class StatusReg(enum.Enum, shape=4):
         OPA/CRS operations deferred and not yet applied.
     CORE_ID : 6
         The ``core_id`` constructor parameter.
+    VFU_OPS ... SMEM_WRITES : 7 .. 16
+        32-bit event counters since the run started, one per name of
+        :data:`isa.golden.events.DIGITAL_EVENTS` (see :data:`EVENT_REGS`), counted as the
+        golden model counts them: VFU element operations and ``alu_int`` operations; operand
+        words read and written by instructions in the register file and the XBar buffers (an
+        MVM reads its XBarIn and writes its XBarOut, an MTVM the reverse, an OPA reads both;
+        the copies ``hlt`` makes to replay deferred OPAs are not counted); shared-memory words
+        loaded and stored.
     """
 
     STATUS = 0
@@ -86,6 +95,20 @@ class StatusReg(enum.Enum, shape=4):
     PROG_LEN = 4
     DEFERRED = 5
     CORE_ID = 6
+    VFU_OPS = 7
+    ALU_INT_OPS = 8
+    RF_READS = 9
+    RF_WRITES = 10
+    XBAR_IN_READS = 11
+    XBAR_IN_WRITES = 12
+    XBAR_OUT_READS = 13
+    XBAR_OUT_WRITES = 14
+    SMEM_READS = 15
+    SMEM_WRITES = 16
+
+
+#: Golden-model event name -> the status register counting it (every digital event has one).
+EVENT_REGS = {name: StatusReg[name.upper()] for name in DIGITAL_EVENTS}
 
 
 #: Bit positions in the STATUS register.

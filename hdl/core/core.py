@@ -8,8 +8,9 @@ from hdl.mcu import MCU
 from hdl.tile.smem_port import SharedMemoryPortSignature
 from panther.config import PantherConfig
 
-from .constants import ERROR_CODE_BITS, STATUS_BITS, DebugSpace, ErrorCode, StatusReg
+from .constants import ERROR_CODE_BITS, EVENT_REGS, STATUS_BITS, DebugSpace, ErrorCode, StatusReg
 from .data_space import DataSpace
+from .event_counters import EventCounters
 from .execute import Execute
 from .fetch import Fetch
 from .host_port import DBG_DATA_BITS, DebugPortSignature
@@ -110,6 +111,7 @@ class Core(wiring.Component):
         execute = Execute(config=c)
         m.submodules.execute = ResetInserter(~self.run | restart)(execute)
         m.submodules.data_space = ds = DataSpace(config=c)
+        m.submodules.event_counters = counters = EventCounters(config=c)
         for k, mcu in enumerate(self.mcus):
             m.submodules[f"mcu{k}"] = mcu
 
@@ -145,6 +147,8 @@ class Core(wiring.Component):
                 m.d.sync += overflow.eq(1)
         m.d.comb += [self.overflow.eq(overflow), self.pc.eq(pc),
                      self.smem_waiting.eq(execute.smem_waiting)]
+        m.d.comb += [counters.events.eq(execute.events), counters.addr.eq(execute.data.addr),
+                     counters.enable.eq(running), counters.clear.eq(restart)]
 
         # -- front end and execute ---------------------------------------------------------
         m.d.comb += [
@@ -215,7 +219,9 @@ class Core(wiring.Component):
                                    (StatusReg.INSTRET, instret), (StatusReg.CYCLES, cycles),
                                    (StatusReg.PROG_LEN, prog_len),
                                    (StatusReg.DEFERRED, deferred),
-                                   (StatusReg.CORE_ID, self.core_id)):
+                                   (StatusReg.CORE_ID, self.core_id),
+                                   *((reg, getattr(counters, name))
+                                     for name, reg in EVENT_REGS.items())):
                     with m.Case(reg.value):
                         m.d.sync += status_r.eq(value)
                 with m.Default():

@@ -11,7 +11,7 @@ and waits for all of them. OPA/CRS are deferred to ``hlt`` per ``config.variant`
 (semantics §5; see :mod:`hdl.core.deferred`).
 """
 
-from amaranth.hdl import Array, Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Array, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -24,7 +24,7 @@ from .branch import BranchCompare
 from .constants import ErrorCode
 from .data_space import DataPortSignature
 from .deferred import DeferredBuffer
-from .layouts import PC_BITS, DecodeLayout
+from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .staging import MAX_VW, VectorStaging
 from .vfu import VFU
 
@@ -74,6 +74,8 @@ class Execute(wiring.Component):
     deferred : Out(range(deferred_depth + 1))
         Deferred OPA/CRS operations not yet applied.
     smem_waiting : Out(1)
+    events : Out(EventLayout)
+        What this cycle counts (see :class:`hdl.core.layouts.EventLayout`).
 
     The core holds this component in reset (``ResetInserter``) while it is not running.
     """
@@ -93,6 +95,7 @@ class Execute(wiring.Component):
             "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
             "pc": Out(PC_BITS), "overflow": Out(1),
             "deferred": Out(range(config.deferred_depth + 1)), "smem_waiting": Out(1),
+            "events": Out(EventLayout(config)),
         })
 
     def elaborate(self, platform):
@@ -197,6 +200,8 @@ class Execute(wiring.Component):
         s2_base = Signal.like(c_base, name="x_s2_base")
         s2_row = Signal.like(row, name="x_s2_row")
 
+        hlt_copy = Signal(name="x_hlt_copy")           # a copy hlt makes: no operand event
+        mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         is_sna = Signal(name="x_is_sna")
         m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
 
@@ -434,7 +439,7 @@ class Execute(wiring.Component):
                 for k in range(M):
                     eff = masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"])
                     m.d.comb += [self.mcu_masks[k].eq(eff), started[k].eq(eff != 0)]
-                m.d.comb += self.mcu_start.eq(started)
+                m.d.comb += [self.mcu_start.eq(started), mcu_started.eq(started != 0)]
                 m.d.sync += pending.eq(started)
                 with m.If(started == 0):
                     retire()
@@ -473,6 +478,7 @@ class Execute(wiring.Component):
             # -- copy engine (variants 1-2) ----------------------------------------------
             if not v3:
                 with m.State("COPY_TO_DEF"):
+                    m.d.comb += hlt_copy.eq(cp_cont != CONT_SNAP)
                     with m.If(i < 2 * n):
                         m.d.comb += [dp.addr.eq(cp_data_base + i), dp.re.eq(1)]
                         advance_index()
@@ -489,6 +495,7 @@ class Execute(wiring.Component):
                                 m.next = "HLT_SAVE"
 
                 with m.State("COPY_TO_DATA"):
+                    m.d.comb += hlt_copy.eq(1)
                     with m.If(i < 2 * n):
                         m.d.comb += [dbuf.r_addr.eq(cp_def_base + i), dbuf.r_en.eq(1)]
                         advance_index()
@@ -582,4 +589,27 @@ class Execute(wiring.Component):
 
             with m.State("STOPPED"):
                 pass
+
+        # -- events (counted by the core) ----------------------------------------------------
+        ev = self.events
+        m.d.comb += [
+            ev.dp_read.eq(dp.re & ~hlt_copy),
+            ev.dp_write.eq(dp.we & ~hlt_copy),
+            ev.vfu_ops.eq(Mux(self.retire & (op.alu | op.alui), vw, 0)),
+            ev.alu_int_ops.eq(self.retire & op.alu_int),
+            ev.smem_reads.eq(sm.req & sm.ack & ~sm.write),
+            ev.smem_writes.eq(sm.req & sm.ack & sm.write),
+        ]
+
+        def count(name):
+            bit = _OP[name].bit_length() - 1
+            return sum(self.mcu_masks[k][bit] for k in range(M))
+
+        mvms, mtvms = count("mvm"), count("mtvm")
+        opas = count("opa") if v3 else 0       # variants 1-2: the snapshot copy reads them
+        with m.If(mcu_started):
+            m.d.comb += [
+                ev.xbar_in_reads.eq((mvms + opas) * n), ev.xbar_out_writes.eq(mvms * n),
+                ev.xbar_out_reads.eq((mtvms + opas) * n), ev.xbar_in_writes.eq(mtvms * n),
+            ]
         return m

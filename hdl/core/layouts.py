@@ -1,7 +1,8 @@
 """Data layouts at the pipeline-stage boundaries of the core (Minerva style).
 
 * :class:`FetchLayout`: fetch -> decode (the instruction word and its PC);
-* :class:`DecodeLayout`: decode -> execute (one-hot operation, operand values, fault).
+* :class:`DecodeLayout`: decode -> execute (one-hot operation, operand values, fault);
+* :class:`EventLayout`: execute -> the core's event counters (what happened this cycle).
 
 Every member is generated from :mod:`isa.table` (see :mod:`hdl.core.constants`).
 """
@@ -13,7 +14,7 @@ from isa.table import INSTR_BITS
 
 from .constants import FIELD_SLOTS, OPS, ErrorCode
 
-__all__ = ["PC_BITS", "field_shape", "OpLayout", "FetchLayout", "DecodeLayout"]
+__all__ = ["PC_BITS", "field_shape", "OpLayout", "FetchLayout", "DecodeLayout", "EventLayout"]
 
 #: PC width: one bit more than a branch target, so that running off a 2**16-word program
 #: is seen as ``pc >= PROG_LEN`` rather than wrapping to 0.
@@ -69,3 +70,37 @@ class DecodeLayout(data.StructLayout):
             members[name] = field_shape(f)
         super().__init__(members)
 
+
+
+class EventLayout(data.StructLayout):
+    """Execute -> the core's event counters: the events of one cycle.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    dp_read, dp_write : unsigned(1)
+        The data-port access of this cycle is an instruction's operand read / destination
+        write (the core classifies its address: register file, XBarIn, XBarOut). Copies that
+        ``hlt`` makes to replay deferred OPAs are not events.
+    xbar_in_reads, xbar_in_writes, xbar_out_reads, xbar_out_writes : unsigned
+        XBar-buffer words the MCUs started this cycle read and write themselves (``xbar_size``
+        per MCU and operation; an MVM and an OPA both read XBarIn, so up to twice
+        ``mcus_per_core * xbar_size``).
+    vfu_ops : unsigned
+        VFU element operations of an ``alu``/``alui`` retiring this cycle (its ``vw``).
+    alu_int_ops, smem_reads, smem_writes : unsigned(1)
+        An ``alu_int`` retires; a shared-memory word is loaded / stored.
+    """
+
+    def __init__(self, config):
+        bulk = unsigned((2 * config.mcus_per_core * config.xbar_size).bit_length())
+        super().__init__({
+            "dp_read": 1, "dp_write": 1,
+            "xbar_in_reads": bulk, "xbar_in_writes": bulk,
+            "xbar_out_reads": bulk, "xbar_out_writes": bulk,
+            "vfu_ops": field_shape(FIELD_SLOTS["vw"]),
+            "alu_int_ops": 1, "smem_reads": 1, "smem_writes": 1,
+        })

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-__all__ = ["EventCounter", "energy_events"]
+__all__ = ["EventCounter", "energy_events", "DIGITAL_EVENTS"]
 
 _MCU_OPS = ("mvm", "mtvm", "opa", "crs", "opa_applied", "crs_applied")
+
+#: The digital event counters (flat ``totals`` of :class:`EventCounter`) that the core RTL
+#: counts too (:data:`hdl.core.constants.EVENT_REGS`), so an RTL report has its own.
+DIGITAL_EVENTS = ("vfu_ops", "alu_int_ops", "rf_reads", "rf_writes", "xbar_in_reads",
+                  "xbar_in_writes", "xbar_out_reads", "xbar_out_writes", "smem_reads",
+                  "smem_writes")
 
 
 class EventCounter:

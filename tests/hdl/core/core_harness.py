@@ -13,7 +13,7 @@ from analog_models import AnalogMCU
 from cosim.amaranth_bridge import add_analog_bridge
 from cosim.analog_port import AnalogPort
 from hdl.core import Core, DebugSpace, StatusReg
-from hdl.core.constants import STATUS_BITS
+from hdl.core.constants import EVENT_REGS, STATUS_BITS
 from isa.golden.shared_memory import SharedMemory
 from isa.golden.tile import Tile
 
@@ -117,6 +117,8 @@ def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None):
         out["cycles"] = await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.CYCLES.value)
         out["deferred"] = await dbg_access(ctx, core, DebugSpace.STATUS,
                                            StatusReg.DEFERRED.value)
+        out["events"] = {name: await dbg_access(ctx, core, DebugSpace.STATUS, reg.value)
+                         for name, reg in EVENT_REGS.items()}
         ctx.set(core.run, 0)
         await ctx.tick()
         dump = np.zeros(c.addr_space, dtype=np.int64)
@@ -142,7 +144,9 @@ def run_golden(image, *, core_id=0):
                 smem_values=image.smem_init, smem_valid=image.smem_valid,
                 smem_count=image.smem_count, weights=image.weights)
     report = tile.run()
-    return report.cores[core_id], report.smem
+    golden_core = dict(report.cores[core_id])
+    golden_core["events"] = report.events       # the other cores are idle
+    return golden_core, report.smem
 
 
 def _memory(image, k):
@@ -176,6 +180,9 @@ def compare(image, *, core_id=0, max_cycles=200_000):
     assert diff.size == 0, f"operand space differs at {diff[:10]}: rtl {rtl['memory'][diff[:10]]} golden {gmem[diff[:10]]}"
     assert rtl["smem"] == gsmem
     if gold["status"] == "halted":
+        # Digital event counts: the RTL's own counters against the golden model's.
+        expected = {name: gold["events"].get(name, 0) for name in EVENT_REGS}
+        assert rtl["events"] == expected, (rtl["events"], expected)
         for m in range(c.mcus_per_core):
             for k in range(c.xbar_copies):
                 assert rtl["weights"][m][k] == gold["mcus"][m]["weights"], (m, k)

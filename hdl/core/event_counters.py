@@ -1,0 +1,81 @@
+"""The core's digital event counters (what the energy model needs, counted in hardware)."""
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from isa.golden.events import DIGITAL_EVENTS
+from panther.config import PantherConfig
+
+from .layouts import EventLayout
+
+__all__ = ["EventCounters", "COUNTER_BITS"]
+
+#: Width of every counter (wraps after 2**32 events).
+COUNTER_BITS = 32
+
+
+class EventCounters(wiring.Component):
+    """One counter per name of :data:`isa.golden.events.DIGITAL_EVENTS`.
+
+    Operand accesses (``events.dp_read`` / ``dp_write`` at ``addr``) are classified as the
+    golden model classifies them: below ``rf_depth`` the register file; above it, blocks of
+    ``xbar_size`` words alternate XBarIn, XBarOut (MCU 0, then MCU 1 ...).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    events : In(EventLayout)
+        This cycle's events (from :class:`hdl.core.execute.Execute`).
+    addr : In(config.ADDR_BITS)
+        Address of the data-port access of this cycle.
+    enable : In(1)
+        Count this cycle's events (the core is running).
+    clear : In(1)
+        Zero every counter (a run starts); wins over ``enable``.
+    <name> : Out(COUNTER_BITS)
+        One per event name (``vfu_ops``, ``rf_reads``, ...).
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        members = {"events": In(EventLayout(config)), "addr": In(config.ADDR_BITS),
+                   "enable": In(1), "clear": In(1)}
+        members.update({name: Out(COUNTER_BITS) for name in DIGITAL_EVENTS})
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        c = self.config
+        m = Module()
+        ev = self.events
+        in_rf = Signal()
+        in_out = Signal()             # an XBarOut word (when not in the register file)
+        m.d.comb += [in_rf.eq(self.addr < c.rf_depth),
+                     in_out.eq((self.addr - c.rf_depth)[(c.xbar_size - 1).bit_length()])]
+        in_in = ~in_rf & ~in_out
+        in_out = ~in_rf & in_out
+        add = {
+            "vfu_ops": ev.vfu_ops,
+            "alu_int_ops": ev.alu_int_ops,
+            "rf_reads": ev.dp_read & in_rf,
+            "rf_writes": ev.dp_write & in_rf,
+            "xbar_in_reads": ev.xbar_in_reads + (ev.dp_read & in_in),
+            "xbar_in_writes": ev.xbar_in_writes + (ev.dp_write & in_in),
+            "xbar_out_reads": ev.xbar_out_reads + (ev.dp_read & in_out),
+            "xbar_out_writes": ev.xbar_out_writes + (ev.dp_write & in_out),
+            "smem_reads": ev.smem_reads,
+            "smem_writes": ev.smem_writes,
+        }
+        assert set(add) == set(DIGITAL_EVENTS), "every digital event needs its increment"
+        for name, increment in add.items():
+            counter = getattr(self, name)
+            with m.If(self.clear):
+                m.d.sync += counter.eq(0)
+            with m.Elif(self.enable):
+                m.d.sync += counter.eq(counter + increment)
+        return m
