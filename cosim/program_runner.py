@@ -25,6 +25,7 @@ lists every difference, the first diverging state first.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -36,9 +37,12 @@ import numpy as np
 from panther.config import PantherConfig
 from panther.errors import UserError
 
-__all__ = ["DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
+__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
            "tile_input_bits", "wide_input_mode", "TileSimulation", "port_map", "compare", "RtlOutcome",
            "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
+
+#: Progress messages (a build can take minutes); ``panther`` prints this logger's INFO lines.
+LOG = logging.getLogger("panther.cosim")
 
 #: Cycles after which a program is stopped and reported as not halting.
 DEFAULT_MAX_CYCLES = 2_000_000
@@ -176,7 +180,7 @@ class TileSimulation:
             return self
         from hdl.tile import Tile
 
-        from .verilog import module_name, write_verilog
+        from .verilog import module_name, verilog_is_current, write_verilog
 
         tile = Tile(config=self.config)
         self.ports = port_map(tile)
@@ -196,6 +200,12 @@ class TileSimulation:
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
         # per open file, so taking that one again here would deadlock this process.
+        if not verilog_is_current(self.top, source_dirs=sources, build_root=self.build_root):
+            c = self.config
+            LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; first run "
+                     "with this configuration and RTL, reused afterwards): Verilog conversion, "
+                     "then compilation; at paper size this takes minutes per core",
+                     self.top, self.simulator, c.cores_per_tile, c.xbar_size, c.xbar_size)
         with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.runner.lock"):
             source = write_verilog(top, name=self.top, source_dirs=sources,
                                    build_root=self.build_root)

@@ -12,7 +12,7 @@ from amaranth.back import verilog
 from amaranth.hdl import Elaboratable
 
 __all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "source_hash", "config_key", "module_name",
-           "build_lock", "write_verilog"]
+           "build_lock", "verilog_is_current", "write_verilog"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
@@ -79,6 +79,14 @@ def _silence(component, _seen=None):
             _silence(item, seen)
 
 
+def verilog_is_current(name, *, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
+    """Whether :func:`write_verilog` would reuse ``build_root/name/name.v`` (it was written
+    from the current sources of ``source_dirs``)."""
+    out_dir = Path(build_root) / name
+    path, stamp = out_dir / f"{name}.v", out_dir / f"{name}.sources"
+    return path.is_file() and stamp.is_file() and stamp.read_text() == source_hash(source_dirs)
+
+
 def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
     """Write ``component`` as Verilog module ``name`` to ``build_root/name/name.v``.
 
@@ -100,7 +108,7 @@ def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAU
     stamp = out_dir / f"{name}.sources"
     sources = source_hash(source_dirs)
     with build_lock(name, build_root):
-        if path.is_file() and stamp.is_file() and stamp.read_text() == sources:
+        if verilog_is_current(name, source_dirs=source_dirs, build_root=build_root):
             _silence(component)      # not elaborated: no "created but never used" warnings
             return path
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ command needs no edit here.
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 
@@ -36,8 +37,19 @@ def build_parser():
     return parser
 
 
+def _show_progress():
+    """Print the INFO messages of the ``panther.*`` loggers (e.g. a long RTL build) on stderr."""
+    logger = logging.getLogger("panther")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("panther: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    _show_progress()
     try:
         return args.run(args) or 0
     except (UserError, ConfigError) as error:

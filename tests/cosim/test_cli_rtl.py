@@ -148,3 +148,22 @@ def test_run_with_an_unknown_config_is_a_clear_error():
                      "--config", "no-such.json")
     assert result.returncode == 2
     assert "no-such.json" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.sim
+def test_a_build_announces_itself_and_a_reused_one_is_silent(tmp_path, caplog):
+    import logging
+
+    from cosim.program_runner import TileSimulation
+    from panther.config import PRESETS
+
+    require_simulator("icarus")
+    config = PRESETS["small"]
+    with caplog.at_level(logging.INFO, logger="panther.cosim"):
+        TileSimulation(config, simulator="icarus", build_root=tmp_path).build()
+    assert "building the tile model panther_tile_" in caplog.text
+    assert "for icarus (2 cores, 16x16 crossbars" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="panther.cosim"):
+        TileSimulation(config, simulator="icarus", build_root=tmp_path).build()
+    assert caplog.text == ""
