@@ -26,13 +26,14 @@ halts at once, and that ``hlt`` is not counted.
 """
 
 import json
+import math
 import os
 from pathlib import Path
 
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
 __all__ = ["run_job", "X_PROBE_CYCLES"]
@@ -58,10 +59,16 @@ def _signed(value, bits):
 
 
 class HostPort:
-    """One core's host/debug port (``<prefix>req`` ... see :mod:`hdl.core.host_port`)."""
+    """One core's host/debug port (``<prefix>req`` ... see :mod:`hdl.core.host_port`).
 
-    def __init__(self, dut, clock, prefix):
-        self.clock = clock
+    :meth:`write_many` and :meth:`read_many` stream words back to back: the port takes a
+    request when ``req & ~ack`` and acknowledges it exactly one cycle later, so with ``req``
+    held high a new word can be presented every second falling edge; Python then wakes once
+    per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
+    """
+
+    def __init__(self, dut, clock, prefix, *, period_ns):
+        self.clock, self.period_ns = clock, period_ns
         self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
             getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
         self.req.value = 0
@@ -92,6 +99,51 @@ class HostPort:
     async def read(self, space, addr):
         return await self.access(space, addr)
 
+    async def write_many(self, space, items):
+        """Write ``(addr, value)`` pairs (raw unsigned values), one every two cycles."""
+        items = list(items)
+        if not items:
+            return
+        await self._idle_falling_edge()
+        self.space.value = int(space)
+        self.we.value = 1
+        self.req.value = 1
+        for addr, value in items:
+            self.addr.value = int(addr)
+            self.wdata.value = int(value)
+            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
+        self.req.value = 0
+        self.we.value = 0
+
+    async def read_many(self, space, addrs):
+        """``rdata`` (raw unsigned, None for X) of every address, one every two cycles."""
+        addrs = [int(a) for a in addrs]
+        out = []
+        if not addrs:
+            return out
+        await self._idle_falling_edge()
+        self.space.value = int(space)
+        self.we.value = 0
+        self.req.value = 1
+        self.addr.value = addrs[0]
+        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
+        for k in range(len(addrs)):
+            out.append(_int(self.rdata.value))
+            if k + 1 < len(addrs):
+                self.addr.value = addrs[k + 1]         # taken two edges later
+                await Timer(2 * self.period_ns, "ns")
+        self.req.value = 0                             # ack is high: no new request taken
+        await Timer(self.period_ns, "ns")              # ... and low after the next edge
+        return out
+
+    async def _idle_falling_edge(self):
+        """A falling edge where ``ack`` is low, so the request presented there is taken at
+        the next rising edge (the streams' fixed timing starts from it). A FallingEdge
+        awaited at a falling edge's own time step may fire in that step."""
+        await FallingEdge(self.clock)
+        while _int(self.ack.value) != 0:
+            await FallingEdge(self.clock)
+
 
 class SmemHost:
     """The tile's shared-memory host port (read latency one cycle)."""
@@ -117,17 +169,21 @@ class SmemHost:
             d.host_smem_we.value = 0
 
     async def dump(self, depth):
+        """Every word, one per cycle: the word addressed at a falling edge is read at the
+        next rising edge and sampled at the falling edge after it, where the next address
+        is presented."""
         d = self.dut
         values, valid, count = [], [], []
+        await FallingEdge(self.clock)
+        d.host_smem_addr.value = 0
         for addr in range(depth):
             await FallingEdge(self.clock)
-            d.host_smem_addr.value = addr
-            await RisingEdge(self.clock)
-            await ReadOnly()
             values.append(_signed(d.host_smem_rvalue.value, self.bits))
             bit = _int(d.host_smem_rvalid.value)
             valid.append(None if bit is None else bool(bit))
             count.append(_int(d.host_smem_rcount.value))
+            if addr + 1 < depth:
+                d.host_smem_addr.value = addr + 1
         return {"values": values, "valid": valid, "count": count}
 
 
@@ -149,7 +205,8 @@ class TileBench:
         self.ports = job["ports"]["cores"]
         self.clock = dut.clk
         self.period_ns = job["period_ns"]
-        self.hosts = [HostPort(dut, self.clock, p["dbg"]) for p in self.ports]
+        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ns=job["period_ns"])
+                      for p in self.ports]
         self.smem = SmemHost(dut, self.clock, c.data_bits)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
         self.bridges = []
@@ -199,8 +256,7 @@ class TileBench:
 
         c, host = self.config, self.hosts[core]
         program = image.programs[core] or [self.hlt]
-        for addr, word in enumerate(program):
-            await host.write(DebugSpace.IMEM.value, addr, word)
+        await host.write_many(DebugSpace.IMEM.value, enumerate(program))
         await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
         words = np.zeros(c.addr_space, dtype=np.int64)
         words[:c.rf_depth] = image.rf_init[core]
@@ -208,8 +264,8 @@ class TileBench:
             words[c.xbar_in_base(m):c.xbar_in_base(m) + c.xbar_size] = image.xbar_in[core][m]
             words[c.xbar_out_base(m):c.xbar_out_base(m) + c.xbar_size] = image.xbar_out[core][m]
         mask = (1 << c.data_bits) - 1
-        for addr, value in enumerate(words):
-            await host.write(DebugSpace.DATA.value, addr, int(value) & mask)
+        await host.write_many(DebugSpace.DATA.value,
+                              ((addr, int(value) & mask) for addr, value in enumerate(words)))
 
     async def load_smem(self, image):
         new = (np.asarray(image.smem_init, np.int64), np.asarray(image.smem_valid, bool),
@@ -232,20 +288,27 @@ class TileBench:
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
         start = get_sim_time("ns")
-        # A first short wait: X on the stop outputs (state a simulator left uninitialised)
-        # would otherwise burn the whole cycle limit.
+
+        def cycles_since_start():
+            # The rising edge that raised all_halted ends cycle k at (k - 1/2) periods; a
+            # Timer of k periods ends on the falling edge after cycle k.
+            return math.ceil((get_sim_time("ns") - start) / self.period_ns - 1e-9)
+
+        # Timers, not ClockCycles: no Python wake-up per cycle. A first short wait: X on the
+        # stop outputs (state a simulator left uninitialised) would otherwise burn the whole
+        # cycle limit.
         probe = min(max_cycles, X_PROBE_CYCLES)
         await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    ClockCycles(self.clock, probe))
+                    Timer(probe * self.period_ns, "ns"))
         await ReadOnly()
-        elapsed = int(round((get_sim_time("ns") - start) / self.period_ns))
-        if elapsed >= probe and probe < max_cycles and _int(dut.all_halted.value) is not None \
+        if cycles_since_start() >= probe and probe < max_cycles \
+                and _int(dut.all_halted.value) is not None \
                 and _int(dut.deadlock.value) is not None \
                 and not (_int(dut.all_halted.value) or _int(dut.deadlock.value)):
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                        ClockCycles(self.clock, max_cycles - probe))
+                        Timer((max_cycles - probe) * self.period_ns, "ns"))
             await ReadOnly()
-        cycles = int(round((get_sim_time("ns") - start) / self.period_ns))
+        cycles = cycles_since_start()
         halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
         waits = []
         if deadlock and not halted:
@@ -274,14 +337,13 @@ class TileBench:
         from isa.golden.errors import CoreFault
 
         c, host = self.config, self.hosts[core]
-        regs = {}
-        for reg in (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
-                    StatusReg.DEFERRED):
-            regs[reg.name] = await host.read(DebugSpace.STATUS.value, reg.value)
-        events = {name: await host.read(DebugSpace.STATUS.value, reg.value)
-                  for name, reg in EVENT_REGS.items()}
-        words = [_signed(await host.read(DebugSpace.DATA.value, a), c.data_bits)
-                 for a in range(c.addr_space)]
+        status_regs = (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
+                       StatusReg.DEFERRED, *EVENT_REGS.values())
+        values = await host.read_many(DebugSpace.STATUS.value, (r.value for r in status_regs))
+        regs = {reg.name: value for reg, value in zip(status_regs, values)}
+        events = {name: regs[reg.name] for name, reg in EVENT_REGS.items()}
+        words = [None if v is None else _signed(v, c.data_bits)
+                 for v in await host.read_many(DebugSpace.DATA.value, range(c.addr_space))]
         status = regs["STATUS"] if regs["STATUS"] is not None else 0
         regs = {k: (v if v is not None else -1) for k, v in regs.items()}
         code = (status >> STATUS_BITS["error_code"]) & 0xFF
