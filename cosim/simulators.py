@@ -175,25 +175,31 @@ def forget_stale_build(build_dir, flags):
     stamp.write_text(text)
 
 
-def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top"):
+def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top",
+          extra_args=(), waves=False):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
-    ``build_root/toplevel/<simulator>`` (reused when up to date). Returns the cocotb runner.
+    ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
+    change). Returns the cocotb runner.
 
     ``public`` (Verilator only): ``'top'`` (default) makes only the top module's signals
     visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
     every internal signal visible (for debugging; a separate build directory).
+    ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
+    (see :func:`run`).
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
     runner = _runner(simulator, public)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
-    args = list(VERILATOR_WARNINGS) if simulator == "verilator" else list(ICARUS_FLAGS)
+    args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
+    args += list(extra_args)
+    make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
-        forget_stale_build(build_dir, args + list(VERILATOR_MAKE_ARGS if simulator == "verilator" else ()))
+        forget_stale_build(build_dir, args + make_args + [f"waves={bool(waves)}"])
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
                      build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
-                     log_file=build_dir / "build.log")
+                     waves=bool(waves), log_file=build_dir / "build.log")
     return runner
 
 

@@ -12,7 +12,7 @@ from amaranth.back import verilog
 from amaranth.hdl import Elaboratable
 
 __all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "source_hash", "config_key", "module_name",
-           "build_lock", "verilog_is_current", "write_verilog"]
+           "build_lock", "write_verilog"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
@@ -79,21 +79,15 @@ def _silence(component, _seen=None):
             _silence(item, seen)
 
 
-def verilog_is_current(name, *, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
-    """Whether :func:`write_verilog` would reuse ``build_root/name/name.v`` (it was written
-    from the current sources of ``source_dirs``)."""
-    out_dir = Path(build_root) / name
-    path, stamp = out_dir / f"{name}.v", out_dir / f"{name}.sources"
-    return path.is_file() and stamp.is_file() and stamp.read_text() == source_hash(source_dirs)
-
-
-def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT):
+def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT,
+                  on_convert=None):
     """Write ``component`` as Verilog module ``name`` to ``build_root/name/name.v``.
 
     ``source_dirs`` are the RTL folders the component is generated from (a core top level
     would pass ``("hdl/mcu", "hdl/core")``). Conversion is skipped when their sources did not
     change since the file was written; when they did, the file is rewritten only if the
     Verilog text changed, so simulators see an unchanged file and reuse their builds.
+    ``on_convert`` (no arguments) is called just before a conversion, e.g. to announce it.
 
     Returns
     -------
@@ -108,9 +102,11 @@ def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAU
     stamp = out_dir / f"{name}.sources"
     sources = source_hash(source_dirs)
     with build_lock(name, build_root):
-        if verilog_is_current(name, source_dirs=source_dirs, build_root=build_root):
+        if path.is_file() and stamp.is_file() and stamp.read_text() == sources:
             _silence(component)      # not elaborated: no "created but never used" warnings
             return path
+        if on_convert is not None:
+            on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
         text = verilog.convert(component, name=name, emit_src=False)
         if not path.is_file() or path.read_text() != text:
