@@ -50,9 +50,6 @@ class WideInputBus:
         self.load_clk.value = 0
         self.load_we.value = 0
 
-    def __contains__(self, name):
-        return name in self.chunk_map
-
     async def drive(self, name, value):
         """Drive top-level input ``name``: through the bus if the wrapper keeps it inside,
         else directly (use as the ``drive`` of :func:`cosim.mcu_bridge.serve_mcu`)."""

@@ -54,11 +54,11 @@ class EventCounters(wiring.Component):
         m = Module()
         ev = self.events
         in_rf = Signal()
-        in_out = Signal()             # an XBarOut word (when not in the register file)
+        odd_block = Signal()          # above the register file: an XBarOut block
         m.d.comb += [in_rf.eq(self.addr < c.rf_depth),
-                     in_out.eq((self.addr - c.rf_depth)[(c.xbar_size - 1).bit_length()])]
-        in_in = ~in_rf & ~in_out
-        in_out = ~in_rf & in_out
+                     odd_block.eq((self.addr - c.rf_depth)[(c.xbar_size - 1).bit_length()])]
+        in_in = ~in_rf & ~odd_block
+        in_out = ~in_rf & odd_block
         add = {
             "vfu_ops": ev.vfu_ops,
             "alu_int_ops": ev.alu_int_ops,
