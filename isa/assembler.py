@@ -273,7 +273,7 @@ class _Assembler:
         self._region(stmt, "region", self.config.addr_space, "core address space")
 
     def _dir_sregion(self, stmt):
-        self._region(stmt, "sregion", self.config.smem_depth, "shared memory")
+        self._region(stmt, "sregion", self.config.smem_user_depth, "shared memory")
 
     # -- values --------------------------------------------------------------------------------
 
@@ -369,10 +369,10 @@ class _Assembler:
         tok = tokens[0]
         if not isinstance(value, int):
             _fail_at(tok, f"{what} address must be an integer, not {value!r}")
-        size = self.config.smem_depth if shared else self.config.addr_space
+        size = self.config.smem_user_depth if shared else self.config.addr_space
         span = f"{value}" if width == 1 else f"{value} .. {value + width - 1} (vw {width})"
         if value < 0 or value + width > size:
-            where = (f"the shared memory 0 .. {size - 1} (smem_depth)" if shared
+            where = (f"the shared memory 0 .. {size - 1} (smem_user_depth)" if shared
                      else f"the core address space 0 .. {size - 1} ({self._space_text()})")
             _fail_at(tok, f"{what} address {span} outside {where}")
         kind = "sregion" if shared else "region"

@@ -143,11 +143,15 @@ class PantherConfig:
     rf_depth : int
         Register-file (data memory) words per core.
     smem_depth : int
-        Shared-memory words per tile.
+        Shared-memory words per tile. On variants 1 and 2 the top
+        :attr:`opa_region_words` of them are reserved for the saved OPA operands; programs
+        may use the :attr:`smem_user_depth` words below.
     deferred_depth : int
         OPA and CRS operations a core can defer to ``hlt`` in one program run (variants 1
-        and 2 save the OPA operand vectors, as the paper does in shared memory). One more is
-        an error that halts the core.
+        and 2; variant 3 applies them eagerly and has no cap). Each deferred operation has
+        a slot of ``2 * xbar_size`` words in the core's part of the shared-memory OPA region,
+        where an OPA saves its XBarIn and XBarOut vectors (paper §5.2). One more is an
+        error that halts the core.
     variant : int
         MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies).
     cores_per_tile : int
@@ -173,7 +177,7 @@ class PantherConfig:
     adc_latency: int = 1
     imem_depth: int = 256
     rf_depth: int = 256
-    smem_depth: int = 1024
+    smem_depth: int = 2048
     deferred_depth: int = 16
     variant: int = 1
     cores_per_tile: int = 2
@@ -231,6 +235,10 @@ class PantherConfig:
                f"{self.addr_space!r}")
         _check(self.smem_depth <= 2 ** self.SMEM_ADDR_BITS,
                f"smem_depth must be at most {2 ** self.SMEM_ADDR_BITS}, not {self.smem_depth!r}")
+        _check(self.opa_region_words < self.smem_depth,
+               f"the shared-memory OPA region (cores_per_tile * (deferred_depth + mcus_per_core) "
+               f"* 2 * xbar_size = {self.opa_region_words} words on variant {self.variant}) must "
+               f"leave room in smem_depth, not {self.smem_depth!r}")
         _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and self.clock_mhz > 0,
@@ -284,6 +292,35 @@ class PantherConfig:
     def addr_space(self):
         """Words in a core's operand address space: register file, then XBar buffers."""
         return self.rf_depth + 2 * self.mcus_per_core * self.xbar_size
+
+    @property
+    def opa_slot_words(self):
+        """Words of one slot of the OPA region: an OPA's XBarIn then XBarOut vector."""
+        return 2 * self.xbar_size
+
+    @property
+    def opa_core_words(self):
+        """Words of one core's part of the OPA region: ``deferred_depth`` slots (slot ``e``
+        belongs to the ``e``-th deferred OPA or CRS of the run), then one slot per MCU where
+        ``hlt`` parks the live XBar buffers while it replays the OPAs. 0 on variant 3."""
+        if self.variant == 3:
+            return 0
+        return (self.deferred_depth + self.mcus_per_core) * self.opa_slot_words
+
+    @property
+    def opa_region_words(self):
+        """Shared-memory words reserved for saved OPA operands (top of the shared memory)."""
+        return self.cores_per_tile * self.opa_core_words
+
+    @property
+    def smem_user_depth(self):
+        """Shared-memory words programs may address: ``0 .. smem_user_depth - 1``."""
+        return self.smem_depth - self.opa_region_words
+
+    def opa_slot_base(self, core, slot):
+        """Shared-memory address of slot ``slot`` of core ``core``'s OPA region (slots
+        ``deferred_depth + m`` are the ``hlt`` park slots of MCU ``m``)."""
+        return self.smem_user_depth + core * self.opa_core_words + slot * self.opa_slot_words
 
     def xbar_in_base(self, mcu):
         """Core address of XBarIn[0] of MCU ``mcu``."""
@@ -343,9 +380,10 @@ PRESETS = {
     "small": PantherConfig(),
     # The paper's evaluation point (Sec. 6): 128x128 crossbars, 8 slices 44466555,
     # 2 MCUs per core, 8 cores per tile. ADCs are ideal so that results are exact; set
-    # adc_bits to 8..12 for the paper's converters.
+    # adc_bits to 8..12 for the paper's converters. The shared memory is the largest the
+    # encoding addresses: variants 1-2 reserve 36864 of its words for saved OPA operands.
     "paper": PantherConfig(xbar_size=128, mcus_per_core=2, adcs_per_xbar=1, imem_depth=4096,
-                           rf_depth=2048, smem_depth=32768, cores_per_tile=8, vfu_lanes=8),
+                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8),
 }
 
 

@@ -4,6 +4,9 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
+from isa import variants
+from isa.variants import phases
+
 from .widths import McuWidths, component_widths
 
 __all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles"]
@@ -23,24 +26,6 @@ class AnalogOp(enum.Flag, shape=5):
     OPA = 4      # row pulses a_row_* x column chunks a_opa_chunks on copies a_opa_copies
     READ = 8     # serial read of row a_row, slice a_slice of copy a_read_copy -> a_rdata
     WRITE = 16   # serial write of a_wdata to row a_row, slice a_slice of copies a_write_copies
-
-
-def phases(config, mask):
-    """The phases (lists of :class:`McuOp` bits run together) of one start request.
-
-    Variant 1 serialises MVM, MTVM and OPA; variant 2 runs MVM and MTVM together and then
-    the OPA (on both copies); variant 3 runs all three together (OPA on the third copy).
-    """
-    mask = int(mask)
-    if not 0 <= mask < 8:
-        raise ValueError(f"mask must be a 3-bit MCU op mask, not {mask!r}")
-    bits = [b for b in (1, 2, 4) if mask & b]
-    if config.variant == 1:
-        return [[b] for b in bits]
-    if config.variant == 2:
-        out = [[b for b in bits if b != 4]] if mask & 3 else []
-        return out + ([[4]] if mask & 4 else [])
-    return [bits] if bits else []
 
 
 def analytic_cycles(config, mask):
@@ -152,10 +137,11 @@ class Controller(wiring.Component):
         req = Signal()
         m.d.comb += self.req.eq(req)
 
-        opa_mask = {1: 0b1, 2: 0b11, 3: 0b100}[v]
+        opa_mask = sum(1 << c for c in variants.opa_copies(cfg))
+        commit_mask = sum(1 << c for c in variants.COMMIT_WRITE_COPIES)
         m.d.comb += [
-            self.mvm_copy.eq(0),
-            self.mtvm_copy.eq(1 if v >= 2 else 0),
+            self.mvm_copy.eq(variants.mvm_copy(cfg)),
+            self.mtvm_copy.eq(variants.mtvm_copy(cfg)),
             self.opa_copies.eq(opa_mask),
         ]
         sampling = Signal()
@@ -186,13 +172,14 @@ class Controller(wiring.Component):
                     m.d.sync += remaining.eq(self.start_mask.as_value())
                     m.next = "PHASE"
                 with m.Elif(self.crs):
-                    m.d.sync += [self.read_copy.eq(2 if v == 3 else 0),
+                    m.d.sync += [self.read_copy.eq(variants.crs_read_copy(cfg)),
                                  self.write_copies.eq(opa_mask), canon.eq(1),
                                  self.row.eq(0), self.slice.eq(0)]
                     m.next = "SR_ISSUE"
                 with m.Elif(self.commit):
-                    if v == 3:
-                        m.d.sync += [self.read_copy.eq(2), self.write_copies.eq(0b011),
+                    if variants.eager_updates(cfg):
+                        m.d.sync += [self.read_copy.eq(variants.COMMIT_READ_COPY),
+                                     self.write_copies.eq(commit_mask),
                                      canon.eq(0), self.row.eq(0), self.slice.eq(0)]
                         m.next = "SR_ISSUE"
                     else:

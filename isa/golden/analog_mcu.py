@@ -5,15 +5,20 @@ non-idealities of ``config.noise``) instead of exact integer arithmetic. In idea
 (``adc_bits = 0`` and every noise field 0) the results equal :class:`ExactMCU` bit for bit
 (``tests/isa/golden/test_analog_backend.py``).
 
-Copies: MVM uses copy 0 and MTVM copy 1 when the variant has one (else copy 0). An OPA or
-CRS, applied at ``hlt``, is applied to every copy, which is what variants 1 and 2 do; for
-variant 3 the hardware applies it to copy 2 and commits it with serial reads and writes, which
-ends in the same weights in ideal mode (not modelled separately here).
+Copies follow :mod:`isa.variants`, as in the RTL: MVM reads copy 0, MTVM copy 1 where there
+is one; OPA updates copy 0 (variant 1), copies 0 and 1 (variant 2) or copy 2 (variant 3). CRS
+and the variant-3 commit are serial, row by row in the RTL's order (every slice of a row read
+from one copy, then written to the target copies), so their random draws match a co-simulated
+run's.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from panther.fixed_point import canonical_digits, weights_from_digits
+
+from .. import variants
 
 __all__ = ["AnalogBackend", "analog_mcu_factory"]
 
@@ -42,21 +47,35 @@ class AnalogBackend:
         n = config.xbar_size
         self.mcu.program(np.zeros((n, n), dtype=np.int64) if weights is None
                          else np.asarray(weights, dtype=np.int64))
-        self._mtvm_copy = 1 if self.mcu.copies > 1 else 0
 
     def mvm(self, x_raw):
-        return self.mcu.mvm(0, np.asarray(x_raw, dtype=np.int64))
+        return self.mcu.mvm(variants.mvm_copy(self.config), np.asarray(x_raw, dtype=np.int64))
 
     def mtvm(self, v_raw):
-        return self.mcu.mtvm(self._mtvm_copy, np.asarray(v_raw, dtype=np.int64))
+        return self.mcu.mtvm(variants.mtvm_copy(self.config), np.asarray(v_raw, dtype=np.int64))
 
     def opa(self, x_raw, v_raw):
-        for copy in range(self.mcu.copies):
+        for copy in variants.opa_copies(self.config):
             self.mcu.opa(copy, np.asarray(x_raw, dtype=np.int64), np.asarray(v_raw, dtype=np.int64))
 
+    def _serial_rows(self, read_copy, write_copies, *, canonical):
+        c = self.config
+        for row in range(c.xbar_size):
+            digits = np.stack([self.mcu.serial_read(read_copy, k, row) for k in range(c.n_slices)])
+            if canonical:
+                digits = canonical_digits(weights_from_digits(digits, c), c)
+            for k in range(c.n_slices):
+                for copy in write_copies:
+                    self.mcu.serial_write(copy, k, row, digits[k])
+
     def crs(self):
-        for copy in range(self.mcu.copies):
-            self.mcu.crs(copy)
+        self._serial_rows(variants.crs_read_copy(self.config), variants.opa_copies(self.config),
+                          canonical=True)
+
+    def commit(self):
+        if variants.eager_updates(self.config):
+            self._serial_rows(variants.COMMIT_READ_COPY, variants.COMMIT_WRITE_COPIES,
+                              canonical=False)
 
     def digits(self):
         return self.mcu.xbars[0].digits()

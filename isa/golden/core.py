@@ -11,7 +11,7 @@ import numpy as np
 
 from panther.fixed_point import saturate
 
-from .. import vfu_math
+from .. import variants, vfu_math
 from ..encoding import IllegalInstruction, decode
 from ..table import MCU_OPS
 from .errors import CoreFault
@@ -84,7 +84,11 @@ class Core:
     memory : numpy.ndarray of int64
         The operand space.
     deferred : list of tuple
-        Pending weight updates ``('opa', m, x, v)`` / ``('crs', m)`` in program order.
+        Variants 1-2: pending weight updates ``('opa', m)`` / ``('crs', m)`` in program
+        order; entry ``e`` owns slot ``e`` of the core's shared-memory OPA region, where an
+        OPA saved its XBarIn and XBarOut vectors. Always empty on variant 3.
+    dirty : set of int
+        Variant 3: MCUs whose third copy an OPA or CRS changed (committed at ``hlt``).
     blocked : Blocked or None
         Set while a ``ld``/``st`` waits on shared memory.
     """
@@ -110,6 +114,7 @@ class Core:
         self.fault_message = ""
         self.overflow = False
         self.deferred = []
+        self.dirty = set()
         self.blocked = None
         self._progress = 0      # words of the current ld/st already done
         self._decoded = {}
@@ -198,21 +203,62 @@ class Core:
         return self._retire(instr)
 
     def _op_hlt(self, instr, smem):
-        for update in self.deferred:
-            if update[0] == "opa":
-                _, m, x, v = update
-                self.mcus[m].opa(x, v)
-                self.events.count_mcu(self.index, m, "opa_applied")
-            else:
-                self.mcus[update[1]].crs()
-                self.events.count_mcu(self.index, update[1], "crs_applied")
-        self.deferred = []
+        if variants.eager_updates(self.config):
+            for m in sorted(self.dirty):
+                self.mcus[m].commit()
+                self._count_serial(m, "commits")
+            self.dirty = set()
+        else:
+            self._apply_deferred(smem)
         self.status = HALTED
         self.events.count_instruction(instr.name)
         self.retired += 1
         if self.trace is not None:
             self.trace(self.index, self.pc, instr)
         return True
+
+    def _apply_deferred(self, smem):
+        """Variants 1-2 at ``hlt``: park the live XBar buffers of every MCU an OPA is replayed
+        on, replay the OPAs (operands loaded back from shared memory) and CRSs in program
+        order, then restore the buffers (the RTL's order, so shared memory ends the same)."""
+        c = self.config
+        used = sorted({m for op, m in self.deferred if op == "opa"})
+        for m in used:
+            self._save(smem, c.deferred_depth + m, np.concatenate([self.xbar_in(m), self.xbar_out(m)]))
+        for slot, (op, m) in enumerate(self.deferred):
+            if op == "opa":
+                words = self._restore(smem, slot)
+                self.mcus[m].opa(words[:c.xbar_size], words[c.xbar_size:])
+                self.events.count_mcu(self.index, m, "opa_applied")
+                self.events.count_mcu(self.index, m, "requests", c.input_steps)
+            else:
+                self.mcus[m].crs()
+                self._count_serial(m, "crs_applied")
+        for m in used:
+            words = self._restore(smem, c.deferred_depth + m)
+            self.xbar_in(m)[:] = words[:c.xbar_size]
+            self.xbar_out(m)[:] = words[c.xbar_size:]
+        self.deferred = []
+
+    def _count_serial(self, m, what):
+        """A CRS or commit: one serial read and one serial write per row of every slice."""
+        c = self.config
+        self.events.count_mcu(self.index, m, what)
+        self.events.count_mcu(self.index, m, "requests", 2 * c.n_slices * c.xbar_size)
+
+    def _save(self, smem, slot, words):
+        """Store ``words`` into OPA-region slot ``slot`` of this core (count 1: read once)."""
+        base = self.config.opa_slot_base(self.index, slot)
+        for i, word in enumerate(words):
+            smem.store(base + i, int(word), 1)
+        self.events.add("smem_writes", len(words))
+
+    def _restore(self, smem, slot):
+        base = self.config.opa_slot_base(self.index, slot)
+        words = np.array([smem.load(base + i) for i in range(self.config.opa_slot_words)],
+                         dtype=np.int64)
+        self.events.add("smem_reads", words.size)
+        return words
 
     def _op_set(self, instr, smem):
         self.write(instr["dst"], self._saturate([instr["imm"]]))
@@ -224,10 +270,11 @@ class Core:
         return self._retire(instr)
 
     def _smem_range(self, smem, saddr, vw):
-        if not smem.in_range(saddr, vw):
+        depth = self.config.smem_user_depth
+        if not (smem.in_range(saddr, vw) and saddr + vw <= depth):
             raise _Fault(CoreFault.SMEM_ADDRESS_RANGE,
                          f"shared-memory vector {saddr}..{saddr + vw - 1} outside "
-                         f"0..{smem.depth - 1}")
+                         f"0..{depth - 1} (smem_user_depth)")
 
     def _op_ld(self, instr, smem):
         dst, saddr, vw = instr["dst"], instr["saddr"], instr["vw"]
@@ -317,32 +364,43 @@ class Core:
         masks = self._check_mcus(instr, {m: instr[f"m{m}"] for m in range(len(instr.operands))})
         # Every operation reads its operands before any of them writes (docs/semantics.md §4).
         operands = {m: (self.xbar_in(m).copy(), self.xbar_out(m).copy()) for m in masks}
-        n = self.config.xbar_size
-        # OPAs are deferred first, in ascending MCU order, and a full buffer faults before any
-        # MVM or MTVM runs: a faulting mcu instruction changes nothing but the deferred count
-        # (as in the RTL, whose MCU_SCAN state defers before MCU_START).
+        c = self.config
+        n = c.xbar_size
+        eager = variants.eager_updates(c)
+        # Variants 1-2 defer the OPAs first, in ascending MCU order, saving their operands in
+        # shared memory; a full buffer faults before any MVM or MTVM runs, so a faulting mcu
+        # instruction changes nothing but the deferred count and the region (as in the RTL,
+        # whose MCU_SCAN state defers before MCU_START).
         for m, mask in masks.items():
             if mask & _MCU_BIT["opa"]:
-                x, v = operands[m]
-                self._defer(("opa", m, x, v))
+                if not eager:
+                    slot = self._defer(("opa", m))
+                    self._save(smem, slot, np.concatenate(operands[m]))
                 self.events.count_mcu(self.index, m, "opa")
                 self.events.add("xbar_in_reads", n)
                 self.events.add("xbar_out_reads", n)
         writes = []
         for m, mask in masks.items():
             x, v = operands[m]
+            started = mask if eager else mask & (_MCU_BIT["mvm"] | _MCU_BIT["mtvm"])
+            self.events.count_mcu(self.index, m, "requests", variants.transactions(c, started))
             if mask & _MCU_BIT["mvm"]:
                 y, overflow = self.mcus[m].mvm(x)
                 self.overflow |= bool(np.any(overflow))
-                writes.append((self.config.xbar_out_base(m), np.asarray(y, dtype=np.int64)))
+                writes.append((c.xbar_out_base(m), np.asarray(y, dtype=np.int64)))
                 self.events.count_mcu(self.index, m, "mvm")
                 self.events.add("xbar_in_reads", n)
             if mask & _MCU_BIT["mtvm"]:
                 z, overflow = self.mcus[m].mtvm(v)
                 self.overflow |= bool(np.any(overflow))
-                writes.append((self.config.xbar_in_base(m), np.asarray(z, dtype=np.int64)))
+                writes.append((c.xbar_in_base(m), np.asarray(z, dtype=np.int64)))
                 self.events.count_mcu(self.index, m, "mtvm")
                 self.events.add("xbar_out_reads", n)
+            if eager and mask & _MCU_BIT["opa"]:
+                # Variant 3: on the third copy, which MVM and MTVM do not read.
+                self.mcus[m].opa(x, v)
+                self.events.count_mcu(self.index, m, "opa_applied")
+                self.dirty.add(m)
         for base, values in writes:
             self.memory[base:base + values.size] = values
             kind = "xbar_in_writes" if base in self._xbar_in_bases else "xbar_out_writes"
@@ -350,17 +408,25 @@ class Core:
         return self._retire(instr)
 
     def _defer(self, update):
+        """Queue a variant-1/2 update; returns its slot in the core's OPA region."""
         if len(self.deferred) >= self.config.deferred_depth:
             raise _Fault(CoreFault.DEFERRED_OVERFLOW,
                          f"more than deferred_depth = {self.config.deferred_depth} OPA/CRS "
-                         "operations before hlt")
+                         "operations before hlt (each saves into a slot of the core's "
+                         "shared-memory OPA region)")
         self.deferred.append(update)
+        return len(self.deferred) - 1
 
     def _op_crs(self, instr, smem):
         mask = instr["mask"]
         width = instr.spec.field("mask").width
         for m in self._check_mcus(instr, {m: (mask >> m) & 1 for m in range(width)}):
-            self._defer(("crs", m))
+            if variants.eager_updates(self.config):
+                self.mcus[m].crs()
+                self._count_serial(m, "crs_applied")
+                self.dirty.add(m)
+            else:
+                self._defer(("crs", m))
             self.events.count_mcu(self.index, m, "crs")
         return self._retire(instr)
 

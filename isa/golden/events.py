@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 
-__all__ = ["EventCounter", "energy_events", "DIGITAL_EVENTS"]
+from .. import variants
 
-_MCU_OPS = ("mvm", "mtvm", "opa", "crs", "opa_applied", "crs_applied")
+__all__ = ["EventCounter", "energy_events", "analog_transactions", "DIGITAL_EVENTS",
+           "MCU_EVENTS", "ANALOG_EVENTS"]
+
+#: Per-MCU counters: ``mvm``, ``mtvm``, ``opa``, ``crs`` issued; ``opa_applied``,
+#: ``crs_applied`` carried out on the crossbars (at ``hlt`` on variants 1-2, at once on
+#: variant 3); ``commits`` (variant 3 at ``hlt``); ``requests``: analog-port transactions.
+MCU_EVENTS = ("mvm", "mtvm", "opa", "crs", "opa_applied", "crs_applied", "commits", "requests")
+
+#: The analog event names of :meth:`analog_models.AnalogMCU.energy_counts`, which a
+#: co-simulated run counts in the analog models themselves.
+ANALOG_EVENTS = ("mvm_step", "mtvm_step", "opa_step", "adc_conversion", "dac_conversion",
+                 "row_drive", "sample_hold", "shift_add", "serial_read_row", "serial_write_row")
 
 #: The digital event counters (flat ``totals`` of :class:`EventCounter`) that the core RTL
 #: counts too (:data:`hdl.core.constants.EVENT_REGS`), so an RTL report has its own.
@@ -29,8 +40,7 @@ class EventCounter:
     instructions : collections.Counter
         Retired instructions by assembly name (``beq`` etc. for branches).
     mcu : dict
-        ``(core, mcu) -> Counter`` of ``mvm``, ``mtvm``, ``opa``, ``crs`` (issued) and
-        ``opa_applied``, ``crs_applied`` (executed at ``hlt``).
+        ``(core, mcu) -> Counter`` of :data:`MCU_EVENTS`.
     """
 
     def __init__(self):
@@ -45,15 +55,16 @@ class EventCounter:
     def count_instruction(self, name):
         self.instructions[name] += 1
 
-    def count_mcu(self, core, mcu, op):
-        self.mcu.setdefault((core, mcu), Counter())[op] += 1
+    def count_mcu(self, core, mcu, op, n=1):
+        self.mcu.setdefault((core, mcu), Counter())[op] += int(n)
 
     def to_dict(self, config):
         """JSON-ready dict of every counter plus the events implied by the MCU operations.
 
         ``adc_conversions`` = ``input_steps * xbar_size * n_slices`` per MVM and per MTVM;
-        ``energy_events`` holds the counts in :mod:`analog_models.energy` event names
-        (see :func:`energy_events`).
+        ``analog_transactions`` (see :func:`analog_transactions`) and ``energy_events`` (in
+        :mod:`analog_models.energy` event names, see :func:`energy_events`) follow from the
+        MCU counters and the variant.
         """
         ops = Counter()
         for counter in self.mcu.values():
@@ -62,14 +73,31 @@ class EventCounter:
         out = {
             "instructions": dict(sorted(self.instructions.items())),
             "instructions_total": sum(self.instructions.values()),
-            "mcu": [{"core": core, "mcu": m, **{op: counter[op] for op in _MCU_OPS}}
+            "mcu": [{"core": core, "mcu": m, **{op: counter[op] for op in MCU_EVENTS}}
                     for (core, m), counter in sorted(self.mcu.items())],
-            "mcu_totals": {op: ops[op] for op in _MCU_OPS},
-            **dict(sorted(self.totals.items())),
+            "mcu_totals": {op: ops[op] for op in MCU_EVENTS},
+            **{name: self.totals.get(name, 0) for name in DIGITAL_EVENTS},
+            **dict(sorted((k, v) for k, v in self.totals.items() if k not in DIGITAL_EVENTS)),
             "adc_conversions": (ops["mvm"] + ops["mtvm"]) * steps * n * slices,
         }
+        out["analog_transactions"] = analog_transactions(out["mcu_totals"], config)
         out["energy_events"] = energy_events(out, config)
         return out
+
+
+def analog_transactions(ops, config):
+    """Analog-port transactions by kind, as :class:`cosim.analog_port.AnalogPort` counts them.
+
+    ``mvm``, ``mtvm``, ``opa``: one per bit-step of each operation (a transaction that runs
+    MVM and MTVM together, as variants 2-3 do, counts once under each); ``read``, ``write``:
+    one per row of every slice of each CRS and each variant-3 commit; ``requests``: the
+    handshakes themselves (:func:`isa.variants.transactions`).
+    """
+    steps, rows = config.input_steps, config.n_slices * config.xbar_size
+    serial = (ops["crs_applied"] + ops["commits"]) * rows
+    return {"mvm": ops["mvm"] * steps, "mtvm": ops["mtvm"] * steps,
+            "opa": ops["opa_applied"] * steps, "read": serial, "write": serial,
+            "requests": ops["requests"]}
 
 
 def energy_events(events, config):
@@ -77,16 +105,18 @@ def energy_events(events, config):
 
     Per MVM or MTVM: ``input_steps * n_slices`` array steps, ``input_steps * xbar_size`` row
     (or column) drives, and ``input_steps * n_slices * xbar_size`` sample-and-holds, ADC
-    conversions and shift-adds.
-    Per OPA applied: ``input_steps * n_slices`` array steps, ``input_steps * xbar_size`` row
-    drives and ``input_steps * n_slices * xbar_size`` column-DAC conversions. Per CRS
-    applied: ``n_slices * xbar_size`` serial row reads and as many writes. Instruction
-    fetches count retired instructions.
+    conversions and shift-adds. Per OPA carried out, on each copy it updates
+    (:func:`isa.variants.opa_copies`: two on variant 2): ``input_steps * n_slices`` array
+    steps, ``input_steps * xbar_size`` row drives and ``input_steps * n_slices * xbar_size``
+    column-DAC conversions. Per CRS: ``n_slices * xbar_size`` serial row reads and as many
+    writes per copy written; per variant-3 commit: as many reads and writes to two copies.
+    Instruction fetches count retired instructions.
     """
     steps, n, slices = config.input_steps, config.xbar_size, config.n_slices
     ops = events["mcu_totals"]
     reads = ops["mvm"] + ops["mtvm"]
-    opas = ops["opa_applied"]
+    opas = ops["opa_applied"] * len(variants.opa_copies(config))
+    rows = slices * n
     counts = {
         "mvm_step": ops["mvm"] * steps * slices,
         "mtvm_step": ops["mtvm"] * steps * slices,
@@ -96,8 +126,9 @@ def energy_events(events, config):
         "row_drive": (reads + opas) * steps * n,
         "sample_hold": reads * steps * slices * n,
         "shift_add": reads * steps * slices * n,
-        "serial_read_row": ops["crs_applied"] * slices * n,
-        "serial_write_row": ops["crs_applied"] * slices * n,
+        "serial_read_row": (ops["crs_applied"] + ops["commits"]) * rows,
+        "serial_write_row": (ops["crs_applied"] * len(variants.opa_copies(config))
+                             + ops["commits"] * len(variants.COMMIT_WRITE_COPIES)) * rows,
         "vfu_op": events.get("vfu_ops", 0) + events.get("alu_int_ops", 0),
         "rf_access": events.get("rf_reads", 0) + events.get("rf_writes", 0),
         "smem_access": events.get("smem_reads", 0) + events.get("smem_writes", 0),

@@ -4,7 +4,13 @@ This is the reference of docs/semantics.md §2-§3, written plainly: MVM and MTV
 integer products with the weights ``sum_k d_k << (p*k)`` rounded once and saturated; OPA
 loops over the input bit-steps and the slices and clips every slice's digits after every
 step. Any object with the same methods (``program``, ``mvm``, ``mtvm``, ``opa``, ``crs``,
-``digits``, ``weights``) can replace it in the golden tile (see :mod:`isa.golden.tile`).
+``commit``, ``digits``, ``weights``) can replace it in the golden tile (see
+:mod:`isa.golden.tile`).
+
+Copies (:mod:`isa.variants`): in exact arithmetic every copy an operation updates holds the
+same digits, so one array stands for copies 0 and 1. Variant 3 has a second array for its
+third copy, which ``opa`` and ``crs`` update (the core calls them eagerly there) and
+``commit`` copies into the first two.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ class ExactMCU:
         self.config = config
         n = config.xbar_size
         self._digits = np.zeros((config.n_slices, n, n), dtype=np.int64)
+        self._learning = self._digits.copy() if config.variant == 3 else None
         self.inexact_updates = 0
         if weights is not None:
             self.program(weights)
@@ -83,6 +90,11 @@ class ExactMCU:
         if weights.shape != (n, n):
             raise ValueError(f"weights must have shape {(n, n)}, not {weights.shape}")
         self._digits = canonical_digits(weights, self.config)
+        self._reset_learning()
+
+    def _reset_learning(self):
+        if self._learning is not None:
+            self._learning = self._digits.copy()
 
     def set_digits(self, digits):
         """Load per-slice digits directly (n_slices, rows, cols); each must be in its range."""
@@ -97,6 +109,7 @@ class ExactMCU:
                 raise ValueError(f"slice {k} digits must be in {low}..{high}, not "
                                  f"{digits[k].min()}..{digits[k].max()}")
         self._digits = digits
+        self._reset_learning()
 
     def digits(self):
         """Per-slice digits, int64 (n_slices, rows, cols), LSB slice first (a copy)."""
@@ -120,15 +133,33 @@ class ExactMCU:
         v = np.asarray(v_raw, dtype=np.int64)
         return self._product(self.weights() @ v)
 
+    def _updated(self):
+        return self._digits if self._learning is None else self._learning
+
+    def _set_updated(self, digits):
+        if self._learning is None:
+            self._digits = digits
+        else:
+            self._learning = digits
+
     def opa(self, x_raw, v_raw):
-        """Apply ``G[i,j] += x_i v_j`` with per-step, per-slice clipping, now."""
+        """Apply ``G[i,j] += x_i v_j`` with per-step, per-slice clipping to the copies OPA
+        updates, now."""
         x = np.asarray(x_raw, dtype=np.int64)
         v = np.asarray(v_raw, dtype=np.int64)
-        before = self.weights()
-        self._digits = opa_update(self._digits, x, v, self.config)
-        inexact = (self.weights() - before) != np.outer(x, v)
+        old = self._updated()
+        new = opa_update(old, x, v, self.config)
+        inexact = (weights_from_digits(new, self.config) - weights_from_digits(old, self.config)
+                   != np.outer(x, v))
         self.inexact_updates += int(np.count_nonzero(inexact))
+        self._set_updated(new)
 
     def crs(self):
-        """Carry resolution: rewrite every cell with the canonical digits of its weight."""
-        self._digits = canonical_digits(self.weights(), self.config)
+        """Carry resolution of the copies OPA updates: canonical digits of every weight."""
+        self._set_updated(canonical_digits(weights_from_digits(self._updated(), self.config),
+                                           self.config))
+
+    def commit(self):
+        """Variant 3: copy the third crossbar into the first two (a no-op on variants 1-2)."""
+        if self._learning is not None:
+            self._digits = self._learning.copy()

@@ -50,7 +50,9 @@ class SlicedLayer:
             raise ValueError(f"weights must be a 2-D integer array, not {weights.dtype} {weights.shape!r}")
         self.shape = weights.shape
         size = crossbar_size(*weights.shape)
-        self.config = config.replace(xbar_size=size)
+        # A lone crossbar: one core, so the tile's shared-memory OPA region always fits.
+        self.config = config.replace(xbar_size=size, cores_per_tile=1,
+                                     smem_depth=2 ** config.SMEM_ADDR_BITS)
         self.crossbar = Crossbar(self.config, rng=rng)
         padded = np.zeros((size, size), dtype=np.int64)
         padded[:weights.shape[0], :weights.shape[1]] = weights

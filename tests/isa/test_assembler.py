@@ -35,8 +35,8 @@ def test_hand_packed_words():
         hlt
         set 3, 1.0
         cp 10, 20, 16
-        ld 1, 1000, 2
-        st 1000, 1, 2, 3
+        ld 1, 800, 2
+        st 800, 1, 2, 3
         alu sub, 1, 2, 3, 4
         alui mul, 1, 2, -0.5, 4
         alu_int xor, 5, 6, 7
@@ -50,8 +50,8 @@ def test_hand_packed_words():
         1 << 58,
         (2 << 58) | (3 << 38) | (4096 << 8),
         (3 << 58) | (10 << 38) | (20 << 24) | 15,
-        (4 << 58) | (1 << 38) | (1000 << 8) | 1,
-        (5 << 58) | (3 << 38) | (1 << 24) | (1000 << 8) | 1,
+        (4 << 58) | (1 << 38) | (800 << 8) | 1,
+        (5 << 58) | (3 << 38) | (1 << 24) | (800 << 8) | 1,
         (6 << 58) | (1 << 52) | (1 << 38) | (2 << 24) | (3 << 8) | 3,
         (7 << 58) | (2 << 52) | (1 << 38) | (2 << 24) | ((65536 - 2048) << 8) | 3,
         (8 << 58) | (4 << 52) | (5 << 38) | (6 << 24) | (7 << 8),
@@ -211,14 +211,14 @@ def test_smem_directive_sets_values_counts_and_valid_bits():
         .sregion buf, 100, 8
         .smem buf, 2, 0.5, 1.5
         .smem buf+4, 0, -1.0          # persistent
-        .smem 1023, 255, 7
+        .smem 895, 255, 7             # the last word below the OPA region
     """)
     expected = np.zeros(SMALL.smem_depth, np.int64)
-    expected[[100, 101, 104, 1023]] = [2048, 6144, -4096, 7]
+    expected[[100, 101, 104, 895]] = [2048, 6144, -4096, 7]
     assert np.array_equal(img.smem_init, expected)
-    assert list(np.flatnonzero(img.smem_valid)) == [100, 101, 104, 1023]
+    assert list(np.flatnonzero(img.smem_valid)) == [100, 101, 104, 895]
     assert img.smem_count[100] == 2 and img.smem_count[101] == 2
-    assert img.smem_count[104] == 0 and img.smem_count[1023] == 255
+    assert img.smem_count[104] == 0 and img.smem_count[895] == 255
     assert img.symbols["buf"] == 100
 
 
@@ -269,7 +269,7 @@ def test_word_directive_comments_continuations_and_source():
 
 
 def test_image_shapes_follow_the_configuration():
-    config = PantherConfig(cores_per_tile=3, mcus_per_core=3, xbar_size=8, rf_depth=64, smem_depth=128)
+    config = PantherConfig(cores_per_tile=3, mcus_per_core=3, xbar_size=8, rf_depth=64, smem_depth=1024)
     img = asm(".core 2\n.data xout2+7, 1\nhlt", config)
     assert len(img.programs) == 3 and img.programs[2] == [1 << 58] and img.programs[0] == []
     assert img.xbar_out[2].shape == (3, 8) and img.xbar_out[2][2, 7] == 1

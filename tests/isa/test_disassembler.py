@@ -13,9 +13,10 @@ from isa.table import ALU_FUNCS, BRANCH_CONDS, INSTRUCTIONS, func_table
 
 SMALL = PRESETS["small"]
 # Every field value of the encoding is legal in this configuration (14-bit core addresses
-# fully used, 16-bit shared addresses and targets, six MCUs).
+# fully used, 16-bit shared addresses and targets, six MCUs). Variant 3 reserves no
+# shared-memory OPA region, so programs may address every shared word.
 FULL = PantherConfig(mcus_per_core=6, xbar_size=16, rf_depth=2 ** 14 - 2 * 6 * 16,
-                     smem_depth=2 ** 16, imem_depth=2 ** 16)
+                     smem_depth=2 ** 16, imem_depth=2 ** 16, variant=3)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -34,7 +35,7 @@ def instructions(draw, config=FULL):
         elif f.kind == "addr":
             ops[f.name] = draw(st.integers(0, config.addr_space - vw))
         elif f.kind == "saddr":
-            ops[f.name] = draw(st.integers(0, config.smem_depth - vw))
+            ops[f.name] = draw(st.integers(0, config.smem_user_depth - vw))
         elif f.kind == "fn":
             codes = [c for c, e in func_table(spec.mnemonic)[1].items()
                      if spec.mnemonic == "alui" or not e.imm_only]

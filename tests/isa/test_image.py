@@ -118,7 +118,8 @@ def test_constructor_validates_shapes():
 
 
 def test_defaults_are_zero_memories_of_the_configured_shapes():
-    config = PantherConfig(cores_per_tile=3, mcus_per_core=1, xbar_size=4, rf_depth=32, smem_depth=64)
+    config = PantherConfig(cores_per_tile=3, mcus_per_core=1, xbar_size=4, rf_depth=32, smem_depth=64,
+                           deferred_depth=1)
     img = ProgramImage(config=config)
     assert img.programs == [[], [], []]
     assert [a.shape for a in img.rf_init] == [(32,)] * 3

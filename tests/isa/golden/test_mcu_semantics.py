@@ -184,8 +184,10 @@ def test_mcu_instruction_mvm_and_mtvm_write_the_buffers():
     assert core["xbar_out"][0] == ref_mvm(W, x)[0]
     assert core["xbar_in"][1] == ref_mtvm(W.T, v)[0]
     events = report.events
+    # Variant 1 serialises MVM and MTVM: two phases of 16 bit-step transactions.
     assert events["mcu_totals"] == {"mvm": 1, "mtvm": 1, "opa": 0, "crs": 0,
-                                    "opa_applied": 0, "crs_applied": 0}
+                                    "opa_applied": 0, "crs_applied": 0, "commits": 0,
+                                    "requests": 2 * 16}
     assert events["adc_conversions"] == 2 * SMALL.input_steps * N * SLICES
     assert events["energy_events"]["adc_conversion"] == 2 * 16 * 16 * 8
     assert events["energy_events"]["mvm_step"] == 16 * 8
@@ -252,8 +254,10 @@ def test_opa_and_crs_apply_in_program_order_at_hlt():
         "hlt")
     _, report = tile_run(prog, rf=[rf], mcu_factory=factory)
     assert np.array_equal(np.array(report.cores[0]["mcus"][1]["digits"]), expected)
+    # two OPAs of 16 bit-steps, one CRS: a serial read and a write per row of every slice
     assert report.events["mcu"] == [dict(core=0, mcu=1, mvm=0, mtvm=0, opa=2, crs=1,
-                                         opa_applied=2, crs_applied=1)]
+                                         opa_applied=2, crs_applied=1, commits=0,
+                                         requests=2 * 16 + 2 * SLICES * N)]
     assert report.events["energy_events"]["serial_write_row"] == SLICES * N
     assert report.events["energy_events"]["opa_step"] == 2 * 16 * SLICES
 

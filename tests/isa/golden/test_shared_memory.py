@@ -129,15 +129,18 @@ def test_persistent_word_feeds_many_loads():
     assert report.smem["valid"][9] is True
 
 
+# Programs address the words below the OPA region: 2048 - 2 cores * (16 + 2) * 32 = 896.
 @pytest.mark.parametrize("instr", [
     ("ld", dict(dst=0, saddr=SMALL.smem_depth - 2, vw=4)),
     ("st", dict(saddr=SMALL.smem_depth - 1, src=0, vw=2, count=1)),
+    ("ld", dict(dst=0, saddr=893, vw=4)),
+    ("st", dict(saddr=896, src=0, vw=1, count=1)),
 ])
 def test_shared_memory_range_fault(instr):
     _, report = tile_run([program(instr, "hlt")])
     core = report.cores[0]
     assert core["status"] == "error" and core["fault_code"] == CoreFault.SMEM_ADDRESS_RANGE
-    assert "outside 0..1023" in core["fault_message"] and not report.ok
+    assert "outside 0..895" in core["fault_message"] and not report.ok
 
 
 def test_round_robin_order_is_core_index_order():
