@@ -11,7 +11,6 @@ from .alu_int import AluInt
 from .branch import BranchCompare
 from .imem import InstructionMemory
 from .data_space import DataPortSignature, DataSpace
-from .deferred import DeferredBuffer
 from .staging import VectorStaging
 from .fetch import Fetch
 from .execute import Execute
@@ -21,4 +20,4 @@ from .core import Core
 __all__ = ["CoreFault", "ErrorCode", "DebugSpace", "StatusReg", "OPS", "FIELD_SLOTS",
            "FetchLayout", "DecodeLayout", "OpLayout", "Decoder", "VFU", "AluInt",
            "BranchCompare", "InstructionMemory", "DataPortSignature", "DataSpace",
-           "DeferredBuffer", "VectorStaging", "Fetch", "Execute", "DebugPortSignature", "Core"]
+           "VectorStaging", "Fetch", "Execute", "DebugPortSignature", "Core"]

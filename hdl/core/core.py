@@ -108,7 +108,7 @@ class Core(wiring.Component):
 
         m.submodules.imem = imem = InstructionMemory(config=c)
         m.submodules.fetch = fetch = Fetch(config=c)
-        execute = Execute(config=c)
+        execute = Execute(config=c, core_id=self.core_id)
         m.submodules.execute = ResetInserter(~self.run | restart)(execute)
         m.submodules.data_space = ds = DataSpace(config=c)
         m.submodules.event_counters = counters = EventCounters(config=c)

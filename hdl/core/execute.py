@@ -7,8 +7,10 @@ destination word (the ISA's read-before-write rule), run the VFU one row of ``vf
 words per cycle and scatter the results word by word. ``ld``/``st`` move one word per
 shared-memory handshake. ``mcu`` starts every masked MCU in the same cycle (each MCU snapshots
 its own XBar buffers when it starts, so every operation reads its operands before any writes)
-and waits for all of them. OPA/CRS are deferred to ``hlt`` per ``config.variant``
-(semantics §5; see :mod:`hdl.core.deferred`).
+and waits for all of them. On variants 1-2 an OPA saves its XBarIn and XBarOut vectors into
+the core's slot of the shared-memory OPA region through the load/store path, and ``hlt``
+loads them back and replays the OPAs and CRSs in program order; variant 3 passes OPA and CRS
+to the MCU at once (its third copy) and commits at ``hlt`` (semantics §5).
 """
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal, signed, unsigned
@@ -23,7 +25,6 @@ from .alu_int import AluInt
 from .branch import BranchCompare
 from .constants import ErrorCode
 from .data_space import DataPortSignature
-from .deferred import DeferredBuffer
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .staging import MAX_VW, VectorStaging
 from .vfu import VFU
@@ -39,6 +40,8 @@ class Execute(wiring.Component):
     Parameters
     ----------
     config : PantherConfig
+    core_id : int
+        Index of the core in its tile: which part of the shared-memory OPA region is its own.
 
     Members
     -------
@@ -80,10 +83,15 @@ class Execute(wiring.Component):
     The core holds this component in reset (``ResetInserter``) while it is not running.
     """
 
-    def __init__(self, *, config):
+    def __init__(self, *, config, core_id=0):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        if not (isinstance(core_id, int) and not isinstance(core_id, bool)
+                and 0 <= core_id < config.cores_per_tile):
+            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1}, "
+                             f"not {core_id!r}")
         self.config = config
+        self.core_id = core_id
         M = config.mcus_per_core
         super().__init__({
             "instr": In(DecodeLayout()), "valid": In(1), "ready": Out(1), "running": In(1),
@@ -107,13 +115,13 @@ class Execute(wiring.Component):
         v3 = c.variant == 3
         ins = self.instr
         op = ins.op
+        vw = ins.vw
 
         m.submodules.vfu = vfu = VFU(config=c)
         m.submodules.alu_int = alu = AluInt(config=c)
         m.submodules.branch = br = BranchCompare(config=c)
         m.submodules.stage_a = sa = VectorStaging(config=c)
         m.submodules.stage_b = sb = VectorStaging(config=c)
-        m.submodules.deferred_buf = dbuf = DeferredBuffer(config=c)
 
         dp, sm = self.data, self.smem
 
@@ -122,7 +130,7 @@ class Execute(wiring.Component):
             return (addr + width) <= c.addr_space
 
         def smem_fits(addr, width):
-            return (addr + width) <= c.smem_depth
+            return (addr + width) <= c.smem_user_depth
 
         code = Signal(ErrorCode, name="x_code")
 
@@ -167,11 +175,50 @@ class Execute(wiring.Component):
         a_reg = Signal(signed(c.data_bits), name="x_a_reg")
         st_word = Signal(signed(c.data_bits), name="x_st_word")
 
-        # Copy engine (operand space <-> deferred buffer).
+        # Copy engine (operand space <-> the core's shared-memory OPA region), run by the
+        # LD/ST states with cp_mode set: 2n words, count 1 (loaded back exactly once).
+        cp_mode = Signal(name="x_cp_mode")
         cp_data_base = Signal(c.ADDR_BITS, name="x_cp_data_base")
-        cp_def_base = Signal(len(dbuf.r_addr), name="x_cp_def_base")
+        cp_smem_base = Signal(c.SMEM_ADDR_BITS, name="x_cp_smem_base")
         cp_cont = Signal(2, name="x_cp_cont")          # 0 snapshot, 1 save, 2 replay, 3 restore
         CONT_SNAP, CONT_SAVE, CONT_REPLAY, CONT_RESTORE = range(4)
+        region = c.opa_slot_base(self.core_id, 0) if not v3 else 0
+
+        def slot_base(slot):
+            return region + (slot << entry_log)
+
+        def start_copy(m_, *, data, slot, cont, to_smem):
+            m_.d.sync += [cp_mode.eq(1), cp_data_base.eq(data), cp_smem_base.eq(slot_base(slot)),
+                          cp_cont.eq(cont), i.eq(0)]
+            m_.next = "ST_READ" if to_smem else "LD"
+
+        xfer_last = Signal(name="x_xfer_last")
+        m.d.comb += xfer_last.eq(Mux(cp_mode, i == 2 * n - 1, i == vw - 1))
+        ld_saddr = Mux(cp_mode, cp_smem_base, ins.saddr)
+        ld_dst = Mux(cp_mode, cp_data_base, ins.dst)
+        st_src = Mux(cp_mode, cp_data_base, ins.src)
+        st_count = Mux(cp_mode, 1, ins.count)
+
+        def copy_done(m_):
+            m_.d.sync += cp_mode.eq(0)
+            with m_.Switch(cp_cont):
+                with m_.Case(CONT_SNAP):
+                    m_.next = "MCU_SCAN"
+                with m_.Case(CONT_SAVE):
+                    m_.next = "HLT_SAVE"
+                with m_.Case(CONT_REPLAY):
+                    m_.next = "REPLAY_START"
+                with m_.Case(CONT_RESTORE):
+                    m_.next = "HLT_RESTORE"
+
+        def transfer_done(m_):
+            if v3:
+                retire()
+            else:
+                with m_.If(cp_mode):
+                    copy_done(m_)
+                with m_.Else():
+                    retire()
 
         def start_vector_loop(m_):
             m_.d.sync += [i.eq(0), row.eq(0), lane.eq(0), pend.eq(0)]
@@ -188,7 +235,6 @@ class Execute(wiring.Component):
 
         mask_of = Array(masks[:M])
 
-        vw = ins.vw
         one_hot_lane = Signal(L, name="x_one_hot_lane")
         m.d.comb += one_hot_lane.eq(1 << p_lane)
 
@@ -364,32 +410,33 @@ class Execute(wiring.Component):
                     retire()
 
             # -- shared memory -----------------------------------------------------------
+            # (also the copy engine's transfers, with cp_mode set)
             with m.State("LD"):
-                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(ins.saddr + i),
+                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(ld_saddr + i),
                              self.smem_waiting.eq(~sm.ack)]
                 with m.If(sm.ack):
-                    m.d.comb += [dp.addr.eq(ins.dst + i), dp.we.eq(1), dp.wdata.eq(sm.rdata)]
+                    m.d.comb += [dp.addr.eq(ld_dst + i), dp.we.eq(1), dp.wdata.eq(sm.rdata)]
                     m.d.sync += i.eq(i + 1)
-                    with m.If(i == vw - 1):
-                        retire()
+                    with m.If(xfer_last):
+                        transfer_done(m)
 
             with m.State("ST_READ"):
-                m.d.comb += [dp.addr.eq(ins.src + i), dp.re.eq(1)]
+                m.d.comb += [dp.addr.eq(st_src + i), dp.re.eq(1)]
                 m.next = "ST_LATCH"
             with m.State("ST_LATCH"):
                 m.d.sync += st_word.eq(dp.rdata)
                 m.next = "ST"
             with m.State("ST"):
-                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(ins.saddr + i),
-                             sm.wdata.eq(st_word), sm.count.eq(ins.count),
+                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(ld_saddr + i),
+                             sm.wdata.eq(st_word), sm.count.eq(st_count),
                              self.smem_waiting.eq(~sm.ack)]
                 with m.If(sm.ack):
                     m.d.sync += i.eq(i + 1)
-                    with m.If(i == vw - 1):
-                        retire()
+                    with m.If(xfer_last):
+                        transfer_done(m)
                     with m.Else():
                         # Read the next word while this handshake completes.
-                        m.d.comb += [dp.addr.eq(ins.src + i + 1), dp.re.eq(1)]
+                        m.d.comb += [dp.addr.eq(st_src + i + 1), dp.re.eq(1)]
                         m.next = "ST_LATCH"
 
             # -- scalar: alu_int and branches -----------------------------------------------
@@ -416,23 +463,20 @@ class Execute(wiring.Component):
                 with m.Else():
                     m.d.sync += m_idx.eq(m_idx + 1)
                     with m.If(mask_of[m_idx] & _OP["opa"]):
-                        with m.If(dcount == depth):
-                            fault(m, ErrorCode.DEFERRED_OVERFLOW)
-                        with m.Else():
-                            m.d.sync += dcount.eq(dcount + 1)
-                            if v3:
-                                m.d.sync += dirty.bit_select(m_idx, 1).eq(1)
-                            else:
+                        if v3:
+                            m.d.sync += dirty.bit_select(m_idx, 1).eq(1)
+                        else:
+                            with m.If(dcount == depth):
+                                fault(m, ErrorCode.DEFERRED_OVERFLOW)
+                            with m.Else():
                                 m.d.sync += [
+                                    dcount.eq(dcount + 1),
                                     opa_used.bit_select(m_idx, 1).eq(1),
                                     tag_crs.bit_select(dcount, 1).eq(0),
                                     tag_mcu[dcount].eq(m_idx),
-                                    cp_data_base.eq(data_base(m_idx)),
-                                    cp_def_base.eq(dcount << entry_log),
-                                    cp_cont.eq(CONT_SNAP),
                                 ]
-                                start_vector_loop(m)
-                                m.next = "COPY_TO_DEF"
+                                start_copy(m, data=data_base(m_idx), slot=dcount,
+                                           cont=CONT_SNAP, to_smem=True)
 
             with m.State("MCU_START"):
                 started = Signal(M, name="x_started")
@@ -466,50 +510,15 @@ class Execute(wiring.Component):
                 with m.Else():
                     m.d.sync += m_idx.eq(m_idx + 1)
                     with m.If(ins.mask.bit_select(m_idx, 1)):
-                        with m.If(dcount == depth):
-                            fault(m, ErrorCode.DEFERRED_OVERFLOW)
-                        with m.Else():
-                            m.d.sync += [dcount.eq(dcount + 1),
-                                         tag_crs.bit_select(dcount, 1).eq(1),
-                                         tag_mcu[dcount].eq(m_idx)]
-                            if v3:
-                                m.d.sync += dirty.bit_select(m_idx, 1).eq(1)
-
-            # -- copy engine (variants 1-2) ----------------------------------------------
-            if not v3:
-                with m.State("COPY_TO_DEF"):
-                    m.d.comb += hlt_copy.eq(cp_cont != CONT_SNAP)
-                    with m.If(i < 2 * n):
-                        m.d.comb += [dp.addr.eq(cp_data_base + i), dp.re.eq(1)]
-                        advance_index()
-                    with m.Else():
-                        m.d.sync += pend.eq(0)
-                    with m.If(pend):
-                        m.d.comb += [dbuf.w_addr.eq(cp_def_base + p_i), dbuf.w_en.eq(1),
-                                     dbuf.w_data.eq(dp.rdata)]
-                    with m.If((i >= 2 * n) & ~pend):
-                        with m.Switch(cp_cont):
-                            with m.Case(CONT_SNAP):
-                                m.next = "MCU_SCAN"
-                            with m.Default():
-                                m.next = "HLT_SAVE"
-
-                with m.State("COPY_TO_DATA"):
-                    m.d.comb += hlt_copy.eq(1)
-                    with m.If(i < 2 * n):
-                        m.d.comb += [dbuf.r_addr.eq(cp_def_base + i), dbuf.r_en.eq(1)]
-                        advance_index()
-                    with m.Else():
-                        m.d.sync += pend.eq(0)
-                    with m.If(pend):
-                        m.d.comb += [dp.addr.eq(cp_data_base + p_i), dp.we.eq(1),
-                                     dp.wdata.eq(dbuf.r_data)]
-                    with m.If((i >= 2 * n) & ~pend):
-                        with m.Switch(cp_cont):
-                            with m.Case(CONT_REPLAY):
-                                m.next = "REPLAY_START"
-                            with m.Default():
-                                m.next = "HLT_RESTORE"
+                        if v3:
+                            m.d.sync += dirty.bit_select(m_idx, 1).eq(1)
+                        else:
+                            with m.If(dcount == depth):
+                                fault(m, ErrorCode.DEFERRED_OVERFLOW)
+                            with m.Else():
+                                m.d.sync += [dcount.eq(dcount + 1),
+                                             tag_crs.bit_select(dcount, 1).eq(1),
+                                             tag_mcu[dcount].eq(m_idx)]
 
             # -- hlt: apply the deferred updates ------------------------------------------
             if v3:
@@ -533,11 +542,8 @@ class Execute(wiring.Component):
                     with m.Else():
                         m.d.sync += m_idx.eq(m_idx + 1)
                         with m.If(opa_used.bit_select(m_idx, 1)):
-                            m.d.sync += [cp_data_base.eq(data_base(m_idx)),
-                                         cp_def_base.eq((depth + m_idx) << entry_log),
-                                         cp_cont.eq(CONT_SAVE)]
-                            start_vector_loop(m)
-                            m.next = "COPY_TO_DEF"
+                            start_copy(m, data=data_base(m_idx), slot=depth + m_idx,
+                                       cont=CONT_SAVE, to_smem=True)
                 with m.State("REPLAY"):
                     with m.If(e_idx == dcount):
                         m.d.sync += m_idx.eq(0)
@@ -545,11 +551,8 @@ class Execute(wiring.Component):
                     with m.Elif(tag_crs.bit_select(e_idx, 1)):
                         m.next = "REPLAY_START"
                     with m.Else():
-                        m.d.sync += [cp_data_base.eq(data_base(tag_mcu[e_idx])),
-                                     cp_def_base.eq(e_idx << entry_log),
-                                     cp_cont.eq(CONT_REPLAY)]
-                        start_vector_loop(m)
-                        m.next = "COPY_TO_DATA"
+                        start_copy(m, data=data_base(tag_mcu[e_idx]), slot=e_idx,
+                                   cont=CONT_REPLAY, to_smem=False)
                 with m.State("REPLAY_START"):
                     target = Signal(M, name="x_target")
                     m.d.comb += target.eq(1 << tag_mcu[e_idx])
@@ -572,11 +575,8 @@ class Execute(wiring.Component):
                     with m.Else():
                         m.d.sync += m_idx.eq(m_idx + 1)
                         with m.If(opa_used.bit_select(m_idx, 1)):
-                            m.d.sync += [cp_data_base.eq(data_base(m_idx)),
-                                         cp_def_base.eq((depth + m_idx) << entry_log),
-                                         cp_cont.eq(CONT_RESTORE)]
-                            start_vector_loop(m)
-                            m.next = "COPY_TO_DATA"
+                            start_copy(m, data=data_base(m_idx), slot=depth + m_idx,
+                                       cont=CONT_RESTORE, to_smem=False)
 
             with m.State("HALT"):
                 m.d.comb += [self.halt.eq(1), self.retire.eq(1)]
@@ -592,6 +592,7 @@ class Execute(wiring.Component):
 
         # -- events (counted by the core) ----------------------------------------------------
         ev = self.events
+        m.d.comb += hlt_copy.eq(cp_mode & (cp_cont != CONT_SNAP))
         m.d.comb += [
             ev.dp_read.eq(dp.re & ~hlt_copy),
             ev.dp_write.eq(dp.we & ~hlt_copy),

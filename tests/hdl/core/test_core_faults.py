@@ -1,5 +1,6 @@
 """Every error the core reports, with the golden model's code, PC and state."""
 
+import numpy as np
 import pytest
 
 from isa.assembler import assemble
@@ -63,9 +64,23 @@ def test_alu_overflow_before_destination_fault():
     assert gold["fault_code"] == CoreFault.ADDRESS_RANGE and rtl["overflow"] == gold["overflow"]
 
 
-@pytest.mark.parametrize("variant", [1, 3])
+@pytest.mark.parametrize("variant", [1, 2])
 def test_deferred_overflow(variant):
+    """Variants 1-2: a fourth deferred update finds no slot in the core's OPA region."""
     cfg = CFG.replace(variant=variant, deferred_depth=3)
     rtl, gold = _run("mcu 0:opa, 1:opa\ncrs 1\ncrs 2\nhlt", config=cfg)
     assert gold["fault_code"] == CoreFault.DEFERRED_OVERFLOW
     assert rtl["fault_code"] == int(CoreFault.DEFERRED_OVERFLOW)
+
+
+def test_variant3_has_no_deferred_cap():
+    """Variant 3 applies OPA and CRS eagerly to its third copy: deferred_depth does not cap
+    them, nothing is pending, and the run halts with the committed weights."""
+    cfg = CFG.replace(variant=3, deferred_depth=1)
+    rtl, gold = _run(".data xin0, 0.5, -0.25\n.data xout0, 0.125\n"
+                     "mcu 0:opa, 1:opa\ncrs 1\nmcu 0:opa\ncrs 2\nhlt", config=cfg)
+    assert gold["status"] == rtl["status"] == "halted"
+    assert gold["pending_updates"] == rtl["deferred"] == 0
+    # two OPAs on MCU 0: W[i, 0] = 2 * x_i * v_0 in Q8.24 (x = 2048, -1024; v = 512 raw)
+    weights = np.array(gold["mcus"][0]["weights"])
+    assert weights[0, 0] == 2 * 2048 * 512 and weights[1, 0] == -2 * 1024 * 512

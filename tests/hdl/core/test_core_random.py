@@ -64,7 +64,7 @@ def _program(rng, config, length):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_program(seed):
     rng = np.random.default_rng(100 + seed)
-    config = PRESETS["small"].replace(variant=1 + seed, deferred_depth=64)
+    config = PRESETS["small"].replace(variant=1 + seed, deferred_depth=64, smem_depth=8192)
     rtl, gold = compare(assemble(_program(rng, config, 40), config=config))
     assert gold["status"] == "halted" and gold["instructions"] > 40
 
@@ -73,6 +73,6 @@ def test_random_program_odd_configuration():
     """Nothing assumes power-of-two register files, two MCUs or four lanes."""
     rng = np.random.default_rng(7)
     config = PRESETS["small"].replace(rf_depth=200, mcus_per_core=3, vfu_lanes=3,
-                                      deferred_depth=64, imem_depth=100)
+                                      deferred_depth=64, imem_depth=100, smem_depth=8192)
     rtl, gold = compare(assemble(_program(rng, config, 30), config=config))
     assert gold["status"] == "halted"
