@@ -55,7 +55,9 @@ class AnalogPort:
     -------
     widths : McuWidths
     transactions : dict
-        Count of served transactions per kind (``mvm``, ``mtvm``, ``opa``, ``read``, ``write``).
+        Count of served transactions per kind (``mvm``, ``mtvm``, ``opa``, ``read``,
+        ``write``; a transaction of several kinds counts under each) and ``requests``, the
+        transactions themselves.
     """
 
     OUTPUTS_BY_OP = {
@@ -69,7 +71,7 @@ class AnalogPort:
     def __init__(self, config):
         self.config = config
         self.widths = McuWidths(config)
-        self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write"), 0)
+        self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write", "requests"), 0)
 
     def needed(self, op):
         """Names of the MCU outputs a transaction with ``a_op == op`` uses."""
@@ -93,6 +95,7 @@ class AnalogPort:
         if op == 0 or op >> 5:
             raise ValueError(f"a_op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
         answer = {}
+        self.transactions["requests"] += 1
         if op & AnalogOp.MVM.value:
             codes = amcu.sample(fields["a_mvm_copy"], "mvm",
                                 self._drive(fields["a_row_bits"], fields["a_row_neg"]))

@@ -36,6 +36,8 @@ import numpy as np
 from panther.config import PantherConfig
 from panther.errors import UserError
 
+from .compare import GOLDEN_ONLY, compare, compared_counters
+
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
            "tile_input_bits", "wide_input_mode", "TileSimulation", "port_map", "compare", "RtlOutcome",
            "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
@@ -64,9 +66,6 @@ _IMPLICIT_INPUT_BITS = 2
 
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
-
-_CORE_FIELDS = ("status", "fault_code", "pc", "overflow", "rf", "xbar_in", "xbar_out")
-
 
 class SimulationError(UserError):
     """The RTL simulation could not be built or run, or produced no result."""
@@ -362,59 +361,6 @@ def _test(runner, top, job_file, name, waves):
     return log
 
 
-# -- comparison --------------------------------------------------------------------------------
-
-def _walk(expected, actual, where, out, limit):
-    if len(out) >= limit:
-        return
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        for key in expected:
-            if key not in actual:
-                out.append(f"{where}.{key}: missing in the RTL dump")
-            else:
-                _walk(expected[key], actual[key], f"{where}.{key}", out, limit)
-    elif isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
-        if len(expected) != len(actual):
-            out.append(f"{where}: {len(expected)} entries expected, {len(actual)} in the RTL")
-            return
-        for i, (a, b) in enumerate(zip(expected, actual)):
-            _walk(a, b, f"{where}[{i}]", out, limit)
-    elif expected != actual:
-        out.append(f"{where}: golden {expected!r}, RTL {actual!r}")
-
-
-def compare(golden, rtl, *, limit=20):
-    """Differences between a golden report (GoldenReport or dict) and an RTL dump, first
-    diverging state first (at most ``limit`` lines; an empty list means they agree)."""
-    g = golden if isinstance(golden, dict) else golden.to_dict()
-    out = []
-    for i, (gc, rc) in enumerate(zip(g["cores"], rtl["cores"])):
-        for name in _CORE_FIELDS:
-            _walk(gc[name], rc[name], f"core {i} {name}", out, limit)
-        for m, (gm, rm) in enumerate(zip(gc["mcus"], rc["mcus"])):
-            _walk(gm["weights"], rm["weights"], f"core {i} MCU {m} weights", out, limit)
-            _walk(gm["digits"], rm["digits"], f"core {i} MCU {m} slice digits", out, limit)
-        _walk(gc["pending_updates"], rc["pending_updates"], f"core {i} pending_updates", out, limit)
-    if len(g["cores"]) != len(rtl["cores"]):
-        out.append(f"cores: golden {len(g['cores'])}, RTL {len(rtl['cores'])}")
-    for name in ("values", "valid", "count"):
-        _walk(g["smem"][name], rtl["smem"][name], f"shared memory {name}", out, limit)
-    ge, re = g["events"], rtl["events"]
-    _walk(ge["instructions_total"], re["instructions_total"], "instructions retired", out, limit)
-    for op in ("mvm", "mtvm"):
-        _walk(ge["mcu_totals"][op], re["mcu_totals"][op], f"MCU {op.upper()} operations", out, limit)
-    _walk(ge["mcu_totals"]["opa_applied"], re["mcu_totals"]["opa_applied"], "OPAs applied", out, limit)
-    _walk(ge["adc_conversions"], re["adc_conversions"], "ADC conversions", out, limit)
-    # The digital event counters: compared when every core halted in both runs (a faulting
-    # instruction may count the operands it read before the fault differently).
-    if all(core["status"] == "halted" for core in g["cores"] + rtl["cores"]):
-        from isa.golden.events import DIGITAL_EVENTS
-
-        for name in DIGITAL_EVENTS:
-            _walk(ge.get(name, 0), re.get(name, 0), f"event count {name}", out, limit)
-    return out[:limit]
-
-
 # -- reports -----------------------------------------------------------------------------------
 
 def rtl_report(image, dump, golden):
@@ -434,6 +380,9 @@ def rtl_report(image, dump, golden):
     for key, value in dump["events"].items():
         if key == "mcu_totals":
             events["mcu_totals"] = {**events.get("mcu_totals", {}), **value}
+        elif key == "mcu":
+            rows = {(row["core"], row["mcu"]): row for row in events.get("mcu", [])}
+            events["mcu"] = [{**rows.get((row["core"], row["mcu"]), {}), **row} for row in value]
         elif key != "energy_events":
             events[key] = value
     energy = energy_events(events, PantherConfig.from_dict(g["config"]))
@@ -505,9 +454,16 @@ class RtlOutcome:
                          f"{self.diffs[0]}")
             lines += [f"  {diff}" for diff in self.diffs[1:]]
         else:
+            halted = all(core["status"] == "halted" for core in d["cores"])
+            counted = compared_counters(d["events"], halted=halted)
             lines.append("comparison with the golden model: identical final state (cores, "
                          "register files, XBar buffers, weights and slice digits, shared memory, "
-                         "overflow flags, error codes) and event counts")
+                         f"overflow flags, error codes) and all {len(counted)} event counters "
+                         "of the RTL (digital, analog-port transactions, analog energy events, "
+                         "per MCU)" + ("" if halted else "; digital counts not compared: a core "
+                                       "did not halt"))
+            lines.append("golden-model counts the RTL has no counter for (not compared): "
+                         + ", ".join(sorted(GOLDEN_ONLY)))
         return "\n".join(lines)
 
 

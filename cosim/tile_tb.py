@@ -391,15 +391,25 @@ class TileBench:
             for amcu in row:
                 for key, value in amcu.energy_counts().items():
                     energy[key] = energy.get(key, 0) + int(value)
-        total = {k: sum(t[k] for t in transactions) for k in ("mvm", "mtvm", "opa", "read", "write")}
+        kinds = ("mvm", "mtvm", "opa", "read", "write", "requests")
+        total = {k: sum(t[k] for t in transactions) for k in kinds}
+        per_mcu = []
+        for core, p in enumerate(self.ports):
+            for m in range(len(p["mcus"])):
+                t = transactions[len(per_mcu)]
+                per_mcu.append({"core": core, "mcu": m, "mvm": t["mvm"] // steps,
+                                "mtvm": t["mtvm"] // steps, "opa_applied": t["opa"] // steps,
+                                "requests": t["requests"], "serial_rows": t["read"]})
         from isa.golden.events import DIGITAL_EVENTS
 
         events = {
             **{name: sum(core["events"][name] for core in cores) for name in DIGITAL_EVENTS},
             "instructions_total": sum(core["instret"] for core in cores),
+            "mcu": per_mcu,
             "mcu_totals": {"mvm": total["mvm"] // steps, "mtvm": total["mtvm"] // steps,
                            "opa_applied": total["opa"] // steps},
             "adc_conversions": energy.get("adc_conversion", 0),
+            "analog_transactions": total,
             "energy_events": energy,
         }
         return {"simulator": self.job["simulator"],

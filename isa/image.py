@@ -148,6 +148,13 @@ class ProgramImage:
         self.smem_init = _array(self.smem_init, (c.smem_depth,), "smem_init")
         self.smem_count = _array(self.smem_count, (c.smem_depth,), "smem_count")
         self.smem_valid = _array(self.smem_valid, (c.smem_depth,), "smem_valid", dtype=bool)
+        region = slice(c.smem_user_depth, c.smem_depth)
+        taken = np.flatnonzero(self.smem_valid[region] | (self.smem_count[region] != 0))
+        if taken.size:
+            raise ValueError(f"smem_valid/smem_count: shared-memory word "
+                             f"{c.smem_user_depth + int(taken[0])} lies in the OPA region "
+                             f"{c.smem_user_depth} .. {c.smem_depth - 1}, which must start "
+                             "invalid with count 0 (the cores save OPA operands there)")
         weights = {}
         for key, w in dict(self.weights).items():
             core, mcu = (int(k) for k in key)

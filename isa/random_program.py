@@ -45,7 +45,7 @@ class RandomProgramOptions:
     max_vw : int
         Largest vector width of random vector instructions (capped by the address space).
     smem_words : int
-        Shared-memory words the traffic may use (from address 0; capped by smem_depth).
+        Shared-memory words the traffic may use (from address 0; capped by smem_user_depth).
     """
 
     def __init__(self, *, steps=60, max_vw=8, smem_words=64):
@@ -285,7 +285,7 @@ def random_image(config, seed, *, options=None):
     n = c.cores_per_tile
     if c.rf_depth <= RESERVED + 1:
         raise ValueError(f"random programs need rf_depth > {RESERVED + 1}, not {c.rf_depth}")
-    words = min(options.smem_words, c.smem_depth)
+    words = min(options.smem_words, c.smem_user_depth)
     cores = [_CoreGen(i, c, rng) for i in range(n)]
     for g in cores:
         g.config_max_vw = options.max_vw

@@ -2,11 +2,13 @@
 """Random differential testing: random valid programs on the tile RTL and the golden model.
 
     .venv/bin/python scripts/random_diff.py --seeds 1000 --sim verilator [--first 0]
-        [--config small|paper|FILE.json] [--batch 100] [--steps 60]
+        [--config small|paper|FILE.json] [--variants 1,2,3] [--batch 100] [--steps 60]
 
-Each seed's program (isa.random_program.random_image) runs on the RTL (one build, batches of
-programs per simulator run) and on the golden model; every difference is printed with its
-seed and the first diverging state. Exit status 1 if any seed differs.
+Each seed's program (isa.random_program.random_image) runs on the RTL (one build per variant,
+batches of programs per simulator run) and on the golden model; every difference is printed
+with its seed and the first diverging state. With several variants the seeds are dealt out
+round-robin (seed s runs on variant variants[s % len(variants)]). Exit status 1 if any seed
+differs.
 """
 
 import argparse
@@ -31,6 +33,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=100, help="programs per simulator run")
     parser.add_argument("--steps", type=int, default=60, help="generation steps per program")
     parser.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES)
+    parser.add_argument("--variants", default=None,
+                        help="comma-separated MCU variants (default: the configuration's)")
     args = parser.parse_args(argv)
     for name in ("seeds", "batch", "steps", "max_cycles"):
         if getattr(args, name) < 1:
@@ -40,32 +44,38 @@ def main(argv=None):
         parser.error(f"--first must be >= 0, not {args.first}")
     try:
         config = load_config(args.config)
+        variants = ([config.variant] if args.variants is None
+                    else [int(v) for v in args.variants.split(",")])
+        configs = {v: config.replace(variant=v) for v in variants}
     except ValueError as error:
-        parser.error(str(error))
+        parser.error(f"--config/--variants: {error}")
     options = RandomProgramOptions(steps=args.steps)
     start = time.time()
-    sim = get_simulation(config, simulator=args.sim)
-    print(f"built the tile for {args.sim} in {time.time() - start:.1f} s", flush=True)
     failures = 0
     seeds = list(range(args.first, args.first + args.seeds))
-    for i in range(0, len(seeds), args.batch):
-        chunk = seeds[i:i + args.batch]
+    for v, cfg in configs.items():
         t0 = time.time()
-        images = [random_image(config, seed, options=options) for seed in chunk]
-        try:
-            outcomes = run_and_compare(images, simulation=sim, max_cycles=args.max_cycles)
-        except UserError as error:
-            print(f"seeds {chunk[0]}..{chunk[-1]}: {error}", flush=True)
-            failures += len(chunk)
-            continue
-        for seed, outcome in zip(chunk, outcomes):
-            if not outcome.ok:
-                failures += 1
-                print(f"seed {seed}: MISMATCH\n" + "\n".join(
-                    "  " + line for line in outcome.format().splitlines()), flush=True)
-        cycles = sum(o.cycles for o in outcomes)
-        print(f"seeds {chunk[0]}..{chunk[-1]}: {sum(o.ok for o in outcomes)}/{len(chunk)} match "
-              f"({cycles} RTL cycles, {time.time() - t0:.1f} s)", flush=True)
+        sim = get_simulation(cfg, simulator=args.sim)
+        print(f"variant {v}: built the tile for {args.sim} in {time.time() - t0:.1f} s", flush=True)
+        mine = [s for s in seeds if variants[s % len(variants)] == v]
+        for i in range(0, len(mine), args.batch):
+            chunk = mine[i:i + args.batch]
+            t0 = time.time()
+            images = [random_image(cfg, seed, options=options) for seed in chunk]
+            try:
+                outcomes = run_and_compare(images, simulation=sim, max_cycles=args.max_cycles)
+            except UserError as error:
+                print(f"variant {v} seeds {chunk[0]}..{chunk[-1]}: {error}", flush=True)
+                failures += len(chunk)
+                continue
+            for seed, outcome in zip(chunk, outcomes):
+                if not outcome.ok:
+                    failures += 1
+                    print(f"variant {v} seed {seed}: MISMATCH\n" + "\n".join(
+                        "  " + line for line in outcome.format().splitlines()), flush=True)
+            cycles = sum(o.cycles for o in outcomes)
+            print(f"variant {v} seeds {chunk[0]}..{chunk[-1]}: {sum(o.ok for o in outcomes)}/"
+                  f"{len(chunk)} match ({cycles} RTL cycles, {time.time() - t0:.1f} s)", flush=True)
     print(f"{len(seeds) - failures}/{len(seeds)} seeds match the golden model "
           f"({time.time() - start:.1f} s)")
     return 1 if failures else 0

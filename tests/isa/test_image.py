@@ -15,16 +15,30 @@ SMALL = PRESETS["small"]
 def sample_image(config=SMALL):
     rng = np.random.default_rng(1)
     n = config.cores_per_tile
+    user = np.arange(config.smem_depth) < config.smem_user_depth     # the OPA region stays free
     return ProgramImage(
         config=config,
         programs=[[1 << 58, 2 ** 64 - 1, 0]] + [[] for _ in range(n - 1)],
         rf_init=[rng.integers(-2 ** 15, 2 ** 15, config.rf_depth) for _ in range(n)],
         xbar_in=[rng.integers(-5, 5, (config.mcus_per_core, config.xbar_size)) for _ in range(n)],
         smem_init=rng.integers(-100, 100, config.smem_depth),
-        smem_count=rng.integers(0, 3, config.smem_depth),
-        smem_valid=rng.integers(0, 2, config.smem_depth).astype(bool),
+        smem_count=rng.integers(0, 3, config.smem_depth) * user,
+        smem_valid=rng.integers(0, 2, config.smem_depth).astype(bool) & user,
         weights={(0, 1): rng.integers(-2 ** 31, 2 ** 31, (config.xbar_size, config.xbar_size))},
         symbols={"loop": 3}, source="hlt\n")
+
+
+def test_the_opa_region_must_start_free():
+    valid = np.zeros(SMALL.smem_depth, bool)
+    valid[SMALL.smem_user_depth - 1] = True
+    ProgramImage(config=SMALL, smem_valid=valid)
+    valid[SMALL.smem_user_depth] = True
+    with pytest.raises(ValueError, match="word 896 lies in the OPA region 896 .. 2047"):
+        ProgramImage(config=SMALL, smem_valid=valid)
+    count = np.zeros(SMALL.smem_depth, np.int64)
+    count[-1] = 1
+    with pytest.raises(ValueError, match="word 2047 lies in the OPA region"):
+        ProgramImage(config=SMALL, smem_count=count)
 
 
 def test_save_load_round_trip(tmp_path):
