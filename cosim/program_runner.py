@@ -373,7 +373,7 @@ def rtl_report(image, dump, golden):
     checks is the same program run.
     """
     from isa.golden import GoldenReport
-    from isa.golden.events import energy_events
+    from isa.golden.events import MCU_EVENTS, energy_events
 
     g = golden.to_dict()
     events = json.loads(json.dumps(g["events"]))
@@ -381,8 +381,11 @@ def rtl_report(image, dump, golden):
         if key == "mcu_totals":
             events["mcu_totals"] = {**events.get("mcu_totals", {}), **value}
         elif key == "mcu":
+            # the golden model's per-MCU table with the RTL's own counts where it has them
             rows = {(row["core"], row["mcu"]): row for row in events.get("mcu", [])}
-            events["mcu"] = [{**rows.get((row["core"], row["mcu"]), {}), **row} for row in value]
+            zero = dict.fromkeys(MCU_EVENTS, 0)
+            merged = [{**zero, **rows.get((row["core"], row["mcu"]), {}), **row} for row in value]
+            events["mcu"] = [row for row in merged if any(row[name] for name in MCU_EVENTS)]
         elif key != "energy_events":
             events[key] = value
     energy = energy_events(events, PantherConfig.from_dict(g["config"]))
