@@ -202,43 +202,43 @@
         # Each snapshots its operands now (variants 1-2 save them, variant 3 applies them to
         # its third copy); the weights MVM and MTVM use change only at hlt.
         ld      xin(L1), xs+NI*0, NI                # rows of layer 1: x0
-        alui    mul, xout(L1), d1+NH*0, LR_B, NH      # columns: -lr/B d1_0
+        alui    mul, xout(L1), d1+NH*0, LR_B, NH    # columns: -lr/B d1_0
         cp      xin(L2), h+NH*0, NH                 # rows of layer 2: h0
-        alui    mul, xout(L2), d2+NO*0, LR_B, NO      # columns: -lr/B d2_0
+        alui    mul, xout(L2), d2+NO*0, LR_B, NO    # columns: -lr/B d2_0
         mcu     L1:opa, L2:opa                      # W1 += x0 (-lr/B d1_0)^T, W2 += h0 (-lr/B d2_0)^T
         ld      xin(L1), xs+NI*1, NI                # rows of layer 1: x1
-        alui    mul, xout(L1), d1+NH*1, LR_B, NH      # columns: -lr/B d1_1
+        alui    mul, xout(L1), d1+NH*1, LR_B, NH    # columns: -lr/B d1_1
         cp      xin(L2), h+NH*1, NH                 # rows of layer 2: h1
-        alui    mul, xout(L2), d2+NO*1, LR_B, NO      # columns: -lr/B d2_1
+        alui    mul, xout(L2), d2+NO*1, LR_B, NO    # columns: -lr/B d2_1
         mcu     L1:opa, L2:opa                      # W1 += x1 (-lr/B d1_1)^T, W2 += h1 (-lr/B d2_1)^T
         ld      xin(L1), xs+NI*2, NI                # rows of layer 1: x2
-        alui    mul, xout(L1), d1+NH*2, LR_B, NH      # columns: -lr/B d1_2
+        alui    mul, xout(L1), d1+NH*2, LR_B, NH    # columns: -lr/B d1_2
         cp      xin(L2), h+NH*2, NH                 # rows of layer 2: h2
-        alui    mul, xout(L2), d2+NO*2, LR_B, NO      # columns: -lr/B d2_2
+        alui    mul, xout(L2), d2+NO*2, LR_B, NO    # columns: -lr/B d2_2
         mcu     L1:opa, L2:opa                      # W1 += x2 (-lr/B d1_2)^T, W2 += h2 (-lr/B d2_2)^T
         ld      xin(L1), xs+NI*3, NI                # rows of layer 1: x3
-        alui    mul, xout(L1), d1+NH*3, LR_B, NH      # columns: -lr/B d1_3
+        alui    mul, xout(L1), d1+NH*3, LR_B, NH    # columns: -lr/B d1_3
         cp      xin(L2), h+NH*3, NH                 # rows of layer 2: h3
-        alui    mul, xout(L2), d2+NO*3, LR_B, NO      # columns: -lr/B d2_3
+        alui    mul, xout(L2), d2+NO*3, LR_B, NO    # columns: -lr/B d2_3
         mcu     L1:opa, L2:opa                      # W1 += x3 (-lr/B d1_3)^T, W2 += h3 (-lr/B d2_3)^T
         ld      xin(L1), xs+NI*4, NI                # rows of layer 1: x4
-        alui    mul, xout(L1), d1+NH*4, LR_B, NH      # columns: -lr/B d1_4
+        alui    mul, xout(L1), d1+NH*4, LR_B, NH    # columns: -lr/B d1_4
         cp      xin(L2), h+NH*4, NH                 # rows of layer 2: h4
-        alui    mul, xout(L2), d2+NO*4, LR_B, NO      # columns: -lr/B d2_4
+        alui    mul, xout(L2), d2+NO*4, LR_B, NO    # columns: -lr/B d2_4
         mcu     L1:opa, L2:opa                      # W1 += x4 (-lr/B d1_4)^T, W2 += h4 (-lr/B d2_4)^T
         ld      xin(L1), xs+NI*5, NI                # rows of layer 1: x5
-        alui    mul, xout(L1), d1+NH*5, LR_B, NH      # columns: -lr/B d1_5
+        alui    mul, xout(L1), d1+NH*5, LR_B, NH    # columns: -lr/B d1_5
         cp      xin(L2), h+NH*5, NH                 # rows of layer 2: h5
-        alui    mul, xout(L2), d2+NO*5, LR_B, NO      # columns: -lr/B d2_5
+        alui    mul, xout(L2), d2+NO*5, LR_B, NO    # columns: -lr/B d2_5
         mcu     L1:opa, L2:opa                      # W1 += x5 (-lr/B d1_5)^T, W2 += h5 (-lr/B d2_5)^T
         ld      xin(L1), xs+NI*6, NI                # rows of layer 1: x6
-        alui    mul, xout(L1), d1+NH*6, LR_B, NH      # columns: -lr/B d1_6
+        alui    mul, xout(L1), d1+NH*6, LR_B, NH    # columns: -lr/B d1_6
         cp      xin(L2), h+NH*6, NH                 # rows of layer 2: h6
-        alui    mul, xout(L2), d2+NO*6, LR_B, NO      # columns: -lr/B d2_6
+        alui    mul, xout(L2), d2+NO*6, LR_B, NO    # columns: -lr/B d2_6
         mcu     L1:opa, L2:opa                      # W1 += x6 (-lr/B d1_6)^T, W2 += h6 (-lr/B d2_6)^T
         ld      xin(L1), xs+NI*7, NI                # rows of layer 1: x7
-        alui    mul, xout(L1), d1+NH*7, LR_B, NH      # columns: -lr/B d1_7
+        alui    mul, xout(L1), d1+NH*7, LR_B, NH    # columns: -lr/B d1_7
         cp      xin(L2), h+NH*7, NH                 # rows of layer 2: h7
-        alui    mul, xout(L2), d2+NO*7, LR_B, NO      # columns: -lr/B d2_7
+        alui    mul, xout(L2), d2+NO*7, LR_B, NO    # columns: -lr/B d2_7
         mcu     L1:opa, L2:opa                      # W1 += x7 (-lr/B d1_7)^T, W2 += h7 (-lr/B d2_7)^T
         hlt                                         # apply the 16 OPAs in program order
