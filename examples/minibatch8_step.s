@@ -20,7 +20,7 @@
 #   k      MVM x_k               MVM h_(k-1) | MTVM d2_(k-2)     (k = 2 .. 7)
 #   8      -                     MVM h7      | MTVM d2_6
 #   9      -                     MTVM d2_7
-#   10-17  OPA x_s, d1_s         OPA h_s, d2_s                   (s = 0 .. 7, one mcu each)
+#   10-17  OPA x_s, -lr/B d1_s   OPA h_s, -lr/B d2_s             (s = 0 .. 7, one mcu each)
 #
 # Variants 2 and 3 run MVM|MTVM on L2 at once on two crossbar copies, variant 1 serialises
 # them. OPA takes effect at hlt (docs/semantics.md §5), so every MVM and MTVM of the batch
