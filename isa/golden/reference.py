@@ -15,6 +15,15 @@ per-slice clipping (docs/semantics.md §3: carries stay in the slices, so the ch
 several bit-steps can push a freshly programmed slice past its range within one OPA; CRS only
 runs at ``hlt``): measured 4.3e-4 (sgd_fc_step, 29 of 32 cells clipped) and 5.7e-4
 (mlp2_step), against updates of about 1e-2.
+
+The mini-batch example (``minibatch8_step``) issues 8 OPAs per crossbar and no CRS (its 16 OPAs
+fill the small preset's ``deferred_depth``), so each slice accumulates the chunks of all 8
+updates without a carry and the 5-bit slices 0-2 clip over and over: the update is off by
+about a quarter of its size (measured 1.2e-3 on weights, 23 % of the largest update element,
+against updates of about 5e-3), hence its own tolerances :data:`MINIBATCH_WEIGHT_TOL` and
+:data:`MINIBATCH_UPDATE_REL_TOL`. Without the clipping (exact ``W += sum_s x_s v_s^T`` on the
+same fixed-point operands) it is within the ordinary tolerances, which
+``tests/isa/golden/test_minibatch8.py`` asserts.
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ import numpy as np
 from panther.fixed_point import from_fixed
 
 __all__ = ["plan_sigmoid", "plan_tanh", "ExampleCheck", "EXAMPLES", "check_example",
-           "sgd_fc_reference", "mlp2_reference", "ACT_TOL", "WEIGHT_TOL", "UPDATE_REL_TOL"]
+           "sgd_fc_reference", "mlp2_reference", "minibatch_reference", "ACT_TOL", "WEIGHT_TOL",
+           "UPDATE_REL_TOL", "MINIBATCH_WEIGHT_TOL", "MINIBATCH_UPDATE_REL_TOL"]
 
 #: Tolerance on activations, deltas and gradients (real units): 8 LSB of Q4.12.
 ACT_TOL = 8 / 4096
@@ -34,6 +44,10 @@ ACT_TOL = 8 / 4096
 WEIGHT_TOL = 1e-3
 #: Tolerance on the weight update, relative to the largest reference update element.
 UPDATE_REL_TOL = 0.1
+#: minibatch8_step: tolerance on updated weights (8 OPAs per crossbar clip without a CRS).
+MINIBATCH_WEIGHT_TOL = 2e-3
+#: minibatch8_step: tolerance on the weight update, relative to its largest element.
+MINIBATCH_UPDATE_REL_TOL = 0.35
 
 
 def plan_sigmoid(z, *, exact=False):
@@ -74,6 +88,23 @@ def mlp2_reference(W1, W2, x, t, lr, *, exact=False):
             "W1": W1 - lr * np.outer(x, d1), "W2": W2 - lr * np.outer(h, d2)}
 
 
+def minibatch_reference(W1, W2, X, T, lr, *, exact=False):
+    """One mini-batch SGD step of the two-layer perceptron of :func:`mlp2_reference`.
+
+    ``X`` (batch, NI) and ``T`` (batch, NO) hold one sample per row. Every sample runs forward
+    and backward with the starting weights; the update is ``-lr / batch`` times the summed
+    outer products (the mean gradient). Returns per-sample rows ``h, y, d2, d1`` and ``W1, W2``.
+    """
+    X, T = np.atleast_2d(X), np.atleast_2d(T)
+    H = plan_tanh(X @ W1, exact=exact)
+    Y = plan_sigmoid(H @ W2, exact=exact)
+    D2 = (Y - T) * Y * (1 - Y)
+    D1 = (D2 @ W2.T) * (1 - H * H)
+    scale = lr / len(X)
+    return {"h": H, "y": Y, "d2": D2, "d1": D1,
+            "W1": W1 - scale * X.T @ D1, "W2": W2 - scale * H.T @ D2}
+
+
 @dataclass
 class ExampleCheck:
     """Comparison of a run with the float reference.
@@ -99,11 +130,11 @@ class ExampleCheck:
         self.rows.append((quantity, float(np.max(np.abs(got - expected))), tolerance,
                           float(np.max(np.abs(got - exact)))))
 
-    def add_update(self, quantity, got, before, expected, exact):
+    def add_update(self, quantity, got, before, expected, exact, tolerance=UPDATE_REL_TOL):
         """Relative error of a weight update ``got - before`` against ``expected - before``."""
         scale = float(np.max(np.abs(expected - before))) or 1.0
         got = np.asarray(got, dtype=np.float64)
-        self.rows.append((quantity, float(np.max(np.abs(got - expected))) / scale, UPDATE_REL_TOL,
+        self.rows.append((quantity, float(np.max(np.abs(got - expected))) / scale, tolerance,
                           float(np.max(np.abs(got - exact))) / scale))
 
     def format(self):
@@ -194,9 +225,32 @@ def _check_mlp2_pipeline(image, report):
     return _check_mlp2(image, report, name="mlp2_pipeline", layer2_core=1)
 
 
+def _check_minibatch8(image, report):
+    v = _View(image, report)
+    ni, nh, no, batch = v.sym("NI"), v.sym("NH"), v.sym("NO"), v.sym("BATCH")
+    lr = 1.0 / v.sym("LR_DIV")
+    W1, W2 = v.weights("L1", ni, nh), v.weights("L2", nh, no)
+    X = v.smem("xs", ni * batch).reshape(batch, ni)
+    T = v.smem("ts", no * batch).reshape(batch, no)
+    ref = minibatch_reference(W1, W2, X, T, lr)
+    exact = minibatch_reference(W1, W2, X, T, lr, exact=True)
+    check = ExampleCheck("minibatch8_step")
+    for name, width in (("h", nh), ("y", no), ("d2", no), ("d1", nh)):
+        got = v.final_rf(name, width * batch).reshape(batch, width)
+        check.add(name, got, ref[name], ACT_TOL, exact[name])
+    final1, final2 = v.final_weights("L1", ni, nh), v.final_weights("L2", nh, no)
+    check.add("W1", final1, ref["W1"], MINIBATCH_WEIGHT_TOL, exact["W1"])
+    check.add("W2", final2, ref["W2"], MINIBATCH_WEIGHT_TOL, exact["W2"])
+    check.add_update("dW1 (rel)", final1, W1, ref["W1"], exact["W1"],
+                     tolerance=MINIBATCH_UPDATE_REL_TOL)
+    check.add_update("dW2 (rel)", final2, W2, ref["W2"], exact["W2"],
+                     tolerance=MINIBATCH_UPDATE_REL_TOL)
+    return check
+
+
 #: Example name (file stem under examples/) -> check(image, report) -> ExampleCheck.
 EXAMPLES = {"sgd_fc_step": _check_sgd_fc, "mlp2_step": _check_mlp2,
-            "mlp2_pipeline": _check_mlp2_pipeline}
+            "mlp2_pipeline": _check_mlp2_pipeline, "minibatch8_step": _check_minibatch8}
 
 
 def check_example(name, image, report):
