@@ -14,7 +14,8 @@ from panther.errors import UserError
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "study"
-HELP = "run a design-space study: 'slicing' reproduces the paper's bit-slicing accuracy study (Figs. 9, 10)"
+HELP = ("run a design-space study: 'slicing' reproduces the paper's bit-slicing accuracy study (Figs. 9, 10); "
+        "'opa-fidelity' measures the OPA error of the streamed and functional OPA models")
 
 
 def _positive(text):
@@ -27,8 +28,22 @@ def _positive(text):
     return value
 
 
+def _seed(text):
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise UserError(f"--seed: expected a non-negative integer, not {text!r}")
+    return seed
+
+
 def add_arguments(parser):
-    parser.add_argument("study", choices=["slicing"], help="which study to run")
+    parser.add_argument("study", choices=["slicing", "opa-fidelity"], help="which study to run")
+    parser.add_argument("--opa-model", default="streamed", choices=["streamed", "functional"],
+                        help="slicing: OPA model of the sliced runs: 'streamed' (the hardware's bit-serial OPA, "
+                             "default) or 'functional' (the paper's functional simulator, §6.2); recorded in "
+                             "results.json")
     parser.add_argument("--quick", action="store_true",
                         help="short sweep: 4096 steps per run instead of 16384 and fewer Fig. 10 configurations")
     parser.add_argument("--out", default=os.path.join("out", "study"),
@@ -47,17 +62,16 @@ def add_arguments(parser):
 
 
 def run(args):
+    if args.study == "opa-fidelity":
+        from panther.study.opa_fidelity import main
+
+        return main(quick=args.quick, seed=_seed(args.seed))
     from tqdm import tqdm
 
     from panther.study.plots import plot_fig9, plot_fig10
     from panther.study.sweep import load_results, plan_sweep, run_sweep, write_results
 
-    try:
-        seed = int(args.seed)
-    except ValueError:
-        seed = -1
-    if seed < 0:
-        raise UserError(f"--seed: expected a non-negative integer, not {args.seed!r}")
+    seed = _seed(args.seed)
     steps = None if args.steps is None else _positive(args.steps)
     jobs = _positive(args.jobs)
     config = load_config(args.config)
@@ -76,7 +90,7 @@ def run(args):
         plot_fig10(results, os.path.join(args.out, "fig10.png"), energy_config=energy_config)
         print(f"redrew {args.out}/fig9.png and fig10.png")
         return 0
-    plan = plan_sweep(quick=args.quick, seed=seed, steps=steps)
+    plan = plan_sweep(quick=args.quick, seed=seed, steps=steps, opa_model=args.opa_model)
     start = time.perf_counter()
     with tqdm(total=plan.total_steps, unit="step", desc=f"study slicing ({len(plan.runs)} runs)",
               disable=args.no_progress) as bar:
@@ -91,6 +105,7 @@ def run(args):
         high = f"{100 * row['high_slice_sat']:.1f}%" if row["high_slice_sat"] != "" else "-"
         print(f"{row['run']:<16} {100 * row['final_train_acc']:>8.1f}% {100 * row['final_test_acc']:>8.1f}% "
               f"{row['gap_to_float_pp']:>7.2f} {low:>8} {high:>8}")
+    print(f"OPA model of the sliced runs: {plan.opa_model}")
     print(f"wrote {args.out}/ (runs.csv, accuracy.csv, saturation.csv, fig10.csv, results.json, "
           f"fig9.png, fig10.png) in {seconds:.0f} s")
     return 0
