@@ -245,29 +245,32 @@ def slice_worst_case(pairs, slice_bits, config):
     return streamed.tolist(), functional.tolist(), headroom
 
 
-def smallest_slicing(problems, config, *, crs_every, limit=0.01, start="44444444", max_bits=8):
-    """Greedy search for a small slicing whose streamed OPA error stays under ``limit``.
+def smallest_slicing(problems, config, *, crs_every, opa_model="streamed", limit=0.01, start="44444444",
+                     min_bits=4, max_bits=8):
+    """Greedy search for a small slicing whose OPA error stays under ``limit``.
 
     ``problems``: list of ``(weights0, pairs)``. Adds a bit to the most significant slice
     that clipped until every OPA's error is below ``limit``, then removes any single bit it
-    can. Returns ``(label, total_bits, worst_error)`` or ``None`` if ``max_bits`` is reached.
+    can (never below ``min_bits``: 4 bits hold every canonical digit). Returns
+    ``(label, total_bits, worst_error)``, or ``None`` if a slice would need more than
+    ``max_bits``.
     """
     bits = list(_bits(start))                              # MSB first
 
     def worst(candidate):
-        results = [replay(w, p, candidate, config, crs_every=crs_every) for w, p in problems]
+        results = [replay(w, p, candidate, config, crs_every=crs_every, opa_model=opa_model)
+                   for w, p in problems]
         return max(r["max"] for r in results), np.sum([r["per_slice"] for r in results], axis=0)
 
     error, per_slice = worst(bits)
     while error >= limit:
-        hit = [k for k in range(len(bits)) if per_slice[k] > 0]
-        k = max(hit)                                       # LSB-first index
+        k = max(k for k in range(len(bits)) if per_slice[k] > 0)   # LSB-first index
         if bits[-1 - k] >= max_bits:
             return None
         bits[-1 - k] += 1
         error, per_slice = worst(bits)
     for index in range(len(bits)):
-        while bits[index] > 1:
+        while bits[index] > min_bits:
             trial = bits.copy()
             trial[index] -= 1
             trial_error, _ = worst(trial)
@@ -320,20 +323,24 @@ def main(*, quick=False, seed=0, out=print):
         out(f"layer {index}: streamed {s}; functional {fn}; headroom above a canonical digit {head}")
     paper_pairs = [(np.full(16, 32767), np.full(16, 32767))]
     s, fn, head = slice_worst_case(paper_pairs, _bits("44466555"), config)
-    out(f"x = v = 32767: streamed {s}; functional {fn}")
-    out("\n## Fixes (streamed, 44466555, m50, CRS 1024; median / max error % / % cells clipped)")
-    out("| variant | layer 0 | layer 1 |")
-    out("| --- | ---: | ---: |")
-    variants = {"as is": {}, "CRS digit bias +4": {"crs_bias": 4}, "CRS digit bias -4": {"crs_bias": -4},
-                "stream v, chunk x (W transposed)": {"transpose": True}, "NAF-streamed row input": {"naf": True}}
+    counts = (_chunks(np.array([32767]), 16, config.replace(slice_bits=_bits("44466555")))[:, :, 0] != 0).sum(axis=0)
+    out(f"x = v = 32767: streamed {s}; functional {fn}; partial products per slice {counts.tolist()}")
+    out("\n## Fixes at CRS 1 (one OPA from canonical digits), 44466555: median / max error % / % cells clipped")
+    out("| variant | layer 0 m50 | layer 0 m99 | layer 1 m50 | layer 1 m99 |")
+    out("| --- | ---: | ---: | ---: | ---: |")
+    variants = {"streamed, as is": {}, "streamed, CRS digit bias +4": {"crs_bias": 4},
+                "streamed, CRS digit bias -4": {"crs_bias": -4},
+                "streamed v, chunked x (W stored transposed)": {"transpose": True},
+                "streamed, NAF row input (17 steps)": {"naf": True},
+                "functional (reference)": {"opa_model": "functional"}}
     for name, kwargs in variants.items():
-        row = [_fmt(replay(w0, pairs, _bits("44466555"), config, crs_every=1024,
-                           target=stats[index]["median"], **kwargs))
-               for index, (w0, pairs) in enumerate(zip(weights0, streams))]
-        out(f"| {name} | {row[0]} | {row[1]} |")
+        row = [_fmt(replay(w0, pairs, _bits("44466555"), config, crs_every=1, target=stats[index][q], **kwargs))
+               for index, (w0, pairs) in enumerate(zip(weights0, streams)) for q in ("median", "p99")]
+        out(f"| {name} | " + " | ".join(row) + " |")
     problems = list(zip(weights0, streams))
-    for crs in (1, 1024):
-        found = smallest_slicing(problems, config, crs_every=crs)
-        out(f"smallest streamed slicing with every OPA's error < 1% (recorded magnitudes, CRS {crs}): {found}")
+    for model in OPA_MODELS:
+        found = smallest_slicing(problems, config, crs_every=1, opa_model=model)
+        out(f"smallest {model} slicing (>= 4 bits per slice, greedy) with every recorded OPA's error < 1% "
+            f"from canonical digits (CRS 1): {found}")
     out(f"\n({time.perf_counter() - start:.0f} s)")
     return 0
