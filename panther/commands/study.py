@@ -38,6 +38,17 @@ def _seed(text):
     return seed
 
 
+def _only(plan, text):
+    from dataclasses import replace
+
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    known = {spec.name for spec in plan.runs}
+    unknown = sorted(names - known)
+    if unknown:
+        raise UserError(f"--only: no such run {', '.join(unknown)}; the sweep's runs are {', '.join(sorted(known))}")
+    return replace(plan, runs=tuple(spec for spec in plan.runs if spec.name in names or spec.mode == "float"))
+
+
 def add_arguments(parser):
     parser.add_argument("study", choices=["slicing", "opa-fidelity"], help="which study to run")
     parser.add_argument("--opa-model", default="streamed", choices=["streamed", "functional"],
@@ -53,6 +64,9 @@ def add_arguments(parser):
     parser.add_argument("--jobs", default=str(min(2, os.cpu_count() or 1)),
                         help="worker processes, one run each (default: min(2, CPUs)); with more than "
                              "one the progress bar advances per finished run")
+    parser.add_argument("--only", default=None,
+                        help="slicing: comma-separated run names to keep from the sweep, e.g. "
+                             "'44466555@1024,55555555@4096' (the float baseline is always kept)")
     parser.add_argument("--config", default="small",
                         help="configuration giving the number formats (a preset or a JSON file; default: small); "
                              "slice bits and crossbar size are set per run")
@@ -91,6 +105,8 @@ def run(args):
         print(f"redrew {args.out}/fig9.png and fig10.png")
         return 0
     plan = plan_sweep(quick=args.quick, seed=seed, steps=steps, opa_model=args.opa_model)
+    if args.only is not None:
+        plan = _only(plan, args.only)
     start = time.perf_counter()
     with tqdm(total=plan.total_steps, unit="step", desc=f"study slicing ({len(plan.runs)} runs)",
               disable=args.no_progress) as bar:
