@@ -56,7 +56,8 @@ def add_arguments(parser):
                              "default) or 'functional' (the paper's functional simulator, §6.2); recorded in "
                              "results.json")
     parser.add_argument("--quick", action="store_true",
-                        help="short sweep: 4096 steps per run instead of 16384 and fewer Fig. 10 configurations")
+                        help="slicing: short sweep, 4096 steps per run instead of 16384 and fewer Fig. 10 "
+                             "configurations; opa-fidelity: 1024 OPAs per layer instead of 2048")
     parser.add_argument("--out", default=os.path.join("out", "study"),
                         help="output directory (default: out/study)")
     parser.add_argument("--seed", default="0", help="seed of the data split, initial weights and example order (default: 0)")

@@ -287,8 +287,13 @@ def smallest_slicing(problems, config, *, crs_every, opa_model="streamed", limit
     return "".join(map(str, bits)), sum(bits), error
 
 
+def _pct(value, digits):
+    value = 100 * value
+    return f"{value:.0f}" if value >= 10 ** (digits - 1) else f"{value:.{digits}g}"
+
+
 def _fmt(r):
-    return f"{100 * r['median']:.2g} / {100 * r['max']:.3g} / {100 * r['clipped']:.2g}"
+    return f"{_pct(r['median'], 2)} / {_pct(r['max'], 3)} / {_pct(r['clipped'], 2)}"
 
 
 def main(*, quick=False, seed=0, out=print):
