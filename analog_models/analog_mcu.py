@@ -21,6 +21,7 @@ from . import mcu_ops
 from .adc import SarAdc
 from .crossbar import Crossbar
 from .dac import ColumnDac
+from .functional_opa import check_opa_model
 
 __all__ = ["AnalogMCU"]
 
@@ -127,10 +128,15 @@ class AnalogMCU:
         c = self._copy(copy)
         return mcu_ops.mtvm(self.xbars[c], self.adcs[c], v_raw)
 
-    def opa(self, copy, x_raw, v_raw):
-        """A whole OPA on ``copy``; returns the clipped cell updates per slice."""
+    def opa(self, copy, x_raw, v_raw, *, opa_model="streamed"):
+        """A whole OPA on ``copy``; returns the clipped cell updates per slice.
+
+        ``opa_model``: ``"streamed"`` (default, the hardware; the chunks go through the copy's
+        column DACs) or ``"functional"`` (paper §6.2; no DAC), see :func:`mcu_ops.opa`.
+        """
         c = self._copy(copy)
-        return mcu_ops.opa(self.xbars[c], x_raw, v_raw, dac=self.dacs[c])
+        dac = self.dacs[c] if check_opa_model(opa_model) == "streamed" else None
+        return mcu_ops.opa(self.xbars[c], x_raw, v_raw, dac=dac, opa_model=opa_model)
 
     # -- accounting ----------------------------------------------------------------------------
 

@@ -53,7 +53,8 @@ class Crossbar:
         Physical bits per slice, LSB slice first.
     events : dict[str, int]
         Counters: ``mvm_steps``, ``mtvm_steps``, ``opa_steps`` (calls, each covering every
-        slice), ``serial_reads``, ``serial_writes`` (rows of one slice), ``programs``,
+        slice), ``opa_adds`` (functional OPAs, :meth:`opa_add`), ``serial_reads``,
+        ``serial_writes`` (rows of one slice), ``programs``,
         ``crs``, ``saturations`` (cell updates clipped at a slice edge).
     saturation_events : numpy.ndarray
         int64 ``(n_slices,)``: clipped cell updates per slice since construction.
@@ -84,7 +85,7 @@ class Crossbar:
         self._mvm_mat = None
         self._mtvm_mat = None
         self.events = {"mvm_steps": 0, "mtvm_steps": 0, "opa_steps": 0, "serial_reads": 0,
-                       "serial_writes": 0, "programs": 0, "crs": 0, "saturations": 0}
+                       "serial_writes": 0, "programs": 0, "crs": 0, "saturations": 0, "opa_adds": 0}
         self.saturation_events = np.zeros(self.n_slices, dtype=np.int64)
         self._apply_stuck()
 
@@ -223,8 +224,29 @@ class Crossbar:
         rows = np.flatnonzero(row_drive)
         if rows.size == 0:
             return np.zeros(self.n_slices, dtype=np.int64)
-        old = self._levels[:, rows, :]
         delta = row_drive[rows].astype(np.float64)[None, :, None] * col_chunks.astype(np.float64)[:, None, :]
+        return self._update_rows(rows, delta)
+
+    def opa_add(self, chunks):
+        """One functional OPA (paper §6.2, :mod:`analog_models.functional_opa`): every cell of
+        slice ``k`` gets ``chunks[k, i, j]`` in ONE update, clipped to the slice's range.
+
+        ``chunks``: ``(n_slices, rows, cols)`` signed digit amplitudes (integers). Non-ideal
+        updates apply if configured. Counted as one ``opa_adds`` event. Returns the number of
+        cell updates clipped at a slice edge, per slice (int64).
+        """
+        chunks = np.asarray(chunks)
+        if chunks.shape != self._levels.shape or not np.issubdtype(chunks.dtype, np.integer):
+            raise ValueError(f"chunks must be integers of shape {self._levels.shape!r}, "
+                             f"not {chunks.dtype} {chunks.shape!r}")
+        self.events["opa_adds"] += 1
+        rows = np.flatnonzero(chunks.any(axis=(0, 2)))
+        if rows.size == 0:
+            return np.zeros(self.n_slices, dtype=np.int64)
+        return self._update_rows(rows, chunks[:, rows, :].astype(np.float64))
+
+    def _update_rows(self, rows, delta):
+        old = self._levels[:, rows, :]
         if not self._ideal_updates:
             gain = None if self._d2d is None else self._d2d[:, rows, :]
             delta = ni.update_scale(delta, old, self._lmax, self.noise, gain, self.rng)

@@ -1,7 +1,8 @@
 """Whole MCU operations built from bit-steps: MVM, MTVM, OPA and shift-and-add.
 
 These are the reference the RTL/co-simulation is compared with, and what the bit-slicing
-study runs. They follow ``docs/semantics.md`` §3 exactly: inputs streamed LSB first, one
+study runs. They follow ``docs/semantics.md`` §3 exactly (``opa`` can also apply the paper's
+functional OPA model instead, ``opa_model="functional"``): inputs streamed LSB first, one
 bit per step, every slice converted by the ADC at every step, then
 
     y_j = sat(round(sum_n sum_k code[n, k, j] << (n + p*k + lsb_shift), weight_frac_bits))
@@ -16,6 +17,7 @@ import numpy as np
 from panther.fixed_point import round_shift, saturate
 
 from .drivers import all_row_drives, opa_col_chunks
+from .functional_opa import check_opa_model, functional_opa
 
 __all__ = ["mvm", "mtvm", "opa", "shift_and_add"]
 
@@ -83,14 +85,34 @@ def mtvm(xbar, adc, v_raw):
     return shift_and_add(codes, xbar.config, lsb_shift=adc.lsb_shift)
 
 
-def opa(xbar, x_raw, v_raw, *, dac=None):
-    """``W[i, j] += x_i * v_j`` by ``input_steps`` OPA bit-steps (clipped per step).
+def opa(xbar, x_raw, v_raw, *, dac=None, opa_model="streamed"):
+    """``W[i, j] += x_i * v_j`` on every slice of ``xbar``.
 
-    ``dac`` (a :class:`ColumnDac`) turns the column chunks into amplitudes when given.
-    Returns the clipped cell updates per slice over the whole operation (int64).
+    Parameters
+    ----------
+    xbar : Crossbar
+    x_raw, v_raw : array_like of int
+        ``(xbar.size,)`` raw data words: row input (streamed) and column input (chunked).
+    dac : ColumnDac, optional
+        Turns the column chunks into amplitudes (``"streamed"`` only).
+    opa_model : {'streamed', 'functional'}
+        ``"streamed"`` (default, the hardware): ``input_steps`` OPA bit-steps, every slice
+        clipped after every step (``docs/semantics.md`` §3). ``"functional"`` (the paper's
+        functional simulator, §6.2): the update ``x_i * v_j`` sliced once and added per slice
+        with one clip (:mod:`analog_models.functional_opa`).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(n_slices,)``: clipped cell updates per slice over the whole operation.
     """
+    check_opa_model(opa_model)
     x = _check_len(x_raw, xbar, "x_raw")
     v = _check_len(v_raw, xbar, "v_raw")
+    if opa_model == "functional":
+        if dac is not None:
+            raise ValueError("dac must be None with opa_model='functional' (it has no column pulses)")
+        return functional_opa(xbar, x, v)
     drives = all_row_drives(x, xbar.config)
     total = np.zeros(xbar.n_slices, dtype=np.int64)
     for n in range(xbar.config.input_steps):

@@ -4,16 +4,20 @@ A layer with ``(n_in + 1, n_out)`` weights (bias row last) is placed in the top-
 ONE square crossbar of ``xbar_size = next power of two >= max(n_in + 1, n_out)``, made with
 ``config.replace(xbar_size=...)`` (simpler than tiling, and exact: unused rows and columns get
 zero inputs, so their cells never change). Slicing, saturation and CRS are the crossbar's own
-(:class:`analog_models.Crossbar`); the OPA goes through :func:`analog_models.all_row_drives`,
+(:class:`analog_models.Crossbar`). The OPA model is the layer's ``opa_model``: ``"streamed"``
+(default, the hardware) goes through :func:`analog_models.all_row_drives`,
 :func:`analog_models.opa_col_chunks` and :meth:`Crossbar.opa_step`, skipping the bit-steps in
-which no row is driven (they change nothing).
+which no row is driven (they change nothing); ``"functional"`` (the paper's functional
+simulator, §6.2) adds the sliced update once per slice (:func:`analog_models.functional_chunks`,
+:meth:`Crossbar.opa_add`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from analog_models import Crossbar, all_row_drives, opa_col_chunks
+from analog_models import Crossbar, all_row_drives, functional_chunks, opa_col_chunks
+from analog_models.functional_opa import check_opa_model
 
 __all__ = ["SlicedLayer", "crossbar_size"]
 
@@ -34,6 +38,8 @@ class SlicedLayer:
         Slicing and number formats; ``xbar_size`` is replaced to fit the layer.
     rng : numpy.random.Generator, optional
         For the crossbar's non-idealities (if any are configured).
+    opa_model : {'streamed', 'functional'}
+        How :meth:`opa` updates the slices (see the module docstring).
 
     Members
     -------
@@ -42,9 +48,11 @@ class SlicedLayer:
     crossbar : analog_models.Crossbar
     config : PantherConfig
         The crossbar's configuration.
+    opa_model : str
     """
 
-    def __init__(self, weights, config, *, rng=None):
+    def __init__(self, weights, config, *, rng=None, opa_model="streamed"):
+        self.opa_model = check_opa_model(opa_model)
         weights = np.asarray(weights)
         if weights.ndim != 2 or not np.issubdtype(weights.dtype, np.integer):
             raise ValueError(f"weights must be a 2-D integer array, not {weights.dtype} {weights.shape!r}")
@@ -75,7 +83,8 @@ class SlicedLayer:
         return padded
 
     def opa(self, x_raw, v_raw):
-        """``W += outer(x, v)`` by bit-serial OPA steps (clipped per step and slice).
+        """``W += outer(x, v)`` by the layer's OPA model: bit-serial OPA steps (clipped per
+        step and slice) or one functional update per slice (clipped once).
 
         Returns the clipped cell updates per slice (int64 ``(n_slices,)``).
         """
@@ -84,10 +93,12 @@ class SlicedLayer:
         clipped = np.zeros(self.config.n_slices, dtype=np.int64)
         if not v.any():
             return clipped
+        self._weights = None
+        if self.opa_model == "functional":
+            return self.crossbar.opa_add(functional_chunks(x, v, self.config))
         drives = all_row_drives(x, self.config)
         for n in np.flatnonzero(drives.any(axis=1)):
             clipped += self.crossbar.opa_step(drives[n], opa_col_chunks(v, int(n), self.config))
-        self._weights = None
         return clipped
 
     def crs(self):

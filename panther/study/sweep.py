@@ -61,7 +61,8 @@ class SweepPlan:
     Members
     -------
     runs : tuple of RunSpec
-        Every run, baselines first; a (slice_bits, crs) pair appears once.
+        Every run, baselines first; a (slice_bits, crs) pair appears once; every run has
+        the same ``opa_model``.
     quick : bool
     seed : int
     """
@@ -69,6 +70,11 @@ class SweepPlan:
     runs: tuple
     quick: bool
     seed: int
+
+    @property
+    def opa_model(self):
+        """The OPA model of the sliced runs (``"streamed"`` or ``"functional"``)."""
+        return self.runs[0].opa_model
 
     @property
     def total_steps(self):
@@ -79,17 +85,19 @@ def _bits(label):
     return tuple(int(c) for c in label)
 
 
-def plan_sweep(*, quick=False, seed=0, steps=None, lr=0.05, hidden=(31,)):
+def plan_sweep(*, quick=False, seed=0, steps=None, lr=0.05, hidden=(31,), opa_model="streamed"):
     """The runs of Fig. 9 and Fig. 10.
 
     ``quick``: 4096 training steps per run (under 3 epochs; the 4096-step CRS period is then
     "no CRS before the end") and fewer Fig. 10 configurations, else 16384 steps (11 epochs,
-    four CRSs at 4096). ``steps`` overrides both.
+    four CRSs at 4096). ``steps`` overrides both. ``opa_model`` (``"streamed"``, the
+    hardware, or ``"functional"``, the paper's functional simulator) is the OPA of every
+    sliced run.
     """
     if steps is None:
         steps = 4096 if quick else 16384
     base = RunSpec(name="float", mode="float", steps=steps, lr=lr, hidden=hidden, seed=seed,
-                   eval_every=256 if quick else 512, sample_every=32 if quick else 64)
+                   opa_model=opa_model, eval_every=256 if quick else 512, sample_every=32 if quick else 64)
     runs = [base, replace(base, name="fixed", mode="fixed")]
     seen = set()
 
@@ -193,6 +201,7 @@ def write_results(plan, results, out_dir, *, energy_config, seconds):
             "run": r.spec.name, "mode": r.spec.mode,
             "slice_bits": r.spec.slice_label if r.spec.slice_bits else "",
             "crs_every": r.spec.crs_every if r.spec.mode == "sliced" else "",
+            "opa_model": r.spec.opa_model if r.spec.mode == "sliced" else "",
             "steps": r.spec.steps, "lr": r.spec.lr, "seed": r.spec.seed,
             "final_train_acc": round(final_accuracy(r), 4),
             "final_test_acc": round(final_accuracy(r, which="test"), 4),
@@ -217,6 +226,8 @@ def write_results(plan, results, out_dir, *, energy_config, seconds):
                [row for row in energy_rows if row["crs_every"] == FIG10_CRS])
     summary = {
         "quick": plan.quick, "seed": plan.seed, "seconds": round(seconds, 1),
+        "opa_model": plan.opa_model,
+        "update_stats": next((r.update_stats for r in results if r.spec.mode == "fixed"), []),
         "low_slice": LOW_SLICE, "high_slice": HIGH_SLICE, "final_evals_averaged": FINAL_EVALS,
         "energy_config": {"xbar_size": energy_config.xbar_size, "input_steps": energy_config.input_steps},
         "runs": run_rows, "energy": energy_rows,

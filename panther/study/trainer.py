@@ -5,8 +5,14 @@
   weight update ``W += outer(x, v)`` (saturated to ``weight_bits``): what the slices would do
   if they never saturated.
 * ``sliced``: the same passes, weights held in :class:`.sliced_layer.SlicedLayer` crossbars
-  with the run's ``slice_bits``; updates by bit-serial OPA (batch 1, one OPA per example and
-  layer, paper §4.2), a CRS on every layer every ``crs_every`` steps.
+  with the run's ``slice_bits``; updates by OPA (batch 1, one OPA per example and layer, paper
+  §4.2) of the run's ``opa_model`` (``"streamed"``: bit-serial, the hardware, the default;
+  ``"functional"``: the paper's functional simulator, §6.2), a CRS on every layer every
+  ``crs_every`` steps.
+
+The fixed-point runs record the distribution of the updates ``|x_i * v_j|`` they apply
+(``RunResult.update_stats``), and :func:`train` can hand every applied update vector pair to
+the caller (``update_log``), which ``panther study opa-fidelity`` replays.
 
 All three start from the same weights (drawn in float, rounded to raw weights) and see the
 examples in the same order, so their differences come from arithmetic alone.
@@ -21,13 +27,51 @@ import numpy as np
 
 from panther.fixed_point import from_fixed, saturate, to_fixed
 
+from analog_models.functional_opa import OPA_MODELS
+
 from .fixed_mlp import backward, forward, lr_word, predict, quantize
 from .float_mlp import float_backward, float_forward, float_predict
 from .sliced_layer import SlicedLayer
 
-__all__ = ["RunSpec", "RunResult", "MODES", "initial_weights", "train"]
+__all__ = ["RunSpec", "RunResult", "MODES", "initial_weights", "train", "update_summary", "UPDATE_SAMPLES"]
 
 MODES = ("float", "fixed", "sliced")
+#: Steps of a run whose updates enter ``RunResult.update_stats`` (evenly spaced).
+UPDATE_SAMPLES = 256
+
+
+def update_summary(xs, vs):
+    """Distribution of the updates of some OPAs: a dict of plain numbers.
+
+    Parameters
+    ----------
+    xs, vs : sequence of numpy.ndarray
+        Row and column inputs (raw data words) of each OPA.
+
+    Returns
+    -------
+    dict
+        ``opas``, ``cells`` (update cells in all), ``nonzero_fraction``; over the nonzero
+        ``|x_i * v_j|`` (raw weight LSBs): ``median``, ``p90``, ``p99``, ``max``; over the
+        nonzero ``|v_j|`` (raw data LSBs): ``v_median``, ``v_p99``; ``x_bits_mean``: mean
+        number of 1 bits of the nonzero ``|x_i|`` (bit-steps that drive a row).
+    """
+    products = np.concatenate([np.abs(np.outer(x, v)).ravel() for x, v in zip(xs, vs)])
+    nz = products[products != 0]
+    v_all = np.abs(np.concatenate(list(vs)))
+    v_nz = v_all[v_all != 0]
+    x_all = np.abs(np.concatenate(list(xs)))
+    x_nz = x_all[x_all != 0]
+    bits = np.array([bin(int(value)).count("1") for value in x_nz]) if x_nz.size else np.zeros(1)
+
+    def pct(values, q):
+        return float(np.percentile(values, q)) if values.size else 0.0
+
+    return {"opas": len(xs), "cells": int(products.size),
+            "nonzero_fraction": float(nz.size / max(1, products.size)),
+            "median": pct(nz, 50), "p90": pct(nz, 90), "p99": pct(nz, 99),
+            "max": float(nz.max()) if nz.size else 0.0,
+            "v_median": pct(v_nz, 50), "v_p99": pct(v_nz, 99), "x_bits_mean": float(bits.mean())}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +103,10 @@ class RunSpec:
     lr_halvings : tuple of float
         Fractions of ``steps`` after which the learning rate halves (a step schedule; it
         steadies the end of batch-1 SGD so that runs compare on their final accuracy).
+    opa_model : str
+        One of :data:`analog_models.functional_opa.OPA_MODELS` (``sliced`` only; recorded
+        for every run): ``"streamed"`` (the hardware's bit-serial OPA, default) or
+        ``"functional"`` (the paper's functional simulator, §6.2).
     """
 
     name: str
@@ -72,8 +120,11 @@ class RunSpec:
     eval_every: int = 500
     sample_every: int = 64
     lr_halvings: tuple = (0.5, 0.75)
+    opa_model: str = "streamed"
 
     def __post_init__(self):
+        if self.opa_model not in OPA_MODELS:
+            raise ValueError(f"opa_model must be 'streamed' or 'functional', not {self.opa_model!r}")
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         if (self.slice_bits is None) != (self.mode != "sliced"):
@@ -123,6 +174,9 @@ class RunResult:
         Training steps whose forward pass saturated a data word.
     seconds : float
         Wall time of the run.
+    update_stats : list of dict
+        Fixed-point runs: per layer, the distribution of the applied updates (see
+        :func:`update_summary`) over ``UPDATE_SAMPLES`` evenly spaced steps of the run.
     shared_with : str
         Empty, or the name of the run whose training this result reuses (a sweep shares runs
         that differ only in a CRS period that cannot matter; see ``sweep.crs_is_noop``).
@@ -137,6 +191,7 @@ class RunResult:
     clipped_updates: list = field(default_factory=list)
     overflow_steps: int = 0
     seconds: float = 0.0
+    update_stats: list = field(default_factory=list)
     shared_with: str = ""
 
     @property
@@ -194,7 +249,7 @@ def _example_order(spec, n):
     return np.concatenate([rng.permutation(n) for _ in range(epochs)])[:spec.steps]
 
 
-def train(spec, data, config, *, progress=None):
+def train(spec, data, config, *, progress=None, update_log=None):
     """Train one network; returns a :class:`RunResult`.
 
     Parameters
@@ -206,6 +261,8 @@ def train(spec, data, config, *, progress=None):
         replaces, and ``xbar_size``, which each layer replaces).
     progress : callable, optional
         Called with the number of steps just done (for a progress bar).
+    update_log : list, optional
+        Fixed-point runs: every applied OPA is appended as ``(step, layer, x_raw, v_raw)``.
     """
     start = time.perf_counter()
     if spec.mode == "sliced":
@@ -229,6 +286,8 @@ def train(spec, data, config, *, progress=None):
                 w += np.outer(x[0], v[0])
             return False
     else:
+        stride = max(1, spec.steps // UPDATE_SAMPLES)
+        sampled = [[] for _ in raw0]
         xq_train = quantize(data.x_train, config)
         xq_test = quantize(data.x_test, config)
         lr_words = {lr: lr_word(lr, config) for lr in {spec.lr_at(t) for t in range(1, spec.steps + 1)}}
@@ -237,7 +296,7 @@ def train(spec, data, config, *, progress=None):
             digital = [w.copy() for w in raw0]
             current = lambda: digital  # noqa: E731
         else:
-            layers = [SlicedLayer(w, config) for w in raw0]
+            layers = [SlicedLayer(w, config, opa_model=spec.opa_model) for w in raw0]
             current = lambda: [layer.weights() for layer in layers]  # noqa: E731
             n_cells = np.array([np.prod(layer.shape) for layer in layers], dtype=np.float64)
             clipped = np.zeros(config.n_slices, dtype=np.int64)
@@ -258,6 +317,12 @@ def train(spec, data, config, *, progress=None):
             w = current()
             fwd = forward(w, xq_train[index][None, :], config)
             updates = backward(w, fwd, [data.y_train[index]], lr_words[spec.lr_at(t)], config)
+            if t % stride == 0:
+                for layer_index, (x, v) in enumerate(zip(fwd.inputs, updates)):
+                    sampled[layer_index].append((x[0], v[0]))
+            if update_log is not None:
+                for layer_index, (x, v) in enumerate(zip(fwd.inputs, updates)):
+                    update_log.append((t, layer_index, x[0].copy(), v[0].copy()))
             if layers is None:
                 for wl, x, v in zip(digital, fwd.inputs, updates):
                     wl[...] = saturate(wl + np.outer(x[0], v[0]), config.weight_bits)[0]
@@ -290,5 +355,8 @@ def train(spec, data, config, *, progress=None):
             pending = 0
     if spec.mode == "sliced":
         result.clipped_updates = clipped.tolist()
+    if spec.mode != "float":
+        result.update_stats = [update_summary([x for x, _ in pairs], [v for _, v in pairs])
+                               for pairs in sampled]
     result.seconds = time.perf_counter() - start
     return result
