@@ -187,8 +187,10 @@ def test_golden_equals_the_fixed_point_reference_bit_for_bit(variant):
 def test_the_same_image_ends_in_the_same_state_on_every_variant():
     finals = [run_image(dataclasses.replace(IMAGE, config=SMALL.replace(variant=v))).to_dict()
               for v in (1, 2, 3)]
+    user = SMALL.smem_user_depth        # variants 1-2 also wrote their OPA region above it
     for final in finals:
         del final["config"], final["events"]          # the variants differ in energy events
+        final["smem"] = {key: words[:user] for key, words in final["smem"].items()}
     assert finals[0]["cores"][0]["mcus"] == finals[1]["cores"][0]["mcus"] \
         == finals[2]["cores"][0]["mcus"]
     assert finals[0] == finals[1] == finals[2]
