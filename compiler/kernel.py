@@ -158,12 +158,12 @@ def compile_model(model, *, config, crs=False):
     for core, ops in enumerate(per_core):
         n_def = sum(1 for op in ops if op.kind == "mcu" and op.mop == "opa")
         n_def += sum(bin(op.mask).count("1") for op in ops if op.kind == "crs")
-        if config.variant != 3 and n_def > config.deferred_depth:
+        if n_def > config.deferred_depth:     # on every variant: the kernel stays portable
             per_sample = n_def // model.train.batch
             raise CompileError(
                 f"core {core} defers {n_def} OPA/CRS operations to hlt, deferred_depth is "
                 f"{config.deferred_depth} (variants 1-2 save each in the shared-memory OPA "
-                f"region): lower the batch to at most {max(1, config.deferred_depth // max(per_sample, 1))}")
+                f"region; the kernel must run on every variant): lower the batch to at most {max(1, config.deferred_depth // max(per_sample, 1))}")
         deferred.append(n_def)
         groups = fusion.schedule(ops)
         registers.append(allocate_registers(groups, core=core, rf_depth=config.rf_depth))
