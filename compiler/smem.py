@@ -8,10 +8,11 @@ order consistent with one sequential execution, and the valid/count protocol can
 deadlock: the earliest blocked operation would always be able to proceed.
 
 Reuse must also keep a consumer from loading the *previous* value of a word that is still
-valid: words are therefore reused only among transfers whose loads are all on one and the
-same core (that core loads the old value before the new one, in program order, and the new
-``st`` waits until the old value is consumed). A vector read by several cores gets words of
-its own.
+valid, and two producers from racing for a word that just became free: words are therefore
+reused only among transfers with the same producer core and all their loads on one and the
+same consumer core (the producer stores, and the consumer loads, in program order, and each
+``st`` waits until the previous value is consumed). A vector read by several cores gets
+words of its own.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def allocate(transfers, layout, config):
             if t.store is None or not t.loads:
                 raise AssertionError(f"transfer {t.name} without a store or loads")
             cores = {op.core for op in t.loads}
-            pool = cores.pop() if len(cores) == 1 else None
+            pool = (t.store.core, cores.pop()) if len(cores) == 1 else None
             pending.append((t.store.gidx, max(op.gidx for op in t.loads), pool, t))
     for start, end, pool, t in sorted(pending, key=lambda e: e[0]):
         blocked = sorted((a, n) for a, n, e, p in entries
