@@ -84,7 +84,8 @@ class Kernel:
 
     def with_batch(self, inputs, targets):
         """A copy of the image with another batch (raw data words, ``(B, n_0)``, ``(B, n_L)``)."""
-        image = copy.deepcopy(self.image)
+        image = copy.copy(self.image)          # shares the programs and weights (read-only)
+        image.smem_init = self.image.smem_init.copy()
         for base, values in ((self.layout.inputs, inputs), (self.layout.targets, targets)):
             values = np.asarray(values, dtype=np.int64).reshape(-1)
             image.smem_init[base:base + values.size] = values
@@ -92,7 +93,7 @@ class Kernel:
 
     def with_weights(self, weights, image=None):
         """A copy of ``image`` (default: the kernel's) with raw ``(n_in, n_out)`` layer weights."""
-        image = copy.deepcopy(image or self.image)
+        image = copy.copy(image or self.image)
         image.weights = self._blocks(weights)
         return image
 
@@ -108,7 +109,7 @@ class Kernel:
 
     def layer_weights(self, run):
         """Raw ``(n_in, n_out)`` weights per layer from a golden/RTL run report."""
-        data = run if isinstance(run, dict) else run.to_dict()
+        data = run if isinstance(run, dict) else {"cores": run.cores}
         out = [np.zeros((layer.n_in, layer.n_out), dtype=np.int64) for layer in self.model.layers]
         for b in self.mapping.blocks:
             w = np.asarray(data["cores"][b.place.core]["mcus"][b.place.mcu]["weights"], dtype=np.int64)
@@ -117,7 +118,7 @@ class Kernel:
 
     def outputs(self, run):
         """Raw ``(B, n_L)`` outputs of the batch from a run report."""
-        data = run if isinstance(run, dict) else run.to_dict()
+        data = run if isinstance(run, dict) else {"smem": run.smem}
         n, batch = self.model.sizes[-1], self.model.train.batch
         values = np.asarray(data["smem"]["values"][self.layout.outputs:self.layout.outputs + n * batch])
         return values.reshape(batch, n).astype(np.int64)
