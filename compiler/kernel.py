@@ -17,7 +17,7 @@ from .codegen import emit_core
 from .errors import CompileError
 from .lower import lower
 from .partition import needs, partition
-from .regalloc import allocate_registers
+from .regalloc import allocate_registers, place_spills
 from .report import CompileReport
 
 __all__ = ["Kernel", "compile_model", "sample_batch", "quantize_weights", "lr_word"]
@@ -154,8 +154,7 @@ def compile_model(model, *, config, crs=False):
     per_core = _split(lowered.ops, mapping.cores_used)
     per_core = [peephole.retarget_defs(peephole.elide_reloads(ops)) for ops in per_core]
     smem_words = smem.allocate(lowered.transfers, lowered.layout, config)
-    programs, listing, registers, deferred = [], [], [], []
-    mcu_ops = mcu_instrs = fused = 0
+    scheduled, registers, deferred, spills = [], [], [], []
     for core, ops in enumerate(per_core):
         n_def = sum(1 for op in ops if op.kind == "mcu" and op.mop == "opa")
         n_def += sum(bin(op.mask).count("1") for op in ops if op.kind == "crs")
@@ -164,10 +163,19 @@ def compile_model(model, *, config, crs=False):
             raise CompileError(
                 f"core {core} defers {n_def} OPA/CRS operations to hlt, deferred_depth is "
                 f"{config.deferred_depth} (variants 1-2 save each in the shared-memory OPA "
-                f"region; the kernel must run on every variant): lower the batch to at most {max(1, config.deferred_depth // max(per_sample, 1))}")
+                f"region; the kernel must run on every variant): lower the batch to at most "
+                f"{max(1, config.deferred_depth // max(per_sample, 1))}")
         deferred.append(n_def)
         groups = fusion.schedule(ops)
-        registers.append(allocate_registers(groups, core=core, rf_depth=config.rf_depth))
+        core_spills = []
+        registers.append(allocate_registers(groups, core=core, rf_depth=config.rf_depth,
+                                            spills=core_spills))
+        scheduled.append(groups)
+        spills.append((core_spills, groups))
+    smem_words = place_spills(spills, smem_words, config)
+    programs, listing = [], []
+    mcu_ops = mcu_instrs = fused = 0
+    for core, groups in enumerate(scheduled):
         words, lines = emit_core(groups, config)
         if len(words) > config.imem_depth:
             raise CompileError(f"core {core} needs {len(words)} instructions, imem_depth is "
@@ -203,7 +211,8 @@ def compile_model(model, *, config, crs=False):
         registers=registers, smem_words=smem_words,
         smem_layout={"inputs": lowered.layout.inputs, "targets": lowered.layout.targets,
                      "outputs": lowered.layout.outputs, "transfers_base": lowered.layout.dynamic},
-        transfers=sum(1 for t in lowered.transfers if not t.persistent), crs=crs,
+        transfers=sum(1 for t in lowered.transfers if not t.persistent),
+        spills=sum(len(s) for s, _ in spills), crs=crs,
         compile_seconds=seconds)
     return Kernel(model, config, image, report, mapping, lowered.layout, image.source)
 

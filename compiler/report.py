@@ -48,6 +48,8 @@ class CompileReport:
         ``inputs``, ``targets``, ``outputs`` base addresses and ``transfers_base``.
     transfers : int
         Vectors sent between cores through shared memory.
+    spills : int
+        Values spilled to shared memory by the register allocator (a store and a reload each).
     crs : bool
         Whether the kernel ends with a carry resolution step.
     compile_seconds : float
@@ -72,6 +74,7 @@ class CompileReport:
     smem_words: int
     smem_layout: dict
     transfers: int
+    spills: int
     crs: bool
     compile_seconds: float
 
@@ -106,6 +109,7 @@ class CompileReport:
                   f"instructions ({self.fused_operations} operations fused)",
                   f"shared memory: {self.smem_words} words (of {c['smem_depth']}; samples at "
                   f"{self.smem_layout['inputs']}, targets at {self.smem_layout['targets']}, outputs "
-                  f"at {self.smem_layout['outputs']}), {self.transfers} transfers",
+                  f"at {self.smem_layout['outputs']}), {self.transfers} transfers, "
+                  f"{self.spills} register spills",
                   f"compiled in {self.compile_seconds * 1000:.0f} ms"]
         return "\n".join(lines)

@@ -69,3 +69,12 @@ def test_the_reference_can_fail():
     model2 = model.replace(train=TrainSpec(lr=0.125))
     _, _, ref_w2, _ = compile_run_reference(model2, tile())
     assert not all(np.array_equal(a, b) for a, b in zip(kernel.layer_weights(run), ref_w2))
+
+
+@pytest.mark.parametrize("variant", [1, 2, 3])
+def test_register_spills_keep_the_kernel_exact(variant):
+    """A mini-batch that does not fit the register file spills to shared memory."""
+    model = _model(NETWORKS["partitioned 40-24-10"][0], 6)
+    kernel, run, ref_w, ref_y = compile_run_reference(model, tile(rf_depth=32, variant=variant))
+    assert kernel.report.spills > 0 and max(kernel.report.registers) <= 32
+    assert_exact(kernel, run, ref_w, ref_y)

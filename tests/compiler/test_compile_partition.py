@@ -31,9 +31,9 @@ def test_mlp_l4_reports_the_tiles_it_needs():
 @pytest.mark.parametrize("config, model, message", [
     (tile(imem_depth=12), Model(layers=[dense(40, 24, "tanh"), dense(24, 10)]),
      r"core \d needs \d+ instructions, imem_depth is 12"),
-    (tile(rf_depth=32), Model(layers=[dense(40, 24, "tanh"), dense(24, 10)],
+    (tile(rf_depth=16), Model(layers=[dense(40, 24, "tanh"), dense(24, 10)],
                               train=TrainSpec(algorithm="minibatch", batch=6)),
-     r"register file overflows"),
+     r"reads 32 register words at once, rf_depth is 16"),
     (tile(), Model(layers=[dense(40, 24, "tanh"), dense(24, 10)],
                    train=TrainSpec(algorithm="minibatch", batch=9)),
      r"defers 18 OPA/CRS operations to hlt, deferred_depth is 16.*at most 8"),
