@@ -36,7 +36,8 @@ def instruction(group, config):
     if op.kind == "mcu":
         masks = {f"m{m}": 0 for m in range(6)}
         for o in group:
-            masks[f"m{o.mcu}"] |= MCU_OPS[o.mop]
+            for part in o.parts:
+                masks[f"m{o.mcu}"] |= MCU_OPS[part]
         return make("mcu", **masks)
     if len(group) != 1:
         raise AssertionError("only mcu operations fuse")

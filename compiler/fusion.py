@@ -97,14 +97,16 @@ def schedule(ops):
 
     def can_join(i):
         op = ops[i]
-        if done[i] or i in in_group or op.kind != "mcu" or (op.mcu, op.mop) in slots:
+        if done[i] or i in in_group or op.kind != "mcu":
+            return False
+        if any((op.mcu, part) in slots for part in op.parts):
             return False
         return all(j in in_group and preds[i][j] == {WAR} for j in preds[i] if not done[j])
 
     def join(i):
         group.append(i)
         in_group.add(i)
-        slots.add((ops[i].mcu, ops[i].mop))
+        slots.update((ops[i].mcu, part) for part in ops[i].parts)
         joinable.discard(i)
         for s in succs[i]:
             blocking[s] -= 1

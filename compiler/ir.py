@@ -106,7 +106,10 @@ class Transfer:
 class Op:
     """One (unfused) instruction of one core.
 
-    ``kind`` is ``ld``, ``st``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs`` or ``hlt``.
+    ``kind`` is ``ld``, ``st``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs`` or ``hlt``. An
+    ``mcu`` op's ``mop`` is ``mvm``, ``mtvm``, ``opa`` or ``mvm+mtvm``: MVM and MTVM of one
+    MCU that read XBarIn and XBarOut before either writes (the pipelined mini-batch pairs
+    the MVM of a later sample with the MTVM of an earlier one, paper Table 2).
     """
 
     kind: str
@@ -122,12 +125,18 @@ class Op:
     comment: str = ""
     gidx: int = -1
 
+    @property
+    def parts(self):
+        """The MCU operations of an ``mcu`` op (``('mvm', 'mtvm')`` for a pair)."""
+        return tuple(self.mop.split("+")) if self.mop else ()
+
     def reads(self):
         locs = [s.loc for s in self.srcs]
         if self.kind == "mcu":
-            if self.mop in ("mvm", "opa"):
+            parts = self.parts
+            if "mvm" in parts or "opa" in parts:
                 locs.append(("in", self.mcu))
-            if self.mop in ("mtvm", "opa"):
+            if "mtvm" in parts or "opa" in parts:
                 locs.append(("out", self.mcu))
         if self.kind in ("ld", "st"):
             locs.append(("smem",))
@@ -136,8 +145,9 @@ class Op:
     def writes(self):
         locs = [self.dst.loc] if self.dst is not None else []
         if self.kind == "mcu":
-            locs.append({"mvm": ("out", self.mcu), "mtvm": ("in", self.mcu),
-                         "opa": ("w", self.mcu)}[self.mop])
+            for part in self.parts:
+                locs.append({"mvm": ("out", self.mcu), "mtvm": ("in", self.mcu),
+                             "opa": ("w", self.mcu)}[part])
         if self.kind in ("ld", "st"):
             locs.append(("smem",))
         return locs

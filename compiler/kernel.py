@@ -156,7 +156,7 @@ def compile_model(model, *, config, crs=False):
     smem_words = smem.allocate(lowered.transfers, lowered.layout, config)
     scheduled, registers, deferred, spills = [], [], [], []
     for core, ops in enumerate(per_core):
-        n_def = sum(1 for op in ops if op.kind == "mcu" and op.mop == "opa")
+        n_def = sum(1 for op in ops if op.kind == "mcu" and "opa" in op.parts)
         n_def += sum(bin(op.mask).count("1") for op in ops if op.kind == "crs")
         if n_def > config.deferred_depth:     # on every variant: the kernel stays portable
             per_sample = n_def // model.train.batch
@@ -183,9 +183,10 @@ def compile_model(model, *, config, crs=False):
                                "ld/st, a later ISA change; lower the batch)")
         for group in groups:
             if group[0].kind == "mcu":
-                mcu_ops += len(group)
+                parts = sum(len(op.parts) for op in group)
+                mcu_ops += parts
                 mcu_instrs += 1
-                fused += len(group) if len(group) > 1 else 0
+                fused += parts if parts > 1 else 0
         programs.append(words)
         listing += [f".core {core}"] + lines + [""]
     n_cores = config.cores_per_tile

@@ -1,18 +1,21 @@
 """Lowering: the training step of a batch as one global sequence of per-core operations.
 
-The dataflow is the paper's (Table 1 for SGD, Table 2 for mini-batch): the forward passes of
-the ``B`` samples, then their backward passes, each sample's OPAs issued as soon as their
-operands exist (they take effect at ``hlt`` on every variant, so MVM and MTVM always see the
-weights the kernel started with). For layer ``l``, sample ``s``:
+The dataflow is the paper's (Table 1 for SGD, Table 2 for mini-batch): a software pipeline
+in which, at step ``tau``, layer ``l`` runs the forward pass of sample ``tau - l`` and the
+backward pass of sample ``tau - (2L - 1 - l)``, so the forward passes of later samples
+overlap the backward passes of earlier ones; a block that has both issues them as one
+``mvm+mtvm`` (concurrent on variants 2 and 3, serialised on variant 1). OPAs take effect at
+``hlt`` on every variant, so MVM and MTVM always see the weights the kernel started with.
+For layer ``l``, sample ``s``:
 
 * forward: every block ``(bi, bj)`` loads ``a_l[bi]`` into its XBarIn and runs MVM; the
   reducer of ``bj`` adds the partial sums in ``bi`` order (VFU ``add``; partial sums of other
   cores come through shared memory), applies the activation and owns ``a_{l+1}[bj]``;
 * output error (MSE): ``delta = (y - t) * f'(y)`` on the reducer;
-* backward: every block puts ``-(lr/B) * delta[bj]`` into XBarOut and issues OPA (XBarIn
-  holds ``a_l[bi]``), then ``delta[bj]`` and MTVM; the reducer of row block ``bi`` (the core
-  that owns ``a_l[bi]``) adds the MTVM partial sums in ``bj`` order and multiplies by
-  ``f'(a_l[bi])``.
+* backward: every block runs MTVM on ``delta[bj]`` and OPA with ``-(lr/B) * delta[bj]`` in
+  XBarOut and ``a_l[bi]`` in XBarIn (OPA first when the MTVM is not paired, so XBarIn still
+  holds the input in SGD); the reducer of row block ``bi`` (the core that owns ``a_l[bi]``)
+  adds the MTVM partial sums in ``bj`` order and multiplies by ``f'(a_l[bi])``.
 
 Values move between cores through :class:`compiler.ir.Transfer` s: one ``st`` by the owner,
 one ``ld`` per use elsewhere. The global order of the returned operations is a valid
@@ -171,35 +174,73 @@ class _Lowering:
                 self.persistent[("t", s, seg)] = self.transfer(
                     n, f"t{s}[{seg}]", persistent=True, saddr=lay.targets + s * sizes[-1] + start)
 
-    def forward(self, s):
-        m, last = self.mapping, len(self.model.layers) - 1
-        for l, layer in enumerate(self.model.layers):
-            fn = ACTIVATIONS[layer.activation][0]
-            for bj in range(m.col_blocks[l]):
-                blocks = [m.block(l, bi, bj) for bi in range(m.row_blocks[l])]
-                parts = []
-                for b in blocks:
-                    c, u = b.place.core, b.place.mcu
-                    self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows),
-                               name=f"a{l}.s{s}[{b.bi}]")
-                    self.emit("mcu", c, mcu=u, mop="mvm", comment=f"L{l} block ({b.bi},{bj}) s{s}")
-                    parts.append((c, Ref(Buf(u, "out"), 0, b.cols)))
-                core = m.reducer(l, bj)
-                name = f"a{l + 1}.s{s}[{bj}]"
-                z = self.reduce(parts, core, blocks[0].cols, f"z{l + 1}.s{s}[{bj}]")
-                if fn is None:
-                    act = self.as_value(core, z, name)
-                else:
-                    act = self.alu(core, fn, z, name=name, comment=f"{layer.activation}")
-                self.own(("a", l + 1, s, bj), core, act)
-                if l == last:
-                    sizes = self.model.sizes
-                    t = self.transfer(act.length, f"y{s}[{bj}]", extra_count=1,
-                                      saddr=self.layout.outputs + s * sizes[-1] + blocks[0].col0)
-                    self.published[("a", l + 1, s, bj)] = t
-                    self.emit("st", core, srcs=(act,), transfer=t, comment=f"output y{s}[{bj}]")
+    # One pipeline step of one layer: the MVM of sample ``sf`` and the MTVM and OPA of sample
+    # ``sb`` (either may be None). With both (and a layer that back-propagates), each block
+    # pairs them in one ``mvm+mtvm`` op; its OPA follows once the partial sums are read.
 
-    def backward(self, s):
+    def layer_step(self, l, sf, sb):
+        m = self.mapping
+        blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l]) for bi in range(m.row_blocks[l])]
+        pending = []
+        for b in blocks:
+            c, u = b.place.core, b.place.mcu
+            tag = f"L{l} block ({b.bi},{b.bj})"
+            paired = sf is not None and sb is not None and l > 0
+            if sf is not None:
+                self.fetch(("a", l, sf, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows),
+                           name=f"a{l}.s{sf}[{b.bi}]")
+            if paired:
+                d = self.fetch(("d", l, sb, b.bj), c, keep=True, name=f"d{l}.s{sb}[{b.bj}]")
+                self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
+                self.emit("mcu", c, mcu=u, mop="mvm+mtvm", comment=f"{tag} MVM s{sf}, MTVM s{sb}")
+                pending.append(b)
+            elif sf is not None:
+                self.emit("mcu", c, mcu=u, mop="mvm", comment=f"{tag} s{sf}")
+                if sb is not None:
+                    pending.append(b)          # OPA after the partial sums are read
+            elif sb is not None:
+                self.opa(b, sb)                 # OPA first: XBarIn may still hold the input
+                if l:
+                    d = self.fetch(("d", l, sb, b.bj), c, keep=True, name=f"d{l}.s{sb}[{b.bj}]")
+                    self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
+                    self.emit("mcu", c, mcu=u, mop="mtvm", comment=f"{tag} s{sb}")
+        if sf is not None:
+            self.forward_reduce(l, sf)
+        if sb is not None and l:
+            self.backward_reduce(l, sb)
+        for b in pending:
+            self.opa(b, sb)
+
+    def opa(self, b, s):
+        c, u, l = b.place.core, b.place.mcu, b.layer
+        d = self.fetch(("d", l, s, b.bj), c, keep=True, name=f"d{l}.s{s}[{b.bj}]")
+        self.emit("alui", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,), fn="mul",
+                  imm=self.lr_raw, comment="-(lr/B) * delta")
+        self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows), name=f"a{l}.s{s}[{b.bi}]")
+        self.emit("mcu", c, mcu=u, mop="opa", comment=f"L{l} block ({b.bi},{b.bj}) s{s}")
+
+    def forward_reduce(self, l, s):
+        m, layer = self.mapping, self.model.layers[l]
+        fn = ACTIVATIONS[layer.activation][0]
+        for bj in range(m.col_blocks[l]):
+            blocks = [m.block(l, bi, bj) for bi in range(m.row_blocks[l])]
+            parts = [(b.place.core, Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in blocks]
+            core = m.reducer(l, bj)
+            name = f"a{l + 1}.s{s}[{bj}]"
+            z = self.reduce(parts, core, blocks[0].cols, f"z{l + 1}.s{s}[{bj}]")
+            if fn is None:
+                act = self.as_value(core, z, name)
+            else:
+                act = self.alu(core, fn, z, name=name, comment=f"{layer.activation}")
+            self.own(("a", l + 1, s, bj), core, act)
+            if l == len(self.model.layers) - 1:
+                sizes = self.model.sizes
+                t = self.transfer(act.length, f"y{s}[{bj}]", extra_count=1,
+                                  saddr=self.layout.outputs + s * sizes[-1] + blocks[0].col0)
+                self.published[("a", l + 1, s, bj)] = t
+                self.emit("st", core, srcs=(act,), transfer=t, comment=f"output y{s}[{bj}]")
+
+    def output_error(self, s):
         m, layers = self.mapping, self.model.layers
         last = len(layers) - 1
         dfn = ACTIVATIONS[layers[last].activation][1]
@@ -212,36 +253,36 @@ class _Lowering:
                 d = self.alu(core, dfn, y, name=f"df{last}.s{s}[{bj}]")
                 delta = self.alu(core, "mul", delta, d, name=f"d{last}.s{s}[{bj}]", comment="delta")
             self.own(("d", last, s, bj), core, delta)
-        for l in range(last, -1, -1):
-            for bj in range(m.col_blocks[l]):
-                for bi in range(m.row_blocks[l]):
-                    b = m.block(l, bi, bj)
-                    c, u = b.place.core, b.place.mcu
-                    d = self.fetch(("d", l, s, bj), c, keep=True, name=f"d{l}.s{s}[{bj}]")
-                    self.emit("alui", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,), fn="mul",
-                              imm=self.lr_raw, comment="-(lr/B) * delta")
-                    self.fetch(("a", l, s, bi), c, dst=Ref(Buf(u, "in"), 0, b.rows),
-                               name=f"a{l}.s{s}[{bi}]")
-                    self.emit("mcu", c, mcu=u, mop="opa", comment=f"L{l} block ({bi},{bj}) s{s}")
-                    if l:
-                        self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
-                        self.emit("mcu", c, mcu=u, mop="mtvm", comment=f"L{l} block ({bi},{bj}) s{s}")
-            if not l:
-                break
-            dfn = ACTIVATIONS[layers[l - 1].activation][1]
-            for bi in range(m.row_blocks[l]):
-                core = m.reducer(l - 1, bi)
-                parts = [(m.block(l, bi, bj).place.core,
-                          Ref(Buf(m.block(l, bi, bj).place.mcu, "in"), 0, m.block(l, bi, bj).rows))
-                         for bj in range(m.col_blocks[l])]
-                g = self.reduce(parts, core, parts[0][1].length, f"g{l}.s{s}[{bi}]")
-                if dfn is None:
-                    delta = self.as_value(core, g, f"d{l - 1}.s{s}[{bi}]")
-                else:
-                    a = self.fetch(("a", l, s, bi), core)
-                    d = self.alu(core, dfn, a, name=f"df{l - 1}.s{s}[{bi}]")
-                    delta = self.alu(core, "mul", g, d, name=f"d{l - 1}.s{s}[{bi}]", comment="delta")
-                self.own(("d", l - 1, s, bi), core, delta)
+
+    def backward_reduce(self, l, s):
+        m = self.mapping
+        dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1]
+        for bi in range(m.row_blocks[l]):
+            core = m.reducer(l - 1, bi)
+            blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l])]
+            parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, b.rows)) for b in blocks]
+            g = self.reduce(parts, core, blocks[0].rows, f"g{l}.s{s}[{bi}]")
+            if dfn is None:
+                delta = self.as_value(core, g, f"d{l - 1}.s{s}[{bi}]")
+            else:
+                a = self.fetch(("a", l, s, bi), core)
+                d = self.alu(core, dfn, a, name=f"df{l - 1}.s{s}[{bi}]")
+                delta = self.alu(core, "mul", g, d, name=f"d{l - 1}.s{s}[{bi}]", comment="delta")
+            self.own(("d", l - 1, s, bi), core, delta)
+
+    def steps(self):
+        """Software pipeline of Table 2: at step ``tau`` layer ``l`` runs the forward pass of
+        sample ``tau - l`` and the backward pass of sample ``tau - (2L - 1 - l)``; the output
+        error of sample ``tau - L`` comes first. SGD (batch 1) is the same loop."""
+        batch, n_layers = self.model.train.batch, len(self.model.layers)
+        valid = lambda s: s if 0 <= s < batch else None       # noqa: E731
+        for tau in range(batch + 2 * n_layers - 1):
+            if valid(tau - n_layers) is not None:
+                self.output_error(tau - n_layers)
+            for l in range(n_layers):
+                sf, sb = valid(tau - l), valid(tau - (2 * n_layers - 1 - l))
+                if sf is not None or sb is not None:
+                    self.layer_step(l, sf, sb)
 
     def finish(self, crs):
         for core in range(self.mapping.cores_used):
@@ -255,9 +296,6 @@ def lower(model, mapping, config, *, lr_raw, crs=False):
     """The global operation sequence of one kernel (one batch). Returns :class:`Lowered`."""
     low = _Lowering(model, mapping, config, lr_raw)
     low.data()
-    for s in range(model.train.batch):
-        low.forward(s)
-    for s in range(model.train.batch):
-        low.backward(s)
+    low.steps()
     low.finish(crs)
     return Lowered(low.ops, low.transfers, low.layout, lr_raw)

@@ -65,3 +65,15 @@ def test_compile_then_run_on_the_golden_model(tmp_path, capsys):
     assert main(["run", str(out), "--sim", "golden"]) == 0
     assert "halted" in capsys.readouterr().out
     assert np.any(image.smem_valid)
+
+
+def test_minibatch_pairs_mvm_and_mtvm_of_different_samples_on_one_mcu():
+    """Table 2: a later sample's MVM and an earlier one's MTVM in one mcu instruction."""
+    model = Model(layers=[dense(40, 24, "relu"), dense(24, 10, "sigmoid")],
+                  train=TrainSpec(algorithm="minibatch", batch=4))
+    kernel = compile_model(model, config=tile())
+    paired = [line for line in kernel.listing.splitlines() if "mvm|mtvm" in line]
+    assert len(paired) == 3                      # samples (1,0), (2,1), (3,2) on layer 1
+    assert "MVM s1, MTVM s0" in paired[0]
+    sgd = compile_model(model.replace(train=TrainSpec()), config=tile())
+    assert "mvm|mtvm" not in sgd.listing         # SGD: the three operations are dependent
