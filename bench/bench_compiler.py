@@ -19,7 +19,7 @@ PAPER_SIZE = "mlp_512_256_10"
 
 
 def _float_step(model, x, t):
-    from compiler.train import _float_step as step
+    from compiler.train import float_train_step as step
 
     weights = [w.copy() for w in model.weights]
     acts = [layer.activation for layer in model.layers]

@@ -20,7 +20,8 @@ from .partition import needs, partition
 from .regalloc import allocate_registers, place_spills
 from .report import CompileReport
 
-__all__ = ["Kernel", "compile_model", "sample_batch", "quantize_weights", "lr_word"]
+__all__ = ["Kernel", "compile_model", "sample_batch", "quantize_weights", "lr_word",
+           "block_weights"]
 
 
 def lr_word(model, config):
@@ -94,18 +95,8 @@ class Kernel:
     def with_weights(self, weights, image=None):
         """A copy of ``image`` (default: the kernel's) with raw ``(n_in, n_out)`` layer weights."""
         image = copy.copy(image or self.image)
-        image.weights = self._blocks(weights)
+        image.weights = block_weights(self.mapping, weights, self.config)
         return image
-
-    def _blocks(self, weights):
-        x = self.config.xbar_size
-        out = {}
-        for b in self.mapping.blocks:
-            w = np.zeros((x, x), dtype=np.int64)
-            w[:b.rows, :b.cols] = np.asarray(weights[b.layer])[b.row0:b.row0 + b.rows,
-                                                                b.col0:b.col0 + b.cols]
-            out[(b.place.core, b.place.mcu)] = w
-        return out
 
     def layer_weights(self, run):
         """Raw ``(n_in, n_out)`` weights per layer from a golden/RTL run report."""
@@ -122,6 +113,19 @@ class Kernel:
         n, batch = self.model.sizes[-1], self.model.train.batch
         values = np.asarray(data["smem"]["values"][self.layout.outputs:self.layout.outputs + n * batch])
         return values.reshape(batch, n).astype(np.int64)
+
+
+def block_weights(mapping, weights, config):
+    """``{(core, mcu): (xbar_size, xbar_size)}`` crossbar contents of raw layer weights
+    (zero-padded blocks)."""
+    x = config.xbar_size
+    out = {}
+    for b in mapping.blocks:
+        w = np.zeros((x, x), dtype=np.int64)
+        w[:b.rows, :b.cols] = np.asarray(weights[b.layer])[b.row0:b.row0 + b.rows,
+                                                            b.col0:b.col0 + b.cols]
+        out[(b.place.core, b.place.mcu)] = w
+    return out
 
 
 def _split(ops, cores):
@@ -227,10 +231,9 @@ def _image(model, config, mapping, layout, programs, inputs, targets, weights, s
                          dtype=np.int64).reshape(-1)
         smem_init[base:base + raw.size] = raw
         smem_valid[base:base + raw.size] = True
-    kernel = Kernel(model, config, None, None, mapping, layout, source)
     symbols = {"inputs": layout.inputs, "targets": layout.targets, "outputs": layout.outputs}
     return ProgramImage(config=config, programs=programs, smem_init=smem_init,
                         smem_count=np.zeros(depth, dtype=np.int64), smem_valid=smem_valid,
-                        weights=kernel._blocks(weights), symbols=symbols,
+                        weights=block_weights(mapping, weights, config), symbols=symbols,
                         source=f"# {model.name}: compiled by compiler.compile_model "
                                "(data in image.npz)\n" + source)

@@ -299,8 +299,11 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         if not ok:
             p.fail(where, message)
     train = TrainSpec(algorithm=algorithm, batch=batch, lr=float(lr), crs_period=crs_period)
-    return Model(layers=layers, loss=loss, train=train, weights=weights, seed=seed,
-                 data=source_kind, name=name, config=config)
+    try:
+        return Model(layers=layers, loss=loss, train=train, weights=weights, seed=seed,
+                     data=source_kind, name=name, config=config)
+    except ModelError as error:         # only the weights are left to fail here
+        p.fail("$.weights", str(error))
 
 
 def _load_npz(p, name, base_dir, layers):

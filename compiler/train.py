@@ -24,7 +24,8 @@ from .errors import CompileError
 from .kernel import compile_model, quantize_weights
 from .model import ACTIVATIONS
 
-__all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data"]
+__all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data",
+           "float_train_step"]
 
 
 def digits_factory(digits):
@@ -67,7 +68,8 @@ def float_forward(weights, activations, x):
     return acts
 
 
-def _float_step(weights, activations, x, t, lr):
+def float_train_step(weights, activations, x, t, lr):
+    """One mean-gradient float64 step of a batch: ``(new weights, batch MSE before it)``."""
     acts = float_forward(weights, activations, x)
     delta = (acts[-1] - t) * _DF[activations[-1]](acts[-1])
     new = list(weights)
@@ -204,7 +206,7 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
                                      block.col0:block.col0 + block.cols] = w[:block.rows, :block.cols]
         y = use.outputs(run) / (1 << f)
         result.loss.append(float(0.5 * np.sum((y - t) ** 2, axis=1).mean()))
-        float_w, float_loss = _float_step(float_w, acts, x, t, model.train.lr)
+        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
         result.float_loss.append(float(float_loss))
         if step % eval_every == 0 or step == steps:
             evaluate(step)
