@@ -2,10 +2,9 @@
 
 import numpy as np
 
-from compiler import compile_model, quantize_weights, sample_batch
+from compiler import compile_model, sample_batch
 from isa.golden import run_image
 from panther.config import PantherConfig
-from panther.fixed_point import to_fixed
 
 from fixed_reference import fixed_step
 
@@ -23,10 +22,13 @@ def compile_run_reference(model, config, *, crs=False):
     kernel = compile_model(model, config=config, crs=crs)
     run = run_image(kernel.image)
     x, t = sample_batch(model, config)
-    f, b = config.data_frac_bits, config.data_bits
-    ref_w, ref_y = fixed_step(quantize_weights(model, config), [l.activation for l in model.layers],
-                              to_fixed(x, f, b)[0], to_fixed(t, f, b)[0],
-                              lr_word=kernel.report.lr_word, xbar_size=config.xbar_size, crs=crs,
+    f = config.data_frac_bits
+    # The OPA column scale -(lr/B) as a data word, from the model (not from the compiler).
+    lr_word = int(np.floor(-model.train.lr / model.train.batch * 2 ** f + 0.5))
+    q = lambda v, frac: np.floor(np.asarray(v) * 2.0 ** frac + 0.5).astype(np.int64)  # noqa: E731
+    weights = [q(w, config.weight_frac_bits) for w in model.weights]
+    ref_w, ref_y = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
+                              lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
                               F=f, p=config.nominal_bits, slice_bits=config.slice_bits)
     return kernel, run, ref_w, ref_y
 
