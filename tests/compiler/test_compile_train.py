@@ -12,7 +12,8 @@ from panther.config import load_config
 
 MODELS = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "models"
 
-#: Test-accuracy margin to the float twin after 200 invocations (measured: 2.2 points).
+#: Test-accuracy margin to the float twin after 200 invocations (measured: 2.5 points, 64.1%
+#: against 66.6%).
 MARGIN = 0.06
 
 
