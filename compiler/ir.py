@@ -1,0 +1,158 @@
+"""The compiler's intermediate representation: vector values, buffer references, operations.
+
+* :class:`Value`: a virtual register vector of one core (given a register-file address by
+  :mod:`compiler.regalloc`); defined once.
+* :class:`Buf`: the XBarIn (``'in'``) or XBarOut (``'out'``) buffer of an MCU.
+* :class:`Ref`: ``length`` words of a Value or a Buf from ``offset``.
+* :class:`Transfer`: a vector in shared memory: written once by a ``st`` (or present in the
+  image, ``persistent``) and read by one ``ld`` per consumer; its consumer count is the number
+  of those loads.
+* :class:`Op`: one instruction of one core, before fusion (an ``mcu`` op names one MCU and
+  one operation; :mod:`compiler.fusion` merges them).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+__all__ = ["Value", "Buf", "Ref", "Transfer", "Op", "MCU_OPS", "locations"]
+
+#: ``mcu`` operations and their mask bits (isa.table.MCU_OPS order).
+MCU_OPS = {"mvm": 1, "mtvm": 2, "opa": 4}
+
+_ids = itertools.count()
+
+
+class Value:
+    """A virtual register vector of one core."""
+
+    __slots__ = ("id", "core", "length", "name", "addr")
+
+    def __init__(self, core, length, name):
+        self.id = next(_ids)
+        self.core = core
+        self.length = length
+        self.name = name
+        self.addr = None
+
+    def __repr__(self):
+        return f"%{self.name}.{self.id}"
+
+
+@dataclass(frozen=True)
+class Buf:
+    """XBarIn (``kind='in'``) or XBarOut (``'out'``) of MCU ``mcu``."""
+
+    mcu: int
+    kind: str
+
+    def __repr__(self):
+        return f"x{self.kind}{self.mcu}"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """``length`` words of a :class:`Value` or :class:`Buf`, from ``offset``."""
+
+    base: object
+    offset: int
+    length: int
+
+    @property
+    def loc(self):
+        """Dependency location: the whole value or buffer."""
+        if isinstance(self.base, Value):
+            return ("v", self.base.id)
+        return (self.base.kind, self.base.mcu)
+
+    def whole(self):
+        return isinstance(self.base, Value) and self.offset == 0 and self.length == self.base.length
+
+
+@dataclass(eq=False)
+class Transfer:
+    """A vector in shared memory.
+
+    Members
+    -------
+    length : int
+    name : str
+    persistent : bool
+        In the image with count 0 (samples, targets): loads never consume it.
+    saddr : int or None
+        Fixed address (persistent data, outputs) or the allocator's choice.
+    extra_count : int
+        Consumer count beyond the loads (1 for outputs, which stay valid for the host).
+    store : Op or None
+    loads : list of Op
+    """
+
+    length: int
+    name: str
+    persistent: bool = False
+    saddr: int = None
+    extra_count: int = 0
+    store: object = None
+    loads: list = field(default_factory=list)
+    id: int = field(default_factory=lambda: next(_ids))
+
+    @property
+    def count(self):
+        return len(self.loads) + self.extra_count
+
+
+@dataclass(eq=False)
+class Op:
+    """One (unfused) instruction of one core.
+
+    ``kind`` is ``ld``, ``st``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs`` or ``hlt``. An
+    ``mcu`` op's ``mop`` is ``mvm``, ``mtvm``, ``opa`` or ``mvm+mtvm``: MVM and MTVM of one
+    MCU that read XBarIn and XBarOut before either writes (the pipelined mini-batch pairs
+    the MVM of a later sample with the MTVM of an earlier one, paper Table 2).
+    """
+
+    kind: str
+    core: int
+    dst: Ref = None
+    srcs: tuple = ()
+    fn: str = None
+    imm: int = None
+    transfer: Transfer = None
+    mcu: int = None
+    mop: str = None
+    mask: int = 0
+    comment: str = ""
+    gidx: int = -1
+
+    @property
+    def parts(self):
+        """The MCU operations of an ``mcu`` op (``('mvm', 'mtvm')`` for a pair)."""
+        return tuple(self.mop.split("+")) if self.mop else ()
+
+    def reads(self):
+        locs = [s.loc for s in self.srcs]
+        if self.kind == "mcu":
+            parts = self.parts
+            if "mvm" in parts or "opa" in parts:
+                locs.append(("in", self.mcu))
+            if "mtvm" in parts or "opa" in parts:
+                locs.append(("out", self.mcu))
+        if self.kind in ("ld", "st"):
+            locs.append(("smem",))
+        return locs
+
+    def writes(self):
+        locs = [self.dst.loc] if self.dst is not None else []
+        if self.kind == "mcu":
+            for part in self.parts:
+                locs.append({"mvm": ("out", self.mcu), "mtvm": ("in", self.mcu),
+                             "opa": ("w", self.mcu)}[part])
+        if self.kind in ("ld", "st"):
+            locs.append(("smem",))
+        return locs
+
+
+def locations(op):
+    """``(reads, writes)`` location lists of an op (see :class:`Ref.loc`)."""
+    return op.reads(), op.writes()

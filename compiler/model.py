@@ -1,0 +1,342 @@
+"""Model descriptions: a network of dense layers, a loss and a training spec.
+
+A model is built from Python (:func:`dense`, :class:`Model`) or read from a small JSON file
+(:func:`load_model`, format in ``docs/compiler.md``)::
+
+    {"layers": [{"type": "dense", "in": 32, "out": 16, "activation": "tanh"},
+                {"type": "dense", "in": 16, "out": 10, "activation": "sigmoid"}],
+     "loss": "mse", "batch": 1, "lr": 0.125, "seed": 0}
+
+Weights are real numbers, ``W[i, j]`` from input ``i`` to output ``j`` (shape ``(in, out)``,
+the crossbar orientation of docs/semantics.md §3); they come from numpy arrays, an ``.npz``
+file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+__all__ = ["ACTIVATIONS", "LOSSES", "ALGORITHMS", "DATA_SOURCES", "Dense", "TrainSpec", "Model",
+           "dense", "load_model", "model_from_dict", "seeded_weights"]
+
+#: Activation name -> (VFU function, VFU derivative function); identity needs none.
+ACTIVATIONS = {
+    "relu": ("relu", "relu_d"),
+    "sigmoid": ("sigmoid", "sigmoid_d"),
+    "tanh": ("tanh", "tanh_d"),
+    "identity": (None, None),
+}
+#: Supported losses. ``softmax_cross_entropy`` needs VFU exp and a reciprocal (not yet in the ISA).
+LOSSES = ("mse",)
+ALGORITHMS = ("sgd", "minibatch")
+#: Where the sample batch stored in a compiled image comes from.
+DATA_SOURCES = ("random", "digits")
+_MISSING_LOSSES = {"softmax_cross_entropy": "it needs VFU exp, a reciprocal (or divide) and a "
+                                            "horizontal sum/max, which the ISA does not have yet"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dense:
+    """A fully connected layer ``y = f(W^T x)`` (no bias).
+
+    Members
+    -------
+    n_in, n_out : int
+        Inputs (crossbar rows) and outputs (crossbar columns).
+    activation : str
+        One of :data:`ACTIVATIONS`.
+    """
+
+    n_in: int
+    n_out: int
+    activation: str = "identity"
+
+    def __post_init__(self):
+        for name in ("n_in", "n_out"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise ModelError(f"dense: {name} must be a positive integer, not {value!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ModelError(f"dense: unknown activation {self.activation!r}; expected one of "
+                             f"{', '.join(ACTIVATIONS)}")
+
+
+def dense(n_in, n_out, activation="identity"):
+    """A :class:`Dense` layer (shorthand)."""
+    return Dense(n_in=n_in, n_out=n_out, activation=activation)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSpec:
+    """How one kernel invocation trains.
+
+    Members
+    -------
+    algorithm : str
+        ``'sgd'`` (batch 1, paper Table 1) or ``'minibatch'`` (batch ``batch``, Table 2).
+    batch : int
+        Samples per kernel invocation; their OPAs take effect together at ``hlt``.
+    lr : float
+        Learning rate; each sample's update is ``-(lr / batch) * delta`` (the mean gradient),
+        the factor rounded once to a data word.
+    crs_period : int
+        Kernel invocations between carry resolution steps (paper: 1024).
+    """
+
+    algorithm: str = "sgd"
+    batch: int = 1
+    lr: float = 0.125
+    crs_period: int = 1024
+
+    def __post_init__(self):
+        if self.algorithm not in ALGORITHMS:
+            raise ModelError(f"unknown algorithm {self.algorithm!r}; expected one of "
+                             f"{', '.join(ALGORITHMS)}")
+        if not (isinstance(self.batch, int) and not isinstance(self.batch, bool) and self.batch >= 1):
+            raise ModelError(f"batch must be a positive integer, not {self.batch!r}")
+        if self.algorithm == "sgd" and self.batch != 1:
+            raise ModelError(f"sgd has batch 1, not {self.batch}; use algorithm 'minibatch'")
+        if not (isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool)
+                and math.isfinite(self.lr) and self.lr > 0):
+            raise ModelError(f"lr must be a positive number, not {self.lr!r}")
+        if not (isinstance(self.crs_period, int) and not isinstance(self.crs_period, bool)
+                and self.crs_period >= 1):
+            raise ModelError(f"crs_period must be a positive integer, not {self.crs_period!r}")
+
+
+def seeded_weights(layers, seed):
+    """Glorot-uniform real weights, one ``(n_in, n_out)`` array per layer."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for layer in layers:
+        limit = math.sqrt(6.0 / (layer.n_in + layer.n_out))
+        out.append(rng.uniform(-limit, limit, size=(layer.n_in, layer.n_out)))
+    return out
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Model:
+    """A network, its loss, its training spec and its initial weights.
+
+    Members
+    -------
+    layers : tuple of Dense
+        Each layer's ``n_in`` equals the previous layer's ``n_out``.
+    loss : str
+        One of :data:`LOSSES`.
+    train : TrainSpec
+    weights : tuple of numpy.ndarray
+        Real ``(n_in, n_out)`` float64 weights per layer (default: from ``seed``).
+    seed : int
+        Seed of the weights (when not given) and of the random sample batch.
+    data : str
+        Source of the sample batch stored in a compiled image: ``'random'`` (seeded inputs in
+        [-1, 1), targets in [0, 1)) or ``'digits'`` (the bundled digits, one-hot targets).
+    name : str
+    config : str or None
+        Default configuration for compiling (a preset name or a path), if the file names one.
+    """
+
+    layers: tuple
+    loss: str = "mse"
+    train: TrainSpec = field(default_factory=TrainSpec)
+    weights: tuple = None
+    seed: int = 0
+    data: str = "random"
+    name: str = "model"
+    config: str = None
+
+    def __post_init__(self):
+        layers = tuple(self.layers)
+        if not layers:
+            raise ModelError("a model needs at least one layer")
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Dense):
+                raise ModelError(f"layers[{index}] must be a Dense layer, not {layer!r}")
+            if index and layer.n_in != layers[index - 1].n_out:
+                raise ModelError(f"layers[{index}].in must be {layers[index - 1].n_out} (the "
+                                 f"previous layer's out), not {layer.n_in}")
+        object.__setattr__(self, "layers", layers)
+        if self.loss in _MISSING_LOSSES:
+            raise ModelError(f"loss {self.loss!r} is not supported yet: {_MISSING_LOSSES[self.loss]}")
+        if self.loss not in LOSSES:
+            raise ModelError(f"unknown loss {self.loss!r}; expected one of {', '.join(LOSSES)}")
+        if self.data not in DATA_SOURCES:
+            raise ModelError(f"unknown data {self.data!r}; expected one of {', '.join(DATA_SOURCES)}")
+        if not (isinstance(self.seed, int) and not isinstance(self.seed, bool) and self.seed >= 0):
+            raise ModelError(f"seed must be a non-negative integer, not {self.seed!r}")
+        weights = self.weights
+        if weights is None:
+            weights = seeded_weights(layers, self.seed)
+        weights = tuple(np.array(w, dtype=np.float64) for w in weights)
+        if len(weights) != len(layers):
+            raise ModelError(f"{len(weights)} weight arrays for {len(layers)} layers")
+        for index, (w, layer) in enumerate(zip(weights, layers)):
+            if w.shape != (layer.n_in, layer.n_out):
+                raise ModelError(f"weights of layer {index} must have shape "
+                                 f"({layer.n_in}, {layer.n_out}), not {w.shape}")
+            if not np.all(np.isfinite(w)):
+                raise ModelError(f"weights of layer {index} are not all finite")
+        object.__setattr__(self, "weights", weights)
+
+    @property
+    def sizes(self):
+        """Layer widths ``(n_0, n_1, ..., n_L)``."""
+        return (self.layers[0].n_in,) + tuple(layer.n_out for layer in self.layers)
+
+    def replace(self, **changes):
+        """A copy with some fields changed (validated again)."""
+        fields = dict(layers=self.layers, loss=self.loss, train=self.train, weights=self.weights,
+                      seed=self.seed, data=self.data, name=self.name, config=self.config)
+        fields.update(changes)
+        return Model(**fields)
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+_TOP_KEYS = ("name", "layers", "loss", "algorithm", "batch", "lr", "crs_period", "seed",
+             "weights", "data", "config")
+_LAYER_KEYS = ("type", "in", "out", "activation")
+
+
+class _Path:
+    def __init__(self, source):
+        self.source = source
+
+    def fail(self, where, message):
+        raise ModelError(f"{self.source}: {where}: {message}")
+
+
+def _want(p, where, value, kind):
+    ok = {"int": isinstance(value, int) and not isinstance(value, bool),
+          "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+          "str": isinstance(value, str)}[kind]
+    if not ok:
+        names = {"int": "an integer", "number": "a number", "str": "a string"}
+        p.fail(where, f"expected {names[kind]}, not {json.dumps(value)}")
+    return value
+
+
+def _unknown(p, where, data, allowed):
+    extra = sorted(set(data) - set(allowed))
+    if extra:
+        p.fail(f"{where}.{extra[0]}", f"unknown key; expected one of {', '.join(allowed)}")
+
+
+def model_from_dict(data, *, source="<model>", base_dir=None):
+    """A :class:`Model` from parsed JSON; errors name ``source`` and the JSON path."""
+    p = _Path(source)
+    if not isinstance(data, dict):
+        p.fail("$", "a model must be a JSON object")
+    _unknown(p, "$", data, _TOP_KEYS)
+    if "layers" not in data:
+        p.fail("$", "missing key 'layers'")
+    if not isinstance(data["layers"], list) or not data["layers"]:
+        p.fail("$.layers", "expected a non-empty list of layers")
+    layers = []
+    for index, entry in enumerate(data["layers"]):
+        where = f"$.layers[{index}]"
+        if not isinstance(entry, dict):
+            p.fail(where, "a layer must be a JSON object")
+        _unknown(p, where, entry, _LAYER_KEYS)
+        kind = entry.get("type", "dense")
+        if kind != "dense":
+            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected \"dense\"")
+        for key in ("in", "out"):
+            if key not in entry:
+                p.fail(where, f"missing key '{key}'")
+            if _want(p, f"{where}.{key}", entry[key], "int") < 1:
+                p.fail(f"{where}.{key}", f"must be a positive integer, not {entry[key]}")
+        if index and entry["in"] != layers[-1].n_out:
+            p.fail(f"{where}.in", f"must be {layers[-1].n_out} (the previous layer's out), "
+                                  f"not {entry['in']}")
+        act = _want(p, f"{where}.activation", entry.get("activation", "identity"), "str")
+        if act not in ACTIVATIONS:
+            p.fail(f"{where}.activation", f"unknown activation {json.dumps(act)}; expected one "
+                                          f"of {', '.join(ACTIVATIONS)}")
+        layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act))
+    loss = _want(p, "$.loss", data.get("loss", "mse"), "str")
+    batch = _want(p, "$.batch", data.get("batch", 1), "int")
+    algorithm = _want(p, "$.algorithm", data.get("algorithm", "sgd" if batch == 1 else "minibatch"),
+                      "str")
+    lr = _want(p, "$.lr", data.get("lr", 0.125), "number")
+    crs_period = _want(p, "$.crs_period", data.get("crs_period", 1024), "int")
+    seed = _want(p, "$.seed", data.get("seed", 0), "int")
+    name = _want(p, "$.name", data.get("name", Path(source).stem or "model"), "str")
+    source_kind = _want(p, "$.data", data.get("data", "random"), "str")
+    config = data.get("config")
+    if config is not None:
+        _want(p, "$.config", config, "str")
+        if base_dir is not None and (config.endswith(".json") and not Path(config).is_absolute()):
+            config = str(Path(base_dir) / config)
+    weights = None
+    if "weights" in data:
+        weights = _load_npz(p, _want(p, "$.weights", data["weights"], "str"), base_dir, layers)
+    checks = [
+        ("$.loss", loss in LOSSES or loss in _MISSING_LOSSES,
+         f"unknown loss {json.dumps(loss)}; expected one of {', '.join(LOSSES)}"),
+        ("$.loss", loss not in _MISSING_LOSSES,
+         f"loss {json.dumps(loss)} is not supported yet: {_MISSING_LOSSES.get(loss)}"),
+        ("$.algorithm", algorithm in ALGORITHMS,
+         f"unknown algorithm {json.dumps(algorithm)}; expected one of {', '.join(ALGORITHMS)}"),
+        ("$.batch", batch >= 1, f"must be a positive integer, not {batch}"),
+        ("$.batch", algorithm != "sgd" or batch == 1,
+         f"sgd has batch 1, not {batch}; use \"algorithm\": \"minibatch\""),
+        ("$.lr", math.isfinite(lr) and lr > 0, f"must be a positive number, not {lr}"),
+        ("$.crs_period", crs_period >= 1, f"must be a positive integer, not {crs_period}"),
+        ("$.seed", seed >= 0, f"must be a non-negative integer, not {seed}"),
+        ("$.data", source_kind in DATA_SOURCES,
+         f"unknown data {json.dumps(source_kind)}; expected one of {', '.join(DATA_SOURCES)}"),
+    ]
+    for where, ok, message in checks:
+        if not ok:
+            p.fail(where, message)
+    train = TrainSpec(algorithm=algorithm, batch=batch, lr=float(lr), crs_period=crs_period)
+    try:
+        return Model(layers=layers, loss=loss, train=train, weights=weights, seed=seed,
+                     data=source_kind, name=name, config=config)
+    except ModelError as error:         # only the weights are left to fail here
+        p.fail("$.weights", str(error))
+
+
+def _load_npz(p, name, base_dir, layers):
+    path = Path(name)
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    try:
+        with np.load(path) as arrays:
+            found = {k: arrays[k] for k in arrays.files}
+    except (OSError, ValueError) as error:
+        p.fail("$.weights", f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
+    weights = []
+    for index, layer in enumerate(layers):
+        key = f"W{index}"
+        if key not in found:
+            p.fail("$.weights", f"{path} has no array {key!r} (arrays W0 .. W{len(layers) - 1}, "
+                                "shape (in, out), are expected)")
+        if found[key].shape != (layer.n_in, layer.n_out):
+            p.fail("$.weights", f"{path}: {key} has shape {found[key].shape}, layer {index} "
+                                f"needs ({layer.n_in}, {layer.n_out})")
+        weights.append(found[key])
+    return weights
+
+
+def load_model(path):
+    """Read a model JSON file (see ``docs/compiler.md``). Raises :class:`ModelError`."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelError(f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    return model_from_dict(data, source=str(path), base_dir=path.parent)

@@ -1,0 +1,77 @@
+"""Local clean-ups of each core's operation sequence, before scheduling.
+
+* :func:`elide_reloads`: a ``cp`` or ``ld`` into an XBar buffer that already holds the same
+  value is dropped. In SGD this removes the reload of a layer's input before its OPA (the
+  XBarIn still holds it from the forward MVM). Values are defined once, so a buffer filled
+  from a value holds it until the next write of that buffer; a second load of the same
+  transfer into the same buffer is dropped too (one consumer fewer).
+* :func:`retarget_defs`: a value whose only use is to be copied into an XBar buffer is
+  computed (or loaded) straight into that buffer, when no operation in between touches it.
+"""
+
+from __future__ import annotations
+
+from .ir import Buf, Value
+
+__all__ = ["elide_reloads", "retarget_defs"]
+
+
+def _content_key(op):
+    if op.dst is None or not isinstance(op.dst.base, Buf) or op.dst.offset:
+        return None
+    if op.kind == "cp" and isinstance(op.srcs[0].base, Value):
+        src = op.srcs[0]
+        return ("v", src.base.id, src.offset, src.length)
+    if op.kind == "ld":
+        return ("t", op.transfer.id, op.dst.length)
+    return None
+
+
+def elide_reloads(ops):
+    """``ops`` of one core in program order -> the list without redundant buffer loads."""
+    content = {}
+    out = []
+    for op in ops:
+        key = _content_key(op)
+        loc = op.dst.loc if key is not None else None
+        if key is not None and content.get(loc) == key:
+            if op.kind == "ld":
+                op.transfer.loads.remove(op)
+            continue
+        for written in op.writes():
+            content.pop(written, None)
+        if key is not None:
+            content[loc] = key
+        out.append(op)
+    return out
+
+
+def retarget_defs(ops):
+    """``ops`` of one core in program order -> the list with copies into buffers folded."""
+    uses, where = {}, {}
+    for index, op in enumerate(ops):
+        for src in op.srcs:
+            if isinstance(src.base, Value):
+                uses[src.base.id] = uses.get(src.base.id, 0) + 1
+        if op.dst is not None and isinstance(op.dst.base, Value):
+            where[op.dst.base.id] = index
+    drop = set()
+    for index, op in enumerate(ops):
+        if op.kind != "cp" or not isinstance(op.dst.base, Buf):
+            continue
+        src = op.srcs[0]
+        if not (src.whole() and uses.get(src.base.id) == 1 and src.base.id in where):
+            continue
+        d_index = where[src.base.id]
+        definer = ops[d_index]
+        if definer.kind not in ("alu", "alui", "cp", "ld") or d_index in drop:
+            continue
+        loc = op.dst.loc
+        between = ops[d_index + 1:index]
+        if any(loc in o.reads() or loc in o.writes() for o in between):
+            continue
+        definer.dst = op.dst
+        if op.comment and not definer.comment:
+            definer.comment = op.comment
+        drop.add(index)
+    return [op for index, op in enumerate(ops) if index not in drop]

@@ -1,0 +1,115 @@
+"""The compile report: what a kernel uses of the tile, as text and as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+__all__ = ["CompileReport"]
+
+
+@dataclass
+class CompileReport:
+    """Figures of one compiled kernel (all plain JSON data).
+
+    Members
+    -------
+    model : str
+    config : dict
+        ``PantherConfig.to_dict()``.
+    algorithm : str
+    batch : int
+    lr : float
+        The model's learning rate; ``lr_word`` is ``-(lr/batch)`` as the raw data word the
+        OPAs' column inputs are multiplied by.
+    lr_word : int
+    layers : list of dict
+        Per layer: ``in``, ``out``, ``activation``, ``row_blocks``, ``col_blocks``, and
+        ``blocks``: ``[bi, bj, core, mcu, rows, cols]`` each.
+    mcus, cores : int
+        MCUs and cores used (of one tile).
+    tiles : int
+    instructions : list of int
+        Per core of the tile (0 for an idle core), ``hlt`` included.
+    mcu_operations : int
+        MVM, MTVM and OPA operations of the kernel.
+    mcu_instructions : int
+        ``mcu`` instructions they were emitted as.
+    fused_operations : int
+        Operations that share an ``mcu`` instruction with another one
+        (``mcu_operations - mcu_instructions`` of them were saved).
+    deferred : list of int
+        Per core, OPAs and CRSs deferred to ``hlt`` (at most ``deferred_depth``).
+    registers : list of int
+        Per core, peak register-file words.
+    smem_words : int
+        Shared-memory words the kernel uses (samples, targets, outputs and transfers).
+    smem_layout : dict
+        ``inputs``, ``targets``, ``outputs`` base addresses and ``transfers_base``.
+    transfers : int
+        Vectors sent between cores through shared memory.
+    spills : int
+        Values spilled to shared memory by the register allocator (a store and a reload each).
+    crs : bool
+        Whether the kernel ends with a carry resolution step.
+    compile_seconds : float
+    """
+
+    model: str
+    config: dict
+    algorithm: str
+    batch: int
+    lr: float
+    lr_word: int
+    layers: list
+    mcus: int
+    cores: int
+    tiles: int
+    instructions: list
+    mcu_operations: int
+    mcu_instructions: int
+    fused_operations: int
+    deferred: list
+    registers: list
+    smem_words: int
+    smem_layout: dict
+    transfers: int
+    spills: int
+    crs: bool
+    compile_seconds: float
+
+    def to_dict(self):
+        return asdict(self)
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def format(self):
+        """Readable text of the report."""
+        c = self.config
+        lines = [f"{self.model}: {self.algorithm}, batch {self.batch}, lr {self.lr:g} "
+                 f"(column scale word {self.lr_word}), {'with' if self.crs else 'no'} CRS",
+                 f"configuration: {c['cores_per_tile']} cores x {c['mcus_per_core']} MCUs, "
+                 f"{c['xbar_size']}x{c['xbar_size']} crossbars, variant {c['variant']}, "
+                 f"imem {c['imem_depth']}, rf {c['rf_depth']}",
+                 f"uses {self.mcus} MCUs on {self.cores} cores of {self.tiles} tile",
+                 ""]
+        for index, layer in enumerate(self.layers):
+            placed = ", ".join(f"({bi},{bj})->c{core}m{mcu}"
+                               for bi, bj, core, mcu, _, _ in layer["blocks"])
+            lines.append(f"  layer {index}: {layer['in']} -> {layer['out']} {layer['activation']}, "
+                         f"{layer['row_blocks']}x{layer['col_blocks']} blocks: {placed}")
+        lines.append("")
+        lines.append("  core  instructions  deferred  registers")
+        for core in range(self.cores):
+            lines.append(f"  {core:4d}  {self.instructions[core]:12d}  {self.deferred[core]:8d}  "
+                         f"{self.registers[core]:9d}")
+        lines += ["",
+                  f"MCU operations: {self.mcu_operations} in {self.mcu_instructions} mcu "
+                  f"instructions ({self.fused_operations} operations fused)",
+                  f"shared memory: {self.smem_words} words (of {c['smem_depth']}; samples at "
+                  f"{self.smem_layout['inputs']}, targets at {self.smem_layout['targets']}, outputs "
+                  f"at {self.smem_layout['outputs']}), {self.transfers} transfers, "
+                  f"{self.spills} register spills",
+                  f"compiled in {self.compile_seconds * 1000:.0f} ms"]
+        return "\n".join(lines)

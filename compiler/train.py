@@ -1,0 +1,216 @@
+"""Training with a compiled kernel: N invocations on the golden model, a float twin beside it.
+
+Each invocation runs the kernel of one batch on :class:`isa.golden.Tile` with the slice
+digits the previous invocation left (not just the weights: carries that CRS has not yet
+resolved stay where they are); every ``crs_period``-th invocation runs the kernel compiled
+with ``crs=True``. The float twin trains the same network from the same initial weights on
+the same batches in float64 with the exact activation functions (the software baseline).
+Accuracy is measured on the held-out digits with a host-side fixed-point forward pass that
+follows the kernel's arithmetic (:func:`fixed_forward`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from isa.golden import ExactMCU, Tile
+from isa.vfu_math import vfu
+from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
+
+from .errors import CompileError
+from .kernel import compile_model, quantize_weights
+from .model import ACTIVATIONS
+
+__all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data",
+           "float_train_step"]
+
+
+def digits_factory(digits):
+    """An ``mcu_factory`` for :class:`isa.golden.Tile` that loads ``{(core, mcu): digits}``."""
+    def factory(config, core, mcu, weights):
+        unit = ExactMCU(config=config, weights=weights)
+        if (core, mcu) in digits:
+            unit.set_digits(digits[(core, mcu)])
+        return unit
+    return factory
+
+
+def fixed_forward(weights, activations, x_raw, config):
+    """Raw outputs ``(N, n_L)`` of the kernel's forward pass (per-crossbar rounding, partial
+    sums added in row-block order with saturating VFU adds, VFU activations)."""
+    x, f = config.xbar_size, config.weight_frac_bits
+    a = np.asarray(x_raw, dtype=np.int64)
+    for w, name in zip(weights, activations):
+        acc = None
+        for start in range(0, w.shape[0], x):
+            part = saturate(round_shift(a[:, start:start + x] @ w[start:start + x], f),
+                            config.data_bits)[0]
+            acc = part if acc is None else vfu("add", acc, part, config=config)[0]
+        fn = ACTIVATIONS[name][0]
+        a = acc if fn is None else vfu(fn, acc, 0, config=config)[0]
+    return a
+
+
+_F = {"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+      "tanh": np.tanh, "identity": lambda z: z}
+_DF = {"relu": lambda y: (y > 0) * 1.0, "sigmoid": lambda y: y * (1 - y),
+       "tanh": lambda y: 1 - y * y, "identity": lambda y: np.ones_like(y)}
+
+
+def float_forward(weights, activations, x):
+    """Float64 activations of every layer for a batch ``x`` ``(N, n_0)``."""
+    acts = [np.asarray(x, dtype=np.float64)]
+    for w, name in zip(weights, activations):
+        acts.append(_F[name](acts[-1] @ w))
+    return acts
+
+
+def float_train_step(weights, activations, x, t, lr):
+    """One mean-gradient float64 step of a batch: ``(new weights, batch MSE before it)``."""
+    acts = float_forward(weights, activations, x)
+    delta = (acts[-1] - t) * _DF[activations[-1]](acts[-1])
+    new = list(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        grad = acts[l].T @ delta / len(x)
+        if l:
+            delta = (delta @ weights[l].T) * _DF[activations[l - 1]](acts[l])
+        new[l] = weights[l] - lr * grad
+    loss = 0.5 * np.sum((acts[-1] - t) ** 2, axis=1).mean()
+    return new, loss
+
+
+@dataclass
+class TrainResult:
+    """Curves of a training run (plain JSON data).
+
+    Members
+    -------
+    steps : int
+    batch : int
+    loss, float_loss : list of float
+        Per invocation, the batch's MSE (before its update) on PANTHER and in float.
+    eval_steps : list of int
+        Invocations after which the accuracies were measured.
+    accuracy, float_accuracy : list of float
+        Test-set accuracies at ``eval_steps``.
+    crs_steps : list of int
+        Invocations that ran the CRS kernel.
+    seconds_per_step : float
+        Golden-model wall time per invocation.
+    overflow_steps : int
+        Invocations in which a core's sticky overflow flag was set.
+    report : dict
+        The compile report of the kernel.
+    """
+
+    steps: int
+    batch: int
+    loss: list = field(default_factory=list)
+    float_loss: list = field(default_factory=list)
+    eval_steps: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    float_accuracy: list = field(default_factory=list)
+    crs_steps: list = field(default_factory=list)
+    seconds_per_step: float = 0.0
+    overflow_steps: int = 0
+    report: dict = None
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def digits_data(model):
+    """The digits as ``(x_train, t_train one-hot, x_test, y_test, n_classes)``, padded to the
+    model's widths; raises :class:`CompileError` when the model is too narrow."""
+    from panther.study.dataset import load_dataset
+
+    data = load_dataset(seed=model.seed)
+    n_in, n_out = model.sizes[0], model.sizes[-1]
+    if n_in < data.n_features or n_out < data.n_classes:
+        raise CompileError(f"the digits need at least {data.n_features} inputs and "
+                           f"{data.n_classes} outputs; the model has {n_in} and {n_out}")
+
+    def pad(x):
+        out = np.zeros((len(x), n_in))
+        out[:, :data.n_features] = x
+        return out
+    onehot = np.zeros((len(data.y_train), n_out))
+    onehot[np.arange(len(data.y_train)), data.y_train] = 1.0
+    return pad(data.x_train), onehot, pad(data.x_test), data.y_test, data.n_classes
+
+
+def train(model, *, config, steps, eval_every=None, progress=None, data=None):
+    """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model.
+
+    Parameters
+    ----------
+    model : compiler.model.Model
+    config : panther.config.PantherConfig
+    steps : int
+    eval_every : int, optional
+        Invocations between accuracy measurements (default: about 10 per run).
+    progress : callable, optional
+        ``progress(step, loss)`` after every invocation (e.g. a progress bar's update).
+    data : tuple, optional
+        :func:`digits_data` of the model (loaded when not given).
+    """
+    if steps < 1:
+        raise CompileError(f"steps must be a positive integer, not {steps}")
+    x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
+    kernel = compile_model(model, config=config)
+    crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
+    acts = [layer.activation for layer in model.layers]
+    batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
+    quant = lambda v: np.asarray(to_fixed(v, f, b)[0], dtype=np.int64)      # noqa: E731
+    digits = {}
+    float_w = [np.asarray(w, dtype=np.float64) for w in model.weights]
+    weights_raw = quantize_weights(model, config)
+    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict())
+    eval_every = eval_every or max(1, steps // 10)
+    x_test_raw = quant(x_test)
+
+    def evaluate(step):
+        out = fixed_forward(weights_raw, acts, x_test_raw, config)[:, :n_classes]
+        result.eval_steps.append(step)
+        result.accuracy.append(float(np.mean(np.argmax(out, axis=1) == y_test)))
+        fout = float_forward(float_w, acts, x_test)[-1][:, :n_classes]
+        result.float_accuracy.append(float(np.mean(np.argmax(fout, axis=1) == y_test)))
+
+    evaluate(0)
+    spent = 0.0
+    for step in range(1, steps + 1):
+        rows = np.arange((step - 1) * batch, step * batch) % len(x_train)
+        x, t = x_train[rows], t_train[rows]
+        use = crs_kernel if crs_kernel is not None and step % model.train.crs_period == 0 else kernel
+        if use is crs_kernel:
+            result.crs_steps.append(step)
+        image = use.with_batch(quant(x), quant(t))
+        started = time.perf_counter()
+        tile = Tile.from_image(image, mcu_factory=digits_factory(digits))
+        run = tile.run()
+        spent += time.perf_counter() - started
+        if not run.ok:
+            raise CompileError(f"step {step}: the kernel faulted on the golden model: "
+                               + "; ".join(c["fault_message"] for c in run.cores if c["fault_message"]))
+        result.overflow_steps += int(any(run.overflow))
+        for block in kernel.mapping.blocks:
+            core, mcu = block.place.core, block.place.mcu
+            digits[(core, mcu)] = np.asarray(run.cores[core]["mcus"][mcu]["digits"], dtype=np.int64)
+        weights_raw = [np.zeros_like(w) for w in weights_raw]
+        for block in kernel.mapping.blocks:
+            w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
+            weights_raw[block.layer][block.row0:block.row0 + block.rows,
+                                     block.col0:block.col0 + block.cols] = w[:block.rows, :block.cols]
+        y = use.outputs(run) / (1 << f)
+        result.loss.append(float(0.5 * np.sum((y - t) ** 2, axis=1).mean()))
+        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
+        result.float_loss.append(float(float_loss))
+        if step % eval_every == 0 or step == steps:
+            evaluate(step)
+        if progress is not None:
+            progress(step, result.loss[-1])
+    result.seconds_per_step = spent / steps
+    return result

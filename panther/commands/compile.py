@@ -1,0 +1,49 @@
+"""``panther compile``: compile a model description into a training-kernel program image."""
+
+from pathlib import Path
+
+from panther.config import load_config
+from panther.errors import UserError
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+NAME = "compile"
+HELP = ("compile a network description (JSON, see docs/compiler.md) into a program image of "
+        "one training step that `panther run DIR` runs")
+
+
+def add_arguments(parser):
+    parser.add_argument("model", help="model description (JSON)")
+    parser.add_argument("-o", "--output", default=None,
+                        help="image directory to write (default: out/<model name>); written "
+                             "atomically, replaced if it is an existing image")
+    parser.add_argument("--config", default=None,
+                        help="configuration: a preset (small, paper) or a JSON file (default: the "
+                             "model's \"config\", else small)")
+    parser.add_argument("--crs", action="store_true",
+                        help="end the kernel with a carry resolution step (the kernel of every "
+                             "crs_period-th invocation)")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the compile report as JSON")
+    parser.add_argument("--listing", default=None, metavar="FILE",
+                        help="also write the commented assembly of every core")
+
+
+def run(args):
+    from compiler import compile_model, load_model
+
+    model = load_model(args.model)
+    config = load_config(args.config or model.config or "small")
+    kernel = compile_model(model, config=config, crs=args.crs)
+    out = Path(args.output) if args.output else Path("out") / model.name
+    kernel.image.save(out)
+    print(kernel.report.format())
+    print(f"\nwrote {out}/ (run it with `panther run {out}`)")
+    for path, text in ((args.json, kernel.report.to_json()), (args.listing, kernel.listing + "\n")):
+        if path:
+            try:
+                Path(path).write_text(text)
+            except OSError as error:
+                raise UserError(f"{path}: cannot write: {error.strerror}") from None
+            print(f"wrote {path}")
+    return 0

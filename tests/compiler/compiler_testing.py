@@ -1,0 +1,41 @@
+"""Shared helpers of the compiler tests: configurations, compile + golden run + reference."""
+
+import numpy as np
+
+from compiler import compile_model, sample_batch
+from isa.golden import run_image
+from panther.config import PantherConfig
+
+from fixed_reference import fixed_step
+
+
+def tile(**changes):
+    """A 16x16-crossbar tile with room for the test networks (4 cores x 2 MCUs by default)."""
+    fields = dict(cores_per_tile=4, mcus_per_core=2, imem_depth=1024, rf_depth=512,
+                  smem_depth=8192)
+    fields.update(changes)
+    return PantherConfig(**fields)
+
+
+def compile_run_reference(model, config, *, crs=False):
+    """``(kernel, golden report, reference weights, reference outputs)``."""
+    kernel = compile_model(model, config=config, crs=crs)
+    run = run_image(kernel.image)
+    x, t = sample_batch(model, config)
+    f = config.data_frac_bits
+    # The OPA column scale -(lr/B) as a data word, from the model (not from the compiler).
+    lr_word = int(np.floor(-model.train.lr / model.train.batch * 2 ** f + 0.5))
+    q = lambda v, frac: np.floor(np.asarray(v) * 2.0 ** frac + 0.5).astype(np.int64)  # noqa: E731
+    weights = [q(w, config.weight_frac_bits) for w in model.weights]
+    ref_w, ref_y = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
+                              lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
+                              F=f, p=config.nominal_bits, slice_bits=config.slice_bits)
+    return kernel, run, ref_w, ref_y
+
+
+def assert_exact(kernel, run, ref_w, ref_y):
+    assert run.ok, [c["fault_message"] for c in run.cores]
+    assert not any(run.overflow), "a VFU/MVM result saturated: the exact check needs none"
+    np.testing.assert_array_equal(kernel.outputs(run), ref_y)
+    for layer, (got, want) in enumerate(zip(kernel.layer_weights(run), ref_w)):
+        np.testing.assert_array_equal(got, want, err_msg=f"layer {layer} weights")
