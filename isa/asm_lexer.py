@@ -1,8 +1,13 @@
 """Lexer of the PANTHER assembly language: source text -> logical lines of tokens.
 
-A physical line is cut at the first ``#`` or ``;`` (comments). A line whose remaining text
-ends with ``\\`` continues on the next line. Every token keeps its own line and (1-based)
-column so that every diagnostic can say ``file:line:col``.
+Lines end only at ``\\n`` (or ``\\r\\n``): a form feed, a vertical tab, a lone carriage
+return, U+2028 or any other character is part of its line (white space if it is a space, tab,
+form feed or vertical tab; inside a comment anything; elsewhere an error), so line numbers
+agree with every editor. A physical line is cut at the first ``#`` or ``;`` (comments). A
+line whose remaining text ends with ``\\`` continues on the next line. Every token keeps its
+own line and (1-based) column so that every diagnostic can say ``file:line:col``.
+
+Limits (:data:`MAX_LITERAL_DIGITS`): a number literal has at most 128 digits.
 """
 
 from __future__ import annotations
@@ -10,7 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Token", "Statement", "LexError", "tokenize_line", "split_statements"]
+__all__ = ["Token", "Statement", "LexError", "tokenize_line", "split_statements", "source_lines",
+           "MAX_LITERAL_DIGITS"]
+
+#: Most digits (underscores not counted) of one number literal: enough for any 64-bit word in
+#: binary, far below the 4096-bit limit of an expression value (:mod:`isa.asm_expr`).
+MAX_LITERAL_DIGITS = 128
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class LexError(Exception):
 
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+)
+    (?P<space>[ \t\f\v]+)
   | (?P<hex>0[xX][0-9a-fA-F_]+\b)
   | (?P<bin>0[bB][01_]+\b)
   | (?P<oct>0[oO][0-7_]+\b)
@@ -80,7 +90,26 @@ _TOKEN = re.compile(r"""
   | (?P<directive>\.[A-Za-z_][A-Za-z0-9_]*)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op><<|>>|[-+*/|&~(),:])
-""", re.VERBOSE)
+""", re.VERBOSE | re.ASCII)
+
+
+def _describe(char):
+    """A character for a message: printable as itself, otherwise also by its code point."""
+    if char.isprintable() and char.isascii():
+        return repr(char)
+    return f"{char!r} (U+{ord(char):04X})"
+
+
+def source_lines(text):
+    """The physical lines of ``text``: split at ``\\n`` only, a ``\\r`` before it dropped.
+
+    Unlike :meth:`str.splitlines`, a form feed, a vertical tab, a lone ``\\r``, U+2028 and
+    the other Unicode line separators stay inside their line.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def _strip_comment(text):
@@ -95,11 +124,16 @@ def tokenize_line(text, line):
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise LexError(line, pos + 1, f"unexpected character {text[pos]!r}")
+            raise LexError(line, pos + 1, f"unexpected character {_describe(text[pos])}")
         kind = m.lastgroup
         tok = m.group()
         if kind != "space":
             value = None
+            if kind in ("hex", "bin", "oct", "int", "real"):
+                digits = len(tok) - tok.count("_") - (2 if kind in ("hex", "bin", "oct") else 0)
+                if digits > MAX_LITERAL_DIGITS:
+                    raise LexError(line, pos + 1, f"number literal of {digits} digits; at most "
+                                                  f"{MAX_LITERAL_DIGITS} are allowed")
             if kind in ("hex", "bin", "oct"):
                 value = int(tok.replace("_", ""), 0)
                 kind = "int"
@@ -150,8 +184,8 @@ def split_statements(text):
             if stmt is not None:
                 statements.append(stmt)
 
-    for number, raw in enumerate(text.splitlines(), 1):
-        body = _strip_comment(raw).rstrip()
+    for number, raw in enumerate(source_lines(text), 1):
+        body = _strip_comment(raw).rstrip(" \t\f\v")
         cont = body.endswith("\\")
         if cont:
             body = body[:-1]

@@ -16,8 +16,10 @@ The language is documented in ``docs/assembly.md``. In short::
            bne   act, act+1, loop
            hlt
 
-Every error of the whole file is collected and reported together as ``file:line:col:
-message`` lines in one :class:`AsmError`.
+Every error of the whole file (up to :data:`MAX_ERRORS`) is collected and reported together
+as ``file:line:col: message`` lines in one :class:`AsmError`. Expressions have bounded depth
+and size (:mod:`isa.asm_expr`) and literals bounded length (:mod:`isa.asm_lexer`), so no
+source makes the assembler work without bound.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from panther.errors import UserError
 from panther.fixed_point import to_fixed
 
 from .asm_expr import ExprError, evaluate
+from .asm_expr import describe_value as _show
 from .asm_lexer import split_statements
 from .encoding import IllegalInstruction, Instruction, encode
 from .image import ProgramImage
@@ -39,7 +42,10 @@ from .table import (
     ALU_BY_NAME, ALU_INT_BY_NAME, BY_MNEMONIC, COND_BY_NAME, MCU_OPS, SNA_SHIFT_BITS,
 )
 
-__all__ = ["AsmError", "assemble", "DIRECTIVES", "MNEMONICS"]
+__all__ = ["AsmError", "assemble", "DIRECTIVES", "MNEMONICS", "MAX_ERRORS"]
+
+#: Diagnostics reported at most; assembly stops at the next one (as a compiler does).
+MAX_ERRORS = 100
 
 #: Mnemonics of the assembly language (branches are spelled by condition).
 MNEMONICS = tuple(sorted((set(BY_MNEMONIC) - {"br"}) | set(COND_BY_NAME)))
@@ -73,6 +79,10 @@ class AsmError(UserError):
     def __init__(self, errors):
         self.errors = list(errors)
         super().__init__("\n".join(self.errors))
+
+
+class _TooManyErrors(Exception):
+    """Internal: :data:`MAX_ERRORS` diagnostics collected; stop."""
 
 
 class _Fail(Exception):
@@ -129,9 +139,27 @@ class _Assembler:
     # -- diagnostics ---------------------------------------------------------------------------
 
     def error(self, line, col, message):
+        if len(self.diags) >= MAX_ERRORS:
+            raise _TooManyErrors
         self.diags.append((line, col, message))
 
     def run(self):
+        try:
+            self._passes()
+        except _TooManyErrors:
+            line, col, _ = max(self.diags)
+            self.diags.append((line, col + 1, f"too many errors ({MAX_ERRORS}); stopping here"))
+        if self.diags:
+            ordered = sorted(set(self.diags), key=lambda d: (d[0], d[1]))
+            raise AsmError([f"{self.filename}:{line}:{col}: {msg}" for line, col, msg in ordered])
+        symbols = {name: s.value for name, s in self.symbols.items()
+                   if isinstance(s.value, int) and not isinstance(s.value, bool)}
+        return ProgramImage(config=self.config, programs=self.programs, rf_init=self.rf,
+                            xbar_in=self.xin, xbar_out=self.xout, smem_init=self.smem,
+                            smem_count=self.smem_count, smem_valid=self.smem_valid,
+                            weights=self.weights, symbols=symbols, source=self.text)
+
+    def _passes(self):
         statements, lex_errors = split_statements(self.text)
         for e in lex_errors:
             self.error(*e)
@@ -155,15 +183,6 @@ class _Assembler:
                 word = 0 if kind in ("instr", ".word") else None
             if word is not None:
                 self.programs[core].append(word)
-        if self.diags:
-            ordered = sorted(set(self.diags), key=lambda d: (d[0], d[1]))
-            raise AsmError([f"{self.filename}:{line}:{col}: {msg}" for line, col, msg in ordered])
-        symbols = {name: s.value for name, s in self.symbols.items()
-                   if isinstance(s.value, int) and not isinstance(s.value, bool)}
-        return ProgramImage(config=self.config, programs=self.programs, rf_init=self.rf,
-                            xbar_in=self.xin, xbar_out=self.xout, smem_init=self.smem,
-                            smem_count=self.smem_count, smem_valid=self.smem_valid,
-                            weights=self.weights, symbols=symbols, source=self.text)
 
     # -- pass 1: labels, constants, sections -----------------------------------------------------
 
@@ -302,7 +321,7 @@ class _Assembler:
             raise ExprError(tok.line, tok.col, f"{tok.text}() takes one MCU number, not {len(args)} arguments")
         m = args[0]
         if not isinstance(m, int) or not 0 <= m < self.config.mcus_per_core:
-            raise ExprError(tok.line, tok.col, f"{tok.text}({m!r}): MCU number outside 0 .. "
+            raise ExprError(tok.line, tok.col, f"{tok.text}({_show(m)}): MCU number outside 0 .. "
                                                f"{self.config.mcus_per_core - 1} (mcus_per_core = "
                                                f"{self.config.mcus_per_core})")
         return m
@@ -326,7 +345,7 @@ class _Assembler:
         if not isinstance(value, int):
             _fail_at(tokens[0], f"{what} must be an integer, not {value!r}")
         if not low <= value <= high:
-            _fail_at(tokens[0], f"{what} {value} outside {low} .. {high}{hint}")
+            _fail_at(tokens[0], f"{what} {_show(value)} outside {low} .. {high}{hint}")
         return value
 
     def _mcu_index(self, tokens):
@@ -347,7 +366,7 @@ class _Assembler:
             return raw
         low, high = -(1 << (bits - 1)), (1 << bits) - 1
         if not low <= value <= high:
-            _fail_at(tok, f"{what} {value} does not fit a {bits}-bit word (raw integers {low} .. {high}; "
+            _fail_at(tok, f"{what} {_show(value)} does not fit a {bits}-bit word (raw integers {low} .. {high}; "
                           "write a real number such as 1.0 for a fixed-point value)")
         return value - (1 << bits) if value >= 1 << (bits - 1) else value
 
@@ -370,7 +389,7 @@ class _Assembler:
         if not isinstance(value, int):
             _fail_at(tok, f"{what} address must be an integer, not {value!r}")
         size = self.config.smem_depth if shared else self.config.addr_space
-        span = f"{value}" if width == 1 else f"{value} .. {value + width - 1} (vw {width})"
+        span = _show(value) if width == 1 or abs(value) > 1 << 64 else f"{value} .. {value + width - 1} (vw {width})"
         if value < 0 or value + width > size:
             where = (f"the shared memory 0 .. {size - 1} (smem_depth)" if shared
                      else f"the core address space 0 .. {size - 1} ({self._space_text()})")
@@ -531,7 +550,7 @@ class _Assembler:
         if not isinstance(value, int):
             _fail_at(tokens[0], f"branch target must be an integer, not {value!r}")
         if not 0 <= value < self.config.imem_depth:
-            _fail_at(tokens[0], f"branch target {value} outside the instruction memory "
+            _fail_at(tokens[0], f"branch target {_show(value)} outside the instruction memory "
                                 f"0 .. {self.config.imem_depth - 1} (imem_depth)")
         return value
 
@@ -576,7 +595,7 @@ class _Assembler:
         value = self._value(tokens, extra=_MCU_OP_NAMES)
         if not isinstance(value, int) or not 0 <= value <= 7:
             _fail_at(tokens[0], f"mcu mask must be 0 .. 7 (bit 0 = mvm, bit 1 = mtvm, bit 2 = opa) "
-                                f"or names like mvm|opa, not {value!r}")
+                                f"or names like mvm|opa, not {_show(value)}")
         return value
 
     def _op_crs(self, stmt, core):
