@@ -14,6 +14,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import non_negative_int, positive_int, read_source
+
 __all__ = ["NAME", "HELP", "add_arguments", "run", "BACKENDS", "load_program", "format_report",
            "simulate"]
 
@@ -81,10 +83,9 @@ def load_program(path, config_name):
     path = Path(path)
     if path.is_dir():
         return ProgramImage.load(path)
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    if not path.exists():
+        raise UserError(f"{path}: no such assembly file or image directory")
+    text = read_source(path)
     return assemble(text, config=load_config(config_name), filename=str(path))
 
 
