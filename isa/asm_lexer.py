@@ -7,7 +7,8 @@ agree with every editor. A physical line is cut at the first ``#`` or ``;`` (com
 line whose remaining text ends with ``\\`` continues on the next line. Every token keeps its
 own line and (1-based) column so that every diagnostic can say ``file:line:col``.
 
-Limits (:data:`MAX_LITERAL_DIGITS`): a number literal has at most 128 digits.
+Limits: a number literal has at most :data:`MAX_LITERAL_DIGITS` = 128 digits, a statement
+at most :data:`MAX_STATEMENT_TOKENS` = 100 000 tokens.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Token", "Statement", "LexError", "tokenize_line", "split_statements", "source_lines",
-           "MAX_LITERAL_DIGITS"]
+           "iter_statements", "statement_at", "physical_lines", "MAX_LITERAL_DIGITS", "MAX_STATEMENT_TOKENS"]
+
+#: Most tokens of one statement (a logical line, continuation lines included).
+MAX_STATEMENT_TOKENS = 100_000
 
 #: Most digits (underscores not counted) of one number literal: enough for any 64-bit word in
 #: binary, far below the 4096-bit limit of an expression value (:mod:`isa.asm_expr`).
 MAX_LITERAL_DIGITS = 128
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     """One token.
 
@@ -47,7 +51,7 @@ class Token:
     value: object = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Statement:
     """One logical line.
 
@@ -66,6 +70,9 @@ class Statement:
     broken : bool
         True when the operands had a syntax error (already reported); the statement still
         occupies its instruction slot so that later labels keep their addresses.
+    span : tuple of int
+        ``(start, stop, line)``: offsets of its physical lines in the source and the number
+        of the first (see :func:`statement_at`).
     """
 
     line: int
@@ -74,6 +81,7 @@ class Statement:
     operands: list
     end_col: int
     broken: bool = False
+    span: tuple = (0, 0, 1)
 
 
 class LexError(Exception):
@@ -117,11 +125,15 @@ def _strip_comment(text):
     return text[:min(cut)] if cut else text
 
 
-def tokenize_line(text, line):
-    """Tokens of one physical line (comment already removed). Raises :class:`LexError`."""
+def tokenize_line(text, line, limit=MAX_STATEMENT_TOKENS):
+    """Tokens of one physical line (comment already removed). Raises :class:`LexError`, also
+    for more than ``limit`` tokens."""
     tokens = []
     pos = 0
     while pos < len(text):
+        if len(tokens) >= limit:
+            raise LexError(line, pos + 1, f"statement of more than {MAX_STATEMENT_TOKENS} tokens; "
+                                          "split it (e.g. one .weights directive per row)")
         m = _TOKEN.match(text, pos)
         if m is None:
             raise LexError(line, pos + 1, f"unexpected character {_describe(text[pos])}")
@@ -171,38 +183,83 @@ def _split_operands(tokens):
     return operands, errors
 
 
+def physical_lines(text, start=0, number=1):
+    """``(number, start, stop, line)`` of each physical line of ``text`` from offset
+    ``start`` (line ``number``), lazily: split at ``\\n`` only, as :func:`source_lines`;
+    ``text[start:stop]`` is the line with its line end."""
+    end_of_text = len(text)
+    while start < end_of_text:
+        end = text.find("\n", start)
+        stop = end_of_text if end < 0 else end + 1
+        line = text[start:end_of_text if end < 0 else end]
+        yield number, start, stop, line[:-1] if line.endswith("\r") else line
+        start, number = stop, number + 1
+
+
+def _body(raw):
+    """A physical line without its comment and trailing blanks; ``(body, continues)``."""
+    body = _strip_comment(raw).rstrip(" \t\f\v")
+    return (body[:-1], True) if body.endswith("\\") else (body, False)
+
+
+def iter_statements(text, on_error):
+    """Statements of a source text, one at a time.
+
+    Each :class:`Statement` records its ``span`` (offsets and first line number), so that a
+    caller may drop its tokens and rebuild it later with :func:`statement_at` (the assembler
+    keeps only spans between its passes: its memory grows with the statements it keeps, not
+    with the tokens or the lines). Errors go to ``on_error(line, col, message)``; a logical
+    line with a lexical error, or with more than :data:`MAX_STATEMENT_TOKENS` tokens, yields
+    no statement.
+    """
+    pending, poisoned, first = [], False, None
+    for number, start, stop, raw in physical_lines(text):
+        if first is None:
+            first = (start, number)
+        body, cont = _body(raw)
+        try:
+            tokens = tokenize_line(body, number, MAX_STATEMENT_TOKENS - len(pending))
+        except LexError as error:
+            on_error(*error.args)
+            poisoned, pending = True, []
+        if not poisoned:
+            pending.extend(tokens)
+        if cont:
+            continue
+        if pending and not poisoned:
+            stmt = _statement(pending, pending[0].line, on_error)
+            if stmt is not None:
+                stmt.span = (first[0], stop, first[1])
+                yield stmt
+        pending, poisoned, first = [], False, None
+    if pending and not poisoned:
+        stmt = _statement(pending, pending[0].line, on_error)
+        if stmt is not None:
+            stmt.span = (first[0], len(text), first[1])
+            yield stmt
+
+
+def statement_at(text, span):
+    """The statement at ``span`` of :func:`iter_statements` in ``text``, rebuilt with the
+    same positions (its errors were reported the first time)."""
+    start, stop, number = span
+    tokens = []
+    for line_number, _, _, raw in physical_lines(text[:stop], start, number):
+        tokens.extend(tokenize_line(_body(raw)[0], line_number))
+    stmt = _statement(tokens, tokens[0].line, lambda *error: None)
+    stmt.span = span
+    return stmt
+
+
 def split_statements(text):
     """Statements of a source text. Returns ``(statements, errors)`` where each error is
     ``(line, col, message)``."""
-    statements, errors = [], []
-    pending, poisoned = [], False
-
-    def flush():
-        if pending and not poisoned:
-            stmt, errs = _statement(pending, pending[0].line)
-            errors.extend(errs)
-            if stmt is not None:
-                statements.append(stmt)
-
-    for number, raw in enumerate(source_lines(text), 1):
-        body = _strip_comment(raw).rstrip(" \t\f\v")
-        cont = body.endswith("\\")
-        if cont:
-            body = body[:-1]
-        try:
-            pending.extend(tokenize_line(body, number))
-        except LexError as error:
-            errors.append(error.args)
-            poisoned = True
-        if cont:
-            continue
-        flush()
-        pending, poisoned = [], False
-    flush()
+    errors = []
+    statements = list(iter_statements(text, lambda *e: errors.append(e)))
     return statements, errors
 
 
-def _statement(tokens, line):
+def _statement(tokens, line, on_error):
     labels = []
     i = 0
     while (i + 1 < len(tokens) and tokens[i].kind == "ident" and tokens[i + 1].kind == "op"
@@ -211,9 +268,12 @@ def _statement(tokens, line):
         i += 2
     rest = tokens[i:]
     if not rest:
-        return Statement(line, labels, None, [], 0), []
+        return Statement(line, labels, None, [], 0)
     head = rest[0]
     if head.kind not in ("ident", "directive"):
-        return None, [(head.line, head.col, f"expected a mnemonic, a directive or a label, not {head.text!r}")]
+        on_error(head.line, head.col, f"expected a mnemonic, a directive or a label, not {head.text!r}")
+        return None
     operands, errors = _split_operands(rest[1:])
-    return Statement(head.line, labels, head, operands, head.col + len(head.text), bool(errors)), errors
+    for error in errors:
+        on_error(*error)
+    return Statement(head.line, labels, head, operands, head.col + len(head.text), bool(errors))

@@ -35,7 +35,7 @@ from panther.fixed_point import to_fixed
 
 from .asm_expr import ExprError, evaluate
 from .asm_expr import describe_value as _show
-from .asm_lexer import split_statements
+from .asm_lexer import iter_statements, statement_at
 from .encoding import IllegalInstruction, Instruction, encode
 from .image import ProgramImage
 from .table import (
@@ -160,11 +160,9 @@ class _Assembler:
                             weights=self.weights, symbols=symbols, source=self.text)
 
     def _passes(self):
-        statements, lex_errors = split_statements(self.text)
-        for e in lex_errors:
-            self.error(*e)
-        deferred = self._collect(statements)
-        for kind, stmt, core in deferred:
+        deferred = self._collect(iter_statements(self.text, self.error))
+        for kind, span, core in deferred:
+            stmt = statement_at(self.text, span)     # rebuilt: pass 1 kept only its span
             try:
                 if stmt.broken:
                     word = 0 if kind in ("instr", ".word") else None
@@ -212,10 +210,12 @@ class _Assembler:
                     else:
                         if name == ".word":
                             counts[core] = self._count(stmt, core, counts, reported_full)
-                        deferred.append((name, stmt, core))
+                        if name != ".word" or counts[core] <= self.config.imem_depth:
+                            deferred.append((name, stmt.span, core))
                 else:
                     counts[core] = self._count(stmt, core, counts, reported_full)
-                    deferred.append(("instr", stmt, core))
+                    if counts[core] <= self.config.imem_depth:   # past it: reported once
+                        deferred.append(("instr", stmt.span, core))
             except _Fail as fail:
                 self.error(*fail.args)
             except ExprError as fail:
@@ -357,7 +357,8 @@ class _Assembler:
         tok = tokens[0]
         if isinstance(value, float):
             self._check_finite(tok, value)
-            raw, overflow = to_fixed(value, frac, bits)
+            # far out of range: report without scaling (which could overflow a float)
+            raw, overflow = (0, True) if abs(value) > 2.0 ** (bits - frac + 1) else to_fixed(value, frac, bits)
             if overflow:
                 lo = -(1 << (bits - 1)) / (1 << frac)
                 hi = ((1 << (bits - 1)) - 1) / (1 << frac)
@@ -666,6 +667,8 @@ class _Assembler:
         reals = [k for k, v in enumerate(evaluated) if isinstance(v, float)]
         for k in reals:
             self._check_finite(values[k][0], evaluated[k])
+            if abs(evaluated[k]) > 2.0 ** (c.weight_bits - c.weight_frac_bits + 1):
+                self._fixed(values[k], evaluated[k], c.weight_bits, c.weight_frac_bits, "weight")
         if reals:
             # one vectorised conversion (the per-value path reports the first that does not fit)
             raw_reals, overflow = to_fixed(np.array([evaluated[k] for k in reals]), c.weight_frac_bits,
