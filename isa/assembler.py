@@ -109,15 +109,14 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
 
     def error(self, line, col, message):
         if len(self.diags) >= MAX_ERRORS:
-            raise _TooManyErrors
+            raise _TooManyErrors(line, col)
         self.diags.append((line, col, message))
 
     def run(self):
         try:
             self._passes()
-        except _TooManyErrors:
-            line, col, _ = max(self.diags)
-            self.diags.append((line, col + 1, f"too many errors ({MAX_ERRORS}); stopping here"))
+        except _TooManyErrors as stop:      # at the first diagnostic not reported
+            self.diags.append((*stop.args, f"too many errors ({MAX_ERRORS}); stopping here"))
         if self.diags:
             ordered = sorted(set(self.diags), key=lambda d: (d[0], d[1]))
             raise AsmError([f"{self.filename}:{line}:{col}: {msg}" for line, col, msg in ordered])
