@@ -208,7 +208,7 @@ def _range_error(where, name, array, low, high, what):
     if len(bad):
         index = tuple(int(i) for i in bad[0])
         value = int(array[index])
-        shown = index[0] if len(index) == 1 else list(index)
+        shown = ", ".join(str(i) for i in index)
         return _error(f"{where}: {name}[{shown}] = {value} outside {low} .. {high} ({what})")
     return None
 
