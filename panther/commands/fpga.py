@@ -46,7 +46,9 @@ def run(args):
         report = build_board(config, args.output, board=args.board, kind=args.top,
                              clock_mhz=args.clock_mhz, baud=args.baud)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise UserError(f"panther fpga: {error}") from None
+    except OSError as error:        # an output directory that cannot be written, a missing tool
+        raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
     print(report_table(report), end="")
     print(f"report: {args.output}/fpga_report.json, bitstream: {args.output}/{report['bitstream']}")
     return 0

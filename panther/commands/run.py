@@ -104,7 +104,8 @@ def simulate(image, args):
     for option in ("max_rounds", "max_cycles"):
         value = getattr(args, option, None)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise UserError(f"--{option.replace('_', '-')}: expected a positive integer, not {value!r}")
+            raise UserError(f"panther run: --{option.replace('_', '-')}: expected a positive integer, "
+                            f"not {value!r}")
     return BACKENDS[args.sim](image, args)
 
 
@@ -209,8 +210,8 @@ def run(args):
 
     if args.waves is not None:
         if args.sim == "golden":
-            raise UserError("--waves records the RTL simulation: use it with --sim verilator "
-                            "or --sim icarus")
+            raise UserError("panther run: --waves records the RTL simulation: use it with "
+                            "--sim verilator or --sim icarus")
         from cosim.simulators import WAVE_FORMATS
 
         default = f"{Path(args.program).name.removesuffix('.s')}.{WAVE_FORMATS[args.sim][0]}"

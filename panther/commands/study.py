@@ -17,13 +17,13 @@ NAME = "study"
 HELP = "run a design-space study: 'slicing' reproduces the paper's bit-slicing accuracy study (Figs. 9, 10)"
 
 
-def _positive(text):
+def _positive(text, option):
     try:
         value = int(text)
     except ValueError:
         value = None
     if value is None or value < 1:
-        raise UserError(f"expected a positive integer, not {text!r}")
+        raise UserError(f"panther study: {option}: expected a positive integer, not {text!r}")
     return value
 
 
@@ -57,9 +57,9 @@ def run(args):
     except ValueError:
         seed = -1
     if seed < 0:
-        raise UserError(f"--seed: expected a non-negative integer, not {args.seed!r}")
-    steps = None if args.steps is None else _positive(args.steps)
-    jobs = _positive(args.jobs)
+        raise UserError(f"panther study: --seed: expected a non-negative integer, not {args.seed!r}")
+    steps = None if args.steps is None else _positive(args.steps, "--steps")
+    jobs = _positive(args.jobs, "--jobs")
     config = load_config(args.config)
     energy_config = PRESETS["paper"].replace(data_bits=config.data_bits, data_frac_bits=config.data_frac_bits,
                                              weight_bits=config.weight_bits,

@@ -287,3 +287,19 @@ def test_a_noisy_configuration_on_the_rtl_uses_the_analog_golden_model(tmp_path,
     assert seen == ["analog", "exact"] and "expected to differ" in err
     status, _, err = cli(capsys, "run", tmp_path / "p.s", "--sim", "verilator")   # ideal: exact
     assert seen[-1] == "exact" and err == ""
+
+
+@pytest.mark.parametrize("command", ["verilog", "synth"])
+def test_an_output_directory_that_cannot_be_written(capsys, monkeypatch, command):
+    import hdl.export
+
+    def unwritable(config, out, **kwargs):
+        raise NotADirectoryError(20, "Not a directory", "/dev/null/x")
+
+    monkeypatch.setattr(hdl.export, "export_verilog", unwritable)
+    assert refused(capsys, command, "-o", "/dev/null/x") == "/dev/null/x: Not a directory"
+
+
+def test_study_options_are_named(capsys):
+    assert refused(capsys, "study", "slicing", "--jobs", "0") == \
+        "panther study: --jobs: expected a positive integer, not '0'"
