@@ -96,10 +96,8 @@ class NoiseConfig:
     dac_gain_error: float = 0.0
     dac_inl: float = 0.0
 
-    # Upper bound of every parameter but the seed (far beyond any physical value).
-    MAX_PARAMETER = 1e3
-
     def __post_init__(self):
+        largest = 1e3       # of every parameter but the seed (far beyond any physical value)
         _check(_is_int(self.seed) and 0 <= self.seed < 2 ** 64,
                f"noise.seed must be an integer from 0 to 2**64 - 1, not {_short(self.seed)}")
         for f in dataclasses.fields(self):
@@ -107,8 +105,8 @@ class NoiseConfig:
                 continue
             value = getattr(self, f.name)
             _check(isinstance(value, (int, float)) and not isinstance(value, bool)
-                   and math.isfinite(value) and 0 <= value <= self.MAX_PARAMETER,
-                   f"noise.{f.name} must be a number from 0 to {self.MAX_PARAMETER:g}, not {value!r}")
+                   and math.isfinite(value) and 0 <= value <= largest,
+                   f"noise.{f.name} must be a number from 0 to {largest:g}, not {_short(value)}")
         for name in ("stuck_on_rate", "stuck_off_rate"):
             _check(getattr(self, name) <= 1, f"noise.{name} must be <= 1, not {getattr(self, name)!r}")
         _check(self.stuck_on_rate + self.stuck_off_rate <= 1,
@@ -194,16 +192,15 @@ class PantherConfig:
     MAX_MCUS = 6
     ADDR_BITS = 14
     SMEM_ADDR_BITS = 16
-    # Limits of the machine and its models (weights are int64, a vector has at most 256
-    # elements, the tile's weights fit a few hundred MB in the golden model). The encoding
-    # bounds rf_depth (ADDR_BITS), smem_depth (SMEM_ADDR_BITS) and imem_depth (16-bit target).
-    UPPER_BOUNDS = {"xbar_size": 1024, "cores_per_tile": 64, "weight_bits": 64, "nominal_bits": 8,
-                    "data_bits": 32, "adcs_per_xbar": 1024, "adc_latency": 1024,
-                    "deferred_depth": 65536, "vfu_lanes": 256}
-    MAX_SLICES = 16
-    MAX_TILE_WEIGHTS = 2 ** 22
 
     def __post_init__(self):
+        # Limits of the machine and its models (weights are int64, a vector has at most 256
+        # elements, the tile's weights fit a few hundred MB in the golden model). The encoding
+        # bounds rf_depth (ADDR_BITS), smem_depth (SMEM_ADDR_BITS) and imem_depth (16-bit target).
+        upper_bounds = {"xbar_size": 1024, "cores_per_tile": 64, "weight_bits": 64, "nominal_bits": 8,
+                        "data_bits": 32, "adcs_per_xbar": 1024, "adc_latency": 1024,
+                        "deferred_depth": 65536, "vfu_lanes": 256}
+        max_slices, max_tile_weights = 16, 2 ** 22
         if isinstance(self.slice_bits, list):
             object.__setattr__(self, "slice_bits", tuple(self.slice_bits))
         if isinstance(self.noise, dict):
@@ -218,20 +215,20 @@ class PantherConfig:
             value = getattr(self, name)
             _check(_is_int(value) and value >= 0,
                    f"{name} must be a non-negative integer, not {_short(value)}")
-        for name, high in self.UPPER_BOUNDS.items():
+        for name, high in upper_bounds.items():
             _check(getattr(self, name) <= high, f"{name} must be at most {high}, not "
                                                 f"{_short(getattr(self, name))}")
         _check(self.xbar_size >= 2 and self.xbar_size & (self.xbar_size - 1) == 0,
                f"xbar_size must be a power of two >= 2, not {self.xbar_size!r}")
         _check(self.mcus_per_core <= self.MAX_MCUS,
                f"mcus_per_core must be at most {self.MAX_MCUS}, not {self.mcus_per_core!r}")
-        _check(isinstance(self.slice_bits, tuple) and 1 <= len(self.slice_bits) <= self.MAX_SLICES
+        _check(isinstance(self.slice_bits, tuple) and 1 <= len(self.slice_bits) <= max_slices
                and all(_is_int(b) and 1 <= b <= 8 for b in self.slice_bits),
-               f"slice_bits must be a list of 1 to {self.MAX_SLICES} integers from 1 to 8, not "
+               f"slice_bits must be a list of 1 to {max_slices} integers from 1 to 8, not "
                f"{_short(self.slice_bits)}")
-        _check(self.cores_per_tile * self.mcus_per_core * self.xbar_size ** 2 <= self.MAX_TILE_WEIGHTS,
+        _check(self.cores_per_tile * self.mcus_per_core * self.xbar_size ** 2 <= max_tile_weights,
                f"cores_per_tile * mcus_per_core * xbar_size**2 (the tile's weights) must be at most "
-               f"{self.MAX_TILE_WEIGHTS}, not {self.cores_per_tile * self.mcus_per_core * self.xbar_size ** 2}")
+               f"{max_tile_weights}, not {self.cores_per_tile * self.mcus_per_core * self.xbar_size ** 2}")
         _check(self.data_frac_bits < self.data_bits,
                f"data_frac_bits must be below data_bits ({self.data_bits}), not {self.data_frac_bits!r}")
         _check(self.weight_bits == self.nominal_bits * self.n_slices,
