@@ -84,8 +84,8 @@ def _check_meta(meta, path):
         if key not in meta:
             raise _error(f"{path}: field {key!r} is missing")
     for key, kind in META_KEYS.items():
-        value = meta.get(key)
-        if value is not None and not (isinstance(value, kind) and (kind is not int or _is_int(value))):
+        value = meta.get(key, kind())
+        if not (isinstance(value, kind) and (kind is not int or _is_int(value))):
             raise _error(f"{path}: field {key!r} must be {_JSON_TYPES[kind]}, not "
                          f"{type(value).__name__}")
     try:
