@@ -41,6 +41,8 @@ def build_parser():
     for module in _command_modules():
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="print the Python traceback of an internal error (a bug)")
         command.set_defaults(run=module.run)
     return parser
 

@@ -86,9 +86,10 @@ def test_an_internal_error_is_one_line_with_exit_70(tmp_path, capsys, monkeypatc
     assert len(err.strip().splitlines()) == 1
     assert err.startswith("panther asm: internal error (a bug, please report it): RuntimeError: boom")
     assert "--debug" in err
-    status = main(["--debug", "asm", str(tmp_path / "p.s"), "-o", str(tmp_path / "o")])
-    err = capsys.readouterr().err
-    assert status == 70 and "Traceback" in err and "RuntimeError: boom" in err
+    for argv in (["--debug", "asm", tmp_path / "p.s"], ["asm", tmp_path / "p.s", "--debug"]):
+        status = main([str(a) for a in argv])
+        err = capsys.readouterr().err
+        assert status == 70 and "Traceback" in err and "RuntimeError: boom" in err
 
 
 # -- program images -----------------------------------------------------------------------
@@ -140,10 +141,16 @@ def test_a_missing_program_entry(image_dir, capsys):
         f"{image_dir / 'image.json'}: field 'programs' has no entry for core(s) [1]"
 
 
-def test_a_json_field_of_the_wrong_type(image_dir, capsys):
-    _edit_meta(image_dir, lambda m: m.update(symbols=[1]))
-    assert refused(capsys, "disasm", image_dir) == \
-        f"{image_dir / 'image.json'}: field 'symbols' must be an object, not list"
+@pytest.mark.parametrize("field, value, kind", [("symbols", [1], "an object, not list"),
+                                                ("programs", None, "a list, not NoneType"),
+                                                ("version", True, "")])
+def test_a_json_field_of_the_wrong_type(image_dir, capsys, field, value, kind):
+    _edit_meta(image_dir, lambda m: m.update({field: value}))
+    err = refused(capsys, "disasm", image_dir)
+    if kind:
+        assert err == f"{image_dir / 'image.json'}: field {field!r} must be {kind}"
+    else:
+        assert err == f"{image_dir / 'image.json'}: unsupported image version True; expected 1"
 
 
 def _edit_array(image_dir, name, index, value, valid=None):
