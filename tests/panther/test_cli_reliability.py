@@ -189,8 +189,9 @@ def test_wrong_shape_and_dtype(image_dir, capsys):
     arrays["smem_count"] = np.zeros(5, np.int64)
     with open(image_dir / "image.npz", "wb") as handle:
         np.savez(handle, **arrays)
+    depth = PRESETS["small"].smem_depth
     assert refused(capsys, "disasm", image_dir) == \
-        f"{image_dir / 'image.npz'}: array 'smem_count' has shape (5,), expected (1024,)"
+        f"{image_dir / 'image.npz'}: array 'smem_count' has shape (5,), expected ({depth},)"
 
 
 def test_a_hex_file_disassembles_under_the_default_configuration(tmp_path, capsys):
