@@ -5,7 +5,7 @@
         [--chunk 50] [--worst]
 
 Round robin over the kinds, each a chunk of hypothesis examples at a time from the
-strategies of ``tests/fuzz/fuzz_inputs.py``, checked by their oracles (accepted, or refused
+strategies of ``tests/fuzz/fuzz_inputs.py`` and ``fuzz_files.py``, checked by their oracles (accepted, or refused
 with ``file[:line:col]: message`` and exit 2, no traceback, no other exception, within one
 second per kilobyte). Prints the inputs tried and the failures found per kind, one sample
 input per distinct failure, and with ``--worst`` the time per KB and peak memory of the
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
+import fuzz_files as ff  # noqa: E402
 import fuzz_inputs as fz  # noqa: E402
 
 KINDS = ("asm", "cli", "image", "config")
@@ -38,20 +39,20 @@ KINDS = ("asm", "cli", "image", "config")
 
 def _oracles(workdir):
     template = Path(workdir) / "template"
-    fz.base_image().save(template)
+    ff.base_image().save(template)
 
     def image(mutation):
         target = Path(workdir) / "img"
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(template, target)
-        fz.apply_mutation(target, mutation)
-        return fz.check_image(target)
+        ff.apply_mutation(target, mutation)
+        return ff.check_image(target)
 
     return {
         "asm": (fz.assembly_texts(), fz.check_assembly),
         "cli": (fz.assembly_texts(), lambda text: fz.check_asm_cli(text, workdir)),
-        "image": (fz.image_mutations(), image),
-        "config": (fz.config_texts(), lambda text: fz.check_config(text, workdir)),
+        "image": (ff.image_mutations(), image),
+        "config": (ff.config_texts(), lambda text: ff.check_config(text, workdir)),
     }
 
 

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import fuzz_files as ff
 import fuzz_inputs as fz
 
 def fuzz(examples):
@@ -31,22 +32,22 @@ def test_asm_command(text, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    return fz.base_image().save(tmp_path_factory.mktemp("template") / "img")
+    return ff.base_image().save(tmp_path_factory.mktemp("template") / "img")
 
 
 @fuzz(80)
-@given(mutation=fz.image_mutations())
+@given(mutation=ff.image_mutations())
 def test_corrupted_images(mutation, template, tmp_path_factory):
     target = tmp_path_factory.mktemp("image") / "img"
     shutil.copytree(template, target)
-    fz.apply_mutation(target, mutation)
-    assert fz.check_image(target) == []
+    ff.apply_mutation(target, mutation)
+    assert ff.check_image(target) == []
 
 
 @fuzz(80)
-@given(text=fz.config_texts())
+@given(text=ff.config_texts())
 def test_configuration_files(text, tmp_path_factory):
-    assert fz.check_config(text, tmp_path_factory.mktemp("config")) == []
+    assert ff.check_config(text, tmp_path_factory.mktemp("config")) == []
 
 
 def test_the_fuzz_script_counts_inputs_and_failures(capsys):
