@@ -5,11 +5,12 @@
         [--chunk 50] [--worst]
 
 Round robin over the kinds, each a chunk of hypothesis examples at a time from the
-strategies of ``tests/fuzz/fuzz_inputs.py`` and ``fuzz_files.py``, checked by their oracles (accepted, or refused
-with ``file[:line:col]: message`` and exit 2, no traceback, no other exception, within one
-second per kilobyte). Prints the inputs tried and the failures found per kind, one sample
-input per distinct failure, and with ``--worst`` the time per KB and peak memory of the
-assembler on the worst inputs known. Exit status 1 if anything failed.
+strategies of ``tests/fuzz/fuzz_inputs.py`` and ``fuzz_files.py``, checked by their oracles
+(accepted, or refused with ``file[:line:col]: message`` and exit 2, no traceback, no other
+exception, within one second per kilobyte). Prints the inputs tried and the failures found
+per kind, one sample input per distinct failure, and with ``--worst`` the time per KB and
+peak memory of the assembler on the worst inputs known.
+Exit status 1 if anything failed.
 """
 
 from __future__ import annotations
