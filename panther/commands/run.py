@@ -116,7 +116,7 @@ def resolve_mcu(args, config):
     exact one ignores the noise the RTL's analog models apply, so it would differ."""
     noisy = not config.noise.ideal
     rtl = args.sim != "golden"
-    if args.mcu is None:
+    if getattr(args, "mcu", None) is None:
         if rtl and noisy:
             return "analog", ("note: the configuration has analog noise, so the RTL is compared "
                               "with the analog golden model (--mcu analog)")
