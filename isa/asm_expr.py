@@ -12,11 +12,32 @@ Grammar (usual precedence, lowest first)::
 
 Values are Python ints, or floats once a real literal takes part. ``/`` is exact division
 of reals, and floor division when both sides are integers. Bit operators need integers.
+
+Limits, so that no operand can make the assembler work without bound (each is an error at
+the column of the token that crosses it):
+
+* :data:`MAX_DEPTH`: at most 32 nested parentheses, unary operators and function calls;
+* :data:`MAX_INT_BITS`: no integer value, literal or intermediate, above 4096 bits;
+* every real value, intermediate included, must be finite (a float overflow is an error).
 """
 
 from __future__ import annotations
 
-__all__ = ["ExprError", "evaluate"]
+import math
+
+__all__ = ["ExprError", "evaluate", "MAX_DEPTH", "MAX_INT_BITS", "describe_value"]
+
+#: Most nested parentheses, unary operators and function calls in one operand.
+MAX_DEPTH = 32
+#: Largest bit length of any integer value of an expression (sign not counted).
+MAX_INT_BITS = 4096
+
+
+def describe_value(value):
+    """A value for a message: as it is, or its size when it has more than 30 digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 96:
+        return f"{'-' if value < 0 else ''}<{value.bit_length()}-bit integer>"
+    return repr(value)
 
 
 class ExprError(Exception):
@@ -29,6 +50,13 @@ class _Parser:
         self.pos = 0
         self.lookup = lookup
         self.functions = functions
+        self.depth = 0
+
+    def enter(self, tok):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(tok.line, tok.col, f"expression nested deeper than {MAX_DEPTH} levels "
+                                               "(parentheses, unary operators and function calls)")
 
     def peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -72,12 +100,14 @@ class _Parser:
     def unary(self):
         if self.is_op("-", "+", "~"):
             op = self.take()
+            self.enter(op)
             value = self.unary()
+            self.depth -= 1
             if op.text == "-":
-                return -value
+                return -value           # same bit length; a real stays finite or not
             if op.text == "~":
                 _need_int(op, value)
-                return ~value
+                return _checked(op, ~value)
             return value
         return self.primary()
 
@@ -86,25 +116,29 @@ class _Parser:
         if tok is None:
             self.fail_end("a value")
         if tok.kind in ("int", "real"):
-            return tok.value
+            return _checked(tok, tok.value)
         if tok.kind == "op" and tok.text == "(":
+            self.enter(tok)
             value = self.expr()
             self.expect_close(tok)
+            self.depth -= 1
             return value
         if tok.kind == "ident":
             if self.is_op("("):
                 open_tok = self.take()
+                self.enter(open_tok)
                 args = [self.expr()]
                 while self.is_op(","):
                     self.take()
                     args.append(self.expr())
                 self.expect_close(open_tok)
+                self.depth -= 1
                 func = self.functions.get(tok.text)
                 if func is None:
                     raise ExprError(tok.line, tok.col, f"unknown function {tok.text!r}; expected one of "
                                                        f"{', '.join(sorted(self.functions))}")
                 return func(tok, args)
-            return self.lookup(tok)
+            return _checked(tok, self.lookup(tok))
         raise ExprError(tok.line, tok.col, f"expected a number, a name or '(', not {tok.text!r}")
 
     def expect_close(self, open_tok):
@@ -117,13 +151,38 @@ class _Parser:
 
 def _need_int(tok, value):
     if not isinstance(value, int):
-        raise ExprError(tok.line, tok.col, f"operator {tok.text!r} needs integers, not {value!r}")
+        raise ExprError(tok.line, tok.col, f"operator {tok.text!r} needs integers, not "
+                                           f"{describe_value(value)}")
+
+
+def _checked(tok, value):
+    """``value`` if it keeps to the limits of the module docstring, else an error at ``tok``."""
+    if isinstance(value, float):
+        if not math.isfinite(value) and tok.kind == "op":
+            raise ExprError(tok.line, tok.col, f"real value of {tok.text!r} overflows "
+                                               f"(not a finite number: {value!r})")
+    elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise ExprError(tok.line, tok.col, f"integer value of {value.bit_length()} bits exceeds the "
+                                           f"limit of {MAX_INT_BITS} bits")
+    return value
 
 
 def _apply(op, left, right, integer_only):
     if integer_only:
         _need_int(op, left)
         _need_int(op, right)
+    try:
+        value = _compute(op, left, right)
+        if isinstance(value, float) and not all(math.isfinite(v) for v in (left, right)):
+            return value        # an infinite literal: reported where the operand starts
+        return _checked(op, value)
+    except OverflowError:
+        raise ExprError(op.line, op.col, f"real value of {op.text!r} overflows "
+                                         f"({describe_value(left)} {op.text} "
+                                         f"{describe_value(right)})") from None
+
+
+def _compute(op, left, right):
     t = op.text
     if t == "+":
         return left + right
@@ -139,7 +198,10 @@ def _apply(op, left, right, integer_only):
         return left / right
     if t in ("<<", ">>"):
         if right < 0 or right > 256:
-            raise ExprError(op.line, op.col, f"shift amount {right} outside 0 .. 256")
+            raise ExprError(op.line, op.col, f"shift amount {describe_value(right)} outside 0 .. 256")
+        if t == "<<" and left and left.bit_length() + right > MAX_INT_BITS:
+            raise ExprError(op.line, op.col, f"integer value of {left.bit_length() + right} bits "
+                                             f"exceeds the limit of {MAX_INT_BITS} bits")
         return left << right if t == "<<" else left >> right
     if t == "|":
         return left | right
@@ -155,10 +217,10 @@ def evaluate(tokens, lookup, functions):
     ``functions`` maps a name to ``f(token, args)``. Raises :class:`ExprError`.
     """
     if len(tokens) == 1 and tokens[0].kind in ("int", "real"):          # fast path: a literal
-        return tokens[0].value
+        return _checked(tokens[0], tokens[0].value)
     if (len(tokens) == 2 and tokens[0].kind == "op" and tokens[0].text == "-"
             and tokens[1].kind in ("int", "real")):
-        return -tokens[1].value
+        return _checked(tokens[1], -tokens[1].value)
     parser = _Parser(tokens, lookup, functions)
     value = parser.expr()
     extra = parser.peek()

@@ -1,6 +1,13 @@
 """The PANTHER disassembler: 64-bit words -> assembly text that assembles back to the same
 words (and a whole :class:`isa.image.ProgramImage` -> a source that re-assembles to the same
 image).
+
+The promise holds for every 64-bit word under the configuration the words are disassembled
+with: a word that is no legal instruction, or a legal one whose assembly form the assembler
+would refuse under that configuration (:func:`refusal`: an address or a vector past the
+address space, a branch target past the instruction memory, a mask naming an MCU the
+configuration lacks, an immediate outside the data word ...), is printed as ``.word`` with
+the reason as a comment.
 """
 
 from __future__ import annotations
@@ -10,7 +17,54 @@ from panther.fixed_point import from_fixed
 from .encoding import IllegalInstruction, decode, encode
 from .table import ALU_BY_CODE, ALU_INT_BY_CODE, COND_BY_CODE, MCU_OPS, SNA_SHIFT_BITS
 
-__all__ = ["disassemble", "format_instruction", "disassemble_image"]
+__all__ = ["disassemble", "format_instruction", "disassemble_image", "refusal"]
+
+# Address operands of each instruction and the vector width each must hold ('vw' = the
+# instruction's vw operand); 'src2' of a unary alu function is checked only when printed.
+_ADDRESSES = {
+    "set": (("dst", 1),), "cp": (("dst", "vw"), ("src", "vw")), "ld": (("dst", "vw"),),
+    "st": (("src", "vw"),), "alu": (("dst", "vw"), ("src1", "vw"), ("src2", "vw")),
+    "alui": (("dst", "vw"), ("src1", "vw")), "alu_int": (("dst", 1), ("src1", 1), ("src2", 1)),
+    "br": (("src1", 1), ("src2", 1)),
+}
+
+
+def refusal(instr, config):
+    """Why the assembler would refuse the assembly form of ``instr`` under ``config``
+    (a sentence), or None when ``format_instruction`` gives a line it accepts and encodes to
+    the same word. Without a configuration only configuration-independent rules apply."""
+    ops, mn = instr.operands, instr.mnemonic
+    if mn == "alui" and ALU_BY_CODE[ops["fn"]].imm_only:
+        half = 1 << (SNA_SHIFT_BITS - 1)
+        if not -half <= ops["imm"] < half:
+            return f"shift {ops['imm']} outside the assembler's range {-half} .. {half - 1}"
+    if config is None:
+        return None
+    c = config
+    for name, width in _ADDRESSES.get(mn, ()):
+        if mn == "alu" and name == "src2" and ALU_BY_CODE[ops["fn"]].unary and ops["src2"] == 0:
+            continue
+        w = ops["vw"] if width == "vw" else 1
+        if ops[name] + w > c.addr_space:
+            return (f"{name} {ops[name]}" + (f" .. {ops[name] + w - 1} (vw {w})" if w > 1 else "")
+                    + f" outside the core address space 0 .. {c.addr_space - 1}")
+    if mn in ("ld", "st") and ops["saddr"] + ops["vw"] > c.smem_user_depth:
+        return (f"saddr {ops['saddr']} .. {ops['saddr'] + ops['vw'] - 1} (vw {ops['vw']}) outside "
+                f"the shared memory 0 .. {c.smem_user_depth - 1} (smem_user_depth)")
+    if mn in ("br", "jmp") and ops["target"] >= c.imem_depth:
+        return f"target {ops['target']} outside the instruction memory 0 .. {c.imem_depth - 1}"
+    printed_imm = mn == "set" or (mn == "alui" and not ALU_BY_CODE[ops["fn"]].imm_only
+                                  and not (ALU_BY_CODE[ops["fn"]].unary and ops["imm"] == 0))
+    half = 1 << (c.data_bits - 1)
+    if printed_imm and not -half <= ops["imm"] < half:
+        return f"immediate {ops['imm']} is no signed {c.data_bits}-bit data word (data_bits)"
+    if mn == "mcu":
+        extra = [m for m in range(c.mcus_per_core, 6) if ops[f"m{m}"]]
+        if extra:
+            return f"a mask for MCU {extra[0]}, but mcus_per_core is {c.mcus_per_core}"
+    if mn == "crs" and ops["mask"] >> c.mcus_per_core:
+        return f"mask {ops['mask']:#08b} names an MCU >= {c.mcus_per_core} (mcus_per_core)"
+    return None
 
 
 def _addr(value, config):
@@ -75,11 +129,9 @@ def format_instruction(instr, *, config=None, target_names=None):
         if fn.unary and ops["imm"] == 0:
             return f"alui {fn.name}, {a('dst')}, {a('src1')}, {ops['vw']}"
         if fn.imm_only:
-            half = 1 << (SNA_SHIFT_BITS - 1)
-            if not -half <= ops["imm"] < half:
-                # legal word (upper immediate bits are ignored) that the assembler would reject
-                return (f".word {encode(instr):#018x}  # alui {fn.name} with immediate {ops['imm']} "
-                        f"outside the assembler's shift range {-half} .. {half - 1}")
+            why = refusal(instr, None)
+            if why:     # legal word (upper immediate bits are ignored) the assembler would reject
+                return f".word {encode(instr):#018x}  # alui {fn.name}: {why}"
             return f"alui {fn.name}, {a('dst')}, {a('src1')}, {ops['imm']}, {ops['vw']}"
         return (f"alui {fn.name}, {a('dst')}, {a('src1')}, {ops['imm']}, {ops['vw']}"
                 f"{_real(ops['imm'], config)}")
@@ -101,8 +153,10 @@ def disassemble(words, *, config=None, labels=True, label_prefix="L"):
     """Assembly lines of a program (one list of 64-bit words).
 
     Branch targets inside the program get labels ``<label_prefix><index>:`` on their own
-    line when ``labels`` is true. A word that is no legal instruction becomes ``.word`` with
-    the reason as a comment, so the lines always assemble back to the same words.
+    line when ``labels`` is true. A word that is no legal instruction, or whose assembly the
+    assembler would refuse under ``config`` (:func:`refusal`), becomes ``.word`` with the
+    reason as a comment, so the lines always assemble back to the same words under
+    ``config`` (given the program fits ``config.imem_depth``).
     """
     decoded = []
     for w in words:
@@ -121,8 +175,11 @@ def disassemble(words, *, config=None, labels=True, label_prefix="L"):
     for index, (w, item) in enumerate(zip(words, decoded)):
         if index in names:
             lines.append(f"{names[index]}:")
+        why = None if isinstance(item, IllegalInstruction) else refusal(item, config)
         if isinstance(item, IllegalInstruction):
             lines.append(f"    .word {int(w):#018x}  # illegal: {item}")
+        elif why:
+            lines.append(f"    .word {int(w):#018x}  # {item.name}: {why}")
         else:
             lines.append("    " + format_instruction(item, config=config, target_names=names))
     return lines

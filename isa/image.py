@@ -23,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from panther.config import ConfigError, PantherConfig
+from panther.config import PantherConfig
 from panther.errors import UserError
+
+from .asm_lexer import source_lines
 
 __all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
 
@@ -48,19 +50,25 @@ def hex_lines(words):
     return out
 
 
-def read_hex(path):
+def read_hex(path, *, max_words=None):
     """64-bit words of a ``$readmemh`` file written by :meth:`ProgramImage.save`.
 
-    Blank lines and ``//`` comments are skipped. Raises :class:`ImageError` with
-    ``file:line:col`` for anything else.
+    Blank lines and ``//`` comments are skipped; lines end at ``\\n`` only. Raises
+    :class:`ImageError` with ``file:line:col`` for anything else, for text that is not
+    UTF-8 and for more than ``max_words`` words.
     """
     path = Path(path)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as error:
-        raise ImageError(f"{path}: cannot read: {error.strerror}") from None
+        raise ImageError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ImageError(f"{path}: not UTF-8 text: invalid byte {raw[error.start]:#04x} at offset "
+                         f"{error.start}") from None
     words = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(source_lines(text), 1):
         body = line.split("//", 1)[0].strip()
         if not body:
             continue
@@ -69,6 +77,8 @@ def read_hex(path):
             raise ImageError(f"{path}:{number}:{col}: expected one 64-bit word as 16 hex digits, "
                              f"not {body!r}")
         words.append(int(body, 16))
+        if max_words is not None and len(words) > max_words:
+            raise ImageError(f"{path}:{number}:1: more than {max_words} words (imem_depth)")
     return words
 
 
@@ -208,6 +218,13 @@ class ProgramImage:
         Returns the :class:`pathlib.Path` of the directory.
         """
         out_dir = Path(out_dir)
+        try:
+            return self._save(out_dir)
+        except OSError as error:
+            raise ImageError(f"{out_dir}: cannot write the image: "
+                             f"{error.strerror or error}") from None
+
+    def _save(self, out_dir):
         parent = out_dir.parent
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
@@ -250,53 +267,11 @@ class ProgramImage:
 
     @classmethod
     def load(cls, in_dir):
-        """Read an image directory written by :meth:`save`.
+        """Read an image directory written by :meth:`save`, checking every file, field,
+        shape, dtype and value against the configuration first (:mod:`isa.image_load`).
 
-        Raises :class:`ImageError` naming the file for anything missing or malformed.
+        Raises :class:`ImageError` naming the file and the field of anything missing,
+        malformed or out of range.
         """
-        in_dir = Path(in_dir)
-        meta_path = in_dir / "image.json"
-        try:
-            meta = json.loads(meta_path.read_text())
-        except OSError as error:
-            raise ImageError(f"{meta_path}: cannot read: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise ImageError(f"{meta_path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
-        if not isinstance(meta, dict) or meta.get("format") != IMAGE_FORMAT:
-            raise ImageError(f"{meta_path}: not a PANTHER program image (format must be {IMAGE_FORMAT!r})")
-        if meta.get("version") != IMAGE_VERSION:
-            raise ImageError(f"{meta_path}: unsupported image version {meta.get('version')!r}; "
-                             f"expected {IMAGE_VERSION}")
-        try:
-            config = PantherConfig.from_dict(meta["config"], source=str(meta_path))
-        except (KeyError, ConfigError) as error:
-            raise ImageError(f"{meta_path}: bad configuration: {error}") from None
-        programs = [[] for _ in range(config.cores_per_tile)]
-        for entry in meta.get("programs", []):
-            core = entry.get("core")
-            if not isinstance(core, int) or not 0 <= core < config.cores_per_tile:
-                raise ImageError(f"{meta_path}: program entry for core {core!r} outside the tile")
-            programs[core] = read_hex(in_dir / entry["file"])
-        npz_path = in_dir / "image.npz"
-        try:
-            with np.load(npz_path) as data:
-                arrays = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as error:
-            raise ImageError(f"{npz_path}: cannot read: {error}") from None
-        weights = {}
-        for core, mcu in meta.get("weights", []):
-            key = f"weights_c{core}_m{mcu}"
-            if key not in arrays:
-                raise ImageError(f"{npz_path}: missing array {key!r} listed in image.json")
-            weights[(core, mcu)] = arrays[key]
-        try:
-            return cls(config=config, programs=programs,
-                       rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),
-                       xbar_out=list(arrays["xbar_out"]), smem_init=arrays["smem_init"],
-                       smem_count=arrays["smem_count"], smem_valid=arrays["smem_valid"],
-                       weights=weights, symbols=meta.get("symbols", {}),
-                       source=meta.get("source", ""))
-        except KeyError as error:
-            raise ImageError(f"{npz_path}: missing array {error}") from None
-        except (ValueError, TypeError) as error:
-            raise ImageError(f"{in_dir}: inconsistent image: {error}") from None
+        from .image_load import load_image
+        return load_image(cls, in_dir)

@@ -3,6 +3,10 @@
 Each sub-command lives in its own module of :mod:`panther.commands` and defines ``NAME``,
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Modules are discovered, so a new
 command needs no edit here.
+
+Exit statuses (:mod:`panther.errors`): 0 success, 1 a check failed, 2 bad input (the message
+names the file, line and column, or the option), 70 an internal error (a bug: one line, the
+traceback only with ``--debug``), 130 interrupted.
 """
 
 import argparse
@@ -10,12 +14,13 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 
 from . import commands
 from .config import ConfigError
-from .errors import UserError
+from .errors import EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "format_user_error"]
 
 
 def _command_modules():
@@ -25,14 +30,19 @@ def _command_modules():
 
 
 def build_parser():
+    """The argument parser of ``panther`` with every discovered sub-command."""
     parser = argparse.ArgumentParser(
         prog="panther",
         description="PANTHER ReRAM training accelerator generator: assemble, simulate, "
                     "generate Verilog, synthesise and study bit slicing.")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the Python traceback of an internal error (a bug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _command_modules():
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="print the Python traceback of an internal error (a bug)")
         command.set_defaults(run=module.run)
     return parser
 
@@ -47,17 +57,43 @@ def _show_progress():
         logger.setLevel(logging.INFO)
 
 
+def format_user_error(error):
+    """The text printed for a :class:`UserError` or :class:`ConfigError`: its message as it
+    is, one diagnostic per line, whether there is one or several (each names its file, or
+    the option)."""
+    text = str(error).strip("\n")
+    return text or f"{type(error).__name__} without a message"
+
+
+def _internal_error(command, error, debug):
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    where = ""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+    message = " ".join(str(error).split())[:300]
+    hint = "" if debug else "; rerun with 'panther --debug ...' for the traceback"
+    print(f"panther {command}: internal error (a bug, please report it): "
+          f"{type(error).__name__}{': ' + message if message else ''}{where}{hint}", file=sys.stderr)
+
+
 def main(argv=None):
+    """Run the ``panther`` command line ``argv``; returns the exit status."""
     args = build_parser().parse_args(argv)
     _show_progress()
     try:
         return args.run(args) or 0
     except (UserError, ConfigError) as error:
-        print(f"panther {args.command}: error: {error}" if "\n" not in str(error)
-              else str(error), file=sys.stderr)
-        return 2
+        print(format_user_error(error), file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as error:          # noqa: BLE001 - every other escape is a bug
+        _internal_error(args.command, error, args.debug)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

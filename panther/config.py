@@ -41,6 +41,12 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _short(value):
+    """``repr(value)`` cut to 60 characters (a message never repeats a huge input)."""
+    text = repr(value) if not _is_int(value) or value.bit_length() < 200 else "a huge integer"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass(frozen=True, kw_only=True)
 class NoiseConfig:
     """Analog non-idealities. Every parameter defaults to 0 (ideal, switched off).
@@ -91,15 +97,16 @@ class NoiseConfig:
     dac_inl: float = 0.0
 
     def __post_init__(self):
-        _check(_is_int(self.seed) and self.seed >= 0,
-               f"noise.seed must be a non-negative integer, not {self.seed!r}")
+        largest = 1e3       # of every parameter but the seed (far beyond any physical value)
+        _check(_is_int(self.seed) and 0 <= self.seed < 2 ** 64,
+               f"noise.seed must be an integer from 0 to 2**64 - 1, not {_short(self.seed)}")
         for f in dataclasses.fields(self):
             if f.name == "seed":
                 continue
             value = getattr(self, f.name)
             _check(isinstance(value, (int, float)) and not isinstance(value, bool)
-                   and math.isfinite(value) and value >= 0,
-                   f"noise.{f.name} must be a finite number >= 0, not {value!r}")
+                   and math.isfinite(value) and 0 <= value <= largest,
+                   f"noise.{f.name} must be a number from 0 to {largest:g}, not {_short(value)}")
         for name in ("stuck_on_rate", "stuck_off_rate"):
             _check(getattr(self, name) <= 1, f"noise.{name} must be <= 1, not {getattr(self, name)!r}")
         _check(self.stuck_on_rate + self.stuck_off_rate <= 1,
@@ -191,6 +198,13 @@ class PantherConfig:
     SMEM_ADDR_BITS = 16
 
     def __post_init__(self):
+        # Limits of the machine and its models (weights are int64, a vector has at most 256
+        # elements, the tile's weights fit a few hundred MB in the golden model). The encoding
+        # bounds rf_depth (ADDR_BITS), smem_depth (SMEM_ADDR_BITS) and imem_depth (16-bit target).
+        upper_bounds = {"xbar_size": 1024, "cores_per_tile": 64, "weight_bits": 64, "nominal_bits": 8,
+                        "data_bits": 32, "adcs_per_xbar": 1024, "adc_latency": 1024,
+                        "deferred_depth": 65536, "vfu_lanes": 256}
+        max_slices, max_tile_weights = 16, 2 ** 22
         if isinstance(self.slice_bits, list):
             object.__setattr__(self, "slice_bits", tuple(self.slice_bits))
         if isinstance(self.noise, dict):
@@ -200,17 +214,25 @@ class PantherConfig:
                     "cores_per_tile", "vfu_lanes")
         for name in positive:
             value = getattr(self, name)
-            _check(_is_int(value) and value >= 1, f"{name} must be a positive integer, not {value!r}")
+            _check(_is_int(value) and value >= 1, f"{name} must be a positive integer, not {_short(value)}")
         for name in ("data_frac_bits", "weight_frac_bits", "adc_bits"):
             value = getattr(self, name)
-            _check(_is_int(value) and value >= 0, f"{name} must be a non-negative integer, not {value!r}")
+            _check(_is_int(value) and value >= 0,
+                   f"{name} must be a non-negative integer, not {_short(value)}")
+        for name, high in upper_bounds.items():
+            _check(getattr(self, name) <= high, f"{name} must be at most {high}, not "
+                                                f"{_short(getattr(self, name))}")
         _check(self.xbar_size >= 2 and self.xbar_size & (self.xbar_size - 1) == 0,
                f"xbar_size must be a power of two >= 2, not {self.xbar_size!r}")
         _check(self.mcus_per_core <= self.MAX_MCUS,
                f"mcus_per_core must be at most {self.MAX_MCUS}, not {self.mcus_per_core!r}")
-        _check(isinstance(self.slice_bits, tuple) and len(self.slice_bits) >= 1
+        _check(isinstance(self.slice_bits, tuple) and 1 <= len(self.slice_bits) <= max_slices
                and all(_is_int(b) and 1 <= b <= 8 for b in self.slice_bits),
-               f"slice_bits must be a non-empty list of integers from 1 to 8, not {self.slice_bits!r}")
+               f"slice_bits must be a list of 1 to {max_slices} integers from 1 to 8, not "
+               f"{_short(self.slice_bits)}")
+        _check(self.cores_per_tile * self.mcus_per_core * self.xbar_size ** 2 <= max_tile_weights,
+               f"cores_per_tile * mcus_per_core * xbar_size**2 (the tile's weights) must be at most "
+               f"{max_tile_weights}, not {self.cores_per_tile * self.mcus_per_core * self.xbar_size ** 2}")
         _check(self.data_frac_bits < self.data_bits,
                f"data_frac_bits must be below data_bits ({self.data_bits}), not {self.data_frac_bits!r}")
         _check(self.weight_bits == self.nominal_bits * self.n_slices,
@@ -228,7 +250,8 @@ class PantherConfig:
                f"adc_bits must be 0 (ideal) or from 2 to {self.adc_ideal_bits}, not {self.adc_bits!r}")
         _check(self.xbar_size % self.adcs_per_xbar == 0,
                f"adcs_per_xbar must divide xbar_size ({self.xbar_size}), not {self.adcs_per_xbar!r}")
-        _check(self.variant in (1, 2, 3), f"variant must be 1, 2 or 3, not {self.variant!r}")
+        _check(_is_int(self.variant) and self.variant in (1, 2, 3),
+               f"variant must be 1, 2 or 3, not {_short(self.variant)}")
         _check(self.rf_depth + 2 * self.mcus_per_core * self.xbar_size <= 2 ** self.ADDR_BITS,
                f"rf_depth + 2 * mcus_per_core * xbar_size must fit in {self.ADDR_BITS} address bits; "
                f"rf_depth {self.rf_depth!r} + 2 * {self.mcus_per_core!r} * {self.xbar_size!r} is "
@@ -241,8 +264,8 @@ class PantherConfig:
                f"leave room in smem_depth, not {self.smem_depth!r}")
         _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
-               and math.isfinite(self.clock_mhz) and self.clock_mhz > 0,
-               f"clock_mhz must be a positive number, not {self.clock_mhz!r}")
+               and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
+               f"clock_mhz must be a positive number of at most 1e6, not {_short(self.clock_mhz)}")
         _check(isinstance(self.noise, NoiseConfig),
                f"noise must be a NoiseConfig, not {self.noise!r}")
 
@@ -352,13 +375,13 @@ class PantherConfig:
         _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}; "
                             f"expected some of {sorted(names)!r}")
         data = dict(data)
-        if isinstance(data.get("noise"), dict):
-            noise_names = {f.name for f in dataclasses.fields(NoiseConfig)}
-            unknown = sorted(set(data["noise"]) - noise_names)
-            _check(not unknown, f"{source}: unknown noise field(s) {unknown!r}; "
-                                f"expected some of {sorted(noise_names)!r}")
-            data["noise"] = NoiseConfig(**data["noise"])
         try:
+            if isinstance(data.get("noise"), dict):
+                noise_names = {f.name for f in dataclasses.fields(NoiseConfig)}
+                unknown = sorted(set(data["noise"]) - noise_names)
+                _check(not unknown, f"unknown noise field(s) {unknown!r}; "
+                                    f"expected some of {sorted(noise_names)!r}")
+                data["noise"] = NoiseConfig(**data["noise"])
             return cls(**data)
         except ConfigError as error:
             raise ConfigError(f"{source}: {error}") from None
@@ -369,6 +392,10 @@ class PantherConfig:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ConfigError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+        except RecursionError:
+            raise ConfigError(f"{source}: invalid JSON: nested too deeply") from None
+        except ValueError as error:         # e.g. an integer of more than 4300 digits
+            raise ConfigError(f"{source}: invalid JSON: {error}") from None
         return cls.from_dict(data, source=source)
 
     def save(self, path):
@@ -397,4 +424,10 @@ def load_config(name_or_path):
     if not path.is_file():
         raise ConfigError(f"{name_or_path}: not a preset ({', '.join(sorted(PRESETS))}) "
                           "nor a readable configuration file")
-    return PantherConfig.from_json(path.read_text(), source=str(path))
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text: invalid byte at offset {error.start}") from None
+    return PantherConfig.from_json(text, source=str(path))

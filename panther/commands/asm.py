@@ -3,7 +3,8 @@
 from pathlib import Path
 
 from panther.config import load_config
-from panther.errors import UserError
+
+from ._common import read_source
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -24,10 +25,7 @@ def run(args):
     from isa.assembler import assemble
 
     source = Path(args.source)
-    try:
-        text = source.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{source}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    text = read_source(source)
     config = load_config(args.config)
     image = assemble(text, config=config, filename=str(source))
     out = Path(args.output) if args.output else Path("out") / source.stem

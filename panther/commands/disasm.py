@@ -15,9 +15,10 @@ def add_arguments(parser):
     parser.add_argument("input", help="image directory written by 'panther asm', or a .hex file")
     parser.add_argument("--code-only", action="store_true",
                         help="print only the programs, not the data directives")
-    parser.add_argument("--config", default=None,
-                        help="for a .hex file: configuration used to name XBar buffer addresses "
-                             "(a preset or a JSON file)")
+    parser.add_argument("--config", default="small",
+                        help="for a .hex file: the configuration it was assembled for (a preset "
+                             "or a JSON file; default: small, as for 'panther asm'); it names "
+                             "the XBar buffers and decides which words print as .word")
 
 
 def run(args):
@@ -37,7 +38,9 @@ def run(args):
         return 0
     if not path.exists():
         raise UserError(f"{path}: no such image directory or .hex file")
-    config = load_config(args.config) if args.config else None
-    for line in disassemble(read_hex(path), config=config):
+    if path.is_file() and path.name == "image.json":
+        raise UserError(f"{path}: give the image directory {path.parent}, not its image.json")
+    config = load_config(args.config)
+    for line in disassemble(read_hex(path, max_words=config.imem_depth), config=config):
         print(line)
     return 0

@@ -4,6 +4,8 @@ and a UART host interface, with Fmax and utilisation from nextpnr (docs/synthesi
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import positive_int
+
 NAME = "fpga"
 HELP = ("build an FPGA bitstream (ULX3S ECP5-85F, YoWASP tools) of the tile with digital "
         "ideal crossbars and a UART host port; report Fmax and utilisation")
@@ -17,8 +19,8 @@ def add_arguments(parser):
                         help="preset name or configuration JSON file (default: small)")
     parser.add_argument("--top", default="tile", choices=["tile", "mcu"],
                         help="what to put on the FPGA (default: tile)")
-    parser.add_argument("--clock-mhz", type=int, default=100, help="PLL clock (default 100)")
-    parser.add_argument("--baud", type=int, default=115200, help="UART bit rate")
+    parser.add_argument("--clock-mhz", type=positive_int, default=100, help="PLL clock (default 100)")
+    parser.add_argument("--baud", type=positive_int, default=115200, help="UART bit rate")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
 
@@ -44,7 +46,9 @@ def run(args):
         report = build_board(config, args.output, board=args.board, kind=args.top,
                              clock_mhz=args.clock_mhz, baud=args.baud)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise UserError(f"panther fpga: {error}") from None
+    except OSError as error:        # an output directory that cannot be written, a missing tool
+        raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
     print(report_table(report), end="")
     print(f"report: {args.output}/fpga_report.json, bitstream: {args.output}/{report['bitstream']}")
     return 0

@@ -4,18 +4,29 @@ Back ends are entries of :data:`BACKENDS`: a function ``f(image, args) -> Golden
 (the RTL back ends must return the same JSON-comparable report). ``golden`` is the
 instruction-level golden model (:mod:`isa.golden`); ``verilator`` and ``icarus`` run the
 tile RTL (:mod:`cosim.run_backend`) and compare it with the golden model.
+
+Exit statuses, the same on every back end: 0 every core halted (and the RTL matches the
+golden model); 1 a core stopped with a fault code, the RTL differs from the golden model or
+an example's reference check failed (the report says which); 2 bad input, or a program that
+cannot complete: a deadlock, or the round (golden) or cycle (RTL) limit reached.
+
+The golden model of an RTL run is the analog one when the configuration has noise (the RTL
+runs the analog models with that noise), unless ``--mcu`` says otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import positive_int, read_source
+
 __all__ = ["NAME", "HELP", "add_arguments", "run", "BACKENDS", "load_program", "format_report",
-           "simulate"]
+           "simulate", "resolve_mcu"]
 
 NAME = "run"
 HELP = "assemble a program and run it on the golden model or the tile RTL, with a report"
@@ -55,10 +66,11 @@ def add_arguments(parser):
     parser.add_argument("--config", default="small",
                         help="configuration for a .s file: a preset (small, paper) or a JSON "
                              "file (default: small); an image directory brings its own")
-    parser.add_argument("--mcu", choices=("exact", "analog"), default="exact",
-                        help="golden MCU model: exact integer arithmetic (default) or the "
-                             "behavioural analog models with the configuration's noise")
-    parser.add_argument("--max-rounds", type=int, default=1_000_000,
+    parser.add_argument("--mcu", choices=("exact", "analog"), default=None,
+                        help="golden MCU model: exact integer arithmetic or the behavioural "
+                             "analog models with the configuration's noise (default: exact, "
+                             "except analog for an RTL run of a configuration with noise)")
+    parser.add_argument("--max-rounds", type=positive_int, default=1_000_000,
                         help="scheduling rounds before giving up (default: 1000000)")
     parser.add_argument("--trace", action="store_true",
                         help="print every retired instruction (core, PC, assembly text)")
@@ -67,7 +79,7 @@ def add_arguments(parser):
                              "VCD or FST by its suffix (Verilator: .vcd; Icarus: .fst or .vcd; "
                              "default: the program's name with the simulator's default suffix, "
                              "in the current folder)")
-    parser.add_argument("--max-cycles", type=int, default=None,
+    parser.add_argument("--max-cycles", type=positive_int, default=None,
                         help="RTL back ends: clock cycles before giving up (default: 2000000)")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write the full report (final state and events) as JSON")
@@ -81,18 +93,39 @@ def load_program(path, config_name):
     path = Path(path)
     if path.is_dir():
         return ProgramImage.load(path)
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    if not path.exists():
+        raise UserError(f"{path}: no such assembly file or image directory")
+    text = read_source(path)
     return assemble(text, config=load_config(config_name), filename=str(path))
 
 
 def simulate(image, args):
     """Run ``image`` on the back end ``args.sim``; returns the report."""
-    if args.max_rounds < 1:
-        raise UserError(f"--max-rounds must be a positive integer, not {args.max_rounds}")
+    for option in ("max_rounds", "max_cycles"):
+        value = getattr(args, option, None)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise UserError(f"panther run: --{option.replace('_', '-')}: expected a positive integer, "
+                            f"not {value!r}")
     return BACKENDS[args.sim](image, args)
+
+
+def resolve_mcu(args, config):
+    """The golden MCU model of a run (``args.mcu`` if given) and a note to print, or None.
+
+    An RTL run of a configuration with noise is compared with the analog golden model: the
+    exact one ignores the noise the RTL's analog models apply, so it would differ."""
+    noisy = not config.noise.ideal
+    rtl = args.sim != "golden"
+    if getattr(args, "mcu", None) is None:
+        if rtl and noisy:
+            return "analog", ("note: the configuration has analog noise, so the RTL is compared "
+                              "with the analog golden model (--mcu analog)")
+        return "exact", None
+    if args.mcu == "exact" and rtl and noisy:
+        return "exact", ("note: --mcu exact ignores the configuration's analog noise, which the "
+                         "RTL's analog models apply: the comparison is expected to differ "
+                         "(use --mcu analog to compare like with like)")
+    return args.mcu, None
 
 
 def _table(title, rows, headers):
@@ -177,13 +210,16 @@ def run(args):
 
     if args.waves is not None:
         if args.sim == "golden":
-            raise UserError("--waves records the RTL simulation: use it with --sim verilator "
-                            "or --sim icarus")
+            raise UserError("panther run: --waves records the RTL simulation: use it with "
+                            "--sim verilator or --sim icarus")
         from cosim.simulators import WAVE_FORMATS
 
         default = f"{Path(args.program).name.removesuffix('.s')}.{WAVE_FORMATS[args.sim][0]}"
         args.waves = args.waves or default
     image = load_program(args.program, args.config)
+    args.mcu, note = resolve_mcu(args, image.config)
+    if note:
+        print(f"panther run: {note}", file=sys.stderr)
     try:
         report = simulate(image, args)
     except GoldenError as error:     # deadlock / round limit: keep the state for debugging
@@ -193,8 +229,17 @@ def run(args):
     print(format_report(report, title=str(args.program), sim=args.sim))
     if hasattr(report, "extra_text"):       # RTL back ends: cycles and the golden comparison
         print()
-        print(report.extra_text())
+        print(_single_prefix(report.extra_text()))
     status = 0 if report.ok else 1
+    stopped = getattr(getattr(report, "outcome", None), "stopped", "halted")
+    if stopped != "halted":     # as the golden model's DeadlockError / StepLimitError: exit 2
+        if args.json:
+            _write_json(args.json, report)
+        what = ("deadlock" if stopped == "deadlock"
+                else f"not every core halted within {args.max_cycles or 'the default'} cycles "
+                     "(--max-cycles)")
+        raise UserError(f"{args.program}: the RTL ({args.sim}) did not complete: {what}; see the "
+                        "report above")
     check = check_example(Path(args.program).stem, image, report)
     if check is not None:
         print()
@@ -204,6 +249,12 @@ def run(args):
         _write_json(args.json, report)
         print(f"\nwrote the full report to {args.json}")
     return status
+
+
+def _single_prefix(text):
+    """``text`` with a doubled ``golden model:`` prefix said once (the golden model's own
+    messages already start with it)."""
+    return text.replace("golden model: golden model: ", "golden model: ")
 
 
 def _write_json(path, report):

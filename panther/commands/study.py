@@ -18,13 +18,13 @@ HELP = ("run a design-space study: 'slicing' reproduces the paper's bit-slicing 
         "'opa-fidelity' measures the OPA error of the streamed and functional OPA models")
 
 
-def _positive(text):
+def _positive(text, option):
     try:
         value = int(text)
     except ValueError:
         value = None
     if value is None or value < 1:
-        raise UserError(f"expected a positive integer, not {text!r}")
+        raise UserError(f"panther study: {option}: expected a positive integer, not {text!r}")
     return value
 
 
@@ -34,7 +34,7 @@ def _seed(text):
     except ValueError:
         seed = -1
     if seed < 0:
-        raise UserError(f"--seed: expected a non-negative integer, not {text!r}")
+        raise UserError(f"panther study: --seed: expected a non-negative integer, not {text!r}")
     return seed
 
 
@@ -87,8 +87,8 @@ def run(args):
     from panther.study.sweep import load_results, plan_sweep, run_sweep, write_results
 
     seed = _seed(args.seed)
-    steps = None if args.steps is None else _positive(args.steps)
-    jobs = _positive(args.jobs)
+    steps = None if args.steps is None else _positive(args.steps, "--steps")
+    jobs = _positive(args.jobs, "--jobs")
     config = load_config(args.config)
     energy_config = PRESETS["paper"].replace(data_bits=config.data_bits, data_frac_bits=config.data_frac_bits,
                                              weight_bits=config.weight_bits,

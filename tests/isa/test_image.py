@@ -16,14 +16,15 @@ def sample_image(config=SMALL):
     rng = np.random.default_rng(1)
     n = config.cores_per_tile
     user = np.arange(config.smem_depth) < config.smem_user_depth     # the OPA region stays free
-    return ProgramImage(
+    valid = rng.integers(0, 2, config.smem_depth).astype(bool) & user
+    return ProgramImage(       # a word that is not valid holds no value (checked on load)
         config=config,
         programs=[[1 << 58, 2 ** 64 - 1, 0]] + [[] for _ in range(n - 1)],
         rf_init=[rng.integers(-2 ** 15, 2 ** 15, config.rf_depth) for _ in range(n)],
         xbar_in=[rng.integers(-5, 5, (config.mcus_per_core, config.xbar_size)) for _ in range(n)],
-        smem_init=rng.integers(-100, 100, config.smem_depth),
-        smem_count=rng.integers(0, 3, config.smem_depth) * user,
-        smem_valid=rng.integers(0, 2, config.smem_depth).astype(bool) & user,
+        smem_init=rng.integers(-100, 100, config.smem_depth) * valid,
+        smem_count=rng.integers(0, 3, config.smem_depth) * valid,
+        smem_valid=valid,
         weights={(0, 1): rng.integers(-2 ** 31, 2 ** 31, (config.xbar_size, config.xbar_size))},
         symbols={"loop": 3}, source="hlt\n")
 
@@ -76,7 +77,7 @@ def test_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(image_module.np, "savez_compressed", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ImageError, match="img: cannot write the image: disk full"):
         sample_image().save(tmp_path / "img")
     assert list(tmp_path.iterdir()) == []
 
@@ -85,7 +86,7 @@ def test_failed_save_keeps_the_previous_image(tmp_path, monkeypatch):
     sample_image().save(tmp_path / "img")
     monkeypatch.setattr(image_module.np, "savez_compressed",
                         lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError):
+    with pytest.raises(ImageError, match="disk full"):
         ProgramImage(config=SMALL).save(tmp_path / "img")
     monkeypatch.undo()
     assert ProgramImage.load(tmp_path / "img").programs[0] == [1 << 58, 2 ** 64 - 1, 0]

@@ -1,0 +1,268 @@
+"""Reading a program image directory with every field checked before anything runs.
+
+:func:`load_image` is :meth:`isa.image.ProgramImage.load`. It checks, and names the file and
+the field of the first thing wrong:
+
+* ``image.json``: UTF-8, valid JSON (bounded nesting), an object with the known keys only,
+  each of the right JSON type; the configuration (:meth:`PantherConfig.from_dict`); one
+  program entry per core naming a plain ``.hex`` file of this directory and its word count;
+  weight keys as distinct ``[core, mcu]`` pairs of the configuration; symbols as names to
+  integers of at most :data:`isa.asm_expr.MAX_INT_BITS` bits;
+* every ``core<N>.hex`` (:func:`isa.image.read_hex`): at most ``imem_depth`` words;
+* ``image.npz``: exactly the arrays the image needs, each of the configured shape and an
+  integer (``smem_valid``: boolean) dtype, checked from the array headers before any data is
+  read; every value in the range the assembler can produce and the machine holds: data words
+  signed ``data_bits``, weights signed ``weight_bits``, consumer counts ``0 .. 255``, and no
+  value or count in a shared-memory word that is not valid.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from panther.config import ConfigError, PantherConfig
+
+from .asm_expr import MAX_INT_BITS
+from .table import BY_MNEMONIC
+
+__all__ = ["load_image", "check_values", "META_KEYS"]
+
+#: Keys of ``image.json`` and their JSON types.
+META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
+             "symbols": dict, "source": str}
+
+_JSON_TYPES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
+
+
+def _error(message):
+    from .image import ImageError
+    return ImageError(message)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _read_meta(path):
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise _error(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _error(f"{path}: not UTF-8 text: invalid byte {raw[error.start]:#04x} at offset "
+                     f"{error.start}") from None
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _error(f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise _error(f"{path}: invalid JSON: nested too deeply") from None
+    except ValueError as error:                   # e.g. an integer of more than 4300 digits
+        raise _error(f"{path}: invalid JSON: {error}") from None
+    return meta
+
+
+def _check_meta(meta, path):
+    from .image import IMAGE_FORMAT, IMAGE_VERSION
+
+    if not isinstance(meta, dict) or meta.get("format") != IMAGE_FORMAT:
+        raise _error(f"{path}: not a PANTHER program image (format must be {IMAGE_FORMAT!r})")
+    if meta.get("version") != IMAGE_VERSION or not _is_int(meta.get("version")):
+        raise _error(f"{path}: unsupported image version {meta.get('version')!r}; "
+                     f"expected {IMAGE_VERSION}")
+    unknown = sorted(set(meta) - set(META_KEYS))
+    if unknown:
+        raise _error(f"{path}: unknown field(s) {unknown}; expected some of {sorted(META_KEYS)}")
+    for key in ("config", "programs"):
+        if key not in meta:
+            raise _error(f"{path}: field {key!r} is missing")
+    for key, kind in META_KEYS.items():
+        value = meta.get(key, kind())
+        if not (isinstance(value, kind) and (kind is not int or _is_int(value))):
+            raise _error(f"{path}: field {key!r} must be {_JSON_TYPES[kind]}, not "
+                         f"{type(value).__name__}")
+    try:
+        return PantherConfig.from_dict(meta["config"], source=f"{path}: field 'config'")
+    except ConfigError as error:
+        raise _error(str(error)) from None
+
+
+def _programs(meta, path, in_dir, config):
+    from .image import read_hex
+
+    n = config.cores_per_tile
+    programs = [None] * n
+    for i, entry in enumerate(meta["programs"]):
+        where = f"{path}: programs[{i}]"
+        if not isinstance(entry, dict) or set(entry) != {"core", "file", "words"}:
+            raise _error(f"{where} must be an object with the fields 'core', 'file' and 'words', "
+                         f"not {_short(entry)}")
+        core, name, words = entry["core"], entry["file"], entry["words"]
+        if not _is_int(core) or not 0 <= core < n:
+            raise _error(f"{where}: core {_short(core)} outside the tile (0 .. {n - 1}, cores_per_tile)")
+        if programs[core] is not None:
+            raise _error(f"{where}: a second program entry for core {core}")
+        if (not isinstance(name, str) or not name.endswith(".hex") or "/" in name or "\\" in name
+                or name.startswith(".")):
+            raise _error(f"{where}: file must name a .hex file of the image directory, not "
+                         f"{_short(name)}")
+        if not _is_int(words) or not 0 <= words <= config.imem_depth:
+            raise _error(f"{where}: words must be 0 .. {config.imem_depth} (imem_depth), not "
+                         f"{_short(words)}")
+        program = read_hex(in_dir / name, max_words=config.imem_depth)
+        if len(program) != words:
+            raise _error(f"{in_dir / name}: {len(program)} words, but {path} says {words}")
+        programs[core] = program
+    missing = [core for core, p in enumerate(programs) if p is None]
+    if missing:
+        raise _error(f"{path}: field 'programs' has no entry for core(s) {missing}")
+    return programs
+
+
+def _weight_keys(meta, path, config):
+    keys = []
+    for i, pair in enumerate(meta.get("weights") or []):
+        if (not isinstance(pair, list) or len(pair) != 2 or not all(_is_int(v) for v in pair)
+                or not 0 <= pair[0] < config.cores_per_tile or not 0 <= pair[1] < config.mcus_per_core):
+            raise _error(f"{path}: weights[{i}] must be a [core, mcu] pair of this configuration "
+                         f"(cores 0 .. {config.cores_per_tile - 1}, MCUs 0 .. "
+                         f"{config.mcus_per_core - 1}), not {_short(pair)}")
+        if tuple(pair) in keys:
+            raise _error(f"{path}: weights[{i}] repeats {pair}")
+        keys.append(tuple(pair))
+    return keys
+
+
+def _symbols(meta, path):
+    symbols = meta.get("symbols") or {}
+    for name, value in symbols.items():
+        if not _is_int(value) or value.bit_length() > MAX_INT_BITS:
+            raise _error(f"{path}: symbols[{name!r}] must be an integer of at most {MAX_INT_BITS} "
+                         f"bits, not {_short(value)}")
+    return symbols
+
+
+def _short(value):
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 200 else "a huge integer"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expected_arrays(config, weight_keys):
+    c = config
+    shapes = {"rf_init": (c.cores_per_tile, c.rf_depth),
+              "xbar_in": (c.cores_per_tile, c.mcus_per_core, c.xbar_size),
+              "xbar_out": (c.cores_per_tile, c.mcus_per_core, c.xbar_size),
+              "smem_init": (c.smem_depth,), "smem_count": (c.smem_depth,), "smem_valid": (c.smem_depth,)}
+    for core, mcu in weight_keys:
+        shapes[f"weights_c{core}_m{mcu}"] = (c.xbar_size, c.xbar_size)
+    return shapes
+
+
+_NPZ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
+               NotImplementedError)
+
+
+def _read_arrays(npz_path, shapes):
+    """The arrays of ``image.npz``, each checked for name, shape and dtype from its header
+    before its data is read (so a forged header cannot make the load allocate much)."""
+    arrays = {}
+    try:
+        with zipfile.ZipFile(npz_path) as archive:
+            names = [n.removesuffix(".npy") for n in archive.namelist()]
+            unknown = sorted(set(names) - set(shapes))
+            if unknown:
+                raise _error(f"{npz_path}: unexpected array(s) {unknown}")
+            missing = sorted(set(shapes) - set(names))
+            if missing:
+                raise _error(f"{npz_path}: missing array(s) {missing}")
+            for name, shape in shapes.items():
+                with archive.open(name + ".npy") as handle:
+                    version = np.lib.format.read_magic(handle)
+                    header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                              else np.lib.format.read_array_header_2_0)
+                    got, _, dtype = header(handle)
+                want_bool = name == "smem_valid"
+                if tuple(got) != shape:
+                    raise _error(f"{npz_path}: array {name!r} has shape {tuple(got)}, expected {shape}")
+                integer = (dtype.kind == "i" and dtype.itemsize <= 8
+                           or dtype.kind == "u" and dtype.itemsize < 8)
+                if (dtype.kind != "b") if want_bool else not integer:
+                    raise _error(f"{npz_path}: array {name!r} has dtype {dtype}, expected "
+                                 f"{'bool' if want_bool else 'a signed integer dtype of at most 64 bits'}")
+                with archive.open(name + ".npy") as handle:
+                    arrays[name] = np.lib.format.read_array(handle, allow_pickle=False)
+    except _NPZ_ERRORS as error:
+        raise _error(f"{npz_path}: cannot read: {error or type(error).__name__}") from None
+    return arrays
+
+
+def _range_error(where, name, array, low, high, what):
+    bad = np.argwhere((array < low) | (array > high))
+    if len(bad):
+        index = tuple(int(i) for i in bad[0])
+        value = int(array[index])
+        shown = ", ".join(str(i) for i in index)
+        return _error(f"{where}: {name}[{shown}] = {value} outside {low} .. {high} ({what})")
+    return None
+
+
+def check_values(image, where):
+    """Raise :class:`isa.image.ImageError` naming ``where`` and the field when a memory of
+    ``image`` holds a value that no assembled image can (see the module docstring)."""
+    c = image.config
+    dlo, dhi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
+    data = f"a signed {c.data_bits}-bit data word, data_bits"
+    checks = [("rf_init", np.stack(image.rf_init), dlo, dhi, data),
+              ("xbar_in", np.stack(image.xbar_in), dlo, dhi, data),
+              ("xbar_out", np.stack(image.xbar_out), dlo, dhi, data),
+              ("smem_init", image.smem_init, dlo, dhi, data),
+              ("smem_count", image.smem_count, 0, BY_MNEMONIC["st"].field("count").value_range[1],
+               "a consumer count, 0 = persistent")]
+    wlo, whi = -(1 << (c.weight_bits - 1)), (1 << (c.weight_bits - 1)) - 1
+    for (core, mcu), w in sorted(image.weights.items()):
+        checks.append((f"weights_c{core}_m{mcu}", w, wlo, whi,
+                       f"a signed {c.weight_bits}-bit weight, weight_bits"))
+    for name, array, low, high, what in checks:
+        error = _range_error(where, name, array, low, high, what)
+        if error is not None:
+            raise error
+    stale = np.flatnonzero(~image.smem_valid & ((image.smem_init != 0) | (image.smem_count != 0)))
+    if len(stale):
+        a = int(stale[0])
+        raise _error(f"{where}: smem_init[{a}] = {int(image.smem_init[a])} with smem_count[{a}] = "
+                     f"{int(image.smem_count[a])}, but smem_valid[{a}] is false (a word that is not "
+                     "valid holds no value)")
+
+
+def load_image(cls, in_dir):
+    """A :class:`isa.image.ProgramImage` (``cls``) read from ``in_dir`` and checked (see the
+    module docstring). Raises :class:`isa.image.ImageError`."""
+    in_dir = Path(in_dir)
+    if not in_dir.is_dir():
+        raise _error(f"{in_dir}: not an image directory")
+    meta_path = in_dir / "image.json"
+    meta = _read_meta(meta_path)
+    config = _check_meta(meta, meta_path)
+    programs = _programs(meta, meta_path, in_dir, config)
+    keys = _weight_keys(meta, meta_path, config)
+    symbols = _symbols(meta, meta_path)
+    npz_path = in_dir / "image.npz"
+    arrays = _read_arrays(npz_path, _expected_arrays(config, keys))
+    try:
+        image = cls(config=config, programs=programs,
+                    rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),
+                    xbar_out=list(arrays["xbar_out"]), smem_init=arrays["smem_init"],
+                    smem_count=arrays["smem_count"], smem_valid=arrays["smem_valid"],
+                    weights={k: arrays[f"weights_c{k[0]}_m{k[1]}"] for k in keys},
+                    symbols=symbols, source=meta.get("source") or "")
+    except (ValueError, TypeError, OverflowError) as error:
+        raise _error(f"{in_dir}: inconsistent image: {error}") from None
+    check_values(image, str(npz_path))
+    return image

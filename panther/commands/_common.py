@@ -1,0 +1,51 @@
+"""Helpers shared by the ``panther`` sub-commands: reading a source file and option types.
+
+A module whose name starts with ``_`` is not a sub-command (see :mod:`panther.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from panther.errors import UserError
+
+__all__ = ["read_source", "positive_int", "non_negative_int"]
+
+
+def read_source(path):
+    """The text of an assembly source file, as UTF-8 with its line ends untouched.
+
+    Lines are split later at ``\\n`` only (:func:`isa.asm_lexer.source_lines`); reading
+    with universal newlines would turn a lone ``\\r`` into a line break. Raises
+    :class:`UserError` naming the file (and the byte offset of invalid UTF-8).
+    """
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 text: invalid byte {error.object[error.start]:#04x} "
+                        f"at offset {error.start}") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _integer(text, low, what):
+    try:
+        value = int(str(text).strip(), 10)
+    except ValueError:
+        value = None
+    if value is None or value < low:
+        raise argparse.ArgumentTypeError(f"expected {what}, not {text!r}")
+    return value
+
+
+def positive_int(text):
+    """An argparse ``type``: an integer >= 1 (the error names the option)."""
+    return _integer(text, 1, "a positive integer")
+
+
+def non_negative_int(text):
+    """An argparse ``type``: an integer >= 0 (the error names the option)."""
+    return _integer(text, 0, "a non-negative integer")
