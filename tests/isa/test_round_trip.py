@@ -17,10 +17,10 @@ CONFIGS = {
     # 8-bit data words: an immediate outside -128 .. 127 cannot be written as a mnemonic
     "narrow": PantherConfig(xbar_size=8, mcus_per_core=1, data_bits=8, data_frac_bits=4,
                             slice_bits=(4, 4, 4, 4), weight_bits=16, weight_frac_bits=8,
-                            adcs_per_xbar=2, rf_depth=64, smem_depth=128, imem_depth=64,
+                            adcs_per_xbar=2, rf_depth=64, smem_depth=512, imem_depth=64,
                             cores_per_tile=1),
     "six-mcus": PantherConfig(mcus_per_core=6, xbar_size=4, adcs_per_xbar=4, rf_depth=16,
-                              smem_depth=64, imem_depth=32, cores_per_tile=1),
+                              smem_depth=256, imem_depth=32, cores_per_tile=1),
 }
 
 

@@ -14,7 +14,8 @@ from amaranth.sim import Simulator
 from hdl.tile.smem_system import SharedMemorySystem
 from panther.config import PRESETS
 
-CONFIG = PRESETS["small"].replace(smem_depth=64, cores_per_tile=3)
+# Variant 3 reserves no shared-memory OPA region: the ports may use all 64 words.
+CONFIG = PRESETS["small"].replace(smem_depth=64, cores_per_tile=3, variant=3)
 MASK = (1 << CONFIG.data_bits) - 1
 
 

@@ -11,7 +11,8 @@ from hdl.tile import SharedMemoryPortSignature
 from hdl.tile.tile import Tile
 from panther.config import PRESETS
 
-CONFIG = PRESETS["small"].replace(smem_depth=32, cores_per_tile=2)
+# Variant 3 reserves no shared-memory OPA region: the stub cores may use all 32 words.
+CONFIG = PRESETS["small"].replace(smem_depth=32, cores_per_tile=2, variant=3)
 
 
 class StubCore(wiring.Component):
