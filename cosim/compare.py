@@ -53,10 +53,8 @@ DERIVED = {
 }
 
 
-def rtl_counters(events, *, halted):
-    """Flat ``name -> int`` of the counters in an RTL dump's ``events`` (the digital ones
-    only when every core halted: a faulting instruction may count the operands it read
-    before the fault differently)."""
+def _totals(events):
+    """The tile-wide counters both sides name alike."""
     out = {"instructions_total": events["instructions_total"],
            "adc_conversions": events["adc_conversions"]}
     for op in ("mvm", "mtvm", "opa_applied"):
@@ -65,6 +63,14 @@ def rtl_counters(events, *, halted):
         out[f"analog_transactions.{kind}"] = events["analog_transactions"][kind]
     for name in ANALOG_EVENTS:
         out[f"energy_events.{name}"] = events["energy_events"][name]
+    return out
+
+
+def rtl_counters(events, *, halted):
+    """Flat ``name -> int`` of the counters in an RTL dump's ``events`` (the digital ones
+    only when every core halted: a faulting instruction may count the operands it read
+    before the fault differently)."""
+    out = _totals(events)
     for row in events["mcu"]:
         for name in MCU_COUNTERS:
             out[f"mcu.{row['core']}.{row['mcu']}.{name}"] = row[name]
@@ -77,14 +83,7 @@ def rtl_counters(events, *, halted):
 def golden_counters(events, config, *, halted):
     """The golden model's ``events`` (``GoldenReport.events``) under :func:`rtl_counters`'
     names, for every core and MCU of the tile (``config``)."""
-    out = {"instructions_total": events["instructions_total"],
-           "adc_conversions": events["adc_conversions"]}
-    for op in ("mvm", "mtvm", "opa_applied"):
-        out[f"mcu_totals.{op}"] = events["mcu_totals"][op]
-    for kind in TRANSACTION_KINDS:
-        out[f"analog_transactions.{kind}"] = events["analog_transactions"][kind]
-    for name in ANALOG_EVENTS:
-        out[f"energy_events.{name}"] = events["energy_events"][name]
+    out = _totals(events)
     rows = config.n_slices * config.xbar_size
     table = {(row["core"], row["mcu"]): row for row in events["mcu"]}
     for core in range(config.cores_per_tile):

@@ -37,6 +37,18 @@ def _check(condition, message):
         raise ConfigError(message)
 
 
+#: Digits of the longest integer a configuration file may hold (whatever the interpreter's
+#: own limit, which co-simulation lifts).
+_JSON_INT_DIGITS = 100
+
+
+def _json_int(text):
+    if len(text.lstrip("-")) > _JSON_INT_DIGITS:
+        raise ValueError(f"Exceeds the limit ({_JSON_INT_DIGITS} digits) for an integer: "
+                         f"{len(text.lstrip('-'))} digits")
+    return int(text)
+
+
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -389,12 +401,12 @@ class PantherConfig:
     @classmethod
     def from_json(cls, text, *, source="<json>"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_int=_json_int)
         except json.JSONDecodeError as error:
             raise ConfigError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
         except RecursionError:
             raise ConfigError(f"{source}: invalid JSON: nested too deeply") from None
-        except ValueError as error:         # e.g. an integer of more than 4300 digits
+        except ValueError as error:         # an integer past _JSON_INT_DIGITS
             raise ConfigError(f"{source}: invalid JSON: {error}") from None
         return cls.from_dict(data, source=source)
 
