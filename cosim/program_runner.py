@@ -450,8 +450,9 @@ class RtlOutcome:
                          f"(running: {[i for i, c in enumerate(d['cores']) if c['status'] == 'running']})")
         if d.get("waves"):
             lines.append(f"waveforms: {d['waves']}")
-        if self.golden_error:
-            lines.append(f"golden model: {self.golden_error}")
+        if self.golden_error:        # the golden model's messages name it already
+            error = self.golden_error
+            lines.append(error if error.startswith("golden model:") else f"golden model: {error}")
         if self.diffs:
             lines.append(f"comparison with the golden model: MISMATCH; first diverging state: "
                          f"{self.diffs[0]}")
@@ -470,12 +471,14 @@ class RtlOutcome:
         return "\n".join(lines)
 
 
-def _golden_run(image, golden_factory=None):
+def _golden_run(image, golden_factory=None, max_rounds=None):
     from isa.golden import run_image
     from isa.golden.errors import GoldenError
+    from isa.golden.tile import DEFAULT_MAX_ROUNDS
 
     try:
-        return run_image(image, mcu_factory=golden_factory), ""
+        return run_image(image, mcu_factory=golden_factory,
+                         max_rounds=max_rounds or DEFAULT_MAX_ROUNDS), ""
     except GoldenError as error:
         if error.report is None:
             raise
@@ -484,11 +487,12 @@ def _golden_run(image, golden_factory=None):
 
 def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=None,
                     max_cycles=DEFAULT_MAX_CYCLES, golden_factory=None, simulation=None,
-                    wide_inputs=None):
+                    wide_inputs=None, max_rounds=None):
     """Run ``images`` (one config) on the RTL in one simulation and compare each with the
     golden model. Returns a list of :class:`RtlOutcome`. With ``waves``, the simulation is
     recorded (FST) into ``waves_file`` (see :meth:`TileSimulation.run`); ``wide_inputs`` as
-    in :class:`TileSimulation` (ignored when ``simulation`` is given)."""
+    in :class:`TileSimulation` (ignored when ``simulation`` is given); ``max_rounds`` bounds
+    the golden model's run (default :data:`isa.golden.tile.DEFAULT_MAX_ROUNDS`)."""
     images = list(images)
     if not images:
         return []
@@ -497,7 +501,7 @@ def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=No
     dumps = sim.run(images, max_cycles=max_cycles, waves_file=waves_file)
     outcomes = []
     for image, dump in zip(images, dumps):
-        golden, error = _golden_run(image, golden_factory)
+        golden, error = _golden_run(image, golden_factory, max_rounds)
         outcome = RtlOutcome(dump=dump, golden=golden, golden_error=error,
                              report=rtl_report(image, dump, golden))
         outcome.diffs = compare(golden, dump)

@@ -64,7 +64,8 @@ def rtl_backend(simulator):
         waves = getattr(args, "waves", None)
         outcome, = run_and_compare([image], simulator=simulator, waves=bool(waves),
                                    waves_file=waves or None, max_cycles=max_cycles,
-                                   golden_factory=factory)
+                                   golden_factory=factory,
+                                   max_rounds=getattr(args, "max_rounds", None))
         return RtlRunReport.from_outcome(outcome)
 
     backend.__name__ = f"rtl_{simulator}"

@@ -37,3 +37,15 @@ def test_event_totals_are_the_rtls_own_and_match_the_golden_model(example):
         f"event count smem_writes: golden {golden.get('smem_writes', 0)}, "
         f"RTL {rtl['smem_writes'] + 1}"]
     assert outcome.report.events["rf_reads"] == rtl["rf_reads"]
+
+
+def test_the_golden_comparison_of_an_rtl_run_honours_max_rounds():
+    """An endless loop: the RTL stops at its cycle limit and the golden comparison at the given
+    scheduling-round limit, named once as the golden model's."""
+    require_simulator("verilator")
+    image = assemble("loop: jmp loop\n", config=PRESETS["small"], filename="loop.s")
+    outcome, = run_and_compare([image], simulator="verilator", max_cycles=3000, max_rounds=7)
+    assert outcome.stopped == "cycle_limit" and not outcome.ok
+    assert "7 scheduling rounds reached" in outcome.golden_error
+    text = outcome.format()
+    assert "golden model: 7 scheduling rounds" in text and "golden model: golden model" not in text
