@@ -57,16 +57,10 @@ def read_hex(path, *, max_words=None):
     :class:`ImageError` with ``file:line:col`` for anything else, for text that is not
     UTF-8 and for more than ``max_words`` words.
     """
+    from .image_load import read_utf8
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ImageError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ImageError(f"{path}: not UTF-8 text: invalid byte {raw[error.start]:#04x} at offset "
-                         f"{error.start}") from None
+    text = read_utf8(path)
     words = []
     for number, line in enumerate(source_lines(text), 1):
         body = line.split("//", 1)[0].strip()

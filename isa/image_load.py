@@ -30,7 +30,7 @@ from panther.config import ConfigError, PantherConfig
 from .asm_expr import MAX_INT_BITS
 from .table import BY_MNEMONIC
 
-__all__ = ["load_image", "check_values", "META_KEYS"]
+__all__ = ["load_image", "check_values", "read_utf8", "META_KEYS"]
 
 #: Keys of ``image.json`` and their JSON types.
 META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
@@ -48,16 +48,22 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _read_meta(path):
+def read_utf8(path):
+    """The text of a file of an image; :class:`isa.image.ImageError` naming the file when it
+    cannot be read or is not UTF-8."""
     try:
-        raw = path.read_bytes()
+        raw = Path(path).read_bytes()
     except OSError as error:
         raise _error(f"{path}: cannot read: {error.strerror or error}") from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise _error(f"{path}: not UTF-8 text: invalid byte {raw[error.start]:#04x} at offset "
                      f"{error.start}") from None
+
+
+def _read_meta(path):
+    text = read_utf8(path)
     try:
         meta = json.loads(text)
     except json.JSONDecodeError as error:
