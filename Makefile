@@ -12,6 +12,7 @@ demo: $(STAMP)
 # Warnings are errors through filterwarnings in pyproject.toml (a -W error here would
 # override its one documented exception).
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -31,10 +32,10 @@ synth: $(STAMP)
 fpga: $(STAMP)
 	$(BIN)/panther fpga --board ulx3s --config hdl/fpga/ulx3s_tile_config.json
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[synth]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[synth,test]'
 	touch $(STAMP)
 
 clean:

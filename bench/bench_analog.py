@@ -18,7 +18,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analog_models import AnalogMCU, row_drive  # noqa: E402
+from panther.analog_models import AnalogMCU, row_drive  # noqa: E402
 from panther.config import PRESETS, NoiseConfig  # noqa: E402
 
 __all__ = ["bench", "main"]

@@ -19,7 +19,7 @@ PAPER_SIZE = "mlp_512_256_10"
 
 
 def _float_step(model, x, t):
-    from compiler.train import float_train_step as step
+    from panther.compiler.train import float_train_step as step
 
     weights = [w.copy() for w in model.weights]
     acts = [layer.activation for layer in model.layers]
@@ -27,9 +27,9 @@ def _float_step(model, x, t):
 
 
 def main(argv=()):
-    from compiler import CompileError, compile_model, load_model, sample_batch
-    from isa.golden import run_image
+    from panther.compiler import CompileError, compile_model, load_model, sample_batch
     from panther.config import load_config
+    from panther.isa.golden import run_image
 
     parser = argparse.ArgumentParser(prog="bench_compiler", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3, help="golden runs to average (default 3)")

@@ -48,10 +48,10 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             from cocotb.clock import Clock
             from cocotb.triggers import ClockCycles
 
-            from analog_models import AnalogMCU
-            from cosim.mcu_bridge import McuDriver, start_mcu_bridge
-            from hdl.mcu import McuOp, analytic_cycles, rtl_cycles
+            from panther.analog_models import AnalogMCU
             from panther.config import PantherConfig
+            from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
+            from panther.hdl.mcu import McuOp, analytic_cycles, rtl_cycles
 
             config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
             latency = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
@@ -95,11 +95,11 @@ except ImportError:     # pragma: no cover - cocotb is a project dependency
 def main(argv=None):
     sys.path.insert(0, str(HERE.parent))
     sys.set_int_max_str_digits(0)
-    from cosim.registered_top import RegisteredInputs
-    from cosim.simulators import availability, build, run, testcase_results
-    from cosim.verilog import module_name, write_verilog
-    from hdl.mcu import MCU
     from panther.config import load_config
+    from panther.cosim.registered_top import RegisteredInputs
+    from panther.cosim.simulators import availability, build, run, testcase_results
+    from panther.cosim.verilog import module_name, write_verilog
+    from panther.hdl.mcu import MCU
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")

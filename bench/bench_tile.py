@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _images(config, seeds):
-    from isa.assembler import assemble
-    from isa.random_program import random_image
+    from panther.isa.assembler import assemble
+    from panther.isa.random_program import random_image
 
     images = [assemble(p.read_text(), config=config, filename=str(p))
               for p in sorted((ROOT / "examples").glob("*.s"))]
@@ -28,10 +28,10 @@ def _images(config, seeds):
 
 
 def main(argv=()):
-    from cosim.program_runner import TileSimulation, run_and_compare
-    from cosim.simulators import SIMULATORS, availability
-    from isa.golden import run_image
     from panther.config import load_config
+    from panther.cosim.program_runner import TileSimulation, run_and_compare
+    from panther.cosim.simulators import SIMULATORS, availability
+    from panther.isa.golden import run_image
 
     parser = argparse.ArgumentParser(prog="bench_tile", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="small")

@@ -9,7 +9,8 @@ instructions are also written as assembly text (``Instruction.text`` plus a comm
 
 from __future__ import annotations
 
-from isa.encoding import encode, make
+from panther.isa.disassembler import format_instruction
+from panther.isa.encoding import encode, make
 
 from .ir import MCU_OPS, Buf, Value
 
@@ -84,7 +85,7 @@ def emit_core(groups, config):
     for index, group in enumerate(groups):
         instr = instruction(group, config)
         words.append(encode(instr))
-        text = instr.text(config).split("  #")[0]
+        text = format_instruction(instr, config=config).split("  #")[0]
         comment = _comment(group)
         lines.append(f"        {text:<36}# {index:4d}" + (f"  {comment}" if comment else ""))
     return words, lines

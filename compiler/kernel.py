@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isa.image import ProgramImage
 from panther.fixed_point import to_fixed
+from panther.isa.image import ProgramImage
 
 from . import fusion, peephole, smem
 from .codegen import emit_core
+from .datasets import load_dataset
 from .errors import CompileError
 from .lower import lower
 from .partition import needs, partition
@@ -43,8 +44,6 @@ def sample_batch(model, config):
     """Real ``(inputs (B, n_0), targets (B, n_L))`` of the batch stored in the image."""
     batch, sizes = model.train.batch, model.sizes
     if model.data == "digits":
-        from panther.study.dataset import load_dataset
-
         data = load_dataset(seed=model.seed)
         if sizes[0] < data.n_features or sizes[-1] < data.n_classes:
             raise CompileError(f"the digits need at least {data.n_features} inputs and "

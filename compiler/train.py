@@ -16,10 +16,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from isa.golden import ExactMCU, Tile
-from isa.vfu_math import vfu
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
+from panther.isa.golden import ExactMCU, Tile
+from panther.isa.vfu_math import vfu
 
+from .datasets import load_dataset
 from .errors import CompileError
 from .kernel import compile_model, quantize_weights
 from .model import ACTIVATIONS
@@ -125,8 +126,6 @@ class TrainResult:
 def digits_data(model):
     """The digits as ``(x_train, t_train one-hot, x_test, y_test, n_classes)``, padded to the
     model's widths; raises :class:`CompileError` when the model is too narrow."""
-    from panther.study.dataset import load_dataset
-
     data = load_dataset(seed=model.seed)
     n_in, n_out = model.sizes[0], model.sizes[-1]
     if n_in < data.n_features or n_out < data.n_classes:

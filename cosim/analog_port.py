@@ -8,8 +8,8 @@ in Python-level loops.
 
 import numpy as np
 
-from hdl.mcu.controller import AnalogOp
-from hdl.mcu.widths import McuWidths
+from panther.hdl.mcu.controller import AnalogOp
+from panther.hdl.mcu.widths import McuWidths
 
 __all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed"]
 

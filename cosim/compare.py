@@ -10,7 +10,7 @@ compared), and a test checks that every golden counter is one or the other.
 
 from __future__ import annotations
 
-from isa.golden.events import ANALOG_EVENTS, DIGITAL_EVENTS
+from panther.isa.events import ANALOG_EVENTS, DIGITAL_EVENTS
 
 __all__ = ["compare", "compared_counters", "rtl_counters", "golden_counters", "GOLDEN_ONLY",
            "DERIVED", "CORE_FIELDS", "TRANSACTION_KINDS", "MCU_COUNTERS"]

@@ -50,8 +50,8 @@ DEFAULT_MAX_CYCLES = 2_000_000
 
 #: Sources the tile's Verilog is generated from (a change re-converts it; the file is only
 #: rewritten, and the simulator build only redone, when the Verilog text changes).
-RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "isa/table.py", "isa/golden/errors.py",
-               "isa/vfu_math.py", "panther/fixed_point.py")
+RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "isa/table.py", "isa/faults.py", "isa/events.py",
+               "isa/variants.py", "isa/vfu_math.py", "panther/fixed_point.py", "panther/config.py")
 
 #: ``wide_inputs`` choices of :class:`TileSimulation` (None: choose automatically).
 WIDE_INPUT_MODES = ("load", "direct")
@@ -176,7 +176,7 @@ class TileSimulation:
         """Convert and compile (once; an up-to-date build is reused). Returns self."""
         if self._runner is not None:
             return self
-        from hdl.tile import Tile
+        from panther.hdl.tile import Tile
 
         from .verilog import module_name, write_verilog
 
@@ -353,7 +353,7 @@ def _test(runner, top, job_file, name, waves):
     env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        run(runner, top, "cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
+        run(runner, top, "panther.cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):
@@ -372,8 +372,8 @@ def rtl_report(image, dump, golden):
     per-MCU operation table are the golden model's for the same program, which the comparison
     checks is the same program run.
     """
-    from isa.golden import GoldenReport
-    from isa.golden.events import MCU_EVENTS, energy_events
+    from panther.isa.events import MCU_EVENTS, energy_events
+    from panther.isa.golden import GoldenReport
 
     g = golden.to_dict()
     events = json.loads(json.dumps(g["events"]))
@@ -472,9 +472,9 @@ class RtlOutcome:
 
 
 def _golden_run(image, golden_factory=None, max_rounds=None):
-    from isa.golden import run_image
-    from isa.golden.errors import GoldenError
-    from isa.golden.tile import DEFAULT_MAX_ROUNDS
+    from panther.isa.golden import run_image
+    from panther.isa.golden.errors import GoldenError
+    from panther.isa.golden.tile import DEFAULT_MAX_ROUNDS
 
     try:
         return run_image(image, mcu_factory=golden_factory,

@@ -1,4 +1,4 @@
-"""``panther run --sim verilator|icarus``: the RTL back ends of :mod:`panther.commands.run`.
+"""``panther run --sim verilator|icarus``: the RTL back ends of :mod:`panther.apps.commands.run`.
 
 A back end is ``f(image, args) -> report``: it runs the image on the tile RTL
 (:mod:`cosim.program_runner`), runs the golden model on the same image and returns an
@@ -9,7 +9,7 @@ gives the cycles and the comparison (printed by ``panther run`` after the common
 
 from __future__ import annotations
 
-from isa.golden import GoldenReport
+from panther.isa.golden import GoldenReport
 
 from .program_runner import DEFAULT_MAX_CYCLES, run_and_compare
 
@@ -59,7 +59,7 @@ def rtl_backend(simulator):
     def backend(image, args):
         factory = None
         if getattr(args, "mcu", "exact") == "analog":
-            from isa.golden.analog_mcu import analog_mcu_factory as factory
+            from panther.isa.golden.analog_mcu import analog_mcu_factory as factory
         max_cycles = getattr(args, "max_cycles", None) or DEFAULT_MAX_CYCLES
         waves = getattr(args, "waves", None)
         outcome, = run_and_compare([image], simulator=simulator, waves=bool(waves),

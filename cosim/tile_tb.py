@@ -196,8 +196,8 @@ class TileBench:
     """Drives one tile through a job (see the module docstring)."""
 
     def __init__(self, dut, job):
-        from isa.encoding import encode, make
         from panther.config import PantherConfig
+        from panther.isa.encoding import encode, make
 
         self.dut = dut
         self.job = job
@@ -232,7 +232,7 @@ class TileBench:
         self.dut.rst.value = 0
 
     def start_analog(self, image):
-        from analog_models import AnalogMCU
+        from panther.analog_models import AnalogMCU
 
         from .mcu_bridge import start_mcu_bridge
 
@@ -252,7 +252,7 @@ class TileBench:
             self.amcus.append(row)
 
     async def load_core(self, core, image):
-        from hdl.core.constants import DebugSpace, StatusReg
+        from panther.hdl.core.constants import DebugSpace, StatusReg
 
         c, host = self.config, self.hosts[core]
         program = image.programs[core] or [self.hlt]
@@ -333,8 +333,8 @@ class TileBench:
         return self.summary(cores, smem, cycles, max_cycles, stopped, waits)
 
     async def dump_core(self, core, image):
-        from hdl.core.constants import EVENT_REGS, STATUS_BITS, DebugSpace, StatusReg
-        from isa.golden.errors import CoreFault
+        from panther.hdl.core.constants import EVENT_REGS, STATUS_BITS, DebugSpace, StatusReg
+        from panther.isa.faults import CoreFault
 
         c, host = self.config, self.hosts[core]
         status_regs = (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
@@ -400,7 +400,7 @@ class TileBench:
                 per_mcu.append({"core": core, "mcu": m, "mvm": t["mvm"] // steps,
                                 "mtvm": t["mtvm"] // steps, "opa_applied": t["opa"] // steps,
                                 "requests": t["requests"], "serial_rows": t["read"]})
-        from isa.golden.events import DIGITAL_EVENTS
+        from panther.isa.events import DIGITAL_EVENTS
 
         events = {
             **{name: sum(core["events"][name] for core in cores) for name in DIGITAL_EVENTS},
@@ -422,7 +422,7 @@ class TileBench:
 
 async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
-    from isa.image import ProgramImage
+    from panther.isa.image import ProgramImage
 
     clock = Clock(dut.clk, job["period_ns"], unit="ns")
     clock.start()

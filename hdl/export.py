@@ -76,11 +76,11 @@ class TopSpec:
 
 
 TOPS = [
-    TopSpec("mcu", "hdl.mcu", ("MCU",), "one Matrix Computation Unit; the analog half is "
+    TopSpec("mcu", "panther.hdl.mcu", ("MCU",), "one Matrix Computation Unit; the analog half is "
             "reached through the a_* port"),
-    TopSpec("core", "hdl.core", ("Core", "PantherCore"), "one core (core_id 0) with its "
+    TopSpec("core", "panther.hdl.core", ("Core", "PantherCore"), "one core (core_id 0) with its "
             "MCUs; the MCU analog ports are top-level ports", kwargs=(("core_id", 0),)),
-    TopSpec("tile", "hdl.tile", ("Tile", "PantherTile"), "one tile: cores and shared memory; "
+    TopSpec("tile", "panther.hdl.tile", ("Tile", "PantherTile"), "one tile: cores and shared memory; "
             "every MCU analog port is a top-level port"),
 ]
 
@@ -162,7 +162,6 @@ def port_table(component):
     names them: nested signature paths joined by ``__``), plus ``clk`` and ``rst``."""
     rows = []
     for path, member, value in component.signature.flatten(component):
-        shape = member.shape
         if hasattr(value, "as_value"):
             value = value.as_value()
         width = len(value)
@@ -240,7 +239,7 @@ def export_verilog(config, out_dir, *, tops=None, lint=True, skipped=None):
         (scratch / PORTS_FILE).write_text(ports_markdown(config, entries))
         files += [CONFIG_FILE, PORTS_FILE]
         if lint:
-            from hdl.synth.lint import lint_verilog
+            from panther.hdl.synth.lint import lint_verilog
             for spec, _ in selected:
                 lint_verilog(scratch, f"{spec.verilog_name}.v", spec.verilog_name)
         sizes = {name: (scratch / name).stat().st_size for name in files}

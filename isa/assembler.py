@@ -41,7 +41,14 @@ from .asm_expr import ExprError
 from .asm_instructions import InstructionMixin
 from .asm_lexer import iter_statements, statement_at
 from .asm_values import (
-    DIRECTIVES, MCU_OP_NAMES, MNEMONICS, Fail, ValueMixin, fail_at, span_text, suggest,
+    DIRECTIVES,
+    MCU_OP_NAMES,
+    MNEMONICS,
+    Fail,
+    ValueMixin,
+    fail_at,
+    span_text,
+    suggest,
 )
 from .image import ProgramImage
 

@@ -10,8 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .table import (
-    BY_MNEMONIC, BY_OPCODE, COND_BY_CODE, COND_BY_NAME,
-    INSTR_BITS, OPCODE_LSB, OPCODE_WIDTH, func_table,
+    BY_MNEMONIC,
+    BY_OPCODE,
+    COND_BY_CODE,
+    COND_BY_NAME,
+    INSTR_BITS,
+    OPCODE_LSB,
+    OPCODE_WIDTH,
+    func_table,
 )
 
 __all__ = ["Instruction", "IllegalInstruction", "encode", "decode", "make", "opcode_of"]
@@ -75,14 +81,6 @@ class Instruction:
 
     def __getitem__(self, name):
         return self.operands[name]
-
-    def text(self, config=None):
-        """Assembly text of this instruction (``config`` names XBar buffer addresses)."""
-        from .disassembler import format_instruction
-        return format_instruction(self, config=config)
-
-    def __str__(self):
-        return self.text()
 
 
 def make(mnemonic, **operands):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -24,57 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from panther.config import PantherConfig
-from panther.errors import UserError
 
-from .asm_lexer import source_lines
+from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, hex_lines, read_hex
+from .image_load import load_image
 
 __all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
-
-IMAGE_FORMAT = "panther-program-image"
-IMAGE_VERSION = 1
-_HEX_LINE = re.compile(r"^[0-9a-fA-F]{16}$")
-
-
-class ImageError(UserError):
-    """An image directory or hex file that cannot be read."""
-
-
-def hex_lines(words):
-    """``$readmemh`` text lines (16 lower-case hex digits each) of 64-bit words."""
-    out = []
-    for w in words:
-        w = int(w)
-        if not 0 <= w < 1 << 64:
-            raise ValueError(f"program word {w!r} is not a 64-bit unsigned value")
-        out.append(f"{w:016x}")
-    return out
-
-
-def read_hex(path, *, max_words=None):
-    """64-bit words of a ``$readmemh`` file written by :meth:`ProgramImage.save`.
-
-    Blank lines and ``//`` comments are skipped; lines end at ``\\n`` only. Raises
-    :class:`ImageError` with ``file:line:col`` for anything else, for text that is not
-    UTF-8 and for more than ``max_words`` words.
-    """
-    from .image_load import read_utf8
-
-    path = Path(path)
-    text = read_utf8(path)
-    words = []
-    for number, line in enumerate(source_lines(text), 1):
-        body = line.split("//", 1)[0].strip()
-        if not body:
-            continue
-        if not _HEX_LINE.match(body):
-            col = line.index(body[0]) + 1
-            raise ImageError(f"{path}:{number}:{col}: expected one 64-bit word as 16 hex digits, "
-                             f"not {body!r}")
-        words.append(int(body, 16))
-        if max_words is not None and len(words) > max_words:
-            raise ImageError(f"{path}:{number}:1: more than {max_words} words (imem_depth)")
-    return words
-
 
 def _array(value, shape, name, dtype=np.int64):
     arr = np.zeros(shape, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
@@ -267,5 +220,4 @@ class ProgramImage:
         Raises :class:`ImageError` naming the file and the field of anything missing,
         malformed or out of range.
         """
-        from .image_load import load_image
         return load_image(cls, in_dir)

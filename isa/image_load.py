@@ -28,9 +28,10 @@ import numpy as np
 from panther.config import ConfigError, PantherConfig
 
 from .asm_expr import MAX_INT_BITS
+from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, read_hex, read_utf8
 from .table import BY_MNEMONIC
 
-__all__ = ["load_image", "check_values", "read_utf8", "META_KEYS"]
+__all__ = ["load_image", "check_values", "META_KEYS"]
 
 #: Keys of ``image.json`` and their JSON types.
 META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
@@ -40,26 +41,11 @@ _JSON_TYPES = {str: "a string", int: "an integer", dict: "an object", list: "a l
 
 
 def _error(message):
-    from .image import ImageError
     return ImageError(message)
 
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def read_utf8(path):
-    """The text of a file of an image; :class:`isa.image.ImageError` naming the file when it
-    cannot be read or is not UTF-8."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        raise _error(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _error(f"{path}: not UTF-8 text: invalid byte {raw[error.start]:#04x} at offset "
-                     f"{error.start}") from None
 
 
 def _read_meta(path):
@@ -76,8 +62,6 @@ def _read_meta(path):
 
 
 def _check_meta(meta, path):
-    from .image import IMAGE_FORMAT, IMAGE_VERSION
-
     if not isinstance(meta, dict) or meta.get("format") != IMAGE_FORMAT:
         raise _error(f"{path}: not a PANTHER program image (format must be {IMAGE_FORMAT!r})")
     if meta.get("version") != IMAGE_VERSION or not _is_int(meta.get("version")):
@@ -101,8 +85,6 @@ def _check_meta(meta, path):
 
 
 def _programs(meta, path, in_dir, config):
-    from .image import read_hex
-
     n = config.cores_per_tile
     programs = [None] * n
     for i, entry in enumerate(meta["programs"]):

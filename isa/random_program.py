@@ -125,7 +125,7 @@ class _CoreGen:
 
     def plain(self):
         """One random instruction without control flow, shared memory or weight updates."""
-        rng, c = self.rng, self.config
+        rng = self.rng
         kind = rng.choice(("nop", "set", "cp", "alu", "alu", "alui", "alui", "alu_int", "mcu"))
         if kind == "nop":
             self.emit("nop")

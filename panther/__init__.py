@@ -1,7 +1,24 @@
-"""PANTHER generator: configuration and command-line interface.
+"""PANTHER generator.
 
-The hardware lives in ``hdl/``, the analog behavioural models in ``analog_models/``, the ISA
-tools and golden model in ``isa/``, and the co-simulation glue in ``cosim/``.
+This package is the namespace of the whole project and, at the same time, its ground floor:
+the configuration (:mod:`panther.config`), fixed-point arithmetic (:mod:`panther.fixed_point`)
+and the user-facing errors (:mod:`panther.errors`). Those import nothing else of the project.
+The floors above are subpackages that live in the repository's top-level folders (setuptools
+``package_dir``, see ``setup.py``), bottom-up:
+
+* :mod:`panther.analog_models` (``analog_models/``): behavioural models of the analog half;
+* :mod:`panther.isa` (``isa/``): ISA table, assembler, disassembler, golden model;
+* :mod:`panther.hdl` (``hdl/``): the Amaranth RTL;
+* :mod:`panther.cosim` (``cosim/``) and :mod:`panther.compiler` (``compiler/``);
+* :mod:`panther.apps` (``apps/``): the command line and the studies.
+
+``docs/architecture.md`` states the rules; ``lint-imports`` checks them in ``make test``.
 """
 
-__all__ = []
+__all__ = ["__version__"]
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+    __version__ = version("panther-generator")
+except PackageNotFoundError:        # running from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cosim.program_runner import DEFAULT_MAX_CYCLES, get_simulation, run_and_compare  # noqa: E402
-from isa.random_program import RandomProgramOptions, random_image  # noqa: E402
 from panther.config import load_config  # noqa: E402
+from panther.cosim.program_runner import DEFAULT_MAX_CYCLES, get_simulation, run_and_compare  # noqa: E402
 from panther.errors import UserError  # noqa: E402
+from panther.isa.random_program import RandomProgramOptions, random_image  # noqa: E402
 
 
 def main(argv=None):

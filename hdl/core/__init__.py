@@ -3,19 +3,19 @@ register file with the XBar-buffer address map, VFU, scalar ALU, deferred weight
 a host/debug port. One functional unit per module; see ``docs/core.md``.
 """
 
-from .constants import CoreFault, ErrorCode, DebugSpace, StatusReg, OPS, FIELD_SLOTS
-from .layouts import FetchLayout, DecodeLayout, OpLayout
-from .decoder import Decoder
-from .vfu import VFU
 from .alu_int import AluInt
 from .branch import BranchCompare
-from .imem import InstructionMemory
-from .data_space import DataPortSignature, DataSpace
-from .staging import VectorStaging
-from .fetch import Fetch
-from .execute import Execute
-from .host_port import DebugPortSignature
+from .constants import FIELD_SLOTS, OPS, CoreFault, DebugSpace, ErrorCode, StatusReg
 from .core import Core
+from .data_space import DataPortSignature, DataSpace
+from .decoder import Decoder
+from .execute import Execute
+from .fetch import Fetch
+from .host_port import DebugPortSignature
+from .imem import InstructionMemory
+from .layouts import DecodeLayout, FetchLayout, OpLayout
+from .staging import VectorStaging
+from .vfu import VFU
 
 __all__ = ["CoreFault", "ErrorCode", "DebugSpace", "StatusReg", "OPS", "FIELD_SLOTS",
            "FetchLayout", "DecodeLayout", "OpLayout", "Decoder", "VFU", "AluInt",

@@ -4,9 +4,9 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import ALU_INT_BY_NAME, ALU_INT_FUNCS, BY_MNEMONIC
-from isa.vfu_math import INT_SHIFT_MASK
 from panther.config import PantherConfig
+from panther.isa.table import ALU_INT_BY_NAME, ALU_INT_FUNCS, BY_MNEMONIC
+from panther.isa.vfu_math import INT_SHIFT_MASK
 
 __all__ = ["AluInt", "ALU_INT_IMPLEMENTED"]
 

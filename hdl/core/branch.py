@@ -4,8 +4,8 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import BRANCH_CONDS, BY_MNEMONIC
 from panther.config import PantherConfig
+from panther.isa.table import BRANCH_CONDS, BY_MNEMONIC
 
 __all__ = ["BranchCompare"]
 

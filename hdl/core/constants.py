@@ -7,9 +7,9 @@ the field slots from their :class:`isa.table.Field` entries and the error codes 
 
 from amaranth.lib import enum
 
-from isa.golden.errors import CoreFault
-from isa.golden.events import DIGITAL_EVENTS
-from isa.table import INSTRUCTIONS
+from panther.isa.events import DIGITAL_EVENTS
+from panther.isa.faults import CoreFault
+from panther.isa.table import INSTRUCTIONS
 
 __all__ = ["CoreFault", "ErrorCode", "ERROR_CODE_BITS", "DebugSpace", "StatusReg", "OPS",
            "FIELD_SLOTS", "STATUS_BITS", "EVENT_REGS"]
@@ -80,7 +80,7 @@ class StatusReg(enum.Enum, shape=5):
         The ``core_id`` constructor parameter.
     VFU_OPS ... SMEM_WRITES : 7 .. 16
         32-bit event counters since the run started, one per name of
-        :data:`isa.golden.events.DIGITAL_EVENTS` (see :data:`EVENT_REGS`), counted as the
+        :data:`isa.events.DIGITAL_EVENTS` (see :data:`EVENT_REGS`), counted as the
         golden model counts them: VFU element operations and ``alu_int`` operations; operand
         words read and written by instructions in the register file and the XBar buffers (an
         MVM reads its XBarIn and writes its XBarOut, an MTVM the reverse, an OPA reads both;

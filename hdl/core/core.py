@@ -4,9 +4,9 @@ from amaranth.hdl import Module, ResetInserter, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hdl.mcu import MCU
-from hdl.tile.smem_port import SharedMemoryPortSignature
 from panther.config import PantherConfig
+from panther.hdl.mcu import MCU
+from panther.hdl.tile.smem_port import SharedMemoryPortSignature
 
 from .constants import ERROR_CODE_BITS, EVENT_REGS, STATUS_BITS, DebugSpace, ErrorCode, StatusReg
 from .data_space import DataSpace
@@ -99,7 +99,6 @@ class Core(wiring.Component):
     def elaborate(self, platform):
         c = self.config
         m = Module()
-        M = c.mcus_per_core
 
         run_prev = Signal()
         restart = Signal()

@@ -4,12 +4,16 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import (
-    COND_BY_CODE, INSTRUCTIONS, OPCODE_LSB, OPCODE_WIDTH, func_table,
+from panther.isa.table import (
+    COND_BY_CODE,
+    INSTRUCTIONS,
+    OPCODE_LSB,
+    OPCODE_WIDTH,
+    func_table,
 )
 
-from .constants import ErrorCode, FIELD_SLOTS
-from .layouts import PC_BITS, FetchLayout, DecodeLayout
+from .constants import FIELD_SLOTS, ErrorCode
+from .layouts import PC_BITS, DecodeLayout, FetchLayout
 
 __all__ = ["Decoder", "legal_codes"]
 

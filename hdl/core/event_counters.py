@@ -1,11 +1,11 @@
 """The core's digital event counters (what the energy model needs, counted in hardware)."""
 
 from amaranth.hdl import Module, Signal
-from amaranth.lib import data, wiring
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.golden.events import DIGITAL_EVENTS
 from panther.config import PantherConfig
+from panther.isa.events import DIGITAL_EVENTS
 
 from .layouts import EventLayout
 
@@ -16,7 +16,7 @@ COUNTER_BITS = 32
 
 
 class EventCounters(wiring.Component):
-    """One counter per name of :data:`isa.golden.events.DIGITAL_EVENTS`.
+    """One counter per name of :data:`isa.events.DIGITAL_EVENTS`.
 
     Operand accesses (``events.dp_read`` / ``dp_write`` at ``addr``) are classified as the
     golden model classifies them: below ``rf_depth`` the register file; above it, blocks of

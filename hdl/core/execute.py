@@ -13,13 +13,13 @@ loads them back and replays the OPAs and CRSs in program order; variant 3 passes
 to the MCU at once (its third copy) and commits at ``hlt`` (semantics §5).
 """
 
-from amaranth.hdl import Array, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from hdl.tile.smem_port import SharedMemoryPortSignature
-from isa.table import ALU_BY_NAME, MCU_OPS
 from panther.config import PantherConfig
+from panther.hdl.tile.smem_port import SharedMemoryPortSignature
+from panther.isa.table import ALU_BY_NAME, MCU_OPS
 
 from .alu_int import AluInt
 from .branch import BranchCompare

@@ -4,8 +4,8 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import INSTR_BITS
 from panther.config import PantherConfig
+from panther.isa.table import INSTR_BITS
 
 from .decoder import Decoder
 from .layouts import PC_BITS, DecodeLayout

@@ -4,7 +4,7 @@ from amaranth.hdl import unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import INSTR_BITS
+from panther.isa.table import INSTR_BITS
 
 from .constants import DebugSpace
 

@@ -4,8 +4,8 @@ from amaranth.hdl import Module
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import INSTR_BITS
 from panther.config import PantherConfig
+from panther.isa.table import INSTR_BITS
 
 __all__ = ["InstructionMemory"]
 

@@ -10,7 +10,7 @@ Every member is generated from :mod:`isa.table` (see :mod:`hdl.core.constants`).
 from amaranth.hdl import signed, unsigned
 from amaranth.lib import data
 
-from isa.table import INSTR_BITS
+from panther.isa.table import INSTR_BITS
 
 from .constants import FIELD_SLOTS, OPS, ErrorCode
 

@@ -9,8 +9,8 @@ from amaranth.hdl import Module, signed
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from isa.table import BY_MNEMONIC
 from panther.config import PantherConfig
+from panther.isa.table import BY_MNEMONIC
 
 __all__ = ["VectorStaging", "MAX_VW"]
 

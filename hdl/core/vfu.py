@@ -12,9 +12,9 @@ from amaranth.hdl import Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from isa import vfu_math
-from isa.table import ALU_BY_NAME, ALU_FUNCS, BY_MNEMONIC, SNA_SHIFT_BITS
 from panther.config import PantherConfig
+from panther.isa import vfu_math
+from panther.isa.table import ALU_BY_NAME, ALU_FUNCS, BY_MNEMONIC, SNA_SHIFT_BITS
 
 __all__ = ["VFU", "VFU_IMPLEMENTED", "FN_BITS", "B_BITS"]
 

@@ -33,7 +33,7 @@ from amaranth.lib.wiring import In, Out
 from panther.config import PantherConfig
 
 from .digital_crossbar import DigitalCrossbar
-from .mcu_with_crossbar import McuWithCrossbar, connect_analog
+from .mcu_with_crossbar import McuWithCrossbar
 
 __all__ = ["IDENT_TILE", "IDENT_MCU", "REGION_BITS", "bus_signature_members", "xbar_address",
            "TileBoard", "McuBoard"]
@@ -105,7 +105,7 @@ class TileBoard(wiring.Component):
         if config.cores_per_tile > 16:
             raise ValueError(f"the board address map holds up to 16 cores, not "
                              f"{config.cores_per_tile!r}")
-        from hdl.tile import Tile
+        from panther.hdl.tile import Tile
         self.config = config
         self.tile = Tile(config=config)
         self.xbars = [DigitalCrossbar(config=config)

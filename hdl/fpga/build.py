@@ -10,8 +10,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from hdl.synth.tools import ToolError, find_tool, run_step
 from panther.config import PantherConfig
+from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 __all__ = ["BOARDS", "TOOLS", "build_board", "parse_nextpnr_report", "top_for"]
 

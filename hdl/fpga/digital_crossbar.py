@@ -16,9 +16,9 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hdl.mcu.controller import AnalogOp
-from hdl.mcu.widths import McuWidths
 from panther.config import PantherConfig
+from panther.hdl.mcu.controller import AnalogOp
+from panther.hdl.mcu.widths import McuWidths
 
 __all__ = ["DigitalCrossbar"]
 

@@ -3,10 +3,10 @@ synthesisable MCU for the FPGA and for exact co-simulation."""
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
-from hdl.mcu import MCU
 from panther.config import PantherConfig
+from panther.hdl.mcu import MCU
 
 from .digital_crossbar import DigitalCrossbar
 

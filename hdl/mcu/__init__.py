@@ -6,13 +6,13 @@ accumulation), :mod:`.carry_resolution` (CRS row unit), :mod:`.controller` (sequ
 :mod:`.mcu` (the top component with its plain-signal analog port). See ``docs/mcu.md``.
 """
 
+from .carry_resolution import CarryResolution
+from .controller import AnalogOp, Controller, McuOp, analytic_cycles, rtl_cycles
+from .input_driver import InputDriver
+from .mcu import MCU
+from .shift_add import ShiftAdd
 from .widths import McuWidths
 from .xbar_buffers import XBarBuffer, XBarIn, XBarOut
-from .input_driver import InputDriver
-from .shift_add import ShiftAdd
-from .carry_resolution import CarryResolution
-from .controller import Controller, McuOp, AnalogOp, analytic_cycles, rtl_cycles
-from .mcu import MCU
 
 __all__ = ["McuWidths", "XBarBuffer", "XBarIn", "XBarOut", "InputDriver", "ShiftAdd",
            "CarryResolution", "Controller", "McuOp", "AnalogOp", "analytic_cycles",

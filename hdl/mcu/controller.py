@@ -4,8 +4,8 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from isa import variants
-from isa.variants import phases
+from panther.isa import variants
+from panther.isa.variants import phases
 
 from .widths import McuWidths, component_widths
 

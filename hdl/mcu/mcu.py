@@ -102,7 +102,7 @@ class MCU(wiring.Component):
         return rtl_cycles(self.config, mask, ack_latency=ack_latency)
 
     def elaborate(self, platform):
-        cfg, w = self.config, self.widths
+        cfg = self.config
         m = Module()
         m.submodules.xbar_in = xin = XBarIn(config=cfg)
         m.submodules.xbar_out = xout = XBarOut(config=cfg)

@@ -5,10 +5,10 @@ bits and consumer counters), :mod:`.arbiter` (round robin over cores), :mod:`.de
 :mod:`.smem_system` (the three together) and :mod:`.tile` (the top component).
 """
 
-from .smem_port import COUNT_BITS, SharedMemoryPortSignature
-from .shared_memory import SharedMemory, smem_word_layout
 from .arbiter import Arbiter
 from .deadlock import DeadlockDetector
+from .shared_memory import SharedMemory, smem_word_layout
+from .smem_port import COUNT_BITS, SharedMemoryPortSignature
 from .smem_system import SharedMemorySystem
 from .tile import Tile, core_port_name
 

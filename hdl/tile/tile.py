@@ -21,7 +21,7 @@ def core_port_name(core, path):
 
 
 def _default_core_factory(*, config, core_id):
-    from hdl.core import Core
+    from panther.hdl.core import Core
     return Core(config=config, core_id=core_id)
 
 

@@ -6,9 +6,10 @@ backend is pluggable: :class:`ExactMCU` (exact integer arithmetic, the default) 
 with the same methods (see :mod:`isa.golden.analog_mcu` for the behavioural analog models).
 """
 
+from ..events import EventCounter
+from ..faults import CoreFault
 from .core import Blocked, Core
-from .errors import CoreFault, DeadlockError, GoldenError, StepLimitError
-from .events import EventCounter
+from .errors import DeadlockError, GoldenError, StepLimitError
 from .exact_mcu import ExactMCU, opa_update
 from .report import GoldenReport, diff_states
 from .shared_memory import SharedMemory

@@ -40,7 +40,7 @@ class AnalogBackend:
     """
 
     def __init__(self, *, config, weights=None, rng=None):
-        from analog_models.analog_mcu import AnalogMCU
+        from panther.analog_models.analog_mcu import AnalogMCU
 
         self.config = config
         self.mcu = AnalogMCU(config, rng=rng)

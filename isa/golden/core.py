@@ -13,9 +13,8 @@ from panther.fixed_point import saturate
 
 from .. import variants, vfu_math
 from ..encoding import IllegalInstruction, decode
+from ..faults import CoreFault
 from ..table import MCU_OPS
-from .errors import CoreFault
-from .events import EventCounter
 
 __all__ = ["Core", "Blocked", "RUNNING", "HALTED", "ERROR"]
 

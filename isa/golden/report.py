@@ -31,7 +31,7 @@ class GoldenReport:
     smem : dict
         ``values``, ``valid``, ``count`` per shared-memory word.
     events : dict
-        See :meth:`isa.golden.events.EventCounter.to_dict`.
+        See :meth:`isa.events.EventCounter.to_dict`.
     """
 
     config: dict

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..events import EventCounter
 from .core import HALTED, RUNNING, Core
 from .errors import DeadlockError, StepLimitError
-from .events import EventCounter
 from .exact_mcu import ExactMCU
 from .report import GoldenReport
 from .shared_memory import SharedMemory

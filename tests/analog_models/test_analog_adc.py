@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analog_models import SarAdc
+from panther.analog_models import SarAdc
 from panther.config import PRESETS, NoiseConfig
 
 SMALL = PRESETS["small"]                     # 16x16, max 6-bit slices: ideal width 4+6+1 = 11

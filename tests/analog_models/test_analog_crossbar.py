@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analog_models import Crossbar
+from panther.analog_models import Crossbar
 from panther.config import PRESETS, PantherConfig
 from panther.fixed_point import canonical_digits
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from analog_models import ColumnDac, RowDriver, dac_power_w, opa_col_chunks, row_drive
-from analog_models.drivers import all_row_drives
+from panther.analog_models import ColumnDac, RowDriver, dac_power_w, opa_col_chunks, row_drive
+from panther.analog_models.drivers import all_row_drives
 from panther.config import PRESETS, NoiseConfig
 
 SMALL = PRESETS["small"]

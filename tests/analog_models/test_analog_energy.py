@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from analog_models import AnalogMCU, EnergyModel
-from analog_models.energy import EVENTS, adc_energy_pj
+from panther.analog_models import AnalogMCU, EnergyModel
+from panther.analog_models.energy import EVENTS, adc_energy_pj
 from panther.config import PRESETS
 
 PAPER = PRESETS["paper"]

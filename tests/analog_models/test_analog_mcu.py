@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analog_models import AnalogMCU, Crossbar, SarAdc, mvm, row_drive
+from panther.analog_models import AnalogMCU, Crossbar, SarAdc, mvm, row_drive
 from panther.config import PRESETS
 
 SMALL = PRESETS["small"]

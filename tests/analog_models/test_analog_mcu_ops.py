@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analog_models import Crossbar, SarAdc, mtvm, mvm, opa, shift_and_add
+from panther.analog_models import Crossbar, SarAdc, mtvm, mvm, opa, shift_and_add
 from panther.config import PRESETS, PantherConfig
 
 SMALL = PRESETS["small"]

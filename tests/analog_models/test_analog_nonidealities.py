@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analog_models import AnalogMCU, Crossbar, SarAdc, mvm, opa
+from panther.analog_models import AnalogMCU, Crossbar, SarAdc, mvm, opa
 from panther.config import PRESETS, NoiseConfig
 
 SMALL = PRESETS["small"]

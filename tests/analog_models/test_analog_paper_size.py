@@ -7,7 +7,7 @@ built so that no slice can saturate checked against the exact outer product.
 import numpy as np
 import pytest
 
-from analog_models import AnalogMCU
+from panther.analog_models import AnalogMCU
 from panther.config import PRESETS
 
 PAPER = PRESETS["paper"]

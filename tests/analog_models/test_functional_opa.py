@@ -7,9 +7,9 @@ Python integers, not with the code under test.
 import numpy as np
 import pytest
 
-from analog_models import AnalogMCU, Crossbar, functional_chunks, mcu_ops
-from isa.golden.exact_mcu import opa_update
+from panther.analog_models import AnalogMCU, Crossbar, functional_chunks, mcu_ops
 from panther.config import PantherConfig
+from panther.isa.golden.exact_mcu import opa_update
 
 P = 4
 

@@ -1,12 +1,11 @@
 """Shared helpers of the compiler tests: configurations, compile + golden run + reference."""
 
 import numpy as np
-
-from compiler import compile_model, sample_batch
-from isa.golden import run_image
-from panther.config import PantherConfig
-
 from fixed_reference import fixed_step
+
+from panther.compiler import compile_model, sample_batch
+from panther.config import PantherConfig
+from panther.isa.golden import run_image
 
 
 def tile(**changes):

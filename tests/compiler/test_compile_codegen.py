@@ -3,15 +3,14 @@
 import json
 
 import numpy as np
-
-from compiler import Model, TrainSpec, compile_model, dense
-from compiler.fusion import schedule
-from compiler.ir import Buf, Op, Ref
-from isa.assembler import assemble
-from isa.image import ProgramImage
-from panther.cli import main
-
 from compiler_testing import tile
+
+from panther.apps.cli import main
+from panther.compiler import Model, TrainSpec, compile_model, dense
+from panther.compiler.fusion import schedule
+from panther.compiler.ir import Buf, Op, Ref
+from panther.isa.assembler import assemble
+from panther.isa.image import ProgramImage
 
 MODELS = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "models"
 

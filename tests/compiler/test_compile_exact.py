@@ -3,11 +3,10 @@ fixed-point reference (tests/compiler/fixed_reference.py) bit for bit."""
 
 import numpy as np
 import pytest
+from compiler_testing import assert_exact, compile_run_reference, tile
 from fixed_reference import canonical
 
-from compiler import Model, TrainSpec, dense
-
-from compiler_testing import assert_exact, compile_run_reference, tile
+from panther.compiler import Model, TrainSpec, dense
 
 NETWORKS = {
     "one-core 8-8-4": ([(8, 8, "tanh"), (8, 4, "sigmoid")], {}),

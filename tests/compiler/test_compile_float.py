@@ -14,12 +14,11 @@ Two sources of difference are measured separately:
 
 import numpy as np
 import pytest
-
-from compiler import Model, TrainSpec, compile_model, dense, sample_batch
-from isa.golden import run_image
-
 from compiler_testing import tile
 from fixed_reference import float_step
+
+from panther.compiler import Model, TrainSpec, compile_model, dense, sample_batch
+from panther.isa.golden import run_image
 
 WEIGHT_TOL = 1e-3
 OUTPUT_TOL = 16 / 4096

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from compiler import Model, ModelError, TrainSpec, dense, load_model
-from panther.cli import main
+from panther.apps.cli import main
+from panther.compiler import Model, ModelError, TrainSpec, dense, load_model
 
 MODELS = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "models"
 

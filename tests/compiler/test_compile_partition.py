@@ -1,11 +1,18 @@
 """Partitioning onto the MCUs of one tile, and the limits of the configuration."""
 
 import pytest
-
-from compiler import CompileError, Model, TrainSpec, compile_model, dense, load_model, partition
-from panther.config import PRESETS
-
 from compiler_testing import tile
+
+from panther.compiler import (
+    CompileError,
+    Model,
+    TrainSpec,
+    compile_model,
+    dense,
+    load_model,
+    partition,
+)
+from panther.config import PRESETS
 
 MODELS = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "models"
 

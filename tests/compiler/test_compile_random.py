@@ -1,12 +1,11 @@
 """Random networks that force partitioning (16x16 crossbars), SGD and mini-batch, variants
 1-3, some with a register file small enough to force spills: the golden final state equals the independent fixed-point reference bit for bit."""
 
+from compiler_testing import assert_exact, compile_run_reference, tile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler import Model, TrainSpec, dense
-
-from compiler_testing import assert_exact, compile_run_reference, tile
+from panther.compiler import Model, TrainSpec, dense
 
 ACTS = st.sampled_from(["relu", "sigmoid", "tanh", "identity"])
 

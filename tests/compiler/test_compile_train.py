@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from compiler import load_model
-from compiler.train import fixed_forward, train
-from panther.cli import main
+from panther.apps.cli import main
+from panther.compiler import load_model
+from panther.compiler.train import fixed_forward, train
 from panther.config import load_config
 
 MODELS = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "models"
@@ -37,8 +37,8 @@ def test_slice_digits_carry_over_between_invocations():
 
 
 def test_fixed_forward_matches_the_kernel_outputs():
-    from compiler import compile_model, quantize_weights
-    from isa.golden import run_image
+    from panther.compiler import compile_model, quantize_weights
+    from panther.isa.golden import run_image
 
     model = load_model(MODELS / "small_tile_mlp.json")
     config = load_config("small")

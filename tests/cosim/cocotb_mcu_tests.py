@@ -10,16 +10,21 @@ import sys
 
 import cocotb
 import numpy as np
+from _mcu_reference import (
+    crs_digits_expected,
+    mtvm_expected,
+    mvm_expected,
+    opa_digits_expected,
+    random_operands,
+)
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
-from _mcu_reference import (crs_digits_expected, mtvm_expected, mvm_expected,
-                            opa_digits_expected, random_operands)
-from analog_models import AnalogMCU
-from cosim.mcu_bridge import McuDriver, start_mcu_bridge
-from hdl.mcu import McuOp, rtl_cycles
+from panther.analog_models import AnalogMCU
 from panther.config import PantherConfig
+from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
 from panther.fixed_point import canonical_digits
+from panther.hdl.mcu import McuOp, rtl_cycles
 
 CONFIG = PantherConfig.from_json(os.environ.get("PANTHER_COSIM_CONFIG", "{}"),
                                  source="PANTHER_COSIM_CONFIG")

@@ -14,7 +14,7 @@ REQUIRED_ENV = {"icarus": "PANTHER_REQUIRE_ICARUS", "verilator": "PANTHER_REQUIR
 
 def require_simulator(simulator):
     """Skip (or fail, see the module docstring) unless ``simulator`` can run here."""
-    from cosim.simulators import availability
+    from panther.cosim.simulators import availability
 
     ok, reason = availability(simulator)
     if ok:

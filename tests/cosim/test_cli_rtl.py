@@ -10,14 +10,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from simulator_required import require_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def panther(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "panther.cli", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "panther.apps.cli", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -154,8 +153,8 @@ def test_run_with_an_unknown_config_is_a_clear_error():
 def test_a_build_announces_itself_and_a_reused_one_is_silent(tmp_path, caplog):
     import logging
 
-    from cosim.program_runner import TileSimulation
     from panther.config import PRESETS
+    from panther.cosim.program_runner import TileSimulation
 
     require_simulator("icarus")
     config = PRESETS["small"]

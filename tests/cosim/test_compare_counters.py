@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from cosim.compare import DERIVED, GOLDEN_ONLY, compare, golden_counters, rtl_counters
-from isa.assembler import assemble
-from isa.golden import run_image
-from isa.golden.events import ANALOG_EVENTS, DIGITAL_EVENTS
 from panther.config import PRESETS
+from panther.cosim.compare import DERIVED, GOLDEN_ONLY, compare, golden_counters, rtl_counters
+from panther.isa.assembler import assemble
+from panther.isa.events import ANALOG_EVENTS, DIGITAL_EVENTS
+from panther.isa.golden import run_image
 
 ROOT = Path(__file__).resolve().parents[2]
 

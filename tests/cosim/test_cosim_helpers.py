@@ -7,11 +7,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
-from cosim.analog_port import pack_signed, unpack_signed, unpack_unsigned
-from cosim.registered_top import RegisteredInputs
-import cosim.simulators as sims
-from cosim.verilog import module_name
+import panther.cosim.simulators as sims
 from panther.config import PRESETS
+from panther.cosim.analog_port import pack_signed, unpack_signed, unpack_unsigned
+from panther.cosim.registered_top import RegisteredInputs
+from panther.cosim.verilog import module_name
 
 
 class Adder(wiring.Component):

@@ -9,13 +9,13 @@ takes minutes on a busy 2-core machine; warm runs take seconds).
 from pathlib import Path
 
 import pytest
-
-from cosim.registered_top import RegisteredInputs
-from cosim import simulators as sims
-from cosim.verilog import module_name, write_verilog
-from hdl.mcu import MCU
-from panther.config import PRESETS, NoiseConfig
 from simulator_required import require_simulator
+
+from panther.config import PRESETS, NoiseConfig
+from panther.cosim import simulators as sims
+from panther.cosim.registered_top import RegisteredInputs
+from panther.cosim.verilog import module_name, write_verilog
+from panther.hdl.mcu import MCU
 
 HERE = Path(__file__).resolve().parent
 MCU_TESTS = HERE.parent / "hdl" / "mcu"

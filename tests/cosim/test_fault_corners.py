@@ -4,13 +4,13 @@ with plain integer facts (no RTL values are copied into the test)."""
 
 import numpy as np
 import pytest
-
-from cosim.program_runner import run_and_compare
-from isa.encoding import encode, make
-from isa.golden.errors import CoreFault
-from isa.image import ProgramImage
-from panther.config import PRESETS
 from simulator_required import require_simulator
+
+from panther.config import PRESETS
+from panther.cosim.program_runner import run_and_compare
+from panther.isa.encoding import encode, make
+from panther.isa.faults import CoreFault
+from panther.isa.image import ProgramImage
 
 pytestmark = pytest.mark.sim
 

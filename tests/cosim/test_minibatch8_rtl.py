@@ -10,11 +10,11 @@ recorded in docs/examples.md.
 from pathlib import Path
 
 import pytest
-
-from cosim.program_runner import run_and_compare
-from isa.assembler import assemble
-from panther.config import PRESETS
 from simulator_required import require_simulator
+
+from panther.config import PRESETS
+from panther.cosim.program_runner import run_and_compare
+from panther.isa.assembler import assemble
 
 pytestmark = pytest.mark.sim
 

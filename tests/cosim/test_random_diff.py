@@ -3,12 +3,12 @@
 import random
 
 import pytest
-
-from isa.golden import Tile, run_image
-from isa.random_program import ALL_OPCODES, coverage, random_image
-from isa.table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS
-from panther.config import PRESETS
 from simulator_required import require_simulator
+
+from panther.config import PRESETS
+from panther.isa.golden import Tile, run_image
+from panther.isa.random_program import ALL_OPCODES, coverage, random_image
+from panther.isa.table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS
 
 CONFIG = PRESETS["small"]
 SEEDS = range(50)
@@ -72,7 +72,7 @@ RTL_SEEDS = {"verilator": SEEDS, "icarus": range(0, len(SEEDS), 5)}
 @pytest.mark.parametrize("simulator", sorted(RTL_SEEDS))
 def test_rtl_matches_golden_on_random_programs(images, simulator):
     # All programs in one simulator run on one build.
-    from cosim.program_runner import run_and_compare
+    from panther.cosim.program_runner import run_and_compare
 
     require_simulator(simulator)
     seeds = RTL_SEEDS[simulator]
@@ -114,7 +114,7 @@ VARIANT_SEEDS = range(100, 110)
 @pytest.mark.sim
 @pytest.mark.parametrize("variant", [2, 3])
 def test_rtl_matches_golden_on_random_programs_of_every_variant(variant):
-    from cosim.program_runner import run_and_compare
+    from panther.cosim.program_runner import run_and_compare
 
     require_simulator("verilator")
     images = [random_image(VARIANTS[variant], seed) for seed in VARIANT_SEEDS]

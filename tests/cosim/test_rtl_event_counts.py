@@ -4,13 +4,13 @@ equal the golden model's, and the comparison names a count that differs."""
 from pathlib import Path
 
 import pytest
-
-from cosim.program_runner import compare, run_and_compare
-from isa.assembler import assemble
-from isa.golden import run_image
-from isa.golden.events import DIGITAL_EVENTS
-from panther.config import PRESETS
 from simulator_required import require_simulator
+
+from panther.config import PRESETS
+from panther.cosim.program_runner import compare, run_and_compare
+from panther.isa.assembler import assemble
+from panther.isa.events import DIGITAL_EVENTS
+from panther.isa.golden import run_image
 
 pytestmark = pytest.mark.sim
 

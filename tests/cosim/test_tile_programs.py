@@ -12,16 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from cosim.program_runner import TileSimulation, compare, get_simulation, run_and_compare
-from isa.assembler import assemble
-from isa.encoding import encode, make
-from isa.golden import run_image
-from isa.golden.errors import CoreFault, DeadlockError
-from isa.image import ProgramImage
-from isa.random_program import random_image
-from panther.config import PRESETS
 from simulator_required import require_simulator
+
+from panther.config import PRESETS
+from panther.cosim.program_runner import TileSimulation, compare, get_simulation, run_and_compare
+from panther.isa.assembler import assemble
+from panther.isa.encoding import encode, make
+from panther.isa.faults import CoreFault
+from panther.isa.golden import run_image
+from panther.isa.golden.errors import DeadlockError
+from panther.isa.image import ProgramImage
+from panther.isa.random_program import random_image
 
 pytestmark = pytest.mark.sim
 
@@ -182,7 +183,7 @@ def test_compare_names_the_first_diverging_state(batch):
 def _cross_core_words(image):
     """Shared-memory words stored by one core and loaded by another (ld/st run once each in
     a random image)."""
-    from isa.encoding import decode
+    from panther.isa.encoding import decode
 
     stores, loads = {}, {}
     for core, program in enumerate(image.programs):

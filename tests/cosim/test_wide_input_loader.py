@@ -9,7 +9,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
-from cosim.wide_input_loader import INPUT_BITS_LIMIT, WideInputLoader, input_bits
+from panther.cosim.wide_input_loader import INPUT_BITS_LIMIT, WideInputLoader, input_bits
 
 
 class _Echo(wiring.Component):
@@ -168,9 +168,8 @@ def test_too_many_input_bits_names_the_total():
 
 
 def _tile(config):
-    from hdl.tile import Tile
-
-    from cosim.verilog import _silence
+    from panther.cosim.verilog import _silence
+    from panther.hdl.tile import Tile
 
     tile = Tile(config=config)
     _silence(tile)          # only its signature is looked at
@@ -180,8 +179,8 @@ def _tile(config):
 @pytest.mark.parametrize("config,cores,mode", [("small", 2, "direct"), ("paper", 1, "direct"),
                                                ("paper", 2, "load"), ("paper", 8, "load")])
 def test_program_runner_loads_only_what_amaranth_cannot_take(config, cores, mode):
-    from cosim.program_runner import tile_input_bits, wide_input_mode
     from panther.config import PRESETS
+    from panther.cosim.program_runner import tile_input_bits, wide_input_mode
 
     cfg = PRESETS[config].replace(cores_per_tile=cores)
     tile = _tile(cfg)
@@ -193,8 +192,8 @@ def test_program_runner_loads_only_what_amaranth_cannot_take(config, cores, mode
     assert wide_input_mode(tile) == mode
     assert wide_input_mode(tile, "direct") == "direct" and wide_input_mode(tile, "load") == "load"
     if mode == "load":
-        from cosim.program_runner import LOAD_CHUNK_BITS, LOADED_INPUT_BITS
-        from cosim.verilog import _silence
+        from panther.cosim.program_runner import LOAD_CHUNK_BITS, LOADED_INPUT_BITS
+        from panther.cosim.verilog import _silence
 
         top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS, chunk_bits=LOAD_CHUNK_BITS)
         _silence(top)
@@ -205,8 +204,8 @@ def test_program_runner_loads_only_what_amaranth_cannot_take(config, cores, mode
 
 
 def test_program_runner_rejects_a_bad_wide_inputs_value():
-    from cosim.program_runner import TileSimulation
     from panther.config import PRESETS
+    from panther.cosim.program_runner import TileSimulation
     from panther.errors import UserError
 
     with pytest.raises(UserError, match="'loaded'"):

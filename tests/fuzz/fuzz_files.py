@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from fuzz_inputs import EXAMPLES, SMALL, cli_failures, round_trip_failures, run_cli
 from hypothesis import strategies as st
 
-from fuzz_inputs import EXAMPLES, SMALL, cli_failures, round_trip_failures, run_cli
-from isa.assembler import assemble
-from isa.image import ImageError, ProgramImage
 from panther.config import ConfigError, load_config
 from panther.errors import UserError
+from panther.isa.assembler import assemble
+from panther.isa.image import ImageError, ProgramImage
 
 __all__ = ["image_mutations", "apply_mutation", "check_image", "base_image", "config_texts",
            "check_config", "HUGE"]

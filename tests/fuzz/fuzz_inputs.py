@@ -22,13 +22,13 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from isa.assembler import AsmError, DIRECTIVES, MNEMONICS, assemble
-from isa.disassembler import disassemble_image
 from panther.config import PRESETS
+from panther.isa.assembler import DIRECTIVES, MNEMONICS, AsmError, assemble
+from panther.isa.disassembler import disassemble_image
 
 try:
-    from isa.asm_expr import MAX_DEPTH
-    from isa.asm_lexer import MAX_LITERAL_DIGITS, source_lines
+    from panther.isa.asm_expr import MAX_DEPTH
+    from panther.isa.asm_lexer import MAX_LITERAL_DIGITS, source_lines
 except ImportError:       # an older tree (scripts/fuzz.py measures before and after)
     MAX_DEPTH, MAX_LITERAL_DIGITS = 32, 128
 
@@ -199,7 +199,7 @@ def round_trip_failures(image):
 
 def run_cli(argv):
     """``panther argv`` in-process: (exit status, stdout, stderr)."""
-    from panther.cli import main
+    from panther.apps.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -5,11 +5,11 @@ refused with ``file[:line:col]: message`` and exit 2, within one second per kilo
 
 import shutil
 
+import fuzz_files as ff
+import fuzz_inputs as fz
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import fuzz_files as ff
-import fuzz_inputs as fz
 
 def fuzz(examples):
     """Settings of a bounded, reproducible fuzz test of ``examples`` inputs."""

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from panther.config import PRESETS
-from isa.asm_expr import MAX_DEPTH, MAX_INT_BITS
-from isa.asm_lexer import MAX_LITERAL_DIGITS, MAX_STATEMENT_TOKENS
-from isa.assembler import MAX_ERRORS, AsmError, assemble
+from panther.isa.asm_expr import MAX_DEPTH, MAX_INT_BITS
+from panther.isa.asm_lexer import MAX_LITERAL_DIGITS, MAX_STATEMENT_TOKENS
+from panther.isa.assembler import MAX_ERRORS, AsmError, assemble
 
 SMALL = PRESETS["small"]
 
@@ -101,7 +101,7 @@ def test_big_value_messages_give_the_size_not_the_digits():
 
 
 def test_image_json_with_a_4096_bit_symbol_saves_and_loads(tmp_path):
-    from isa.image import ProgramImage
+    from panther.isa.image import ProgramImage
 
     image = assemble(".equ H, 1" + "<<255" * 16 + "<<15\n.equ BIG, H + (H - 1)\nhlt\n",
                      config=SMALL)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from panther.config import PRESETS, PantherConfig
-from isa.assembler import AsmError, assemble
-from isa.encoding import decode, make, encode
+from panther.isa.assembler import AsmError, assemble
+from panther.isa.encoding import decode, encode, make
 
 SMALL = PRESETS["small"]
 

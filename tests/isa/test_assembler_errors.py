@@ -4,7 +4,7 @@ import pytest
 
 from panther.config import PRESETS
 from panther.errors import UserError
-from isa.assembler import AsmError, assemble
+from panther.isa.assembler import AsmError, assemble
 
 SMALL = PRESETS["small"]      # addr_space 320 (rf 256 + 2 MCUs x 2 x 16), smem 1024, imem 256
 

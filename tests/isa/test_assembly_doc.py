@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from panther.config import PRESETS
-from isa.assembler import assemble
-from isa.encoding import decode
+from panther.isa.assembler import assemble
+from panther.isa.encoding import decode
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "assembly.md"
 SMALL = PRESETS["small"]

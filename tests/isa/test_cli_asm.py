@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from panther.cli import main
-from isa.image import ProgramImage
+from panther.apps.cli import main
+from panther.isa.image import ProgramImage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ loop: cp xin0, 0, N
 def run_cli(*args, cwd):
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "panther.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "panther.apps.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

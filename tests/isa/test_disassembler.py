@@ -3,13 +3,14 @@ buffer names, labels, illegal words, and whole-image round trips."""
 
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from panther.config import PRESETS, PantherConfig
-from isa.assembler import assemble
-from isa.disassembler import disassemble, disassemble_image, format_instruction
-from isa.encoding import Instruction, encode, make
-from isa.table import ALU_FUNCS, BRANCH_CONDS, INSTRUCTIONS, func_table
+from panther.isa.assembler import assemble
+from panther.isa.disassembler import disassemble, disassemble_image, format_instruction
+from panther.isa.encoding import Instruction, encode, make
+from panther.isa.table import ALU_FUNCS, BRANCH_CONDS, INSTRUCTIONS, func_table
 
 SMALL = PRESETS["small"]
 # Every field value of the encoding is legal in this configuration (14-bit core addresses

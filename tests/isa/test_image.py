@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from panther.config import PRESETS, PantherConfig
-from isa import image as image_module
-from isa.image import ImageError, ProgramImage, read_hex
+from panther.isa import image as image_module
+from panther.isa.image import ImageError, ProgramImage, read_hex
 
 SMALL = PRESETS["small"]
 

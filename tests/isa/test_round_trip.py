@@ -3,12 +3,13 @@ under the same configuration, whether the word is illegal, legal and printable a
 or legal but refused by the assembler in that configuration (then it is printed as .word)."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from panther.config import PRESETS, PantherConfig
-from isa.assembler import assemble
-from isa.disassembler import disassemble
-from isa.table import INSTRUCTIONS, OPCODE_LSB
+from panther.isa.assembler import assemble
+from panther.isa.disassembler import disassemble
+from panther.isa.table import INSTRUCTIONS, OPCODE_LSB
 
 SMALL = PRESETS["small"]
 CONFIGS = {

@@ -3,10 +3,18 @@
 import pytest
 
 from panther.config import PantherConfig
-from isa import table
-from isa.table import (
-    ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, BY_MNEMONIC, BY_OPCODE, FIELD_KINDS, INSTR_BITS,
-    INSTRUCTIONS, OPCODE_LSB, OPCODE_WIDTH,
+from panther.isa import table
+from panther.isa.table import (
+    ALU_FUNCS,
+    ALU_INT_FUNCS,
+    BRANCH_CONDS,
+    BY_MNEMONIC,
+    BY_OPCODE,
+    FIELD_KINDS,
+    INSTR_BITS,
+    INSTRUCTIONS,
+    OPCODE_LSB,
+    OPCODE_WIDTH,
 )
 
 CONTRACT_MNEMONICS = {"nop", "hlt", "set", "cp", "ld", "st", "alu", "alui", "alu_int", "br",
@@ -107,16 +115,16 @@ def test_every_module_exports_all():
 def test_committed_isa_doc_is_generated_from_the_table():
     from pathlib import Path
 
-    from isa.doc import render
+    from panther.isa.doc import render
     committed = (Path(__file__).resolve().parents[2] / "docs" / "ISA.md").read_text()
-    assert committed == render(), "docs/ISA.md is stale: run  python -m isa.doc > docs/ISA.md"
+    assert committed == render(), "docs/ISA.md is stale: run  python -m panther.isa.doc > docs/ISA.md"
 
 
 def test_doc_examples_assemble_to_the_documented_words():
     from panther.config import PRESETS
-    from isa.assembler import assemble
-    from isa.doc import EXAMPLES
-    from isa.encoding import encode, make
+    from panther.isa.assembler import assemble
+    from panther.isa.doc import EXAMPLES
+    from panther.isa.encoding import encode, make
     for mnemonic, (text, ops) in EXAMPLES.items():
         image = assemble(text, config=PRESETS["small"], filename="example")
         assert image.programs[0] == [encode(make(mnemonic, **ops))], mnemonic

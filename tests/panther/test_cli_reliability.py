@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from panther.cli import main
+from panther.apps.cli import main
 from panther.config import PRESETS, NoiseConfig
-from isa.golden.report import GoldenReport
+from panther.isa.golden.report import GoldenReport
 
 PROGRAM = """\
 .data 0, 0.5, 0.25
@@ -74,12 +74,12 @@ def test_a_lone_carriage_return_is_not_turned_into_a_line_break(tmp_path, capsys
 
 
 def test_an_internal_error_is_one_line_with_exit_70(tmp_path, capsys, monkeypatch):
-    import isa.assembler
+    import panther.isa.assembler
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(isa.assembler, "assemble", broken)
+    monkeypatch.setattr(panther.isa.assembler, "assemble", broken)
     (tmp_path / "p.s").write_text("hlt\n")
     status, _, err = cli(capsys, "asm", tmp_path / "p.s", "-o", tmp_path / "o")
     assert status == 70
@@ -252,7 +252,7 @@ class _FakeRtlReport(GoldenReport):
 def _fake_rtl(stopped, text, seen):
     """An RTL back end that reports the golden model's run as if the RTL had ``stopped``."""
     def backend(image, args):
-        from isa.golden import run_image
+        from panther.isa.golden import run_image
 
         seen.append(args.mcu)
         base = run_image(image)
@@ -265,7 +265,7 @@ def _fake_rtl(stopped, text, seen):
 
 
 def test_an_rtl_deadlock_exits_2_like_the_golden_model(tmp_path, capsys, monkeypatch):
-    from panther.commands import run as run_command
+    from panther.apps.commands import run as run_command
 
     (tmp_path / "dead.s").write_text("ld 0, 5, 1\nhlt\n")
     golden = refused(capsys, "run", tmp_path / "dead.s")
@@ -281,7 +281,7 @@ def test_an_rtl_deadlock_exits_2_like_the_golden_model(tmp_path, capsys, monkeyp
 
 
 def test_a_noisy_configuration_on_the_rtl_uses_the_analog_golden_model(tmp_path, capsys, monkeypatch):
-    from panther.commands import run as run_command
+    from panther.apps.commands import run as run_command
 
     seen = []
     monkeypatch.setitem(run_command.BACKENDS, "verilator", _fake_rtl("halted", "RTL: halted", seen))
@@ -299,12 +299,12 @@ def test_a_noisy_configuration_on_the_rtl_uses_the_analog_golden_model(tmp_path,
 
 @pytest.mark.parametrize("command", ["verilog", "synth"])
 def test_an_output_directory_that_cannot_be_written(capsys, monkeypatch, command):
-    import hdl.export
+    import panther.hdl.export
 
     def unwritable(config, out, **kwargs):
         raise NotADirectoryError(20, "Not a directory", "/dev/null/x")
 
-    monkeypatch.setattr(hdl.export, "export_verilog", unwritable)
+    monkeypatch.setattr(panther.hdl.export, "export_verilog", unwritable)
     assert refused(capsys, command, "-o", "/dev/null/x") == "/dev/null/x: Not a directory"
 
 

@@ -2,12 +2,10 @@
 
 import dataclasses
 import json
-import subprocess
-import sys
 
 import pytest
 
-from panther.config import ConfigError, NoiseConfig, PantherConfig, PRESETS, load_config
+from panther.config import PRESETS, ConfigError, NoiseConfig, PantherConfig, load_config
 
 
 def test_paper_preset_matches_the_paper():

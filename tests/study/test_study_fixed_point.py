@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from analog_models import Crossbar, SarAdc, mcu_ops
+from panther.analog_models import Crossbar, SarAdc, mcu_ops
+from panther.apps.study.fixed_mlp import backward, forward, lr_word, quantize
+from panther.apps.study.float_mlp import float_backward, float_forward
+from panther.apps.study.sliced_layer import SlicedLayer
 from panther.config import PRESETS
-from panther.study.fixed_mlp import backward, forward, lr_word, quantize
-from panther.study.float_mlp import float_backward, float_forward
-from panther.study.sliced_layer import SlicedLayer
 
 CONFIG = PRESETS["small"]
 

@@ -5,13 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from analog_models import Crossbar, mcu_ops
+from panther.analog_models import Crossbar, mcu_ops
+from panther.apps.study.opa_fidelity import _drives, opa_delta, replay, streamed_sums
+from panther.apps.study.sliced_layer import SlicedLayer
+from panther.apps.study.sweep import plan_sweep, run_sweep, write_results
+from panther.apps.study.trainer import RunSpec, train, update_summary
+from panther.compiler.datasets import load_dataset
 from panther.config import PRESETS, PantherConfig
-from panther.study.dataset import load_dataset
-from panther.study.opa_fidelity import _drives, opa_delta, replay, streamed_sums
-from panther.study.sliced_layer import SlicedLayer
-from panther.study.sweep import plan_sweep, run_sweep, write_results
-from panther.study.trainer import RunSpec, train, update_summary
 
 CONFIG = PRESETS["small"]
 
@@ -92,7 +92,7 @@ def test_streaming_order_does_not_matter_in_ideal_mode():
     rng = np.random.default_rng(8)
     x = rng.integers(-32768, 32768, 8)
     v = rng.integers(-32768, 32768, 8)
-    from analog_models import all_row_drives, opa_col_chunks
+    from panther.analog_models import all_row_drives, opa_col_chunks
     a, b = Crossbar(cfg), Crossbar(cfg)
     drives = all_row_drives(x, cfg)
     for n in range(16):

@@ -3,13 +3,12 @@
 Every expectation compares two measured runs; nothing is a constant copied from the code.
 """
 
-import numpy as np
 import pytest
 
+from panther.apps.study.sweep import HIGH_SLICE, LOW_SLICE, final_accuracy
+from panther.apps.study.trainer import RunSpec, train
+from panther.compiler.datasets import load_dataset
 from panther.config import PRESETS
-from panther.study.dataset import load_dataset
-from panther.study.sweep import HIGH_SLICE, LOW_SLICE, final_accuracy
-from panther.study.trainer import RunSpec, train
 
 CONFIG = PRESETS["small"]
 
@@ -51,7 +50,7 @@ def test_44466555_with_crs_every_1024_trains_like_float(data):
 
 
 def test_cli_writes_results_and_plots(tmp_path):
-    from panther.cli import main
+    from panther.apps.cli import main
 
     out = tmp_path / "study"
     assert main(["study", "slicing", "--steps", "8", "--out", str(out), "--no-progress"]) == 0
@@ -75,7 +74,7 @@ def test_cli_writes_results_and_plots(tmp_path):
 
 
 def test_cli_rejects_bad_options(capsys):
-    from panther.cli import main
+    from panther.apps.cli import main
 
     assert main(["study", "slicing", "--seed", "x"]) == 2
     assert "--seed" in capsys.readouterr().err

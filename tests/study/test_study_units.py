@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from panther.apps.study.sliced_layer import crossbar_size
+from panther.apps.study.slicing_energy import mvm_mtvm_energy_pj, slice_adc_bits
+from panther.apps.study.trainer import RunSpec
+from panther.compiler.datasets import load_dataset
 from panther.config import PRESETS
-from panther.study.dataset import load_dataset
-from panther.study.sliced_layer import crossbar_size
-from panther.study.slicing_energy import mvm_mtvm_energy_pj, slice_adc_bits
-from panther.study.trainer import RunSpec
 
 
 def test_dataset_split_is_stratified_scaled_and_seeded():
@@ -64,9 +64,9 @@ def test_energy_grows_with_slice_bits_and_sums_over_slices():
 
 def test_crs_changes_nothing_when_no_slice_has_spare_bits():
     """Justifies sharing the 3/4-bit runs across CRS periods in the sweep: measured, not assumed."""
+    from panther.apps.study.sweep import crs_is_noop
+    from panther.apps.study.trainer import train
     from panther.config import NoiseConfig
-    from panther.study.sweep import crs_is_noop
-    from panther.study.trainer import train
 
     config = PRESETS["small"]
     data = load_dataset(seed=0)

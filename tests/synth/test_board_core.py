@@ -3,10 +3,10 @@
 import numpy as np
 from amaranth.sim import Simulator
 
-from hdl.fpga.board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, xbar_address
-from hdl.fpga.ulx3s import pll_parameters
 from panther.config import PRESETS
 from panther.fixed_point import canonical_digits, round_shift, saturate
+from panther.hdl.fpga.board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, xbar_address
+from panther.hdl.fpga.ulx3s import pll_parameters
 
 SMALL = PRESETS["small"]
 

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from analog_models import AnalogMCU
-from cosim.amaranth_bridge import read_buffer, run_request, write_buffer
-from cosim.analog_port import AnalogPort, unpack_signed
-from hdl.fpga.digital_crossbar import DigitalCrossbar
-from hdl.fpga.mcu_with_crossbar import McuWithCrossbar
-from hdl.mcu.controller import AnalogOp
+from panther.analog_models import AnalogMCU
 from panther.config import PRESETS
+from panther.cosim.amaranth_bridge import read_buffer, run_request, write_buffer
+from panther.cosim.analog_port import AnalogPort, unpack_signed
 from panther.fixed_point import canonical_digits, round_shift, saturate, weights_from_digits
+from panther.hdl.fpga.digital_crossbar import DigitalCrossbar
+from panther.hdl.fpga.mcu_with_crossbar import McuWithCrossbar
+from panther.hdl.mcu.controller import AnalogOp
 
 SMALL = PRESETS["small"]
 

@@ -3,11 +3,11 @@ bad options and a failing tool step named in the error."""
 
 import pytest
 
-import hdl.fpga.build as build
-from hdl.fpga.build import _commands, parse_nextpnr_report
-from hdl.synth import ToolError
-from panther.cli import main
+import panther.hdl.fpga.build as build
+from panther.apps.cli import main
 from panther.config import PRESETS
+from panther.hdl.fpga.build import _commands, parse_nextpnr_report
+from panther.hdl.synth import ToolError
 
 REPORT = {"fmax": {"$glbnet$clk": {"achieved": 104.25, "constraint": 100.0}},
           "utilization": {"TRELLIS_COMB": {"used": 41820, "available": 83640},

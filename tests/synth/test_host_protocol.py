@@ -3,9 +3,15 @@
 import pytest
 from amaranth.sim import Simulator
 
-from hdl.fpga.host_protocol import (REPLY_ERROR, HostClient, ReferenceBridge, encode_ping,
-                                    encode_read, encode_write)
-from hdl.fpga.host_uart import HostUart
+from panther.hdl.fpga.host_protocol import (
+    REPLY_ERROR,
+    HostClient,
+    ReferenceBridge,
+    encode_ping,
+    encode_read,
+    encode_write,
+)
+from panther.hdl.fpga.host_uart import HostUart
 
 IDENT = 0x50414E54
 DIV = 8

@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
-from hdl.export import export_verilog
-from hdl.synth import ToolError, format_table, parse_stats, run_step, synthesize
-from panther.cli import main
+from panther.apps.cli import main
 from panther.config import PRESETS
+from panther.hdl.export import export_verilog
+from panther.hdl.synth import ToolError, format_table, parse_stats, run_step, synthesize
 
 
 def test_small_mcu_synthesises(tmp_path):
@@ -53,7 +53,7 @@ def test_yosys_failure_names_the_step(tmp_path):
 
 
 def test_cli_reports_a_failed_step_with_exit_2(tmp_path, capsys, monkeypatch):
-    import hdl.synth.yosys_stats as ys
+    import panther.hdl.synth.yosys_stats as ys
 
     def fail(*args, **kwargs):
         raise ToolError("yosys synth panther_mcu", "injected")
@@ -73,7 +73,7 @@ def test_table_alignment():
 
 
 def test_cli_writes_table_and_json(tmp_path, capsys, monkeypatch):
-    import hdl.synth.yosys_stats as ys
+    import panther.hdl.synth.yosys_stats as ys
 
     def fake(directory, filename, top):
         assert (directory / filename).is_file() and filename == f"{top}.v"

@@ -5,12 +5,12 @@ import re
 
 import pytest
 
-import hdl.synth.lint as lint_module
-from hdl.export import CONFIG_FILE, PORTS_FILE, export_verilog, port_table, to_verilog
-from hdl.mcu import MCU
-from hdl.synth import LINT_WAIVERS, ToolError, lint_verilog
-from panther.cli import main
+import panther.hdl.synth.lint as lint_module
+from panther.apps.cli import main
 from panther.config import PRESETS, PantherConfig
+from panther.hdl.export import CONFIG_FILE, PORTS_FILE, export_verilog, port_table, to_verilog
+from panther.hdl.mcu import MCU
+from panther.hdl.synth import LINT_WAIVERS, ToolError, lint_verilog
 
 SMALL = PRESETS["small"]
 

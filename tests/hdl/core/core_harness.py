@@ -9,13 +9,13 @@ the analog models (``cosim.amaranth_bridge``; ideal configuration = exact intege
 import numpy as np
 from amaranth.sim import Simulator
 
-from analog_models import AnalogMCU
-from cosim.amaranth_bridge import add_analog_bridge
-from cosim.analog_port import AnalogPort
-from hdl.core import Core, DebugSpace, StatusReg
-from hdl.core.constants import EVENT_REGS, STATUS_BITS
-from isa.golden.shared_memory import SharedMemory
-from isa.golden.tile import Tile
+from panther.analog_models import AnalogMCU
+from panther.cosim.amaranth_bridge import add_analog_bridge
+from panther.cosim.analog_port import AnalogPort
+from panther.hdl.core import Core, DebugSpace, StatusReg
+from panther.hdl.core.constants import EVENT_REGS, STATUS_BITS
+from panther.isa.golden.shared_memory import SharedMemory
+from panther.isa.golden.tile import Tile
 
 __all__ = ["run_rtl", "run_golden", "compare"]
 

@@ -3,11 +3,11 @@
 import numpy as np
 from amaranth.sim import Simulator
 
-from hdl.core.alu_int import ALU_INT_IMPLEMENTED, AluInt
-from hdl.core.branch import BranchCompare
-from isa import vfu_math
-from isa.table import ALU_INT_FUNCS, BRANCH_CONDS
 from panther.config import PRESETS
+from panther.hdl.core.alu_int import ALU_INT_IMPLEMENTED, AluInt
+from panther.hdl.core.branch import BranchCompare
+from panther.isa import vfu_math
+from panther.isa.table import ALU_INT_FUNCS, BRANCH_CONDS
 
 CFG = PRESETS["small"]
 LO, HI = -(1 << (CFG.data_bits - 1)), (1 << (CFG.data_bits - 1)) - 1

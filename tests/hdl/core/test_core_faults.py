@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from isa.assembler import assemble
-from isa.encoding import encode, make
-from isa.golden.errors import CoreFault
-from isa.table import BY_MNEMONIC, OPCODE_LSB
 from panther.config import PRESETS
+from panther.isa.assembler import assemble
+from panther.isa.encoding import encode, make
+from panther.isa.faults import CoreFault
+from panther.isa.table import BY_MNEMONIC, OPCODE_LSB
 
 from .core_harness import compare
 

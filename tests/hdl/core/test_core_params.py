@@ -6,8 +6,8 @@ import warnings
 import pytest
 from amaranth.hdl import UnusedElaboratable
 
-from hdl.core import VFU, Core
 from panther.config import PRESETS
+from panther.hdl.core import VFU, Core
 
 CFG = PRESETS["small"]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from isa.assembler import assemble
 from panther.config import PRESETS
+from panther.isa.assembler import assemble
 
 from .core_harness import compare
 
@@ -36,7 +36,7 @@ def test_scalar_loop_and_vectors():
 
 
 def test_every_alu_int_function_and_branch_condition():
-    from isa.table import ALU_INT_FUNCS, BRANCH_CONDS
+    from panther.isa.table import ALU_INT_FUNCS, BRANCH_CONDS
     lines = [".data 0, 12345, -3, 7, -32768, 32767, 0"]
     dst = 20
     for f in ALU_INT_FUNCS:
@@ -53,7 +53,7 @@ def test_every_alu_int_function_and_branch_condition():
 
 def test_every_vfu_function_overlapping_vectors():
     """Each ALU function once with dst overlapping the sources (read before write)."""
-    from isa.table import ALU_FUNCS
+    from panther.isa.table import ALU_FUNCS
     lines = [".data 0, " + ", ".join(str(v) for v in
              (0.5, -1.25, 3.0, -7.5, 7.99, 0.001, -8, 2.4, -2.375, 5.0, 1.0, -0.3, 6.5))]
     for f in ALU_FUNCS:
@@ -138,7 +138,7 @@ def test_mvm_saturates_sets_overflow():
     import numpy as np
     n = CFG.xbar_size
     lines = [f".weights 0, {r}, " + ", ".join(["7.9"] * n) for r in range(n)]
-    lines += [f".data xin0, " + ", ".join(["7.0"] * n), "mcu 0:mvm", "hlt"]
+    lines += [".data xin0, " + ", ".join(["7.0"] * n), "mcu 0:mvm", "hlt"]
     rtl, gold = compare(_asm("\n".join(lines)))
     assert gold["overflow"] and rtl["overflow"]
     _ = np
@@ -147,7 +147,7 @@ def test_mvm_saturates_sets_overflow():
 def test_narrow_data_words_saturate_immediates():
     """8-bit data: set saturates its 16-bit immediate (and flags it), alui uses it whole
     (raw words: the assembler itself keeps immediates within a data word)."""
-    from isa.encoding import encode, make
+    from panther.isa.encoding import encode, make
     cfg = CFG.replace(data_bits=8, data_frac_bits=5, weight_frac_bits=10)
 
     def w(mnemonic, **operands):

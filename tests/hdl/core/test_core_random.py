@@ -4,9 +4,9 @@ ld/st) on the whole core, against the golden model."""
 import numpy as np
 import pytest
 
-from isa.assembler import assemble
-from isa.table import ALU_FUNCS, ALU_INT_FUNCS, SNA_SHIFT_BITS
 from panther.config import PRESETS
+from panther.isa.assembler import assemble
+from panther.isa.table import ALU_FUNCS, ALU_INT_FUNCS, SNA_SHIFT_BITS
 
 from .core_harness import compare
 
@@ -21,7 +21,7 @@ def _program(rng, config, length):
         for r in range(n):
             lines.append(f".weights {m}, {r}, " + ", ".join(f"{v:.4f}" for v in
                                                             rng.uniform(-1, 1, n)))
-    lines.append(f".data xin0, " + ", ".join(f"{v:.3f}" for v in rng.uniform(-2, 2, n)))
+    lines.append(".data xin0, " + ", ".join(f"{v:.3f}" for v in rng.uniform(-2, 2, n)))
     saddr = 0
 
     def addr(vw):

@@ -3,10 +3,15 @@
 import numpy as np
 from amaranth.sim import Simulator
 
-from hdl.core import Decoder, ErrorCode, FIELD_SLOTS
-from isa.encoding import IllegalInstruction, decode, encode, make
-from isa.table import (
-    ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, INSTR_BITS, INSTRUCTIONS, OPCODE_LSB,
+from panther.hdl.core import FIELD_SLOTS, Decoder, ErrorCode
+from panther.isa.encoding import IllegalInstruction, decode, encode, make
+from panther.isa.table import (
+    ALU_FUNCS,
+    ALU_INT_FUNCS,
+    BRANCH_CONDS,
+    INSTR_BITS,
+    INSTRUCTIONS,
+    OPCODE_LSB,
 )
 
 PROG_LEN = 1000

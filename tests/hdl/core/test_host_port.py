@@ -2,10 +2,10 @@
 
 from amaranth.sim import Simulator
 
-from hdl.core import Core, DebugSpace, StatusReg
-from hdl.core.constants import STATUS_BITS
-from isa.encoding import encode, make
 from panther.config import PRESETS
+from panther.hdl.core import Core, DebugSpace, StatusReg
+from panther.hdl.core.constants import STATUS_BITS
+from panther.isa.encoding import encode, make
 
 from .core_harness import dbg_access
 

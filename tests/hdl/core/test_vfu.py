@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hdl.core.vfu import VFU, VFU_IMPLEMENTED
-from isa import vfu_math
-from isa.table import ALU_FUNCS, SNA_SHIFT_BITS
 from panther.config import PRESETS
+from panther.hdl.core.vfu import VFU, VFU_IMPLEMENTED
+from panther.isa import vfu_math
+from panther.isa.table import ALU_FUNCS, SNA_SHIFT_BITS
 
 CFG = PRESETS["small"]
 B = CFG.data_bits
@@ -134,7 +134,8 @@ def test_other_format_and_lane_count():
 
 
 try:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - hypothesis is in the project's environment
     given = None
 

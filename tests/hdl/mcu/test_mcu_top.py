@@ -5,15 +5,25 @@ Expected values come from numpy integer math (_mcu_reference), never from the RT
 
 import numpy as np
 import pytest
+from _mcu_reference import (
+    crs_digits_expected,
+    mtvm_expected,
+    mvm_expected,
+    opa_digits_expected,
+    random_operands,
+)
 
-from _mcu_reference import (crs_digits_expected, mtvm_expected, mvm_expected,
-                            opa_digits_expected, random_operands)
-from analog_models import AnalogMCU
-from cosim.amaranth_bridge import (add_analog_bridge, read_buffer, run_request, simulator,
-                                   write_buffer)
-from hdl.mcu import MCU, McuOp, analytic_cycles, rtl_cycles
+from panther.analog_models import AnalogMCU
 from panther.config import PRESETS, NoiseConfig
+from panther.cosim.amaranth_bridge import (
+    add_analog_bridge,
+    read_buffer,
+    run_request,
+    simulator,
+    write_buffer,
+)
 from panther.fixed_point import canonical_digits
+from panther.hdl.mcu import MCU, McuOp, analytic_cycles, rtl_cycles
 
 SMALL = PRESETS["small"]
 MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hdl.mcu import CarryResolution, InputDriver, McuWidths, ShiftAdd, XBarIn
 from panther.config import PRESETS
 from panther.fixed_point import canonical_digits, round_shift
+from panther.hdl.mcu import CarryResolution, InputDriver, McuWidths, ShiftAdd, XBarIn
 
 SMALL = PRESETS["small"]
 

@@ -11,8 +11,8 @@ import random
 import pytest
 from amaranth.sim import Simulator
 
-from hdl.tile.smem_system import SharedMemorySystem
 from panther.config import PRESETS
+from panther.hdl.tile.smem_system import SharedMemorySystem
 
 # Variant 3 reserves no shared-memory OPA region: the ports may use all 64 words.
 CONFIG = PRESETS["small"].replace(smem_depth=64, cores_per_tile=3, variant=3)

@@ -7,9 +7,9 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
-from hdl.tile import SharedMemoryPortSignature
-from hdl.tile.tile import Tile
 from panther.config import PRESETS
+from panther.hdl.tile import SharedMemoryPortSignature
+from panther.hdl.tile.tile import Tile
 
 # Variant 3 reserves no shared-memory OPA region: the stub cores may use all 32 words.
 CONFIG = PRESETS["small"].replace(smem_depth=32, cores_per_tile=2, variant=3)

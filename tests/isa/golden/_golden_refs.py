@@ -6,8 +6,8 @@ Python integers, without calling the code under test (isa.vfu_math, isa.golden).
 
 import numpy as np
 
-from isa.encoding import encode, make
 from panther.config import PRESETS
+from panther.isa.encoding import encode, make
 
 __all__ = ["SMALL", "rs", "sat", "S", "REF_VFU", "REF_INT", "words", "program", "tile_run"]
 
@@ -108,7 +108,7 @@ def tile_run(programs, *, config=SMALL, rf=None, weights=None, smem=None, max_ro
     """Run ``programs`` (a list of word lists, or one list) on a golden Tile; returns
     ``(tile, report)``. ``rf`` is a list (per core) of dicts ``addr -> value``; ``smem`` is a
     dict ``addr -> (value, valid, count)``."""
-    from isa.golden import Tile
+    from panther.isa.golden import Tile
     if programs and isinstance(programs[0], int):
         programs = [programs]
     memories = []

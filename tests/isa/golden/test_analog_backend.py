@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from isa.assembler import assemble
-from isa.golden import Tile, diff_states, run_image
-from isa.golden.analog_mcu import analog_mcu_factory
 from panther.config import NoiseConfig
+from panther.isa.assembler import assemble
+from panther.isa.golden import Tile, diff_states, run_image
+from panther.isa.golden.analog_mcu import analog_mcu_factory
 
 from ._golden_refs import SMALL, program, tile_run
 

@@ -6,13 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from isa.assembler import assemble
-from isa.golden import DeadlockError, Tile, run_image
-from isa.golden.reference import (
-    ACT_TOL, UPDATE_REL_TOL, WEIGHT_TOL, check_example, plan_sigmoid, plan_tanh,
-)
 from panther.config import PRESETS
 from panther.fixed_point import from_fixed
+from panther.isa.assembler import assemble
+from panther.isa.golden import DeadlockError, Tile, run_image
+from panther.isa.golden.reference import (
+    ACT_TOL,
+    UPDATE_REL_TOL,
+    WEIGHT_TOL,
+    check_example,
+    plan_sigmoid,
+    plan_tanh,
+)
 
 from ._golden_refs import S
 

@@ -3,12 +3,11 @@
 import json
 
 import numpy as np
-
 import pytest
 
-from analog_models.energy import EnergyModel
-from isa import table
-from isa.golden import CoreFault, GoldenReport, StepLimitError, diff_states
+from panther.analog_models.energy import EnergyModel
+from panther.isa import table
+from panther.isa.golden import CoreFault, GoldenReport, StepLimitError, diff_states
 
 from ._golden_refs import REF_INT, REF_VFU, SMALL, program, sat, tile_run, words
 
@@ -210,7 +209,7 @@ def test_trace_sees_every_retired_instruction_once():
     seen = []
     core0 = program(("st", dict(saddr=0, src=0, vw=1, count=1)), "hlt")
     core1 = program(("ld", dict(dst=0, saddr=0, vw=1)), ("jmp", dict(target=2)), "hlt")
-    from isa.golden import Tile
+    from panther.isa.golden import Tile
     tile = Tile(config=SMALL, programs=[core1, core0],
                 trace=lambda core, pc, instr: seen.append((core, pc, instr.name)))
     tile.run()

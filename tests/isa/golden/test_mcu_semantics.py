@@ -4,7 +4,7 @@ to hlt and the read-before-write rule of one mcu instruction (docs/semantics.md 
 import numpy as np
 import pytest
 
-from isa.golden import CoreFault, ExactMCU
+from panther.isa.golden import CoreFault, ExactMCU
 
 from ._golden_refs import SMALL, program, rs, sat, tile_run
 

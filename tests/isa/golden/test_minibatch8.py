@@ -15,14 +15,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from isa.assembler import assemble
-from isa.encoding import decode
-from isa.golden import run_image
-from isa.golden.reference import (
-    ACT_TOL, MINIBATCH_UPDATE_REL_TOL, MINIBATCH_WEIGHT_TOL, UPDATE_REL_TOL, WEIGHT_TOL,
-    check_example, minibatch_reference,
-)
 from panther.config import PRESETS
+from panther.isa.assembler import assemble
+from panther.isa.encoding import decode
+from panther.isa.golden import run_image
+from panther.isa.golden.reference import (
+    ACT_TOL,
+    MINIBATCH_UPDATE_REL_TOL,
+    MINIBATCH_WEIGHT_TOL,
+    UPDATE_REL_TOL,
+    WEIGHT_TOL,
+    check_example,
+    minibatch_reference,
+)
 
 from ._golden_refs import S, rs, sat
 

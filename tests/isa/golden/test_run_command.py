@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from panther.cli import main
+from panther.apps.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 

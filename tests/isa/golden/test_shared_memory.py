@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from isa.golden import CoreFault, DeadlockError, SharedMemory
+from panther.isa.golden import CoreFault, DeadlockError, SharedMemory
 
 from ._golden_refs import SMALL, program, tile_run
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from isa import table, vfu_math
 from panther.config import PRESETS
+from panther.isa import table, vfu_math
 
 from ._golden_refs import REF_INT, REF_VFU, SMALL, sat, words
 

@@ -55,8 +55,8 @@ def _plot(result, path):
 
 
 def run(args):
-    from compiler import load_model
-    from compiler.train import digits_data, train
+    from panther.compiler import load_model
+    from panther.compiler.train import digits_data, train
 
     if args.steps < 1:
         raise UserError(f"--steps must be a positive integer, not {args.steps}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .. import variants
+from . import variants
 
 __all__ = ["EventCounter", "energy_events", "analog_transactions", "DIGITAL_EVENTS",
            "MCU_EVENTS", "ANALOG_EVENTS"]

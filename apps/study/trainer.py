@@ -25,9 +25,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from panther.analog_models.functional_opa import OPA_MODELS
 from panther.fixed_point import from_fixed, saturate, to_fixed
-
-from analog_models.functional_opa import OPA_MODELS
 
 from .fixed_mlp import backward, forward, lr_word, predict, quantize
 from .float_mlp import float_backward, float_forward, float_predict

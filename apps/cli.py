@@ -1,6 +1,6 @@
 """The ``panther`` command.
 
-Each sub-command lives in its own module of :mod:`panther.commands` and defines ``NAME``,
+Each sub-command lives in its own module of :mod:`panther.apps.commands` and defines ``NAME``,
 ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Modules are discovered, so a new
 command needs no edit here.
 
@@ -16,9 +16,10 @@ import pkgutil
 import sys
 import traceback
 
+from panther.config import ConfigError
+from panther.errors import EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
+
 from . import commands
-from .config import ConfigError
-from .errors import EXIT_INTERNAL_ERROR, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError
 
 __all__ = ["main", "build_parser", "format_user_error"]
 

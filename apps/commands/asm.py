@@ -22,7 +22,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from isa.assembler import assemble
+    from panther.isa.assembler import assemble
 
     source = Path(args.source)
     text = read_source(source)

@@ -30,7 +30,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from compiler import compile_model, load_model
+    from panther.compiler import compile_model, load_model
 
     model = load_model(args.model)
     config = load_config(args.config or model.config or "small")

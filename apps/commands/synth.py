@@ -40,9 +40,9 @@ def report_rows(report):
 
 
 def run(args):
-    from hdl.export import export_verilog
-    from hdl.synth.table import format_table
-    from hdl.synth.yosys_stats import synthesize
+    from panther.hdl.export import export_verilog
+    from panther.hdl.synth.table import format_table
+    from panther.hdl.synth.yosys_stats import synthesize
 
     config = load_config(args.config)
     out = Path(args.output)

@@ -78,13 +78,13 @@ def add_arguments(parser):
 
 def run(args):
     if args.study == "opa-fidelity":
-        from panther.study.opa_fidelity import main
+        from panther.apps.study.opa_fidelity import main
 
         return main(quick=args.quick, seed=_seed(args.seed))
     from tqdm import tqdm
 
-    from panther.study.plots import plot_fig9, plot_fig10
-    from panther.study.sweep import load_results, plan_sweep, run_sweep, write_results
+    from panther.apps.study.plots import plot_fig9, plot_fig10
+    from panther.apps.study.sweep import load_results, plan_sweep, run_sweep, write_results
 
     seed = _seed(args.seed)
     steps = None if args.steps is None else _positive(args.steps, "--steps")

@@ -12,7 +12,7 @@ shift-adding ``xbar_size`` values and pulsing ``xbar_size`` drivers.
 
 from __future__ import annotations
 
-from analog_models.energy import EnergyModel
+from panther.analog_models.energy import EnergyModel
 
 __all__ = ["slice_adc_bits", "mvm_mtvm_energy_pj"]
 

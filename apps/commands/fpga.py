@@ -27,7 +27,7 @@ def add_arguments(parser):
 
 def report_table(report):
     """The terminal table of an FPGA report."""
-    from hdl.synth.table import format_table
+    from panther.hdl.synth.table import format_table
     rows = [(f"Fmax {clock}", f"{mhz:.1f} MHz",
              f"target {report['constraint_mhz'][clock]:.0f} MHz: "
              f"{'met' if mhz >= report['constraint_mhz'][clock] else 'NOT met'}")
@@ -39,7 +39,7 @@ def report_table(report):
 
 
 def run(args):
-    from hdl.fpga.build import build_board
+    from panther.hdl.fpga.build import build_board
 
     config = load_config(args.config)
     try:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .dataset import load_dataset
+from panther.compiler.datasets import load_dataset
+
 from .slicing_energy import mvm_mtvm_energy_pj, slice_adc_bits
 from .trainer import RunResult, RunSpec, train
 

@@ -1,6 +1,6 @@
 """Helpers shared by the ``panther`` sub-commands: reading a source file and option types.
 
-A module whose name starts with ``_`` is not a sub-command (see :mod:`panther.cli`).
+A module whose name starts with ``_`` is not a sub-command (see :mod:`panther.apps.cli`).
 """
 
 from __future__ import annotations

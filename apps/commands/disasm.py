@@ -22,8 +22,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from isa.disassembler import disassemble, disassemble_image
-    from isa.image import ProgramImage, read_hex
+    from panther.isa.disassembler import disassemble, disassemble_image
+    from panther.isa.image import ProgramImage, read_hex
 
     path = Path(args.input)
     if path.is_dir():

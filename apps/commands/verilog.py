@@ -24,8 +24,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from hdl.export import export_verilog
-    from hdl.synth.table import format_table
+    from panther.hdl.export import export_verilog
+    from panther.hdl.synth.table import format_table
 
     config = load_config(args.config)
     skipped = []

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analog_models import Crossbar, all_row_drives, functional_chunks, opa_col_chunks
-from analog_models.functional_opa import check_opa_model
+from panther.analog_models import Crossbar, all_row_drives, functional_chunks, opa_col_chunks
+from panther.analog_models.functional_opa import check_opa_model
 
 __all__ = ["SlicedLayer", "crossbar_size"]
 

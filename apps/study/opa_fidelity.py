@@ -27,8 +27,8 @@ import time
 
 import numpy as np
 
-from analog_models import Crossbar, functional_chunks, mcu_ops
-from analog_models.functional_opa import OPA_MODELS, check_opa_model
+from panther.analog_models import Crossbar, functional_chunks, mcu_ops
+from panther.analog_models.functional_opa import OPA_MODELS, check_opa_model
 from panther.config import PRESETS
 from panther.fixed_point import canonical_digits, round_shift, saturate, weights_from_digits
 
@@ -111,7 +111,8 @@ def record_stream(config, *, steps=4096, seed=0):
 
     ``streams[l]`` is the list of ``(x_raw, v_raw)`` applied to layer ``l``, in order.
     """
-    from .dataset import load_dataset
+    from panther.compiler.datasets import load_dataset
+
     from .trainer import RunSpec, initial_weights, train
 
     data = load_dataset(seed=seed)

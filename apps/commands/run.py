@@ -33,21 +33,23 @@ HELP = "assemble a program and run it on the golden model or the tile RTL, with 
 
 
 def _golden(image, args):
-    from isa.golden import run_image
+    from panther.isa.golden import run_image
 
     factory = None
     if getattr(args, "mcu", "exact") == "analog":
-        from isa.golden.analog_mcu import analog_mcu_factory as factory
+        from panther.isa.golden.analog_mcu import analog_mcu_factory as factory
     trace = None
     if getattr(args, "trace", False):
+        from panther.isa.disassembler import format_instruction
+
         def trace(core, pc, instr):
-            print(f"core {core} pc {pc:4d}: {instr.text(image.config)}")
+            print(f"core {core} pc {pc:4d}: {format_instruction(instr, config=image.config)}")
     return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds, trace=trace)
 
 
 def _rtl(name):
     def backend(image, args):
-        from cosim.run_backend import rtl_backend     # tile RTL + golden comparison
+        from panther.cosim.run_backend import rtl_backend  # tile RTL + golden comparison
 
         return rtl_backend(name)(image, args)
     return backend
@@ -87,8 +89,8 @@ def add_arguments(parser):
 
 def load_program(path, config_name):
     """A :class:`isa.image.ProgramImage` from a ``.s`` file or an image directory."""
-    from isa.assembler import assemble
-    from isa.image import ProgramImage
+    from panther.isa.assembler import assemble
+    from panther.isa.image import ProgramImage
 
     path = Path(path)
     if path.is_dir():
@@ -191,7 +193,7 @@ def format_report(report, *, title, sim):
             "with the same totals.)",
             width=94, initial_indent="  ", subsequent_indent="   ")
     lines.append("")
-    from analog_models.energy import EnergyModel
+    from panther.analog_models.energy import EnergyModel
 
     breakdown = EnergyModel(config).breakdown(events["energy_events"])
     lines.append("energy / latency (analog_models.energy; latency is a serialised upper bound):")
@@ -204,15 +206,14 @@ def format_report(report, *, title, sim):
 
 
 def run(args):
-    from isa.golden.reference import check_example
-
-    from isa.golden import GoldenError
+    from panther.isa.golden import GoldenError
+    from panther.isa.golden.reference import check_example
 
     if args.waves is not None:
         if args.sim == "golden":
             raise UserError("panther run: --waves records the RTL simulation: use it with "
                             "--sim verilator or --sim icarus")
-        from cosim.simulators import WAVE_FORMATS
+        from panther.cosim.simulators import WAVE_FORMATS
 
         default = f"{Path(args.program).name.removesuffix('.s')}.{WAVE_FORMATS[args.sim][0]}"
         args.waves = args.waves or default
