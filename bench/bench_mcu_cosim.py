@@ -113,8 +113,8 @@ def main(argv=None):
         return 2
     top = module_name("mcu", config, "registered")
     t0 = time.perf_counter()
-    dut = RegisteredInputs(MCU(config=config))
-    source = write_verilog(dut, name=top, source_dirs=("hdl/mcu", "cosim/registered_top.py"))
+    source = write_verilog(lambda: RegisteredInputs(MCU(config=config)), name=top,
+                           sources=(MCU.__module__, RegisteredInputs.__module__))
     runner = build(args.simulator, [source], top)
     build_s = time.perf_counter() - t0
     out_file = runner.build_dir / "run" / "bench.json"
@@ -122,7 +122,7 @@ def main(argv=None):
     out_file.unlink(missing_ok=True)
     xml = run(runner, top, "bench_mcu_cosim", python_path=[HERE],
               extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
-                         "PANTHER_COSIM_INPUT_LATENCY": str(dut.input_latency),
+                         "PANTHER_COSIM_INPUT_LATENCY": str(RegisteredInputs.input_latency),
                          "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
     failures = {k: v for k, v in testcase_results(xml).items() if v}
     if failures or not out_file.is_file():

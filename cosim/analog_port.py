@@ -1,15 +1,17 @@
-"""Packing and serving of the MCU analog port (see ``docs/mcu.md``), simulator-independent.
+"""Packing and serving of the MCU analog port (:class:`panther.hdl.ports.McuAnalogSignature`,
+see ``docs/mcu.md``), simulator-independent.
 
-A transaction is read as a dict of plain integers (signal name -> value), served through an
+A transaction is read as a dict of plain integers (member name -> value), served through an
 :class:`analog_models.AnalogMCU` and answered with another dict of integers. Wide vectors are
-packed/unpacked with numpy so the cost per transaction does not grow with rows x slices
-in Python-level loops.
+packed/unpacked with numpy (in the port's line-major order,
+:func:`panther.hdl.ports.to_line_major`) so the cost per transaction does not grow with rows x
+slices in Python-level loops.
 """
 
 import numpy as np
 
-from panther.hdl.mcu.controller import AnalogOp
-from panther.hdl.mcu.widths import McuWidths
+from panther.hdl.ports import AnalogOp, from_line_major, to_line_major
+from panther.hdl.widths import McuWidths
 
 __all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed"]
 
@@ -61,11 +63,11 @@ class AnalogPort:
     """
 
     OUTPUTS_BY_OP = {
-        AnalogOp.MVM: ("a_mvm_copy", "a_row_bits", "a_row_neg"),
-        AnalogOp.MTVM: ("a_mtvm_copy", "a_col_bits", "a_col_neg"),
-        AnalogOp.OPA: ("a_opa_copies", "a_row_bits", "a_row_neg", "a_col_neg", "a_opa_chunks"),
-        AnalogOp.READ: ("a_read_copy", "a_slice", "a_row"),
-        AnalogOp.WRITE: ("a_write_copies", "a_slice", "a_row", "a_wdata"),
+        AnalogOp.MVM: ("mvm_copy", "row_bits", "row_neg"),
+        AnalogOp.MTVM: ("mtvm_copy", "col_bits", "col_neg"),
+        AnalogOp.OPA: ("opa_copies", "row_bits", "row_neg", "col_neg", "opa_chunks"),
+        AnalogOp.READ: ("read_copy", "slice", "row"),
+        AnalogOp.WRITE: ("write_copies", "slice", "row", "wdata"),
     }
 
     def __init__(self, config):
@@ -74,7 +76,7 @@ class AnalogPort:
         self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write", "requests"), 0)
 
     def needed(self, op):
-        """Names of the MCU outputs a transaction with ``a_op == op`` uses."""
+        """Names of the MCU outputs a transaction with ``op`` (an int) uses."""
         names = []
         for flag, outs in self.OUTPUTS_BY_OP.items():
             if op & flag.value:
@@ -89,38 +91,38 @@ class AnalogPort:
         return [c for c in range(self.widths.copies) if mask >> c & 1]
 
     def serve(self, amcu, op, fields):
-        """Perform transaction ``op`` (an ``a_op`` value) with the MCU output values ``fields``
-        on ``amcu`` and return the MCU input values to drive (besides ``a_ack``)."""
+        """Perform transaction ``op`` (an ``op`` value) with the MCU output values ``fields``
+        on ``amcu`` and return the MCU input values to drive (besides ``ack``)."""
         w = self.widths
         if op == 0 or op >> 5:
-            raise ValueError(f"a_op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
+            raise ValueError(f"op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
         answer = {}
         self.transactions["requests"] += 1
         if op & AnalogOp.MVM.value:
-            codes = amcu.sample(fields["a_mvm_copy"], "mvm",
-                                self._drive(fields["a_row_bits"], fields["a_row_neg"]))
-            answer["a_mvm_codes"] = pack_signed(np.asarray(codes).T, w.code_bits)
+            codes = amcu.sample(fields["mvm_copy"], "mvm",
+                                self._drive(fields["row_bits"], fields["row_neg"]))
+            answer["mvm_codes"] = pack_signed(to_line_major(codes), w.code_bits)
             self.transactions["mvm"] += 1
         if op & AnalogOp.MTVM.value:
-            codes = amcu.sample(fields["a_mtvm_copy"], "mtvm",
-                                self._drive(fields["a_col_bits"], fields["a_col_neg"]))
-            answer["a_mtvm_codes"] = pack_signed(np.asarray(codes).T, w.code_bits)
+            codes = amcu.sample(fields["mtvm_copy"], "mtvm",
+                                self._drive(fields["col_bits"], fields["col_neg"]))
+            answer["mtvm_codes"] = pack_signed(to_line_major(codes), w.code_bits)
             self.transactions["mtvm"] += 1
         if op & AnalogOp.OPA.value:
-            row = self._drive(fields["a_row_bits"], fields["a_row_neg"])
-            sign = 1 - 2 * unpack_unsigned(fields["a_col_neg"], w.n, 1)
-            chunks = unpack_unsigned(fields["a_opa_chunks"], w.n * w.slices, w.p)
-            chunks = chunks.reshape(w.n, w.slices).T * sign[None, :]
-            for c in self._copies(fields["a_opa_copies"]):
+            row = self._drive(fields["row_bits"], fields["row_neg"])
+            sign = 1 - 2 * unpack_unsigned(fields["col_neg"], w.n, 1)
+            chunks = unpack_unsigned(fields["opa_chunks"], w.n * w.slices, w.p)
+            chunks = from_line_major(chunks, slices=w.slices) * sign[None, :]
+            for c in self._copies(fields["opa_copies"]):
                 amcu.opa_step(c, row, chunks)
             self.transactions["opa"] += 1
         if op & AnalogOp.READ.value:
-            digits = amcu.serial_read(fields["a_read_copy"], fields["a_slice"], fields["a_row"])
-            answer["a_rdata"] = pack_signed(digits, w.digit_bits)
+            digits = amcu.serial_read(fields["read_copy"], fields["slice"], fields["row"])
+            answer["rdata"] = pack_signed(digits, w.digit_bits)
             self.transactions["read"] += 1
         if op & AnalogOp.WRITE.value:
-            digits = unpack_signed(fields["a_wdata"], w.n, w.digit_bits)
-            for c in self._copies(fields["a_write_copies"]):
-                amcu.serial_write(c, fields["a_slice"], fields["a_row"], digits)
+            digits = unpack_signed(fields["wdata"], w.n, w.digit_bits)
+            for c in self._copies(fields["write_copies"]):
+                amcu.serial_write(c, fields["slice"], fields["row"], digits)
             self.transactions["write"] += 1
         return answer

@@ -6,14 +6,19 @@ event counter the RTL has** are compared. :func:`rtl_counters` lists the RTL's c
 :func:`golden_counters` maps the golden model's events onto the same names;
 :data:`GOLDEN_ONLY` names the golden counters the RTL has no counter for (so they cannot be
 compared), and a test checks that every golden counter is one or the other.
+:func:`golden_run` runs the golden model on the image the RTL ran.
 """
 
 from __future__ import annotations
 
+from panther.config import PantherConfig
 from panther.isa.events import ANALOG_EVENTS, DIGITAL_EVENTS
+from panther.isa.golden import run_image
+from panther.isa.golden.errors import GoldenError
+from panther.isa.golden.tile import DEFAULT_MAX_ROUNDS
 
-__all__ = ["compare", "compared_counters", "rtl_counters", "golden_counters", "GOLDEN_ONLY",
-           "DERIVED", "CORE_FIELDS", "TRANSACTION_KINDS", "MCU_COUNTERS"]
+__all__ = ["compare", "compared_counters", "rtl_counters", "golden_counters", "golden_run",
+           "GOLDEN_ONLY", "DERIVED", "CORE_FIELDS", "TRANSACTION_KINDS", "MCU_COUNTERS"]
 
 #: Per-core state compared besides the MCUs' weights and digits.
 CORE_FIELDS = ("status", "fault_code", "pc", "overflow", "rf", "xbar_in", "xbar_out",
@@ -127,8 +132,6 @@ def compare(golden, rtl, *, limit=20):
     """Differences between a golden report (GoldenReport or dict) and an RTL dump, first
     diverging state first (at most ``limit`` lines; an empty list means they agree on the
     whole state and on every counter of :func:`rtl_counters`)."""
-    from panther.config import PantherConfig
-
     g = golden if isinstance(golden, dict) else golden.to_dict()
     config = PantherConfig.from_dict(g["config"])
     out = []
@@ -151,3 +154,17 @@ def compare(golden, rtl, *, limit=20):
         if ours.get(name) != theirs.get(name):
             out.append(f"event count {name}: golden {theirs.get(name)!r}, RTL {ours.get(name)!r}")
     return out[:limit]
+
+
+def golden_run(image, golden_factory=None, max_rounds=None):
+    """``(report, error message)`` of the golden model on ``image`` (``''`` when it completed;
+    on a deadlock or a fault, the report of its state when it stopped). ``golden_factory`` is
+    its MCU factory (default: the exact one); ``max_rounds`` bounds the run (default
+    :data:`isa.golden.tile.DEFAULT_MAX_ROUNDS`)."""
+    try:
+        return run_image(image, mcu_factory=golden_factory,
+                         max_rounds=max_rounds or DEFAULT_MAX_ROUNDS), ""
+    except GoldenError as error:
+        if error.report is None:
+            raise
+        return error.report, str(error)

@@ -1,15 +1,17 @@
 """cocotb side of MCU co-simulation: serve an MCU's analog port from the analog models.
 
 One coroutine per MCU (:func:`serve_mcu`, start it with ``cocotb.start_soon``) sleeps until the
-MCU raises ``a_req``, reads only the outputs the transaction needs, lets
+MCU raises ``req``, reads only the outputs the transaction needs, lets
 :class:`cosim.analog_port.AnalogPort` run it on an :class:`analog_models.AnalogMCU` (DACs ->
 crossbar -> sample-and-hold -> ADCs, whole vectors at once) and answers with a one-cycle
-``a_ack``. Python therefore runs once per bit-step (or serial row), never per clock cycle,
+``ack``. Python therefore runs once per bit-step (or serial row), never per clock cycle,
 row, column or slice.
 
 :class:`McuDriver` offers the core-side operations (XBar buffer access, requests) for tests
-and benchmarks. Both take a ``prefix`` so an MCU nested in a bigger top level (whose ports
-are flattened as ``<prefix>a_req`` ...) is served the same way. ``serve_mcu``'s optional
+and benchmarks. Both take a ``prefix``: the top level's ports are flattened
+(:mod:`panther.hdl.flatten`), so the analog port of a lone MCU is ``analog_req`` ... (prefix
+``analog_``) and that of MCU 1 of core 0 of a tile ``c0_analog_1_req`` ... (prefix
+``c0_analog_1_``). ``serve_mcu``'s optional
 ``drive`` writes the answer's fields another way, e.g. through the load bus of a
 :class:`cosim.wide_input_loader.WideInputLoader` top level (:mod:`cosim.wide_input_bus`).
 """
@@ -23,11 +25,11 @@ from .analog_port import AnalogPort
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver"]
 
 
-async def serve_mcu(dut, clock, amcu, port, *, prefix="", drive=None):
-    """Serve the analog port of the MCU whose signals are ``dut.<prefix>a_*`` for ever.
+async def serve_mcu(dut, clock, amcu, port, *, prefix="analog_", drive=None):
+    """Serve the MCU analog port whose signals are ``dut.<prefix>req`` ... for ever.
 
     ``drive``: optional async callable ``(top-level name, value)`` that drives each field of
-    an answer (``<prefix>a_mvm_codes`` ...) after the falling edge of ``clock``; it must
+    an answer (``<prefix>mvm_codes`` ...) after the falling edge of ``clock``; it must
     return before the next rising edge (e.g. :meth:`cosim.wide_input_bus.WideInputBus.drive`
     for inputs a :class:`cosim.wide_input_loader.WideInputLoader` keeps inside). Default: set
     the signal directly.
@@ -38,7 +40,7 @@ async def serve_mcu(dut, clock, amcu, port, *, prefix="", drive=None):
     if drive is not None and not callable(drive):
         raise TypeError(f"drive must be an async callable (name, value), not {drive!r}")
 
-    req, ack, op_sig = sig("a_req"), sig("a_ack"), sig("a_op")
+    req, ack, op_sig = sig("req"), sig("ack"), sig("op")
     ack.value = 0
     while True:
         await RisingEdge(req)
@@ -57,7 +59,7 @@ async def serve_mcu(dut, clock, amcu, port, *, prefix="", drive=None):
         ack.value = 0
 
 
-def start_mcu_bridge(dut, clock, amcu, config, *, prefix="", drive=None):
+def start_mcu_bridge(dut, clock, amcu, config, *, prefix="analog_", drive=None):
     """``cocotb.start_soon`` a :func:`serve_mcu` task (``drive`` as there); returns
     ``(task, port)`` where ``port.transactions`` counts the served transactions."""
     port = AnalogPort(config)
@@ -78,7 +80,7 @@ class McuDriver:
         Register stages between the top-level inputs and the MCU (1 for a
         :class:`cosim.registered_top.RegisteredInputs` top level).
     prefix : str
-        Prefix of the MCU's flattened port names.
+        Prefix of the MCU's flattened core-port names (``''`` for a lone MCU).
     """
 
     def __init__(self, dut, clock, *, period_ps, input_latency=0, prefix=""):

@@ -10,6 +10,7 @@ gives the cycles and the comparison (printed by ``panther run`` after the common
 from __future__ import annotations
 
 from panther.isa.golden import GoldenReport
+from panther.isa.golden.analog_mcu import analog_mcu_factory
 
 from .program_runner import DEFAULT_MAX_CYCLES, run_and_compare
 
@@ -57,9 +58,7 @@ def rtl_backend(simulator):
     """The ``panther run`` back end for ``simulator`` (``'verilator'`` or ``'icarus'``)."""
 
     def backend(image, args):
-        factory = None
-        if getattr(args, "mcu", "exact") == "analog":
-            from panther.isa.golden.analog_mcu import analog_mcu_factory as factory
+        factory = analog_mcu_factory if getattr(args, "mcu", "exact") == "analog" else None
         max_cycles = getattr(args, "max_cycles", None) or DEFAULT_MAX_CYCLES
         waves = getattr(args, "waves", None)
         outcome, = run_and_compare([image], simulator=simulator, waves=bool(waves),

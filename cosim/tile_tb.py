@@ -1,7 +1,7 @@
-"""cocotb side of :mod:`cosim.program_runner`: load, run and dump program images on the tile.
+"""cocotb side of :mod:`cosim.tile_simulation`: load, run and dump program images on the tile.
 
 The job file named by ``$PANTHER_TILE_JOB`` (written by
-:meth:`cosim.program_runner.TileSimulation.run`) lists image directories; for each one this
+:meth:`cosim.tile_simulation.TileSimulation.run`) lists image directories; for each one this
 test
 
 1. resets the tile (registers only: memories keep their contents) with every core stopped;
@@ -36,155 +36,22 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
+from panther.analog_models import AnalogMCU
+from panther.config import PantherConfig
+from panther.hdl.core.constants import EVENT_REGS, STATUS_LAYOUT, DebugSpace, StatusReg
+from panther.isa.encoding import encode, make
+from panther.isa.events import DIGITAL_EVENTS
+from panther.isa.faults import CoreFault
+from panther.isa.image import ProgramImage
+
+from .mcu_bridge import start_mcu_bridge
+from .tile_host import HostPort, SmemHost, as_int, as_signed
+from .wide_input_bus import WideInputBus
+
 __all__ = ["run_job", "X_PROBE_CYCLES"]
 
 #: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
 X_PROBE_CYCLES = 64
-
-
-def _int(value):
-    """``int`` of a cocotb value, or None when it holds X/Z bits (uninitialised state)."""
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-def _signed(value, bits):
-    value = _int(value)
-    if value is None:
-        return None
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
-
-
-class HostPort:
-    """One core's host/debug port (``<prefix>req`` ... see :mod:`hdl.core.host_port`).
-
-    :meth:`write_many` and :meth:`read_many` stream words back to back: the port takes a
-    request when ``req & ~ack`` and acknowledges it exactly one cycle later, so with ``req``
-    held high a new word can be presented every second falling edge; Python then wakes once
-    per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
-    """
-
-    def __init__(self, dut, clock, prefix, *, period_ns):
-        self.clock, self.period_ns = clock, period_ns
-        self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
-            getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
-        self.req.value = 0
-        self.we.value = 0
-
-    async def access(self, space, addr, *, wdata=None):
-        """One request; returns ``rdata`` (raw unsigned)."""
-        await FallingEdge(self.clock)
-        self.space.value = int(space)
-        self.addr.value = int(addr)
-        self.we.value = int(wdata is not None)
-        self.wdata.value = int(wdata or 0)
-        self.req.value = 1
-        while True:
-            await RisingEdge(self.clock)
-            await ReadOnly()
-            if int(self.ack.value):
-                value = None if wdata is not None else _int(self.rdata.value)
-                break
-        await RisingEdge(self.clock)        # keep the request through its ack cycle
-        self.req.value = 0
-        self.we.value = 0
-        return value
-
-    async def write(self, space, addr, value):
-        await self.access(space, addr, wdata=value)
-
-    async def read(self, space, addr):
-        return await self.access(space, addr)
-
-    async def write_many(self, space, items):
-        """Write ``(addr, value)`` pairs (raw unsigned values), one every two cycles."""
-        items = list(items)
-        if not items:
-            return
-        await self._idle_falling_edge()
-        self.space.value = int(space)
-        self.we.value = 1
-        self.req.value = 1
-        for addr, value in items:
-            self.addr.value = int(addr)
-            self.wdata.value = int(value)
-            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
-        self.req.value = 0
-        self.we.value = 0
-
-    async def read_many(self, space, addrs):
-        """``rdata`` (raw unsigned, None for X) of every address, one every two cycles."""
-        addrs = [int(a) for a in addrs]
-        out = []
-        if not addrs:
-            return out
-        await self._idle_falling_edge()
-        self.space.value = int(space)
-        self.we.value = 0
-        self.req.value = 1
-        self.addr.value = addrs[0]
-        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
-        for k in range(len(addrs)):
-            out.append(_int(self.rdata.value))
-            if k + 1 < len(addrs):
-                self.addr.value = addrs[k + 1]         # taken two edges later
-                await Timer(2 * self.period_ns, "ns")
-        self.req.value = 0                             # ack is high: no new request taken
-        await Timer(self.period_ns, "ns")              # ... and low after the next edge
-        return out
-
-    async def _idle_falling_edge(self):
-        """A falling edge where ``ack`` is low, so the request presented there is taken at
-        the next rising edge (the streams' fixed timing starts from it). A FallingEdge
-        awaited at a falling edge's own time step may fire in that step."""
-        await FallingEdge(self.clock)
-        while _int(self.ack.value) != 0:
-            await FallingEdge(self.clock)
-
-
-class SmemHost:
-    """The tile's shared-memory host port (read latency one cycle)."""
-
-    def __init__(self, dut, clock, bits):
-        self.dut, self.clock, self.bits = dut, clock, bits
-        dut.host_smem_we.value = 0
-
-    async def write(self, words):
-        """``words``: iterable of (addr, value, valid, count)."""
-        d = self.dut
-        wrote = False
-        for addr, value, valid, count in words:
-            await FallingEdge(self.clock)
-            d.host_smem_addr.value = int(addr)
-            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
-            d.host_smem_wvalid.value = int(bool(valid))
-            d.host_smem_wcount.value = int(count)
-            d.host_smem_we.value = 1
-            wrote = True
-        if wrote:
-            await FallingEdge(self.clock)
-            d.host_smem_we.value = 0
-
-    async def dump(self, depth):
-        """Every word, one per cycle: the word addressed at a falling edge is read at the
-        next rising edge and sampled at the falling edge after it, where the next address
-        is presented."""
-        d = self.dut
-        values, valid, count = [], [], []
-        await FallingEdge(self.clock)
-        d.host_smem_addr.value = 0
-        for addr in range(depth):
-            await FallingEdge(self.clock)
-            values.append(_signed(d.host_smem_rvalue.value, self.bits))
-            bit = _int(d.host_smem_rvalid.value)
-            valid.append(None if bit is None else bool(bit))
-            count.append(_int(d.host_smem_rcount.value))
-            if addr + 1 < depth:
-                d.host_smem_addr.value = addr + 1
-        return {"values": values, "valid": valid, "count": count}
 
 
 async def _gather(*coroutines):
@@ -196,9 +63,6 @@ class TileBench:
     """Drives one tile through a job (see the module docstring)."""
 
     def __init__(self, dut, job):
-        from panther.config import PantherConfig
-        from panther.isa.encoding import encode, make
-
         self.dut = dut
         self.job = job
         self.config = c = PantherConfig.from_dict(job["config"])
@@ -212,8 +76,6 @@ class TileBench:
         self.bridges = []
         self.bus = None
         if job.get("wide_inputs"):
-            from .wide_input_bus import WideInputBus
-
             self.bus = WideInputBus(dut, self.clock, job["wide_inputs"]["chunk_map"],
                                     period_ps=int(self.period_ns) * 1000)
         self.hlt = encode(make("hlt"))
@@ -232,10 +94,6 @@ class TileBench:
         self.dut.rst.value = 0
 
     def start_analog(self, image):
-        from panther.analog_models import AnalogMCU
-
-        from .mcu_bridge import start_mcu_bridge
-
         for task, _ in self.bridges:
             task.cancel()
         self.bridges, self.amcus = [], []
@@ -252,8 +110,6 @@ class TileBench:
             self.amcus.append(row)
 
     async def load_core(self, core, image):
-        from panther.hdl.core.constants import DebugSpace, StatusReg
-
         c, host = self.config, self.hosts[core]
         program = image.programs[core] or [self.hlt]
         await host.write_many(DebugSpace.IMEM.value, enumerate(program))
@@ -302,21 +158,21 @@ class TileBench:
                     Timer(probe * self.period_ns, "ns"))
         await ReadOnly()
         if cycles_since_start() >= probe and probe < max_cycles \
-                and _int(dut.all_halted.value) is not None \
-                and _int(dut.deadlock.value) is not None \
-                and not (_int(dut.all_halted.value) or _int(dut.deadlock.value)):
+                and as_int(dut.all_halted.value) is not None \
+                and as_int(dut.deadlock.value) is not None \
+                and not (as_int(dut.all_halted.value) or as_int(dut.deadlock.value)):
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
                         Timer((max_cycles - probe) * self.period_ns, "ns"))
             await ReadOnly()
         cycles = cycles_since_start()
-        halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
+        halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
         waits = []
         if deadlock and not halted:
-            stuck, writes = _int(dut.smem_stuck.value) or 0, _int(dut.smem_write.value) or 0
+            stuck, writes = as_int(dut.smem_stuck.value) or 0, as_int(dut.smem_write.value) or 0
             for i in range(len(self.ports)):
                 if stuck >> i & 1:
                     waits.append({"core": i, "op": "st" if writes >> i & 1 else "ld",
-                                  "saddr": _int(getattr(dut, f"c{i}_smem_addr_out").value)})
+                                  "saddr": as_int(getattr(dut, f"c{i}_smem_addr_out").value)})
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
@@ -333,23 +189,21 @@ class TileBench:
         return self.summary(cores, smem, cycles, max_cycles, stopped, waits)
 
     async def dump_core(self, core, image):
-        from panther.hdl.core.constants import EVENT_REGS, STATUS_BITS, DebugSpace, StatusReg
-        from panther.isa.faults import CoreFault
-
         c, host = self.config, self.hosts[core]
         status_regs = (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
                        StatusReg.DEFERRED, *EVENT_REGS.values())
         values = await host.read_many(DebugSpace.STATUS.value, (r.value for r in status_regs))
         regs = {reg.name: value for reg, value in zip(status_regs, values)}
         events = {name: regs[reg.name] for name, reg in EVENT_REGS.items()}
-        words = [None if v is None else _signed(v, c.data_bits)
+        words = [None if v is None else as_signed(v, c.data_bits)
                  for v in await host.read_many(DebugSpace.DATA.value, range(c.addr_space))]
-        status = regs["STATUS"] if regs["STATUS"] is not None else 0
+        raw = regs["STATUS"] if regs["STATUS"] is not None else 0
+        status = STATUS_LAYOUT.from_bits(raw & ((1 << STATUS_LAYOUT.size) - 1))
         regs = {k: (v if v is not None else -1) for k, v in regs.items()}
-        code = (status >> STATUS_BITS["error_code"]) & 0xFF
-        if status >> STATUS_BITS["error"] & 1:
+        code = status.error_code
+        if status.error:
             state = "error"
-        elif status >> STATUS_BITS["halted"] & 1:
+        elif status.halted:
             state = "halted"
         else:
             state = "running"
@@ -368,7 +222,7 @@ class TileBench:
             "fault": fault,
             "fault_code": code,
             "fault_message": f"core {core} pc {regs['PC']}: error code {code} ({fault})" if code else "",
-            "overflow": bool(status >> STATUS_BITS["overflow"] & 1),
+            "overflow": bool(status.overflow),
             "rf": words[:c.rf_depth],
             "xbar_in": [words[c.xbar_in_base(m):c.xbar_in_base(m) + c.xbar_size]
                         for m in range(c.mcus_per_core)],
@@ -400,8 +254,6 @@ class TileBench:
                 per_mcu.append({"core": core, "mcu": m, "mvm": t["mvm"] // steps,
                                 "mtvm": t["mtvm"] // steps, "opa_applied": t["opa"] // steps,
                                 "requests": t["requests"], "serial_rows": t["read"]})
-        from panther.isa.events import DIGITAL_EVENTS
-
         events = {
             **{name: sum(core["events"][name] for core in cores) for name in DIGITAL_EVENTS},
             "instructions_total": sum(core["instret"] for core in cores),
@@ -422,8 +274,6 @@ class TileBench:
 
 async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
-    from panther.isa.image import ProgramImage
-
     clock = Clock(dut.clk, job["period_ns"], unit="ns")
     clock.start()
     bench = TileBench(dut, job)

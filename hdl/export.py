@@ -1,12 +1,13 @@
 """Verilog export of the PANTHER tops (MCU, core, tile), each in its own file.
 
-A small registry (:data:`TOPS`) names every top by the module and class that builds it; a top
-whose module or class does not exist yet is simply skipped, so the export grows as the RTL
-lands. Each top ``x`` becomes ``panther_x.v`` with module ``panther_x`` and its submodules
-renamed ``panther_x_<path>`` (plain identifiers, no ``__``, unique across the files). Next to
-them go ``panther_config.json`` and ``panther_ports.md``. The output is deterministic (no
-source locations, paths or dates) and written atomically: everything is generated and linted
-in a scratch directory first, then moved in place.
+A small registry (:data:`TOPS`) names every top by the module and class that builds it (more
+can be added with :func:`register_top`; one whose module cannot be imported is reported as
+skipped). Each top ``x`` becomes ``panther_x.v`` with module ``panther_x``, plain top-level
+ports (:class:`panther.hdl.flatten.FlatPorts`: ``analog_req``, ``c0_dbg_addr``, ...) and its
+submodules renamed ``panther_x_<path>`` (plain identifiers, no ``__``, unique across the
+files). Next to them go ``panther_config.json`` and ``panther_ports.md``. The output is
+deterministic (no source locations, paths or dates) and written atomically: everything is
+generated and linted in a scratch directory first, then moved in place.
 """
 
 import importlib
@@ -21,6 +22,8 @@ from amaranth.back import verilog
 from amaranth.lib import wiring
 
 from panther.config import PantherConfig
+from panther.hdl.flatten import FlatPorts, flat_ports
+from panther.hdl.synth import lint as synth_lint
 
 __all__ = ["TopSpec", "TOPS", "register_top", "available_tops", "to_verilog", "port_table",
            "ports_markdown", "export_verilog", "ExportResult", "CONFIG_FILE", "PORTS_FILE"]
@@ -78,10 +81,10 @@ class TopSpec:
 TOPS = [
     TopSpec("mcu", "panther.hdl.mcu", ("MCU",), "one Matrix Computation Unit; the analog half is "
             "reached through the a_* port"),
-    TopSpec("core", "panther.hdl.core", ("Core", "PantherCore"), "one core (core_id 0) with its "
-            "MCUs; the MCU analog ports are top-level ports", kwargs=(("core_id", 0),)),
-    TopSpec("tile", "panther.hdl.tile", ("Tile", "PantherTile"), "one tile: cores and shared memory; "
-            "every MCU analog port is a top-level port"),
+    TopSpec("core", "panther.hdl.core", ("Core",), "one core (core_id 0) with its MCUs; the MCU "
+            "analog ports are top-level ports", kwargs=(("core_id", 0),)),
+    TopSpec("tile", "panther.hdl.tile", ("Tile",), "one tile: cores and shared memory; every MCU "
+            "analog port is a top-level port"),
 ]
 
 
@@ -126,9 +129,11 @@ def _plain(name):
 
 
 def to_verilog(component, top):
-    """Verilog text of ``component`` with top module ``top`` and every submodule renamed to a
-    plain identifier ``<top>_<hierarchical path>`` (no escaped names, no ``__``)."""
-    text = verilog.convert(component, name=top, emit_src=False, strip_internal_attrs=True)
+    """Verilog text of ``component`` with plain top-level ports (:class:`FlatPorts`), top
+    module ``top`` and every submodule renamed to a plain identifier
+    ``<top>_<hierarchical path>`` (no escaped names, no ``__``)."""
+    text = verilog.convert(FlatPorts(component), name=top, emit_src=False,
+                           strip_internal_attrs=True)
     names = _MODULE.findall(text)
     renames = {}
     for old in names:
@@ -158,16 +163,10 @@ def to_verilog(component, top):
 
 
 def port_table(component):
-    """``[(name, direction, width, signed)]`` of a component's Verilog ports (as Amaranth
-    names them: nested signature paths joined by ``__``), plus ``clk`` and ``rst``."""
-    rows = []
-    for path, member, value in component.signature.flatten(component):
-        if hasattr(value, "as_value"):
-            value = value.as_value()
-        width = len(value)
-        signed = bool(getattr(value.shape(), "signed", False))
-        direction = "input" if member.flow == wiring.In else "output"
-        rows.append(("__".join(map(str, path)), direction, width, signed))
+    """``[(name, direction, width, signed)]`` of the Verilog ports :func:`to_verilog` gives
+    ``component`` (:func:`~panther.hdl.flatten.flat_ports`), plus ``clk`` and ``rst``."""
+    rows = [(port.name, "input" if port.flow == wiring.In else "output", port.shape.width,
+             port.shape.signed) for port in flat_ports(component.signature)]
     rows += [("clk", "input", 1, False), ("rst", "input", 1, False)]
     return rows
 
@@ -182,7 +181,8 @@ def ports_markdown(config, entries):
     out += ["| parameter | value |", "| --- | --- |"]
     for key in ("xbar_size", "mcus_per_core", "cores_per_tile", "slice_bits", "data_bits",
                 "adc_bits", "adcs_per_xbar", "variant"):
-        out.append(f"| {key} | {getattr(config, key)!r} |")
+        value = getattr(config, key)
+        out.append(f"| {key} | {int(value) if key == 'variant' else value!r} |")
     out.append("")
     for spec, rows in entries:
         out += [f"## {spec.verilog_name} ({spec.verilog_name}.v)", "", spec.description + ".", "",
@@ -239,9 +239,8 @@ def export_verilog(config, out_dir, *, tops=None, lint=True, skipped=None):
         (scratch / PORTS_FILE).write_text(ports_markdown(config, entries))
         files += [CONFIG_FILE, PORTS_FILE]
         if lint:
-            from panther.hdl.synth.lint import lint_verilog
             for spec, _ in selected:
-                lint_verilog(scratch, f"{spec.verilog_name}.v", spec.verilog_name)
+                synth_lint.lint_verilog(scratch, f"{spec.verilog_name}.v", spec.verilog_name)
         sizes = {name: (scratch / name).stat().st_size for name in files}
         for name in files:
             os.replace(scratch / name, out_dir / name)

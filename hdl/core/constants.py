@@ -1,18 +1,23 @@
-"""Constants of the core RTL, all generated from the ISA table and the golden model.
+"""Constants of the core RTL.
 
-Nothing here is typed in by hand: the operations come from :data:`isa.table.INSTRUCTIONS`,
-the field slots from their :class:`isa.table.Field` entries and the error codes from
-:class:`isa.golden.errors.CoreFault` (the RTL and the golden model report the same codes).
+The operations come from :data:`isa.table.INSTRUCTIONS`, the field slots from their
+:class:`isa.table.Field` entries, the error codes from :class:`isa.faults.CoreFault` (the RTL
+and the golden model report the same codes) and the event counters from
+:data:`isa.events.DIGITAL_EVENTS`. Defined here, by hand, is what only the host sees: the
+status register addresses (:class:`StatusReg`) and the layout of the STATUS word
+(:data:`STATUS_LAYOUT`), which the core and the co-simulation testbench both read.
 """
 
-from amaranth.lib import enum
+from amaranth.hdl import unsigned
+from amaranth.lib import data, enum
 
+from panther.hdl.ports import DebugSpace
 from panther.isa.events import DIGITAL_EVENTS
 from panther.isa.faults import CoreFault
 from panther.isa.table import INSTRUCTIONS
 
 __all__ = ["CoreFault", "ErrorCode", "ERROR_CODE_BITS", "DebugSpace", "StatusReg", "OPS",
-           "FIELD_SLOTS", "STATUS_BITS", "EVENT_REGS"]
+           "FIELD_SLOTS", "STATUS_LAYOUT", "STATUS_BITS", "EVENT_REGS"]
 
 #: Width of the error code on the status port and in the STATUS register.
 ERROR_CODE_BITS = 8
@@ -38,32 +43,14 @@ def _field_slots():
 FIELD_SLOTS = _field_slots()
 
 
-class DebugSpace(enum.Enum, shape=2):
-    """``dbg.space`` of the host/debug port.
-
-    Members
-    -------
-    IMEM : 0
-        Instruction memory, one 64-bit word per address.
-    DATA : 1
-        The core operand space (register file, then the XBar buffers; semantics §4).
-    STATUS : 2
-        Status registers (:class:`StatusReg`).
-    """
-
-    IMEM = 0
-    DATA = 1
-    STATUS = 2
-
-
 class StatusReg(enum.Enum, shape=5):
     """Addresses of the status space of the host/debug port.
 
     Members
     -------
     STATUS : 0
-        bit 0 running, 1 halted, 2 error, 3 overflow (sticky), 4 smem_waiting,
-        bits 8.. the error code (:class:`ErrorCode`).
+        The status word, :data:`STATUS_LAYOUT`: bit 0 running, 1 halted, 2 error,
+        3 overflow (sticky), 4 smem_waiting, bits 8..15 the error code (:class:`ErrorCode`).
     PC : 1
         PC of the instruction in (or last through) the execute stage: the ``hlt`` after a
         halt, the faulting instruction after an error (as the golden model reports it).
@@ -111,6 +98,12 @@ class StatusReg(enum.Enum, shape=5):
 EVENT_REGS = {name: StatusReg[name.upper()] for name in DIGITAL_EVENTS}
 
 
-#: Bit positions in the STATUS register.
-STATUS_BITS = {"running": 0, "halted": 1, "error": 2, "overflow": 3, "smem_waiting": 4,
-               "error_code": 8}
+#: The STATUS register (:attr:`StatusReg.STATUS`): what the core drives and what a testbench
+#: decodes (``STATUS_LAYOUT.from_bits(word).halted``).
+STATUS_LAYOUT = data.StructLayout({
+    "running": 1, "halted": 1, "error": 1, "overflow": 1, "smem_waiting": 1, "reserved": 3,
+    "error_code": unsigned(ERROR_CODE_BITS),
+})
+
+#: Bit position of each field of :data:`STATUS_LAYOUT`.
+STATUS_BITS = {name: field.offset for name, field in STATUS_LAYOUT}

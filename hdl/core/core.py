@@ -6,26 +6,46 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.hdl.mcu import MCU
-from panther.hdl.tile.smem_port import SharedMemoryPortSignature
+from panther.hdl.ports import (
+    DBG_DATA_BITS,
+    DebugPortSignature,
+    DebugSpace,
+    McuAnalogSignature,
+    SharedMemoryPortSignature,
+)
 
-from .constants import ERROR_CODE_BITS, EVENT_REGS, STATUS_BITS, DebugSpace, ErrorCode, StatusReg
+from .constants import EVENT_REGS, STATUS_LAYOUT, ErrorCode, StatusReg
 from .data_space import DataSpace
 from .event_counters import EventCounters
 from .execute import Execute
 from .fetch import Fetch
-from .host_port import DBG_DATA_BITS, DebugPortSignature
 from .imem import InstructionMemory
 from .layouts import PC_BITS
 
-__all__ = ["Core", "analog_signature"]
+__all__ = ["CoreSignature", "Core"]
 
 
-def analog_signature(mcu):
-    """Signature of the analog port of ``mcu`` (the ``a_*`` members of :class:`hdl.mcu.MCU`,
-    same directions: ``a_req`` is an output of the core)."""
-    members = mcu.signature.members
-    return wiring.Signature({name: member for name, member in members.items()
-                             if name.startswith("a_")})
+class CoreSignature(wiring.Signature):
+    """The ports of a :class:`Core` (see its Members).
+
+    Parameters
+    ----------
+    config : PantherConfig
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "smem": Out(SharedMemoryPortSignature(config)),
+            "dbg": In(DebugPortSignature()),
+            "run": In(1),
+            "running": Out(1), "halted": Out(1), "error": Out(1),
+            "error_code": Out(ErrorCode), "overflow": Out(1), "pc": Out(PC_BITS),
+            "smem_waiting": Out(1),
+            "analog": Out(McuAnalogSignature(config)).array(config.mcus_per_core),
+        })
 
 
 class Core(wiring.Component):
@@ -38,7 +58,7 @@ class Core(wiring.Component):
     file and the XBar buffers (``DATA`` space) and writes ``PROG_LEN`` through ``dbg``; the
     cycle ``run`` rises the core clears its status and starts at PC 0. It stops with
     ``halted`` (after ``hlt`` applied every deferred weight update) or ``error`` (with
-    ``error_code``, the golden model's :class:`isa.golden.errors.CoreFault`); it never hangs
+    ``error_code``, the golden model's :class:`isa.faults.CoreFault`); it never hangs
     except waiting on shared memory (``smem_waiting``). Status stays readable until the next
     rising edge of ``run``. Dropping ``run`` while running aborts the program (an MCU
     operation in flight still completes).
@@ -46,11 +66,11 @@ class Core(wiring.Component):
     MCU hookup: the core instantiates its MCUs (``self.mcus[m]``, :class:`hdl.mcu.MCU`): their
     XBar buffers form the operand space above the register file (semantics §4) and their
     analog ports are brought out unchanged as ``analog[m]`` (serve them with
-    ``cosim.amaranth_bridge.add_analog_bridge(sim, core.analog[m], amcu,
-    port=AnalogPort(config))`` or the cocotb bridge). ``mcu`` starts every masked MCU in the
-    same cycle; variants 1-2 snapshot the OPA operands into the deferred buffer and strip the
-    OPA bit (replayed at ``hlt``), variant 3 passes the OPA to the MCU (third copy) and sends
-    ``commit`` at ``hlt``.
+    ``cosim.amaranth_bridge.add_analog_bridge(sim, core.analog[m], amcu)`` or the cocotb
+    bridge). ``mcu`` starts every masked MCU in the same cycle; variants 1-2 snapshot the OPA
+    operands into the deferred buffer and strip the OPA bit (replayed at ``hlt``), variant 3
+    passes the OPA to the MCU (third copy) and sends ``commit`` at ``hlt``
+    (:class:`~panther.hdl.core.deferred.DeferredUpdates`).
 
     Parameters
     ----------
@@ -63,7 +83,7 @@ class Core(wiring.Component):
     smem : Out(SharedMemoryPortSignature(config))
         Shared-memory port (core <-> tile contract).
     dbg : In(DebugPortSignature())
-        Host/debug port (:class:`hdl.core.host_port.DebugPortSignature`).
+        Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`).
     run : In(1)
     running, halted, error : Out(1)
     error_code : Out(ErrorCode)
@@ -72,7 +92,7 @@ class Core(wiring.Component):
     pc : Out(PC_BITS)
     smem_waiting : Out(1)
         ``smem.req`` high and not acknowledged this cycle.
-    analog : Out(analog_signature(mcus[0])).array(mcus_per_core)
+    analog : Out(McuAnalogSignature(config)).array(mcus_per_core)
     mcus : list of hdl.mcu.MCU
     """
 
@@ -86,15 +106,7 @@ class Core(wiring.Component):
         self.config = config
         self.core_id = core_id
         self.mcus = [MCU(config=config) for _ in range(config.mcus_per_core)]
-        super().__init__({
-            "smem": Out(SharedMemoryPortSignature(config)),
-            "dbg": In(DebugPortSignature()),
-            "run": In(1),
-            "running": Out(1), "halted": Out(1), "error": Out(1),
-            "error_code": Out(ErrorCode), "overflow": Out(1), "pc": Out(PC_BITS),
-            "smem_waiting": Out(1),
-            "analog": Out(analog_signature(self.mcus[0])).array(config.mcus_per_core),
-        })
+        super().__init__(CoreSignature(config))
 
     def elaborate(self, platform):
         c = self.config
@@ -164,22 +176,14 @@ class Core(wiring.Component):
 
         # -- MCUs --------------------------------------------------------------------------
         for k, mcu in enumerate(self.mcus):
-            buf = ds.bufs[k]
-            for name in ("xin", "xout"):
-                for sig in ("addr", "w_en", "w_data"):
-                    m.d.comb += getattr(mcu, f"{name}_{sig}").eq(getattr(buf, f"{name}_{sig}"))
-                m.d.comb += getattr(buf, f"{name}_r_data").eq(getattr(mcu, f"{name}_r_data"))
+            wiring.connect(m, ds.xin[k], mcu.xin)
+            wiring.connect(m, ds.xout[k], mcu.xout)
+            wiring.connect(m, wiring.flipped(self.analog[k]), mcu.analog)
             m.d.comb += [
                 mcu.start.eq(execute.mcu_start[k]), mcu.start_mask.eq(execute.mcu_masks[k]),
                 mcu.crs.eq(execute.mcu_crs[k]), mcu.commit.eq(execute.mcu_commit[k]),
                 execute.mcu_done[k].eq(mcu.done), mcu.overflow_clear.eq(restart),
             ]
-            for name, member in self.analog[k].signature.members.items():
-                ours, theirs = getattr(self.analog[k], name), getattr(mcu, name)
-                if member.flow == Out:
-                    m.d.comb += ours.eq(theirs)
-                else:
-                    m.d.comb += theirs.eq(ours)
 
         # -- host/debug port ---------------------------------------------------------------
         dbg = self.dbg
@@ -202,15 +206,14 @@ class Core(wiring.Component):
                 m.d.comb += [ds.port.addr.eq(dbg.addr), ds.port.we.eq(dbg.we),
                              ds.port.re.eq(~dbg.we), ds.port.wdata.eq(dbg.wdata)]
 
-        status_word = Signal(32)
+        status_word = Signal(STATUS_LAYOUT)
         m.d.comb += [
-            status_word[STATUS_BITS["running"]].eq(running),
-            status_word[STATUS_BITS["halted"]].eq(self.halted),
-            status_word[STATUS_BITS["error"]].eq(self.error),
-            status_word[STATUS_BITS["overflow"]].eq(overflow),
-            status_word[STATUS_BITS["smem_waiting"]].eq(self.smem_waiting),
-            status_word[STATUS_BITS["error_code"]:STATUS_BITS["error_code"] + ERROR_CODE_BITS]
-            .eq(self.error_code),
+            status_word.running.eq(running),
+            status_word.halted.eq(self.halted),
+            status_word.error.eq(self.error),
+            status_word.overflow.eq(overflow),
+            status_word.smem_waiting.eq(self.smem_waiting),
+            status_word.error_code.eq(self.error_code),
         ]
         with m.If(take & (dbg.space == DebugSpace.STATUS)):
             with m.Switch(dbg.addr):

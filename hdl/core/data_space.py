@@ -5,12 +5,9 @@ from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.ports import XBarBufferSignature
 
-__all__ = ["DataPortSignature", "XBarBufferPortSignature", "DataSpace"]
-
-
-def _bits(count):
-    return max(1, (count - 1).bit_length())
+__all__ = ["DataPortSignature", "DataSpace"]
 
 
 class DataPortSignature(wiring.Signature):
@@ -33,29 +30,6 @@ class DataPortSignature(wiring.Signature):
                           "wdata": Out(word), "rdata": In(word)})
 
 
-class XBarBufferPortSignature(wiring.Signature):
-    """The core-side ports of one MCU's XBarIn / XBarOut (names as on :class:`hdl.mcu.MCU`),
-    from the core's side.
-
-    Members
-    -------
-    xin_addr, xout_addr : Out(index_bits)
-    xin_w_en, xout_w_en : Out(1)
-    xin_w_data, xout_w_data : Out(signed(data_bits))
-    xin_r_data, xout_r_data : In(signed(data_bits))
-        Read latency 1.
-    """
-
-    def __init__(self, config):
-        word = signed(config.data_bits)
-        idx = _bits(config.xbar_size)
-        members = {}
-        for name in ("xin", "xout"):
-            members.update({f"{name}_addr": Out(idx), f"{name}_w_en": Out(1),
-                            f"{name}_w_data": Out(word), f"{name}_r_data": In(word)})
-        super().__init__(members)
-
-
 class DataSpace(wiring.Component):
     """Address decoder of the operand space and the register file memory.
 
@@ -72,7 +46,8 @@ class DataSpace(wiring.Component):
     Members
     -------
     port : In(DataPortSignature)
-    bufs : Out(XBarBufferPortSignature).array(mcus_per_core)
+    xin, xout : Out(XBarBufferSignature).array(mcus_per_core)
+        The XBarIn / XBarOut port of every MCU.
     latency : int
         Read latency (1).
     """
@@ -93,7 +68,8 @@ class DataSpace(wiring.Component):
                                  f"{base + config.xbar_size}")
         super().__init__({
             "port": In(DataPortSignature(config)),
-            "bufs": Out(XBarBufferPortSignature(config)).array(config.mcus_per_core),
+            "xin": Out(XBarBufferSignature(config)).array(config.mcus_per_core),
+            "xout": Out(XBarBufferSignature(config)).array(config.mcus_per_core),
         })
 
     def elaborate(self, platform):
@@ -126,21 +102,21 @@ class DataSpace(wiring.Component):
         with m.If(p.re):
             m.d.sync += r_rf.eq(in_rf)
             m.d.sync += r_sel.eq(0)
-        for k, buf in enumerate(self.bufs):
+        for k, (xin, xout) in enumerate(zip(self.xin, self.xout)):
             hit_in = ~in_rf & (mcu == k) & ~is_out
             hit_out = ~in_rf & (mcu == k) & is_out
             m.d.comb += [
-                buf.xin_addr.eq(idx), buf.xout_addr.eq(idx),
-                buf.xin_w_data.eq(p.wdata), buf.xout_w_data.eq(p.wdata),
-                buf.xin_w_en.eq(p.we & hit_in), buf.xout_w_en.eq(p.we & hit_out),
+                xin.addr.eq(idx), xout.addr.eq(idx),
+                xin.w_data.eq(p.wdata), xout.w_data.eq(p.wdata),
+                xin.w_en.eq(p.we & hit_in), xout.w_en.eq(p.we & hit_out),
             ]
             with m.If(p.re):
                 m.d.sync += [r_sel[2 * k].eq(hit_in), r_sel[2 * k + 1].eq(hit_out)]
         with m.If(r_rf):
             m.d.comb += p.rdata.eq(rd.data)
-        for k, buf in enumerate(self.bufs):
+        for k, (xin, xout) in enumerate(zip(self.xin, self.xout)):
             with m.If(r_sel[2 * k]):
-                m.d.comb += p.rdata.eq(buf.xin_r_data)
+                m.d.comb += p.rdata.eq(xin.r_data)
             with m.If(r_sel[2 * k + 1]):
-                m.d.comb += p.rdata.eq(buf.xout_r_data)
+                m.d.comb += p.rdata.eq(xout.r_data)
         return m

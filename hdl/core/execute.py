@@ -18,7 +18,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
-from panther.hdl.tile.smem_port import SharedMemoryPortSignature
+from panther.hdl.ports import SharedMemoryPortSignature
 from panther.isa.table import ALU_BY_NAME, MCU_OPS
 
 from .alu_int import AluInt

@@ -30,23 +30,18 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
+from panther.hdl.ports import RegisterBusSignature
+from panther.hdl.tile import Tile
 
-from .digital_crossbar import DigitalCrossbar
+from .digital_crossbar import DigitalCrossbar, check_ideal
 from .mcu_with_crossbar import McuWithCrossbar
 
-__all__ = ["IDENT_TILE", "IDENT_MCU", "REGION_BITS", "bus_signature_members", "xbar_address",
+__all__ = ["IDENT_TILE", "IDENT_MCU", "REGION_BITS", "xbar_address", "check_board_config",
            "TileBoard", "McuBoard"]
 
 IDENT_TILE = 0x50414E54      # "PANT"
 IDENT_MCU = 0x50414D43       # "PAMC"
 REGION_BITS = slice(28, 32)
-
-
-def bus_signature_members():
-    """The bus port of a board core (the target side of :class:`HostBridge`)."""
-    return {"bus_req": In(1), "bus_we": In(1), "bus_addr": In(32), "bus_wdata": In(32),
-            "bus_ack": Out(1), "bus_rdata": Out(32)}
 
 
 def xbar_address(*, mcu, copy, k, row, col):
@@ -58,27 +53,33 @@ def xbar_address(*, mcu, copy, k, row, col):
     return (3 << 28) | (mcu << 22) | (copy << 20) | (k << 16) | (row << 8) | col
 
 
-def _check_config(config):
-    if not isinstance(config, PantherConfig):
-        raise TypeError(f"config must be a PantherConfig, not {config!r}")
+def check_board_config(config, *, kind="tile"):
+    """Raise ``ValueError`` unless the board top ``kind`` (``'tile'`` or ``'mcu'``) can be built
+    for ``config``: ideal (:func:`~hdl.fpga.digital_crossbar.check_ideal`), crossbars up to
+    256x256 and (tile) up to 16 cores, as the address map holds."""
+    check_ideal(config)
     if config.xbar_size > 256:
         raise ValueError(f"the board address map holds crossbars up to 256x256, not "
                          f"{config.xbar_size!r}")
+    if kind == "tile" and config.cores_per_tile > 16:
+        raise ValueError(f"the board address map holds up to 16 cores, not "
+                         f"{config.cores_per_tile!r}")
+    return config
 
 
-def _xbar_access(m, xbars, bus, rdata, done):
-    """Serve a region-3 access on one of ``xbars`` (comb + sync statements into ``m``)."""
-    a = bus.bus_addr
+def _xbar_access(m, cell_ports, bus, rdata, done):
+    """Serve a region-3 access on one of ``cell_ports`` (comb + sync statements into ``m``)."""
+    a = bus.addr
     sel = a[22:28]
-    for idx, xbar in enumerate(xbars):
+    for idx, cells in enumerate(cell_ports):
         hit = sel == idx
-        m.d.comb += [xbar.h_req.eq(hit), xbar.h_we.eq(bus.bus_we), xbar.h_copy.eq(a[20:22]),
-                     xbar.h_slice.eq(a[16:20]), xbar.h_row.eq(a[8:16]), xbar.h_col.eq(a[0:8]),
-                     xbar.h_wdata.eq(bus.bus_wdata)]
-        with m.If(hit & xbar.h_ack):
-            m.d.sync += rdata.eq(xbar.h_rdata.as_signed())
+        m.d.comb += [cells.req.eq(hit), cells.we.eq(bus.we), cells.copy.eq(a[20:22]),
+                     cells.slice.eq(a[16:20]), cells.row.eq(a[8:16]), cells.col.eq(a[0:8]),
+                     cells.wdata.eq(bus.wdata)]
+        with m.If(hit & cells.ack):
+            m.d.sync += rdata.eq(cells.rdata.as_signed())
             m.d.comb += done.eq(1)
-    with m.If(sel >= len(xbars)):
+    with m.If(sel >= len(cell_ports)):
         m.d.sync += rdata.eq(0)
         m.d.comb += done.eq(1)
 
@@ -93,71 +94,62 @@ class TileBoard(wiring.Component):
 
     Members
     -------
-    bus_req, bus_we, bus_addr, bus_wdata : In
-    bus_ack, bus_rdata : Out
+    bus : In(RegisterBusSignature())
         See :class:`hdl.fpga.host_protocol.HostBridge` and the address map above.
     leds : Out(8)
         0 all halted, 1 deadlock, 2 any core running, 3 any core in error.
     """
 
     def __init__(self, *, config):
-        _check_config(config)
-        if config.cores_per_tile > 16:
-            raise ValueError(f"the board address map holds up to 16 cores, not "
-                             f"{config.cores_per_tile!r}")
-        from panther.hdl.tile import Tile
-        self.config = config
+        self.config = check_board_config(config, kind="tile")
         self.tile = Tile(config=config)
         self.xbars = [DigitalCrossbar(config=config)
                       for _ in range(config.cores_per_tile * config.mcus_per_core)]
-        super().__init__({**bus_signature_members(), "leds": Out(8)})
+        super().__init__({"bus": In(RegisterBusSignature()), "leds": Out(8)})
 
     def elaborate(self, platform):
         cfg = self.config
         C, M = cfg.cores_per_tile, cfg.mcus_per_core
         m = Module()
         m.submodules.tile = tile = self.tile
+        cores = [getattr(tile, f"c{i}") for i in range(C)]
         for idx, xbar in enumerate(self.xbars):
             m.submodules[f"xbar{idx}"] = xbar
             core, k = divmod(idx, M)
-            for name, member in xbar.signature.members.items():
-                if name.startswith("a_"):
-                    theirs = getattr(tile, f"c{core}_analog_{k}_{name}")
-                    if member.flow == In:
-                        m.d.comb += getattr(xbar, name).eq(theirs)
-                    else:
-                        m.d.comb += theirs.eq(getattr(xbar, name))
+            wiring.connect(m, cores[core].analog[k], xbar.analog)
 
+        bus = self.bus
         run = Signal(C)
         wdata_hi, rdata_hi = Signal(32), Signal(32)
         rdata = Signal(32)
         done = Signal()
-        m.d.comb += self.bus_rdata.eq(rdata)
+        m.d.comb += bus.rdata.eq(rdata)
         for i in range(C):
-            m.d.comb += getattr(tile, f"c{i}_run").eq(run[i])
+            m.d.comb += cores[i].run.eq(run[i])
         m.d.comb += self.leds.eq(Cat(tile.all_halted, tile.deadlock,
-                                     Cat(*(getattr(tile, f"c{i}_running") for i in range(C))).any(),
-                                     Cat(*(getattr(tile, f"c{i}_error") for i in range(C))).any()))
-        a = self.bus_addr
+                                     Cat(*(core.running for core in cores)).any(),
+                                     Cat(*(core.error for core in cores)).any()))
+        a = bus.addr
         region = a[REGION_BITS]
+        host = tile.host_smem
         with m.FSM(name="bus"):
             with m.State("IDLE"):
-                with m.If(self.bus_req):
+                with m.If(bus.req):
                     m.next = "ACCESS"
             with m.State("ACCESS"):
                 with m.Switch(region):
                     with m.Case(0):
                         with m.Switch(a[0:2]):
                             with m.Case(0):
-                                with m.If(self.bus_we):
-                                    m.d.sync += run.eq(self.bus_wdata)
+                                with m.If(bus.we):
+                                    m.d.sync += run.eq(bus.wdata)
                                 m.d.sync += rdata.eq(run | (tile.all_halted << 16)
                                                      | (tile.deadlock << 17))
                             with m.Case(1):
                                 m.d.sync += rdata.eq(IDENT_TILE)
                             with m.Case(2):
-                                with m.If(self.bus_we):
-                                    m.d.sync += wdata_hi.eq(self.bus_wdata)
+                                with m.If(bus.we):
+                                    m.d.sync += wdata_hi.eq(bus.wdata)
                                 m.d.sync += rdata.eq(wdata_hi)
                             with m.Case(3):
                                 m.d.sync += rdata.eq(rdata_hi)
@@ -166,27 +158,24 @@ class TileBoard(wiring.Component):
                         core = a[20:24]
                         for i in range(C):
                             hit = core == i
-                            m.d.comb += [getattr(tile, f"c{i}_dbg_req").eq(hit),
-                                         getattr(tile, f"c{i}_dbg_space").eq(a[16:18]),
-                                         getattr(tile, f"c{i}_dbg_addr").eq(a[0:16]),
-                                         getattr(tile, f"c{i}_dbg_we").eq(self.bus_we),
-                                         getattr(tile, f"c{i}_dbg_wdata").eq(Cat(self.bus_wdata,
-                                                                                 wdata_hi))]
-                            with m.If(hit & getattr(tile, f"c{i}_dbg_ack")):
-                                value = getattr(tile, f"c{i}_dbg_rdata")
-                                m.d.sync += [rdata.eq(value[0:32]), rdata_hi.eq(value[32:64])]
+                            dbg = cores[i].dbg
+                            m.d.comb += [dbg.req.eq(hit), dbg.space.eq(a[16:18]),
+                                         dbg.addr.eq(a[0:16]), dbg.we.eq(bus.we),
+                                         dbg.wdata.eq(Cat(bus.wdata, wdata_hi))]
+                            with m.If(hit & dbg.ack):
+                                m.d.sync += [rdata.eq(dbg.rdata[0:32]),
+                                             rdata_hi.eq(dbg.rdata[32:64])]
                                 m.d.comb += done.eq(1)
                         with m.If(core >= C):
                             m.d.sync += rdata.eq(0)
                             m.d.comb += done.eq(1)
                     with m.Case(2):
-                        m.d.comb += [tile.host_smem_addr.eq(a[0:16]),
-                                     tile.host_smem_wvalue.eq(self.bus_wdata[0:16]),
-                                     tile.host_smem_wvalid.eq(self.bus_wdata[16]),
-                                     tile.host_smem_wcount.eq(self.bus_wdata[24:32])]
+                        m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
+                                     host.wvalid.eq(bus.wdata[16]),
+                                     host.wcount.eq(bus.wdata[24:32])]
                         m.next = "SMEM"
                     with m.Case(3):
-                        _xbar_access(m, self.xbars, self, rdata, done)
+                        _xbar_access(m, [xbar.cells for xbar in self.xbars], bus, rdata, done)
                     with m.Default():
                         m.d.sync += rdata.eq(0)
                         m.d.comb += done.eq(1)
@@ -194,17 +183,14 @@ class TileBoard(wiring.Component):
                     m.next = "ACK"
             with m.State("SMEM"):
                 # The host port reads with a latency of one cycle; a write takes one cycle.
-                m.d.comb += [tile.host_smem_addr.eq(a[0:16]),
-                             tile.host_smem_wvalue.eq(self.bus_wdata[0:16]),
-                             tile.host_smem_wvalid.eq(self.bus_wdata[16]),
-                             tile.host_smem_wcount.eq(self.bus_wdata[24:32]),
-                             tile.host_smem_we.eq(self.bus_we)]
-                m.d.sync += rdata.eq(Cat(tile.host_smem_rvalue, tile.host_smem_rvalid,
-                                         Signal(7), tile.host_smem_rcount))
+                m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
+                             host.wvalid.eq(bus.wdata[16]), host.wcount.eq(bus.wdata[24:32]),
+                             host.we.eq(bus.we)]
+                m.d.sync += rdata.eq(Cat(host.rvalue, host.rvalid, Signal(7), host.rcount))
                 m.next = "ACK"
             with m.State("ACK"):
-                # The master drops bus_req at the end of this cycle (HostBridge protocol).
-                m.d.comb += self.bus_ack.eq(1)
+                # The master drops req at the end of this cycle (HostBridge protocol).
+                m.d.comb += bus.ack.eq(1)
                 m.next = "IDLE"
         return m
 
@@ -219,32 +205,31 @@ class McuBoard(wiring.Component):
 
     Members
     -------
-    bus_req, bus_we, bus_addr, bus_wdata : In
-    bus_ack, bus_rdata : Out
+    bus : In(RegisterBusSignature())
     leds : Out(8)
         0 busy, 1 done, 2 overflow.
     """
 
     def __init__(self, *, config):
-        _check_config(config)
-        self.config = config
+        self.config = check_board_config(config, kind="mcu")
         self.unit = McuWithCrossbar(config=config)
-        super().__init__({**bus_signature_members(), "leds": Out(8)})
+        super().__init__({"bus": In(RegisterBusSignature()), "leds": Out(8)})
 
     def elaborate(self, platform):
         m = Module()
         m.submodules.unit = u = self.unit
+        bus = self.bus
         rdata = Signal(32)
         done = Signal()
         finished = Signal()
         with m.If(u.done):
             m.d.sync += finished.eq(1)
-        m.d.comb += [self.bus_rdata.eq(rdata), self.leds.eq(Cat(u.busy, finished, u.overflow))]
-        a = self.bus_addr
+        m.d.comb += [bus.rdata.eq(rdata), self.leds.eq(Cat(u.busy, finished, u.overflow))]
+        a = bus.addr
         region = a[REGION_BITS]
         with m.FSM(name="bus"):
             with m.State("IDLE"):
-                with m.If(self.bus_req):
+                with m.If(bus.req):
                     m.next = "ACCESS"
             with m.State("ACCESS"):
                 with m.Switch(region):
@@ -252,37 +237,36 @@ class McuBoard(wiring.Component):
                         with m.If(a[0]):
                             m.d.sync += rdata.eq(IDENT_MCU)
                         with m.Else():
-                            with m.If(self.bus_we):
-                                m.d.comb += [u.start_mask.eq(self.bus_wdata[0:3]),
-                                             u.start.eq(self.bus_wdata[0:3].any()),
-                                             u.crs.eq(self.bus_wdata[3]),
-                                             u.commit.eq(self.bus_wdata[4]),
-                                             u.overflow_clear.eq(self.bus_wdata[5])]
-                                with m.If(self.bus_wdata[0:5].any()):
+                            with m.If(bus.we):
+                                m.d.comb += [u.start_mask.eq(bus.wdata[0:3]),
+                                             u.start.eq(bus.wdata[0:3].any()),
+                                             u.crs.eq(bus.wdata[3]),
+                                             u.commit.eq(bus.wdata[4]),
+                                             u.overflow_clear.eq(bus.wdata[5])]
+                                with m.If(bus.wdata[0:5].any()):
                                     m.d.sync += finished.eq(0)
                             m.d.sync += rdata.eq(Cat(u.busy, finished, u.overflow))
                         m.d.comb += done.eq(1)
                     with m.Case(1, 2):
                         # XBar buffers: address now, read data one cycle later.
-                        for region_id, name in ((1, "xin"), (2, "xout")):
+                        for region_id, buf in ((1, u.xin), (2, u.xout)):
                             with m.If(region == region_id):
-                                m.d.comb += [getattr(u, f"{name}_addr").eq(a[0:8]),
-                                             getattr(u, f"{name}_w_data").eq(self.bus_wdata),
-                                             getattr(u, f"{name}_w_en").eq(self.bus_we)]
+                                m.d.comb += [buf.addr.eq(a[0:8]), buf.w_data.eq(bus.wdata),
+                                             buf.w_en.eq(bus.we)]
                         m.next = "BUF"
                     with m.Case(3):
-                        _xbar_access(m, [u], self, rdata, done)
+                        _xbar_access(m, [u.cells], bus, rdata, done)
                     with m.Default():
                         m.d.sync += rdata.eq(0)
                         m.d.comb += done.eq(1)
                 with m.If(done):
                     m.next = "ACK"
             with m.State("BUF"):
-                m.d.comb += [u.xin_addr.eq(a[0:8]), u.xout_addr.eq(a[0:8])]
-                m.d.sync += rdata.eq(Mux(region == 1, u.xin_r_data, u.xout_r_data).as_signed())
+                m.d.comb += [u.xin.addr.eq(a[0:8]), u.xout.addr.eq(a[0:8])]
+                m.d.sync += rdata.eq(Mux(region == 1, u.xin.r_data, u.xout.r_data).as_signed())
                 m.next = "ACK"
             with m.State("ACK"):
-                # The master drops bus_req at the end of this cycle (HostBridge protocol).
-                m.d.comb += self.bus_ack.eq(1)
+                # The master drops req at the end of this cycle (HostBridge protocol).
+                m.d.comb += bus.ack.eq(1)
                 m.next = "IDLE"
         return m

@@ -13,6 +13,9 @@ from pathlib import Path
 from panther.config import PantherConfig
 from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
+from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
+from .ulx3s import Ulx3sTop, pll_parameters
+
 __all__ = ["BOARDS", "TOOLS", "build_board", "parse_nextpnr_report", "top_for"]
 
 BOARDS = ("ulx3s",)
@@ -27,8 +30,6 @@ _KEEP = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "
 
 def top_for(config, *, kind, clock_mhz=100, baud=115200):
     """The board top for ``kind`` ``'tile'`` or ``'mcu'``, with its identifier."""
-    from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard
-    from .ulx3s import Ulx3sTop
     if kind == "tile":
         board, ident = TileBoard(config=config), IDENT_TILE
     elif kind == "mcu":
@@ -82,10 +83,12 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
         raise TypeError(f"config must be a PantherConfig, not {config!r}")
     if board not in BOARDS:
         raise ValueError(f"board must be one of {BOARDS!r}, not {board!r}")
-    from amaranth_boards.ulx3s import ULX3S_85F_Platform
+    if kind not in ("tile", "mcu"):
+        raise ValueError(f"kind must be 'tile' or 'mcu', not {kind!r}")
+    from amaranth_boards.ulx3s import ULX3S_85F_Platform  # loads the vendor toolchain glue
 
-    from .ulx3s import pll_parameters
-    pll_parameters(clock_mhz)                 # reject a bad clock before building anything
+    pll_parameters(clock_mhz)                 # reject a bad input before building anything
+    check_board_config(config, kind=kind)
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     report_name = f"{name}_nextpnr.json"

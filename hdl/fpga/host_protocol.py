@@ -11,14 +11,17 @@ read       ``'R'`` addr(4)                 ``'D'`` + data(4)
 other      any other byte                  ``'?'`` (the byte is dropped; resynchronises)
 =========  ==============================  ==========================================
 
-The bus (:class:`HostBridge`'s ``bus_*`` port): the bridge raises ``bus_req`` with ``bus_addr``,
-``bus_we`` and ``bus_wdata`` stable until a cycle with ``bus_ack`` (then ``bus_rdata`` is
-valid) and drops it the next cycle. The address map of each board top is in its module.
+The bus (:class:`HostBridge`'s ``bus`` port, :class:`panther.hdl.ports.RegisterBusSignature`):
+the bridge raises ``req`` with ``addr``, ``we`` and ``wdata`` stable until a cycle with ``ack``
+(then ``rdata`` is valid) and drops it the next cycle. The address map of each board top is in
+its module.
 """
 
 from amaranth.hdl import Cat, Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
+
+from panther.hdl.ports import RegisterBusSignature
 
 __all__ = ["CMD_PING", "CMD_WRITE", "CMD_READ", "REPLY_OK", "REPLY_DATA", "REPLY_ERROR",
            "encode_ping", "encode_write", "encode_read", "ReferenceBridge", "HostClient",
@@ -136,10 +139,8 @@ class HostBridge(wiring.Component):
     tx_valid : Out(1)
     tx_ready : In(1)
         A reply byte is taken in a cycle with ``tx_valid & tx_ready``.
-    bus_req, bus_we : Out(1)
-    bus_addr, bus_wdata : Out(32)
-    bus_ack : In(1)
-    bus_rdata : In(32)
+    bus : Out(RegisterBusSignature())
+        The register bus (master side).
     """
 
     def __init__(self, *, ident):
@@ -148,8 +149,7 @@ class HostBridge(wiring.Component):
         self.ident = ident
         super().__init__({"rx_data": In(8), "rx_valid": In(1),
                           "tx_data": Out(8), "tx_valid": Out(1), "tx_ready": In(1),
-                          "bus_req": Out(1), "bus_we": Out(1), "bus_addr": Out(32),
-                          "bus_wdata": Out(32), "bus_ack": In(1), "bus_rdata": In(32)})
+                          "bus": Out(RegisterBusSignature())})
 
     def elaborate(self, platform):
         m = Module()
@@ -167,36 +167,36 @@ class HostBridge(wiring.Component):
                                      reply_len.eq(5)]
                         m.next = "REPLY"
                     with m.Elif((self.rx_data == CMD_WRITE) | (self.rx_data == CMD_READ)):
-                        m.d.sync += self.bus_we.eq(self.rx_data == CMD_WRITE)
+                        m.d.sync += self.bus.we.eq(self.rx_data == CMD_WRITE)
                         m.next = "ADDR"
                     with m.Else():
                         m.d.sync += [reply.eq(REPLY_ERROR), reply_len.eq(1)]
                         m.next = "REPLY"
             with m.State("ADDR"):
                 with m.If(self.rx_valid):
-                    m.d.sync += [self.bus_addr.eq(Cat(self.bus_addr[8:], self.rx_data)),
+                    m.d.sync += [self.bus.addr.eq(Cat(self.bus.addr[8:], self.rx_data)),
                                  count.eq(count + 1)]
                     with m.If(count == 3):
                         m.d.sync += count.eq(0)
-                        with m.If(self.bus_we):
+                        with m.If(self.bus.we):
                             m.next = "DATA"
                         with m.Else():
-                            m.d.sync += self.bus_req.eq(1)
+                            m.d.sync += self.bus.req.eq(1)
                             m.next = "BUS"
             with m.State("DATA"):
                 with m.If(self.rx_valid):
-                    m.d.sync += [self.bus_wdata.eq(Cat(self.bus_wdata[8:], self.rx_data)),
+                    m.d.sync += [self.bus.wdata.eq(Cat(self.bus.wdata[8:], self.rx_data)),
                                  count.eq(count + 1)]
                     with m.If(count == 3):
-                        m.d.sync += self.bus_req.eq(1)
+                        m.d.sync += self.bus.req.eq(1)
                         m.next = "BUS"
             with m.State("BUS"):
-                with m.If(self.bus_ack):
-                    m.d.sync += self.bus_req.eq(0)
-                    with m.If(self.bus_we):
+                with m.If(self.bus.ack):
+                    m.d.sync += self.bus.req.eq(0)
+                    with m.If(self.bus.we):
                         m.d.sync += [reply.eq(REPLY_OK), reply_len.eq(1)]
                     with m.Else():
-                        m.d.sync += [reply.eq(Cat(Const(REPLY_DATA, 8), self.bus_rdata)),
+                        m.d.sync += [reply.eq(Cat(Const(REPLY_DATA, 8), self.bus.rdata)),
                                      reply_len.eq(5)]
                     m.next = "REPLY"
             with m.State("REPLY"):

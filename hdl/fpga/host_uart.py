@@ -4,6 +4,8 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.ports import RegisterBusSignature
+
 from .host_protocol import HostBridge
 from .uart import UartRx, UartTx, check_divisor
 
@@ -24,17 +26,15 @@ class HostUart(wiring.Component):
     -------
     rx : In(1)
     tx : Out(1)
-    bus_req, bus_we, bus_addr, bus_wdata, bus_ack, bus_rdata
+    bus : Out(RegisterBusSignature())
         As :class:`HostBridge`.
     """
 
     def __init__(self, *, divisor, ident):
         self.divisor = check_divisor(divisor)
         self.bridge = HostBridge(ident=ident)
-        members = {"rx": In(1, init=1), "tx": Out(1, init=1)}
-        members.update({n: m for n, m in self.bridge.signature.members.items()
-                        if n.startswith("bus_")})
-        super().__init__(members)
+        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1),
+                          "bus": Out(RegisterBusSignature())})
 
     def elaborate(self, platform):
         m = Module()
@@ -45,10 +45,5 @@ class HostUart(wiring.Component):
                      bridge.rx_data.eq(rx.data), bridge.rx_valid.eq(rx.valid),
                      tx.data.eq(bridge.tx_data), tx.valid.eq(bridge.tx_valid),
                      bridge.tx_ready.eq(tx.ready)]
-        for name, member in self.signature.members.items():
-            if name.startswith("bus_"):
-                if member.flow == In:
-                    m.d.comb += getattr(bridge, name).eq(getattr(self, name))
-                else:
-                    m.d.comb += getattr(self, name).eq(getattr(bridge, name))
+        wiring.connect(m, wiring.flipped(self.bus), bridge.bus)
         return m

@@ -3,65 +3,59 @@ synthesisable MCU for the FPGA and for exact co-simulation."""
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In
+from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
 from panther.hdl.mcu import MCU
+from panther.hdl.ports import XBarBufferSignature
 
-from .digital_crossbar import DigitalCrossbar
+from .digital_crossbar import CellPortSignature, DigitalCrossbar, check_ideal
 
-__all__ = ["McuWithCrossbar", "connect_analog"]
-
-
-def connect_analog(m, mcu, xbar):
-    """Wire every ``a_*`` signal of ``mcu`` to the same-named one of ``xbar`` (comb)."""
-    for name, member in xbar.signature.members.items():
-        if not name.startswith("a_"):
-            continue
-        if member.flow == In:
-            m.d.comb += getattr(xbar, name).eq(getattr(mcu, name))
-        else:
-            m.d.comb += getattr(mcu, name).eq(getattr(xbar, name))
+__all__ = ["McuWithCrossbar"]
 
 
 class McuWithCrossbar(wiring.Component):
-    """:class:`hdl.mcu.MCU` + :class:`DigitalCrossbar`.
+    """:class:`hdl.mcu.MCU` + :class:`DigitalCrossbar`, joined by their analog port.
 
     Parameters
     ----------
     config : PantherConfig
-        Ideal (see :class:`DigitalCrossbar`).
+        Ideal (see :func:`~hdl.fpga.digital_crossbar.check_ideal`).
 
     Members
     -------
-    start, start_mask, crs, commit, busy, done, overflow, overflow_clear, xin_*, xout_*
+    start, start_mask, crs, commit, busy, done, overflow, overflow_clear, xin, xout
         The MCU's core port (see :class:`hdl.mcu.MCU`).
-    h_req, h_we, h_copy, h_slice, h_row, h_col, h_wdata, h_ack, h_rdata
-        The crossbar's host cell port (see :class:`DigitalCrossbar`).
+    cells : In(CellPortSignature(config))
+        The crossbar's host cell port.
+    mcu : hdl.mcu.MCU
+    xbar : DigitalCrossbar
     widths : McuWidths
     """
 
     def __init__(self, *, config):
-        if not isinstance(config, PantherConfig):
-            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        check_ideal(config)
         self.config = config
         self.mcu = MCU(config=config)
         self.xbar = DigitalCrossbar(config=config)
         self.widths = self.mcu.widths
-        members = {n: m for n, m in self.mcu.signature.members.items() if not n.startswith("a_")}
-        members.update({n: m for n, m in self.xbar.signature.members.items()
-                        if n.startswith("h_")})
-        super().__init__(members)
+        super().__init__({
+            "start": In(1), "start_mask": In(3), "crs": In(1), "commit": In(1),
+            "busy": Out(1), "done": Out(1), "overflow": Out(1), "overflow_clear": In(1),
+            "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
+            "cells": In(CellPortSignature(config)),
+        })
 
     def elaborate(self, platform):
         m = Module()
         m.submodules.mcu = mcu = self.mcu
         m.submodules.xbar = xbar = self.xbar
-        connect_analog(m, mcu, xbar)
-        for name, member in self.signature.members.items():
-            inner = mcu if not name.startswith("h_") else xbar
-            if member.flow == In:
-                m.d.comb += getattr(inner, name).eq(getattr(self, name))
-            else:
-                m.d.comb += getattr(self, name).eq(getattr(inner, name))
+        wiring.connect(m, mcu.analog, xbar.analog)
+        wiring.connect(m, wiring.flipped(self.xin), mcu.xin)
+        wiring.connect(m, wiring.flipped(self.xout), mcu.xout)
+        wiring.connect(m, wiring.flipped(self.cells), xbar.cells)
+        m.d.comb += [
+            mcu.start.eq(self.start), mcu.start_mask.eq(self.start_mask), mcu.crs.eq(self.crs),
+            mcu.commit.eq(self.commit), mcu.overflow_clear.eq(self.overflow_clear),
+            self.busy.eq(mcu.busy), self.done.eq(mcu.done), self.overflow.eq(mcu.overflow),
+        ]
         return m

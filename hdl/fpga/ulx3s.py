@@ -2,7 +2,7 @@
 to the host bridge, status on the LEDs, and a board core (:mod:`hdl.fpga.board_core`)."""
 
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
-from amaranth.lib import io
+from amaranth.lib import io, wiring
 from amaranth.lib.cdc import ResetSynchronizer
 
 from .host_uart import HostUart
@@ -34,7 +34,7 @@ class Ulx3sTop(Elaboratable):
     Parameters
     ----------
     board : wiring.Component
-        A board core with the host-bus port and ``leds`` (:class:`hdl.fpga.board_core.TileBoard`
+        A board core with the register bus ``bus`` (``In(RegisterBusSignature())``) and ``leds`` (:class:`hdl.fpga.board_core.TileBoard`
         or :class:`~hdl.fpga.board_core.McuBoard`).
     ident : int
         Ping identifier of the host bridge.
@@ -77,10 +77,7 @@ class Ulx3sTop(Elaboratable):
 
         m.submodules.host = host = HostUart(divisor=self.divisor, ident=self.ident)
         m.submodules.board = board = self.board
-        for name in ("bus_req", "bus_we", "bus_addr", "bus_wdata"):
-            m.d.comb += getattr(board, name).eq(getattr(host, name))
-        for name in ("bus_ack", "bus_rdata"):
-            m.d.comb += getattr(host, name).eq(getattr(board, name))
+        wiring.connect(m, host.bus, board.bus)
         uart = platform.request("uart", 0, dir="-")
         m.submodules.uart_rx = rx = io.Buffer("i", uart.rx)
         m.submodules.uart_tx = tx = io.Buffer("o", uart.tx)

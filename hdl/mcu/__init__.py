@@ -3,15 +3,17 @@
 One concept per module: :mod:`.xbar_buffers` (XBarIn / XBarOut), :mod:`.input_driver`
 (sign-magnitude bit streaming and OPA chunks), :mod:`.shift_add` (ADC rounds and full-width
 accumulation), :mod:`.carry_resolution` (CRS row unit), :mod:`.controller` (sequencing) and
-:mod:`.mcu` (the top component with its plain-signal analog port). See ``docs/mcu.md``.
+:mod:`.mcu` (the top component; its analog port is
+:class:`panther.hdl.ports.McuAnalogSignature`). See ``docs/mcu.md``.
 """
+
+from panther.hdl.widths import McuWidths
 
 from .carry_resolution import CarryResolution
 from .controller import AnalogOp, Controller, McuOp, analytic_cycles, rtl_cycles
 from .input_driver import InputDriver
 from .mcu import MCU
 from .shift_add import ShiftAdd
-from .widths import McuWidths
 from .xbar_buffers import XBarBuffer, XBarIn, XBarOut
 
 __all__ = ["McuWidths", "XBarBuffer", "XBarIn", "XBarOut", "InputDriver", "ShiftAdd",

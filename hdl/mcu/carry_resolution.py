@@ -4,7 +4,8 @@ from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import component_widths
+from panther.hdl.ports import digit_row
+from panther.hdl.widths import McuWidths
 
 __all__ = ["CarryResolution"]
 
@@ -28,9 +29,9 @@ class CarryResolution(wiring.Component):
     -------
     load, start : In(1)
     slice : In(slice_index_bits)
-    rdata : In(xbar_size * digit_bits)
-    wdata : Out(xbar_size * digit_bits)
-        Digit of column ``j`` (two's complement) at bit ``j * digit_bits``.
+    rdata : In(digit_row(config))
+    wdata : Out(digit_row(config))
+        ``[j]``: the digit of column ``j``.
     busy : Out(1)
     compute_cycles : int
         Cycles of one row's re-normalisation (``xbar_size``).
@@ -38,8 +39,8 @@ class CarryResolution(wiring.Component):
 
     def __init__(self, *, config):
         self.config = config
-        self.widths = w = component_widths(self, config)
-        row = w.n * w.digit_bits
+        self.widths = w = McuWidths(config)
+        row = digit_row(config)
         super().__init__({
             "load": In(1),
             "start": In(1),
@@ -83,7 +84,7 @@ class CarryResolution(wiring.Component):
         with m.If(self.load):
             for k in range(w.slices):
                 with m.If(self.slice == k):
-                    m.d.sync += buf[k].eq(self.rdata)
+                    m.d.sync += buf[k].eq(self.rdata.as_value())
         with m.Elif(self.start):
             m.d.sync += count.eq(w.n)
         with m.Elif(count != 0):

@@ -4,10 +4,10 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.ports import AnalogOp
+from panther.hdl.widths import McuWidths
 from panther.isa import variants
 from panther.isa.variants import phases
-
-from .widths import McuWidths, component_widths
 
 __all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles"]
 
@@ -17,15 +17,6 @@ class McuOp(enum.Flag, shape=3):
     MVM = 1
     MTVM = 2
     OPA = 4
-
-
-class AnalogOp(enum.Flag, shape=5):
-    """Bits of ``a_op`` on the analog port: what one transaction asks the analog half to do."""
-    MVM = 1      # drive rows (a_row_*) of copy a_mvm_copy, return a_mvm_codes
-    MTVM = 2     # drive columns (a_col_*) of copy a_mtvm_copy, return a_mtvm_codes
-    OPA = 4      # row pulses a_row_* x column chunks a_opa_chunks on copies a_opa_copies
-    READ = 8     # serial read of row a_row, slice a_slice of copy a_read_copy -> a_rdata
-    WRITE = 16   # serial write of a_wdata to row a_row, slice a_slice of copies a_write_copies
 
 
 def analytic_cycles(config, mask):
@@ -45,7 +36,7 @@ def analytic_cycles(config, mask):
 
 def rtl_cycles(config, mask, *, ack_latency=1):
     """Exact cycles from the ``start`` strobe to the ``done`` pulse of an :class:`MCU` when the
-    analog half answers each request ``ack_latency`` cycles after ``a_req`` rises (the MCU's
+    analog half answers each request ``ack_latency`` cycles after ``analog.req`` rises (the MCU's
     capture register adds one cycle to every transaction)."""
     w = McuWidths(config)
     ack_latency += 1
@@ -110,7 +101,7 @@ class Controller(wiring.Component):
 
     def __init__(self, *, config):
         self.config = config
-        self.widths = w = component_widths(self, config)
+        self.widths = w = McuWidths(config)
         super().__init__({
             "start": In(1), "start_mask": In(McuOp), "crs": In(1), "commit": In(1),
             "busy": Out(1), "done": Out(1),

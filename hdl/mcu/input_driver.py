@@ -1,10 +1,11 @@
 """Input driver: sign-magnitude conversion, bit streaming and OPA column chunks (semantics §3)."""
 
-from amaranth.hdl import Cat, Const, Module, Signal
+from amaranth.hdl import Cat, Const, Module, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import component_widths, reject
+from panther.hdl.ports import line_major
+from panther.hdl.widths import McuWidths
 
 __all__ = ["InputDriver"]
 
@@ -18,7 +19,7 @@ class InputDriver(wiring.Component):
     at step 0, ``advance`` moves to the next step. At step ``n`` the driver presents
     ``bits[i] = bit_n(|x_i|)`` and ``neg[i] = x_i < 0``; the drive is
     ``bits * (-1 if neg else +1)``. With ``opa_chunks`` it also presents ``|v_j| << n`` per
-    column: ``chunks`` bits ``[j * W + p*k, j * W + p*(k+1))`` (``W = n_slices * p``) are the
+    column: ``chunks[j][k]`` (line-major, :func:`~panther.hdl.ports.line_major`) is the
     ``p``-bit pulse amplitude of slice ``k``, column ``j``. The polarity of an OPA pulse is
     ``row neg XOR column neg``.
 
@@ -34,7 +35,7 @@ class InputDriver(wiring.Component):
     words : In(xbar_size * data_bits)
     bits : Out(xbar_size)
     neg : Out(xbar_size)
-    chunks : Out(xbar_size * n_slices * nominal_bits)
+    chunks : Out(line_major(unsigned(nominal_bits), lines=xbar_size, slices=n_slices))
         Only with ``opa_chunks``.
     latency : int
         Cycles from ``load`` + ``restart`` to valid ``bits`` (one each).
@@ -44,9 +45,8 @@ class InputDriver(wiring.Component):
 
     def __init__(self, *, config, opa_chunks=False):
         if not isinstance(opa_chunks, bool):
-            reject(self)
             raise TypeError(f"opa_chunks must be a bool, not {opa_chunks!r}")
-        self.widths = w = component_widths(self, config)
+        self.widths = w = McuWidths(config)
         self.opa_chunks = opa_chunks
         members = {
             "load": In(1),
@@ -57,7 +57,7 @@ class InputDriver(wiring.Component):
             "neg": Out(w.n),
         }
         if opa_chunks:
-            members["chunks"] = Out(w.n * w.slices * w.p)
+            members["chunks"] = Out(line_major(unsigned(w.p), lines=w.n, slices=w.slices))
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -92,5 +92,5 @@ class InputDriver(wiring.Component):
                 m.d.sync += [sh.eq(v) for sh, v in zip(shifted, mags)]
             with m.Elif(self.advance):
                 m.d.sync += [sh.eq(sh << 1) for sh in shifted]
-            m.d.comb += self.chunks.eq(Cat(*shifted))
+            m.d.comb += [self.chunks[j].eq(sh) for j, sh in enumerate(shifted)]
         return m

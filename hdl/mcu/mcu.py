@@ -1,14 +1,16 @@
-"""The top Matrix Computation Unit component with its core port and plain-signal analog port."""
+"""The top Matrix Computation Unit component with its core port and its analog port."""
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
+
+from panther.hdl.ports import McuAnalogSignature, XBarBufferSignature
+from panther.hdl.widths import McuWidths
 
 from .carry_resolution import CarryResolution
 from .controller import Controller, analytic_cycles, rtl_cycles
 from .input_driver import InputDriver
 from .shift_add import ShiftAdd
-from .widths import component_widths
 from .xbar_buffers import XBarIn, XBarOut
 
 __all__ = ["MCU"]
@@ -18,10 +20,8 @@ class MCU(wiring.Component):
     """One PANTHER MCU (paper §4): XBar buffers, input drivers, shift-and-add, controller.
 
     The analog half (DACs, crossbar copies, sample-and-hold, ADCs) is outside: it is reached
-    through the ``a_*`` port of plain signals (see ``docs/mcu.md`` for the bit layouts). Each
-    transaction: the MCU raises ``a_req`` with every ``a_*`` output stable; the analog half
-    answers with a one-cycle ``a_ack`` and, in that cycle, the codes or digits asked for;
-    ``a_req`` then drops for at least one cycle.
+    through the ``analog`` port (:class:`~panther.hdl.ports.McuAnalogSignature`, bit layouts
+    in ``docs/mcu.md``).
 
     Parameters
     ----------
@@ -37,27 +37,9 @@ class MCU(wiring.Component):
     overflow : Out(1)
         Sticky: a result word saturated since the last ``overflow_clear``.
     overflow_clear : In(1)
-    xin_addr, xin_w_en, xin_w_data, xin_r_data, xout_addr, xout_w_en, xout_w_data, xout_r_data
+    xin, xout : In(XBarBufferSignature(config))
         Core ports of XBarIn and XBarOut (read latency 1).
-    a_req : Out(1)
-    a_op : Out(5)
-        :class:`AnalogOp` bits.
-    a_step : Out(step_bits)
-    a_slice : Out(slice_index_bits)
-    a_row : Out(index_bits)
-    a_mvm_copy, a_mtvm_copy, a_read_copy : Out(copy_bits)
-    a_opa_copies, a_write_copies : Out(xbar_copies)
-    a_row_bits, a_row_neg, a_col_bits, a_col_neg : Out(xbar_size)
-    a_opa_chunks : Out(xbar_size * n_slices * nominal_bits)
-        Column ``j``'s field of ``n_slices * p`` bits at bit ``j * n_slices * p`` holds
-        ``|v_j| << n``; its ``p``-bit chunk ``k`` is the pulse magnitude of slice ``k``.
-    a_wdata : Out(xbar_size * digit_bits)
-        Digit of column ``j`` (two's complement) at bit ``j * digit_bits``.
-    a_ack : In(1)
-    a_mvm_codes, a_mtvm_codes : In(n_slices * xbar_size * adc_code_bits)
-        Signed code of slice ``k``, column (MVM) / row (MTVM) ``j`` at bit
-        ``(j * n_slices + k) * adc_code_bits`` (line-major).
-    a_rdata : In(xbar_size * digit_bits)
+    analog : Out(McuAnalogSignature(config))
     widths : McuWidths
     capture_latency : int
         Cycles between ``a_ack`` and the controller seeing it (1).
@@ -67,31 +49,13 @@ class MCU(wiring.Component):
 
     def __init__(self, *, config):
         self.config = config
-        self.widths = w = component_widths(self, config)
-        word = signed(w.data_bits)
-        members = {
+        self.widths = McuWidths(config)
+        super().__init__({
             "start": In(1), "start_mask": In(3), "crs": In(1), "commit": In(1),
             "busy": Out(1), "done": Out(1), "overflow": Out(1), "overflow_clear": In(1),
-        }
-        for name in ("xin", "xout"):
-            members.update({f"{name}_addr": In(w.index_bits), f"{name}_w_en": In(1),
-                            f"{name}_w_data": In(word), f"{name}_r_data": Out(word)})
-        members.update({
-            "a_req": Out(1), "a_op": Out(5), "a_step": Out(w.step_bits),
-            "a_slice": Out(w.slice_index_bits), "a_row": Out(w.index_bits),
-            "a_mvm_copy": Out(w.copy_bits), "a_mtvm_copy": Out(w.copy_bits),
-            "a_read_copy": Out(w.copy_bits),
-            "a_opa_copies": Out(w.copies), "a_write_copies": Out(w.copies),
-            "a_row_bits": Out(w.n), "a_row_neg": Out(w.n),
-            "a_col_bits": Out(w.n), "a_col_neg": Out(w.n),
-            "a_opa_chunks": Out(w.slices * w.n * w.p),
-            "a_wdata": Out(w.n * w.digit_bits),
-            "a_ack": In(1),
-            "a_mvm_codes": In(w.slices * w.n * w.code_bits),
-            "a_mtvm_codes": In(w.slices * w.n * w.code_bits),
-            "a_rdata": In(w.n * w.digit_bits),
+            "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
+            "analog": Out(McuAnalogSignature(config)),
         })
-        super().__init__(members)
 
     def analytic_cycles(self, mask):
         """Analytic cycles of a start request (:func:`hdl.mcu.controller.analytic_cycles`)."""
@@ -114,20 +78,18 @@ class MCU(wiring.Component):
         m.submodules.ctrl = ctrl = Controller(config=cfg)
 
         # Capture registers of the analog inputs.
+        analog = self.analog
         ack = Signal()
-        mvm_codes = Signal.like(self.a_mvm_codes)
-        mtvm_codes = Signal.like(self.a_mtvm_codes)
-        rdata = Signal.like(self.a_rdata)
-        m.d.sync += ack.eq(self.a_ack)
-        with m.If(self.a_ack):
-            m.d.sync += [mvm_codes.eq(self.a_mvm_codes), mtvm_codes.eq(self.a_mtvm_codes),
-                         rdata.eq(self.a_rdata)]
+        mvm_codes = Signal.like(analog.mvm_codes)
+        mtvm_codes = Signal.like(analog.mtvm_codes)
+        rdata = Signal.like(analog.rdata)
+        m.d.sync += ack.eq(analog.ack)
+        with m.If(analog.ack):
+            m.d.sync += [mvm_codes.eq(analog.mvm_codes), mtvm_codes.eq(analog.mtvm_codes),
+                         rdata.eq(analog.rdata)]
 
-        for buf, name in ((xin, "xin"), (xout, "xout")):
-            m.d.comb += [buf.core_addr.eq(getattr(self, f"{name}_addr")),
-                         buf.core_w_en.eq(getattr(self, f"{name}_w_en")),
-                         buf.core_w_data.eq(getattr(self, f"{name}_w_data")),
-                         getattr(self, f"{name}_r_data").eq(buf.core_r_data)]
+        wiring.connect(m, wiring.flipped(self.xin), xin.core)
+        wiring.connect(m, wiring.flipped(self.xout), xout.core)
 
         m.d.comb += [
             ctrl.start.eq(self.start), ctrl.start_mask.as_value().eq(self.start_mask),
@@ -154,15 +116,15 @@ class MCU(wiring.Component):
             crs.load.eq(ctrl.crs_load), crs.start.eq(ctrl.crs_start), crs.slice.eq(ctrl.slice),
             crs.rdata.eq(rdata), ctrl.crs_busy.eq(crs.busy),
             # Analog port.
-            self.a_req.eq(ctrl.req), ctrl.ack.eq(ack), self.a_op.eq(ctrl.op),
-            self.a_step.eq(ctrl.step), self.a_slice.eq(ctrl.slice), self.a_row.eq(ctrl.row),
-            self.a_mvm_copy.eq(ctrl.mvm_copy), self.a_mtvm_copy.eq(ctrl.mtvm_copy),
-            self.a_read_copy.eq(ctrl.read_copy),
-            self.a_opa_copies.eq(ctrl.opa_copies), self.a_write_copies.eq(ctrl.write_copies),
-            self.a_row_bits.eq(rows.bits), self.a_row_neg.eq(rows.neg),
-            self.a_col_bits.eq(cols.bits), self.a_col_neg.eq(cols.neg),
-            self.a_opa_chunks.eq(cols.chunks),
-            self.a_wdata.eq(crs.wdata),
+            analog.req.eq(ctrl.req), ctrl.ack.eq(ack), analog.op.eq(ctrl.op),
+            analog.step.eq(ctrl.step), analog.slice.eq(ctrl.slice), analog.row.eq(ctrl.row),
+            analog.mvm_copy.eq(ctrl.mvm_copy), analog.mtvm_copy.eq(ctrl.mtvm_copy),
+            analog.read_copy.eq(ctrl.read_copy),
+            analog.opa_copies.eq(ctrl.opa_copies), analog.write_copies.eq(ctrl.write_copies),
+            analog.row_bits.eq(rows.bits), analog.row_neg.eq(rows.neg),
+            analog.col_bits.eq(cols.bits), analog.col_neg.eq(cols.neg),
+            analog.opa_chunks.eq(cols.chunks),
+            analog.wdata.eq(crs.wdata),
         ]
         overflow = Signal()
         with m.If(self.overflow_clear):

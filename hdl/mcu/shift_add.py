@@ -4,7 +4,8 @@ from amaranth.hdl import Cat, Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import component_widths
+from panther.hdl.ports import line_major
+from panther.hdl.widths import McuWidths
 
 __all__ = ["ShiftAdd"]
 
@@ -12,8 +13,8 @@ __all__ = ["ShiftAdd"]
 class ShiftAdd(wiring.Component):
     """Combines the ADC codes of every step and slice into data words.
 
-    ``load`` latches one step's held samples and the step number; the signed code of slice
-    ``k``, column ``j`` is bit field ``(j * n_slices + k) * adc_code_bits`` of ``codes``. The ``adcs_per_xbar`` ADCs of each slice then convert
+    ``load`` latches one step's held samples and the step number; ``codes[j][k]`` is the signed
+    code of slice ``k``, column ``j`` (line-major). The ``adcs_per_xbar`` ADCs of each slice then convert
     them ``lanes`` columns per round, ``adc_latency`` cycles per round (``busy`` meanwhile);
     each round adds ``sum_k code[k, j] << (n + p*k + adc_lsb_shift)`` to the full-width
     accumulator of column ``j``. Hold and accumulator registers rotate by ``lanes`` per round,
@@ -29,7 +30,7 @@ class ShiftAdd(wiring.Component):
     Members
     -------
     clear, load, finish : In(1)
-    codes : In(xbar_size * n_slices * adc_code_bits)
+    codes : In(line_major(signed(adc_code_bits), lines=xbar_size, slices=n_slices))
     step : In(step_bits)
     busy : Out(1)
         Converting (after ``load``) or emitting results (after ``finish``).
@@ -45,11 +46,11 @@ class ShiftAdd(wiring.Component):
 
     def __init__(self, *, config):
         self.config = config
-        self.widths = w = component_widths(self, config)
+        self.widths = w = McuWidths(config)
         super().__init__({
             "clear": In(1),
             "load": In(1),
-            "codes": In(w.n * w.slices * w.code_bits),
+            "codes": In(line_major(signed(w.code_bits), lines=w.n, slices=w.slices)),
             "step": In(w.step_bits),
             "busy": Out(1),
             "finish": In(1),
@@ -71,7 +72,7 @@ class ShiftAdd(wiring.Component):
         cfg, w = self.config, self.widths
         m = Module()
         cb, ab = w.code_bits, w.acc_bits
-        hold = Signal(w.n * w.slices * cb)        # column-major, lanes at the bottom
+        hold = Signal(self.codes.shape())         # line-major, lanes at the bottom
         acc = Signal(w.n * ab)                     # column j at bits j * acc_bits
         step = Signal(w.step_bits)
         converting = Signal()
@@ -87,8 +88,7 @@ class ShiftAdd(wiring.Component):
         updated = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
-            codes = [hold[(lane * w.slices + k) * cb:(lane * w.slices + k + 1) * cb].as_signed()
-                     for k in range(w.slices)]
+            codes = [hold[lane][k] for k in range(w.slices)]
             m.d.comb += term.eq(sum(c << (w.p * k) for k, c in enumerate(codes)))
             shifted = Signal(signed(ab), name=f"shifted{lane}")
             m.d.comb += shifted.eq(term << (step + cfg.adc_lsb_shift))
@@ -104,7 +104,7 @@ class ShiftAdd(wiring.Component):
         with m.Elif(converting):
             with m.If(round_done):
                 m.d.sync += [wait.eq(0), round_.eq(round_ + 1),
-                             hold.eq(hold >> (w.lanes * w.slices * cb)),
+                             hold.eq(hold.as_value() >> (w.lanes * w.slices * cb)),
                              acc.eq(Cat(acc[w.lanes * ab:], *updated))]
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)

@@ -4,7 +4,8 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .widths import component_widths
+from panther.hdl.ports import XBarBufferSignature
+from panther.hdl.widths import McuWidths
 
 __all__ = ["XBarBuffer", "XBarIn", "XBarOut"]
 
@@ -12,7 +13,7 @@ __all__ = ["XBarBuffer", "XBarIn", "XBarOut"]
 class XBarBuffer(wiring.Component):
     """A bank of ``xbar_size`` data-word registers.
 
-    The core reads and writes it through a simple port (synchronous read: ``core_r_data``
+    The core reads and writes it through a simple port (synchronous read: ``core.r_data``
     shows the word addressed in the previous cycle). The MCU reads every word at once
     (``words``, snapshotted by the input drivers when an operation starts) and writes the
     results of a shift-and-add unit ``lanes`` words per cycle (``res_*``); a result write wins
@@ -25,10 +26,7 @@ class XBarBuffer(wiring.Component):
 
     Members
     -------
-    core_addr : In(index_bits)
-    core_w_en : In(1)
-    core_w_data : In(signed(data_bits))
-    core_r_data : Out(signed(data_bits))
+    core : In(XBarBufferSignature(config))
         Core port.
     words : Out(xbar_size * data_bits)
         Every word, combinationally (word ``i`` at bit ``i * data_bits``).
@@ -43,13 +41,10 @@ class XBarBuffer(wiring.Component):
     latency = 1
 
     def __init__(self, *, config):
-        self.widths = w = component_widths(self, config)
+        self.widths = w = McuWidths(config)
         word = signed(w.data_bits)
         super().__init__({
-            "core_addr": In(w.index_bits),
-            "core_w_en": In(1),
-            "core_w_data": In(word),
-            "core_r_data": Out(word),
+            "core": In(XBarBufferSignature(config)),
             "words": Out(w.n * w.data_bits),
             "res_en": In(1),
             "res_round": In(w.round_bits),
@@ -65,9 +60,9 @@ class XBarBuffer(wiring.Component):
         with m.If(self.res_en):
             m.d.sync += store.word_select(self.res_round, w.lanes * w.data_bits).eq(
                 self.res_data.as_value())
-        with m.Elif(self.core_w_en):
-            m.d.sync += store.word_select(self.core_addr, w.data_bits).eq(self.core_w_data)
-        m.d.sync += self.core_r_data.eq(store.word_select(self.core_addr, w.data_bits))
+        with m.Elif(self.core.w_en):
+            m.d.sync += store.word_select(self.core.addr, w.data_bits).eq(self.core.w_data)
+        m.d.sync += self.core.r_data.eq(store.word_select(self.core.addr, w.data_bits))
         return m
 
 

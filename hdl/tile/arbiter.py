@@ -2,9 +2,11 @@
 
 from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import Out
 
-from .smem_port import COUNT_BITS, core_port_members
+from panther.hdl.ports import SmemAccessSignature
+
+from .smem_port import core_port_members
 
 __all__ = ["Arbiter"]
 
@@ -28,12 +30,7 @@ class Arbiter(wiring.Component):
     -------
     ports : list of In(SharedMemoryPortSignature)
         One per core (the tile's side of each core's port).
-    start, write : Out(1)
-    addr : Out(config.SMEM_ADDR_BITS)
-    wdata : Out(config.data_bits)
-    count : Out(COUNT_BITS)
-    ack, reject : In(1)
-    rdata : In(config.data_bits)
+    memory : Out(SmemAccessSignature(config))
         The memory's side (see :class:`~hdl.tile.shared_memory.SharedMemory`).
     acked, rejected : Out(n_ports)
         Per-core strobes: the core's attempt finished in this cycle with / without access.
@@ -43,12 +40,8 @@ class Arbiter(wiring.Component):
         n_ports, members = core_port_members(config, n_ports)
         self.config = config
         self.n_ports = n_ports
-        a, d = config.SMEM_ADDR_BITS, config.data_bits
-        members.update({
-            "start": Out(1), "write": Out(1), "addr": Out(a), "wdata": Out(d),
-            "count": Out(COUNT_BITS), "ack": In(1), "reject": In(1), "rdata": In(d),
-            "acked": Out(n_ports), "rejected": Out(n_ports),
-        })
+        members.update({"memory": Out(SmemAccessSignature(config)),
+                        "acked": Out(n_ports), "rejected": Out(n_ports)})
         super().__init__(members)
 
     @property
@@ -57,7 +50,7 @@ class Arbiter(wiring.Component):
 
     def elaborate(self, platform):
         n = self.n_ports
-        ports = self.ports
+        ports, mem = self.ports, self.memory
         m = Module()
         id_bits = max(1, (n - 1).bit_length())
         pointer = Signal(id_bits)
@@ -68,10 +61,10 @@ class Arbiter(wiring.Component):
         for i, port in enumerate(ports):
             mine = inflight & (inflight_id == i)
             m.d.comb += [
-                port.rdata.eq(self.rdata),
-                port.ack.eq(mine & self.ack),
-                self.acked[i].eq(mine & self.ack),
-                self.rejected[i].eq(mine & self.reject),
+                port.rdata.eq(mem.rdata),
+                port.ack.eq(mine & mem.ack),
+                self.acked[i].eq(mine & mem.ack),
+                self.rejected[i].eq(mine & mem.reject),
             ]
 
         # Grant the next candidate, round robin from the pointer.
@@ -92,9 +85,9 @@ class Arbiter(wiring.Component):
         with m.Switch(grant):
             for i, port in enumerate(ports):
                 with m.Case(i):
-                    m.d.comb += [self.write.eq(port.write), self.addr.eq(port.addr),
-                                 self.wdata.eq(port.wdata), self.count.eq(port.count)]
-        m.d.comb += self.start.eq(granted)
+                    m.d.comb += [mem.write.eq(port.write), mem.addr.eq(port.addr),
+                                 mem.wdata.eq(port.wdata), mem.count.eq(port.count)]
+        m.d.comb += mem.start.eq(granted)
         m.d.sync += [inflight.eq(granted), inflight_id.eq(grant)]
         with m.If(granted):
             m.d.sync += pointer.eq(_next_index(grant, n))

@@ -4,10 +4,12 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.ports import SmemHostSignature
+
 from .arbiter import Arbiter
 from .deadlock import DeadlockDetector
 from .shared_memory import SharedMemory
-from .smem_port import COUNT_BITS, core_port_members
+from .smem_port import core_port_members
 
 __all__ = ["SharedMemorySystem"]
 
@@ -30,7 +32,7 @@ class SharedMemorySystem(wiring.Component):
     deadlock : Out(1)
     stuck : Out(n_ports)
         Cores caught in the deadlock (see :class:`~hdl.tile.deadlock.DeadlockDetector`).
-    host_addr, host_we, host_wvalue, host_wvalid, host_wcount, host_rvalue, host_rvalid, host_rcount
+    host : In(SmemHostSignature(config))
         Host port of :class:`~hdl.tile.shared_memory.SharedMemory` (read latency 1).
     accesses : Out(n_ports)
         Per-core strobe: a word access completed this cycle.
@@ -40,13 +42,9 @@ class SharedMemorySystem(wiring.Component):
         n_ports, members = core_port_members(config, n_ports)
         self.config = config
         self.n_ports = n_ports
-        a, d = config.SMEM_ADDR_BITS, config.data_bits
         members.update({
             "halted": In(n_ports), "deadlock": Out(1), "stuck": Out(n_ports),
-            "accesses": Out(n_ports),
-            "host_addr": In(a), "host_we": In(1), "host_wvalue": In(d), "host_wvalid": In(1),
-            "host_wcount": In(COUNT_BITS),
-            "host_rvalue": Out(d), "host_rvalid": Out(1), "host_rcount": Out(COUNT_BITS),
+            "accesses": Out(n_ports), "host": In(SmemHostSignature(config)),
         })
         super().__init__(members)
 
@@ -62,17 +60,11 @@ class SharedMemorySystem(wiring.Component):
         for i, port in enumerate(self.ports):
             wiring.connect(m, wiring.flipped(port), arb.ports[i])
             m.d.comb += det.req[i].eq(port.req)
-        for name in ("start", "write", "addr", "wdata", "count"):
-            m.d.comb += getattr(mem, name).eq(getattr(arb, name))
-        for name in ("ack", "reject", "rdata"):
-            m.d.comb += getattr(arb, name).eq(getattr(mem, name))
-        for name in ("host_addr", "host_we", "host_wvalue", "host_wvalid", "host_wcount"):
-            m.d.comb += getattr(mem, name).eq(getattr(self, name))
-        for name in ("host_rvalue", "host_rvalid", "host_rcount"):
-            m.d.comb += getattr(self, name).eq(getattr(mem, name))
+        wiring.connect(m, arb.memory, mem.access)
+        wiring.connect(m, wiring.flipped(self.host), mem.host)
         m.d.comb += [
             det.halted.eq(self.halted), det.acked.eq(arb.acked), det.rejected.eq(arb.rejected),
-            det.changed.eq(self.host_we), self.deadlock.eq(det.deadlock), self.stuck.eq(det.stuck),
+            det.changed.eq(self.host.we), self.deadlock.eq(det.deadlock), self.stuck.eq(det.stuck),
             self.accesses.eq(arb.acked),
         ]
         return m

@@ -1,127 +1,153 @@
 """The PANTHER tile: ``cores_per_tile`` cores around one synchronised shared memory."""
 
-from amaranth.hdl import Module, Value
+from types import SimpleNamespace
+
+from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.core import Core, CoreSignature
+from panther.hdl.ports import SharedMemoryPortSignature, SmemHostSignature
 
-from .smem_port import COUNT_BITS, SharedMemoryPortSignature
 from .smem_system import SharedMemorySystem
 
-__all__ = ["Tile", "core_port_name"]
+__all__ = ["TileSignature", "Tile"]
 
 
-def core_port_name(core, path):
-    """Top-level name of a core's port: ``c<core>_`` + the member path joined by ``_``.
+def _core_port(config, index, signature):
+    """``(name of the shared-memory member, the signature of every other member)`` of a
+    core's signature."""
+    smem = SharedMemoryPortSignature(config)
+    names = [name for name, member in signature.members.items()
+             if member.is_signature and member.flow == Out and member.signature == smem]
+    if len(names) != 1:
+        raise ValueError(f"core {index} must have exactly one Out(SharedMemoryPortSignature) "
+                         f"member, not {names!r}")
+    if "halted" not in signature.members:
+        raise ValueError(f"core {index} has no 'halted' output")
+    return names[0], wiring.Signature({name: member for name, member in
+                                       signature.members.items() if name != names[0]})
 
-    The ``a_req`` of MCU 1 of core 0 (``core.analog[1].a_req``) is ``c0_analog_1_a_req``.
+
+class TileSignature(wiring.Signature):
+    """The ports of a :class:`Tile`.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    core_signatures : list of wiring.Signature, optional
+        The signature of each core (default: ``cores_per_tile`` times
+        :class:`~panther.hdl.core.CoreSignature`); each needs exactly one
+        ``Out(SharedMemoryPortSignature(config))`` member and a ``halted`` output.
+
+    Members
+    -------
+    c<i> : Out(the signature of core i without its shared-memory port)
+        Every other port of core ``i``, with the core's direction.
+    c<i>_smem_addr_out : Out(SMEM_ADDR_BITS)
+        Per core: the word its pending shared-memory request names (to report a deadlock).
+    all_halted : Out(1)
+        Every core has stopped (its ``halted`` or, if it has one, ``error`` output is high).
+    deadlock : Out(1)
+        Every core that has not stopped waits on a shared-memory word that cannot change
+        (see :class:`~panther.hdl.tile.deadlock.DeadlockDetector`).
+    smem_stuck : Out(cores_per_tile)
+        The cores caught in the deadlock.
+    smem_req, smem_write : Out(cores_per_tile)
+        Per core: a shared-memory request is pending / is a store.
+    smem_accesses : Out(cores_per_tile)
+        Per core: strobe of a completed shared-memory word access.
+    host_smem : In(SmemHostSignature(config))
+        Shared-memory host port (read latency 1); use it only while the cores are not
+        running.
+    smem_members : list of str
+        Per core: the name of its shared-memory member.
     """
-    return f"c{core}_" + "_".join(str(p) for p in path)
+
+    def __init__(self, config, *, core_signatures=None):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        n = config.cores_per_tile
+        if core_signatures is None:
+            core_signatures = [CoreSignature(config)] * n
+        if len(core_signatures) != n:
+            raise ValueError(f"core_signatures must have {n} entries, not {len(core_signatures)}")
+        self.config = config
+        self.smem_members = []
+        members = {}
+        for i, signature in enumerate(core_signatures):
+            smem, rest = _core_port(config, i, signature)
+            self.smem_members.append(smem)
+            members[f"c{i}"] = Out(rest)
+        for i in range(n):
+            members[f"c{i}_smem_addr_out"] = Out(config.SMEM_ADDR_BITS)
+        members.update({
+            "all_halted": Out(1), "deadlock": Out(1), "smem_stuck": Out(n),
+            "smem_req": Out(n), "smem_write": Out(n), "smem_accesses": Out(n),
+            "host_smem": In(SmemHostSignature(config)),
+        })
+        super().__init__(members)
+
+
+def _forward(m, outer, inner):
+    """Connect ``outer`` (a member of this component) to the same-named members of ``inner`` (a
+    subcomponent), as ``wiring.connect(m, wiring.flipped(outer), inner)`` would for a
+    signature that ``inner``'s includes. Amaranth 0.5 neither flips nor connects an interface
+    with array members as a whole, so each sub-interface (and array element) is connected on
+    its own and the plain ports together."""
+    ports = {}
+    for name, member in outer.signature.members.items():
+        if member.is_port:
+            ports[name] = member
+            continue
+        elements = [(getattr(outer, name), getattr(inner, name))]
+        for _ in member.dimensions:
+            elements = [pair for o, i in elements for pair in zip(o, i)]
+        for o, i in elements:
+            wiring.connect(m, wiring.flipped(o), i)
+    if ports:
+        signature = wiring.Signature(ports)
+        wiring.connect(m, SimpleNamespace(signature=signature.flip(),
+                                          **{n: getattr(outer, n) for n in ports}),
+                       SimpleNamespace(signature=signature,
+                                       **{n: getattr(inner, n) for n in ports}))
 
 
 def _default_core_factory(*, config, core_id):
-    from panther.hdl.core import Core
     return Core(config=config, core_id=core_id)
 
 
 class Tile(wiring.Component):
     """One tile: cores, their shared memory (round robin), host ports and status.
 
-    Every port of every core except its shared-memory port is brought to the top level as a
-    PLAIN signal (no layouts or enums, same width and signedness) named by
-    :func:`core_port_name` (``c<i>_<member path>``; nested interfaces and arrays are
-    flattened, e.g. ``c0_dbg_addr``, ``c0_analog_1_a_req``), with the core's direction. So each MCU analog port appears as ``c<i>_<core's name>`` and can be served
-    by :func:`cosim.mcu_bridge.serve_mcu` with that prefix. Shared-memory ports are wired
-    to a :class:`~hdl.tile.smem_system.SharedMemorySystem`.
+    The shared-memory port of every core is wired to a
+    :class:`~panther.hdl.tile.smem_system.SharedMemorySystem`; every other port of core ``i``
+    is brought out unchanged as the interface ``c<i>`` (a top level for a simulator flattens
+    them: ``c0_dbg_req``, ``c0_analog_1_req``, see :mod:`panther.hdl.flatten`).
 
     Parameters
     ----------
     config : PantherConfig
     core_factory : callable, optional
         ``f(config=..., core_id=...)`` returning a core component (default
-        :class:`hdl.core.Core`). Its signature needs exactly one
-        ``Out(SharedMemoryPortSignature(config))`` member and a ``halted`` output.
+        :class:`panther.hdl.core.Core`); see :class:`TileSignature` for what it needs.
 
     Members
     -------
-    c<i>_<path> : core ports, see above.
-    all_halted : Out(1)
-        Every core has stopped (its ``halted`` or, if it has one, ``error`` output is high).
-    deadlock : Out(1)
-        Every core that has not stopped waits on a shared-memory word that cannot change
-        (see :class:`~hdl.tile.deadlock.DeadlockDetector`).
-    smem_stuck : Out(cores_per_tile)
-        The cores caught in the deadlock.
-    smem_req, smem_write : Out(cores_per_tile)
-        Per core: a shared-memory request is pending / is a store.
-    c<i>_smem_addr_out : Out(SMEM_ADDR_BITS)
-        Per core: the word its pending request names (to report a deadlock).
-    smem_accesses : Out(cores_per_tile)
-        Per core: strobe of a completed shared-memory word access.
-    host_smem_addr, host_smem_we, host_smem_wvalue, host_smem_wvalid, host_smem_wcount : In
-    host_smem_rvalue, host_smem_rvalid, host_smem_rcount : Out
-        Shared-memory host port: write a word (value, valid, count) in one cycle; read with
-        a latency of one cycle. Use it only while the cores are not running.
+    cores : list of wiring.Component
+    (the members of :class:`TileSignature`)
     """
 
     def __init__(self, *, config, core_factory=None):
-        try:
-            self._build(config, core_factory)
-        except (TypeError, ValueError):
-            self._MustUse__silence = True      # a rejected tile is not an unused one
-            raise
-
-    def _build(self, config, core_factory):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if core_factory is not None and not callable(core_factory):
             raise TypeError(f"core_factory must be callable, not {core_factory!r}")
         self.config = config
         factory = core_factory or _default_core_factory
-        n = config.cores_per_tile
-        self.cores = [factory(config=config, core_id=i) for i in range(n)]
-        smem_sig = SharedMemoryPortSignature(config)
-        self._passthrough = []     # (core index, path, top name, flow)
-        self._smem_path = []
-        members = {}
-        for i, core in enumerate(self.cores):
-            smem_paths = [name for name, member in core.signature.members.items()
-                          if member.is_signature and member.flow == Out and member.signature == smem_sig]
-            if len(smem_paths) != 1:
-                raise ValueError(f"core {i} ({type(core).__name__}) must have exactly one "
-                                 f"Out(SharedMemoryPortSignature) member, not {smem_paths!r}")
-            self._smem_path.append(smem_paths[0])
-            if "halted" not in core.signature.members:
-                raise ValueError(f"core {i} ({type(core).__name__}) has no 'halted' output")
-            for path, member, value in core.signature.flatten(core):
-                flow = member.flow
-                if path[0] == smem_paths[0]:
-                    continue
-                name = core_port_name(i, path)
-                if "__" in name:
-                    raise ValueError(f"core port {path!r} gives the top-level name {name!r} "
-                                     "with '__', which Verilog export reserves")
-                signal = Value.cast(value)
-                members[name] = flow(signal.shape(), init=signal.init)
-                self._passthrough.append((i, path, name, flow))
-        a, d = config.SMEM_ADDR_BITS, config.data_bits
-        for i in range(n):
-            members[f"c{i}_smem_addr_out"] = Out(a)
-        members.update({
-            "all_halted": Out(1), "deadlock": Out(1), "smem_stuck": Out(n),
-            "smem_req": Out(n), "smem_write": Out(n), "smem_accesses": Out(n),
-            "host_smem_addr": In(a), "host_smem_we": In(1), "host_smem_wvalue": In(d),
-            "host_smem_wvalid": In(1), "host_smem_wcount": In(COUNT_BITS),
-            "host_smem_rvalue": Out(d), "host_smem_rvalid": Out(1),
-            "host_smem_rcount": Out(COUNT_BITS),
-        })
-        super().__init__(members)
-
-    @property
-    def passthrough(self):
-        """``(core, member path, top-level name, flow)`` of every core port brought out."""
-        return list(self._passthrough)
+        self.cores = [factory(config=config, core_id=i) for i in range(config.cores_per_tile)]
+        super().__init__(TileSignature(config, core_signatures=[c.signature for c in self.cores]))
 
     def elaborate(self, platform):
         c = self.config
@@ -129,7 +155,9 @@ class Tile(wiring.Component):
         m.submodules.smem = smem = SharedMemorySystem(config=c)
         for i, core in enumerate(self.cores):
             m.submodules[f"core{i}"] = core
-            port = getattr(core, self._smem_path[i])
+            outer = getattr(self, f"c{i}")
+            _forward(m, outer, core)
+            port = getattr(core, self.signature.smem_members[i])
             wiring.connect(m, port, smem.ports[i])
             stopped = core.halted
             if "error" in core.signature.members:
@@ -140,20 +168,7 @@ class Tile(wiring.Component):
                 self.smem_write[i].eq(port.write),
                 getattr(self, f"c{i}_smem_addr_out").eq(port.addr),
             ]
-        for i, path, name, flow in self._passthrough:
-            inner = self.cores[i]
-            for p in path:
-                inner = inner[p] if isinstance(p, int) else getattr(inner, p)
-            inner = Value.cast(inner)
-            outer = getattr(self, name)
-            if flow == Out:
-                m.d.comb += outer.eq(inner)
-            else:
-                m.d.comb += inner.eq(outer)
-        for name in ("addr", "we", "wvalue", "wvalid", "wcount"):
-            m.d.comb += getattr(smem, f"host_{name}").eq(getattr(self, f"host_smem_{name}"))
-        for name in ("rvalue", "rvalid", "rcount"):
-            m.d.comb += getattr(self, f"host_smem_{name}").eq(getattr(smem, f"host_{name}"))
+        wiring.connect(m, wiring.flipped(self.host_smem), smem.host)
         m.d.comb += [
             self.all_halted.eq(smem.halted.all()),
             self.deadlock.eq(smem.deadlock),
@@ -161,3 +176,4 @@ class Tile(wiring.Component):
             self.smem_accesses.eq(smem.accesses),
         ]
         return m
+

@@ -43,13 +43,13 @@ def cosim_results(request):
     require_simulator(simulator)
     config = CONFIGS[name]
     top = module_name("mcu", config, "registered")
-    dut = RegisteredInputs(MCU(config=config))
-    source = write_verilog(dut, name=top, source_dirs=("hdl/mcu", "cosim/registered_top.py"))
+    source = write_verilog(lambda: RegisteredInputs(MCU(config=config)), name=top,
+                           sources=(MCU.__module__, RegisteredInputs.__module__))
     runner = sims.build(simulator, [source], top)
     try:
         xml = sims.run(runner, top, "cocotb_mcu_tests", python_path=[HERE, MCU_TESTS],
                   extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
-                             "PANTHER_COSIM_INPUT_LATENCY": str(dut.input_latency)},
+                             "PANTHER_COSIM_INPUT_LATENCY": str(RegisteredInputs.input_latency)},
                   results_name=name)
     except Exception as error:      # cocotb raises under pytest when a testcase failed
         xml = runner.test_dir / f"{name}.xml"

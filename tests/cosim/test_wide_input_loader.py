@@ -43,7 +43,6 @@ def test_members_keep_names_except_the_wide_inputs():
     # 3 + 3 chunks: load_sel needs 3 bits
     assert Shape.cast(top.signature.members["load_sel"].shape).width == 3
     assert input_bits(top.signature) == 8 + 1 + 3 + 16 + 1
-    top._MustUse__silence = top.inner._MustUse__silence = True
 
 
 @pytest.mark.parametrize("widths,max_bits,chunk", [((40, 37), 16, 16), ((40, 37), 36, 7),
@@ -62,7 +61,6 @@ def test_chunk_map_covers_every_bit_once(widths, max_bits, chunk):
             for bit in range(offset, offset + w):
                 covered[bit] += 1
         assert covered == [1] * width
-    top._MustUse__silence = top.inner._MustUse__silence = True
 
 
 def test_chunked_writes_land_in_the_right_bits():
@@ -164,16 +162,6 @@ def test_too_many_input_bits_names_the_total():
         WideInputLoader(Huge(), max_input_bits=50000)
     top = WideInputLoader(Huge(), max_input_bits=2048)
     assert input_bits(top.signature) < INPUT_BITS_LIMIT
-    top._MustUse__silence = top.inner._MustUse__silence = True
-
-
-def _tile(config):
-    from panther.cosim.verilog import _silence
-    from panther.hdl.tile import Tile
-
-    tile = Tile(config=config)
-    _silence(tile)          # only its signature is looked at
-    return tile
 
 
 @pytest.mark.parametrize("config,cores,mode", [("small", 2, "direct"), ("paper", 1, "direct"),
@@ -181,26 +169,28 @@ def _tile(config):
 def test_program_runner_loads_only_what_amaranth_cannot_take(config, cores, mode):
     from panther.config import PRESETS
     from panther.cosim.program_runner import tile_input_bits, wide_input_mode
+    from panther.hdl.tile import TileSignature
 
     cfg = PRESETS[config].replace(cores_per_tile=cores)
-    tile = _tile(cfg)
+    signature = TileSignature(cfg)       # no tile is built: its ports come from the config
     # Independent count: the MCU ADC code vectors (MVM and MTVM) dominate the inputs.
     code_bits = 2 * cfg.xbar_size * cfg.n_slices * cfg.adc_code_bits
-    total = tile_input_bits(tile)
+    total = tile_input_bits(signature)
     assert total > cores * cfg.mcus_per_core * code_bits
     assert (total > INPUT_BITS_LIMIT) == (mode == "load")
-    assert wide_input_mode(tile) == mode
-    assert wide_input_mode(tile, "direct") == "direct" and wide_input_mode(tile, "load") == "load"
+    assert wide_input_mode(signature) == mode
+    assert wide_input_mode(signature, "direct") == "direct"
+    assert wide_input_mode(signature, "load") == "load"
     if mode == "load":
         from panther.cosim.program_runner import LOAD_CHUNK_BITS, LOADED_INPUT_BITS
-        from panther.cosim.verilog import _silence
+        from panther.cosim.wide_input_loader import load_plan
 
-        top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS, chunk_bits=LOAD_CHUNK_BITS)
-        _silence(top)
-        assert input_bits(top.signature) + 2 <= INPUT_BITS_LIMIT
-        assert {f"c{i}_analog_{m}_a_{v}_codes" for i in range(cores)
-                for m in range(cfg.mcus_per_core) for v in ("mvm", "mtvm")} <= set(top.loaded)
-        assert all("_analog_" in name for name in top.loaded)
+        plan = load_plan(signature, max_input_bits=LOADED_INPUT_BITS, chunk_bits=LOAD_CHUNK_BITS)
+        assert input_bits(wiring.Signature(plan.members())) + 2 <= INPUT_BITS_LIMIT
+        loaded = {port.name for port in plan.loaded}
+        assert {f"c{i}_analog_{m}_{v}_codes" for i in range(cores)
+                for m in range(cfg.mcus_per_core) for v in ("mvm", "mtvm")} <= loaded
+        assert all("_analog_" in name for name in loaded)
 
 
 def test_program_runner_rejects_a_bad_wide_inputs_value():

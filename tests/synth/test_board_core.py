@@ -12,18 +12,18 @@ SMALL = PRESETS["small"]
 
 
 async def bus(ctx, dut, addr, data=None):
-    ctx.set(dut.bus_addr, addr)
-    ctx.set(dut.bus_we, data is not None)
-    ctx.set(dut.bus_wdata, 0 if data is None else data & 0xFFFFFFFF)
-    ctx.set(dut.bus_req, 1)
+    ctx.set(dut.bus.addr, addr)
+    ctx.set(dut.bus.we, data is not None)
+    ctx.set(dut.bus.wdata, 0 if data is None else data & 0xFFFFFFFF)
+    ctx.set(dut.bus.req, 1)
     for _ in range(200):
         await ctx.tick()
-        if ctx.get(dut.bus_ack):
+        if ctx.get(dut.bus.ack):
             break
     else:
         raise AssertionError(f"no bus ack for address {addr:#x}")
-    value = ctx.get(dut.bus_rdata)
-    ctx.set(dut.bus_req, 0)
+    value = ctx.get(dut.bus.rdata)
+    ctx.set(dut.bus.req, 0)
     await ctx.tick()
     return value
 

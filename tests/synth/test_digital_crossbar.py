@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
 from panther.analog_models import AnalogMCU
@@ -11,23 +12,24 @@ from panther.cosim.analog_port import AnalogPort, unpack_signed
 from panther.fixed_point import canonical_digits, round_shift, saturate, weights_from_digits
 from panther.hdl.fpga.digital_crossbar import DigitalCrossbar
 from panther.hdl.fpga.mcu_with_crossbar import McuWithCrossbar
-from panther.hdl.mcu.controller import AnalogOp
+from panther.hdl.ports import AnalogOp
 
 SMALL = PRESETS["small"]
 
 
 async def host_access(ctx, dut, *, copy, k, row, col, value=None):
-    ctx.set(dut.h_copy, copy)
-    ctx.set(dut.h_slice, k)
-    ctx.set(dut.h_row, row)
-    ctx.set(dut.h_col, col)
-    ctx.set(dut.h_we, value is not None)
-    ctx.set(dut.h_wdata, 0 if value is None else int(value))
-    ctx.set(dut.h_req, 1)
-    await ctx.tick().until(dut.h_ack)
-    ctx.set(dut.h_req, 0)
+    cells = dut.cells
+    ctx.set(cells.copy, copy)
+    ctx.set(cells.slice, k)
+    ctx.set(cells.row, row)
+    ctx.set(cells.col, col)
+    ctx.set(cells.we, value is not None)
+    ctx.set(cells.wdata, 0 if value is None else int(value))
+    ctx.set(cells.req, 1)
+    await ctx.tick().until(cells.ack)
+    ctx.set(cells.req, 0)
     await ctx.tick()
-    return ctx.get(dut.h_rdata)
+    return ctx.get(cells.rdata)
 
 
 async def program_digits(ctx, dut, copy, digits):
@@ -51,18 +53,18 @@ async def read_digits(ctx, dut, copy, config):
 def _random_fields(rng, port, op, config):
     w = port.widths
     n = w.n
-    f = {"a_mvm_copy": int(rng.integers(w.copies)), "a_mtvm_copy": int(rng.integers(w.copies)),
-         "a_read_copy": int(rng.integers(w.copies)),
-         "a_opa_copies": int(rng.integers(1, 1 << w.copies)),
-         "a_write_copies": int(rng.integers(1, 1 << w.copies)),
-         "a_slice": int(rng.integers(w.slices)), "a_row": int(rng.integers(n))}
-    for name in ("a_row_bits", "a_row_neg", "a_col_bits", "a_col_neg"):
+    f = {"mvm_copy": int(rng.integers(w.copies)), "mtvm_copy": int(rng.integers(w.copies)),
+         "read_copy": int(rng.integers(w.copies)),
+         "opa_copies": int(rng.integers(1, 1 << w.copies)),
+         "write_copies": int(rng.integers(1, 1 << w.copies)),
+         "slice": int(rng.integers(w.slices)), "row": int(rng.integers(n))}
+    for name in ("row_bits", "row_neg", "col_bits", "col_neg"):
         f[name] = int(rng.integers(1 << n))
-    f["a_opa_chunks"] = int.from_bytes(rng.bytes((w.slices * n * w.p + 7) // 8), "little") \
+    f["opa_chunks"] = int.from_bytes(rng.bytes((w.slices * n * w.p + 7) // 8), "little") \
         & ((1 << (w.slices * n * w.p)) - 1)
-    lo, hi = config.digit_range(f["a_slice"])
+    lo, hi = config.digit_range(f["slice"])
     digits = rng.integers(lo, hi + 1, size=n)
-    f["a_wdata"] = sum((int(d) & ((1 << w.digit_bits) - 1)) << (j * w.digit_bits)
+    f["wdata"] = sum((int(d) & ((1 << w.digit_bits) - 1)) << (j * w.digit_bits)
                        for j, d in enumerate(digits))
     return f
 
@@ -91,16 +93,17 @@ def test_transactions_match_the_ideal_analog_model(config):
             op = ops[t % len(ops)].value
             fields = _random_fields(rng, port, op, config)
             expected = port.serve(amcu, op, {k: fields[k] for k in port.needed(op)})
+            analog = dut.analog
             for name, value in fields.items():
-                ctx.set(getattr(dut, name), value)
-            ctx.set(dut.a_op, op)
-            ctx.set(dut.a_req, 1)
-            await ctx.tick().until(dut.a_ack)
-            got = {name: ctx.get(getattr(dut, name)) for name in expected}
-            ctx.set(dut.a_req, 0)
+                ctx.set(Value.cast(getattr(analog, name)), value)
+            ctx.set(Value.cast(analog.op), op)
+            ctx.set(analog.req, 1)
+            await ctx.tick().until(analog.ack)
+            got = {name: ctx.get(Value.cast(getattr(analog, name))) for name in expected}
+            ctx.set(analog.req, 0)
             await ctx.tick()
             for name, value in expected.items():
-                if name == "a_rdata":
+                if name == "rdata":
                     assert got[name] == value, (t, op)
                     checked["rdata"] += 1
                 else:

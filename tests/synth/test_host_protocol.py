@@ -96,15 +96,15 @@ def test_rtl_parser_through_the_uart_matches_the_reference():
     async def bus_target(ctx):
         while True:
             await ctx.tick()
-            if not ctx.get(dut.bus_req):
+            if not ctx.get(dut.bus.req):
                 continue
-            addr, we, wdata = ctx.get(dut.bus_addr), ctx.get(dut.bus_we), ctx.get(dut.bus_wdata)
+            addr, we, wdata = ctx.get(dut.bus.addr), ctx.get(dut.bus.we), ctx.get(dut.bus.wdata)
             await ticks(ctx, 3)                               # a slow target
-            ctx.set(dut.bus_rdata, sim_bus(addr, bool(we), wdata))
-            ctx.set(dut.bus_ack, 1)
+            ctx.set(dut.bus.rdata, sim_bus(addr, bool(we), wdata))
+            ctx.set(dut.bus.ack, 1)
             await ctx.tick()
-            ctx.set(dut.bus_ack, 0)
-            assert ctx.get(dut.bus_req) == 0
+            ctx.set(dut.bus.ack, 0)
+            assert ctx.get(dut.bus.req) == 0
 
     expected = bytearray()
 

@@ -64,8 +64,8 @@ def test_port_map_lists_every_port_with_its_width(exported):
     doc = (a / PORTS_FILE).read_text()
     n, slices, code = SMALL.xbar_size, SMALL.n_slices, SMALL.adc_code_bits
     # Widths from the configuration, independently of the MCU code.
-    assert f"| `a_mvm_codes` | input | {slices * n * code} | no |" in doc
-    assert f"| `a_row_bits` | output | {n} | no |" in doc
+    assert f"| `analog_mvm_codes` | input | {slices * n * code} | no |" in doc
+    assert f"| `analog_row_bits` | output | {n} | no |" in doc
     assert f"| `xin_w_data` | input | {SMALL.data_bits} | yes |" in doc
     assert "| `clk` | input | 1 | no |" in doc
     verilog = (a / "panther_mcu.v").read_text()
@@ -123,8 +123,8 @@ def test_port_table_of_a_tiny_config_matches_its_widths():
     cfg = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
     mcu = MCU(config=cfg)
     rows = {n: (d, w, s) for n, d, w, s in port_table(mcu)}
-    assert rows["a_row_neg"] == ("output", 4, False)
-    assert rows["a_rdata"] == ("input", 4 * max(cfg.slice_bits), False)
+    assert rows["analog_row_neg"] == ("output", 4, False)
+    assert rows["analog_rdata"] == ("input", 4 * max(cfg.slice_bits), False)
     text = to_verilog(mcu, "panther_tiny")
     assert "module panther_tiny(" in text and "\\panther_tiny." not in text
 

@@ -42,8 +42,6 @@ def test_constructor_is_keyword_only():
 
 def test_ports_per_configuration():
     core = Core(config=CFG.replace(mcus_per_core=3), core_id=1)
-    for unit in (core, *core.mcus):       # never elaborated here: no UnusedElaboratable
-        unit._MustUse__silence = True
     assert len(core.analog) == 3 and len(core.mcus) == 3
     assert {"smem", "dbg", "run", "halted", "error", "error_code", "overflow", "pc",
             "smem_waiting", "running"} <= set(core.signature.members)

@@ -35,7 +35,7 @@ def simulate(config, weights, script):
     amcu.program(weights)
     dut = MCU(config=config)
     sim = simulator(dut)
-    port = add_analog_bridge(sim, dut, amcu)
+    port = add_analog_bridge(sim, dut.analog, amcu)
     results = {}
 
     async def tb(ctx):

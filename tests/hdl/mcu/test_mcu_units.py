@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
@@ -47,16 +48,16 @@ def test_xbar_buffer_core_port_and_result_writes():
 
     async def tb(ctx):
         for i, w in enumerate(words):
-            ctx.set(dut.core_addr, i)
-            ctx.set(dut.core_w_data, int(w))
-            ctx.set(dut.core_w_en, 1)
+            ctx.set(dut.core.addr, i)
+            ctx.set(dut.core.w_data, int(w))
+            ctx.set(dut.core.w_en, 1)
             await ctx.tick()
-        ctx.set(dut.core_w_en, 0)
+        ctx.set(dut.core.w_en, 0)
         assert ctx.get(dut.words) == pack(words, 16)
         for i in range(cfg.xbar_size):
-            ctx.set(dut.core_addr, i)
+            ctx.set(dut.core.addr, i)
             await ctx.tick()
-            assert ctx.get(dut.core_r_data) == words[i]
+            assert ctx.get(dut.core.r_data) == words[i]
         ctx.set(dut.res_en, 1)
         for r in range(cfg.xbar_size // lanes):
             ctx.set(dut.res_round, r)
@@ -90,7 +91,8 @@ def test_input_driver_bits_signs_and_opa_chunks():
             await ctx.tick()
             ctx.set(dut.restart, 0)
             for n in range(cfg.input_steps):
-                bits, neg, chunks = ctx.get(dut.bits), ctx.get(dut.neg), ctx.get(dut.chunks)
+                bits, neg = ctx.get(dut.bits), ctx.get(dut.neg)
+                chunks = ctx.get(Value.cast(dut.chunks))
                 for i in range(cfg.xbar_size):
                     assert (bits >> i) & 1 == (mag[i] >> n) & 1
                     assert (neg >> i) & 1 == int(words[i] < 0)
@@ -132,7 +134,7 @@ def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
         await ctx.tick()
         ctx.set(dut.clear, 0)
         for n in range(cfg.input_steps):
-            ctx.set(dut.codes, pack(codes[n].T.reshape(-1), cb))   # column-major
+            ctx.set(Value.cast(dut.codes), pack(codes[n].T.reshape(-1), cb))   # column-major
             ctx.set(dut.step, n)
             ctx.set(dut.load, 1)
             await ctx.tick()
@@ -175,7 +177,7 @@ def test_shift_add_rounds_half_up_once():
         codes = np.zeros((w.n, cfg.n_slices), dtype=np.int64)
         codes[5, k] = 1      # +2**23 on column 5 -> rounds to +1
         codes[6, k] = -1     # -2**23 on column 6 -> rounds to 0
-        ctx.set(dut.codes, pack(codes.reshape(-1), w.code_bits))
+        ctx.set(Value.cast(dut.codes), pack(codes.reshape(-1), w.code_bits))
         ctx.set(dut.step, n)
         ctx.set(dut.load, 1)
         await ctx.tick()
@@ -208,7 +210,7 @@ def test_carry_resolution_rewrites_canonical_digits():
 
     async def tb(ctx):
         for k in range(cfg.n_slices):
-            ctx.set(dut.rdata, pack(digits[k], w.digit_bits))
+            ctx.set(Value.cast(dut.rdata), pack(digits[k], w.digit_bits))
             ctx.set(dut.slice, k)
             ctx.set(dut.load, 1)
             await ctx.tick()
@@ -223,7 +225,7 @@ def test_carry_resolution_rewrites_canonical_digits():
         assert cycles == dut.compute_cycles
         for k in range(cfg.n_slices):
             ctx.set(dut.slice, k)
-            wdata = ctx.get(dut.wdata)
+            wdata = ctx.get(Value.cast(dut.wdata))
             got[k] = [field(wdata, j, w.digit_bits) for j in range(w.n)]
 
     run(dut, tb)

@@ -80,13 +80,13 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
     async def host(ctx):
         if init is not None:
             for addr, (value, valid, count) in enumerate(zip(*init)):
-                ctx.set(dut.host_addr, addr)
-                ctx.set(dut.host_wvalue, value & MASK)
-                ctx.set(dut.host_wvalid, valid)
-                ctx.set(dut.host_wcount, count)
-                ctx.set(dut.host_we, 1)
+                ctx.set(dut.host.addr, addr)
+                ctx.set(dut.host.wvalue, value & MASK)
+                ctx.set(dut.host.wvalid, valid)
+                ctx.set(dut.host.wcount, count)
+                ctx.set(dut.host.we, 1)
                 await ctx.tick()
-            ctx.set(dut.host_we, 0)
+            ctx.set(dut.host.we, 0)
         for core, ops in enumerate(programs):
             sim_core_start[core] = True
         cycles = 0
@@ -99,11 +99,11 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
                     return
             assert cycles < max_cycles
         for addr in range(CONFIG.smem_depth):
-            ctx.set(dut.host_addr, addr)
+            ctx.set(dut.host.addr, addr)
             await ctx.tick()
-            dump.setdefault("value", []).append(_signed(ctx.get(dut.host_rvalue)))
-            dump.setdefault("valid", []).append(bool(ctx.get(dut.host_rvalid)))
-            dump.setdefault("count", []).append(ctx.get(dut.host_rcount))
+            dump.setdefault("value", []).append(_signed(ctx.get(dut.host.rvalue)))
+            dump.setdefault("valid", []).append(bool(ctx.get(dut.host.rvalid)))
+            dump.setdefault("count", []).append(ctx.get(dut.host.rcount))
 
     sim_core_start = [False] * len(programs)
 

@@ -2,12 +2,13 @@
 shared-memory ports, pass-through of core ports, all_halted and the deadlock output."""
 
 import pytest
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
+from panther.hdl.flatten import FlatPorts, flat_ports
 from panther.hdl.tile import SharedMemoryPortSignature
 from panther.hdl.tile.tile import Tile
 
@@ -59,29 +60,22 @@ def simulate(tile, body):
     sim.run()
 
 
-def test_core_ports_are_plain_top_level_signals():
+def test_core_ports_are_plain_top_level_signals_once_flattened():
     tile = make_tile([[], []])
-    names = {name for _, _, name, _ in tile.passthrough}
-    assert names == {f"c{i}_{n}" for i in range(2) for n in ("run", "halted", "last", "dbg_din", "dbg_dout")}
-    for name in names:
-        assert isinstance(getattr(tile, name), Signal)
-    silence(tile)
-    made = []
+    core_ports = {f"c{i}_{n}" for i in range(2) for n in ("run", "halted", "last", "dbg_din",
+                                                           "dbg_dout")}
+    names = {port.name for port in flat_ports(tile.signature)}
+    assert {name for name in names if name[:2] in ("c0", "c1")} == core_ports | {
+        "c0_smem_addr_out", "c1_smem_addr_out"}
+    top = FlatPorts(tile)
+    for name in core_ports:
+        assert isinstance(getattr(top, name), Signal)
+    assert isinstance(Value.cast(tile.c0.dbg.dout), Signal)
 
     def bad_core(*, config, core_id):
-        made.append(wiring.Component({"halted": Out(1)}))
-        return made[-1]
+        return wiring.Component({"halted": Out(1)})
     with pytest.raises(ValueError, match="SharedMemoryPortSignature"):
         Tile(config=CONFIG, core_factory=bad_core)
-    silence(*made)
-
-
-def silence(*elaboratables):
-    """Mark components built only to inspect their ports as used (no UnusedElaboratable)."""
-    for e in elaboratables:
-        e._MustUse__silence = True
-        for core in getattr(e, "cores", []):
-            core._MustUse__silence = True
 
 
 def test_cores_exchange_words_and_halt():
@@ -89,25 +83,25 @@ def test_cores_exchange_words_and_halt():
     tile = make_tile([[("ld", 3), ("st", 4, 111)], [("st", 10, 5), ("st", 3, 42), ("ld", 4)]])
 
     async def body(ctx):
-        assert ctx.get(tile.c0_dbg_dout) == 1
-        ctx.set(tile.c1_dbg_din, 9)
-        assert ctx.get(tile.c1_dbg_dout) == 10
+        assert ctx.get(tile.c0.dbg.dout) == 1
+        ctx.set(tile.c1.dbg.din, 9)
+        assert ctx.get(tile.c1.dbg.dout) == 10
         assert not ctx.get(tile.all_halted)
-        ctx.set(tile.c0_run, 1)
-        ctx.set(tile.c1_run, 1)
+        ctx.set(tile.c0.run, 1)
+        ctx.set(tile.c1.run, 1)
         for cycle in range(100):
             await ctx.tick()
             assert not ctx.get(tile.deadlock)
             if ctx.get(tile.all_halted):
                 break
         assert ctx.get(tile.all_halted)
-        assert ctx.get(tile.c0_last) == 42 and ctx.get(tile.c1_last) == 111
+        assert ctx.get(tile.c0.last) == 42 and ctx.get(tile.c1.last) == 111
         dump = []
         for addr in (3, 4, 10):
-            ctx.set(tile.host_smem_addr, addr)
+            ctx.set(tile.host_smem.addr, addr)
             await ctx.tick()
-            dump.append((ctx.get(tile.host_smem_rvalue), ctx.get(tile.host_smem_rvalid),
-                         ctx.get(tile.host_smem_rcount)))
+            dump.append((ctx.get(tile.host_smem.rvalue), ctx.get(tile.host_smem.rvalid),
+                         ctx.get(tile.host_smem.rcount)))
         assert dump == [(42, 0, 0), (111, 0, 0), (5, 1, 1)]
 
     simulate(tile, body)
@@ -117,8 +111,8 @@ def test_deadlock_output_names_waiting_cores():
     tile = make_tile([[("ld", 7)], [("st", 9, 1), ("ld", 8)]])
 
     async def body(ctx):
-        ctx.set(tile.c0_run, 1)
-        ctx.set(tile.c1_run, 1)
+        ctx.set(tile.c0.run, 1)
+        ctx.set(tile.c1.run, 1)
         for _ in range(50):
             await ctx.tick()
         assert ctx.get(tile.deadlock) and not ctx.get(tile.all_halted)
@@ -126,17 +120,17 @@ def test_deadlock_output_names_waiting_cores():
         assert ctx.get(tile.smem_req) == 0b11 and ctx.get(tile.smem_write) == 0
         assert (ctx.get(tile.c0_smem_addr_out), ctx.get(tile.c1_smem_addr_out)) == (7, 8)
         # The host stores word 8: core 1 proceeds and halts, core 0 alone is still stuck.
-        ctx.set(tile.host_smem_addr, 8)
-        ctx.set(tile.host_smem_wvalue, 5)
-        ctx.set(tile.host_smem_wvalid, 1)
-        ctx.set(tile.host_smem_wcount, 1)
-        ctx.set(tile.host_smem_we, 1)
+        ctx.set(tile.host_smem.addr, 8)
+        ctx.set(tile.host_smem.wvalue, 5)
+        ctx.set(tile.host_smem.wvalid, 1)
+        ctx.set(tile.host_smem.wcount, 1)
+        ctx.set(tile.host_smem.we, 1)
         await ctx.tick()
-        ctx.set(tile.host_smem_we, 0)
+        ctx.set(tile.host_smem.we, 0)
         assert not ctx.get(tile.deadlock)
         for _ in range(20):
             await ctx.tick()
-        assert ctx.get(tile.c1_halted) and ctx.get(tile.c1_last) == 5
+        assert ctx.get(tile.c1.halted) and ctx.get(tile.c1.last) == 5
         assert ctx.get(tile.deadlock) and ctx.get(tile.smem_stuck) == 0b01
 
     simulate(tile, body)

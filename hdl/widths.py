@@ -1,11 +1,13 @@
-"""Derived bit widths of the MCU datapath, all computed from a :class:`PantherConfig`."""
+"""Derived bit widths of the MCU datapath and its analog port, all computed from a
+:class:`~panther.config.PantherConfig` (the ports of :mod:`panther.hdl.ports` and every MCU
+unit read them from here)."""
 
 from panther.config import PantherConfig
 
-__all__ = ["McuWidths", "component_widths", "reject"]
+__all__ = ["McuWidths", "index_bits"]
 
 
-def _index_bits(count):
+def index_bits(count):
     """Bits of an index in ``range(count)`` (at least 1)."""
     return max(1, (count - 1).bit_length())
 
@@ -20,6 +22,7 @@ class McuWidths:
 
     Members
     -------
+    config : PantherConfig
     n : int
         Rows = columns of a crossbar (``xbar_size``).
     slices : int
@@ -36,6 +39,10 @@ class McuWidths:
         Signed ADC code width on the analog port (``adc_code_bits``).
     digit_bits : int
         Signed width of a slice digit on the serial read/write port (widest slice).
+    data_bits : int
+        Data word width.
+    copies : int
+        Crossbar copies per MCU (``xbar_copies``).
     step_bits, index_bits, slice_index_bits, copy_bits, round_bits : int
         Widths of the step, row/column, slice, copy and round indices.
     term_bits : int
@@ -59,30 +66,14 @@ class McuWidths:
         self.code_bits = config.adc_code_bits
         self.digit_bits = max(config.slice_bits)
         self.data_bits = config.data_bits
-        self.step_bits = _index_bits(self.steps)
-        self.index_bits = _index_bits(self.n)
-        self.slice_index_bits = _index_bits(self.slices)
+        self.step_bits = index_bits(self.steps)
+        self.index_bits = index_bits(self.n)
+        self.slice_index_bits = index_bits(self.slices)
         self.copies = config.xbar_copies
-        self.copy_bits = _index_bits(self.copies)
-        self.round_bits = _index_bits(self.rounds)
+        self.copy_bits = index_bits(self.copies)
+        self.round_bits = index_bits(self.rounds)
         self.term_bits = self.code_bits + self.p * (self.slices - 1) + 1
         self.acc_bits = (self.code_bits + config.adc_lsb_shift + self.steps
                          + self.p * (self.slices - 1) + 2)
         self.weight_sum_bits = max(b + self.p * k
                                    for k, b in enumerate(config.slice_bits_lsb_first)) + 2
-
-
-def component_widths(component, config):
-    """:class:`McuWidths` of ``config`` for ``component``'s constructor; on a bad ``config``
-    the half-built component is silenced (no 'created but never used' warning) and the
-    error is raised."""
-    try:
-        return McuWidths(config)
-    except TypeError:
-        reject(component)
-        raise
-
-
-def reject(component):
-    """Silence Amaranth's unused-elaboratable warning of a component whose constructor fails."""
-    component._MustUse__silence = True

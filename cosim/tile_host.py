@@ -1,0 +1,153 @@
+"""cocotb drivers of a tile's host ports: a core's host/debug port and the shared-memory host
+port (see :class:`panther.hdl.ports.DebugPortSignature` and
+:class:`panther.hdl.ports.SmemHostSignature`), by their flattened top-level names."""
+
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
+
+__all__ = ["HostPort", "SmemHost", "as_int", "as_signed"]
+
+
+def as_int(value):
+    """``int`` of a cocotb value, or None when it holds X/Z bits (uninitialised state)."""
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def as_signed(value, bits):
+    value = as_int(value)
+    if value is None:
+        return None
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+class HostPort:
+    """One core's host/debug port (``<prefix>req`` ... see
+    :class:`panther.hdl.ports.DebugPortSignature`).
+
+    :meth:`write_many` and :meth:`read_many` stream words back to back: the port takes a
+    request when ``req & ~ack`` and acknowledges it exactly one cycle later, so with ``req``
+    held high a new word can be presented every second falling edge; Python then wakes once
+    per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
+    """
+
+    def __init__(self, dut, clock, prefix, *, period_ns):
+        self.clock, self.period_ns = clock, period_ns
+        self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
+            getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
+        self.req.value = 0
+        self.we.value = 0
+
+    async def access(self, space, addr, *, wdata=None):
+        """One request; returns ``rdata`` (raw unsigned)."""
+        await FallingEdge(self.clock)
+        self.space.value = int(space)
+        self.addr.value = int(addr)
+        self.we.value = int(wdata is not None)
+        self.wdata.value = int(wdata or 0)
+        self.req.value = 1
+        while True:
+            await RisingEdge(self.clock)
+            await ReadOnly()
+            if int(self.ack.value):
+                value = None if wdata is not None else as_int(self.rdata.value)
+                break
+        await RisingEdge(self.clock)        # keep the request through its ack cycle
+        self.req.value = 0
+        self.we.value = 0
+        return value
+
+    async def write(self, space, addr, value):
+        await self.access(space, addr, wdata=value)
+
+    async def read(self, space, addr):
+        return await self.access(space, addr)
+
+    async def write_many(self, space, items):
+        """Write ``(addr, value)`` pairs (raw unsigned values), one every two cycles."""
+        items = list(items)
+        if not items:
+            return
+        await self._idle_falling_edge()
+        self.space.value = int(space)
+        self.we.value = 1
+        self.req.value = 1
+        for addr, value in items:
+            self.addr.value = int(addr)
+            self.wdata.value = int(value)
+            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
+        self.req.value = 0
+        self.we.value = 0
+
+    async def read_many(self, space, addrs):
+        """``rdata`` (raw unsigned, None for X) of every address, one every two cycles."""
+        addrs = [int(a) for a in addrs]
+        out = []
+        if not addrs:
+            return out
+        await self._idle_falling_edge()
+        self.space.value = int(space)
+        self.we.value = 0
+        self.req.value = 1
+        self.addr.value = addrs[0]
+        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
+        for k in range(len(addrs)):
+            out.append(as_int(self.rdata.value))
+            if k + 1 < len(addrs):
+                self.addr.value = addrs[k + 1]         # taken two edges later
+                await Timer(2 * self.period_ns, "ns")
+        self.req.value = 0                             # ack is high: no new request taken
+        await Timer(self.period_ns, "ns")              # ... and low after the next edge
+        return out
+
+    async def _idle_falling_edge(self):
+        """A falling edge where ``ack`` is low, so the request presented there is taken at
+        the next rising edge (the streams' fixed timing starts from it). A FallingEdge
+        awaited at a falling edge's own time step may fire in that step."""
+        await FallingEdge(self.clock)
+        while as_int(self.ack.value) != 0:
+            await FallingEdge(self.clock)
+
+
+class SmemHost:
+    """The tile's shared-memory host port (read latency one cycle)."""
+
+    def __init__(self, dut, clock, bits):
+        self.dut, self.clock, self.bits = dut, clock, bits
+        dut.host_smem_we.value = 0
+
+    async def write(self, words):
+        """``words``: iterable of (addr, value, valid, count)."""
+        d = self.dut
+        wrote = False
+        for addr, value, valid, count in words:
+            await FallingEdge(self.clock)
+            d.host_smem_addr.value = int(addr)
+            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
+            d.host_smem_wvalid.value = int(bool(valid))
+            d.host_smem_wcount.value = int(count)
+            d.host_smem_we.value = 1
+            wrote = True
+        if wrote:
+            await FallingEdge(self.clock)
+            d.host_smem_we.value = 0
+
+    async def dump(self, depth):
+        """Every word, one per cycle: the word addressed at a falling edge is read at the
+        next rising edge and sampled at the falling edge after it, where the next address
+        is presented."""
+        d = self.dut
+        values, valid, count = [], [], []
+        await FallingEdge(self.clock)
+        d.host_smem_addr.value = 0
+        for addr in range(depth):
+            await FallingEdge(self.clock)
+            values.append(as_signed(d.host_smem_rvalue.value, self.bits))
+            bit = as_int(d.host_smem_rvalid.value)
+            valid.append(None if bit is None else bool(bit))
+            count.append(as_int(d.host_smem_rcount.value))
+            if addr + 1 < depth:
+                d.host_smem_addr.value = addr + 1
+        return {"values": values, "valid": valid, "count": count}
