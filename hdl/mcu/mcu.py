@@ -4,6 +4,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.config import PantherConfig
 from panther.hdl.ports import McuAnalogSignature, XBarBufferSignature
 from panther.hdl.widths import McuWidths
 
@@ -13,7 +14,27 @@ from .input_driver import InputDriver
 from .shift_add import ShiftAdd
 from .xbar_buffers import XBarIn, XBarOut
 
-__all__ = ["MCU"]
+__all__ = ["McuSignature", "MCU"]
+
+
+class McuSignature(wiring.Signature):
+    """The ports of an :class:`MCU` (see its Members), without building one.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "start": In(1), "start_mask": In(3), "crs": In(1), "commit": In(1),
+            "busy": Out(1), "done": Out(1), "overflow": Out(1), "overflow_clear": In(1),
+            "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
+            "analog": Out(McuAnalogSignature(config)),
+        })
 
 
 class MCU(wiring.Component):
@@ -50,12 +71,7 @@ class MCU(wiring.Component):
     def __init__(self, *, config):
         self.config = config
         self.widths = McuWidths(config)
-        super().__init__({
-            "start": In(1), "start_mask": In(3), "crs": In(1), "commit": In(1),
-            "busy": Out(1), "done": Out(1), "overflow": Out(1), "overflow_clear": In(1),
-            "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
-            "analog": Out(McuAnalogSignature(config)),
-        })
+        super().__init__(McuSignature(config))
 
     def analytic_cycles(self, mask):
         """Analytic cycles of a start request (:func:`hdl.mcu.controller.analytic_cycles`)."""

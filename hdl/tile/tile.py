@@ -15,9 +15,13 @@ from .smem_system import SharedMemorySystem
 __all__ = ["TileSignature", "Tile"]
 
 
+#: A core member the tile drives itself (with the core's index) instead of bringing it out.
+CORE_ID_MEMBER = "core_id"
+
+
 def _core_port(config, index, signature):
     """``(name of the shared-memory member, the signature of every other member)`` of a
-    core's signature."""
+    core's signature (a ``core_id`` input is the tile's own, see :data:`CORE_ID_MEMBER`)."""
     smem = SharedMemoryPortSignature(config)
     names = [name for name, member in signature.members.items()
              if member.is_signature and member.flow == Out and member.signature == smem]
@@ -27,7 +31,8 @@ def _core_port(config, index, signature):
     if "halted" not in signature.members:
         raise ValueError(f"core {index} has no 'halted' output")
     return names[0], wiring.Signature({name: member for name, member in
-                                       signature.members.items() if name != names[0]})
+                                       signature.members.items()
+                                       if name not in (names[0], CORE_ID_MEMBER)})
 
 
 class TileSignature(wiring.Signature):
@@ -39,7 +44,8 @@ class TileSignature(wiring.Signature):
     core_signatures : list of wiring.Signature, optional
         The signature of each core (default: ``cores_per_tile`` times
         :class:`~panther.hdl.core.CoreSignature`); each needs exactly one
-        ``Out(SharedMemoryPortSignature(config))`` member and a ``halted`` output.
+        ``Out(SharedMemoryPortSignature(config))`` member and a ``halted`` output; a
+        ``core_id`` input is driven by the tile with the core's index.
 
     Members
     -------
@@ -157,6 +163,8 @@ class Tile(wiring.Component):
             m.submodules[f"core{i}"] = core
             outer = getattr(self, f"c{i}")
             _forward(m, outer, core)
+            if CORE_ID_MEMBER in core.signature.members:
+                m.d.comb += getattr(core, CORE_ID_MEMBER).eq(i)
             port = getattr(core, self.signature.smem_members[i])
             wiring.connect(m, port, smem.ports[i])
             stopped = core.halted

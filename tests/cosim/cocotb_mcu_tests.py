@@ -22,7 +22,8 @@ from cocotb.triggers import ClockCycles
 
 from panther.analog_models import AnalogMCU
 from panther.config import PantherConfig
-from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
+from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
+from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
 from panther.fixed_point import canonical_digits
 from panther.hdl.mcu import McuOp, rtl_cycles
 
@@ -32,7 +33,8 @@ IDEAL = CONFIG.noise.ideal and CONFIG.adc_bits == 0
 MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
 PERIOD_PS = 10_000
 INPUT_LATENCY = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
-ACK_LATENCY = 1 + INPUT_LATENCY     # the bridge answers 1 cycle after a_req, plus input registers
+SETTLE = os.environ.get("PANTHER_COSIM_SIMULATOR") == "icarus"
+ACK_LATENCY = 1     # the top's AnalogAnswer acknowledges in the cycle req rises
 sys.set_int_max_str_digits(0)      # paper-size code vectors exceed 4300 decimal digits
 
 
@@ -40,10 +42,11 @@ async def setup(dut, weights):
     """Clock, reset, an AnalogMCU holding ``weights`` and its bridge; returns (driver, amcu, port)."""
     Clock(dut.clk, PERIOD_PS, unit="ps").start()
     driver = McuDriver(dut, dut.clk, period_ps=PERIOD_PS, input_latency=INPUT_LATENCY)
-    await ClockCycles(dut.clk, 2)      # a RegisteredInputs top has no reset
+    await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
     amcu = AnalogMCU(CONFIG)
     amcu.program(weights)
-    _, port = start_mcu_bridge(dut, dut.clk, amcu, CONFIG)
+    holds = {name: resolve(dut, path) for name, path in MCU_HOLD_PATHS.items()}
+    _, port = start_mcu_bridge(dut, amcu, CONFIG, holds=holds, settle=SETTLE)
     return driver, amcu, port
 
 
@@ -71,6 +74,8 @@ async def mvm_mtvm_exact(dut):
     expected = rtl_cycles(CONFIG, MVM | MTVM, ack_latency=ACK_LATENCY)
     assert cycles == expected, (cycles, expected)
     assert port.transactions["mvm"] == port.transactions["mtvm"] == CONFIG.input_steps
+    # one Python wake-up per transaction (three on Icarus, which reports req before the rest)
+    assert port.wakeups == port.transactions["requests"] * (3 if SETTLE else 1)
 
 
 @cocotb.test()

@@ -1,0 +1,106 @@
+"""The analog half's side of an MCU analog port in co-simulation, in the design itself.
+
+A Python bridge (:mod:`panther.cosim.mcu_bridge`) computes each answer from the analog
+models; everything clocked about the answer is here, so the bridge wakes up once per
+transaction and never per clock edge:
+
+* **hold registers**: the answer's vectors (``mvm_codes``, ``mtvm_codes``, ``rdata``) come
+  from instances of :data:`HOLD_MODULE`, a two-line Verilog module (:func:`hold_verilog`)
+  whose register nothing in the design drives. The bridge writes it directly (cocotb, VPI)
+  in the time step where ``req`` rose. The vectors therefore never are top-level inputs:
+  no 65536-bit input limit of Amaranth's converter, no load bus, no cycle spent.
+* **answer timing**: :class:`AnalogAnswer` raises ``ack`` ``latency`` cycles after ``req``
+  rose (1, the default: in the cycle where ``req`` is first high, as an ideal analog half
+  answering at once; more: a latency per operation given by the caller; the modelled
+  latencies of ``analog_models/energy.py`` are not wired in yet).
+"""
+
+from amaranth.hdl import Instance, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
+
+from panther.hdl.ports import AnalogOp, McuAnalogSignature
+
+__all__ = ["HOLD_MODULE", "HOLD_REGISTER", "ANSWER_MEMBERS", "HELD_MEMBERS", "hold_verilog",
+           "AnalogAnswer"]
+
+#: Verilog module of a hold register (parameter ``WIDTH``, output ``q``).
+HOLD_MODULE = "panther_cosim_hold"
+#: Name of the register inside :data:`HOLD_MODULE` that the bridge writes.
+HOLD_REGISTER = "data"
+#: Members of the MCU analog port (inputs of the MCU) that :class:`AnalogAnswer` drives.
+ANSWER_MEMBERS = ("ack", "mvm_codes", "mtvm_codes", "rdata")
+#: The vectors among them (hold registers, one instance each, named like the member).
+HELD_MEMBERS = ("mvm_codes", "mtvm_codes", "rdata")
+
+
+def hold_verilog():
+    """Verilog text of :data:`HOLD_MODULE`: a register written only from the testbench.
+
+    Verilator would optimise away (or not let VPI write) an internal register; the
+    ``public_flat_rw`` comment keeps it and makes it writable. Its readers are clocked (the
+    MCU's capture registers), so a write is seen at the next clock edge in both simulators.
+    """
+    return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) (output [WIDTH-1:0] q);\n"
+            f"  reg [WIDTH-1:0] {HOLD_REGISTER} /*verilator public_flat_rw*/;\n"
+            f"  initial {HOLD_REGISTER} = {{WIDTH{{1'b0}}}};\n"
+            f"  assign q = {HOLD_REGISTER};\n"
+            "endmodule\n")
+
+
+class AnalogAnswer(wiring.Component):
+    """Answers one MCU analog port: ``ack`` after the latency of the transaction, the
+    vectors from hold registers written by the bridge.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    latencies : dict, optional
+        :class:`AnalogOp` flag -> cycles from ``req`` rising to ``ack`` (at least 1) for a
+        transaction with that operation; a transaction with several takes the largest.
+        Default: 1 for every operation (keyword only).
+
+    Members
+    -------
+    port : In(McuAnalogSignature(config))
+        The analog half's side of the MCU's port.
+    latencies : dict
+    """
+
+    def __init__(self, config, *, latencies=None):
+        latencies = dict.fromkeys(AnalogOp, 1) if latencies is None else dict(latencies)
+        missing = [op.name for op in AnalogOp if op not in latencies]
+        if missing:
+            raise ValueError(f"latencies must give every AnalogOp, missing {missing}")
+        for op, cycles in latencies.items():
+            if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
+                raise ValueError(f"latency of {op!r} must be an integer >= 1, not {cycles!r}")
+        self.latencies = {op: latencies[op] for op in AnalogOp}
+        super().__init__({"port": In(McuAnalogSignature(config))})
+
+    def elaborate(self, platform):
+        m = Module()
+        port = self.port
+        for name in HELD_MEMBERS:
+            target = getattr(port, name).as_value()
+            m.submodules[name] = Instance(HOLD_MODULE, p_WIDTH=len(target), o_q=target)
+
+        req_q = Signal()
+        m.d.sync += req_q.eq(port.req)
+        rise = port.req & ~req_q
+        longest = max(self.latencies.values())
+        # the transaction's latency: the largest of its operations'
+        latency = 1
+        for op, cycles in sorted(self.latencies.items(), key=lambda kv: kv[1]):
+            if cycles > 1:
+                latency = Mux(port.op.as_value() & op.value, cycles, latency)
+        if longest == 1:
+            m.d.comb += port.ack.eq(rise)
+            return m
+        count = Signal(range(longest))
+        with m.If(rise):
+            m.d.sync += count.eq(latency - 1)
+        with m.Elif(count != 0):
+            m.d.sync += count.eq(count - 1)
+        m.d.comb += port.ack.eq(Mux(rise, latency == 1, count == 1))
+        return m
