@@ -20,115 +20,43 @@ Numeric conventions (see ``docs/semantics.md``):
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ConfigError", "NoiseConfig", "PantherConfig", "PRESETS", "load_config"]
+from .checks import ConfigError
+from .checks import check as _check
+from .checks import is_int as _is_int
+from .checks import json_int as _json_int
+from .checks import short as _short
+from .noise import NoiseConfig
+
+__all__ = ["ConfigError", "Variant", "NoiseConfig", "PantherConfig", "PRESETS", "load_config"]
 
 
-class ConfigError(ValueError):
-    """A configuration value is out of range or inconsistent."""
-
-
-def _check(condition, message):
-    if not condition:
-        raise ConfigError(message)
-
-
-#: Digits of the longest integer a configuration file may hold (whatever the interpreter's
-#: own limit, which co-simulation lifts).
-_JSON_INT_DIGITS = 100
-
-
-def _json_int(text):
-    if len(text.lstrip("-")) > _JSON_INT_DIGITS:
-        raise ValueError(f"Exceeds the limit ({_JSON_INT_DIGITS} digits) for an integer: "
-                         f"{len(text.lstrip('-'))} digits")
-    return int(text)
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _short(value):
-    """``repr(value)`` cut to 60 characters (a message never repeats a huge input)."""
-    text = repr(value) if not _is_int(value) or value.bit_length() < 200 else "a huge integer"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass(frozen=True, kw_only=True)
-class NoiseConfig:
-    """Analog non-idealities. Every parameter defaults to 0 (ideal, switched off).
-
-    The behavioural models in ``analog_models/`` document the exact meaning of each
-    parameter; all random draws come from ``numpy.random.default_rng(seed)``.
+class Variant(enum.IntEnum):
+    """The MCU variant (paper §4.2-4.4): how many crossbar copies an MCU has and when an OPA
+    changes the weights (``isa/variants.py`` holds the rules). A configuration file writes the
+    number.
 
     Members
     -------
-    seed : int
-        Seed of every random generator of the analog models.
-    program_noise : float
-        Standard deviation of the programming (write) error, in cell levels.
-    read_noise : float
-        Standard deviation of the read noise per cell and read, in cell levels.
-    d2d_update_variation : float
-        Device-to-device spread of the update step, relative (drawn once per cell).
-    c2c_update_variation : float
-        Cycle-to-cycle spread of the update step, relative (drawn per pulse).
-    stuck_on_rate, stuck_off_rate : float
-        Fraction of cells stuck at the highest / lowest conductance level.
-    update_nonlinearity : float
-        Soft-bounds strength: the update step shrinks towards the edge of the range it moves to.
-    update_asymmetry : float
-        Relative difference between potentiation and depression step sizes.
-    adc_offset, adc_noise : float
-        Standard deviation of the comparator offset (per instance) and noise (per
-        conversion), in ADC LSB.
-    adc_cap_mismatch : float
-        Relative standard deviation of the SAR capacitor array.
-    dac_gain_error, dac_inl : float
-        Relative gain error and integral non-linearity of the column DAC.
+    SGD : 1
+        One crossbar; OPAs deferred to ``hlt`` with their operands in shared memory.
+    MINI_BATCH : 2
+        Two copies (MVM and MTVM in parallel); OPAs deferred as on variant 1.
+    LARGE_BATCH : 3
+        Three copies; OPAs applied eagerly to the third, committed at ``hlt``.
     """
 
-    seed: int = 0
-    program_noise: float = 0.0
-    read_noise: float = 0.0
-    d2d_update_variation: float = 0.0
-    c2c_update_variation: float = 0.0
-    stuck_on_rate: float = 0.0
-    stuck_off_rate: float = 0.0
-    update_nonlinearity: float = 0.0
-    update_asymmetry: float = 0.0
-    adc_offset: float = 0.0
-    adc_noise: float = 0.0
-    adc_cap_mismatch: float = 0.0
-    dac_gain_error: float = 0.0
-    dac_inl: float = 0.0
+    SGD = 1
+    MINI_BATCH = 2
+    LARGE_BATCH = 3
 
-    def __post_init__(self):
-        largest = 1e3       # of every parameter but the seed (far beyond any physical value)
-        _check(_is_int(self.seed) and 0 <= self.seed < 2 ** 64,
-               f"noise.seed must be an integer from 0 to 2**64 - 1, not {_short(self.seed)}")
-        for f in dataclasses.fields(self):
-            if f.name == "seed":
-                continue
-            value = getattr(self, f.name)
-            _check(isinstance(value, (int, float)) and not isinstance(value, bool)
-                   and math.isfinite(value) and 0 <= value <= largest,
-                   f"noise.{f.name} must be a number from 0 to {largest:g}, not {_short(value)}")
-        for name in ("stuck_on_rate", "stuck_off_rate"):
-            _check(getattr(self, name) <= 1, f"noise.{name} must be <= 1, not {getattr(self, name)!r}")
-        _check(self.stuck_on_rate + self.stuck_off_rate <= 1,
-               "noise.stuck_on_rate + noise.stuck_off_rate must be <= 1, not "
-               f"{self.stuck_on_rate + self.stuck_off_rate!r}")
-
-    @property
-    def ideal(self):
-        """True when every non-ideality is switched off."""
-        return all(getattr(self, f.name) == 0 for f in dataclasses.fields(self) if f.name != "seed")
+    def __str__(self):
+        return str(self.value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,8 +99,9 @@ class PantherConfig:
         a slot of ``2 * xbar_size`` words in the core's part of the shared-memory OPA region,
         where an OPA saves its XBarIn and XBarOut vectors (paper §5.2). One more is an
         error that halts the core.
-    variant : int
-        MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies).
+    variant : Variant
+        MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies); an int
+        1-3 is accepted and stored as its :class:`Variant`.
     cores_per_tile : int
         Cores sharing one shared memory.
     vfu_lanes : int
@@ -262,8 +191,9 @@ class PantherConfig:
                f"adc_bits must be 0 (ideal) or from 2 to {self.adc_ideal_bits}, not {self.adc_bits!r}")
         _check(self.xbar_size % self.adcs_per_xbar == 0,
                f"adcs_per_xbar must divide xbar_size ({self.xbar_size}), not {self.adcs_per_xbar!r}")
-        _check(_is_int(self.variant) and self.variant in (1, 2, 3),
+        _check(_is_int(self.variant) and self.variant in tuple(Variant),
                f"variant must be 1, 2 or 3, not {_short(self.variant)}")
+        object.__setattr__(self, "variant", Variant(self.variant))
         _check(self.rf_depth + 2 * self.mcus_per_core * self.xbar_size <= 2 ** self.ADDR_BITS,
                f"rf_depth + 2 * mcus_per_core * xbar_size must fit in {self.ADDR_BITS} address bits; "
                f"rf_depth {self.rf_depth!r} + 2 * {self.mcus_per_core!r} * {self.xbar_size!r} is "
@@ -321,7 +251,7 @@ class PantherConfig:
     @property
     def xbar_copies(self):
         """Crossbar copies per MCU: one per variant number."""
-        return self.variant
+        return int(self.variant)
 
     @property
     def addr_space(self):
@@ -338,7 +268,7 @@ class PantherConfig:
         """Words of one core's part of the OPA region: ``deferred_depth`` slots (slot ``e``
         belongs to the ``e``-th deferred OPA or CRS of the run), then one slot per MCU where
         ``hlt`` parks the live XBar buffers while it replays the OPAs. 0 on variant 3."""
-        if self.variant == 3:
+        if self.variant == Variant.LARGE_BATCH:
             return 0
         return (self.deferred_depth + self.mcus_per_core) * self.opa_slot_words
 
