@@ -2,7 +2,9 @@
 
 Every constant below carries the source of its number in a comment. Two sources are used:
 
-* **[P]** the PANTHER paper (``shared/paper/panther-paper.txt``): Eq. 5 for the DACs, §6.1
+* **[P]** the PANTHER paper (Ankit et al., "PANTHER: A Programmable Architecture for Neural
+  Network Training Harnessing Energy-efficient ReRAM", IEEE Transactions on Computers, 2020):
+  Eq. 5 for the DACs, §6.1
   for what was modelled (ISAAC crossbars and sample-and-hold, Saberi capacitive DACs, SAR ADCs
   from the Murmann survey, 1 GHz, 32 nm).
 * **[PUMA]** the published constants of PUMA's cycle-level simulator, training branch (the
@@ -47,6 +49,7 @@ import math
 from dataclasses import dataclass
 
 from panther.config import PantherConfig
+from panther.table import format_table
 
 __all__ = [
     "EVENTS", "EnergyModel", "EnergyReport", "EnergyRow", "adc_energy_pj",
@@ -206,15 +209,13 @@ class EnergyReport:
         raise KeyError(event)
 
     def format(self):
-        """A plain-text table."""
-        lines = [f"{'event':<18} {'count':>12} {'pJ each':>12} {'ns each':>10} "
-                 f"{'total pJ':>14} {'total ns':>14}"]
-        for r in self.rows:
-            lines.append(f"{r.event:<18} {r.count:>12d} {r.energy_pj:>12.4g} {r.latency_ns:>10.4g} "
-                         f"{r.total_energy_pj:>14.6g} {r.total_latency_ns:>14.6g}")
-        lines.append(f"{'total':<18} {'':>12} {'':>12} {'':>10} "
-                     f"{self.total_energy_pj:>14.6g} {self.total_latency_ns:>14.6g}")
-        return "\n".join(lines)
+        """A plain-text table (:func:`panther.table.format_table`)."""
+        rows = [(r.event, r.count, f"{r.energy_pj:.4g}", f"{r.latency_ns:.4g}",
+                 f"{r.total_energy_pj:.6g}", f"{r.total_latency_ns:.6g}") for r in self.rows]
+        rows.append(("total", "-", "-", "-", f"{self.total_energy_pj:.6g}",
+                     f"{self.total_latency_ns:.6g}"))
+        return format_table(("event", "count", "pJ each", "ns each", "total pJ", "total ns"),
+                            rows).rstrip("\n")
 
 
 #: Event names understood by :meth:`EnergyModel.breakdown`, in report order.

@@ -1,4 +1,5 @@
-"""Helpers shared by the ``panther`` sub-commands: reading a source file and option types.
+"""Helpers shared by the ``panther`` sub-commands: reading a source file, the ``--config``
+option and option types.
 
 A module whose name starts with ``_`` is not a sub-command (see :mod:`panther.apps.cli`).
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from panther.config import PRESETS
 from panther.errors import UserError
 
-__all__ = ["read_source", "positive_int", "non_negative_int"]
+__all__ = ["read_source", "add_config_argument", "positive_int", "non_negative_int"]
 
 
 def read_source(path):
@@ -29,6 +31,19 @@ def read_source(path):
                         f"at offset {error.start}") from None
     except OSError as error:
         raise UserError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def add_config_argument(parser, *, default="small", default_text=None, note=None):
+    """Add the ``--config`` option every command has: a preset name or a configuration JSON
+    file, read later with :func:`panther.config.load_config`.
+
+    ``default``: the value when the option is not given (``None``: the command decides, and
+    ``default_text`` says how); ``note``: what the configuration is used for, if not obvious.
+    """
+    presets = ", ".join(PRESETS)
+    text = f"configuration: a preset ({presets}) or a JSON file (default: {default_text or default})"
+    parser.add_argument("--config", default=default, metavar="|".join([*PRESETS, "FILE"]),
+                        help=text + (f"; {note}" if note else ""))
 
 
 def _integer(text, low, what):

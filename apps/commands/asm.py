@@ -4,7 +4,7 @@ from pathlib import Path
 
 from panther.config import load_config
 
-from ._common import read_source
+from ._common import add_config_argument, read_source
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -17,8 +17,7 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default=None,
                         help="image directory to write (default: out/<source name>); written "
                              "atomically, replaced if it is an existing image")
-    parser.add_argument("--config", default="small",
-                        help="configuration: a preset (small, paper) or a JSON file (default: small)")
+    add_config_argument(parser)
 
 
 def run(args):

@@ -5,6 +5,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import add_config_argument
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "compile"
@@ -17,9 +19,7 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default=None,
                         help="image directory to write (default: out/<model name>); written "
                              "atomically, replaced if it is an existing image")
-    parser.add_argument("--config", default=None,
-                        help="configuration: a preset (small, paper) or a JSON file (default: the "
-                             "model's \"config\", else small)")
+    add_config_argument(parser, default=None, default_text="the model's \"config\", else small")
     parser.add_argument("--crs", action="store_true",
                         help="end the kernel with a carry resolution step (the kernel of every "
                              "crs_period-th invocation)")

@@ -5,6 +5,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import add_config_argument
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "disasm"
@@ -15,10 +17,9 @@ def add_arguments(parser):
     parser.add_argument("input", help="image directory written by 'panther asm', or a .hex file")
     parser.add_argument("--code-only", action="store_true",
                         help="print only the programs, not the data directives")
-    parser.add_argument("--config", default="small",
-                        help="for a .hex file: the configuration it was assembled for (a preset "
-                             "or a JSON file; default: small, as for 'panther asm'); it names "
-                             "the XBar buffers and decides which words print as .word")
+    add_config_argument(parser, note="for a .hex file, the one it was assembled for (as "
+                        "for 'panther asm'); it names the XBar buffers and decides which words "
+                        "print as .word")
 
 
 def run(args):

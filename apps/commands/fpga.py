@@ -4,7 +4,7 @@ and a UART host interface, with Fmax and utilisation from nextpnr (docs/synthesi
 from panther.config import load_config
 from panther.errors import UserError
 
-from ._common import positive_int
+from ._common import add_config_argument, positive_int
 
 NAME = "fpga"
 HELP = ("build an FPGA bitstream (ULX3S ECP5-85F, YoWASP tools) of the tile with digital "
@@ -15,8 +15,7 @@ __all__ = ["NAME", "HELP", "add_arguments", "run", "report_table"]
 
 def add_arguments(parser):
     parser.add_argument("--board", default="ulx3s", choices=["ulx3s"], help="target board")
-    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
-                        help="preset name or configuration JSON file (default: small)")
+    add_config_argument(parser)
     parser.add_argument("--top", default="tile", choices=["tile", "mcu"],
                         help="what to put on the FPGA (default: tile)")
     parser.add_argument("--clock-mhz", type=positive_int, default=100, help="PLL clock (default 100)")
@@ -27,7 +26,7 @@ def add_arguments(parser):
 
 def report_table(report):
     """The terminal table of an FPGA report."""
-    from panther.hdl.synth.table import format_table
+    from panther.table import format_table
     rows = [(f"Fmax {clock}", f"{mhz:.1f} MHz",
              f"target {report['constraint_mhz'][clock]:.0f} MHz: "
              f"{'met' if mhz >= report['constraint_mhz'][clock] else 'NOT met'}")

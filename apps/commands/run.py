@@ -22,8 +22,9 @@ from pathlib import Path
 
 from panther.config import load_config
 from panther.errors import UserError
+from panther.table import format_table
 
-from ._common import positive_int, read_source
+from ._common import add_config_argument, positive_int, read_source
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "BACKENDS", "load_program", "format_report",
            "simulate", "resolve_mcu"]
@@ -65,9 +66,7 @@ def add_arguments(parser):
     parser.add_argument("--sim", choices=sorted(BACKENDS), default="golden",
                         help="simulator back end (default: golden; verilator and icarus run the "
                              "tile RTL and compare it with the golden model)")
-    parser.add_argument("--config", default="small",
-                        help="configuration for a .s file: a preset (small, paper) or a JSON "
-                             "file (default: small); an image directory brings its own")
+    add_config_argument(parser, note="for a .s file; an image directory brings its own")
     parser.add_argument("--mcu", choices=("exact", "analog"), default=None,
                         help="golden MCU model: exact integer arithmetic or the behavioural "
                              "analog models with the configuration's noise (default: exact, "
@@ -133,14 +132,7 @@ def resolve_mcu(args, config):
 def _table(title, rows, headers):
     if not rows:
         return [f"{title}: none"]
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    lines = [title + ":",
-             "  " + "  ".join(str(h).rjust(w) if i else str(h).ljust(w)
-                              for i, (h, w) in enumerate(zip(headers, widths)))]
-    for r in rows:
-        lines.append("  " + "  ".join(str(v).rjust(w) if i else str(v).ljust(w)
-                                      for i, (v, w) in enumerate(zip(r, widths))))
-    return lines
+    return format_table(headers, rows, title=title + ":", indent="  ").splitlines()
 
 
 def format_report(report, *, title, sim):

