@@ -96,7 +96,7 @@ def allocate_registers(groups, *, core, rf_depth, spills=None):
         pos = result
         used_here = set(id(v) for v in _uses(groups[pos]) + _defs(groups[pos]))
         candidates = []
-        for addr, length, end, v in live.values():
+        for _addr, length, end, v in live.values():
             if id(v) in used_here or end <= pos:
                 continue
             nxt = next((p for p in range(pos, len(groups)) if v in _uses(groups[p])), None)

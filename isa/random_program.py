@@ -25,7 +25,7 @@ import random
 import numpy as np
 
 from .disassembler import disassemble
-from .encoding import encode, make
+from .encoding import decode, encode, make
 from .image import ProgramImage
 from .table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, INSTRUCTIONS, SNA_SHIFT_BITS
 
@@ -401,7 +401,6 @@ def random_image(config, seed, *, options=None):
 
 def coverage(images):
     """What a list of random images exercises: dict of sets (for tests and reports)."""
-    from .encoding import decode
     seen = {"opcodes": set(), "alu": set(), "alui": set(), "alu_int": set(), "br": set(),
             "mcu_masks": set(), "crs_masks": set()}
     for image in images:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from panther.analog_models.analog_mcu import AnalogMCU
 from panther.fixed_point import canonical_digits, weights_from_digits
 
 from .. import variants
@@ -40,8 +41,6 @@ class AnalogBackend:
     """
 
     def __init__(self, *, config, weights=None, rng=None):
-        from panther.analog_models.analog_mcu import AnalogMCU
-
         self.config = config
         self.mcu = AnalogMCU(config, rng=rng)
         n = config.xbar_size
