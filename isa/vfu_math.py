@@ -19,10 +19,9 @@ are the reals of the table rounded to raw words (round half up), and
 saturated, i.e. the same table evaluated at twice the magnitude, so the RTL needs one
 comparator chain, one shifter and one adder for both.
 
-Measured maximum absolute error against the real functions over every Q4.12 input (see
-``tests/isa/golden/test_vfu_math.py``, which asserts the bounds, rounding included):
-sigmoid 0.01904 (at x = 1.0), tanh 0.0381 (at |x| = 0.5). PLAN is monotonic except for one
-known step down of 16 LSB (0.0039) at ``|x| = 2.375`` (32 LSB for tanh at ``|x| = 1.1875``).
+The maximum errors against the real functions over every Q4.12 input, and the one known
+non-monotonic step of PLAN, are in ``docs/golden_model.md``; ``tests/isa/golden/
+test_vfu_math.py`` asserts them, rounding included.
 
 The derivatives take the activation value ``y`` (what the forward pass stored), not ``x``:
 ``sigmoid_d = sat(rs(y (2**F - y), F))``, ``tanh_d = sat(2**F - rs(y*y, F))``,

@@ -8,19 +8,17 @@ paper's formula), so that the tolerance measures fixed-point error only; the rep
 gives the distance to the exact ``1/(1+e^-z)`` / ``tanh`` step for information.
 
 Tolerances (stated, and asserted by ``tests/isa/golden/test_examples.py``): activations,
-deltas and gradients within :data:`ACT_TOL` (8 Q4.12 LSB; measured: at most 3.4e-4), updated
+deltas and gradients within :data:`ACT_TOL` (8 Q4.12 LSB), updated
 weights within :data:`WEIGHT_TOL` and the weight *update* within :data:`UPDATE_REL_TOL` of
 its largest element. The weight error is dominated not by rounding but by the OPA's per-step,
 per-slice clipping (docs/semantics.md §3: carries stay in the slices, so the chunks of
 several bit-steps can push a freshly programmed slice past its range within one OPA; CRS only
-runs at ``hlt``): measured 4.3e-4 (sgd_fc_step, 29 of 32 cells clipped) and 5.7e-4
-(mlp2_step), against updates of about 1e-2.
+runs at ``hlt``). The measured errors are in ``docs/golden_model.md``.
 
 The mini-batch example (``minibatch8_step``) issues 8 OPAs per crossbar and no CRS (its 16 OPAs
 fill the small preset's ``deferred_depth``), so each slice accumulates the chunks of all 8
 updates without a carry and the 5-bit slices 0-2 clip over and over: the update is off by
-about a quarter of its size (measured 1.2e-3 on weights, 23 % of the largest update element,
-against updates of about 5e-3), hence its own tolerances :data:`MINIBATCH_WEIGHT_TOL` and
+about a quarter of its size (``docs/golden_model.md``), hence its own tolerances :data:`MINIBATCH_WEIGHT_TOL` and
 :data:`MINIBATCH_UPDATE_REL_TOL`. Without the clipping (exact ``W += sum_s x_s v_s^T`` on the
 same fixed-point operands) it is within the ordinary tolerances, which
 ``tests/isa/golden/test_minibatch8.py`` asserts.
