@@ -32,7 +32,8 @@ from panther.analog_models.energy import EnergyModel
 from panther.isa.events import MCU_EVENTS, energy_events
 
 __all__ = ["ARCHITECTURES", "PROGRAM_EVENTS", "Energy", "base_mvm_config", "panther_energy",
-           "base_mvm_energy", "base_digital_energy", "base_opa_mvm_energy", "copies_of"]
+           "base_mvm_energy", "base_digital_energy", "base_opa_mvm_energy", "copies_of",
+           "read_energy_pj", "opa_energy_pj"]
 
 #: Architecture names, in report order.
 ARCHITECTURES = ("panther", "base_digital", "base_mvm", "base_opa_mvm")
@@ -97,12 +98,12 @@ def _total(config, counts):
     return EnergyModel(config).breakdown(counts).total_energy_pj
 
 
-def _read_energy(config, n):
+def read_energy_pj(config, n):
     """Energy of ``n`` MVMs (or MTVMs) on ``config``'s crossbar set (pJ)."""
     return _total(config, _events_of(config, mvm=n))
 
 
-def _opa_energy(config, n):
+def opa_energy_pj(config, n):
     """Energy of ``n`` ReRAM OPAs applied to one copy of ``config``'s crossbar set (pJ)."""
     one_copy = config.replace(variant=1)
     return _total(one_copy, _events_of(one_copy, opa_applied=n))
@@ -138,8 +139,8 @@ def base_mvm_energy(events, config, *, variant):
     rows = base.n_slices * base.xbar_size * _updated_blocks(events)
     serial = EnergyModel(base)
     parts = {
-        "mvm_mtvm": _read_energy(base, ops["mvm"] + ops["mtvm"]),
-        "opa": baselines.CMOS_OPA_ENERGY_RATIO * _opa_energy(base, ops["opa"]),
+        "mvm_mtvm": read_energy_pj(base, ops["mvm"] + ops["mtvm"]),
+        "opa": baselines.CMOS_OPA_ENERGY_RATIO * opa_energy_pj(base, ops["opa"]),
         "serial": rows * (serial.energy_pj["serial_read_row"]
                           + copies_of(variant) * serial.energy_pj["serial_write_row"]),
         "program": _program(events, config),
@@ -152,8 +153,8 @@ def base_digital_energy(events, config):
     base = base_mvm_config(config)
     ops = events["mcu_totals"]
     parts = {
-        "mvm_mtvm": baselines.CMOS_MVM_ENERGY_RATIO * _read_energy(base, ops["mvm"] + ops["mtvm"]),
-        "opa": baselines.CMOS_OPA_ENERGY_RATIO * _opa_energy(base, ops["opa"]),
+        "mvm_mtvm": baselines.CMOS_MVM_ENERGY_RATIO * read_energy_pj(base, ops["mvm"] + ops["mtvm"]),
+        "opa": baselines.CMOS_OPA_ENERGY_RATIO * opa_energy_pj(base, ops["opa"]),
         "serial": 0.0,
         "program": _program(events, config),
     }
@@ -177,7 +178,7 @@ def base_opa_mvm_energy(events, config, *, variant, conv=None):
     model = EnergyModel(base)
     rest = base_mvm_energy(events, config, variant=variant)
     parts = dict(rest.parts)
-    parts["opa"] = _read_energy(base, batch * conv["gradient_mvms"])
+    parts["opa"] = read_energy_pj(base, batch * conv["gradient_mvms"])
     parts["serial"] += (batch * conv["error_rows"] * base.n_slices
                         * model.energy_pj["serial_write_row"])
     return Energy(sum(parts.values()), parts)

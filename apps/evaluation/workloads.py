@@ -119,14 +119,12 @@ def pieces(layer, config):
     if rows * cols <= per_tile:
         return (Piece(layer.n_in, layer.n_out, 1),)
     if rows <= per_tile:
-        group = per_tile // rows               # column blocks per piece
-        return _grid(layer.n_out, group * x, lambda n, k: Piece(layer.n_in, n, k))
-    return tuple(Piece(p.n_out, c.n_out, p.count * c.count)
-                 for p in _grid(layer.n_in, per_tile * x, lambda n, k: Piece(0, n, k))
-                 for c in _grid(layer.n_out, x, lambda n, k: Piece(0, n, k)))
+        return tuple(Piece(layer.n_in, n, k) for n, k in _grid(layer.n_out, per_tile // rows * x))
+    return tuple(Piece(n_in, n_out, k_in * k_out) for n_in, k_in in _grid(layer.n_in, per_tile * x)
+                 for n_out, k_out in _grid(layer.n_out, x))
 
 
-def _grid(n, size, make):
+def _grid(n, size):
+    """``[(size, count), (rest, 1)]``: ``n`` cut into parts of ``size``."""
     full, rest = divmod(n, size)
-    out = [make(size, full)] if full else []
-    return tuple(out + ([make(rest, 1)] if rest else []))
+    return ([(size, full)] if full else []) + ([(rest, 1)] if rest else [])
