@@ -1,9 +1,10 @@
 """``evaluate``: per-layer energy and time of PANTHER and the baselines (paper §6.3, §7).
 
 For each layer of a workload (:mod:`apps.evaluation.workloads`) and each tile-sized piece of
-it, the kernel is compiled and run on the golden model at batches 1, 2 and 3
-(:func:`apps.evaluation.counts.run_kernel`); larger batches come from the count model
-(:mod:`apps.evaluation.counts`). Energies come from the counts
+it, the kernel is compiled and run on the golden model at the batch asked for when it fits
+the tile (up to 8 on the paper's tile, :func:`apps.evaluation.counts.run_kernel`); larger
+batches come from the count model (:mod:`apps.evaluation.counts`), fitted on the runs at the
+two largest batches that fit. Energies come from the counts
 (:mod:`apps.evaluation.architectures`), times from the timing model over the recorded runs
 (:mod:`apps.evaluation.timing`, :mod:`apps.evaluation.latency`). PANTHER's figures use the
 run of the variant asked for; the baselines' use the variant-3 run (no OPA-operand traffic)
@@ -11,7 +12,7 @@ and the crossbar copies of the variant they are compared with. A layer's energy 
 over its pieces, its time the longest piece (pieces run on their own tiles at once).
 
 CRS: PANTHER runs the kernel compiled with ``crs=True`` every ``crs_period`` invocations;
-its extra energy and time (measured at batch 2) are spread over the period.
+its extra energy and time (measured at the smaller fit batch) are spread over the period.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .architectures import base_digital_energy, base_mvm_energy, base_opa_mvm_energy, panther_energy
-from .counts import FIT_BATCHES, extrapolate, run_kernel
+from .counts import extrapolate, fit_batches, run_kernel
 from .latency import mcu_timing, model_core_timing
 from .timing import schedule
 from .workloads import pieces
@@ -68,7 +69,7 @@ class LayerResult:
         PANTHER's CRS share: ``energy_pj`` and ``time_ns`` per invocation (already included
         in ``archs['panther']``), ``energy_fraction``, ``time_fraction``.
     source : str
-        ``'golden'`` (batches 1-3) or ``'count model'``.
+        ``'golden'`` (the batch ran) or ``'count model'``.
     """
 
     name: str
@@ -143,6 +144,7 @@ class Evaluator:
         self.progress = progress or (lambda message: None)
         self.runs = 0
         self._points = {}
+        self._fits = {}
 
     def _run(self, layer, piece, variant, batch, crs):
         key = (layer.name, layer.activation, layer.input_gradient, piece, variant, batch, crs)
@@ -162,13 +164,24 @@ class Evaluator:
             self._points[key] = {"events": trace.report.events, "times": times}
         return self._points[key]
 
+    def fit(self, layer, piece):
+        """The two batches the count model of ``piece`` is fitted on."""
+        key = (layer.name, layer.input_gradient, piece)
+        if key not in self._fits:
+            self._fits[key] = fit_batches(layer, piece, self.config.replace(variant=1))
+        return self._fits[key]
+
     def point(self, layer, piece, variant, batch, crs=False):
-        """``{'events': ..., 'times': ...}`` of a piece at any batch (runs or the count model)."""
-        if batch <= FIT_BATCHES[-1]:
-            return self._run(layer, piece, variant, batch, crs)
-        a, b = (self._run(layer, piece, variant, n, crs) for n in FIT_BATCHES)
-        return {"events": extrapolate(a["events"], b["events"], batch),
-                "times": {k: extrapolate(a["times"][k], b["times"][k], batch) for k in a["times"]}}
+        """``{'events': ..., 'times': ..., 'source': ...}`` of a piece at any batch: a golden
+        run when the batch fits the tile, else the count model."""
+        at = self.fit(layer, piece)
+        if batch <= at[1]:
+            return dict(self._run(layer, piece, variant, batch, crs), source="golden")
+        a, b = (self._run(layer, piece, variant, n, crs) for n in at)
+        return {"events": extrapolate(a["events"], b["events"], batch, at=at),
+                "times": {k: extrapolate(a["times"][k], b["times"][k], batch, at=at)
+                          for k in a["times"]},
+                "source": "count model"}
 
     def layer(self, layer, *, batch, variant, crs_period):
         """A :class:`LayerResult` of ``layer``."""
@@ -180,9 +193,11 @@ class Evaluator:
         crs_energy = crs_time = 0.0
         applies = {"base_opa_mvm": layer.conv is not None}
         shapes = pieces(layer, self.config)
+        sources = set()
         for piece in shapes:
             own = self.point(layer, piece, variant, batch)
             base = self.point(layer, piece, 3, batch)
+            sources.update((own["source"], base["source"]))
             found = {
                 "panther": panther_energy(own["events"], config),
                 "base_digital": base_digital_energy(base["events"], base_config),
@@ -191,7 +206,7 @@ class Evaluator:
                                                     conv=layer.conv),
             }
             # CRS every crs_period invocations: its extra energy and time, spread.
-            at = FIT_BATCHES[0]
+            at = self.fit(layer, piece)[0]
             plain = self.point(layer, piece, variant, at)
             with_crs = self.point(layer, piece, variant, at, crs=True)
             d_energy = (panther_energy(with_crs["events"], config).total_pj
@@ -222,7 +237,7 @@ class Evaluator:
                "time_fraction": crs_time / times["panther"]}
         return LayerResult(name=layer.name, n_in=layer.n_in, n_out=layer.n_out,
                            pieces=[[p.n_in, p.n_out, p.count] for p in shapes], archs=archs,
-                           crs=crs, source="golden" if batch <= FIT_BATCHES[-1] else "count model")
+                           crs=crs, source=" and ".join(sorted(sources)))
 
 
 def evaluate(layers, config, *, batch, variant, crs_period=1024, workload="model",
