@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from panther.compiler import Model
+
 from .architectures import base_digital_energy, base_mvm_energy, base_opa_mvm_energy, panther_energy
 from .counts import extrapolate, fit_batches, run_kernel
 from .latency import mcu_timing, model_core_timing
 from .timing import schedule
-from .workloads import pieces
+from .workloads import MISSING, layers_of_model, pieces
+from .workloads import workload as workload_layers
 
 __all__ = ["ArchResult", "LayerResult", "EvaluationResult", "Evaluator", "evaluate",
            "LABELS", "BASELINES"]
@@ -111,6 +114,13 @@ class EvaluationResult:
     layers: list
     missing: str = None
     notes: list = field(default_factory=list)
+
+    def total(self, architecture="panther", what="energy_pj"):
+        """Sum over the layers of ``what`` (``energy_pj`` or ``time_ns``; layers run one after
+        the other) for ``architecture``; None where it does not apply to every layer."""
+        values = [getattr(layer.archs[architecture], what) if layer.archs[architecture] else None
+                  for layer in self.layers]
+        return None if None in values else sum(values)
 
     def to_dict(self):
         data = asdict(self)
@@ -240,14 +250,16 @@ class Evaluator:
                            crs=crs, source=" and ".join(sorted(sources)))
 
 
-def evaluate(layers, config, *, batch, variant, crs_period=1024, workload="model",
+def evaluate(layers, config, *, batch, variant, crs_period=1024, workload=None,
              missing=None, evaluator=None, progress=None):
     """Per-layer energy and time of PANTHER ``variant`` and the baselines at ``batch``.
 
     Parameters
     ----------
-    layers : sequence of apps.evaluation.workloads.Layer
-        E.g. ``workloads.workload('mlp-l4')`` or ``workloads.layers_of_model(model)``.
+    layers : str, compiler.Model or sequence of apps.evaluation.workloads.Layer
+        A built-in workload (``'mlp-l4'``, ``'vgg16'``), a model (each of its layers one
+        kernel; its batch and learning rate are not used) or layers
+        (``workloads.workload('mlp-l4')``, ``workloads.layers_of_model(model)``).
     config : PantherConfig
         The tile (``PRESETS['paper']`` for the paper's evaluation point).
     batch : int
@@ -269,9 +281,14 @@ def evaluate(layers, config, *, batch, variant, crs_period=1024, workload="model
         raise ValueError(f"variant must be 1, 2 or 3, not {variant!r}")
     if not (isinstance(crs_period, int) and crs_period >= 1):
         raise ValueError(f"crs_period must be a positive integer, not {crs_period!r}")
+    if isinstance(layers, str):
+        workload, missing = workload or layers, missing or MISSING.get(layers)
+        layers = workload_layers(layers)
+    elif isinstance(layers, Model):
+        workload, layers = workload or layers.name, layers_of_model(layers)
     evaluator = evaluator or Evaluator(config, progress=progress)
     results = [evaluator.layer(layer, batch=batch, variant=variant, crs_period=crs_period)
                for layer in layers]
-    return EvaluationResult(workload=workload, batch=batch, variant=variant,
+    return EvaluationResult(workload=workload or "model", batch=batch, variant=variant,
                             crs_period=crs_period, config=config.replace(variant=variant).to_dict(),
                             layers=results, missing=missing)

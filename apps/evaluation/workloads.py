@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from panther.compiler import Model, TrainSpec, dense
 
-__all__ = ["Layer", "Piece", "WORKLOADS", "workload", "layers_of_model", "pieces"]
+__all__ = ["Layer", "Piece", "WORKLOADS", "MISSING", "workload", "layers_of_model", "pieces"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ MISSING = {
 def workload(name):
     """The layers of a built-in workload (``mlp-l4``, ``vgg16``)."""
     if name not in WORKLOADS:
-        raise KeyError(name)
+        raise ValueError(f"unknown workload {name!r}; expected one of {', '.join(WORKLOADS)}")
     return WORKLOADS[name]
 
 

@@ -2,6 +2,7 @@
 large batches, and the RTL's cycle counts on every kernel that runs on the RTL."""
 
 import pytest
+from simulator_required import require_simulator
 
 from panther.analog_models.energy import EnergyModel
 from panther.apps.evaluation.latency import mcu_timing, model_core_timing
@@ -69,8 +70,6 @@ RTL_RATIO = (0.97, 1.03)
 
 @pytest.mark.sim
 def test_timing_model_against_rtl_cycles():
-    from simulator_required import require_simulator
-
     from panther.apps.evaluation.rtl_check import check_kernels, compare_with_rtl
 
     require_simulator("verilator")
