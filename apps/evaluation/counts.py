@@ -34,16 +34,21 @@ MAX_RUN_BATCH = 8
 
 
 def fit_batches(layer, piece, config):
-    """``(b // 2, b)``: ``b`` the largest power of two from 4 to :data:`MAX_RUN_BATCH` whose
-    kernel of ``piece`` compiles for ``config`` (``(2, 3)`` when only smaller ones do)."""
-    batch = MAX_RUN_BATCH
-    while batch >= 4:
+    """The two batches the count model of ``piece`` is fitted on: ``(b // 2, b)`` for the
+    largest ``b`` of 8 and 4 whose kernel compiles for ``config``, else ``(2, 3)``.
+
+    Raises :class:`compiler.CompileError` when not even a batch of 3 fits the tile.
+    """
+    for low, high in ((MAX_RUN_BATCH // 2, MAX_RUN_BATCH), (2, 4), (2, 3)):
         try:
-            compile_model(layer.model(batch=batch, n_in=piece.n_in, n_out=piece.n_out), config=config)
-            return batch // 2, batch
-        except CompileError:
-            batch //= 2
-    return 2, 3
+            compile_model(layer.model(batch=high, n_in=piece.n_in, n_out=piece.n_out), config=config)
+        except CompileError as error:
+            last = error
+            continue
+        return low, high
+    raise CompileError(f"{layer.name} ({piece.n_in}x{piece.n_out}): the count model needs golden "
+                       f"runs at two batches of at least 2, but a batch of 3 does not fit the "
+                       f"tile: {last}")
 
 
 def run_kernel(layer, piece, config, *, batch, crs=False):
