@@ -74,12 +74,9 @@ def analog_forward(devices, mapping, activations, x_raw, config):
             column = [b for b in blocks if b.bj == bj]
             acc = None
             for b in column:
-                device = devices[(b.place.core, b.place.mcu)]
-                drive = np.zeros(x, dtype=np.int64)
-                part = np.empty((len(a), b.cols), dtype=np.int64)
-                for s, row in enumerate(a):
-                    drive[:b.rows] = row[b.row0:b.row0 + b.rows]
-                    part[s] = device.mvm(drive)[0][:b.cols]
+                drives = np.zeros((len(a), x), dtype=np.int64)
+                drives[:, :b.rows] = a[:, b.row0:b.row0 + b.rows]
+                part = devices[(b.place.core, b.place.mcu)].mvm_batch(drives)[0][:, :b.cols]
                 acc = part if acc is None else vfu("add", acc, part, config=config)[0]
             out[:, column[0].col0:column[0].col0 + column[0].cols] = acc
         fn = ACTIVATIONS[name][0]
