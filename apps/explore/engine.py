@@ -142,7 +142,7 @@ class Engine:
             return self
         with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures}):
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                        processes=True, host="127.0.0.1", dashboard_address=None,
+                                        processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                         silence_logs=logging.CRITICAL)
         self.client = Client(self.cluster)
         return self

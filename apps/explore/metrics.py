@@ -107,6 +107,9 @@ class Metric:
     options : tuple of Option
     version : int
         Part of every result's key: raise it when the metric's figures change meaning.
+    derive : callable or None
+        ``derive(point, options, values) -> values``: per-point figures computed on the
+        client from a shared result (e.g. cycles at the point's own clock).
     """
 
     name: str
@@ -116,6 +119,7 @@ class Metric:
     share: object
     options: tuple = field(default_factory=tuple)
     version: int = 1
+    derive: object = None
 
 
 #: Registered metrics by name.

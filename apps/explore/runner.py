@@ -161,7 +161,10 @@ def run_sweep(sweep, out_dir, *, engine, progress=None, log=None, plots=True):
             unit = units[metric.name]
             seconds += unit.get("seconds", 0.0)
             if unit["ok"]:
-                values.update({c.name: unit["values"].get(c.name) for c in metric.columns(options)})
+                got = dict(unit["values"])
+                if metric.derive is not None:
+                    got = metric.derive(point, options, got)
+                values.update({c.name: got.get(c.name) for c in metric.columns(options)})
                 if unit["values"].get("notes"):
                     notes.append(f"{metric.name}: {unit['values']['notes']}")
             else:

@@ -127,8 +127,10 @@ class Sweep:
 
     def points(self):
         """Every :class:`DesignPoint`, in table order (grid or zip, then the explicit points)."""
-        if self.mode == "zip":
-            combos = zip(*(a.values for a in self.axes)) if self.axes else iter([()])
+        if not self.axes:
+            combos = []                 # only the explicit points
+        elif self.mode == "zip":
+            combos = zip(*(a.values for a in self.axes))
         else:
             combos = itertools.product(*(a.values for a in self.axes))
         wanted = [{a.field: v for a, v in zip(self.axes, combo)} for combo in combos]

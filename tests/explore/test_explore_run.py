@@ -60,7 +60,7 @@ def test_dask_gives_the_serial_table(tmp_path):
         first = run_sweep(sweep, tmp_path / "serial", engine=serial, plots=False)
     assert first.computed == 4 and first.tasks == 6       # energy shared across read noise
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+                      dashboard_address="127.0.0.1:0") as cluster:
         with Engine(scheduler=cluster.scheduler_address) as remote:
             second = run_sweep(sweep, tmp_path / "dask", engine=remote, plots=False)
     assert second.computed == 4

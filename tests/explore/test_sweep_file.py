@@ -35,6 +35,8 @@ def test_grid_zip_and_explicit_points():
     assert points[3].config.slice_bits == (5,) * 8 and points[5].config.noise.read_noise == 0.5
     assert points[6].config.variant == 3 and points[6].model.train.lr == 0.5
     assert len({p.id for p in points}) == 7
+    only = sweep(vary={}, points=[{"variant": 2}, {}]).points()
+    assert [p.overrides for p in only] == [{"variant": 2}, {}]     # no implicit base point
     zipped = sweep(mode="zip", vary={"adc_bits": [6, 8], "variant": [2, 3]}).points()
     assert [p.overrides for p in zipped] == [{"adc_bits": 6, "variant": 2}, {"adc_bits": 8, "variant": 3}]
 
