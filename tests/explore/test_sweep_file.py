@@ -1,6 +1,7 @@
 """The sweep file: values and ranges, points, and errors that name the JSON path (exit 2)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,11 @@ def test_load_sweep_reads_relative_paths(tmp_path):
                                                  "vary": {"variant": [1, 2]}, "metrics": ["energy"]}))
     s = load_sweep(tmp_path / "s.json")
     assert s.config.xbar_size == 8 and s.name == "s" and s.model.name == "tiny"
+
+
+def test_every_shipped_sweep_is_valid():
+    sweeps = sorted((Path(__file__).resolve().parents[2] / "examples" / "sweeps").glob("*.json"))
+    assert {p.name for p in sweeps} >= {"quick.json", "fig10.json"}
+    for path in sweeps:
+        points = load_sweep(path).points()
+        assert points and not any(p.invalid for p in points), path
