@@ -41,9 +41,9 @@ def test_a_task_error_is_an_outcome_and_the_others_complete(cluster):
 
 def test_progress_reports_done_and_running(cluster):
     seen = []
-    list(cluster.run(square_slowly, range(6), keys=list("abcdef"),
+    list(cluster.run(square_slowly, range(10), keys=list("abcdefghij"),
                      progress=lambda done, running: seen.append((done, running))))
-    assert seen[-1] == (6, 0)
+    assert seen[-1] == (10, 0)
     assert max(running for _, running in seen) == 2          # both workers busy at some point
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
