@@ -146,7 +146,10 @@ def plot_devices(summary, path, *, steps):
         ax.axhspan(summary["ideal_accuracy"] - summary["tolerance"], summary["ideal_accuracy"],
                    color="0.9", zorder=0)
         if params[entry["field"]].log:
+            from matplotlib.ticker import NullFormatter
+
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())     # no overlapping 2x10^-2 labels
         if entry["field"] == "adc_bits":
             ax.invert_xaxis()
         ax.set_ylim(0, 1)
