@@ -15,9 +15,23 @@ FLOORS = {
     "panther.apps": "apps",
 }
 
+#: Installed package -> repository folder of what is data, not code: the example programs,
+#: their numpy arrays and configurations, and the bring-your-own-flow cocotb example, so that
+#: `panther demo` and `panther run` find them after `pip install` (docs/architecture.md).
+DATA = {"panther.examples": "examples"}
+
+#: Files of each data package (glob patterns relative to its folder).
+PACKAGE_DATA = {
+    "panther.examples": ["*.s", "*/*.npy", "*/*.npz", "configs/*.json", "models/*.json",
+                         "cocotb/*.py", "cocotb/Makefile", "cocotb/*.md"],
+    "panther": ["schemas/*.json"],
+    "panther.hdl.fpga": ["*.json"],
+}
+
 packages = []
 for package, folder in FLOORS.items():
     packages.append(package)
     packages += [f"{package}.{sub}" for sub in find_packages(folder)]
+packages += list(DATA)
 
-setup(package_dir=FLOORS, packages=packages)
+setup(package_dir={**FLOORS, **DATA}, packages=packages, package_data=PACKAGE_DATA)

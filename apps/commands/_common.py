@@ -10,7 +10,7 @@ from pathlib import Path
 
 from panther.errors import UserError
 
-__all__ = ["read_source", "positive_int", "non_negative_int"]
+__all__ = ["read_source", "positive_int", "non_negative_int", "add_config_argument"]
 
 
 def read_source(path):
@@ -49,3 +49,10 @@ def positive_int(text):
 def non_negative_int(text):
     """An argparse ``type``: an integer >= 0 (the error names the option)."""
     return _integer(text, 0, "a non-negative integer")
+
+
+def add_config_argument(parser, *, default="small", help_extra=""):
+    """``--config small|paper|FILE``: a preset name (any case) or a configuration JSON file."""
+    parser.add_argument("--config", default=default, metavar="small|paper|FILE",
+                        help=f"preset name or configuration JSON file (default: {default})"
+                             + help_extra)

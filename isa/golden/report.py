@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 __all__ = ["GoldenReport", "diff_states"]
 
@@ -51,7 +51,10 @@ class GoldenReport:
         return [core["overflow"] for core in self.cores]
 
     def to_dict(self):
-        return asdict(self)
+        """The report as a dict of its own JSON data (not a deep copy: a report may hold
+        megabytes of weights and digits, which only a caller that changes them must copy)."""
+        return {"config": self.config, "rounds": self.rounds, "cores": self.cores,
+                "smem": self.smem, "events": self.events}
 
     def to_json(self, **kwargs):
         return json.dumps(self.to_dict(), **kwargs)
