@@ -22,7 +22,7 @@ DATA = {"panther.examples": "examples"}
 
 #: Files of each data package (glob patterns relative to its folder).
 PACKAGE_DATA = {
-    "panther.examples": ["*.s", "*/*.npy", "*/*.npz", "configs/*.json", "models/*.json",
+    "panther.examples": ["*.s", "paper/*.s", "paper/*/*.npz", "configs/*.json", "models/*.json",
                          "cocotb/*.py", "cocotb/Makefile", "cocotb/*.md"],
     "panther": ["schemas/*.json"],
     "panther.hdl.fpga": ["*.json"],

@@ -56,9 +56,10 @@ def _q(bits, frac):
     return f"Q{bits - frac}.{frac}"
 
 
-def region_values(image, cores, smem):
+def region_values(image, state):
     """``{symbol: entry}`` of the final values of every region of ``image`` (see
-    :class:`isa.image.ProgramImage` ``regions``): raw data words and their real values.
+    :class:`isa.image.ProgramImage` ``regions``) in ``state`` (a GoldenReport): raw data
+    words and their real values.
 
     A shared-memory region (``.sregion``) gives ``raw``, ``real`` and ``valid``; a core region
     (``.region``, the same addresses on every core) gives them per core that has a program.
@@ -67,34 +68,35 @@ def region_values(image, cores, smem):
     fmt = _q(c.data_bits, c.data_frac_bits)
     active = [i for i, program in enumerate(image.programs) if program]
     spaces = {}
+    smem = None
     out = {}
     for name, region in sorted(image.regions.items()):
         base, length = region["base"], region["length"]
         entry = {"space": region["space"], "base": base, "length": length, "format": fmt}
         if region["space"] == "shared":
-            raw = [int(v) for v in smem["values"][base:base + length]]
-            entry.update(raw=raw, real=from_fixed(raw, c.data_frac_bits).tolist(),
-                         valid=[bool(v) for v in smem["valid"][base:base + length]])
+            smem = smem if smem is not None else state.smem_arrays()
+            raw = smem["values"][base:base + length]
+            entry.update(raw=raw.tolist(), real=from_fixed(raw, c.data_frac_bits).tolist(),
+                         valid=smem["valid"][base:base + length].tolist())
         else:
             per_core = []
             for i in active:
                 if i not in spaces:
-                    spaces[i] = _operand_space(cores[i], c)
+                    spaces[i] = _operand_space(state.core_arrays(i), c)
                 raw = spaces[i][base:base + length]
-                per_core.append({"core": i, "raw": raw,
+                per_core.append({"core": i, "raw": raw.tolist(),
                                  "real": from_fixed(raw, c.data_frac_bits).tolist()})
             entry["cores"] = per_core
         out[name] = entry
     return out
 
 
-def _operand_space(core, config):
-    """A core's operand space (register file, then XBarIn and XBarOut of each MCU) as ints."""
-    words = [int(v) for v in core["rf"]]
+def _operand_space(arrays, config):
+    """A core's operand space (register file, then XBarIn and XBarOut of each MCU)."""
+    parts = [arrays["rf"]]
     for m in range(config.mcus_per_core):
-        words += [int(v) for v in core["xbar_in"][m]]
-        words += [int(v) for v in core["xbar_out"][m]]
-    return words
+        parts += [arrays["xbar_in"][m], arrays["xbar_out"][m]]
+    return np.concatenate(parts)
 
 
 def energy_json(config, energy_events):
@@ -192,7 +194,7 @@ class RunReport:
         """Per core: ``core``, ``status``, ``fault``, ``fault_code``, ``fault_message``, ``pc``,
         ``overflow``, ``instructions``, ``cycles`` (None on the golden model), ``idle``."""
         out = []
-        for i, core in enumerate(self.state.cores):
+        for i, core in enumerate(self.state.summaries()):
             instructions = core["instructions"] if "instructions" in core else core.get("instret")
             out.append({"core": i, "status": core["status"], "fault": core["fault"],
                         "fault_code": core["fault_code"],
@@ -205,7 +207,7 @@ class RunReport:
 
     def values(self, symbol=None):
         """Decoded final values of the regions (:func:`region_values`), or of one."""
-        values = region_values(self.image, self.state.cores, self.state.smem)
+        values = region_values(self.image, self.state)
         if symbol is None:
             return values
         if symbol not in values:

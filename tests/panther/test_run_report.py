@@ -51,7 +51,7 @@ def test_the_schema_is_a_valid_json_schema_and_ships_with_the_package():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_writes_a_valid_report(path, tmp_path):
-    config = "small" if "128" not in path.stem else "paper"
+    config = "small"
     report = run(load_program(path, config=config), sim="golden", program=str(path))
     data = report.to_dict()
     assert data["schema"] == SCHEMA and valid(data)
