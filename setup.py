@@ -2,7 +2,7 @@
 ``panther`` namespace (``panther.hdl`` <- ``hdl/``, ...), so an install adds no generic
 top-level module such as ``hdl`` or ``isa``. The metadata is in ``pyproject.toml``."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, find_packages, setup
 
 #: Installed package -> repository folder, bottom floor first (docs/architecture.md).
 FLOORS = {
@@ -18,20 +18,20 @@ FLOORS = {
 #: Installed package -> repository folder of what is data, not code: the example programs,
 #: their numpy arrays and configurations, and the bring-your-own-flow cocotb example, so that
 #: `panther demo` and `panther run` find them after `pip install` (docs/architecture.md).
+#: Each subfolder is a package of its own for setuptools (data only, no __init__.py).
 DATA = {"panther.examples": "examples"}
-
-#: Files of each data package (glob patterns relative to its folder).
-PACKAGE_DATA = {
-    "panther.examples": ["*.s", "paper/*.s", "paper/*/*.npz", "configs/*.json", "models/*.json",
-                         "cocotb/*.py", "cocotb/Makefile", "cocotb/*.md"],
-    "panther": ["schemas/*.json"],
-    "panther.hdl.fpga": ["*.json"],
-}
+#: The data files of every data package.
+DATA_FILES = ["*.s", "*.json", "*.npy", "*.npz", "*.py", "*.md", "Makefile"]
 
 packages = []
 for package, folder in FLOORS.items():
     packages.append(package)
     packages += [f"{package}.{sub}" for sub in find_packages(folder)]
-packages += list(DATA)
+packages.append("panther.schemas")          # the JSON Schemas of the reports (data only)
+package_data = {"panther.schemas": ["*.json"], "panther.hdl.fpga": ["*.json"]}
+for package, folder in DATA.items():
+    subs = [f"{package}.{sub}" for sub in find_namespace_packages(folder, exclude=["*__pycache__*"])]
+    packages += [package, *subs]
+    package_data.update({name: DATA_FILES for name in [package, *subs]})
 
-setup(package_dir={**FLOORS, **DATA}, packages=packages, package_data=PACKAGE_DATA)
+setup(package_dir={**FLOORS, **DATA}, packages=packages, package_data=package_data)

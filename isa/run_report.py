@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from panther import __version__
+import panther
 from panther.config import PantherConfig
 from panther.errors import UserError
 from panther.fixed_point import from_fixed
@@ -240,7 +240,7 @@ class RunReport:
         c = self.config
         data = {
             "schema": SCHEMA,
-            "generator": {"name": "panther", "version": __version__},
+            "generator": {"name": "panther", "version": panther.__version__},
             "program": self.program,
             "sim": self.sim,
             "mcu_model": self.mcu_model,
