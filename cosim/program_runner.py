@@ -37,10 +37,11 @@ from panther.config import PantherConfig
 from panther.errors import UserError
 
 from .compare import compare
+from .progress import RunProgress, announce, expected_seconds, format_seconds
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
            "tile_input_bits", "wide_input_mode", "TileSimulation", "port_map", "compare", "RtlOutcome",
-           "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
+           "run_and_compare", "rtl_report", "get_simulation", "SimulationError", "period_ps"]
 
 #: Progress messages (a build can take minutes); ``panther`` prints this logger's INFO lines.
 LOG = logging.getLogger("panther.cosim")
@@ -200,18 +201,25 @@ class TileSimulation:
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
         # per open file, so taking that one again here would deadlock this process.
         c = self.config
+        traced = " with waveform tracing" if self.waves else ""
 
-        def announce():
-            LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; first run "
-                     "with this configuration and RTL, reused afterwards): Verilog conversion, "
-                     "then compilation; at paper size this takes minutes per core",
-                     self.top, self.simulator, c.cores_per_tile, c.xbar_size, c.xbar_size)
+        def announce_convert():
+            announce(f"building the tile model {self.top} for {self.simulator} "
+                     f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; first run "
+                     "with this configuration and RTL, reused afterwards): converting it to "
+                     "Verilog", expected_seconds("convert", c), f"then the {self.simulator} "
+                     f"compile, about {format_seconds(expected_seconds(self.simulator, c))}")
+
+        def announce_compile():
+            announce(f"compiling the tile model {self.top} with {self.simulator}{traced}",
+                     expected_seconds(self.simulator, c), f"into {self.build_root}")
 
         with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.runner.lock"):
             source = write_verilog(top, name=self.top, source_dirs=sources,
-                                   build_root=self.build_root, on_convert=announce)
+                                   build_root=self.build_root, on_convert=announce_convert)
             try:
-                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
+                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves,
+                                      on_compile=announce_compile)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
                 raise SimulationError(
                     f"building the tile for {self.simulator} failed ({error}); see "
@@ -265,10 +273,12 @@ class TileSimulation:
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
                    "simulator": self.simulator, "wide_inputs": self.loader,
-                   "period_ns": _period_ns(self.config), "runs": entries}
+                   "period_ps": period_ps(self.config), "runs": entries,
+                   "progress": str(job_dir / "progress.json")}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
-            log = _test(self._runner, self.top, job_file, job_dir.name, waves)
+            with RunProgress(job["progress"], f"RTL ({self.simulator})"):
+                log = _test(self._runner, self.top, job_file, job_dir.name, waves)
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -327,12 +337,14 @@ def _mkdir(path):
     return path
 
 
-def _period_ns(config):
-    """Clock period of the simulation in whole nanoseconds (cycles are what matter)."""
-    return 10
+def period_ps(config):
+    """The simulated clock period in picoseconds: the configuration's ``clock_mhz``, rounded
+    to an even number of picoseconds (the simulators' 1 ps precision, two equal phases), so
+    that a waveform shows the clock the report states."""
+    return max(4, 2 * round(1e6 / config.clock_mhz / 2))
 
 
-def _build(simulator, source, top, build_root, waves):
+def _build(simulator, source, top, build_root, waves, on_compile=None):
     """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
     (reused when up to date). Verilator warnings are reported but not fatal here: lint is
     ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
@@ -343,7 +355,7 @@ def _build(simulator, source, top, build_root, waves):
     if simulator == "verilator":
         extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
     return simulators.build(simulator, [source], top, build_root=build_root, extra_args=extra,
-                            waves=waves)
+                            waves=waves, on_compile=on_compile)
 
 
 def _test(runner, top, job_file, name, waves):

@@ -175,8 +175,19 @@ def forget_stale_build(build_dir, flags):
     stamp.write_text(text)
 
 
+def _up_to_date(simulator, build_dir, toplevel, sources, flags):
+    """Whether a build in ``build_dir`` with ``flags`` is newer than every source."""
+    stamp = Path(build_dir) / "flags.txt"
+    output = Path(build_dir) / (toplevel if simulator == "verilator" else "sim.vvp")
+    if not (stamp.is_file() and stamp.read_text() == "\n".join(str(f) for f in flags) + "\n"
+            and output.is_file()):
+        return False
+    built = output.stat().st_mtime
+    return all(Path(s).stat().st_mtime <= built for s in sources)
+
+
 def build(simulator, sources, toplevel, *, build_root=None, public="top",
-          extra_args=(), waves=False):
+          extra_args=(), waves=False, on_compile=None):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -185,7 +196,8 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
     every internal signal visible (for debugging; a separate build directory).
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
-    (see :func:`run`).
+    (see :func:`run`). ``on_compile`` (no arguments) is called before a compilation that is
+    not up to date, e.g. to announce it.
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
@@ -196,8 +208,12 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
     args += list(extra_args)
     make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
+    flags = args + make_args + [f"waves={bool(waves)}"]
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
-        forget_stale_build(build_dir, args + make_args + [f"waves={bool(waves)}"])
+        if on_compile is not None and not _up_to_date(simulator, build_dir, toplevel, sources,
+                                                      flags):
+            on_compile()
+        forget_stale_build(build_dir, flags)
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
                      build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
                      waves=bool(waves), log_file=build_dir / "build.log")

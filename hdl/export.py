@@ -10,6 +10,7 @@ in a scratch directory first, then moved in place.
 """
 
 import importlib
+import logging
 import os
 import re
 import shutil
@@ -22,8 +23,12 @@ from amaranth.lib import wiring
 
 from panther.config import PantherConfig
 
+from .estimate import expected_seconds, format_seconds
+
 __all__ = ["TopSpec", "TOPS", "register_top", "available_tops", "to_verilog", "port_table",
            "ports_markdown", "export_verilog", "ExportResult", "CONFIG_FILE", "PORTS_FILE"]
+
+LOG = logging.getLogger("panther.hdl")
 
 CONFIG_FILE = "panther_config.json"
 PORTS_FILE = "panther_ports.md"
@@ -230,6 +235,9 @@ def export_verilog(config, out_dir, *, tops=None, lint=True, skipped=None):
     try:
         files, entries = [], []
         for spec, cls in selected:
+            scope = {"mcu": {"cores": 1, "mcus": 1}, "core": {"cores": 1}}.get(spec.name, {})
+            LOG.info("converting %s to Verilog (expected: about %s)", spec.verilog_name,
+                     format_seconds(expected_seconds("convert", config, **scope)))
             component = spec.build(cls, config)
             name = f"{spec.verilog_name}.v"
             (scratch / name).write_text(to_verilog(component, spec.verilog_name))
