@@ -36,6 +36,7 @@ import numpy as np
 from panther.config import PantherConfig
 from panther.errors import UserError
 
+from .clock import period_ps
 from .compare import compare
 from .progress import RunProgress, announce, expected_seconds, format_seconds
 
@@ -335,13 +336,6 @@ class _locked:
 def _mkdir(path):
     Path(path).mkdir(parents=True, exist_ok=True)
     return path
-
-
-def period_ps(config):
-    """The simulated clock period in picoseconds: the configuration's ``clock_mhz``, rounded
-    to an even number of picoseconds (the simulators' 1 ps precision, two equal phases), so
-    that a waveform shows the clock the report states."""
-    return max(4, 2 * round(1e6 / config.clock_mhz / 2))
 
 
 def _build(simulator, source, top, build_root, waves, on_compile=None):

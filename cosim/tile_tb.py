@@ -13,7 +13,8 @@ test
    through the tile's host port (every word for the first image, then only the words that
    differ from what the last dump read);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
-   cycle limit, whichever comes first (no Python runs per cycle meanwhile);
+   cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
+   :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
 5. stops the cores and dumps the state and counters to the result JSON.
 
 When the job's ``wide_inputs`` is set, the top level is a
@@ -231,6 +232,22 @@ class TileBench:
             tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
                                        "cycles": cycles, "max_cycles": max_cycles}))
             tmp.replace(path)
+
+    @classmethod
+    def for_tile(cls, dut, config, *, simulator="icarus"):
+        """A bench for the plain tile of ``panther verilog --top tile`` (``panther_tile``),
+        its ports found by the naming scheme of :mod:`hdl.flat_top`, its clock started at the
+        configuration's ``clock_mhz``: ``await bench.run_image(image, max_cycles)`` loads,
+        runs and dumps a program (a user's own cocotb test, see docs/your_own_test.md)."""
+        from .clock import period_ps
+
+        ports = {"cores": [{"run": f"c{i}_run", "halted": f"c{i}_halted", "dbg": f"c{i}_dbg_",
+                            "mcus": [f"c{i}_analog_{k}_" for k in range(config.mcus_per_core)]}
+                           for i in range(config.cores_per_tile)]}
+        job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
+               "wide_inputs": None, "period_ps": period_ps(config), "runs": []}
+        Clock(dut.clk, job["period_ps"], unit="ps").start()
+        return cls(dut, job)
 
     # -- per image ------------------------------------------------------------------------------
 

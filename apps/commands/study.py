@@ -11,31 +11,13 @@ import time
 from panther.config import PRESETS, load_config
 from panther.errors import UserError
 
+from ._common import non_negative_int, positive_int
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "study"
 HELP = ("run a design-space study: 'slicing' reproduces the paper's bit-slicing accuracy study (Figs. 9, 10); "
         "'opa-fidelity' measures the OPA error of the streamed and functional OPA models")
-
-
-def _positive(text, option):
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 1:
-        raise UserError(f"panther study: {option}: expected a positive integer, not {text!r}")
-    return value
-
-
-def _seed(text):
-    try:
-        seed = int(text)
-    except ValueError:
-        seed = -1
-    if seed < 0:
-        raise UserError(f"panther study: --seed: expected a non-negative integer, not {text!r}")
-    return seed
 
 
 def _only(plan, text):
@@ -60,9 +42,11 @@ def add_arguments(parser):
                              "configurations; opa-fidelity: 1024 OPAs per layer instead of 2048")
     parser.add_argument("--out", default=os.path.join("out", "study"),
                         help="output directory (default: out/study)")
-    parser.add_argument("--seed", default="0", help="seed of the data split, initial weights and example order (default: 0)")
-    parser.add_argument("--steps", default=None, help="override the training steps per run")
-    parser.add_argument("--jobs", default=str(min(2, os.cpu_count() or 1)),
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of the data split, initial weights and example order (default: 0)")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help="override the training steps per run")
+    parser.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1),
                         help="worker processes, one run each (default: min(2, CPUs)); with more than "
                              "one the progress bar advances per finished run")
     parser.add_argument("--only", default=None,
@@ -80,15 +64,13 @@ def run(args):
     if args.study == "opa-fidelity":
         from panther.apps.study.opa_fidelity import main
 
-        return main(quick=args.quick, seed=_seed(args.seed))
+        return main(quick=args.quick, seed=args.seed)
     from tqdm import tqdm
 
     from panther.apps.study.plots import plot_fig9, plot_fig10
     from panther.apps.study.sweep import load_results, plan_sweep, run_sweep, write_results
 
-    seed = _seed(args.seed)
-    steps = None if args.steps is None else _positive(args.steps, "--steps")
-    jobs = _positive(args.jobs, "--jobs")
+    seed, steps, jobs = args.seed, args.steps, args.jobs
     config = load_config(args.config)
     energy_config = PRESETS["paper"].replace(data_bits=config.data_bits, data_frac_bits=config.data_frac_bits,
                                              weight_bits=config.weight_bits,
@@ -118,8 +100,8 @@ def run(args):
     plot_fig10(results, os.path.join(args.out, "fig10.png"), energy_config=energy_config)
     print(f"{'run':<16} {'train acc':>9} {'test acc':>9} {'gap pp':>7} {'low sat':>8} {'high sat':>8}")
     for row in summary["runs"]:
-        low = f"{100 * row['low_slice_sat']:.1f}%" if row["low_slice_sat"] != "" else "-"
-        high = f"{100 * row['high_slice_sat']:.1f}%" if row["high_slice_sat"] != "" else "-"
+        low = f"{100 * row['low_slice_sat']:.1f}%" if row["low_slice_sat"] is not None else "-"
+        high = f"{100 * row['high_slice_sat']:.1f}%" if row["high_slice_sat"] is not None else "-"
         print(f"{row['run']:<16} {100 * row['final_train_acc']:>8.1f}% {100 * row['final_test_acc']:>8.1f}% "
               f"{row['gap_to_float_pp']:>7.2f} {low:>8} {high:>8}")
     print(f"OPA model of the sliced runs: {plan.opa_model}")
