@@ -48,7 +48,7 @@ EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.s"))
 @pytest.mark.sim
 @pytest.mark.parametrize("sim", ["golden", "verilator", "icarus"])
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_every_example_passes_on_every_back_end(tmp_path, example, sim):
+def test_every_example_passes_on_every_back_end(tmp_path, example, sim, run_report_valid):
     if sim != "golden":
         require_simulator(sim)
     report = tmp_path / "report.json"
@@ -57,6 +57,7 @@ def test_every_example_passes_on_every_back_end(tmp_path, example, sim):
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"check against the float reference ({example}): PASS" in result.stdout
     data = json.loads(report.read_text())
+    assert run_report_valid(data)
     assert all(core["status"] == "halted" for core in data["cores"])
     if sim != "golden":
         assert "comparison with the golden model: identical" in result.stdout
@@ -166,6 +167,8 @@ def test_a_build_announces_itself_and_a_reused_one_is_silent(tmp_path, caplog):
         TileSimulation(config, simulator="icarus", build_root=tmp_path).build()
     assert "building the tile model panther_tile_" in caplog.text
     assert "for icarus (2 cores, 16x16 crossbars" in caplog.text
+    assert "converting it to Verilog (expected: about 8 s; then the icarus compile" in caplog.text
+    assert "compiling the tile model panther_tile_" in caplog.text and "with icarus" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="panther.cosim"):
         TileSimulation(config, simulator="icarus", build_root=tmp_path).build()
