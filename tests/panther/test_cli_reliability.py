@@ -303,5 +303,8 @@ def test_an_output_directory_that_cannot_be_written(capsys, monkeypatch, command
 
 
 def test_study_options_are_named(capsys):
-    assert refused(capsys, "study", "slicing", "--jobs", "0") == \
-        "panther study: --jobs: expected a positive integer, not '0'"
+    with pytest.raises(SystemExit) as info:           # typed argparse options: exit 2
+        main(["study", "slicing", "--jobs", "0"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "panther study: error: argument --jobs: expected a positive integer, not '0'")
