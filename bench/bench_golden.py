@@ -83,20 +83,20 @@ def main(argv=()):
     report, parts = _in_process(paper)
     print("in process, one run (8-core paper tile):")
     for name, seconds in parts.items():
-        print(f"  {name:<18} {seconds:6.3f} s")
+        print(f"  {name:<18} {1000 * seconds:8.1f} ms")
     state = report.state
     _, t_lists = _timed(lambda: state.cores and state.smem)
     _, t_copy = _timed(lambda: copy.deepcopy(state.to_dict()))
     print(f"the old report path, measured now: every core's state as Python lists "
           f"{t_lists:.3f} s + a deep copy of it {t_copy:.3f} s = {t_lists + t_copy:.3f} s "
-          f"(the printed report now takes {parts['text report']:.3f} s)")
+          f"(the printed report now takes {1000 * parts['text report']:.1f} ms)")
     one = paper.replace(cores_per_tile=1)
     _in_process(one)
     _, parts_one = _in_process(one)
     total = sum(parts.values())
     total_one = sum(parts_one.values())
-    print(f"idle cores: 8-core tile {total:.3f} s, 1-core tile {total_one:.3f} s in process "
-          f"(ratio {total / total_one:.2f})")
+    print(f"idle cores: 8-core tile {1000 * total:.1f} ms, 1-core tile {1000 * total_one:.1f} ms "
+          f"in process (ratio {total / total_one:.2f})")
     print(f"program: {report.events['instructions_total']} instructions, "
           f"{report.state.rounds} scheduling rounds")
     if args.rtl:
