@@ -228,6 +228,18 @@ class TileSimulation:
         return self
 
     @property
+    def period_ps(self):
+        """The simulated clock period: the configuration's (:func:`cosim.clock.period_ps`),
+        unless the wide-input load bus needs a longer low phase to write every wide input
+        of one cycle (2 ps per chunk, see :mod:`cosim.wide_input_bus`): then the shortest
+        period that holds them all (only multi-core paper-size tiles; cycles are unchanged)."""
+        period = period_ps(self.config)
+        if self.loader is not None:
+            chunks = sum(len(parts) for parts in self.loader["chunk_map"].values())
+            period = max(period, 2 * (2 * chunks + 8))
+        return period
+
+    @property
     def run_dir(self):
         """Where the simulator runs (logs, waveforms)."""
         return self._runner.build_dir / "run"
@@ -274,7 +286,7 @@ class TileSimulation:
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
                    "simulator": self.simulator, "wide_inputs": self.loader,
-                   "period_ps": period_ps(self.config), "runs": entries,
+                   "period_ps": self.period_ps, "runs": entries,
                    "progress": str(job_dir / "progress.json")}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
