@@ -13,7 +13,8 @@ test
    through the tile's host port (every word for the first image, then only the words that
    differ from what the last dump read);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
-   cycle limit, whichever comes first (no Python runs per cycle meanwhile);
+   cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
+   :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
 5. stops the cores and dumps the state and counters to the result JSON.
 
 When the job's ``wide_inputs`` is set, the top level is a
@@ -36,10 +37,12 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-__all__ = ["run_job", "X_PROBE_CYCLES"]
+__all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES"]
 
 #: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
 X_PROBE_CYCLES = 64
+#: Cycles between two progress reports of a running program (one Python wake-up each).
+PROGRESS_CYCLES = 20_000
 
 
 def _int(value):
@@ -67,8 +70,8 @@ class HostPort:
     per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
     """
 
-    def __init__(self, dut, clock, prefix, *, period_ns):
-        self.clock, self.period_ns = clock, period_ns
+    def __init__(self, dut, clock, prefix, *, period_ps):
+        self.clock, self.period_ps = clock, period_ps
         self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
             getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
         self.req.value = 0
@@ -111,7 +114,7 @@ class HostPort:
         for addr, value in items:
             self.addr.value = int(addr)
             self.wdata.value = int(value)
-            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
+            await Timer(2 * self.period_ps, "ps")      # taken at the next rising edge
         self.req.value = 0
         self.we.value = 0
 
@@ -126,14 +129,14 @@ class HostPort:
         self.we.value = 0
         self.req.value = 1
         self.addr.value = addrs[0]
-        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
+        await Timer(self.period_ps, "ps")              # after the edge that took it: ack
         for k in range(len(addrs)):
             out.append(_int(self.rdata.value))
             if k + 1 < len(addrs):
                 self.addr.value = addrs[k + 1]         # taken two edges later
-                await Timer(2 * self.period_ns, "ns")
+                await Timer(2 * self.period_ps, "ps")
         self.req.value = 0                             # ack is high: no new request taken
-        await Timer(self.period_ns, "ns")              # ... and low after the next edge
+        await Timer(self.period_ps, "ps")              # ... and low after the next edge
         return out
 
     async def _idle_falling_edge(self):
@@ -204,8 +207,8 @@ class TileBench:
         self.config = c = PantherConfig.from_dict(job["config"])
         self.ports = job["ports"]["cores"]
         self.clock = dut.clk
-        self.period_ns = job["period_ns"]
-        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ns=job["period_ns"])
+        self.period_ps = job["period_ps"]
+        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
         self.smem = SmemHost(dut, self.clock, c.data_bits)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
@@ -215,10 +218,36 @@ class TileBench:
             from .wide_input_bus import WideInputBus
 
             self.bus = WideInputBus(dut, self.clock, job["wide_inputs"]["chunk_map"],
-                                    period_ps=int(self.period_ns) * 1000)
+                                    period_ps=int(self.period_ps))
         self.hlt = encode(make("hlt"))
+        self.image_index = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
+
+    def progress(self, cycles, max_cycles):
+        """Tell the parent process how far the current program got (``job['progress']``)."""
+        path = self.job.get("progress")
+        if path:
+            tmp = Path(path + ".tmp")
+            tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
+                                       "cycles": cycles, "max_cycles": max_cycles}))
+            tmp.replace(path)
+
+    @classmethod
+    def for_tile(cls, dut, config, *, simulator="icarus"):
+        """A bench for the plain tile of ``panther verilog --top tile`` (``panther_tile``),
+        its ports found by the naming scheme of :mod:`hdl.flat_top`, its clock started at the
+        configuration's ``clock_mhz``: ``await bench.run_image(image, max_cycles)`` loads,
+        runs and dumps a program (a user's own cocotb test, see docs/your_own_test.md)."""
+        from .clock import period_ps
+
+        ports = {"cores": [{"run": f"c{i}_run", "halted": f"c{i}_halted", "dbg": f"c{i}_dbg_",
+                            "mcus": [f"c{i}_analog_{k}_" for k in range(config.mcus_per_core)]}
+                           for i in range(config.cores_per_tile)]}
+        job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
+               "wide_inputs": None, "period_ps": period_ps(config), "runs": []}
+        Clock(dut.clk, job["period_ps"], unit="ps").start()
+        return cls(dut, job)
 
     # -- per image ------------------------------------------------------------------------------
 
@@ -287,27 +316,30 @@ class TileBench:
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
-        start = get_sim_time("ns")
+        start = get_sim_time("ps")
 
         def cycles_since_start():
             # The rising edge that raised all_halted ends cycle k at (k - 1/2) periods; a
             # Timer of k periods ends on the falling edge after cycle k.
-            return math.ceil((get_sim_time("ns") - start) / self.period_ns - 1e-9)
+            return math.ceil((get_sim_time("ps") - start) / self.period_ps - 1e-9)
 
-        # Timers, not ClockCycles: no Python wake-up per cycle. A first short wait: X on the
-        # stop outputs (state a simulator left uninitialised) would otherwise burn the whole
-        # cycle limit.
-        probe = min(max_cycles, X_PROBE_CYCLES)
-        await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    Timer(probe * self.period_ns, "ns"))
-        await ReadOnly()
-        if cycles_since_start() >= probe and probe < max_cycles \
-                and _int(dut.all_halted.value) is not None \
-                and _int(dut.deadlock.value) is not None \
-                and not (_int(dut.all_halted.value) or _int(dut.deadlock.value)):
+        def running():
+            halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
+            return halted is not None and deadlock is not None and not (halted or deadlock)
+
+        # Timers, not ClockCycles: no Python wake-up per cycle, one per PROGRESS_CYCLES (to
+        # report progress). A first short wait: X on the stop outputs (state a simulator left
+        # uninitialised) would otherwise burn the whole cycle limit.
+        wait = min(max_cycles, X_PROBE_CYCLES)
+        while True:
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                        Timer((max_cycles - probe) * self.period_ns, "ns"))
+                        Timer(wait * self.period_ps, "ps"))
             await ReadOnly()
+            done = cycles_since_start()
+            if done >= max_cycles or not running():
+                break
+            self.progress(done, max_cycles)
+            wait = min(PROGRESS_CYCLES, max_cycles - done)
         cycles = cycles_since_start()
         halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
         waits = []
@@ -424,10 +456,11 @@ async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
     from panther.isa.image import ProgramImage
 
-    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock = Clock(dut.clk, job["period_ps"], unit="ps")
     clock.start()
     bench = TileBench(dut, job)
-    for entry in job["runs"]:
+    for k, entry in enumerate(job["runs"]):
+        bench.image_index = k
         image = ProgramImage.load(entry["image"])
         result = await bench.run_image(image, job["max_cycles"])
         tmp = Path(entry["result"] + ".tmp")

@@ -11,6 +11,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import positive_int
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "train"
@@ -20,7 +22,8 @@ HELP = ("train a network description (JSON) on the digits with its compiled kern
 
 def add_arguments(parser):
     parser.add_argument("model", help="model description (JSON, see docs/compiler.md)")
-    parser.add_argument("--steps", type=int, default=300, help="kernel invocations (default: 300)")
+    parser.add_argument("--steps", type=positive_int, default=300,
+                        help="kernel invocations (default: 300)")
     parser.add_argument("--dataset", choices=["digits"], default="digits",
                         help="training data (default: the bundled digits)")
     parser.add_argument("--config", default=None,
@@ -61,8 +64,6 @@ def run(args):
     from panther.compiler import load_model
     from panther.compiler.train import digits_data, train
 
-    if args.steps < 1:
-        raise UserError(f"--steps must be a positive integer, not {args.steps}")
     model = load_model(args.model)
     config = load_config(args.config or model.config or "small")
     data = digits_data(model)

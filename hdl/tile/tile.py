@@ -6,6 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 
+from ..flat_top import flat_port_name
 from .smem_port import COUNT_BITS, SharedMemoryPortSignature
 from .smem_system import SharedMemorySystem
 
@@ -15,9 +16,11 @@ __all__ = ["Tile", "core_port_name"]
 def core_port_name(core, path):
     """Top-level name of a core's port: ``c<core>_`` + the member path joined by ``_``.
 
-    The ``a_req`` of MCU 1 of core 0 (``core.analog[1].a_req``) is ``c0_analog_1_a_req``.
+    The ``a_req`` of MCU 1 of core 0 (``core.analog[1].a_req``) is ``c0_analog_1_a_req``:
+    the name the core's own top has (:func:`hdl.flat_top.flat_port_name`) with the core's
+    prefix.
     """
-    return f"c{core}_" + "_".join(str(p) for p in path)
+    return f"c{core}_" + flat_port_name(path)
 
 
 def _default_core_factory(*, config, core_id):

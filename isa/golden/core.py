@@ -15,6 +15,7 @@ from .. import variants, vfu_math
 from ..encoding import IllegalInstruction, decode
 from ..faults import CoreFault
 from ..table import MCU_OPS
+from .report import state_lists
 
 __all__ = ["Core", "Blocked", "RUNNING", "HALTED", "ERROR"]
 
@@ -431,8 +432,11 @@ class Core:
 
     # -- report ---------------------------------------------------------------------------
 
-    def snapshot(self):
-        """JSON-ready dict of the core's architectural state."""
+    def capture(self, *, idle=False):
+        """The core's architectural state with numpy arrays (no conversion to Python lists):
+        the keys of :meth:`snapshot`. The arrays are copies, except for an ``idle`` core (one
+        that runs no program, so its state cannot change): its MCUs are read only when the
+        report is (see :class:`isa.golden.report.GoldenReport`)."""
         c = self.config
         return {
             "pc": self.pc,
@@ -442,10 +446,15 @@ class Core:
             "fault_message": self.fault_message,
             "overflow": bool(self.overflow),
             "instructions": self.retired,
-            "rf": [int(v) for v in self.memory[:c.rf_depth]],
-            "xbar_in": [[int(v) for v in self.xbar_in(m)] for m in range(c.mcus_per_core)],
-            "xbar_out": [[int(v) for v in self.xbar_out(m)] for m in range(c.mcus_per_core)],
-            "mcus": [{"weights": np.asarray(mcu.weights()).tolist(),
-                      "digits": np.asarray(mcu.digits()).tolist()} for mcu in self.mcus],
+            "rf": self.memory[:c.rf_depth].copy(),
+            "xbar_in": np.stack([self.xbar_in(m) for m in range(c.mcus_per_core)]),
+            "xbar_out": np.stack([self.xbar_out(m) for m in range(c.mcus_per_core)]),
+            "mcus": list(self.mcus) if idle else
+                    [{"weights": np.asarray(mcu.weights()), "digits": np.asarray(mcu.digits())}
+                     for mcu in self.mcus],
             "pending_updates": len(self.deferred),
         }
+
+    def snapshot(self):
+        """JSON-ready dict of the core's architectural state (lists of Python ints)."""
+        return state_lists(self.capture())
