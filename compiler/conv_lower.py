@@ -1,0 +1,450 @@
+"""Lowering of a convolutional network (paper §5.4) to one global sequence of per-core operations.
+
+Per sample: the forward pass of every stage, the output error, then the backward pass of
+every stage, last first (no pipelining across samples; OPAs take effect at ``hlt``). Maps
+live in shared memory (:class:`compiler.conv_plan.MapTransfer`). For a weighted stage
+(``X`` = the input map, ``P`` the padding, ``S`` the stride, rows ``q = (r*R + s)*C + c``):
+
+* **Activation** (§5.4.1, Fig. 7b): an iterative MVM, one iteration per output position
+  ``(i, j)`` in raster order. Every block ``(bi, bj)`` loads rows ``bi`` of the patch
+  ``X[i*S - P + r, j*S - P + s, c]`` into its XBarIn (one load per tap row, straight from
+  the padded map) and runs MVM; the reducer of ``bj`` adds the partial sums in ``bi`` order,
+  applies the activation and stores the output channels ``bj`` of ``(i, j)``.
+* **Weight gradient** (§5.4.2, Fig. 7c): an OPA per position and block: XBarOut :=
+  ``-(lr/B) * dZ[i, j, bj]`` (the output errors of ``(i, j)`` on the columns, depth-major),
+  XBarIn := the patch of ``(i, j)`` (rows ``bi``); the ``E*F`` OPAs accumulate the weight
+  gradient convolution in the crossbar.
+* **Layer gradient**: the flipped-filter convolution ``dX = dZ (*) rot180(W)`` regrouped by
+  output position: ``dX[y, x, c] = sum_{i,j} sum_m W[y - i*S + P, x - j*S + P, c, m] dZ[i, j, m]``,
+  and for one ``(i, j)`` the inner sum over ``m`` is row ``(r, s, c)`` of the MTVM
+  ``W dZ[i, j, :]`` of the same crossbar. So each position runs MTVM with ``dZ[i, j, bj]`` on
+  the columns; the reducer of row block ``bi`` adds the partial patch gradients in ``bj``
+  order; one core (the *scatter owner*, the core of block ``(0, 0)``) adds row ``(r, s, c)``
+  into ``dX[i*S - P + r, j*S - P + s, c]`` (taps in the padding are dropped), positions in
+  raster order. A finished input position is multiplied by the previous activation's
+  derivative and stored as the previous stage's error.
+
+A pool stage stores the maximum of each window; its backward routes the error of a window to
+its first maximum in raster order (VFU ``eq``, then ``e := e - routed`` so that a tie does
+not route twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from panther.isa.table import BY_MNEMONIC
+
+from .conv_plan import MapTransfer
+from .ir import Buf, Op, Ref, Transfer, Value
+from .model import ACTIVATIONS
+from .partition import segments
+
+__all__ = ["ConvLayout", "ConvLowered", "lower_network", "MAX_VW"]
+
+#: Longest vector of one instruction (the ``vw`` field).
+MAX_VW = BY_MNEMONIC["ld"].field("vw").value_range[1]
+
+
+@dataclass(frozen=True)
+class ConvLayout:
+    """Fixed shared-memory regions of a conv kernel (word addresses).
+
+    Members
+    -------
+    inputs : int
+        ``B`` padded input maps (their zero border included), ``input_words`` each.
+    targets, outputs : int
+        ``B x n_L`` words each (HWC order); outputs stay valid after the run.
+    input_grads : int or None
+        ``B x n_0`` input errors (when the kernel computes them), valid after the run.
+    dynamic : int
+        First word of the transfer area.
+    input_words : int
+    """
+
+    inputs: int
+    targets: int
+    outputs: int
+    input_grads: int
+    dynamic: int
+    input_words: int
+
+
+@dataclass
+class ConvLowered:
+    """Result of :func:`lower_network`."""
+
+    ops: list
+    transfers: list
+    maps: list
+    layout: ConvLayout
+
+
+class _ConvLowering:
+    def __init__(self, model, stages, mapping, config, lr_raw, input_gradient):
+        self.model, self.stages, self.mapping, self.config = model, stages, mapping, config
+        self.lr_raw, self.input_gradient = lr_raw, input_gradient
+        self.ops, self.transfers, self.maps = [], [], []
+        self.blocks = {}
+        for b in mapping.blocks:
+            self.blocks.setdefault(b.layer, []).append(b)
+        batch = model.train.batch
+        first, last = stages[0], stages[-1]
+        halo = first.padding if first.kind == "weighted" else 0
+        h, w, c = first.in_shape
+        in_words = (h + 2 * halo) * (w + 2 * halo) * c
+        n_in, n_out = h * w * c, _words(last.out_shape)
+        inputs = 0
+        targets = inputs + batch * in_words
+        outputs = targets + batch * n_out
+        grads = outputs + batch * n_out
+        dynamic = grads + (batch * n_in if input_gradient else 0)
+        self.layout = ConvLayout(inputs, targets, outputs, grads if input_gradient else None,
+                                 dynamic, in_words)
+        self.A, self.D, self.T = [], [], []
+        n = len(stages)
+        for s in range(batch):
+            acts = [self.map(first.in_shape, halo, f"x{s}", persistent=True,
+                             saddr=inputs + s * in_words)]
+            for b in range(1, n + 1):
+                shape = stages[b - 1].out_shape
+                if b == n:
+                    acts.append(self.map(shape, 0, f"y{s}", saddr=outputs + s * n_out, extra_count=1))
+                else:
+                    nxt = stages[b]
+                    acts.append(self.map(shape, nxt.padding if nxt.kind == "weighted" else 0,
+                                         f"a{b}.s{s}"))
+            errors = [None] * (n + 1)
+            for b in range(n, 0, -1):
+                errors[b] = self.map(stages[b - 1].out_shape, 0, f"d{b}.s{s}")
+            if input_gradient:
+                errors[0] = self.map(first.in_shape, 0, f"dx{s}", saddr=grads + s * n_in,
+                                     extra_count=1)
+            self.A.append(acts)
+            self.D.append(errors)
+            self.T.append(self.map(last.out_shape, 0, f"t{s}", persistent=True,
+                                   saddr=targets + s * n_out))
+
+    # -- emission -----------------------------------------------------------------------------
+
+    def emit(self, kind, core, **fields):
+        op = Op(kind, core, gidx=len(self.ops), **fields)
+        self.ops.append(op)
+        t = op.transfer
+        if t is not None:
+            if kind == "st":
+                if isinstance(t, MapTransfer):
+                    t.add_store(op)
+                else:
+                    t.store = op
+            else:
+                t.loads.append(op)
+        return op
+
+    def value(self, core, length, name):
+        return Ref(Value(core, length, name), 0, length)
+
+    def alu(self, core, fn, a, b=None, *, name, comment=""):
+        dst = self.value(core, a.length, name)
+        self.emit("alu", core, dst=dst, srcs=(a,) if b is None else (a, b), fn=fn, comment=comment)
+        return dst
+
+    def zero(self, core, length, name):
+        """A new value of zeros (``a - a``)."""
+        v = self.value(core, length, name)
+        self.emit("alu", core, dst=v, srcs=(v, v), fn="sub", comment="zero")
+        return v
+
+    def map(self, shape, halo, name, **kwargs):
+        length = (shape[0] + 2 * halo) * (shape[1] + 2 * halo) * shape[2]
+        t = MapTransfer(length, name, shape=tuple(shape), halo=halo, **kwargs)
+        self.maps.append(t)
+        self.transfers.append(t)
+        return t
+
+    def load(self, core, t, offset, dst, comment=""):
+        """``dst`` (a Ref) := words ``offset ..`` of map ``t`` (split into MAX_VW pieces)."""
+        for start in range(0, dst.length, MAX_VW):
+            n = min(MAX_VW, dst.length - start)
+            self.emit("ld", core, dst=Ref(dst.base, dst.offset + start, n), transfer=t,
+                      soffset=offset + start, comment=comment)
+        return dst
+
+    def load_value(self, core, t, offset, length, name):
+        return self.load(core, t, offset, self.value(core, length, name), comment=name)
+
+    def store(self, core, t, offset, src, comment=""):
+        for start in range(0, src.length, MAX_VW):
+            n = min(MAX_VW, src.length - start)
+            self.emit("st", core, srcs=(Ref(src.base, src.offset + start, n),), transfer=t,
+                      soffset=offset + start, comment=comment)
+
+    def send(self, ref, src, dst, name):
+        """``ref`` of core ``src`` made available on core ``dst`` (a transfer if they differ)."""
+        if src == dst:
+            return ref
+        t = Transfer(ref.length, name)
+        self.transfers.append(t)
+        self.emit("st", src, srcs=(ref,), transfer=t, comment=f"send {name}")
+        out = self.value(dst, ref.length, name)
+        self.emit("ld", dst, dst=out, transfer=t, comment=f"receive {name}")
+        return out
+
+    def reduce(self, parts, core, name):
+        """Sum of ``[(core, ref), ...]`` in order on ``core`` (saturating VFU adds)."""
+        acc = None
+        for index, (source, ref) in enumerate(parts):
+            ref = self.send(ref, source, core, f"{name}.part{index}")
+            acc = ref if acc is None else self.alu(core, "add", acc, ref, name=name,
+                                                   comment=f"+ partial sum {index}")
+        return acc
+
+    # -- pieces of a stage ------------------------------------------------------------------------
+
+    def stage_blocks(self, st):
+        """Blocks of a weighted stage in placement order (column block, then row block)."""
+        return self.blocks[st.widx]
+
+    def block(self, st, bi, bj):
+        return self.mapping.block(st.widx, bi, bj)
+
+    def fill_patch(self, st, b, amap, i, j):
+        """XBarIn[0 .. rows) of block ``b`` := rows ``b.row0 ..`` of the patch of ``(i, j)``."""
+        c, r_words = st.in_shape[2], st.kernel * st.in_shape[2]
+        core, mcu = b.place.core, b.place.mcu
+        q, end = b.row0, b.row0 + b.rows
+        while q < end:
+            r, rem = divmod(q, r_words)
+            run = min(end, (r + 1) * r_words) - q
+            y, x = st.tap(i, j, r, rem // c)
+            self.load(core, amap, amap.word(y, x, rem % c), Ref(Buf(mcu, "in"), q - b.row0, run),
+                      comment=f"patch ({i},{j}) r{r}")
+            q += run
+
+    def owner(self, st, c0):
+        """Core that pools channels ``c0 ..`` of a pool stage: the reducer that produced them."""
+        for prev in reversed(self.stages[:st.index]):
+            if prev.kind == "weighted":
+                return self.mapping.reducer(prev.widx, c0 // self.config.xbar_size)
+        return 0
+
+    def segments(self, channels):
+        return segments(channels, min(self.config.xbar_size, MAX_VW))
+
+    def loss(self, s, core, i, j, c0, y, dfn):
+        """Output error ``(y - t) * f'(y)`` of channels ``c0 ..`` of position ``(i, j)``."""
+        n = len(self.stages)
+        t = self.load_value(core, self.T[s], self.T[s].word(i, j, c0), y.length, f"t{s}({i},{j})")
+        e = self.alu(core, "sub", y, t, name=f"e.s{s}({i},{j})", comment="y - t")
+        if dfn is not None:
+            e = self.alu(core, "mul", e, self.alu(core, dfn, y, name="df"), name="dL", comment="delta")
+        self.store(core, self.D[s][n], self.D[s][n].word(i, j, c0), e, comment="output error")
+
+    def prev_derivative(self, st):
+        """The derivative a finished input error of ``st`` is multiplied by (or None)."""
+        if st.index == 0:
+            return None
+        prev = self.stages[st.index - 1]
+        return ACTIVATIONS[prev.activation][1] if prev.kind == "weighted" else None
+
+    # -- forward ----------------------------------------------------------------------------------
+
+    def forward_weighted(self, st, s):
+        amap, out = self.A[s][st.index], self.A[s][st.index + 1]
+        fn, dfn = ACTIVATIONS[st.activation]
+        last = st.index == len(self.stages) - 1
+        blocks = self.stage_blocks(st)
+        for i, j in st.positions:
+            for b in blocks:
+                self.fill_patch(st, b, amap, i, j)
+                self.emit("mcu", b.place.core, mcu=b.place.mcu, mop="mvm",
+                          comment=f"S{st.index} ({i},{j}) block ({b.bi},{b.bj})")
+            for bj in range(self.mapping.col_blocks[st.widx]):
+                col = [self.block(st, bi, bj) for bi in range(self.mapping.row_blocks[st.widx])]
+                core = col[0].place.core
+                parts = [(b.place.core, Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in col]
+                z = self.reduce(parts, core, f"z{st.index + 1}.s{s}({i},{j})[{bj}]")
+                a = z if fn is None else self.alu(core, fn, z, name=f"a{st.index + 1}", comment=st.activation)
+                self.store(core, out, out.word(i, j, col[0].col0), a, comment=f"a({i},{j})[{bj}]")
+                if last:
+                    self.loss(s, core, i, j, col[0].col0, a, dfn)
+
+    def forward_pool(self, st, s):
+        amap, out = self.A[s][st.index], self.A[s][st.index + 1]
+        k = st.kernel
+        last = st.index == len(self.stages) - 1
+        for i, j in st.positions:
+            for c0, n in self.segments(st.in_shape[2]):
+                core = self.owner(st, c0)
+                m = None
+                for dy in range(k):
+                    for dx in range(k):
+                        v = self.load_value(core, amap, amap.word(i * k + dy, j * k + dx, c0), n,
+                                            f"w({i * k + dy},{j * k + dx})")
+                        m = v if m is None else self.alu(core, "max", m, v, name="pool")
+                self.store(core, out, out.word(i, j, c0), m, comment=f"max ({i},{j})")
+                if last:
+                    self.loss(s, core, i, j, c0, m, None)
+
+    # -- backward ---------------------------------------------------------------------------------
+
+    def completion(self, st):
+        """``{(i, j): [(y, x), ...]}``: input positions whose last contribution comes from
+        output ``(i, j)`` (raster order), and the positions no output reads."""
+        h, w = st.in_shape[:2]
+        e, f = st.out_shape[:2]
+
+        def last(v, size):
+            found = [i for i in range(size) if 0 <= v - (i * st.stride - st.padding) < st.kernel]
+            return found[-1] if found else None
+        done, never = {}, []
+        for y in range(h):
+            for x in range(w):
+                i, j = last(y, e), last(x, f)
+                if i is None or j is None:
+                    never.append((y, x))
+                else:
+                    done.setdefault((i, j), []).append((y, x))
+        return done, never
+
+    def accumulate(self, acc, pos, c, piece, core, channels):
+        """``acc[pos][c ..] += piece`` on ``core`` (chunks of at most MAX_VW channels)."""
+        for k0, klen in segments(channels, MAX_VW):
+            lo, hi = max(c, k0), min(c + piece.length, k0 + klen)
+            if lo >= hi:
+                continue
+            src = Ref(piece.base, piece.offset + lo - c, hi - lo)
+            v = acc.get((pos, k0))
+            if v is None:
+                v = acc[(pos, k0)] = self.value(core, klen, f"dx{pos}")
+                if (lo, hi) == (k0, k0 + klen):
+                    self.emit("cp", core, dst=v, srcs=(src,), comment=f"dX{pos} first part")
+                    continue
+                self.emit("alu", core, dst=v, srcs=(v, v), fn="sub", comment=f"dX{pos} := 0")
+            part = Ref(v.base, lo - k0, hi - lo)
+            self.emit("alu", core, dst=part, srcs=(part, src), fn="add", comment=f"dX{pos} +=")
+
+    def finish(self, st, s, pos, acc, core):
+        """Store the finished error of input position ``pos`` (times the derivative)."""
+        channels = st.in_shape[2]
+        dfn = self.prev_derivative(st)
+        dmap, amap = self.D[s][st.index], self.A[s][st.index]
+        y, x = pos
+        for k0, klen in segments(channels, MAX_VW):
+            v = acc.pop((pos, k0), None)
+            if v is None:
+                v = self.zero(core, klen, f"dx{pos}")
+            if dfn is not None:
+                a = self.load_value(core, amap, amap.word(y, x, k0), klen, f"a{pos}")
+                v = self.alu(core, "mul", v, self.alu(core, dfn, a, name="df"), name=f"d{pos}")
+            self.store(core, dmap, dmap.word(y, x, k0), v, comment=f"error {pos}")
+
+    def scatter(self, st, i, j, b, g, core, acc):
+        """Add the patch gradient ``g`` (rows of block ``b``) of output ``(i, j)`` into ``acc``."""
+        c_in, r_words = st.in_shape[2], st.kernel * st.in_shape[2]
+        h, w = st.in_shape[:2]
+        q, end = b.row0, b.row0 + b.rows
+        while q < end:
+            r, rem = divmod(q, r_words)
+            s_, c = divmod(rem, c_in)
+            n = min(end, q + c_in - c) - q
+            y, x = st.tap(i, j, r, s_)
+            if 0 <= y < h and 0 <= x < w:
+                self.accumulate(acc, (y, x), c, Ref(g.base, g.offset + q - b.row0, n), core, c_in)
+            q += n
+
+    def backward_weighted(self, st, s):
+        dout, amap = self.D[s][st.index + 1], self.A[s][st.index]
+        need = st.index > 0 or self.input_gradient
+        blocks = self.stage_blocks(st)
+        owner = self.block(st, 0, 0).place.core
+        done, never = self.completion(st) if need else ({}, [])
+        acc = {}
+        for i, j in st.positions:
+            kept = {}
+            for b in blocks:
+                core, mcu = b.place.core, b.place.mcu
+                key = (core, b.bj)
+                if key not in kept:
+                    kept[key] = self.load_value(core, dout, dout.word(i, j, b.col0), b.cols,
+                                                f"dZ({i},{j})[{b.bj}]")
+                d = kept[key]
+                self.emit("alui", core, dst=Ref(Buf(mcu, "out"), 0, b.cols), srcs=(d,), fn="mul",
+                          imm=self.lr_raw, comment="-(lr/B) * delta")
+                self.fill_patch(st, b, amap, i, j)
+                self.emit("mcu", core, mcu=mcu, mop="opa", comment=f"S{st.index} ({i},{j}) block ({b.bi},{b.bj})")
+                if need:
+                    self.emit("cp", core, dst=Ref(Buf(mcu, "out"), 0, b.cols), srcs=(d,))
+                    self.emit("mcu", core, mcu=mcu, mop="mtvm", comment=f"S{st.index} ({i},{j})")
+            if not need:
+                continue
+            for bi in range(self.mapping.row_blocks[st.widx]):
+                row = [self.block(st, bi, bj) for bj in range(self.mapping.col_blocks[st.widx])]
+                reducer = row[0].place.core
+                parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, b.rows)) for b in row]
+                g = self.reduce(parts, reducer, f"g{st.index}.s{s}({i},{j})[{bi}]")
+                g = self.send(g, reducer, owner, f"g({i},{j})[{bi}]")
+                self.scatter(st, i, j, row[0], g, owner, acc)
+            for pos in done.get((i, j), ()):
+                self.finish(st, s, pos, acc, owner)
+        for pos in never:
+            self.finish(st, s, pos, acc, owner)
+
+    def backward_pool(self, st, s):
+        if not (st.index > 0 or self.input_gradient):
+            return
+        dout, dmap = self.D[s][st.index + 1], self.D[s][st.index]
+        amap, pooled = self.A[s][st.index], self.A[s][st.index + 1]
+        dfn = self.prev_derivative(st)
+        k = st.kernel
+        h, w, channels = st.in_shape
+        for i, j in st.positions:
+            for c0, n in self.segments(channels):
+                core = self.owner(st, c0)
+                e = self.load_value(core, dout, dout.word(i, j, c0), n, f"dP({i},{j})")
+                m = self.load_value(core, pooled, pooled.word(i, j, c0), n, f"P({i},{j})")
+                for index in range(k * k):
+                    y, x = i * k + index // k, j * k + index % k
+                    a = self.load_value(core, amap, amap.word(y, x, c0), n, f"a({y},{x})")
+                    hit = self.alu(core, "eq", a, m, name="hit", comment="first maximum?")
+                    o = self.alu(core, "mul", e, hit, name=f"d({y},{x})", comment="routed error")
+                    if index < k * k - 1:
+                        e = self.alu(core, "sub", e, o, name="rest", comment="not routed yet")
+                    if dfn is not None:
+                        o = self.alu(core, "mul", o, self.alu(core, dfn, a, name="df"), name=f"d({y},{x})")
+                    self.store(core, dmap, dmap.word(y, x, c0), o, comment=f"error ({y},{x})")
+        covered_h, covered_w = st.out_shape[0] * k, st.out_shape[1] * k
+        for y in range(h):
+            for x in range(w):
+                if y < covered_h and x < covered_w:
+                    continue
+                for c0, n in self.segments(channels):
+                    core = self.owner(st, c0)
+                    self.store(core, dmap, dmap.word(y, x, c0), self.zero(core, n, "dx0"),
+                               comment=f"error ({y},{x}): outside every window")
+
+    # -- the kernel -------------------------------------------------------------------------------
+
+    def run(self, crs):
+        for s in range(self.model.train.batch):
+            for st in self.stages:
+                (self.forward_weighted if st.kind == "weighted" else self.forward_pool)(st, s)
+            for st in reversed(self.stages):
+                (self.backward_weighted if st.kind == "weighted" else self.backward_pool)(st, s)
+        for core in range(self.mapping.cores_used):
+            mcus = sorted(b.place.mcu for b in self.mapping.blocks_on(core))
+            if crs and mcus:
+                self.emit("crs", core, mask=sum(1 << u for u in mcus), comment="carry resolution")
+            self.emit("hlt", core)
+
+
+def _words(shape):
+    return shape[0] * shape[1] * shape[2]
+
+
+def lower_network(model, stages, mapping, config, *, lr_raw, crs=False, input_gradient=False):
+    """The global operation sequence of one conv kernel (one batch): :class:`ConvLowered`."""
+    low = _ConvLowering(model, stages, mapping, config, lr_raw, input_gradient)
+    low.run(crs)
+    return ConvLowered(low.ops, low.transfers, low.maps, low.layout)
