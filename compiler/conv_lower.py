@@ -26,7 +26,9 @@ live in shared memory (:class:`compiler.conv_plan.MapTransfer`). For a weighted 
 
 A pool stage stores the maximum of each window; its backward routes the error of a window to
 its first maximum in raster order (VFU ``eq``, then ``e := e - routed`` so that a tie does
-not route twice).
+not route twice). The previous activation's derivative is applied once per window, to the
+window's error before routing: the error lands only where ``a == m``, so ``f'(a) = f'(m)``
+there, and ``0 * f'(a) = 0`` elsewhere (the same words as routing first).
 """
 
 from __future__ import annotations
@@ -404,6 +406,8 @@ class _ConvLowering:
                 core = self.owner(st, c0)
                 e = self.load_value(core, dout, dout.word(i, j, c0), n, f"dP({i},{j})")
                 m = self.load_value(core, pooled, pooled.word(i, j, c0), n, f"P({i},{j})")
+                if dfn is not None:     # the error lands where a == m: f'(a) there is f'(m)
+                    e = self.alu(core, "mul", e, self.alu(core, dfn, m, name="df"), name="dP'")
                 for index in range(k * k):
                     y, x = i * k + index // k, j * k + index % k
                     a = self.load_value(core, amap, amap.word(y, x, c0), n, f"a({y},{x})")
@@ -411,8 +415,6 @@ class _ConvLowering:
                     o = self.alu(core, "mul", e, hit, name=f"d({y},{x})", comment="routed error")
                     if index < k * k - 1:
                         e = self.alu(core, "sub", e, o, name="rest", comment="not routed yet")
-                    if dfn is not None:
-                        o = self.alu(core, "mul", o, self.alu(core, dfn, a, name="df"), name=f"d({y},{x})")
                     self.store(core, dmap, dmap.word(y, x, c0), o, comment=f"error ({y},{x})")
         covered_h, covered_w = st.out_shape[0] * k, st.out_shape[1] * k
         for y in range(h):
