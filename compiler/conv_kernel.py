@@ -60,25 +60,27 @@ def split_stores(per_core, maps):
     for t in maps:
         if not t.stores:
             continue
+        t.index_loads()
         new_stores = []
         for op in t.stores:
             lo, hi = op.soffset, op.soffset + op.srcs[0].length
             cuts = {lo, hi}
-            for ld in t.readers(op):
+            readers = t.readers(op)
+            for ld in readers:
                 cuts.update(v for v in (ld.soffset, ld.soffset + ld.dst.length) if lo < v < hi)
             cuts = sorted(cuts)
             pieces, last_key = [], None
             for a, b in zip(cuts, cuts[1:]):
-                key = frozenset(id(ld) for ld in t.loads
+                key = frozenset(id(ld) for ld in readers
                                 if ld.soffset < b and a < ld.soffset + ld.dst.length)
                 if pieces and key == last_key:
                     pieces[-1][1] = b
                 else:
-                    pieces.append([a, b])
+                    pieces.append([a, b, key])
                 last_key = key
             if not t.extra_count:               # words that nobody reads are not stored
-                pieces = [[a, b] for a, b in pieces
-                          if any(ld.soffset < b and a < ld.soffset + ld.dst.length for ld in t.loads)]
+                pieces = [piece for piece in pieces if piece[2]]
+            pieces = [piece[:2] for piece in pieces]
             if pieces == [[lo, hi]]:
                 new_stores.append(op)
                 continue
@@ -328,6 +330,7 @@ def compile_network(model, *, config, crs=False, input_gradient=False):
         registers=registers, smem_words=smem_words,
         smem_layout={"inputs": layout.inputs, "targets": layout.targets,
                      "outputs": layout.outputs, "input_grads": layout.input_grads,
+                     "accumulators": layout.rings,
                      "transfers_base": layout.dynamic},
         transfers=sum(1 for t in built.transfers if not t.persistent and not isinstance(t, MapTransfer)),
         spills=sum(len(s) for s, _ in built.spills), crs=crs, compile_seconds=seconds)

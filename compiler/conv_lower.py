@@ -21,8 +21,9 @@ live in shared memory (:class:`compiler.conv_plan.MapTransfer`). For a weighted 
   the columns; the reducer of row block ``bi`` adds the partial patch gradients in ``bj``
   order; one core (the *scatter owner*, the core of block ``(0, 0)``) adds row ``(r, s, c)``
   into ``dX[i*S - P + r, j*S - P + s, c]`` (taps in the padding are dropped), positions in
-  raster order. A finished input position is multiplied by the previous activation's
-  derivative and stored as the previous stage's error.
+  raster order, in registers or in a ring of shared-memory slots
+  (:mod:`compiler.conv_accum`). A finished input position is multiplied by the previous
+  activation's derivative and stored as the previous stage's error.
 
 A pool stage stores the maximum of each window; its backward routes the error of a window to
 its first maximum in raster order (VFU ``eq``, then ``e := e - routed`` so that a tie does
@@ -33,10 +34,11 @@ there, and ``0 * f'(a) = 0`` elsewhere (the same words as routing first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from panther.isa.table import BY_MNEMONIC
 
+from .conv_accum import MemoryAccumulators, RegisterAccumulators, RingTransfer, open_positions
 from .conv_plan import MapTransfer
 from .ir import Buf, Op, Ref, Transfer, Value
 from .model import ACTIVATIONS
@@ -56,6 +58,8 @@ class ConvLayout:
     -------
     inputs : int
         ``B`` padded input maps (their zero border included), ``input_words`` each.
+    rings : int
+        The shared-memory accumulator slots (:mod:`compiler.conv_accum`), if any.
     targets, outputs : int
         ``B x n_L`` words each (HWC order); outputs stay valid after the run.
     input_grads : int or None
@@ -69,6 +73,7 @@ class ConvLayout:
     targets: int
     outputs: int
     input_grads: int
+    rings: int
     dynamic: int
     input_words: int
 
@@ -87,7 +92,8 @@ class _ConvLowering:
     def __init__(self, model, stages, mapping, config, lr_raw, input_gradient):
         self.model, self.stages, self.mapping, self.config = model, stages, mapping, config
         self.lr_raw, self.input_gradient = lr_raw, input_gradient
-        self.ops, self.transfers, self.maps = [], [], []
+        self.ops, self.transfers, self.maps, self.rings = [], [], [], {}
+        self.max_vw = MAX_VW
         self.blocks = {}
         for b in mapping.blocks:
             self.blocks.setdefault(b.layer, []).append(b)
@@ -103,7 +109,7 @@ class _ConvLowering:
         grads = outputs + batch * n_out
         dynamic = grads + (batch * n_in if input_gradient else 0)
         self.layout = ConvLayout(inputs, targets, outputs, grads if input_gradient else None,
-                                 dynamic, in_words)
+                                 dynamic, dynamic, in_words)
         self.A, self.D, self.T = [], [], []
         n = len(stages)
         for s in range(batch):
@@ -292,57 +298,49 @@ class _ConvLowering:
     # -- backward ---------------------------------------------------------------------------------
 
     def completion(self, st):
-        """``{(i, j): [(y, x), ...]}``: input positions whose last contribution comes from
-        output ``(i, j)`` (raster order), and the positions no output reads."""
+        """``(done, first, never)``: ``done[(i, j)]`` the input positions whose last
+        contribution comes from output ``(i, j)`` (raster order), ``first[(y, x)]`` the output
+        of its first one, and the positions no output reads."""
         h, w = st.in_shape[:2]
         e, f = st.out_shape[:2]
 
-        def last(v, size):
-            found = [i for i in range(size) if 0 <= v - (i * st.stride - st.padding) < st.kernel]
-            return found[-1] if found else None
-        done, never = {}, []
+        def outputs(v, size):
+            return [i for i in range(size) if 0 <= v - (i * st.stride - st.padding) < st.kernel]
+        done, first, never = {}, {}, []
         for y in range(h):
+            rows = outputs(y, e)
             for x in range(w):
-                i, j = last(y, e), last(x, f)
-                if i is None or j is None:
+                cols = outputs(x, f)
+                if not rows or not cols:
                     never.append((y, x))
                 else:
-                    done.setdefault((i, j), []).append((y, x))
-        return done, never
-
-    def accumulate(self, acc, pos, c, piece, core, channels):
-        """``acc[pos][c ..] += piece`` on ``core`` (chunks of at most MAX_VW channels)."""
-        for k0, klen in segments(channels, MAX_VW):
-            lo, hi = max(c, k0), min(c + piece.length, k0 + klen)
-            if lo >= hi:
-                continue
-            src = Ref(piece.base, piece.offset + lo - c, hi - lo)
-            v = acc.get((pos, k0))
-            if v is None:
-                v = acc[(pos, k0)] = self.value(core, klen, f"dx{pos}")
-                if (lo, hi) == (k0, k0 + klen):
-                    self.emit("cp", core, dst=v, srcs=(src,), comment=f"dX{pos} first part")
-                    continue
-                self.emit("alu", core, dst=v, srcs=(v, v), fn="sub", comment=f"dX{pos} := 0")
-            part = Ref(v.base, lo - k0, hi - lo)
-            self.emit("alu", core, dst=part, srcs=(part, src), fn="add", comment=f"dX{pos} +=")
+                    done.setdefault((rows[-1], cols[-1]), []).append((y, x))
+                    first[(y, x)] = (rows[0], cols[0])
+        return done, first, never
 
     def finish(self, st, s, pos, acc, core):
         """Store the finished error of input position ``pos`` (times the derivative)."""
-        channels = st.in_shape[2]
         dfn = self.prev_derivative(st)
         dmap, amap = self.D[s][st.index], self.A[s][st.index]
         y, x = pos
-        for k0, klen in segments(channels, MAX_VW):
-            v = acc.pop((pos, k0), None)
-            if v is None:
-                v = self.zero(core, klen, f"dx{pos}")
+        for k0, v in acc.take(pos):
             if dfn is not None:
-                a = self.load_value(core, amap, amap.word(y, x, k0), klen, f"a{pos}")
+                a = self.load_value(core, amap, amap.word(y, x, k0), v.length, f"a{pos}")
                 v = self.alu(core, "mul", v, self.alu(core, dfn, a, name="df"), name=f"d{pos}")
             self.store(core, dmap, dmap.word(y, x, k0), v, comment=f"error {pos}")
 
-    def scatter(self, st, i, j, b, g, core, acc):
+    def accumulators(self, st, owner, done, first):
+        """Register accumulators when the open positions fit a quarter of the register file,
+        else a shared-memory ring (one per stage, shared by the samples)."""
+        channels = st.in_shape[2]
+        if open_positions(done, first, st.positions) * channels <= self.config.rf_depth // 4:
+            return RegisterAccumulators(self, owner, channels)
+        if st.index not in self.rings:
+            self.rings[st.index] = RingTransfer(0, f"dX ring S{st.index}")
+            self.transfers.append(self.rings[st.index])
+        return MemoryAccumulators(self, owner, channels, self.rings[st.index])
+
+    def scatter(self, st, i, j, b, g, acc):
         """Add the patch gradient ``g`` (rows of block ``b``) of output ``(i, j)`` into ``acc``."""
         c_in, r_words = st.in_shape[2], st.kernel * st.in_shape[2]
         h, w = st.in_shape[:2]
@@ -353,7 +351,7 @@ class _ConvLowering:
             n = min(end, q + c_in - c) - q
             y, x = st.tap(i, j, r, s_)
             if 0 <= y < h and 0 <= x < w:
-                self.accumulate(acc, (y, x), c, Ref(g.base, g.offset + q - b.row0, n), core, c_in)
+                acc.add((y, x), c, Ref(g.base, g.offset + q - b.row0, n))
             q += n
 
     def backward_weighted(self, st, s):
@@ -361,8 +359,8 @@ class _ConvLowering:
         need = st.index > 0 or self.input_gradient
         blocks = self.stage_blocks(st)
         owner = self.block(st, 0, 0).place.core
-        done, never = self.completion(st) if need else ({}, [])
-        acc = {}
+        done, first, never = self.completion(st) if need else ({}, {}, [])
+        acc = self.accumulators(st, owner, done, first) if need else None
         for i, j in st.positions:
             kept = {}
             for b in blocks:
@@ -387,7 +385,7 @@ class _ConvLowering:
                 parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, b.rows)) for b in row]
                 g = self.reduce(parts, reducer, f"g{st.index}.s{s}({i},{j})[{bi}]")
                 g = self.send(g, reducer, owner, f"g({i},{j})[{bi}]")
-                self.scatter(st, i, j, row[0], g, owner, acc)
+                self.scatter(st, i, j, row[0], g, acc)
             for pos in done.get((i, j), ()):
                 self.finish(st, s, pos, acc, owner)
         for pos in never:
@@ -439,6 +437,10 @@ class _ConvLowering:
             if crs and mcus:
                 self.emit("crs", core, mask=sum(1 << u for u in mcus), comment="carry resolution")
             self.emit("hlt", core)
+        top = self.layout.dynamic
+        for ring in self.rings.values():           # fixed words below the transfers
+            ring.saddr, top = top, top + ring.length
+        self.layout = replace(self.layout, dynamic=top)
 
 
 def _words(shape):

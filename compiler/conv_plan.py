@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from .errors import CompileError
@@ -187,10 +188,21 @@ class MapTransfer(Transfer):
             self.store = op
         self.stores.append(op)
 
+    def index_loads(self):
+        """Sort the loads by offset (after the last change to them) for :meth:`readers`."""
+        self._index = sorted(self.loads, key=lambda ld: ld.soffset)
+        self._starts = [ld.soffset for ld in self._index]
+        self._longest = max((ld.dst.length for ld in self._index), default=0)
+
     def readers(self, store):
-        """Loads that read any word of ``store``."""
+        """Loads that read any word of ``store`` (``index_loads`` first, for speed)."""
         lo, hi = store.soffset, store.soffset + store.srcs[0].length
-        return [ld for ld in self.loads if ld.soffset < hi and lo < ld.soffset + ld.dst.length]
+        index = getattr(self, "_index", None)
+        if index is None or len(index) != len(self.loads):
+            return [ld for ld in self.loads if ld.soffset < hi and lo < ld.soffset + ld.dst.length]
+        first = bisect.bisect_left(self._starts, lo - self._longest + 1)
+        last = bisect.bisect_left(self._starts, hi)
+        return [ld for ld in index[first:last] if lo < ld.soffset + ld.dst.length]
 
     def count_for(self, store):
         return len(self.readers(store)) + self.extra_count

@@ -157,3 +157,14 @@ def test_random_conv_network_is_exact(net):
     kernel, run, ref = compile_run_reference(model, config, input_gradient=input_gradient)
     assert_exact(kernel, run, ref)
     _no_leftover_words(kernel, run)
+
+
+def test_shared_memory_accumulators_are_exact():
+    """A register file too small for the open input positions: the layer gradient accumulates
+    in a ring of shared-memory slots (ld / add / st by the scatter owner), same arithmetic."""
+    model = _partitioned(2)
+    kernel, run, ref = compile_run_reference(model, conv_tile(cores_per_tile=8, rf_depth=64))
+    layout = kernel.report.smem_layout
+    assert layout["transfers_base"] > layout["accumulators"]     # the ring has words
+    assert_exact(kernel, run, ref)
+    _no_leftover_words(kernel, run)
