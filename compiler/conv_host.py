@@ -123,7 +123,7 @@ def float_step_network(model, weights, x, t, lr):
         else:
             cols = patches(a, st)
             w = _matrix(weights[st.layer])
-            grad = np.einsum("nefq,nefm->qm", cols, dz) / len(x)
+            grad = cols.reshape(-1, cols.shape[-1]).T @ dz.reshape(-1, dz.shape[-1]) / len(x)
             dx = _unpatch(dz @ w.T, st)
             new[st.layer] = weights[st.layer] - lr * grad.reshape(np.shape(weights[st.layer]))
         if index:
