@@ -111,3 +111,20 @@ def test_the_cli_reports_a_bad_network_without_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "$.layers[2].in_channels: must be 4" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_compile_per_layer_prints_the_layer_steps(tmp_path, capsys):
+    from panther.apps.cli import main
+    models = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "models"
+    out = tmp_path / "layers.json"
+    assert main(["compile", str(models / "digits_cnn.json"), "--per-layer", "--batch", "2",
+                 "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Conv1" in text and "Conv2" in text and "Dense3" in text and "batch 2" in text
+    rows = json.loads(out.read_text())["layers"]
+    # Conv1: 8x8 positions, one block, no input error; Conv2: 4x4 positions, 72 rows = 5 blocks.
+    assert [(r["positions"], r["shape"]["mcus"]) for r in rows] == [(64, 1), (16, 5), (1, 4)]
+    assert rows[0]["events"]["mcu_totals"]["opa"] == 2 * 64
+    assert rows[1]["events"]["mcu_totals"]["mtvm"] == 2 * 16 * 5
+    assert main(["compile", str(models / "small_tile_mlp.json"), "--per-layer"]) == 2
+    assert "--per-layer reports the layers of a conv network" in capsys.readouterr().err
