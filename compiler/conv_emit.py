@@ -96,12 +96,15 @@ class Emitter:
         self.emit("ld", dst, dst=out, transfer=t, comment=f"receive {name}")
         return out
 
-    def reduce(self, parts, core, name):
-        """Sum of ``[(core, ref), ...]`` in order on ``core`` (saturating VFU adds)."""
-        acc = None
-        for index, (source, ref) in enumerate(parts):
-            ref = self.send(ref, source, core, f"{name}.part{index}")
-            acc = ref if acc is None else self.alu(core, "add", acc, ref, name=name,
-                                                   comment=f"+ partial sum {index}")
-        return acc
+    def reduce(self, parts, name):
+        """Sum of ``[(core, ref), ...]`` in order (saturating VFU adds) along a chain: the
+        running sum moves to the next part's core when it changes (one transfer per core
+        boundary, one value in flight), so it ends on the last part's core. Returns
+        ``(core, ref)``."""
+        core, acc = parts[0]
+        for index, (source, ref) in enumerate(parts[1:], 1):
+            acc = self.send(acc, core, source, f"{name}.sum{index}")
+            core = source
+            acc = self.alu(core, "add", acc, ref, name=name, comment=f"+ partial sum {index}")
+        return core, acc
 

@@ -8,7 +8,9 @@ live in shared memory (:class:`compiler.conv_plan.MapTransfer`). For a weighted 
 * **Activation** (§5.4.1, Fig. 7b): an iterative MVM, one iteration per output position
   ``(i, j)`` in raster order. Every block ``(bi, bj)`` loads rows ``bi`` of the patch
   ``X[i*S - P + r, j*S - P + s, c]`` into its XBarIn (one load per tap row, straight from
-  the padded map) and runs MVM; the reducer of ``bj`` adds the partial sums in ``bi`` order,
+  the padded map) and runs MVM; the partial sums are added in ``bi`` order along a chain
+  of cores (the running sum moves to the next block's core: :meth:`Emitter.reduce`), and the
+  core of the last row block (the *reducer* of ``bj``)
   applies the activation and stores the output channels ``bj`` of ``(i, j)``.
 * **Weight gradient** (§5.4.2, Fig. 7c): an OPA per position and block: XBarOut :=
   ``-(lr/B) * dZ[i, j, bj]`` (the output errors of ``(i, j)`` on the columns, depth-major),
@@ -18,8 +20,8 @@ live in shared memory (:class:`compiler.conv_plan.MapTransfer`). For a weighted 
   output position: ``dX[y, x, c] = sum_{i,j} sum_m W[y - i*S + P, x - j*S + P, c, m] dZ[i, j, m]``,
   and for one ``(i, j)`` the inner sum over ``m`` is row ``(r, s, c)`` of the MTVM
   ``W dZ[i, j, :]`` of the same crossbar. So each position runs MTVM with ``dZ[i, j, bj]`` on
-  the columns; the reducer of row block ``bi`` adds the partial patch gradients in ``bj``
-  order; one core (the *scatter owner*, the core of block ``(0, 0)``) adds row ``(r, s, c)``
+  the columns; the partial patch gradients of row block ``bi`` are added in ``bj`` order
+  along a chain of cores; one core (the *scatter owner*, the core of block ``(0, 0)``) adds row ``(r, s, c)``
   into ``dX[i*S - P + r, j*S - P + s, c]`` (taps in the padding are dropped), positions in
   raster order, in registers or in a ring of shared-memory slots
   (:mod:`compiler.conv_accum`). A finished input position is multiplied by the previous
@@ -151,10 +153,13 @@ class _ConvLowering(Emitter):
             q += run
 
     def owner(self, st, c0):
-        """Core that pools channels ``c0 ..`` of a pool stage: the reducer that produced them."""
+        """Core that pools channels ``c0 ..`` of a pool stage: the one that produced them (the
+        end of column block ``c0 // xbar_size``'s reduction chain, its last row block)."""
         for prev in reversed(self.stages[:st.index]):
             if prev.kind == "weighted":
-                return self.mapping.reducer(prev.widx, c0 // self.config.xbar_size)
+                m = self.mapping
+                return m.block(prev.widx, m.row_blocks[prev.widx] - 1,
+                               c0 // self.config.xbar_size).place.core
         return 0
 
     def segments(self, channels):
@@ -190,9 +195,8 @@ class _ConvLowering(Emitter):
                           comment=f"S{st.index} ({i},{j}) block ({b.bi},{b.bj})")
             for bj in range(self.mapping.col_blocks[st.widx]):
                 col = [self.block(st, bi, bj) for bi in range(self.mapping.row_blocks[st.widx])]
-                core = col[0].place.core
                 parts = [(b.place.core, Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in col]
-                z = self.reduce(parts, core, f"z{st.index + 1}.s{s}({i},{j})[{bj}]")
+                core, z = self.reduce(parts, f"z{st.index + 1}.s{s}({i},{j})[{bj}]")
                 a = z if fn is None else self.alu(core, fn, z, name=f"a{st.index + 1}", comment=st.activation)
                 self.store(core, out, out.word(i, j, col[0].col0), a, comment=f"a({i},{j})[{bj}]")
                 if last:
@@ -301,9 +305,8 @@ class _ConvLowering(Emitter):
                 continue
             for bi in range(self.mapping.row_blocks[st.widx]):
                 row = [self.block(st, bi, bj) for bj in range(self.mapping.col_blocks[st.widx])]
-                reducer = row[0].place.core
                 parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, b.rows)) for b in row]
-                g = self.reduce(parts, reducer, f"g{st.index}.s{s}({i},{j})[{bi}]")
+                reducer, g = self.reduce(parts, f"g{st.index}.s{s}({i},{j})[{bi}]")
                 g = self.send(g, reducer, owner, f"g({i},{j})[{bi}]")
                 self.scatter(st, i, j, row[0], g, acc)
             for pos in done.get((i, j), ()):
