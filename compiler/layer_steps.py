@@ -116,10 +116,11 @@ def _geometry(step):
     return row
 
 
-def layer_table(model, *, config, batch=None, variant=None, names=None):
+def layer_table(model, *, config, batch=None, variant=None, names=None, crs=False):
     """Per layer step (all, or those in ``names``): geometry, ``shape`` (MCUs, cores, tiles,
     instructions per core) and ``events`` (the golden model's event dict) of one training
-    step of ``batch`` samples (default: the model's batch), from the count model."""
+    step of ``batch`` samples (default: the model's batch), from the count model; ``crs``:
+    the kernel that ends with a carry resolution step (every ``crs_period``-th one)."""
     if variant is not None:
         config = config.replace(variant=variant)
     rows = []
@@ -127,7 +128,7 @@ def layer_table(model, *, config, batch=None, variant=None, names=None):
         if names is not None and step.name not in names:
             continue
         started = time.perf_counter()
-        counted = network_events(step.model, config, batch=batch,
+        counted = network_events(step.model, config, batch=batch, crs=crs,
                                  input_gradient=step.input_gradient)
         rows.append({"name": step.name, "layer": step.layer, **_geometry(step),
                      "input_gradient": step.input_gradient,
