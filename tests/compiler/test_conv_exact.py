@@ -133,9 +133,10 @@ def conv_networks(draw):
     c, m = draw(st.integers(1, 5)), draw(st.integers(1, 20))
     layers = [conv2d(c, m, r, stride=stride, padding=padding, input=(h, w), activation=draw(ACTS))]
     e, f = layers[0].out_size(h, w)
-    if draw(st.booleans()) and min(e, f) >= 2:
-        layers.append(maxpool2d(2))
-        e, f = e // 2, f // 2
+    k = draw(st.integers(2, 3))
+    if draw(st.booleans()) and min(e, f) >= k:
+        layers.append(maxpool2d(k))
+        e, f = e // k, f // k
     if e * f * m <= 96 and draw(st.booleans()):        # at most 6 more MCUs
         layers += [flatten(), dense(e * f * m, draw(st.integers(1, 6)), draw(ACTS))]
     batch = draw(st.sampled_from([1, 1, 2]))
