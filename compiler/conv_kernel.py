@@ -21,16 +21,15 @@ from panther.isa.image import ProgramImage
 from . import fusion, peephole, smem
 from .codegen import emit_core
 from .conv_lower import MAX_VW, lower_network
-from .conv_plan import MapTransfer, plan_blocks, stages_of
+from .conv_plan import MapTransfer, plan_blocks, split_stores, stages_of
 from .datasets import load_dataset
 from .errors import CompileError
-from .ir import Op, Ref
 from .layers import Conv2d, MaxPool2d
 from .partition import needs
 from .regalloc import allocate_registers, place_spills
 from .report import CompileReport
 
-__all__ = ["ConvKernel", "compile_network", "build_network", "split_stores", "network_weights",
+__all__ = ["ConvKernel", "compile_network", "build_network", "network_weights",
            "network_batch", "Built"]
 
 
@@ -46,55 +45,6 @@ def _matrix(raw):
     """The crossbar matrix ``(R*R*C, M)`` of a layer's raw weights (dense ones unchanged)."""
     raw = np.asarray(raw, dtype=np.int64)
     return raw.reshape(-1, raw.shape[-1])
-
-
-def split_stores(per_core, maps):
-    """Cut every feature-map store where the set of loads reading its words changes.
-
-    Every word of a store then has the same readers, so the store's consumer count
-    (:meth:`MapTransfer.count_for`) is right for each of them; words that nobody reads (a
-    map position outside every pool window) are not stored at all. Works in place on the
-    per-core operation lists (after the peephole pass, which may drop loads).
-    """
-    replace = {}
-    for t in maps:
-        if not t.stores:
-            continue
-        t.index_loads()
-        new_stores = []
-        for op in t.stores:
-            lo, hi = op.soffset, op.soffset + op.srcs[0].length
-            cuts = {lo, hi}
-            readers = t.readers(op)
-            for ld in readers:
-                cuts.update(v for v in (ld.soffset, ld.soffset + ld.dst.length) if lo < v < hi)
-            cuts = sorted(cuts)
-            pieces, last_key = [], None
-            for a, b in zip(cuts, cuts[1:]):
-                key = frozenset(id(ld) for ld in readers
-                                if ld.soffset < b and a < ld.soffset + ld.dst.length)
-                if pieces and key == last_key:
-                    pieces[-1][1] = b
-                else:
-                    pieces.append([a, b, key])
-                last_key = key
-            if not t.extra_count:               # words that nobody reads are not stored
-                pieces = [piece for piece in pieces if piece[2]]
-            pieces = [piece[:2] for piece in pieces]
-            if pieces == [[lo, hi]]:
-                new_stores.append(op)
-                continue
-            src = op.srcs[0]
-            parts = [Op("st", op.core, srcs=(Ref(src.base, src.offset + a - lo, b - a),),
-                        transfer=t, soffset=a, comment=op.comment, gidx=op.gidx)
-                     for a, b in pieces]
-            replace[id(op)] = parts
-            new_stores += parts
-        t.stores = new_stores
-        t.store = new_stores[0] if new_stores else None
-    if replace:
-        for ops in per_core:
-            ops[:] = [piece for op in ops for piece in replace.get(id(op), [op])]
 
 
 @dataclass

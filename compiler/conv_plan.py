@@ -21,11 +21,11 @@ import bisect
 from dataclasses import dataclass, field
 
 from .errors import CompileError
-from .ir import Transfer
+from .ir import Op, Ref, Transfer
 from .layers import Conv2d, Flatten, MaxPool2d, network_shapes
 from .partition import Block, Mapping, Placement, needs, segments
 
-__all__ = ["Stage", "MapTransfer", "stages_of", "plan_blocks", "weighted_layers"]
+__all__ = ["Stage", "MapTransfer", "stages_of", "plan_blocks", "weighted_layers", "split_stores"]
 
 
 @dataclass(frozen=True)
@@ -214,3 +214,52 @@ class MapTransfer(Transfer):
     @property
     def producers(self):
         return {op.core for op in self.stores}
+
+
+def split_stores(per_core, maps):
+    """Cut every feature-map store where the set of loads reading its words changes.
+
+    Every word of a store then has the same readers, so the store's consumer count
+    (:meth:`MapTransfer.count_for`) is right for each of them; words that nobody reads (a
+    map position outside every pool window) are not stored at all. Works in place on the
+    per-core operation lists (after the peephole pass, which may drop loads).
+    """
+    replace = {}
+    for t in maps:
+        if not t.stores:
+            continue
+        t.index_loads()
+        new_stores = []
+        for op in t.stores:
+            lo, hi = op.soffset, op.soffset + op.srcs[0].length
+            cuts = {lo, hi}
+            readers = t.readers(op)
+            for ld in readers:
+                cuts.update(v for v in (ld.soffset, ld.soffset + ld.dst.length) if lo < v < hi)
+            cuts = sorted(cuts)
+            pieces, last_key = [], None
+            for a, b in zip(cuts, cuts[1:]):
+                key = frozenset(id(ld) for ld in readers
+                                if ld.soffset < b and a < ld.soffset + ld.dst.length)
+                if pieces and key == last_key:
+                    pieces[-1][1] = b
+                else:
+                    pieces.append([a, b, key])
+                last_key = key
+            if not t.extra_count:               # words that nobody reads are not stored
+                pieces = [piece for piece in pieces if piece[2]]
+            pieces = [piece[:2] for piece in pieces]
+            if pieces == [[lo, hi]]:
+                new_stores.append(op)
+                continue
+            src = op.srcs[0]
+            parts = [Op("st", op.core, srcs=(Ref(src.base, src.offset + a - lo, b - a),),
+                        transfer=t, soffset=a, comment=op.comment, gidx=op.gidx)
+                     for a, b in pieces]
+            replace[id(op)] = parts
+            new_stores += parts
+        t.stores = new_stores
+        t.store = new_stores[0] if new_stores else None
+    if replace:
+        for ops in per_core:
+            ops[:] = [piece for op in ops for piece in replace.get(id(op), [op])]
