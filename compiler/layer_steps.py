@@ -109,15 +109,19 @@ def _geometry(step):
     if isinstance(first, Conv2d):
         row.update(C=first.in_channels, M=first.out_channels, H=shapes[0][0], R=first.kernel,
                    stride=first.stride, padding=first.padding, E=shapes[-1][0],
-                   positions=shapes[1][0] * shapes[1][1],
+                   positions=shapes[1][0] * shapes[1][1], rows=first.rows, cols=first.cols,
                    pool=len(step.model.layers) > 1)
     else:
-        row.update(C=first.n_in, M=first.n_out, positions=1, pool=False)
+        row.update(C=first.n_in, M=first.n_out, positions=1, rows=first.n_in, cols=first.n_out,
+                   pool=False)
+    row["macs"] = row["positions"] * row["rows"] * row["cols"]      # per sample, forward
     return row
 
 
 def layer_table(model, *, config, batch=None, variant=None, names=None, crs=False):
-    """Per layer step (all, or those in ``names``): geometry, ``shape`` (MCUs, cores, tiles,
+    """Per layer step (all, or those in ``names``): geometry (``C``, ``M``, ``H``, ``R``,
+    ``stride``, ``padding``, ``E`` (after the pool), ``positions``, crossbar ``rows`` and
+    ``cols`` of the linearised filters, ``macs`` per sample), ``shape`` (MCUs, cores, tiles,
     instructions per core) and ``events`` (the golden model's event dict) of one training
     step of ``batch`` samples (default: the model's batch), from the count model; ``crs``:
     the kernel that ends with a carry resolution step (every ``crs_period``-th one)."""
