@@ -75,3 +75,10 @@ def test_slice_digits_carry_over_in_a_cnn():
                   train=TrainSpec(lr=0.5, crs_period=1000))
     two = train(model, config=conv_tile(), steps=2, eval_every=2)
     assert two.crs_steps == [] and two.loss[1] != two.loss[0]
+
+
+def test_analog_mcu_training_of_a_cnn_is_refused():
+    from panther.compiler import CompileError
+    model = load_model(MODELS / "digits_cnn.json")
+    with pytest.raises(CompileError, match="conv networks train on the exact MCU model only"):
+        train(model, config=load_config(model.config), steps=1, mcu="analog")
