@@ -83,12 +83,15 @@ def _lr_word(model, config):
     return int(raw)
 
 
-def build_network(model, config, *, crs=False, input_gradient=False, limits=True):
+def build_network(model, config, *, crs=False, input_gradient=None, limits=True):
     """Plan, lower, clean up, schedule and allocate registers for a conv kernel.
 
-    ``limits=False`` (the count model) drops the checks of one tile's MCUs and of
+    ``input_gradient`` (default: ``model.input_gradient``) also computes the input map's
+    error. ``limits=False`` (the count model) drops the checks of one tile's MCUs and of
     ``deferred_depth``; the register file is always ``config.rf_depth``.
     """
+    if input_gradient is None:
+        input_gradient = model.input_gradient
     stages = stages_of(model)
     if not any(st.kind == "weighted" for st in stages):
         raise CompileError("a network needs at least one conv2d or dense layer")
@@ -196,10 +199,11 @@ class ConvKernel:
         """Raw ``(B, n_L)`` outputs (HWC order) from a run report."""
         return self._region(run, self.layout.outputs, self.model.sizes[-1])
 
-    def input_grads(self, run):
+    def input_gradients(self, run):
         """Raw ``(B, n_0)`` errors of the input map (HWC), when the kernel computes them."""
         if self.layout.input_grads is None:
-            raise ValueError("the kernel was compiled without input_gradient=True")
+            raise ValueError("the kernel stores no input gradients (compiled without "
+                             "input_gradient)")
         return self._region(run, self.layout.input_grads, self.model.sizes[0])
 
 
@@ -214,7 +218,7 @@ def _block_weights(mapping, model, weights, config):
     return out
 
 
-def compile_network(model, *, config, crs=False, input_gradient=False):
+def compile_network(model, *, config, crs=False, input_gradient=None):
     """Compile one training step of a convolutional ``model`` for one tile of ``config``.
 
     Parameters
@@ -224,10 +228,10 @@ def compile_network(model, *, config, crs=False, input_gradient=False):
     config : panther.config.PantherConfig
     crs : bool
         End every core with a carry resolution step of its MCUs.
-    input_gradient : bool
+    input_gradient : bool, optional
         Also compute the error of the input map (MTVMs of the first weighted layer) and keep
-        it in shared memory (:meth:`ConvKernel.input_grads`): the step of a layer inside a
-        network (Table 4 layers run alone).
+        it in shared memory (:meth:`ConvKernel.input_gradients`): the step of a layer inside a
+        network (Table 4 layers run alone). Default: ``model.input_gradient``.
 
     Raises
     ------
@@ -235,6 +239,8 @@ def compile_network(model, *, config, crs=False, input_gradient=False):
         When the network does not fit (MCUs, deferred updates, rf, imem, smem).
     """
     started = time.perf_counter()
+    if input_gradient is None:
+        input_gradient = model.input_gradient
     built = build_network(model, config, crs=crs, input_gradient=input_gradient)
     mapping, layout = built.mapping, built.layout
     live = [t for t in built.transfers            # a map nobody stores nor reads needs no words

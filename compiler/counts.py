@@ -182,10 +182,11 @@ def extrapolate(one, two, batch):
     return one + (batch - 1) * (two - one)
 
 
-def network_events(model, config, *, batch=None, crs=False, input_gradient=False, limits=False):
+def network_events(model, config, *, batch=None, crs=False, input_gradient=None, limits=False):
     """Events and shape of one training step of ``model`` at ``batch`` (default: the model's).
 
-    Returns ``{"events": ..., "shape": ...}``. Batches of 1 and 2 are built and counted;
+    Returns ``{"events": ..., "shape": ...}``. ``input_gradient`` defaults to the model's.
+    Batches of 1 and 2 are built and counted;
     larger batches are extrapolated linearly (:func:`extrapolate`). ``limits=True`` refuses a
     kernel that does not fit one tile (as :func:`compiler.conv_kernel.compile_network`).
     """

@@ -77,7 +77,8 @@ def layer_steps(model):
         kind = "Conv" if isinstance(layer, Conv2d) else "Dense"
         name = f"{kind}{st.widx + 1}"
         step = Model(layers=layers, loss=model.loss, train=model.train, weights=weights,
-                     seed=model.seed, data="random", name=f"{model.name}.{name}", config=model.config)
+                     seed=model.seed, data="random", name=f"{model.name}.{name}",
+                     config=model.config, input_gradient=st.index > 0)
         out.append(LayerStep(name, st.layer, step, st.index > 0))
     return out
 
@@ -118,10 +119,26 @@ def _geometry(step):
     return row
 
 
+def _pipelayer(row, config):
+    """The weight-gradient work of a conv layer done PipeLayer's way (§5.4.3), per sample, or
+    ``None`` for a dense layer: the output errors ``dH`` (``E*F`` positions x ``M``) are
+    written into crossbars, ``error_rows = E*F*ceil(M/X)`` rows (per slice), and each
+    ``(r, s, c)`` drives the inputs under that tap at every position through them:
+    ``gradient_mvms = R*R*C * ceil(E*F/X) * ceil(M/X)`` crossbar MVMs, which give
+    ``dW[r, s, c, :]``. The evaluation's Base_opa/mvm prices them."""
+    if "R" not in row:
+        return None
+    x = config.xbar_size
+    col_blocks = -(-row["M"] // x)
+    return {"batch": row["batch"], "error_rows": row["positions"] * col_blocks,
+            "gradient_mvms": row["rows"] * -(-row["positions"] // x) * col_blocks}
+
+
 def layer_table(model, *, config, batch=None, variant=None, names=None, crs=False):
     """Per layer step (all, or those in ``names``): geometry (``C``, ``M``, ``H``, ``R``,
     ``stride``, ``padding``, ``E`` (after the pool), ``positions``, crossbar ``rows`` and
-    ``cols`` of the linearised filters, ``macs`` per sample), ``shape`` (MCUs, cores, tiles,
+    ``cols`` of the linearised filters, ``macs`` per sample), ``conv`` (the PipeLayer
+    weight-gradient work of a conv layer, see :func:`_pipelayer`), ``shape`` (MCUs, cores, tiles,
     instructions per core) and ``events`` (the golden model's event dict) of one training
     step of ``batch`` samples (default: the model's batch), from the count model; ``crs``:
     the kernel that ends with a carry resolution step (every ``crs_period``-th one)."""
@@ -134,10 +151,11 @@ def layer_table(model, *, config, batch=None, variant=None, names=None, crs=Fals
         started = time.perf_counter()
         counted = network_events(step.model, config, batch=batch, crs=crs,
                                  input_gradient=step.input_gradient)
-        rows.append({"name": step.name, "layer": step.layer, **_geometry(step),
-                     "input_gradient": step.input_gradient,
-                     "batch": batch or model.train.batch, **counted,
-                     "count_seconds": time.perf_counter() - started})
+        row = {"name": step.name, "layer": step.layer, **_geometry(step),
+               "input_gradient": step.input_gradient, "batch": batch or model.train.batch,
+               **counted, "count_seconds": time.perf_counter() - started}
+        row["conv"] = _pipelayer(row, config)
+        rows.append(row)
     return rows
 
 

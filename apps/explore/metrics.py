@@ -22,7 +22,7 @@ __all__ = ["Column", "Option", "Metric", "METRICS", "register_metric", "get_metr
            "check_options", "objective_columns", "BUILTIN_MODULES"]
 
 #: Modules whose import registers the built-in metrics.
-BUILTIN_MODULES = ("metric_accuracy", "metric_energy", "metric_area", "metric_rtl")
+BUILTIN_MODULES = ("metric_accuracy", "metric_energy", "metric_evaluation", "metric_area", "metric_rtl")
 
 
 @dataclass(frozen=True)

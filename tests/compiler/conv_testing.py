@@ -76,4 +76,4 @@ def assert_exact(kernel, run, ref):
             continue
         np.testing.assert_array_equal(got, want, err_msg=f"layer {layer} weights")
     if ref_dx is not None:
-        np.testing.assert_array_equal(kernel.input_grads(run), ref_dx)
+        np.testing.assert_array_equal(kernel.input_gradients(run), ref_dx)

@@ -58,3 +58,27 @@ def test_points_too_large_to_co_simulate_are_noted_not_run(tmp_path):
     assert row["status"] == "ok" and row["rtl_cycles"] is None
     assert row["notes"] == ("rtl_cycles: not co-simulated: 2 cores of 16x16 crossbars exceed "
                             "max_cores 1 / max_xbar_size 16")
+
+
+def test_evaluation_metric_is_panther_evaluate_per_point(tmp_path):
+    from panther.apps.evaluation import evaluate
+
+    sweep = sweep_from_dict({"workload": str(MODELS / "small_tile_mlp.json"),
+                             "vary": {"variant": [1, 3], "noise.read_noise": [0, 0.1]},
+                             "metrics": {"evaluation": {}}}, source="eval.json")
+    with Engine(workers=0) as engine:
+        result = run_sweep(sweep, tmp_path, engine=engine, plots=False)
+    assert result.tasks == 2                       # the noise does not change event counts
+    rows = result.rows
+    assert all(r["status"] == "ok" for r in rows)
+    model = load_model(MODELS / "small_tile_mlp.json")
+    for row in rows:
+        direct = evaluate(model, PRESETS["small"].replace(variant=row["variant"]),
+                          batch=model.train.batch, variant=row["variant"],
+                          crs_period=model.train.crs_period)
+        panther = sum(layer.archs["panther"].energy_pj for layer in direct.layers)
+        digital = sum(layer.archs["base_digital"].energy_pj for layer in direct.layers)
+        assert row["eval_energy_pj"] == pytest.approx(panther)
+        assert row["base_digital_energy_ratio"] == pytest.approx(digital / panther)
+        assert row["base_digital_energy_ratio"] > 1          # ReRAM beats the digital baseline
+        assert row["eval_time_ns"] > 0
