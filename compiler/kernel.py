@@ -14,8 +14,10 @@ from panther.isa.image import ProgramImage
 
 from . import fusion, peephole, smem
 from .codegen import emit_core
+from .conv_kernel import compile_network, network_batch
 from .datasets import load_dataset
 from .errors import CompileError
+from .layers import is_spatial
 from .lower import lower
 from .partition import needs, partition
 from .regalloc import allocate_registers, place_spills
@@ -42,6 +44,8 @@ def quantize_weights(model, config):
 
 def sample_batch(model, config):
     """Real ``(inputs (B, n_0), targets (B, n_L))`` of the batch stored in the image."""
+    if is_spatial(model.layers):
+        return network_batch(model)
     batch, sizes = model.train.batch, model.sizes
     if model.data == "digits":
         data = load_dataset(seed=model.seed)
@@ -160,6 +164,8 @@ def compile_model(model, *, config, crs=False):
     CompileError
         When the network or the batch does not fit (MCUs, rf, imem, smem, deferred updates).
     """
+    if is_spatial(model.layers):
+        return compile_network(model, config=config, crs=crs)
     started = time.perf_counter()
     word = lr_word(model, config)
     mapping = partition(model, config)

@@ -1,4 +1,5 @@
-"""Model descriptions: a network of dense layers, a loss and a training spec.
+"""Model descriptions: a network of dense (and conv2d, maxpool2d, flatten) layers, a loss and a
+training spec.
 
 A model is built from Python (:func:`dense`, :class:`Model`) or read from a small JSON file
 (:func:`load_model`, format in ``docs/compiler.md``)::
@@ -9,7 +10,8 @@ A model is built from Python (:func:`dense`, :class:`Model`) or read from a smal
 
 Weights are real numbers, ``W[i, j]`` from input ``i`` to output ``j`` (shape ``(in, out)``,
 the crossbar orientation of docs/semantics.md §3); they come from numpy arrays, an ``.npz``
-file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform).
+file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform). The spatial layers and their
+weight layout are in :mod:`compiler.layers`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .layers import (
+    SPATIAL_KEYS,
+    SPATIAL_TYPES,
+    glorot_limit,
+    is_spatial,
+    network_shapes,
+    spatial_from_dict,
+    weight_shape,
+)
 
 __all__ = ["ACTIVATIONS", "LOSSES", "ALGORITHMS", "DATA_SOURCES", "Dense", "TrainSpec", "Model",
            "dense", "load_model", "model_from_dict", "seeded_weights"]
@@ -112,12 +123,14 @@ class TrainSpec:
 
 
 def seeded_weights(layers, seed):
-    """Glorot-uniform real weights, one ``(n_in, n_out)`` array per layer."""
+    """Glorot-uniform real weights, one array per layer (``(n_in, n_out)`` for dense,
+    ``(R, R, C, M)`` for conv2d, ``None`` for a layer without weights)."""
     rng = np.random.default_rng(seed)
     out = []
     for layer in layers:
-        limit = math.sqrt(6.0 / (layer.n_in + layer.n_out))
-        out.append(rng.uniform(-limit, limit, size=(layer.n_in, layer.n_out)))
+        shape = weight_shape(layer)
+        limit = glorot_limit(layer) if shape is not None else 0.0
+        out.append(None if shape is None else rng.uniform(-limit, limit, size=shape))
     return out
 
 
@@ -127,13 +140,16 @@ class Model:
 
     Members
     -------
-    layers : tuple of Dense
-        Each layer's ``n_in`` equals the previous layer's ``n_out``.
+    layers : tuple
+        :class:`Dense` layers, each ``n_in`` equal to the previous ``n_out``; or a
+        convolutional network of :class:`Dense`, :class:`compiler.layers.Conv2d`,
+        ``MaxPool2d`` and ``Flatten`` layers (shapes checked by ``network_shapes``).
     loss : str
         One of :data:`LOSSES`.
     train : TrainSpec
     weights : tuple of numpy.ndarray
-        Real ``(n_in, n_out)`` float64 weights per layer (default: from ``seed``).
+        Real float64 weights per layer, ``(n_in, n_out)`` (dense) or ``(R, R, C, M)``
+        (conv2d), ``None`` for maxpool2d and flatten (default: from ``seed``).
     seed : int
         Seed of the weights (when not given) and of the random sample batch.
     data : str
@@ -164,11 +180,19 @@ class Model:
         if not layers:
             raise ModelError("a model needs at least one layer")
         for index, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise ModelError(f"layers[{index}] must be a Dense layer, not {layer!r}")
+            if not isinstance(layer, (Dense,) + SPATIAL_TYPES):
+                raise ModelError(f"layers[{index}] must be a Dense, Conv2d, MaxPool2d or Flatten "
+                                 f"layer, not {layer!r}")
+            if layer.activation not in ACTIVATIONS:
+                raise ModelError(f"layers[{index}]: unknown activation {layer.activation!r}; "
+                                 f"expected one of {', '.join(ACTIVATIONS)}")
+            if is_spatial(layers):
+                continue
             if index and layer.n_in != layers[index - 1].n_out:
                 raise ModelError(f"layers[{index}].in must be {layers[index - 1].n_out} (the "
                                  f"previous layer's out), not {layer.n_in}")
+        if is_spatial(layers):
+            network_shapes(layers)
         object.__setattr__(self, "layers", layers)
         if self.loss in _MISSING_LOSSES:
             raise ModelError(f"loss {self.loss!r} is not supported yet: {_MISSING_LOSSES[self.loss]}")
@@ -183,21 +207,33 @@ class Model:
         weights = self.weights
         if weights is None:
             weights = seeded_weights(layers, self.seed)
-        weights = tuple(np.array(w, dtype=np.float64) for w in weights)
+        weights = tuple(None if w is None else np.array(w, dtype=np.float64) for w in weights)
         if len(weights) != len(layers):
             raise ModelError(f"{len(weights)} weight arrays for {len(layers)} layers")
         for index, (w, layer) in enumerate(zip(weights, layers)):
-            if w.shape != (layer.n_in, layer.n_out):
-                raise ModelError(f"weights of layer {index} must have shape "
-                                 f"({layer.n_in}, {layer.n_out}), not {w.shape}")
+            shape = weight_shape(layer)
+            if shape is None:
+                if w is not None:
+                    raise ModelError(f"layer {index} ({layer.kind}) has no weights, not {w.shape}")
+                continue
+            if w is None or w.shape != shape:
+                raise ModelError(f"weights of layer {index} must have shape {shape}, not "
+                                 f"{None if w is None else w.shape}")
             if not np.all(np.isfinite(w)):
                 raise ModelError(f"weights of layer {index} are not all finite")
         object.__setattr__(self, "weights", weights)
 
     @property
     def sizes(self):
-        """Layer widths ``(n_0, n_1, ..., n_L)``."""
+        """Layer widths ``(n_0, n_1, ..., n_L)`` (a feature map counts its ``H*W*C`` words)."""
+        if is_spatial(self.layers):
+            return tuple(h * w * c for h, w, c in self.shapes)
         return (self.layers[0].n_in,) + tuple(layer.n_out for layer in self.layers)
+
+    @property
+    def shapes(self):
+        """Map shapes ``(H, W, C)`` at every layer boundary (``(1, 1, n)`` for vectors)."""
+        return tuple(network_shapes(self.layers))
 
     def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
@@ -254,16 +290,24 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         where = f"$.layers[{index}]"
         if not isinstance(entry, dict):
             p.fail(where, "a layer must be a JSON object")
-        _unknown(p, where, entry, _LAYER_KEYS)
         kind = entry.get("type", "dense")
+        if kind in SPATIAL_KEYS:
+            layer = spatial_from_dict(entry, where, p.fail)
+            if layer.activation not in ACTIVATIONS:
+                p.fail(f"{where}.activation", f"unknown activation {json.dumps(layer.activation)}; "
+                                              f"expected one of {', '.join(ACTIVATIONS)}")
+            layers.append(layer)
+            continue
+        _unknown(p, where, entry, _LAYER_KEYS)
         if kind != "dense":
-            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected \"dense\"")
+            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected one of "
+                                    f"\"dense\", {', '.join(json.dumps(k) for k in SPATIAL_KEYS)}")
         for key in ("in", "out"):
             if key not in entry:
                 p.fail(where, f"missing key '{key}'")
             if _want(p, f"{where}.{key}", entry[key], "int") < 1:
                 p.fail(f"{where}.{key}", f"must be a positive integer, not {entry[key]}")
-        if index and entry["in"] != layers[-1].n_out:
+        if index and not is_spatial(layers) and entry["in"] != layers[-1].n_out:
             p.fail(f"{where}.in", f"must be {layers[-1].n_out} (the previous layer's out), "
                                   f"not {entry['in']}")
         act = _want(p, f"{where}.activation", entry.get("activation", "identity"), "str")
@@ -271,6 +315,11 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
             p.fail(f"{where}.activation", f"unknown activation {json.dumps(act)}; expected one "
                                           f"of {', '.join(ACTIVATIONS)}")
         layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act))
+    if is_spatial(layers):
+        try:
+            network_shapes(layers)
+        except ModelError as error:
+            p.fail(f"$.{error}".split(": ", 1)[0], str(error).split(": ", 1)[1])
     loss = _want(p, "$.loss", data.get("loss", "mse"), "str")
     batch = _want(p, "$.batch", data.get("batch", 1), "int")
     algorithm = _want(p, "$.algorithm", data.get("algorithm", "sgd" if batch == 1 else "minibatch"),
@@ -329,13 +378,16 @@ def _load_npz(p, name, base_dir, layers):
         p.fail("$.weights", f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
     weights = []
     for index, layer in enumerate(layers):
-        key = f"W{index}"
+        key, shape = f"W{index}", weight_shape(layer)
+        if shape is None:
+            weights.append(None)
+            continue
         if key not in found:
-            p.fail("$.weights", f"{path} has no array {key!r} (arrays W0 .. W{len(layers) - 1}, "
-                                "shape (in, out), are expected)")
-        if found[key].shape != (layer.n_in, layer.n_out):
+            p.fail("$.weights", f"{path} has no array {key!r} (arrays W<i> for every layer i with "
+                                "weights, shape (in, out) or (R, R, C, M), are expected)")
+        if found[key].shape != shape:
             p.fail("$.weights", f"{path}: {key} has shape {found[key].shape}, layer {index} "
-                                f"needs ({layer.n_in}, {layer.n_out})")
+                                f"needs {shape}")
         weights.append(found[key])
     return weights
 

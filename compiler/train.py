@@ -25,9 +25,17 @@ from panther.isa.golden import ExactMCU, Tile
 from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
 
+from .conv_host import (
+    digit_images,
+    fixed_forward_network,
+    float_forward_network,
+    float_step_network,
+)
+from .conv_kernel import network_weights
 from .datasets import load_dataset
 from .errors import CompileError
 from .kernel import compile_model, quantize_weights
+from .layers import is_spatial
 from .model import ACTIVATIONS
 
 __all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data",
@@ -176,9 +184,25 @@ class TrainResult:
         return asdict(self)
 
 
+def _weights_of(kernel, digits, config, old, spatial):
+    """Raw layer weights from the slice digits of every block (matrices, reshaped for conv)."""
+    mats = [None if w is None else np.zeros(w.reshape(-1, w.shape[-1]).shape if spatial else w.shape,
+                                             dtype=np.int64) for w in old]
+    weighted = [i for i, w in enumerate(old) if w is not None]
+    for block in kernel.mapping.blocks:
+        w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
+        mats[weighted[block.layer] if spatial else block.layer][
+            block.row0:block.row0 + block.rows, block.col0:block.col0 + block.cols] = \
+            w[:block.rows, :block.cols]
+    return [None if m is None else m.reshape(o.shape) for m, o in zip(mats, old)]
+
+
 def digits_data(model):
     """The digits as ``(x_train, t_train one-hot, x_test, y_test, n_classes)``, padded to the
-    model's widths; raises :class:`CompileError` when the model is too narrow."""
+    model's widths (8x8x1 images for a conv network); raises :class:`CompileError` when the
+    model is too narrow."""
+    if is_spatial(model.layers):
+        return digit_images(model)
     data = load_dataset(seed=model.seed)
     n_in, n_out = model.sizes[0], model.sizes[-1]
     if n_in < data.n_features or n_out < data.n_classes:
@@ -215,6 +239,10 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
         raise CompileError(f"steps must be a positive integer, not {steps}")
     if mcu not in MCU_MODELS:
         raise CompileError(f"mcu must be one of {', '.join(MCU_MODELS)}, not {mcu!r}")
+    spatial = is_spatial(model.layers)       # a conv network: host passes of compiler.conv_host
+    if spatial and mcu != "exact":
+        raise CompileError("conv networks train on the exact MCU model only (the analog "
+                           "forward pass for accuracy knows dense layers)")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
@@ -222,8 +250,8 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
     batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
     quant = lambda v: np.asarray(to_fixed(v, f, b)[0], dtype=np.int64)      # noqa: E731
     digits = {}
-    float_w = [np.asarray(w, dtype=np.float64) for w in model.weights]
-    weights_raw = quantize_weights(model, config)
+    float_w = [None if w is None else np.asarray(w, dtype=np.float64) for w in model.weights]
+    weights_raw = network_weights(model, config) if spatial else quantize_weights(model, config)
     result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict(), mcu=mcu)
     devices = {}
     factory = persistent_analog_factory(devices) if mcu == "analog" else None
@@ -231,10 +259,15 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
     x_test_raw = quant(x_test)
 
     def evaluate(step):
-        out = fixed_forward(weights_raw, acts, x_test_raw, config)[:, :n_classes]
+        if spatial:
+            out = fixed_forward_network(model, weights_raw, x_test_raw, config)[:, :n_classes]
+            fout = float_forward_network(model, float_w, x_test)[-1].reshape(len(x_test), -1)
+        else:
+            out = fixed_forward(weights_raw, acts, x_test_raw, config)[:, :n_classes]
+            fout = float_forward(float_w, acts, x_test)[-1]
+        fout = fout[:, :n_classes]
         result.eval_steps.append(step)
         result.accuracy.append(float(np.mean(np.argmax(out, axis=1) == y_test)))
-        fout = float_forward(float_w, acts, x_test)[-1][:, :n_classes]
         result.float_accuracy.append(float(np.mean(np.argmax(fout, axis=1) == y_test)))
 
     evaluate(0)
@@ -257,14 +290,13 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
         for block in kernel.mapping.blocks:
             core, unit = block.place.core, block.place.mcu
             digits[(core, unit)] = np.asarray(run.cores[core]["mcus"][unit]["digits"], dtype=np.int64)
-        weights_raw = [np.zeros_like(w) for w in weights_raw]
-        for block in kernel.mapping.blocks:
-            w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
-            weights_raw[block.layer][block.row0:block.row0 + block.rows,
-                                     block.col0:block.col0 + block.cols] = w[:block.rows, :block.cols]
+        weights_raw = _weights_of(kernel, digits, config, weights_raw, spatial)
         y = use.outputs(run) / (1 << f)
         result.loss.append(float(0.5 * np.sum((y - t) ** 2, axis=1).mean()))
-        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
+        if spatial:
+            float_w, float_loss = float_step_network(model, float_w, x, t, model.train.lr)
+        else:
+            float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
         result.float_loss.append(float(float_loss))
         if step % eval_every == 0 or step == steps:
             evaluate(step)
