@@ -43,10 +43,10 @@ def instruction(group, config):
     if len(group) != 1:
         raise AssertionError("only mcu operations fuse")
     if op.kind == "ld":
-        return make("ld", dst=a(op.dst), saddr=op.transfer.saddr, vw=op.dst.length)
+        return make("ld", dst=a(op.dst), saddr=op.transfer.saddr + op.soffset, vw=op.dst.length)
     if op.kind == "st":
-        return make("st", saddr=op.transfer.saddr, src=a(op.srcs[0]), vw=op.srcs[0].length,
-                    count=op.transfer.count)
+        return make("st", saddr=op.transfer.saddr + op.soffset, src=a(op.srcs[0]),
+                    vw=op.srcs[0].length, count=op.transfer.count_for(op))
     if op.kind == "cp":
         return make("cp", dst=a(op.dst), src=a(op.srcs[0]), vw=op.dst.length)
     if op.kind == "alu":

@@ -1,7 +1,9 @@
 """The study's data set: scikit-learn's bundled 8x8 handwritten digits (nothing downloaded).
 
 Pixels (0..16) are scaled to [0, 1]. Pixels that are zero in every image (there are three)
-are dropped, so that the 61 remaining inputs plus a bias input fit a 64-row crossbar.
+are dropped, so that the 61 remaining inputs plus a bias input fit a 64-row crossbar; with
+``images=True`` all 64 pixels are kept, row by row (an 8x8x1 map in HWC order, for conv
+networks), with the same split.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ class Dataset:
         return self.x_train.shape[1]
 
 
-def load_dataset(*, seed=0, test_fraction=0.2):
-    """Load the digits, drop constant-zero pixels, scale and split (stratified, seeded).
+def load_dataset(*, seed=0, test_fraction=0.2, images=False):
+    """Load the digits, drop constant-zero pixels (unless ``images``), scale and split
+    (stratified, seeded).
 
     Parameters
     ----------
@@ -46,6 +49,8 @@ def load_dataset(*, seed=0, test_fraction=0.2):
         Seed of the shuffle.
     test_fraction : float
         Fraction of each class held out, in (0, 1).
+    images : bool
+        Keep all 64 pixels in row order (8x8x1 images) instead of dropping the constant ones.
     """
     if not (isinstance(seed, int) and seed >= 0):
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
@@ -55,7 +60,7 @@ def load_dataset(*, seed=0, test_fraction=0.2):
 
     digits = load_digits()
     x = digits.data.astype(np.float64)
-    x = x[:, x.max(axis=0) > 0] / 16.0
+    x = (x if images else x[:, x.max(axis=0) > 0]) / 16.0
     y = digits.target.astype(np.int64)
     rng = np.random.default_rng(seed)
     train, test = [], []

@@ -97,9 +97,22 @@ class Transfer:
     loads: list = field(default_factory=list)
     id: int = field(default_factory=lambda: next(_ids))
 
+    #: Whether :mod:`compiler.smem` may give the words to a later transfer once every load
+    #: is done (a feature map with persistent zero borders never frees them).
+    reusable = True
+
     @property
     def count(self):
         return len(self.loads) + self.extra_count
+
+    def count_for(self, store):
+        """Consumer count written by ``store`` (one of this transfer's stores)."""
+        return self.count
+
+    @property
+    def producers(self):
+        """Cores that store into the transfer."""
+        return {self.store.core}
 
 
 @dataclass(eq=False)
@@ -124,6 +137,8 @@ class Op:
     mask: int = 0
     comment: str = ""
     gidx: int = -1
+    #: Word offset of a ``ld``/``st`` inside its transfer (a window of a feature map).
+    soffset: int = 0
 
     @property
     def parts(self):

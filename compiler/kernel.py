@@ -14,8 +14,10 @@ from panther.isa.image import ProgramImage
 
 from . import fusion, peephole, smem
 from .codegen import emit_core
+from .conv_kernel import compile_network, network_batch
 from .datasets import load_dataset
 from .errors import CompileError
+from .layers import is_spatial
 from .lower import lower
 from .partition import needs, partition
 from .regalloc import allocate_registers, place_spills
@@ -42,6 +44,8 @@ def quantize_weights(model, config):
 
 def sample_batch(model, config):
     """Real ``(inputs (B, n_0), targets (B, n_L))`` of the batch stored in the image."""
+    if is_spatial(model.layers):
+        return network_batch(model)
     batch, sizes = model.train.batch, model.sizes
     if model.data == "digits":
         data = load_dataset(seed=model.seed)
@@ -113,6 +117,16 @@ class Kernel:
         values = np.asarray(data["smem"]["values"][self.layout.outputs:self.layout.outputs + n * batch])
         return values.reshape(batch, n).astype(np.int64)
 
+    def input_gradients(self, run):
+        """Raw ``(B, n_0)`` input gradients ``dL/dx`` from a run report (a kernel compiled
+        with ``model.input_gradient``)."""
+        if self.layout.input_grads is None:
+            raise ValueError("the kernel stores no input gradients (model.input_gradient is false)")
+        data = run if isinstance(run, dict) else {"smem": run.smem}
+        n, batch, base = self.model.sizes[0], self.model.train.batch, self.layout.input_grads
+        values = np.asarray(data["smem"]["values"][base:base + n * batch])
+        return values.reshape(batch, n).astype(np.int64)
+
 
 def block_weights(mapping, weights, config):
     """``{(core, mcu): (xbar_size, xbar_size)}`` crossbar contents of raw layer weights
@@ -150,6 +164,8 @@ def compile_model(model, *, config, crs=False):
     CompileError
         When the network or the batch does not fit (MCUs, rf, imem, smem, deferred updates).
     """
+    if is_spatial(model.layers):
+        return compile_network(model, config=config, crs=crs)
     started = time.perf_counter()
     word = lr_word(model, config)
     mapping = partition(model, config)
@@ -214,7 +230,9 @@ def compile_model(model, *, config, crs=False):
         mcu_instructions=mcu_instrs, fused_operations=fused, deferred=deferred,
         registers=registers, smem_words=smem_words,
         smem_layout={"inputs": lowered.layout.inputs, "targets": lowered.layout.targets,
-                     "outputs": lowered.layout.outputs, "transfers_base": lowered.layout.dynamic},
+                     "outputs": lowered.layout.outputs, "transfers_base": lowered.layout.dynamic,
+                     **({"input_grads": lowered.layout.input_grads}
+                        if lowered.layout.input_grads is not None else {})},
         transfers=sum(1 for t in lowered.transfers if not t.persistent),
         spills=sum(len(s) for s, _ in spills), crs=crs,
         compile_seconds=seconds)

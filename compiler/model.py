@@ -1,4 +1,5 @@
-"""Model descriptions: a network of dense layers, a loss and a training spec.
+"""Model descriptions: a network of dense (and conv2d, maxpool2d, flatten) layers, a loss and a
+training spec.
 
 A model is built from Python (:func:`dense`, :class:`Model`) or read from a small JSON file
 (:func:`load_model`, format in ``docs/compiler.md``)::
@@ -9,7 +10,8 @@ A model is built from Python (:func:`dense`, :class:`Model`) or read from a smal
 
 Weights are real numbers, ``W[i, j]`` from input ``i`` to output ``j`` (shape ``(in, out)``,
 the crossbar orientation of docs/semantics.md §3); they come from numpy arrays, an ``.npz``
-file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform).
+file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform). The spatial layers and their
+weight layout are in :mod:`compiler.layers`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .layers import (
+    SPATIAL_KEYS,
+    SPATIAL_TYPES,
+    glorot_limit,
+    is_spatial,
+    network_shapes,
+    spatial_from_dict,
+    weight_shape,
+)
 
 __all__ = ["ACTIVATIONS", "LOSSES", "ALGORITHMS", "DATA_SOURCES", "Dense", "TrainSpec", "Model",
            "dense", "load_model", "model_from_dict", "seeded_weights"]
@@ -112,12 +123,14 @@ class TrainSpec:
 
 
 def seeded_weights(layers, seed):
-    """Glorot-uniform real weights, one ``(n_in, n_out)`` array per layer."""
+    """Glorot-uniform real weights, one array per layer (``(n_in, n_out)`` for dense,
+    ``(R, R, C, M)`` for conv2d, ``None`` for a layer without weights)."""
     rng = np.random.default_rng(seed)
     out = []
     for layer in layers:
-        limit = math.sqrt(6.0 / (layer.n_in + layer.n_out))
-        out.append(rng.uniform(-limit, limit, size=(layer.n_in, layer.n_out)))
+        shape = weight_shape(layer)
+        limit = glorot_limit(layer) if shape is not None else 0.0
+        out.append(None if shape is None else rng.uniform(-limit, limit, size=shape))
     return out
 
 
@@ -127,13 +140,16 @@ class Model:
 
     Members
     -------
-    layers : tuple of Dense
-        Each layer's ``n_in`` equals the previous layer's ``n_out``.
+    layers : tuple
+        :class:`Dense` layers, each ``n_in`` equal to the previous ``n_out``; or a
+        convolutional network of :class:`Dense`, :class:`compiler.layers.Conv2d`,
+        ``MaxPool2d`` and ``Flatten`` layers (shapes checked by ``network_shapes``).
     loss : str
         One of :data:`LOSSES`.
     train : TrainSpec
     weights : tuple of numpy.ndarray
-        Real ``(n_in, n_out)`` float64 weights per layer (default: from ``seed``).
+        Real float64 weights per layer, ``(n_in, n_out)`` (dense) or ``(R, R, C, M)``
+        (conv2d), ``None`` for maxpool2d and flatten (default: from ``seed``).
     seed : int
         Seed of the weights (when not given) and of the random sample batch.
     data : str
@@ -142,6 +158,11 @@ class Model:
     name : str
     config : str or None
         Default configuration for compiling (a preset name or a path), if the file names one.
+    input_gradient : bool
+        Also back-propagate through the first layer: the kernel runs its MTVMs and stores
+        ``dL/dx`` of every sample in shared memory, as a layer inside a larger network does
+        for the layer below it. A one-layer kernel with this flag is the per-layer kernel of
+        the evaluation (PUMA's single-layer PANTHER benchmarks do the same).
     """
 
     layers: tuple
@@ -152,17 +173,26 @@ class Model:
     data: str = "random"
     name: str = "model"
     config: str = None
+    input_gradient: bool = False
 
     def __post_init__(self):
         layers = tuple(self.layers)
         if not layers:
             raise ModelError("a model needs at least one layer")
         for index, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise ModelError(f"layers[{index}] must be a Dense layer, not {layer!r}")
+            if not isinstance(layer, (Dense,) + SPATIAL_TYPES):
+                raise ModelError(f"layers[{index}] must be a Dense, Conv2d, MaxPool2d or Flatten "
+                                 f"layer, not {layer!r}")
+            if layer.activation not in ACTIVATIONS:
+                raise ModelError(f"layers[{index}]: unknown activation {layer.activation!r}; "
+                                 f"expected one of {', '.join(ACTIVATIONS)}")
+            if is_spatial(layers):
+                continue
             if index and layer.n_in != layers[index - 1].n_out:
                 raise ModelError(f"layers[{index}].in must be {layers[index - 1].n_out} (the "
                                  f"previous layer's out), not {layer.n_in}")
+        if is_spatial(layers):
+            network_shapes(layers)
         object.__setattr__(self, "layers", layers)
         if self.loss in _MISSING_LOSSES:
             raise ModelError(f"loss {self.loss!r} is not supported yet: {_MISSING_LOSSES[self.loss]}")
@@ -172,29 +202,44 @@ class Model:
             raise ModelError(f"unknown data {self.data!r}; expected one of {', '.join(DATA_SOURCES)}")
         if not (isinstance(self.seed, int) and not isinstance(self.seed, bool) and self.seed >= 0):
             raise ModelError(f"seed must be a non-negative integer, not {self.seed!r}")
+        if not isinstance(self.input_gradient, bool):
+            raise ModelError(f"input_gradient must be true or false, not {self.input_gradient!r}")
         weights = self.weights
         if weights is None:
             weights = seeded_weights(layers, self.seed)
-        weights = tuple(np.array(w, dtype=np.float64) for w in weights)
+        weights = tuple(None if w is None else np.array(w, dtype=np.float64) for w in weights)
         if len(weights) != len(layers):
             raise ModelError(f"{len(weights)} weight arrays for {len(layers)} layers")
         for index, (w, layer) in enumerate(zip(weights, layers)):
-            if w.shape != (layer.n_in, layer.n_out):
-                raise ModelError(f"weights of layer {index} must have shape "
-                                 f"({layer.n_in}, {layer.n_out}), not {w.shape}")
+            shape = weight_shape(layer)
+            if shape is None:
+                if w is not None:
+                    raise ModelError(f"layer {index} ({layer.kind}) has no weights, not {w.shape}")
+                continue
+            if w is None or w.shape != shape:
+                raise ModelError(f"weights of layer {index} must have shape {shape}, not "
+                                 f"{None if w is None else w.shape}")
             if not np.all(np.isfinite(w)):
                 raise ModelError(f"weights of layer {index} are not all finite")
         object.__setattr__(self, "weights", weights)
 
     @property
     def sizes(self):
-        """Layer widths ``(n_0, n_1, ..., n_L)``."""
+        """Layer widths ``(n_0, n_1, ..., n_L)`` (a feature map counts its ``H*W*C`` words)."""
+        if is_spatial(self.layers):
+            return tuple(h * w * c for h, w, c in self.shapes)
         return (self.layers[0].n_in,) + tuple(layer.n_out for layer in self.layers)
+
+    @property
+    def shapes(self):
+        """Map shapes ``(H, W, C)`` at every layer boundary (``(1, 1, n)`` for vectors)."""
+        return tuple(network_shapes(self.layers))
 
     def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
         fields = dict(layers=self.layers, loss=self.loss, train=self.train, weights=self.weights,
-                      seed=self.seed, data=self.data, name=self.name, config=self.config)
+                      seed=self.seed, data=self.data, name=self.name, config=self.config,
+                      input_gradient=self.input_gradient)
         fields.update(changes)
         return Model(**fields)
 
@@ -202,7 +247,7 @@ class Model:
 # -- JSON ---------------------------------------------------------------------------------------
 
 _TOP_KEYS = ("name", "layers", "loss", "algorithm", "batch", "lr", "crs_period", "seed",
-             "weights", "data", "config")
+             "weights", "data", "config", "input_gradient")
 _LAYER_KEYS = ("type", "in", "out", "activation")
 
 
@@ -245,16 +290,24 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         where = f"$.layers[{index}]"
         if not isinstance(entry, dict):
             p.fail(where, "a layer must be a JSON object")
-        _unknown(p, where, entry, _LAYER_KEYS)
         kind = entry.get("type", "dense")
+        if kind in SPATIAL_KEYS:
+            layer = spatial_from_dict(entry, where, p.fail)
+            if layer.activation not in ACTIVATIONS:
+                p.fail(f"{where}.activation", f"unknown activation {json.dumps(layer.activation)}; "
+                                              f"expected one of {', '.join(ACTIVATIONS)}")
+            layers.append(layer)
+            continue
+        _unknown(p, where, entry, _LAYER_KEYS)
         if kind != "dense":
-            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected \"dense\"")
+            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected one of "
+                                    f"\"dense\", {', '.join(json.dumps(k) for k in SPATIAL_KEYS)}")
         for key in ("in", "out"):
             if key not in entry:
                 p.fail(where, f"missing key '{key}'")
             if _want(p, f"{where}.{key}", entry[key], "int") < 1:
                 p.fail(f"{where}.{key}", f"must be a positive integer, not {entry[key]}")
-        if index and entry["in"] != layers[-1].n_out:
+        if index and not is_spatial(layers) and entry["in"] != layers[-1].n_out:
             p.fail(f"{where}.in", f"must be {layers[-1].n_out} (the previous layer's out), "
                                   f"not {entry['in']}")
         act = _want(p, f"{where}.activation", entry.get("activation", "identity"), "str")
@@ -262,6 +315,11 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
             p.fail(f"{where}.activation", f"unknown activation {json.dumps(act)}; expected one "
                                           f"of {', '.join(ACTIVATIONS)}")
         layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act))
+    if is_spatial(layers):
+        try:
+            network_shapes(layers)
+        except ModelError as error:
+            p.fail(f"$.{error}".split(": ", 1)[0], str(error).split(": ", 1)[1])
     loss = _want(p, "$.loss", data.get("loss", "mse"), "str")
     batch = _want(p, "$.batch", data.get("batch", 1), "int")
     algorithm = _want(p, "$.algorithm", data.get("algorithm", "sgd" if batch == 1 else "minibatch"),
@@ -271,6 +329,9 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
     seed = _want(p, "$.seed", data.get("seed", 0), "int")
     name = _want(p, "$.name", data.get("name", Path(source).stem or "model"), "str")
     source_kind = _want(p, "$.data", data.get("data", "random"), "str")
+    input_gradient = data.get("input_gradient", False)
+    if not isinstance(input_gradient, bool):
+        p.fail("$.input_gradient", f"expected true or false, not {json.dumps(input_gradient)}")
     config = data.get("config")
     if config is not None:
         _want(p, "$.config", config, "str")
@@ -301,7 +362,7 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
     train = TrainSpec(algorithm=algorithm, batch=batch, lr=float(lr), crs_period=crs_period)
     try:
         return Model(layers=layers, loss=loss, train=train, weights=weights, seed=seed,
-                     data=source_kind, name=name, config=config)
+                     data=source_kind, name=name, config=config, input_gradient=input_gradient)
     except ModelError as error:         # only the weights are left to fail here
         p.fail("$.weights", str(error))
 
@@ -317,13 +378,16 @@ def _load_npz(p, name, base_dir, layers):
         p.fail("$.weights", f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
     weights = []
     for index, layer in enumerate(layers):
-        key = f"W{index}"
+        key, shape = f"W{index}", weight_shape(layer)
+        if shape is None:
+            weights.append(None)
+            continue
         if key not in found:
-            p.fail("$.weights", f"{path} has no array {key!r} (arrays W0 .. W{len(layers) - 1}, "
-                                "shape (in, out), are expected)")
-        if found[key].shape != (layer.n_in, layer.n_out):
+            p.fail("$.weights", f"{path} has no array {key!r} (arrays W<i> for every layer i with "
+                                "weights, shape (in, out) or (R, R, C, M), are expected)")
+        if found[key].shape != shape:
             p.fail("$.weights", f"{path}: {key} has shape {found[key].shape}, layer {index} "
-                                f"needs ({layer.n_in}, {layer.n_out})")
+                                f"needs {shape}")
         weights.append(found[key])
     return weights
 

@@ -23,7 +23,7 @@ def _content_key(op):
         src = op.srcs[0]
         return ("v", src.base.id, src.offset, src.length)
     if op.kind == "ld":
-        return ("t", op.transfer.id, op.dst.length)
+        return ("t", op.transfer.id, op.soffset, op.dst.length)
     return None
 
 
@@ -48,19 +48,20 @@ def elide_reloads(ops):
 
 def retarget_defs(ops):
     """``ops`` of one core in program order -> the list with copies into buffers folded."""
-    uses, where = {}, {}
+    uses, where, defs = {}, {}, {}
     for index, op in enumerate(ops):
         for src in op.srcs:
             if isinstance(src.base, Value):
                 uses[src.base.id] = uses.get(src.base.id, 0) + 1
         if op.dst is not None and isinstance(op.dst.base, Value):
             where[op.dst.base.id] = index
+            defs[op.dst.base.id] = defs.get(op.dst.base.id, 0) + 1
     drop = set()
     for index, op in enumerate(ops):
         if op.kind != "cp" or not isinstance(op.dst.base, Buf):
             continue
         src = op.srcs[0]
-        if not (src.whole() and uses.get(src.base.id) == 1 and src.base.id in where):
+        if not (src.whole() and uses.get(src.base.id) == 1 and defs.get(src.base.id) == 1):
             continue
         d_index = where[src.base.id]
         definer = ops[d_index]

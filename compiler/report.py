@@ -25,7 +25,9 @@ class CompileReport:
     lr_word : int
     layers : list of dict
         Per layer: ``in``, ``out``, ``activation``, ``row_blocks``, ``col_blocks``, and
-        ``blocks``: ``[bi, bj, core, mcu, rows, cols]`` each.
+        ``blocks``: ``[bi, bj, core, mcu, rows, cols]`` each; in a conv network also
+        ``type``, ``in_shape``, ``out_shape`` and, for conv2d/dense, ``positions`` (the
+        iterations of §5.4), ``rows``, ``cols`` (and ``kernel``, ``stride``, ``padding``).
     mcus, cores : int
         MCUs and cores used (of one tile).
     tiles : int
@@ -45,7 +47,8 @@ class CompileReport:
     smem_words : int
         Shared-memory words the kernel uses (samples, targets, outputs and transfers).
     smem_layout : dict
-        ``inputs``, ``targets``, ``outputs`` base addresses and ``transfers_base``.
+        ``inputs``, ``targets``, ``outputs`` base addresses and ``transfers_base`` (and
+        ``input_grads`` for a kernel compiled with ``model.input_gradient``).
     transfers : int
         Vectors sent between cores through shared memory.
     spills : int
@@ -97,6 +100,17 @@ class CompileReport:
         for index, layer in enumerate(self.layers):
             placed = ", ".join(f"({bi},{bj})->c{core}m{mcu}"
                                for bi, bj, core, mcu, _, _ in layer["blocks"])
+            kind = layer.get("type", "dense")
+            if kind != "dense" or "in_shape" in layer:      # a conv network: map shapes
+                shapes = [layer["in_shape"], layer["out_shape"]]
+                what = " -> ".join("x".join(map(str, shape)) for shape in shapes)
+                if not layer["blocks"]:
+                    lines.append(f"  layer {index}: {kind} {what}")
+                    continue
+                lines.append(f"  layer {index}: {kind} {what} {layer['activation']}, "
+                             f"{layer['positions']} positions, {layer['row_blocks']}x"
+                             f"{layer['col_blocks']} blocks: {placed}")
+                continue
             lines.append(f"  layer {index}: {layer['in']} -> {layer['out']} {layer['activation']}, "
                          f"{layer['row_blocks']}x{layer['col_blocks']} blocks: {placed}")
         lines.append("")

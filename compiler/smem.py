@@ -38,8 +38,9 @@ def allocate(transfers, layout, config):
         if t.saddr is None:
             if t.store is None or not t.loads:
                 raise AssertionError(f"transfer {t.name} without a store or loads")
-            cores = {op.core for op in t.loads}
-            pool = (t.store.core, cores.pop()) if len(cores) == 1 else None
+            cores, producers = {op.core for op in t.loads}, t.producers
+            pool = ((producers.pop(), cores.pop()) if t.reusable and len(cores) == 1
+                    and len(producers) == 1 else None)
             pending.append((t.store.gidx, max(op.gidx for op in t.loads), pool, t))
     for start, end, pool, t in sorted(pending, key=lambda e: e[0]):
         blocked = sorted((a, n) for a, n, e, p in entries

@@ -3,7 +3,11 @@
 Each invocation runs the kernel of one batch on :class:`isa.golden.Tile` with the slice
 digits the previous invocation left (not just the weights: carries that CRS has not yet
 resolved stay where they are); every ``crs_period``-th invocation runs the kernel compiled
-with ``crs=True``. The float twin trains the same network from the same initial weights on
+with ``crs=True``. The MCUs are exact (:class:`isa.golden.ExactMCU`) or, with
+``mcu="analog"``, the behavioural analog models (:class:`isa.golden.analog_mcu.AnalogBackend`:
+bit-steps, ADCs, DACs and the non-idealities of ``config.noise``), one device per MCU that
+lives through every invocation, so its conductances, stuck cells and random streams carry
+over like the digits do. The float twin trains the same network from the same initial weights on
 the same batches in float64 with the exact activation functions (the software baseline).
 Accuracy is measured on the held-out digits with a host-side fixed-point forward pass that
 follows the kernel's arithmetic (:func:`fixed_forward`).
@@ -18,15 +22,27 @@ import numpy as np
 
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
 from panther.isa.golden import ExactMCU, Tile
+from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
 
+from .conv_host import (
+    digit_images,
+    fixed_forward_network,
+    float_forward_network,
+    float_step_network,
+)
+from .conv_kernel import network_weights
 from .datasets import load_dataset
 from .errors import CompileError
 from .kernel import compile_model, quantize_weights
+from .layers import is_spatial
 from .model import ACTIVATIONS
 
 __all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data",
-           "float_train_step"]
+           "float_train_step", "persistent_analog_factory", "analog_forward", "MCU_MODELS"]
+
+#: MCU models :func:`train` runs the kernel on.
+MCU_MODELS = ("exact", "analog")
 
 
 def digits_factory(digits):
@@ -37,6 +53,43 @@ def digits_factory(digits):
             unit.set_digits(digits[(core, mcu)])
         return unit
     return factory
+
+
+def persistent_analog_factory(devices):
+    """An ``mcu_factory`` of analog MCUs that outlive one tile: the first call for ``(core,
+    mcu)`` builds an :class:`AnalogBackend` programmed with ``weights`` (seeded by
+    ``[config.noise.seed, core, mcu]``, as :func:`isa.golden.analog_mcu.analog_mcu_factory`)
+    and stores it in the dict ``devices``; later calls return that device as it is."""
+    def factory(config, core, mcu, weights):
+        if (core, mcu) not in devices:
+            rng = np.random.default_rng([config.noise.seed, core, mcu])
+            devices[(core, mcu)] = AnalogBackend(config=config, weights=weights, rng=rng)
+        return devices[(core, mcu)]
+    return factory
+
+
+def analog_forward(devices, mapping, activations, x_raw, config):
+    """Raw outputs ``(N, n_L)`` of the kernel's forward pass with every block's MVM done by
+    its analog device (bit-steps, ADC, read noise), the partial sums added in row-block order
+    with saturating VFU adds and the VFU activations, as :func:`fixed_forward`."""
+    x = config.xbar_size
+    a = np.asarray(x_raw, dtype=np.int64)
+    for layer, name in enumerate(activations):
+        blocks = sorted((b for b in mapping.blocks if b.layer == layer), key=lambda b: (b.bj, b.bi))
+        n_out = max(b.col0 + b.cols for b in blocks)
+        out = np.zeros((len(a), n_out), dtype=np.int64)
+        for bj in sorted({b.bj for b in blocks}):
+            column = [b for b in blocks if b.bj == bj]
+            acc = None
+            for b in column:
+                drives = np.zeros((len(a), x), dtype=np.int64)
+                drives[:, :b.rows] = a[:, b.row0:b.row0 + b.rows]
+                part = devices[(b.place.core, b.place.mcu)].mvm_batch(drives)[0][:, :b.cols]
+                acc = part if acc is None else vfu("add", acc, part, config=config)[0]
+            out[:, column[0].col0:column[0].col0 + column[0].cols] = acc
+        fn = ACTIVATIONS[name][0]
+        a = out if fn is None else vfu(fn, out, 0, config=config)[0]
+    return a
 
 
 def fixed_forward(weights, activations, x_raw, config):
@@ -105,6 +158,12 @@ class TrainResult:
         Invocations in which a core's sticky overflow flag was set.
     report : dict
         The compile report of the kernel.
+    mcu : str
+        The MCU model trained on: ``"exact"`` or ``"analog"`` (:data:`MCU_MODELS`).
+    analog_accuracy : float or None
+        ``mcu="analog"``: the test accuracy after the last invocation with the forward pass
+        through the analog devices (:func:`analog_forward`: ADCs, read noise); ``accuracy``
+        reads the devices' nearest digits instead.
     """
 
     steps: int
@@ -118,14 +177,32 @@ class TrainResult:
     seconds_per_step: float = 0.0
     overflow_steps: int = 0
     report: dict = None
+    mcu: str = "exact"
+    analog_accuracy: float = None
 
     def to_dict(self):
         return asdict(self)
 
 
+def _weights_of(kernel, digits, config, old, spatial):
+    """Raw layer weights from the slice digits of every block (matrices, reshaped for conv)."""
+    mats = [None if w is None else np.zeros(w.reshape(-1, w.shape[-1]).shape if spatial else w.shape,
+                                             dtype=np.int64) for w in old]
+    weighted = [i for i, w in enumerate(old) if w is not None]
+    for block in kernel.mapping.blocks:
+        w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
+        mats[weighted[block.layer] if spatial else block.layer][
+            block.row0:block.row0 + block.rows, block.col0:block.col0 + block.cols] = \
+            w[:block.rows, :block.cols]
+    return [None if m is None else m.reshape(o.shape) for m, o in zip(mats, old)]
+
+
 def digits_data(model):
     """The digits as ``(x_train, t_train one-hot, x_test, y_test, n_classes)``, padded to the
-    model's widths; raises :class:`CompileError` when the model is too narrow."""
+    model's widths (8x8x1 images for a conv network); raises :class:`CompileError` when the
+    model is too narrow."""
+    if is_spatial(model.layers):
+        return digit_images(model)
     data = load_dataset(seed=model.seed)
     n_in, n_out = model.sizes[0], model.sizes[-1]
     if n_in < data.n_features or n_out < data.n_classes:
@@ -141,7 +218,7 @@ def digits_data(model):
     return pad(data.x_train), onehot, pad(data.x_test), data.y_test, data.n_classes
 
 
-def train(model, *, config, steps, eval_every=None, progress=None, data=None):
+def train(model, *, config, steps, eval_every=None, progress=None, data=None, mcu="exact"):
     """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model.
 
     Parameters
@@ -155,9 +232,17 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
         ``progress(step, loss)`` after every invocation (e.g. a progress bar's update).
     data : tuple, optional
         :func:`digits_data` of the model (loaded when not given).
+    mcu : {'exact', 'analog'}
+        The MCU model (see the module docstring).
     """
     if steps < 1:
         raise CompileError(f"steps must be a positive integer, not {steps}")
+    if mcu not in MCU_MODELS:
+        raise CompileError(f"mcu must be one of {', '.join(MCU_MODELS)}, not {mcu!r}")
+    spatial = is_spatial(model.layers)       # a conv network: host passes of compiler.conv_host
+    if spatial and mcu != "exact":
+        raise CompileError("conv networks train on the exact MCU model only (the analog "
+                           "forward pass for accuracy knows dense layers)")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
@@ -165,17 +250,24 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
     batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
     quant = lambda v: np.asarray(to_fixed(v, f, b)[0], dtype=np.int64)      # noqa: E731
     digits = {}
-    float_w = [np.asarray(w, dtype=np.float64) for w in model.weights]
-    weights_raw = quantize_weights(model, config)
-    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict())
+    float_w = [None if w is None else np.asarray(w, dtype=np.float64) for w in model.weights]
+    weights_raw = network_weights(model, config) if spatial else quantize_weights(model, config)
+    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict(), mcu=mcu)
+    devices = {}
+    factory = persistent_analog_factory(devices) if mcu == "analog" else None
     eval_every = eval_every or max(1, steps // 10)
     x_test_raw = quant(x_test)
 
     def evaluate(step):
-        out = fixed_forward(weights_raw, acts, x_test_raw, config)[:, :n_classes]
+        if spatial:
+            out = fixed_forward_network(model, weights_raw, x_test_raw, config)[:, :n_classes]
+            fout = float_forward_network(model, float_w, x_test)[-1].reshape(len(x_test), -1)
+        else:
+            out = fixed_forward(weights_raw, acts, x_test_raw, config)[:, :n_classes]
+            fout = float_forward(float_w, acts, x_test)[-1]
+        fout = fout[:, :n_classes]
         result.eval_steps.append(step)
         result.accuracy.append(float(np.mean(np.argmax(out, axis=1) == y_test)))
-        fout = float_forward(float_w, acts, x_test)[-1][:, :n_classes]
         result.float_accuracy.append(float(np.mean(np.argmax(fout, axis=1) == y_test)))
 
     evaluate(0)
@@ -188,7 +280,7 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
             result.crs_steps.append(step)
         image = use.with_batch(quant(x), quant(t))
         started = time.perf_counter()
-        tile = Tile.from_image(image, mcu_factory=digits_factory(digits))
+        tile = Tile.from_image(image, mcu_factory=factory or digits_factory(digits))
         run = tile.run()
         spent += time.perf_counter() - started
         if not run.ok:
@@ -196,20 +288,22 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
                                + "; ".join(c["fault_message"] for c in run.cores if c["fault_message"]))
         result.overflow_steps += int(any(run.overflow))
         for block in kernel.mapping.blocks:
-            core, mcu = block.place.core, block.place.mcu
-            digits[(core, mcu)] = np.asarray(run.cores[core]["mcus"][mcu]["digits"], dtype=np.int64)
-        weights_raw = [np.zeros_like(w) for w in weights_raw]
-        for block in kernel.mapping.blocks:
-            w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
-            weights_raw[block.layer][block.row0:block.row0 + block.rows,
-                                     block.col0:block.col0 + block.cols] = w[:block.rows, :block.cols]
+            core, unit = block.place.core, block.place.mcu
+            digits[(core, unit)] = np.asarray(run.cores[core]["mcus"][unit]["digits"], dtype=np.int64)
+        weights_raw = _weights_of(kernel, digits, config, weights_raw, spatial)
         y = use.outputs(run) / (1 << f)
         result.loss.append(float(0.5 * np.sum((y - t) ** 2, axis=1).mean()))
-        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
+        if spatial:
+            float_w, float_loss = float_step_network(model, float_w, x, t, model.train.lr)
+        else:
+            float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
         result.float_loss.append(float(float_loss))
         if step % eval_every == 0 or step == steps:
             evaluate(step)
         if progress is not None:
             progress(step, result.loss[-1])
     result.seconds_per_step = spent / steps
+    if mcu == "analog":
+        out = analog_forward(devices, kernel.mapping, acts, x_test_raw, config)[:, :n_classes]
+        result.analog_accuracy = float(np.mean(np.argmax(out, axis=1) == y_test))
     return result

@@ -33,8 +33,8 @@ class HostPort:
     per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
     """
 
-    def __init__(self, dut, clock, prefix, *, period_ns):
-        self.clock, self.period_ns = clock, period_ns
+    def __init__(self, dut, clock, prefix, *, period_ps):
+        self.clock, self.period_ps = clock, period_ps
         self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
             getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
         self.req.value = 0
@@ -77,7 +77,7 @@ class HostPort:
         for addr, value in items:
             self.addr.value = int(addr)
             self.wdata.value = int(value)
-            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
+            await Timer(2 * self.period_ps, "ps")      # taken at the next rising edge
         self.req.value = 0
         self.we.value = 0
 
@@ -92,14 +92,14 @@ class HostPort:
         self.we.value = 0
         self.req.value = 1
         self.addr.value = addrs[0]
-        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
+        await Timer(self.period_ps, "ps")              # after the edge that took it: ack
         for k in range(len(addrs)):
             out.append(as_int(self.rdata.value))
             if k + 1 < len(addrs):
                 self.addr.value = addrs[k + 1]         # taken two edges later
-                await Timer(2 * self.period_ns, "ns")
+                await Timer(2 * self.period_ps, "ps")
         self.req.value = 0                             # ack is high: no new request taken
-        await Timer(self.period_ns, "ns")              # ... and low after the next edge
+        await Timer(self.period_ps, "ps")              # ... and low after the next edge
         return out
 
     async def _idle_falling_edge(self):

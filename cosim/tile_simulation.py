@@ -37,7 +37,9 @@ from panther.hdl.flatten import FlatPorts, flat_ports, input_bits
 from panther.hdl.tile import Tile, TileSignature
 
 from . import simulators
-from .verilog import DEFAULT_BUILD_ROOT, build_lock, module_name, write_verilog
+from .clock import period_ps
+from .progress import RunProgress, announce, expected_seconds, format_seconds
+from .verilog import build_lock, default_build_root, module_name, write_verilog
 from .wide_input_loader import INPUT_BITS_LIMIT, WideInputLoader, load_plan
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS",
@@ -119,7 +121,8 @@ class TileSimulation:
     waves : bool
         Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
-        Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
+        Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
+        directory, or of ``$PANTHER_BUILD_DIR``).
     wide_inputs : {'load', 'direct', None}
         ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
         (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
@@ -155,7 +158,7 @@ class TileSimulation:
         self.config = config
         self.simulator = simulator
         self.waves = bool(waves)
-        root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
+        root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
         self.wide_inputs = wide_inputs
         self._runner = None
@@ -189,23 +192,43 @@ class TileSimulation:
                                        chunk_bits=LOAD_CHUNK_BITS)
             sources = (Tile.__module__, WideInputLoader.__module__)
 
-        def announce():
-            LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; first run "
-                     "with this configuration and RTL, reused afterwards): Verilog conversion, "
-                     "then compilation; at paper size this takes minutes per core",
-                     self.top, self.simulator, c.cores_per_tile, c.xbar_size, c.xbar_size)
+        traced = " with waveform tracing" if self.waves else ""
+
+        def announce_convert():
+            announce(f"building the tile model {self.top} for {self.simulator} "
+                     f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; first run "
+                     "with this configuration and RTL, reused afterwards): converting it to "
+                     "Verilog", expected_seconds("convert", c), f"then the {self.simulator} "
+                     f"compile, about {format_seconds(expected_seconds(self.simulator, c))}")
+
+        def announce_compile():
+            announce(f"compiling the tile model {self.top} with {self.simulator}{traced}",
+                     expected_seconds(self.simulator, c), f"into {self.build_root}")
 
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         with build_lock(self.top, self.build_root):
             source = write_verilog(make, name=self.top, sources=sources,
-                                   build_root=self.build_root, on_convert=announce)
+                                   build_root=self.build_root, on_convert=announce_convert)
             try:
-                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
+                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves,
+                                      on_compile=announce_compile)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
                 raise SimulationError(
                     f"building the tile for {self.simulator} failed ({error}); see "
                     f"{self.build_root / self.top / self.simulator / 'build.log'}") from None
         return self
+
+    @property
+    def period_ps(self):
+        """The simulated clock period: the configuration's (:func:`cosim.clock.period_ps`),
+        unless the wide-input load bus needs a longer low phase to write every wide input
+        of one cycle (2 ps per chunk, see :mod:`cosim.wide_input_bus`): then the shortest
+        period that holds them all (only multi-core paper-size tiles; cycles are unchanged)."""
+        period = period_ps(self.config)
+        if self.loader is not None:
+            chunks = sum(len(parts) for parts in self.loader["chunk_map"].values())
+            period = max(period, 2 * (2 * chunks + 8))
+        return period
 
     @property
     def run_dir(self):
@@ -252,10 +275,12 @@ class TileSimulation:
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
                    "simulator": self.simulator, "wide_inputs": self.loader,
-                   "period_ns": _period_ns(self.config), "runs": entries}
+                   "period_ps": self.period_ps, "runs": entries,
+                   "progress": str(job_dir / "progress.json")}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
-            log = _test(self._runner, self.top, job_file, job_dir.name, waves)
+            with RunProgress(job["progress"], f"RTL ({self.simulator})"):
+                log = _test(self._runner, self.top, job_file, job_dir.name, waves)
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -294,12 +319,7 @@ def _mkdir(path):
     return path
 
 
-def _period_ns(config):
-    """Clock period of the simulation in whole nanoseconds (cycles are what matter)."""
-    return 10
-
-
-def _build(simulator, source, top, build_root, waves):
+def _build(simulator, source, top, build_root, waves, on_compile=None):
     """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
     (reused when up to date). Verilator warnings are reported but not fatal here: lint is
     ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
@@ -308,7 +328,7 @@ def _build(simulator, source, top, build_root, waves):
     if simulator == "verilator":
         extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
     return simulators.build(simulator, [source], top, build_root=build_root, extra_args=extra,
-                            waves=waves)
+                            waves=waves, on_compile=on_compile)
 
 
 def _test(runner, top, job_file, name, waves):

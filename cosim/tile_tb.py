@@ -13,7 +13,8 @@ test
    through the tile's host port (every word for the first image, then only the words that
    differ from what the last dump read);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
-   cycle limit, whichever comes first (no Python runs per cycle meanwhile);
+   cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
+   :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
 5. stops the cores and dumps the state and counters to the result JSON.
 
 When the job's ``wide_inputs`` is set, the top level is a
@@ -44,14 +45,17 @@ from panther.isa.events import DIGITAL_EVENTS
 from panther.isa.faults import CoreFault
 from panther.isa.image import ProgramImage
 
+from .clock import period_ps
 from .mcu_bridge import start_mcu_bridge
 from .tile_host import HostPort, SmemHost, as_int, as_signed
 from .wide_input_bus import WideInputBus
 
-__all__ = ["run_job", "X_PROBE_CYCLES"]
+__all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES"]
 
 #: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
 X_PROBE_CYCLES = 64
+#: Cycles between two progress reports of a running program (one Python wake-up each).
+PROGRESS_CYCLES = 20_000
 
 
 async def _gather(*coroutines):
@@ -68,8 +72,8 @@ class TileBench:
         self.config = c = PantherConfig.from_dict(job["config"])
         self.ports = job["ports"]["cores"]
         self.clock = dut.clk
-        self.period_ns = job["period_ns"]
-        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ns=job["period_ns"])
+        self.period_ps = job["period_ps"]
+        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
         self.smem = SmemHost(dut, self.clock, c.data_bits)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
@@ -77,10 +81,34 @@ class TileBench:
         self.bus = None
         if job.get("wide_inputs"):
             self.bus = WideInputBus(dut, self.clock, job["wide_inputs"]["chunk_map"],
-                                    period_ps=int(self.period_ns) * 1000)
+                                    period_ps=int(self.period_ps))
         self.hlt = encode(make("hlt"))
+        self.image_index = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
+
+    def progress(self, cycles, max_cycles):
+        """Tell the parent process how far the current program got (``job['progress']``)."""
+        path = self.job.get("progress")
+        if path:
+            tmp = Path(path + ".tmp")
+            tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
+                                       "cycles": cycles, "max_cycles": max_cycles}))
+            tmp.replace(path)
+
+    @classmethod
+    def for_tile(cls, dut, config, *, simulator="icarus"):
+        """A bench for the plain tile of ``panther verilog --top tile`` (``panther_tile``),
+        its ports found by the naming scheme of :mod:`hdl.flatten`, its clock started at the
+        configuration's ``clock_mhz``: ``await bench.run_image(image, max_cycles)`` loads,
+        runs and dumps a program (a user's own cocotb test, see docs/your_own_test.md)."""
+        ports = {"cores": [{"run": f"c{i}_run", "halted": f"c{i}_halted", "dbg": f"c{i}_dbg_",
+                            "mcus": [f"c{i}_analog_{k}_" for k in range(config.mcus_per_core)]}
+                           for i in range(config.cores_per_tile)]}
+        job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
+               "wide_inputs": None, "period_ps": period_ps(config), "runs": []}
+        Clock(dut.clk, job["period_ps"], unit="ps").start()
+        return cls(dut, job)
 
     # -- per image ------------------------------------------------------------------------------
 
@@ -143,27 +171,30 @@ class TileBench:
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
-        start = get_sim_time("ns")
+        start = get_sim_time("ps")
 
         def cycles_since_start():
             # The rising edge that raised all_halted ends cycle k at (k - 1/2) periods; a
             # Timer of k periods ends on the falling edge after cycle k.
-            return math.ceil((get_sim_time("ns") - start) / self.period_ns - 1e-9)
+            return math.ceil((get_sim_time("ps") - start) / self.period_ps - 1e-9)
 
-        # Timers, not ClockCycles: no Python wake-up per cycle. A first short wait: X on the
-        # stop outputs (state a simulator left uninitialised) would otherwise burn the whole
-        # cycle limit.
-        probe = min(max_cycles, X_PROBE_CYCLES)
-        await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    Timer(probe * self.period_ns, "ns"))
-        await ReadOnly()
-        if cycles_since_start() >= probe and probe < max_cycles \
-                and as_int(dut.all_halted.value) is not None \
-                and as_int(dut.deadlock.value) is not None \
-                and not (as_int(dut.all_halted.value) or as_int(dut.deadlock.value)):
+        def running():
+            halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
+            return halted is not None and deadlock is not None and not (halted or deadlock)
+
+        # Timers, not ClockCycles: no Python wake-up per cycle, one per PROGRESS_CYCLES (to
+        # report progress). A first short wait: X on the stop outputs (state a simulator left
+        # uninitialised) would otherwise burn the whole cycle limit.
+        wait = min(max_cycles, X_PROBE_CYCLES)
+        while True:
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                        Timer((max_cycles - probe) * self.period_ns, "ns"))
+                        Timer(wait * self.period_ps, "ps"))
             await ReadOnly()
+            done = cycles_since_start()
+            if done >= max_cycles or not running():
+                break
+            self.progress(done, max_cycles)
+            wait = min(PROGRESS_CYCLES, max_cycles - done)
         cycles = cycles_since_start()
         halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
         waits = []
@@ -274,10 +305,11 @@ class TileBench:
 
 async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
-    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock = Clock(dut.clk, job["period_ps"], unit="ps")
     clock.start()
     bench = TileBench(dut, job)
-    for entry in job["runs"]:
+    for k, entry in enumerate(job["runs"]):
+        bench.image_index = k
         image = ProgramImage.load(entry["image"])
         result = await bench.run_image(image, job["max_cycles"])
         tmp = Path(entry["result"] + ".tmp")

@@ -32,6 +32,10 @@ DIRECTIVES = {
     ".data": "addr, v0, v1, ...",
     ".smem": "saddr, count, v0, v1, ...",
     ".weights": "mcu, row, v0, v1, ...",
+    ".data_file": "addr, \"FILE.npy\"[, \"KEY\" of a .npz]",
+    ".smem_file": "saddr, count, \"FILE.npy\"[, \"KEY\" of a .npz]",
+    ".weights_file": "mcu, \"FILE.npy\"[, \"KEY\" of a .npz]",
+    ".check": "NAME (a reference check of isa.golden.reference)",
     ".word": "value",
 }
 

@@ -9,6 +9,8 @@ The language is documented in ``docs/assembly.md``. In short::
     .data  act, 0.5, -1.25       # initial core words (reals -> Q4.12, integers raw)
     .smem  buf, 1, 0.5, 0.25     # initial shared words with consumer count (0 = persistent)
     .weights L1, 0, 0.1, 0.2     # crossbar weights of MCU L1 from row 0 (reals -> Q8.24)
+    .weights_file L1, "w1.npy"   # ... or from a numpy file (also .data_file, .smem_file)
+    .check  mlp2_step            # the float reference check of this training step
     .core  0                     # following code and data belong to core 0 (the default)
     loop:  cp    xin(L1), act, N
            mcu   L1:mvm
@@ -24,13 +26,15 @@ source makes the assembler work without bound.
 The assembler is split along its seams: :mod:`isa.asm_lexer` (lines, tokens, statements),
 :mod:`isa.asm_expr` (operand expressions), :mod:`isa.asm_values` (names, diagnostics,
 checked operand values), :mod:`isa.asm_instructions` (one word per instruction),
-:mod:`isa.asm_data` (``.data``, ``.smem``, ``.weights``); this module holds the two passes,
-symbols, sections and the other directives.
+:mod:`isa.asm_data` (``.data``, ``.smem``, ``.weights``), :mod:`isa.asm_files` (``.data_file``,
+``.smem_file``, ``.weights_file``, ``.check``); this module holds the two passes, symbols,
+sections and the other directives.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +42,7 @@ from panther.errors import UserError
 
 from .asm_data import DataMixin
 from .asm_expr import ExprError
+from .asm_files import FileDataMixin
 from .asm_instructions import InstructionMixin
 from .asm_lexer import iter_statements, statement_at
 from .asm_values import (
@@ -85,11 +90,14 @@ class _Symbol:
         self.kind, self.value, self.line, self.core, self.length = kind, value, line, core, length
 
 
-class _Assembler(ValueMixin, InstructionMixin, DataMixin):
-    def __init__(self, text, config, filename):
+class _Assembler(ValueMixin, InstructionMixin, DataMixin, FileDataMixin):
+    def __init__(self, text, config, filename, base_dir=None):
         self.text = text
         self.config = config
         self.filename = filename
+        self.base_dir = Path(base_dir) if base_dir is not None else \
+            (Path(filename).parent if filename and not filename.startswith("<") else Path("."))
+        self.check = None
         self.diags = []
         self.symbols = {}
         c = config
@@ -129,10 +137,15 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
             raise AsmError([f"{self.filename}:{line}:{col}: {msg}" for line, col, msg in ordered])
         symbols = {name: s.value for name, s in self.symbols.items()
                    if isinstance(s.value, int) and not isinstance(s.value, bool)}
+        regions = {name: {"space": "core" if s.kind == "region" else "shared", "base": s.value,
+                          "length": s.length}
+                   for name, s in self.symbols.items() if s.kind in ("region", "sregion")}
+        mcus = {name: s.value for name, s in self.symbols.items() if s.kind == "mcu"}
         return ProgramImage(config=self.config, programs=self.programs, rf_init=self.rf,
                             xbar_in=self.xin, xbar_out=self.xout, smem_init=self.smem,
                             smem_count=self.smem_count, smem_valid=self.smem_valid,
-                            weights=self.weights, symbols=symbols, source=self.text)
+                            weights=self.weights, symbols=symbols, source=self.text,
+                            regions=regions, mcu_names=mcus, check=self.check)
 
     def _passes(self):
         deferred = self._collect(iter_statements(self.text, self.error))
@@ -269,9 +282,13 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
     def _dir_sregion(self, stmt):
         self._region(stmt, "sregion", self.config.smem_user_depth, "shared memory")
 
-def assemble(text, *, config, filename="<input>"):
+def assemble(text, *, config, filename="<input>", base_dir=None):
     """Assemble ``text`` for ``config`` into a :class:`isa.image.ProgramImage`.
+
+    ``base_dir`` is the folder that the file names of ``.data_file``, ``.smem_file`` and
+    ``.weights_file`` are relative to (default: the folder of ``filename``, or the current
+    folder when ``filename`` is not a path, such as ``'<input>'``).
 
     Raises :class:`AsmError` listing every error as ``'filename:line:col: message'``.
     """
-    return _Assembler(text, config, filename).run()
+    return _Assembler(text, config, filename, base_dir).run()

@@ -29,6 +29,22 @@ from .image_load import load_image
 
 __all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
 
+def _region(name, region, config):
+    """A checked copy of one ``regions`` entry."""
+    try:
+        space, base, length = region["space"], int(region["base"]), int(region["length"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"regions[{name!r}] must be {{'space', 'base', 'length'}}, not "
+                         f"{region!r}") from None
+    size = {"core": config.addr_space, "shared": config.smem_user_depth}.get(space)
+    if size is None:
+        raise ValueError(f"regions[{name!r}]: space must be 'core' or 'shared', not {space!r}")
+    if not (0 <= base and 1 <= length and base + length <= size):
+        raise ValueError(f"regions[{name!r}]: {base} .. {base + length - 1} outside the "
+                         f"{space} space 0 .. {size - 1}")
+    return {"space": space, "base": base, "length": length}
+
+
 def _array(value, shape, name, dtype=np.int64):
     arr = np.zeros(shape, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
     if arr.shape != shape:
@@ -64,6 +80,15 @@ class ProgramImage:
         Labels and constants of the source (for tools and debugging).
     source : str
         The assembly source text (may be empty).
+    regions : dict
+        ``name -> {"space": "core" | "shared", "base": int, "length": int}``: the
+        ``.region`` (core address space, the same on every core) and ``.sregion`` (shared
+        memory) symbols, whose final values a run report decodes.
+    mcu_names : dict of str to int
+        The ``.mcu`` names and their MCU numbers.
+    check : str or None
+        The reference check the program names (``.check``), see
+        :data:`isa.golden.reference.CHECKS`; None: none.
     """
 
     config: PantherConfig
@@ -77,6 +102,9 @@ class ProgramImage:
     weights: dict = field(default_factory=dict)
     symbols: dict = field(default_factory=dict)
     source: str = ""
+    regions: dict = field(default_factory=dict)
+    mcu_names: dict = field(default_factory=dict)
+    check: str = None
 
     def __post_init__(self):
         c = self.config
@@ -121,6 +149,13 @@ class ProgramImage:
         self.weights = weights
         self.symbols = {str(k): int(v) for k, v in dict(self.symbols).items()}
         self.source = str(self.source)
+        self.regions = {str(name): _region(name, r, c) for name, r in dict(self.regions).items()}
+        self.mcu_names = {str(k): int(v) for k, v in dict(self.mcu_names).items()}
+        for name, m in self.mcu_names.items():
+            if not 0 <= m < c.mcus_per_core:
+                raise ValueError(f"mcu_names[{name!r}] = {m} is not an MCU of this configuration")
+        if self.check is not None and not isinstance(self.check, str):
+            raise TypeError(f"check must be a str or None, not {self.check!r}")
 
     # -- comparison --------------------------------------------------------------------------
 
@@ -192,6 +227,9 @@ class ProgramImage:
                 "weights": [list(k) for k in sorted(self.weights)],
                 "symbols": dict(sorted(self.symbols.items())),
                 "source": self.source,
+                "regions": dict(sorted(self.regions.items())),
+                "mcu_names": dict(sorted(self.mcu_names.items())),
+                "check": self.check,
             }
             (tmp / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
             old = None

@@ -282,6 +282,8 @@ ALU_FUNCS = (
              unary=True),
     FuncSpec("neg", 12, "sat(-a)", unary=True),
     FuncSpec("abs", 13, "sat(|a|)", unary=True),
+    FuncSpec("eq", 24, "ONE if a == b else 0 (a compare mask; the compiler routes a max-pool "
+                       "error to the first maximum of its window with it); never overflows"),
 )
 
 # -- scalar integer functions (alu_int) ----------------------------------------------------

@@ -156,6 +156,7 @@ VFU_FUNCTIONS = {
     "tanh_d": lambda a, b, d, c: _sat(_two_f(c) - round_shift(a * a, c.data_frac_bits), c),
     "neg": lambda a, b, d, c: _sat(-a, c),
     "abs": lambda a, b, d, c: _sat(np.abs(a), c),
+    "eq": lambda a, b, d, c: _no_overflow(np.where(a == b, _one(c), 0)),
 }
 
 

@@ -314,14 +314,15 @@ class PantherConfig:
         _check(isinstance(data, dict), f"{source}: a configuration must be a JSON object, not {data!r}")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
-        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}; "
-                            f"expected some of {sorted(names)!r}")
+        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}"
+                            f"{_did_you_mean(unknown, names)}; expected some of {sorted(names)!r}")
         data = dict(data)
         try:
             if isinstance(data.get("noise"), dict):
                 noise_names = {f.name for f in dataclasses.fields(NoiseConfig)}
                 unknown = sorted(set(data["noise"]) - noise_names)
-                _check(not unknown, f"unknown noise field(s) {unknown!r}; "
+                _check(not unknown, f"unknown noise field(s) {unknown!r}"
+                                    f"{_did_you_mean(unknown, noise_names)}; "
                                     f"expected some of {sorted(noise_names)!r}")
                 data["noise"] = NoiseConfig(**data["noise"])
             return cls(**data)
@@ -356,16 +357,30 @@ PRESETS = {
 }
 
 
+def _did_you_mean(words, candidates):
+    """``" (did you mean 'x'?)"`` for the first of ``words`` close to a candidate, or ``""``."""
+    import difflib
+
+    for word in words:
+        close = difflib.get_close_matches(str(word).lower(), sorted(candidates), n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {close[0]!r} for {word!r}?)"
+    return ""
+
+
 def load_config(name_or_path):
-    """A preset by name (``small``, ``paper``) or a configuration JSON file by path."""
+    """A preset by name (``small``, ``paper``; any case) or a configuration JSON file by
+    path. A name that is neither says which preset it is closest to."""
     if isinstance(name_or_path, PantherConfig):
         return name_or_path
-    if name_or_path in PRESETS:
-        return PRESETS[name_or_path]
+    text = str(name_or_path)
+    if text.lower() in PRESETS and not Path(text).is_file():
+        return PRESETS[text.lower()]
     path = Path(name_or_path)
     if not path.is_file():
+        hint = "" if path.suffix == ".json" else _did_you_mean([text], PRESETS)
         raise ConfigError(f"{name_or_path}: not a preset ({', '.join(sorted(PRESETS))}) "
-                          "nor a readable configuration file")
+                          f"nor a readable configuration file{hint}")
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as error:

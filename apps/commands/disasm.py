@@ -17,18 +17,49 @@ def add_arguments(parser):
     parser.add_argument("input", help="image directory written by 'panther asm', or a .hex file")
     parser.add_argument("--code-only", action="store_true",
                         help="print only the programs, not the data directives")
-    add_config_argument(parser, note="for a .hex file, the one it was assembled for (as "
+    add_config_argument(parser, help_extra="; for a .hex file, the one it was assembled for (as "
                         "for 'panther asm'); it names the XBar buffers and decides which words "
                         "print as .word")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the programs as JSON (schema panther.disasm/1): per core "
+                             "and word its address, hex word, mnemonic, operands and assembly")
+
+
+def listing(programs, config, *, image=None):
+    """The ``panther.disasm/1`` JSON of ``programs`` (one word list per core)."""
+    from panther.isa.disassembler import disassemble
+    from panther.isa.encoding import IllegalInstruction, decode
+
+    cores = []
+    for core, words in enumerate(programs):
+        text = [line.strip() for line in disassemble(words, config=config, labels=False)]
+        rows = []
+        for pc, (word, line) in enumerate(zip(words, text)):
+            try:
+                instr = decode(word)
+                entry = {"mnemonic": instr.name, "operands": dict(instr.operands)}
+            except IllegalInstruction as error:
+                entry = {"mnemonic": None, "operands": None, "illegal": str(error)}
+            rows.append({"pc": pc, "word": f"{int(word):016x}", **entry, "assembly": line})
+        cores.append({"core": core, "instructions": rows})
+    out = {"schema": "panther.disasm/1", "config": config.to_dict(), "cores": cores}
+    if image is not None:
+        out.update(symbols=image.symbols, regions=image.regions, mcu_names=image.mcu_names,
+                   check=image.check)
+    return out
 
 
 def run(args):
     from panther.isa.disassembler import disassemble, disassemble_image
     from panther.isa.image import ProgramImage, read_hex
 
+    from ._common import write_json
+
     path = Path(args.input)
     if path.is_dir():
         image = ProgramImage.load(path)
+        if args.json:
+            write_json(args.json, listing(image.programs, image.config, image=image))
         if args.code_only:
             for core, words in enumerate(image.programs):
                 print(f".core {core}")
@@ -42,6 +73,9 @@ def run(args):
     if path.is_file() and path.name == "image.json":
         raise UserError(f"{path}: give the image directory {path.parent}, not its image.json")
     config = load_config(args.config)
-    for line in disassemble(read_hex(path, max_words=config.imem_depth), config=config):
+    words = read_hex(path, max_words=config.imem_depth)
+    for line in disassemble(words, config=config):
         print(line)
+    if args.json:
+        write_json(args.json, listing([words], config))
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
-from ._common import add_config_argument
+from ._common import add_config_argument, positive_int
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -22,10 +22,14 @@ HELP = ("train a network description (JSON) on the digits with its compiled kern
 
 def add_arguments(parser):
     parser.add_argument("model", help="model description (JSON, see docs/compiler.md)")
-    parser.add_argument("--steps", type=int, default=300, help="kernel invocations (default: 300)")
+    parser.add_argument("--steps", type=positive_int, default=300,
+                        help="kernel invocations (default: 300)")
     parser.add_argument("--dataset", choices=["digits"], default="digits",
                         help="training data (default: the bundled digits)")
     add_config_argument(parser, default=None, default_text="the model's, else small")
+    parser.add_argument("--mcu", choices=["exact", "analog"], default="exact",
+                        help="MCU model: exact integer arithmetic (default) or the analog models "
+                             "with the configuration's non-idealities and ADC width")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the curves as JSON")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="write a PNG of both curves (default: next to --json, if given)")
@@ -59,8 +63,6 @@ def run(args):
     from panther.compiler import load_model
     from panther.compiler.train import digits_data, train
 
-    if args.steps < 1:
-        raise UserError(f"--steps must be a positive integer, not {args.steps}")
     model = load_model(args.model)
     config = load_config(args.config or model.config or "small")
     data = digits_data(model)
@@ -72,16 +74,21 @@ def run(args):
     progress = None if bar is None else (lambda step, loss: (bar.update(1),
                                                              bar.set_postfix(loss=f"{loss:.4f}")))
     try:
-        result = train(model, config=config, steps=args.steps, progress=progress, data=data)
+        result = train(model, config=config, steps=args.steps, progress=progress, data=data,
+                       mcu=args.mcu)
     finally:
         if bar is not None:
             bar.close()
     print(f"{model.name}: {args.steps} invocations of batch {result.batch} on the golden model "
+          f"with {args.mcu} MCUs "
           f"({result.seconds_per_step * 1000:.0f} ms each), CRS at {result.crs_steps[:5] or 'none'}"
           f"{' ...' if len(result.crs_steps) > 5 else ''}")
     print("  step   accuracy   float accuracy")
     for step, acc, facc in zip(result.eval_steps, result.accuracy, result.float_accuracy):
         print(f"  {step:4d}   {acc:8.3f}   {facc:14.3f}")
+    if result.analog_accuracy is not None:
+        print(f"  inference through the analog devices (ADCs, read noise) after step {args.steps}: "
+              f"{result.analog_accuracy:.3f}")
     tail = max(1, min(50, args.steps))
     print(f"mean batch loss over the last {tail} invocations: "
           f"{sum(result.loss[-tail:]) / tail:.4f} (float {sum(result.float_loss[-tail:]) / tail:.4f})")

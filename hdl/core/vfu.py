@@ -28,7 +28,7 @@ FN_BITS = BY_MNEMONIC["alu"].field("fn").width
 
 #: The functions this VFU implements (a test checks it equals the ISA table).
 VFU_IMPLEMENTED = ("add", "sub", "mul", "sna", "min", "max", "relu", "relu_d", "sigmoid",
-                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs")
+                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs", "eq")
 
 
 def _rs(m, value, shift, name):
@@ -142,6 +142,7 @@ class _Lane:
             "tanh_d": sat(two_f - prod_rs, "tanh_d"),
             "neg": sat(-a, "neg"),
             "abs": sat(Mux(neg_a, -a, a), "abs"),
+            "eq": (Mux(a == b, one, 0), 0),              # b: a wider alui immediate
         }
         with m.Switch(fn):
             for name, (value, ovf) in results.items():

@@ -12,7 +12,7 @@ from panther.hdl.ports import SharedMemoryPortSignature, SmemHostSignature
 
 from .smem_system import SharedMemorySystem
 
-__all__ = ["TileSignature", "Tile"]
+__all__ = ["TileSignature", "Tile", "forward_interface"]
 
 
 def _core_port(config, index, signature):
@@ -90,7 +90,7 @@ class TileSignature(wiring.Signature):
         super().__init__(members)
 
 
-def _forward(m, outer, inner):
+def forward_interface(m, outer, inner):
     """Connect ``outer`` (a member of this component) to the same-named members of ``inner`` (a
     subcomponent), as ``wiring.connect(m, wiring.flipped(outer), inner)`` would for a
     signature that ``inner``'s includes. Amaranth 0.5 neither flips nor connects an interface
@@ -156,7 +156,7 @@ class Tile(wiring.Component):
         for i, core in enumerate(self.cores):
             m.submodules[f"core{i}"] = core
             outer = getattr(self, f"c{i}")
-            _forward(m, outer, core)
+            forward_interface(m, outer, core)
             port = getattr(core, self.signature.smem_members[i])
             wiring.connect(m, port, smem.ports[i])
             stopped = core.halted

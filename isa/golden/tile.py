@@ -153,9 +153,9 @@ class Tile:
         return GoldenReport(
             config=self.config.to_dict(),
             rounds=self.rounds,
-            cores=[core.snapshot() for core in self.cores],
-            smem=self.smem.snapshot(),
             events=self.events.to_dict(self.config),
+            captured=([core.capture(idle=len(core.program) == 0) for core in self.cores],
+                      self.smem.capture()),
         )
 
 

@@ -135,5 +135,5 @@ def test_every_summary_mentions_its_semantics():
     for spec in INSTRUCTIONS:
         assert spec.summary and spec.syntax
     for f in ALU_FUNCS:
-        # every VFU result is saturated, or provably in range (min/max/relu/relu_d)
-        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d"), f.name
+        # every VFU result is saturated, or provably in range (min/max/relu/relu_d/eq)
+        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d", "eq"), f.name

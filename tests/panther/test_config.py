@@ -109,3 +109,26 @@ def test_address_map_is_contiguous_and_disjoint():
 def test_noise_ideal_flag():
     assert NoiseConfig(seed=3).ideal
     assert not NoiseConfig(read_noise=0.1).ideal
+
+
+@pytest.mark.parametrize("name", ["PAPER", "Small", "paper"])
+def test_preset_names_are_case_insensitive(name):
+    assert load_config(name) is PRESETS[name.lower()]
+
+
+@pytest.mark.parametrize("name, hint", [("papr", "did you mean 'paper'"),
+                                        ("smal", "did you mean 'small'")])
+def test_a_near_miss_preset_gets_a_suggestion(name, hint):
+    with pytest.raises(ConfigError) as info:
+        load_config(name)
+    assert hint in str(info.value) and "not a preset (paper, small)" in str(info.value)
+
+
+def test_a_misspelt_json_field_gets_a_suggestion(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"xbar_sise": 8, "noise": {"read_noize": 0.1}}')
+    with pytest.raises(ConfigError, match="did you mean 'xbar_size' for 'xbar_sise'"):
+        load_config(path)
+    path.write_text('{"noise": {"read_noize": 0.1}}')
+    with pytest.raises(ConfigError, match="did you mean 'read_noise' for 'read_noize'"):
+        load_config(path)

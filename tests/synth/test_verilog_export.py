@@ -8,7 +8,14 @@ import pytest
 import panther.hdl.synth.lint as lint_module
 from panther.apps.cli import main
 from panther.config import PRESETS, PantherConfig
-from panther.hdl.export import CONFIG_FILE, PORTS_FILE, export_verilog, port_table, to_verilog
+from panther.hdl.export import (
+    CONFIG_FILE,
+    PORTS_FILE,
+    PORTS_JSON_FILE,
+    export_verilog,
+    port_table,
+    to_verilog,
+)
 from panther.hdl.mcu import MCU
 from panther.hdl.synth import LINT_WAIVERS, ToolError, lint_verilog
 
@@ -24,7 +31,7 @@ def exported(tmp_path_factory):
 
 def test_two_runs_are_byte_identical(exported):
     a, ra, b, rb = exported
-    assert ra.files == rb.files == ("panther_mcu.v", CONFIG_FILE, PORTS_FILE)
+    assert ra.files == rb.files == ("panther_mcu.v", CONFIG_FILE, PORTS_FILE, PORTS_JSON_FILE)
     for name in ra.files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 

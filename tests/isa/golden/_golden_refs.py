@@ -63,6 +63,7 @@ REF_VFU = {
     "tanh_d": lambda a, b, d: ONE - rs(a * a, F),
     "neg": lambda a, b, d: -a,
     "abs": lambda a, b, d: abs(a),
+    "eq": lambda a, b, d: ONE if a == b else 0,
 }
 
 
