@@ -39,6 +39,8 @@ GOLDEN_ONLY = {
     "mcu_totals.crs_applied": "CRSs carried out (in the serial-row counts)",
     "mcu_totals.commits": "variant-3 commits (in the serial-row counts)",
     "mcu_totals.requests": "total analog requests (compared as analog_transactions.requests)",
+    "energy_events.noc_flit": "network flits (the tile RTL has no network port)",
+    "energy_events.noc_hop": "network flit-hops (the tile RTL has no network port)",
 }
 
 

@@ -29,7 +29,7 @@ from .encoding import encode, make
 from .image import ProgramImage
 from .table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, INSTRUCTIONS, SNA_SHIFT_BITS
 
-__all__ = ["random_image", "RandomProgramOptions", "coverage", "ALL_OPCODES"]
+__all__ = ["random_image", "RandomProgramOptions", "coverage", "ALL_OPCODES", "NODE_OPCODES"]
 
 #: Register-file words at the top of the RF reserved for loop control (never random dsts).
 RESERVED = 3
@@ -418,4 +418,9 @@ def coverage(images):
     return seen
 
 
-ALL_OPCODES = {spec.mnemonic for spec in INSTRUCTIONS}
+#: Opcodes of the node's network, which tile programs do not use (random multi-tile programs
+#: exercise them).
+NODE_OPCODES = {"send", "recv"}
+
+#: Opcodes every tile program set covers.
+ALL_OPCODES = {spec.mnemonic for spec in INSTRUCTIONS} - NODE_OPCODES

@@ -42,15 +42,34 @@ def _golden(image, args):
     if getattr(args, "trace", False):
         from panther.isa.disassembler import format_instruction
 
-        def trace(core, pc, instr):
-            print(f"core {core} pc {pc:4d}: {format_instruction(instr, config=image.config)}")
+        if hasattr(image, "tiles"):
+            def trace(tile, core, pc, instr):
+                print(f"tile {tile} core {core} pc {pc:4d}: "
+                      f"{format_instruction(instr, config=image.config)}")
+        else:
+            def trace(core, pc, instr):
+                print(f"core {core} pc {pc:4d}: {format_instruction(instr, config=image.config)}")
     return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds, trace=trace)
+
+
+def uses_network(image):
+    """True when a program of ``image`` (a tile or a node image) holds a ``send`` or ``recv``."""
+    from panther.isa.encoding import opcode_of
+    from panther.isa.table import BY_MNEMONIC
+
+    codes = {BY_MNEMONIC["send"].opcode, BY_MNEMONIC["recv"].opcode}
+    return any(opcode_of(w) in codes for tile in getattr(image, "tiles", [image])
+               for program in tile.programs for w in program)
 
 
 def _rtl(name):
     def backend(image, args):
         from panther.cosim.run_backend import rtl_backend  # tile RTL + golden comparison
 
+        if hasattr(image, "tiles") or uses_network(image):
+            raise UserError(f"panther run --sim {name}: this program uses the node's network "
+                            "(several tiles or send/recv), and the tile RTL has no network "
+                            "port yet; run it with --sim golden")
         return rtl_backend(name)(image, args)
     return backend
 
@@ -88,13 +107,14 @@ def add_arguments(parser):
 
 
 def load_program(path, config_name):
-    """A :class:`isa.image.ProgramImage` from a ``.s`` file or an image directory."""
+    """A :class:`isa.image.ProgramImage` (or a :class:`isa.node_image.NodeImage`) from a
+    ``.s`` file or an image directory."""
     from panther.isa.assembler import assemble
-    from panther.isa.image import ProgramImage
+    from panther.isa.node_image import load_any_image
 
     path = Path(path)
     if path.is_dir():
-        return ProgramImage.load(path)
+        return load_any_image(path)
     if not path.exists():
         raise UserError(f"{path}: no such assembly file or image directory")
     text = read_source(path)
@@ -144,10 +164,12 @@ def _table(title, rows, headers):
 
 
 def format_report(report, *, title, sim):
-    """Readable text of a run report (a GoldenReport or its dict)."""
+    """Readable text of a run report (a GoldenReport, a NodeReport or its dict)."""
     from panther.config import PantherConfig
 
     data = report if isinstance(report, dict) else report.to_dict()
+    if "tiles" in data:
+        return format_node_report(data, title=title, sim=sim)
     config = PantherConfig.from_dict(data["config"])
     events = data["events"]
     slicing = "".join(str(b) for b in config.slice_bits)
@@ -182,6 +204,9 @@ def format_report(report, *, title, sim):
                f"{events.get('xbar_out_reads', 0)}/{events.get('xbar_out_writes', 0)}"),
               ("shared-memory word reads/writes",
                f"{events.get('smem_reads', 0)}/{events.get('smem_writes', 0)}")]
+    if data.get("noc"):
+        counts.append(("network words/flits/flit-hops",
+                       f"{data['noc']['words']}/{data['noc']['flits']}/{data['noc']['flit_hops']}"))
     lines += _table("events", counts, ("event", "count"))
     if "rtl" in data:
         import textwrap
@@ -202,6 +227,50 @@ def format_report(report, *, title, sim):
     flags = ", ".join(f"core {i}: {'SET' if c['overflow'] else 'clear'}"
                       for i, c in enumerate(data["cores"]))
     lines.append(f"overflow flags: {flags}")
+    return "\n".join(lines)
+
+
+def format_node_report(data, *, title, sim):
+    """Readable text of a node run report (a :class:`isa.golden.NodeReport` as a dict)."""
+    from panther.analog_models.energy import EnergyModel
+    from panther.config import PantherConfig
+
+    config = PantherConfig.from_dict(data["config"])
+    events, noc = data["events"], data["noc"]
+    lines = [f"{title} on the {sim} model: node of {config.tiles_per_node} tiles "
+             f"({len(data['tiles'])} loaded) on a {config.noc_mesh_cols}x{config.noc_mesh_rows} "
+             f"mesh of routers ({config.noc_concentration} tile(s) per router), "
+             f"{config.cores_per_tile} cores x {config.mcus_per_core} MCUs per tile, "
+             f"{config.xbar_size}x{config.xbar_size} crossbars, variant {config.variant}",
+             f"node rounds: {data['rounds']}", ""]
+    rows, faults = [], []
+    for t, tile in enumerate(data["tiles"]):
+        for c, core in enumerate(tile["cores"]):
+            if core["instructions"] == 0 and core["status"] == "halted":
+                continue            # idle
+            status = core["status"] if core["status"] != "error" else f"error {core['fault']}"
+            rows.append((f"tile {t} core {c}", status, core["pc"], core["instructions"],
+                         "yes" if core["overflow"] else "no"))
+            if core["fault_message"]:
+                faults.append(f"  tile {t}: {core['fault_message']}")
+    lines += _table("cores (idle cores not shown)", rows,
+                    ("core", "status", "pc", "instructions", "overflow")) + faults + [""]
+    mcu_rows = [(f"tile {e['tile']} core {e['core']} MCU {e['mcu']}", e["mvm"], e["mtvm"], e["opa"],
+                 e["crs"]) for e in events.get("mcu", [])]
+    lines += _table("MCU operations", mcu_rows, ("MCU", "MVM", "MTVM", "OPA", "CRS")) + [""]
+    traffic = [(f"tile {r['src_tile']} -> tile {r['dst_tile']}", r["sends"], r["words"], r["flits"],
+                r["flit_hops"]) for r in noc["traffic"]]
+    lines += _table(f"network ({noc['words']} words, {noc['flits']} flits, {noc['flit_hops']} "
+                    "flit-hops)", traffic, ("route", "sends", "words", "flits", "flit-hops"))
+    for chan in noc["channels"]:
+        lines.append(f"  left in channel tile {chan['src_tile']} core {chan['src_core']} -> tile "
+                     f"{chan['dst_tile']} core {chan['dst_core']}: {len(chan['words'])} word(s)")
+    lines += ["", f"instructions retired: {events['instructions_total']}; shared-memory word "
+                  f"reads/writes: {events.get('smem_reads', 0)}/{events.get('smem_writes', 0)}; "
+                  f"ADC conversions: {events['adc_conversions']}", ""]
+    breakdown = EnergyModel(config).breakdown(events["energy_events"])
+    lines.append("energy / latency (analog_models.energy; latency is a serialised upper bound):")
+    lines += ["  " + line for line in breakdown.format().splitlines()]
     return "\n".join(lines)
 
 

@@ -32,6 +32,10 @@ class GoldenReport:
         ``values``, ``valid``, ``count`` per shared-memory word.
     events : dict
         See :meth:`isa.events.EventCounter.to_dict`.
+    noc : dict or None
+        The network (:meth:`isa.golden.network.Network.snapshot`: words left in channels,
+        traffic) when the tile ran alone and used ``send``/``recv``; ``None`` otherwise (a
+        node reports its network once, :class:`isa.golden.node.NodeReport`).
     """
 
     config: dict
@@ -39,6 +43,7 @@ class GoldenReport:
     cores: list
     smem: dict
     events: dict
+    noc: dict = None
 
     @property
     def ok(self):
@@ -58,11 +63,16 @@ class GoldenReport:
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**{k: data[k] for k in ("config", "rounds", "cores", "smem", "events")})
+        return cls(**{k: data[k] for k in ("config", "rounds", "cores", "smem", "events")},
+                   noc=data.get("noc"))
 
     def state(self):
-        """The architectural part only (what an RTL dump must match): cores and smem."""
-        return {"cores": self.cores, "smem": self.smem}
+        """The architectural part only (what an RTL dump must match): cores and smem (and the
+        words left in network channels, when the tile used its network)."""
+        state = {"cores": self.cores, "smem": self.smem}
+        if self.noc is not None:
+            state["channels"] = self.noc["channels"]
+        return state
 
 
 def diff_states(expected, actual, *, path="", limit=20):
