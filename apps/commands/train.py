@@ -21,8 +21,11 @@ HELP = ("train a network description (JSON) on the digits with its compiled kern
 def add_arguments(parser):
     parser.add_argument("model", help="model description (JSON, see docs/compiler.md)")
     parser.add_argument("--steps", type=int, default=300, help="kernel invocations (default: 300)")
-    parser.add_argument("--dataset", choices=["digits"], default="digits",
-                        help="training data (default: the bundled digits)")
+    parser.add_argument("--dataset", choices=["digits", "digits32"], default=None,
+                        help="training data: the bundled 8x8 digits (61 informative pixels, "
+                             "zero-padded to the model's inputs) or digits32 (each image "
+                             "upsampled to 32x32 = 1024 pixels, for MLP-L4); default: the "
+                             "model's \"data\" if it names one, else digits")
     parser.add_argument("--config", default=None,
                         help="configuration: a preset or a JSON file (default: the model's, else small)")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the curves as JSON")
@@ -62,7 +65,7 @@ def run(args):
         raise UserError(f"--steps must be a positive integer, not {args.steps}")
     model = load_model(args.model)
     config = load_config(args.config or model.config or "small")
-    data = digits_data(model)
+    data = digits_data(model, args.dataset)
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
@@ -81,9 +84,11 @@ def run(args):
     print("  step   accuracy   float accuracy")
     for step, acc, facc in zip(result.eval_steps, result.accuracy, result.float_accuracy):
         print(f"  {step:4d}   {acc:8.3f}   {facc:14.3f}")
-    tail = max(1, min(50, args.steps))
-    print(f"mean batch loss over the last {tail} invocations: "
-          f"{sum(result.loss[-tail:]) / tail:.4f} (float {sum(result.float_loss[-tail:]) / tail:.4f})")
+    tail = max(1, min(50, args.steps // 2))
+    print(f"mean batch loss over the first {tail} invocations: "
+          f"{sum(result.loss[:tail]) / tail:.4f} (float {sum(result.float_loss[:tail]) / tail:.4f}); "
+          f"over the last {tail}: {sum(result.loss[-tail:]) / tail:.4f} "
+          f"(float {sum(result.float_loss[-tail:]) / tail:.4f})")
     if result.overflow_steps:
         print(f"warning: {result.overflow_steps} invocations set a sticky overflow flag")
     plot = args.plot or (str(Path(args.json).with_suffix(".png")) if args.json else None)

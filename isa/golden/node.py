@@ -17,7 +17,7 @@ channels.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from ..image import ProgramImage
 from ..node_image import NodeImage
@@ -89,7 +89,8 @@ class NodeReport:
         return GoldenReport.from_dict(self.tiles[k])
 
     def to_dict(self):
-        return asdict(self)
+        """The fields as a dict (not copied, as :meth:`GoldenReport.to_dict`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def to_json(self, **kwargs):
         return json.dumps(self.to_dict(), **kwargs)
