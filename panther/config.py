@@ -185,7 +185,8 @@ class PantherConfig:
         :attr:`noc_mesh_rows` mesh, router ``r`` at column ``r % noc_mesh_cols``, row ``r //
         noc_mesh_cols``, with dimension-ordered (X then Y) routing.
     noc_flit_bits : int
-        Payload bits of one flit, the link width (PUMA ``config.py``: ``flit_width = 32``).
+        Payload bits of one flit, the link width (PUMA ``config.py``: ``flit_width = 32``); a
+        multiple of ``data_bits`` (a flit carries whole data words).
     noc_hop_cycles : int
         Cycles a flit takes per router traversal (see docs/node.md for the derivation from
         PUMA's ``noc_lat_dict``).
@@ -301,6 +302,9 @@ class PantherConfig:
                f"the shared-memory OPA region (cores_per_tile * (deferred_depth + mcus_per_core) "
                f"* 2 * xbar_size = {self.opa_region_words} words on variant {self.variant}) must "
                f"leave room in smem_depth, not {self.smem_depth!r}")
+        _check(self.noc_flit_bits % self.data_bits == 0,
+               f"noc_flit_bits must be a multiple of data_bits ({self.data_bits}): a flit carries "
+               f"whole data words, not {self.noc_flit_bits!r}")
         _check(self.cores_per_tile <= 2 ** self.CORE_BITS,
                f"cores_per_tile must be at most {2 ** self.CORE_BITS} (the core field of send/recv), "
                f"not {self.cores_per_tile!r}")
@@ -415,10 +419,15 @@ class PantherConfig:
         (x0, y0), (x1, y1) = self.noc_router_xy(src_tile), self.noc_router_xy(dst_tile)
         return abs(x1 - x0) + abs(y1 - y0)
 
+    @property
+    def noc_words_per_flit(self):
+        """Data words one flit carries: ``noc_flit_bits / data_bits``."""
+        return self.noc_flit_bits // self.data_bits
+
     def noc_flits(self, words):
-        """Flits of one ``send`` of ``words`` data words: ``ceil(words * data_bits /
-        noc_flit_bits)`` (a vector is packed into flits; its last flit may be partly empty)."""
-        return -(-words * self.data_bits // self.noc_flit_bits)
+        """Flits of one ``send`` of ``words`` data words: ``ceil(words / noc_words_per_flit)``
+        (a vector is packed into flits; its last flit may be partly empty)."""
+        return -(-words // self.noc_words_per_flit)
 
     def xbar_in_base(self, mcu):
         """Core address of XBarIn[0] of MCU ``mcu``."""

@@ -129,12 +129,13 @@ def test_hops_are_the_manhattan_distance_of_the_routers():
     small = PRESETS["small"]
     assert [small.noc_hops(0, t) for t in range(4)] == [0, 1, 1, 2]
     assert small.noc_flits(1) == 1 and small.noc_flits(2) == 1 and small.noc_flits(3) == 2
-    assert small.replace(noc_flit_bits=8).noc_flits(3) == 6
+    assert small.replace(noc_flit_bits=16).noc_flits(3) == 3
+    assert small.replace(noc_flit_bits=64).noc_flits(9) == 3
 
 
 @pytest.mark.parametrize("changes", [
     bad(tiles_per_node=0), bad(tiles_per_node=1025), bad(noc_concentration=0),
-    bad(noc_flit_bits=0), bad(noc_hop_cycles=0), bad(noc_fifo_depth=0), bad(cores_per_tile=65),
+    bad(noc_flit_bits=0), bad(noc_flit_bits=24), bad(noc_hop_cycles=0), bad(noc_fifo_depth=0), bad(cores_per_tile=65),
 ])
 def test_bad_node_values_are_rejected(changes):
     with pytest.raises(ConfigError) as info:
