@@ -23,7 +23,8 @@ ANALOG_EVENTS = ("mvm_step", "mtvm_step", "opa_step", "adc_conversion", "dac_con
 #: counts too (:data:`hdl.core.constants.EVENT_REGS`), so an RTL report has its own.
 DIGITAL_EVENTS = ("vfu_ops", "alu_int_ops", "rf_reads", "rf_writes", "xbar_in_reads",
                   "xbar_in_writes", "xbar_out_reads", "xbar_out_writes", "smem_reads",
-                  "smem_writes")
+                  "smem_writes", "noc_words_sent", "noc_words_received", "noc_flits",
+                  "noc_flit_hops")
 
 
 class EventCounter:

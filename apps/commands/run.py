@@ -23,7 +23,7 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
-from ._common import positive_int, read_source
+from ._common import non_negative_int, positive_int, read_source
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "BACKENDS", "load_program", "format_report",
            "simulate", "resolve_mcu"]
@@ -64,12 +64,12 @@ def uses_network(image):
 
 def _rtl(name):
     def backend(image, args):
+        if hasattr(image, "tiles") or uses_network(image) or getattr(args, "rtl_tile", None) is not None:
+            from panther.cosim.node_backend import node_backend  # node RTL + golden node
+
+            return node_backend(name)(image, args)
         from panther.cosim.run_backend import rtl_backend  # tile RTL + golden comparison
 
-        if hasattr(image, "tiles") or uses_network(image):
-            raise UserError(f"panther run --sim {name}: this program uses the node's network "
-                            "(several tiles or send/recv), and the tile RTL has no network "
-                            "port yet; run it with --sim golden")
         return rtl_backend(name)(image, args)
     return backend
 
@@ -100,6 +100,10 @@ def add_arguments(parser):
                              "VCD or FST by its suffix (Verilator: .vcd; Icarus: .fst or .vcd; "
                              "default: the program's name with the simulator's default suffix, "
                              "in the current folder)")
+    parser.add_argument("--rtl-tile", type=non_negative_int, default=None, metavar="K",
+                        help="RTL back ends, node programs: only tile K is RTL, the other tiles "
+                             "are the golden model, joined at its NoC port (default: every "
+                             "tile of the node is RTL)")
     parser.add_argument("--max-cycles", type=positive_int, default=None,
                         help="RTL back ends: clock cycles before giving up (default: 2000000)")
     parser.add_argument("--json", default=None, metavar="FILE",
@@ -287,6 +291,14 @@ def run(args):
         default = f"{Path(args.program).name.removesuffix('.s')}.{WAVE_FORMATS[args.sim][0]}"
         args.waves = args.waves or default
     image = load_program(args.program, args.config)
+    if args.rtl_tile is not None:
+        if args.sim == "golden":
+            raise UserError("panther run: --rtl-tile K puts tile K of a node on the RTL: use it "
+                            "with --sim verilator or --sim icarus")
+        tiles = getattr(image, "tiles", [image])
+        if args.rtl_tile >= len(tiles):
+            raise UserError(f"panther run: --rtl-tile {args.rtl_tile}: the program has "
+                            f"{len(tiles)} tile(s) (0 .. {len(tiles) - 1})")
     args.mcu, note = resolve_mcu(args, image.config)
     if note:
         print(f"panther run: {note}", file=sys.stderr)

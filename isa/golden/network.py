@@ -39,6 +39,8 @@ class Network:
         ``(src_tile, src_core, dst_tile, dst_core) -> collections.deque`` of raw words.
     traffic : collections.Counter
         ``(src_tile, dst_tile) -> [words, flits, flit_hops, sends]`` summed over the run.
+    popped : collections.Counter
+        Words removed from each channel so far (a co-simulation returns credits for them).
     """
 
     def __init__(self, *, config):
@@ -46,6 +48,7 @@ class Network:
         self.depth = config.noc_fifo_depth
         self.channels = {}
         self.traffic = {}
+        self.popped = Counter()
 
     def _channel(self, key):
         chan = self.channels.get(key)
@@ -69,11 +72,17 @@ class Network:
             raise RuntimeError(f"channel {channel_name(key)} overflows")
         chan.extend(int(w) for w in words)
 
+    def deliver(self, key, words):
+        """Append ``words`` that a co-simulated sender had credits for (no room check: its
+        credits already bound the channel)."""
+        self._channel(key).extend(int(w) for w in words)
+
     def pop(self, key, n):
         """Remove and return the ``n`` oldest words (the caller checked :meth:`queued`)."""
         chan = self._channel(key)
         if n > len(chan):
             raise RuntimeError(f"channel {channel_name(key)} underflows")
+        self.popped[key] += n
         return [chan.popleft() for _ in range(n)]
 
     def count_send(self, src_tile, dst_tile, words):
