@@ -128,7 +128,7 @@ class TileSimulation:
         Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
     tile_id : int
         The tile's number on the node (its network address; a separate build when not 0,
-        for :mod:`cosim.tile_in_loop`; only with ``wide_inputs`` ``'direct'``).
+        for :mod:`cosim.tile_in_loop`).
     wide_inputs : {'load', 'direct', None}
         ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
         (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
@@ -198,7 +198,9 @@ class TileSimulation:
             top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS,
                                   chunk_bits=LOAD_CHUNK_BITS)
             self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": top.chunk_map}
-            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS)
+            extra = (f"tile{self.tile_id}",) if self.tile_id else ()
+            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS,
+                                   *extra)
             sources = RTL_SOURCES + ("cosim/wide_input_loader.py",)
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are

@@ -39,8 +39,7 @@ _SIMULATIONS = {}
 def _simulation(config, simulator, tile):
     key = (config.to_json(), simulator, tile)
     if key not in _SIMULATIONS:
-        _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, tile_id=tile,
-                                           wide_inputs="direct").build()
+        _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, tile_id=tile).build()
     return _SIMULATIONS[key]
 
 
@@ -124,7 +123,7 @@ def run_tile_in_loop(image, rtl_tile, *, simulator="verilator", max_cycles=DEFAU
         image_dir = image.save(job_dir / "image")
         result = job_dir / "result.json"
         job = {"config": image.config.to_dict(), "ports": sim.ports, "rtl_tile": rtl_tile,
-               "max_cycles": max_cycles, "simulator": simulator, "wide_inputs": None,
+               "max_cycles": max_cycles, "simulator": simulator, "wide_inputs": sim.loader,
                "period_ns": _period_ns(image.config),
                "runs": [{"image": str(image_dir), "result": str(result)}]}
         job_file = job_dir / "job.json"

@@ -46,6 +46,9 @@ class TopSpec:
         One line for the port-map document.
     kwargs : tuple of (str, object)
         Extra constructor arguments.
+    by_default : bool
+        Exported when no top is named (False: only when asked for by name, e.g. the node, whose
+        size grows with ``tiles_per_node``).
     """
 
     name: str
@@ -53,6 +56,7 @@ class TopSpec:
     classes: tuple
     description: str
     kwargs: tuple = ()
+    by_default: bool = True
 
     def build(self, cls, config):
         """An instance of ``cls`` for ``config``."""
@@ -82,6 +86,9 @@ TOPS = [
             "MCUs; the MCU analog ports are top-level ports", kwargs=(("core_id", 0),)),
     TopSpec("tile", "panther.hdl.tile", ("Tile", "PantherTile"), "one tile: cores and shared memory; "
             "every MCU analog port is a top-level port"),
+    TopSpec("node", "panther.hdl.node.node", ("Node",), "a node: tiles_per_node tiles on the "
+            "concentrated mesh of routers; every tile port but its network link is a top-level "
+            "port t<k>_<name> (export it by name: --top node)", by_default=False),
 ]
 
 
@@ -101,7 +108,7 @@ def available_tops(names=None, *, skipped=None):
     ``ValueError`` quoting it. Without ``names`` unavailable tops are left out and, if
     ``skipped`` is a list, ``(name, reason)`` is appended to it for each.
     """
-    found = [(spec, *spec.load()) for spec in TOPS]
+    found = [(spec, *spec.load()) for spec in TOPS if names is not None or spec.by_default]
     if names is None:
         if skipped is not None:
             skipped += [(s.name, why) for s, c, why in found if c is None]

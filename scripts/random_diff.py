@@ -3,12 +3,15 @@
 
     .venv/bin/python scripts/random_diff.py --seeds 1000 --sim verilator [--first 0]
         [--config small|paper|FILE.json] [--variants 1,2,3] [--batch 100] [--steps 60]
+        [--tiles N]
 
 Each seed's program (isa.random_program.random_image) runs on the RTL (one build per variant,
 batches of programs per simulator run) and on the golden model; every difference is printed
 with its seed and the first diverging state. With several variants the seeds are dealt out
-round-robin (seed s runs on variant variants[s % len(variants)]). Exit status 1 if any seed
-differs.
+round-robin (seed s runs on variant variants[s % len(variants)]). With ``--tiles N`` (2 ..
+tiles_per_node) each seed is a random node program of N tiles with cross-tile send/recv
+traffic (isa.random_node_program.random_node_image) on the node RTL (every tile RTL) against
+the golden node. Exit status 1 if any seed differs.
 """
 
 import argparse
@@ -19,8 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from panther.config import load_config  # noqa: E402
+from panther.cosim.node_runner import get_node_simulation, run_node_and_compare  # noqa: E402
 from panther.cosim.program_runner import DEFAULT_MAX_CYCLES, get_simulation, run_and_compare  # noqa: E402
 from panther.errors import UserError  # noqa: E402
+from panther.isa.random_node_program import random_node_image  # noqa: E402
 from panther.isa.random_program import RandomProgramOptions, random_image  # noqa: E402
 
 
@@ -35,6 +40,9 @@ def main(argv=None):
     parser.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES)
     parser.add_argument("--variants", default=None,
                         help="comma-separated MCU variants (default: the configuration's)")
+    parser.add_argument("--tiles", type=int, default=None,
+                        help="random node programs of this many tiles on the node RTL "
+                             "(default: tile programs on the tile RTL)")
     args = parser.parse_args(argv)
     for name in ("seeds", "batch", "steps", "max_cycles"):
         if getattr(args, name) < 1:
@@ -49,21 +57,31 @@ def main(argv=None):
         configs = {v: config.replace(variant=v) for v in variants}
     except ValueError as error:
         parser.error(f"--config/--variants: {error}")
+    if args.tiles is not None and not 2 <= args.tiles <= config.tiles_per_node:
+        parser.error(f"--tiles must be from 2 to {config.tiles_per_node} (tiles_per_node), not "
+                     f"{args.tiles}")
     options = RandomProgramOptions(steps=args.steps)
     start = time.time()
     failures = 0
     seeds = list(range(args.first, args.first + args.seeds))
     for v, cfg in configs.items():
         t0 = time.time()
-        sim = get_simulation(cfg, simulator=args.sim)
-        print(f"variant {v}: built the tile for {args.sim} in {time.time() - t0:.1f} s", flush=True)
+        if args.tiles is None:
+            sim = get_simulation(cfg, simulator=args.sim)
+            make, compare = (lambda seed: random_image(cfg, seed, options=options)), run_and_compare
+        else:
+            sim = get_node_simulation(cfg, simulator=args.sim)
+            make = lambda seed: random_node_image(cfg, seed, tiles=args.tiles, options=options)  # noqa: E731
+            compare = run_node_and_compare
+        print(f"variant {v}: built the {'node' if args.tiles else 'tile'} for {args.sim} in "
+              f"{time.time() - t0:.1f} s", flush=True)
         mine = [s for s in seeds if variants[s % len(variants)] == v]
         for i in range(0, len(mine), args.batch):
             chunk = mine[i:i + args.batch]
             t0 = time.time()
-            images = [random_image(cfg, seed, options=options) for seed in chunk]
+            images = [make(seed) for seed in chunk]
             try:
-                outcomes = run_and_compare(images, simulation=sim, max_cycles=args.max_cycles)
+                outcomes = compare(images, simulation=sim, max_cycles=args.max_cycles)
             except UserError as error:
                 print(f"variant {v} seeds {chunk[0]}..{chunk[-1]}: {error}", flush=True)
                 failures += len(chunk)
@@ -73,7 +91,7 @@ def main(argv=None):
                     failures += 1
                     print(f"variant {v} seed {seed}: MISMATCH\n" + "\n".join(
                         "  " + line for line in outcome.format().splitlines()), flush=True)
-            cycles = sum(o.cycles for o in outcomes)
+            cycles = sum(o.dump["cycles"] for o in outcomes)
             print(f"variant {v} seeds {chunk[0]}..{chunk[-1]}: {sum(o.ok for o in outcomes)}/"
                   f"{len(chunk)} match ({cycles} RTL cycles, {time.time() - t0:.1f} s)", flush=True)
     print(f"{len(seeds) - failures}/{len(seeds)} seeds match the golden model "

@@ -19,7 +19,8 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default="build/verilog", metavar="DIR",
                         help="output directory (default: build/verilog)")
     parser.add_argument("--top", action="append", metavar="NAME",
-                        help="export only this top (mcu, core, tile); repeatable")
+                        help="export only this top (mcu, core, tile, or node: the node of "
+                             "tiles_per_node tiles, exported only when named); repeatable")
     parser.add_argument("--no-lint", action="store_true", help="skip the Verilator lint")
 
 

@@ -3,7 +3,7 @@ ports, dimension-ordered (X then Y) routing, one flit per output per cycle."""
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
@@ -95,7 +95,7 @@ class Router(wiring.Component):
         table = Array(Const(port, range(n)) for port in route_table(c, self.router))
         heads, wants, valids, pops = [], [], [], []
         for i in range(n):
-            fifo = SyncFIFOBuffered(width=layout.size, depth=INPUT_DEPTH)
+            fifo = SyncFIFO(width=layout.size, depth=INPUT_DEPTH)
             m.submodules[f"in{i}"] = fifo
             link = self.inputs[i]
             m.d.comb += [fifo.w_data.eq(link.flit.as_value()), fifo.w_en.eq(link.valid),

@@ -17,7 +17,7 @@ to its router on the other (docs/node.md).
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal
 from amaranth.lib import memory, wiring
-from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
@@ -187,8 +187,8 @@ class TileNoc(wiring.Component):
                 m.d.sync += fills[j].eq(fills[j] + add - sub)
 
         # -- credits owed: a queue of the channels that owe some ----------------------------------
-        m.submodules.owing = owing = SyncFIFOBuffered(width=max(1, (n_ch - 1).bit_length()),
-                                                      depth=n_ch)
+        m.submodules.owing = owing = SyncFIFO(width=max(1, (n_ch - 1).bit_length()),
+                                              depth=max(2, n_ch))
         head_ch = Signal(range(n_ch))
         m.d.comb += head_ch.eq(owing.r_data)
         sending_credit = Signal()

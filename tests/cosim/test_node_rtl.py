@@ -95,3 +95,14 @@ def test_an_unmatched_receive_is_a_deadlock_on_both(outcomes):
     assert outcome.stopped == "deadlock"
     assert "node deadlock" in outcome.golden_error
     assert {(w["tile"], w["core"]) for w in outcome.dump["deadlock"]} == {(1, 0)}
+
+
+def test_panther_run_runs_a_node_program_on_the_node_rtl(tmp_path, capsys):
+    from panther.apps.cli import main
+
+    require_simulator("verilator")
+    (tmp_path / "ring.s").write_text(RING)
+    assert main(["run", str(tmp_path / "ring.s"), "--sim", "verilator"]) == 0
+    out = capsys.readouterr().out
+    assert "node RTL (verilator): halted" in out
+    assert "comparison with the golden node: identical state and event counts on all 4 tiles" in out
