@@ -291,6 +291,7 @@ def run(args):
         default = f"{Path(args.program).name.removesuffix('.s')}.{WAVE_FORMATS[args.sim][0]}"
         args.waves = args.waves or default
     image = load_program(args.program, args.config)
+    args.rtl_tile = getattr(args, "rtl_tile", None)     # panther demo has no --rtl-tile
     if args.rtl_tile is not None:
         if args.sim == "golden":
             raise UserError("panther run: --rtl-tile K puts tile K of a node on the RTL: use it "

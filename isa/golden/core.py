@@ -15,7 +15,9 @@ from .. import variants, vfu_math
 from ..encoding import IllegalInstruction, decode
 from ..faults import CoreFault
 from ..table import MCU_OPS
+from .blocking import Blocked, _Fault
 from .network import Network
+from .network_ops import NetworkOps
 
 __all__ = ["Core", "Blocked", "RUNNING", "HALTED", "ERROR"]
 
@@ -24,39 +26,7 @@ RUNNING, HALTED, ERROR = "running", "halted", "error"
 _MCU_BIT = dict(MCU_OPS)
 
 
-class _Fault(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-class Blocked:
-    """Why a core waits: on shared memory (``ld``/``st``) or on a network channel
-    (``send``/``recv``).
-
-    Members
-    -------
-    op : str
-        ``'ld'`` (waits for a valid word), ``'st'`` (for an invalid word), ``'send'`` (for
-        room in its channel) or ``'recv'`` (for a word in its channel).
-    saddr : int or None
-        The shared-memory word waited on (``ld``/``st``).
-    channel : tuple or None
-        ``(src_tile, src_core, dst_tile, dst_core)`` of the channel waited on
-        (``send``/``recv``).
-    """
-
-    def __init__(self, op, saddr=None, channel=None):
-        self.op = op
-        self.saddr = saddr
-        self.channel = channel
-
-    @property
-    def wants(self):
-        return {"ld": "valid", "st": "invalid", "send": "room", "recv": "a word"}[self.op]
-
-
-class Core:
+class Core(NetworkOps):
     """Architectural state and instruction semantics of one core.
 
     Parameters
@@ -323,59 +293,6 @@ class Core:
             moved += 1
         self.blocked = None
         self._progress = 0
-        return self._retire(instr)
-
-    def _channel(self, instr, sending):
-        """The channel key of a ``send``/``recv``; faults on a peer the node lacks."""
-        c = self.config
-        tile, core = instr["tile"], instr["core"]
-        if tile >= c.tiles_per_node or core >= c.cores_per_tile:
-            raise _Fault(CoreFault.NO_SUCH_TILE,
-                         f"{instr.mnemonic} names tile {tile} core {core}, but the node has "
-                         f"{c.tiles_per_node} tiles (tiles_per_node) of {c.cores_per_tile} cores")
-        if sending:
-            return (self.tile, self.index, tile, core)
-        return (tile, core, self.tile, self.index)
-
-    def _op_send(self, instr, smem):
-        key = self._channel(instr, True)
-        src, vw = instr["src"], instr["vw"]
-        self._check(src, vw, "operand")
-        net = self.network
-        moved = 0
-        while self._progress < vw:
-            n = min(net.room(key), vw - self._progress)
-            if n == 0:
-                self.blocked = Blocked("send", channel=key)
-                return moved > 0
-            net.push(key, self.read(src + self._progress, n))
-            self._progress += n
-            moved += n
-        self.blocked = None
-        self._progress = 0
-        flits, hops = net.count_send(self.tile, key[2], vw)
-        self.events.add("noc_words_sent", vw)
-        self.events.add("noc_flits", flits)
-        self.events.add("noc_flit_hops", hops)
-        return self._retire(instr)
-
-    def _op_recv(self, instr, smem):
-        key = self._channel(instr, False)
-        dst, vw = instr["dst"], instr["vw"]
-        self._check(dst, vw, "destination")
-        net = self.network
-        moved = 0
-        while self._progress < vw:
-            n = min(net.queued(key), vw - self._progress)
-            if n == 0:
-                self.blocked = Blocked("recv", channel=key)
-                return moved > 0
-            self.write(dst + self._progress, net.pop(key, n))
-            self._progress += n
-            moved += n
-        self.blocked = None
-        self._progress = 0
-        self.events.add("noc_words_received", vw)
         return self._retire(instr)
 
     def _vfu(self, instr, b):
