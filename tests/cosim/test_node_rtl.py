@@ -9,6 +9,7 @@ from simulator_required import require_simulator
 from panther.compiler import Model, TrainSpec, compile_model, dense
 from panther.config import PRESETS
 from panther.isa.assembler import assemble
+from panther.isa.encoding import encode, make
 
 SMALL = PRESETS["small"]
 
@@ -66,6 +67,12 @@ def outcomes():
             config=SMALL).image,
         "deadlock": assemble(".tile 1\nrecv 0, 0, 0, 1\nhlt\n.tile 0\nsend 1, 1, 0, 2\nhlt",
                              config=SMALL),
+        # words the assembler refuses: a tile and a core the node lacks, then a vector past
+        # the operand space
+        "faults": assemble(f".word {encode(make('send', tile=5, core=0, src=0, vw=1)):#x}\n"
+                           f".core 1\n.word {encode(make('recv', dst=0, tile=0, core=3, vw=1)):#x}\n"
+                           f".tile 1\n.word {encode(make('send', tile=0, core=0, src=310, vw=16)):#x}",
+                           config=SMALL),
     }
     results = run_node_and_compare(list(images.values()), max_cycles=200_000)
     return dict(zip(images, results))
@@ -106,3 +113,11 @@ def test_panther_run_runs_a_node_program_on_the_node_rtl(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "node RTL (verilator): halted" in out
     assert "comparison with the golden node: identical state and event counts on all 4 tiles" in out
+
+
+def test_network_faults_match_the_golden_model(outcomes):
+    outcome = outcomes["faults"]
+    assert outcome.ok or outcome.stopped == "halted"
+    assert not outcome.diffs, outcome.format()
+    codes = [[c["fault"] for c in t["cores"]] for t in outcome.dump["tiles"]]
+    assert codes == [["NO_SUCH_TILE", "NO_SUCH_TILE"], ["ADDRESS_RANGE", "NONE"]]
