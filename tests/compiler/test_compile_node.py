@@ -96,3 +96,12 @@ def test_mlp_l4_at_the_paper_configuration_equals_both_references():
     update = max(np.abs(f - w).max() for f, w in zip(float_w, model.weights))
     got = [w / 2 ** config.weight_frac_bits for w in kernel.layer_weights(run)]
     assert max(np.abs(g - f).max() for g, f in zip(got, float_w)) < update
+
+
+def test_the_listing_of_a_node_kernel_assembles_to_its_programs():
+    from panther.isa.assembler import assemble
+
+    kernel = compile_model(_model(NETWORKS["four tiles 20-33-17-5"], 2), config=SMALL)
+    again = assemble(kernel.listing, config=SMALL, filename="listing.s")
+    assert [t.programs for t in again.tiles] == [t.programs for t in kernel.image.tiles]
+    assert "send 0, 0," in kernel.listing or "send 0, 1," in kernel.listing
