@@ -164,6 +164,16 @@ def tile_state(run, tile):
         raise ValueError(f"a tile report has no tile {tile}")
     return data
 
+    def input_gradients(self, run):
+        """Raw ``(B, n_0)`` input gradients ``dL/dx`` from a run report (a kernel compiled
+        with ``model.input_gradient``)."""
+        if self.layout.input_grads is None:
+            raise ValueError("the kernel stores no input gradients (model.input_gradient is false)")
+        data = run if isinstance(run, dict) else {"smem": run.smem}
+        n, batch, base = self.model.sizes[0], self.model.train.batch, self.layout.input_grads
+        values = np.asarray(data["smem"]["values"][base:base + n * batch])
+        return values.reshape(batch, n).astype(np.int64)
+
 
 def block_weights(mapping, weights, config):
     """``{(core, mcu): (xbar_size, xbar_size)}`` crossbar contents of raw layer weights
@@ -291,7 +301,9 @@ def compile_model(model, *, config, crs=False):
         mcu_instructions=mcu_instrs, fused_operations=fused, deferred=deferred,
         registers=registers, smem_words=max(smem_top),
         smem_layout={"inputs": lowered.layout.inputs, "targets": lowered.layout.targets,
-                     "outputs": lowered.layout.outputs, "transfers_base": lowered.layout.dynamic},
+                     "outputs": lowered.layout.outputs, "transfers_base": lowered.layout.dynamic,
+                     **({"input_grads": lowered.layout.input_grads}
+                        if lowered.layout.input_grads is not None else {})},
         transfers=sum(1 for t in lowered.transfers if not t.persistent and not t.noc),
         spills=sum(len(s) for s, _ in spills), crs=crs,
         compile_seconds=seconds, noc_transfers=len(network),

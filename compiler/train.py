@@ -3,7 +3,11 @@
 Each invocation runs the kernel of one batch on :class:`isa.golden.Tile` with the slice
 digits the previous invocation left (not just the weights: carries that CRS has not yet
 resolved stay where they are); every ``crs_period``-th invocation runs the kernel compiled
-with ``crs=True``. The float twin trains the same network from the same initial weights on
+with ``crs=True``. The MCUs are exact (:class:`isa.golden.ExactMCU`) or, with
+``mcu="analog"``, the behavioural analog models (:class:`isa.golden.analog_mcu.AnalogBackend`:
+bit-steps, ADCs, DACs and the non-idealities of ``config.noise``), one device per MCU that
+lives through every invocation, so its conductances, stuck cells and random streams carry
+over like the digits do. The float twin trains the same network from the same initial weights on
 the same batches in float64 with the exact activation functions (the software baseline).
 Accuracy is measured on the held-out digits with a host-side fixed-point forward pass that
 follows the kernel's arithmetic (:func:`fixed_forward`).
@@ -18,6 +22,7 @@ import numpy as np
 
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
 from panther.isa.golden import ExactMCU, run_image
+from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
 
 from .datasets import load_dataset
@@ -26,7 +31,10 @@ from .kernel import compile_model, quantize_weights
 from .model import ACTIVATIONS
 
 __all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data",
-           "float_train_step"]
+           "float_train_step", "persistent_analog_factory", "analog_forward", "MCU_MODELS"]
+
+#: MCU models :func:`train` runs the kernel on.
+MCU_MODELS = ("exact", "analog")
 
 
 def digits_factory(digits):
@@ -38,6 +46,43 @@ def digits_factory(digits):
             unit.set_digits(digits[(core, mcu)])
         return unit
     return factory
+
+
+def persistent_analog_factory(devices):
+    """An ``mcu_factory`` of analog MCUs that outlive one tile: the first call for ``(core,
+    mcu)`` builds an :class:`AnalogBackend` programmed with ``weights`` (seeded by
+    ``[config.noise.seed, core, mcu]``, as :func:`isa.golden.analog_mcu.analog_mcu_factory`)
+    and stores it in the dict ``devices``; later calls return that device as it is."""
+    def factory(config, core, mcu, weights):
+        if (core, mcu) not in devices:
+            rng = np.random.default_rng([config.noise.seed, core, mcu])
+            devices[(core, mcu)] = AnalogBackend(config=config, weights=weights, rng=rng)
+        return devices[(core, mcu)]
+    return factory
+
+
+def analog_forward(devices, mapping, activations, x_raw, config):
+    """Raw outputs ``(N, n_L)`` of the kernel's forward pass with every block's MVM done by
+    its analog device (bit-steps, ADC, read noise), the partial sums added in row-block order
+    with saturating VFU adds and the VFU activations, as :func:`fixed_forward`."""
+    x = config.xbar_size
+    a = np.asarray(x_raw, dtype=np.int64)
+    for layer, name in enumerate(activations):
+        blocks = sorted((b for b in mapping.blocks if b.layer == layer), key=lambda b: (b.bj, b.bi))
+        n_out = max(b.col0 + b.cols for b in blocks)
+        out = np.zeros((len(a), n_out), dtype=np.int64)
+        for bj in sorted({b.bj for b in blocks}):
+            column = [b for b in blocks if b.bj == bj]
+            acc = None
+            for b in column:
+                drives = np.zeros((len(a), x), dtype=np.int64)
+                drives[:, :b.rows] = a[:, b.row0:b.row0 + b.rows]
+                part = devices[(b.place.core, b.place.mcu)].mvm_batch(drives)[0][:, :b.cols]
+                acc = part if acc is None else vfu("add", acc, part, config=config)[0]
+            out[:, column[0].col0:column[0].col0 + column[0].cols] = acc
+        fn = ACTIVATIONS[name][0]
+        a = out if fn is None else vfu(fn, out, 0, config=config)[0]
+    return a
 
 
 def fixed_forward(weights, activations, x_raw, config):
@@ -106,6 +151,12 @@ class TrainResult:
         Invocations in which a core's sticky overflow flag was set.
     report : dict
         The compile report of the kernel.
+    mcu : str
+        The MCU model trained on: ``"exact"`` or ``"analog"`` (:data:`MCU_MODELS`).
+    analog_accuracy : float or None
+        ``mcu="analog"``: the test accuracy after the last invocation with the forward pass
+        through the analog devices (:func:`analog_forward`: ADCs, read noise); ``accuracy``
+        reads the devices' nearest digits instead.
     """
 
     steps: int
@@ -119,6 +170,8 @@ class TrainResult:
     seconds_per_step: float = 0.0
     overflow_steps: int = 0
     report: dict = None
+    mcu: str = "exact"
+    analog_accuracy: float = None
 
     def to_dict(self):
         return asdict(self)
@@ -148,9 +201,9 @@ def digits_data(model, dataset=None):
     return pad(data.x_train), onehot, pad(data.x_test), data.y_test, data.n_classes
 
 
-def train(model, *, config, steps, eval_every=None, progress=None, data=None):
+def train(model, *, config, steps, eval_every=None, progress=None, data=None, mcu="exact"):
     """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model (a
-    node of tiles when the network needs several).
+    node of tiles when the network needs several; ``mcu='analog'`` takes a one-tile kernel).
 
     Parameters
     ----------
@@ -163,11 +216,18 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
         ``progress(step, loss)`` after every invocation (e.g. a progress bar's update).
     data : tuple, optional
         :func:`digits_data` of the model (loaded when not given).
+    mcu : {'exact', 'analog'}
+        The MCU model (see the module docstring).
     """
     if steps < 1:
         raise CompileError(f"steps must be a positive integer, not {steps}")
+    if mcu not in MCU_MODELS:
+        raise CompileError(f"mcu must be one of {', '.join(MCU_MODELS)}, not {mcu!r}")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
+    if mcu == "analog" and kernel.mapping.tiles_used > 1:
+        raise CompileError(f"mcu='analog' trains a kernel of one tile; {model.name} needs "
+                           f"{kernel.mapping.tiles_used} tiles")
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
     acts = [layer.activation for layer in model.layers]
     batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
@@ -175,7 +235,9 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
     digits = {}
     float_w = [np.asarray(w, dtype=np.float64) for w in model.weights]
     weights_raw = quantize_weights(model, config)
-    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict())
+    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict(), mcu=mcu)
+    devices = {}
+    factory = persistent_analog_factory(devices) if mcu == "analog" else None
     eval_every = eval_every or max(1, steps // 10)
     x_test_raw = quant(x_test)
 
@@ -196,9 +258,12 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
             result.crs_steps.append(step)
         image = use.with_batch(quant(x), quant(t))
         started = time.perf_counter()
-        factories = [digits_factory({(c, m): d for (k, c, m), d in digits.items() if k == tile})
-                     for tile in range(kernel.mapping.tiles_used)]
-        run = run_image(image, mcu_factory=factories if len(factories) > 1 else factories[0])
+        if factory is not None:
+            run = run_image(image, mcu_factory=factory)
+        else:
+            factories = [digits_factory({(c, m): d for (k, c, m), d in digits.items() if k == tile})
+                         for tile in range(kernel.mapping.tiles_used)]
+            run = run_image(image, mcu_factory=factories if len(factories) > 1 else factories[0])
         spent += time.perf_counter() - started
         cores = [c for tile in getattr(run, "tiles", [run.to_dict()]) for c in tile["cores"]]
         if not run.ok:
@@ -224,4 +289,7 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
         if progress is not None:
             progress(step, result.loss[-1])
     result.seconds_per_step = spent / steps
+    if mcu == "analog":
+        out = analog_forward(devices, kernel.mapping, acts, x_test_raw, config)[:, :n_classes]
+        result.analog_accuracy = float(np.mean(np.argmax(out, axis=1) == y_test))
     return result

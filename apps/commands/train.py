@@ -28,6 +28,9 @@ def add_arguments(parser):
                              "model's \"data\" if it names one, else digits")
     parser.add_argument("--config", default=None,
                         help="configuration: a preset or a JSON file (default: the model's, else small)")
+    parser.add_argument("--mcu", choices=["exact", "analog"], default="exact",
+                        help="MCU model: exact integer arithmetic (default) or the analog models "
+                             "with the configuration's non-idealities and ADC width")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the curves as JSON")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="write a PNG of both curves (default: next to --json, if given)")
@@ -74,16 +77,21 @@ def run(args):
     progress = None if bar is None else (lambda step, loss: (bar.update(1),
                                                              bar.set_postfix(loss=f"{loss:.4f}")))
     try:
-        result = train(model, config=config, steps=args.steps, progress=progress, data=data)
+        result = train(model, config=config, steps=args.steps, progress=progress, data=data,
+                       mcu=args.mcu)
     finally:
         if bar is not None:
             bar.close()
     print(f"{model.name}: {args.steps} invocations of batch {result.batch} on the golden model "
+          f"with {args.mcu} MCUs "
           f"({result.seconds_per_step * 1000:.0f} ms each), CRS at {result.crs_steps[:5] or 'none'}"
           f"{' ...' if len(result.crs_steps) > 5 else ''}")
     print("  step   accuracy   float accuracy")
     for step, acc, facc in zip(result.eval_steps, result.accuracy, result.float_accuracy):
         print(f"  {step:4d}   {acc:8.3f}   {facc:14.3f}")
+    if result.analog_accuracy is not None:
+        print(f"  inference through the analog devices (ADCs, read noise) after step {args.steps}: "
+              f"{result.analog_accuracy:.3f}")
     tail = max(1, min(50, args.steps // 2))
     print(f"mean batch loss over the first {tail} invocations: "
           f"{sum(result.loss[:tail]) / tail:.4f} (float {sum(result.float_loss[:tail]) / tail:.4f}); "
