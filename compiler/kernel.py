@@ -152,6 +152,22 @@ class Kernel:
                 out[s, b.col0:b.col0 + b.cols] = values[base:base + b.cols]
         return out
 
+    def input_gradients(self, run):
+        """Raw ``(B, n_0)`` input gradients ``dL/dx`` from a run report (a kernel compiled
+        with ``model.input_gradient``; row block ``bi`` is in the shared memory of the tile of
+        block ``(0, bi, 0)``)."""
+        if self.layout.input_grads is None:
+            raise ValueError("the kernel stores no input gradients (model.input_gradient is false)")
+        n, batch, base = self.model.sizes[0], self.model.train.batch, self.layout.input_grads
+        out = np.zeros((batch, n), dtype=np.int64)
+        for bi in range(self.mapping.row_blocks[0]):
+            b = self.mapping.block(0, bi, 0)
+            values = tile_state(run, b.place.tile)["smem"]["values"]
+            for s in range(batch):
+                start = base + s * n + b.row0
+                out[s, b.row0:b.row0 + b.rows] = values[start:start + b.rows]
+        return out
+
 
 def tile_state(run, tile):
     """``{"cores", "smem"}`` of tile ``tile`` of a run report: a tile's :class:`GoldenReport`
@@ -163,16 +179,6 @@ def tile_state(run, tile):
     if tile != 0:
         raise ValueError(f"a tile report has no tile {tile}")
     return data
-
-    def input_gradients(self, run):
-        """Raw ``(B, n_0)`` input gradients ``dL/dx`` from a run report (a kernel compiled
-        with ``model.input_gradient``)."""
-        if self.layout.input_grads is None:
-            raise ValueError("the kernel stores no input gradients (model.input_gradient is false)")
-        data = run if isinstance(run, dict) else {"smem": run.smem}
-        n, batch, base = self.model.sizes[0], self.model.train.batch, self.layout.input_grads
-        values = np.asarray(data["smem"]["values"][base:base + n * batch])
-        return values.reshape(batch, n).astype(np.int64)
 
 
 def block_weights(mapping, weights, config):
