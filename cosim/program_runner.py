@@ -52,7 +52,7 @@ DEFAULT_MAX_CYCLES = 2_000_000
 
 #: Sources the tile's Verilog is generated from (a change re-converts it; the file is only
 #: rewritten, and the simulator build only redone, when the Verilog text changes).
-RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "isa/table.py", "isa/faults.py", "isa/events.py",
+RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "hdl/node", "isa/table.py", "isa/faults.py", "isa/events.py",
                "isa/variants.py", "isa/vfu_math.py", "panther/fixed_point.py", "panther/config.py")
 
 #: ``wide_inputs`` choices of :class:`TileSimulation` (None: choose automatically).
@@ -129,6 +129,9 @@ class TileSimulation:
     build_root : path, optional
         Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
         directory, or of ``$PANTHER_BUILD_DIR``).
+    tile_id : int
+        The tile's number on the node (its network address; a separate build when not 0,
+        for :mod:`cosim.tile_in_loop`).
     wide_inputs : {'load', 'direct', None}
         ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
         (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
@@ -149,7 +152,7 @@ class TileSimulation:
     """
 
     def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
-                 wide_inputs=None):
+                 wide_inputs=None, tile_id=0):
         from .simulators import SIMULATORS, availability
         from .verilog import default_build_root
 
@@ -169,6 +172,7 @@ class TileSimulation:
         root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
         self.wide_inputs = wide_inputs
+        self.tile_id = tile_id
         self._runner = None
         self.top = None
         self.ports = None
@@ -183,20 +187,23 @@ class TileSimulation:
 
         from .verilog import module_name, write_verilog
 
-        tile = Tile(config=self.config)
+        tile = Tile(config=self.config, tile_id=self.tile_id)
         self.ports = port_map(tile)
         self.mode = wide_input_mode(tile, self.wide_inputs)
         sources = RTL_SOURCES
         if self.mode == "direct":
             top = tile
-            self.top = module_name("tile", self.config)
+            extra = (f"tile{self.tile_id}",) if self.tile_id else ()
+            self.top = module_name("tile", self.config, *extra)
         else:
             from .wide_input_loader import WideInputLoader
 
             top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS,
                                   chunk_bits=LOAD_CHUNK_BITS)
             self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": top.chunk_map}
-            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS)
+            extra = (f"tile{self.tile_id}",) if self.tile_id else ()
+            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS,
+                                   *extra)
             sources = RTL_SOURCES + ("cosim/wide_input_loader.py",)
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
@@ -364,15 +371,15 @@ def _build(simulator, source, top, build_root, waves, on_compile=None):
                             waves=waves, on_compile=on_compile)
 
 
-def _test(runner, top, job_file, name, waves):
-    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``, recording into the
+def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
+    """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
     waveform file ``waves`` unless it is None; returns the log path."""
     from .simulators import run
 
     env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        run(runner, top, "panther.cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
+        run(runner, top, module, extra_env=env, results_name=name, waves=waves)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):

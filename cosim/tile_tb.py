@@ -149,44 +149,46 @@ class HostPort:
 
 
 class SmemHost:
-    """The tile's shared-memory host port (read latency one cycle)."""
+    """The tile's shared-memory host port (read latency one cycle); ``prefix`` names a tile of
+    a node (``t1_``)."""
 
-    def __init__(self, dut, clock, bits):
-        self.dut, self.clock, self.bits = dut, clock, bits
-        dut.host_smem_we.value = 0
+    def __init__(self, dut, clock, bits, prefix=""):
+        self.clock, self.bits = clock, bits
+        (self.addr, self.we, self.wvalue, self.wvalid, self.wcount, self.rvalue, self.rvalid,
+         self.rcount) = (getattr(dut, f"{prefix}host_smem_{n}") for n in (
+             "addr", "we", "wvalue", "wvalid", "wcount", "rvalue", "rvalid", "rcount"))
+        self.we.value = 0
 
     async def write(self, words):
         """``words``: iterable of (addr, value, valid, count)."""
-        d = self.dut
         wrote = False
         for addr, value, valid, count in words:
             await FallingEdge(self.clock)
-            d.host_smem_addr.value = int(addr)
-            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
-            d.host_smem_wvalid.value = int(bool(valid))
-            d.host_smem_wcount.value = int(count)
-            d.host_smem_we.value = 1
+            self.addr.value = int(addr)
+            self.wvalue.value = int(value) & ((1 << self.bits) - 1)
+            self.wvalid.value = int(bool(valid))
+            self.wcount.value = int(count)
+            self.we.value = 1
             wrote = True
         if wrote:
             await FallingEdge(self.clock)
-            d.host_smem_we.value = 0
+            self.we.value = 0
 
     async def dump(self, depth):
         """Every word, one per cycle: the word addressed at a falling edge is read at the
         next rising edge and sampled at the falling edge after it, where the next address
         is presented."""
-        d = self.dut
         values, valid, count = [], [], []
         await FallingEdge(self.clock)
-        d.host_smem_addr.value = 0
+        self.addr.value = 0
         for addr in range(depth):
             await FallingEdge(self.clock)
-            values.append(_signed(d.host_smem_rvalue.value, self.bits))
-            bit = _int(d.host_smem_rvalid.value)
+            values.append(_signed(self.rvalue.value, self.bits))
+            bit = _int(self.rvalid.value)
             valid.append(None if bit is None else bool(bit))
-            count.append(_int(d.host_smem_rcount.value))
+            count.append(_int(self.rcount.value))
             if addr + 1 < depth:
-                d.host_smem_addr.value = addr + 1
+                self.addr.value = addr + 1
         return {"values": values, "valid": valid, "count": count}
 
 
@@ -196,9 +198,10 @@ async def _gather(*coroutines):
 
 
 class TileBench:
-    """Drives one tile through a job (see the module docstring)."""
+    """Drives one tile through a job (see the module docstring); with a ``prefix`` (``t1_``)
+    it drives that tile of a node (the node's bench runs the program, :mod:`cosim.node_tb`)."""
 
-    def __init__(self, dut, job):
+    def __init__(self, dut, job, prefix=""):
         from panther.config import PantherConfig
         from panther.isa.encoding import encode, make
 
@@ -210,7 +213,7 @@ class TileBench:
         self.period_ps = job["period_ps"]
         self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
-        self.smem = SmemHost(dut, self.clock, c.data_bits)
+        self.smem = SmemHost(dut, self.clock, c.data_bits, prefix)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
         self.bridges = []
         self.bus = None
@@ -223,6 +226,10 @@ class TileBench:
         self.image_index = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
+        if not prefix and hasattr(dut, "noc_rx_valid"):   # a tile alone: nothing comes or goes
+            dut.noc_rx_valid.value = 0
+            dut.noc_rx_flit.value = 0
+            dut.noc_tx_ready.value = 0
 
     def progress(self, cycles, max_cycles):
         """Tell the parent process how far the current program got (``job['progress']``)."""

@@ -29,7 +29,8 @@ from .encoding import encode, make
 from .image import ProgramImage
 from .table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, INSTRUCTIONS, SNA_SHIFT_BITS
 
-__all__ = ["random_image", "RandomProgramOptions", "coverage", "ALL_OPCODES"]
+__all__ = ["random_image", "RandomProgramOptions", "TileProgramGen", "coverage", "ALL_OPCODES",
+           "NODE_OPCODES"]
 
 #: Register-file words at the top of the RF reserved for loop control (never random dsts).
 RESERVED = 3
@@ -268,69 +269,76 @@ class _SharedTraffic:
             self.left[a] = count
 
 
-def random_image(config, seed, *, options=None):
-    """A random valid :class:`ProgramImage` for ``config`` (see the module docstring).
+class TileProgramGen:
+    """The generator of one tile's random programs (:func:`random_image`; the node generator
+    :mod:`isa.random_node_program` runs one per tile on a shared random stream).
 
     Parameters
     ----------
     config : PantherConfig
-    seed : int
-    options : RandomProgramOptions, optional
+    rng : random.Random
+    options : RandomProgramOptions
+
+    Members
+    -------
+    cores : list of _CoreGen
+        One instruction stream per core.
     """
-    if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
-        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
-    options = options or RandomProgramOptions()
-    rng = random.Random(seed)
-    c = config
-    n = c.cores_per_tile
-    if c.rf_depth <= RESERVED + 1:
-        raise ValueError(f"random programs need rf_depth > {RESERVED + 1}, not {c.rf_depth}")
-    words = min(options.smem_words, c.smem_user_depth)
-    cores = [_CoreGen(i, c, rng) for i in range(n)]
-    for g in cores:
-        g.config_max_vw = options.max_vw
-    traffic = _SharedTraffic(c, rng, words)
-    data_lo, data_hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
 
-    # Initial memories.
-    def data(shape):
-        small = rng.random() < 0.5
-        span = (1 << (c.data_frac_bits + 1)) if small else (1 << (c.data_bits - 1))
-        np_rng = np.random.default_rng(rng.randrange(1 << 30))
-        return np.clip(np_rng.integers(-span, span, size=shape), data_lo, data_hi)
+    def __init__(self, config, rng, options):
+        c = config
+        self.config, self.rng, self.options = config, rng, options
+        n = self.n = c.cores_per_tile
+        if c.rf_depth <= RESERVED + 1:
+            raise ValueError(f"random programs need rf_depth > {RESERVED + 1}, not {c.rf_depth}")
+        self.words = words = min(options.smem_words, c.smem_user_depth)
+        self.cores = cores = [_CoreGen(i, c, rng) for i in range(n)]
+        for g in cores:
+            g.config_max_vw = options.max_vw
+        self.traffic = traffic = _SharedTraffic(c, rng, words)
+        data_lo, data_hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
 
-    rf_init = [data((c.rf_depth,)) for _ in range(n)]
-    xbar_in = [data((c.mcus_per_core, c.xbar_size)) for _ in range(n)]
-    xbar_out = [data((c.mcus_per_core, c.xbar_size)) for _ in range(n)]
-    weights = {}
-    for core in range(n):
-        for m in range(c.mcus_per_core):
-            if rng.random() < 0.85:
-                np_rng = np.random.default_rng(rng.randrange(1 << 30))
-                span = 1 << rng.choice((c.weight_frac_bits - 4, c.weight_frac_bits, c.weight_bits - 4))
-                weights[(core, m)] = np_rng.integers(-span, span, size=(c.xbar_size, c.xbar_size))
+        # Initial memories.
+        def data(shape):
+            small = rng.random() < 0.5
+            span = (1 << (c.data_frac_bits + 1)) if small else (1 << (c.data_bits - 1))
+            np_rng = np.random.default_rng(rng.randrange(1 << 30))
+            return np.clip(np_rng.integers(-span, span, size=shape), data_lo, data_hi)
 
-    smem_init = np.zeros(c.smem_depth, dtype=np.int64)
-    smem_valid = np.zeros(c.smem_depth, dtype=bool)
-    smem_count = np.zeros(c.smem_depth, dtype=np.int64)
-    for a in range(words):
-        r = rng.random()
-        if r < 0.1:       # persistent word
-            smem_init[a], smem_valid[a] = rng.randint(data_lo, data_hi), True
-            traffic.valid[a] = traffic.persistent[a] = traffic.used[a] = True
-        elif r < 0.2:     # pre-loaded word with a consumer count
-            cnt = rng.randint(1, 3)
-            smem_init[a], smem_valid[a], smem_count[a] = rng.randint(data_lo, data_hi), True, cnt
-            traffic.valid[a] = traffic.used[a] = True
-            traffic.left[a] = cnt
-    if n >= 2:            # channels: one producer, one consumer, count 1, reused
-        free = [a for a in range(words) if not traffic.used[a]]
-        for a in rng.sample(free, min(len(free), rng.randint(0, 3))):
-            p, q = rng.sample(range(n), 2)
-            traffic.channel[a] = (p, q)
-            traffic.used[a] = True
+        self.rf_init = [data((c.rf_depth,)) for _ in range(n)]
+        self.xbar_in = [data((c.mcus_per_core, c.xbar_size)) for _ in range(n)]
+        self.xbar_out = [data((c.mcus_per_core, c.xbar_size)) for _ in range(n)]
+        self.weights = weights = {}
+        for core in range(n):
+            for m in range(c.mcus_per_core):
+                if rng.random() < 0.85:
+                    np_rng = np.random.default_rng(rng.randrange(1 << 30))
+                    span = 1 << rng.choice((c.weight_frac_bits - 4, c.weight_frac_bits,
+                                            c.weight_bits - 4))
+                    weights[(core, m)] = np_rng.integers(-span, span, size=(c.xbar_size, c.xbar_size))
 
-    def shared_access(g):
+        self.smem_init = smem_init = np.zeros(c.smem_depth, dtype=np.int64)
+        self.smem_valid = smem_valid = np.zeros(c.smem_depth, dtype=bool)
+        self.smem_count = smem_count = np.zeros(c.smem_depth, dtype=np.int64)
+        for a in range(words):
+            r = rng.random()
+            if r < 0.1:       # persistent word
+                smem_init[a], smem_valid[a] = rng.randint(data_lo, data_hi), True
+                traffic.valid[a] = traffic.persistent[a] = traffic.used[a] = True
+            elif r < 0.2:     # pre-loaded word with a consumer count
+                cnt = rng.randint(1, 3)
+                smem_init[a], smem_valid[a], smem_count[a] = rng.randint(data_lo, data_hi), True, cnt
+                traffic.valid[a] = traffic.used[a] = True
+                traffic.left[a] = cnt
+        if n >= 2:            # channels: one producer, one consumer, count 1, reused
+            free = [a for a in range(words) if not traffic.used[a]]
+            for a in rng.sample(free, min(len(free), rng.randint(0, 3))):
+                p, q = rng.sample(range(n), 2)
+                traffic.channel[a] = (p, q)
+                traffic.used[a] = True
+
+    def shared_access(self, g):
+        rng, traffic, words, options = self.rng, self.traffic, self.words, self.options
         core = g.index
         vw_cap = max(1, min(options.max_vw, 8))
         if rng.random() < 0.5:     # try a load
@@ -361,13 +369,12 @@ def random_image(config, seed, *, options=None):
             g.emit("st", saddr=a, src=g.src(width), vw=width, count=count)
             traffic.store(a, width, count)
 
-    for _ in range(options.steps):
-        g = cores[rng.randrange(n)]
-        r = rng.random()
+    def act(self, g, r):
+        """One random step of core generator ``g`` (``r`` in [0, 1) picks the kind)."""
         if r < 0.5:
             g.plain()
         elif r < 0.65:
-            shared_access(g)
+            self.shared_access(g)
         elif r < 0.75:
             g.mcu()
         elif r < 0.8:
@@ -376,36 +383,64 @@ def random_image(config, seed, *, options=None):
             g.forward_branch()
         else:
             g.loop()
-    # Drain some of what is left (loads allowed by the schedule), then halt every core.
-    for a in range(words):
-        while traffic.valid[a] and not traffic.persistent[a] and rng.random() < 0.7:
-            owner = traffic.channel.get(a)
-            g = cores[owner[1]] if owner else cores[rng.randrange(n)]
-            d = g.dst(1)
-            g.emit("ld", dst=d, saddr=a, vw=1)
-            traffic.load(a, 1)
-    for g in cores:
-        g.emit("hlt")
-        if len(g.code) > c.imem_depth:
-            raise ValueError(f"core {g.index}: {len(g.code)} instructions exceed imem_depth "
-                             f"{c.imem_depth}; use fewer steps")
 
-    programs = [[encode(i) for i in g.code] for g in cores]
-    source = "".join(f"# core {i}\n" + "".join(line + "\n" for line in disassemble(p, config=c))
-                     for i, p in enumerate(programs))
-    return ProgramImage(config=c, programs=programs, rf_init=rf_init, xbar_in=xbar_in,
-                        xbar_out=xbar_out, smem_init=smem_init, smem_count=smem_count,
-                        smem_valid=smem_valid, weights=weights,
-                        symbols={"seed": seed}, source=f"# random program, seed {seed}\n" + source)
+    def finish(self, seed, *, tile=None):
+        """Drain some of what is left (loads allowed by the schedule), halt every core and
+        return the tile's :class:`ProgramImage`."""
+        c, rng, traffic, cores = self.config, self.rng, self.traffic, self.cores
+        for a in range(self.words):
+            while traffic.valid[a] and not traffic.persistent[a] and rng.random() < 0.7:
+                owner = traffic.channel.get(a)
+                g = cores[owner[1]] if owner else cores[rng.randrange(self.n)]
+                d = g.dst(1)
+                g.emit("ld", dst=d, saddr=a, vw=1)
+                traffic.load(a, 1)
+        where = "" if tile is None else f"tile {tile} "
+        for g in cores:
+            g.emit("hlt")
+            if len(g.code) > c.imem_depth:
+                raise ValueError(f"{where}core {g.index}: {len(g.code)} instructions exceed "
+                                 f"imem_depth {c.imem_depth}; use fewer steps")
+        programs = [[encode(i) for i in g.code] for g in cores]
+        source = "".join(f"# {where}core {i}\n" + "".join(line + "\n" for line in
+                                                          disassemble(p, config=c))
+                         for i, p in enumerate(programs))
+        return ProgramImage(config=c, programs=programs, rf_init=self.rf_init,
+                            xbar_in=self.xbar_in, xbar_out=self.xbar_out,
+                            smem_init=self.smem_init, smem_count=self.smem_count,
+                            smem_valid=self.smem_valid, weights=self.weights,
+                            symbols={"seed": seed},
+                            source=f"# random program, seed {seed}\n" + source)
+
+
+def random_image(config, seed, *, options=None):
+    """A random valid :class:`ProgramImage` for ``config`` (see the module docstring).
+
+    Parameters
+    ----------
+    config : PantherConfig
+    seed : int
+    options : RandomProgramOptions, optional
+    """
+    if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+    options = options or RandomProgramOptions()
+    rng = random.Random(seed)
+    gen = TileProgramGen(config, rng, options)
+    for _ in range(options.steps):
+        g = gen.cores[rng.randrange(gen.n)]
+        gen.act(g, rng.random())
+    return gen.finish(seed)
 
 
 def coverage(images):
-    """What a list of random images exercises: dict of sets (for tests and reports)."""
+    """What a list of random images (tile or node images) exercises: dict of sets (for tests
+    and reports)."""
     from .encoding import decode
     seen = {"opcodes": set(), "alu": set(), "alui": set(), "alu_int": set(), "br": set(),
             "mcu_masks": set(), "crs_masks": set()}
     for image in images:
-        for program in image.programs:
+        for program in (p for tile in getattr(image, "tiles", [image]) for p in tile.programs):
             for word in program:
                 i = decode(word)
                 seen["opcodes"].add(i.mnemonic)
@@ -418,4 +453,9 @@ def coverage(images):
     return seen
 
 
-ALL_OPCODES = {spec.mnemonic for spec in INSTRUCTIONS}
+#: Opcodes of the node's network, which tile programs do not use (random multi-tile programs
+#: exercise them).
+NODE_OPCODES = {"send", "recv"}
+
+#: Opcodes every tile program set covers.
+ALL_OPCODES = {spec.mnemonic for spec in INSTRUCTIONS} - NODE_OPCODES
