@@ -10,15 +10,18 @@ the same instructions the count model counts) under the latencies of
   baselines' matrix operations are timed by the same :class:`~apps.evaluation.latency.McuTiming`;
 * every shared-memory word (``ld``, ``st``, and on variants 1-2 the OPA operands saved at
   issue, the live buffers parked and restored at ``hlt`` and the operands loaded back for
-  each replayed OPA) takes a slot of the tile's one port. The port serves instructions
-  first come, first served, in the order of the cores' clocks (an instruction's words back
-  to back).
+  each replayed OPA) takes a slot of its tile's one port (a layer wider than a tile has
+  cores numbered on past ``cores_per_tile``: core ``c`` is on tile ``c // cores_per_tile``).
+  A port serves instructions first come, first served, in the order of the cores' clocks (an
+  instruction's words back to back).
 
-What it leaves out (the difference to the trace's timing, bounded in ``tests/evaluation``):
-a load does not wait for the store of another core that produces its word (the trace knows
-which store that is; the schedule does not), and the port does not interleave the words of
-two instructions. Samples run one after another with the same code, so the time of a batch
-is affine in the batch like the counts (:func:`compiler.counts.extrapolate`).
+A ``ld`` of a word that another core stores waits for that store (the schedule names the
+transfer and word of every access). What it leaves out (the difference to the trace's
+timing, bounded in ``tests/evaluation``): a store does not wait for the loads that free the
+word it overwrites (the allocator's reuse of words), a port does not interleave the words
+of two instructions, and words between tiles cross no network. Samples run one after
+another with the same code, so the time of a batch is affine in the batch like the counts
+(:func:`compiler.counts.extrapolate`).
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ def built_time(built, config, core_timing, mcu_timing):
     n = config.xbar_size
     mcu_bits = dict(MCU_OPS)
     slot = core_timing.port_word
-    port_free = 0.0
+    port_free = [0.0] * -(-len(built.scheduled) // config.cores_per_tile)     # one per tile
     queue = [(0.0, core, 0) for core, groups in enumerate(built.scheduled) if groups]
     heapq.heapify(queue)
     deferred = [[] for _ in built.scheduled]
@@ -96,11 +99,11 @@ def built_time(built, config, core_timing, mcu_timing):
     makespan = 0.0
 
     def through_port(now, words, per_word):
-        nonlocal port_free
         if not words:
             return now
-        start = max(now, port_free) if slot > 0 else now
-        port_free = start + words * slot
+        tile = core // config.cores_per_tile
+        start = max(now, port_free[tile]) if slot > 0 else now
+        port_free[tile] = start + words * slot
         return start + words * per_word
 
     while queue:

@@ -11,8 +11,17 @@ run of the variant asked for; the baselines' use the variant-3 run (no OPA-opera
 and the crossbar copies of the variant they are compared with. A layer's energy is the sum
 over its pieces, its time the longest piece (pieces run on their own tiles at once).
 
+A convolutional layer (a layer step of :mod:`compiler.layer_steps`, too large for a golden
+run at paper size) is one piece whose counts and times come from the compiler's schedule
+(:mod:`apps.evaluation.conv_layers`) at batches 1 and 2, extrapolated beyond; Base_opa/mvm
+(PipeLayer) applies to it: Base_mvm's passes plus the weight gradients of
+:func:`compiler.layer_steps.pipelayer_work` (energy
+:func:`apps.evaluation.architectures.base_opa_mvm_energy`, time
+:func:`apps.evaluation.latency.pipelayer_ns`).
+
 CRS: PANTHER runs the kernel compiled with ``crs=True`` every ``crs_period`` invocations;
-its extra energy and time (measured at the smaller fit batch) are spread over the period.
+its extra energy and time (measured at the smaller fit batch, batch 1 for a conv layer) are
+spread over the period.
 """
 
 from __future__ import annotations
@@ -143,7 +152,7 @@ class Evaluator:
     config : PantherConfig
         Any variant; each evaluation picks its own.
     progress : callable, optional
-        ``progress(message)`` before each golden run.
+        ``progress(message)`` before each golden run and each conv layer step built.
 
     Members
     -------
@@ -164,7 +173,7 @@ class Evaluator:
         key = (layer.name, layer.activation, layer.input_gradient, piece, variant, batch, crs)
         if key not in self._points:
             config = self.config.replace(variant=variant)
-            self.progress(f"{layer.name} {piece.n_in}x{piece.n_out} variant {variant} "
+            self.progress(f"golden run: {layer.name} {piece.n_in}x{piece.n_out} variant {variant} "
                           f"batch {batch}{' crs' if crs else ''}")
             _, trace = run_kernel(layer, piece, config, batch=batch, crs=crs)
             self.runs += 1
@@ -176,7 +185,7 @@ class Evaluator:
     def _conv(self, layer, variant, batch, crs):
         key = (layer.name, id(layer.step), batch, crs)
         if key not in self._points:
-            self.progress(f"{layer.name} (count model and schedule, variants 1-3) batch {batch}"
+            self.progress(f"count model: {layer.name} (schedule, variants 1-3) batch {batch}"
                           f"{' crs' if crs else ''}")
             self._points[key] = conv_run(layer.step, self.config, batch=batch, crs=crs)
             self.counted += 1

@@ -118,7 +118,8 @@ def _bars(ax, results, what, scale, title, unit):
         values = [getattr(layer.archs[arch], what) / scale if layer.archs[arch] else 0
                   for layer in layers]
         ax.bar(x + (i - (len(archs) - 1) / 2) * width, values, width, label=LABELS[arch])
-    ax.set_xticks(x, [layer.name for layer in layers])
+    ax.set_xticks(x, [layer.name for layer in layers], rotation=90 if len(layers) > 6 else 0,
+                  fontsize=7 if len(layers) > 6 else None)
     ax.set_yscale("log")
     ax.set_ylabel(unit)
     ax.set_title(title, fontsize=9)

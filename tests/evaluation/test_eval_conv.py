@@ -4,6 +4,8 @@ ratio of the timing model over the golden run's trace, Base_opa/mvm prices PipeL
 derived by hand, and `panther evaluate` reports conv layers."""
 
 import json
+import math
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,6 +13,7 @@ from panther.analog_models.energy import EnergyModel
 from panther.apps.cli import main
 from panther.apps.evaluation import Evaluator, evaluate, layers_of_model
 from panther.apps.evaluation.architectures import base_mvm_config, read_energy_pj
+from panther.apps.evaluation.conv_timing import built_time
 from panther.apps.evaluation.latency import mcu_timing, model_core_timing, read_phase_ns
 from panther.apps.evaluation.timing import schedule
 from panther.apps.evaluation.trace import record_run
@@ -130,3 +133,33 @@ def test_evaluate_a_cnn_model_file(tmp_path, capsys):
         assert (layer["archs"]["base_opa_mvm"] is not None) == conv
         if conv:
             assert layer["archs"]["base_opa_mvm"]["time_ns"] > layer["archs"]["base_mvm"]["time_ns"]
+
+
+def _op(kind, words=0, transfer=None):
+    ref = SimpleNamespace(length=words)
+    return SimpleNamespace(kind=kind, dst=ref if kind in ("ld", "alu") else None,
+                           srcs=(ref,) if kind in ("st", "alu") else (), transfer=transfer,
+                           soffset=0, mask=0)
+
+
+def _times(config, scheduled):
+    config = config.replace(variant=3)
+    return built_time(SimpleNamespace(scheduled=scheduled), config, model_core_timing(config),
+                      mcu_timing("panther", config))
+
+
+def test_schedule_timing_by_hand():
+    config = CONFIG
+    core = model_core_timing(config)
+    cycle, word = core.scalar, core.word_ld              # 1 ns; 2 ns / 16 words
+    # Two cores load 128 words each: one port on one tile, one port each on two tiles.
+    loads = [[[_op("ld", 128)], [_op("hlt")]] for _ in range(2)]
+    assert _times(config, loads) == pytest.approx(cycle + 256 * word + cycle)
+    assert _times(config.replace(cores_per_tile=1), loads) == pytest.approx(2 * cycle + 128 * word)
+    # Core 1 loads what core 0 stores after a 16-word VFU operation: it waits for the store.
+    data = SimpleNamespace(id=-1)
+    alu = math.ceil(16 / config.vfu_lanes) * core.vfu_row
+    stored = alu + cycle + 16 * word
+    pair = [[[_op("alu", 16)], [_op("st", 16, data)], [_op("hlt")]],
+            [[_op("ld", 16, data)], [_op("hlt")]]]
+    assert _times(config, pair) == pytest.approx(stored + cycle + 16 * word + cycle)
