@@ -163,3 +163,17 @@ def test_schedule_timing_by_hand():
     pair = [[[_op("alu", 16)], [_op("st", 16, data)], [_op("hlt")]],
             [[_op("ld", 16, data)], [_op("hlt")]]]
     assert _times(config, pair) == pytest.approx(stored + cycle + 16 * word + cycle)
+
+
+def test_paper_claims_on_conv_layers():
+    # §7.3-7.5 on conv layers, direction and order of magnitude (our figures: docs/evaluation.md).
+    layers = layers_of_model(_cnn())[:2]
+    evaluator = Evaluator(CONFIG)
+    sgd, batch64 = (evaluate(layers, CONFIG, batch=b, variant=v, evaluator=evaluator).layers
+                    for b, v in ((1, 1), (64, 2)))
+    for one, many in zip(sgd, batch64):
+        for layer in (one, many):
+            assert layer.ratio("base_digital") > 3 and layer.ratio("base_digital", "time_ns") > 3
+            assert layer.ratio("base_mvm") > 1 and layer.ratio("base_opa_mvm") > 1
+        assert many.ratio("base_mvm") <= one.ratio("base_mvm")      # the batch amortises it
+    assert evaluator.counted == 6       # batches 1, 2 and the CRS kernel, per layer
