@@ -31,7 +31,8 @@ def address(ref, config):
 
 
 def instruction(group, config):
-    """The :class:`isa.encoding.Instruction` of one scheduled group."""
+    """The :class:`isa.encoding.Instruction` of one scheduled group (a ``send``/``recv`` peer
+    is a node-wide core number: ``tile * cores_per_tile + core``)."""
     op = group[0]
     a = lambda ref: address(ref, config)   # noqa: E731
     if op.kind == "mcu":
@@ -47,6 +48,11 @@ def instruction(group, config):
     if op.kind == "st":
         return make("st", saddr=op.transfer.saddr + op.soffset, src=a(op.srcs[0]),
                     vw=op.srcs[0].length, count=op.transfer.count_for(op))
+    if op.kind in ("send", "recv"):
+        tile, core = divmod(op.peer, config.cores_per_tile)
+        if op.kind == "send":
+            return make("send", tile=tile, core=core, src=a(op.srcs[0]), vw=op.srcs[0].length)
+        return make("recv", dst=a(op.dst), tile=tile, core=core, vw=op.dst.length)
     if op.kind == "cp":
         return make("cp", dst=a(op.dst), src=a(op.srcs[0]), vw=op.dst.length)
     if op.kind == "alu":
@@ -65,10 +71,10 @@ def _comment(group):
     parts = []
     for op in group:
         text = op.comment
-        if op.kind == "ld" and op.transfer is not None:
+        if op.kind in ("ld", "recv") and op.transfer is not None:
             text = f"{text} <- {op.transfer.name}" if text and op.transfer.name not in text \
                 else (text or op.transfer.name)
-        if op.kind == "st" and op.transfer is not None and not text:
+        if op.kind in ("st", "send") and op.transfer is not None and not text:
             text = op.transfer.name
         if op.dst is not None and isinstance(op.dst.base, Value) and op.kind in ("alu", "alui", "cp"):
             text = f"{op.dst.base.name}" + (f": {text}" if text else "")

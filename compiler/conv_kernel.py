@@ -28,6 +28,7 @@ from .layers import Conv2d, MaxPool2d
 from .partition import needs
 from .regalloc import allocate_registers, place_spills
 from .report import CompileReport
+from .run_state import tile_state
 
 __all__ = ["ConvKernel", "compile_network", "build_network", "network_weights",
            "network_batch", "Built"]
@@ -176,6 +177,11 @@ class ConvKernel:
         image = copy.copy(image or self.image)
         image.weights = _block_weights(self.mapping, self.model, weights, self.config)
         return image
+
+    def mcu_state(self, run, block):
+        """The report entry (``weights``, ``digits``) of the MCU holding ``block`` (a conv
+        kernel runs on one tile)."""
+        return tile_state(run, block.place.tile)["cores"][block.place.core]["mcus"][block.place.mcu]
 
     def layer_weights(self, run):
         """Raw weights per layer from a run report: ``(R, R, C, M)`` for conv2d, ``(n_in, n_out)``

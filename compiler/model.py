@@ -48,7 +48,7 @@ ACTIVATIONS = {
 LOSSES = ("mse",)
 ALGORITHMS = ("sgd", "minibatch")
 #: Where the sample batch stored in a compiled image comes from.
-DATA_SOURCES = ("random", "digits")
+DATA_SOURCES = ("random", "digits", "digits32")
 _MISSING_LOSSES = {"softmax_cross_entropy": "it needs VFU exp, a reciprocal (or divide) and a "
                                             "horizontal sum/max, which the ISA does not have yet"}
 
@@ -154,7 +154,8 @@ class Model:
         Seed of the weights (when not given) and of the random sample batch.
     data : str
         Source of the sample batch stored in a compiled image: ``'random'`` (seeded inputs in
-        [-1, 1), targets in [0, 1)) or ``'digits'`` (the bundled digits, one-hot targets).
+        [-1, 1), targets in [0, 1)), ``'digits'`` (the bundled digits, one-hot targets) or
+        ``'digits32'`` (the digits upsampled to 32x32 = 1024 inputs).
     name : str
     config : str or None
         Default configuration for compiling (a preset name or a path), if the file names one.

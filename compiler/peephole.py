@@ -65,7 +65,7 @@ def retarget_defs(ops):
             continue
         d_index = where[src.base.id]
         definer = ops[d_index]
-        if definer.kind not in ("alu", "alui", "cp", "ld") or d_index in drop:
+        if definer.kind not in ("alu", "alui", "cp", "ld", "recv") or d_index in drop:
             continue
         loc = op.dst.loc
         between = ops[d_index + 1:index]

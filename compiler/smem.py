@@ -30,7 +30,7 @@ def allocate(transfers, layout, config):
     top = layout.dynamic
     pending = []
     for t in transfers:
-        if t.persistent:
+        if t.persistent or t.noc:
             continue
         if t.count > MAX_COUNT:
             raise CompileError(f"transfer {t.name} has {t.count} consumers; a store counts at "

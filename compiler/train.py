@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
-from panther.isa.golden import ExactMCU, Tile
+from panther.isa.golden import ExactMCU, run_image
 from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
 
@@ -46,7 +46,8 @@ MCU_MODELS = ("exact", "analog")
 
 
 def digits_factory(digits):
-    """An ``mcu_factory`` for :class:`isa.golden.Tile` that loads ``{(core, mcu): digits}``."""
+    """An ``mcu_factory`` for :class:`isa.golden.Tile` that loads ``{(core, mcu): digits}``
+    (a node takes one per tile)."""
     def factory(config, core, mcu, weights):
         unit = ExactMCU(config=config, weights=weights)
         if (core, mcu) in digits:
@@ -190,20 +191,27 @@ def _weights_of(kernel, digits, config, old, spatial):
                                              dtype=np.int64) for w in old]
     weighted = [i for i, w in enumerate(old) if w is not None]
     for block in kernel.mapping.blocks:
-        w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
+        place = block.place
+        w = weights_from_digits(digits[(place.tile, place.core, place.mcu)], config)
         mats[weighted[block.layer] if spatial else block.layer][
             block.row0:block.row0 + block.rows, block.col0:block.col0 + block.cols] = \
             w[:block.rows, :block.cols]
     return [None if m is None else m.reshape(o.shape) for m, o in zip(mats, old)]
 
 
-def digits_data(model):
+def digits_data(model, dataset=None):
     """The digits as ``(x_train, t_train one-hot, x_test, y_test, n_classes)``, padded to the
     model's widths (8x8x1 images for a conv network); raises :class:`CompileError` when the
-    model is too narrow."""
+    model is too narrow.
+
+    ``dataset`` (default: the model's ``data`` when it names digits, else ``'digits'``):
+    ``'digits'`` (the 61 informative pixels) or ``'digits32'`` (every image upsampled to 32x32
+    = 1024 pixels, :func:`compiler.datasets.load_dataset`)."""
     if is_spatial(model.layers):
         return digit_images(model)
-    data = load_dataset(seed=model.seed)
+    if dataset is None:
+        dataset = model.data if model.data in ("digits", "digits32") else "digits"
+    data = load_dataset(seed=model.seed, upsample=4 if dataset == "digits32" else None)
     n_in, n_out = model.sizes[0], model.sizes[-1]
     if n_in < data.n_features or n_out < data.n_classes:
         raise CompileError(f"the digits need at least {data.n_features} inputs and "
@@ -219,7 +227,8 @@ def digits_data(model):
 
 
 def train(model, *, config, steps, eval_every=None, progress=None, data=None, mcu="exact"):
-    """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model.
+    """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model (a
+    node of tiles when the network needs several; ``mcu='analog'`` takes a one-tile kernel).
 
     Parameters
     ----------
@@ -245,6 +254,9 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
                            "forward pass for accuracy knows dense layers)")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
+    if mcu == "analog" and kernel.mapping.tiles_used > 1:
+        raise CompileError(f"mcu='analog' trains a kernel of one tile; {model.name} needs "
+                           f"{kernel.mapping.tiles_used} tiles")
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
     acts = [layer.activation for layer in model.layers]
     batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
@@ -280,16 +292,22 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
             result.crs_steps.append(step)
         image = use.with_batch(quant(x), quant(t))
         started = time.perf_counter()
-        tile = Tile.from_image(image, mcu_factory=factory or digits_factory(digits))
-        run = tile.run()
+        if factory is not None:
+            run = run_image(image, mcu_factory=factory)
+        else:
+            factories = [digits_factory({(c, m): d for (k, c, m), d in digits.items() if k == tile})
+                         for tile in range(kernel.mapping.tiles_used)]
+            run = run_image(image, mcu_factory=factories if len(factories) > 1 else factories[0])
         spent += time.perf_counter() - started
+        cores = [c for tile in getattr(run, "tiles", [run.to_dict()]) for c in tile["cores"]]
         if not run.ok:
             raise CompileError(f"step {step}: the kernel faulted on the golden model: "
-                               + "; ".join(c["fault_message"] for c in run.cores if c["fault_message"]))
-        result.overflow_steps += int(any(run.overflow))
+                               + "; ".join(c["fault_message"] for c in cores if c["fault_message"]))
+        result.overflow_steps += int(any(c["overflow"] for c in cores))
         for block in kernel.mapping.blocks:
-            core, unit = block.place.core, block.place.mcu
-            digits[(core, unit)] = np.asarray(run.cores[core]["mcus"][unit]["digits"], dtype=np.int64)
+            place = block.place
+            digits[(place.tile, place.core, place.mcu)] = np.asarray(
+                kernel.mcu_state(run, block)["digits"], dtype=np.int64)
         weights_raw = _weights_of(kernel, digits, config, weights_raw, spatial)
         y = use.outputs(run) / (1 << f)
         result.loss.append(float(0.5 * np.sum((y - t) ** 2, axis=1).mean()))

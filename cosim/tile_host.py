@@ -112,42 +112,44 @@ class HostPort:
 
 
 class SmemHost:
-    """The tile's shared-memory host port (read latency one cycle)."""
+    """The tile's shared-memory host port (read latency one cycle); ``prefix`` names a tile of
+    a node (``t1_``)."""
 
-    def __init__(self, dut, clock, bits):
-        self.dut, self.clock, self.bits = dut, clock, bits
-        dut.host_smem_we.value = 0
+    def __init__(self, dut, clock, bits, prefix=""):
+        self.clock, self.bits = clock, bits
+        (self.addr, self.we, self.wvalue, self.wvalid, self.wcount, self.rvalue, self.rvalid,
+         self.rcount) = (getattr(dut, f"{prefix}host_smem_{n}") for n in (
+             "addr", "we", "wvalue", "wvalid", "wcount", "rvalue", "rvalid", "rcount"))
+        self.we.value = 0
 
     async def write(self, words):
         """``words``: iterable of (addr, value, valid, count)."""
-        d = self.dut
         wrote = False
         for addr, value, valid, count in words:
             await FallingEdge(self.clock)
-            d.host_smem_addr.value = int(addr)
-            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
-            d.host_smem_wvalid.value = int(bool(valid))
-            d.host_smem_wcount.value = int(count)
-            d.host_smem_we.value = 1
+            self.addr.value = int(addr)
+            self.wvalue.value = int(value) & ((1 << self.bits) - 1)
+            self.wvalid.value = int(bool(valid))
+            self.wcount.value = int(count)
+            self.we.value = 1
             wrote = True
         if wrote:
             await FallingEdge(self.clock)
-            d.host_smem_we.value = 0
+            self.we.value = 0
 
     async def dump(self, depth):
         """Every word, one per cycle: the word addressed at a falling edge is read at the
         next rising edge and sampled at the falling edge after it, where the next address
         is presented."""
-        d = self.dut
         values, valid, count = [], [], []
         await FallingEdge(self.clock)
-        d.host_smem_addr.value = 0
+        self.addr.value = 0
         for addr in range(depth):
             await FallingEdge(self.clock)
-            values.append(as_signed(d.host_smem_rvalue.value, self.bits))
-            bit = as_int(d.host_smem_rvalid.value)
+            values.append(as_signed(self.rvalue.value, self.bits))
+            bit = as_int(self.rvalid.value)
             valid.append(None if bit is None else bool(bit))
-            count.append(as_int(d.host_smem_rcount.value))
+            count.append(as_int(self.rcount.value))
             if addr + 1 < depth:
-                d.host_smem_addr.value = addr + 1
+                self.addr.value = addr + 1
         return {"values": values, "valid": valid, "count": count}

@@ -123,6 +123,9 @@ class TileSimulation:
     build_root : path, optional
         Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
         directory, or of ``$PANTHER_BUILD_DIR``).
+    tile_id : int
+        The tile's number on the node (its network address; a separate build when not 0,
+        for :mod:`cosim.tile_in_loop`).
     wide_inputs : {'load', 'direct', None}
         ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
         (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
@@ -143,7 +146,7 @@ class TileSimulation:
     """
 
     def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
-                 wide_inputs=None):
+                 wide_inputs=None, tile_id=0):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if simulator not in simulators.SIMULATORS:
@@ -161,6 +164,7 @@ class TileSimulation:
         root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
         self.wide_inputs = wide_inputs
+        self.tile_id = tile_id
         self._runner = None
         self.top = None
         self.ports = None
@@ -175,20 +179,22 @@ class TileSimulation:
         signature = TileSignature(c)
         self.ports = port_map(flat_ports(signature), c)
         self.mode = wide_input_mode(signature, self.wide_inputs)
+        tile_id = self.tile_id
+        extra = (f"tile{tile_id}",) if tile_id else ()
         if self.mode == "direct":
-            self.top = module_name("tile", c)
+            self.top = module_name("tile", c, *extra)
 
             def make():
-                return FlatPorts(Tile(config=c))
+                return FlatPorts(Tile(config=c, tile_id=tile_id))
             sources = (Tile.__module__, FlatPorts.__module__)
         else:
             plan = load_plan(signature, max_input_bits=LOADED_INPUT_BITS,
                              chunk_bits=LOAD_CHUNK_BITS)
             self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": plan.chunk_map}
-            self.top = module_name("tile", c, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS)
+            self.top = module_name("tile", c, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS, *extra)
 
             def make():
-                return WideInputLoader(Tile(config=c), max_input_bits=LOADED_INPUT_BITS,
+                return WideInputLoader(Tile(config=c, tile_id=tile_id), max_input_bits=LOADED_INPUT_BITS,
                                        chunk_bits=LOAD_CHUNK_BITS)
             sources = (Tile.__module__, WideInputLoader.__module__)
 
@@ -331,13 +337,13 @@ def _build(simulator, source, top, build_root, waves, on_compile=None):
                             waves=waves, on_compile=on_compile)
 
 
-def _test(runner, top, job_file, name, waves):
-    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``, recording into the
+def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
+    """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
     waveform file ``waves`` unless it is None; returns the log path."""
     env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        simulators.run(runner, top, "panther.cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
+        simulators.run(runner, top, module, extra_env=env, results_name=name, waves=waves)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):

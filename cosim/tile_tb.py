@@ -64,9 +64,10 @@ async def _gather(*coroutines):
 
 
 class TileBench:
-    """Drives one tile through a job (see the module docstring)."""
+    """Drives one tile through a job (see the module docstring); with a ``prefix`` (``t1_``)
+    it drives that tile of a node (the node's bench runs the program, :mod:`cosim.node_tb`)."""
 
-    def __init__(self, dut, job):
+    def __init__(self, dut, job, prefix=""):
         self.dut = dut
         self.job = job
         self.config = c = PantherConfig.from_dict(job["config"])
@@ -75,7 +76,7 @@ class TileBench:
         self.period_ps = job["period_ps"]
         self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
-        self.smem = SmemHost(dut, self.clock, c.data_bits)
+        self.smem = SmemHost(dut, self.clock, c.data_bits, prefix)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
         self.bridges = []
         self.bus = None
@@ -86,6 +87,10 @@ class TileBench:
         self.image_index = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
+        if not prefix and hasattr(dut, "noc_rx_valid"):   # a tile alone: nothing comes or goes
+            dut.noc_rx_valid.value = 0
+            dut.noc_rx_flit.value = 0
+            dut.noc_tx_ready.value = 0
 
     def progress(self, cycles, max_cycles):
         """Tell the parent process how far the current program got (``job['progress']``)."""

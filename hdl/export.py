@@ -104,6 +104,9 @@ TOPS = [
             "digital (ideal) crossbar answering every MCU analog port: a self-contained "
             "synthesis top; each crossbar's host cell port c<i>_xbar<k>_h_* programs its "
             "weight digits (ideal configurations only)", default=False),
+    TopSpec("node", "panther.hdl.node.node", ("Node",), "a node: tiles_per_node tiles on the "
+            "concentrated mesh of routers; every tile port but its network link is a top-level "
+            "port t<k>_<name> (export it by name: --top node)", default=False),
 ]
 
 

@@ -59,7 +59,7 @@ class FileDataMixin:
             a = addr + i
             prev = self.core_init_lines.get((core, a))
             if prev is not None:
-                fail_at(ops[1][0], f"core {core} address {a} already initialised at line {prev}")
+                fail_at(ops[1][0], f"{self.who(core)} address {a} already initialised at line {prev}")
             self.core_init_lines[(core, a)] = ops[1][0].line
             if a < c.rf_depth:
                 self.rf[core][a] = value
@@ -78,14 +78,17 @@ class FileDataMixin:
         _, high = BY_MNEMONIC["st"].field("count").value_range
         count = self._int(ops[1], "consumer count", 0, high, hint=" (0 = persistent)")
         span = slice(saddr, saddr + raw.size)
+        tile = core // self.config.cores_per_tile
+        smem = self.tile_smem[tile]
+        where = f" of tile {tile}" if tile else ""
         for a in range(span.start, span.stop):
-            prev = self.smem_init_lines.get(a)
+            prev = smem.lines.get(a)
             if prev is not None:
-                fail_at(ops[2][0], f"shared address {a} already initialised at line {prev}")
-            self.smem_init_lines[a] = ops[2][0].line
-        self.smem[span] = raw
-        self.smem_count[span] = count
-        self.smem_valid[span] = True
+                fail_at(ops[2][0], f"shared address {a}{where} already initialised at line {prev}")
+            smem.lines[a] = ops[2][0].line
+        smem.values[span] = raw
+        smem.count[span] = count
+        smem.valid[span] = True
 
     def _dir_weights_file(self, stmt, core):
         ops = self._operands(stmt, DIRECTIVES[".weights_file"], 2, 3)

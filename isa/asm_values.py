@@ -24,6 +24,7 @@ MNEMONICS = tuple(sorted((set(BY_MNEMONIC) - {"br"}) | set(COND_BY_NAME)))
 
 #: Directives and their operand syntax (for messages and docs).
 DIRECTIVES = {
+    ".tile": "N",
     ".core": "N",
     ".equ": "NAME, value",
     ".mcu": "NAME, index",

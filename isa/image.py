@@ -27,7 +27,37 @@ from panther.config import PantherConfig
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, hex_lines, read_hex
 from .image_load import load_image
 
-__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
+__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines",
+           "write_dir_atomically"]
+
+def write_dir_atomically(out_dir, fill):
+    """Write a directory through a temporary one renamed into place: ``fill(tmp)`` writes the
+    contents; an existing image directory ``out_dir`` is replaced, anything else is refused.
+    Returns ``out_dir`` as a :class:`pathlib.Path`."""
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    try:
+        fill(tmp)
+        old = None
+        if out_dir.exists():
+            if not out_dir.is_dir():
+                raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
+            if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
+                raise ImageError(f"{out_dir}: exists and is not a program image directory; "
+                                 "refusing to replace it")
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            os.rename(out_dir, old / "d")
+        os.rename(tmp, out_dir)
+        tmp = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
 
 def _region(name, region, config):
     """A checked copy of one ``regions`` entry."""
@@ -207,48 +237,34 @@ class ProgramImage:
                              f"{error.strerror or error}") from None
 
     def _save(self, out_dir):
-        parent = out_dir.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-        try:
-            files = []
-            for core, prog in enumerate(self.programs):
-                name = f"core{core}.hex"
-                lines = hex_lines(prog)
-                (tmp / name).write_text("".join(line + "\n" for line in lines))
-                files.append({"core": core, "file": name, "words": len(prog)})
-            with open(tmp / "image.npz", "wb") as handle:
-                np.savez_compressed(handle, **self._arrays())
-            meta = {
-                "format": IMAGE_FORMAT,
-                "version": IMAGE_VERSION,
-                "config": self.config.to_dict(),
-                "programs": files,
-                "weights": [list(k) for k in sorted(self.weights)],
-                "symbols": dict(sorted(self.symbols.items())),
-                "source": self.source,
-                "regions": dict(sorted(self.regions.items())),
-                "mcu_names": dict(sorted(self.mcu_names.items())),
-                "check": self.check,
-            }
-            (tmp / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
-            old = None
-            if out_dir.exists():
-                if not out_dir.is_dir():
-                    raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
-                if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
-                    raise ImageError(f"{out_dir}: exists and is not a program image directory; "
-                                     "refusing to replace it")
-                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-                os.rename(out_dir, old / "d")
-            os.rename(tmp, out_dir)
-            tmp = None
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-        return out_dir
+        return write_dir_atomically(out_dir, self.write_into)
+
+    def write_into(self, directory):
+        """Write the image's files into the new, empty ``directory`` (no atomicity: see
+        :meth:`save`)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        files = []
+        for core, prog in enumerate(self.programs):
+            name = f"core{core}.hex"
+            lines = hex_lines(prog)
+            (directory / name).write_text("".join(line + "\n" for line in lines))
+            files.append({"core": core, "file": name, "words": len(prog)})
+        with open(directory / "image.npz", "wb") as handle:
+            np.savez_compressed(handle, **self._arrays())
+        meta = {
+            "format": IMAGE_FORMAT,
+            "version": IMAGE_VERSION,
+            "config": self.config.to_dict(),
+            "programs": files,
+            "weights": [list(k) for k in sorted(self.weights)],
+            "symbols": dict(sorted(self.symbols.items())),
+            "source": self.source,
+            "regions": dict(sorted(self.regions.items())),
+            "mcu_names": dict(sorted(self.mcu_names.items())),
+            "check": self.check,
+        }
+        (directory / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     @classmethod
     def load(cls, in_dir):

@@ -1,7 +1,8 @@
 """Validation helpers of the configuration objects: the error they raise and the checks
 their messages share (a message quotes the bad value, cut short)."""
 
-__all__ = ["ConfigError", "JSON_INT_DIGITS", "check", "is_int", "short", "json_int"]
+__all__ = ["ConfigError", "JSON_INT_DIGITS", "check", "is_int", "short", "json_int",
+           "did_you_mean"]
 
 
 class ConfigError(ValueError):
@@ -37,3 +38,14 @@ def short(value):
     """``repr(value)`` cut to 60 characters (a message never repeats a huge input)."""
     text = repr(value) if not is_int(value) or value.bit_length() < 200 else "a huge integer"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def did_you_mean(words, candidates):
+    """``" (did you mean 'x'?)"`` for the first of ``words`` close to a candidate, or ``""``."""
+    import difflib
+
+    for word in words:
+        close = difflib.get_close_matches(str(word).lower(), sorted(candidates), n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {close[0]!r} for {word!r}?)"
+    return ""

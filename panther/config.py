@@ -28,9 +28,11 @@ from pathlib import Path
 
 from .checks import ConfigError
 from .checks import check as _check
+from .checks import did_you_mean as _did_you_mean
 from .checks import is_int as _is_int
 from .checks import json_int as _json_int
 from .checks import short as _short
+from .noc_geometry import NocGeometry
 from .noise import NoiseConfig
 
 __all__ = ["ConfigError", "Variant", "NoiseConfig", "PantherConfig", "PRESETS", "load_config"]
@@ -60,8 +62,8 @@ class Variant(enum.IntEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PantherConfig:
-    """Architecture parameters of a PANTHER tile.
+class PantherConfig(NocGeometry):
+    """Architecture parameters of a PANTHER tile and of the node it sits in.
 
     Members
     -------
@@ -104,6 +106,24 @@ class PantherConfig:
         1-3 is accepted and stored as its :class:`Variant`.
     cores_per_tile : int
         Cores sharing one shared memory.
+    tiles_per_node : int
+        Tiles on the node's on-chip network (paper §6.3: 138). A program image may use
+        fewer; the others are idle.
+    noc_concentration : int
+        Tiles per router of the concentrated mesh (``1``: a plain 2D mesh, one router per
+        tile; PUMA's and ISAAC's cmesh: 4). Tile ``t`` sits on router ``t //
+        noc_concentration``; the routers form a :attr:`noc_mesh_cols` x
+        :attr:`noc_mesh_rows` mesh, router ``r`` at column ``r % noc_mesh_cols``, row ``r //
+        noc_mesh_cols``, with dimension-ordered (X then Y) routing.
+    noc_flit_bits : int
+        Payload bits of one flit, the link width (PUMA ``config.py``: ``flit_width = 32``); a
+        multiple of ``data_bits`` (a flit carries whole data words).
+    noc_hop_cycles : int
+        Cycles a flit takes per router traversal (see docs/node.md for the derivation from
+        PUMA's ``noc_lat_dict``).
+    noc_fifo_depth : int
+        Words one channel (a sending core to a receiving core) holds before ``send``
+        blocks (PUMA's receive-buffer entry: ``edram_buswidth / data_width`` = 16 words).
     vfu_lanes : int
         Elements the VFU processes per cycle.
     clock_mhz : float
@@ -129,6 +149,11 @@ class PantherConfig:
     deferred_depth: int = 16
     variant: int = 1
     cores_per_tile: int = 2
+    tiles_per_node: int = 4
+    noc_concentration: int = 1
+    noc_flit_bits: int = 32
+    noc_hop_cycles: int = 6
+    noc_fifo_depth: int = 16
     vfu_lanes: int = 4
     clock_mhz: float = 1000.0
     noise: NoiseConfig = field(default_factory=NoiseConfig)
@@ -137,6 +162,8 @@ class PantherConfig:
     MAX_MCUS = 6
     ADDR_BITS = 14
     SMEM_ADDR_BITS = 16
+    TILE_BITS = 10          # the tile field of send/recv
+    CORE_BITS = 6           # the core field of send/recv
 
     def __post_init__(self):
         # Limits of the machine and its models (weights are int64, a vector has at most 256
@@ -144,7 +171,9 @@ class PantherConfig:
         # bounds rf_depth (ADDR_BITS), smem_depth (SMEM_ADDR_BITS) and imem_depth (16-bit target).
         upper_bounds = {"xbar_size": 1024, "cores_per_tile": 64, "weight_bits": 64, "nominal_bits": 8,
                         "data_bits": 32, "adcs_per_xbar": 1024, "adc_latency": 1024,
-                        "deferred_depth": 65536, "vfu_lanes": 256}
+                        "deferred_depth": 65536, "vfu_lanes": 256,
+                        "tiles_per_node": 2 ** self.TILE_BITS, "noc_concentration": 64,
+                        "noc_flit_bits": 1024, "noc_hop_cycles": 1024, "noc_fifo_depth": 4096}
         max_slices, max_tile_weights = 16, 2 ** 22
         if isinstance(self.slice_bits, list):
             object.__setattr__(self, "slice_bits", tuple(self.slice_bits))
@@ -152,7 +181,8 @@ class PantherConfig:
             object.__setattr__(self, "noise", NoiseConfig(**self.noise))
         positive = ("xbar_size", "mcus_per_core", "nominal_bits", "data_bits", "weight_bits",
                     "adcs_per_xbar", "adc_latency", "imem_depth", "rf_depth", "smem_depth", "deferred_depth",
-                    "cores_per_tile", "vfu_lanes")
+                    "cores_per_tile", "vfu_lanes", "tiles_per_node", "noc_concentration",
+                    "noc_flit_bits", "noc_hop_cycles", "noc_fifo_depth")
         for name in positive:
             value = getattr(self, name)
             _check(_is_int(value) and value >= 1, f"{name} must be a positive integer, not {_short(value)}")
@@ -204,6 +234,12 @@ class PantherConfig:
                f"the shared-memory OPA region (cores_per_tile * (deferred_depth + mcus_per_core) "
                f"* 2 * xbar_size = {self.opa_region_words} words on variant {self.variant}) must "
                f"leave room in smem_depth, not {self.smem_depth!r}")
+        _check(self.noc_flit_bits % self.data_bits == 0,
+               f"noc_flit_bits must be a multiple of data_bits ({self.data_bits}): a flit carries "
+               f"whole data words, not {self.noc_flit_bits!r}")
+        _check(self.cores_per_tile <= 2 ** self.CORE_BITS,
+               f"cores_per_tile must be at most {2 ** self.CORE_BITS} (the core field of send/recv), "
+               f"not {self.cores_per_tile!r}")
         _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
@@ -346,26 +382,17 @@ class PantherConfig:
 
 
 PRESETS = {
-    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores.
+    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores; a 2x2 mesh node.
     "small": PantherConfig(),
     # The paper's evaluation point (Sec. 6): 128x128 crossbars, 8 slices 44466555,
     # 2 MCUs per core, 8 cores per tile. ADCs are ideal so that results are exact; set
     # adc_bits to 8..12 for the paper's converters. The shared memory is the largest the
     # encoding addresses: variants 1-2 reserve 36864 of its words for saved OPA operands.
+    # The node: 138 tiles (§6.3) on PUMA's concentrated mesh (4 tiles per router, 6x6 routers).
     "paper": PantherConfig(xbar_size=128, mcus_per_core=2, adcs_per_xbar=1, imem_depth=4096,
-                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8),
+                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8,
+                           tiles_per_node=138, noc_concentration=4),
 }
-
-
-def _did_you_mean(words, candidates):
-    """``" (did you mean 'x'?)"`` for the first of ``words`` close to a candidate, or ``""``."""
-    import difflib
-
-    for word in words:
-        close = difflib.get_close_matches(str(word).lower(), sorted(candidates), n=1, cutoff=0.6)
-        if close:
-            return f" (did you mean {close[0]!r} for {word!r}?)"
-    return ""
 
 
 def load_config(name_or_path):

@@ -51,20 +51,33 @@ def listing(programs, config, *, image=None):
 
 def run(args):
     from panther.isa.disassembler import disassemble, disassemble_image
-    from panther.isa.image import ProgramImage, read_hex
+    from panther.isa.image import read_hex
+    from panther.isa.node_image import load_any_image
 
     from ._common import write_json
 
     path = Path(args.input)
     if path.is_dir():
-        image = ProgramImage.load(path)
+        image = load_any_image(path)
         if args.json:
-            write_json(args.json, listing(image.programs, image.config, image=image))
+            tiles = getattr(image, "tiles", None)
+            if tiles is None:
+                write_json(args.json, listing(image.programs, image.config, image=image))
+            else:
+                write_json(args.json, {"schema": "panther.disasm/1", "config": image.config.to_dict(),
+                                       "tiles": [listing(tile.programs, image.config, image=tile)
+                                                 for tile in tiles]})
         if args.code_only:
-            for core, words in enumerate(image.programs):
-                print(f".core {core}")
-                for line in disassemble(words, config=image.config, label_prefix=f"c{core}_L"):
-                    print(line)
+            tiles = getattr(image, "tiles", None)
+            for t, tile in enumerate(tiles or [image]):
+                if tiles is not None:
+                    print(f".tile {t}")
+                prefix = f"t{t}" if tiles is not None else ""
+                for core, words in enumerate(tile.programs):
+                    print(f".core {core}")
+                    for line in disassemble(words, config=image.config,
+                                            label_prefix=f"{prefix}c{core}_L"):
+                        print(line)
         else:
             print(disassemble_image(image), end="")
         return 0

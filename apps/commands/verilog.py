@@ -20,9 +20,10 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default="build/verilog", metavar="DIR",
                         help="output directory (default: build/verilog)")
     parser.add_argument("--top", action="append", metavar="NAME",
-                        help="export only this top (mcu, core, tile, or tile_digital: the tile "
+                        help="export only this top (mcu, core, tile, tile_digital: the tile "
                              "with digital crossbars in place of the analog ports, a "
-                             "self-contained synthesis top); repeatable")
+                             "self-contained synthesis top, or node: the node of "
+                             "tiles_per_node tiles, exported only when named); repeatable")
     parser.add_argument("--no-lint", action="store_true", help="skip the Verilator lint")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write what was written and the port map as JSON (schema "

@@ -6,6 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.hdl.mcu import MCU
+from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.ports import (
     DBG_DATA_BITS,
     DebugPortSignature,
@@ -39,6 +40,7 @@ class CoreSignature(wiring.Signature):
         self.config = config
         super().__init__({
             "smem": Out(SharedMemoryPortSignature(config)),
+            "noc": Out(CoreNocSignature(config)),
             "dbg": In(DebugPortSignature()),
             "run": In(1),
             "running": Out(1), "halted": Out(1), "error": Out(1),
@@ -82,6 +84,8 @@ class Core(wiring.Component):
     -------
     smem : Out(SharedMemoryPortSignature(config))
         Shared-memory port (core <-> tile contract).
+    noc : Out(CoreNocSignature(config))
+        ``send``/``recv`` port to the tile's network interface (:class:`hdl.node.TileNoc`).
     dbg : In(DebugPortSignature())
         Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`).
     run : In(1)
@@ -173,6 +177,7 @@ class Core(wiring.Component):
             execute.running.eq(running),
         ]
         wiring.connect(m, wiring.flipped(self.smem), execute.smem)
+        wiring.connect(m, wiring.flipped(self.noc), execute.noc)
 
         # -- MCUs --------------------------------------------------------------------------
         for k, mcu in enumerate(self.mcus):

@@ -1,6 +1,6 @@
 """The faults an instruction raises as it is dispatched (semantics §4, §6)."""
 
-from amaranth.hdl import Const, Module
+from amaranth.hdl import Const, Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -18,7 +18,8 @@ class DispatchCheck(wiring.Component):
 
     In order: the decoder's own fault (illegal word, PC out of the program); an operand
     vector that leaves the operand space (``ADDRESS_RANGE``) or the program-visible shared
-    memory (``SMEM_ADDRESS_RANGE``, checked before the operand space for ``ld``/``st``); an
+    memory (``SMEM_ADDRESS_RANGE``, checked before the operand space for ``ld``/``st``); a ``send``/``recv``
+    naming a tile or core the node does not have (``NO_SUCH_TILE``, before its operand range); an
     ``mcu`` or ``crs`` mask naming an MCU the core does not have (``NO_SUCH_MCU``); an opcode
     the core does not execute (``ILLEGAL_INSTRUCTION``). The destination of an ``alu``/``alui``
     other than ``sna`` is checked later, after the results (as the golden model writes last).
@@ -80,6 +81,11 @@ class DispatchCheck(wiring.Component):
                     m.d.comb += self.fault.eq(ErrorCode.SMEM_ADDRESS_RANGE)
                 with m.Elif(~fits(operand, vw)):
                     m.d.comb += self.fault.eq(ErrorCode.ADDRESS_RANGE)
+        with m.Elif(op.send | op.recv):
+            with m.If((ins.tile >= c.tiles_per_node) | (ins.core >= c.cores_per_tile)):
+                m.d.comb += self.fault.eq(ErrorCode.NO_SUCH_TILE)
+            with m.Elif(~fits(Mux(op.send, ins.src, ins.dst), vw)):
+                m.d.comb += self.fault.eq(ErrorCode.ADDRESS_RANGE)
         with m.Elif(op.alu_int | op.br):
             fault_if(~fits(ins.src1, 1) | ~fits(ins.src2, 1) | (op.alu_int & ~fits(ins.dst, 1)),
                      ErrorCode.ADDRESS_RANGE)

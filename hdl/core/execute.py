@@ -4,7 +4,9 @@ The execute stage holds the instruction in the fetch unit's ``x_instr`` register
 retires; the front end stalls meanwhile (``ready`` low). :class:`~hdl.core.dispatch_check.
 DispatchCheck` raises the faults an instruction has before it starts. Vector instructions
 run on :class:`~hdl.core.vector.VectorPath`, ``ld``/``st`` on
-:class:`~hdl.core.transfer.SmemTransfer` (one word per shared-memory handshake); ``alu_int``
+:class:`~hdl.core.transfer.SmemTransfer` (one word per shared-memory handshake), ``send``/``recv``
+on :class:`~hdl.core.network.NetworkTransfer` (one word per handshake with the tile's network
+interface); ``alu_int``
 and ``br`` read their two scalars here. ``mcu`` starts every masked MCU in the same cycle
 (each MCU snapshots its own XBar buffers when it starts, so every operation reads its
 operands before any writes) and waits for all of them. What an OPA or a CRS leaves for
@@ -20,6 +22,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.ports import SharedMemoryPortSignature
 from panther.isa.table import MCU_OPS
 from panther.isa.variants import eager_updates
@@ -31,6 +34,7 @@ from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
 from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout, EventLayout
+from .network import NetworkTransfer
 from .transfer import SmemTransfer
 from .vector import VectorPath
 
@@ -62,6 +66,8 @@ class Execute(wiring.Component):
     data : Out(DataPortSignature)
         Operand-space port.
     smem : Out(SharedMemoryPortSignature)
+    noc : Out(CoreNocSignature)
+        ``send``/``recv`` words, to the tile's network interface.
     mcu_start, mcu_crs, mcu_commit : Out(mcus_per_core)
         One-cycle request strobes per MCU.
     mcu_masks : Out(ArrayLayout(3, mcus_per_core))
@@ -103,6 +109,7 @@ class Execute(wiring.Component):
             "redirect": Out(1), "redirect_pc": Out(PC_BITS),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
+            "noc": Out(CoreNocSignature(config)),
             "mcu_start": Out(M), "mcu_crs": Out(M), "mcu_commit": Out(M),
             "mcu_masks": Out(data.ArrayLayout(3, M)), "mcu_done": In(M),
             "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
@@ -122,20 +129,26 @@ class Execute(wiring.Component):
         m.submodules.check = check = DispatchCheck(config=c)
         m.submodules.vector = vec = VectorPath(config=c)
         m.submodules.transfer = xfer = SmemTransfer(config=c)
+        m.submodules.network = net = NetworkTransfer(config=c)
         m.submodules.deferred = dfr = DeferredUpdates(config=c, core_id=self.core_id)
         m.submodules.alu_int = alu = AluInt(config=c)
         m.submodules.branch = br = BranchCompare(config=c)
-        m.d.comb += [check.instr.eq(ins), vec.instr.eq(ins), dfr.mcu_done.eq(self.mcu_done),
+        m.d.comb += [check.instr.eq(ins), vec.instr.eq(ins), net.instr.eq(ins),
+                     dfr.mcu_done.eq(self.mcu_done),
                      self.deferred.eq(dfr.deferred), self.smem_waiting.eq(xfer.smem_waiting)]
 
-        # The operand-space port belongs to the transfer or the vector path while they run,
-        # else to this stage (`dp`); the shared-memory port to the transfers.
+        # The operand-space port belongs to the transfer, the vector path or the network path
+        # while they run, else to this stage (`dp`); the shared-memory port to the transfers,
+        # the NoC port to the network path.
         dp = DataPortSignature(c).create(path=("x_dp",))
         wiring.connect(m, wiring.flipped(self.smem), xfer.smem)
+        wiring.connect(m, wiring.flipped(self.noc), net.noc)
         with m.If(xfer.busy):
             wiring.connect(m, wiring.flipped(self.data), xfer.data)
         with m.Elif(vec.busy):
             wiring.connect(m, wiring.flipped(self.data), vec.data)
+        with m.Elif(net.busy):
+            wiring.connect(m, wiring.flipped(self.data), net.data)
         with m.Else():
             wiring.connect(m, wiring.flipped(self.data), dp)
         # Transfers: ld/st from here, the operand copies of the deferred updates.
@@ -211,6 +224,9 @@ class Execute(wiring.Component):
                                      transfer.data_addr.eq(Mux(op.st, ins.src, ins.dst)),
                                      transfer.count.eq(ins.count)]
                         m.next = "TRANSFER"
+                    with m.Elif(op.send | op.recv):
+                        m.d.comb += net.start.eq(1)
+                        m.next = "NETWORK"
                     with m.Elif(op.alu_int | op.br):
                         m.next = "SCALAR_A"
                     with m.Elif(op.mcu):
@@ -229,6 +245,10 @@ class Execute(wiring.Component):
 
             with m.State("TRANSFER"):
                 with m.If(transfer.done):
+                    retire()
+
+            with m.State("NETWORK"):
+                with m.If(net.done):
                     retire()
 
             # -- scalar: alu_int and branches -----------------------------------------------
@@ -325,6 +345,8 @@ class Execute(wiring.Component):
             ev.alu_int_ops.eq(self.retire & op.alu_int),
             ev.smem_reads.eq(smem.req & smem.ack & ~smem.write),
             ev.smem_writes.eq(smem.req & smem.ack & smem.write),
+            ev.noc_word_sent.eq(net.sent), ev.noc_word_received.eq(net.received),
+            ev.noc_flit.eq(net.flit), ev.noc_hops.eq(net.hops),
         ]
 
         def count(name):

@@ -17,6 +17,9 @@ from .. import variants, vfu_math
 from ..encoding import IllegalInstruction, decode
 from ..faults import CoreFault
 from ..table import MCU_OPS
+from .blocking import Blocked, _Fault
+from .network import Network
+from .network_ops import NetworkOps
 from .report import state_lists
 
 __all__ = ["Core", "Blocked", "RUNNING", "HALTED", "ERROR"]
@@ -29,33 +32,7 @@ _MCU_BIT = dict(MCU_OPS)
 _decode = functools.lru_cache(maxsize=1 << 16)(decode)
 
 
-class _Fault(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-class Blocked:
-    """Why a core waits on shared memory.
-
-    Members
-    -------
-    op : str
-        ``'ld'`` (waits for a valid word) or ``'st'`` (waits for an invalid word).
-    saddr : int
-        The shared-memory word waited on.
-    """
-
-    def __init__(self, op, saddr):
-        self.op = op
-        self.saddr = saddr
-
-    @property
-    def wants(self):
-        return "valid" if self.op == "ld" else "invalid"
-
-
-class Core:
+class Core(NetworkOps):
     """Architectural state and instruction semantics of one core.
 
     Parameters
@@ -73,6 +50,10 @@ class Core:
         Initial operand space (``addr_space`` words, default zeros).
     trace : callable, optional
         ``trace(core_index, pc, instruction)`` is called for every retired instruction.
+    tile : int
+        The tile the core sits on (its own address on the node's network).
+    network : isa.golden.network.Network, optional
+        The node's channels (``send``/``recv``); a private one-node network by default.
 
     Members
     -------
@@ -98,8 +79,11 @@ class Core:
         Set while a ``ld``/``st`` waits on shared memory.
     """
 
-    def __init__(self, *, index, config, program, mcus, events, memory=None, trace=None):
+    def __init__(self, *, index, config, program, mcus, events, memory=None, trace=None, tile=0,
+                 network=None):
         self.index = index
+        self.tile = tile
+        self.network = network if network is not None else Network(config=config)
         self.trace = trace
         self.config = config
         self.program = [int(w) for w in program]

@@ -62,14 +62,20 @@ class GoldenReport:
         ``values``, ``valid``, ``count`` per shared-memory word.
     events : dict
         See :meth:`isa.events.EventCounter.to_dict`.
+    noc : dict or None
+        The network (:meth:`isa.golden.network.Network.snapshot`: words left in channels,
+        traffic) when the tile ran alone and used ``send``/``recv``; ``None`` otherwise (a
+        node reports its network once, :class:`isa.golden.node.NodeReport`).
     """
 
-    def __init__(self, *, config, rounds, cores=None, smem=None, events=None, captured=None):
+    def __init__(self, *, config, rounds, cores=None, smem=None, events=None, captured=None,
+                 noc=None):
         if captured is None and (cores is None or smem is None):
             raise TypeError("GoldenReport needs cores and smem, or captured")
         self.config = config
         self.rounds = rounds
         self.events = events
+        self.noc = noc
         self._cores = cores
         self._smem = smem
         self._captured = captured
@@ -127,18 +133,24 @@ class GoldenReport:
         """The report as a dict of its own JSON data (not a deep copy: a report may hold
         megabytes of weights and digits, which only a caller that changes them must copy)."""
         return {"config": self.config, "rounds": self.rounds, "cores": self.cores,
-                "smem": self.smem, "events": self.events}
+                "smem": self.smem, "events": self.events,
+                **({"noc": self.noc} if self.noc is not None else {})}
 
     def to_json(self, **kwargs):
         return json.dumps(self.to_dict(), **kwargs)
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**{k: data[k] for k in ("config", "rounds", "cores", "smem", "events")})
+        return cls(**{k: data[k] for k in ("config", "rounds", "cores", "smem", "events")},
+                   noc=data.get("noc"))
 
     def state(self):
-        """The architectural part only (what an RTL dump must match): cores and smem."""
-        return {"cores": self.cores, "smem": self.smem}
+        """The architectural part only (what an RTL dump must match): cores and smem (and the
+        words left in network channels, when the tile used its network)."""
+        state = {"cores": self.cores, "smem": self.smem}
+        if self.noc is not None:
+            state["channels"] = self.noc["channels"]
+        return state
 
 
 def diff_states(expected, actual, *, path="", limit=20):

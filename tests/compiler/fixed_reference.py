@@ -7,6 +7,8 @@ Q4.12 data, Q8.24 weights held as canonical slice digits, one crossbar = one rou
 ``xbar_size``-row blocks whose outputs are added with saturating VFU adds in block order
 (the mapping rule of docs/compiler.md), OPAs deferred to ``hlt`` and applied in program order
 (sample order) with the per-step slice clipping of semantics §3, then the optional CRS.
+Where the blocks sit (which core, which tile of a node) does not enter: semantics §7 moves
+words between tiles unchanged, so a kernel spread over tiles must give the same numbers.
 
 :func:`float_step` is the same step in float64 (PLAN activations as real functions), the
 "software" model the fixed-point step should approximate.

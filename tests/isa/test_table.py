@@ -18,7 +18,7 @@ from panther.isa.table import (
 )
 
 CONTRACT_MNEMONICS = {"nop", "hlt", "set", "cp", "ld", "st", "alu", "alui", "alu_int", "br",
-                      "jmp", "mcu", "crs"}
+                      "jmp", "mcu", "crs", "send", "recv"}
 
 
 def test_every_contract_instruction_is_in_the_table():
@@ -58,6 +58,10 @@ def test_widths_follow_the_configuration_limits():
                 assert f.width == 8
             if f.kind in ("imm", "target"):
                 assert f.width == 16
+            if f.kind == "tile":
+                assert f.width == PantherConfig.TILE_BITS
+            if f.kind == "core":
+                assert f.width == PantherConfig.CORE_BITS
     assert BY_MNEMONIC["alu"].field("vw").value_range == (1, 256)
     assert BY_MNEMONIC["set"].field("imm").value_range == (-32768, 32767)
     assert BY_MNEMONIC["st"].field("count").value_range == (1, 255)
@@ -69,7 +73,7 @@ def test_shared_slots_are_at_the_same_bits():
     for spec in INSTRUCTIONS:
         for f in spec.fields:
             positions.setdefault(f.name, set()).add((f.lsb, f.width))
-    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr"):
+    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr", "tile", "core"):
         assert len(positions[name]) == 1, name
     # cp's and st's 'src' is read at the src1 slot
     assert positions["src"] == positions["src1"]
