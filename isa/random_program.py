@@ -8,7 +8,8 @@
   the XBar buffers around ``mcu``);
 * run bounded loops and forward branches/jumps (never around ``ld``/``st``/``mcu``/``crs``,
   so those run exactly once each);
-* exchange data between cores through shared memory: a word is either stored once (count
+* exchange data between cores through shared memory (``ld``/``st``, or ``ldx``/``stx`` through a
+  base register set just before): a word is either stored once (count
   ``c``) and loaded at most ``c`` times in all, or it is a *channel* of one producer and one
   consumer core reusing the word with count 1; plus persistent and pre-loaded words from the
   image. The programs come from one random legal sequential schedule, so every interleaving
@@ -27,7 +28,7 @@ import numpy as np
 from .disassembler import disassemble
 from .encoding import encode, make
 from .image import ProgramImage
-from .table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, INSTRUCTIONS, SNA_SHIFT_BITS
+from .table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, BY_MNEMONIC, INSTRUCTIONS, SNA_SHIFT_BITS
 
 __all__ = ["random_image", "RandomProgramOptions", "coverage", "ALL_OPCODES"]
 
@@ -330,6 +331,18 @@ def random_image(config, seed, *, options=None):
             traffic.channel[a] = (p, q)
             traffic.used[a] = True
 
+    base_high = BY_MNEMONIC["ldx"].field("base").value_range[1]
+
+    def shared(g, mnemonic, addr, **operands):
+        """ld/st at ``addr``, or half the time ldx/stx through a base register just set."""
+        top = min(base_high, c.rf_depth - RESERVED - 1, c.addr_space - 1)
+        if rng.random() < 0.5:
+            g.emit(mnemonic, saddr=addr, **operands)
+            return
+        base, value = rng.randint(0, top), rng.randint(0, addr)
+        g.emit("set", dst=base, imm=value)
+        g.emit(mnemonic + "x", base=base, saddr=addr - value, **operands)
+
     def shared_access(g):
         core = g.index
         vw_cap = max(1, min(options.max_vw, 8))
@@ -342,7 +355,7 @@ def random_image(config, seed, *, options=None):
             if starts:
                 a = rng.choice(starts)
                 d = g.dst(width)
-                g.emit("ld", dst=d, saddr=a, vw=width)
+                shared(g, "ld", a, dst=d, vw=width)
                 g.last_dst = (d, width)
                 traffic.load(a, width)
                 return
@@ -350,7 +363,7 @@ def random_image(config, seed, *, options=None):
         mine = [a for a, (p, _) in traffic.channel.items() if p == core and not traffic.valid[a]]
         if mine and rng.random() < 0.5:
             a = rng.choice(mine)
-            g.emit("st", saddr=a, src=g.src(1), vw=1, count=1)
+            shared(g, "st", a, src=g.src(1), vw=1, count=1)
             traffic.store(a, 1, 1)
             return
         width = rng.randint(1, vw_cap)
@@ -358,7 +371,7 @@ def random_image(config, seed, *, options=None):
         if starts:
             a = rng.choice(starts)
             count = rng.randint(1, 3)
-            g.emit("st", saddr=a, src=g.src(width), vw=width, count=count)
+            shared(g, "st", a, src=g.src(width), vw=width, count=count)
             traffic.store(a, width, count)
 
     for _ in range(options.steps):

@@ -15,6 +15,7 @@ per-instruction multiplexing of register addresses::
     [opcode][ fn  ][    dst     ][    src1    ][ imm / saddr][  vw   ]
                                                [--][ src2  ]            src2 = bits 21:8
             [c ][    target      ]                                      br / jmp
+            [base ]                                                     ldx / stx (bits 57:52)
     mcu:                                 m5..m0 = bits 17:0 (3 bits each)
     crs:                                 mask   = bits 5:0
 
@@ -27,7 +28,10 @@ Operand values
 
 * ``addr`` (14 bits): a core operand address, ``0 .. 2**14-1`` (the assembler also checks
   ``< config.addr_space`` and that a vector fits);
-* ``saddr`` (16 bits): a shared-memory word address;
+* ``saddr`` (16 bits): a shared-memory word address (for ``ldx``/``stx`` the offset added to
+  the base register);
+* ``base`` (6 bits): the core operand address ``0 .. 63`` of the base register of
+  ``ldx``/``stx`` (the assembler also checks ``< config.addr_space``);
 * ``vw`` (8 bits): vector width ``1 .. 256``, encoded as ``vw - 1``;
 * ``imm`` (16 bits): a signed 16-bit raw data word ``-32768 .. 32767`` (two's complement in
   the word);
@@ -66,7 +70,7 @@ INSTR_BITS = 64
 OPCODE_LSB = 58
 OPCODE_WIDTH = 6
 
-FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask")
+FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask", "base")
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,9 @@ F_SRC2 = Field("src2", 8, ADDR_W, "addr")
 F_VW = Field("vw", 0, 8, "vw")
 F_MCU = tuple(Field(f"m{m}", 3 * m, 3, "mask") for m in range(6))
 F_CRS = Field("mask", 0, 6, "mask")
+#: Base register of ldx/stx: a 6-bit operand address in the slot that ``fn`` has in alu/alui
+#: (ld/st need every other slot: dst or src and count, saddr, vw), so 0 .. 63.
+F_BASE = Field("base", 52, 6, "base")
 
 #: Bits of one ``mcu`` mask, by operation name (paper §5.2: MVM, MTVM, OPA).
 MCU_OPS = (("mvm", 1), ("mtvm", 2), ("opa", 4))
@@ -324,6 +331,10 @@ def func_table(kind):
 _VEC = ("Vector: element i (0 <= i < vw) reads address src+i and writes dst+i, in increasing i; "
         "all elements are read before any is written")
 
+_EA = ("the effective shared-memory address is ea = (M[base] mod 2**B) + saddr (the base word "
+       "read as an unsigned B-bit number, once, before any word moves; PUMA's register + offset); "
+       "a vector ea .. ea+vw-1 past smem_user_depth - 1 is an SMEM_ADDRESS_RANGE fault;")
+
 INSTRUCTIONS = (
     InstrSpec("nop", 0, (), "No operation.", "nop"),
     InstrSpec("hlt", 1, (), "Halt the core. Deferred weight updates (OPA, CRS) are applied now, in "
@@ -366,6 +377,13 @@ INSTRUCTIONS = (
               "Carry resolution step (deferred to hlt, in program order with OPAs) on every MCU m "
               "whose bit m of mask is set. A bit set for m >= mcus_per_core is an error.",
               "crs mask"),
+    InstrSpec("ldx", 15, (F_DST, F_BASE, F_SADDR, F_VW),
+              "Register-indirect ld: " + _EA + " then as ld from ea: M[dst+i] := SMEM[ea+i] for i < vw.",
+              "ldx dst, base, saddr, vw"),
+    InstrSpec("stx", 16, (F_BASE, F_SADDR, F_SRC, F_VW, F_COUNT),
+              "Register-indirect st: " + _EA + " then as st to ea: SMEM[ea+i] := M[src+i] for i < vw, "
+              "counter := count.",
+              "stx base, saddr, src, vw[, count=1]"),
 )
 
 

@@ -5,7 +5,8 @@ retires; the front end stalls meanwhile (``ready`` low). Vector instructions gat
 source element into :class:`hdl.core.staging.VectorStaging` buffers before writing any
 destination word (the ISA's read-before-write rule), run the VFU one row of ``vfu_lanes``
 words per cycle and scatter the results word by word. ``ld``/``st`` move one word per
-shared-memory handshake. ``mcu`` starts every masked MCU in the same cycle (each MCU snapshots
+shared-memory handshake (``ldx``/``stx`` first read their base register and latch the effective
+address). ``mcu`` starts every masked MCU in the same cycle (each MCU snapshots
 its own XBar buffers when it starts, so every operation reads its operands before any writes)
 and waits for all of them. On variants 1-2 an OPA saves its XBarIn and XBarOut vectors into
 the core's slot of the shared-memory OPA region through the load/store path, and ``hlt``
@@ -194,7 +195,11 @@ class Execute(wiring.Component):
 
         xfer_last = Signal(name="x_xfer_last")
         m.d.comb += xfer_last.eq(Mux(cp_mode, i == 2 * n - 1, i == vw - 1))
-        ld_saddr = Mux(cp_mode, cp_smem_base, ins.saddr)
+        # ldx/stx: the effective address (M[base] mod 2**B) + saddr, latched once.
+        indexed = Signal(name="x_indexed")
+        m.d.comb += indexed.eq(op.ldx | op.stx)
+        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
+        ld_saddr = Mux(cp_mode, cp_smem_base, Mux(indexed, ea, ins.saddr))
         ld_dst = Mux(cp_mode, cp_data_base, ins.dst)
         st_src = Mux(cp_mode, cp_data_base, ins.src)
         st_count = Mux(cp_mode, 1, ins.count)
@@ -316,6 +321,12 @@ class Execute(wiring.Component):
                             fault(m, ErrorCode.ADDRESS_RANGE)
                         with m.Else():
                             m.next = "ST_READ"
+                    with m.Elif(indexed):
+                        with m.If(~fits(ins.base, 1)):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Else():
+                            m.d.comb += [dp.addr.eq(ins.base), dp.re.eq(1)]
+                            m.next = "INDEX"
                     with m.Elif(op.alu_int | op.br):
                         with m.If(~fits(ins.src1, 1) | ~fits(ins.src2, 1)
                                   | (op.alu_int & ~fits(ins.dst, 1))):
@@ -419,6 +430,21 @@ class Execute(wiring.Component):
                     m.d.sync += i.eq(i + 1)
                     with m.If(xfer_last):
                         transfer_done(m)
+
+            with m.State("INDEX"):
+                # The base word arrives: check and latch the effective address, in the golden
+                # model's order (shared-memory range, then the core vector).
+                ea_now = Signal.like(ea, name="x_ea_now")
+                m.d.comb += ea_now.eq(dp.rdata.as_unsigned() + ins.saddr)
+                m.d.sync += ea.eq(ea_now)
+                with m.If(~smem_fits(ea_now, vw)):
+                    fault(m, ErrorCode.SMEM_ADDRESS_RANGE)
+                with m.Elif(~fits(Mux(op.ldx, ins.dst, ins.src), vw)):
+                    fault(m, ErrorCode.ADDRESS_RANGE)
+                with m.Elif(op.ldx):
+                    m.next = "LD"
+                with m.Else():
+                    m.next = "ST_READ"
 
             with m.State("ST_READ"):
                 m.d.comb += [dp.addr.eq(st_src + i), dp.re.eq(1)]

@@ -18,7 +18,7 @@ from panther.isa.table import (
 )
 
 CONTRACT_MNEMONICS = {"nop", "hlt", "set", "cp", "ld", "st", "alu", "alui", "alu_int", "br",
-                      "jmp", "mcu", "crs"}
+                      "jmp", "mcu", "crs", "ldx", "stx"}
 
 
 def test_every_contract_instruction_is_in_the_table():
@@ -58,9 +58,22 @@ def test_widths_follow_the_configuration_limits():
                 assert f.width == 8
             if f.kind in ("imm", "target"):
                 assert f.width == 16
+            if f.kind == "base":
+                assert f.width == 6
     assert BY_MNEMONIC["alu"].field("vw").value_range == (1, 256)
     assert BY_MNEMONIC["set"].field("imm").value_range == (-32768, 32767)
     assert BY_MNEMONIC["st"].field("count").value_range == (1, 255)
+    assert BY_MNEMONIC["ldx"].field("base").value_range == (0, 63)
+
+
+def test_indexed_ld_st_share_the_direct_forms_slots():
+    """ldx/stx are ld/st plus the base register; opcodes 13 and 14 stay free (send/recv)."""
+    for direct, indexed in (("ld", "ldx"), ("st", "stx")):
+        d, x = BY_MNEMONIC[direct], BY_MNEMONIC[indexed]
+        assert [f for f in x.fields if f.name != "base"] == list(d.fields)
+        assert x.field("base").lsb == 52 and x.field("base").width == 6
+    assert (BY_MNEMONIC["ldx"].opcode, BY_MNEMONIC["stx"].opcode) == (15, 16)
+    assert 13 not in BY_OPCODE and 14 not in BY_OPCODE
 
 
 def test_shared_slots_are_at_the_same_bits():
@@ -69,7 +82,7 @@ def test_shared_slots_are_at_the_same_bits():
     for spec in INSTRUCTIONS:
         for f in spec.fields:
             positions.setdefault(f.name, set()).add((f.lsb, f.width))
-    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr"):
+    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr", "base", "count"):
         assert len(positions[name]) == 1, name
     # cp's and st's 'src' is read at the src1 slot
     assert positions["src"] == positions["src1"]
