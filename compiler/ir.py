@@ -84,6 +84,10 @@ class Transfer:
         Fixed address (persistent data, outputs) or the allocator's choice.
     extra_count : int
         Consumer count beyond the loads (1 for outputs, which stay valid for the host).
+    index : str or None
+        In a rolled (looped) kernel, the per-sample shared-memory data are addressed through a
+        pointer register: ``'x'`` (stride ``n_0``: the samples) or ``'t'`` (stride ``n_L``:
+        targets and outputs); ``saddr`` is then the offset of sample 0 (``ldx``/``stx``).
     store : Op or None
     loads : list of Op
     """
@@ -93,6 +97,7 @@ class Transfer:
     persistent: bool = False
     saddr: int = None
     extra_count: int = 0
+    index: str = None
     store: object = None
     loads: list = field(default_factory=list)
     id: int = field(default_factory=lambda: next(_ids))
@@ -106,7 +111,9 @@ class Transfer:
 class Op:
     """One (unfused) instruction of one core.
 
-    ``kind`` is ``ld``, ``st``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs`` or ``hlt``. An
+    ``kind`` is ``ld``, ``st``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs`` or ``hlt``, and in
+    the loop control of a rolled kernel ``set``, ``alu_int`` and ``br`` (``fn`` is the branch
+    condition, ``target`` the instruction index). An
     ``mcu`` op's ``mop`` is ``mvm``, ``mtvm``, ``opa`` or ``mvm+mtvm``: MVM and MTVM of one
     MCU that read XBarIn and XBarOut before either writes (the pipelined mini-batch pairs
     the MVM of a later sample with the MTVM of an earlier one, paper Table 2).
@@ -124,6 +131,7 @@ class Op:
     mask: int = 0
     comment: str = ""
     gidx: int = -1
+    target: int = None
 
     @property
     def parts(self):

@@ -16,13 +16,14 @@ from . import fusion, peephole, smem
 from .codegen import emit_core
 from .datasets import load_dataset
 from .errors import CompileError
+from .ir import Op, Ref, Value
 from .lower import lower
 from .partition import needs, partition
 from .regalloc import allocate_registers, place_spills
 from .report import CompileReport
 
 __all__ = ["Kernel", "compile_model", "sample_batch", "quantize_weights", "lr_word",
-           "block_weights"]
+           "block_weights", "LOOP_MODES", "LOOP_REGISTERS"]
 
 
 def lr_word(model, config):
@@ -134,7 +135,124 @@ def _split(ops, cores):
     return per_core
 
 
-def compile_model(model, *, config, crs=False):
+#: How a kernel treats the batch: ``auto`` unrolls it (the Table 2 pipeline) when every core
+#: fits ``imem_depth`` and rolls it into a loop otherwise; ``unrolled`` / ``rolled`` force one.
+LOOP_MODES = ("auto", "unrolled", "rolled")
+
+#: Reserved register words of a rolled kernel (the first ones: ldx/stx bases are 0 .. 63).
+LOOP_REGISTERS = {"count": 0, "one": 1, "batch": 2, "x": 3, "x_stride": 4, "t": 5, "t_stride": 6}
+
+
+@dataclass
+class _Built:
+    """Per-core programs and figures of one lowering (unrolled or rolled)."""
+
+    programs: list
+    listing: list
+    layout: object
+    transfers: list
+    smem_words: int
+    deferred: list
+    registers: list
+    spills: int
+    body: list
+    mcu_ops: int = 0
+    mcu_instrs: int = 0
+    fused: int = 0
+
+
+class _SameRolled(CompileError):
+    """A limit that rolling the batch into a loop does not change (deferred updates)."""
+
+
+def _register(core, name):
+    value = Value(core, 1, name)
+    value.addr = LOOP_REGISTERS[name]
+    return Ref(value, 0, 1)
+
+
+def _loop_control(core, body_ops, model, config):
+    """``(prologue, control)`` op lists of a rolled core: the loop registers are set, and
+    after the body the pointers advance by one sample and the counter loops ``batch`` times."""
+    sizes, batch = model.sizes, model.train.batch
+    used = {op.transfer.index for op in body_ops
+            if op.kind in ("ld", "st") and op.transfer is not None and op.transfer.index}
+    strides = {"x": sizes[0], "t": sizes[-1]}
+    limit = 1 << config.data_bits
+    for name in sorted(used):
+        if (batch - 1) * strides[name] >= limit or strides[name] >= limit // 2:
+            raise CompileError(f"a loop over {batch} samples of {strides[name]} words needs "
+                               f"shared-memory pointers past the {config.data_bits}-bit data word")
+    r = lambda name: _register(core, name)        # noqa: E731
+    prologue = [Op("set", core, dst=r("count"), imm=0, comment="loop: sample counter"),
+                Op("set", core, dst=r("one"), imm=1),
+                Op("set", core, dst=r("batch"), imm=batch, comment="loop: samples per batch")]
+    control = []
+    for name in sorted(used):
+        prologue += [Op("set", core, dst=r(name), imm=0, comment=f"loop: {name} pointer"),
+                     Op("set", core, dst=r(f"{name}_stride"), imm=strides[name])]
+        control.append(Op("alu_int", core, fn="add", dst=r(name), srcs=(r(name), r(f"{name}_stride")),
+                          comment=f"next sample's {name}"))
+    control += [Op("alu_int", core, fn="add", dst=r("count"), srcs=(r("count"), r("one"))),
+                Op("br", core, fn="blt", srcs=(r("count"), r("batch")), target=len(prologue),
+                   comment="next sample")]
+    return prologue, control
+
+
+def _build(model, mapping, config, word, crs, *, rolled):
+    """Lower, schedule, allocate and emit every core (raises CompileError when it does not fit)."""
+    lowered = lower(model, mapping, config, lr_raw=word, crs=crs, rolled=rolled)
+    per_core = _split(lowered.ops, mapping.cores_used)
+    reps = model.train.batch if rolled else 1
+    built = _Built([], [], lowered.layout, lowered.transfers, 0, [], [], 0, [])
+    scheduled = []
+    for core, ops in enumerate(per_core):
+        body = [op for op in ops if not (rolled and op.kind in ("crs", "hlt"))]
+        tail = [op for op in ops if rolled and op.kind in ("crs", "hlt")]
+        body = peephole.retarget_defs(peephole.elide_reloads(body))
+        n_def = reps * sum(1 for op in body if op.kind == "mcu" and "opa" in op.parts)
+        n_def += sum(bin(op.mask).count("1") for op in ops if op.kind == "crs")
+        if n_def > config.deferred_depth:     # on every variant: the kernel stays portable
+            per_sample = n_def // model.train.batch
+            raise _SameRolled(
+                f"core {core} defers {n_def} OPA/CRS operations to hlt, deferred_depth is "
+                f"{config.deferred_depth} (variants 1-2 save each in the shared-memory OPA "
+                f"region; the kernel must run on every variant): lower the batch to at most "
+                f"{max(1, config.deferred_depth // max(per_sample, 1))}")
+        built.deferred.append(n_def)
+        groups = fusion.schedule(body)
+        core_spills = []
+        built.registers.append(allocate_registers(
+            groups, core=core, rf_depth=config.rf_depth, spills=core_spills,
+            low=len(LOOP_REGISTERS) if rolled else 0))
+        scheduled.append((core_spills, groups, body, tail))
+    built.smem_words = smem.allocate(lowered.transfers, lowered.layout, config, rolled=rolled)
+    built.smem_words = place_spills([(sp, g) for sp, g, _, _ in scheduled], built.smem_words, config)
+    built.spills = sum(len(sp) for sp, _, _, _ in scheduled)
+    for core, (_, groups, body, tail) in enumerate(scheduled):
+        labels = {}
+        if rolled:
+            prologue, control = _loop_control(core, body, model, config)
+            labels = {len(prologue): f"c{core}_sample"}
+            built.body.append(len(groups) + len(control))
+            groups = [[op] for op in prologue] + groups + [[op] for op in control] + [[op] for op in tail]
+        words, lines = emit_core(groups, config, pointers=LOOP_REGISTERS, labels=labels)
+        if len(words) > config.imem_depth:
+            how = "rolled into a loop over the batch" if rolled else "batch unrolled"
+            raise CompileError(f"core {core} needs {len(words)} instructions, imem_depth is "
+                               f"{config.imem_depth} ({how})")
+        for group in groups:
+            if group[0].kind == "mcu":
+                parts = sum(len(op.parts) for op in group)
+                built.mcu_ops += parts * reps
+                built.mcu_instrs += reps
+                built.fused += (parts if parts > 1 else 0) * reps
+        built.programs.append(words)
+        built.listing += [f".core {core}"] + lines + [""]
+    return built
+
+
+def compile_model(model, *, config, crs=False, loop="auto"):
     """Compile one training step of ``model`` (one batch) for one tile of ``config``.
 
     Parameters
@@ -144,62 +262,47 @@ def compile_model(model, *, config, crs=False):
     crs : bool
         End every core with a carry resolution step of its MCUs (after the OPAs, at ``hlt``):
         the kernel to run every ``model.train.crs_period``-th invocation.
+    loop : str
+        One of :data:`LOOP_MODES`: ``auto`` (default) unrolls the batch as the Table 2
+        software pipeline and rolls it into a loop over the samples (``ldx``/``stx`` through
+        pointer registers, an ``alu_int`` counter and a branch) when the unrolled kernel does
+        not fit a core's ``imem_depth`` (or its register file or shared memory); ``unrolled``
+        and ``rolled`` force one form. The report says which (``loop``).
 
     Raises
     ------
     CompileError
         When the network or the batch does not fit (MCUs, rf, imem, smem, deferred updates).
     """
+    if loop not in LOOP_MODES:
+        raise ValueError(f"loop must be one of {', '.join(LOOP_MODES)}, not {loop!r}")
     started = time.perf_counter()
     word = lr_word(model, config)
     mapping = partition(model, config)
-    lowered = lower(model, mapping, config, lr_raw=word, crs=crs)
-    per_core = _split(lowered.ops, mapping.cores_used)
-    per_core = [peephole.retarget_defs(peephole.elide_reloads(ops)) for ops in per_core]
-    smem_words = smem.allocate(lowered.transfers, lowered.layout, config)
-    scheduled, registers, deferred, spills = [], [], [], []
-    for core, ops in enumerate(per_core):
-        n_def = sum(1 for op in ops if op.kind == "mcu" and "opa" in op.parts)
-        n_def += sum(bin(op.mask).count("1") for op in ops if op.kind == "crs")
-        if n_def > config.deferred_depth:     # on every variant: the kernel stays portable
-            per_sample = n_def // model.train.batch
-            raise CompileError(
-                f"core {core} defers {n_def} OPA/CRS operations to hlt, deferred_depth is "
-                f"{config.deferred_depth} (variants 1-2 save each in the shared-memory OPA "
-                f"region; the kernel must run on every variant): lower the batch to at most "
-                f"{max(1, config.deferred_depth // max(per_sample, 1))}")
-        deferred.append(n_def)
-        groups = fusion.schedule(ops)
-        core_spills = []
-        registers.append(allocate_registers(groups, core=core, rf_depth=config.rf_depth,
-                                            spills=core_spills))
-        scheduled.append(groups)
-        spills.append((core_spills, groups))
-    smem_words = place_spills(spills, smem_words, config)
-    programs, listing = [], []
-    mcu_ops = mcu_instrs = fused = 0
-    for core, groups in enumerate(scheduled):
-        words, lines = emit_core(groups, config)
-        if len(words) > config.imem_depth:
-            raise CompileError(f"core {core} needs {len(words)} instructions, imem_depth is "
-                               f"{config.imem_depth} (loops over the batch need register-indirect "
-                               "ld/st, a later ISA change; lower the batch)")
-        for group in groups:
-            if group[0].kind == "mcu":
-                parts = sum(len(op.parts) for op in group)
-                mcu_ops += parts
-                mcu_instrs += 1
-                fused += parts if parts > 1 else 0
-        programs.append(words)
-        listing += [f".core {core}"] + lines + [""]
+    unrolled_error = None
+    if loop in ("auto", "unrolled"):
+        try:
+            built, rolled = _build(model, mapping, config, word, crs, rolled=False), False
+        except CompileError as error:
+            if loop == "unrolled" or isinstance(error, _SameRolled):
+                raise
+            unrolled_error = str(error)
+    if loop == "rolled" or unrolled_error is not None:
+        try:
+            built, rolled = _build(model, mapping, config, word, crs, rolled=True), True
+        except CompileError as error:
+            if unrolled_error is None:
+                raise
+            raise CompileError(f"{unrolled_error}; and rolled: {error}") from None
     n_cores = config.cores_per_tile
-    programs += [[] for _ in range(n_cores - len(programs))]
-    deferred += [0] * (n_cores - len(deferred))
-    registers += [0] * (n_cores - len(registers))
+    programs = built.programs + [[] for _ in range(n_cores - len(built.programs))]
+    deferred = built.deferred + [0] * (n_cores - len(built.deferred))
+    registers = built.registers + [0] * (n_cores - len(built.registers))
     seconds = time.perf_counter() - started       # the sample batch (a data set) not included
     inputs, targets = sample_batch(model, config)
-    image = _image(model, config, mapping, lowered.layout, programs, inputs, targets,
-                   quantize_weights(model, config), "\n".join(listing))
+    layout = built.layout
+    image = _image(model, config, mapping, layout, programs, inputs, targets,
+                   quantize_weights(model, config), "\n".join(built.listing))
     report = CompileReport(
         model=model.name, config=config.to_dict(), algorithm=model.train.algorithm,
         batch=model.train.batch, lr=model.train.lr, lr_word=word,
@@ -210,15 +313,16 @@ def compile_model(model, *, config, crs=False):
                 for i, layer in enumerate(model.layers)],
         mcus=mapping.mcus_used, cores=mapping.cores_used,
         tiles=needs(mapping.mcus_used, config)[1],
-        instructions=[len(p) for p in programs], mcu_operations=mcu_ops,
-        mcu_instructions=mcu_instrs, fused_operations=fused, deferred=deferred,
-        registers=registers, smem_words=smem_words,
-        smem_layout={"inputs": lowered.layout.inputs, "targets": lowered.layout.targets,
-                     "outputs": lowered.layout.outputs, "transfers_base": lowered.layout.dynamic},
-        transfers=sum(1 for t in lowered.transfers if not t.persistent),
-        spills=sum(len(s) for s, _ in spills), crs=crs,
+        instructions=[len(p) for p in programs], mcu_operations=built.mcu_ops,
+        mcu_instructions=built.mcu_instrs, fused_operations=built.fused, deferred=deferred,
+        registers=registers, smem_words=built.smem_words,
+        smem_layout={"inputs": layout.inputs, "targets": layout.targets,
+                     "outputs": layout.outputs, "transfers_base": layout.dynamic},
+        transfers=sum(1 for t in built.transfers if not t.persistent),
+        spills=built.spills, crs=crs, loop="rolled" if rolled else "unrolled",
+        loop_body=built.body, unrolled_error=unrolled_error,
         compile_seconds=seconds)
-    return Kernel(model, config, image, report, mapping, lowered.layout, image.source)
+    return Kernel(model, config, image, report, mapping, layout, image.source)
 
 
 def _image(model, config, mapping, layout, programs, inputs, targets, weights, source):

@@ -62,9 +62,11 @@ class Lowered:
 
 
 class _Lowering:
-    def __init__(self, model, mapping, config, lr_raw):
+    def __init__(self, model, mapping, config, lr_raw, rolled):
         self.model, self.mapping, self.config = model, mapping, config
         self.lr_raw = lr_raw
+        self.rolled = rolled
+        self.batch = 1 if rolled else model.train.batch
         self.ops, self.transfers = [], []
         self.owner = {}      # key -> (core, Ref) of a value that lives in a core's registers
         self.persistent = {}  # key -> Transfer
@@ -133,9 +135,12 @@ class _Lowering:
                     self.emit("cp", core, dst=dst, srcs=(ref,))
                     return dst
                 return ref
-            t = self.published.get(key)
+            # A rolled kernel reuses a transfer's words every iteration, which is safe only
+            # with one consumer core (docs/compiler.md, Loops): one transfer per consumer.
+            pkey = (key, core) if self.rolled else key
+            t = self.published.get(pkey)
             if t is None:
-                t = self.published[key] = self.transfer(ref.length, name)
+                t = self.published[pkey] = self.transfer(ref.length, name)
                 self.emit("st", owner, srcs=(ref,), transfer=t, comment=f"publish {name}")
         target = dst if dst is not None and not keep else self.value(core, t.length, name)
         self.emit("ld", core, dst=target, transfer=t, comment=f"{name}")
@@ -162,17 +167,22 @@ class _Lowering:
     # -- the training step --------------------------------------------------------------------
 
     def data(self):
-        sizes, batch, lay = self.model.sizes, self.model.train.batch, self.layout
+        """The samples and targets (persistent); a rolled kernel addresses sample 0 through
+        the pointer registers ``x`` and ``t``, which advance by one sample per iteration."""
+        sizes, lay = self.model.sizes, self.layout
         x = self.config.xbar_size
-        for s in range(batch):
+        xi, ti = ("x", "t") if self.rolled else (None, None)
+        for s in range(self.batch):
             for seg, start in enumerate(range(0, sizes[0], x)):
                 n = min(x, sizes[0] - start)
                 self.persistent[("a", 0, s, seg)] = self.transfer(
-                    n, f"x{s}[{seg}]", persistent=True, saddr=lay.inputs + s * sizes[0] + start)
+                    n, f"x{s}[{seg}]", persistent=True, saddr=lay.inputs + s * sizes[0] + start,
+                    index=xi)
             for seg, start in enumerate(range(0, sizes[-1], x)):
                 n = min(x, sizes[-1] - start)
                 self.persistent[("t", s, seg)] = self.transfer(
-                    n, f"t{s}[{seg}]", persistent=True, saddr=lay.targets + s * sizes[-1] + start)
+                    n, f"t{s}[{seg}]", persistent=True, saddr=lay.targets + s * sizes[-1] + start,
+                    index=ti)
 
     # One pipeline step of one layer: the MVM of sample ``sf`` and the MTVM and OPA of sample
     # ``sb`` (either may be None). With both (and a layer that back-propagates), each block
@@ -236,8 +246,10 @@ class _Lowering:
             if l == len(self.model.layers) - 1:
                 sizes = self.model.sizes
                 t = self.transfer(act.length, f"y{s}[{bj}]", extra_count=1,
-                                  saddr=self.layout.outputs + s * sizes[-1] + blocks[0].col0)
-                self.published[("a", l + 1, s, bj)] = t
+                                  saddr=self.layout.outputs + s * sizes[-1] + blocks[0].col0,
+                                  index="t" if self.rolled else None)
+                if not self.rolled:     # rolled: other cores get transfers of their own
+                    self.published[("a", l + 1, s, bj)] = t
                 self.emit("st", core, srcs=(act,), transfer=t, comment=f"output y{s}[{bj}]")
 
     def output_error(self, s):
@@ -274,7 +286,7 @@ class _Lowering:
         """Software pipeline of Table 2: at step ``tau`` layer ``l`` runs the forward pass of
         sample ``tau - l`` and the backward pass of sample ``tau - (2L - 1 - l)``; the output
         error of sample ``tau - L`` comes first. SGD (batch 1) is the same loop."""
-        batch, n_layers = self.model.train.batch, len(self.model.layers)
+        batch, n_layers = self.batch, len(self.model.layers)
         valid = lambda s: s if 0 <= s < batch else None       # noqa: E731
         for tau in range(batch + 2 * n_layers - 1):
             if valid(tau - n_layers) is not None:
@@ -292,9 +304,12 @@ class _Lowering:
             self.emit("hlt", core)
 
 
-def lower(model, mapping, config, *, lr_raw, crs=False):
-    """The global operation sequence of one kernel (one batch). Returns :class:`Lowered`."""
-    low = _Lowering(model, mapping, config, lr_raw)
+def lower(model, mapping, config, *, lr_raw, crs=False, rolled=False):
+    """The global operation sequence of one kernel (one batch). Returns :class:`Lowered`.
+
+    ``rolled``: the operations of one sample (the body of a loop over the batch), with the
+    per-sample data addressed through pointer registers; ``crs``/``hlt`` end the list."""
+    low = _Lowering(model, mapping, config, lr_raw, rolled)
     low.data()
     low.steps()
     low.finish(crs)

@@ -16,9 +16,9 @@ def tile(**changes):
     return PantherConfig(**fields)
 
 
-def compile_run_reference(model, config, *, crs=False):
+def compile_run_reference(model, config, *, crs=False, loop="auto"):
     """``(kernel, golden report, reference weights, reference outputs)``."""
-    kernel = compile_model(model, config=config, crs=crs)
+    kernel = compile_model(model, config=config, crs=crs, loop=loop)
     run = run_image(kernel.image)
     x, t = sample_batch(model, config)
     f = config.data_frac_bits

@@ -1,5 +1,6 @@
 """Random networks that force partitioning (16x16 crossbars), SGD and mini-batch, variants
-1-3, some with a register file small enough to force spills: the golden final state equals the independent fixed-point reference bit for bit."""
+1-3, some with a register file small enough to force spills, some rolled into a loop over the
+batch: the golden final state equals the independent fixed-point reference bit for bit."""
 
 from compiler_testing import assert_exact, compile_run_reference, tile
 from hypothesis import HealthCheck, given, settings
@@ -17,17 +18,18 @@ def networks(draw):
     acts = [draw(ACTS) for _ in range(n_layers)]
     batch = draw(st.sampled_from([1, 1, 2, 3]))
     rf_depth = draw(st.sampled_from([512, 512, 64]))          # 64 words force spills
-    return sizes, acts, batch, draw(st.integers(1, 3)), draw(st.integers(0, 2**16)), rf_depth
+    loop = draw(st.sampled_from(["auto", "auto", "rolled"]))  # a loop over the batch, too
+    return sizes, acts, batch, draw(st.integers(1, 3)), draw(st.integers(0, 2**16)), rf_depth, loop
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_random_partitioned_network_is_exact(net):
-    sizes, acts, batch, variant, seed, rf_depth = net
+    sizes, acts, batch, variant, seed, rf_depth, loop = net
     model = Model(layers=[dense(a, b, f) for a, b, f in zip(sizes, sizes[1:], acts)],
                   train=TrainSpec(algorithm="sgd" if batch == 1 else "minibatch", batch=batch,
                                   lr=0.125), seed=seed)
     config = tile(variant=variant, cores_per_tile=8, mcus_per_core=2, rf_depth=rf_depth)
-    kernel, run, ref_w, ref_y = compile_run_reference(model, config)
+    kernel, run, ref_w, ref_y = compile_run_reference(model, config, loop=loop)
     assert kernel.report.mcus > 1
     assert_exact(kernel, run, ref_w, ref_y)
