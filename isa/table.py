@@ -266,6 +266,13 @@ _SIG = ("S(a): the integer PLAN approximation of the logistic function, |a| = A,
         "A >= 2**F -> rs(A, 3) + rs(5*2**F, 3) (0.625); else rs(A, 2) + rs(2**F, 1) (0.5); "
         "for a < 0 the value is 2**F minus that")
 
+_EXP = ("E(a): with G = F + 4 guard bits, L = rnd(log2(e) * 2**G) and C1, C2, C3 = rnd(c * 2**G) "
+        "for c = 0.6954244, 0.2263077, 0.0782680 (a cubic of 2**f on [0, 1) exact at 0 and 1, "
+        "relative error 1.15e-4 with the rounded coefficients), rnd(x) = floor(x + 1/2): u = rs(a * L, F) (a * log2(e) in units "
+        "of 2**-G), k = u >> G (floor), f = u - k * 2**G, h = C2 + rs(f * C3, G), "
+        "h = C1 + rs(f * h, G), p = 2**G + rs(f * h, G) (2**(f/2**G) in units of 2**-G), "
+        "E(a) = rs(p, G - F - k)")
+
 ALU_FUNCS = (
     FuncSpec("add", 0, "sat(a + b)"),
     FuncSpec("sub", 1, "sat(a - b)"),
@@ -289,6 +296,10 @@ ALU_FUNCS = (
              unary=True),
     FuncSpec("neg", 12, "sat(-a)", unary=True),
     FuncSpec("abs", 13, "sat(|a|)", unary=True),
+    FuncSpec("exp", 14, "sat(E(a)), e**a where " + _EXP, unary=True),
+    FuncSpec("recip", 15, "1/a: sat(sign(a) * floor((2**(2F+1) + |a|) / (2 |a|))), i.e. 2**(2F) / a "
+                          "rounded to nearest with halves away from zero; a = 0 gives 2**(B-1) - 1 "
+                          "and sets the overflow flag", unary=True),
 )
 
 # -- scalar integer functions (alu_int) ----------------------------------------------------

@@ -117,7 +117,8 @@ def test_function_sets_match_the_contract():
     assert BY_MNEMONIC["br"].field("cond").width == 2
     assert [f.name for f in ALU_FUNCS if f.imm_only] == ["sna"]
     unary = {f.name for f in ALU_FUNCS if f.unary}
-    assert unary == {"relu", "relu_d", "sigmoid", "sigmoid_d", "tanh", "tanh_d", "neg", "abs"}
+    assert unary == {"relu", "relu_d", "sigmoid", "sigmoid_d", "tanh", "tanh_d", "neg", "abs",
+                     "exp", "recip"}
 
 
 def test_every_module_exports_all():
