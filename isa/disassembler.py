@@ -210,7 +210,9 @@ def _chunks(start, stop, size=16):
 def disassemble_image(image):
     """A complete source for ``image``: programs per core and every non-zero initial memory
     word, as directives with raw integer values. Assembling it with ``image.config`` gives an
-    image with the same contents (:meth:`ProgramImage.same_contents`)."""
+    image with the same contents (:meth:`ProgramImage.same_contents`), slice digits aside
+    (``image.digits`` have no assembly form: an image with digits gives the source of its
+    weights)."""
     c = image.config
     out = [f"# PANTHER program image: {c.cores_per_tile} cores, {c.mcus_per_core} MCUs per core, "
            f"{c.xbar_size}x{c.xbar_size} crossbars"]

@@ -38,6 +38,9 @@ class Tile:
         Initial shared memory (``config.smem_depth`` words each).
     weights : dict, optional
         ``(core, mcu) -> (xbar_size, xbar_size)`` raw weights; the other MCUs start at 0.
+    digits : dict, optional
+        ``(core, mcu) -> (n_slices, xbar_size, xbar_size)`` slice digits the MCU starts from
+        (its backend's ``set_digits``) instead of the canonical digits of its weights.
     mcu_factory : callable, optional
         ``f(config, core, mcu, weights_or_None) -> backend``; the backend has
         ``mvm(x) -> (y, overflow)``, ``mtvm(v) -> (z, overflow)``, ``opa(x, v)``, ``crs()``,
@@ -54,7 +57,7 @@ class Tile:
     """
 
     def __init__(self, *, config, programs, memories=None, smem_values=None, smem_valid=None,
-                 smem_count=None, weights=None, mcu_factory=None, trace=None):
+                 smem_count=None, weights=None, mcu_factory=None, trace=None, digits=None):
         if not 1 <= len(programs) <= config.cores_per_tile:
             raise ValueError(f"a tile takes 1 to {config.cores_per_tile} programs, "
                              f"not {len(programs)}")
@@ -73,6 +76,9 @@ class Tile:
         for index, program in enumerate(programs):
             mcus = [factory(config, index, m, weights.get((index, m)))
                     for m in range(config.mcus_per_core)]
+            for m, mcu in enumerate(mcus):
+                if (index, m) in (digits or {}):
+                    mcu.set_digits(digits[(index, m)])
             memory = None if memories is None else memories[index]
             core = Core(index=index, config=config, program=program, mcus=mcus,
                         events=self.events, memory=memory, trace=trace)
@@ -99,7 +105,7 @@ class Tile:
         return cls(config=config, programs=image.programs, memories=memories,
                    smem_values=image.smem_init, smem_valid=image.smem_valid,
                    smem_count=image.smem_count, weights=image.weights, mcu_factory=mcu_factory,
-                   trace=trace)
+                   trace=trace, digits=getattr(image, "digits", None))
 
     @property
     def done(self):
