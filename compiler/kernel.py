@@ -13,7 +13,7 @@ from panther.fixed_point import to_fixed
 from panther.isa.image import ProgramImage
 
 from . import fusion, peephole, smem
-from .codegen import emit_core
+from .codegen import address, emit_core
 from .datasets import load_dataset
 from .errors import CompileError
 from .ir import Op, Ref, Value
@@ -36,7 +36,8 @@ def lr_word(model, config):
 
 
 def quantize_weights(model, config):
-    """Raw Q8.24 int64 ``(n_in, n_out)`` weights of every layer (round half up, saturate)."""
+    """Raw Q8.24 int64 ``(rows, n_out)`` weights of every layer (round half up, saturate; the
+    last row of a layer with a bias is the bias)."""
     return [np.asarray(to_fixed(w, config.weight_frac_bits, config.weight_bits)[0], dtype=np.int64)
             for w in model.weights]
 
@@ -93,15 +94,16 @@ class Kernel:
         return image
 
     def with_weights(self, weights, image=None):
-        """A copy of ``image`` (default: the kernel's) with raw ``(n_in, n_out)`` layer weights."""
+        """A copy of ``image`` (default: the kernel's) with raw ``(rows, n_out)`` layer weights."""
         image = copy.copy(image or self.image)
         image.weights = block_weights(self.mapping, weights, self.config)
         return image
 
     def layer_weights(self, run):
-        """Raw ``(n_in, n_out)`` weights per layer from a golden/RTL run report."""
+        """Raw ``(rows, n_out)`` weights per layer from a golden/RTL run report (a bias is the
+        last row)."""
         data = run if isinstance(run, dict) else {"cores": run.cores}
-        out = [np.zeros((layer.n_in, layer.n_out), dtype=np.int64) for layer in self.model.layers]
+        out = [np.zeros((layer.rows, layer.n_out), dtype=np.int64) for layer in self.model.layers]
         for b in self.mapping.blocks:
             w = np.asarray(data["cores"][b.place.core]["mcus"][b.place.mcu]["weights"], dtype=np.int64)
             out[b.layer][b.row0:b.row0 + b.rows, b.col0:b.col0 + b.cols] = w[:b.rows, :b.cols]
@@ -230,6 +232,9 @@ def _build(model, mapping, config, word, crs, *, rolled):
     built.smem_words = place_spills([(sp, g) for sp, g, _, _ in scheduled], built.smem_words, config)
     built.spills = sum(len(sp) for sp, _, _, _ in scheduled)
     for core, (_, groups, body, tail) in enumerate(scheduled):
+        # a copy onto itself (a value that took the words of the one it copies) is dropped
+        groups = [g for g in groups if not (g[0].kind == "cp" and address(g[0].dst, config)
+                                            == address(g[0].srcs[0], config))]
         labels = {}
         if rolled:
             prologue, control = _loop_control(core, body, model, config)
@@ -307,6 +312,7 @@ def compile_model(model, *, config, crs=False, loop="auto"):
         model=model.name, config=config.to_dict(), algorithm=model.train.algorithm,
         batch=model.train.batch, lr=model.train.lr, lr_word=word,
         layers=[{"in": layer.n_in, "out": layer.n_out, "activation": layer.activation,
+                 "bias": layer.bias,
                  "row_blocks": mapping.row_blocks[i], "col_blocks": mapping.col_blocks[i],
                  "blocks": [[b.bi, b.bj, b.place.core, b.place.mcu, b.rows, b.cols]
                             for b in mapping.blocks if b.layer == i]}

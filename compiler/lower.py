@@ -24,12 +24,14 @@ sequential execution; :mod:`compiler.smem` and :mod:`compiler.fusion` rely on it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from .errors import CompileError
 from .ir import Buf, Op, Ref, Transfer, Value
 from .model import ACTIVATIONS
 
-__all__ = ["Layout", "Lowered", "lower"]
+__all__ = ["Layout", "Lowered", "lower", "softmax_shift"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,32 @@ class Lowered:
     lr_raw: int
 
 
+def softmax_shift(model, config):
+    """``k`` of the softmax: the exps are scaled by ``2**-k`` before they are summed, so that the
+    sum of ``n`` words of at most 1.0 stays below half the data word's range and its
+    reciprocal (at most ``2**k``) fits. Raises CompileError for an output layer the softmax
+    cannot serve (more outputs than that allows, or outputs split over column blocks)."""
+    n = model.sizes[-1]
+    room = config.data_bits - 1 - config.data_frac_bits        # integer bits: 3 in Q4.12
+    k = max(0, math.ceil(math.log2(n)) - (room - 1))
+    if k > room - 1:
+        raise CompileError(f"softmax_cross_entropy over {n} outputs: the sum of their exps does "
+                           f"not fit Q{room + 1}.{config.data_frac_bits} with a reciprocal in "
+                           f"range (at most {2 ** (2 * (room - 1))} outputs)")
+    if n > config.xbar_size:
+        raise CompileError(f"softmax_cross_entropy over {n} outputs needs them in one column "
+                           f"block (xbar_size is {config.xbar_size})")
+    return k
+
+
 class _Lowering:
     def __init__(self, model, mapping, config, lr_raw, rolled):
         self.model, self.mapping, self.config = model, mapping, config
         self.lr_raw = lr_raw
         self.rolled = rolled
         self.batch = 1 if rolled else model.train.batch
+        self.one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+        self.softmax_shift = softmax_shift(model, config) if model.loss != "mse" else 0
         self.ops, self.transfers = [], []
         self.owner = {}      # key -> (core, Ref) of a value that lives in a core's registers
         self.persistent = {}  # key -> Transfer
@@ -195,10 +217,11 @@ class _Lowering:
         for b in blocks:
             c, u = b.place.core, b.place.mcu
             tag = f"L{l} block ({b.bi},{b.bj})"
-            paired = sf is not None and sb is not None and l > 0
+            # a bias-only row block has no input of the layer below to send an error to
+            backprop = l > 0 and self.act_rows(b) > 0
+            paired = sf is not None and sb is not None and backprop
             if sf is not None:
-                self.fetch(("a", l, sf, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows),
-                           name=f"a{l}.s{sf}[{b.bi}]")
+                self.load_input(b, sf)
             if paired:
                 d = self.fetch(("d", l, sb, b.bj), c, keep=True, name=f"d{l}.s{sb}[{b.bj}]")
                 self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
@@ -210,7 +233,7 @@ class _Lowering:
                     pending.append(b)          # OPA after the partial sums are read
             elif sb is not None:
                 self.opa(b, sb)                 # OPA first: XBarIn may still hold the input
-                if l:
+                if backprop:
                     d = self.fetch(("d", l, sb, b.bj), c, keep=True, name=f"d{l}.s{sb}[{b.bj}]")
                     self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
                     self.emit("mcu", c, mcu=u, mop="mtvm", comment=f"{tag} s{sb}")
@@ -221,12 +244,27 @@ class _Lowering:
         for b in pending:
             self.opa(b, sb)
 
+    def act_rows(self, b):
+        """Rows of block ``b`` driven by the layer's input (the bias row is not)."""
+        return min(b.rows, max(0, self.model.layers[b.layer].n_in - b.row0))
+
+    def load_input(self, b, s):
+        """XBarIn of block ``b`` := its part of the layer input of sample ``s``, and 1.0 on the
+        bias row if the block holds it."""
+        c, u, l = b.place.core, b.place.mcu, b.layer
+        act = self.act_rows(b)
+        if act:
+            self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, act), name=f"a{l}.s{s}[{b.bi}]")
+        if act < b.rows:
+            self.emit("set", c, dst=Ref(Buf(u, "in"), act, 1), imm=self.one,
+                      comment="bias input 1.0")
+
     def opa(self, b, s):
         c, u, l = b.place.core, b.place.mcu, b.layer
         d = self.fetch(("d", l, s, b.bj), c, keep=True, name=f"d{l}.s{s}[{b.bj}]")
         self.emit("alui", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,), fn="mul",
                   imm=self.lr_raw, comment="-(lr/B) * delta")
-        self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows), name=f"a{l}.s{s}[{b.bi}]")
+        self.load_input(b, s)
         self.emit("mcu", c, mcu=u, mop="opa", comment=f"L{l} block ({b.bi},{b.bj}) s{s}")
 
     def forward_reduce(self, l, s):
@@ -243,18 +281,77 @@ class _Lowering:
             else:
                 act = self.alu(core, fn, z, name=name, comment=f"{layer.activation}")
             self.own(("a", l + 1, s, bj), core, act)
-            if l == len(self.model.layers) - 1:
-                sizes = self.model.sizes
-                t = self.transfer(act.length, f"y{s}[{bj}]", extra_count=1,
-                                  saddr=self.layout.outputs + s * sizes[-1] + blocks[0].col0,
-                                  index="t" if self.rolled else None)
-                if not self.rolled:     # rolled: other cores get transfers of their own
-                    self.published[("a", l + 1, s, bj)] = t
-                self.emit("st", core, srcs=(act,), transfer=t, comment=f"output y{s}[{bj}]")
+            if l == len(self.model.layers) - 1 and self.model.loss == "mse":
+                self.store_output(core, act, s, blocks[0].col0, key=("a", l + 1, s, bj))
+
+    def store_output(self, core, ref, s, col0, key=None):
+        """``ref`` to the outputs region (count 1 more than its loads: valid for the host)."""
+        t = self.transfer(ref.length, f"y{s}[{col0}:]", extra_count=1,
+                          saddr=self.layout.outputs + s * self.model.sizes[-1] + col0,
+                          index="t" if self.rolled else None)
+        if key is not None and not self.rolled:    # rolled: other cores get transfers of their own
+            self.published[key] = t
+        self.emit("st", core, srcs=(ref,), transfer=t, comment=f"output y{s}[{col0}:]")
+
+    # -- softmax (cross-entropy loss) -----------------------------------------------------------
+
+    def tree(self, core, fn, vec, name):
+        """``fn`` (max or add) over the words of ``vec``, as a Ref of one word: a scratch copy
+        halved in place, ``S[0:h] = fn(S[0:h], S[w-h:w])`` with ``h = w // 2``, ``w -= h``,
+        until one word is left (the order docs/compiler.md gives)."""
+        scratch = self.value(core, vec.length, name)
+        self.emit("cp", core, dst=scratch, srcs=(vec,), comment=f"{fn} tree")
+        base, w = scratch.base, vec.length
+        while w > 1:
+            h = w // 2
+            self.emit("alu", core, dst=Ref(base, 0, h), srcs=(Ref(base, 0, h), Ref(base, w - h, h)),
+                      fn=fn, comment=f"{fn} tree: {w} -> {w - h}")
+            w -= h
+        return Ref(base, 0, 1)
+
+    def broadcast(self, core, word, n, name):
+        """``n`` copies of the one-word ``word`` (copies doubling in width)."""
+        vec = self.value(core, n, name)
+        self.emit("cp", core, dst=Ref(vec.base, 0, 1), srcs=(word,), comment="broadcast")
+        done = 1
+        while done < n:
+            width = min(done, n - done)
+            self.emit("cp", core, dst=Ref(vec.base, done, width), srcs=(Ref(vec.base, 0, width),),
+                      comment="broadcast")
+            done += width
+        return vec
+
+    def softmax_error(self, s):
+        """``delta = softmax(z) - t`` of sample ``s`` on the reducer of the (single) output
+        block; the probabilities are the kernel's outputs."""
+        last = len(self.model.layers) - 1
+        core = self.mapping.reducer(last, 0)
+        z = self.fetch(("a", last + 1, s, 0), core)
+        n, tag = z.length, f".s{s}"
+        zmax = self.tree(core, "max", z, "zmax" + tag)
+        shifted = self.alu(core, "sub", z, self.broadcast(core, zmax, n, "zmaxv" + tag),
+                           name="z-max" + tag)
+        e = self.alu(core, "exp", shifted, name="exp" + tag)
+        if self.softmax_shift:          # keep the sum of the exps inside the data word
+            scaled = self.value(core, n, "exp_scaled" + tag)
+            self.emit("alui", core, dst=scaled, srcs=(e,), fn="mul",
+                      imm=1 << (self.config.data_frac_bits - self.softmax_shift),
+                      comment=f"exp * 2**-{self.softmax_shift}")
+            e = scaled
+        total = self.tree(core, "add", e, "sum" + tag)
+        r = self.alu(core, "recip", total, name="1/sum" + tag)
+        prob = self.alu(core, "mul", e, self.broadcast(core, r, n, "1/sumv" + tag),
+                        name="p" + tag, comment="softmax")
+        self.store_output(core, prob, s, 0)
+        t = self.fetch(("t", s, 0), core, name=f"t{s}[0]")
+        self.own(("d", last, s, 0), core,
+                 self.alu(core, "sub", prob, t, name=f"d{last}{tag}[0]", comment="p - t"))
 
     def output_error(self, s):
         m, layers = self.mapping, self.model.layers
         last = len(layers) - 1
+        if self.model.loss == "softmax_cross_entropy":
+            return self.softmax_error(s)
         dfn = ACTIVATIONS[layers[last].activation][1]
         for bj in range(m.col_blocks[last]):
             core = m.reducer(last, bj)
@@ -270,10 +367,13 @@ class _Lowering:
         m = self.mapping
         dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1]
         for bi in range(m.row_blocks[l]):
-            core = m.reducer(l - 1, bi)
             blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l])]
-            parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, b.rows)) for b in blocks]
-            g = self.reduce(parts, core, blocks[0].rows, f"g{l}.s{s}[{bi}]")
+            rows = self.act_rows(blocks[0])
+            if not rows:            # the bias row alone: nothing to propagate
+                continue
+            core = m.reducer(l - 1, bi)
+            parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, rows)) for b in blocks]
+            g = self.reduce(parts, core, rows, f"g{l}.s{s}[{bi}]")
             if dfn is None:
                 delta = self.as_value(core, g, f"d{l - 1}.s{s}[{bi}]")
             else:

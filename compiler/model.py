@@ -3,13 +3,15 @@
 A model is built from Python (:func:`dense`, :class:`Model`) or read from a small JSON file
 (:func:`load_model`, format in ``docs/compiler.md``)::
 
-    {"layers": [{"type": "dense", "in": 32, "out": 16, "activation": "tanh"},
+    {"layers": [{"type": "dense", "in": 32, "out": 16, "activation": "tanh", "bias": true},
                 {"type": "dense", "in": 16, "out": 10, "activation": "sigmoid"}],
      "loss": "mse", "batch": 1, "lr": 0.125, "seed": 0}
 
 Weights are real numbers, ``W[i, j]`` from input ``i`` to output ``j`` (shape ``(in, out)``,
-the crossbar orientation of docs/semantics.md §3); they come from numpy arrays, an ``.npz``
-file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform).
+the crossbar orientation of docs/semantics.md §3); a layer with a bias has one more row, the
+bias, which the crossbar holds as a row driven by the constant input 1.0. They come from numpy
+arrays, an ``.npz`` file (arrays ``W0``, ``W1``, ... and optional biases ``b0``, ``b1``, ...)
+or a seed (Glorot-uniform weights, zero biases).
 """
 
 from __future__ import annotations
@@ -33,30 +35,38 @@ ACTIVATIONS = {
     "tanh": ("tanh", "tanh_d"),
     "identity": (None, None),
 }
-#: Supported losses. ``softmax_cross_entropy`` needs VFU exp and a reciprocal (not yet in the ISA).
-LOSSES = ("mse",)
+#: Supported losses: ``mse`` (``1/2 |y - t|^2``) and ``softmax_cross_entropy`` (the softmax
+#: of the last layer's outputs, which must be an identity layer, against targets that sum to 1).
+LOSSES = ("mse", "softmax_cross_entropy")
 ALGORITHMS = ("sgd", "minibatch")
 #: Where the sample batch stored in a compiled image comes from.
 DATA_SOURCES = ("random", "digits")
-_MISSING_LOSSES = {"softmax_cross_entropy": "it needs VFU exp, a reciprocal (or divide) and a "
-                                            "horizontal sum/max, which the ISA does not have yet"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Dense:
-    """A fully connected layer ``y = f(W^T x)`` (no bias).
+    """A fully connected layer ``y = f(W^T x + b)`` (``b`` only with ``bias``).
 
     Members
     -------
     n_in, n_out : int
-        Inputs (crossbar rows) and outputs (crossbar columns).
+        Inputs and outputs (crossbar columns).
     activation : str
         One of :data:`ACTIVATIONS`.
+    bias : bool
+        The layer has a bias: one more crossbar row, driven by the constant input 1.0 (its
+        weights are the bias; the OPA updates it like any weight, with input 1.0).
     """
 
     n_in: int
     n_out: int
     activation: str = "identity"
+    bias: bool = False
+
+    @property
+    def rows(self):
+        """Crossbar rows of the layer's matrix: ``n_in``, plus one for the bias."""
+        return self.n_in + int(self.bias)
 
     def __post_init__(self):
         for name in ("n_in", "n_out"):
@@ -66,11 +76,13 @@ class Dense:
         if self.activation not in ACTIVATIONS:
             raise ModelError(f"dense: unknown activation {self.activation!r}; expected one of "
                              f"{', '.join(ACTIVATIONS)}")
+        if not isinstance(self.bias, bool):
+            raise ModelError(f"dense: bias must be true or false, not {self.bias!r}")
 
 
-def dense(n_in, n_out, activation="identity"):
+def dense(n_in, n_out, activation="identity", bias=False):
     """A :class:`Dense` layer (shorthand)."""
-    return Dense(n_in=n_in, n_out=n_out, activation=activation)
+    return Dense(n_in=n_in, n_out=n_out, activation=activation, bias=bias)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,12 +124,13 @@ class TrainSpec:
 
 
 def seeded_weights(layers, seed):
-    """Glorot-uniform real weights, one ``(n_in, n_out)`` array per layer."""
+    """Glorot-uniform real weights, one ``(rows, n_out)`` array per layer (a bias row is 0)."""
     rng = np.random.default_rng(seed)
     out = []
     for layer in layers:
         limit = math.sqrt(6.0 / (layer.n_in + layer.n_out))
-        out.append(rng.uniform(-limit, limit, size=(layer.n_in, layer.n_out)))
+        w = rng.uniform(-limit, limit, size=(layer.n_in, layer.n_out))
+        out.append(np.vstack([w, np.zeros((1, layer.n_out))]) if layer.bias else w)
     return out
 
 
@@ -133,7 +146,8 @@ class Model:
         One of :data:`LOSSES`.
     train : TrainSpec
     weights : tuple of numpy.ndarray
-        Real ``(n_in, n_out)`` float64 weights per layer (default: from ``seed``).
+        Real ``(rows, n_out)`` float64 weights per layer, ``rows = n_in + bias`` (the last row
+        of a layer with a bias is the bias; default: from ``seed``).
     seed : int
         Seed of the weights (when not given) and of the random sample batch.
     data : str
@@ -164,8 +178,9 @@ class Model:
                 raise ModelError(f"layers[{index}].in must be {layers[index - 1].n_out} (the "
                                  f"previous layer's out), not {layer.n_in}")
         object.__setattr__(self, "layers", layers)
-        if self.loss in _MISSING_LOSSES:
-            raise ModelError(f"loss {self.loss!r} is not supported yet: {_MISSING_LOSSES[self.loss]}")
+        if self.loss == "softmax_cross_entropy" and layers[-1].activation != "identity":
+            raise ModelError("softmax_cross_entropy applies the softmax itself: the last layer's "
+                             f"activation must be identity, not {layers[-1].activation!r}")
         if self.loss not in LOSSES:
             raise ModelError(f"unknown loss {self.loss!r}; expected one of {', '.join(LOSSES)}")
         if self.data not in DATA_SOURCES:
@@ -179,9 +194,10 @@ class Model:
         if len(weights) != len(layers):
             raise ModelError(f"{len(weights)} weight arrays for {len(layers)} layers")
         for index, (w, layer) in enumerate(zip(weights, layers)):
-            if w.shape != (layer.n_in, layer.n_out):
+            if w.shape != (layer.rows, layer.n_out):
+                what = " (the last row is the bias)" if layer.bias else ""
                 raise ModelError(f"weights of layer {index} must have shape "
-                                 f"({layer.n_in}, {layer.n_out}), not {w.shape}")
+                                 f"({layer.rows}, {layer.n_out}){what}, not {w.shape}")
             if not np.all(np.isfinite(w)):
                 raise ModelError(f"weights of layer {index} are not all finite")
         object.__setattr__(self, "weights", weights)
@@ -203,7 +219,7 @@ class Model:
 
 _TOP_KEYS = ("name", "layers", "loss", "algorithm", "batch", "lr", "crs_period", "seed",
              "weights", "data", "config")
-_LAYER_KEYS = ("type", "in", "out", "activation")
+_LAYER_KEYS = ("type", "in", "out", "activation", "bias")
 
 
 class _Path:
@@ -261,7 +277,10 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         if act not in ACTIVATIONS:
             p.fail(f"{where}.activation", f"unknown activation {json.dumps(act)}; expected one "
                                           f"of {', '.join(ACTIVATIONS)}")
-        layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act))
+        bias = entry.get("bias", False)
+        if not isinstance(bias, bool):
+            p.fail(f"{where}.bias", f"expected true or false, not {json.dumps(bias)}")
+        layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act, bias=bias))
     loss = _want(p, "$.loss", data.get("loss", "mse"), "str")
     batch = _want(p, "$.batch", data.get("batch", 1), "int")
     algorithm = _want(p, "$.algorithm", data.get("algorithm", "sgd" if batch == 1 else "minibatch"),
@@ -280,10 +299,11 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
     if "weights" in data:
         weights = _load_npz(p, _want(p, "$.weights", data["weights"], "str"), base_dir, layers)
     checks = [
-        ("$.loss", loss in LOSSES or loss in _MISSING_LOSSES,
+        ("$.loss", loss != "softmax_cross_entropy" or layers[-1].activation == "identity",
+         f"softmax_cross_entropy applies the softmax itself: the last layer's activation must "
+         f"be identity, not {json.dumps(layers[-1].activation)}"),
+        ("$.loss", loss in LOSSES,
          f"unknown loss {json.dumps(loss)}; expected one of {', '.join(LOSSES)}"),
-        ("$.loss", loss not in _MISSING_LOSSES,
-         f"loss {json.dumps(loss)} is not supported yet: {_MISSING_LOSSES.get(loss)}"),
         ("$.algorithm", algorithm in ALGORITHMS,
          f"unknown algorithm {json.dumps(algorithm)}; expected one of {', '.join(ALGORITHMS)}"),
         ("$.batch", batch >= 1, f"must be a positive integer, not {batch}"),
@@ -324,7 +344,19 @@ def _load_npz(p, name, base_dir, layers):
         if found[key].shape != (layer.n_in, layer.n_out):
             p.fail("$.weights", f"{path}: {key} has shape {found[key].shape}, layer {index} "
                                 f"needs ({layer.n_in}, {layer.n_out})")
-        weights.append(found[key])
+        w = np.asarray(found[key], dtype=np.float64)
+        bias = found.get(f"b{index}")
+        if bias is not None and not layer.bias:
+            p.fail("$.weights", f"{path} has a bias b{index}, but layer {index} has none "
+                                "(\"bias\": true)")
+        if layer.bias:
+            if bias is None:
+                bias = np.zeros(layer.n_out)
+            if np.shape(bias) != (layer.n_out,):
+                p.fail("$.weights", f"{path}: b{index} has shape {np.shape(bias)}, layer "
+                                    f"{index} needs ({layer.n_out},)")
+            w = np.vstack([w, np.asarray(bias, dtype=np.float64)[None, :]])
+        weights.append(w)
     return weights
 
 

@@ -101,6 +101,8 @@ def allocate_registers(groups, *, core, rf_depth, spills=None, low=0):
         for addr, length, end, v in live.values():
             if id(v) in used_here or end <= pos:
                 continue
+            if any(v in _defs(groups[p]) for p in range(pos, end + 1)):
+                continue        # written again later (a reduction's scratch): not spillable
             nxt = next((p for p in range(pos, len(groups)) if v in _uses(groups[p])), None)
             if nxt is not None:
                 candidates.append((nxt, length, v))

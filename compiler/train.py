@@ -1,9 +1,10 @@
-"""Training with a compiled kernel: N invocations on the golden model, a float twin beside it.
+"""Training with a compiled kernel: N invocations on the golden model (or, through a runner
+the caller supplies, on the RTL), a float twin beside it.
 
-Each invocation runs the kernel of one batch on :class:`isa.golden.Tile` with the slice
-digits the previous invocation left (not just the weights: carries that CRS has not yet
-resolved stay where they are); every ``crs_period``-th invocation runs the kernel compiled
-with ``crs=True``. The float twin trains the same network from the same initial weights on
+Each invocation runs the kernel of one batch with the slice digits the previous invocation
+left (``ProgramImage.digits``: not just the weights, carries that CRS has not yet resolved
+stay where they are); every ``crs_period``-th invocation runs the kernel compiled with
+``crs=True``. The float twin trains the same network from the same initial weights on
 the same batches in float64 with the exact activation functions (the software baseline).
 Accuracy is measured on the held-out digits with a host-side fixed-point forward pass that
 follows the kernel's arithmetic (:func:`fixed_forward`).
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
-from panther.isa.golden import ExactMCU, Tile
+from panther.isa.golden import Tile
 from panther.isa.vfu_math import vfu
 
 from .datasets import load_dataset
@@ -25,26 +26,20 @@ from .errors import CompileError
 from .kernel import compile_model, quantize_weights
 from .model import ACTIVATIONS
 
-__all__ = ["TrainResult", "train", "fixed_forward", "float_forward", "digits_factory", "digits_data",
-           "float_train_step"]
+__all__ = ["TrainResult", "train", "golden_runner", "fixed_forward", "float_forward",
+           "digits_data", "float_train_step", "softmax", "batch_loss"]
 
 
-def digits_factory(digits):
-    """An ``mcu_factory`` for :class:`isa.golden.Tile` that loads ``{(core, mcu): digits}``."""
-    def factory(config, core, mcu, weights):
-        unit = ExactMCU(config=config, weights=weights)
-        if (core, mcu) in digits:
-            unit.set_digits(digits[(core, mcu)])
-        return unit
-    return factory
-
-
-def fixed_forward(weights, activations, x_raw, config):
+def fixed_forward(weights, activations, x_raw, config, biases=None):
     """Raw outputs ``(N, n_L)`` of the kernel's forward pass (per-crossbar rounding, partial
-    sums added in row-block order with saturating VFU adds, VFU activations)."""
+    sums added in row-block order with saturating VFU adds, VFU activations; a bias is a row
+    driven by 1.0). For the softmax cross-entropy loss these are the logits."""
     x, f = config.xbar_size, config.weight_frac_bits
+    one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
     a = np.asarray(x_raw, dtype=np.int64)
-    for w, name in zip(weights, activations):
+    for w, name, bias in zip(weights, activations, biases or [False] * len(weights)):
+        if bias:
+            a = np.hstack([a, np.full((len(a), 1), one, dtype=np.int64)])
         acc = None
         for start in range(0, w.shape[0], x):
             part = saturate(round_shift(a[:, start:start + x] @ w[start:start + x], f),
@@ -61,26 +56,50 @@ _DF = {"relu": lambda y: (y > 0) * 1.0, "sigmoid": lambda y: y * (1 - y),
        "tanh": lambda y: 1 - y * y, "identity": lambda y: np.ones_like(y)}
 
 
-def float_forward(weights, activations, x):
-    """Float64 activations of every layer for a batch ``x`` ``(N, n_0)``."""
+def _with_one(a, bias):
+    return np.hstack([a, np.ones((len(a), 1))]) if bias else a
+
+
+def float_forward(weights, activations, x, biases=None):
+    """Float64 activations of every layer for a batch ``x`` ``(N, n_0)`` (the last are the
+    logits when the loss is softmax cross-entropy)."""
     acts = [np.asarray(x, dtype=np.float64)]
-    for w, name in zip(weights, activations):
-        acts.append(_F[name](acts[-1] @ w))
+    for w, name, bias in zip(weights, activations, biases or [False] * len(weights)):
+        acts.append(_F[name](_with_one(acts[-1], bias) @ w))
     return acts
 
 
-def float_train_step(weights, activations, x, t, lr):
-    """One mean-gradient float64 step of a batch: ``(new weights, batch MSE before it)``."""
-    acts = float_forward(weights, activations, x)
-    delta = (acts[-1] - t) * _DF[activations[-1]](acts[-1])
+def softmax(z):
+    """Row-wise softmax of float logits."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def batch_loss(y, t, loss):
+    """Mean loss of a batch: MSE ``1/2 |y - t|^2`` of outputs ``y``, or the cross-entropy
+    ``-sum t log p`` of probabilities ``y`` (clipped at 2**-12 so a rounded-to-0 p counts)."""
+    if loss == "softmax_cross_entropy":
+        return float(-np.sum(t * np.log(np.maximum(y, 2.0 ** -12)), axis=1).mean())
+    return float(0.5 * np.sum((y - t) ** 2, axis=1).mean())
+
+
+def float_train_step(weights, activations, x, t, lr, biases=None, loss="mse"):
+    """One mean-gradient float64 step of a batch: ``(new weights, batch loss before it)``."""
+    biases = biases or [False] * len(weights)
+    acts = float_forward(weights, activations, x, biases)
+    if loss == "softmax_cross_entropy":
+        y = softmax(acts[-1])
+        delta = y - t
+    else:
+        y = acts[-1]
+        delta = (y - t) * _DF[activations[-1]](y)
     new = list(weights)
     for l in range(len(weights) - 1, -1, -1):
-        grad = acts[l].T @ delta / len(x)
+        grad = _with_one(acts[l], biases[l]).T @ delta / len(x)
         if l:
-            delta = (delta @ weights[l].T) * _DF[activations[l - 1]](acts[l])
+            delta = (delta @ weights[l][:acts[l].shape[1]].T) * _DF[activations[l - 1]](acts[l])
         new[l] = weights[l] - lr * grad
-    loss = 0.5 * np.sum((acts[-1] - t) ** 2, axis=1).mean()
-    return new, loss
+    return new, batch_loss(y, t, loss)
 
 
 @dataclass
@@ -92,7 +111,8 @@ class TrainResult:
     steps : int
     batch : int
     loss, float_loss : list of float
-        Per invocation, the batch's MSE (before its update) on PANTHER and in float.
+        Per invocation, the batch's loss (MSE, or cross-entropy of the softmax; before its
+        update) on PANTHER and in float.
     eval_steps : list of int
         Invocations after which the accuracies were measured.
     accuracy, float_accuracy : list of float
@@ -100,11 +120,15 @@ class TrainResult:
     crs_steps : list of int
         Invocations that ran the CRS kernel.
     seconds_per_step : float
-        Golden-model wall time per invocation.
+        Wall time per invocation on the runner (the golden model by default).
     overflow_steps : int
         Invocations in which a core's sticky overflow flag was set.
     report : dict
         The compile report of the kernel.
+    simulator : str
+        Where the invocations ran: ``'golden'``, or the RTL simulator.
+    rtl_cycles : list of int
+        On the RTL, the cycles of every invocation.
     """
 
     steps: int
@@ -118,6 +142,8 @@ class TrainResult:
     seconds_per_step: float = 0.0
     overflow_steps: int = 0
     report: dict = None
+    simulator: str = "golden"
+    rtl_cycles: list = field(default_factory=list)
 
     def to_dict(self):
         return asdict(self)
@@ -141,7 +167,12 @@ def digits_data(model):
     return pad(data.x_train), onehot, pad(data.x_test), data.y_test, data.n_classes
 
 
-def train(model, *, config, steps, eval_every=None, progress=None, data=None):
+def golden_runner(image):
+    """Run one kernel invocation on the golden model: its report."""
+    return Tile.from_image(image).run()
+
+
+def train(model, *, config, steps, eval_every=None, progress=None, data=None, runner=None):
     """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model.
 
     Parameters
@@ -155,6 +186,10 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
         ``progress(step, loss)`` after every invocation (e.g. a progress bar's update).
     data : tuple, optional
         :func:`digits_data` of the model (loaded when not given).
+    runner : callable, optional
+        ``runner(image) -> report`` runs one invocation (a :class:`isa.golden.GoldenReport`
+        or a report of the same shape); default :func:`golden_runner`. ``panther train --sim
+        verilator`` passes one that runs the RTL and checks it against the golden model.
     """
     if steps < 1:
         raise CompileError(f"steps must be a positive integer, not {steps}")
@@ -162,6 +197,7 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
     kernel = compile_model(model, config=config)
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
     acts = [layer.activation for layer in model.layers]
+    biases = [layer.bias for layer in model.layers]
     batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
     quant = lambda v: np.asarray(to_fixed(v, f, b)[0], dtype=np.int64)      # noqa: E731
     digits = {}
@@ -172,10 +208,10 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
     x_test_raw = quant(x_test)
 
     def evaluate(step):
-        out = fixed_forward(weights_raw, acts, x_test_raw, config)[:, :n_classes]
+        out = fixed_forward(weights_raw, acts, x_test_raw, config, biases)[:, :n_classes]
         result.eval_steps.append(step)
         result.accuracy.append(float(np.mean(np.argmax(out, axis=1) == y_test)))
-        fout = float_forward(float_w, acts, x_test)[-1][:, :n_classes]
+        fout = float_forward(float_w, acts, x_test, biases)[-1][:, :n_classes]
         result.float_accuracy.append(float(np.mean(np.argmax(fout, axis=1) == y_test)))
 
     evaluate(0)
@@ -187,9 +223,12 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
         if use is crs_kernel:
             result.crs_steps.append(step)
         image = use.with_batch(quant(x), quant(t))
+        if digits:                            # the slice state the previous invocation left
+            image.weights = {**image.weights,
+                             **{key: weights_from_digits(d, config) for key, d in digits.items()}}
+            image.digits = dict(digits)
         started = time.perf_counter()
-        tile = Tile.from_image(image, mcu_factory=digits_factory(digits))
-        run = tile.run()
+        run = (runner or golden_runner)(image)
         spent += time.perf_counter() - started
         if not run.ok:
             raise CompileError(f"step {step}: the kernel faulted on the golden model: "
@@ -204,8 +243,9 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None):
             weights_raw[block.layer][block.row0:block.row0 + block.rows,
                                      block.col0:block.col0 + block.cols] = w[:block.rows, :block.cols]
         y = use.outputs(run) / (1 << f)
-        result.loss.append(float(0.5 * np.sum((y - t) ** 2, axis=1).mean()))
-        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr)
+        result.loss.append(batch_loss(y, t, model.loss))
+        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr, biases,
+                                               model.loss)
         result.float_loss.append(float(float_loss))
         if step % eval_every == 0 or step == steps:
             evaluate(step)

@@ -28,7 +28,8 @@ def compile_run_reference(model, config, *, crs=False, loop="auto"):
     weights = [q(w, config.weight_frac_bits) for w in model.weights]
     ref_w, ref_y = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
                               lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
-                              F=f, p=config.nominal_bits, slice_bits=config.slice_bits)
+                              F=f, p=config.nominal_bits, slice_bits=config.slice_bits,
+                              biases=[layer.bias for layer in model.layers], loss=model.loss)
     return kernel, run, ref_w, ref_y
 
 
