@@ -101,7 +101,7 @@ def test_cli_exits_2_without_traceback(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name", ["digits_mlp", "digits_softmax", "mlp_512_256_10", "mlp_l4",
+@pytest.mark.parametrize("name", ["digits_mlp", "digits_small_tile", "digits_softmax", "mlp_512_256_10", "mlp_l4",
                                   "small_tile_mlp"])
 def test_shipped_models_load(name):
     model = load_model(MODELS / f"{name}.json")
