@@ -24,14 +24,13 @@ sequential execution; :mod:`compiler.smem` and :mod:`compiler.fusion` rely on it
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .errors import CompileError
 from .ir import Buf, Op, Ref, Transfer, Value
 from .model import ACTIVATIONS
+from .softmax import softmax_error, softmax_shift
 
-__all__ = ["Layout", "Lowered", "lower", "softmax_shift"]
+__all__ = ["Layout", "Lowered", "lower"]
 
 
 @dataclass(frozen=True)
@@ -61,24 +60,6 @@ class Lowered:
     transfers: list
     layout: Layout
     lr_raw: int
-
-
-def softmax_shift(model, config):
-    """``k`` of the softmax: the exps are scaled by ``2**-k`` before they are summed, so that the
-    sum of ``n`` words of at most 1.0 stays below half the data word's range and its
-    reciprocal (at most ``2**k``) fits. Raises CompileError for an output layer the softmax
-    cannot serve (more outputs than that allows, or outputs split over column blocks)."""
-    n = model.sizes[-1]
-    room = config.data_bits - 1 - config.data_frac_bits        # integer bits: 3 in Q4.12
-    k = max(0, math.ceil(math.log2(n)) - (room - 1))
-    if k > room - 1:
-        raise CompileError(f"softmax_cross_entropy over {n} outputs: the sum of their exps does "
-                           f"not fit Q{room + 1}.{config.data_frac_bits} with a reciprocal in "
-                           f"range (at most {2 ** (2 * (room - 1))} outputs)")
-    if n > config.xbar_size:
-        raise CompileError(f"softmax_cross_entropy over {n} outputs needs them in one column "
-                           f"block (xbar_size is {config.xbar_size})")
-    return k
 
 
 class _Lowering:
@@ -293,65 +274,11 @@ class _Lowering:
             self.published[key] = t
         self.emit("st", core, srcs=(ref,), transfer=t, comment=f"output y{s}[{col0}:]")
 
-    # -- softmax (cross-entropy loss) -----------------------------------------------------------
-
-    def tree(self, core, fn, vec, name):
-        """``fn`` (max or add) over the words of ``vec``, as a Ref of one word: a scratch copy
-        halved in place, ``S[0:h] = fn(S[0:h], S[w-h:w])`` with ``h = w // 2``, ``w -= h``,
-        until one word is left (the order docs/compiler.md gives)."""
-        scratch = self.value(core, vec.length, name)
-        self.emit("cp", core, dst=scratch, srcs=(vec,), comment=f"{fn} tree")
-        base, w = scratch.base, vec.length
-        while w > 1:
-            h = w // 2
-            self.emit("alu", core, dst=Ref(base, 0, h), srcs=(Ref(base, 0, h), Ref(base, w - h, h)),
-                      fn=fn, comment=f"{fn} tree: {w} -> {w - h}")
-            w -= h
-        return Ref(base, 0, 1)
-
-    def broadcast(self, core, word, n, name):
-        """``n`` copies of the one-word ``word`` (copies doubling in width)."""
-        vec = self.value(core, n, name)
-        self.emit("cp", core, dst=Ref(vec.base, 0, 1), srcs=(word,), comment="broadcast")
-        done = 1
-        while done < n:
-            width = min(done, n - done)
-            self.emit("cp", core, dst=Ref(vec.base, done, width), srcs=(Ref(vec.base, 0, width),),
-                      comment="broadcast")
-            done += width
-        return vec
-
-    def softmax_error(self, s):
-        """``delta = softmax(z) - t`` of sample ``s`` on the reducer of the (single) output
-        block; the probabilities are the kernel's outputs."""
-        last = len(self.model.layers) - 1
-        core = self.mapping.reducer(last, 0)
-        z = self.fetch(("a", last + 1, s, 0), core)
-        n, tag = z.length, f".s{s}"
-        zmax = self.tree(core, "max", z, "zmax" + tag)
-        shifted = self.alu(core, "sub", z, self.broadcast(core, zmax, n, "zmaxv" + tag),
-                           name="z-max" + tag)
-        e = self.alu(core, "exp", shifted, name="exp" + tag)
-        if self.softmax_shift:          # keep the sum of the exps inside the data word
-            scaled = self.value(core, n, "exp_scaled" + tag)
-            self.emit("alui", core, dst=scaled, srcs=(e,), fn="mul",
-                      imm=1 << (self.config.data_frac_bits - self.softmax_shift),
-                      comment=f"exp * 2**-{self.softmax_shift}")
-            e = scaled
-        total = self.tree(core, "add", e, "sum" + tag)
-        r = self.alu(core, "recip", total, name="1/sum" + tag)
-        prob = self.alu(core, "mul", e, self.broadcast(core, r, n, "1/sumv" + tag),
-                        name="p" + tag, comment="softmax")
-        self.store_output(core, prob, s, 0)
-        t = self.fetch(("t", s, 0), core, name=f"t{s}[0]")
-        self.own(("d", last, s, 0), core,
-                 self.alu(core, "sub", prob, t, name=f"d{last}{tag}[0]", comment="p - t"))
-
     def output_error(self, s):
         m, layers = self.mapping, self.model.layers
         last = len(layers) - 1
         if self.model.loss == "softmax_cross_entropy":
-            return self.softmax_error(s)
+            return softmax_error(self, s)
         dfn = ACTIVATIONS[layers[last].activation][1]
         for bj in range(m.col_blocks[last]):
             core = m.reducer(last, bj)
