@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench verilog synth fpga study clean
+.PHONY: demo test bench verilog synth fpga study evaluate clean
 
 demo: $(STAMP)
 	$(BIN)/panther demo
@@ -20,6 +20,10 @@ bench: $(STAMP)
 
 study: $(STAMP)
 	$(BIN)/panther study slicing --quick
+
+# The paper's Figs. 1 and 11-14 from compiled MLP-L4 and VGG-16 (FC) kernels (docs/evaluation.md).
+evaluate: $(STAMP)
+	$(BIN)/panther evaluate --figures out/evaluation
 
 verilog: $(STAMP)
 	$(BIN)/panther verilog --config small -o build/verilog

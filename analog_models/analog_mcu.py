@@ -129,6 +129,12 @@ class AnalogMCU:
         c = self._copy(copy)
         return mcu_ops.mvm(self.xbars[c], self.adcs[c], x_raw)
 
+    def mvm_batch(self, copy, x_batch):
+        """``(Y_raw, overflow)`` ``(N, cols)`` of an MVM of every row of ``x_batch`` on ``copy``
+        (:func:`mcu_ops.mvm_batch`)."""
+        c = self._copy(copy)
+        return mcu_ops.mvm_batch(self.xbars[c], self.adcs[c], x_batch)
+
     def mtvm(self, copy, v_raw):
         """``(z_raw, overflow)`` of a whole MTVM on ``copy``."""
         c = self._copy(copy)

@@ -116,6 +116,16 @@ class Kernel:
         values = np.asarray(data["smem"]["values"][self.layout.outputs:self.layout.outputs + n * batch])
         return values.reshape(batch, n).astype(np.int64)
 
+    def input_gradients(self, run):
+        """Raw ``(B, n_0)`` input gradients ``dL/dx`` from a run report (a kernel compiled
+        with ``model.input_gradient``)."""
+        if self.layout.input_grads is None:
+            raise ValueError("the kernel stores no input gradients (model.input_gradient is false)")
+        data = run if isinstance(run, dict) else {"smem": run.smem}
+        n, batch, base = self.model.sizes[0], self.model.train.batch, self.layout.input_grads
+        values = np.asarray(data["smem"]["values"][base:base + n * batch])
+        return values.reshape(batch, n).astype(np.int64)
+
 
 def block_weights(mapping, weights, config):
     """``{(core, mcu): (xbar_size, xbar_size)}`` crossbar contents of raw layer weights
@@ -281,7 +291,9 @@ def compile_model(model, *, config, crs=False, loop="auto"):
         mcu_instructions=built.mcu_instrs, fused_operations=built.fused, deferred=deferred,
         registers=registers, smem_words=built.smem_words,
         smem_layout={"inputs": layout.inputs, "targets": layout.targets,
-                     "outputs": layout.outputs, "transfers_base": layout.dynamic},
+                     "outputs": layout.outputs, "transfers_base": layout.dynamic,
+                     **({"input_grads": layout.input_grads}
+                        if layout.input_grads is not None else {})},
         transfers=sum(1 for t in built.transfers if not t.persistent),
         spills=built.spills, crs=crs, loop="rolled" if rolled else "unrolled",
         loop_body=built.body, unrolled_error=unrolled_error,

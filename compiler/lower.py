@@ -15,7 +15,9 @@ For layer ``l``, sample ``s``:
 * backward: every block runs MTVM on ``delta[bj]`` and OPA with ``-(lr/B) * delta[bj]`` in
   XBarOut and ``a_l[bi]`` in XBarIn (OPA first when the MTVM is not paired, so XBarIn still
   holds the input in SGD); the reducer of row block ``bi`` (the core that owns ``a_l[bi]``)
-  adds the MTVM partial sums in ``bj`` order and multiplies by ``f'(a_l[bi])``.
+  adds the MTVM partial sums in ``bj`` order and multiplies by ``f'(a_l[bi])``. Layer 0 does
+  the MTVMs only with ``model.input_gradient``: the core of block ``(0, bi, 0)`` reduces them
+  and stores ``dL/da_0[bi]`` in the ``input_grads`` region (the input has no activation).
 
 Values move between cores through :class:`compiler.ir.Transfer` s: one ``st`` by the owner,
 one ``ld`` per use elsewhere. The global order of the returned operations is a valid
@@ -44,12 +46,16 @@ class Layout:
         ``B x n_L`` outputs (valid, count 1, after the run), row-major by sample.
     dynamic : int
         First word of the transfer area.
+    input_grads : int or None
+        With ``model.input_gradient``: base of the ``B x n_0`` input gradients (valid, count
+        1, after the run), between the outputs and the transfers.
     """
 
     inputs: int
     targets: int
     outputs: int
     dynamic: int
+    input_grads: int = None
 
 
 @dataclass
@@ -80,7 +86,11 @@ class _Lowering:
         inputs = 0
         targets = inputs + batch * sizes[0]
         outputs = targets + batch * sizes[-1]
-        self.layout = Layout(inputs, targets, outputs, outputs + batch * sizes[-1])
+        end = outputs + batch * sizes[-1]
+        if model.input_gradient:
+            self.layout = Layout(inputs, targets, outputs, end + batch * sizes[0], input_grads=end)
+        else:
+            self.layout = Layout(inputs, targets, outputs, end)
 
     # -- emission ---------------------------------------------------------------------------
 
@@ -191,6 +201,11 @@ class _Lowering:
     # ``sb`` (either may be None). With both (and a layer that back-propagates), each block
     # pairs them in one ``mvm+mtvm`` op; its OPA follows once the partial sums are read.
 
+    def backprops(self, l):
+        """True when layer ``l`` runs its MTVMs (every layer but the first, which does too
+        with ``model.input_gradient``)."""
+        return l > 0 or self.model.input_gradient
+
     def layer_step(self, l, sf, sb):
         m = self.mapping
         blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l]) for bi in range(m.row_blocks[l])]
@@ -199,7 +214,7 @@ class _Lowering:
             c, u = b.place.core, b.place.mcu
             tag = f"L{l} block ({b.bi},{b.bj})"
             # a bias-only row block has no input of the layer below to send an error to
-            backprop = l > 0 and self.act_rows(b) > 0
+            backprop = self.backprops(l) and self.act_rows(b) > 0
             paired = sf is not None and sb is not None and backprop
             if sf is not None:
                 self.load_input(b, sf)
@@ -220,7 +235,7 @@ class _Lowering:
                     self.emit("mcu", c, mcu=u, mop="mtvm", comment=f"{tag} s{sb}")
         if sf is not None:
             self.forward_reduce(l, sf)
-        if sb is not None and l:
+        if sb is not None and self.backprops(l):
             self.backward_reduce(l, sb)
         for b in pending:
             self.opa(b, sb)
@@ -292,15 +307,22 @@ class _Lowering:
 
     def backward_reduce(self, l, s):
         m = self.mapping
-        dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1]
+        dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1] if l else None
         for bi in range(m.row_blocks[l]):
             blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l])]
             rows = self.act_rows(blocks[0])
             if not rows:            # the bias row alone: nothing to propagate
                 continue
-            core = m.reducer(l - 1, bi)
+            core = m.reducer(l - 1, bi) if l else m.block(0, bi, 0).place.core
             parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, rows)) for b in blocks]
             g = self.reduce(parts, core, rows, f"g{l}.s{s}[{bi}]")
+            if not l:
+                grad = self.as_value(core, g, f"dx.s{s}[{bi}]")
+                t = self.transfer(grad.length, f"dx{s}[{bi}]", extra_count=1,
+                                  saddr=self.layout.input_grads + s * self.model.sizes[0] + blocks[0].row0,
+                                  index="x" if self.rolled else None)
+                self.emit("st", core, srcs=(grad,), transfer=t, comment=f"input gradient dx{s}[{bi}]")
+                continue
             if dfn is None:
                 delta = self.as_value(core, g, f"d{l - 1}.s{s}[{bi}]")
             else:

@@ -156,6 +156,11 @@ class Model:
     name : str
     config : str or None
         Default configuration for compiling (a preset name or a path), if the file names one.
+    input_gradient : bool
+        Also back-propagate through the first layer: the kernel runs its MTVMs and stores
+        ``dL/dx`` of every sample in shared memory, as a layer inside a larger network does
+        for the layer below it. A one-layer kernel with this flag is the per-layer kernel of
+        the evaluation (PUMA's single-layer PANTHER benchmarks do the same).
     """
 
     layers: tuple
@@ -166,6 +171,7 @@ class Model:
     data: str = "random"
     name: str = "model"
     config: str = None
+    input_gradient: bool = False
 
     def __post_init__(self):
         layers = tuple(self.layers)
@@ -187,6 +193,8 @@ class Model:
             raise ModelError(f"unknown data {self.data!r}; expected one of {', '.join(DATA_SOURCES)}")
         if not (isinstance(self.seed, int) and not isinstance(self.seed, bool) and self.seed >= 0):
             raise ModelError(f"seed must be a non-negative integer, not {self.seed!r}")
+        if not isinstance(self.input_gradient, bool):
+            raise ModelError(f"input_gradient must be true or false, not {self.input_gradient!r}")
         weights = self.weights
         if weights is None:
             weights = seeded_weights(layers, self.seed)
@@ -210,7 +218,8 @@ class Model:
     def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
         fields = dict(layers=self.layers, loss=self.loss, train=self.train, weights=self.weights,
-                      seed=self.seed, data=self.data, name=self.name, config=self.config)
+                      seed=self.seed, data=self.data, name=self.name, config=self.config,
+                      input_gradient=self.input_gradient)
         fields.update(changes)
         return Model(**fields)
 
@@ -218,7 +227,7 @@ class Model:
 # -- JSON ---------------------------------------------------------------------------------------
 
 _TOP_KEYS = ("name", "layers", "loss", "algorithm", "batch", "lr", "crs_period", "seed",
-             "weights", "data", "config")
+             "weights", "data", "config", "input_gradient")
 _LAYER_KEYS = ("type", "in", "out", "activation", "bias")
 
 
@@ -290,6 +299,9 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
     seed = _want(p, "$.seed", data.get("seed", 0), "int")
     name = _want(p, "$.name", data.get("name", Path(source).stem or "model"), "str")
     source_kind = _want(p, "$.data", data.get("data", "random"), "str")
+    input_gradient = data.get("input_gradient", False)
+    if not isinstance(input_gradient, bool):
+        p.fail("$.input_gradient", f"expected true or false, not {json.dumps(input_gradient)}")
     config = data.get("config")
     if config is not None:
         _want(p, "$.config", config, "str")
@@ -321,7 +333,7 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
     train = TrainSpec(algorithm=algorithm, batch=batch, lr=float(lr), crs_period=crs_period)
     try:
         return Model(layers=layers, loss=loss, train=train, weights=weights, seed=seed,
-                     data=source_kind, name=name, config=config)
+                     data=source_kind, name=name, config=config, input_gradient=input_gradient)
     except ModelError as error:         # only the weights are left to fail here
         p.fail("$.weights", str(error))
 

@@ -45,7 +45,8 @@ class CompileReport:
     smem_words : int
         Shared-memory words the kernel uses (samples, targets, outputs and transfers).
     smem_layout : dict
-        ``inputs``, ``targets``, ``outputs`` base addresses and ``transfers_base``.
+        ``inputs``, ``targets``, ``outputs`` base addresses and ``transfers_base`` (and
+        ``input_grads`` for a kernel compiled with ``model.input_gradient``).
     transfers : int
         Vectors sent between cores through shared memory.
     spills : int

@@ -4,7 +4,11 @@ the caller supplies, on the RTL), a float twin beside it.
 Each invocation runs the kernel of one batch with the slice digits the previous invocation
 left (``ProgramImage.digits``: not just the weights, carries that CRS has not yet resolved
 stay where they are); every ``crs_period``-th invocation runs the kernel compiled with
-``crs=True``. The float twin trains the same network from the same initial weights on
+``crs=True``. The MCUs are exact (:class:`isa.golden.ExactMCU`) or, with ``mcu="analog"``,
+the behavioural analog models (:class:`isa.golden.analog_mcu.AnalogBackend`: bit-steps,
+ADCs, DACs and the non-idealities of ``config.noise``), one device per MCU that lives
+through every invocation, so its conductances, stuck cells and random streams carry over
+like the digits do. The float twin trains the same network from the same initial weights on
 the same batches in float64 with the exact activation functions (the software baseline).
 Accuracy is measured on the held-out digits with a host-side fixed-point forward pass that
 follows the kernel's arithmetic (:func:`fixed_forward`).
@@ -19,6 +23,7 @@ import numpy as np
 
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
 from panther.isa.golden import Tile
+from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
 
 from .datasets import load_dataset
@@ -27,7 +32,52 @@ from .kernel import compile_model, quantize_weights
 from .model import ACTIVATIONS
 
 __all__ = ["TrainResult", "train", "golden_runner", "fixed_forward", "float_forward",
-           "digits_data", "float_train_step", "softmax", "batch_loss"]
+           "digits_data", "float_train_step", "softmax", "batch_loss", "persistent_analog_factory",
+           "analog_forward", "MCU_MODELS"]
+
+#: MCU models :func:`train` runs the kernel on.
+MCU_MODELS = ("exact", "analog")
+
+
+def persistent_analog_factory(devices):
+    """An ``mcu_factory`` of analog MCUs that outlive one tile: the first call for ``(core,
+    mcu)`` builds an :class:`AnalogBackend` programmed with ``weights`` (seeded by
+    ``[config.noise.seed, core, mcu]``, as :func:`isa.golden.analog_mcu.analog_mcu_factory`)
+    and stores it in the dict ``devices``; later calls return that device as it is."""
+    def factory(config, core, mcu, weights):
+        if (core, mcu) not in devices:
+            rng = np.random.default_rng([config.noise.seed, core, mcu])
+            devices[(core, mcu)] = AnalogBackend(config=config, weights=weights, rng=rng)
+        return devices[(core, mcu)]
+    return factory
+
+
+def analog_forward(devices, mapping, activations, x_raw, config, biases=None):
+    """Raw outputs ``(N, n_L)`` of the kernel's forward pass with every block's MVM done by
+    its analog device (bit-steps, ADC, read noise), the partial sums added in row-block order
+    with saturating VFU adds and the VFU activations, as :func:`fixed_forward` (a bias is a
+    row driven by 1.0)."""
+    x = config.xbar_size
+    one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+    a = np.asarray(x_raw, dtype=np.int64)
+    for layer, name in enumerate(activations):
+        if (biases or [False] * len(activations))[layer]:
+            a = np.hstack([a, np.full((len(a), 1), one, dtype=np.int64)])
+        blocks = sorted((b for b in mapping.blocks if b.layer == layer), key=lambda b: (b.bj, b.bi))
+        n_out = max(b.col0 + b.cols for b in blocks)
+        out = np.zeros((len(a), n_out), dtype=np.int64)
+        for bj in sorted({b.bj for b in blocks}):
+            column = [b for b in blocks if b.bj == bj]
+            acc = None
+            for b in column:
+                drives = np.zeros((len(a), x), dtype=np.int64)
+                drives[:, :b.rows] = a[:, b.row0:b.row0 + b.rows]
+                part = devices[(b.place.core, b.place.mcu)].mvm_batch(drives)[0][:, :b.cols]
+                acc = part if acc is None else vfu("add", acc, part, config=config)[0]
+            out[:, column[0].col0:column[0].col0 + column[0].cols] = acc
+        fn = ACTIVATIONS[name][0]
+        a = out if fn is None else vfu(fn, out, 0, config=config)[0]
+    return a
 
 
 def fixed_forward(weights, activations, x_raw, config, biases=None):
@@ -129,6 +179,12 @@ class TrainResult:
         Where the invocations ran: ``'golden'``, or the RTL simulator.
     rtl_cycles : list of int
         On the RTL, the cycles of every invocation.
+    mcu : str
+        The MCU model trained on: ``"exact"`` or ``"analog"`` (:data:`MCU_MODELS`).
+    analog_accuracy : float or None
+        ``mcu="analog"``: the test accuracy after the last invocation with the forward pass
+        through the analog devices (:func:`analog_forward`: ADCs, read noise); ``accuracy``
+        reads the devices' nearest digits instead.
     """
 
     steps: int
@@ -144,6 +200,8 @@ class TrainResult:
     report: dict = None
     simulator: str = "golden"
     rtl_cycles: list = field(default_factory=list)
+    mcu: str = "exact"
+    analog_accuracy: float = None
 
     def to_dict(self):
         return asdict(self)
@@ -167,12 +225,13 @@ def digits_data(model):
     return pad(data.x_train), onehot, pad(data.x_test), data.y_test, data.n_classes
 
 
-def golden_runner(image):
+def golden_runner(image, mcu_factory=None):
     """Run one kernel invocation on the golden model: its report."""
-    return Tile.from_image(image).run()
+    return Tile.from_image(image, mcu_factory=mcu_factory).run()
 
 
-def train(model, *, config, steps, eval_every=None, progress=None, data=None, runner=None):
+def train(model, *, config, steps, eval_every=None, progress=None, data=None, mcu="exact",
+          runner=None):
     """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model.
 
     Parameters
@@ -186,13 +245,21 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, ru
         ``progress(step, loss)`` after every invocation (e.g. a progress bar's update).
     data : tuple, optional
         :func:`digits_data` of the model (loaded when not given).
+    mcu : {'exact', 'analog'}
+        The MCU model (see the module docstring).
     runner : callable, optional
         ``runner(image) -> report`` runs one invocation (a :class:`isa.golden.GoldenReport`
-        or a report of the same shape); default :func:`golden_runner`. ``panther train --sim
-        verilator`` passes one that runs the RTL and checks it against the golden model.
+        or a report of the same shape) of exact MCUs; default :func:`golden_runner`.
+        ``panther train --sim verilator`` passes one that runs the RTL and checks it against
+        the golden model.
     """
     if steps < 1:
         raise CompileError(f"steps must be a positive integer, not {steps}")
+    if mcu not in MCU_MODELS:
+        raise CompileError(f"mcu must be one of {', '.join(MCU_MODELS)}, not {mcu!r}")
+    if mcu == "analog" and runner is not None:
+        raise CompileError("the analog MCU models run on the golden model only (mcu='analog' "
+                           "takes no runner)")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
@@ -203,7 +270,9 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, ru
     digits = {}
     float_w = [np.asarray(w, dtype=np.float64) for w in model.weights]
     weights_raw = quantize_weights(model, config)
-    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict())
+    result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict(), mcu=mcu)
+    devices = {}
+    factory = persistent_analog_factory(devices) if mcu == "analog" else None
     eval_every = eval_every or max(1, steps // 10)
     x_test_raw = quant(x_test)
 
@@ -223,20 +292,23 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, ru
         if use is crs_kernel:
             result.crs_steps.append(step)
         image = use.with_batch(quant(x), quant(t))
-        if digits:                            # the slice state the previous invocation left
+        if digits and factory is None:        # the slice state the previous invocation left
             image.weights = {**image.weights,
                              **{key: weights_from_digits(d, config) for key, d in digits.items()}}
             image.digits = dict(digits)
         started = time.perf_counter()
-        run = (runner or golden_runner)(image)
+        if factory is not None:          # the analog devices carry their own state
+            run = golden_runner(image, factory)
+        else:
+            run = (runner or golden_runner)(image)
         spent += time.perf_counter() - started
         if not run.ok:
             raise CompileError(f"step {step}: the kernel faulted on the golden model: "
                                + "; ".join(c["fault_message"] for c in run.cores if c["fault_message"]))
         result.overflow_steps += int(any(run.overflow))
         for block in kernel.mapping.blocks:
-            core, mcu = block.place.core, block.place.mcu
-            digits[(core, mcu)] = np.asarray(run.cores[core]["mcus"][mcu]["digits"], dtype=np.int64)
+            core, unit = block.place.core, block.place.mcu
+            digits[(core, unit)] = np.asarray(run.cores[core]["mcus"][unit]["digits"], dtype=np.int64)
         weights_raw = [np.zeros_like(w) for w in weights_raw]
         for block in kernel.mapping.blocks:
             w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
@@ -252,4 +324,8 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, ru
         if progress is not None:
             progress(step, result.loss[-1])
     result.seconds_per_step = spent / steps
+    if mcu == "analog":
+        out = analog_forward(devices, kernel.mapping, acts, x_test_raw, config,
+                             biases)[:, :n_classes]
+        result.analog_accuracy = float(np.mean(np.argmax(out, axis=1) == y_test))
     return result

@@ -29,6 +29,9 @@ def add_arguments(parser):
                         help="training data (default: the bundled digits)")
     parser.add_argument("--config", default=None,
                         help="configuration: a preset or a JSON file (default: the model's, else small)")
+    parser.add_argument("--mcu", choices=["exact", "analog"], default="exact",
+                        help="MCU model: exact integer arithmetic (default) or the analog models "
+                             "with the configuration's non-idealities and ADC width")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the curves as JSON")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="write a PNG of both curves (default: next to --json, if given)")
@@ -99,13 +102,14 @@ def run(args):
         runner = _rtl_runner(args.sim, cycles)
     try:
         result = train(model, config=config, steps=args.steps, progress=progress, data=data,
-                       runner=runner)
+                       runner=runner, mcu=args.mcu)
     finally:
         if bar is not None:
             bar.close()
     result.simulator, result.rtl_cycles = args.sim, cycles
     where = "the golden model" if args.sim == "golden" else f"the RTL ({args.sim})"
     print(f"{model.name}: {args.steps} invocations of batch {result.batch} on {where} "
+          f"with {args.mcu} MCUs "
           f"({result.seconds_per_step * 1000:.0f} ms each), CRS at {result.crs_steps[:5] or 'none'}"
           f"{' ...' if len(result.crs_steps) > 5 else ''}")
     if cycles:
@@ -115,6 +119,9 @@ def run(args):
     print("  step   accuracy   float accuracy")
     for step, acc, facc in zip(result.eval_steps, result.accuracy, result.float_accuracy):
         print(f"  {step:4d}   {acc:8.3f}   {facc:14.3f}")
+    if result.analog_accuracy is not None:
+        print(f"  inference through the analog devices (ADCs, read noise) after step {args.steps}: "
+              f"{result.analog_accuracy:.3f}")
     tail = max(1, min(50, args.steps))
     print(f"mean batch loss over the last {tail} invocations: "
           f"{sum(result.loss[-tail:]) / tail:.4f} (float {sum(result.float_loss[-tail:]) / tail:.4f})")

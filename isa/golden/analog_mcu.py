@@ -51,6 +51,10 @@ class AnalogBackend:
     def mvm(self, x_raw):
         return self.mcu.mvm(variants.mvm_copy(self.config), np.asarray(x_raw, dtype=np.int64))
 
+    def mvm_batch(self, x_batch):
+        """MVMs of many inputs at once ``(N, rows)`` on the MVM copy (host-side inference)."""
+        return self.mcu.mvm_batch(variants.mvm_copy(self.config), np.asarray(x_batch, dtype=np.int64))
+
     def mtvm(self, v_raw):
         return self.mcu.mtvm(variants.mtvm_copy(self.config), np.asarray(v_raw, dtype=np.int64))
 

@@ -26,11 +26,14 @@ def compile_run_reference(model, config, *, crs=False, loop="auto"):
     lr_word = int(np.floor(-model.train.lr / model.train.batch * 2 ** f + 0.5))
     q = lambda v, frac: np.floor(np.asarray(v) * 2.0 ** frac + 0.5).astype(np.int64)  # noqa: E731
     weights = [q(w, config.weight_frac_bits) for w in model.weights]
-    ref_w, ref_y = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
-                              lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
-                              F=f, p=config.nominal_bits, slice_bits=config.slice_bits,
-                              biases=[layer.bias for layer in model.layers], loss=model.loss)
-    return kernel, run, ref_w, ref_y
+    ref = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
+                     lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
+                     F=f, p=config.nominal_bits, slice_bits=config.slice_bits,
+                     biases=[layer.bias for layer in model.layers], loss=model.loss,
+                     input_gradient=model.input_gradient)
+    if model.input_gradient:
+        np.testing.assert_array_equal(kernel.input_gradients(run), ref[2], err_msg="dL/dx")
+    return kernel, run, ref[0], ref[1]
 
 
 def assert_exact(kernel, run, ref_w, ref_y):

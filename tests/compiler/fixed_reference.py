@@ -164,12 +164,15 @@ def _mvm(x, W, X, F):
 
 
 def fixed_step(weights, activations, inputs, targets, *, lr_word, xbar_size, crs=False,
-               F=12, p=4, slice_bits=(4, 4, 4, 6, 6, 5, 5, 5), biases=None, loss="mse"):
+               F=12, p=4, slice_bits=(4, 4, 4, 6, 6, 5, 5, 5), biases=None, loss="mse",
+               input_gradient=False):
     """One batch of the compiled training step in exact fixed point.
 
     ``biases``: per layer, whether its last weight row is a bias (a crossbar row driven by
     the constant input ONE = 1.0, docs/compiler.md). Returns ``(new raw weights per layer,
-    raw outputs (B, n_L))``.
+    raw outputs (B, n_L))``, and with ``input_gradient`` also the raw ``(B, n_0)`` gradients
+    ``W_0 delta_0`` (blocked MTVM of the first layer, no activation derivative: the input has
+    none; a bias row's output goes nowhere).
     """
     bits = tuple(reversed(slice_bits))
     digits = [canonical(w, p, bits) for w in weights]
@@ -177,7 +180,7 @@ def fixed_step(weights, activations, inputs, targets, *, lr_word, xbar_size, crs
     biases = biases or [False] * len(W)
     one = min(1 << F, (1 << 15) - 1)
     with_one = lambda a, l: np.append(a, one) if biases[l] else a      # noqa: E731
-    updates, outputs = [], []
+    updates, outputs, grads = [], [], []
     for x, t in zip(np.asarray(inputs, dtype=np.int64), np.asarray(targets, dtype=np.int64)):
         acts = [x]
         for l, (w, name) in enumerate(zip(W, activations)):
@@ -200,13 +203,16 @@ def fixed_step(weights, activations, inputs, targets, *, lr_word, xbar_size, crs
                 g = _blocked(delta, W[l], xbar_size, F, transpose=True)[:len(acts[l])]
                 d = act_d(activations[l - 1], acts[l], F)
                 delta = g if d is None else sat(rs(g * d, F))
+            elif input_gradient:
+                grads.append(_blocked(delta, W[0], xbar_size, F, transpose=True)[:len(acts[0])])
         updates.append(per_layer)
     for per_layer in updates:            # at hlt, in program order
         for l, (a, v) in enumerate(per_layer):
             digits[l] = opa(digits[l], a, v, p, bits)
     if crs:
         digits = [canonical(from_digits(d, p), p, bits) for d in digits]
-    return [from_digits(d, p) for d in digits], np.array(outputs)
+    result = [from_digits(d, p) for d in digits], np.array(outputs)
+    return result + (np.array(grads),) if input_gradient else result
 
 
 # -- float ------------------------------------------------------------------------------------

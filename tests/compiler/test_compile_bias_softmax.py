@@ -83,3 +83,17 @@ def test_softmax_outputs_are_probabilities():
 def test_softmax_limits(layers, config, message):
     with pytest.raises(CompileError, match=message):
         compile_model(_model(layers, 1, SOFTMAX), config=config)
+
+
+@pytest.mark.parametrize("loop", ["unrolled", "rolled"])
+@pytest.mark.parametrize("variant", [1, 3])
+def test_input_gradient_with_biases_and_loops(variant, loop):
+    """model.input_gradient (dL/dx stored for the host) with a bias on the first layer: the
+    bias row's MTVM output is not part of dL/dx; a rolled kernel stores it per sample through
+    the samples' pointer register."""
+    model = _model([(32, 16, "tanh", True), (16, 10, "identity", True)], 3,
+                   SOFTMAX).replace(input_gradient=True)
+    kernel, run, ref_w, ref_y = compile_run_reference(model, tile(variant=variant, cores_per_tile=8),
+                                                      loop=loop)
+    assert_exact(kernel, run, ref_w, ref_y)       # and dL/dx, checked by compile_run_reference
+    assert kernel.input_gradients(run).shape == (3, 32)

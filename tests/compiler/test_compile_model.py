@@ -61,6 +61,7 @@ def test_weights_from_npz(tmp_path):
     (dict(extra=1), "$.extra: unknown key"),
     (dict(weights="missing.npz"), "$.weights: cannot read"),
     (dict(data="mnist"), "$.data: unknown data"),
+    (dict(input_gradient=1), "$.input_gradient: expected true or false, not 1"),
 ])
 def test_bad_model_files_name_the_json_path(tmp_path, change, message):
     np.savez(tmp_path / "wb.npz", W0=np.zeros((8, 6)), W1=np.zeros((6, 3)), b1=np.zeros(3))

@@ -27,20 +27,20 @@ def networks(draw):
     if sizes[-1] <= 16 and draw(st.booleans()):
         loss, acts[-1] = "softmax_cross_entropy", "identity"
     return (sizes, acts, batch, draw(st.integers(1, 3)), draw(st.integers(0, 2**16)), rf_depth,
-            loop, biases, loss)
+            loop, biases, loss, draw(st.booleans()))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_random_partitioned_network_is_exact(net):
-    sizes, acts, batch, variant, seed, rf_depth, loop, biases, loss = net
+    sizes, acts, batch, variant, seed, rf_depth, loop, biases, loss, input_gradient = net
     layers = [dense(a, b, f, bias) for a, b, f, bias in zip(sizes, sizes[1:], acts, biases)]
     rng = np.random.default_rng(seed)
     weights = [w.copy() for w in seeded_weights(layers, seed)]   # Glorot, zero biases
     for w, layer in zip(weights, layers):
         if layer.bias:
             w[-1] = rng.uniform(-0.25, 0.25, layer.n_out)
-    model = Model(layers=layers, loss=loss, weights=weights, seed=seed,
+    model = Model(layers=layers, loss=loss, weights=weights, seed=seed, input_gradient=input_gradient,
                   train=TrainSpec(algorithm="sgd" if batch == 1 else "minibatch", batch=batch,
                                   lr=0.125))
     config = tile(variant=variant, cores_per_tile=8, mcus_per_core=2, rf_depth=rf_depth)
