@@ -258,8 +258,8 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
     if mcu not in MCU_MODELS:
         raise CompileError(f"mcu must be one of {', '.join(MCU_MODELS)}, not {mcu!r}")
     if mcu == "analog" and runner is not None:
-        raise CompileError("the analog MCU models run on the golden model only (mcu='analog' "
-                           "takes no runner)")
+        raise CompileError("the analog MCU models run on the golden model only: mcu='analog' "
+                           "(--mcu analog) cannot run on the RTL (--sim)")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
