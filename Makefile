@@ -34,7 +34,7 @@ synth: $(STAMP)
 # The full FPGA build (tens of minutes on 2 cores): the small tile does not fit an ECP5-85F,
 # so the board build uses a reduced tile. CI runs only a synthesis smoke test (tests/synth).
 fpga: $(STAMP)
-	$(BIN)/panther fpga --board ulx3s --config hdl/fpga/ulx3s_tile_config.json
+	$(BIN)/panther fpga --board ulx3s
 
 $(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -137,9 +137,10 @@ def main(argv=()):
         r = kernel.report
         tile_mcus = config.cores_per_tile * config.mcus_per_core
         per_core = r.instructions[:r.cores]
-        bound, _ = mcu_bound(kernel.image)
+        bound = mcu_bound(kernel.image)[0] if r.tiles == 1 else "(one tile only)"
         print(f"{model.name}: compiled in {r.compile_seconds:.3f} s; {r.mcus} MCUs on {r.cores} "
-              f"cores ({100 * r.mcus / tile_mcus:.0f}% of the tile's {tile_mcus} MCUs); "
+              f"cores of {r.tiles} tile(s) ({100 * r.mcus / (r.tiles * tile_mcus):.0f}% of their "
+              f"{r.tiles * tile_mcus} MCUs); "
               f"instructions per core {per_core} (max {max(per_core)} of imem {config.imem_depth}, "
               f"{r.loop}); {r.mcu_operations} MCU operations in {r.mcu_instructions} mcu "
               f"instructions, {r.fused_operations} fused; MCU bound {bound} cycles")

@@ -98,7 +98,7 @@ class _Lowering:
         op = Op(kind, core, gidx=len(self.ops), **fields)
         self.ops.append(op)
         if op.transfer is not None:
-            if kind == "st":
+            if kind in ("st", "send"):
                 op.transfer.store = op
             else:
                 op.transfer.loads.append(op)
@@ -148,6 +148,15 @@ class _Lowering:
                     self.emit("cp", core, dst=dst, srcs=(ref,))
                     return dst
                 return ref
+            if self.mapping.tile_of(owner) != self.mapping.tile_of(core):
+                target = dst if dst is not None and not keep else self.value(core, ref.length, name)
+                self.over_network(owner, ref, core, target, name)
+                if keep:
+                    self.kept[(key, core)] = target
+                    if dst is not None:
+                        self.emit("cp", core, dst=dst, srcs=(target,))
+                        return dst
+                return target
             # A rolled kernel reuses a transfer's words every iteration, which is safe only
             # with one consumer core (docs/compiler.md, Loops): one transfer per consumer.
             pkey = (key, core) if self.rolled else key
@@ -164,11 +173,27 @@ class _Lowering:
                 return dst
         return target
 
+    def over_network(self, source, ref, core, target, name):
+        """Move ``ref`` of core ``source`` into ``target`` of ``core`` (on another tile): a
+        ``send`` immediately followed by its ``recv`` in the global order, which is what keeps
+        bounded channels deadlock-free (docs/node.md)."""
+        t = self.transfer(ref.length, name, noc=True)
+        src_tile, src_core = self.mapping.local(source)
+        dst_tile, dst_core = self.mapping.local(core)
+        self.emit("send", source, srcs=(ref,), transfer=t, peer=core,
+                  comment=f"{name} to tile {dst_tile} core {dst_core}")
+        self.emit("recv", core, dst=target, transfer=t, peer=source,
+                  comment=f"{name} from tile {src_tile} core {src_core}")
+
     def reduce(self, parts, core, length, name):
         """Sum of ``[(core, ref), ...]`` in order, on ``core`` (saturating VFU adds)."""
         acc = None
         for index, (source, ref) in enumerate(parts):
-            if source != core:
+            if source != core and self.mapping.tile_of(source) != self.mapping.tile_of(core):
+                received = self.value(core, length, f"{name}.p{index}")
+                self.over_network(source, ref, core, received, f"partial sum {index} of {name}")
+                ref = received
+            elif source != core:
                 t = self.transfer(length, f"{name}.part{index}")
                 self.emit("st", source, srcs=(ref,), transfer=t, comment=f"partial sum {index} of {name}")
                 ref = self.value(core, length, f"{name}.p{index}")
@@ -211,7 +236,7 @@ class _Lowering:
         blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l]) for bi in range(m.row_blocks[l])]
         pending = []
         for b in blocks:
-            c, u = b.place.core, b.place.mcu
+            c, u = self.mapping.unit(b), b.place.mcu
             tag = f"L{l} block ({b.bi},{b.bj})"
             # a bias-only row block has no input of the layer below to send an error to
             backprop = self.backprops(l) and self.act_rows(b) > 0
@@ -247,7 +272,7 @@ class _Lowering:
     def load_input(self, b, s):
         """XBarIn of block ``b`` := its part of the layer input of sample ``s``, and 1.0 on the
         bias row if the block holds it."""
-        c, u, l = b.place.core, b.place.mcu, b.layer
+        c, u, l = self.mapping.unit(b), b.place.mcu, b.layer
         act = self.act_rows(b)
         if act:
             self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, act), name=f"a{l}.s{s}[{b.bi}]")
@@ -256,7 +281,7 @@ class _Lowering:
                       comment="bias input 1.0")
 
     def opa(self, b, s):
-        c, u, l = b.place.core, b.place.mcu, b.layer
+        c, u, l = self.mapping.unit(b), b.place.mcu, b.layer
         d = self.fetch(("d", l, s, b.bj), c, keep=True, name=f"d{l}.s{s}[{b.bj}]")
         self.emit("alui", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,), fn="mul",
                   imm=self.lr_raw, comment="-(lr/B) * delta")
@@ -268,7 +293,7 @@ class _Lowering:
         fn = ACTIVATIONS[layer.activation][0]
         for bj in range(m.col_blocks[l]):
             blocks = [m.block(l, bi, bj) for bi in range(m.row_blocks[l])]
-            parts = [(b.place.core, Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in blocks]
+            parts = [(self.mapping.unit(b), Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in blocks]
             core = m.reducer(l, bj)
             name = f"a{l + 1}.s{s}[{bj}]"
             z = self.reduce(parts, core, blocks[0].cols, f"z{l + 1}.s{s}[{bj}]")
@@ -309,12 +334,13 @@ class _Lowering:
         m = self.mapping
         dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1] if l else None
         for bi in range(m.row_blocks[l]):
+
             blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l])]
             rows = self.act_rows(blocks[0])
             if not rows:            # the bias row alone: nothing to propagate
                 continue
-            core = m.reducer(l - 1, bi) if l else m.block(0, bi, 0).place.core
-            parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, rows)) for b in blocks]
+            core = m.reducer(l - 1, bi) if l else m.unit(m.block(0, bi, 0))
+            parts = [(m.unit(b), Ref(Buf(b.place.mcu, "in"), 0, rows)) for b in blocks]
             g = self.reduce(parts, core, rows, f"g{l}.s{s}[{bi}]")
             if not l:
                 grad = self.as_value(core, g, f"dx.s{s}[{bi}]")

@@ -1,4 +1,5 @@
-"""Model descriptions: a network of dense layers, a loss and a training spec.
+"""Model descriptions: a network of dense (and conv2d, maxpool2d, flatten) layers, a loss and a
+training spec.
 
 A model is built from Python (:func:`dense`, :class:`Model`) or read from a small JSON file
 (:func:`load_model`, format in ``docs/compiler.md``)::
@@ -11,7 +12,8 @@ Weights are real numbers, ``W[i, j]`` from input ``i`` to output ``j`` (shape ``
 the crossbar orientation of docs/semantics.md §3); a layer with a bias has one more row, the
 bias, which the crossbar holds as a row driven by the constant input 1.0. They come from numpy
 arrays, an ``.npz`` file (arrays ``W0``, ``W1``, ... and optional biases ``b0``, ``b1``, ...)
-or a seed (Glorot-uniform weights, zero biases).
+or a seed (Glorot-uniform weights, zero biases). The spatial layers and their weight layout
+are in :mod:`compiler.layers` (a network with spatial layers has no biases and the mse loss).
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .layers import (
+    SPATIAL_KEYS,
+    SPATIAL_TYPES,
+    glorot_limit,
+    is_spatial,
+    network_shapes,
+    spatial_from_dict,
+    weight_shape,
+)
 
 __all__ = ["ACTIVATIONS", "LOSSES", "ALGORITHMS", "DATA_SOURCES", "Dense", "TrainSpec", "Model",
            "dense", "load_model", "model_from_dict", "seeded_weights"]
@@ -40,7 +51,7 @@ ACTIVATIONS = {
 LOSSES = ("mse", "softmax_cross_entropy")
 ALGORITHMS = ("sgd", "minibatch")
 #: Where the sample batch stored in a compiled image comes from.
-DATA_SOURCES = ("random", "digits")
+DATA_SOURCES = ("random", "digits", "digits32")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,13 +135,17 @@ class TrainSpec:
 
 
 def seeded_weights(layers, seed):
-    """Glorot-uniform real weights, one ``(rows, n_out)`` array per layer (a bias row is 0)."""
+    """Glorot-uniform real weights, one array per layer (``(rows, n_out)`` for dense, whose
+    bias row is 0, ``(R, R, C, M)`` for conv2d, ``None`` for a layer without weights)."""
     rng = np.random.default_rng(seed)
     out = []
     for layer in layers:
-        limit = math.sqrt(6.0 / (layer.n_in + layer.n_out))
-        w = rng.uniform(-limit, limit, size=(layer.n_in, layer.n_out))
-        out.append(np.vstack([w, np.zeros((1, layer.n_out))]) if layer.bias else w)
+        shape = weight_shape(layer)
+        limit = glorot_limit(layer) if shape is not None else 0.0
+        w = None if shape is None else rng.uniform(-limit, limit, size=shape)
+        if getattr(layer, "bias", False):
+            w = np.vstack([w, np.zeros((1, layer.n_out))])
+        out.append(w)
     return out
 
 
@@ -140,19 +155,23 @@ class Model:
 
     Members
     -------
-    layers : tuple of Dense
-        Each layer's ``n_in`` equals the previous layer's ``n_out``.
+    layers : tuple
+        :class:`Dense` layers, each ``n_in`` equal to the previous ``n_out``; or a
+        convolutional network of :class:`Dense`, :class:`compiler.layers.Conv2d`,
+        ``MaxPool2d`` and ``Flatten`` layers (shapes checked by ``network_shapes``).
     loss : str
         One of :data:`LOSSES`.
     train : TrainSpec
     weights : tuple of numpy.ndarray
-        Real ``(rows, n_out)`` float64 weights per layer, ``rows = n_in + bias`` (the last row
-        of a layer with a bias is the bias; default: from ``seed``).
+        Real float64 weights per layer: ``(rows, n_out)`` for dense, ``rows = n_in + bias`` (the
+        last row of a layer with a bias is the bias), ``(R, R, C, M)`` for conv2d, ``None`` for
+        maxpool2d and flatten (default: from ``seed``).
     seed : int
         Seed of the weights (when not given) and of the random sample batch.
     data : str
         Source of the sample batch stored in a compiled image: ``'random'`` (seeded inputs in
-        [-1, 1), targets in [0, 1)) or ``'digits'`` (the bundled digits, one-hot targets).
+        [-1, 1), targets in [0, 1)), ``'digits'`` (the bundled digits, one-hot targets) or
+        ``'digits32'`` (the digits upsampled to 32x32 = 1024 inputs).
     name : str
     config : str or None
         Default configuration for compiling (a preset name or a path), if the file names one.
@@ -178,11 +197,26 @@ class Model:
         if not layers:
             raise ModelError("a model needs at least one layer")
         for index, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise ModelError(f"layers[{index}] must be a Dense layer, not {layer!r}")
+            if not isinstance(layer, (Dense,) + SPATIAL_TYPES):
+                raise ModelError(f"layers[{index}] must be a Dense, Conv2d, MaxPool2d or Flatten "
+                                 f"layer, not {layer!r}")
+            if layer.activation not in ACTIVATIONS:
+                raise ModelError(f"layers[{index}]: unknown activation {layer.activation!r}; "
+                                 f"expected one of {', '.join(ACTIVATIONS)}")
+            if is_spatial(layers):
+                continue
             if index and layer.n_in != layers[index - 1].n_out:
                 raise ModelError(f"layers[{index}].in must be {layers[index - 1].n_out} (the "
                                  f"previous layer's out), not {layer.n_in}")
+        if is_spatial(layers):
+            network_shapes(layers)
+            biased = [i for i, layer in enumerate(layers) if getattr(layer, "bias", False)]
+            if biased:
+                raise ModelError(f"layers[{biased[0]}].bias: the dense layers of a network with "
+                                 "conv2d/maxpool2d/flatten layers have no bias yet")
+            if self.loss != "mse":
+                raise ModelError(f"loss {self.loss!r}: a network with conv2d/maxpool2d/flatten "
+                                 "layers is compiled with the mse loss only (for now)")
         object.__setattr__(self, "layers", layers)
         if self.loss == "softmax_cross_entropy" and layers[-1].activation != "identity":
             raise ModelError("softmax_cross_entropy applies the softmax itself: the last layer's "
@@ -198,22 +232,36 @@ class Model:
         weights = self.weights
         if weights is None:
             weights = seeded_weights(layers, self.seed)
-        weights = tuple(np.array(w, dtype=np.float64) for w in weights)
+        weights = tuple(None if w is None else np.array(w, dtype=np.float64) for w in weights)
         if len(weights) != len(layers):
             raise ModelError(f"{len(weights)} weight arrays for {len(layers)} layers")
         for index, (w, layer) in enumerate(zip(weights, layers)):
-            if w.shape != (layer.rows, layer.n_out):
-                what = " (the last row is the bias)" if layer.bias else ""
-                raise ModelError(f"weights of layer {index} must have shape "
-                                 f"({layer.rows}, {layer.n_out}){what}, not {w.shape}")
+            shape = weight_shape(layer)
+            if shape is None:
+                if w is not None:
+                    raise ModelError(f"layer {index} ({layer.kind}) has no weights, not {w.shape}")
+                continue
+            what = ""
+            if getattr(layer, "bias", False):
+                shape, what = (layer.rows, layer.n_out), " (the last row is the bias)"
+            if w is None or w.shape != shape:
+                raise ModelError(f"weights of layer {index} must have shape {shape}{what}, not "
+                                 f"{None if w is None else w.shape}")
             if not np.all(np.isfinite(w)):
                 raise ModelError(f"weights of layer {index} are not all finite")
         object.__setattr__(self, "weights", weights)
 
     @property
     def sizes(self):
-        """Layer widths ``(n_0, n_1, ..., n_L)``."""
+        """Layer widths ``(n_0, n_1, ..., n_L)`` (a feature map counts its ``H*W*C`` words)."""
+        if is_spatial(self.layers):
+            return tuple(h * w * c for h, w, c in self.shapes)
         return (self.layers[0].n_in,) + tuple(layer.n_out for layer in self.layers)
+
+    @property
+    def shapes(self):
+        """Map shapes ``(H, W, C)`` at every layer boundary (``(1, 1, n)`` for vectors)."""
+        return tuple(network_shapes(self.layers))
 
     def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
@@ -270,16 +318,24 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         where = f"$.layers[{index}]"
         if not isinstance(entry, dict):
             p.fail(where, "a layer must be a JSON object")
-        _unknown(p, where, entry, _LAYER_KEYS)
         kind = entry.get("type", "dense")
+        if kind in SPATIAL_KEYS:
+            layer = spatial_from_dict(entry, where, p.fail)
+            if layer.activation not in ACTIVATIONS:
+                p.fail(f"{where}.activation", f"unknown activation {json.dumps(layer.activation)}; "
+                                              f"expected one of {', '.join(ACTIVATIONS)}")
+            layers.append(layer)
+            continue
+        _unknown(p, where, entry, _LAYER_KEYS)
         if kind != "dense":
-            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected \"dense\"")
+            p.fail(f"{where}.type", f"unknown layer type {json.dumps(kind)}; expected one of "
+                                    f"\"dense\", {', '.join(json.dumps(k) for k in SPATIAL_KEYS)}")
         for key in ("in", "out"):
             if key not in entry:
                 p.fail(where, f"missing key '{key}'")
             if _want(p, f"{where}.{key}", entry[key], "int") < 1:
                 p.fail(f"{where}.{key}", f"must be a positive integer, not {entry[key]}")
-        if index and entry["in"] != layers[-1].n_out:
+        if index and not is_spatial(layers) and entry["in"] != layers[-1].n_out:
             p.fail(f"{where}.in", f"must be {layers[-1].n_out} (the previous layer's out), "
                                   f"not {entry['in']}")
         act = _want(p, f"{where}.activation", entry.get("activation", "identity"), "str")
@@ -290,6 +346,15 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         if not isinstance(bias, bool):
             p.fail(f"{where}.bias", f"expected true or false, not {json.dumps(bias)}")
         layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act, bias=bias))
+    if is_spatial(layers):
+        biased = [i for i, layer in enumerate(layers) if getattr(layer, "bias", False)]
+        if biased:
+            p.fail(f"$.layers[{biased[0]}].bias", "the dense layers of a network with "
+                                                  "conv2d/maxpool2d/flatten layers have no bias yet")
+        try:
+            network_shapes(layers)
+        except ModelError as error:
+            p.fail(f"$.{error}".split(": ", 1)[0], str(error).split(": ", 1)[1])
     loss = _want(p, "$.loss", data.get("loss", "mse"), "str")
     batch = _want(p, "$.batch", data.get("batch", 1), "int")
     algorithm = _want(p, "$.algorithm", data.get("algorithm", "sgd" if batch == 1 else "minibatch"),
@@ -316,6 +381,9 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
          f"be identity, not {json.dumps(layers[-1].activation)}"),
         ("$.loss", loss in LOSSES,
          f"unknown loss {json.dumps(loss)}; expected one of {', '.join(LOSSES)}"),
+        ("$.loss", loss == "mse" or loss not in LOSSES or not is_spatial(layers),
+         f"loss {json.dumps(loss)}: a network with conv2d/maxpool2d/flatten layers is compiled "
+         "with the mse loss only (for now)"),
         ("$.algorithm", algorithm in ALGORITHMS,
          f"unknown algorithm {json.dumps(algorithm)}; expected one of {', '.join(ALGORITHMS)}"),
         ("$.batch", batch >= 1, f"must be a positive integer, not {batch}"),
@@ -349,19 +417,22 @@ def _load_npz(p, name, base_dir, layers):
         p.fail("$.weights", f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
     weights = []
     for index, layer in enumerate(layers):
-        key = f"W{index}"
+        key, shape = f"W{index}", weight_shape(layer)
+        if shape is None:
+            weights.append(None)
+            continue
         if key not in found:
-            p.fail("$.weights", f"{path} has no array {key!r} (arrays W0 .. W{len(layers) - 1}, "
-                                "shape (in, out), are expected)")
-        if found[key].shape != (layer.n_in, layer.n_out):
+            p.fail("$.weights", f"{path} has no array {key!r} (arrays W<i> for every layer i with "
+                                "weights, shape (in, out) or (R, R, C, M), are expected)")
+        if found[key].shape != shape:
             p.fail("$.weights", f"{path}: {key} has shape {found[key].shape}, layer {index} "
-                                f"needs ({layer.n_in}, {layer.n_out})")
+                                f"needs {shape}")
         w = np.asarray(found[key], dtype=np.float64)
         bias = found.get(f"b{index}")
-        if bias is not None and not layer.bias:
+        if bias is not None and not getattr(layer, "bias", False):
             p.fail("$.weights", f"{path} has a bias b{index}, but layer {index} has none "
                                 "(\"bias\": true)")
-        if layer.bias:
+        if getattr(layer, "bias", False):
             if bias is None:
                 bias = np.zeros(layer.n_out)
             if np.shape(bias) != (layer.n_out,):

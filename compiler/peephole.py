@@ -26,7 +26,7 @@ def _content_key(op):
         src = op.srcs[0]
         return (op.dst.offset, op.dst.length, ("v", src.base.id, src.offset, src.length))
     if op.kind == "ld":
-        return (op.dst.offset, op.dst.length, ("t", op.transfer.id))
+        return (op.dst.offset, op.dst.length, ("t", op.transfer.id, op.soffset))
     if op.kind == "set":
         return (op.dst.offset, 1, ("set", op.imm))
     return None
@@ -81,7 +81,7 @@ def retarget_defs(ops):
             continue
         d_index = where[src.base.id]
         definer = ops[d_index]
-        if definer.kind not in ("alu", "alui", "cp", "ld") or d_index in drop:
+        if definer.kind not in ("alu", "alui", "cp", "ld", "recv") or d_index in drop:
             continue
         loc = op.dst.loc
         between = ops[d_index + 1:index]

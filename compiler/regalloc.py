@@ -75,6 +75,8 @@ def _spill(groups, pos, victim, core, spills):
         for op in group:
             op.srcs = tuple(Ref(reloaded, r.offset, r.length) if r.base is victim else r
                             for r in op.srcs)
+            if op.dst is not None and op.dst.base is victim:     # an in-place update
+                op.dst = Ref(reloaded, op.dst.offset, op.dst.length)
     groups.insert(nxt, [load])
     groups.insert(pos, [store])
 

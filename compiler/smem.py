@@ -34,7 +34,7 @@ def allocate(transfers, layout, config, *, rolled=False):
     top = layout.dynamic
     pending = []
     for t in transfers:
-        if t.persistent:
+        if t.persistent or t.noc:
             continue
         if t.count > MAX_COUNT:
             raise CompileError(f"transfer {t.name} has {t.count} consumers; a store counts at "
@@ -42,8 +42,9 @@ def allocate(transfers, layout, config, *, rolled=False):
         if t.saddr is None:
             if t.store is None or not t.loads:
                 raise AssertionError(f"transfer {t.name} without a store or loads")
-            cores = {op.core for op in t.loads}
-            pool = (t.store.core, cores.pop()) if len(cores) == 1 else None
+            cores, producers = {op.core for op in t.loads}, t.producers
+            pool = ((producers.pop(), cores.pop()) if t.reusable and len(cores) == 1
+                    and len(producers) == 1 else None)
             if rolled and pool is None:
                 raise AssertionError(f"transfer {t.name} of a loop body has several consumer cores")
             pending.append((t.store.gidx, max(op.gidx for op in t.loads), pool, t))

@@ -22,13 +22,21 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
-from panther.isa.golden import Tile
+from panther.isa.golden import run_image
 from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
 
+from .conv_host import (
+    digit_images,
+    fixed_forward_network,
+    float_forward_network,
+    float_step_network,
+)
+from .conv_kernel import network_weights
 from .datasets import load_dataset
 from .errors import CompileError
 from .kernel import compile_model, quantize_weights
+from .layers import is_spatial
 from .model import ACTIVATIONS
 
 __all__ = ["TrainResult", "train", "golden_runner", "fixed_forward", "float_forward",
@@ -37,6 +45,7 @@ __all__ = ["TrainResult", "train", "golden_runner", "fixed_forward", "float_forw
 
 #: MCU models :func:`train` runs the kernel on.
 MCU_MODELS = ("exact", "analog")
+
 
 
 def persistent_analog_factory(devices):
@@ -207,10 +216,33 @@ class TrainResult:
         return asdict(self)
 
 
-def digits_data(model):
+def _weights_of(kernel, digits, config, old, spatial):
+    """Raw layer weights from the slice digits of every block (matrices, reshaped for conv)."""
+    mats = [None if w is None else np.zeros(w.reshape(-1, w.shape[-1]).shape if spatial else w.shape,
+                                             dtype=np.int64) for w in old]
+    weighted = [i for i, w in enumerate(old) if w is not None]
+    for block in kernel.mapping.blocks:
+        place = block.place
+        w = weights_from_digits(digits[(place.tile, place.core, place.mcu)], config)
+        mats[weighted[block.layer] if spatial else block.layer][
+            block.row0:block.row0 + block.rows, block.col0:block.col0 + block.cols] = \
+            w[:block.rows, :block.cols]
+    return [None if m is None else m.reshape(o.shape) for m, o in zip(mats, old)]
+
+
+def digits_data(model, dataset=None):
     """The digits as ``(x_train, t_train one-hot, x_test, y_test, n_classes)``, padded to the
-    model's widths; raises :class:`CompileError` when the model is too narrow."""
-    data = load_dataset(seed=model.seed)
+    model's widths (8x8x1 images for a conv network); raises :class:`CompileError` when the
+    model is too narrow.
+
+    ``dataset`` (default: the model's ``data`` when it names digits, else ``'digits'``):
+    ``'digits'`` (the 61 informative pixels) or ``'digits32'`` (every image upsampled to 32x32
+    = 1024 pixels, :func:`compiler.datasets.load_dataset`)."""
+    if is_spatial(model.layers):
+        return digit_images(model)
+    if dataset is None:
+        dataset = model.data if model.data in ("digits", "digits32") else "digits"
+    data = load_dataset(seed=model.seed, upsample=4 if dataset == "digits32" else None)
     n_in, n_out = model.sizes[0], model.sizes[-1]
     if n_in < data.n_features or n_out < data.n_classes:
         raise CompileError(f"the digits need at least {data.n_features} inputs and "
@@ -226,13 +258,15 @@ def digits_data(model):
 
 
 def golden_runner(image, mcu_factory=None):
-    """Run one kernel invocation on the golden model: its report."""
-    return Tile.from_image(image, mcu_factory=mcu_factory).run()
+    """Run one kernel invocation on the golden model (a tile, or a node of tiles): its report."""
+    return run_image(image, mcu_factory=mcu_factory)
 
 
 def train(model, *, config, steps, eval_every=None, progress=None, data=None, mcu="exact",
           runner=None):
-    """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model.
+    """Train ``model`` on the digits for ``steps`` kernel invocations on the golden model (a
+    node of tiles when the network needs several; ``mcu='analog'`` and a ``runner`` take a
+    one-tile kernel).
 
     Parameters
     ----------
@@ -260,16 +294,26 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
     if mcu == "analog" and runner is not None:
         raise CompileError("the analog MCU models run on the golden model only: mcu='analog' "
                            "(--mcu analog) cannot run on the RTL (--sim)")
+    spatial = is_spatial(model.layers)       # a conv network: host passes of compiler.conv_host
+    if spatial and mcu != "exact":
+        raise CompileError("conv networks train on the exact MCU model only (the analog "
+                           "forward pass for accuracy knows dense layers)")
     x_train, t_train, x_test, y_test, n_classes = data or digits_data(model)
     kernel = compile_model(model, config=config)
+    if mcu == "analog" and kernel.mapping.tiles_used > 1:
+        raise CompileError(f"mcu='analog' trains a kernel of one tile; {model.name} needs "
+                           f"{kernel.mapping.tiles_used} tiles")
+    if runner is not None and kernel.mapping.tiles_used > 1:
+        raise CompileError(f"the RTL (--sim) trains a kernel of one tile; {model.name} needs "
+                           f"{kernel.mapping.tiles_used} tiles (train it on the golden model)")
     crs_kernel = compile_model(model, config=config, crs=True) if steps >= model.train.crs_period else None
     acts = [layer.activation for layer in model.layers]
-    biases = [layer.bias for layer in model.layers]
+    biases = [getattr(layer, "bias", False) for layer in model.layers]
     batch, f, b = model.train.batch, config.data_frac_bits, config.data_bits
     quant = lambda v: np.asarray(to_fixed(v, f, b)[0], dtype=np.int64)      # noqa: E731
     digits = {}
-    float_w = [np.asarray(w, dtype=np.float64) for w in model.weights]
-    weights_raw = quantize_weights(model, config)
+    float_w = [None if w is None else np.asarray(w, dtype=np.float64) for w in model.weights]
+    weights_raw = network_weights(model, config) if spatial else quantize_weights(model, config)
     result = TrainResult(steps=steps, batch=batch, report=kernel.report.to_dict(), mcu=mcu)
     devices = {}
     factory = persistent_analog_factory(devices) if mcu == "analog" else None
@@ -277,10 +321,16 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
     x_test_raw = quant(x_test)
 
     def evaluate(step):
-        out = fixed_forward(weights_raw, acts, x_test_raw, config, biases)[:, :n_classes]
+        if spatial:
+            out = fixed_forward_network(model, weights_raw, x_test_raw, config)[:, :n_classes]
+            fout = float_forward_network(model, float_w, x_test)[-1].reshape(len(x_test), -1)
+        else:
+            out = fixed_forward(weights_raw, acts, x_test_raw, config, biases)[:, :n_classes]
+            fout = float_forward(float_w, acts, x_test, biases)[-1]
+        fout = fout[:, :n_classes]
         result.eval_steps.append(step)
         result.accuracy.append(float(np.mean(np.argmax(out, axis=1) == y_test)))
-        fout = float_forward(float_w, acts, x_test, biases)[-1][:, :n_classes]
+
         result.float_accuracy.append(float(np.mean(np.argmax(fout, axis=1) == y_test)))
 
     evaluate(0)
@@ -293,31 +343,34 @@ def train(model, *, config, steps, eval_every=None, progress=None, data=None, mc
             result.crs_steps.append(step)
         image = use.with_batch(quant(x), quant(t))
         if digits and factory is None:        # the slice state the previous invocation left
-            image.weights = {**image.weights,
-                             **{key: weights_from_digits(d, config) for key, d in digits.items()}}
-            image.digits = dict(digits)
+            for k, tile in enumerate(getattr(image, "tiles", [image])):
+                mine = {(c, m): d for (t, c, m), d in digits.items() if t == k}
+                tile.weights = {**tile.weights,
+                                **{key: weights_from_digits(d, config) for key, d in mine.items()}}
+                tile.digits = mine
         started = time.perf_counter()
         if factory is not None:          # the analog devices carry their own state
             run = golden_runner(image, factory)
         else:
             run = (runner or golden_runner)(image)
         spent += time.perf_counter() - started
+        cores = [c for tile in getattr(run, "tiles", [run.to_dict()]) for c in tile["cores"]]
         if not run.ok:
             raise CompileError(f"step {step}: the kernel faulted on the golden model: "
-                               + "; ".join(c["fault_message"] for c in run.cores if c["fault_message"]))
-        result.overflow_steps += int(any(run.overflow))
+                               + "; ".join(c["fault_message"] for c in cores if c["fault_message"]))
+        result.overflow_steps += int(any(c["overflow"] for c in cores))
         for block in kernel.mapping.blocks:
-            core, unit = block.place.core, block.place.mcu
-            digits[(core, unit)] = np.asarray(run.cores[core]["mcus"][unit]["digits"], dtype=np.int64)
-        weights_raw = [np.zeros_like(w) for w in weights_raw]
-        for block in kernel.mapping.blocks:
-            w = weights_from_digits(digits[(block.place.core, block.place.mcu)], config)
-            weights_raw[block.layer][block.row0:block.row0 + block.rows,
-                                     block.col0:block.col0 + block.cols] = w[:block.rows, :block.cols]
+            place = block.place
+            digits[(place.tile, place.core, place.mcu)] = np.asarray(
+                kernel.mcu_state(run, block)["digits"], dtype=np.int64)
+        weights_raw = _weights_of(kernel, digits, config, weights_raw, spatial)
         y = use.outputs(run) / (1 << f)
         result.loss.append(batch_loss(y, t, model.loss))
-        float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr, biases,
-                                               model.loss)
+        if spatial:
+            float_w, float_loss = float_step_network(model, float_w, x, t, model.train.lr)
+        else:
+            float_w, float_loss = float_train_step(float_w, acts, x, t, model.train.lr, biases,
+                                                   model.loss)
         result.float_loss.append(float(float_loss))
         if step % eval_every == 0 or step == steps:
             evaluate(step)

@@ -50,6 +50,8 @@ DERIVED = {
     "energy_events.imem_fetch": "instructions_total",
     "energy_events.xbar_in_access": "xbar_in_reads + xbar_in_writes",
     "energy_events.xbar_out_access": "xbar_out_reads + xbar_out_writes",
+    "energy_events.noc_flit": "noc_flits",
+    "energy_events.noc_hop": "noc_flit_hops",
 }
 
 

@@ -36,11 +36,13 @@ import numpy as np
 from panther.config import PantherConfig
 from panther.errors import UserError
 
-from .compare import GOLDEN_ONLY, compare, compared_counters
+from .clock import period_ps
+from .compare import compare
+from .progress import RunProgress, announce, expected_seconds, format_seconds
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
            "tile_input_bits", "wide_input_mode", "TileSimulation", "port_map", "compare", "RtlOutcome",
-           "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
+           "run_and_compare", "rtl_report", "get_simulation", "SimulationError", "period_ps"]
 
 #: Progress messages (a build can take minutes); ``panther`` prints this logger's INFO lines.
 LOG = logging.getLogger("panther.cosim")
@@ -50,7 +52,7 @@ DEFAULT_MAX_CYCLES = 2_000_000
 
 #: Sources the tile's Verilog is generated from (a change re-converts it; the file is only
 #: rewritten, and the simulator build only redone, when the Verilog text changes).
-RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "isa/table.py", "isa/faults.py", "isa/events.py",
+RTL_SOURCES = ("hdl/mcu", "hdl/core", "hdl/tile", "hdl/node", "isa/table.py", "isa/faults.py", "isa/events.py",
                "isa/variants.py", "isa/vfu_math.py", "panther/fixed_point.py", "panther/config.py")
 
 #: ``wide_inputs`` choices of :class:`TileSimulation` (None: choose automatically).
@@ -125,7 +127,11 @@ class TileSimulation:
     waves : bool
         Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
-        Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
+        Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
+        directory, or of ``$PANTHER_BUILD_DIR``).
+    tile_id : int
+        The tile's number on the node (its network address; a separate build when not 0,
+        for :mod:`cosim.tile_in_loop`).
     wide_inputs : {'load', 'direct', None}
         ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
         (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
@@ -146,9 +152,9 @@ class TileSimulation:
     """
 
     def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
-                 wide_inputs=None):
+                 wide_inputs=None, tile_id=0):
         from .simulators import SIMULATORS, availability
-        from .verilog import DEFAULT_BUILD_ROOT
+        from .verilog import default_build_root
 
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
@@ -163,9 +169,10 @@ class TileSimulation:
         self.config = config
         self.simulator = simulator
         self.waves = bool(waves)
-        root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
+        root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
         self.wide_inputs = wide_inputs
+        self.tile_id = tile_id
         self._runner = None
         self.top = None
         self.ports = None
@@ -180,42 +187,64 @@ class TileSimulation:
 
         from .verilog import module_name, write_verilog
 
-        tile = Tile(config=self.config)
+        tile = Tile(config=self.config, tile_id=self.tile_id)
         self.ports = port_map(tile)
         self.mode = wide_input_mode(tile, self.wide_inputs)
         sources = RTL_SOURCES
         if self.mode == "direct":
             top = tile
-            self.top = module_name("tile", self.config)
+            extra = (f"tile{self.tile_id}",) if self.tile_id else ()
+            self.top = module_name("tile", self.config, *extra)
         else:
             from .wide_input_loader import WideInputLoader
 
             top = WideInputLoader(tile, max_input_bits=LOADED_INPUT_BITS,
                                   chunk_bits=LOAD_CHUNK_BITS)
             self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": top.chunk_map}
-            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS)
+            extra = (f"tile{self.tile_id}",) if self.tile_id else ()
+            self.top = module_name("tile", self.config, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS,
+                                   *extra)
             sources = RTL_SOURCES + ("cosim/wide_input_loader.py",)
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         # The lock file must differ from write_verilog's own `{top}.lock`: flock locks are
         # per open file, so taking that one again here would deadlock this process.
         c = self.config
+        traced = " with waveform tracing" if self.waves else ""
 
-        def announce():
-            LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; first run "
-                     "with this configuration and RTL, reused afterwards): Verilog conversion, "
-                     "then compilation; at paper size this takes minutes per core",
-                     self.top, self.simulator, c.cores_per_tile, c.xbar_size, c.xbar_size)
+        def announce_convert():
+            announce(f"building the tile model {self.top} for {self.simulator} "
+                     f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; first run "
+                     "with this configuration and RTL, reused afterwards): converting it to "
+                     "Verilog", expected_seconds("convert", c), f"then the {self.simulator} "
+                     f"compile, about {format_seconds(expected_seconds(self.simulator, c))}")
+
+        def announce_compile():
+            announce(f"compiling the tile model {self.top} with {self.simulator}{traced}",
+                     expected_seconds(self.simulator, c), f"into {self.build_root}")
 
         with _locked(Path(_mkdir(self.build_root)) / f"{self.top}.runner.lock"):
             source = write_verilog(top, name=self.top, source_dirs=sources,
-                                   build_root=self.build_root, on_convert=announce)
+                                   build_root=self.build_root, on_convert=announce_convert)
             try:
-                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves)
+                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves,
+                                      on_compile=announce_compile)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
                 raise SimulationError(
                     f"building the tile for {self.simulator} failed ({error}); see "
                     f"{self.build_root / self.top / self.simulator / 'build.log'}") from None
         return self
+
+    @property
+    def period_ps(self):
+        """The simulated clock period: the configuration's (:func:`cosim.clock.period_ps`),
+        unless the wide-input load bus needs a longer low phase to write every wide input
+        of one cycle (2 ps per chunk, see :mod:`cosim.wide_input_bus`): then the shortest
+        period that holds them all (only multi-core paper-size tiles; cycles are unchanged)."""
+        period = period_ps(self.config)
+        if self.loader is not None:
+            chunks = sum(len(parts) for parts in self.loader["chunk_map"].values())
+            period = max(period, 2 * (2 * chunks + 8))
+        return period
 
     @property
     def run_dir(self):
@@ -264,10 +293,12 @@ class TileSimulation:
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
                    "simulator": self.simulator, "wide_inputs": self.loader,
-                   "period_ns": _period_ns(self.config), "runs": entries}
+                   "period_ps": self.period_ps, "runs": entries,
+                   "progress": str(job_dir / "progress.json")}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
-            log = _test(self._runner, self.top, job_file, job_dir.name, waves)
+            with RunProgress(job["progress"], f"RTL ({self.simulator})"):
+                log = _test(self._runner, self.top, job_file, job_dir.name, waves)
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -326,12 +357,7 @@ def _mkdir(path):
     return path
 
 
-def _period_ns(config):
-    """Clock period of the simulation in whole nanoseconds (cycles are what matter)."""
-    return 10
-
-
-def _build(simulator, source, top, build_root, waves):
+def _build(simulator, source, top, build_root, waves, on_compile=None):
     """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
     (reused when up to date). Verilator warnings are reported but not fatal here: lint is
     ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
@@ -342,18 +368,18 @@ def _build(simulator, source, top, build_root, waves):
     if simulator == "verilator":
         extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
     return simulators.build(simulator, [source], top, build_root=build_root, extra_args=extra,
-                            waves=waves)
+                            waves=waves, on_compile=on_compile)
 
 
-def _test(runner, top, job_file, name, waves):
-    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``, recording into the
+def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
+    """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
     waveform file ``waves`` unless it is None; returns the log path."""
     from .simulators import run
 
     env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        run(runner, top, "panther.cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
+        run(runner, top, module, extra_env=env, results_name=name, waves=waves)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):
@@ -411,6 +437,11 @@ class RtlOutcome:
         :func:`rtl_report` of the dump.
     diffs : list of str
         :func:`compare` (empty when the RTL matches).
+    golden_stopped : str
+        How the golden model's run ended: ``'halted'`` (every core stopped, with or without
+        a fault), ``'deadlock'`` or ``'round_limit'``.
+    image : ProgramImage or None
+        The program that ran.
     """
 
     dump: dict
@@ -418,11 +449,19 @@ class RtlOutcome:
     golden_error: str
     report: object
     diffs: list = field(default_factory=list)
+    golden_stopped: str = "halted"
+    image: object = None
 
     @property
     def stopped(self):
         """``'halted'``, ``'deadlock'`` or ``'cycle_limit'``."""
         return self.dump["stopped"]
+
+    @property
+    def both_limits(self):
+        """The RTL reached its cycle limit and the golden model its round limit: neither ran
+        the program to its end, so their states are not compared."""
+        return self.stopped == "cycle_limit" and self.golden_stopped == "round_limit"
 
     @property
     def ok(self):
@@ -435,54 +474,26 @@ class RtlOutcome:
 
     def format(self):
         """Text: how the run stopped, cycles, and the comparison with the golden model."""
-        d = self.dump
-        lines = [f"RTL ({d['simulator']}): {self.stopped} after {d['cycles']} cycles "
-                 f"({d['cycles'] * 1000.0 / d['clock_mhz']:.1f} ns at {d['clock_mhz']:g} MHz), "
-                 f"{d['events']['instructions_total']} instructions retired "
-                 f"(per core: {', '.join(str(c['instret']) for c in d['cores'])}), "
-                 f"{d['events']['adc_conversions']} ADC conversions"]
-        if d.get("deadlock"):
-            lines.append("RTL deadlock: " + "; ".join(
-                f"core {w['core']} waits to {w['op']} shared-memory word {w['saddr']}"
-                for w in d["deadlock"]))
-        if self.stopped == "cycle_limit":
-            lines.append(f"RTL: not every core halted within {d['max_cycles']} cycles "
-                         f"(running: {[i for i, c in enumerate(d['cores']) if c['status'] == 'running']})")
-        if d.get("waves"):
-            lines.append(f"waveforms: {d['waves']}")
-        if self.golden_error:        # the golden model's messages name it already
-            error = self.golden_error
-            lines.append(error if error.startswith("golden model:") else f"golden model: {error}")
-        if self.diffs:
-            lines.append(f"comparison with the golden model: MISMATCH; first diverging state: "
-                         f"{self.diffs[0]}")
-            lines += [f"  {diff}" for diff in self.diffs[1:]]
-        else:
-            halted = all(core["status"] == "halted" for core in d["cores"])
-            counted = compared_counters(d["events"], halted=halted)
-            lines.append("comparison with the golden model: identical final state (cores, "
-                         "register files, XBar buffers, weights and slice digits, shared memory, "
-                         f"overflow flags, error codes) and all {len(counted)} event counters "
-                         "of the RTL (digital, analog-port transactions, analog energy events, "
-                         "per MCU)" + ("" if halted else "; digital counts not compared: a core "
-                                       "did not halt"))
-            lines.append("golden-model counts the RTL has no counter for (not compared): "
-                         + ", ".join(sorted(GOLDEN_ONLY)))
-        return "\n".join(lines)
+        from panther.isa.run_text import rtl_lines
+
+        from .outcome_report import run_report
+
+        return "\n".join(rtl_lines(run_report(self)))
 
 
 def _golden_run(image, golden_factory=None, max_rounds=None):
     from panther.isa.golden import run_image
-    from panther.isa.golden.errors import GoldenError
+    from panther.isa.golden.errors import DeadlockError, GoldenError
     from panther.isa.golden.tile import DEFAULT_MAX_ROUNDS
 
     try:
         return run_image(image, mcu_factory=golden_factory,
-                         max_rounds=max_rounds or DEFAULT_MAX_ROUNDS), ""
+                         max_rounds=max_rounds or DEFAULT_MAX_ROUNDS), "", "halted"
     except GoldenError as error:
         if error.report is None:
             raise
-        return error.report, str(error)
+        return error.report, str(error), \
+            "deadlock" if isinstance(error, DeadlockError) else "round_limit"
 
 
 def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=None,
@@ -501,10 +512,11 @@ def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=No
     dumps = sim.run(images, max_cycles=max_cycles, waves_file=waves_file)
     outcomes = []
     for image, dump in zip(images, dumps):
-        golden, error = _golden_run(image, golden_factory, max_rounds)
+        golden, error, golden_stopped = _golden_run(image, golden_factory, max_rounds)
         outcome = RtlOutcome(dump=dump, golden=golden, golden_error=error,
-                             report=rtl_report(image, dump, golden))
-        outcome.diffs = compare(golden, dump)
+                             report=rtl_report(image, dump, golden),
+                             golden_stopped=golden_stopped, image=image)
+        outcome.diffs = [] if outcome.both_limits else compare(golden, dump)
         outcomes.append(outcome)
     return outcomes
 

@@ -13,7 +13,8 @@ test
    through the tile's host port (every word for the first image, then only the words that
    differ from what the last dump read);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
-   cycle limit, whichever comes first (no Python runs per cycle meanwhile);
+   cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
+   :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
 5. stops the cores and dumps the state and counters to the result JSON.
 
 When the job's ``wide_inputs`` is set, the top level is a
@@ -36,10 +37,12 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-__all__ = ["run_job", "X_PROBE_CYCLES"]
+__all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES"]
 
 #: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
 X_PROBE_CYCLES = 64
+#: Cycles between two progress reports of a running program (one Python wake-up each).
+PROGRESS_CYCLES = 20_000
 
 
 def _int(value):
@@ -67,8 +70,8 @@ class HostPort:
     per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
     """
 
-    def __init__(self, dut, clock, prefix, *, period_ns):
-        self.clock, self.period_ns = clock, period_ns
+    def __init__(self, dut, clock, prefix, *, period_ps):
+        self.clock, self.period_ps = clock, period_ps
         self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
             getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
         self.req.value = 0
@@ -111,7 +114,7 @@ class HostPort:
         for addr, value in items:
             self.addr.value = int(addr)
             self.wdata.value = int(value)
-            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
+            await Timer(2 * self.period_ps, "ps")      # taken at the next rising edge
         self.req.value = 0
         self.we.value = 0
 
@@ -126,14 +129,14 @@ class HostPort:
         self.we.value = 0
         self.req.value = 1
         self.addr.value = addrs[0]
-        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
+        await Timer(self.period_ps, "ps")              # after the edge that took it: ack
         for k in range(len(addrs)):
             out.append(_int(self.rdata.value))
             if k + 1 < len(addrs):
                 self.addr.value = addrs[k + 1]         # taken two edges later
-                await Timer(2 * self.period_ns, "ns")
+                await Timer(2 * self.period_ps, "ps")
         self.req.value = 0                             # ack is high: no new request taken
-        await Timer(self.period_ns, "ns")              # ... and low after the next edge
+        await Timer(self.period_ps, "ps")              # ... and low after the next edge
         return out
 
     async def _idle_falling_edge(self):
@@ -146,44 +149,46 @@ class HostPort:
 
 
 class SmemHost:
-    """The tile's shared-memory host port (read latency one cycle)."""
+    """The tile's shared-memory host port (read latency one cycle); ``prefix`` names a tile of
+    a node (``t1_``)."""
 
-    def __init__(self, dut, clock, bits):
-        self.dut, self.clock, self.bits = dut, clock, bits
-        dut.host_smem_we.value = 0
+    def __init__(self, dut, clock, bits, prefix=""):
+        self.clock, self.bits = clock, bits
+        (self.addr, self.we, self.wvalue, self.wvalid, self.wcount, self.rvalue, self.rvalid,
+         self.rcount) = (getattr(dut, f"{prefix}host_smem_{n}") for n in (
+             "addr", "we", "wvalue", "wvalid", "wcount", "rvalue", "rvalid", "rcount"))
+        self.we.value = 0
 
     async def write(self, words):
         """``words``: iterable of (addr, value, valid, count)."""
-        d = self.dut
         wrote = False
         for addr, value, valid, count in words:
             await FallingEdge(self.clock)
-            d.host_smem_addr.value = int(addr)
-            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
-            d.host_smem_wvalid.value = int(bool(valid))
-            d.host_smem_wcount.value = int(count)
-            d.host_smem_we.value = 1
+            self.addr.value = int(addr)
+            self.wvalue.value = int(value) & ((1 << self.bits) - 1)
+            self.wvalid.value = int(bool(valid))
+            self.wcount.value = int(count)
+            self.we.value = 1
             wrote = True
         if wrote:
             await FallingEdge(self.clock)
-            d.host_smem_we.value = 0
+            self.we.value = 0
 
     async def dump(self, depth):
         """Every word, one per cycle: the word addressed at a falling edge is read at the
         next rising edge and sampled at the falling edge after it, where the next address
         is presented."""
-        d = self.dut
         values, valid, count = [], [], []
         await FallingEdge(self.clock)
-        d.host_smem_addr.value = 0
+        self.addr.value = 0
         for addr in range(depth):
             await FallingEdge(self.clock)
-            values.append(_signed(d.host_smem_rvalue.value, self.bits))
-            bit = _int(d.host_smem_rvalid.value)
+            values.append(_signed(self.rvalue.value, self.bits))
+            bit = _int(self.rvalid.value)
             valid.append(None if bit is None else bool(bit))
-            count.append(_int(d.host_smem_rcount.value))
+            count.append(_int(self.rcount.value))
             if addr + 1 < depth:
-                d.host_smem_addr.value = addr + 1
+                self.addr.value = addr + 1
         return {"values": values, "valid": valid, "count": count}
 
 
@@ -193,9 +198,10 @@ async def _gather(*coroutines):
 
 
 class TileBench:
-    """Drives one tile through a job (see the module docstring)."""
+    """Drives one tile through a job (see the module docstring); with a ``prefix`` (``t1_``)
+    it drives that tile of a node (the node's bench runs the program, :mod:`cosim.node_tb`)."""
 
-    def __init__(self, dut, job):
+    def __init__(self, dut, job, prefix=""):
         from panther.config import PantherConfig
         from panther.isa.encoding import encode, make
 
@@ -204,10 +210,10 @@ class TileBench:
         self.config = c = PantherConfig.from_dict(job["config"])
         self.ports = job["ports"]["cores"]
         self.clock = dut.clk
-        self.period_ns = job["period_ns"]
-        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ns=job["period_ns"])
+        self.period_ps = job["period_ps"]
+        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
-        self.smem = SmemHost(dut, self.clock, c.data_bits)
+        self.smem = SmemHost(dut, self.clock, c.data_bits, prefix)
         self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
         self.bridges = []
         self.bus = None
@@ -215,10 +221,40 @@ class TileBench:
             from .wide_input_bus import WideInputBus
 
             self.bus = WideInputBus(dut, self.clock, job["wide_inputs"]["chunk_map"],
-                                    period_ps=int(self.period_ns) * 1000)
+                                    period_ps=int(self.period_ps))
         self.hlt = encode(make("hlt"))
+        self.image_index = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
+        if not prefix and hasattr(dut, "noc_rx_valid"):   # a tile alone: nothing comes or goes
+            dut.noc_rx_valid.value = 0
+            dut.noc_rx_flit.value = 0
+            dut.noc_tx_ready.value = 0
+
+    def progress(self, cycles, max_cycles):
+        """Tell the parent process how far the current program got (``job['progress']``)."""
+        path = self.job.get("progress")
+        if path:
+            tmp = Path(path + ".tmp")
+            tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
+                                       "cycles": cycles, "max_cycles": max_cycles}))
+            tmp.replace(path)
+
+    @classmethod
+    def for_tile(cls, dut, config, *, simulator="icarus"):
+        """A bench for the plain tile of ``panther verilog --top tile`` (``panther_tile``),
+        its ports found by the naming scheme of :mod:`hdl.flat_top`, its clock started at the
+        configuration's ``clock_mhz``: ``await bench.run_image(image, max_cycles)`` loads,
+        runs and dumps a program (a user's own cocotb test, see docs/your_own_test.md)."""
+        from .clock import period_ps
+
+        ports = {"cores": [{"run": f"c{i}_run", "halted": f"c{i}_halted", "dbg": f"c{i}_dbg_",
+                            "mcus": [f"c{i}_analog_{k}_" for k in range(config.mcus_per_core)]}
+                           for i in range(config.cores_per_tile)]}
+        job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
+               "wide_inputs": None, "period_ps": period_ps(config), "runs": []}
+        Clock(dut.clk, job["period_ps"], unit="ps").start()
+        return cls(dut, job)
 
     # -- per image ------------------------------------------------------------------------------
 
@@ -289,27 +325,30 @@ class TileBench:
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
-        start = get_sim_time("ns")
+        start = get_sim_time("ps")
 
         def cycles_since_start():
             # The rising edge that raised all_halted ends cycle k at (k - 1/2) periods; a
             # Timer of k periods ends on the falling edge after cycle k.
-            return math.ceil((get_sim_time("ns") - start) / self.period_ns - 1e-9)
+            return math.ceil((get_sim_time("ps") - start) / self.period_ps - 1e-9)
 
-        # Timers, not ClockCycles: no Python wake-up per cycle. A first short wait: X on the
-        # stop outputs (state a simulator left uninitialised) would otherwise burn the whole
-        # cycle limit.
-        probe = min(max_cycles, X_PROBE_CYCLES)
-        await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    Timer(probe * self.period_ns, "ns"))
-        await ReadOnly()
-        if cycles_since_start() >= probe and probe < max_cycles \
-                and _int(dut.all_halted.value) is not None \
-                and _int(dut.deadlock.value) is not None \
-                and not (_int(dut.all_halted.value) or _int(dut.deadlock.value)):
+        def running():
+            halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
+            return halted is not None and deadlock is not None and not (halted or deadlock)
+
+        # Timers, not ClockCycles: no Python wake-up per cycle, one per PROGRESS_CYCLES (to
+        # report progress). A first short wait: X on the stop outputs (state a simulator left
+        # uninitialised) would otherwise burn the whole cycle limit.
+        wait = min(max_cycles, X_PROBE_CYCLES)
+        while True:
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                        Timer((max_cycles - probe) * self.period_ns, "ns"))
+                        Timer(wait * self.period_ps, "ps"))
             await ReadOnly()
+            done = cycles_since_start()
+            if done >= max_cycles or not running():
+                break
+            self.progress(done, max_cycles)
+            wait = min(PROGRESS_CYCLES, max_cycles - done)
         cycles = cycles_since_start()
         halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
         waits = []
@@ -426,10 +465,11 @@ async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
     from panther.isa.image import ProgramImage
 
-    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock = Clock(dut.clk, job["period_ps"], unit="ps")
     clock.start()
     bench = TileBench(dut, job)
-    for entry in job["runs"]:
+    for k, entry in enumerate(job["runs"]):
+        bench.image_index = k
         image = ProgramImage.load(entry["image"])
         result = await bench.run_image(image, job["max_cycles"])
         tmp = Path(entry["result"] + ".tmp")

@@ -1,9 +1,14 @@
 """Amaranth component -> Verilog, cached in a build directory keyed by configuration (the
-conversion itself is redone only when the RTL sources change)."""
+conversion itself is redone only when the RTL sources change).
+
+The build directory is the current directory's ``build/``, or ``$PANTHER_BUILD_DIR``
+(``panther --build-dir DIR`` sets it): never the installed package's folder, which may not
+be writable and is shared by every user of the install."""
 
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -11,27 +16,56 @@ from pathlib import Path
 from amaranth.back import verilog
 from amaranth.hdl import Elaboratable
 
-__all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "source_hash", "config_key", "module_name",
-           "build_lock", "write_verilog"]
+__all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "source_path", "source_hash",
+           "config_key", "module_name", "build_lock", "write_verilog"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
+#: Environment variable naming the build directory (default: ``./build``).
+BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
+
+
+def build_dir():
+    """The build directory: ``$PANTHER_BUILD_DIR`` or the current directory's ``build``."""
+    return Path(os.environ.get(BUILD_DIR_ENV) or "build").resolve()
+
+
+def default_build_root():
+    """Where co-simulation builds go: ``build_dir()/cosim``."""
+    return build_dir() / "cosim"
+
+
+def source_path(entry):
+    """The file or folder of a source entry such as ``'hdl/mcu'`` or ``'panther/config.py'``:
+    the repository folder's path relative to its installed package (``hdl`` is
+    ``panther.hdl``, ``panther`` the ground floor), wherever the package is installed."""
+    head, _, rest = str(entry).partition("/")
+    package = "panther" if head == "panther" else f"panther.{head}"
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.origin:
+        raise ValueError(f"source_dirs: {entry!r}: no package {package}")
+    base = Path(spec.origin).parent
+    return base / rest if rest else base
 
 
 def source_hash(source_dirs):
-    """SHA-1 of every ``*.py`` file under ``source_dirs`` (folders or single files, relative
-    to the project root), so a cached Verilog file never outlives the RTL it came from."""
+    """SHA-1 of every ``*.py`` file under ``source_dirs`` (folders or single files, named as
+    in the repository: ``hdl/mcu``, ``panther/config.py``), so a cached Verilog file never
+    outlives the RTL it came from. The same sources give the same hash in a clone and in an
+    installed wheel."""
     digest = hashlib.sha1()
     for folder in source_dirs:
-        root = PROJECT_ROOT / folder
+        root = source_path(folder)
         if root.is_file():
-            paths = [root]
+            paths = [(folder, root)]
         elif root.is_dir():
-            paths = sorted(root.rglob("*.py"))
+            paths = [(f"{folder}/{p.relative_to(root).as_posix()}", p)
+                     for p in sorted(root.rglob("*.py"))]
         else:
             raise ValueError(f"source_dirs: {folder!r} is not a folder or file of the project")
-        for path in paths:
-            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        for name, path in paths:
+            digest.update(name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -52,9 +86,11 @@ def module_name(kind, config, *extra):
 
 
 @contextlib.contextmanager
-def build_lock(name, build_root=DEFAULT_BUILD_ROOT):
+def build_lock(name, build_root=None):
     """Exclusive lock on ``build_root/name.lock`` while converting or compiling ``name``, so
-    parallel test workers (pytest-xdist) never build the same directory at once."""
+    parallel test workers (pytest-xdist) never build the same directory at once (default
+    root: :func:`default_build_root`)."""
+    build_root = Path(build_root) if build_root is not None else default_build_root()
     Path(build_root).mkdir(parents=True, exist_ok=True)
     with open(Path(build_root) / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -79,7 +115,7 @@ def _silence(component, _seen=None):
             _silence(item, seen)
 
 
-def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAULT_BUILD_ROOT,
+def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=None,
                   on_convert=None):
     """Write ``component`` as Verilog module ``name`` to ``build_root/name/name.v``.
 
@@ -97,7 +133,8 @@ def write_verilog(component, *, name, source_dirs=("hdl/mcu",), build_root=DEFAU
     if "__" in name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         _silence(component)
         raise ValueError(f"name must be a Verilog identifier without '__', not {name!r}")
-    out_dir = Path(build_root) / name
+    build_root = Path(build_root) if build_root is not None else default_build_root()
+    out_dir = build_root / name
     path = out_dir / f"{name}.v"
     stamp = out_dir / f"{name}.sources"
     sources = source_hash(source_dirs)

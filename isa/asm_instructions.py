@@ -180,7 +180,8 @@ class InstructionMixin:
         value = self._value(tokens, used)
         for tok, sym in used:
             if sym.kind == "label" and sym.core != core:
-                fail_at(tok, f"label {tok.text!r} belongs to core {sym.core}, not core {core}")
+                fail_at(tok, f"label {tok.text!r} belongs to {self.who(sym.core)}, not "
+                             f"{self.who(core)}")
         if not isinstance(value, int):
             fail_at(tokens[0], f"branch target must be an integer, not {value!r}")
         if not 0 <= value < self.config.imem_depth:
@@ -239,6 +240,24 @@ class InstructionMixin:
         if mask >> n_mcus:
             fail_at(op[0], f"crs mask {mask:#b} names an MCU >= {n_mcus} (mcus_per_core)")
         return {"mask": mask}
+
+    def _peer(self, tile_tokens, core_tokens):
+        """The checked ``tile`` and ``core`` operands of ``send``/``recv``."""
+        c = self.config
+        return {"tile": self._int(tile_tokens, "tile", 0, c.tiles_per_node - 1,
+                                  hint=f" (tiles_per_node = {c.tiles_per_node})"),
+                "core": self._int(core_tokens, "core", 0, c.cores_per_tile - 1,
+                                  hint=f" (cores_per_tile = {c.cores_per_tile})")}
+
+    def _op_send(self, stmt, core):
+        tile, peer, src, vw = self._operands(stmt, "tile, core, src, vw", 4)
+        w = self._vw(vw)
+        return {**self._peer(tile, peer), "src": self._address(src, "src", w), "vw": w}
+
+    def _op_recv(self, stmt, core):
+        dst, tile, peer, vw = self._operands(stmt, "dst, tile, core, vw", 4)
+        w = self._vw(vw)
+        return {"dst": self._address(dst, "dst", w), **self._peer(tile, peer), "vw": w}
 
     def _word(self, stmt):
         (op,) = self._operands(stmt, DIRECTIVES[".word"], 1)

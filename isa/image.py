@@ -27,7 +27,53 @@ from panther.config import PantherConfig
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, hex_lines, read_hex
 from .image_load import load_image
 
-__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
+__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines",
+           "write_dir_atomically"]
+
+def write_dir_atomically(out_dir, fill):
+    """Write a directory through a temporary one renamed into place: ``fill(tmp)`` writes the
+    contents; an existing image directory ``out_dir`` is replaced, anything else is refused.
+    Returns ``out_dir`` as a :class:`pathlib.Path`."""
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    try:
+        fill(tmp)
+        old = None
+        if out_dir.exists():
+            if not out_dir.is_dir():
+                raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
+            if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
+                raise ImageError(f"{out_dir}: exists and is not a program image directory; "
+                                 "refusing to replace it")
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            os.rename(out_dir, old / "d")
+        os.rename(tmp, out_dir)
+        tmp = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def _region(name, region, config):
+    """A checked copy of one ``regions`` entry."""
+    try:
+        space, base, length = region["space"], int(region["base"]), int(region["length"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"regions[{name!r}] must be {{'space', 'base', 'length'}}, not "
+                         f"{region!r}") from None
+    size = {"core": config.addr_space, "shared": config.smem_user_depth}.get(space)
+    if size is None:
+        raise ValueError(f"regions[{name!r}]: space must be 'core' or 'shared', not {space!r}")
+    if not (0 <= base and 1 <= length and base + length <= size):
+        raise ValueError(f"regions[{name!r}]: {base} .. {base + length - 1} outside the "
+                         f"{space} space 0 .. {size - 1}")
+    return {"space": space, "base": base, "length": length}
+
 
 def _from_digits(digits, config):
     """Raw weights held by slice digits (semantics §2: sum of d_k 2**(p k))."""
@@ -76,6 +122,15 @@ class ProgramImage:
         Labels and constants of the source (for tools and debugging).
     source : str
         The assembly source text (may be empty).
+    regions : dict
+        ``name -> {"space": "core" | "shared", "base": int, "length": int}``: the
+        ``.region`` (core address space, the same on every core) and ``.sregion`` (shared
+        memory) symbols, whose final values a run report decodes.
+    mcu_names : dict of str to int
+        The ``.mcu`` names and their MCU numbers.
+    check : str or None
+        The reference check the program names (``.check``), see
+        :data:`isa.golden.reference.CHECKS`; None: none.
     """
 
     config: PantherConfig
@@ -90,6 +145,9 @@ class ProgramImage:
     digits: dict = field(default_factory=dict)
     symbols: dict = field(default_factory=dict)
     source: str = ""
+    regions: dict = field(default_factory=dict)
+    mcu_names: dict = field(default_factory=dict)
+    check: str = None
 
     def __post_init__(self):
         c = self.config
@@ -150,6 +208,13 @@ class ProgramImage:
         self.digits = digits
         self.symbols = {str(k): int(v) for k, v in dict(self.symbols).items()}
         self.source = str(self.source)
+        self.regions = {str(name): _region(name, r, c) for name, r in dict(self.regions).items()}
+        self.mcu_names = {str(k): int(v) for k, v in dict(self.mcu_names).items()}
+        for name, m in self.mcu_names.items():
+            if not 0 <= m < c.mcus_per_core:
+                raise ValueError(f"mcu_names[{name!r}] = {m} is not an MCU of this configuration")
+        if self.check is not None and not isinstance(self.check, str):
+            raise TypeError(f"check must be a str or None, not {self.check!r}")
 
     # -- comparison --------------------------------------------------------------------------
 
@@ -205,46 +270,35 @@ class ProgramImage:
                              f"{error.strerror or error}") from None
 
     def _save(self, out_dir):
-        parent = out_dir.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-        try:
-            files = []
-            for core, prog in enumerate(self.programs):
-                name = f"core{core}.hex"
-                lines = hex_lines(prog)
-                (tmp / name).write_text("".join(line + "\n" for line in lines))
-                files.append({"core": core, "file": name, "words": len(prog)})
-            with open(tmp / "image.npz", "wb") as handle:
-                np.savez_compressed(handle, **self._arrays())
-            meta = {
-                "format": IMAGE_FORMAT,
-                "version": IMAGE_VERSION,
-                "config": self.config.to_dict(),
-                "programs": files,
-                "weights": [list(k) for k in sorted(self.weights)],
-                **({"digits": [list(k) for k in sorted(self.digits)]} if self.digits else {}),
-                "symbols": dict(sorted(self.symbols.items())),
-                "source": self.source,
-            }
-            (tmp / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
-            old = None
-            if out_dir.exists():
-                if not out_dir.is_dir():
-                    raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
-                if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
-                    raise ImageError(f"{out_dir}: exists and is not a program image directory; "
-                                     "refusing to replace it")
-                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-                os.rename(out_dir, old / "d")
-            os.rename(tmp, out_dir)
-            tmp = None
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-        return out_dir
+        return write_dir_atomically(out_dir, self.write_into)
+
+    def write_into(self, directory):
+        """Write the image's files into the new, empty ``directory`` (no atomicity: see
+        :meth:`save`)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        files = []
+        for core, prog in enumerate(self.programs):
+            name = f"core{core}.hex"
+            lines = hex_lines(prog)
+            (directory / name).write_text("".join(line + "\n" for line in lines))
+            files.append({"core": core, "file": name, "words": len(prog)})
+        with open(directory / "image.npz", "wb") as handle:
+            np.savez_compressed(handle, **self._arrays())
+        meta = {
+            "format": IMAGE_FORMAT,
+            "version": IMAGE_VERSION,
+            "config": self.config.to_dict(),
+            "programs": files,
+            "weights": [list(k) for k in sorted(self.weights)],
+            **({"digits": [list(k) for k in sorted(self.digits)]} if self.digits else {}),
+            "symbols": dict(sorted(self.symbols.items())),
+            "source": self.source,
+            "regions": dict(sorted(self.regions.items())),
+            "mcu_names": dict(sorted(self.mcu_names.items())),
+            "check": self.check,
+        }
+        (directory / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     @classmethod
     def load(cls, in_dir):

@@ -37,7 +37,10 @@ __all__ = ["load_image", "check_values", "META_KEYS"]
 
 #: Keys of ``image.json`` and their JSON types.
 META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
-             "digits": list, "symbols": dict, "source": str}
+             "digits": list, "symbols": dict, "source": str, "regions": dict, "mcu_names": dict,
+             "check": str}
+#: Optional fields that may be null.
+_NULLABLE = {"check"}
 
 _JSON_TYPES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
 
@@ -77,6 +80,8 @@ def _check_meta(meta, path):
             raise _error(f"{path}: field {key!r} is missing")
     for key, kind in META_KEYS.items():
         value = meta.get(key, kind())
+        if value is None and key in _NULLABLE:
+            continue
         if not (isinstance(value, kind) and (kind is not int or _is_int(value))):
             raise _error(f"{path}: field {key!r} must be {_JSON_TYPES[kind]}, not "
                          f"{type(value).__name__}")
@@ -266,7 +271,9 @@ def load_image(cls, in_dir):
                     xbar_out=list(arrays["xbar_out"]), smem_init=arrays["smem_init"],
                     smem_count=arrays["smem_count"], smem_valid=arrays["smem_valid"],
                     weights={k: arrays[f"weights_c{k[0]}_m{k[1]}"] for k in keys},
-                    digits=digits, symbols=symbols, source=meta.get("source") or "")
+                    digits=digits, symbols=symbols, source=meta.get("source") or "",
+                    regions=meta.get("regions") or {}, mcu_names=meta.get("mcu_names") or {},
+                    check=meta.get("check"))
     except (ValueError, TypeError, OverflowError) as error:
         raise _error(f"{in_dir}: inconsistent image: {error}") from None
     check_values(image, str(npz_path))

@@ -18,6 +18,8 @@ per-instruction multiplexing of register addresses::
             [base ]                                                     ldx / stx (bits 57:52)
     mcu:                                 m5..m0 = bits 17:0 (3 bits each)
     crs:                                 mask   = bits 5:0
+    send/recv:                                 [ tile ][core]           tile = bits 23:14,
+                                                                        core = bits 13:8
 
 Bits that no field of an instruction covers are *reserved* and must be zero (a decoder
 raises :class:`isa.encoding.IllegalInstruction` otherwise).
@@ -39,7 +41,10 @@ Operand values
 * ``fn`` / ``cond``: the ``code`` of an entry of ``ALU_FUNCS``/``ALU_INT_FUNCS`` /
   ``BRANCH_CONDS``;
 * ``target`` (16 bits): an absolute instruction index ``0 .. 65535``;
-* ``mask``: an unsigned bit mask of the field's width.
+* ``mask``: an unsigned bit mask of the field's width;
+* ``tile`` (10 bits) / ``core`` (6 bits): the peer of a ``send``/``recv``, a tile of the node
+  and a core of that tile (the assembler checks ``< config.tiles_per_node`` and ``<
+  config.cores_per_tile``).
 
 Notation of the semantics below
 -------------------------------
@@ -70,7 +75,8 @@ INSTR_BITS = 64
 OPCODE_LSB = 58
 OPCODE_WIDTH = 6
 
-FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask", "base")
+FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask", "base",
+               "tile", "core")
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,10 @@ F_SADDR = Field("saddr", 8, SADDR_W, "saddr")
 F_SRC2 = Field("src2", 8, ADDR_W, "addr")
 F_VW = Field("vw", 0, 8, "vw")
 F_MCU = tuple(Field(f"m{m}", 3 * m, 3, "mask") for m in range(6))
+TILE_W = 10   # == PantherConfig.TILE_BITS (checked in tests)
+CORE_W = 6    # == PantherConfig.CORE_BITS (checked in tests)
+F_TILE = Field("tile", 8 + CORE_W, TILE_W, "tile")
+F_CORE = Field("core", 8, CORE_W, "core")
 F_CRS = Field("mask", 0, 6, "mask")
 #: Base register of ldx/stx: a 6-bit operand address in the slot that ``fn`` has in alu/alui
 #: (ld/st need every other slot: dst or src and count, saddr, vw), so 0 .. 63.
@@ -252,7 +262,9 @@ NOTATION = (
     "wrap(v) is two's complement wrap-around to B bits. "
     "Every intermediate value is an exact (unbounded) integer; only the final result is saturated "
     "(or wrapped). M[x] is the word at core operand address x (register file or XBar buffer, "
-    "docs/semantics.md §4); SMEM is the tile's shared memory."
+    "docs/semantics.md §4); SMEM is the tile's shared memory. CH(a -> b) is the FIFO channel of "
+    "the node's network from core a to core b (a core is named by its tile and its core number "
+    "in the tile; docs/semantics.md §7): it holds at most config.noc_fifo_depth words."
 )
 
 #: Width of the signed shift taken from the immediate by ``alui sna``.
@@ -300,6 +312,8 @@ ALU_FUNCS = (
     FuncSpec("recip", 15, "1/a: sat(sign(a) * floor((2**(2F+1) + |a|) / (2 |a|))), i.e. 2**(2F) / a "
                           "rounded to nearest with halves away from zero; a = 0 gives 2**(B-1) - 1 "
                           "and sets the overflow flag", unary=True),
+    FuncSpec("eq", 24, "ONE if a == b else 0 (a compare mask; the compiler routes a max-pool "
+                       "error to the first maximum of its window with it); never overflows"),
 )
 
 # -- scalar integer functions (alu_int) ----------------------------------------------------
@@ -388,6 +402,16 @@ INSTRUCTIONS = (
               "Carry resolution step (deferred to hlt, in program order with OPAs) on every MCU m "
               "whose bit m of mask is set. A bit set for m >= mcus_per_core is an error.",
               "crs mask"),
+    InstrSpec("send", 13, (F_TILE, F_CORE, F_SRC, F_VW),
+              "For i < vw, word by word in address order: wait while CH(this core -> core `core` "
+              "of tile `tile`) is full, then append M[src+i] to it. Blocks, never drops. A tile "
+              ">= tiles_per_node or a core >= cores_per_tile is an error (NO_SUCH_TILE).",
+              "send tile, core, src, vw"),
+    InstrSpec("recv", 14, (F_DST, F_TILE, F_CORE, F_VW),
+              "For i < vw, word by word in address order: wait while CH(core `core` of tile "
+              "`tile` -> this core) is empty, then M[dst+i] := its oldest word, removed. A tile "
+              ">= tiles_per_node or a core >= cores_per_tile is an error (NO_SUCH_TILE).",
+              "recv dst, tile, core, vw"),
     InstrSpec("ldx", 15, (F_DST, F_BASE, F_SADDR, F_VW),
               "Register-indirect ld: " + _EA + " then as ld from ea: M[dst+i] := SMEM[ea+i] for i < vw.",
               "ldx dst, base, saddr, vw"),

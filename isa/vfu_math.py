@@ -201,6 +201,7 @@ VFU_FUNCTIONS = {
     "abs": lambda a, b, d, c: _sat(np.abs(a), c),
     "exp": lambda a, b, d, c: _sat(exp_raw(a, c), c),
     "recip": lambda a, b, d, c: _sat(recip_raw(a, c), c),
+    "eq": lambda a, b, d, c: _no_overflow(np.where(a == b, _one(c), 0)),
 }
 
 

@@ -133,7 +133,7 @@ class NoiseConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class PantherConfig:
-    """Architecture parameters of a PANTHER tile.
+    """Architecture parameters of a PANTHER tile and of the node it sits in.
 
     Members
     -------
@@ -175,6 +175,24 @@ class PantherConfig:
         MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies).
     cores_per_tile : int
         Cores sharing one shared memory.
+    tiles_per_node : int
+        Tiles on the node's on-chip network (paper §6.3: 138). A program image may use
+        fewer; the others are idle.
+    noc_concentration : int
+        Tiles per router of the concentrated mesh (``1``: a plain 2D mesh, one router per
+        tile; PUMA's and ISAAC's cmesh: 4). Tile ``t`` sits on router ``t //
+        noc_concentration``; the routers form a :attr:`noc_mesh_cols` x
+        :attr:`noc_mesh_rows` mesh, router ``r`` at column ``r % noc_mesh_cols``, row ``r //
+        noc_mesh_cols``, with dimension-ordered (X then Y) routing.
+    noc_flit_bits : int
+        Payload bits of one flit, the link width (PUMA ``config.py``: ``flit_width = 32``); a
+        multiple of ``data_bits`` (a flit carries whole data words).
+    noc_hop_cycles : int
+        Cycles a flit takes per router traversal (see docs/node.md for the derivation from
+        PUMA's ``noc_lat_dict``).
+    noc_fifo_depth : int
+        Words one channel (a sending core to a receiving core) holds before ``send``
+        blocks (PUMA's receive-buffer entry: ``edram_buswidth / data_width`` = 16 words).
     vfu_lanes : int
         Elements the VFU processes per cycle.
     clock_mhz : float
@@ -200,6 +218,11 @@ class PantherConfig:
     deferred_depth: int = 16
     variant: int = 1
     cores_per_tile: int = 2
+    tiles_per_node: int = 4
+    noc_concentration: int = 1
+    noc_flit_bits: int = 32
+    noc_hop_cycles: int = 6
+    noc_fifo_depth: int = 16
     vfu_lanes: int = 4
     clock_mhz: float = 1000.0
     noise: NoiseConfig = field(default_factory=NoiseConfig)
@@ -208,6 +231,8 @@ class PantherConfig:
     MAX_MCUS = 6
     ADDR_BITS = 14
     SMEM_ADDR_BITS = 16
+    TILE_BITS = 10          # the tile field of send/recv
+    CORE_BITS = 6           # the core field of send/recv
 
     def __post_init__(self):
         # Limits of the machine and its models (weights are int64, a vector has at most 256
@@ -215,7 +240,9 @@ class PantherConfig:
         # bounds rf_depth (ADDR_BITS), smem_depth (SMEM_ADDR_BITS) and imem_depth (16-bit target).
         upper_bounds = {"xbar_size": 1024, "cores_per_tile": 64, "weight_bits": 64, "nominal_bits": 8,
                         "data_bits": 32, "adcs_per_xbar": 1024, "adc_latency": 1024,
-                        "deferred_depth": 65536, "vfu_lanes": 256}
+                        "deferred_depth": 65536, "vfu_lanes": 256,
+                        "tiles_per_node": 2 ** self.TILE_BITS, "noc_concentration": 64,
+                        "noc_flit_bits": 1024, "noc_hop_cycles": 1024, "noc_fifo_depth": 4096}
         max_slices, max_tile_weights = 16, 2 ** 22
         if isinstance(self.slice_bits, list):
             object.__setattr__(self, "slice_bits", tuple(self.slice_bits))
@@ -223,7 +250,8 @@ class PantherConfig:
             object.__setattr__(self, "noise", NoiseConfig(**self.noise))
         positive = ("xbar_size", "mcus_per_core", "nominal_bits", "data_bits", "weight_bits",
                     "adcs_per_xbar", "adc_latency", "imem_depth", "rf_depth", "smem_depth", "deferred_depth",
-                    "cores_per_tile", "vfu_lanes")
+                    "cores_per_tile", "vfu_lanes", "tiles_per_node", "noc_concentration",
+                    "noc_flit_bits", "noc_hop_cycles", "noc_fifo_depth")
         for name in positive:
             value = getattr(self, name)
             _check(_is_int(value) and value >= 1, f"{name} must be a positive integer, not {_short(value)}")
@@ -274,6 +302,12 @@ class PantherConfig:
                f"the shared-memory OPA region (cores_per_tile * (deferred_depth + mcus_per_core) "
                f"* 2 * xbar_size = {self.opa_region_words} words on variant {self.variant}) must "
                f"leave room in smem_depth, not {self.smem_depth!r}")
+        _check(self.noc_flit_bits % self.data_bits == 0,
+               f"noc_flit_bits must be a multiple of data_bits ({self.data_bits}): a flit carries "
+               f"whole data words, not {self.noc_flit_bits!r}")
+        _check(self.cores_per_tile <= 2 ** self.CORE_BITS,
+               f"cores_per_tile must be at most {2 ** self.CORE_BITS} (the core field of send/recv), "
+               f"not {self.cores_per_tile!r}")
         _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
@@ -357,6 +391,44 @@ class PantherConfig:
         ``deferred_depth + m`` are the ``hlt`` park slots of MCU ``m``)."""
         return self.smem_user_depth + core * self.opa_core_words + slot * self.opa_slot_words
 
+    # -- the node's network (docs/node.md) ------------------------------------------------
+
+    @property
+    def noc_routers(self):
+        """Routers of the node: ``ceil(tiles_per_node / noc_concentration)``."""
+        return -(-self.tiles_per_node // self.noc_concentration)
+
+    @property
+    def noc_mesh_cols(self):
+        """Columns of the router mesh: ``ceil(sqrt(noc_routers))``."""
+        return math.isqrt(self.noc_routers - 1) + 1
+
+    @property
+    def noc_mesh_rows(self):
+        """Rows of the router mesh: ``ceil(noc_routers / noc_mesh_cols)``."""
+        return -(-self.noc_routers // self.noc_mesh_cols)
+
+    def noc_router_xy(self, tile):
+        """``(column, row)`` of the router of ``tile``."""
+        router = tile // self.noc_concentration
+        return router % self.noc_mesh_cols, router // self.noc_mesh_cols
+
+    def noc_hops(self, src_tile, dst_tile):
+        """Router-to-router links a flit crosses from ``src_tile`` to ``dst_tile`` (X then Y
+        routing on the mesh: the Manhattan distance of their routers; 0 on one router)."""
+        (x0, y0), (x1, y1) = self.noc_router_xy(src_tile), self.noc_router_xy(dst_tile)
+        return abs(x1 - x0) + abs(y1 - y0)
+
+    @property
+    def noc_words_per_flit(self):
+        """Data words one flit carries: ``noc_flit_bits / data_bits``."""
+        return self.noc_flit_bits // self.data_bits
+
+    def noc_flits(self, words):
+        """Flits of one ``send`` of ``words`` data words: ``ceil(words / noc_words_per_flit)``
+        (a vector is packed into flits; its last flit may be partly empty)."""
+        return -(-words // self.noc_words_per_flit)
+
     def xbar_in_base(self, mcu):
         """Core address of XBarIn[0] of MCU ``mcu``."""
         return self.rf_depth + 2 * mcu * self.xbar_size
@@ -384,14 +456,15 @@ class PantherConfig:
         _check(isinstance(data, dict), f"{source}: a configuration must be a JSON object, not {data!r}")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
-        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}; "
-                            f"expected some of {sorted(names)!r}")
+        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}"
+                            f"{_did_you_mean(unknown, names)}; expected some of {sorted(names)!r}")
         data = dict(data)
         try:
             if isinstance(data.get("noise"), dict):
                 noise_names = {f.name for f in dataclasses.fields(NoiseConfig)}
                 unknown = sorted(set(data["noise"]) - noise_names)
-                _check(not unknown, f"unknown noise field(s) {unknown!r}; "
+                _check(not unknown, f"unknown noise field(s) {unknown!r}"
+                                    f"{_did_you_mean(unknown, noise_names)}; "
                                     f"expected some of {sorted(noise_names)!r}")
                 data["noise"] = NoiseConfig(**data["noise"])
             return cls(**data)
@@ -415,27 +488,43 @@ class PantherConfig:
 
 
 PRESETS = {
-    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores.
+    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores; a 2x2 mesh node.
     "small": PantherConfig(),
     # The paper's evaluation point (Sec. 6): 128x128 crossbars, 8 slices 44466555,
     # 2 MCUs per core, 8 cores per tile. ADCs are ideal so that results are exact; set
     # adc_bits to 8..12 for the paper's converters. The shared memory is the largest the
     # encoding addresses: variants 1-2 reserve 36864 of its words for saved OPA operands.
+    # The node: 138 tiles (§6.3) on PUMA's concentrated mesh (4 tiles per router, 6x6 routers).
     "paper": PantherConfig(xbar_size=128, mcus_per_core=2, adcs_per_xbar=1, imem_depth=4096,
-                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8),
+                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8,
+                           tiles_per_node=138, noc_concentration=4),
 }
 
 
+def _did_you_mean(words, candidates):
+    """``" (did you mean 'x'?)"`` for the first of ``words`` close to a candidate, or ``""``."""
+    import difflib
+
+    for word in words:
+        close = difflib.get_close_matches(str(word).lower(), sorted(candidates), n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {close[0]!r} for {word!r}?)"
+    return ""
+
+
 def load_config(name_or_path):
-    """A preset by name (``small``, ``paper``) or a configuration JSON file by path."""
+    """A preset by name (``small``, ``paper``; any case) or a configuration JSON file by
+    path. A name that is neither says which preset it is closest to."""
     if isinstance(name_or_path, PantherConfig):
         return name_or_path
-    if name_or_path in PRESETS:
-        return PRESETS[name_or_path]
+    text = str(name_or_path)
+    if text.lower() in PRESETS and not Path(text).is_file():
+        return PRESETS[text.lower()]
     path = Path(name_or_path)
     if not path.is_file():
+        hint = "" if path.suffix == ".json" else _did_you_mean([text], PRESETS)
         raise ConfigError(f"{name_or_path}: not a preset ({', '.join(sorted(PRESETS))}) "
-                          "nor a readable configuration file")
+                          f"nor a readable configuration file{hint}")
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as error:

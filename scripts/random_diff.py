@@ -3,13 +3,15 @@
 
     .venv/bin/python scripts/random_diff.py --seeds 1000 --sim verilator [--first 0]
         [--config small|paper|FILE.json] [--variants 1,2,3] [--batch 100] [--steps 60]
-        [--workers N | --scheduler tcp://HOST:PORT]
+        [--workers N | --scheduler tcp://HOST:PORT] [--tiles N]
 
 Each seed's program (isa.random_program.random_image) runs on the RTL (one build per variant,
 batches of programs per simulator run) and on the golden model; every difference is printed
 with its seed and the first diverging state. With several variants the seeds are dealt out
-round-robin (seed s runs on variant variants[s % len(variants)]). Exit status 1 if any seed
-differs.
+round-robin (seed s runs on variant variants[s % len(variants)]). With ``--tiles N`` (2 ..
+tiles_per_node) each seed is a random node program of N tiles with cross-tile send/recv
+traffic (isa.random_node_program.random_node_image) on the node RTL (every tile RTL) against
+the golden node. Exit status 1 if any seed differs.
 
 Each batch is an independent task on the engine of ``panther explore``
 (``apps/explore/engine.py``): an embedded Dask LocalCluster with one worker per core by
@@ -28,21 +30,30 @@ from panther.apps.explore.engine import add_engine_arguments, engine_from_args  
 from panther.config import load_config  # noqa: E402
 from panther.cosim.program_runner import DEFAULT_MAX_CYCLES, get_simulation, run_and_compare  # noqa: E402
 from panther.errors import UserError  # noqa: E402
+from panther.isa.random_node_program import random_node_image  # noqa: E402
 from panther.isa.random_program import RandomProgramOptions, random_image  # noqa: E402
 
 
 def check_batch(job):
-    """Engine task: one batch of seeds on one variant's tile; ``(seed, ok, report)`` per seed
-    and the RTL cycles, or the batch's error."""
-    cfg, simulator, chunk, steps, max_cycles = job
-    sim = get_simulation(cfg, simulator=simulator)
-    images = [random_image(cfg, seed, options=RandomProgramOptions(steps=steps)) for seed in chunk]
+    """Engine task: one batch of seeds on one variant's tile (or node, with ``tiles``);
+    ``(seed, ok, report)`` per seed and the RTL cycles, or the batch's error."""
+    cfg, simulator, chunk, steps, max_cycles, tiles = job
+    options = RandomProgramOptions(steps=steps)
     try:
-        outcomes = run_and_compare(images, simulation=sim, max_cycles=max_cycles)
+        if tiles is None:
+            sim = get_simulation(cfg, simulator=simulator)
+            images = [random_image(cfg, seed, options=options) for seed in chunk]
+            outcomes = run_and_compare(images, simulation=sim, max_cycles=max_cycles)
+        else:
+            from panther.cosim.node_runner import get_node_simulation, run_node_and_compare
+
+            sim = get_node_simulation(cfg, simulator=simulator)
+            images = [random_node_image(cfg, seed, tiles=tiles, options=options) for seed in chunk]
+            outcomes = run_node_and_compare(images, simulation=sim, max_cycles=max_cycles)
     except UserError as error:
         return {"error": str(error)}
     return {"seeds": [(seed, o.ok, "" if o.ok else o.format()) for seed, o in zip(chunk, outcomes)],
-            "cycles": sum(o.cycles for o in outcomes)}
+            "cycles": sum(o.dump["cycles"] for o in outcomes)}
 
 
 def main(argv=None):
@@ -58,6 +69,9 @@ def main(argv=None):
     parser.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES)
     parser.add_argument("--variants", default=None,
                         help="comma-separated MCU variants (default: the configuration's)")
+    parser.add_argument("--tiles", type=int, default=None,
+                        help="random node programs of this many tiles on the node RTL "
+                             "(default: tile programs on the tile RTL)")
     add_engine_arguments(parser)
     args = parser.parse_args(argv)
     for name in ("seeds", "batch", "steps", "max_cycles"):
@@ -73,6 +87,9 @@ def main(argv=None):
         configs = {v: config.replace(variant=v) for v in variants}
     except ValueError as error:
         parser.error(f"--config/--variants: {error}")
+    if args.tiles is not None and not 2 <= args.tiles <= config.tiles_per_node:
+        parser.error(f"--tiles must be from 2 to {config.tiles_per_node} (tiles_per_node), not "
+                     f"{args.tiles}")
     try:
         engine = engine_from_args(args)
     except UserError as error:
@@ -88,7 +105,7 @@ def main(argv=None):
                 batch = args.batch or max(1, min(100, -(-len(mine) // engine.capacity())))
                 for i in range(0, len(mine), batch):
                     chunk = mine[i:i + batch]
-                    jobs.append((cfg, args.sim, chunk, args.steps, args.max_cycles))
+                    jobs.append((cfg, args.sim, chunk, args.steps, args.max_cycles, args.tiles))
                     names.append(f"variant {v} seeds {chunk[0]}..{chunk[-1]}")
             print(f"{len(jobs)} batches on {engine.describe()}", flush=True)
             for outcome in engine.run(check_batch, jobs, keys=names):

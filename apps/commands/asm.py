@@ -30,6 +30,10 @@ def run(args):
     image = assemble(text, config=config, filename=str(source))
     out = Path(args.output) if args.output else Path("out") / source.stem
     image.save(out)
-    sizes = ", ".join(f"core {core}: {len(p)}" for core, p in enumerate(image.programs))
+    tiles = getattr(image, "tiles", [image])
+    sizes = "; ".join(
+        (f"tile {t}: " if len(tiles) > 1 else "")
+        + ", ".join(f"core {core}: {len(p)}" for core, p in enumerate(tile.programs))
+        for t, tile in enumerate(tiles))
     print(f"wrote {out}/ ({sizes} instructions)")
     return 0

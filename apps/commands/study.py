@@ -14,32 +14,14 @@ import time
 from panther.config import PRESETS, load_config
 from panther.errors import UserError
 
+from ._common import non_negative_int, positive_int
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "study"
 HELP = ("run a design-space study: 'slicing' reproduces the paper's bit-slicing accuracy study (Figs. 9, 10); "
         "'opa-fidelity' measures the OPA error of the streamed and functional OPA models; 'devices' "
         "trains the digits network on the analog models with each device non-ideality on its own")
-
-
-def _positive(text, option):
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 1:
-        raise UserError(f"panther study: {option}: expected a positive integer, not {text!r}")
-    return value
-
-
-def _seed(text):
-    try:
-        seed = int(text)
-    except ValueError:
-        seed = -1
-    if seed < 0:
-        raise UserError(f"panther study: --seed: expected a non-negative integer, not {text!r}")
-    return seed
 
 
 def _only(plan, text):
@@ -65,9 +47,11 @@ def add_arguments(parser):
                              "100 steps per run instead of 200 and 3 values per parameter")
     parser.add_argument("--out", default=None,
                         help="output directory (default: out/study, devices: out/devices)")
-    parser.add_argument("--seed", default="0", help="seed of the data split, initial weights and example order (default: 0)")
-    parser.add_argument("--steps", default=None, help="override the training steps per run")
-    parser.add_argument("--jobs", default=str(os.cpu_count() or 1),
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of the data split, initial weights and example order (default: 0)")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help="override the training steps per run")
+    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
                         help="worker processes of the embedded Dask LocalCluster, one run each "
                              "(default: one per core); 1 runs in this process; with more than one the "
                              "progress bar advances per finished run")
@@ -87,7 +71,7 @@ def add_arguments(parser):
 def _engine(args):
     from panther.apps.explore.engine import Engine
 
-    jobs = _positive(args.jobs, "--jobs")
+    jobs = args.jobs
     if args.scheduler is not None:
         return Engine(scheduler=args.scheduler)
     return Engine(workers=0 if jobs == 1 else jobs)
@@ -100,8 +84,7 @@ def _devices(args):
     from panther.apps.study.devices import device_sweep, plot_devices, summarise, write_summary
 
     out = args.out or os.path.join("out", "devices")
-    steps = None if args.steps is None else _positive(args.steps, "--steps")
-    sweep = device_sweep(quick=args.quick, steps=steps)
+    sweep = device_sweep(quick=args.quick, steps=args.steps)
     steps = sweep.metrics[0][1]["steps"]
     engine = _engine(args)
     with tqdm(total=0, unit="run", desc="study devices", disable=args.no_progress) as bar:
@@ -135,14 +118,13 @@ def run(args):
     if args.study == "opa-fidelity":
         from panther.apps.study.opa_fidelity import main
 
-        return main(quick=args.quick, seed=_seed(args.seed))
+        return main(quick=args.quick, seed=args.seed)
     from tqdm import tqdm
 
     from panther.apps.study.plots import plot_fig9, plot_fig10
     from panther.apps.study.sweep import load_results, plan_sweep, run_sweep, write_results
 
-    seed = _seed(args.seed)
-    steps = None if args.steps is None else _positive(args.steps, "--steps")
+    seed, steps = args.seed, args.steps
     engine = _engine(args)
     args.out = args.out or os.path.join("out", "study")
     config = load_config(args.config)
@@ -175,8 +157,8 @@ def run(args):
     plot_fig10(results, os.path.join(args.out, "fig10.png"), energy_config=energy_config)
     print(f"{'run':<16} {'train acc':>9} {'test acc':>9} {'gap pp':>7} {'low sat':>8} {'high sat':>8}")
     for row in summary["runs"]:
-        low = f"{100 * row['low_slice_sat']:.1f}%" if row["low_slice_sat"] != "" else "-"
-        high = f"{100 * row['high_slice_sat']:.1f}%" if row["high_slice_sat"] != "" else "-"
+        low = f"{100 * row['low_slice_sat']:.1f}%" if row["low_slice_sat"] is not None else "-"
+        high = f"{100 * row['high_slice_sat']:.1f}%" if row["high_slice_sat"] is not None else "-"
         print(f"{row['run']:<16} {100 * row['final_train_acc']:>8.1f}% {100 * row['final_test_acc']:>8.1f}% "
               f"{row['gap_to_float_pp']:>7.2f} {low:>8} {high:>8}")
     print(f"OPA model of the sliced runs: {plan.opa_model}")

@@ -14,6 +14,8 @@ from pathlib import Path
 from panther.config import load_config
 from panther.errors import UserError
 
+from ._common import positive_int
+
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
 NAME = "train"
@@ -24,9 +26,13 @@ HELP = ("train a network description (JSON) on the digits with its compiled kern
 
 def add_arguments(parser):
     parser.add_argument("model", help="model description (JSON, see docs/compiler.md)")
-    parser.add_argument("--steps", type=int, default=300, help="kernel invocations (default: 300)")
-    parser.add_argument("--dataset", choices=["digits"], default="digits",
-                        help="training data (default: the bundled digits)")
+    parser.add_argument("--steps", type=positive_int, default=300,
+                        help="kernel invocations (default: 300)")
+    parser.add_argument("--dataset", choices=["digits", "digits32"], default=None,
+                        help="training data: the bundled 8x8 digits (61 informative pixels, "
+                             "zero-padded to the model's inputs) or digits32 (each image "
+                             "upsampled to 32x32 = 1024 pixels, for MLP-L4); default: the "
+                             "model's \"data\" if it names one, else digits")
     parser.add_argument("--config", default=None,
                         help="configuration: a preset or a JSON file (default: the model's, else small)")
     parser.add_argument("--mcu", choices=["exact", "analog"], default="exact",
@@ -85,11 +91,9 @@ def run(args):
     from panther.compiler import load_model
     from panther.compiler.train import digits_data, train
 
-    if args.steps < 1:
-        raise UserError(f"--steps must be a positive integer, not {args.steps}")
     model = load_model(args.model)
     config = load_config(args.config or model.config or "small")
-    data = digits_data(model)
+    data = digits_data(model, args.dataset)
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
@@ -122,9 +126,11 @@ def run(args):
     if result.analog_accuracy is not None:
         print(f"  inference through the analog devices (ADCs, read noise) after step {args.steps}: "
               f"{result.analog_accuracy:.3f}")
-    tail = max(1, min(50, args.steps))
-    print(f"mean batch loss over the last {tail} invocations: "
-          f"{sum(result.loss[-tail:]) / tail:.4f} (float {sum(result.float_loss[-tail:]) / tail:.4f})")
+    tail = max(1, min(50, args.steps // 2))
+    print(f"mean batch loss over the first {tail} invocations: "
+          f"{sum(result.loss[:tail]) / tail:.4f} (float {sum(result.float_loss[:tail]) / tail:.4f}); "
+          f"over the last {tail}: {sum(result.loss[-tail:]) / tail:.4f} "
+          f"(float {sum(result.float_loss[-tail:]) / tail:.4f})")
     if result.overflow_steps:
         print(f"warning: {result.overflow_steps} invocations set a sticky overflow flag")
     plot = args.plot or (str(Path(args.json).with_suffix(".png")) if args.json else None)

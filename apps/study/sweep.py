@@ -197,23 +197,25 @@ def _energy_rows(results, energy_config):
 
 def write_results(plan, results, out_dir, *, energy_config, seconds):
     """Write ``runs.csv``, ``accuracy.csv``, ``saturation.csv``, ``fig10.csv`` and
-    ``results.json`` into ``out_dir``; returns the summary dict (also in the JSON)."""
+    ``results.json`` into ``out_dir``; returns the summary dict (also in the JSON). A value
+    that does not apply to a run (the slicing of the float baseline, say) is ``null`` in the
+    JSON and an empty field in the CSV."""
     os.makedirs(out_dir, exist_ok=True)
     baseline = next(r for r in results if r.spec.mode == "float")
     run_rows = []
     for r in results:
         row = {
             "run": r.spec.name, "mode": r.spec.mode,
-            "slice_bits": r.spec.slice_label if r.spec.slice_bits else "",
-            "crs_every": r.spec.crs_every if r.spec.mode == "sliced" else "",
-            "opa_model": r.spec.opa_model if r.spec.mode == "sliced" else "",
+            "slice_bits": r.spec.slice_label if r.spec.slice_bits else None,
+            "crs_every": r.spec.crs_every if r.spec.mode == "sliced" else None,
+            "opa_model": r.spec.opa_model if r.spec.mode == "sliced" else None,
             "steps": r.spec.steps, "lr": r.spec.lr, "seed": r.spec.seed,
             "final_train_acc": round(final_accuracy(r), 4),
             "final_test_acc": round(final_accuracy(r, which="test"), 4),
             "gap_to_float_pp": round(100 * (final_accuracy(baseline) - final_accuracy(r)), 2),
-            "low_slice_sat": round(r.mean_saturation(LOW_SLICE), 4) if r.saturation else "",
-            "high_slice_sat": round(r.mean_saturation(HIGH_SLICE), 4) if r.saturation else "",
-            "clipped_updates": sum(r.clipped_updates) if r.clipped_updates else "",
+            "low_slice_sat": round(r.mean_saturation(LOW_SLICE), 4) if r.saturation else None,
+            "high_slice_sat": round(r.mean_saturation(HIGH_SLICE), 4) if r.saturation else None,
+            "clipped_updates": sum(r.clipped_updates) if r.clipped_updates else None,
             "overflow_steps": r.overflow_steps,
             "shared_with": r.shared_with,
             "seconds": round(r.seconds, 2),

@@ -6,6 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.hdl.mcu import MCU
+from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.tile.smem_port import SharedMemoryPortSignature
 
 from .constants import ERROR_CODE_BITS, EVENT_REGS, STATUS_BITS, DebugSpace, ErrorCode, StatusReg
@@ -62,6 +63,8 @@ class Core(wiring.Component):
     -------
     smem : Out(SharedMemoryPortSignature(config))
         Shared-memory port (core <-> tile contract).
+    noc : Out(CoreNocSignature(config))
+        ``send``/``recv`` port to the tile's network interface (:class:`hdl.node.TileNoc`).
     dbg : In(DebugPortSignature())
         Host/debug port (:class:`hdl.core.host_port.DebugPortSignature`).
     run : In(1)
@@ -88,6 +91,7 @@ class Core(wiring.Component):
         self.mcus = [MCU(config=config) for _ in range(config.mcus_per_core)]
         super().__init__({
             "smem": Out(SharedMemoryPortSignature(config)),
+            "noc": Out(CoreNocSignature(config)),
             "dbg": In(DebugPortSignature()),
             "run": In(1),
             "running": Out(1), "halted": Out(1), "error": Out(1),
@@ -161,6 +165,7 @@ class Core(wiring.Component):
             execute.running.eq(running),
         ]
         wiring.connect(m, wiring.flipped(self.smem), execute.smem)
+        wiring.connect(m, wiring.flipped(self.noc), execute.noc)
 
         # -- MCUs --------------------------------------------------------------------------
         for k, mcu in enumerate(self.mcus):

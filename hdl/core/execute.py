@@ -6,7 +6,8 @@ source element into :class:`hdl.core.staging.VectorStaging` buffers before writi
 destination word (the ISA's read-before-write rule), run the VFU one row of ``vfu_lanes``
 words per cycle and scatter the results word by word. ``ld``/``st`` move one word per
 shared-memory handshake (``ldx``/``stx`` first read their base register and latch the effective
-address). ``mcu`` starts every masked MCU in the same cycle (each MCU snapshots
+address), ``send``/``recv`` one word per handshake with the tile's network interface. ``mcu``
+starts every masked MCU in the same cycle (each MCU snapshots
 its own XBar buffers when it starts, so every operation reads its operands before any writes)
 and waits for all of them. On variants 1-2 an OPA saves its XBarIn and XBarOut vectors into
 the core's slot of the shared-memory OPA region through the load/store path, and ``hlt``
@@ -19,6 +20,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.tile.smem_port import SharedMemoryPortSignature
 from panther.isa.table import ALU_BY_NAME, MCU_OPS
 
@@ -58,6 +60,8 @@ class Execute(wiring.Component):
     data : Out(DataPortSignature)
         Operand-space port.
     smem : Out(SharedMemoryPortSignature)
+    noc : Out(CoreNocSignature)
+        ``send``/``recv`` words, to the tile's network interface.
     mcu_start, mcu_crs, mcu_commit : Out(mcus_per_core)
         One-cycle request strobes per MCU.
     mcu_masks : Out(ArrayLayout(3, mcus_per_core))
@@ -99,6 +103,7 @@ class Execute(wiring.Component):
             "redirect": Out(1), "redirect_pc": Out(PC_BITS),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
+            "noc": Out(CoreNocSignature(config)),
             "mcu_start": Out(M), "mcu_crs": Out(M), "mcu_commit": Out(M),
             "mcu_masks": Out(data.ArrayLayout(3, M)), "mcu_done": In(M),
             "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
@@ -251,6 +256,9 @@ class Execute(wiring.Component):
         s2_base = Signal.like(c_base, name="x_s2_base")
         s2_row = Signal.like(row, name="x_s2_row")
 
+        noc_sent = Signal(name="x_noc_sent")           # a send word leaves
+        noc_flit = Signal(name="x_noc_flit")           # ... and starts a flit
+        noc_received = Signal(name="x_noc_received")   # a recv word arrives
         hlt_copy = Signal(name="x_hlt_copy")           # a copy hlt makes: no operand event
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         is_sna = Signal(name="x_is_sna")
@@ -327,6 +335,15 @@ class Execute(wiring.Component):
                         with m.Else():
                             m.d.comb += [dp.addr.eq(ins.base), dp.re.eq(1)]
                             m.next = "INDEX"
+                    with m.Elif(op.send | op.recv):
+                        with m.If((ins.tile >= c.tiles_per_node) | (ins.core >= c.cores_per_tile)):
+                            fault(m, ErrorCode.NO_SUCH_TILE)
+                        with m.Elif(~fits(Mux(op.send, ins.src, ins.dst), vw)):
+                            fault(m, ErrorCode.ADDRESS_RANGE)
+                        with m.Elif(op.send):
+                            m.next = "SEND_READ"
+                        with m.Else():
+                            m.next = "RECV"
                     with m.Elif(op.alu_int | op.br):
                         with m.If(~fits(ins.src1, 1) | ~fits(ins.src2, 1)
                                   | (op.alu_int & ~fits(ins.dst, 1))):
@@ -464,6 +481,36 @@ class Execute(wiring.Component):
                         # Read the next word while this handshake completes.
                         m.d.comb += [dp.addr.eq(st_src + i + 1), dp.re.eq(1)]
                         m.next = "ST_LATCH"
+
+            # -- the network: send and recv, a word per handshake -----------------------------
+            nc = self.noc
+            m.d.comb += [nc.tx_data.eq(st_word), nc.tx_tile.eq(ins.tile), nc.tx_core.eq(ins.core),
+                         nc.tx_last.eq(i == vw - 1), nc.rx_tile.eq(ins.tile),
+                         nc.rx_core.eq(ins.core)]
+            with m.State("SEND_READ"):
+                m.d.comb += [dp.addr.eq(ins.src + i), dp.re.eq(1)]
+                m.next = "SEND_LATCH"
+            with m.State("SEND_LATCH"):
+                m.d.sync += st_word.eq(dp.rdata)
+                m.next = "SEND"
+            with m.State("SEND"):
+                m.d.comb += nc.tx_valid.eq(1)
+                with m.If(nc.tx_ready):
+                    m.d.sync += i.eq(i + 1)
+                    m.d.comb += [noc_sent.eq(1), noc_flit.eq(i % c.noc_words_per_flit == 0)]
+                    with m.If(i == vw - 1):
+                        retire()
+                    with m.Else():
+                        m.d.comb += [dp.addr.eq(ins.src + i + 1), dp.re.eq(1)]
+                        m.next = "SEND_LATCH"
+            with m.State("RECV"):
+                m.d.comb += nc.rx_req.eq(1)
+                with m.If(nc.rx_ack):
+                    m.d.comb += [dp.addr.eq(ins.dst + i), dp.we.eq(1), dp.wdata.eq(nc.rx_data),
+                                 noc_received.eq(1)]
+                    m.d.sync += i.eq(i + 1)
+                    with m.If(i == vw - 1):
+                        retire()
 
             # -- scalar: alu_int and branches -----------------------------------------------
             with m.State("SCALAR_A"):
@@ -626,6 +673,8 @@ class Execute(wiring.Component):
             ev.alu_int_ops.eq(self.retire & op.alu_int),
             ev.smem_reads.eq(sm.req & sm.ack & ~sm.write),
             ev.smem_writes.eq(sm.req & sm.ack & sm.write),
+            ev.noc_word_sent.eq(noc_sent), ev.noc_word_received.eq(noc_received),
+            ev.noc_flit.eq(noc_flit), ev.noc_hops.eq(Mux(noc_flit, self.noc.tx_hops, 0)),
         ]
 
         def count(name):

@@ -31,7 +31,7 @@ FN_BITS = BY_MNEMONIC["alu"].field("fn").width
 
 #: The functions this VFU implements (a test checks it equals the ISA table).
 VFU_IMPLEMENTED = ("add", "sub", "mul", "sna", "min", "max", "relu", "relu_d", "sigmoid",
-                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs", "exp", "recip")
+                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs", "exp", "recip", "eq")
 
 
 def _rs(m, value, shift, name):
@@ -195,6 +195,7 @@ class _Lane:
             "abs": sat(Mux(neg_a, -a, a), "abs"),
             "exp": sat(exp_v, "exp"),
             "recip": sat(recip_v, "recip"),
+            "eq": (Mux(a == b, one, 0), 0),              # b: a wider alui immediate
         }
         with m.Switch(fn):
             for name, (value, ovf) in results.items():

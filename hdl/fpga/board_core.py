@@ -34,6 +34,7 @@ from panther.config import PantherConfig
 
 from .digital_crossbar import DigitalCrossbar
 from .mcu_with_crossbar import McuWithCrossbar
+from .tile_digital import connect_crossbars
 
 __all__ = ["IDENT_TILE", "IDENT_MCU", "REGION_BITS", "bus_signature_members", "xbar_address",
            "TileBoard", "McuBoard"]
@@ -114,19 +115,12 @@ class TileBoard(wiring.Component):
 
     def elaborate(self, platform):
         cfg = self.config
-        C, M = cfg.cores_per_tile, cfg.mcus_per_core
+        C = cfg.cores_per_tile
         m = Module()
         m.submodules.tile = tile = self.tile
         for idx, xbar in enumerate(self.xbars):
             m.submodules[f"xbar{idx}"] = xbar
-            core, k = divmod(idx, M)
-            for name, member in xbar.signature.members.items():
-                if name.startswith("a_"):
-                    theirs = getattr(tile, f"c{core}_analog_{k}_{name}")
-                    if member.flow == In:
-                        m.d.comb += getattr(xbar, name).eq(theirs)
-                    else:
-                        m.d.comb += theirs.eq(getattr(xbar, name))
+        connect_crossbars(m, tile, self.xbars)
 
         run = Signal(C)
         wdata_hi, rdata_hi = Signal(32), Signal(32)

@@ -5,7 +5,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.node.noc_port import CoreNocSignature, FlitLayout
+from panther.hdl.node.tile_noc import TileNoc
 
+from ..flat_top import flat_port_name
 from .smem_port import COUNT_BITS, SharedMemoryPortSignature
 from .smem_system import SharedMemorySystem
 
@@ -15,9 +18,11 @@ __all__ = ["Tile", "core_port_name"]
 def core_port_name(core, path):
     """Top-level name of a core's port: ``c<core>_`` + the member path joined by ``_``.
 
-    The ``a_req`` of MCU 1 of core 0 (``core.analog[1].a_req``) is ``c0_analog_1_a_req``.
+    The ``a_req`` of MCU 1 of core 0 (``core.analog[1].a_req``) is ``c0_analog_1_a_req``:
+    the name the core's own top has (:func:`hdl.flat_top.flat_port_name`) with the core's
+    prefix.
     """
-    return f"c{core}_" + "_".join(str(p) for p in path)
+    return f"c{core}_" + flat_port_name(path)
 
 
 def _default_core_factory(*, config, core_id):
@@ -33,7 +38,9 @@ class Tile(wiring.Component):
     :func:`core_port_name` (``c<i>_<member path>``; nested interfaces and arrays are
     flattened, e.g. ``c0_dbg_addr``, ``c0_analog_1_a_req``), with the core's direction. So each MCU analog port appears as ``c<i>_<core's name>`` and can be served
     by :func:`cosim.mcu_bridge.serve_mcu` with that prefix. Shared-memory ports are wired
-    to a :class:`~hdl.tile.smem_system.SharedMemorySystem`.
+    to a :class:`~hdl.tile.smem_system.SharedMemorySystem`, network ports (a core's
+    ``Out(CoreNocSignature)`` member, if it has one) to the tile's
+    :class:`~hdl.node.tile_noc.TileNoc`, whose link to the router is the tile's NoC port.
 
     Parameters
     ----------
@@ -42,6 +49,8 @@ class Tile(wiring.Component):
         ``f(config=..., core_id=...)`` returning a core component (default
         :class:`hdl.core.Core`). Its signature needs exactly one
         ``Out(SharedMemoryPortSignature(config))`` member and a ``halted`` output.
+    tile_id : int
+        The tile's number on the node (its network address; default 0).
 
     Members
     -------
@@ -63,16 +72,24 @@ class Tile(wiring.Component):
     host_smem_rvalue, host_smem_rvalid, host_smem_rcount : Out
         Shared-memory host port: write a word (value, valid, count) in one cycle; read with
         a latency of one cycle. Use it only while the cores are not running.
+    noc_tx_valid, noc_tx_flit : Out; noc_tx_ready : In
+    noc_rx_valid, noc_rx_flit : In; noc_rx_ready : Out
+        The tile's NoC port (:class:`hdl.node.noc_port.NocPortSignature` as plain signals;
+        ``noc_*_flit`` holds a :class:`hdl.node.noc_port.FlitLayout`).
+    noc_waiting : Out(cores_per_tile)
+        Per core: its ``send``/``recv`` waits on the network (:class:`TileNoc` ``waiting``).
+    noc_busy : Out(1)
+        The network interface holds a flit or owes credits.
     """
 
-    def __init__(self, *, config, core_factory=None):
+    def __init__(self, *, config, core_factory=None, tile_id=0):
         try:
-            self._build(config, core_factory)
+            self._build(config, core_factory, tile_id)
         except (TypeError, ValueError):
             self._MustUse__silence = True      # a rejected tile is not an unused one
             raise
 
-    def _build(self, config, core_factory):
+    def _build(self, config, core_factory, tile_id):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if core_factory is not None and not callable(core_factory):
@@ -81,9 +98,12 @@ class Tile(wiring.Component):
         factory = core_factory or _default_core_factory
         n = config.cores_per_tile
         self.cores = [factory(config=config, core_id=i) for i in range(n)]
+        self.noc = TileNoc(config=config, tile_id=tile_id)
         smem_sig = SharedMemoryPortSignature(config)
+        noc_sig = CoreNocSignature(config)
         self._passthrough = []     # (core index, path, top name, flow)
         self._smem_path = []
+        self._noc_path = []        # per core: its network port's name, or None
         members = {}
         for i, core in enumerate(self.cores):
             smem_paths = [name for name, member in core.signature.members.items()
@@ -94,9 +114,12 @@ class Tile(wiring.Component):
             self._smem_path.append(smem_paths[0])
             if "halted" not in core.signature.members:
                 raise ValueError(f"core {i} ({type(core).__name__}) has no 'halted' output")
+            noc_paths = [name for name, member in core.signature.members.items()
+                         if member.is_signature and member.flow == Out and member.signature == noc_sig]
+            self._noc_path.append(noc_paths[0] if noc_paths else None)
             for path, member, value in core.signature.flatten(core):
                 flow = member.flow
-                if path[0] == smem_paths[0]:
+                if path[0] == smem_paths[0] or path[0] in noc_paths:
                     continue
                 name = core_port_name(i, path)
                 if "__" in name:
@@ -116,6 +139,12 @@ class Tile(wiring.Component):
             "host_smem_rvalue": Out(d), "host_smem_rvalid": Out(1),
             "host_smem_rcount": Out(COUNT_BITS),
         })
+        flit = FlitLayout(config).size
+        members.update({
+            "noc_tx_valid": Out(1), "noc_tx_ready": In(1), "noc_tx_flit": Out(flit),
+            "noc_rx_valid": In(1), "noc_rx_ready": Out(1), "noc_rx_flit": In(flit),
+            "noc_waiting": Out(n), "noc_busy": Out(1),
+        })
         super().__init__(members)
 
     @property
@@ -127,10 +156,13 @@ class Tile(wiring.Component):
         c = self.config
         m = Module()
         m.submodules.smem = smem = SharedMemorySystem(config=c)
+        m.submodules.noc = noc = self.noc
         for i, core in enumerate(self.cores):
             m.submodules[f"core{i}"] = core
             port = getattr(core, self._smem_path[i])
             wiring.connect(m, port, smem.ports[i])
+            if self._noc_path[i] is not None:
+                wiring.connect(m, getattr(core, self._noc_path[i]), noc.cores[i])
             stopped = core.halted
             if "error" in core.signature.members:
                 stopped = stopped | core.error
@@ -155,6 +187,11 @@ class Tile(wiring.Component):
         for name in ("rvalue", "rvalid", "rcount"):
             m.d.comb += getattr(self, f"host_smem_{name}").eq(getattr(smem, f"host_{name}"))
         m.d.comb += [
+            self.noc_tx_valid.eq(noc.port.tx.valid), self.noc_tx_flit.eq(noc.port.tx.flit),
+            noc.port.tx.ready.eq(self.noc_tx_ready),
+            noc.port.rx.valid.eq(self.noc_rx_valid), noc.port.rx.flit.eq(self.noc_rx_flit),
+            self.noc_rx_ready.eq(noc.port.rx.ready),
+            self.noc_waiting.eq(noc.waiting), self.noc_busy.eq(noc.busy),
             self.all_halted.eq(smem.halted.all()),
             self.deadlock.eq(smem.deadlock),
             self.smem_stuck.eq(smem.stuck),

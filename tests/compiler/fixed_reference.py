@@ -9,6 +9,8 @@ Q4.12 data, Q8.24 weights held as canonical slice digits, one crossbar = one rou
 (sample order) with the per-step slice clipping of semantics §3, then the optional CRS. A
 bias is a weight row driven by ONE; the softmax of the cross-entropy loss follows the steps
 docs/compiler.md gives, with exp and recip written from their ALU-table summaries.
+Where the blocks sit (which core, which tile of a node) does not enter: semantics §7 moves
+words between tiles unchanged, so a kernel spread over tiles must give the same numbers.
 
 :func:`float_step` is the same step in float64 (PLAN activations as real functions), the
 "software" model the fixed-point step should approximate.

@@ -134,8 +134,10 @@ def test_resume_after_an_interrupted_sweep(tmp_path):
 
 def test_a_point_that_fails_is_reported_and_retried(tmp_path, capsys):
     path = tmp_path / "s.json"
-    # one core holds 2 MCUs; the network needs 4: the energy metric cannot compile it
-    path.write_text(json.dumps({"workload": MODEL, "vary": {"cores_per_tile": [1, 2]}, "metrics": ["energy"]}))
+    # a node of one tile; one core holds 2 MCUs, the network needs 4: the energy metric
+    # cannot compile it with one core per tile
+    path.write_text(json.dumps({"workload": MODEL, "config": {"base": "small", "tiles_per_node": 1},
+                                "vary": {"cores_per_tile": [1, 2]}, "metrics": ["energy"]}))
     out = tmp_path / "out"
     assert main(["explore", str(path), "-o", str(out), "--workers", "0", "--no-progress"]) == 1
     text = capsys.readouterr().out

@@ -18,7 +18,7 @@ from panther.isa.table import (
 )
 
 CONTRACT_MNEMONICS = {"nop", "hlt", "set", "cp", "ld", "st", "alu", "alui", "alu_int", "br",
-                      "jmp", "mcu", "crs", "ldx", "stx"}
+                      "jmp", "mcu", "crs", "send", "recv", "ldx", "stx"}
 
 
 def test_every_contract_instruction_is_in_the_table():
@@ -60,6 +60,10 @@ def test_widths_follow_the_configuration_limits():
                 assert f.width == 16
             if f.kind == "base":
                 assert f.width == 6
+            if f.kind == "tile":
+                assert f.width == PantherConfig.TILE_BITS
+            if f.kind == "core":
+                assert f.width == PantherConfig.CORE_BITS
     assert BY_MNEMONIC["alu"].field("vw").value_range == (1, 256)
     assert BY_MNEMONIC["set"].field("imm").value_range == (-32768, 32767)
     assert BY_MNEMONIC["st"].field("count").value_range == (1, 255)
@@ -67,13 +71,13 @@ def test_widths_follow_the_configuration_limits():
 
 
 def test_indexed_ld_st_share_the_direct_forms_slots():
-    """ldx/stx are ld/st plus the base register; opcodes 13 and 14 stay free (send/recv)."""
+    """ldx/stx are ld/st plus the base register, at opcodes 15 and 16 (13 and 14 are send/recv)."""
     for direct, indexed in (("ld", "ldx"), ("st", "stx")):
         d, x = BY_MNEMONIC[direct], BY_MNEMONIC[indexed]
         assert [f for f in x.fields if f.name != "base"] == list(d.fields)
         assert x.field("base").lsb == 52 and x.field("base").width == 6
     assert (BY_MNEMONIC["ldx"].opcode, BY_MNEMONIC["stx"].opcode) == (15, 16)
-    assert 13 not in BY_OPCODE and 14 not in BY_OPCODE
+    assert (BY_OPCODE[13].mnemonic, BY_OPCODE[14].mnemonic) == ("send", "recv")
 
 
 def test_shared_slots_are_at_the_same_bits():
@@ -82,7 +86,8 @@ def test_shared_slots_are_at_the_same_bits():
     for spec in INSTRUCTIONS:
         for f in spec.fields:
             positions.setdefault(f.name, set()).add((f.lsb, f.width))
-    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr", "base", "count"):
+    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr", "base", "count",
+                 "tile", "core"):
         assert len(positions[name]) == 1, name
     # cp's and st's 'src' is read at the src1 slot
     assert positions["src"] == positions["src1"]
@@ -149,5 +154,5 @@ def test_every_summary_mentions_its_semantics():
     for spec in INSTRUCTIONS:
         assert spec.summary and spec.syntax
     for f in ALU_FUNCS:
-        # every VFU result is saturated, or provably in range (min/max/relu/relu_d)
-        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d"), f.name
+        # every VFU result is saturated, or provably in range (min/max/relu/relu_d/eq)
+        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d", "eq"), f.name

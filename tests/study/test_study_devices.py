@@ -70,5 +70,7 @@ def test_a_tiny_study_runs_end_to_end(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("jobs", ["0", "x"])
 def test_bad_jobs_is_refused(jobs, capsys):
-    assert main(["study", "devices", "--jobs", jobs]) == 2
-    assert f"--jobs: expected a positive integer, not '{jobs}'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:              # a typed argparse option: exit 2
+        main(["study", "devices", "--jobs", jobs])
+    assert info.value.code == 2
+    assert f"argument --jobs: expected a positive integer, not '{jobs}'" in capsys.readouterr().err

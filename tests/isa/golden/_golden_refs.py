@@ -65,6 +65,7 @@ REF_VFU = {
     "abs": lambda a, b, d: abs(a),
     "exp": lambda a, b, d: E(a),
     "recip": lambda a, b, d: RECIP(a),
+    "eq": lambda a, b, d: ONE if a == b else 0,
 }
 
 

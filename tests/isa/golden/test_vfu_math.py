@@ -8,7 +8,7 @@ from panther.isa import table, vfu_math
 
 from ._golden_refs import REF_INT, REF_VFU, SMALL, sat, words
 
-UNSATURATING = {"min", "max", "relu", "relu_d"}
+UNSATURATING = {"min", "max", "relu", "relu_d", "eq"}
 
 
 def test_every_table_function_is_implemented_and_nothing_else():
@@ -57,6 +57,9 @@ def test_vfu_function_matches_reference(name):
     ("abs", -32768, 0, 32767, True),
     ("relu_d", 1, 0, 4096, False),
     ("relu_d", 0, 0, 0, False),
+    ("eq", -5, -5, 4096, False),
+    ("eq", -5, 5, 0, False),
+    ("eq", -32768, -32768, 4096, False),
     ("sigmoid", 0, 0, 2048, False),
     ("sigmoid", 32767, 0, 4096, False),
     ("sigmoid", -32768, 0, 0, False),
