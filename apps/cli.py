@@ -72,11 +72,21 @@ def build_parser():
     return parser
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a message is logged, not as it was when the
+    handler was made (a caller that redirects or captures stderr after the first command
+    still gets the messages, and a closed old stream is never written)."""
+
+    def emit(self, record):
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _show_progress():
     """Print the INFO messages of the ``panther.*`` loggers (e.g. a long RTL build) on stderr."""
     logger = logging.getLogger("panther")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("panther: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

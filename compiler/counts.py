@@ -24,7 +24,7 @@ from .conv_kernel import build_network
 from .ir import MCU_OPS, Buf
 from .partition import needs
 
-__all__ = ["kernel_events", "network_events", "kernel_shape", "extrapolate"]
+__all__ = ["kernel_events", "network_events", "kernel_shape", "extrapolate", "at_batch"]
 
 
 def _region_words(ref, config):
@@ -182,6 +182,14 @@ def extrapolate(one, two, batch):
     return one + (batch - 1) * (two - one)
 
 
+def at_batch(model, batch):
+    """``model`` training ``batch`` samples per step (SGD at 1, else mini-batch; the learning
+    rate changes no count)."""
+    return model.replace(train=model.train.__class__(
+        algorithm="sgd" if batch == 1 else "minibatch", batch=batch, lr=model.train.lr,
+        crs_period=model.train.crs_period))
+
+
 def network_events(model, config, *, batch=None, crs=False, input_gradient=None, limits=False):
     """Events and shape of one training step of ``model`` at ``batch`` (default: the model's).
 
@@ -194,11 +202,9 @@ def network_events(model, config, *, batch=None, crs=False, input_gradient=None,
     if batch < 1:
         raise ValueError(f"batch must be a positive integer, not {batch!r}")
 
-    def at(b):          # the learning rate changes no count
-        m = model.replace(train=model.train.__class__(
-            algorithm="sgd" if b == 1 else "minibatch", batch=b, lr=model.train.lr,
-            crs_period=model.train.crs_period))
-        built = build_network(m, config, crs=crs, input_gradient=input_gradient, limits=limits)
+    def at(b):
+        built = build_network(at_batch(model, b), config, crs=crs, input_gradient=input_gradient,
+                              limits=limits)
         return {"events": kernel_events(built, config), "shape": kernel_shape(built, config)}
     if batch <= 2:
         return at(batch)

@@ -33,7 +33,8 @@ from .counts import network_events
 from .layers import Conv2d, MaxPool2d
 from .model import Model
 
-__all__ = ["LayerStep", "layer_steps", "resized", "run_config", "layer_table", "format_layer_table"]
+__all__ = ["LayerStep", "layer_steps", "resized", "run_config", "layer_table", "format_layer_table",
+           "pipelayer_work"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,13 +126,21 @@ def _pipelayer(row, config):
     written into crossbars, ``error_rows = E*F*ceil(M/X)`` rows (per slice), and each
     ``(r, s, c)`` drives the inputs under that tap at every position through them:
     ``gradient_mvms = R*R*C * ceil(E*F/X) * ceil(M/X)`` crossbar MVMs, which give
-    ``dW[r, s, c, :]``. The evaluation's Base_opa/mvm prices them."""
+    ``dW[r, s, c, :]``, on ``arrays = ceil(E*F/X) * ceil(M/X)`` crossbar sets holding ``dH``.
+    The evaluation's Base_opa/mvm prices them."""
     if "R" not in row:
         return None
     x = config.xbar_size
     col_blocks = -(-row["M"] // x)
+    arrays = -(-row["positions"] // x) * col_blocks
     return {"batch": row["batch"], "error_rows": row["positions"] * col_blocks,
-            "gradient_mvms": row["rows"] * -(-row["positions"] // x) * col_blocks}
+            "gradient_mvms": row["rows"] * arrays, "arrays": arrays}
+
+
+def pipelayer_work(step, config, *, batch=1):
+    """PipeLayer's weight-gradient work of a layer step per sample (:func:`_pipelayer`), with
+    ``batch``; ``None`` for a dense step."""
+    return _pipelayer(dict(_geometry(step), batch=batch), config)
 
 
 def layer_table(model, *, config, batch=None, variant=None, names=None, crs=False):

@@ -18,6 +18,7 @@ from pathlib import Path
 from panther.config import PantherConfig
 from panther.errors import UserError
 
+from .clock import period_ps
 from .compare import compare
 from .program_runner import (
     DEFAULT_MAX_CYCLES,
@@ -27,7 +28,6 @@ from .program_runner import (
     _build,
     _locked,
     _mkdir,
-    _period_ns,
     _test,
     port_map,
 )
@@ -128,7 +128,7 @@ class NodeSimulation:
                                 "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "tiles": self.tiles, "max_cycles": max_cycles,
                    "simulator": self.simulator, "wide_inputs": None,
-                   "period_ns": _period_ns(self.config), "runs": entries}
+                   "period_ps": period_ps(self.config), "runs": entries}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
             log = _test(self._runner, self.top, job_file, job_dir.name, None,

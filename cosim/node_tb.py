@@ -32,7 +32,7 @@ class NodeBench:
         self.dut, self.job = dut, job
         self.config = PantherConfig.from_dict(job["config"])
         self.clock = dut.clk
-        self.period_ns = job["period_ns"]
+        self.period_ps = job["period_ps"]
         self.tiles = [TileBench(dut, {**job, "ports": ports}, prefix=f"t{k}_")
                       for k, ports in enumerate(job["tiles"])]
 
@@ -65,20 +65,20 @@ class NodeBench:
         await FallingEdge(self.clock)
         for run in self._runs():
             run.value = 1
-        start = get_sim_time("ns")
+        start = get_sim_time("ps")
 
         def cycles_since_start():
-            return math.ceil((get_sim_time("ns") - start) / self.period_ns - 1e-9)
+            return math.ceil((get_sim_time("ps") - start) / self.period_ps - 1e-9)
 
         probe = min(max_cycles, X_PROBE_CYCLES)
         await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    Timer(probe * self.period_ns, "ns"))
+                    Timer(probe * self.period_ps, "ps"))
         await ReadOnly()
         if cycles_since_start() >= probe and probe < max_cycles \
                 and _int(dut.all_halted.value) is not None and _int(dut.deadlock.value) is not None \
                 and not (_int(dut.all_halted.value) or _int(dut.deadlock.value)):
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                        Timer((max_cycles - probe) * self.period_ns, "ns"))
+                        Timer((max_cycles - probe) * self.period_ps, "ps"))
             await ReadOnly()
         cycles = cycles_since_start()
         halted, deadlock = _int(dut.all_halted.value), _int(dut.deadlock.value)
@@ -125,7 +125,7 @@ async def run_node_job(dut, job):
     """Run every node image of ``job`` and write each result file as soon as it is known."""
     from panther.isa.node_image import load_any_image
 
-    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock = Clock(dut.clk, job["period_ps"], unit="ps")
     clock.start()
     bench = NodeBench(dut, job)
     for entry in job["runs"]:

@@ -27,7 +27,6 @@ from .program_runner import (
     SimulationError,
     TileSimulation,
     _mkdir,
-    _period_ns,
     _test,
 )
 
@@ -124,7 +123,7 @@ def run_tile_in_loop(image, rtl_tile, *, simulator="verilator", max_cycles=DEFAU
         result = job_dir / "result.json"
         job = {"config": image.config.to_dict(), "ports": sim.ports, "rtl_tile": rtl_tile,
                "max_cycles": max_cycles, "simulator": simulator, "wide_inputs": sim.loader,
-               "period_ns": _period_ns(image.config),
+               "period_ps": sim.period_ps,
                "runs": [{"image": str(image_dir), "result": str(result)}]}
         job_file = job_dir / "job.json"
         job_file.write_text(json.dumps(job, indent=1))

@@ -208,7 +208,7 @@ class LoopBench:
 async def run_loop_job(dut, job):
     from panther.isa.node_image import load_any_image
 
-    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock = Clock(dut.clk, job["period_ps"], unit="ps")
     clock.start()
     bench = LoopBench(dut, job)
     for entry in job["runs"]:

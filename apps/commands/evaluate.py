@@ -65,7 +65,7 @@ def _write(path, text):
 
 
 def _progress(message):
-    print(f"  golden run: {message}", file=sys.stderr, flush=True)
+    print(f"  {message}", file=sys.stderr, flush=True)
 
 
 def run(args):

@@ -11,8 +11,17 @@ run of the variant asked for; the baselines' use the variant-3 run (no OPA-opera
 and the crossbar copies of the variant they are compared with. A layer's energy is the sum
 over its pieces, its time the longest piece (pieces run on their own tiles at once).
 
+A convolutional layer (a layer step of :mod:`compiler.layer_steps`, too large for a golden
+run at paper size) is one piece whose counts and times come from the compiler's schedule
+(:mod:`apps.evaluation.conv_layers`) at batches 1 and 2, extrapolated beyond; Base_opa/mvm
+(PipeLayer) applies to it: Base_mvm's passes plus the weight gradients of
+:func:`compiler.layer_steps.pipelayer_work` (energy
+:func:`apps.evaluation.architectures.base_opa_mvm_energy`, time
+:func:`apps.evaluation.latency.pipelayer_ns`).
+
 CRS: PANTHER runs the kernel compiled with ``crs=True`` every ``crs_period`` invocations;
-its extra energy and time (measured at the smaller fit batch) are spread over the period.
+its extra energy and time (measured at the smaller fit batch, batch 1 for a conv layer) are
+spread over the period.
 """
 
 from __future__ import annotations
@@ -21,10 +30,13 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from panther.compiler import Model
+from panther.compiler.counts import extrapolate as extrapolate_from_one
+from panther.compiler.layer_steps import pipelayer_work
 
 from .architectures import base_digital_energy, base_mvm_energy, base_opa_mvm_energy, panther_energy
+from .conv_layers import arch_times, conv_run
 from .counts import extrapolate, fit_batches, run_kernel
-from .latency import mcu_timing, model_core_timing
+from .latency import model_core_timing, pipelayer_ns
 from .timing import schedule
 from .workloads import MISSING, layers_of_model, pieces
 from .workloads import workload as workload_layers
@@ -37,7 +49,6 @@ LABELS = {"panther": "PANTHER", "base_digital": "Base_digital", "base_mvm": "Bas
           "base_opa_mvm": "Base_opa/mvm"}
 #: The baselines, in report order.
 BASELINES = ("base_digital", "base_mvm", "base_opa_mvm")
-_TIMED = ("panther", "base_digital", "base_mvm")
 
 
 @dataclass
@@ -141,18 +152,20 @@ class Evaluator:
     config : PantherConfig
         Any variant; each evaluation picks its own.
     progress : callable, optional
-        ``progress(message)`` before each golden run.
+        ``progress(message)`` before each golden run and each conv layer step built.
 
     Members
     -------
     runs : int
         Golden runs made so far.
+    counted : int
+        Conv layer steps built and counted so far (:mod:`apps.evaluation.conv_layers`).
     """
 
     def __init__(self, config, *, progress=None):
         self.config = config
         self.progress = progress or (lambda message: None)
-        self.runs = 0
+        self.runs = self.counted = 0
         self._points = {}
         self._fits = {}
 
@@ -160,22 +173,29 @@ class Evaluator:
         key = (layer.name, layer.activation, layer.input_gradient, piece, variant, batch, crs)
         if key not in self._points:
             config = self.config.replace(variant=variant)
-            self.progress(f"{layer.name} {piece.n_in}x{piece.n_out} variant {variant} "
+            self.progress(f"golden run: {layer.name} {piece.n_in}x{piece.n_out} variant {variant} "
                           f"batch {batch}{' crs' if crs else ''}")
             _, trace = run_kernel(layer, piece, config, batch=batch, crs=crs)
             self.runs += 1
             core = model_core_timing(config)
-            times = {"panther": schedule(trace, core, mcu_timing("panther", config)).makespan}
-            if variant == 3:
-                for compared in (1, 2, 3):
-                    for arch in ("base_digital", "base_mvm"):
-                        timing = mcu_timing(arch, config, variant=compared)
-                        times[f"{arch}@{compared}"] = schedule(trace, core, timing).makespan
+            times = arch_times(config, lambda timing: schedule(trace, core, timing).makespan)
             self._points[key] = {"events": trace.report.events, "times": times}
         return self._points[key]
 
+    def _conv(self, layer, variant, batch, crs):
+        key = (layer.name, id(layer.step), batch, crs)
+        if key not in self._points:
+            self.progress(f"count model: {layer.name} (schedule, variants 1-3) batch {batch}"
+                          f"{' crs' if crs else ''}")
+            self._points[key] = conv_run(layer.step, self.config, batch=batch, crs=crs)
+            self.counted += 1
+        return self._points[key][variant]
+
     def fit(self, layer, piece):
-        """The two batches the count model of ``piece`` is fitted on."""
+        """The two batches the count model of ``piece`` is fitted on ((1, 2) for a conv
+        layer: :mod:`apps.evaluation.conv_layers`)."""
+        if layer.kind == "conv":
+            return (1, 2)
         key = (layer.name, layer.input_gradient, piece)
         if key not in self._fits:
             self._fits[key] = fit_batches(layer, piece, self.config.replace(variant=1))
@@ -183,7 +203,15 @@ class Evaluator:
 
     def point(self, layer, piece, variant, batch, crs=False):
         """``{'events': ..., 'times': ..., 'source': ...}`` of a piece at any batch: a golden
-        run when the batch fits the tile, else the count model."""
+        run when the batch fits the tile, else the count model (always for a conv layer)."""
+        if layer.kind == "conv":
+            if batch <= 2:
+                return dict(self._conv(layer, variant, batch, crs), source="count model")
+            one, two = (self._conv(layer, variant, n, crs) for n in (1, 2))
+            return {"events": extrapolate_from_one(one["events"], two["events"], batch),
+                    "times": {k: extrapolate_from_one(one["times"][k], two["times"][k], batch)
+                              for k in one["times"]},
+                    "source": "count model"}
         at = self.fit(layer, piece)
         if batch <= at[1]:
             return dict(self._run(layer, piece, variant, batch, crs), source="golden")
@@ -201,7 +229,7 @@ class Evaluator:
         parts = {k: {} for k in energy}
         times = dict.fromkeys(energy, 0.0)
         crs_energy = crs_time = 0.0
-        applies = {"base_opa_mvm": layer.conv is not None}
+        conv = pipelayer_work(layer.step, self.config, batch=batch) if layer.kind == "conv" else None
         shapes = pieces(layer, self.config)
         sources = set()
         for piece in shapes:
@@ -213,7 +241,7 @@ class Evaluator:
                 "base_digital": base_digital_energy(base["events"], base_config),
                 "base_mvm": base_mvm_energy(base["events"], base_config, variant=variant),
                 "base_opa_mvm": base_opa_mvm_energy(base["events"], base_config, variant=variant,
-                                                    conv=layer.conv),
+                                                    conv=conv),
             }
             # CRS every crs_period invocations: its extra energy and time, spread.
             at = self.fit(layer, piece)[0]
@@ -233,15 +261,17 @@ class Evaluator:
             times["panther"] = max(times["panther"], own["times"]["panther"] + d_time)
             for arch in ("base_digital", "base_mvm"):
                 times[arch] = max(times[arch], base["times"][f"{arch}@{variant}"])
+            if conv is not None:        # Base_mvm's passes, then PipeLayer's weight gradients
+                times["base_opa_mvm"] = max(times["base_opa_mvm"], base["times"][f"base_mvm@{variant}"]
+                                            + batch * pipelayer_ns(base_config, conv))
         energy["panther"] += crs_energy
         parts["panther"]["crs"] = crs_energy
         archs = {}
         for arch in energy:
-            if arch == "base_opa_mvm" and not applies[arch]:
+            if arch == "base_opa_mvm" and conv is None:
                 archs[arch] = None
                 continue
-            archs[arch] = ArchResult(energy[arch], times[arch] if arch in _TIMED else None,
-                                     parts[arch])
+            archs[arch] = ArchResult(energy[arch], times[arch], parts[arch])
         crs = {"energy_pj": crs_energy, "time_ns": crs_time,
                "energy_fraction": crs_energy / energy["panther"],
                "time_fraction": crs_time / times["panther"]}

@@ -34,8 +34,9 @@ PAPER = {
     "fig1": "paper: ReRAM MVM ~10.4x less energy and ~8.9x lower latency than CMOS; reading and "
             "writing a matrix costlier in ReRAM (writes by an order of magnitude)",
     "fig11": "paper (SGD, variant 1): 7.01-8.02x less energy than Base_digital; 31-54x less than "
-             "Base_mvm on FC layers",
-    "fig12": "paper (batch 64, variant 2): 1.61-2.16x less than Base_mvm on FC layers",
+             "Base_mvm on FC layers, 1.47-31.56x on conv layers",
+    "fig12": "paper (batch 64, variant 2): 1.61-2.16x less than Base_mvm on FC layers; conv layers "
+             "1.18-1.63x (Base_mvm), 1.22-2.45x (Base_opa/mvm)",
     "fig13": "paper: faster than Base_digital everywhere; faster than Base_mvm at every batch, "
              "by more at large batches",
     "fig14": "paper: variant 2 denser and more efficient at small batches; variant 3 denser at "
@@ -118,11 +119,12 @@ def _bars(ax, results, what, scale, title, unit):
         values = [getattr(layer.archs[arch], what) / scale if layer.archs[arch] else 0
                   for layer in layers]
         ax.bar(x + (i - (len(archs) - 1) / 2) * width, values, width, label=LABELS[arch])
-    ax.set_xticks(x, [layer.name for layer in layers])
+    ax.set_xticks(x, [layer.name for layer in layers], rotation=90 if len(layers) > 6 else 0,
+                  fontsize=7 if len(layers) > 6 else None)
     ax.set_yscale("log")
     ax.set_ylabel(unit)
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _pyplot():

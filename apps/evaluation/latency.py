@@ -31,7 +31,7 @@ from panther.isa import variants
 from .architectures import base_mvm_config
 
 __all__ = ["CoreTiming", "McuTiming", "model_core_timing", "mcu_timing", "read_phase_ns",
-           "opa_phase_ns", "serial_array_ns"]
+           "opa_phase_ns", "serial_array_ns", "pipelayer_ns"]
 
 _MVM, _MTVM, _OPA = variants.MVM, variants.MTVM, variants.OPA
 
@@ -188,6 +188,19 @@ def serial_array_ns(config):
     """Reading then writing every row of a crossbar set serially (ns; slices in parallel)."""
     lat = EnergyModel(config).latency_ns
     return config.xbar_size * (lat["serial_read_row"] + lat["serial_write_row"])
+
+
+def pipelayer_ns(config, conv):
+    """Base_opa/mvm's weight-gradient time per sample (ns) for PipeLayer work ``conv``
+    (:func:`compiler.layer_steps.pipelayer_work`) on ``config``'s Base_mvm crossbars: ``dH``
+    written serially into its ``arrays`` crossbar sets (rows one after another, the arrays and
+    slices in parallel), then the gradient MVMs, one after another on each array (the arrays
+    in parallel). *Our assumption*: neither overlaps the forward and backward passes (the
+    paper does not say how PipeLayer schedules them)."""
+    base = base_mvm_config(config)
+    arrays = conv["arrays"]
+    rows = EnergyModel(base).latency_ns["serial_write_row"] * conv["error_rows"] / arrays
+    return rows + read_phase_ns(base) * conv["gradient_mvms"] / arrays
 
 
 def model_core_timing(config):

@@ -44,7 +44,8 @@ def format_result(result):
     lines = [f"{result.workload}: PANTHER variant {result.variant}, batch {result.batch}, CRS every "
              f"{result.crs_period} invocations",
              f"  {_config_line(result.config)}",
-             f"  counts from: {', '.join(sources)} (per-layer one-layer kernels; "
+             f"  counts from: {', '.join(sources)} (per-layer one-layer kernels; conv layers "
+             "from the compiler's schedule, shape = filter rows x output channels; "
              "Base_opa/mvm applies to convolutional layers only)", ""]
     lines += _table(result, "energy_pj", "uJ", 1e6) + [""]
     lines += _table(result, "time_ns", "us", 1e3) + [""]

@@ -14,9 +14,12 @@ groups), and the on-chip network.
 Workloads (paper Table 4):
 
 * ``mlp-l4``: Dense1-4, 1024-256-512-512-10 (``examples/models/mlp_l4.json``);
-* ``vgg16``: Dense14-16 of VGG-16, 512-4096-4096-100 (the conv layers Conv1-13 plug in when
-  the compiler has them: issue 15); ReLU, and a sigmoid output (the MSE loss of the
-  compiler stands in for the paper's softmax cross-entropy, which the ISA cannot run yet).
+* ``vgg16``: VGG-16 of Table 4 (``examples/models/vgg16_cifar.json``): Conv1-Conv13 as the
+  layer steps of :mod:`compiler.layer_steps` (each conv layer with the max-pool after it),
+  counted and timed from the compiler's schedule (:mod:`apps.evaluation.conv_layers`), and
+  Dense14-16 (512-4096-4096-100) as golden-run pieces; ReLU, and a sigmoid output (the MSE
+  loss of the compiler stands in for the paper's softmax cross-entropy, which the ISA cannot
+  run yet).
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ import math
 from dataclasses import dataclass
 
 from panther.compiler import Model, TrainSpec, dense
+from panther.compiler.layer_steps import layer_steps
+from panther.compiler.layers import Conv2d
+
+from .conv_layers import is_conv, vgg16_model
 
 __all__ = ["Layer", "Piece", "WORKLOADS", "MISSING", "workload", "layers_of_model", "pieces"]
 
@@ -37,14 +44,15 @@ class Layer:
     -------
     name : str
     kind : str
-        ``'dense'`` (``'conv'`` when the compiler has convolutions).
+        ``'dense'`` or ``'conv'``.
     n_in, n_out : int
+        Weights are ``n_in x n_out`` (a conv layer: its linearised filters, ``R*R*C x M``).
     activation : str
     input_gradient : bool
         The layer back-propagates to its input (every layer but the network's first).
-    conv : dict or None
-        The weight-gradient work of a convolutional layer that Base_opa/mvm needs
-        (:func:`apps.evaluation.architectures.base_opa_mvm_energy`); None for dense layers.
+    step : compiler.layer_steps.LayerStep or None
+        A conv layer's layer step (its one-layer model); None for a dense layer, which is
+        compiled from ``n_in``, ``n_out`` and ``activation`` (:meth:`model`).
     """
 
     name: str
@@ -53,7 +61,7 @@ class Layer:
     n_out: int
     activation: str
     input_gradient: bool
-    conv: dict = None
+    step: object = None
 
     def model(self, *, batch, n_in=None, n_out=None, lr=0.0625, seed=0):
         """The one-layer :class:`compiler.Model` of this layer (or of a piece of it)."""
@@ -77,7 +85,8 @@ def _dense(name, n_in, n_out, activation, first):
                  input_gradient=not first)
 
 
-#: Built-in workloads (paper Table 4).
+#: Built-in workloads (paper Table 4): their dense layers (:func:`workload` adds the conv
+#: layers of ``vgg16``).
 WORKLOADS = {
     "mlp-l4": (
         _dense("Dense1", 1024, 256, "relu", True),
@@ -93,26 +102,46 @@ WORKLOADS = {
 }
 
 #: What the built-in workloads leave out (printed with their results).
-MISSING = {
-    "vgg16": "Conv1-Conv13 (the compiler has no convolutions yet: issue 15)",
-}
+MISSING = {}
+
+
+def _conv_layer(step):
+    first = step.model.layers[0]
+    return Layer(name=step.name, kind="conv", n_in=first.rows, n_out=first.cols,
+                 activation=first.activation, input_gradient=step.input_gradient, step=step)
 
 
 def workload(name):
     """The layers of a built-in workload (``mlp-l4``, ``vgg16``)."""
     if name not in WORKLOADS:
         raise ValueError(f"unknown workload {name!r}; expected one of {', '.join(WORKLOADS)}")
+    if name == "vgg16":
+        convs = [_conv_layer(step) for step in layer_steps(vgg16_model())
+                 if isinstance(step.model.layers[0], Conv2d)]
+        return tuple(convs) + WORKLOADS[name]
     return WORKLOADS[name]
 
 
 def layers_of_model(model):
-    """The layers of a :class:`compiler.Model` (a ``MODEL.json``), named ``Dense1`` ..."""
-    return tuple(_dense(f"Dense{i + 1}", layer.n_in, layer.n_out, layer.activation, i == 0)
-                 for i, layer in enumerate(model.layers))
+    """The layers of a :class:`compiler.Model` (a ``MODEL.json``): ``Dense1`` ... for an MLP;
+    ``Conv1`` ... ``Dense<k>`` (the layer steps of :mod:`compiler.layer_steps`) for a CNN."""
+    if not is_conv(model):
+        return tuple(_dense(f"Dense{i + 1}", layer.n_in, layer.n_out, layer.activation, i == 0)
+                     for i, layer in enumerate(model.layers))
+    out = []
+    for step in layer_steps(model):
+        first = step.model.layers[0]
+        out.append(_conv_layer(step) if isinstance(first, Conv2d) else
+                   _dense(step.name, first.n_in, first.n_out, first.activation,
+                          not step.input_gradient))
+    return tuple(out)
 
 
 def pieces(layer, config):
-    """The tile-sized pieces of ``layer`` on ``config`` (module docstring)."""
+    """The tile-sized pieces of ``layer`` on ``config`` (module docstring); a conv layer is
+    one piece (:mod:`apps.evaluation.conv_layers`)."""
+    if layer.kind == "conv":
+        return (Piece(layer.n_in, layer.n_out, 1),)
     x = config.xbar_size
     per_tile = config.cores_per_tile * config.mcus_per_core
     rows, cols = math.ceil(layer.n_in / x), math.ceil(layer.n_out / x)

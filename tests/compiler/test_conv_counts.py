@@ -111,8 +111,9 @@ def test_layer_table_rows(vgg):
         for op in ("mvm", "mtvm", "opa"):
             assert b["events"]["mcu_totals"][op] == 4 * a["events"]["mcu_totals"][op]
     # PipeLayer's weight gradient of Conv1 (32x32x3 -> 64, 3x3): dH of 1024 positions in
-    # crossbars (1024 rows x 1 column block), 27 taps x 8 row blocks of MVMs.
-    assert four[0]["conv"] == {"batch": 4, "error_rows": 1024, "gradient_mvms": 27 * 8}
+    # crossbars (1024 rows x 1 column block: 8 arrays), 27 taps x 8 row blocks of MVMs.
+    assert four[0]["conv"] == {"batch": 4, "error_rows": 1024, "gradient_mvms": 27 * 8,
+                               "arrays": 8}
     assert four[1]["conv"] is None
     text = format_layer_table(four, config)
     assert "Conv1" in text and "Dense16" in text and "batch 4" in text
