@@ -63,7 +63,7 @@ class NodeSimulation:
 
     def __init__(self, config, *, simulator="verilator", build_root=None):
         from .simulators import SIMULATORS, availability
-        from .verilog import DEFAULT_BUILD_ROOT
+        from .verilog import default_build_root
 
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
@@ -74,7 +74,7 @@ class NodeSimulation:
             raise SimulationError(f"--sim {simulator}: {reason}")
         self.config = config
         self.simulator = simulator
-        self.build_root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
+        self.build_root = Path(build_root) if build_root is not None else default_build_root()
         self._runner = None
         self.top = None
         self.tiles = None
