@@ -75,6 +75,12 @@ class AnalogMCU:
         for c in range(self.copies) if copies is None else copies:
             self.xbars[self._copy(c)].program(weights)
 
+    def program_digits(self, digits, copies=None):
+        """Program per-slice signed digits ``(n_slices, n, n)`` into the given copies (default:
+        all): a state with carries CRS has not resolved, as a previous run left it."""
+        for c in range(self.copies) if copies is None else copies:
+            self.xbars[self._copy(c)].program_digits(digits)
+
     def weights(self, copy=0):
         """Raw weights held by ``copy`` (nearest digits)."""
         return self.xbars[self._copy(copy)].weights()

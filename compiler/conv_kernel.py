@@ -295,7 +295,8 @@ def compile_network(model, *, config, crs=False, input_gradient=None):
                      "accumulators": layout.rings,
                      "transfers_base": layout.dynamic},
         transfers=sum(1 for t in built.transfers if not t.persistent and not isinstance(t, MapTransfer)),
-        spills=sum(len(s) for s, _ in built.spills), crs=crs, compile_seconds=seconds)
+        spills=sum(len(s) for s, _ in built.spills), crs=crs, loop="unrolled", loop_body=[],
+        unrolled_error=None, compile_seconds=seconds)
     kernel.listing = image.source
     return kernel
 

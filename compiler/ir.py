@@ -85,6 +85,10 @@ class Transfer:
         Fixed address (persistent data, outputs) or the allocator's choice.
     extra_count : int
         Consumer count beyond the loads (1 for outputs, which stay valid for the host).
+    index : str or None
+        In a rolled (looped) kernel, the per-sample shared-memory data are addressed through a
+        pointer register: ``'x'`` (stride ``n_0``: the samples) or ``'t'`` (stride ``n_L``:
+        targets and outputs); ``saddr`` is then the offset of sample 0 (``ldx``/``stx``).
     store : Op or None
         The ``st`` (or the ``send`` of a network transfer).
     loads : list of Op
@@ -98,6 +102,7 @@ class Transfer:
     persistent: bool = False
     saddr: int = None
     extra_count: int = 0
+    index: str = None
     store: object = None
     loads: list = field(default_factory=list)
     noc: bool = False
@@ -126,12 +131,14 @@ class Op:
     """One (unfused) instruction of one core.
 
     ``kind`` is ``ld``, ``st``, ``send``, ``recv``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs``
-    or ``hlt``. ``core`` is the node-wide core number (``tile * cores_per_tile + core``);
-    ``peer`` is the other core of a ``send``/``recv``. An ``mcu`` op's ``mop`` is ``mvm``,
-    ``mtvm``, ``opa`` or ``mvm+mtvm``: MVM and MTVM of one MCU that read XBarIn and XBarOut
-    before either writes (the pipelined mini-batch pairs the MVM of a later sample with the
-    MTVM of an earlier one, paper Table 2). Every ``ld``/``st``/``send``/``recv`` reads and
-    writes the location ``('smem',)``, so each core keeps them in their original order.
+    or ``hlt``, and in the loop control of a rolled kernel ``set``, ``alu_int`` and ``br``
+    (``fn`` is the branch condition, ``target`` the instruction index). ``core`` is the
+    node-wide core number (``tile * cores_per_tile + core``); ``peer`` is the other core of a
+    ``send``/``recv``. An ``mcu`` op's ``mop`` is ``mvm``, ``mtvm``, ``opa`` or ``mvm+mtvm``:
+    MVM and MTVM of one MCU that read XBarIn and XBarOut before either writes (the pipelined
+    mini-batch pairs the MVM of a later sample with the MTVM of an earlier one, paper Table 2).
+    Every ``ld``/``st``/``send``/``recv`` reads and writes the location ``('smem',)``, so each
+    core keeps them in their original order.
     """
 
     kind: str
@@ -146,6 +153,7 @@ class Op:
     mask: int = 0
     comment: str = ""
     gidx: int = -1
+    target: int = None
     #: Word offset of a ``ld``/``st`` inside its transfer (a window of a feature map).
     soffset: int = 0
     peer: int = None

@@ -4,14 +4,16 @@ training spec.
 A model is built from Python (:func:`dense`, :class:`Model`) or read from a small JSON file
 (:func:`load_model`, format in ``docs/compiler.md``)::
 
-    {"layers": [{"type": "dense", "in": 32, "out": 16, "activation": "tanh"},
+    {"layers": [{"type": "dense", "in": 32, "out": 16, "activation": "tanh", "bias": true},
                 {"type": "dense", "in": 16, "out": 10, "activation": "sigmoid"}],
      "loss": "mse", "batch": 1, "lr": 0.125, "seed": 0}
 
 Weights are real numbers, ``W[i, j]`` from input ``i`` to output ``j`` (shape ``(in, out)``,
-the crossbar orientation of docs/semantics.md §3); they come from numpy arrays, an ``.npz``
-file (arrays ``W0``, ``W1``, ...) or a seed (Glorot-uniform). The spatial layers and their
-weight layout are in :mod:`compiler.layers`.
+the crossbar orientation of docs/semantics.md §3); a layer with a bias has one more row, the
+bias, which the crossbar holds as a row driven by the constant input 1.0. They come from numpy
+arrays, an ``.npz`` file (arrays ``W0``, ``W1``, ... and optional biases ``b0``, ``b1``, ...)
+or a seed (Glorot-uniform weights, zero biases). The spatial layers and their weight layout
+are in :mod:`compiler.layers` (a network with spatial layers has no biases and the mse loss).
 """
 
 from __future__ import annotations
@@ -44,30 +46,38 @@ ACTIVATIONS = {
     "tanh": ("tanh", "tanh_d"),
     "identity": (None, None),
 }
-#: Supported losses. ``softmax_cross_entropy`` needs VFU exp and a reciprocal (not yet in the ISA).
-LOSSES = ("mse",)
+#: Supported losses: ``mse`` (``1/2 |y - t|^2``) and ``softmax_cross_entropy`` (the softmax
+#: of the last layer's outputs, which must be an identity layer, against targets that sum to 1).
+LOSSES = ("mse", "softmax_cross_entropy")
 ALGORITHMS = ("sgd", "minibatch")
 #: Where the sample batch stored in a compiled image comes from.
 DATA_SOURCES = ("random", "digits", "digits32")
-_MISSING_LOSSES = {"softmax_cross_entropy": "it needs VFU exp, a reciprocal (or divide) and a "
-                                            "horizontal sum/max, which the ISA does not have yet"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Dense:
-    """A fully connected layer ``y = f(W^T x)`` (no bias).
+    """A fully connected layer ``y = f(W^T x + b)`` (``b`` only with ``bias``).
 
     Members
     -------
     n_in, n_out : int
-        Inputs (crossbar rows) and outputs (crossbar columns).
+        Inputs and outputs (crossbar columns).
     activation : str
         One of :data:`ACTIVATIONS`.
+    bias : bool
+        The layer has a bias: one more crossbar row, driven by the constant input 1.0 (its
+        weights are the bias; the OPA updates it like any weight, with input 1.0).
     """
 
     n_in: int
     n_out: int
     activation: str = "identity"
+    bias: bool = False
+
+    @property
+    def rows(self):
+        """Crossbar rows of the layer's matrix: ``n_in``, plus one for the bias."""
+        return self.n_in + int(self.bias)
 
     def __post_init__(self):
         for name in ("n_in", "n_out"):
@@ -77,11 +87,13 @@ class Dense:
         if self.activation not in ACTIVATIONS:
             raise ModelError(f"dense: unknown activation {self.activation!r}; expected one of "
                              f"{', '.join(ACTIVATIONS)}")
+        if not isinstance(self.bias, bool):
+            raise ModelError(f"dense: bias must be true or false, not {self.bias!r}")
 
 
-def dense(n_in, n_out, activation="identity"):
+def dense(n_in, n_out, activation="identity", bias=False):
     """A :class:`Dense` layer (shorthand)."""
-    return Dense(n_in=n_in, n_out=n_out, activation=activation)
+    return Dense(n_in=n_in, n_out=n_out, activation=activation, bias=bias)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,14 +135,17 @@ class TrainSpec:
 
 
 def seeded_weights(layers, seed):
-    """Glorot-uniform real weights, one array per layer (``(n_in, n_out)`` for dense,
-    ``(R, R, C, M)`` for conv2d, ``None`` for a layer without weights)."""
+    """Glorot-uniform real weights, one array per layer (``(rows, n_out)`` for dense, whose
+    bias row is 0, ``(R, R, C, M)`` for conv2d, ``None`` for a layer without weights)."""
     rng = np.random.default_rng(seed)
     out = []
     for layer in layers:
         shape = weight_shape(layer)
         limit = glorot_limit(layer) if shape is not None else 0.0
-        out.append(None if shape is None else rng.uniform(-limit, limit, size=shape))
+        w = None if shape is None else rng.uniform(-limit, limit, size=shape)
+        if getattr(layer, "bias", False):
+            w = np.vstack([w, np.zeros((1, layer.n_out))])
+        out.append(w)
     return out
 
 
@@ -148,8 +163,9 @@ class Model:
         One of :data:`LOSSES`.
     train : TrainSpec
     weights : tuple of numpy.ndarray
-        Real float64 weights per layer, ``(n_in, n_out)`` (dense) or ``(R, R, C, M)``
-        (conv2d), ``None`` for maxpool2d and flatten (default: from ``seed``).
+        Real float64 weights per layer: ``(rows, n_out)`` for dense, ``rows = n_in + bias`` (the
+        last row of a layer with a bias is the bias), ``(R, R, C, M)`` for conv2d, ``None`` for
+        maxpool2d and flatten (default: from ``seed``).
     seed : int
         Seed of the weights (when not given) and of the random sample batch.
     data : str
@@ -194,9 +210,17 @@ class Model:
                                  f"previous layer's out), not {layer.n_in}")
         if is_spatial(layers):
             network_shapes(layers)
+            biased = [i for i, layer in enumerate(layers) if getattr(layer, "bias", False)]
+            if biased:
+                raise ModelError(f"layers[{biased[0]}].bias: the dense layers of a network with "
+                                 "conv2d/maxpool2d/flatten layers have no bias yet")
+            if self.loss != "mse":
+                raise ModelError(f"loss {self.loss!r}: a network with conv2d/maxpool2d/flatten "
+                                 "layers is compiled with the mse loss only (for now)")
         object.__setattr__(self, "layers", layers)
-        if self.loss in _MISSING_LOSSES:
-            raise ModelError(f"loss {self.loss!r} is not supported yet: {_MISSING_LOSSES[self.loss]}")
+        if self.loss == "softmax_cross_entropy" and layers[-1].activation != "identity":
+            raise ModelError("softmax_cross_entropy applies the softmax itself: the last layer's "
+                             f"activation must be identity, not {layers[-1].activation!r}")
         if self.loss not in LOSSES:
             raise ModelError(f"unknown loss {self.loss!r}; expected one of {', '.join(LOSSES)}")
         if self.data not in DATA_SOURCES:
@@ -217,8 +241,11 @@ class Model:
                 if w is not None:
                     raise ModelError(f"layer {index} ({layer.kind}) has no weights, not {w.shape}")
                 continue
+            what = ""
+            if getattr(layer, "bias", False):
+                shape, what = (layer.rows, layer.n_out), " (the last row is the bias)"
             if w is None or w.shape != shape:
-                raise ModelError(f"weights of layer {index} must have shape {shape}, not "
+                raise ModelError(f"weights of layer {index} must have shape {shape}{what}, not "
                                  f"{None if w is None else w.shape}")
             if not np.all(np.isfinite(w)):
                 raise ModelError(f"weights of layer {index} are not all finite")
@@ -249,7 +276,7 @@ class Model:
 
 _TOP_KEYS = ("name", "layers", "loss", "algorithm", "batch", "lr", "crs_period", "seed",
              "weights", "data", "config", "input_gradient")
-_LAYER_KEYS = ("type", "in", "out", "activation")
+_LAYER_KEYS = ("type", "in", "out", "activation", "bias")
 
 
 class _Path:
@@ -315,8 +342,15 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
         if act not in ACTIVATIONS:
             p.fail(f"{where}.activation", f"unknown activation {json.dumps(act)}; expected one "
                                           f"of {', '.join(ACTIVATIONS)}")
-        layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act))
+        bias = entry.get("bias", False)
+        if not isinstance(bias, bool):
+            p.fail(f"{where}.bias", f"expected true or false, not {json.dumps(bias)}")
+        layers.append(Dense(n_in=entry["in"], n_out=entry["out"], activation=act, bias=bias))
     if is_spatial(layers):
+        biased = [i for i, layer in enumerate(layers) if getattr(layer, "bias", False)]
+        if biased:
+            p.fail(f"$.layers[{biased[0]}].bias", "the dense layers of a network with "
+                                                  "conv2d/maxpool2d/flatten layers have no bias yet")
         try:
             network_shapes(layers)
         except ModelError as error:
@@ -342,10 +376,14 @@ def model_from_dict(data, *, source="<model>", base_dir=None):
     if "weights" in data:
         weights = _load_npz(p, _want(p, "$.weights", data["weights"], "str"), base_dir, layers)
     checks = [
-        ("$.loss", loss in LOSSES or loss in _MISSING_LOSSES,
+        ("$.loss", loss != "softmax_cross_entropy" or layers[-1].activation == "identity",
+         f"softmax_cross_entropy applies the softmax itself: the last layer's activation must "
+         f"be identity, not {json.dumps(layers[-1].activation)}"),
+        ("$.loss", loss in LOSSES,
          f"unknown loss {json.dumps(loss)}; expected one of {', '.join(LOSSES)}"),
-        ("$.loss", loss not in _MISSING_LOSSES,
-         f"loss {json.dumps(loss)} is not supported yet: {_MISSING_LOSSES.get(loss)}"),
+        ("$.loss", loss == "mse" or loss not in LOSSES or not is_spatial(layers),
+         f"loss {json.dumps(loss)}: a network with conv2d/maxpool2d/flatten layers is compiled "
+         "with the mse loss only (for now)"),
         ("$.algorithm", algorithm in ALGORITHMS,
          f"unknown algorithm {json.dumps(algorithm)}; expected one of {', '.join(ALGORITHMS)}"),
         ("$.batch", batch >= 1, f"must be a positive integer, not {batch}"),
@@ -389,7 +427,19 @@ def _load_npz(p, name, base_dir, layers):
         if found[key].shape != shape:
             p.fail("$.weights", f"{path}: {key} has shape {found[key].shape}, layer {index} "
                                 f"needs {shape}")
-        weights.append(found[key])
+        w = np.asarray(found[key], dtype=np.float64)
+        bias = found.get(f"b{index}")
+        if bias is not None and not getattr(layer, "bias", False):
+            p.fail("$.weights", f"{path} has a bias b{index}, but layer {index} has none "
+                                "(\"bias\": true)")
+        if getattr(layer, "bias", False):
+            if bias is None:
+                bias = np.zeros(layer.n_out)
+            if np.shape(bias) != (layer.n_out,):
+                p.fail("$.weights", f"{path}: b{index} has shape {np.shape(bias)}, layer "
+                                    f"{index} needs ({layer.n_out},)")
+            w = np.vstack([w, np.asarray(bias, dtype=np.float64)[None, :]])
+        weights.append(w)
     return weights
 
 

@@ -1,8 +1,9 @@
 """Partitioning (paper §5.3): weight matrices -> ``xbar_size``-square blocks -> MCUs.
 
-Layer ``l`` with an ``(n_in, n_out)`` matrix is cut into row blocks ``bi`` (inputs
-``bi*X .. bi*X+X-1``) and column blocks ``bj`` (outputs), ``X = config.xbar_size``; the last
-block of each kind may be short, and its crossbar is padded with zero weights. Each block
+Layer ``l`` with an ``(n_in, n_out)`` matrix (``n_in + 1`` rows with a bias, whose row is
+driven by the constant 1.0) is cut into row blocks ``bi`` (inputs ``bi*X .. bi*X+X-1``) and
+column blocks ``bj`` (outputs), ``X = config.xbar_size``; the last block of each kind may be
+short, and its crossbar is padded with zero weights. Each block
 gets one MCU. Blocks are placed in the order (layer, column block, row block) onto MCU 0, 1,
 ... of core 0, then core 1, ..., so the row blocks whose partial sums add up to one output
 block sit on as few cores as possible. The *reducer* of output block ``(l, bj)`` is the core
@@ -140,7 +141,7 @@ def partition(model, config):
     x = config.xbar_size
     order, row_blocks, col_blocks = [], [], []
     for index, layer in enumerate(model.layers):
-        rows, cols = segments(layer.n_in, x), segments(layer.n_out, x)
+        rows, cols = segments(layer.rows, x), segments(layer.n_out, x)
         row_blocks.append(len(rows))
         col_blocks.append(len(cols))
         for bj, (col0, ncols) in enumerate(cols):

@@ -55,6 +55,14 @@ class CompileReport:
         Values spilled to shared memory by the register allocator (a store and a reload each).
     crs : bool
         Whether the kernel ends with a carry resolution step.
+    loop : str
+        ``'unrolled'`` (the batch as the Table 2 software pipeline, straight-line code) or
+        ``'rolled'`` (a loop over the samples: ``ldx``/``stx`` through pointer registers, an
+        ``alu_int`` counter and a branch; one sample per iteration).
+    loop_body : list of int
+        Rolled: per core, the instructions of the loop body (loop control included); else [].
+    unrolled_error : str or None
+        Why ``compile_model(loop='auto')`` rolled the batch (the unrolled kernel's error).
     compile_seconds : float
     noc_transfers, noc_words : int
         Vectors (and their words) sent between tiles over the network in one kernel
@@ -64,8 +72,10 @@ class CompileReport:
     smem_words_per_tile : list of int
         Shared-memory words used on each tile (``smem_words`` is the largest).
 
-    With several tiles, ``instructions``, ``deferred`` and ``registers`` list every core of
-    tile 0, then of tile 1, ..., and each block of ``layers[].blocks`` ends with its tile.
+    ``mcu_operations``, ``mcu_instructions`` and ``fused_operations`` count executed
+    operations (a rolled body counts once per sample). With several tiles, ``instructions``,
+    ``deferred`` and ``registers`` list every core of tile 0, then of tile 1, ..., and each
+    block of ``layers[].blocks`` ends with its tile.
     """
 
     model: str
@@ -89,6 +99,9 @@ class CompileReport:
     transfers: int
     spills: int
     crs: bool
+    loop: str
+    loop_body: list
+    unrolled_error: str
     compile_seconds: float
     noc_transfers: int = 0
     noc_words: int = 0
@@ -101,6 +114,15 @@ class CompileReport:
 
     def to_json(self):
         return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def _loop_text(self):
+        if self.loop == "unrolled":
+            return f"batch unrolled ({self.batch} sample{'s' if self.batch > 1 else ''}, straight-line code)"
+        text = (f"batch rolled into a loop of {self.batch} iteration{'s' if self.batch != 1 else ''} (loop body "
+                f"{', '.join(str(n) for n in self.loop_body)} instructions per core)")
+        if self.unrolled_error:
+            text += f"; unrolled: {self.unrolled_error}"
+        return text
 
     def format(self):
         """Readable text of the report."""
@@ -146,7 +168,8 @@ class CompileReport:
                   f"shared memory: {self.smem_words} words (of {c['smem_depth']}; samples at "
                   f"{self.smem_layout['inputs']}, targets at {self.smem_layout['targets']}, outputs "
                   f"at {self.smem_layout['outputs']}), {self.transfers} transfers, "
-                  f"{self.spills} register spills"]
+                  f"{self.spills} register spills",
+                  self._loop_text()]
         if self.tiles > 1:
             lines.append(f"network per step: {self.noc_transfers} vectors, {self.noc_words} words, "
                          f"{self.noc_flits} flits, {self.noc_flit_hops} flit-hops (shared memory "

@@ -136,6 +136,8 @@ class TileBench:
             for m, prefix in enumerate(p["mcus"]):
                 amcu = AnalogMCU(c, rng=np.random.default_rng([c.noise.seed, core, m]))
                 amcu.program(image.weight_matrix(core, m))
+                if (core, m) in image.digits:       # a previous run's slice state
+                    amcu.program_digits(image.digits[(core, m)])
                 self.bridges.append(start_mcu_bridge(
                     self.dut, self.clock, amcu, c, prefix=prefix,
                     drive=self.bus.drive if self.bus is not None else None))

@@ -81,6 +81,31 @@ class InstructionMixin:
         return {"saddr": self._address(ops[0], "saddr", w, shared=True),
                 "src": self._address(ops[1], "src", w), "vw": w, "count": count}
 
+    def _base(self, tokens):
+        """The base register of ldx/stx: a core address that fits the 6-bit field."""
+        value = self._address(tokens, "base", 1)
+        high = BY_MNEMONIC["ldx"].field("base").value_range[1]
+        if value > high:
+            fail_at(tokens[0], f"base address {value} outside 0 .. {high}: the base register of "
+                                "ldx/stx is one of the first 64 operand words")
+        return value
+
+    def _op_ldx(self, stmt, core):
+        dst, base, saddr, vw = self._operands(stmt, "dst, base, saddr, vw", 4)
+        w = self._vw(vw)
+        return {"dst": self._address(dst, "dst", w), "base": self._base(base),
+                "saddr": self._address(saddr, "saddr", w, shared=True), "vw": w}
+
+    def _op_stx(self, stmt, core):
+        ops = self._operands(stmt, "base, saddr, src, vw[, count]", 4, 5)
+        w = self._vw(ops[3])
+        count = 1
+        if len(ops) == 5:
+            low, high = BY_MNEMONIC["stx"].field("count").value_range
+            count = self._int(ops[4], "store count", low, high)
+        return {"base": self._base(ops[0]), "saddr": self._address(ops[1], "saddr", w, shared=True),
+                "src": self._address(ops[2], "src", w), "vw": w, "count": count}
+
     def _fn_operands(self, stmt):
         """Operands of alu/alui/alu_int with the function split off (``alu add, ...`` or
         ``alu add ...``)."""

@@ -26,6 +26,7 @@ _ADDRESSES = {
     "st": (("src", "vw"),), "alu": (("dst", "vw"), ("src1", "vw"), ("src2", "vw")),
     "alui": (("dst", "vw"), ("src1", "vw")), "alu_int": (("dst", 1), ("src1", 1), ("src2", 1)),
     "br": (("src1", 1), ("src2", 1)), "send": (("src", "vw"),), "recv": (("dst", "vw"),),
+    "ldx": (("dst", "vw"), ("base", 1)), "stx": (("base", 1), ("src", "vw")),
 }
 
 
@@ -48,7 +49,7 @@ def refusal(instr, config):
         if ops[name] + w > c.addr_space:
             return (f"{name} {ops[name]}" + (f" .. {ops[name] + w - 1} (vw {w})" if w > 1 else "")
                     + f" outside the core address space 0 .. {c.addr_space - 1}")
-    if mn in ("ld", "st") and ops["saddr"] + ops["vw"] > c.smem_user_depth:
+    if mn in ("ld", "st", "ldx", "stx") and ops["saddr"] + ops["vw"] > c.smem_user_depth:
         return (f"saddr {ops['saddr']} .. {ops['saddr'] + ops['vw'] - 1} (vw {ops['vw']}) outside "
                 f"the shared memory 0 .. {c.smem_user_depth - 1} (smem_user_depth)")
     if mn in ("br", "jmp") and ops["target"] >= c.imem_depth:
@@ -125,6 +126,10 @@ def format_instruction(instr, *, config=None, target_names=None):
         return f"ld {a('dst')}, {ops['saddr']}, {ops['vw']}"
     if mn == "st":
         return f"st {ops['saddr']}, {a('src')}, {ops['vw']}, {ops['count']}"
+    if mn == "ldx":
+        return f"ldx {a('dst')}, {a('base')}, {ops['saddr']}, {ops['vw']}"
+    if mn == "stx":
+        return f"stx {a('base')}, {ops['saddr']}, {a('src')}, {ops['vw']}, {ops['count']}"
     if mn == "alu":
         fn = ALU_BY_CODE[ops["fn"]]
         src2 = "" if fn.unary and ops["src2"] == 0 else f", {a('src2')}"
@@ -216,7 +221,8 @@ def disassemble_image(image):
     :class:`isa.node_image.NodeImage`): programs per core and every non-zero initial memory
     word, as directives with raw integer values, one ``.tile`` section per tile of a node.
     Assembling it with ``image.config`` gives an image with the same contents
-    (``same_contents``)."""
+    (``same_contents``), slice digits aside (``image.digits`` have no assembly form: an image
+    with digits gives the source of its weights)."""
     tiles = getattr(image, "tiles", None)
     if tiles is None:
         return _tile_source(image, tile=None)

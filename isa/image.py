@@ -75,6 +75,12 @@ def _region(name, region, config):
     return {"space": space, "base": base, "length": length}
 
 
+def _from_digits(digits, config):
+    """Raw weights held by slice digits (semantics §2: sum of d_k 2**(p k))."""
+    p = config.nominal_bits
+    return sum(digits[k] << (p * k) for k in range(digits.shape[0]))
+
+
 def _array(value, shape, name, dtype=np.int64):
     arr = np.zeros(shape, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
     if arr.shape != shape:
@@ -106,6 +112,12 @@ class ProgramImage:
     weights : dict
         ``(core, mcu) -> int64 (xbar_size, xbar_size)`` raw weights (Q8.24), ``W[row, col]``;
         MCUs not listed start with all-zero weights.
+    digits : dict
+        ``(core, mcu) -> int64 (n_slices, xbar_size, xbar_size)`` slice digits (LSB slice
+        first, each in its ``config.digit_range``) that an MCU starts from instead of the
+        canonical digits of its weights: the state a previous run left, carries CRS has not
+        resolved yet included (training over several kernel invocations). Every key must
+        also be a key of ``weights``, with the weights the digits hold.
     symbols : dict of str to int
         Labels and constants of the source (for tools and debugging).
     source : str
@@ -130,6 +142,7 @@ class ProgramImage:
     smem_count: np.ndarray = None
     smem_valid: np.ndarray = None
     weights: dict = field(default_factory=dict)
+    digits: dict = field(default_factory=dict)
     symbols: dict = field(default_factory=dict)
     source: str = ""
     regions: dict = field(default_factory=dict)
@@ -177,6 +190,22 @@ class ProgramImage:
                 raise ValueError(f"weights key {key!r} is not a (core, mcu) of this configuration")
             weights[(core, mcu)] = _array(w, (c.xbar_size, c.xbar_size), f"weights[{key}]")
         self.weights = weights
+        digits = {}
+        shape = (c.n_slices, c.xbar_size, c.xbar_size)
+        for key, d in dict(self.digits).items():
+            core, mcu = (int(k) for k in key)
+            if (core, mcu) not in weights:
+                raise ValueError(f"digits key {key!r} has no weights (digits must come with the "
+                                 "weights they hold)")
+            d = _array(d, shape, f"digits[{key}]")
+            for k in range(c.n_slices):
+                low, high = c.digit_range(k)
+                if d[k].min() < low or d[k].max() > high:
+                    raise ValueError(f"digits[{key}] slice {k} must be in {low} .. {high}")
+            if not np.array_equal(_from_digits(d, c), weights[(core, mcu)]):
+                raise ValueError(f"digits[{key}] do not hold weights[{key}]")
+            digits[(core, mcu)] = d
+        self.digits = digits
         self.symbols = {str(k): int(v) for k, v in dict(self.symbols).items()}
         self.source = str(self.source)
         self.regions = {str(name): _region(name, r, c) for name, r in dict(self.regions).items()}
@@ -201,6 +230,8 @@ class ProgramImage:
         (symbols and source are not compared)."""
         keys = set(self.weights) | set(other.weights)
         return (self.config == other.config and self.programs == other.programs
+                and self.digits.keys() == other.digits.keys()
+                and all(np.array_equal(d, other.digits[k]) for k, d in self.digits.items())
                 and all(np.array_equal(a, b) for a, b in zip(self.rf_init, other.rf_init))
                 and all(np.array_equal(a, b) for a, b in zip(self.xbar_in, other.xbar_in))
                 and all(np.array_equal(a, b) for a, b in zip(self.xbar_out, other.xbar_out))
@@ -222,6 +253,8 @@ class ProgramImage:
         }
         for (core, mcu), w in sorted(self.weights.items()):
             arrays[f"weights_c{core}_m{mcu}"] = w
+        for (core, mcu), d in sorted(self.digits.items()):
+            arrays[f"digits_c{core}_m{mcu}"] = d
         return arrays
 
     def save(self, out_dir):
@@ -258,6 +291,7 @@ class ProgramImage:
             "config": self.config.to_dict(),
             "programs": files,
             "weights": [list(k) for k in sorted(self.weights)],
+            **({"digits": [list(k) for k in sorted(self.digits)]} if self.digits else {}),
             "symbols": dict(sorted(self.symbols.items())),
             "source": self.source,
             "regions": dict(sorted(self.regions.items())),

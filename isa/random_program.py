@@ -8,7 +8,8 @@
   the XBar buffers around ``mcu``);
 * run bounded loops and forward branches/jumps (never around ``ld``/``st``/``mcu``/``crs``,
   so those run exactly once each);
-* exchange data between cores through shared memory: a word is either stored once (count
+* exchange data between cores through shared memory (``ld``/``st``, or ``ldx``/``stx`` through a
+  base register set just before): a word is either stored once (count
   ``c``) and loaded at most ``c`` times in all, or it is a *channel* of one producer and one
   consumer core reusing the word with count 1; plus persistent and pre-loaded words from the
   image. The programs come from one random legal sequential schedule, so every interleaving
@@ -28,7 +29,7 @@ from .disassembler import disassemble
 from .encoding import decode, encode
 from .image import ProgramImage
 from .random_core_program import RESERVED, CoreGen
-from .table import INSTRUCTIONS
+from .table import BY_MNEMONIC, INSTRUCTIONS
 
 __all__ = ["random_image", "RandomProgramOptions", "TileProgramGen", "coverage", "ALL_OPCODES",
            "NODE_OPCODES"]
@@ -161,6 +162,18 @@ class TileProgramGen:
                 traffic.channel[a] = (p, q)
                 traffic.used[a] = True
 
+    def shared(self, g, mnemonic, addr, **operands):
+        """ld/st at ``addr``, or half the time ldx/stx through a base register just set."""
+        c, rng = self.config, self.rng
+        base_high = BY_MNEMONIC["ldx"].field("base").value_range[1]
+        top = min(base_high, c.rf_depth - RESERVED - 1, c.addr_space - 1)
+        if rng.random() < 0.5:
+            g.emit(mnemonic, saddr=addr, **operands)
+            return
+        base, value = rng.randint(0, top), rng.randint(0, addr)
+        g.emit("set", dst=base, imm=value)
+        g.emit(mnemonic + "x", base=base, saddr=addr - value, **operands)
+
     def shared_access(self, g):
         rng, traffic, words, options = self.rng, self.traffic, self.words, self.options
         core = g.index
@@ -174,7 +187,7 @@ class TileProgramGen:
             if starts:
                 a = rng.choice(starts)
                 d = g.dst(width)
-                g.emit("ld", dst=d, saddr=a, vw=width)
+                self.shared(g, "ld", a, dst=d, vw=width)
                 g.last_dst = (d, width)
                 traffic.load(a, width)
                 return
@@ -182,7 +195,7 @@ class TileProgramGen:
         mine = [a for a, (p, _) in traffic.channel.items() if p == core and not traffic.valid[a]]
         if mine and rng.random() < 0.5:
             a = rng.choice(mine)
-            g.emit("st", saddr=a, src=g.src(1), vw=1, count=1)
+            self.shared(g, "st", a, src=g.src(1), vw=1, count=1)
             traffic.store(a, 1, 1)
             return
         width = rng.randint(1, vw_cap)
@@ -190,7 +203,7 @@ class TileProgramGen:
         if starts:
             a = rng.choice(starts)
             count = rng.randint(1, 3)
-            g.emit("st", saddr=a, src=g.src(width), vw=width, count=count)
+            self.shared(g, "st", a, src=g.src(width), vw=width, count=count)
             traffic.store(a, width, count)
 
     def act(self, g, r):

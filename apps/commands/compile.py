@@ -23,6 +23,10 @@ def add_arguments(parser):
     parser.add_argument("--crs", action="store_true",
                         help="end the kernel with a carry resolution step (the kernel of every "
                              "crs_period-th invocation)")
+    parser.add_argument("--loop", choices=("auto", "unrolled", "rolled"), default="auto",
+                        help="the batch as straight-line code (unrolled: the Table 2 pipeline) or "
+                             "a loop over the samples (rolled); auto (default) rolls it only "
+                             "where the unrolled kernel does not fit, e.g. imem_depth")
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write the compile report as JSON")
     parser.add_argument("--listing", default=None, metavar="FILE",
@@ -44,7 +48,7 @@ def run(args):
         return _per_layer(model, config, args)
     if args.batch is not None:
         raise UserError("--batch needs --per-layer (a model's batch is its \"batch\" key)")
-    kernel = compile_model(model, config=config, crs=args.crs)
+    kernel = compile_model(model, config=config, crs=args.crs, loop=args.loop)
     out = Path(args.output) if args.output else Path("out") / model.name
     kernel.image.save(out)
     print(kernel.report.format())

@@ -18,7 +18,8 @@ class DispatchCheck(wiring.Component):
 
     In order: the decoder's own fault (illegal word, PC out of the program); an operand
     vector that leaves the operand space (``ADDRESS_RANGE``) or the program-visible shared
-    memory (``SMEM_ADDRESS_RANGE``, checked before the operand space for ``ld``/``st``); a ``send``/``recv``
+    memory (``SMEM_ADDRESS_RANGE``, checked before the operand space for ``ld``/``st``; for
+    ``ldx``/``stx`` only the base register, the rest once it is read); a ``send``/``recv``
     naming a tile or core the node does not have (``NO_SUCH_TILE``, before its operand range); an
     ``mcu`` or ``crs`` mask naming an MCU the core does not have (``NO_SUCH_MCU``); an opcode
     the core does not execute (``ILLEGAL_INSTRUCTION``). The destination of an ``alu``/``alui``
@@ -81,6 +82,9 @@ class DispatchCheck(wiring.Component):
                     m.d.comb += self.fault.eq(ErrorCode.SMEM_ADDRESS_RANGE)
                 with m.Elif(~fits(operand, vw)):
                     m.d.comb += self.fault.eq(ErrorCode.ADDRESS_RANGE)
+        with m.Elif(op.ldx | op.stx):
+            # the base register here; the effective address and the vector once it is read
+            fault_if(~fits(ins.base, 1), ErrorCode.ADDRESS_RANGE)
         with m.Elif(op.send | op.recv):
             with m.If((ins.tile >= c.tiles_per_node) | (ins.core >= c.cores_per_tile)):
                 m.d.comb += self.fault.eq(ErrorCode.NO_SUCH_TILE)

@@ -4,7 +4,8 @@ The execute stage holds the instruction in the fetch unit's ``x_instr`` register
 retires; the front end stalls meanwhile (``ready`` low). :class:`~hdl.core.dispatch_check.
 DispatchCheck` raises the faults an instruction has before it starts. Vector instructions
 run on :class:`~hdl.core.vector.VectorPath`, ``ld``/``st`` on
-:class:`~hdl.core.transfer.SmemTransfer` (one word per shared-memory handshake), ``send``/``recv``
+:class:`~hdl.core.transfer.SmemTransfer` (one word per shared-memory handshake; ``ldx``/``stx``
+first read their base register here and check and pass on the effective address), ``send``/``recv``
 on :class:`~hdl.core.network.NetworkTransfer` (one word per handshake with the tile's network
 interface); ``alu_int``
 and ``br`` read their two scalars here. ``mcu`` starts every masked MCU in the same cycle
@@ -179,6 +180,15 @@ class Execute(wiring.Component):
                 if not crs:
                     m.next = "DEFER_WAIT"
 
+        def start_transfer(smem_addr):
+            """Start ld/st (ldx/stx: at the effective address ``smem_addr``)."""
+            store = op.st | op.stx
+            m.d.comb += [transfer.start.eq(1), transfer.store.eq(store),
+                         transfer.smem_addr.eq(smem_addr), transfer.words.eq(vw),
+                         transfer.data_addr.eq(Mux(store, ins.src, ins.dst)),
+                         transfer.count.eq(ins.count)]
+            m.next = "TRANSFER"
+
         m.d.comb += self.ready.eq(~self.valid | self.retire)
         masks = [ins[f"m{k}"] for k in range(M)]        # fields of the ISA table
         mask_of = Array(masks)
@@ -219,11 +229,10 @@ class Execute(wiring.Component):
                         m.d.comb += vec.start.eq(1)
                         m.next = "VECTOR"
                     with m.Elif(op.ld | op.st):
-                        m.d.comb += [transfer.start.eq(1), transfer.store.eq(op.st),
-                                     transfer.smem_addr.eq(ins.saddr), transfer.words.eq(vw),
-                                     transfer.data_addr.eq(Mux(op.st, ins.src, ins.dst)),
-                                     transfer.count.eq(ins.count)]
-                        m.next = "TRANSFER"
+                        start_transfer(ins.saddr)
+                    with m.Elif(op.ldx | op.stx):
+                        m.d.comb += [dp.addr.eq(ins.base), dp.re.eq(1)]
+                        m.next = "INDEX"
                     with m.Elif(op.send | op.recv):
                         m.d.comb += net.start.eq(1)
                         m.next = "NETWORK"
@@ -242,6 +251,19 @@ class Execute(wiring.Component):
                     fault(ErrorCode.ADDRESS_RANGE)
                 with m.Elif(vec.done):
                     retire()
+
+            with m.State("INDEX"):
+                # ldx/stx: the base word arrives; the effective address (M[base] mod 2**B) +
+                # saddr is checked in the golden model's order (shared-memory range, then the
+                # core vector) and handed to the transfer.
+                ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
+                m.d.comb += ea.eq(dp.rdata.as_unsigned() + ins.saddr)
+                with m.If(ea + vw > c.smem_user_depth):
+                    fault(ErrorCode.SMEM_ADDRESS_RANGE)
+                with m.Elif(Mux(op.ldx, ins.dst, ins.src) + vw > c.addr_space):
+                    fault(ErrorCode.ADDRESS_RANGE)
+                with m.Else():
+                    start_transfer(ea)
 
             with m.State("TRANSFER"):
                 with m.If(transfer.done):

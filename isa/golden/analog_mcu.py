@@ -80,6 +80,10 @@ class AnalogBackend:
             self._serial_rows(variants.COMMIT_READ_COPY, variants.COMMIT_WRITE_COPIES,
                               canonical=False)
 
+    def set_digits(self, digits):
+        """Start from these slice digits (every copy) instead of the weights' canonical ones."""
+        self.mcu.program_digits(np.asarray(digits, dtype=np.int64))
+
     def digits(self):
         return self.mcu.xbars[0].digits()
 

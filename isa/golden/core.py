@@ -106,6 +106,7 @@ class Core(NetworkOps):
         self.dirty = set()
         self.blocked = None
         self._progress = 0      # words of the current ld/st already done
+        self._ea = None         # effective address of the current ldx/stx, once read
         self._decoded = {}
         self._xbar_in_bases = {config.xbar_in_base(m) for m in range(config.mcus_per_core)}
 
@@ -272,8 +273,25 @@ class Core(NetworkOps):
                          f"shared-memory vector {saddr}..{saddr + vw - 1} outside "
                          f"0..{depth - 1} (smem_user_depth)")
 
+    def _effective(self, instr):
+        """``(saddr, retire)`` of a ld/st: ldx/stx read their base register once, when the
+        instruction starts (a blocked vector keeps its address even if it overwrites the base)."""
+        if instr.mnemonic not in ("ldx", "stx"):
+            return instr["saddr"]
+        if self._ea is None:
+            base = int(self.read(instr["base"])[0]) % (1 << self.config.data_bits)
+            self._ea = base + instr["saddr"]
+        return self._ea
+
+    def _transfer_done(self, instr):
+        self.blocked = None
+        self._progress = 0
+        self._ea = None
+        return self._retire(instr)
+
     def _op_ld(self, instr, smem):
-        dst, saddr, vw = instr["dst"], instr["saddr"], instr["vw"]
+        dst, vw = instr["dst"], instr["vw"]
+        saddr = self._effective(instr)
         self._smem_range(smem, saddr, vw)
         self._check(dst, vw, "destination")
         start, values = self._progress, []
@@ -289,12 +307,11 @@ class Core(NetworkOps):
             self.events.add("smem_reads", len(values))
         if self._progress < vw:
             return bool(values)
-        self.blocked = None
-        self._progress = 0
-        return self._retire(instr)
+        return self._transfer_done(instr)
 
     def _op_st(self, instr, smem):
-        saddr, src, vw, count = instr["saddr"], instr["src"], instr["vw"], instr["count"]
+        src, vw, count = instr["src"], instr["vw"], instr["count"]
+        saddr = self._effective(instr)
         self._smem_range(smem, saddr, vw)
         self._check(src, vw, "operand")
         start = self._progress
@@ -312,9 +329,10 @@ class Core(NetworkOps):
             self.events.add("smem_writes", moved)
         if self._progress < vw:
             return moved > 0
-        self.blocked = None
-        self._progress = 0
-        return self._retire(instr)
+        return self._transfer_done(instr)
+
+    _op_ldx = _op_ld
+    _op_stx = _op_st
 
     def _vfu(self, instr, b):
         fn = instr.func.name

@@ -39,6 +39,9 @@ class Tile:
         Initial shared memory (``config.smem_depth`` words each).
     weights : dict, optional
         ``(core, mcu) -> (xbar_size, xbar_size)`` raw weights; the other MCUs start at 0.
+    digits : dict, optional
+        ``(core, mcu) -> (n_slices, xbar_size, xbar_size)`` slice digits the MCU starts from
+        (its backend's ``set_digits``) instead of the canonical digits of its weights.
     mcu_factory : callable, optional
         ``f(config, core, mcu, weights_or_None) -> backend``; the backend has
         ``mvm(x) -> (y, overflow)``, ``mtvm(v) -> (z, overflow)``, ``opa(x, v)``, ``crs()``,
@@ -62,8 +65,8 @@ class Tile:
     """
 
     def __init__(self, *, config, programs, memories=None, smem_values=None, smem_valid=None,
-                 smem_count=None, weights=None, mcu_factory=None, trace=None, index=0,
-                 network=None):
+                 smem_count=None, weights=None, mcu_factory=None, trace=None, digits=None,
+                 index=0, network=None):
         if not 1 <= len(programs) <= config.cores_per_tile:
             raise ValueError(f"a tile takes 1 to {config.cores_per_tile} programs, "
                              f"not {len(programs)}")
@@ -85,6 +88,9 @@ class Tile:
         for number, program in enumerate(programs):
             mcus = [factory(config, number, m, weights.get((number, m)))
                     for m in range(config.mcus_per_core)]
+            for m, mcu in enumerate(mcus):
+                if (number, m) in (digits or {}):
+                    mcu.set_digits(digits[(number, m)])
             memory = None if memories is None else memories[number]
             core = Core(index=number, config=config, program=program, mcus=mcus,
                         events=self.events, memory=memory, trace=trace, tile=self.index,
@@ -112,7 +118,8 @@ class Tile:
         return cls(config=config, programs=image.programs, memories=memories,
                    smem_values=image.smem_init, smem_valid=image.smem_valid,
                    smem_count=image.smem_count, weights=image.weights, mcu_factory=mcu_factory,
-                   trace=trace, index=index, network=network)
+                   trace=trace, digits=getattr(image, "digits", None), index=index,
+                   network=network)
 
     @property
     def done(self):

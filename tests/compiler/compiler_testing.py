@@ -16,9 +16,9 @@ def tile(**changes):
     return PantherConfig(**fields)
 
 
-def compile_run_reference(model, config, *, crs=False):
+def compile_run_reference(model, config, *, crs=False, loop="auto"):
     """``(kernel, golden report, reference weights, reference outputs)``."""
-    kernel = compile_model(model, config=config, crs=crs)
+    kernel = compile_model(model, config=config, crs=crs, loop=loop)
     run = run_image(kernel.image)
     x, t = sample_batch(model, config)
     f = config.data_frac_bits
@@ -29,6 +29,7 @@ def compile_run_reference(model, config, *, crs=False):
     ref = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
                      lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
                      F=f, p=config.nominal_bits, slice_bits=config.slice_bits,
+                     biases=[layer.bias for layer in model.layers], loss=model.loss,
                      input_gradient=model.input_gradient)
     if model.input_gradient:
         np.testing.assert_array_equal(kernel.input_gradients(run), ref[2], err_msg="dL/dx")

@@ -105,3 +105,49 @@ def test_the_listing_of_a_node_kernel_assembles_to_its_programs():
     again = assemble(kernel.listing, config=SMALL, filename="listing.s")
     assert [t.programs for t in again.tiles] == [t.programs for t in kernel.image.tiles]
     assert "send 0, 0," in kernel.listing or "send 0, 1," in kernel.listing
+
+
+# -- features of the compiler branch (biases, softmax, loops) across tiles -----------------------
+
+@pytest.mark.parametrize("variant, batch", [(1, 1), (2, 3), (3, 2)])
+def test_biases_softmax_and_input_gradients_across_tiles_equal_the_reference(variant, batch):
+    """41 and 25 crossbar rows (the bias rows) in 3 + 2 row blocks: 8 MCUs on two tiles of the
+    small node; the softmax runs on the output block's reducer, which receives the partial
+    sums of the other tile's blocks over the network."""
+    spec = TrainSpec(algorithm="sgd" if batch == 1 else "minibatch", batch=batch, lr=0.25)
+    model = Model(layers=[dense(40, 24, "tanh", bias=True), dense(24, 10, "identity", bias=True)],
+                  loss="softmax_cross_entropy", train=spec, seed=3, input_gradient=True)
+    kernel, run, ref_w, ref_y = compile_run_reference(model, SMALL.replace(variant=variant))
+    assert kernel.report.tiles == 2 and kernel.report.noc_words == run.noc["words"] > 0
+    assert [len(w) for w in kernel.layer_weights(run)] == [41, 25]
+    assert_exact(kernel, run, ref_w, ref_y)
+    probabilities = kernel.outputs(run) / 2 ** SMALL.data_frac_bits
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=0.02)
+
+
+def test_a_loop_over_the_batch_is_refused_across_tiles():
+    """A rolled kernel (ldx/stx through pointer registers) runs on one tile only: asked for,
+    or needed because the unrolled batch exceeds imem, the error says so."""
+    model = _model(NETWORKS["two tiles 40-24-10"], 3)
+    with pytest.raises(CompileError, match=r"loop 'rolled': the network needs 2 tiles, and a loop "
+                                           r"over the batch is supported on one tile only"):
+        compile_model(model, config=SMALL, loop="rolled")
+    with pytest.raises(CompileError, match=r"imem_depth is 40 \(batch unrolled\) \(rolling the "
+                                           r"batch into a loop is not tried: loops are supported on "
+                                           r"one tile only, the network needs 2 tiles\)"):
+        compile_model(model, config=SMALL.replace(imem_depth=40))
+    one_tile = _model([(12, 10, "relu")], 8)         # the same limit on one tile: rolled
+    assert compile_model(one_tile, config=SMALL.replace(imem_depth=40)).report.loop == "rolled"
+
+
+def test_training_a_kernel_across_tiles_on_the_rtl_is_refused():
+    from panther.compiler.train import train
+
+    def runner(image):
+        raise AssertionError("not reached: refused before any invocation")
+
+    model = Model(layers=[dense(64, 16, "relu"), dense(16, 10, "sigmoid")], data="digits",
+                  train=TrainSpec(lr=0.25))
+    with pytest.raises(CompileError, match="the RTL \\(--sim\\) trains a kernel of one tile; "
+                                           "model needs 2 tiles"):
+        train(model, config=SMALL, steps=1, runner=runner)

@@ -90,7 +90,7 @@ def test_vgg16_layer_table_against_geometry(vgg):
     for step in steps:
         counted = network_events(step.model, config, batch=1, input_gradient=step.input_gradient)
         first = step.model.layers[0]
-        rows_, cols = (first.rows, first.cols) if hasattr(first, "rows") else (first.n_in, first.n_out)
+        rows_, cols = (first.rows, first.cols) if hasattr(first, "cols") else (first.n_in, first.n_out)
         mcus = -(-rows_ // 128) * -(-cols // 128)
         positions = step.model.shapes[1][0] * step.model.shapes[1][1]
         assert counted["shape"]["mcus"] == mcus

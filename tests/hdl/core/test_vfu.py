@@ -111,11 +111,12 @@ def test_vfu_function_exact(name):
 
 
 def test_activation_every_input_exhaustive_sampled():
-    """sigmoid and tanh over a dense sweep of the whole input range (every 97th word)."""
+    """sigmoid, tanh, exp and recip over a dense sweep of the whole input range (every 97th
+    word)."""
     lanes = CFG.vfu_lanes
     xs = list(range(LO, HI + 1, 97)) + [HI]
     cases = []
-    for name in ("sigmoid", "tanh"):
+    for name in ("sigmoid", "tanh", "exp", "recip"):
         for i in range(0, len(xs), lanes):
             a = (xs[i:i + lanes] + [0] * lanes)[:lanes]
             cases.append((name, a, [0] * lanes, [0] * lanes))
