@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from panther.errors import UserError
 
 from .compare import compare
-from .node_runner import _golden
+from .node_runner import NodeOutcome, _golden
 from .tile_simulation import (
     DEFAULT_MAX_CYCLES,
     SimulationError,
@@ -42,8 +41,7 @@ def _simulation(config, simulator, tile):
     return _SIMULATIONS[key]
 
 
-@dataclass
-class LoopOutcome:
+class LoopOutcome(NodeOutcome):
     """A node image with tile ``rtl_tile`` on the RTL.
 
     Members
@@ -56,19 +54,6 @@ class LoopOutcome:
     golden_error : str
     diffs : list of str
     """
-
-    dump: dict
-    golden: object
-    golden_error: str
-    diffs: list = field(default_factory=list)
-
-    @property
-    def stopped(self):
-        return self.dump["stopped"]
-
-    @property
-    def ok(self):
-        return self.stopped == "halted" and not self.golden_error and not self.diffs
 
     def format(self):
         d = self.dump
