@@ -22,6 +22,7 @@ from .execute import Execute
 from .fetch import Fetch
 from .imem import InstructionMemory
 from .layouts import PC_BITS
+from .parameters import check_core_parameters
 
 __all__ = ["CoreSignature", "Core"]
 
@@ -101,12 +102,7 @@ class Core(wiring.Component):
     """
 
     def __init__(self, *, config, core_id):
-        if not isinstance(config, PantherConfig):
-            raise TypeError(f"config must be a PantherConfig, not {config!r}")
-        if not (isinstance(core_id, int) and not isinstance(core_id, bool)
-                and 0 <= core_id < config.cores_per_tile):
-            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1}, "
-                             f"not {core_id!r}")
+        check_core_parameters(config, core_id)
         self.config = config
         self.core_id = core_id
         self.mcus = [MCU(config=config) for _ in range(config.mcus_per_core)]

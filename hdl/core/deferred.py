@@ -19,10 +19,10 @@ from amaranth.hdl import Array, Module, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
 from panther.isa.table import MCU_OPS
 from panther.isa.variants import eager_updates
 
+from .parameters import check_core_parameters
 from .transfer import TransferSignature
 
 __all__ = ["DeferredUpdates"]
@@ -72,12 +72,7 @@ class DeferredUpdates(wiring.Component):
     """
 
     def __init__(self, *, config, core_id=0):
-        if not isinstance(config, PantherConfig):
-            raise TypeError(f"config must be a PantherConfig, not {config!r}")
-        if not (isinstance(core_id, int) and not isinstance(core_id, bool)
-                and 0 <= core_id < config.cores_per_tile):
-            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1}, "
-                             f"not {core_id!r}")
+        check_core_parameters(config, core_id)
         self.config = config
         self.core_id = core_id
         M = config.mcus_per_core

@@ -22,7 +22,6 @@ from amaranth.hdl import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
 from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.ports import SharedMemoryPortSignature
 from panther.isa.table import MCU_OPS
@@ -36,6 +35,7 @@ from .deferred import DeferredUpdates
 from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .network import NetworkTransfer
+from .parameters import check_core_parameters
 from .transfer import SmemTransfer
 from .vector import VectorPath
 
@@ -96,12 +96,7 @@ class Execute(wiring.Component):
     """
 
     def __init__(self, *, config, core_id=0):
-        if not isinstance(config, PantherConfig):
-            raise TypeError(f"config must be a PantherConfig, not {config!r}")
-        if not (isinstance(core_id, int) and not isinstance(core_id, bool)
-                and 0 <= core_id < config.cores_per_tile):
-            raise ValueError(f"core_id must be an integer from 0 to {config.cores_per_tile - 1}, "
-                             f"not {core_id!r}")
+        check_core_parameters(config, core_id)
         self.config = config
         self.core_id = core_id
         M = config.mcus_per_core
