@@ -70,13 +70,9 @@ def _node_golden(image, args):
     if getattr(args, "trace", False):
         from panther.isa.disassembler import format_instruction
 
-        if hasattr(image, "tiles"):
-            def trace(tile, core, pc, instr):
-                print(f"tile {tile} core {core} pc {pc:4d}: "
-                      f"{format_instruction(instr, config=image.config)}")
-        else:
-            def trace(core, pc, instr):
-                print(f"core {core} pc {pc:4d}: {format_instruction(instr, config=image.config)}")
+        def trace(tile, core, pc, instr):         # the image is a NodeImage (see _run_node)
+            print(f"tile {tile} core {core} pc {pc:4d}: "
+                  f"{format_instruction(instr, config=image.config)}")
     return run_image(image, mcu_factory=factory, max_rounds=args.max_rounds or DEFAULT_MAX_ROUNDS,
                      trace=trace)
 
