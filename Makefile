@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench verilog synth fpga study clean
+.PHONY: demo test bench verilog synth fpga study evaluate clean
 
 demo: $(STAMP)
 	$(BIN)/panther demo
@@ -21,6 +21,10 @@ bench: $(STAMP)
 study: $(STAMP)
 	$(BIN)/panther study slicing --quick
 
+# The paper's Figs. 1 and 11-14 from compiled MLP-L4 and VGG-16 (FC) kernels (docs/evaluation.md).
+evaluate: $(STAMP)
+	$(BIN)/panther evaluate --figures out/evaluation
+
 verilog: $(STAMP)
 	$(BIN)/panther verilog --config small -o build/verilog
 
@@ -30,7 +34,7 @@ synth: $(STAMP)
 # The full FPGA build (tens of minutes on 2 cores): the small tile does not fit an ECP5-85F,
 # so the board build uses a reduced tile. CI runs only a synthesis smoke test (tests/synth).
 fpga: $(STAMP)
-	$(BIN)/panther fpga --board ulx3s --config hdl/fpga/ulx3s_tile_config.json
+	$(BIN)/panther fpga --board ulx3s
 
 $(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

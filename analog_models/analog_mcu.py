@@ -75,6 +75,12 @@ class AnalogMCU:
         for c in range(self.copies) if copies is None else copies:
             self.xbars[self._copy(c)].program(weights)
 
+    def program_digits(self, digits, copies=None):
+        """Program per-slice signed digits ``(n_slices, n, n)`` into the given copies (default:
+        all): a state with carries CRS has not resolved, as a previous run left it."""
+        for c in range(self.copies) if copies is None else copies:
+            self.xbars[self._copy(c)].program_digits(digits)
+
     def weights(self, copy=0):
         """Raw weights held by ``copy`` (nearest digits)."""
         return self.xbars[self._copy(copy)].weights()
@@ -122,6 +128,12 @@ class AnalogMCU:
         """``(y_raw, overflow)`` of a whole MVM on ``copy``."""
         c = self._copy(copy)
         return mcu_ops.mvm(self.xbars[c], self.adcs[c], x_raw)
+
+    def mvm_batch(self, copy, x_batch):
+        """``(Y_raw, overflow)`` ``(N, cols)`` of an MVM of every row of ``x_batch`` on ``copy``
+        (:func:`mcu_ops.mvm_batch`)."""
+        c = self._copy(copy)
+        return mcu_ops.mvm_batch(self.xbars[c], self.adcs[c], x_batch)
 
     def mtvm(self, copy, v_raw):
         """``(z_raw, overflow)`` of a whole MTVM on ``copy``."""

@@ -184,6 +184,26 @@ class Crossbar:
         self.events["mvm_steps"] += 1
         return self._add_read_noise(sums, drive)
 
+    def mvm_steps(self, drives):
+        """Many MVM bit-steps at once: ``drives`` ``(m, rows)`` in {-1,0,1}, one step per row.
+
+        Returns the held column sums of each step, float64 ``(m, n_slices, cols)``, as ``m``
+        calls of :meth:`mvm_step` would (read noise drawn for all steps in one go).
+        """
+        drives = np.asarray(drives)
+        if drives.ndim != 2 or drives.shape[1] != self.size:
+            raise ValueError(f"drives must have shape (m, {self.size}), not {drives.shape!r}")
+        if np.any((drives != 0) & (drives != 1) & (drives != -1)):
+            raise ValueError("drives values must be -1, 0 or +1")
+        mvm, _ = self._matrices()
+        sums = (drives.astype(np.float64) @ mvm).reshape(len(drives), self.n_slices, self.size)
+        self.events["mvm_steps"] += len(drives)
+        if self.noise.read_noise:
+            active = np.count_nonzero(drives, axis=1).astype(np.float64)
+            sums = sums + (self.noise.read_noise * np.sqrt(active)[:, None, None]
+                           * self.rng.standard_normal(sums.shape))
+        return sums
+
     def mtvm_step(self, drive):
         """One MTVM bit-step: columns driven (``(cols,)``), rows sensed (a true transpose).
 

@@ -2,7 +2,9 @@
 
 Every constant below carries the source of its number in a comment. Two sources are used:
 
-* **[P]** the PANTHER paper (``shared/paper/panther-paper.txt``): Eq. 5 for the DACs, §6.1
+* **[P]** the PANTHER paper (Ankit et al., "PANTHER: A Programmable Architecture for Neural
+  Network Training Harnessing Energy-efficient ReRAM", IEEE Transactions on Computers, 2020):
+  Eq. 5 for the DACs, §6.1
   for what was modelled (ISAAC crossbars and sample-and-hold, Saberi capacitive DACs, SAR ADCs
   from the Murmann survey, 1 GHz, 32 nm).
 * **[PUMA]** the published constants of PUMA's cycle-level simulator, training branch (the
@@ -30,6 +32,9 @@ An *event* is the smallest thing a model or a co-simulation counts. The names ar
 ``imem_fetch``         one instruction fetch
 ``xbar_in_access``     one XBarIn register-file word access
 ``xbar_out_access``    one XBarOut register-file word access
+``noc_flit``           one flit of a ``send`` injected into the network and delivered to the
+                       receiving tile (the source router and the receive buffer)
+``noc_hop``            one flit crossing one more router-to-router link and router
 =====================  =====================================================================
 
 Crossbar-array events are quoted for 128x128 arrays (the paper's size) and scaled with the
@@ -47,6 +52,7 @@ import math
 from dataclasses import dataclass
 
 from panther.config import PantherConfig
+from panther.table import format_table
 
 __all__ = [
     "EVENTS", "EnergyModel", "EnergyReport", "EnergyRow", "adc_energy_pj",
@@ -150,6 +156,16 @@ _SMEM_NS = 2.0
 # (128 words); per word / 128.
 _XBAR_IN_PJ_PER_WORD = 1.7 / 128
 _XBAR_OUT_PJ_PER_WORD = 0.16 / 128
+# The node's network. [PUMA] constants.py ``noc_pow_dyn_dict['4'] = 16.13`` mW per router
+# (``config.py`` ``noc_num_port = 4``), which src/hw_stats.py charges once per 1 ns cycle the
+# network is busy; we charge it once per flit per router traversal (one flit per router and
+# cycle: our assumption), 16.13 pJ. A flit of a send crosses ``hops + 1`` routers: the source
+# router (in ``noc_flit``) and one per link (``noc_hop``, link included as in PUMA's router
+# figure). [PUMA] constants.py ``receive_buffer_pow_dyn = 4.48 * math.sqrt(4)`` mW for one
+# access of a 256-bit receive-buffer entry (``edram_buswidth = 256``), 1 ns: 8.96 pJ / 8
+# flits of 32 bits = 1.12 pJ per 32-bit flit, scaled with the flit width.
+_ROUTER_PJ_PER_FLIT = 16.13 * 1.0
+_RECEIVE_BUFFER_PJ_PER_BIT = 4.48 * math.sqrt(4) / 256
 
 
 def _table_lookup(table, size):
@@ -206,21 +222,20 @@ class EnergyReport:
         raise KeyError(event)
 
     def format(self):
-        """A plain-text table."""
-        lines = [f"{'event':<18} {'count':>12} {'pJ each':>12} {'ns each':>10} "
-                 f"{'total pJ':>14} {'total ns':>14}"]
-        for r in self.rows:
-            lines.append(f"{r.event:<18} {r.count:>12d} {r.energy_pj:>12.4g} {r.latency_ns:>10.4g} "
-                         f"{r.total_energy_pj:>14.6g} {r.total_latency_ns:>14.6g}")
-        lines.append(f"{'total':<18} {'':>12} {'':>12} {'':>10} "
-                     f"{self.total_energy_pj:>14.6g} {self.total_latency_ns:>14.6g}")
-        return "\n".join(lines)
+        """A plain-text table (:func:`panther.table.format_table`)."""
+        rows = [(r.event, r.count, f"{r.energy_pj:.4g}", f"{r.latency_ns:.4g}",
+                 f"{r.total_energy_pj:.6g}", f"{r.total_latency_ns:.6g}") for r in self.rows]
+        rows.append(("total", "-", "-", "-", f"{self.total_energy_pj:.6g}",
+                     f"{self.total_latency_ns:.6g}"))
+        return format_table(("event", "count", "pJ each", "ns each", "total pJ", "total ns"),
+                            rows).rstrip("\n")
 
 
 #: Event names understood by :meth:`EnergyModel.breakdown`, in report order.
 EVENTS = ("mvm_step", "mtvm_step", "opa_step", "adc_conversion", "dac_conversion", "row_drive",
           "sample_hold", "shift_add", "serial_read_row", "serial_write_row", "vfu_op",
-          "rf_access", "smem_access", "imem_fetch", "xbar_in_access", "xbar_out_access")
+          "rf_access", "smem_access", "imem_fetch", "xbar_in_access", "xbar_out_access",
+          "noc_flit", "noc_hop")
 
 
 class EnergyModel:
@@ -265,6 +280,8 @@ class EnergyModel:
             "imem_fetch": _table_lookup(_IMEM_PJ, config.imem_depth),
             "xbar_in_access": _XBAR_IN_PJ_PER_WORD,
             "xbar_out_access": _XBAR_OUT_PJ_PER_WORD,
+            "noc_flit": _ROUTER_PJ_PER_FLIT + _RECEIVE_BUFFER_PJ_PER_BIT * config.noc_flit_bits,
+            "noc_hop": _ROUTER_PJ_PER_FLIT,
         }
         self.latency_ns = {
             "mvm_step": _MVM_OP_NS / _PUMA_STEPS,
@@ -284,6 +301,10 @@ class EnergyModel:
             "imem_fetch": cycle_ns,
             "xbar_in_access": cycle_ns,
             "xbar_out_access": cycle_ns,
+            # a flit leaves its link one cycle after the previous one (serialisation); each
+            # router traversal takes ``noc_hop_cycles`` (config.py, docs/node.md)
+            "noc_flit": cycle_ns,
+            "noc_hop": config.noc_hop_cycles * cycle_ns,
         }
 
     def adc_table(self, bits=(8, 9, 10, 11, 12)):

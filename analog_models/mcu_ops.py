@@ -19,7 +19,7 @@ from panther.fixed_point import round_shift, saturate
 from .drivers import all_row_drives, opa_col_chunks
 from .functional_opa import check_opa_model, functional_opa
 
-__all__ = ["mvm", "mtvm", "opa", "shift_and_add"]
+__all__ = ["mvm", "mvm_batch", "mtvm", "opa", "shift_and_add"]
 
 
 def shift_and_add(codes, config, *, lsb_shift=None):
@@ -73,6 +73,30 @@ def mvm(xbar, adc, x_raw):
     x = _check_len(x_raw, xbar, "x_raw")
     codes = _run(xbar.mvm_step, all_row_drives(x, xbar.config), adc)
     return shift_and_add(codes, xbar.config, lsb_shift=adc.lsb_shift)
+
+
+def mvm_batch(xbar, adc, x_batch):
+    """:func:`mvm` of every row of ``x_batch`` (``(N, rows)`` raw words) in one go: the
+    bit-steps of all samples are summed, converted and shift-added as arrays (the same
+    arithmetic; read and ADC noise drawn in bulk, so a noisy result equals :func:`mvm`'s in
+    distribution, not draw for draw).
+
+    Returns ``(y_raw, overflow)``, int64 and bool ``(N, cols)``.
+    """
+    x = np.asarray(x_batch)
+    if x.ndim != 2 or x.shape[1] != xbar.size:
+        raise ValueError(f"x_batch must have shape (N, {xbar.size}), not {x.shape!r}")
+    config = xbar.config
+    drives = np.stack([all_row_drives(row, config) for row in x]) if len(x) else \
+        np.zeros((0, config.input_steps, xbar.size), dtype=np.int8)
+    steps = config.input_steps
+    codes = adc.convert(xbar.mvm_steps(drives.reshape(-1, xbar.size)))
+    codes = codes.reshape(len(x), steps, config.n_slices, xbar.size)
+    shifts = (np.arange(steps, dtype=np.int64)[:, None]
+              + config.nominal_bits * np.arange(config.n_slices, dtype=np.int64)[None, :]
+              + adc.lsb_shift)
+    acc = np.left_shift(codes, shifts[None, :, :, None]).sum(axis=(1, 2))
+    return saturate(round_shift(acc, config.weight_frac_bits), config.data_bits)
 
 
 def mtvm(xbar, adc, v_raw):

@@ -12,6 +12,7 @@ traceback only with ``--debug``), 130 interrupted.
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import traceback
@@ -24,10 +25,29 @@ from . import commands
 __all__ = ["main", "build_parser", "format_user_error"]
 
 
+BUILD_DIR_HELP = ("where RTL builds are cached (default: $PANTHER_BUILD_DIR, else ./build of "
+                  "the current directory)")
+
+
 def _command_modules():
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             yield importlib.import_module(f"{commands.__name__}.{info.name}")
+
+
+class _Version(argparse.Action):
+    """``--version``: print the installed version and exit (read only when asked: the
+    package metadata costs start-up time)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print the version of panther and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import panther
+
+        print(f"panther {panther.__version__}")
+        parser.exit()
 
 
 def build_parser():
@@ -36,23 +56,37 @@ def build_parser():
         prog="panther",
         description="PANTHER ReRAM training accelerator generator: assemble, simulate, "
                     "generate Verilog, synthesise and study bit slicing.")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--debug", action="store_true",
                         help="print the Python traceback of an internal error (a bug)")
+    parser.add_argument("--build-dir", default=None, metavar="DIR", help=BUILD_DIR_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _command_modules():
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="print the Python traceback of an internal error (a bug)")
+        command.add_argument("--build-dir", default=argparse.SUPPRESS, metavar="DIR",
+                             help=BUILD_DIR_HELP)
         command.set_defaults(run=module.run)
     return parser
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is when a message is logged, not as it was when the
+    handler was made (a caller that redirects or captures stderr after the first command
+    still gets the messages, and a closed old stream is never written)."""
+
+    def emit(self, record):
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def _show_progress():
     """Print the INFO messages of the ``panther.*`` loggers (e.g. a long RTL build) on stderr."""
     logger = logging.getLogger("panther")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("panther: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -84,6 +118,8 @@ def _internal_error(command, error, debug):
 def main(argv=None):
     """Run the ``panther`` command line ``argv``; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.build_dir is not None:       # cosim.verilog.build_dir() reads it, as do subprocesses
+        os.environ["PANTHER_BUILD_DIR"] = os.path.abspath(args.build_dir)
     _show_progress()
     try:
         return args.run(args) or 0

@@ -64,7 +64,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             amcu.program(weights)
             holds = {name: resolve(dut, path) for name, path in MCU_HOLD_PATHS.items()}
             settle = os.environ.get("PANTHER_COSIM_SIMULATOR") == "icarus"
-            _, port = start_mcu_bridge(dut, amcu, config, holds=holds, settle=settle)
+            _, port = start_mcu_bridge(dut, dut.clk, amcu, config, holds=holds, settle=settle)
             alone = AnalogMCU(config)
             alone.program(weights)
             copy_mtvm = 1 if config.variant >= 2 else 0

@@ -32,6 +32,7 @@ def main(argv=()):
     from panther.cosim.program_runner import TileSimulation, run_and_compare
     from panther.cosim.simulators import SIMULATORS, availability
     from panther.isa.golden import run_image
+    from panther.table import format_table
 
     parser = argparse.ArgumentParser(prog="bench_tile", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="small")
@@ -67,10 +68,8 @@ def main(argv=()):
                   f"{outcomes[bad[0]].format()}")
         rows.append((simulator, f"{build:.1f}", f"{run:.2f}", f"{cycles / run:,.0f}",
                      f"{run / golden:.1f}"))
-    header = ("back end", "build s", "batch run s", "cycles / s", "run vs golden")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    for row in [header] + rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+    print(format_table(("back end", "build s", "batch run s", "cycles / s", "run vs golden"),
+                       rows), end="")
     print("(batch run: loading every program and memory image through the host ports, running "
           "it and dumping the whole state, without the golden runs of the comparison; cycles / s "
           "counts only the cycles the programs ran)")

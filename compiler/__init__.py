@@ -2,10 +2,12 @@
 
 A :class:`Model` (dense layers, activations, a loss, a training spec, weights) is cut into
 crossbar-sized blocks placed on the MCUs of one tile (:mod:`compiler.partition`), lowered to
-per-core operations (:mod:`compiler.lower`), cleaned up (:mod:`compiler.peephole`),
+per-core operations (:mod:`compiler.lower`; the softmax of the cross-entropy loss in
+:mod:`compiler.softmax`), cleaned up (:mod:`compiler.peephole`),
 scheduled with the fusion pass (:mod:`compiler.fusion`), given registers and shared memory
 (:mod:`compiler.regalloc`, :mod:`compiler.smem`) and emitted as a program image
-(:mod:`compiler.codegen`, :mod:`compiler.kernel`). See docs/compiler.md.
+(:mod:`compiler.codegen`, :mod:`compiler.kernel`); a batch that does not fit as straight-line
+code becomes a loop over its samples (:mod:`compiler.loop`). See docs/compiler.md.
 """
 
 from .errors import CompileError, ModelError

@@ -6,7 +6,8 @@
 * :class:`Ref`: ``length`` words of a Value or a Buf from ``offset``.
 * :class:`Transfer`: a vector in shared memory: written once by a ``st`` (or present in the
   image, ``persistent``) and read by one ``ld`` per consumer; its consumer count is the number
-  of those loads.
+  of those loads. Or, between cores of two tiles, a vector on the node's network
+  (``noc``): one ``send`` and one ``recv``.
 * :class:`Op`: one instruction of one core, before fusion (an ``mcu`` op names one MCU and
   one operation; :mod:`compiler.fusion` merges them).
 """
@@ -84,8 +85,16 @@ class Transfer:
         Fixed address (persistent data, outputs) or the allocator's choice.
     extra_count : int
         Consumer count beyond the loads (1 for outputs, which stay valid for the host).
+    index : str or None
+        In a rolled (looped) kernel, the per-sample shared-memory data are addressed through a
+        pointer register: ``'x'`` (stride ``n_0``: the samples) or ``'t'`` (stride ``n_L``:
+        targets and outputs); ``saddr`` is then the offset of sample 0 (``ldx``/``stx``).
     store : Op or None
+        The ``st`` (or the ``send`` of a network transfer).
     loads : list of Op
+        The ``ld`` s (or the one ``recv`` of a network transfer).
+    noc : bool
+        A transfer over the node's network: no shared memory.
     """
 
     length: int
@@ -93,23 +102,43 @@ class Transfer:
     persistent: bool = False
     saddr: int = None
     extra_count: int = 0
+    index: str = None
     store: object = None
     loads: list = field(default_factory=list)
+    noc: bool = False
     id: int = field(default_factory=lambda: next(_ids))
+
+    #: Whether :mod:`compiler.smem` may give the words to a later transfer once every load
+    #: is done (a feature map with persistent zero borders never frees them).
+    reusable = True
 
     @property
     def count(self):
         return len(self.loads) + self.extra_count
+
+    def count_for(self, store):
+        """Consumer count written by ``store`` (one of this transfer's stores)."""
+        return self.count
+
+    @property
+    def producers(self):
+        """Cores that store into the transfer."""
+        return {self.store.core}
 
 
 @dataclass(eq=False)
 class Op:
     """One (unfused) instruction of one core.
 
-    ``kind`` is ``ld``, ``st``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs`` or ``hlt``. An
-    ``mcu`` op's ``mop`` is ``mvm``, ``mtvm``, ``opa`` or ``mvm+mtvm``: MVM and MTVM of one
-    MCU that read XBarIn and XBarOut before either writes (the pipelined mini-batch pairs
-    the MVM of a later sample with the MTVM of an earlier one, paper Table 2).
+    ``kind`` is ``ld``, ``st``, ``send``, ``recv``, ``cp``, ``alu``, ``alui``, ``mcu``, ``crs``
+    or ``hlt``, and in the loop control of a rolled kernel ``set``, ``alu_int`` and ``br``
+    (``fn`` is the branch condition, ``target`` the instruction index). ``core`` is the
+    node-wide core number (``tile * cores_per_tile + core``); ``peer`` is the other core of a
+    ``send``/``recv``. An ``mcu`` op's ``mop`` is ``mvm``, ``mtvm``, ``opa`` or ``mvm+mtvm``:
+    MVM and MTVM of one MCU that read XBarIn and XBarOut before either writes (the pipelined
+    mini-batch pairs the MVM of a later sample with the MTVM of an earlier one, paper Table 2).
+    Every ``ld``/``st``/``send``/``recv`` reads and writes the location ``('smem',)``, so each
+    core keeps them in their original order.
     """
 
     kind: str
@@ -124,6 +153,10 @@ class Op:
     mask: int = 0
     comment: str = ""
     gidx: int = -1
+    target: int = None
+    #: Word offset of a ``ld``/``st`` inside its transfer (a window of a feature map).
+    soffset: int = 0
+    peer: int = None
 
     @property
     def parts(self):
@@ -138,7 +171,7 @@ class Op:
                 locs.append(("in", self.mcu))
             if "mtvm" in parts or "opa" in parts:
                 locs.append(("out", self.mcu))
-        if self.kind in ("ld", "st"):
+        if self.kind in ("ld", "st", "send", "recv"):
             locs.append(("smem",))
         return locs
 
@@ -148,7 +181,7 @@ class Op:
             for part in self.parts:
                 locs.append({"mvm": ("out", self.mcu), "mtvm": ("in", self.mcu),
                              "opa": ("w", self.mcu)}[part])
-        if self.kind in ("ld", "st"):
+        if self.kind in ("ld", "st", "send", "recv"):
             locs.append(("smem",))
         return locs
 

@@ -15,7 +15,9 @@ For layer ``l``, sample ``s``:
 * backward: every block runs MTVM on ``delta[bj]`` and OPA with ``-(lr/B) * delta[bj]`` in
   XBarOut and ``a_l[bi]`` in XBarIn (OPA first when the MTVM is not paired, so XBarIn still
   holds the input in SGD); the reducer of row block ``bi`` (the core that owns ``a_l[bi]``)
-  adds the MTVM partial sums in ``bj`` order and multiplies by ``f'(a_l[bi])``.
+  adds the MTVM partial sums in ``bj`` order and multiplies by ``f'(a_l[bi])``. Layer 0 does
+  the MTVMs only with ``model.input_gradient``: the core of block ``(0, bi, 0)`` reduces them
+  and stores ``dL/da_0[bi]`` in the ``input_grads`` region (the input has no activation).
 
 Values move between cores through :class:`compiler.ir.Transfer` s: one ``st`` by the owner,
 one ``ld`` per use elsewhere. The global order of the returned operations is a valid
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 
 from .ir import Buf, Op, Ref, Transfer, Value
 from .model import ACTIVATIONS
+from .softmax import softmax_error, softmax_shift
 
 __all__ = ["Layout", "Lowered", "lower"]
 
@@ -43,12 +46,16 @@ class Layout:
         ``B x n_L`` outputs (valid, count 1, after the run), row-major by sample.
     dynamic : int
         First word of the transfer area.
+    input_grads : int or None
+        With ``model.input_gradient``: base of the ``B x n_0`` input gradients (valid, count
+        1, after the run), between the outputs and the transfers.
     """
 
     inputs: int
     targets: int
     outputs: int
     dynamic: int
+    input_grads: int = None
 
 
 @dataclass
@@ -62,9 +69,13 @@ class Lowered:
 
 
 class _Lowering:
-    def __init__(self, model, mapping, config, lr_raw):
+    def __init__(self, model, mapping, config, lr_raw, rolled):
         self.model, self.mapping, self.config = model, mapping, config
         self.lr_raw = lr_raw
+        self.rolled = rolled
+        self.batch = 1 if rolled else model.train.batch
+        self.one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+        self.softmax_shift = softmax_shift(model, config) if model.loss != "mse" else 0
         self.ops, self.transfers = [], []
         self.owner = {}      # key -> (core, Ref) of a value that lives in a core's registers
         self.persistent = {}  # key -> Transfer
@@ -75,7 +86,11 @@ class _Lowering:
         inputs = 0
         targets = inputs + batch * sizes[0]
         outputs = targets + batch * sizes[-1]
-        self.layout = Layout(inputs, targets, outputs, outputs + batch * sizes[-1])
+        end = outputs + batch * sizes[-1]
+        if model.input_gradient:
+            self.layout = Layout(inputs, targets, outputs, end + batch * sizes[0], input_grads=end)
+        else:
+            self.layout = Layout(inputs, targets, outputs, end)
 
     # -- emission ---------------------------------------------------------------------------
 
@@ -83,7 +98,7 @@ class _Lowering:
         op = Op(kind, core, gidx=len(self.ops), **fields)
         self.ops.append(op)
         if op.transfer is not None:
-            if kind == "st":
+            if kind in ("st", "send"):
                 op.transfer.store = op
             else:
                 op.transfer.loads.append(op)
@@ -133,9 +148,21 @@ class _Lowering:
                     self.emit("cp", core, dst=dst, srcs=(ref,))
                     return dst
                 return ref
-            t = self.published.get(key)
+            if self.mapping.tile_of(owner) != self.mapping.tile_of(core):
+                target = dst if dst is not None and not keep else self.value(core, ref.length, name)
+                self.over_network(owner, ref, core, target, name)
+                if keep:
+                    self.kept[(key, core)] = target
+                    if dst is not None:
+                        self.emit("cp", core, dst=dst, srcs=(target,))
+                        return dst
+                return target
+            # A rolled kernel reuses a transfer's words every iteration, which is safe only
+            # with one consumer core (docs/compiler.md, Loops): one transfer per consumer.
+            pkey = (key, core) if self.rolled else key
+            t = self.published.get(pkey)
             if t is None:
-                t = self.published[key] = self.transfer(ref.length, name)
+                t = self.published[pkey] = self.transfer(ref.length, name)
                 self.emit("st", owner, srcs=(ref,), transfer=t, comment=f"publish {name}")
         target = dst if dst is not None and not keep else self.value(core, t.length, name)
         self.emit("ld", core, dst=target, transfer=t, comment=f"{name}")
@@ -146,11 +173,27 @@ class _Lowering:
                 return dst
         return target
 
+    def over_network(self, source, ref, core, target, name):
+        """Move ``ref`` of core ``source`` into ``target`` of ``core`` (on another tile): a
+        ``send`` immediately followed by its ``recv`` in the global order, which is what keeps
+        bounded channels deadlock-free (docs/node.md)."""
+        t = self.transfer(ref.length, name, noc=True)
+        src_tile, src_core = self.mapping.local(source)
+        dst_tile, dst_core = self.mapping.local(core)
+        self.emit("send", source, srcs=(ref,), transfer=t, peer=core,
+                  comment=f"{name} to tile {dst_tile} core {dst_core}")
+        self.emit("recv", core, dst=target, transfer=t, peer=source,
+                  comment=f"{name} from tile {src_tile} core {src_core}")
+
     def reduce(self, parts, core, length, name):
         """Sum of ``[(core, ref), ...]`` in order, on ``core`` (saturating VFU adds)."""
         acc = None
         for index, (source, ref) in enumerate(parts):
-            if source != core:
+            if source != core and self.mapping.tile_of(source) != self.mapping.tile_of(core):
+                received = self.value(core, length, f"{name}.p{index}")
+                self.over_network(source, ref, core, received, f"partial sum {index} of {name}")
+                ref = received
+            elif source != core:
                 t = self.transfer(length, f"{name}.part{index}")
                 self.emit("st", source, srcs=(ref,), transfer=t, comment=f"partial sum {index} of {name}")
                 ref = self.value(core, length, f"{name}.p{index}")
@@ -162,33 +205,44 @@ class _Lowering:
     # -- the training step --------------------------------------------------------------------
 
     def data(self):
-        sizes, batch, lay = self.model.sizes, self.model.train.batch, self.layout
+        """The samples and targets (persistent); a rolled kernel addresses sample 0 through
+        the pointer registers ``x`` and ``t``, which advance by one sample per iteration."""
+        sizes, lay = self.model.sizes, self.layout
         x = self.config.xbar_size
-        for s in range(batch):
+        xi, ti = ("x", "t") if self.rolled else (None, None)
+        for s in range(self.batch):
             for seg, start in enumerate(range(0, sizes[0], x)):
                 n = min(x, sizes[0] - start)
                 self.persistent[("a", 0, s, seg)] = self.transfer(
-                    n, f"x{s}[{seg}]", persistent=True, saddr=lay.inputs + s * sizes[0] + start)
+                    n, f"x{s}[{seg}]", persistent=True, saddr=lay.inputs + s * sizes[0] + start,
+                    index=xi)
             for seg, start in enumerate(range(0, sizes[-1], x)):
                 n = min(x, sizes[-1] - start)
                 self.persistent[("t", s, seg)] = self.transfer(
-                    n, f"t{s}[{seg}]", persistent=True, saddr=lay.targets + s * sizes[-1] + start)
+                    n, f"t{s}[{seg}]", persistent=True, saddr=lay.targets + s * sizes[-1] + start,
+                    index=ti)
 
     # One pipeline step of one layer: the MVM of sample ``sf`` and the MTVM and OPA of sample
     # ``sb`` (either may be None). With both (and a layer that back-propagates), each block
     # pairs them in one ``mvm+mtvm`` op; its OPA follows once the partial sums are read.
+
+    def backprops(self, l):
+        """True when layer ``l`` runs its MTVMs (every layer but the first, which does too
+        with ``model.input_gradient``)."""
+        return l > 0 or self.model.input_gradient
 
     def layer_step(self, l, sf, sb):
         m = self.mapping
         blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l]) for bi in range(m.row_blocks[l])]
         pending = []
         for b in blocks:
-            c, u = b.place.core, b.place.mcu
+            c, u = self.mapping.unit(b), b.place.mcu
             tag = f"L{l} block ({b.bi},{b.bj})"
-            paired = sf is not None and sb is not None and l > 0
+            # a bias-only row block has no input of the layer below to send an error to
+            backprop = self.backprops(l) and self.act_rows(b) > 0
+            paired = sf is not None and sb is not None and backprop
             if sf is not None:
-                self.fetch(("a", l, sf, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows),
-                           name=f"a{l}.s{sf}[{b.bi}]")
+                self.load_input(b, sf)
             if paired:
                 d = self.fetch(("d", l, sb, b.bj), c, keep=True, name=f"d{l}.s{sb}[{b.bj}]")
                 self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
@@ -200,23 +254,38 @@ class _Lowering:
                     pending.append(b)          # OPA after the partial sums are read
             elif sb is not None:
                 self.opa(b, sb)                 # OPA first: XBarIn may still hold the input
-                if l:
+                if backprop:
                     d = self.fetch(("d", l, sb, b.bj), c, keep=True, name=f"d{l}.s{sb}[{b.bj}]")
                     self.emit("cp", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,))
                     self.emit("mcu", c, mcu=u, mop="mtvm", comment=f"{tag} s{sb}")
         if sf is not None:
             self.forward_reduce(l, sf)
-        if sb is not None and l:
+        if sb is not None and self.backprops(l):
             self.backward_reduce(l, sb)
         for b in pending:
             self.opa(b, sb)
 
+    def act_rows(self, b):
+        """Rows of block ``b`` driven by the layer's input (the bias row is not)."""
+        return min(b.rows, max(0, self.model.layers[b.layer].n_in - b.row0))
+
+    def load_input(self, b, s):
+        """XBarIn of block ``b`` := its part of the layer input of sample ``s``, and 1.0 on the
+        bias row if the block holds it."""
+        c, u, l = self.mapping.unit(b), b.place.mcu, b.layer
+        act = self.act_rows(b)
+        if act:
+            self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, act), name=f"a{l}.s{s}[{b.bi}]")
+        if act < b.rows:
+            self.emit("set", c, dst=Ref(Buf(u, "in"), act, 1), imm=self.one,
+                      comment="bias input 1.0")
+
     def opa(self, b, s):
-        c, u, l = b.place.core, b.place.mcu, b.layer
+        c, u, l = self.mapping.unit(b), b.place.mcu, b.layer
         d = self.fetch(("d", l, s, b.bj), c, keep=True, name=f"d{l}.s{s}[{b.bj}]")
         self.emit("alui", c, dst=Ref(Buf(u, "out"), 0, b.cols), srcs=(d,), fn="mul",
                   imm=self.lr_raw, comment="-(lr/B) * delta")
-        self.fetch(("a", l, s, b.bi), c, dst=Ref(Buf(u, "in"), 0, b.rows), name=f"a{l}.s{s}[{b.bi}]")
+        self.load_input(b, s)
         self.emit("mcu", c, mcu=u, mop="opa", comment=f"L{l} block ({b.bi},{b.bj}) s{s}")
 
     def forward_reduce(self, l, s):
@@ -224,7 +293,7 @@ class _Lowering:
         fn = ACTIVATIONS[layer.activation][0]
         for bj in range(m.col_blocks[l]):
             blocks = [m.block(l, bi, bj) for bi in range(m.row_blocks[l])]
-            parts = [(b.place.core, Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in blocks]
+            parts = [(self.mapping.unit(b), Ref(Buf(b.place.mcu, "out"), 0, b.cols)) for b in blocks]
             core = m.reducer(l, bj)
             name = f"a{l + 1}.s{s}[{bj}]"
             z = self.reduce(parts, core, blocks[0].cols, f"z{l + 1}.s{s}[{bj}]")
@@ -233,16 +302,23 @@ class _Lowering:
             else:
                 act = self.alu(core, fn, z, name=name, comment=f"{layer.activation}")
             self.own(("a", l + 1, s, bj), core, act)
-            if l == len(self.model.layers) - 1:
-                sizes = self.model.sizes
-                t = self.transfer(act.length, f"y{s}[{bj}]", extra_count=1,
-                                  saddr=self.layout.outputs + s * sizes[-1] + blocks[0].col0)
-                self.published[("a", l + 1, s, bj)] = t
-                self.emit("st", core, srcs=(act,), transfer=t, comment=f"output y{s}[{bj}]")
+            if l == len(self.model.layers) - 1 and self.model.loss == "mse":
+                self.store_output(core, act, s, blocks[0].col0, key=("a", l + 1, s, bj))
+
+    def store_output(self, core, ref, s, col0, key=None):
+        """``ref`` to the outputs region (count 1 more than its loads: valid for the host)."""
+        t = self.transfer(ref.length, f"y{s}[{col0}:]", extra_count=1,
+                          saddr=self.layout.outputs + s * self.model.sizes[-1] + col0,
+                          index="t" if self.rolled else None)
+        if key is not None and not self.rolled:    # rolled: other cores get transfers of their own
+            self.published[key] = t
+        self.emit("st", core, srcs=(ref,), transfer=t, comment=f"output y{s}[{col0}:]")
 
     def output_error(self, s):
         m, layers = self.mapping, self.model.layers
         last = len(layers) - 1
+        if self.model.loss == "softmax_cross_entropy":
+            return softmax_error(self, s)
         dfn = ACTIVATIONS[layers[last].activation][1]
         for bj in range(m.col_blocks[last]):
             core = m.reducer(last, bj)
@@ -256,12 +332,23 @@ class _Lowering:
 
     def backward_reduce(self, l, s):
         m = self.mapping
-        dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1]
+        dfn = ACTIVATIONS[self.model.layers[l - 1].activation][1] if l else None
         for bi in range(m.row_blocks[l]):
-            core = m.reducer(l - 1, bi)
+
             blocks = [m.block(l, bi, bj) for bj in range(m.col_blocks[l])]
-            parts = [(b.place.core, Ref(Buf(b.place.mcu, "in"), 0, b.rows)) for b in blocks]
-            g = self.reduce(parts, core, blocks[0].rows, f"g{l}.s{s}[{bi}]")
+            rows = self.act_rows(blocks[0])
+            if not rows:            # the bias row alone: nothing to propagate
+                continue
+            core = m.reducer(l - 1, bi) if l else m.unit(m.block(0, bi, 0))
+            parts = [(m.unit(b), Ref(Buf(b.place.mcu, "in"), 0, rows)) for b in blocks]
+            g = self.reduce(parts, core, rows, f"g{l}.s{s}[{bi}]")
+            if not l:
+                grad = self.as_value(core, g, f"dx.s{s}[{bi}]")
+                t = self.transfer(grad.length, f"dx{s}[{bi}]", extra_count=1,
+                                  saddr=self.layout.input_grads + s * self.model.sizes[0] + blocks[0].row0,
+                                  index="x" if self.rolled else None)
+                self.emit("st", core, srcs=(grad,), transfer=t, comment=f"input gradient dx{s}[{bi}]")
+                continue
             if dfn is None:
                 delta = self.as_value(core, g, f"d{l - 1}.s{s}[{bi}]")
             else:
@@ -274,7 +361,7 @@ class _Lowering:
         """Software pipeline of Table 2: at step ``tau`` layer ``l`` runs the forward pass of
         sample ``tau - l`` and the backward pass of sample ``tau - (2L - 1 - l)``; the output
         error of sample ``tau - L`` comes first. SGD (batch 1) is the same loop."""
-        batch, n_layers = self.model.train.batch, len(self.model.layers)
+        batch, n_layers = self.batch, len(self.model.layers)
         valid = lambda s: s if 0 <= s < batch else None       # noqa: E731
         for tau in range(batch + 2 * n_layers - 1):
             if valid(tau - n_layers) is not None:
@@ -292,9 +379,12 @@ class _Lowering:
             self.emit("hlt", core)
 
 
-def lower(model, mapping, config, *, lr_raw, crs=False):
-    """The global operation sequence of one kernel (one batch). Returns :class:`Lowered`."""
-    low = _Lowering(model, mapping, config, lr_raw)
+def lower(model, mapping, config, *, lr_raw, crs=False, rolled=False):
+    """The global operation sequence of one kernel (one batch). Returns :class:`Lowered`.
+
+    ``rolled``: the operations of one sample (the body of a loop over the batch), with the
+    per-sample data addressed through pointer registers; ``crs``/``hlt`` end the list."""
+    low = _Lowering(model, mapping, config, lr_raw, rolled)
     low.data()
     low.steps()
     low.finish(crs)

@@ -31,7 +31,7 @@ def _defs(group):
     return [op.dst.base for op in group if op.dst is not None and isinstance(op.dst.base, Value)]
 
 
-def _scan(groups, rf_depth):
+def _scan(groups, rf_depth, low):
     """Assign addresses; returns ``(peak, None)`` or ``(position, value)`` of a failure."""
     first, last = {}, {}
     for pos, group in enumerate(groups):
@@ -41,12 +41,12 @@ def _scan(groups, rf_depth):
     starts = {}
     for pos, value in first.values():
         starts.setdefault(pos, []).append(value)
-    live, peak = {}, 0      # value id -> (addr, length, end, value)
+    live, peak = {}, low    # value id -> (addr, length, end, value)
     for pos in range(len(groups)):
         for vid in [v for v, e in live.items() if e[2] <= pos]:
             del live[vid]
         for value in starts.get(pos, ()):
-            addr = 0
+            addr = low
             for a, n, _, _ in sorted(live.values(), key=lambda e: e[0]):
                 if addr + value.length <= a:
                     break
@@ -75,30 +75,36 @@ def _spill(groups, pos, victim, core, spills):
         for op in group:
             op.srcs = tuple(Ref(reloaded, r.offset, r.length) if r.base is victim else r
                             for r in op.srcs)
+            if op.dst is not None and op.dst.base is victim:     # an in-place update
+                op.dst = Ref(reloaded, op.dst.offset, op.dst.length)
     groups.insert(nxt, [load])
     groups.insert(pos, [store])
 
 
-def allocate_registers(groups, *, core, rf_depth, spills=None):
+def allocate_registers(groups, *, core, rf_depth, spills=None, low=0):
     """Set ``Value.addr`` for every value of one core's schedule (``groups`` may gain spill
-    stores and reloads); returns the peak words. Spill transfers are appended to ``spills``."""
+    stores and reloads); returns the peak words. Spill transfers are appended to ``spills``.
+    Words below ``low`` are reserved (the loop registers of a rolled kernel)."""
     spills = [] if spills is None else spills
     for pos, group in enumerate(groups):
         needed = {id(v): v.length for v in _uses(group)}
-        if sum(needed.values()) > rf_depth:
+        if sum(needed.values()) > rf_depth - low:
             raise CompileError(f"core {core}: instruction {pos} reads {sum(needed.values())} "
-                               f"register words at once, rf_depth is {rf_depth}")
+                               f"register words at once, rf_depth is {rf_depth}"
+                               + (f" ({low} reserved for the loop)" if low else ""))
     for _ in range(4 * len(groups) + 16):
-        result, failure = _scan(groups, rf_depth)
+        result, failure = _scan(groups, rf_depth, low)
         if failure is None:
             return result
         value, live = failure
         pos = result
         used_here = set(id(v) for v in _uses(groups[pos]) + _defs(groups[pos]))
         candidates = []
-        for addr, length, end, v in live.values():
+        for _addr, length, end, v in live.values():
             if id(v) in used_here or end <= pos:
                 continue
+            if any(v in _defs(groups[p]) for p in range(pos, end + 1)):
+                continue        # written again later (a reduction's scratch): not spillable
             nxt = next((p for p in range(pos, len(groups)) if v in _uses(groups[p])), None)
             if nxt is not None:
                 candidates.append((nxt, length, v))

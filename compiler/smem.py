@@ -12,7 +12,8 @@ valid, and two producers from racing for a word that just became free: words are
 reused only among transfers with the same producer core and all their loads on one and the
 same consumer core (the producer stores, and the consumer loads, in program order, and each
 ``st`` waits until the previous value is consumed). A vector read by several cores gets
-words of its own.
+words of its own. In a rolled kernel every transfer of the loop body is reused by the same
+transfer of the next iteration, so the lowering gives each consumer core its own transfer.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ __all__ = ["allocate"]
 MAX_COUNT = 255
 
 
-def allocate(transfers, layout, config):
-    """Give every dynamic transfer an address; returns the words used (fixed and dynamic)."""
+def allocate(transfers, layout, config, *, rolled=False):
+    """Give every dynamic transfer an address; returns the words used (fixed and dynamic).
+
+    ``rolled``: the transfers are the body of a loop and every iteration reuses their words,
+    so each must have a single consumer core (the lowering splits the others)."""
     entries = []   # (addr, length, end, pool)
     top = layout.dynamic
     pending = []
     for t in transfers:
-        if t.persistent:
+        if t.persistent or t.noc:
             continue
         if t.count > MAX_COUNT:
             raise CompileError(f"transfer {t.name} has {t.count} consumers; a store counts at "
@@ -38,8 +42,11 @@ def allocate(transfers, layout, config):
         if t.saddr is None:
             if t.store is None or not t.loads:
                 raise AssertionError(f"transfer {t.name} without a store or loads")
-            cores = {op.core for op in t.loads}
-            pool = (t.store.core, cores.pop()) if len(cores) == 1 else None
+            cores, producers = {op.core for op in t.loads}, t.producers
+            pool = ((producers.pop(), cores.pop()) if t.reusable and len(cores) == 1
+                    and len(producers) == 1 else None)
+            if rolled and pool is None:
+                raise AssertionError(f"transfer {t.name} of a loop body has several consumer cores")
             pending.append((t.store.gidx, max(op.gidx for op in t.loads), pool, t))
     for start, end, pool, t in sorted(pending, key=lambda e: e[0]):
         blocked = sorted((a, n) for a, n, e, p in entries

@@ -22,7 +22,7 @@ from amaranth.lib.wiring import In
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 
 __all__ = ["HOLD_MODULE", "HOLD_REGISTER", "ANSWER_MEMBERS", "HELD_MEMBERS", "hold_verilog",
-           "AnalogAnswer"]
+           "answer_name", "AnalogAnswer"]
 
 #: Verilog module of a hold register (parameter ``WIDTH``, output ``q``).
 HOLD_MODULE = "panther_cosim_hold"
@@ -32,6 +32,12 @@ HOLD_REGISTER = "data"
 ANSWER_MEMBERS = ("ack", "mvm_codes", "mtvm_codes", "rdata")
 #: The vectors among them (hold registers, one instance each, named like the member).
 HELD_MEMBERS = ("mvm_codes", "mtvm_codes", "rdata")
+
+
+def answer_name(core, mcu):
+    """Instance name of the :class:`AnalogAnswer` of MCU ``mcu`` of core ``core`` in a top
+    level (as its port's flattened prefix, without the trailing ``_``)."""
+    return f"c{core}_analog_{mcu}"
 
 
 def hold_verilog():

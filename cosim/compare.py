@@ -14,7 +14,7 @@ from __future__ import annotations
 from panther.config import PantherConfig
 from panther.isa.events import ANALOG_EVENTS, DIGITAL_EVENTS
 from panther.isa.golden import run_image
-from panther.isa.golden.errors import GoldenError
+from panther.isa.golden.errors import DeadlockError, GoldenError
 from panther.isa.golden.tile import DEFAULT_MAX_ROUNDS
 
 __all__ = ["compare", "compared_counters", "rtl_counters", "golden_counters", "golden_run",
@@ -55,6 +55,8 @@ DERIVED = {
     "energy_events.imem_fetch": "instructions_total",
     "energy_events.xbar_in_access": "xbar_in_reads + xbar_in_writes",
     "energy_events.xbar_out_access": "xbar_out_reads + xbar_out_writes",
+    "energy_events.noc_flit": "noc_flits",
+    "energy_events.noc_hop": "noc_flit_hops",
 }
 
 
@@ -157,14 +159,17 @@ def compare(golden, rtl, *, limit=20):
 
 
 def golden_run(image, golden_factory=None, max_rounds=None):
-    """``(report, error message)`` of the golden model on ``image`` (``''`` when it completed;
-    on a deadlock or a fault, the report of its state when it stopped). ``golden_factory`` is
-    its MCU factory (default: the exact one); ``max_rounds`` bounds the run (default
+    """``(report, error message, how it stopped)`` of the golden model on ``image``: the
+    message is ``''`` when it completed; on a deadlock or a fault, the report is of its state
+    when it stopped; how it stopped is ``'halted'`` (every core stopped, with or without a
+    fault), ``'deadlock'`` or ``'round_limit'``. ``golden_factory`` is its MCU factory (default:
+    the exact one); ``max_rounds`` bounds the run (default
     :data:`isa.golden.tile.DEFAULT_MAX_ROUNDS`)."""
     try:
         return run_image(image, mcu_factory=golden_factory,
-                         max_rounds=max_rounds or DEFAULT_MAX_ROUNDS), ""
+                         max_rounds=max_rounds or DEFAULT_MAX_ROUNDS), "", "halted"
     except GoldenError as error:
         if error.report is None:
             raise
-        return error.report, str(error)
+        return error.report, str(error), \
+            "deadlock" if isinstance(error, DeadlockError) else "round_limit"

@@ -12,9 +12,9 @@ the tile its cores' module (the core's ``core_id`` is then an input the tile dri
 paper tile (8 cores of 2 MCUs) is so converted in the time of one MCU and one core, and a
 simulator compiles each module once.
 
-:func:`backdoor_paths` names the memories and registers the testbench loads and dumps
-directly (instruction memories, register files, XBar buffers, shared memory, hold
-registers), as dotted instance paths from the top level.
+:func:`panther.cosim.backdoor.memory_paths` names the memories and registers the testbench
+loads and dumps directly (instruction memories, register files, XBar buffers, shared memory,
+hold registers), as dotted instance paths from the top level.
 """
 
 from amaranth.hdl import Module
@@ -27,10 +27,10 @@ from panther.hdl.hierarchy import ModuleInstance
 from panther.hdl.mcu import MCU, McuSignature
 from panther.hdl.tile import Tile
 
-from .analog_answer import ANSWER_MEMBERS, HELD_MEMBERS, HOLD_REGISTER, AnalogAnswer
+from .analog_answer import ANSWER_MEMBERS, AnalogAnswer, answer_name
 
 __all__ = ["CosimTile", "answered", "cosim_ports", "mcu_unit", "core_unit", "hierarchical_tile",
-           "backdoor_paths", "UNIT_SOURCES"]
+           "UNIT_SOURCES"]
 
 #: Modules each unit's Verilog is generated from (the build cache follows their imports).
 UNIT_SOURCES = {
@@ -50,10 +50,6 @@ def answered(port):
 def cosim_ports(signature):
     """The top-level ports of the :class:`CosimTile` of a tile with ``signature``."""
     return [port for port in flat_ports(signature) if not answered(port)]
-
-
-def _answer_name(core, mcu):
-    return f"c{core}_analog_{mcu}"
 
 
 class CosimTile(wiring.Component):
@@ -89,7 +85,7 @@ class CosimTile(wiring.Component):
         for i in range(c.cores_per_tile):
             for k in range(c.mcus_per_core):
                 answer = AnalogAnswer(c, latencies=self.latencies)
-                m.submodules[_answer_name(i, k)] = answer
+                m.submodules[answer_name(i, k)] = answer
                 wiring.connect(m, getattr(tile, f"c{i}").analog[k], answer.port)
         for port in self.ports:
             outer, inner = getattr(self, port.name), port.value(tile)
@@ -112,34 +108,10 @@ def core_unit(config, *, mcu_module):
     return FlatPorts(Core(config=config, core_id=None, mcu_factory=mcu))
 
 
-def hierarchical_tile(config, *, core_module, latencies=None):
-    """The :class:`CosimTile` whose cores are instances of ``core_module``."""
+def hierarchical_tile(config, *, core_module, tile_id=0, latencies=None):
+    """The :class:`CosimTile` whose cores are instances of ``core_module`` (``tile_id``: the
+    tile's network address, see :class:`panther.hdl.tile.Tile`)."""
     def core(*, config, core_id):
         return ModuleInstance(CoreSignature(config, core_id_port=True), module=core_module)
-    return CosimTile(Tile(config=config, core_factory=core), latencies=latencies)
-
-
-def backdoor_paths(config):
-    """Dotted instance paths (from the :func:`hierarchical_tile` top) of what the testbench
-    reads and writes directly. JSON-ready::
-
-        {"smem": "tile.smem.memory.mem",
-         "cores": [{"imem": ..., "rf": ..., "xbar_in": [...], "xbar_out": [...],
-                    "hold": [{"mvm_codes": ..., "mtvm_codes": ..., "rdata": ...}, ...]}]}
-
-    ``unit`` is the instance of a unit's module inside its :class:`ModuleInstance`, ``inner``
-    the unit inside its :class:`FlatPorts`.
-    """
-    cores = []
-    for i in range(config.cores_per_tile):
-        core = f"tile.core{i}.unit.inner"
-        mcus = [f"{core}.mcu{k}.unit.inner" for k in range(config.mcus_per_core)]
-        cores.append({
-            "imem": f"{core}.imem.mem",
-            "rf": f"{core}.data_space.rf",
-            "xbar_in": [f"{mcu}.xbar_in.words" for mcu in mcus],
-            "xbar_out": [f"{mcu}.xbar_out.words" for mcu in mcus],
-            "hold": [{name: f"{_answer_name(i, k)}.{name}.{HOLD_REGISTER}" for name in HELD_MEMBERS}
-                     for k in range(config.mcus_per_core)],
-        })
-    return {"smem": "tile.smem.memory.mem", "cores": cores}
+    return CosimTile(Tile(config=config, core_factory=core, tile_id=tile_id),
+                     latencies=latencies)

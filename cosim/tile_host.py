@@ -1,10 +1,10 @@
-"""cocotb drivers of a tile's host ports: a core's host/debug port and the shared-memory host
-port (see :class:`panther.hdl.ports.DebugPortSignature` and
-:class:`panther.hdl.ports.SmemHostSignature`), by their flattened top-level names."""
+"""cocotb driver of a core's host/debug port (see :class:`panther.hdl.ports.DebugPortSignature`),
+by its flattened top-level names. The memories are loaded by backdoor
+(:mod:`panther.cosim.backdoor`); the tile's shared-memory host port serves the FPGA host."""
 
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
-__all__ = ["HostPort", "SmemHost", "as_int", "as_signed"]
+__all__ = ["HostPort", "as_int", "as_signed"]
 
 
 def as_int(value):
@@ -33,8 +33,8 @@ class HostPort:
     per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
     """
 
-    def __init__(self, dut, clock, prefix, *, period_ns):
-        self.clock, self.period_ns = clock, period_ns
+    def __init__(self, dut, clock, prefix, *, period_ps):
+        self.clock, self.period_ps = clock, period_ps
         self.req, self.space, self.addr, self.we, self.wdata, self.ack, self.rdata = (
             getattr(dut, prefix + n) for n in ("req", "space", "addr", "we", "wdata", "ack", "rdata"))
         self.req.value = 0
@@ -77,7 +77,7 @@ class HostPort:
         for addr, value in items:
             self.addr.value = int(addr)
             self.wdata.value = int(value)
-            await Timer(2 * self.period_ns, "ns")      # taken at the next rising edge
+            await Timer(2 * self.period_ps, "ps")      # taken at the next rising edge
         self.req.value = 0
         self.we.value = 0
 
@@ -92,14 +92,14 @@ class HostPort:
         self.we.value = 0
         self.req.value = 1
         self.addr.value = addrs[0]
-        await Timer(self.period_ns, "ns")              # after the edge that took it: ack
+        await Timer(self.period_ps, "ps")              # after the edge that took it: ack
         for k in range(len(addrs)):
             out.append(as_int(self.rdata.value))
             if k + 1 < len(addrs):
                 self.addr.value = addrs[k + 1]         # taken two edges later
-                await Timer(2 * self.period_ns, "ns")
+                await Timer(2 * self.period_ps, "ps")
         self.req.value = 0                             # ack is high: no new request taken
-        await Timer(self.period_ns, "ns")              # ... and low after the next edge
+        await Timer(self.period_ps, "ps")              # ... and low after the next edge
         return out
 
     async def _idle_falling_edge(self):
@@ -109,45 +109,3 @@ class HostPort:
         await FallingEdge(self.clock)
         while as_int(self.ack.value) != 0:
             await FallingEdge(self.clock)
-
-
-class SmemHost:
-    """The tile's shared-memory host port (read latency one cycle)."""
-
-    def __init__(self, dut, clock, bits):
-        self.dut, self.clock, self.bits = dut, clock, bits
-        dut.host_smem_we.value = 0
-
-    async def write(self, words):
-        """``words``: iterable of (addr, value, valid, count)."""
-        d = self.dut
-        wrote = False
-        for addr, value, valid, count in words:
-            await FallingEdge(self.clock)
-            d.host_smem_addr.value = int(addr)
-            d.host_smem_wvalue.value = int(value) & ((1 << self.bits) - 1)
-            d.host_smem_wvalid.value = int(bool(valid))
-            d.host_smem_wcount.value = int(count)
-            d.host_smem_we.value = 1
-            wrote = True
-        if wrote:
-            await FallingEdge(self.clock)
-            d.host_smem_we.value = 0
-
-    async def dump(self, depth):
-        """Every word, one per cycle: the word addressed at a falling edge is read at the
-        next rising edge and sampled at the falling edge after it, where the next address
-        is presented."""
-        d = self.dut
-        values, valid, count = [], [], []
-        await FallingEdge(self.clock)
-        d.host_smem_addr.value = 0
-        for addr in range(depth):
-            await FallingEdge(self.clock)
-            values.append(as_signed(d.host_smem_rvalue.value, self.bits))
-            bit = as_int(d.host_smem_rvalid.value)
-            valid.append(None if bit is None else bool(bit))
-            count.append(as_int(d.host_smem_rcount.value))
-            if addr + 1 < depth:
-                d.host_smem_addr.value = addr + 1
-        return {"values": values, "valid": valid, "count": count}

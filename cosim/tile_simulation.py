@@ -7,7 +7,7 @@ and the core the MCU's; the top level (:class:`cosim.cosim_tile.CosimTile`) answ
 analog port inside the design (hold registers the Python bridge writes, ``ack`` after the
 answer latency). Everything is compiled ONCE per (configuration, simulator, waves, answer
 latency); every program is then loaded at run time, mostly by direct access to the memories
-(:func:`cosim.cosim_tile.backdoor_paths`), and the crossbar weights are programmed into the
+(:func:`cosim.backdoor.memory_paths`), and the crossbar weights are programmed into the
 analog models the bridges serve (:mod:`cosim.mcu_bridge`). One simulator run serves a whole
 batch of images (:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`. A
 build is reused while no module it is generated from changed (:mod:`cosim.sources`); the
@@ -31,16 +31,18 @@ from panther.errors import UserError
 from panther.hdl.tile import TileSignature
 
 from . import simulators
-from .analog_answer import HOLD_MODULE, HOLD_REGISTER, hold_verilog
+from .analog_answer import HOLD_MODULE, hold_verilog
+from .backdoor import BACKDOOR_VARS, memory_paths
+from .clock import period_ps
 from .cosim_tile import (
     UNIT_SOURCES,
-    backdoor_paths,
     core_unit,
     cosim_ports,
     hierarchical_tile,
     mcu_unit,
 )
-from .verilog import DEFAULT_BUILD_ROOT, build_lock, module_name, write_text, write_verilog
+from .progress import RunProgress, announce, expected_seconds
+from .verilog import build_lock, default_build_root, module_name, write_text, write_verilog
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
            "TileSimulation", "get_simulation"]
@@ -54,10 +56,6 @@ DEFAULT_MAX_CYCLES = 2_000_000
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
 
-#: Variables the testbench reads and writes directly (:func:`cosim.cosim_tile.backdoor_paths`;
-#: made public under Verilator): the instruction and shared memories (``mem``), the register
-#: files, the XBar buffers' words and the hold registers.
-BACKDOOR_VARS = ("mem", "rf", "words", HOLD_REGISTER)
 
 
 class SimulationError(UserError):
@@ -99,7 +97,11 @@ class TileSimulation:
     waves : bool
         Compile with waveform recording (a separate build); see :meth:`run`.
     build_root : path, optional
-        Default ``cosim.verilog.DEFAULT_BUILD_ROOT`` (``build/cosim``).
+        Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
+        directory, or of ``$PANTHER_BUILD_DIR``).
+    tile_id : int
+        The tile's number on the node (its network address; a separate top level when not 0,
+        for :mod:`cosim.tile_in_loop`; the MCU and core modules are shared).
 
     Members
     -------
@@ -110,10 +112,11 @@ class TileSimulation:
     ports : dict
         :func:`port_map` of the tile.
     paths : dict
-        :func:`cosim.cosim_tile.backdoor_paths` (what the testbench accesses directly).
+        :func:`cosim.backdoor.memory_paths` (what the testbench accesses directly).
     """
 
-    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None):
+    def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
+                 tile_id=0):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if simulator not in simulators.SIMULATORS:
@@ -125,60 +128,70 @@ class TileSimulation:
         self.config = config
         self.simulator = simulator
         self.waves = bool(waves)
-        root = Path(build_root) if build_root is not None else DEFAULT_BUILD_ROOT
+        root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
+        self.tile_id = tile_id
         self._runner = None
         c = config
         self.units = {"mcu": module_name("mcu", c, "unit"), "core": module_name("core", c, "unit")}
-        self.top = module_name("tile", c, "cosim")
+        self.top = module_name("tile", c, "cosim", *((f"tile{tile_id}",) if tile_id else ()))
         self.ports = port_map(cosim_ports(TileSignature(c)), c)
-        self.paths = backdoor_paths(c)
+        self.paths = memory_paths(c)
 
     def sources(self):
         """Convert what changed and return the Verilog files of the build: the hold module,
         the MCU, the core and the top level (each reused while its sources are unchanged)."""
         c, root = self.config, self.build_root
 
-        announced = []
-
-        def announce(what, name):
+        def announce_convert(what, name, cores, mcus):
             def message():
-                if not announced:
-                    announced.append(True)
-                    LOG.info("building the tile model %s for %s (%d cores, %dx%d crossbars; "
-                             "first run with this configuration and RTL, reused afterwards): "
-                             "Verilog conversion of the MCU, the core and the tile once each, "
-                             "then compilation", self.top, self.simulator, c.cores_per_tile,
-                             c.xbar_size, c.xbar_size)
-                LOG.info("converting the %s (%s) to Verilog", what, name)
+                announce(f"building the tile model {self.top} for {self.simulator} "
+                         f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
+                         "first run with this configuration and RTL, reused afterwards): "
+                         f"converting the {what} ({name}) to Verilog, once for the whole tile",
+                         expected_seconds("convert", c, cores=cores, mcus=mcus))
             return message
 
         hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
         mcu = write_verilog(lambda: mcu_unit(c), name=self.units["mcu"],
                             sources=UNIT_SOURCES["mcu"], build_root=root,
-                            on_convert=announce("MCU", self.units["mcu"]))
+                            on_convert=announce_convert("MCU", self.units["mcu"], 1, 1))
         core = write_verilog(lambda: core_unit(c, mcu_module=self.units["mcu"]),
                              name=self.units["core"], sources=UNIT_SOURCES["core"],
-                             build_root=root, on_convert=announce("core", self.units["core"]))
-        top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"]),
+                             build_root=root, on_convert=announce_convert("core", self.units["core"], 1, None))
+        top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"],
+                                                      tile_id=self.tile_id),
                             name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
-                            on_convert=announce("tile", self.top))
+                            on_convert=announce_convert("tile", self.top, 1, 1))
         return [hold, mcu, core, top]
 
     def build(self):
         """Convert and compile (once; an up-to-date build is reused). Returns self."""
         if self._runner is not None:
             return self
+        traced = " with waveform tracing" if self.waves else ""
+        c = self.config
+
+        def announce_compile():
+            announce(f"compiling the tile model {self.top} with {self.simulator}{traced}",
+                     expected_seconds(self.simulator, c), f"into {self.build_root}")
+
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         with build_lock(self.top, self.build_root):
             sources = self.sources()
             try:
-                self._runner = _build(self.simulator, sources, self.top, self.build_root, self.waves)
+                self._runner = _build(self.simulator, sources, self.top, self.build_root,
+                                      self.waves, on_compile=announce_compile)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
                 raise SimulationError(
                     f"building the tile for {self.simulator} failed ({error}); see "
                     f"{self.build_root / self.top / self.simulator / 'build.log'}") from None
         return self
+
+    @property
+    def period_ps(self):
+        """The simulated clock period: the configuration's (:func:`cosim.clock.period_ps`)."""
+        return period_ps(self.config)
 
     @property
     def run_dir(self):
@@ -225,10 +238,12 @@ class TileSimulation:
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
                    "simulator": self.simulator, "paths": self.paths,
-                   "period_ns": _period_ns(self.config), "runs": entries}
+                   "period_ps": self.period_ps, "runs": entries,
+                   "progress": str(job_dir / "progress.json")}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
-            log = _test(self._runner, self.top, job_file, job_dir.name, waves)
+            with RunProgress(job["progress"], f"RTL ({self.simulator})"):
+                log = _test(self._runner, self.top, job_file, job_dir.name, waves)
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -267,12 +282,7 @@ def _mkdir(path):
     return path
 
 
-def _period_ns(config):
-    """Clock period of the simulation in whole nanoseconds (cycles are what matter)."""
-    return 10
-
-
-def _build(simulator, sources, top, build_root, waves):
+def _build(simulator, sources, top, build_root, waves, on_compile=None):
     """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
     (reused when up to date). Verilator warnings are reported but not fatal here: lint is
     ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
@@ -281,16 +291,16 @@ def _build(simulator, sources, top, build_root, waves):
     if simulator == "verilator":
         extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
     return simulators.build(simulator, sources, top, build_root=build_root, extra_args=extra,
-                            waves=waves, public_vars=BACKDOOR_VARS)
+                            waves=waves, public_vars=BACKDOOR_VARS, on_compile=on_compile)
 
 
-def _test(runner, top, job_file, name, waves):
-    """Run the cocotb module :mod:`cosim.tile_tb` on ``job_file``, recording into the
+def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
+    """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
     waveform file ``waves`` unless it is None; returns the log path."""
     env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        simulators.run(runner, top, "panther.cosim.tile_tb", extra_env=env, results_name=name, waves=waves)
+        simulators.run(runner, top, module, extra_env=env, results_name=name, waves=waves)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):

@@ -16,9 +16,14 @@ test
    each core's host/debug port (the buffers are registers the reset clears; all cores in
    parallel);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
-   cycle limit, whichever comes first (no Python runs per cycle meanwhile);
+   cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
+   :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
 5. stops the cores and dumps the state (memories and XBar buffers read directly, status and
    event counters through the debug port) and counters to the result JSON.
+
+The same bench drives a plain tile (``panther verilog --top tile``, :meth:`TileBench.for_tile`)
+and each tile of a node (:mod:`cosim.node_tb`): there the analog ports are top-level ports
+that the bridges drive (the job's paths have no hold registers).
 
 A core with an empty program is idle (as in the golden model): it gets a single ``hlt`` so it
 halts at once, and that ``hlt`` is not counted.
@@ -45,13 +50,17 @@ from panther.isa.faults import CoreFault
 from panther.isa.image import ProgramImage
 
 from .analog_port import unpack_signed
-from .mcu_bridge import resolve, start_mcu_bridge
+from .backdoor import Backdoor, memory_paths, resolve
+from .clock import period_ps
+from .mcu_bridge import start_mcu_bridge
 from .tile_host import HostPort, as_int, as_signed
 
-__all__ = ["run_job", "X_PROBE_CYCLES", "Backdoor"]
+__all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES", "TileBench"]
 
 #: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
 X_PROBE_CYCLES = 64
+#: Cycles between two progress reports of a running program (one Python wake-up each).
+PROGRESS_CYCLES = 20_000
 
 
 async def _gather(*coroutines):
@@ -59,62 +68,19 @@ async def _gather(*coroutines):
     return [await t for t in tasks]
 
 
-class Backdoor:
-    """Direct access to one memory (``reg [w-1:0] mem [0:depth-1]``) of the design, with a
-    shadow of what it holds so that a load writes only the words that changed.
-
-    Parameters
-    ----------
-    handle : cocotb handle of the memory
-    depth : int
-    """
-
-    def __init__(self, handle, depth):
-        self.handle, self.depth = handle, depth
-        self.words = [None] * depth          # per-word handles, made on first use
-        self.shadow = None                   # unknown at first (Icarus starts at X)
-
-    def _word(self, addr):
-        word = self.words[addr]
-        if word is None:
-            word = self.words[addr] = self.handle[addr]
-        return word
-
-    def load(self, values):
-        """Write raw (unsigned) ``values`` to words ``0 .. len(values) - 1``, skipping those
-        the shadow says already hold them."""
-        values = [int(v) for v in values]
-        shadow = self.shadow
-        for addr, value in enumerate(values):
-            if shadow is None or shadow[addr] != value:
-                self._word(addr).value = value
-        if shadow is None:
-            shadow = self.shadow = [None] * self.depth
-        shadow[:len(values)] = values
-
-    def dump(self, count=None):
-        """Raw (unsigned) values of words ``0 .. count - 1`` (None for X); refreshes the
-        shadow (an unknown word is written again by the next load)."""
-        count = self.depth if count is None else count
-        out = [as_int(self._word(addr).value) for addr in range(count)]
-        if self.shadow is None:
-            self.shadow = [None] * self.depth
-        self.shadow[:count] = out
-        return out
-
-
 class TileBench:
-    """Drives one tile through a job (see the module docstring)."""
+    """Drives one tile through a job (see the module docstring); with a ``prefix`` (``t1_``)
+    it drives that tile of a node (the node's bench runs the program, :mod:`cosim.node_tb`)."""
 
-    def __init__(self, dut, job):
+    def __init__(self, dut, job, prefix=""):
         self.dut = dut
         self.job = job
         self.config = c = PantherConfig.from_dict(job["config"])
         self.ports = job["ports"]["cores"]
         self.clock = dut.clk
-        self.period_ns = job["period_ns"]
+        self.period_ps = job["period_ps"]
         self.settle = job["simulator"] == "icarus"
-        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ns=job["period_ns"])
+        self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
         paths = job["paths"]
         self.smem = Backdoor(resolve(dut, paths["smem"]), c.smem_depth)
@@ -126,15 +92,47 @@ class TileBench:
                 "rf": Backdoor(resolve(dut, p["rf"]), c.rf_depth),
                 "xbar_in": [resolve(dut, path) for path in p["xbar_in"]],
                 "xbar_out": [resolve(dut, path) for path in p["xbar_out"]],
-                "hold": [{name: resolve(dut, path) for name, path in mcu.items()}
+                "hold": [None] * c.mcus_per_core if p["hold"] is None else
+                        [{name: resolve(dut, path) for name, path in mcu.items()}
                          for mcu in p["hold"]],
             })
         self.bridges = []
         self.hlt = encode(make("hlt"))
-        dut.host_smem_we.value = 0
-        dut.host_smem_addr.value = 0
+        self.image_index = 0
+        dut_smem = prefix + "host_smem_"
+        if hasattr(dut, dut_smem + "we"):         # the host port is idle: loads go by backdoor
+            getattr(dut, dut_smem + "we").value = 0
+            getattr(dut, dut_smem + "addr").value = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
+        if not prefix and hasattr(dut, "noc_rx_valid"):   # a tile alone: nothing comes or goes
+            dut.noc_rx_valid.value = 0
+            dut.noc_rx_flit.value = 0
+            dut.noc_tx_ready.value = 0
+
+    def progress(self, cycles, max_cycles):
+        """Tell the parent process how far the current program got (``job['progress']``)."""
+        path = self.job.get("progress")
+        if path:
+            tmp = Path(path + ".tmp")
+            tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
+                                       "cycles": cycles, "max_cycles": max_cycles}))
+            tmp.replace(path)
+
+    @classmethod
+    def for_tile(cls, dut, config, *, simulator="icarus"):
+        """A bench for the plain tile of ``panther verilog --top tile`` (``panther_tile``),
+        its ports found by the naming scheme of :mod:`hdl.flatten`, its clock started at the
+        configuration's ``clock_mhz``: ``await bench.run_image(image, max_cycles)`` loads,
+        runs and dumps a program (a user's own cocotb test, see docs/your_own_test.md)."""
+        ports = {"cores": [{"run": f"c{i}_run", "halted": f"c{i}_halted", "dbg": f"c{i}_dbg_",
+                            "mcus": [f"c{i}_analog_{k}_" for k in range(config.mcus_per_core)]}
+                           for i in range(config.cores_per_tile)]}
+        job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
+               "paths": memory_paths(config, tile="inner", units=False, holds=False),
+               "period_ps": period_ps(config), "runs": []}
+        Clock(dut.clk, job["period_ps"], unit="ps").start()
+        return cls(dut, job)
 
     # -- per image ------------------------------------------------------------------------------
 
@@ -157,9 +155,11 @@ class TileBench:
             for m, prefix in enumerate(p["mcus"]):
                 amcu = AnalogMCU(c, rng=np.random.default_rng([c.noise.seed, core, m]))
                 amcu.program(image.weight_matrix(core, m))
+                if (core, m) in image.digits:       # a previous run's slice state
+                    amcu.program_digits(image.digits[(core, m)])
                 self.bridges.append(start_mcu_bridge(
-                    self.dut, amcu, c, prefix=prefix, holds=self.cores[core]["hold"][m],
-                    settle=self.settle))
+                    self.dut, self.clock, amcu, c, prefix=prefix,
+                    holds=self.cores[core]["hold"][m], settle=self.settle))
                 row.append(amcu)
             self.amcus.append(row)
 
@@ -201,7 +201,7 @@ class TileBench:
 
     async def run_image(self, image, max_cycles):
         dut = self.dut
-        begin = get_sim_time("ns")
+        begin = get_sim_time("ps")
         await self.reset()
         self.start_analog(image)
         self.load_smem(image)
@@ -209,27 +209,30 @@ class TileBench:
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
-        start = get_sim_time("ns")
+        start = get_sim_time("ps")
 
         def cycles_since_start():
             # The rising edge that raised all_halted ends cycle k at (k - 1/2) periods; a
             # Timer of k periods ends on the falling edge after cycle k.
-            return math.ceil((get_sim_time("ns") - start) / self.period_ns - 1e-9)
+            return math.ceil((get_sim_time("ps") - start) / self.period_ps - 1e-9)
 
-        # Timers, not ClockCycles: no Python wake-up per cycle. A first short wait: X on the
-        # stop outputs (state a simulator left uninitialised) would otherwise burn the whole
-        # cycle limit.
-        probe = min(max_cycles, X_PROBE_CYCLES)
-        await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                    Timer(probe * self.period_ns, "ns"))
-        await ReadOnly()
-        if cycles_since_start() >= probe and probe < max_cycles \
-                and as_int(dut.all_halted.value) is not None \
-                and as_int(dut.deadlock.value) is not None \
-                and not (as_int(dut.all_halted.value) or as_int(dut.deadlock.value)):
+        def running():
+            halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
+            return halted is not None and deadlock is not None and not (halted or deadlock)
+
+        # Timers, not ClockCycles: no Python wake-up per cycle, one per PROGRESS_CYCLES (to
+        # report progress). A first short wait: X on the stop outputs (state a simulator left
+        # uninitialised) would otherwise burn the whole cycle limit.
+        wait = min(max_cycles, X_PROBE_CYCLES)
+        while True:
             await First(RisingEdge(dut.all_halted), RisingEdge(dut.deadlock),
-                        Timer((max_cycles - probe) * self.period_ns, "ns"))
+                        Timer(wait * self.period_ps, "ps"))
             await ReadOnly()
+            done = cycles_since_start()
+            if done >= max_cycles or not running():
+                break
+            self.progress(done, max_cycles)
+            wait = min(PROGRESS_CYCLES, max_cycles - done)
         cycles = cycles_since_start()
         halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
         waits = []
@@ -251,7 +254,7 @@ class TileBench:
             stopped = "halted" if halted else "deadlock" if deadlock else "cycle_limit"
         result = self.summary(cores, smem, cycles, max_cycles, stopped, waits)
         # every cycle this image cost, loading and dumping included
-        result["sim_cycles"] = round((get_sim_time("ns") - begin) / self.period_ns)
+        result["sim_cycles"] = round((get_sim_time("ps") - begin) / self.period_ps)
         return result
 
     async def dump_core(self, core, image):
@@ -344,10 +347,11 @@ class TileBench:
 
 async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
-    clock = Clock(dut.clk, job["period_ns"], unit="ns")
+    clock = Clock(dut.clk, job["period_ps"], unit="ps")
     clock.start()
     bench = TileBench(dut, job)
-    for entry in job["runs"]:
+    for k, entry in enumerate(job["runs"]):
+        bench.image_index = k
         image = ProgramImage.load(entry["image"])
         result = await bench.run_image(image, job["max_cycles"])
         tmp = Path(entry["result"] + ".tmp")

@@ -1,6 +1,10 @@
 """Amaranth component -> Verilog, cached in a build directory keyed by configuration; the
 conversion is redone only when a module the design is built from changes
-(:mod:`cosim.sources`). The component is built only when a conversion is needed."""
+(:mod:`cosim.sources`). The component is built only when a conversion is needed.
+
+The build directory is the current directory's ``build/``, or ``$PANTHER_BUILD_DIR``
+(``panther --build-dir DIR`` sets it): never the installed package's folder, which may not
+be writable and is shared by every user of the install."""
 
 import contextlib
 import fcntl
@@ -14,11 +18,21 @@ from amaranth.back import verilog
 
 from .sources import PROJECT_PACKAGES, source_hash
 
-__all__ = ["DEFAULT_BUILD_ROOT", "PROJECT_ROOT", "config_key", "module_name", "build_lock",
-           "write_verilog", "write_text"]
+__all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "config_key", "module_name",
+           "build_lock", "write_verilog", "write_text"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_BUILD_ROOT = PROJECT_ROOT / "build" / "cosim"
+#: Environment variable naming the build directory (default: ``./build``).
+BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
+
+
+def build_dir():
+    """The build directory: ``$PANTHER_BUILD_DIR`` or the current directory's ``build``."""
+    return Path(os.environ.get(BUILD_DIR_ENV) or "build").resolve()
+
+
+def default_build_root():
+    """Where co-simulation builds go: ``build_dir()/cosim``."""
+    return build_dir() / "cosim"
 
 
 def config_key(config, *extra):
@@ -41,11 +55,13 @@ _held_guard = threading.Lock()
 
 
 @contextlib.contextmanager
-def build_lock(name, build_root=DEFAULT_BUILD_ROOT):
+def build_lock(name, build_root=None):
     """Exclusive lock on ``build_root/name.lock`` while converting or compiling ``name``, so
     parallel processes (pytest-xdist workers, scripts) never build the same directory at
-    once. The lock is reentrant within a thread: a build step may take it again."""
-    path = Path(build_root).resolve() / f"{name}.lock"
+    once (default root: :func:`default_build_root`). The lock is reentrant within a thread:
+    a build step may take it again."""
+    build_root = Path(build_root) if build_root is not None else default_build_root()
+    path = build_root.resolve() / f"{name}.lock"
     key = (path, threading.get_ident())
     with _held_guard:
         entry = _held.get(key)
@@ -70,7 +86,7 @@ def build_lock(name, build_root=DEFAULT_BUILD_ROOT):
             entry[0].close()
 
 
-def write_verilog(build, *, name, sources, build_root=DEFAULT_BUILD_ROOT, on_convert=None,
+def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
                   packages=PROJECT_PACKAGES):
     """Write the component ``build()`` returns as Verilog module ``name`` to
     ``build_root/name/name.v``.
@@ -91,7 +107,8 @@ def write_verilog(build, *, name, sources, build_root=DEFAULT_BUILD_ROOT, on_con
         raise ValueError(f"name must be a Verilog identifier without '__', not {name!r}")
     if not callable(build):
         raise TypeError(f"build must be a callable returning the component, not {build!r}")
-    out_dir = Path(build_root) / name
+    build_root = Path(build_root) if build_root is not None else default_build_root()
+    out_dir = build_root / name
     path = out_dir / f"{name}.v"
     stamp = out_dir / f"{name}.sources"
     digest = source_hash(sources, packages=packages)
@@ -115,12 +132,14 @@ def _replace_if_changed(path, text):
         tmp.replace(path)
 
 
-def write_text(text, *, name, build_root=DEFAULT_BUILD_ROOT):
+def write_text(text, *, name, build_root=None):
     """Write the hand-written Verilog ``text`` of module ``name`` to
-    ``build_root/name/name.v`` (unchanged if it holds the same text); returns the path."""
+    ``build_root/name/name.v`` (default :func:`default_build_root`; unchanged if it holds the
+    same text); returns the path."""
     if "__" in name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"name must be a Verilog identifier without '__', not {name!r}")
-    out_dir = Path(build_root) / name
+    build_root = Path(build_root) if build_root is not None else default_build_root()
+    out_dir = build_root / name
     path = out_dir / f"{name}.v"
     with build_lock(name, build_root):
         out_dir.mkdir(parents=True, exist_ok=True)

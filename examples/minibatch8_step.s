@@ -38,6 +38,7 @@
 .equ BATCH, 8
 .equ LR_DIV, 8              # learning rate lr = 1/LR_DIV = 0.125
 .equ LR_B, -1.0/(LR_DIV*BATCH)  # OPA column scale -lr/B = -1/64 (exact in Q4.12)
+.check minibatch8_step     # the float reference check (isa/golden/reference.py)
 .mcu L1, 0
 .mcu L2, 1
 

@@ -15,6 +15,7 @@
 .equ NH, 8
 .equ NO, 4
 .equ LR_DIV, 8              # learning rate 1/LR_DIV = 0.125
+.check mlp2_pipeline       # the float reference check (isa/golden/reference.py)
 .mcu L1, 0                  # MCU 0 of core 0
 .mcu L2, 0                  # MCU 0 of core 1
 

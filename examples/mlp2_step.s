@@ -17,6 +17,7 @@
 .equ NH, 8
 .equ NO, 4
 .equ LR_DIV, 8              # learning rate 1/LR_DIV = 0.125
+.check mlp2_step           # the float reference check (isa/golden/reference.py)
 .mcu L1, 0
 .mcu L2, 1
 

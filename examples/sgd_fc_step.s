@@ -13,6 +13,7 @@
 .equ NI, 8                  # inputs  (crossbar rows used)
 .equ NO, 4                  # outputs (crossbar columns used)
 .equ LR_DIV, 8              # learning rate 1/LR_DIV = 0.125
+.check sgd_fc_step         # the float reference check (isa/golden/reference.py)
 .mcu L1, 0
 
 .region x,     0, NI        # input activations

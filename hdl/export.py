@@ -5,12 +5,16 @@ can be added with :func:`register_top`; one whose module cannot be imported is r
 skipped). Each top ``x`` becomes ``panther_x.v`` with module ``panther_x``, plain top-level
 ports (:class:`panther.hdl.flatten.FlatPorts`: ``analog_req``, ``c0_dbg_addr``, ...) and its
 submodules renamed ``panther_x_<path>`` (plain identifiers, no ``__``, unique across the
-files). Next to them go ``panther_config.json`` and ``panther_ports.md``. The output is
-deterministic (no source locations, paths or dates) and written atomically: everything is
+files; one naming scheme on every top: nested paths joined by ``_``, a core's ports in the
+tile prefixed ``c<i>_``). Next to them go ``panther_config.json``, the port map
+``panther_ports.md`` and the same as JSON, ``panther_ports.json`` (schema
+``panther.ports/1``). The output is deterministic (no source locations, paths or dates) and written atomically: everything is
 generated and linted in a scratch directory first, then moved in place.
 """
 
 import importlib
+import json
+import logging
 import os
 import re
 import shutil
@@ -25,11 +29,19 @@ from panther.config import PantherConfig
 from panther.hdl.flatten import FlatPorts, flat_ports
 from panther.hdl.synth import lint as synth_lint
 
+from .estimate import expected_seconds, format_seconds
+
 __all__ = ["TopSpec", "TOPS", "register_top", "available_tops", "to_verilog", "port_table",
-           "ports_markdown", "export_verilog", "ExportResult", "CONFIG_FILE", "PORTS_FILE"]
+           "ports_markdown", "ports_json", "export_verilog", "ExportResult", "CONFIG_FILE",
+           "PORTS_FILE", "PORTS_JSON_FILE", "PORTS_SCHEMA"]
+
+LOG = logging.getLogger("panther.hdl")
 
 CONFIG_FILE = "panther_config.json"
 PORTS_FILE = "panther_ports.md"
+PORTS_JSON_FILE = "panther_ports.json"
+#: Schema name and version of ``panther_ports.json``.
+PORTS_SCHEMA = "panther.ports/1"
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class TopSpec:
         One line for the port-map document.
     kwargs : tuple of (str, object)
         Extra constructor arguments.
+    default : bool
+        Exported when no top is named (``--top``); False for tops only built on request.
     """
 
     name: str
@@ -56,9 +70,10 @@ class TopSpec:
     classes: tuple
     description: str
     kwargs: tuple = ()
+    default: bool = True
 
     def build(self, cls, config):
-        """An instance of ``cls`` for ``config``."""
+        """An instance of ``cls`` for ``config`` (:func:`to_verilog` flattens its ports)."""
         return cls(config=config, **dict(self.kwargs))
 
     @property
@@ -85,6 +100,13 @@ TOPS = [
             "analog ports are top-level ports", kwargs=(("core_id", 0),)),
     TopSpec("tile", "panther.hdl.tile", ("Tile",), "one tile: cores and shared memory; every MCU "
             "analog port is a top-level port"),
+    TopSpec("tile_digital", "panther.hdl.fpga.tile_digital", ("TileDigital",), "the tile with a "
+            "digital (ideal) crossbar answering every MCU analog port: a self-contained "
+            "synthesis top; each crossbar's host cell port c<i>_xbar<k>_h_* programs its "
+            "weight digits (ideal configurations only)", default=False),
+    TopSpec("node", "panther.hdl.node.node", ("Node",), "a node: tiles_per_node tiles on the "
+            "concentrated mesh of routers; every tile port but its network link is a top-level "
+            "port t<k>_<name> (export it by name: --top node)", default=False),
 ]
 
 
@@ -92,8 +114,9 @@ def register_top(spec):
     """Add (or replace, by name) a :class:`TopSpec` in :data:`TOPS`."""
     if not isinstance(spec, TopSpec):
         raise TypeError(f"spec must be a TopSpec, not {spec!r}")
-    if not re.fullmatch(r"[a-z][a-z0-9]*", spec.name):
-        raise ValueError(f"top name must be lower-case letters and digits, not {spec.name!r}")
+    if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", spec.name):
+        raise ValueError(f"top name must be lower-case letters and digits, words joined by "
+                         f"single '_', not {spec.name!r}")
     TOPS[:] = [t for t in TOPS if t.name != spec.name] + [spec]
 
 
@@ -104,11 +127,12 @@ def available_tops(names=None, *, skipped=None):
     ``ValueError`` quoting it. Without ``names`` unavailable tops are left out and, if
     ``skipped`` is a list, ``(name, reason)`` is appended to it for each.
     """
-    found = [(spec, *spec.load()) for spec in TOPS]
     if names is None:
+        found = [(spec, *spec.load()) for spec in TOPS if spec.default]
         if skipped is not None:
             skipped += [(s.name, why) for s, c, why in found if c is None]
         return [(s, c) for s, c, _ in found if c is not None]
+    found = [(spec, *spec.load()) for spec in TOPS]
     known = {s.name: (s, c, why) for s, c, why in found}
     out = []
     for name in names:
@@ -171,6 +195,21 @@ def port_table(component):
     return rows
 
 
+def ports_json(config, entries):
+    """The port map as JSON data (schema :data:`PORTS_SCHEMA`): per top its module, file,
+    description and ports (``name``, ``direction``, ``width``, ``signed``)."""
+    return {
+        "schema": PORTS_SCHEMA,
+        "config": config.to_dict(),
+        "naming": "nested interface paths joined by '_'; a core's ports in the tile prefixed "
+                  "'c<core>_'; clk rising edge, rst synchronous active high",
+        "tops": {spec.verilog_name: {
+            "file": f"{spec.verilog_name}.v", "description": spec.description,
+            "ports": [{"name": n, "direction": d, "width": w, "signed": s} for n, d, w, s in rows],
+        } for spec, rows in entries},
+    }
+
+
 def ports_markdown(config, entries):
     """The port-map document: one table per top. ``entries``: ``[(spec, port rows)]``."""
     out = ["# PANTHER Verilog port map", "",
@@ -230,6 +269,9 @@ def export_verilog(config, out_dir, *, tops=None, lint=True, skipped=None):
     try:
         files, entries = [], []
         for spec, cls in selected:
+            scope = {"mcu": {"cores": 1, "mcus": 1}, "core": {"cores": 1}}.get(spec.name, {})
+            LOG.info("converting %s to Verilog (expected: about %s)", spec.verilog_name,
+                     format_seconds(expected_seconds("convert", config, **scope)))
             component = spec.build(cls, config)
             name = f"{spec.verilog_name}.v"
             (scratch / name).write_text(to_verilog(component, spec.verilog_name))
@@ -237,7 +279,9 @@ def export_verilog(config, out_dir, *, tops=None, lint=True, skipped=None):
             files.append(name)
         (scratch / CONFIG_FILE).write_text(config.to_json())
         (scratch / PORTS_FILE).write_text(ports_markdown(config, entries))
-        files += [CONFIG_FILE, PORTS_FILE]
+        (scratch / PORTS_JSON_FILE).write_text(
+            json.dumps(ports_json(config, entries), indent=1, sort_keys=True) + "\n")
+        files += [CONFIG_FILE, PORTS_FILE, PORTS_JSON_FILE]
         if lint:
             for spec, _ in selected:
                 synth_lint.lint_verilog(scratch, f"{spec.verilog_name}.v", spec.verilog_name)

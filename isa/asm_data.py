@@ -29,7 +29,7 @@ class DataMixin:
             raw = self._data(tokens)
             prev = self.core_init_lines.get((core, a))
             if prev is not None:
-                fail_at(tokens[0], f"core {core} address {a} already initialised at line {prev}")
+                fail_at(tokens[0], f"{self.who(core)} address {a} already initialised at line {prev}")
             self.core_init_lines[(core, a)] = tokens[0].line
             if a < c.rf_depth:
                 self.rf[core][a] = raw
@@ -46,16 +46,19 @@ class DataMixin:
         saddr = self._address(ops[0], ".smem", len(values), shared=True)
         low, high = BY_MNEMONIC["st"].field("count").value_range
         count = self._int(ops[1], "consumer count", 0, high, hint=" (0 = persistent)")
+        tile = core // self.config.cores_per_tile
+        smem = self.tile_smem[tile]
+        where = f" of tile {tile}" if tile else ""
         for i, tokens in enumerate(values):
             a = saddr + i
             raw = self._data(tokens)
-            prev = self.smem_init_lines.get(a)
+            prev = smem.lines.get(a)
             if prev is not None:
-                fail_at(tokens[0], f"shared address {a} already initialised at line {prev}")
-            self.smem_init_lines[a] = tokens[0].line
-            self.smem[a] = raw
-            self.smem_count[a] = count
-            self.smem_valid[a] = True
+                fail_at(tokens[0], f"shared address {a}{where} already initialised at line {prev}")
+            smem.lines[a] = tokens[0].line
+            smem.values[a] = raw
+            smem.count[a] = count
+            smem.valid[a] = True
 
     def _dir_weights(self, stmt, core):
         ops = self._operands(stmt, DIRECTIVES[".weights"], 3, 10**9)
@@ -90,7 +93,7 @@ class DataMixin:
             raw = converted[k] if k in converted else \
                 self._fixed(tokens, evaluated[k], c.weight_bits, c.weight_frac_bits, "weight")
             if lines[i, j]:
-                fail_at(tokens[0], f"weight [{i}, {j}] of MCU {m} on core {core} already set at "
+                fail_at(tokens[0], f"weight [{i}, {j}] of MCU {m} on {self.who(core)} already set at "
                                     f"line {lines[i, j]}")
             lines[i, j] = tokens[0].line
             w[i, j] = raw

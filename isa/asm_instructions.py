@@ -81,6 +81,31 @@ class InstructionMixin:
         return {"saddr": self._address(ops[0], "saddr", w, shared=True),
                 "src": self._address(ops[1], "src", w), "vw": w, "count": count}
 
+    def _base(self, tokens):
+        """The base register of ldx/stx: a core address that fits the 6-bit field."""
+        value = self._address(tokens, "base", 1)
+        high = BY_MNEMONIC["ldx"].field("base").value_range[1]
+        if value > high:
+            fail_at(tokens[0], f"base address {value} outside 0 .. {high}: the base register of "
+                                "ldx/stx is one of the first 64 operand words")
+        return value
+
+    def _op_ldx(self, stmt, core):
+        dst, base, saddr, vw = self._operands(stmt, "dst, base, saddr, vw", 4)
+        w = self._vw(vw)
+        return {"dst": self._address(dst, "dst", w), "base": self._base(base),
+                "saddr": self._address(saddr, "saddr", w, shared=True), "vw": w}
+
+    def _op_stx(self, stmt, core):
+        ops = self._operands(stmt, "base, saddr, src, vw[, count]", 4, 5)
+        w = self._vw(ops[3])
+        count = 1
+        if len(ops) == 5:
+            low, high = BY_MNEMONIC["stx"].field("count").value_range
+            count = self._int(ops[4], "store count", low, high)
+        return {"base": self._base(ops[0]), "saddr": self._address(ops[1], "saddr", w, shared=True),
+                "src": self._address(ops[2], "src", w), "vw": w, "count": count}
+
     def _fn_operands(self, stmt):
         """Operands of alu/alui/alu_int with the function split off (``alu add, ...`` or
         ``alu add ...``)."""
@@ -155,7 +180,8 @@ class InstructionMixin:
         value = self._value(tokens, used)
         for tok, sym in used:
             if sym.kind == "label" and sym.core != core:
-                fail_at(tok, f"label {tok.text!r} belongs to core {sym.core}, not core {core}")
+                fail_at(tok, f"label {tok.text!r} belongs to {self.who(sym.core)}, not "
+                             f"{self.who(core)}")
         if not isinstance(value, int):
             fail_at(tokens[0], f"branch target must be an integer, not {value!r}")
         if not 0 <= value < self.config.imem_depth:
@@ -214,6 +240,24 @@ class InstructionMixin:
         if mask >> n_mcus:
             fail_at(op[0], f"crs mask {mask:#b} names an MCU >= {n_mcus} (mcus_per_core)")
         return {"mask": mask}
+
+    def _peer(self, tile_tokens, core_tokens):
+        """The checked ``tile`` and ``core`` operands of ``send``/``recv``."""
+        c = self.config
+        return {"tile": self._int(tile_tokens, "tile", 0, c.tiles_per_node - 1,
+                                  hint=f" (tiles_per_node = {c.tiles_per_node})"),
+                "core": self._int(core_tokens, "core", 0, c.cores_per_tile - 1,
+                                  hint=f" (cores_per_tile = {c.cores_per_tile})")}
+
+    def _op_send(self, stmt, core):
+        tile, peer, src, vw = self._operands(stmt, "tile, core, src, vw", 4)
+        w = self._vw(vw)
+        return {**self._peer(tile, peer), "src": self._address(src, "src", w), "vw": w}
+
+    def _op_recv(self, stmt, core):
+        dst, tile, peer, vw = self._operands(stmt, "dst, tile, core, vw", 4)
+        w = self._vw(vw)
+        return {"dst": self._address(dst, "dst", w), **self._peer(tile, peer), "vw": w}
 
     def _word(self, stmt):
         (op,) = self._operands(stmt, DIRECTIVES[".word"], 1)

@@ -34,14 +34,16 @@ class Token:
     Members
     -------
     kind : str
-        ``'ident'``, ``'directive'`` (``.name``), ``'int'``, ``'real'`` or ``'op'`` (one of
-        ``+ - * / | & ~ << >> ( ) , :``).
+        ``'ident'``, ``'directive'`` (``.name``), ``'int'``, ``'real'``, ``'string'`` (a
+        double-quoted file name, no escapes) or ``'op'`` (one of ``+ - * / | & ~ << >> ( ) ,
+        :``).
     text : str
         The token's text.
     line, col : int
         1-based position of its first character.
-    value : int or float or None
-        Numeric value of ``'int'``/``'real'`` tokens.
+    value : int or float or str or None
+        Numeric value of ``'int'``/``'real'`` tokens, the text between the quotes of a
+        ``'string'``.
     """
 
     kind: str
@@ -98,6 +100,7 @@ _TOKEN = re.compile(r"""
   | (?P<directive>\.[A-Za-z_][A-Za-z0-9_]*)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op><<|>>|[-+*/|&~(),:])
+  | (?P<string>"[^"]*")
 """, re.VERBOSE | re.ASCII)
 
 
@@ -121,8 +124,14 @@ def source_lines(text):
 
 
 def _strip_comment(text):
-    cut = [i for i in (text.find("#"), text.find(";")) if i >= 0]
-    return text[:min(cut)] if cut else text
+    """``text`` up to its first ``#`` or ``;`` outside a double-quoted string."""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char in "#;" and not quoted:
+            return text[:i]
+    return text
 
 
 def tokenize_line(text, line, limit=MAX_STATEMENT_TOKENS):
@@ -153,6 +162,8 @@ def tokenize_line(text, line, limit=MAX_STATEMENT_TOKENS):
                 value = int(tok)
             elif kind == "real":
                 value = float(tok)
+            elif kind == "string":
+                value = tok[1:-1]
             tokens.append(Token(kind, tok, line, pos + 1, value))
         pos = m.end()
     return tokens

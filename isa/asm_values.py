@@ -24,6 +24,7 @@ MNEMONICS = tuple(sorted((set(BY_MNEMONIC) - {"br"}) | set(COND_BY_NAME)))
 
 #: Directives and their operand syntax (for messages and docs).
 DIRECTIVES = {
+    ".tile": "N",
     ".core": "N",
     ".equ": "NAME, value",
     ".mcu": "NAME, index",
@@ -32,6 +33,10 @@ DIRECTIVES = {
     ".data": "addr, v0, v1, ...",
     ".smem": "saddr, count, v0, v1, ...",
     ".weights": "mcu, row, v0, v1, ...",
+    ".data_file": "addr, \"FILE.npy\"[, \"KEY\" of a .npz]",
+    ".smem_file": "saddr, count, \"FILE.npy\"[, \"KEY\" of a .npz]",
+    ".weights_file": "mcu, \"FILE.npy\"[, \"KEY\" of a .npz]",
+    ".check": "NAME (a reference check of isa.golden.reference)",
     ".word": "value",
 }
 

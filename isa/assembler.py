@@ -9,12 +9,19 @@ The language is documented in ``docs/assembly.md``. In short::
     .data  act, 0.5, -1.25       # initial core words (reals -> Q4.12, integers raw)
     .smem  buf, 1, 0.5, 0.25     # initial shared words with consumer count (0 = persistent)
     .weights L1, 0, 0.1, 0.2     # crossbar weights of MCU L1 from row 0 (reals -> Q8.24)
+    .weights_file L1, "w1.npy"   # ... or from a numpy file (also .data_file, .smem_file)
+    .check  mlp2_step            # the float reference check of this training step
     .core  0                     # following code and data belong to core 0 (the default)
+    .tile  1                     # ... and to tile 1 of the node (core 0 of it; default tile 0)
     loop:  cp    xin(L1), act, N
            mcu   L1:mvm
            alu   relu, act, xout(L1), N
            bne   act, act+1, loop
            hlt
+
+A source that puts code or data on a tile other than 0 assembles to a
+:class:`isa.node_image.NodeImage` (tiles 0 .. the highest one named); otherwise to a
+:class:`isa.image.ProgramImage` of one tile.
 
 Every error of the whole file (up to :data:`MAX_ERRORS`) is collected and reported together
 as ``file:line:col: message`` lines in one :class:`AsmError`. Expressions have bounded depth
@@ -24,13 +31,15 @@ source makes the assembler work without bound.
 The assembler is split along its seams: :mod:`isa.asm_lexer` (lines, tokens, statements),
 :mod:`isa.asm_expr` (operand expressions), :mod:`isa.asm_values` (names, diagnostics,
 checked operand values), :mod:`isa.asm_instructions` (one word per instruction),
-:mod:`isa.asm_data` (``.data``, ``.smem``, ``.weights``); this module holds the two passes,
-symbols, sections and the other directives.
+:mod:`isa.asm_data` (``.data``, ``.smem``, ``.weights``), :mod:`isa.asm_files` (``.data_file``,
+``.smem_file``, ``.weights_file``, ``.check``); this module holds the two passes, symbols,
+sections and the other directives.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +47,7 @@ from panther.errors import UserError
 
 from .asm_data import DataMixin
 from .asm_expr import ExprError
+from .asm_files import FileDataMixin
 from .asm_instructions import InstructionMixin
 from .asm_lexer import iter_statements, statement_at
 from .asm_values import (
@@ -51,6 +61,7 @@ from .asm_values import (
     suggest,
 )
 from .image import ProgramImage
+from .node_image import NodeImage
 
 __all__ = ["AsmError", "assemble", "DIRECTIVES", "MNEMONICS", "MAX_ERRORS"]
 
@@ -85,11 +96,37 @@ class _Symbol:
         self.kind, self.value, self.line, self.core, self.length = kind, value, line, core, length
 
 
-class _Assembler(ValueMixin, InstructionMixin, DataMixin):
-    def __init__(self, text, config, filename):
+class _TileMemory:
+    """The shared-memory initialisation of one tile (values, counts, valid bits, lines)."""
+
+    def __init__(self, depth):
+        self.values = np.zeros(depth, np.int64)
+        self.count = np.zeros(depth, np.int64)
+        self.valid = np.zeros(depth, bool)
+        self.lines = {}     # saddr -> line
+
+
+class _PerKey(dict):
+    """A dict that makes a missing entry with ``factory()`` (the per-core and per-tile state
+    of a node is created only for the cores and tiles a source uses)."""
+
+    def __init__(self, factory):
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, key):
+        value = self[key] = self.factory()
+        return value
+
+
+class _Assembler(ValueMixin, InstructionMixin, DataMixin, FileDataMixin):
+    def __init__(self, text, config, filename, base_dir=None):
         self.text = text
         self.config = config
         self.filename = filename
+        self.base_dir = Path(base_dir) if base_dir is not None else \
+            (Path(filename).parent if filename and not filename.startswith("<") else Path("."))
+        self.check = None
         self.diags = []
         self.symbols = {}
         c = config
@@ -99,18 +136,16 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
             self.builtins[f"xout{m}"] = c.xbar_out_base(m)
         self.reserved = set(MNEMONICS) | {"br"} | set(MCU_OP_NAMES) | {"xin", "xout"}
         self.functions = {"xin": self._fn_xin, "xout": self._fn_xout}
-        n = c.cores_per_tile
-        self.programs = [[] for _ in range(n)]
-        self.rf = [np.zeros(c.rf_depth, np.int64) for _ in range(n)]
-        self.xin = [np.zeros((c.mcus_per_core, c.xbar_size), np.int64) for _ in range(n)]
-        self.xout = [np.zeros((c.mcus_per_core, c.xbar_size), np.int64) for _ in range(n)]
-        self.smem = np.zeros(c.smem_depth, np.int64)
-        self.smem_count = np.zeros(c.smem_depth, np.int64)
-        self.smem_valid = np.zeros(c.smem_depth, bool)
-        self.weights = {}
-        self.core_init_lines = {}   # (core, addr) -> line
-        self.smem_init_lines = {}   # saddr -> line
-        self.weight_lines = {}      # (core, mcu) -> int array of defining lines (0 = none)
+        # Cores are numbered node-wide: core c of tile t is unit t * cores_per_tile + c.
+        self.programs = _PerKey(list)
+        self.rf = _PerKey(lambda: np.zeros(c.rf_depth, np.int64))
+        self.xin = _PerKey(lambda: np.zeros((c.mcus_per_core, c.xbar_size), np.int64))
+        self.xout = _PerKey(lambda: np.zeros((c.mcus_per_core, c.xbar_size), np.int64))
+        self.tile_smem = _PerKey(lambda: _TileMemory(c.smem_depth))
+        self.weights = {}           # (unit, mcu) -> raw weights
+        self.core_init_lines = {}   # (unit, addr) -> line
+        self.weight_lines = {}      # (unit, mcu) -> int array of defining lines (0 = none)
+        self.max_tile = 0
 
     # -- diagnostics ---------------------------------------------------------------------------
 
@@ -129,10 +164,31 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
             raise AsmError([f"{self.filename}:{line}:{col}: {msg}" for line, col, msg in ordered])
         symbols = {name: s.value for name, s in self.symbols.items()
                    if isinstance(s.value, int) and not isinstance(s.value, bool)}
-        return ProgramImage(config=self.config, programs=self.programs, rf_init=self.rf,
-                            xbar_in=self.xin, xbar_out=self.xout, smem_init=self.smem,
-                            smem_count=self.smem_count, smem_valid=self.smem_valid,
-                            weights=self.weights, symbols=symbols, source=self.text)
+        regions = {name: {"space": "core" if s.kind == "region" else "shared", "base": s.value,
+                          "length": s.length}
+                   for name, s in self.symbols.items() if s.kind in ("region", "sregion")}
+        mcus = {name: s.value for name, s in self.symbols.items() if s.kind == "mcu"}
+        tiles = [self._tile_image(t, symbols, regions, mcus) for t in range(self.max_tile + 1)]
+        if len(tiles) == 1:
+            return tiles[0]
+        return NodeImage(config=self.config, tiles=tiles, symbols=symbols, source=self.text)
+
+    def _tile_image(self, tile, symbols, regions, mcus):
+        n = self.config.cores_per_tile
+        units = range(tile * n, (tile + 1) * n)
+        smem = self.tile_smem[tile]
+        weights = {(g - tile * n, m): w for (g, m), w in self.weights.items() if g // n == tile}
+        return ProgramImage(config=self.config, programs=[self.programs[g] for g in units],
+                            rf_init=[self.rf[g] for g in units], xbar_in=[self.xin[g] for g in units],
+                            xbar_out=[self.xout[g] for g in units], smem_init=smem.values,
+                            smem_count=smem.count, smem_valid=smem.valid, weights=weights,
+                            symbols=symbols, source=self.text, regions=regions, mcu_names=mcus,
+                            check=self.check)
+
+    def who(self, unit):
+        """``'core 3'`` on tile 0, ``'tile 1 core 3'`` elsewhere (for messages)."""
+        tile, core = divmod(unit, self.config.cores_per_tile)
+        return f"core {core}" if tile == 0 else f"tile {tile} core {core}"
 
     def _passes(self):
         deferred = self._collect(iter_statements(self.text, self.error))
@@ -160,8 +216,8 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
     # -- pass 1: labels, constants, sections -----------------------------------------------------
 
     def _collect(self, statements):
-        core = 0
-        counts = [0] * self.config.cores_per_tile
+        core = 0            # the unit: tile * cores_per_tile + core
+        counts = _PerKey(int)
         reported_full = set()
         deferred = []
         for stmt in statements:
@@ -179,7 +235,12 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
                     if stmt.broken and name != ".word":
                         continue
                     if name == ".core":
-                        core = self._dir_core(stmt)
+                        tile = core // self.config.cores_per_tile
+                        core = tile * self.config.cores_per_tile + self._dir_core(stmt)
+                    elif name == ".tile":
+                        tile = self._dir_tile(stmt)
+                        self.max_tile = max(self.max_tile, tile)
+                        core = tile * self.config.cores_per_tile
                     elif name in (".equ", ".mcu", ".region", ".sregion"):
                         getattr(self, "_dir_" + name[1:])(stmt)
                     else:
@@ -201,7 +262,7 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
         if counts[core] >= self.config.imem_depth and core not in reported_full:
             reported_full.add(core)
             self.error(stmt.head.line, stmt.head.col,
-                       f"core {core} program exceeds the instruction memory "
+                       f"{self.who(core)} program exceeds the instruction memory "
                        f"({self.config.imem_depth} words, imem_depth)")
         return counts[core] + 1
 
@@ -240,6 +301,11 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
         return self._int(op, "core number", 0, self.config.cores_per_tile - 1,
                          hint=f" (cores_per_tile = {self.config.cores_per_tile})")
 
+    def _dir_tile(self, stmt):
+        (op,) = self._operands(stmt, DIRECTIVES[".tile"], 1)
+        return self._int(op, "tile number", 0, self.config.tiles_per_node - 1,
+                         hint=f" (tiles_per_node = {self.config.tiles_per_node})")
+
     def _dir_equ(self, stmt):
         name_ops, value_ops = self._operands(stmt, DIRECTIVES[".equ"], 2)
         name = self._name_operand(name_ops)
@@ -269,9 +335,14 @@ class _Assembler(ValueMixin, InstructionMixin, DataMixin):
     def _dir_sregion(self, stmt):
         self._region(stmt, "sregion", self.config.smem_user_depth, "shared memory")
 
-def assemble(text, *, config, filename="<input>"):
-    """Assemble ``text`` for ``config`` into a :class:`isa.image.ProgramImage`.
+def assemble(text, *, config, filename="<input>", base_dir=None):
+    """Assemble ``text`` for ``config`` into a :class:`isa.image.ProgramImage` (or a
+    :class:`isa.node_image.NodeImage` when it uses tiles other than 0).
+
+    ``base_dir`` is the folder that the file names of ``.data_file``, ``.smem_file`` and
+    ``.weights_file`` are relative to (default: the folder of ``filename``, or the current
+    folder when ``filename`` is not a path, such as ``'<input>'``).
 
     Raises :class:`AsmError` listing every error as ``'filename:line:col: message'``.
     """
-    return _Assembler(text, config, filename).run()
+    return _Assembler(text, config, filename, base_dir).run()

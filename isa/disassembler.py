@@ -25,7 +25,8 @@ _ADDRESSES = {
     "set": (("dst", 1),), "cp": (("dst", "vw"), ("src", "vw")), "ld": (("dst", "vw"),),
     "st": (("src", "vw"),), "alu": (("dst", "vw"), ("src1", "vw"), ("src2", "vw")),
     "alui": (("dst", "vw"), ("src1", "vw")), "alu_int": (("dst", 1), ("src1", 1), ("src2", 1)),
-    "br": (("src1", 1), ("src2", 1)),
+    "br": (("src1", 1), ("src2", 1)), "send": (("src", "vw"),), "recv": (("dst", "vw"),),
+    "ldx": (("dst", "vw"), ("base", 1)), "stx": (("base", 1), ("src", "vw")),
 }
 
 
@@ -48,7 +49,7 @@ def refusal(instr, config):
         if ops[name] + w > c.addr_space:
             return (f"{name} {ops[name]}" + (f" .. {ops[name] + w - 1} (vw {w})" if w > 1 else "")
                     + f" outside the core address space 0 .. {c.addr_space - 1}")
-    if mn in ("ld", "st") and ops["saddr"] + ops["vw"] > c.smem_user_depth:
+    if mn in ("ld", "st", "ldx", "stx") and ops["saddr"] + ops["vw"] > c.smem_user_depth:
         return (f"saddr {ops['saddr']} .. {ops['saddr'] + ops['vw'] - 1} (vw {ops['vw']}) outside "
                 f"the shared memory 0 .. {c.smem_user_depth - 1} (smem_user_depth)")
     if mn in ("br", "jmp") and ops["target"] >= c.imem_depth:
@@ -64,6 +65,11 @@ def refusal(instr, config):
             return f"a mask for MCU {extra[0]}, but mcus_per_core is {c.mcus_per_core}"
     if mn == "crs" and ops["mask"] >> c.mcus_per_core:
         return f"mask {ops['mask']:#08b} names an MCU >= {c.mcus_per_core} (mcus_per_core)"
+    if mn in ("send", "recv"):
+        if ops["tile"] >= c.tiles_per_node:
+            return f"tile {ops['tile']} outside the node 0 .. {c.tiles_per_node - 1} (tiles_per_node)"
+        if ops["core"] >= c.cores_per_tile:
+            return f"core {ops['core']} outside the tile 0 .. {c.cores_per_tile - 1} (cores_per_tile)"
     return None
 
 
@@ -120,6 +126,10 @@ def format_instruction(instr, *, config=None, target_names=None):
         return f"ld {a('dst')}, {ops['saddr']}, {ops['vw']}"
     if mn == "st":
         return f"st {ops['saddr']}, {a('src')}, {ops['vw']}, {ops['count']}"
+    if mn == "ldx":
+        return f"ldx {a('dst')}, {a('base')}, {ops['saddr']}, {ops['vw']}"
+    if mn == "stx":
+        return f"stx {a('base')}, {ops['saddr']}, {a('src')}, {ops['vw']}, {ops['count']}"
     if mn == "alu":
         fn = ALU_BY_CODE[ops["fn"]]
         src2 = "" if fn.unary and ops["src2"] == 0 else f", {a('src2')}"
@@ -146,6 +156,10 @@ def format_instruction(instr, *, config=None, target_names=None):
         return f"mcu {_mcu_operands(ops)}"
     if mn == "crs":
         return f"crs {ops['mask']:#08b}"
+    if mn == "send":
+        return f"send {ops['tile']}, {ops['core']}, {a('src')}, {ops['vw']}"
+    if mn == "recv":
+        return f"recv {a('dst')}, {ops['tile']}, {ops['core']}, {ops['vw']}"
     raise ValueError(f"no assembly syntax for {mn!r}")  # pragma: no cover
 
 
@@ -203,10 +217,25 @@ def _chunks(start, stop, size=16):
 
 
 def disassemble_image(image):
-    """A complete source for ``image``: programs per core and every non-zero initial memory
-    word, as directives with raw integer values. Assembling it with ``image.config`` gives an
-    image with the same contents (:meth:`ProgramImage.same_contents`)."""
+    """A complete source for ``image`` (a :class:`isa.image.ProgramImage` or a
+    :class:`isa.node_image.NodeImage`): programs per core and every non-zero initial memory
+    word, as directives with raw integer values, one ``.tile`` section per tile of a node.
+    Assembling it with ``image.config`` gives an image with the same contents
+    (``same_contents``), slice digits aside (``image.digits`` have no assembly form: an image
+    with digits gives the source of its weights)."""
+    tiles = getattr(image, "tiles", None)
+    if tiles is None:
+        return _tile_source(image, tile=None)
     c = image.config
+    out = [f"# PANTHER node image: {len(tiles)} of {c.tiles_per_node} tiles"]
+    for k, tile in enumerate(tiles):
+        out += ["", f".tile {k}", _tile_source(tile, tile=k)]
+    return "\n".join(out) + "\n"
+
+
+def _tile_source(image, *, tile):
+    c = image.config
+    prefix = "" if tile is None else f"t{tile}"
     out = [f"# PANTHER program image: {c.cores_per_tile} cores, {c.mcus_per_core} MCUs per core, "
            f"{c.xbar_size}x{c.xbar_size} crossbars"]
     smem = [(int(v), int(n), bool(ok)) for v, n, ok in
@@ -238,5 +267,5 @@ def disassemble_image(image):
             for row in range(c.xbar_size):
                 if w[row].any():
                     out.append(f".weights {m}, {row}, " + ", ".join(str(int(v)) for v in w[row]))
-        out.extend(disassemble(image.programs[core], config=c, label_prefix=f"c{core}_L"))
+        out.extend(disassemble(image.programs[core], config=c, label_prefix=f"{prefix}c{core}_L"))
     return "\n".join(out) + "\n"

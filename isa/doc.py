@@ -41,6 +41,10 @@ EXAMPLES = {
     "jmp": ("jmp 0", {"target": 0}),
     "mcu": ("mcu 0:mvm|mtvm, 1:mtvm|opa", {"m0": 3, "m1": 6, "m2": 0, "m3": 0, "m4": 0, "m5": 0}),
     "crs": ("crs 0b000011", {"mask": 3}),
+    "send": ("send 3, 1, 16, 8", {"tile": 3, "core": 1, "src": 16, "vw": 8}),
+    "recv": ("recv 16, 2, 0, 8", {"dst": 16, "tile": 2, "core": 0, "vw": 8}),
+    "ldx": ("ldx 16, 2, 100, 8", {"dst": 16, "base": 2, "saddr": 100, "vw": 8}),
+    "stx": ("stx 2, 100, 16, 8, 2", {"base": 2, "saddr": 100, "src": 16, "vw": 8, "count": 2}),
 }
 
 _ENCODING = {
@@ -53,6 +57,9 @@ _ENCODING = {
     "cond": "condition code",
     "target": "unsigned instruction index",
     "mask": "bit mask",
+    "tile": "unsigned tile number of the node",
+    "core": "unsigned core number in the tile",
+    "base": "unsigned core address 0 .. 63",
 }
 
 

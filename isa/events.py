@@ -23,7 +23,8 @@ ANALOG_EVENTS = ("mvm_step", "mtvm_step", "opa_step", "adc_conversion", "dac_con
 #: counts too (:data:`hdl.core.constants.EVENT_REGS`), so an RTL report has its own.
 DIGITAL_EVENTS = ("vfu_ops", "alu_int_ops", "rf_reads", "rf_writes", "xbar_in_reads",
                   "xbar_in_writes", "xbar_out_reads", "xbar_out_writes", "smem_reads",
-                  "smem_writes")
+                  "smem_writes", "noc_words_sent", "noc_words_received", "noc_flits",
+                  "noc_flit_hops")
 
 
 class EventCounter:
@@ -36,7 +37,10 @@ class EventCounter:
         operand words accessed by instructions: ``rf_reads``/``rf_writes``,
         ``xbar_in_reads``/``xbar_in_writes``, ``xbar_out_reads``/``xbar_out_writes`` (an MVM
         reads its XBarIn and writes its XBarOut, an MTVM the reverse, an OPA reads both);
-        ``smem_reads``/``smem_writes`` (completed words).
+        ``smem_reads``/``smem_writes`` (completed words); the node's network:
+        ``noc_words_sent``, ``noc_flits`` and ``noc_flit_hops`` (counted on the sending tile when
+        a ``send`` retires: ``config.noc_flits(vw)`` flits, each crossing
+        ``config.noc_hops(src, dst)`` links) and ``noc_words_received``.
     instructions : collections.Counter
         Retired instructions by assembly name (``beq`` etc. for branches).
     mcu : dict
@@ -110,7 +114,8 @@ def energy_events(events, config):
     steps, ``input_steps * xbar_size`` row drives and ``input_steps * n_slices * xbar_size``
     column-DAC conversions. Per CRS: ``n_slices * xbar_size`` serial row reads and as many
     writes per copy written; per variant-3 commit: as many reads and writes to two copies.
-    Instruction fetches count retired instructions.
+    Instruction fetches count retired instructions. Network: one ``noc_flit`` per flit sent,
+    one ``noc_hop`` per flit and link crossed.
     """
     steps, n, slices = config.input_steps, config.xbar_size, config.n_slices
     ops = events["mcu_totals"]
@@ -135,5 +140,7 @@ def energy_events(events, config):
         "imem_fetch": events["instructions_total"],
         "xbar_in_access": events.get("xbar_in_reads", 0) + events.get("xbar_in_writes", 0),
         "xbar_out_access": events.get("xbar_out_reads", 0) + events.get("xbar_out_writes", 0),
+        "noc_flit": events.get("noc_flits", 0),
+        "noc_hop": events.get("noc_flit_hops", 0),
     }
     return counts

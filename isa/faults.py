@@ -30,6 +30,9 @@ class CoreFault(enum.IntEnum):
         An ``mcu``/``crs`` mask names an MCU ``>= config.mcus_per_core``.
     DEFERRED_OVERFLOW : 6
         More than ``config.deferred_depth`` OPA/CRS operations were deferred to ``hlt``.
+    NO_SUCH_TILE : 7
+        A ``send``/``recv`` names a tile ``>= config.tiles_per_node`` or a core ``>=
+        config.cores_per_tile``.
     """
 
     NONE = 0
@@ -39,3 +42,4 @@ class CoreFault(enum.IntEnum):
     PC_RANGE = 4
     NO_SUCH_MCU = 5
     DEFERRED_OVERFLOW = 6
+    NO_SUCH_TILE = 7

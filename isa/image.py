@@ -27,7 +27,59 @@ from panther.config import PantherConfig
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, hex_lines, read_hex
 from .image_load import load_image
 
-__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines"]
+__all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines",
+           "write_dir_atomically"]
+
+def write_dir_atomically(out_dir, fill):
+    """Write a directory through a temporary one renamed into place: ``fill(tmp)`` writes the
+    contents; an existing image directory ``out_dir`` is replaced, anything else is refused.
+    Returns ``out_dir`` as a :class:`pathlib.Path`."""
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    try:
+        fill(tmp)
+        old = None
+        if out_dir.exists():
+            if not out_dir.is_dir():
+                raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
+            if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
+                raise ImageError(f"{out_dir}: exists and is not a program image directory; "
+                                 "refusing to replace it")
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            os.rename(out_dir, old / "d")
+        os.rename(tmp, out_dir)
+        tmp = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def _region(name, region, config):
+    """A checked copy of one ``regions`` entry."""
+    try:
+        space, base, length = region["space"], int(region["base"]), int(region["length"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"regions[{name!r}] must be {{'space', 'base', 'length'}}, not "
+                         f"{region!r}") from None
+    size = {"core": config.addr_space, "shared": config.smem_user_depth}.get(space)
+    if size is None:
+        raise ValueError(f"regions[{name!r}]: space must be 'core' or 'shared', not {space!r}")
+    if not (0 <= base and 1 <= length and base + length <= size):
+        raise ValueError(f"regions[{name!r}]: {base} .. {base + length - 1} outside the "
+                         f"{space} space 0 .. {size - 1}")
+    return {"space": space, "base": base, "length": length}
+
+
+def _from_digits(digits, config):
+    """Raw weights held by slice digits (semantics §2: sum of d_k 2**(p k))."""
+    p = config.nominal_bits
+    return sum(digits[k] << (p * k) for k in range(digits.shape[0]))
+
 
 def _array(value, shape, name, dtype=np.int64):
     arr = np.zeros(shape, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
@@ -60,10 +112,25 @@ class ProgramImage:
     weights : dict
         ``(core, mcu) -> int64 (xbar_size, xbar_size)`` raw weights (Q8.24), ``W[row, col]``;
         MCUs not listed start with all-zero weights.
+    digits : dict
+        ``(core, mcu) -> int64 (n_slices, xbar_size, xbar_size)`` slice digits (LSB slice
+        first, each in its ``config.digit_range``) that an MCU starts from instead of the
+        canonical digits of its weights: the state a previous run left, carries CRS has not
+        resolved yet included (training over several kernel invocations). Every key must
+        also be a key of ``weights``, with the weights the digits hold.
     symbols : dict of str to int
         Labels and constants of the source (for tools and debugging).
     source : str
         The assembly source text (may be empty).
+    regions : dict
+        ``name -> {"space": "core" | "shared", "base": int, "length": int}``: the
+        ``.region`` (core address space, the same on every core) and ``.sregion`` (shared
+        memory) symbols, whose final values a run report decodes.
+    mcu_names : dict of str to int
+        The ``.mcu`` names and their MCU numbers.
+    check : str or None
+        The reference check the program names (``.check``), see
+        :data:`isa.golden.reference.CHECKS`; None: none.
     """
 
     config: PantherConfig
@@ -75,8 +142,12 @@ class ProgramImage:
     smem_count: np.ndarray = None
     smem_valid: np.ndarray = None
     weights: dict = field(default_factory=dict)
+    digits: dict = field(default_factory=dict)
     symbols: dict = field(default_factory=dict)
     source: str = ""
+    regions: dict = field(default_factory=dict)
+    mcu_names: dict = field(default_factory=dict)
+    check: str = None
 
     def __post_init__(self):
         c = self.config
@@ -119,8 +190,31 @@ class ProgramImage:
                 raise ValueError(f"weights key {key!r} is not a (core, mcu) of this configuration")
             weights[(core, mcu)] = _array(w, (c.xbar_size, c.xbar_size), f"weights[{key}]")
         self.weights = weights
+        digits = {}
+        shape = (c.n_slices, c.xbar_size, c.xbar_size)
+        for key, d in dict(self.digits).items():
+            core, mcu = (int(k) for k in key)
+            if (core, mcu) not in weights:
+                raise ValueError(f"digits key {key!r} has no weights (digits must come with the "
+                                 "weights they hold)")
+            d = _array(d, shape, f"digits[{key}]")
+            for k in range(c.n_slices):
+                low, high = c.digit_range(k)
+                if d[k].min() < low or d[k].max() > high:
+                    raise ValueError(f"digits[{key}] slice {k} must be in {low} .. {high}")
+            if not np.array_equal(_from_digits(d, c), weights[(core, mcu)]):
+                raise ValueError(f"digits[{key}] do not hold weights[{key}]")
+            digits[(core, mcu)] = d
+        self.digits = digits
         self.symbols = {str(k): int(v) for k, v in dict(self.symbols).items()}
         self.source = str(self.source)
+        self.regions = {str(name): _region(name, r, c) for name, r in dict(self.regions).items()}
+        self.mcu_names = {str(k): int(v) for k, v in dict(self.mcu_names).items()}
+        for name, m in self.mcu_names.items():
+            if not 0 <= m < c.mcus_per_core:
+                raise ValueError(f"mcu_names[{name!r}] = {m} is not an MCU of this configuration")
+        if self.check is not None and not isinstance(self.check, str):
+            raise TypeError(f"check must be a str or None, not {self.check!r}")
 
     # -- comparison --------------------------------------------------------------------------
 
@@ -136,6 +230,8 @@ class ProgramImage:
         (symbols and source are not compared)."""
         keys = set(self.weights) | set(other.weights)
         return (self.config == other.config and self.programs == other.programs
+                and self.digits.keys() == other.digits.keys()
+                and all(np.array_equal(d, other.digits[k]) for k, d in self.digits.items())
                 and all(np.array_equal(a, b) for a, b in zip(self.rf_init, other.rf_init))
                 and all(np.array_equal(a, b) for a, b in zip(self.xbar_in, other.xbar_in))
                 and all(np.array_equal(a, b) for a, b in zip(self.xbar_out, other.xbar_out))
@@ -157,6 +253,8 @@ class ProgramImage:
         }
         for (core, mcu), w in sorted(self.weights.items()):
             arrays[f"weights_c{core}_m{mcu}"] = w
+        for (core, mcu), d in sorted(self.digits.items()):
+            arrays[f"digits_c{core}_m{mcu}"] = d
         return arrays
 
     def save(self, out_dir):
@@ -172,45 +270,35 @@ class ProgramImage:
                              f"{error.strerror or error}") from None
 
     def _save(self, out_dir):
-        parent = out_dir.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-        try:
-            files = []
-            for core, prog in enumerate(self.programs):
-                name = f"core{core}.hex"
-                lines = hex_lines(prog)
-                (tmp / name).write_text("".join(line + "\n" for line in lines))
-                files.append({"core": core, "file": name, "words": len(prog)})
-            with open(tmp / "image.npz", "wb") as handle:
-                np.savez_compressed(handle, **self._arrays())
-            meta = {
-                "format": IMAGE_FORMAT,
-                "version": IMAGE_VERSION,
-                "config": self.config.to_dict(),
-                "programs": files,
-                "weights": [list(k) for k in sorted(self.weights)],
-                "symbols": dict(sorted(self.symbols.items())),
-                "source": self.source,
-            }
-            (tmp / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
-            old = None
-            if out_dir.exists():
-                if not out_dir.is_dir():
-                    raise ImageError(f"{out_dir}: exists and is not a directory; refusing to replace it")
-                if not (out_dir / "image.json").is_file() and any(out_dir.iterdir()):
-                    raise ImageError(f"{out_dir}: exists and is not a program image directory; "
-                                     "refusing to replace it")
-                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-                os.rename(out_dir, old / "d")
-            os.rename(tmp, out_dir)
-            tmp = None
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-        return out_dir
+        return write_dir_atomically(out_dir, self.write_into)
+
+    def write_into(self, directory):
+        """Write the image's files into the new, empty ``directory`` (no atomicity: see
+        :meth:`save`)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        files = []
+        for core, prog in enumerate(self.programs):
+            name = f"core{core}.hex"
+            lines = hex_lines(prog)
+            (directory / name).write_text("".join(line + "\n" for line in lines))
+            files.append({"core": core, "file": name, "words": len(prog)})
+        with open(directory / "image.npz", "wb") as handle:
+            np.savez_compressed(handle, **self._arrays())
+        meta = {
+            "format": IMAGE_FORMAT,
+            "version": IMAGE_VERSION,
+            "config": self.config.to_dict(),
+            "programs": files,
+            "weights": [list(k) for k in sorted(self.weights)],
+            **({"digits": [list(k) for k in sorted(self.digits)]} if self.digits else {}),
+            "symbols": dict(sorted(self.symbols.items())),
+            "source": self.source,
+            "regions": dict(sorted(self.regions.items())),
+            "mcu_names": dict(sorted(self.mcu_names.items())),
+            "check": self.check,
+        }
+        (directory / "image.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     @classmethod
     def load(cls, in_dir):

@@ -6,14 +6,16 @@ the field of the first thing wrong:
 * ``image.json``: UTF-8, valid JSON (bounded nesting), an object with the known keys only,
   each of the right JSON type; the configuration (:meth:`PantherConfig.from_dict`); one
   program entry per core naming a plain ``.hex`` file of this directory and its word count;
-  weight keys as distinct ``[core, mcu]`` pairs of the configuration; symbols as names to
+  weight and slice-digit keys as distinct ``[core, mcu]`` pairs of the configuration (digits
+  only where there are weights); symbols as names to
   integers of at most :data:`isa.asm_expr.MAX_INT_BITS` bits;
 * every ``core<N>.hex`` (:func:`isa.image.read_hex`): at most ``imem_depth`` words;
 * ``image.npz``: exactly the arrays the image needs, each of the configured shape and an
   integer (``smem_valid``: boolean) dtype, checked from the array headers before any data is
   read; every value in the range the assembler can produce and the machine holds: data words
-  signed ``data_bits``, weights signed ``weight_bits``, consumer counts ``0 .. 255``, and no
-  value or count in a shared-memory word that is not valid.
+  signed ``data_bits``, weights signed ``weight_bits``, slice digits in their
+  ``config.digit_range``, consumer counts ``0 .. 255``, and no value or count in a
+  shared-memory word that is not valid.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ __all__ = ["load_image", "check_values", "META_KEYS"]
 
 #: Keys of ``image.json`` and their JSON types.
 META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
-             "symbols": dict, "source": str}
+             "digits": list, "symbols": dict, "source": str, "regions": dict, "mcu_names": dict,
+             "check": str}
+#: Optional fields that may be null.
+_NULLABLE = {"check"}
 
 _JSON_TYPES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
 
@@ -75,6 +80,8 @@ def _check_meta(meta, path):
             raise _error(f"{path}: field {key!r} is missing")
     for key, kind in META_KEYS.items():
         value = meta.get(key, kind())
+        if value is None and key in _NULLABLE:
+            continue
         if not (isinstance(value, kind) and (kind is not int or _is_int(value))):
             raise _error(f"{path}: field {key!r} must be {_JSON_TYPES[kind]}, not "
                          f"{type(value).__name__}")
@@ -114,16 +121,16 @@ def _programs(meta, path, in_dir, config):
     return programs
 
 
-def _weight_keys(meta, path, config):
+def _weight_keys(meta, path, config, field="weights"):
     keys = []
-    for i, pair in enumerate(meta.get("weights") or []):
+    for i, pair in enumerate(meta.get(field) or []):
         if (not isinstance(pair, list) or len(pair) != 2 or not all(_is_int(v) for v in pair)
                 or not 0 <= pair[0] < config.cores_per_tile or not 0 <= pair[1] < config.mcus_per_core):
-            raise _error(f"{path}: weights[{i}] must be a [core, mcu] pair of this configuration "
+            raise _error(f"{path}: {field}[{i}] must be a [core, mcu] pair of this configuration "
                          f"(cores 0 .. {config.cores_per_tile - 1}, MCUs 0 .. "
                          f"{config.mcus_per_core - 1}), not {_short(pair)}")
         if tuple(pair) in keys:
-            raise _error(f"{path}: weights[{i}] repeats {pair}")
+            raise _error(f"{path}: {field}[{i}] repeats {pair}")
         keys.append(tuple(pair))
     return keys
 
@@ -142,7 +149,7 @@ def _short(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _expected_arrays(config, weight_keys):
+def _expected_arrays(config, weight_keys, digit_keys=()):
     c = config
     shapes = {"rf_init": (c.cores_per_tile, c.rf_depth),
               "xbar_in": (c.cores_per_tile, c.mcus_per_core, c.xbar_size),
@@ -150,6 +157,8 @@ def _expected_arrays(config, weight_keys):
               "smem_init": (c.smem_depth,), "smem_count": (c.smem_depth,), "smem_valid": (c.smem_depth,)}
     for core, mcu in weight_keys:
         shapes[f"weights_c{core}_m{mcu}"] = (c.xbar_size, c.xbar_size)
+    for core, mcu in digit_keys:
+        shapes[f"digits_c{core}_m{mcu}"] = (c.n_slices, c.xbar_size, c.xbar_size)
     return shapes
 
 
@@ -201,6 +210,15 @@ def _range_error(where, name, array, low, high, what):
     return None
 
 
+def _check_digits(where, digits, config):
+    for (core, mcu), d in sorted(digits.items()):
+        for k in range(config.n_slices):
+            error = _range_error(where, f"digits_c{core}_m{mcu}[{k}]", d[k], *config.digit_range(k),
+                                 f"a digit of slice {k}, config.digit_range({k})")
+            if error is not None:
+                raise error
+
+
 def check_values(image, where):
     """Raise :class:`isa.image.ImageError` naming ``where`` and the field when a memory of
     ``image`` holds a value that no assembled image can (see the module docstring)."""
@@ -217,6 +235,7 @@ def check_values(image, where):
     for (core, mcu), w in sorted(image.weights.items()):
         checks.append((f"weights_c{core}_m{mcu}", w, wlo, whi,
                        f"a signed {c.weight_bits}-bit weight, weight_bits"))
+    _check_digits(where, image.digits, c)
     for name, array, low, high, what in checks:
         error = _range_error(where, name, array, low, high, what)
         if error is not None:
@@ -240,16 +259,21 @@ def load_image(cls, in_dir):
     config = _check_meta(meta, meta_path)
     programs = _programs(meta, meta_path, in_dir, config)
     keys = _weight_keys(meta, meta_path, config)
+    digit_keys = _weight_keys(meta, meta_path, config, "digits")
     symbols = _symbols(meta, meta_path)
     npz_path = in_dir / "image.npz"
-    arrays = _read_arrays(npz_path, _expected_arrays(config, keys))
+    arrays = _read_arrays(npz_path, _expected_arrays(config, keys, digit_keys))
+    digits = {k: arrays[f"digits_c{k[0]}_m{k[1]}"] for k in digit_keys}
+    _check_digits(str(npz_path), digits, config)      # before the constructor, naming the array
     try:
         image = cls(config=config, programs=programs,
                     rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),
                     xbar_out=list(arrays["xbar_out"]), smem_init=arrays["smem_init"],
                     smem_count=arrays["smem_count"], smem_valid=arrays["smem_valid"],
                     weights={k: arrays[f"weights_c{k[0]}_m{k[1]}"] for k in keys},
-                    symbols=symbols, source=meta.get("source") or "")
+                    digits=digits, symbols=symbols, source=meta.get("source") or "",
+                    regions=meta.get("regions") or {}, mcu_names=meta.get("mcu_names") or {},
+                    check=meta.get("check"))
     except (ValueError, TypeError, OverflowError) as error:
         raise _error(f"{in_dir}: inconsistent image: {error}") from None
     check_values(image, str(npz_path))

@@ -15,8 +15,11 @@ per-instruction multiplexing of register addresses::
     [opcode][ fn  ][    dst     ][    src1    ][ imm / saddr][  vw   ]
                                                [--][ src2  ]            src2 = bits 21:8
             [c ][    target      ]                                      br / jmp
+            [base ]                                                     ldx / stx (bits 57:52)
     mcu:                                 m5..m0 = bits 17:0 (3 bits each)
     crs:                                 mask   = bits 5:0
+    send/recv:                                 [ tile ][core]           tile = bits 23:14,
+                                                                        core = bits 13:8
 
 Bits that no field of an instruction covers are *reserved* and must be zero (a decoder
 raises :class:`isa.encoding.IllegalInstruction` otherwise).
@@ -27,7 +30,10 @@ Operand values
 
 * ``addr`` (14 bits): a core operand address, ``0 .. 2**14-1`` (the assembler also checks
   ``< config.addr_space`` and that a vector fits);
-* ``saddr`` (16 bits): a shared-memory word address;
+* ``saddr`` (16 bits): a shared-memory word address (for ``ldx``/``stx`` the offset added to
+  the base register);
+* ``base`` (6 bits): the core operand address ``0 .. 63`` of the base register of
+  ``ldx``/``stx`` (the assembler also checks ``< config.addr_space``);
 * ``vw`` (8 bits): vector width ``1 .. 256``, encoded as ``vw - 1``;
 * ``imm`` (16 bits): a signed 16-bit raw data word ``-32768 .. 32767`` (two's complement in
   the word);
@@ -35,7 +41,10 @@ Operand values
 * ``fn`` / ``cond``: the ``code`` of an entry of ``ALU_FUNCS``/``ALU_INT_FUNCS`` /
   ``BRANCH_CONDS``;
 * ``target`` (16 bits): an absolute instruction index ``0 .. 65535``;
-* ``mask``: an unsigned bit mask of the field's width.
+* ``mask``: an unsigned bit mask of the field's width;
+* ``tile`` (10 bits) / ``core`` (6 bits): the peer of a ``send``/``recv``, a tile of the node
+  and a core of that tile (the assembler checks ``< config.tiles_per_node`` and ``<
+  config.cores_per_tile``).
 
 Notation of the semantics below
 -------------------------------
@@ -66,7 +75,8 @@ INSTR_BITS = 64
 OPCODE_LSB = 58
 OPCODE_WIDTH = 6
 
-FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask")
+FIELD_KINDS = ("addr", "saddr", "vw", "imm", "count", "fn", "cond", "target", "mask", "base",
+               "tile", "core")
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,14 @@ F_SADDR = Field("saddr", 8, SADDR_W, "saddr")
 F_SRC2 = Field("src2", 8, ADDR_W, "addr")
 F_VW = Field("vw", 0, 8, "vw")
 F_MCU = tuple(Field(f"m{m}", 3 * m, 3, "mask") for m in range(6))
+TILE_W = 10   # == PantherConfig.TILE_BITS (checked in tests)
+CORE_W = 6    # == PantherConfig.CORE_BITS (checked in tests)
+F_TILE = Field("tile", 8 + CORE_W, TILE_W, "tile")
+F_CORE = Field("core", 8, CORE_W, "core")
 F_CRS = Field("mask", 0, 6, "mask")
+#: Base register of ldx/stx: a 6-bit operand address in the slot that ``fn`` has in alu/alui
+#: (ld/st need every other slot: dst or src and count, saddr, vw), so 0 .. 63.
+F_BASE = Field("base", 52, 6, "base")
 
 #: Bits of one ``mcu`` mask, by operation name (paper §5.2: MVM, MTVM, OPA).
 MCU_OPS = (("mvm", 1), ("mtvm", 2), ("opa", 4))
@@ -245,7 +262,9 @@ NOTATION = (
     "wrap(v) is two's complement wrap-around to B bits. "
     "Every intermediate value is an exact (unbounded) integer; only the final result is saturated "
     "(or wrapped). M[x] is the word at core operand address x (register file or XBar buffer, "
-    "docs/semantics.md §4); SMEM is the tile's shared memory."
+    "docs/semantics.md §4); SMEM is the tile's shared memory. CH(a -> b) is the FIFO channel of "
+    "the node's network from core a to core b (a core is named by its tile and its core number "
+    "in the tile; docs/semantics.md §7): it holds at most config.noc_fifo_depth words."
 )
 
 #: Width of the signed shift taken from the immediate by ``alui sna``.
@@ -258,6 +277,13 @@ _SIG = ("S(a): the integer PLAN approximation of the logistic function, |a| = A,
         "A >= 5*2**F -> 2**F; A >= rs(19*2**F, 3) (2.375) -> rs(A, 5) + rs(27*2**F, 5) (0.84375); "
         "A >= 2**F -> rs(A, 3) + rs(5*2**F, 3) (0.625); else rs(A, 2) + rs(2**F, 1) (0.5); "
         "for a < 0 the value is 2**F minus that")
+
+_EXP = ("E(a): with G = F + 4 guard bits, L = rnd(log2(e) * 2**G) and C1, C2, C3 = rnd(c * 2**G) "
+        "for c = 0.6954244, 0.2263077, 0.0782680 (a cubic of 2**f on [0, 1) exact at 0 and 1, "
+        "relative error 1.15e-4 with the rounded coefficients), rnd(x) = floor(x + 1/2): u = rs(a * L, F) (a * log2(e) in units "
+        "of 2**-G), k = u >> G (floor), f = u - k * 2**G, h = C2 + rs(f * C3, G), "
+        "h = C1 + rs(f * h, G), p = 2**G + rs(f * h, G) (2**(f/2**G) in units of 2**-G), "
+        "E(a) = rs(p, G - F - k)")
 
 ALU_FUNCS = (
     FuncSpec("add", 0, "sat(a + b)"),
@@ -282,6 +308,12 @@ ALU_FUNCS = (
              unary=True),
     FuncSpec("neg", 12, "sat(-a)", unary=True),
     FuncSpec("abs", 13, "sat(|a|)", unary=True),
+    FuncSpec("exp", 14, "sat(E(a)), e**a where " + _EXP, unary=True),
+    FuncSpec("recip", 15, "1/a: sat(sign(a) * floor((2**(2F+1) + |a|) / (2 |a|))), i.e. 2**(2F) / a "
+                          "rounded to nearest with halves away from zero; a = 0 gives 2**(B-1) - 1 "
+                          "and sets the overflow flag", unary=True),
+    FuncSpec("eq", 24, "ONE if a == b else 0 (a compare mask; the compiler routes a max-pool "
+                       "error to the first maximum of its window with it); never overflows"),
 )
 
 # -- scalar integer functions (alu_int) ----------------------------------------------------
@@ -323,6 +355,10 @@ def func_table(kind):
 
 _VEC = ("Vector: element i (0 <= i < vw) reads address src+i and writes dst+i, in increasing i; "
         "all elements are read before any is written")
+
+_EA = ("the effective shared-memory address is ea = (M[base] mod 2**B) + saddr (the base word "
+       "read as an unsigned B-bit number, once, before any word moves; PUMA's register + offset); "
+       "a vector ea .. ea+vw-1 past smem_user_depth - 1 is an SMEM_ADDRESS_RANGE fault;")
 
 INSTRUCTIONS = (
     InstrSpec("nop", 0, (), "No operation.", "nop"),
@@ -366,6 +402,23 @@ INSTRUCTIONS = (
               "Carry resolution step (deferred to hlt, in program order with OPAs) on every MCU m "
               "whose bit m of mask is set. A bit set for m >= mcus_per_core is an error.",
               "crs mask"),
+    InstrSpec("send", 13, (F_TILE, F_CORE, F_SRC, F_VW),
+              "For i < vw, word by word in address order: wait while CH(this core -> core `core` "
+              "of tile `tile`) is full, then append M[src+i] to it. Blocks, never drops. A tile "
+              ">= tiles_per_node or a core >= cores_per_tile is an error (NO_SUCH_TILE).",
+              "send tile, core, src, vw"),
+    InstrSpec("recv", 14, (F_DST, F_TILE, F_CORE, F_VW),
+              "For i < vw, word by word in address order: wait while CH(core `core` of tile "
+              "`tile` -> this core) is empty, then M[dst+i] := its oldest word, removed. A tile "
+              ">= tiles_per_node or a core >= cores_per_tile is an error (NO_SUCH_TILE).",
+              "recv dst, tile, core, vw"),
+    InstrSpec("ldx", 15, (F_DST, F_BASE, F_SADDR, F_VW),
+              "Register-indirect ld: " + _EA + " then as ld from ea: M[dst+i] := SMEM[ea+i] for i < vw.",
+              "ldx dst, base, saddr, vw"),
+    InstrSpec("stx", 16, (F_BASE, F_SADDR, F_SRC, F_VW, F_COUNT),
+              "Register-indirect st: " + _EA + " then as st to ea: SMEM[ea+i] := M[src+i] for i < vw, "
+              "counter := count.",
+              "stx base, saddr, src, vw[, count=1]"),
 )
 
 

@@ -21,6 +21,8 @@ CRS writes back to the copies OPA updates.
 
 from __future__ import annotations
 
+from panther.config import Variant
+
 __all__ = ["MVM", "MTVM", "OPA", "phases", "opa_copies", "crs_read_copy", "mvm_copy",
            "mtvm_copy", "COMMIT_READ_COPY", "COMMIT_WRITE_COPIES", "eager_updates",
            "transactions"]
@@ -33,14 +35,10 @@ COMMIT_READ_COPY = 2
 COMMIT_WRITE_COPIES = (0, 1)
 
 
-def _variant(config):
-    return config.variant
-
-
 def eager_updates(config):
     """True when OPA and CRS change the learning copy at once (variant 3), False when they
     are deferred to ``hlt`` with their operands saved in shared memory (variants 1, 2)."""
-    return _variant(config) == 3
+    return config.variant == Variant.LARGE_BATCH
 
 
 def mvm_copy(config):
@@ -50,17 +48,18 @@ def mvm_copy(config):
 
 def mtvm_copy(config):
     """The copy an MTVM reads: the second copy where there is one."""
-    return 1 if _variant(config) >= 2 else 0
+    return 0 if config.variant == Variant.SGD else 1
 
 
 def opa_copies(config):
     """The copies an OPA (and the write-back of a CRS) updates."""
-    return {1: (0,), 2: (0, 1), 3: (2,)}[_variant(config)]
+    return {Variant.SGD: (0,), Variant.MINI_BATCH: (0, 1),
+            Variant.LARGE_BATCH: (2,)}[config.variant]
 
 
 def crs_read_copy(config):
     """The copy a CRS reads."""
-    return 2 if _variant(config) == 3 else 0
+    return 2 if config.variant == Variant.LARGE_BATCH else 0
 
 
 def phases(config, mask):
@@ -74,9 +73,9 @@ def phases(config, mask):
     if not 0 <= mask < 8:
         raise ValueError(f"mask must be a 3-bit MCU op mask, not {mask!r}")
     bits = [b for b in (MVM, MTVM, OPA) if mask & b]
-    if _variant(config) == 1:
+    if config.variant == Variant.SGD:
         return [[b] for b in bits]
-    if _variant(config) == 2:
+    if config.variant == Variant.MINI_BATCH:
         out = [[b for b in bits if b != OPA]] if mask & (MVM | MTVM) else []
         return out + ([[OPA]] if mask & OPA else [])
     return [bits] if bits else []

@@ -19,10 +19,9 @@ are the reals of the table rounded to raw words (round half up), and
 saturated, i.e. the same table evaluated at twice the magnitude, so the RTL needs one
 comparator chain, one shifter and one adder for both.
 
-Measured maximum absolute error against the real functions over every Q4.12 input (see
-``tests/isa/golden/test_vfu_math.py``, which asserts the bounds, rounding included):
-sigmoid 0.01904 (at x = 1.0), tanh 0.0381 (at |x| = 0.5). PLAN is monotonic except for one
-known step down of 16 LSB (0.0039) at ``|x| = 2.375`` (32 LSB for tanh at ``|x| = 1.1875``).
+The maximum errors against the real functions over every Q4.12 input, and the one known
+non-monotonic step of PLAN, are in ``docs/golden_model.md``; ``tests/isa/golden/
+test_vfu_math.py`` asserts them, rounding included.
 
 The derivatives take the activation value ``y`` (what the forward pass stored), not ``x``:
 ``sigmoid_d = sat(rs(y (2**F - y), F))``, ``tanh_d = sat(2**F - rs(y*y, F))``,
@@ -45,6 +44,7 @@ from .table import SNA_SHIFT_BITS
 __all__ = [
     "PwlSegment", "SIGMOID_PWL", "VFU_FUNCTIONS", "INT_FUNCTIONS", "INT_SHIFT_MASK",
     "pwl_raw", "raw_constant", "vfu", "alu_int", "sigmoid_raw", "tanh_raw",
+    "EXP_GUARD_BITS", "EXP_LOG2E", "EXP_POLY", "exp_constants", "exp_raw", "recip_raw",
 ]
 
 
@@ -111,6 +111,47 @@ def tanh_raw(x, config):
     return 2 * sigmoid_raw(2 * x, config) - (1 << config.data_frac_bits)
 
 
+#: exp: guard bits of its internal fixed point (G = F + EXP_GUARD_BITS), log2(e) and the
+#: coefficients of the cubic 2**f ~ 1 + f (c1 + f (c2 + f c3)) on [0, 1): minimax relative
+#: error with c1 + c2 + c3 = 1 (exact at both ends, so the result is continuous across the
+#: powers of two), fitted with scipy.optimize (1.03e-4; 1.15e-4 with the coefficients rounded to G bits).
+EXP_GUARD_BITS = 4
+EXP_LOG2E = 1.4426950408889634
+EXP_POLY = (0.6954244, 0.2263077, 0.0782680)
+
+
+def exp_constants(config):
+    """``(G, L, (C1, C2, C3))`` raw integers of :func:`exp_raw` (what the RTL multiplies by)."""
+    g = config.data_frac_bits + EXP_GUARD_BITS
+    rnd = lambda x: int(np.floor(x * 2 ** g + 0.5))          # noqa: E731
+    return g, rnd(EXP_LOG2E), tuple(rnd(c) for c in EXP_POLY)
+
+
+def exp_raw(a, config):
+    """``E(a)`` of the ISA table (not saturated): ``e**a`` in raw data-word units."""
+    a = np.asarray(a, dtype=np.int64)
+    g, log2e, (c1, c2, c3) = exp_constants(config)
+    u = round_shift(a * log2e, config.data_frac_bits)
+    k = u >> g
+    f = u - (k << g)
+    h = c2 + round_shift(f * c3, g)
+    h = c1 + round_shift(f * h, g)
+    p = (1 << g) + round_shift(f * h, g)
+    shift = g - config.data_frac_bits - k
+    right = np.maximum(shift, 1)
+    return np.where(shift > 0, (p + (np.int64(1) << (right - 1))) >> right,
+                    p << np.maximum(-shift, 0))
+
+
+def recip_raw(a, config):
+    """``1/a`` of the ISA table (not saturated; ``a = 0`` gives ``2**(B-1)``, which saturates)."""
+    a = np.asarray(a, dtype=np.int64)
+    mag = np.abs(a)
+    two_f = 2 * config.data_frac_bits
+    q = ((np.int64(1) << (two_f + 1)) + mag) // np.maximum(2 * mag, 1)
+    return np.where(a == 0, np.int64(1) << (config.data_bits - 1), np.where(a < 0, -q, q))
+
+
 def _sat(value, config):
     return saturate(np.asarray(value, dtype=np.int64), config.data_bits)
 
@@ -157,6 +198,9 @@ VFU_FUNCTIONS = {
     "tanh_d": lambda a, b, d, c: _sat(_two_f(c) - round_shift(a * a, c.data_frac_bits), c),
     "neg": lambda a, b, d, c: _sat(-a, c),
     "abs": lambda a, b, d, c: _sat(np.abs(a), c),
+    "exp": lambda a, b, d, c: _sat(exp_raw(a, c), c),
+    "recip": lambda a, b, d, c: _sat(recip_raw(a, c), c),
+    "eq": lambda a, b, d, c: _no_overflow(np.where(a == b, _one(c), 0)),
 }
 
 

@@ -17,8 +17,17 @@ The floors above are subpackages that live in the repository's top-level folders
 
 __all__ = ["__version__"]
 
-try:
+
+def __getattr__(name):
+    """``__version__``, read from the installed metadata on first use (importlib.metadata
+    costs about 0.2 s of start-up, which every command would otherwise pay)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'panther' has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version
-    __version__ = version("panther-generator")
-except PackageNotFoundError:        # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+    try:
+        value = version("panther-generator")
+    except PackageNotFoundError:        # running from a source tree that was never installed
+        value = "0+unknown"
+    globals()["__version__"] = value
+    return value

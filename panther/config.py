@@ -20,120 +20,50 @@ Numeric conventions (see ``docs/semantics.md``):
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ConfigError", "NoiseConfig", "PantherConfig", "PRESETS", "load_config"]
+from .checks import ConfigError
+from .checks import check as _check
+from .checks import did_you_mean as _did_you_mean
+from .checks import is_int as _is_int
+from .checks import json_int as _json_int
+from .checks import short as _short
+from .noc_geometry import NocGeometry
+from .noise import NoiseConfig
+
+__all__ = ["ConfigError", "Variant", "NoiseConfig", "PantherConfig", "PRESETS", "load_config"]
 
 
-class ConfigError(ValueError):
-    """A configuration value is out of range or inconsistent."""
-
-
-def _check(condition, message):
-    if not condition:
-        raise ConfigError(message)
-
-
-#: Digits of the longest integer a configuration file may hold (whatever the interpreter's
-#: own limit, which co-simulation lifts).
-_JSON_INT_DIGITS = 100
-
-
-def _json_int(text):
-    if len(text.lstrip("-")) > _JSON_INT_DIGITS:
-        raise ValueError(f"Exceeds the limit ({_JSON_INT_DIGITS} digits) for an integer: "
-                         f"{len(text.lstrip('-'))} digits")
-    return int(text)
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _short(value):
-    """``repr(value)`` cut to 60 characters (a message never repeats a huge input)."""
-    text = repr(value) if not _is_int(value) or value.bit_length() < 200 else "a huge integer"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass(frozen=True, kw_only=True)
-class NoiseConfig:
-    """Analog non-idealities. Every parameter defaults to 0 (ideal, switched off).
-
-    The behavioural models in ``analog_models/`` document the exact meaning of each
-    parameter; all random draws come from ``numpy.random.default_rng(seed)``.
+class Variant(enum.IntEnum):
+    """The MCU variant (paper §4.2-4.4): how many crossbar copies an MCU has and when an OPA
+    changes the weights (``isa/variants.py`` holds the rules). A configuration file writes the
+    number.
 
     Members
     -------
-    seed : int
-        Seed of every random generator of the analog models.
-    program_noise : float
-        Standard deviation of the programming (write) error, in cell levels.
-    read_noise : float
-        Standard deviation of the read noise per cell and read, in cell levels.
-    d2d_update_variation : float
-        Device-to-device spread of the update step, relative (drawn once per cell).
-    c2c_update_variation : float
-        Cycle-to-cycle spread of the update step, relative (drawn per pulse).
-    stuck_on_rate, stuck_off_rate : float
-        Fraction of cells stuck at the highest / lowest conductance level.
-    update_nonlinearity : float
-        Soft-bounds strength: the update step shrinks towards the edge of the range it moves to.
-    update_asymmetry : float
-        Relative difference between potentiation and depression step sizes.
-    adc_offset, adc_noise : float
-        Standard deviation of the comparator offset (per instance) and noise (per
-        conversion), in ADC LSB.
-    adc_cap_mismatch : float
-        Relative standard deviation of the SAR capacitor array.
-    dac_gain_error, dac_inl : float
-        Relative gain error and integral non-linearity of the column DAC.
+    SGD : 1
+        One crossbar; OPAs deferred to ``hlt`` with their operands in shared memory.
+    MINI_BATCH : 2
+        Two copies (MVM and MTVM in parallel); OPAs deferred as on variant 1.
+    LARGE_BATCH : 3
+        Three copies; OPAs applied eagerly to the third, committed at ``hlt``.
     """
 
-    seed: int = 0
-    program_noise: float = 0.0
-    read_noise: float = 0.0
-    d2d_update_variation: float = 0.0
-    c2c_update_variation: float = 0.0
-    stuck_on_rate: float = 0.0
-    stuck_off_rate: float = 0.0
-    update_nonlinearity: float = 0.0
-    update_asymmetry: float = 0.0
-    adc_offset: float = 0.0
-    adc_noise: float = 0.0
-    adc_cap_mismatch: float = 0.0
-    dac_gain_error: float = 0.0
-    dac_inl: float = 0.0
+    SGD = 1
+    MINI_BATCH = 2
+    LARGE_BATCH = 3
 
-    def __post_init__(self):
-        largest = 1e3       # of every parameter but the seed (far beyond any physical value)
-        _check(_is_int(self.seed) and 0 <= self.seed < 2 ** 64,
-               f"noise.seed must be an integer from 0 to 2**64 - 1, not {_short(self.seed)}")
-        for f in dataclasses.fields(self):
-            if f.name == "seed":
-                continue
-            value = getattr(self, f.name)
-            _check(isinstance(value, (int, float)) and not isinstance(value, bool)
-                   and math.isfinite(value) and 0 <= value <= largest,
-                   f"noise.{f.name} must be a number from 0 to {largest:g}, not {_short(value)}")
-        for name in ("stuck_on_rate", "stuck_off_rate"):
-            _check(getattr(self, name) <= 1, f"noise.{name} must be <= 1, not {getattr(self, name)!r}")
-        _check(self.stuck_on_rate + self.stuck_off_rate <= 1,
-               "noise.stuck_on_rate + noise.stuck_off_rate must be <= 1, not "
-               f"{self.stuck_on_rate + self.stuck_off_rate!r}")
-
-    @property
-    def ideal(self):
-        """True when every non-ideality is switched off."""
-        return all(getattr(self, f.name) == 0 for f in dataclasses.fields(self) if f.name != "seed")
+    def __str__(self):
+        return str(self.value)
 
 
 @dataclass(frozen=True, kw_only=True)
-class PantherConfig:
-    """Architecture parameters of a PANTHER tile.
+class PantherConfig(NocGeometry):
+    """Architecture parameters of a PANTHER tile and of the node it sits in.
 
     Members
     -------
@@ -171,10 +101,29 @@ class PantherConfig:
         a slot of ``2 * xbar_size`` words in the core's part of the shared-memory OPA region,
         where an OPA saves its XBarIn and XBarOut vectors (paper §5.2). One more is an
         error that halts the core.
-    variant : int
-        MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies).
+    variant : Variant
+        MCU variant: 1 (SGD), 2 (mini-batch, 2 copies), 3 (large batch, 3 copies); an int
+        1-3 is accepted and stored as its :class:`Variant`.
     cores_per_tile : int
         Cores sharing one shared memory.
+    tiles_per_node : int
+        Tiles on the node's on-chip network (paper §6.3: 138). A program image may use
+        fewer; the others are idle.
+    noc_concentration : int
+        Tiles per router of the concentrated mesh (``1``: a plain 2D mesh, one router per
+        tile; PUMA's and ISAAC's cmesh: 4). Tile ``t`` sits on router ``t //
+        noc_concentration``; the routers form a :attr:`noc_mesh_cols` x
+        :attr:`noc_mesh_rows` mesh, router ``r`` at column ``r % noc_mesh_cols``, row ``r //
+        noc_mesh_cols``, with dimension-ordered (X then Y) routing.
+    noc_flit_bits : int
+        Payload bits of one flit, the link width (PUMA ``config.py``: ``flit_width = 32``); a
+        multiple of ``data_bits`` (a flit carries whole data words).
+    noc_hop_cycles : int
+        Cycles a flit takes per router traversal (see docs/node.md for the derivation from
+        PUMA's ``noc_lat_dict``).
+    noc_fifo_depth : int
+        Words one channel (a sending core to a receiving core) holds before ``send``
+        blocks (PUMA's receive-buffer entry: ``edram_buswidth / data_width`` = 16 words).
     vfu_lanes : int
         Elements the VFU processes per cycle.
     clock_mhz : float
@@ -200,6 +149,11 @@ class PantherConfig:
     deferred_depth: int = 16
     variant: int = 1
     cores_per_tile: int = 2
+    tiles_per_node: int = 4
+    noc_concentration: int = 1
+    noc_flit_bits: int = 32
+    noc_hop_cycles: int = 6
+    noc_fifo_depth: int = 16
     vfu_lanes: int = 4
     clock_mhz: float = 1000.0
     noise: NoiseConfig = field(default_factory=NoiseConfig)
@@ -208,6 +162,8 @@ class PantherConfig:
     MAX_MCUS = 6
     ADDR_BITS = 14
     SMEM_ADDR_BITS = 16
+    TILE_BITS = 10          # the tile field of send/recv
+    CORE_BITS = 6           # the core field of send/recv
 
     def __post_init__(self):
         # Limits of the machine and its models (weights are int64, a vector has at most 256
@@ -215,7 +171,9 @@ class PantherConfig:
         # bounds rf_depth (ADDR_BITS), smem_depth (SMEM_ADDR_BITS) and imem_depth (16-bit target).
         upper_bounds = {"xbar_size": 1024, "cores_per_tile": 64, "weight_bits": 64, "nominal_bits": 8,
                         "data_bits": 32, "adcs_per_xbar": 1024, "adc_latency": 1024,
-                        "deferred_depth": 65536, "vfu_lanes": 256}
+                        "deferred_depth": 65536, "vfu_lanes": 256,
+                        "tiles_per_node": 2 ** self.TILE_BITS, "noc_concentration": 64,
+                        "noc_flit_bits": 1024, "noc_hop_cycles": 1024, "noc_fifo_depth": 4096}
         max_slices, max_tile_weights = 16, 2 ** 22
         if isinstance(self.slice_bits, list):
             object.__setattr__(self, "slice_bits", tuple(self.slice_bits))
@@ -223,7 +181,8 @@ class PantherConfig:
             object.__setattr__(self, "noise", NoiseConfig(**self.noise))
         positive = ("xbar_size", "mcus_per_core", "nominal_bits", "data_bits", "weight_bits",
                     "adcs_per_xbar", "adc_latency", "imem_depth", "rf_depth", "smem_depth", "deferred_depth",
-                    "cores_per_tile", "vfu_lanes")
+                    "cores_per_tile", "vfu_lanes", "tiles_per_node", "noc_concentration",
+                    "noc_flit_bits", "noc_hop_cycles", "noc_fifo_depth")
         for name in positive:
             value = getattr(self, name)
             _check(_is_int(value) and value >= 1, f"{name} must be a positive integer, not {_short(value)}")
@@ -262,8 +221,9 @@ class PantherConfig:
                f"adc_bits must be 0 (ideal) or from 2 to {self.adc_ideal_bits}, not {self.adc_bits!r}")
         _check(self.xbar_size % self.adcs_per_xbar == 0,
                f"adcs_per_xbar must divide xbar_size ({self.xbar_size}), not {self.adcs_per_xbar!r}")
-        _check(_is_int(self.variant) and self.variant in (1, 2, 3),
+        _check(_is_int(self.variant) and self.variant in tuple(Variant),
                f"variant must be 1, 2 or 3, not {_short(self.variant)}")
+        object.__setattr__(self, "variant", Variant(self.variant))
         _check(self.rf_depth + 2 * self.mcus_per_core * self.xbar_size <= 2 ** self.ADDR_BITS,
                f"rf_depth + 2 * mcus_per_core * xbar_size must fit in {self.ADDR_BITS} address bits; "
                f"rf_depth {self.rf_depth!r} + 2 * {self.mcus_per_core!r} * {self.xbar_size!r} is "
@@ -274,6 +234,12 @@ class PantherConfig:
                f"the shared-memory OPA region (cores_per_tile * (deferred_depth + mcus_per_core) "
                f"* 2 * xbar_size = {self.opa_region_words} words on variant {self.variant}) must "
                f"leave room in smem_depth, not {self.smem_depth!r}")
+        _check(self.noc_flit_bits % self.data_bits == 0,
+               f"noc_flit_bits must be a multiple of data_bits ({self.data_bits}): a flit carries "
+               f"whole data words, not {self.noc_flit_bits!r}")
+        _check(self.cores_per_tile <= 2 ** self.CORE_BITS,
+               f"cores_per_tile must be at most {2 ** self.CORE_BITS} (the core field of send/recv), "
+               f"not {self.cores_per_tile!r}")
         _check(self.imem_depth <= 2 ** 16, f"imem_depth must be at most 65536, not {self.imem_depth!r}")
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
@@ -321,7 +287,7 @@ class PantherConfig:
     @property
     def xbar_copies(self):
         """Crossbar copies per MCU: one per variant number."""
-        return self.variant
+        return int(self.variant)
 
     @property
     def addr_space(self):
@@ -338,7 +304,7 @@ class PantherConfig:
         """Words of one core's part of the OPA region: ``deferred_depth`` slots (slot ``e``
         belongs to the ``e``-th deferred OPA or CRS of the run), then one slot per MCU where
         ``hlt`` parks the live XBar buffers while it replays the OPAs. 0 on variant 3."""
-        if self.variant == 3:
+        if self.variant == Variant.LARGE_BATCH:
             return 0
         return (self.deferred_depth + self.mcus_per_core) * self.opa_slot_words
 
@@ -384,14 +350,15 @@ class PantherConfig:
         _check(isinstance(data, dict), f"{source}: a configuration must be a JSON object, not {data!r}")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
-        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}; "
-                            f"expected some of {sorted(names)!r}")
+        _check(not unknown, f"{source}: unknown configuration field(s) {unknown!r}"
+                            f"{_did_you_mean(unknown, names)}; expected some of {sorted(names)!r}")
         data = dict(data)
         try:
             if isinstance(data.get("noise"), dict):
                 noise_names = {f.name for f in dataclasses.fields(NoiseConfig)}
                 unknown = sorted(set(data["noise"]) - noise_names)
-                _check(not unknown, f"unknown noise field(s) {unknown!r}; "
+                _check(not unknown, f"unknown noise field(s) {unknown!r}"
+                                    f"{_did_you_mean(unknown, noise_names)}; "
                                     f"expected some of {sorted(noise_names)!r}")
                 data["noise"] = NoiseConfig(**data["noise"])
             return cls(**data)
@@ -415,27 +382,32 @@ class PantherConfig:
 
 
 PRESETS = {
-    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores.
+    # Fast tests: 16x16 crossbars, the paper's slicing, two small cores; a 2x2 mesh node.
     "small": PantherConfig(),
     # The paper's evaluation point (Sec. 6): 128x128 crossbars, 8 slices 44466555,
     # 2 MCUs per core, 8 cores per tile. ADCs are ideal so that results are exact; set
     # adc_bits to 8..12 for the paper's converters. The shared memory is the largest the
     # encoding addresses: variants 1-2 reserve 36864 of its words for saved OPA operands.
+    # The node: 138 tiles (§6.3) on PUMA's concentrated mesh (4 tiles per router, 6x6 routers).
     "paper": PantherConfig(xbar_size=128, mcus_per_core=2, adcs_per_xbar=1, imem_depth=4096,
-                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8),
+                           rf_depth=2048, smem_depth=65536, cores_per_tile=8, vfu_lanes=8,
+                           tiles_per_node=138, noc_concentration=4),
 }
 
 
 def load_config(name_or_path):
-    """A preset by name (``small``, ``paper``) or a configuration JSON file by path."""
+    """A preset by name (``small``, ``paper``; any case) or a configuration JSON file by
+    path. A name that is neither says which preset it is closest to."""
     if isinstance(name_or_path, PantherConfig):
         return name_or_path
-    if name_or_path in PRESETS:
-        return PRESETS[name_or_path]
+    text = str(name_or_path)
+    if text.lower() in PRESETS and not Path(text).is_file():
+        return PRESETS[text.lower()]
     path = Path(name_or_path)
     if not path.is_file():
+        hint = "" if path.suffix == ".json" else _did_you_mean([text], PRESETS)
         raise ConfigError(f"{name_or_path}: not a preset ({', '.join(sorted(PRESETS))}) "
-                          "nor a readable configuration file")
+                          f"nor a readable configuration file{hint}")
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as error:

@@ -151,7 +151,7 @@ def main(argv=None):
     for kind in kinds:
         print(f"  {kind:<8} {tried[kind]:>8} {failed[kind]:>8} {len(samples[kind]):>9}")
     for kind in kinds:
-        for key, (value, failure) in samples[kind].items():
+        for _key, (value, failure) in samples[kind].items():
             print(f"\n[{kind}] {failure[:600]}\n  input: {value!r:.300}")
     if args.worst:
         print()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from panther.config import load_config
 
-from ._common import read_source
+from ._common import add_config_argument, read_source
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -17,8 +17,7 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default=None,
                         help="image directory to write (default: out/<source name>); written "
                              "atomically, replaced if it is an existing image")
-    parser.add_argument("--config", default="small",
-                        help="configuration: a preset (small, paper) or a JSON file (default: small)")
+    add_config_argument(parser)
 
 
 def run(args):
@@ -30,6 +29,10 @@ def run(args):
     image = assemble(text, config=config, filename=str(source))
     out = Path(args.output) if args.output else Path("out") / source.stem
     image.save(out)
-    sizes = ", ".join(f"core {core}: {len(p)}" for core, p in enumerate(image.programs))
+    tiles = getattr(image, "tiles", [image])
+    sizes = "; ".join(
+        (f"tile {t}: " if len(tiles) > 1 else "")
+        + ", ".join(f"core {core}: {len(p)}" for core, p in enumerate(tile.programs))
+        for t, tile in enumerate(tiles))
     print(f"wrote {out}/ ({sizes} instructions)")
     return 0

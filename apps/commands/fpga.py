@@ -1,10 +1,17 @@
 """``panther fpga``: an ECP5 bitstream of the tile (or an MCU) with digital ideal crossbars
-and a UART host interface, with Fmax and utilisation from nextpnr (docs/synthesis.md)."""
+and a UART host interface, with Fmax and utilisation from nextpnr (docs/synthesis.md).
+
+By default the board's own configuration (one that fits it) at a clock the measured designs
+meet (:data:`hdl.fpga.build.BOARD_DEFAULTS`); a design that misses its clock is still built,
+with a warning that names the clock it would meet.
+"""
+
+import sys
 
 from panther.config import load_config
 from panther.errors import UserError
 
-from ._common import positive_int
+from ._common import add_config_argument, positive_int, write_json
 
 NAME = "fpga"
 HELP = ("build an FPGA bitstream (ULX3S ECP5-85F, YoWASP tools) of the tile with digital "
@@ -15,19 +22,23 @@ __all__ = ["NAME", "HELP", "add_arguments", "run", "report_table"]
 
 def add_arguments(parser):
     parser.add_argument("--board", default="ulx3s", choices=["ulx3s"], help="target board")
-    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
-                        help="preset name or configuration JSON file (default: small)")
+    add_config_argument(parser, default=None, default_text="the board's own, which fits it: "
+                        "hdl/fpga/ulx3s_tile_config.json, a 2-core tile of one 8x8 MCU each; the "
+                        "small preset does not fit an ECP5-85F")
     parser.add_argument("--top", default="tile", choices=["tile", "mcu"],
                         help="what to put on the FPGA (default: tile)")
-    parser.add_argument("--clock-mhz", type=positive_int, default=100, help="PLL clock (default 100)")
+    parser.add_argument("--clock-mhz", type=positive_int, default=None,
+                        help="PLL clock in MHz (default: 25, which the measured designs meet)")
     parser.add_argument("--baud", type=positive_int, default=115200, help="UART bit rate")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the report as JSON (schema panther.fpga/1) to FILE")
 
 
 def report_table(report):
     """The terminal table of an FPGA report."""
-    from panther.hdl.synth.table import format_table
+    from panther.table import format_table
     rows = [(f"Fmax {clock}", f"{mhz:.1f} MHz",
              f"target {report['constraint_mhz'][clock]:.0f} MHz: "
              f"{'met' if mhz >= report['constraint_mhz'][clock] else 'NOT met'}")
@@ -39,16 +50,27 @@ def report_table(report):
 
 
 def run(args):
-    from panther.hdl.fpga.build import build_board
+    from panther.hdl.fpga.build import BOARD_DEFAULTS, board_config, build_board, safe_clock_mhz
 
-    config = load_config(args.config)
+    config = board_config(args.board) if args.config is None else load_config(args.config)
+    clock = args.clock_mhz or BOARD_DEFAULTS[args.board]["clock_mhz"]
     try:
         report = build_board(config, args.output, board=args.board, kind=args.top,
-                             clock_mhz=args.clock_mhz, baud=args.baud)
+                             clock_mhz=clock, baud=args.baud)
     except ValueError as error:
         raise UserError(f"panther fpga: {error}") from None
     except OSError as error:        # an output directory that cannot be written, a missing tool
         raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
+    report = {"schema": "panther.fpga/1", **report}
     print(report_table(report), end="")
     print(f"report: {args.output}/fpga_report.json, bitstream: {args.output}/{report['bitstream']}")
+    if not report["meets"]:
+        fmax = min(report["fmax_mhz"].values())
+        safe = safe_clock_mhz(fmax)
+        print(f"panther fpga: WARNING: the design reaches {fmax:.1f} MHz, below its {clock} MHz "
+              "clock: the bitstream will not run reliably"
+              + (f"; rebuild with --clock-mhz {safe}" if safe else ""), file=sys.stderr)
+    if args.json:
+        write_json(args.json, report)
     return 0
+

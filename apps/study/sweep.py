@@ -19,7 +19,6 @@ import csv
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -116,7 +115,9 @@ def plan_sweep(*, quick=False, seed=0, steps=None, lr=0.05, hidden=(31,), opa_mo
     return SweepPlan(tuple(runs), quick, seed)
 
 
-def _run_one(spec, config, data_seed):
+def _run_one(item):
+    """Engine task: one run, ``(spec, config, data seed)``."""
+    spec, config, data_seed = item
     return train(spec, load_dataset(seed=data_seed), config)
 
 
@@ -132,14 +133,16 @@ def _share_key(spec, config):
     return replace(spec, name="", crs_every=0) if crs_is_noop(spec, config) else None
 
 
-def run_sweep(plan, config, *, jobs=1, progress=None):
+def run_sweep(plan, config, *, engine=None, progress=None):
     """Run every spec of ``plan``; returns the results in plan order.
 
     Runs that differ only in a CRS period that cannot matter (:func:`crs_is_noop`: 3- and
     4-bit uniform slicing, ideal models) are trained once and the result is reported for each
     period (with its own spec; ``RunResult.shared_with`` names the run trained).
-    ``progress(n)`` is called with steps done (per few steps with ``jobs == 1``, per finished
-    run otherwise). ``jobs > 1`` runs in worker processes.
+    ``engine``: an entered :class:`apps.explore.engine.Engine` (each run one task on Dask);
+    None or a serial engine runs here, one after the other. ``progress(n)`` is called with
+    steps done (per few steps when serial, per finished run otherwise). A run that fails
+    raises ``RuntimeError`` naming it and its error.
     """
     unique, first = [], {}
     for i, spec in enumerate(plan.runs):
@@ -149,18 +152,19 @@ def run_sweep(plan, config, *, jobs=1, progress=None):
                 first[key] = i
             unique.append(i)
     trained = {}
-    if jobs <= 1:
+    if engine is None or engine.serial:
         data = load_dataset(seed=plan.seed)
         for i in unique:
             trained[i] = train(plan.runs[i], data, config, progress=progress)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_run_one, plan.runs[i], config, plan.seed): i for i in unique}
-            for future in as_completed(futures):
-                i = futures[future]
-                trained[i] = future.result()
-                if progress is not None:
-                    progress(plan.runs[i].steps)
+        items = [(plan.runs[i], config, plan.seed) for i in unique]
+        for outcome in engine.run(_run_one, items, keys=[str(i) for i in unique]):
+            i = int(outcome.key)
+            if not outcome.ok:
+                raise RuntimeError(f"run {plan.runs[i].name} failed: {outcome.error}")
+            trained[i] = outcome.value
+            if progress is not None:
+                progress(plan.runs[i].steps)
     results = []
     for i, spec in enumerate(plan.runs):
         if i in trained:
@@ -193,23 +197,25 @@ def _energy_rows(results, energy_config):
 
 def write_results(plan, results, out_dir, *, energy_config, seconds):
     """Write ``runs.csv``, ``accuracy.csv``, ``saturation.csv``, ``fig10.csv`` and
-    ``results.json`` into ``out_dir``; returns the summary dict (also in the JSON)."""
+    ``results.json`` into ``out_dir``; returns the summary dict (also in the JSON). A value
+    that does not apply to a run (the slicing of the float baseline, say) is ``null`` in the
+    JSON and an empty field in the CSV."""
     os.makedirs(out_dir, exist_ok=True)
     baseline = next(r for r in results if r.spec.mode == "float")
     run_rows = []
     for r in results:
         row = {
             "run": r.spec.name, "mode": r.spec.mode,
-            "slice_bits": r.spec.slice_label if r.spec.slice_bits else "",
-            "crs_every": r.spec.crs_every if r.spec.mode == "sliced" else "",
-            "opa_model": r.spec.opa_model if r.spec.mode == "sliced" else "",
+            "slice_bits": r.spec.slice_label if r.spec.slice_bits else None,
+            "crs_every": r.spec.crs_every if r.spec.mode == "sliced" else None,
+            "opa_model": r.spec.opa_model if r.spec.mode == "sliced" else None,
             "steps": r.spec.steps, "lr": r.spec.lr, "seed": r.spec.seed,
             "final_train_acc": round(final_accuracy(r), 4),
             "final_test_acc": round(final_accuracy(r, which="test"), 4),
             "gap_to_float_pp": round(100 * (final_accuracy(baseline) - final_accuracy(r)), 2),
-            "low_slice_sat": round(r.mean_saturation(LOW_SLICE), 4) if r.saturation else "",
-            "high_slice_sat": round(r.mean_saturation(HIGH_SLICE), 4) if r.saturation else "",
-            "clipped_updates": sum(r.clipped_updates) if r.clipped_updates else "",
+            "low_slice_sat": round(r.mean_saturation(LOW_SLICE), 4) if r.saturation else None,
+            "high_slice_sat": round(r.mean_saturation(HIGH_SLICE), 4) if r.saturation else None,
+            "clipped_updates": sum(r.clipped_updates) if r.clipped_updates else None,
             "overflow_steps": r.overflow_steps,
             "shared_with": r.shared_with,
             "seconds": round(r.seconds, 2),

@@ -12,15 +12,20 @@ from .constants import FIELD_SLOTS, OPS, STATUS_LAYOUT, CoreFault, DebugSpace, E
 from .core import Core, CoreSignature
 from .data_space import DataPortSignature, DataSpace
 from .decoder import Decoder
+from .deferred import DeferredUpdates
+from .dispatch_check import DispatchCheck
 from .execute import Execute
 from .fetch import Fetch
 from .imem import InstructionMemory
 from .layouts import DecodeLayout, FetchLayout, OpLayout
 from .staging import VectorStaging
+from .transfer import SmemTransfer, TransferSignature
+from .vector import VectorPath
 from .vfu import VFU
 
 __all__ = ["CoreFault", "ErrorCode", "DebugSpace", "StatusReg", "STATUS_LAYOUT", "OPS",
            "FIELD_SLOTS", "FetchLayout", "DecodeLayout", "OpLayout", "Decoder", "VFU", "AluInt",
            "BranchCompare", "InstructionMemory", "DataPortSignature", "DataSpace",
-           "VectorStaging", "Fetch", "Execute", "DebugPortSignature",
+           "VectorStaging", "Fetch", "Execute", "DispatchCheck", "VectorPath", "SmemTransfer",
+           "TransferSignature", "DeferredUpdates", "DebugPortSignature",
            "CoreSignature", "Core"]

@@ -65,14 +65,14 @@ class StatusReg(enum.Enum, shape=5):
         OPA/CRS operations deferred and not yet applied.
     CORE_ID : 6
         The ``core_id`` constructor parameter.
-    VFU_OPS ... SMEM_WRITES : 7 .. 16
+    VFU_OPS ... NOC_FLIT_HOPS : 7 .. 20
         32-bit event counters since the run started, one per name of
         :data:`isa.events.DIGITAL_EVENTS` (see :data:`EVENT_REGS`), counted as the
         golden model counts them: VFU element operations and ``alu_int`` operations; operand
         words read and written by instructions in the register file and the XBar buffers (an
         MVM reads its XBarIn and writes its XBarOut, an MTVM the reverse, an OPA reads both;
         the copies ``hlt`` makes to replay deferred OPAs are not counted); shared-memory words
-        loaded and stored.
+        loaded and stored; network words sent and received, flits sent and their hops.
     """
 
     STATUS = 0
@@ -92,6 +92,10 @@ class StatusReg(enum.Enum, shape=5):
     XBAR_OUT_WRITES = 14
     SMEM_READS = 15
     SMEM_WRITES = 16
+    NOC_WORDS_SENT = 17
+    NOC_WORDS_RECEIVED = 18
+    NOC_FLITS = 19
+    NOC_FLIT_HOPS = 20
 
 
 #: Golden-model event name -> the status register counting it (every digital event has one).

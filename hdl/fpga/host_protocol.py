@@ -105,7 +105,7 @@ class HostClient:
     def _expect(self, n, first):
         reply = self.transport.read(n)
         if len(reply) != n or reply[0] != first:
-            raise IOError(f"bad reply {reply!r}; expected {n} bytes starting with {chr(first)!r}")
+            raise OSError(f"bad reply {reply!r}; expected {n} bytes starting with {chr(first)!r}")
         return reply
 
     def ping(self):

@@ -4,6 +4,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.config import Variant
 from panther.hdl.ports import AnalogOp
 from panther.hdl.widths import McuWidths
 from panther.isa import variants
@@ -140,14 +141,14 @@ class Controller(wiring.Component):
 
         # The next phase out of `remaining`.
         nxt = Signal(3)
-        if v == 1:
+        if v == Variant.SGD:
             with m.If(remaining[0]):
                 m.d.comb += nxt.eq(1)
             with m.Elif(remaining[1]):
                 m.d.comb += nxt.eq(2)
             with m.Else():
                 m.d.comb += nxt.eq(remaining & 4)
-        elif v == 2:
+        elif v == Variant.MINI_BATCH:
             with m.If(remaining[:2].any()):
                 m.d.comb += nxt.eq(remaining & 3)
             with m.Else():

@@ -63,7 +63,7 @@ class MCU(wiring.Component):
     analog : Out(McuAnalogSignature(config))
     widths : McuWidths
     capture_latency : int
-        Cycles between ``a_ack`` and the controller seeing it (1).
+        Cycles between ``analog.ack`` and the controller seeing it (1).
     """
 
     capture_latency = 1

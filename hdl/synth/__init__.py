@@ -2,9 +2,8 @@
 documented waiver list, and Yosys generic synthesis statistics (see ``docs/synthesis.md``)."""
 
 from .lint import LINT_WAIVERS, lint_verilog
-from .table import format_table
 from .tools import ToolError, find_tool, run_step, verilator_env
 from .yosys_stats import parse_stats, synthesize
 
 __all__ = ["ToolError", "find_tool", "run_step", "verilator_env", "LINT_WAIVERS",
-           "lint_verilog", "synthesize", "parse_stats", "format_table"]
+           "lint_verilog", "synthesize", "parse_stats"]

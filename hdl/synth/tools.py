@@ -1,14 +1,25 @@
 """Running an external tool as one named step whose exit status is always checked."""
 
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from panther.errors import UserError
 
-__all__ = ["ToolError", "find_tool", "run_step", "verilator_env"]
+__all__ = ["ToolError", "find_tool", "run_step", "verilator_env", "LOG", "QUIET_SECONDS",
+           "HEARTBEAT_SECONDS"]
+
+#: Progress of long tool steps; the ``panther`` command prints this logger's INFO lines.
+LOG = logging.getLogger("panther.hdl")
+#: A step that runs longer than this says that it is running (seconds) ...
+QUIET_SECONDS = 5.0
+#: ... and then again every this many seconds, with the tool's latest output line.
+HEARTBEAT_SECONDS = 30.0
 
 
 class ToolError(UserError):
@@ -66,8 +77,38 @@ def _tail(text, lines=25):
     return "\n".join("    " + line for line in kept)
 
 
+def _elapsed(seconds):
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+class _Output:
+    """Collects a pipe's lines in a thread; ``latest[0]`` is the latest non-empty line of
+    any of the pipes that share ``latest``."""
+
+    def __init__(self, stream, latest):
+        self.lines = []
+        self.latest = latest
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.append(line)
+            if line.strip():
+                self.latest[0] = line.strip()
+        stream.close()
+
+    def text(self):
+        self.thread.join()
+        return "".join(self.lines)
+
+
 def run_step(step, argv, *, cwd, env=None, timeout=3600, stdin=None):
     """Run ``argv`` in ``cwd`` as the step called ``step``; return its combined output.
+
+    A step that runs longer than :data:`QUIET_SECONDS` logs that it is running, then every
+    :data:`HEARTBEAT_SECONDS` its elapsed time and the tool's latest output line (the stage
+    Yosys or nextpnr is in), and finally how long it took.
 
     Raises :class:`ToolError` naming ``step`` if the tool cannot be started, times out or
     exits with a non-zero status (the message ends with the last lines of its output).
@@ -77,14 +118,38 @@ def run_step(step, argv, *, cwd, env=None, timeout=3600, stdin=None):
     if not argv or not all(isinstance(a, str) for a in argv):
         raise ValueError(f"argv must be a non-empty list of strings, not {argv!r}")
     try:
-        done = subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True,
-                              text=True, timeout=timeout)
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE,
+                                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
     except FileNotFoundError:
         raise ToolError(step, f"cannot run '{argv[0]}': not found") from None
-    except subprocess.TimeoutExpired:
-        raise ToolError(step, f"'{Path(argv[0]).name}' timed out after {timeout} s") from None
-    output = (done.stdout or "") + (done.stderr or "")
-    if done.returncode != 0:
-        raise ToolError(step, f"'{Path(argv[0]).name}' exited with status {done.returncode}:\n"
-                        + _tail(output), returncode=done.returncode)
+    latest = [""]
+    out, err = _Output(proc.stdout, latest), _Output(proc.stderr, latest)
+    if stdin is not None:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    start = time.monotonic()
+    next_report = start + QUIET_SECONDS
+    while True:
+        now = time.monotonic()
+        try:
+            proc.wait(timeout=max(0.01, min(next_report, start + timeout) - now))
+            break
+        except subprocess.TimeoutExpired:
+            now = time.monotonic()
+            if now - start >= timeout:
+                proc.kill()
+                proc.wait()
+                raise ToolError(step, f"'{Path(argv[0]).name}' timed out after {timeout} s") from None
+            if now >= next_report:
+                LOG.info("%s: running, %s so far%s", step, _elapsed(now - start),
+                         f" (latest output: {latest[0][:100]})" if latest[0] else "")
+                next_report = now + HEARTBEAT_SECONDS
+    output = out.text() + err.text()
+    took = time.monotonic() - start
+    if took >= QUIET_SECONDS:
+        LOG.info("%s: done in %s", step, _elapsed(took))
+    if proc.returncode != 0:
+        raise ToolError(step, f"'{Path(argv[0]).name}' exited with status {proc.returncode}:\n"
+                        + _tail(output), returncode=proc.returncode)
     return output

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from panther.analog_models.analog_mcu import AnalogMCU
 from panther.fixed_point import canonical_digits, weights_from_digits
 
 from .. import variants
@@ -40,8 +41,6 @@ class AnalogBackend:
     """
 
     def __init__(self, *, config, weights=None, rng=None):
-        from panther.analog_models.analog_mcu import AnalogMCU
-
         self.config = config
         self.mcu = AnalogMCU(config, rng=rng)
         n = config.xbar_size
@@ -50,6 +49,10 @@ class AnalogBackend:
 
     def mvm(self, x_raw):
         return self.mcu.mvm(variants.mvm_copy(self.config), np.asarray(x_raw, dtype=np.int64))
+
+    def mvm_batch(self, x_batch):
+        """MVMs of many inputs at once ``(N, rows)`` on the MVM copy (host-side inference)."""
+        return self.mcu.mvm_batch(variants.mvm_copy(self.config), np.asarray(x_batch, dtype=np.int64))
 
     def mtvm(self, v_raw):
         return self.mcu.mtvm(variants.mtvm_copy(self.config), np.asarray(v_raw, dtype=np.int64))
@@ -76,6 +79,10 @@ class AnalogBackend:
         if variants.eager_updates(self.config):
             self._serial_rows(variants.COMMIT_READ_COPY, variants.COMMIT_WRITE_COPIES,
                               canonical=False)
+
+    def set_digits(self, digits):
+        """Start from these slice digits (every copy) instead of the weights' canonical ones."""
+        self.mcu.program_digits(np.asarray(digits, dtype=np.int64))
 
     def digits(self):
         return self.mcu.xbars[0].digits()

@@ -7,6 +7,8 @@ at ``0 .. rf_depth-1``, then XBarIn / XBarOut of every MCU at ``config.xbar_in_b
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from panther.fixed_point import saturate
@@ -15,6 +17,10 @@ from .. import variants, vfu_math
 from ..encoding import IllegalInstruction, decode
 from ..faults import CoreFault
 from ..table import MCU_OPS
+from .blocking import Blocked, _Fault
+from .network import Network
+from .network_ops import NetworkOps
+from .report import state_lists
 
 __all__ = ["Core", "Blocked", "RUNNING", "HALTED", "ERROR"]
 
@@ -22,34 +28,11 @@ RUNNING, HALTED, ERROR = "running", "halted", "error"
 
 _MCU_BIT = dict(MCU_OPS)
 
-
-class _Fault(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
+#: Decoding is a pure function of the word (Instruction is frozen): shared by every core.
+_decode = functools.lru_cache(maxsize=1 << 16)(decode)
 
 
-class Blocked:
-    """Why a core waits on shared memory.
-
-    Members
-    -------
-    op : str
-        ``'ld'`` (waits for a valid word) or ``'st'`` (waits for an invalid word).
-    saddr : int
-        The shared-memory word waited on.
-    """
-
-    def __init__(self, op, saddr):
-        self.op = op
-        self.saddr = saddr
-
-    @property
-    def wants(self):
-        return "valid" if self.op == "ld" else "invalid"
-
-
-class Core:
+class Core(NetworkOps):
     """Architectural state and instruction semantics of one core.
 
     Parameters
@@ -67,6 +50,10 @@ class Core:
         Initial operand space (``addr_space`` words, default zeros).
     trace : callable, optional
         ``trace(core_index, pc, instruction)`` is called for every retired instruction.
+    tile : int
+        The tile the core sits on (its own address on the node's network).
+    network : isa.golden.network.Network, optional
+        The node's channels (``send``/``recv``); a private one-node network by default.
 
     Members
     -------
@@ -92,8 +79,11 @@ class Core:
         Set while a ``ld``/``st`` waits on shared memory.
     """
 
-    def __init__(self, *, index, config, program, mcus, events, memory=None, trace=None):
+    def __init__(self, *, index, config, program, mcus, events, memory=None, trace=None, tile=0,
+                 network=None):
         self.index = index
+        self.tile = tile
+        self.network = network if network is not None else Network(config=config)
         self.trace = trace
         self.config = config
         self.program = [int(w) for w in program]
@@ -116,6 +106,7 @@ class Core:
         self.dirty = set()
         self.blocked = None
         self._progress = 0      # words of the current ld/st already done
+        self._ea = None         # effective address of the current ldx/stx, once read
         self._decoded = {}
         self._xbar_in_bases = {config.xbar_in_base(m) for m in range(config.mcus_per_core)}
 
@@ -129,9 +120,16 @@ class Core:
 
     def _count(self, addr, width, kind):
         c = self.config
-        offsets = np.arange(addr, addr + width) - c.rf_depth
-        in_rf = int(np.count_nonzero(offsets < 0))
-        in_xbar_in = int(np.count_nonzero((offsets >= 0) & ((offsets // c.xbar_size) % 2 == 0)))
+        n = c.xbar_size
+        in_rf = max(0, min(addr + width, c.rf_depth) - addr)
+        in_xbar_in = 0
+        lo = max(addr, c.rf_depth) - c.rf_depth          # XBar offsets [lo, hi): buffers of n words,
+        hi = addr + width - c.rf_depth                    # XBarIn at even buffer numbers
+        while lo < hi:
+            end = min(hi, (lo // n + 1) * n)
+            if (lo // n) % 2 == 0:
+                in_xbar_in += end - lo
+            lo = end
         self.events.add(f"rf_{kind}", in_rf)
         self.events.add(f"xbar_in_{kind}", in_xbar_in)
         self.events.add(f"xbar_out_{kind}", width - in_rf - in_xbar_in)
@@ -170,7 +168,7 @@ class Core:
         instr = self._decoded.get(self.pc)
         if instr is None:
             try:
-                instr = decode(self.program[self.pc])
+                instr = _decode(self.program[self.pc])
             except IllegalInstruction as error:
                 raise _Fault(CoreFault.ILLEGAL_INSTRUCTION, str(error)) from None
             self._decoded[self.pc] = instr
@@ -275,41 +273,66 @@ class Core:
                          f"shared-memory vector {saddr}..{saddr + vw - 1} outside "
                          f"0..{depth - 1} (smem_user_depth)")
 
+    def _effective(self, instr):
+        """``(saddr, retire)`` of a ld/st: ldx/stx read their base register once, when the
+        instruction starts (a blocked vector keeps its address even if it overwrites the base)."""
+        if instr.mnemonic not in ("ldx", "stx"):
+            return instr["saddr"]
+        if self._ea is None:
+            base = int(self.read(instr["base"])[0]) % (1 << self.config.data_bits)
+            self._ea = base + instr["saddr"]
+        return self._ea
+
+    def _transfer_done(self, instr):
+        self.blocked = None
+        self._progress = 0
+        self._ea = None
+        return self._retire(instr)
+
     def _op_ld(self, instr, smem):
-        dst, saddr, vw = instr["dst"], instr["saddr"], instr["vw"]
+        dst, vw = instr["dst"], instr["vw"]
+        saddr = self._effective(instr)
         self._smem_range(smem, saddr, vw)
         self._check(dst, vw, "destination")
-        moved = 0
+        start, values = self._progress, []
         while self._progress < vw:
             addr = saddr + self._progress
             if not smem.can_load(addr):
                 self.blocked = Blocked("ld", addr)
-                return moved > 0
-            self.write(dst + self._progress, [smem.load(addr)])
-            self.events.add("smem_reads")
+                break
+            values.append(smem.load(addr))
             self._progress += 1
-            moved += 1
-        self.blocked = None
-        self._progress = 0
-        return self._retire(instr)
+        if values:          # the words this call moved, written (and counted) at once
+            self.write(dst + start, values)
+            self.events.add("smem_reads", len(values))
+        if self._progress < vw:
+            return bool(values)
+        return self._transfer_done(instr)
 
     def _op_st(self, instr, smem):
-        saddr, src, vw, count = instr["saddr"], instr["src"], instr["vw"], instr["count"]
+        src, vw, count = instr["src"], instr["vw"], instr["count"]
+        saddr = self._effective(instr)
         self._smem_range(smem, saddr, vw)
         self._check(src, vw, "operand")
-        moved = 0
+        start = self._progress
+        words = self.memory[src + start:src + vw]     # the core waits: its operand cannot change
         while self._progress < vw:
             addr = saddr + self._progress
             if not smem.can_store(addr):
                 self.blocked = Blocked("st", addr)
-                return moved > 0
-            smem.store(addr, int(self.read(src + self._progress)[0]), count)
-            self.events.add("smem_writes")
+                break
+            smem.store(addr, int(words[self._progress - start]), count)
             self._progress += 1
-            moved += 1
-        self.blocked = None
-        self._progress = 0
-        return self._retire(instr)
+        moved = self._progress - start
+        if moved:           # the operand words this call stored, counted as read
+            self._count(src + start, moved, "reads")
+            self.events.add("smem_writes", moved)
+        if self._progress < vw:
+            return moved > 0
+        return self._transfer_done(instr)
+
+    _op_ldx = _op_ld
+    _op_stx = _op_st
 
     def _vfu(self, instr, b):
         fn = instr.func.name
@@ -431,8 +454,11 @@ class Core:
 
     # -- report ---------------------------------------------------------------------------
 
-    def snapshot(self):
-        """JSON-ready dict of the core's architectural state."""
+    def capture(self, *, idle=False):
+        """The core's architectural state with numpy arrays (no conversion to Python lists):
+        the keys of :meth:`snapshot`. The arrays are copies, except for an ``idle`` core (one
+        that runs no program, so its state cannot change): its MCUs are read only when the
+        report is (see :class:`isa.golden.report.GoldenReport`)."""
         c = self.config
         return {
             "pc": self.pc,
@@ -442,10 +468,15 @@ class Core:
             "fault_message": self.fault_message,
             "overflow": bool(self.overflow),
             "instructions": self.retired,
-            "rf": [int(v) for v in self.memory[:c.rf_depth]],
-            "xbar_in": [[int(v) for v in self.xbar_in(m)] for m in range(c.mcus_per_core)],
-            "xbar_out": [[int(v) for v in self.xbar_out(m)] for m in range(c.mcus_per_core)],
-            "mcus": [{"weights": np.asarray(mcu.weights()).tolist(),
-                      "digits": np.asarray(mcu.digits()).tolist()} for mcu in self.mcus],
+            "rf": self.memory[:c.rf_depth].copy(),
+            "xbar_in": np.stack([self.xbar_in(m) for m in range(c.mcus_per_core)]),
+            "xbar_out": np.stack([self.xbar_out(m) for m in range(c.mcus_per_core)]),
+            "mcus": list(self.mcus) if idle else
+                    [{"weights": np.asarray(mcu.weights()), "digits": np.asarray(mcu.digits())}
+                     for mcu in self.mcus],
             "pending_updates": len(self.deferred),
         }
+
+    def snapshot(self):
+        """JSON-ready dict of the core's architectural state (lists of Python ints)."""
+        return state_lists(self.capture())

@@ -22,13 +22,15 @@ class GoldenError(UserError):
 
 
 class DeadlockError(GoldenError):
-    """Every core that has not stopped waits on shared memory.
+    """Every core that has not stopped waits on shared memory or on a network channel.
 
     Members
     -------
     waits : list of dict
-        One entry per waiting core: ``core``, ``pc``, ``op`` (``ld``/``st``), ``saddr`` and
-        ``wants`` (``valid``/``invalid``).
+        One entry per waiting core: ``core``, ``pc``, ``op`` (``ld``/``st``/``send``/``recv``),
+        ``saddr`` (``ld``/``st``) or ``channel`` (``[src_tile, src_core, dst_tile,
+        dst_core]``) and ``queued`` (words in it) for ``send``/``recv``, and ``wants``
+        (``valid``/``invalid``/``room``/``a word``); a node's deadlock adds ``tile``.
     """
 
     def __init__(self, message, *, waits, report=None):

@@ -46,15 +46,17 @@ def opa_update(digits, x_raw, v_raw, config):
     x_mag, x_sign = _signed_bits(x_raw)
     v_mag, v_sign = _signed_bits(v_raw)
     chunk_mask = (1 << p) - 1
+    # Every slice at once (each clips on its own range): shape (n_slices, 1, 1) bounds.
+    ranges = np.array([config.digit_range(k) for k in range(config.n_slices)], dtype=np.int64)
+    low, high = ranges[:, 0, None, None], ranges[:, 1, None, None]
+    shifts = p * np.arange(config.n_slices, dtype=np.int64)[:, None]
     for n in range(config.input_steps):
         drive = ((x_mag >> n) & 1) * x_sign
         if not drive.any():
             continue
-        shifted = v_mag << n
-        for k in range(config.n_slices):
-            chunk = v_sign * ((shifted >> (p * k)) & chunk_mask)
-            low, high = config.digit_range(k)
-            digits[k] = np.clip(digits[k] + np.outer(drive, chunk), low, high)
+        chunks = v_sign * (((v_mag << n)[None, :] >> shifts) & chunk_mask)    # (slices, cols)
+        digits += drive[None, :, None] * chunks[:, None, :]
+        np.clip(digits, low, high, out=digits)
     return digits
 
 

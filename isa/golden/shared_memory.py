@@ -83,6 +83,11 @@ class SharedMemory:
         self.count[addr] = count
         self.writes += 1
 
+    def capture(self):
+        """Copies of the values, valid bits and counters as numpy arrays."""
+        return {"values": self.values.copy(), "valid": self.valid.copy(),
+                "count": self.count.copy()}
+
     def snapshot(self):
         """JSON-ready dict of values, valid bits and counters."""
         return {"values": [int(v) for v in self.values],

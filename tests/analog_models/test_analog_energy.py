@@ -105,3 +105,17 @@ def test_analog_mcu_counts_feed_the_energy_model():
     assert counts["serial_read_row"] == 8 * n and counts["serial_write_row"] == 8 * n
     report = EnergyModel(cfg).breakdown(counts)
     assert math.isclose(report.total_energy_pj, sum(r.total_energy_pj for r in report.rows))
+
+
+def test_network_events_are_priced_per_flit_and_hop():
+    """PUMA: 16.13 mW routers (constants.py noc_pow_dyn_dict['4']) at 1 GHz, one flit per router
+    and cycle; a 256-bit receive-buffer access of 4.48*sqrt(4) mW, per 32-bit flit."""
+    from panther.analog_models.energy import EnergyModel
+    from panther.config import PRESETS
+
+    model = EnergyModel(PRESETS["paper"])
+    assert model.energy_pj["noc_hop"] == pytest.approx(16.13)
+    assert model.energy_pj["noc_flit"] == pytest.approx(16.13 + 8.96 / 8)
+    report = model.breakdown({"noc_flit": 3, "noc_hop": 5})
+    assert report.total_energy_pj == pytest.approx(3 * (16.13 + 1.12) + 5 * 16.13)
+    assert report.row("noc_hop").latency_ns == 6.0

@@ -16,9 +16,9 @@ def tile(**changes):
     return PantherConfig(**fields)
 
 
-def compile_run_reference(model, config, *, crs=False):
+def compile_run_reference(model, config, *, crs=False, loop="auto"):
     """``(kernel, golden report, reference weights, reference outputs)``."""
-    kernel = compile_model(model, config=config, crs=crs)
+    kernel = compile_model(model, config=config, crs=crs, loop=loop)
     run = run_image(kernel.image)
     x, t = sample_batch(model, config)
     f = config.data_frac_bits
@@ -26,15 +26,26 @@ def compile_run_reference(model, config, *, crs=False):
     lr_word = int(np.floor(-model.train.lr / model.train.batch * 2 ** f + 0.5))
     q = lambda v, frac: np.floor(np.asarray(v) * 2.0 ** frac + 0.5).astype(np.int64)  # noqa: E731
     weights = [q(w, config.weight_frac_bits) for w in model.weights]
-    ref_w, ref_y = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
-                              lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
-                              F=f, p=config.nominal_bits, slice_bits=config.slice_bits)
-    return kernel, run, ref_w, ref_y
+    ref = fixed_step(weights, [l.activation for l in model.layers], q(x, f), q(t, f),
+                     lr_word=lr_word, xbar_size=config.xbar_size, crs=crs,
+                     F=f, p=config.nominal_bits, slice_bits=config.slice_bits,
+                     biases=[layer.bias for layer in model.layers], loss=model.loss,
+                     input_gradient=model.input_gradient)
+    if model.input_gradient:
+        np.testing.assert_array_equal(kernel.input_gradients(run), ref[2], err_msg="dL/dx")
+    return kernel, run, ref[0], ref[1]
+
+
+def flags(run):
+    """Every core's overflow flag, of a tile or a node report."""
+    return [f for tile in getattr(run, "tiles", [run.to_dict()])
+            for f in (c["overflow"] for c in tile["cores"])]
 
 
 def assert_exact(kernel, run, ref_w, ref_y):
-    assert run.ok, [c["fault_message"] for c in run.cores]
-    assert not any(run.overflow), "a VFU/MVM result saturated: the exact check needs none"
+    assert run.ok, [c["fault_message"] for t in getattr(run, "tiles", [run.to_dict()])
+                    for c in t["cores"]]
+    assert not any(flags(run)), "a VFU/MVM result saturated: the exact check needs none"
     np.testing.assert_array_equal(kernel.outputs(run), ref_y)
     for layer, (got, want) in enumerate(zip(kernel.layer_weights(run), ref_w)):
         np.testing.assert_array_equal(got, want, err_msg=f"layer {layer} weights")

@@ -37,6 +37,22 @@ def test_kernel_equals_the_fixed_point_reference(name, batch, variant):
     assert_exact(kernel, run, ref_w, ref_y)
 
 
+@pytest.mark.parametrize("variant", [1, 2, 3])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("layers", [[(40, 24, "relu")], [(20, 33, "tanh"), (33, 17, "sigmoid")]],
+                         ids=["one layer 40-24", "two layers 20-33-17"])
+def test_input_gradient_kernel_equals_the_reference(layers, batch, variant):
+    """With ``input_gradient`` the first layer runs its MTVMs too (paired with the next
+    sample's MVM in a mini-batch) and stores dL/dx: weights, outputs and dL/dx are exact."""
+    model = _model(layers, batch).replace(input_gradient=True)
+    kernel, run, ref_w, ref_y = compile_run_reference(model, tile(variant=variant, cores_per_tile=8))
+    assert_exact(kernel, run, ref_w, ref_y)
+    plain = compile_run_reference(_model(layers, batch), tile(variant=variant, cores_per_tile=8))[1]
+    first = kernel.mapping.row_blocks[0] * kernel.mapping.col_blocks[0]
+    assert run.events["mcu_totals"]["mtvm"] == plain.events["mcu_totals"]["mtvm"] + batch * first
+    assert np.any(kernel.input_gradients(run) != 0)
+
+
 @pytest.mark.parametrize("variant", [1, 3])
 def test_crs_kernel_equals_the_reference_with_crs(variant):
     model = _model(NETWORKS["partitioned 40-24-10"][0], 2)

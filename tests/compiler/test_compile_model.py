@@ -48,7 +48,11 @@ def test_weights_from_npz(tmp_path):
     (dict(layers=[{"in": 8}]), "$.layers[0]: missing key 'out'"),
     (dict(layers=[{"in": 8, "out": 6, "size": 3}]), "$.layers[0].size: unknown key"),
     (dict(loss="hinge"), "$.loss: unknown loss"),
-    (dict(loss="softmax_cross_entropy"), "needs VFU exp"),
+    (dict(loss="softmax_cross_entropy"),
+     '$.loss: softmax_cross_entropy applies the softmax itself: the last layer\'s activation '
+     'must be identity, not "sigmoid"'),
+    (dict(layers=[{"in": 8, "out": 6, "bias": 1}]), "$.layers[0].bias: expected true or false, not 1"),
+    (dict(weights="wb.npz"), "has a bias b1, but layer 1 has none"),
     (dict(batch=4, algorithm="sgd"), "$.batch: sgd has batch 1"),
     (dict(batch=0, algorithm="minibatch"), "$.batch: must be a positive integer"),
     (dict(lr=-1), "$.lr: must be a positive number"),
@@ -57,13 +61,31 @@ def test_weights_from_npz(tmp_path):
     (dict(extra=1), "$.extra: unknown key"),
     (dict(weights="missing.npz"), "$.weights: cannot read"),
     (dict(data="mnist"), "$.data: unknown data"),
+    (dict(input_gradient=1), "$.input_gradient: expected true or false, not 1"),
 ])
 def test_bad_model_files_name_the_json_path(tmp_path, change, message):
+    np.savez(tmp_path / "wb.npz", W0=np.zeros((8, 6)), W1=np.zeros((6, 3)), b1=np.zeros(3))
     path = _write(tmp_path, dict(GOOD, **change))
     with pytest.raises(ModelError) as error:
         load_model(path)
     assert str(error.value).startswith(f"{path}: ")
     assert message in str(error.value)
+
+
+def test_bias_rows_from_npz_and_seed(tmp_path):
+    """A layer with a bias has one more row, the bias: from b<l> in the .npz (zeros if absent)
+    or zeros with seeded weights."""
+    w0, w1, b1 = np.full((8, 6), 0.25), np.full((6, 3), -0.5), np.array([0.5, -1.0, 2.0])
+    np.savez(tmp_path / "w.npz", W0=w0, W1=w1, b1=b1)
+    layers = [dict(GOOD["layers"][0], bias=True), dict(GOOD["layers"][1], bias=True)]
+    model = load_model(_write(tmp_path, dict(GOOD, layers=layers, weights="w.npz")))
+    assert [layer.rows for layer in model.layers] == [9, 7]
+    np.testing.assert_array_equal(model.weights[0], np.vstack([w0, np.zeros((1, 6))]))
+    np.testing.assert_array_equal(model.weights[1], np.vstack([w1, b1[None, :]]))
+    seeded = load_model(_write(tmp_path, dict(GOOD, layers=layers), name="s.json"))
+    assert seeded.weights[1].shape == (7, 3) and not seeded.weights[1][-1].any()
+    with pytest.raises(ModelError, match=r"must have shape \(7, 3\) \(the last row is the bias\)"):
+        Model(layers=seeded.layers, weights=[seeded.weights[0], w1])
 
 
 def test_malformed_json_names_line_and_column(tmp_path):
@@ -80,7 +102,8 @@ def test_cli_exits_2_without_traceback(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name", ["digits_mlp", "mlp_512_256_10", "mlp_l4", "small_tile_mlp"])
+@pytest.mark.parametrize("name", ["digits_mlp", "digits_small_tile", "digits_softmax", "mlp_512_256_10", "mlp_l4",
+                                  "small_tile_mlp"])
 def test_shipped_models_load(name):
     model = load_model(MODELS / f"{name}.json")
     assert model.name == name

@@ -31,8 +31,11 @@ def test_blocks_cover_each_matrix_once():
 
 
 def test_mlp_l4_reports_the_tiles_it_needs():
+    model = load_model(MODELS / "mlp_l4.json")
+    kernel = compile_model(model, config=PRESETS["paper"])
+    assert (kernel.report.mcus, kernel.report.cores, kernel.report.tiles) == (44, 22, 3)
     with pytest.raises(CompileError, match="needs 44 MCUs = 22 cores = 3 tiles"):
-        compile_model(load_model(MODELS / "mlp_l4.json"), config=PRESETS["paper"])
+        compile_model(model, config=PRESETS["paper"].replace(tiles_per_node=2))
 
 
 @pytest.mark.parametrize("config, model, message", [

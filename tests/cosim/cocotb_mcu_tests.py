@@ -46,7 +46,7 @@ async def setup(dut, weights):
     amcu = AnalogMCU(CONFIG)
     amcu.program(weights)
     holds = {name: resolve(dut, path) for name, path in MCU_HOLD_PATHS.items()}
-    _, port = start_mcu_bridge(dut, amcu, CONFIG, holds=holds, settle=SETTLE)
+    _, port = start_mcu_bridge(dut, dut.clk, amcu, CONFIG, holds=holds, settle=SETTLE)
     return driver, amcu, port
 
 

@@ -48,7 +48,7 @@ EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.s"))
 @pytest.mark.sim
 @pytest.mark.parametrize("sim", ["golden", "verilator", "icarus"])
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_every_example_passes_on_every_back_end(tmp_path, example, sim):
+def test_every_example_passes_on_every_back_end(tmp_path, example, sim, run_report_valid):
     if sim != "golden":
         require_simulator(sim)
     report = tmp_path / "report.json"
@@ -57,11 +57,13 @@ def test_every_example_passes_on_every_back_end(tmp_path, example, sim):
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"check against the float reference ({example}): PASS" in result.stdout
     data = json.loads(report.read_text())
+    assert run_report_valid(data)
     assert all(core["status"] == "halted" for core in data["cores"])
     if sim != "golden":
         assert "comparison with the golden model: identical" in result.stdout
-        assert data["rtl"]["simulator"] == sim and data["rtl"]["mismatches"] == []
-        assert data["rtl"]["cycles"] > 0
+        assert data["rtl"]["simulator"] == sim and data["sim"] == sim
+        assert data["comparison"]["result"] == "identical"
+        assert data["comparison"]["differences"] == [] and data["cycles"] > 0
 
 
 def fst_hierarchy(path):
@@ -120,12 +122,15 @@ def test_waves_are_recorded_on_request(tmp_path, sim, suffix):
             assert name in hierarchy, name
     else:
         # The recording shows the program: run rises, then all_halted rises and stays up,
-        # as many cycles later as the report says.
-        cycles = json.loads((tmp_path / "report.json").read_text())["rtl"]["cycles"]
+        # as many cycles later as the report says, at the clock the report states.
+        report = json.loads((tmp_path / "report.json").read_text())
+        cycles, period = report["cycles"], 1e6 / report["clock_mhz"]          # ps
         run = [t for t, v in vcd_changes(waves, "c0_run") if v == "1"]
         halted = vcd_changes(waves, "all_halted")
         assert run and halted and halted[-1][1] == "1"
-        assert 0 < halted[-1][0] - run[-1] <= (cycles + 2) * 10 * 1000   # ps, 10 ns period
+        assert (cycles - 2) * period <= halted[-1][0] - run[-1] <= (cycles + 2) * period
+        clock = sorted({t for t, v in vcd_changes(waves, "clk") if v == "1"})
+        assert clock[-1] - clock[-2] == period
 
 
 def test_verilator_cannot_record_fst(tmp_path):
@@ -162,6 +167,8 @@ def test_a_build_announces_itself_and_a_reused_one_is_silent(tmp_path, caplog):
         TileSimulation(config, simulator="icarus", build_root=tmp_path).build()
     assert "building the tile model panther_tile_" in caplog.text
     assert "for icarus (2 cores, 16x16 crossbars" in caplog.text
+    assert "converting it to Verilog (expected: about 8 s; then the icarus compile" in caplog.text
+    assert "compiling the tile model panther_tile_" in caplog.text and "with icarus" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="panther.cosim"):
         TileSimulation(config, simulator="icarus", build_root=tmp_path).build()

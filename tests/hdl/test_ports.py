@@ -39,7 +39,7 @@ def test_signatures_reject_a_non_config(signature):
 def test_signatures_of_equal_configs_are_equal(signature):
     assert signature(SMALL) == signature(SMALL.replace())
     other = SMALL.replace(xbar_size=32, deferred_depth=4, data_bits=12, data_frac_bits=6,
-                          weight_frac_bits=12)
+                          weight_frac_bits=12, noc_flit_bits=24)
     assert signature(SMALL) != signature(other)
 
 

@@ -276,3 +276,18 @@ def test_image_shapes_follow_the_configuration():
     assert config.xbar_out_base(2) + 7 == config.addr_space - 1
     with pytest.raises(AsmError):
         asm(".data xout2+8, 1", config)
+
+
+def test_indexed_ld_st():
+    img = asm("""
+        .equ PTR, 7
+        .sregion rec, 300, 16
+        ldx 16, PTR, rec+4, 8
+        stx PTR, rec, xout1, 16, 3
+        stx 0, 0, 0, 1
+    """)
+    d = [decode(w) for w in img.programs[0]]
+    assert d[0].mnemonic == "ldx" and d[0].operands == {"dst": 16, "base": 7, "saddr": 304, "vw": 8}
+    assert d[1].operands == {"base": 7, "saddr": 300, "src": SMALL.xbar_out_base(1), "vw": 16,
+                             "count": 3}
+    assert d[2].operands == {"base": 0, "saddr": 0, "src": 0, "vw": 1, "count": 1}

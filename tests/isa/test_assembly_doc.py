@@ -22,7 +22,8 @@ def test_every_asm_block_assembles():
     assert len(found) >= 3
     for text in found:
         image = assemble(text, config=SMALL, filename="docs/assembly.md")
-        assert sum(len(p) for p in image.programs) > 0
+        tiles = getattr(image, "tiles", [image])
+        assert sum(len(p) for tile in tiles for p in tile.programs) > 0
 
 
 def test_worked_example_values():
@@ -45,3 +46,13 @@ def test_data_block_values():
     assert np.array_equal(image.weights[(1, 1)][0], expected)
     assert not image.weights[(1, 1)][1:].any()
     assert image.weights[(1, 0)][0, 0] == 2 ** 24
+
+
+def test_node_block_runs_as_documented():
+    from panther.isa.golden import run_image
+
+    (text,) = [b for b in blocks() if ".tile" in b]
+    report = run_image(assemble(text, config=SMALL, filename="docs/assembly.md"))
+    assert report.ok
+    assert report.tiles[1]["cores"][1]["rf"][:4] == [4096, 8192, 12288, 16384]   # 1.0 .. 4.0
+    assert report.noc["flit_hops"] == 2 * SMALL.noc_hops(0, 1)

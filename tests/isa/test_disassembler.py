@@ -14,10 +14,12 @@ from panther.isa.table import ALU_FUNCS, BRANCH_CONDS, INSTRUCTIONS, func_table
 
 SMALL = PRESETS["small"]
 # Every field value of the encoding is legal in this configuration (14-bit core addresses
-# fully used, 16-bit shared addresses and targets, six MCUs). Variant 3 reserves no
-# shared-memory OPA region, so programs may address every shared word.
+# fully used, 16-bit shared addresses and targets, six MCUs, 1024 tiles of 64 cores for
+# send/recv). Variant 3 reserves no shared-memory OPA region, so programs may address every
+# shared word.
 FULL = PantherConfig(mcus_per_core=6, xbar_size=16, rf_depth=2 ** 14 - 2 * 6 * 16,
-                     smem_depth=2 ** 16, imem_depth=2 ** 16, variant=3)
+                     smem_depth=2 ** 16, imem_depth=2 ** 16, variant=3, cores_per_tile=64,
+                     tiles_per_node=1024)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 

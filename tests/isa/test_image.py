@@ -140,3 +140,44 @@ def test_defaults_are_zero_memories_of_the_configured_shapes():
     assert [a.shape for a in img.rf_init] == [(32,)] * 3
     assert img.xbar_in[2].shape == (1, 4) and img.smem_valid.dtype == bool
     assert img.smem_init.shape == (64,) and not img.smem_valid.any()
+
+
+def _non_canonical_digits(config, rng):
+    """Random slice digits in range (mostly not canonical; half range in the MSB slice, so the
+    weight fits weight_bits) and the weights they hold."""
+    shape = (config.n_slices, config.xbar_size, config.xbar_size)
+    ranges = [config.digit_range(k) for k in range(config.n_slices)]
+    ranges[-1] = (ranges[-1][0] // 2, ranges[-1][1] // 2)
+    d = np.stack([rng.integers(low, high, endpoint=True, size=shape[1:]) for low, high in ranges])
+    w = sum(d[k].astype(np.int64) << (config.nominal_bits * k) for k in range(config.n_slices))
+    return d, w
+
+
+def test_slice_digits_round_trip_and_start_the_golden_mcus(tmp_path):
+    from panther.isa.golden import Tile
+
+    d, w = _non_canonical_digits(SMALL, np.random.default_rng(4))
+    image = ProgramImage(config=SMALL, programs=[[1 << 58], []], weights={(0, 1): w},
+                         digits={(0, 1): d})
+    loaded = ProgramImage.load(image.save(tmp_path / "img"))
+    assert loaded.same_contents(image) and np.array_equal(loaded.digits[(0, 1)], d)
+    assert json.loads((tmp_path / "img" / "image.json").read_text())["digits"] == [[0, 1]]
+    assert not loaded.same_contents(ProgramImage(config=SMALL, programs=[[1 << 58], []],
+                                                 weights={(0, 1): w}))
+    report = Tile.from_image(loaded).run()
+    assert np.array_equal(report.cores[0]["mcus"][1]["digits"], d)     # not re-canonicalised
+
+
+def test_slice_digits_are_checked(tmp_path):
+    d, w = _non_canonical_digits(SMALL, np.random.default_rng(5))
+    with pytest.raises(ValueError, match="digits key .* has no weights"):
+        ProgramImage(config=SMALL, digits={(0, 0): d})
+    with pytest.raises(ValueError, match=r"digits\[\(0, 0\)\] do not hold weights"):
+        ProgramImage(config=SMALL, weights={(0, 0): w + 1}, digits={(0, 0): d})
+    path = ProgramImage(config=SMALL, weights={(0, 0): w}, digits={(0, 0): d}).save(tmp_path / "i")
+    with np.load(path / "image.npz") as arrays:
+        data = dict(arrays)
+    data["digits_c0_m0"][3, 2, 1] = 99                  # slice 3 holds 6-bit digits
+    np.savez(path / "image.npz", **data)
+    with pytest.raises(ImageError, match=r"digits_c0_m0\[3\]\[2, 1\] = 99 outside -32 .. 31"):
+        ProgramImage.load(path)

@@ -18,7 +18,7 @@ from panther.isa.table import (
 )
 
 CONTRACT_MNEMONICS = {"nop", "hlt", "set", "cp", "ld", "st", "alu", "alui", "alu_int", "br",
-                      "jmp", "mcu", "crs"}
+                      "jmp", "mcu", "crs", "send", "recv", "ldx", "stx"}
 
 
 def test_every_contract_instruction_is_in_the_table():
@@ -58,9 +58,26 @@ def test_widths_follow_the_configuration_limits():
                 assert f.width == 8
             if f.kind in ("imm", "target"):
                 assert f.width == 16
+            if f.kind == "base":
+                assert f.width == 6
+            if f.kind == "tile":
+                assert f.width == PantherConfig.TILE_BITS
+            if f.kind == "core":
+                assert f.width == PantherConfig.CORE_BITS
     assert BY_MNEMONIC["alu"].field("vw").value_range == (1, 256)
     assert BY_MNEMONIC["set"].field("imm").value_range == (-32768, 32767)
     assert BY_MNEMONIC["st"].field("count").value_range == (1, 255)
+    assert BY_MNEMONIC["ldx"].field("base").value_range == (0, 63)
+
+
+def test_indexed_ld_st_share_the_direct_forms_slots():
+    """ldx/stx are ld/st plus the base register, at opcodes 15 and 16 (13 and 14 are send/recv)."""
+    for direct, indexed in (("ld", "ldx"), ("st", "stx")):
+        d, x = BY_MNEMONIC[direct], BY_MNEMONIC[indexed]
+        assert [f for f in x.fields if f.name != "base"] == list(d.fields)
+        assert x.field("base").lsb == 52 and x.field("base").width == 6
+    assert (BY_MNEMONIC["ldx"].opcode, BY_MNEMONIC["stx"].opcode) == (15, 16)
+    assert (BY_OPCODE[13].mnemonic, BY_OPCODE[14].mnemonic) == ("send", "recv")
 
 
 def test_shared_slots_are_at_the_same_bits():
@@ -69,7 +86,8 @@ def test_shared_slots_are_at_the_same_bits():
     for spec in INSTRUCTIONS:
         for f in spec.fields:
             positions.setdefault(f.name, set()).add((f.lsb, f.width))
-    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr"):
+    for name in ("dst", "src1", "src2", "vw", "fn", "target", "imm", "saddr", "base", "count",
+                 "tile", "core"):
         assert len(positions[name]) == 1, name
     # cp's and st's 'src' is read at the src1 slot
     assert positions["src"] == positions["src1"]
@@ -104,7 +122,8 @@ def test_function_sets_match_the_contract():
     assert BY_MNEMONIC["br"].field("cond").width == 2
     assert [f.name for f in ALU_FUNCS if f.imm_only] == ["sna"]
     unary = {f.name for f in ALU_FUNCS if f.unary}
-    assert unary == {"relu", "relu_d", "sigmoid", "sigmoid_d", "tanh", "tanh_d", "neg", "abs"}
+    assert unary == {"relu", "relu_d", "sigmoid", "sigmoid_d", "tanh", "tanh_d", "neg", "abs",
+                     "exp", "recip"}
 
 
 def test_every_module_exports_all():
@@ -135,5 +154,5 @@ def test_every_summary_mentions_its_semantics():
     for spec in INSTRUCTIONS:
         assert spec.summary and spec.syntax
     for f in ALU_FUNCS:
-        # every VFU result is saturated, or provably in range (min/max/relu/relu_d)
-        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d"), f.name
+        # every VFU result is saturated, or provably in range (min/max/relu/relu_d/eq)
+        assert "sat(" in f.summary or f.name in ("min", "max", "relu", "relu_d", "eq"), f.name

@@ -3,14 +3,12 @@ and run semantics ends in ``file[:line:col]: message`` and exit 2, a bug in exit
 
 import json
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from panther.apps.cli import main
 from panther.config import PRESETS, NoiseConfig
-from panther.isa.golden.report import GoldenReport
 
 PROGRAM = """\
 .data 0, 0.5, 0.25
@@ -241,38 +239,34 @@ def test_run_options_are_validated_by_name(tmp_path, capsys, option, value):
     assert f"argument {option}: expected a positive integer, not '{value}'" in capsys.readouterr().err
 
 
-class _FakeRtlReport(GoldenReport):
-    outcome = None
-    text = ""
-
-    def extra_text(self):
-        return self.text
-
-
-def _fake_rtl(stopped, text, seen):
-    """An RTL back end that reports the golden model's run as if the RTL had ``stopped``."""
-    def backend(image, args):
+def _fake_rtl(status, golden_error, seen):
+    """An RTL back end that reports the golden model's run as if the RTL had ended with
+    ``status`` (a run-report status) and the golden model with ``golden_error``."""
+    def rtl_run(image, *, simulator, mcu="exact", program=None, **kwargs):
         from panther.isa.golden import run_image
+        from panther.isa.run_report import RunReport
 
-        seen.append(args.mcu)
-        base = run_image(image)
-        report = _FakeRtlReport(config=base.config, rounds=base.rounds, cores=base.cores,
-                                smem=base.smem, events=base.events)
-        report.outcome = SimpleNamespace(stopped=stopped)
-        report.text = text
-        return report
-    return backend
+        seen.append(mcu)
+        comparison = {"reference": "golden", "result": "identical", "reason": None,
+                      "golden_status": "halted", "golden_error": golden_error,
+                      "compared_state": [], "compared_counters": ["x"],
+                      "not_compared_counters": {}, "differences": []}
+        return RunReport(image=image, state=run_image(image), sim=simulator, status=status,
+                         message=None if status == "halted" else status, mcu_model=mcu,
+                         program=program, cycles=10, rtl={"max_cycles": 100, "deadlock": []},
+                         comparison=comparison)
+    return rtl_run
 
 
 def test_an_rtl_deadlock_exits_2_like_the_golden_model(tmp_path, capsys, monkeypatch):
-    from panther.apps.commands import run as run_command
+    import panther.cosim.run_backend
 
     (tmp_path / "dead.s").write_text("ld 0, 5, 1\nhlt\n")
     golden = refused(capsys, "run", tmp_path / "dead.s")
     assert "deadlock" in golden
     seen = []
-    monkeypatch.setitem(run_command.BACKENDS, "verilator", _fake_rtl(
-        "deadlock", "RTL: deadlock\ngolden model: golden model: deadlock: core 0 waits", seen))
+    monkeypatch.setattr(panther.cosim.run_backend, "rtl_run", _fake_rtl(
+        "deadlock", "golden model: deadlock: core 0 waits", seen))
     (tmp_path / "hlt.s").write_text("hlt\n")
     status, out, err = cli(capsys, "run", tmp_path / "hlt.s", "--sim", "verilator")
     assert status == 2
@@ -281,10 +275,10 @@ def test_an_rtl_deadlock_exits_2_like_the_golden_model(tmp_path, capsys, monkeyp
 
 
 def test_a_noisy_configuration_on_the_rtl_uses_the_analog_golden_model(tmp_path, capsys, monkeypatch):
-    from panther.apps.commands import run as run_command
+    import panther.cosim.run_backend
 
     seen = []
-    monkeypatch.setitem(run_command.BACKENDS, "verilator", _fake_rtl("halted", "RTL: halted", seen))
+    monkeypatch.setattr(panther.cosim.run_backend, "rtl_run", _fake_rtl("halted", None, seen))
     PRESETS["small"].replace(noise=NoiseConfig(read_noise=0.1)).save(tmp_path / "noisy.json")
     (tmp_path / "p.s").write_text("hlt\n")
     argv = ["run", tmp_path / "p.s", "--sim", "verilator", "--config", tmp_path / "noisy.json"]
@@ -309,5 +303,8 @@ def test_an_output_directory_that_cannot_be_written(capsys, monkeypatch, command
 
 
 def test_study_options_are_named(capsys):
-    assert refused(capsys, "study", "slicing", "--jobs", "0") == \
-        "panther study: --jobs: expected a positive integer, not '0'"
+    with pytest.raises(SystemExit) as info:           # typed argparse options: exit 2
+        main(["study", "slicing", "--jobs", "0"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "panther study: error: argument --jobs: expected a positive integer, not '0'")

@@ -109,3 +109,56 @@ def test_address_map_is_contiguous_and_disjoint():
 def test_noise_ideal_flag():
     assert NoiseConfig(seed=3).ideal
     assert not NoiseConfig(read_noise=0.1).ideal
+
+
+@pytest.mark.parametrize("name", ["PAPER", "Small", "paper"])
+def test_preset_names_are_case_insensitive(name):
+    assert load_config(name) is PRESETS[name.lower()]
+
+
+@pytest.mark.parametrize("name, hint", [("papr", "did you mean 'paper'"),
+                                        ("smal", "did you mean 'small'")])
+def test_a_near_miss_preset_gets_a_suggestion(name, hint):
+    with pytest.raises(ConfigError) as info:
+        load_config(name)
+    assert hint in str(info.value) and "not a preset (paper, small)" in str(info.value)
+
+
+def test_a_misspelt_json_field_gets_a_suggestion(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"xbar_sise": 8, "noise": {"read_noize": 0.1}}')
+    with pytest.raises(ConfigError, match="did you mean 'xbar_size' for 'xbar_sise'"):
+        load_config(path)
+    path.write_text('{"noise": {"read_noize": 0.1}}')
+    with pytest.raises(ConfigError, match="did you mean 'read_noise' for 'read_noize'"):
+        load_config(path)
+def test_the_node_presets():
+    paper, small = PRESETS["paper"], PRESETS["small"]
+    assert paper.tiles_per_node == 138 and paper.noc_concentration == 4      # §6.3; PUMA cmesh
+    assert (paper.noc_routers, paper.noc_mesh_cols, paper.noc_mesh_rows) == (35, 6, 6)
+    assert small.tiles_per_node == 4 and small.noc_concentration == 1        # the 2x2 RTL node
+    assert (small.noc_mesh_cols, small.noc_mesh_rows) == (2, 2)
+    assert paper.noc_flit_bits == 32 and paper.noc_fifo_depth == 16          # PUMA config.py
+
+
+def test_hops_are_the_manhattan_distance_of_the_routers():
+    paper = PRESETS["paper"]
+    assert paper.noc_hops(0, 3) == 0                  # one router holds tiles 0 .. 3
+    assert paper.noc_hops(0, 4) == 1                  # router 1 is next to router 0
+    assert paper.noc_hops(0, 137) == 4 + 5            # router 34 at column 4, row 5
+    assert paper.noc_router_xy(137) == (4, 5)
+    small = PRESETS["small"]
+    assert [small.noc_hops(0, t) for t in range(4)] == [0, 1, 1, 2]
+    assert small.noc_flits(1) == 1 and small.noc_flits(2) == 1 and small.noc_flits(3) == 2
+    assert small.replace(noc_flit_bits=16).noc_flits(3) == 3
+    assert small.replace(noc_flit_bits=64).noc_flits(9) == 3
+
+
+@pytest.mark.parametrize("changes", [
+    bad(tiles_per_node=0), bad(tiles_per_node=1025), bad(noc_concentration=0),
+    bad(noc_flit_bits=0), bad(noc_flit_bits=24), bad(noc_hop_cycles=0), bad(noc_fifo_depth=0), bad(cores_per_tile=65),
+])
+def test_bad_node_values_are_rejected(changes):
+    with pytest.raises(ConfigError) as info:
+        PantherConfig(**changes)
+    assert repr(next(iter(changes.values()))) in str(info.value)

@@ -54,7 +54,7 @@ def test_sweep_records_the_opa_model(tmp_path):
     summary = write_results(plan, results, tmp_path, energy_config=PRESETS["paper"], seconds=1.0)
     on_disk = json.loads((tmp_path / "results.json").read_text())
     assert summary["opa_model"] == on_disk["opa_model"] == "functional"
-    assert [r["opa_model"] for r in on_disk["runs"]] == ["", "", "functional"]
+    assert [r["opa_model"] for r in on_disk["runs"]] == [None, None, "functional"]
     assert on_disk["update_stats"][0]["opas"] == 40 and on_disk["update_stats"][0]["median"] > 0
 
 

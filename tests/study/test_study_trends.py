@@ -73,9 +73,14 @@ def test_cli_writes_results_and_plots(tmp_path):
     assert (out / "fig9.png").stat().st_size > 0
 
 
-def test_cli_rejects_bad_options(capsys):
+@pytest.mark.parametrize("option, value, expected", [
+    ("--seed", "x", "a non-negative integer"), ("--seed", "-1", "a non-negative integer"),
+    ("--jobs", "0", "a positive integer"), ("--steps", "1.5", "a positive integer")])
+def test_cli_rejects_bad_options_by_name(capsys, option, value, expected):
+    """Typed argparse options: the error names the option and what it expects (exit 2)."""
     from panther.apps.cli import main
 
-    assert main(["study", "slicing", "--seed", "x"]) == 2
-    assert "--seed" in capsys.readouterr().err
-    assert main(["study", "slicing", "--jobs", "0"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["study", "slicing", option, value])
+    assert info.value.code == 2
+    assert f"argument {option}: expected {expected}, not '{value}'" in capsys.readouterr().err

@@ -8,7 +8,8 @@ import pytest
 from panther.apps.cli import main
 from panther.config import PRESETS
 from panther.hdl.export import export_verilog
-from panther.hdl.synth import ToolError, format_table, parse_stats, run_step, synthesize
+from panther.hdl.synth import ToolError, parse_stats, run_step, synthesize
+from panther.table import format_table
 
 
 def test_small_mcu_synthesises(tmp_path):

@@ -101,7 +101,7 @@ def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None):
             await dbg_access(ctx, core, DebugSpace.DATA, int(a), wdata=int(memory[a]))
         ctx.set(core.run, 1)
         await ctx.tick()
-        for cycle in range(max_cycles):
+        for _cycle in range(max_cycles):
             await ctx.tick()
             if ctx.get(core.halted) or ctx.get(core.error):
                 break

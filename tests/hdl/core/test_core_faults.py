@@ -40,6 +40,15 @@ CASES = {
     "ld_smem_range": (w("ld", dst=0, saddr=CFG.smem_depth - 1, vw=2), CoreFault.SMEM_ADDRESS_RANGE),
     "st_smem_range_first": (w("st", saddr=CFG.smem_depth, src=A, vw=1, count=1), CoreFault.SMEM_ADDRESS_RANGE),
     "ld_dst_range": (w("ld", dst=A - 1, saddr=0, vw=2), CoreFault.ADDRESS_RANGE),
+    # ldx/stx: M[3] = 9 (set by _run); the effective address is checked, then the vector
+    "ldx_smem_range": (w("ldx", dst=0, base=3, saddr=CFG.smem_user_depth - 10, vw=2),
+                       CoreFault.SMEM_ADDRESS_RANGE),
+    "ldx_base_is_unsigned": ("set 5, -1\n" + w("ldx", dst=0, base=5, saddr=0, vw=1),
+                             CoreFault.SMEM_ADDRESS_RANGE),
+    "stx_smem_range_first": (w("stx", base=3, saddr=CFG.smem_depth, src=A, vw=1, count=1),
+                             CoreFault.SMEM_ADDRESS_RANGE),
+    "ldx_dst_range": (w("ldx", dst=A - 1, base=3, saddr=0, vw=2), CoreFault.ADDRESS_RANGE),
+    "stx_src_range": (w("stx", base=3, saddr=0, src=A - 1, vw=2, count=1), CoreFault.ADDRESS_RANGE),
     "pc_runs_off": ("nop\nnop", CoreFault.PC_RANGE),
     "jump_outside": (w("jmp", target=100), CoreFault.PC_RANGE),
     "mcu_missing": (f".word {(BY_MNEMONIC['mcu'].opcode << OPCODE_LSB) | (1 << 3 * CFG.mcus_per_core)}",
@@ -84,3 +93,13 @@ def test_variant3_has_no_deferred_cap():
     # two OPAs on MCU 0: W[i, 0] = 2 * x_i * v_0 in Q8.24 (x = 2048, -1024; v = 512 raw)
     weights = np.array(gold["mcus"][0]["weights"])
     assert weights[0, 0] == 2 * 2048 * 512 and weights[1, 0] == -2 * 1024 * 512
+
+
+def test_ldx_base_outside_a_small_address_space():
+    """A base past addr_space (possible below 64 words) faults before anything is read."""
+    tiny = PRESETS["small"].replace(xbar_size=4, mcus_per_core=1, adcs_per_xbar=4, rf_depth=16,
+                                    smem_depth=1024, cores_per_tile=1, deferred_depth=4)
+    assert tiny.addr_space < 40
+    rtl, gold = _run(w("ldx", dst=0, base=40, saddr=0, vw=1) + "\nhlt", config=tiny)
+    assert gold["fault_code"] == CoreFault.ADDRESS_RANGE
+    assert rtl["status"] == "error" and rtl["fault_code"] == int(CoreFault.ADDRESS_RANGE)

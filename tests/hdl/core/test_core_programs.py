@@ -43,7 +43,7 @@ def test_every_alu_int_function_and_branch_condition():
         for a, b in ((1, 2), (3, 4), (4, 5), (1, 0)):
             lines.append(f"alu_int {f.name}, {dst}, {a}, {b}")
             dst += 1
-    for k, cond in enumerate(BRANCH_CONDS):
+    for _k, cond in enumerate(BRANCH_CONDS):
         for a, b in ((1, 2), (2, 1), (3, 3)):
             lines += [f"{cond.name} {a}, {b}, t{dst}", f"set {dst}, 1", f"t{dst}:", ]
             dst += 1
@@ -56,9 +56,7 @@ def test_every_vfu_function_overlapping_vectors():
     from panther.isa.table import ALU_FUNCS
     lines = [".data 0, " + ", ".join(str(v) for v in
              (0.5, -1.25, 3.0, -7.5, 7.99, 0.001, -8, 2.4, -2.375, 5.0, 1.0, -0.3, 6.5))]
-    for f in ALU_FUNCS:
-        lines.append(".data 40, 1, 2, 3, 4, 5, 6, 7, 8, 9")
-        break
+    lines.append(".data 40, 1, 2, 3, 4, 5, 6, 7, 8, 9")
     base = 100
     for f in ALU_FUNCS:
         lines.append(f"cp {base}, 0, 13")

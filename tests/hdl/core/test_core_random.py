@@ -53,9 +53,15 @@ def _program(rng, config, length):
         elif kind == "mcu":
             masks = [int(rng.integers(0, 8)) for _ in range(c.mcus_per_core)]
             lines.append("mcu " + ", ".join(str(v) for v in masks))
-        else:
+        elif rng.random() < 0.5:
             lines.append(f"st {saddr}, {addr(vw)}, {vw}, 1")
             lines.append(f"ld {addr(vw)}, {saddr}, {vw}")
+            saddr += vw
+        else:       # through base registers inside the operand window (vectors may overwrite them)
+            b1, b2 = int(rng.integers(0, span)), int(rng.integers(0, span))
+            k1, k2 = int(rng.integers(0, saddr + 1)), int(rng.integers(0, saddr + 1))
+            lines += [f"set {b1}, {k1}", f"stx {b1}, {saddr - k1}, {addr(vw)}, {vw}, 1",
+                      f"set {b2}, {k2}", f"ldx {addr(vw)}, {b2}, {saddr - k2}, {vw}"]
             saddr += vw
     lines.append("hlt")
     return "\n".join(lines)

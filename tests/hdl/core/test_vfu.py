@@ -111,11 +111,12 @@ def test_vfu_function_exact(name):
 
 
 def test_activation_every_input_exhaustive_sampled():
-    """sigmoid and tanh over a dense sweep of the whole input range (every 97th word)."""
+    """sigmoid, tanh, exp and recip over a dense sweep of the whole input range (every 97th
+    word)."""
     lanes = CFG.vfu_lanes
     xs = list(range(LO, HI + 1, 97)) + [HI]
     cases = []
-    for name in ("sigmoid", "tanh"):
+    for name in ("sigmoid", "tanh", "exp", "recip"):
         for i in range(0, len(xs), lanes):
             a = (xs[i:i + lanes] + [0] * lanes)[:lanes]
             cases.append((name, a, [0] * lanes, [0] * lanes))
@@ -172,3 +173,13 @@ def test_narrow_words_take_the_whole_immediate():
         for a, imm in ((100, 300), (-100, -20000), (5, 32767), (-127, -32768), (3, -2)):
             cases.append((name, [a, -a], [imm, imm], [0, 0]))
     _check(cfg, cases)
+
+
+def test_eq_on_equal_and_unequal_lanes():
+    """eq's mask where the lanes are equal, differ by one LSB or only in sign; with 8-bit data a
+    wide immediate never equals a word."""
+    cases = [("eq", [v, v, v, -v], [v, v + 1, v - 1, v], [0] * 4)
+             for v in (LO + 1, -4096, -1, 0, 1, 4096, HI - 1)]
+    _check(CFG, cases)
+    cfg = CFG.replace(data_bits=8, data_frac_bits=5, vfu_lanes=2, weight_frac_bits=10)
+    _check(cfg, [("eq", [100, -100], [100 + 256, -100], [0, 0]), ("eq", [-128, 5], [-128, 5], [0, 0])])

@@ -86,7 +86,7 @@ def test_input_driver_bits_signs_and_opa_chunks():
         await ctx.tick()
         ctx.set(dut.load, 0)
         ctx.set(dut.words, pack([123] * cfg.xbar_size, 16))   # the snapshot must not follow
-        for repeat in range(2):                                # restart really restarts
+        for _repeat in range(2):                                # restart really restarts
             ctx.set(dut.restart, 1)
             await ctx.tick()
             ctx.set(dut.restart, 0)

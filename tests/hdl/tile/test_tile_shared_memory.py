@@ -87,7 +87,7 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
                 ctx.set(dut.host.we, 1)
                 await ctx.tick()
             ctx.set(dut.host.we, 0)
-        for core, ops in enumerate(programs):
+        for core, _ops in enumerate(programs):
             sim_core_start[core] = True
         cycles = 0
         while not all(done):

@@ -89,7 +89,7 @@ def test_cores_exchange_words_and_halt():
         assert not ctx.get(tile.all_halted)
         ctx.set(tile.c0.run, 1)
         ctx.set(tile.c1.run, 1)
-        for cycle in range(100):
+        for _cycle in range(100):
             await ctx.tick()
             assert not ctx.get(tile.deadlock)
             if ctx.get(tile.all_halted):

@@ -9,7 +9,7 @@ import numpy as np
 from panther.config import PRESETS
 from panther.isa.encoding import encode, make
 
-__all__ = ["SMALL", "rs", "sat", "S", "REF_VFU", "REF_INT", "words", "program", "tile_run"]
+__all__ = ["SMALL", "rs", "sat", "S", "E", "RECIP", "REF_VFU", "REF_INT", "words", "program", "tile_run"]
 
 SMALL = PRESETS["small"]
 
@@ -63,7 +63,39 @@ REF_VFU = {
     "tanh_d": lambda a, b, d: ONE - rs(a * a, F),
     "neg": lambda a, b, d: -a,
     "abs": lambda a, b, d: abs(a),
+    "exp": lambda a, b, d: E(a),
+    "recip": lambda a, b, d: RECIP(a),
+    "eq": lambda a, b, d: ONE if a == b else 0,
 }
+
+
+def _rnd(x, bits):
+    """floor(x * 2**bits + 1/2) of a real constant, as the table's rnd()."""
+    import math
+    return math.floor(x * 2 ** bits + 0.5)
+
+
+def E(a, F=12):
+    """e**a exactly as the table summary of exp words it (Python integers)."""
+    import math
+    G = F + 4
+    L = _rnd(math.log2(math.e), G)
+    C1, C2, C3 = (_rnd(c, G) for c in (0.6954244, 0.2263077, 0.0782680))
+    u = rs(a * L, F)
+    k = u // 2 ** G
+    f = u - k * 2 ** G
+    h = C2 + rs(f * C3, G)
+    h = C1 + rs(f * h, G)
+    p = 2 ** G + rs(f * h, G)
+    return rs(p, G - F - k)
+
+
+def RECIP(a, F=12, B=16):
+    """1/a exactly as the table summary of recip words it."""
+    if a == 0:
+        return 2 ** (B - 1)          # saturates to 2**(B-1) - 1 with overflow
+    q = (2 ** (2 * F + 1) + abs(a)) // (2 * abs(a))
+    return q if a > 0 else -q
 
 
 def _wrap16(v):

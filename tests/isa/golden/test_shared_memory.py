@@ -152,3 +152,74 @@ def test_round_robin_order_is_core_index_order():
     _, report = tile_run([core0, core1], rf=[{0: 10}, {0: 20}])
     assert report.cores[0]["rf"][1:3] == [10, 20]
     assert np.sum(report.smem["valid"]) == 0
+
+
+# -- register-indirect ldx / stx: ea = (M[base] mod 2**16) + saddr ------------------------------
+
+def test_indexed_loop_walks_a_vector_of_records():
+    # Core 0 sums records of 3 words at smem 100, 103, 106 (persistent) into rf 10..12 with
+    # a loop whose pointer (rf 0) grows by 3, and stores each running sum at 200 + pointer.
+    core = program(
+        ("set", dict(dst=0, imm=0)), ("set", dict(dst=1, imm=3)), ("set", dict(dst=2, imm=9)),
+        ("ldx", dict(dst=20, base=0, saddr=100, vw=3)),                       # 3: loop
+        ("alu", dict(fn="add", dst=10, src1=10, src2=20, vw=3)),
+        ("stx", dict(base=0, saddr=200, src=10, vw=3, count=1)),
+        ("alu_int", dict(fn="add", dst=0, src1=0, src2=1)),
+        ("blt", dict(src1=0, src2=2, target=3)),
+        "hlt")
+    records = [[1, 2, 3], [10, 20, 30], [100, 200, 300]]
+    smem = {100 + 3 * r + i: (v, True, 0) for r, rec in enumerate(records) for i, v in enumerate(rec)}
+    _, report = tile_run([core], smem=smem)
+    assert report.ok
+    sums = np.cumsum(records, axis=0)
+    assert report.cores[0]["rf"][10:13] == sums[-1].tolist()
+    assert report.smem["values"][200:209] == sums.reshape(-1).tolist()
+    assert all(report.smem["valid"][200:209])
+    assert report.events["instructions"]["ldx"] == 3 and report.events["instructions"]["stx"] == 3
+    # every ldx/stx reads its base register once: 3 + 3 base reads, 3 * 3 stored words read,
+    # 3 * (3 + 3) alu operands, 3 * 2 alu_int and 3 * 2 branch operands
+    assert report.events["rf_reads"] == 6 + 9 + 18 + 6 + 6
+
+
+def test_base_word_is_unsigned():
+    # M[base] = -32768 is 32768 as an address: ea = 32768 + 5, past smem_user_depth.
+    core = program(("set", dict(dst=3, imm=-32768)), ("ldx", dict(dst=0, base=3, saddr=5, vw=1)), "hlt")
+    _, report = tile_run([core])
+    c = report.cores[0]
+    assert c["fault_code"] == CoreFault.SMEM_ADDRESS_RANGE and "32773..32773" in c["fault_message"]
+
+
+@pytest.mark.parametrize("instr", [
+    ("ldx", dict(dst=0, base=1, saddr=890, vw=4)),             # 6 + 890 .. 6 + 893 > 895
+    ("stx", dict(base=1, saddr=890, src=0, vw=1, count=1)),    # 896
+])
+def test_indexed_range_fault_uses_the_effective_address(instr):
+    _, report = tile_run([program(instr, "hlt")], rf=[{1: 6}])
+    core = report.cores[0]
+    assert core["status"] == "error" and core["fault_code"] == CoreFault.SMEM_ADDRESS_RANGE
+    assert "outside 0..895" in core["fault_message"]
+    smem = {886 + i: (i, True, 0) for i in range(4)} if instr[0] == "ldx" else {}
+    _, ok = tile_run([program((instr[0], {**instr[1], "saddr": 880}), "hlt")], rf=[{1: 6}],
+                     smem=smem)
+    assert ok.cores[0]["status"] == "halted"
+
+
+def test_base_outside_the_address_space_faults():
+    from panther.config import PantherConfig
+    tiny = PantherConfig(xbar_size=4, mcus_per_core=1, adcs_per_xbar=4, rf_depth=16,
+                         smem_depth=512, imem_depth=16, cores_per_tile=1, deferred_depth=4)
+    assert tiny.addr_space == 24
+    _, report = tile_run([program(("ldx", dict(dst=0, base=30, saddr=0, vw=1)), "hlt")],
+                         config=tiny)
+    assert report.cores[0]["fault_code"] == CoreFault.ADDRESS_RANGE
+
+
+def test_blocked_ldx_keeps_its_address_when_it_overwrites_the_base():
+    # ldx into rf 0..3 with base rf 1 = 10: words 10, 11 are ready, 12, 13 come later from
+    # core 0, by which time rf 1 holds the loaded word 11; the ldx still reads 12 and 13.
+    core0 = program(*_nops(6), ("st", dict(saddr=12, src=0, vw=2, count=1)), "hlt")
+    core1 = program(("ldx", dict(dst=0, base=1, saddr=0, vw=4)), "hlt")
+    smem = {10: (5, True, 1), 11: (6, True, 1)}
+    _, report = tile_run([core0, core1], rf=[{0: 7, 1: 8}, {1: 10}], smem=smem)
+    assert report.ok and report.cores[1]["rf"][0:4] == [5, 6, 7, 8]
+    assert report.events["rf_reads"] == 2 + 1         # core 0's two stored words, one base read

@@ -8,7 +8,7 @@ from panther.isa import table, vfu_math
 
 from ._golden_refs import REF_INT, REF_VFU, SMALL, sat, words
 
-UNSATURATING = {"min", "max", "relu", "relu_d"}
+UNSATURATING = {"min", "max", "relu", "relu_d", "eq"}
 
 
 def test_every_table_function_is_implemented_and_nothing_else():
@@ -57,6 +57,9 @@ def test_vfu_function_matches_reference(name):
     ("abs", -32768, 0, 32767, True),
     ("relu_d", 1, 0, 4096, False),
     ("relu_d", 0, 0, 0, False),
+    ("eq", -5, -5, 4096, False),
+    ("eq", -5, 5, 0, False),
+    ("eq", -32768, -32768, 4096, False),
     ("sigmoid", 0, 0, 2048, False),
     ("sigmoid", 32767, 0, 4096, False),
     ("sigmoid", -32768, 0, 0, False),
@@ -172,3 +175,29 @@ def test_other_fraction_split_uses_config():
     assert got.tolist() == [1024]
     got, _ = vfu_math.vfu("sigmoid", [0, 5 * 1024], 0, config=config)
     assert got.tolist() == [512, 1024]
+
+
+def test_exp_error_bound_against_float():
+    """exp: within 1.15e-4 relative (the cubic, coefficients rounded) plus half an LSB (the
+    final rounding) of e**x
+    wherever e**x fits the data word, monotonic, exact at 0; saturated above ln(8)."""
+    y, overflow = vfu_math.vfu("exp", ALL_WORDS, 0, config=SMALL)
+    exact = np.exp(REAL)
+    fits = exact < 32767 / 4096
+    error = np.abs(y / 4096.0 - exact)[fits]
+    assert np.all(error <= 1.15e-4 * exact[fits] + 0.5 / 4096 + 1e-9)
+    assert error.max() > 2 / 4096             # the bound is not vacuous: e**2 is 3.3 LSB off
+    assert np.all(np.diff(y) >= 0)
+    assert y[ALL_WORDS == 0][0] == 4096 and abs(y[ALL_WORDS == 4096][0] - np.e * 4096) < 1.8
+    assert np.all(overflow == ~fits) and np.all(y[~fits] == 32767)
+
+
+def test_recip_rounds_to_nearest_and_saturates():
+    y, overflow = vfu_math.vfu("recip", ALL_WORDS, 0, config=SMALL)
+    fits = (ALL_WORDS > 512) | (ALL_WORDS <= -512)          # 1/x in [-8, 8)
+    x = ALL_WORDS[fits] / 4096.0
+    assert np.abs(y[fits] / 4096.0 - 1 / x).max() <= 0.5 / 4096
+    odd = fits & (ALL_WORDS > -32768) & (ALL_WORDS != -512)
+    assert np.array_equal(y[odd], -vfu_math.vfu("recip", -ALL_WORDS[odd], 0, config=SMALL)[0])
+    assert np.array_equal(overflow, ~fits)
+    assert y[ALL_WORDS == 0][0] == 32767 and overflow[ALL_WORDS == 0][0]

@@ -1,0 +1,52 @@
+"""The latency profile of this project's RTL (cycles), for checking the timing model.
+
+The timing model (:mod:`apps.evaluation.timing`) composes per-instruction latencies with
+pipeline parallelism across cores and MCUs and the waits of the shared-memory protocol.
+To check that composition against the RTL, :func:`rtl_core_timing` and
+:func:`rtl_mcu_timing` give the RTL's own per-instruction cycles: the MCU requests from the
+MCU controller's exact formula (:func:`hdl.mcu.controller.rtl_cycles`, with the ideal
+analog port acknowledging in one cycle), the rest measured per instruction on the tile
+(Verilator, small preset, 4 VFU lanes; ``bench/bench_timing.py`` measures them again and
+prints both):
+
+==========================  ================================================
+``nop``, ``set``            1
+``alu_int``, branch         4 (taken: 6), ``jmp`` 3
+``cp`` of ``vw`` words      ``5 + 2 vw``
+``alu`` / ``alui``          ``7 + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources
+``ld`` / ``st``             ``1 + 2 vw`` / ``2 + 3 vw`` (a core alone)
+shared-memory port          one word per cycle for the tile
+``mcu``                     ``5 +`` the longest MCU request
+replay of a deferred OPA    its request ``+ 3`` (operand words apart)
+CRS                         ``X (6 S + X) + 37`` (``X`` = xbar_size, ``S`` slices)
+variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row)
+``hlt``                     12 on variants 1-2, 6 on variant 3 (with the start)
+==========================  ================================================
+
+The CRS formula's constant was fitted on the small tile (16x16, 8 slices) only.
+"""
+
+from __future__ import annotations
+
+from panther.hdl.mcu.controller import rtl_cycles
+from panther.isa import variants
+
+from .latency import CoreTiming, McuTiming
+
+__all__ = ["rtl_core_timing", "rtl_mcu_timing"]
+
+
+def rtl_core_timing(config):
+    """The RTL's core instructions in cycles (module docstring)."""
+    return CoreTiming(unit="cycles", scalar=1, alu_int=4, branch=4, taken_branch=6, jump=3,
+                      halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
+                      vfu_fixed=7, vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
+                      ld_fixed=1, st_fixed=2, word_ld=2, word_st=3, port_word=1, mcu_fixed=5)
+
+
+def rtl_mcu_timing(config):
+    """The RTL's MCU operations in cycles (PANTHER, ``config``'s variant)."""
+    x, s = config.xbar_size, config.n_slices
+    return McuTiming(name="rtl", config=config, read=rtl_cycles(config, variants.MVM),
+                     opa=rtl_cycles(config, variants.OPA) + 3, crs=x * (6 * s + x) + 37,
+                     commit=1 + 6 * s * x, per_request=lambda mask: rtl_cycles(config, mask))

@@ -1,0 +1,113 @@
+"""The network path of the execute stage: ``send`` and ``recv`` (semantics §4, docs/node.md),
+one word per handshake with the tile's network interface (:class:`hdl.node.TileNoc`)."""
+
+from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from panther.config import PantherConfig
+from panther.hdl.node.noc_port import CoreNocSignature, noc_widths
+
+from .data_space import DataPortSignature
+from .layouts import DecodeLayout
+from .staging import MAX_VW
+
+__all__ = ["NetworkTransfer"]
+
+
+class NetworkTransfer(wiring.Component):
+    """Moves one ``send`` or ``recv`` vector between the operand space and the core's NoC port.
+
+    ``start`` (one cycle, with the instruction on ``instr``, held until ``done``) runs it. A
+    ``send`` reads a word (one cycle), latches it (one cycle) and presents it on ``noc.tx``
+    until ``tx_ready``, reading the next word in that same cycle; a ``recv`` raises ``rx_req``
+    and writes each word into the operand space in the cycle it is acknowledged. The tile and
+    core of the instruction and its operand range are checked before the start
+    (:class:`~hdl.core.dispatch_check.DispatchCheck`).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    instr : In(DecodeLayout)
+    start : In(1)
+    done : Out(1)
+        One-cycle pulse with the last word sent or received.
+    data : Out(DataPortSignature(config))
+    noc : Out(CoreNocSignature(config))
+    busy : Out(1)
+        An instruction is in progress (it drives ``data``).
+    sent, flit, received : Out(1)
+        Events of this cycle: a ``send`` word leaves (``flit``: it starts a flit of
+        ``noc_words_per_flit`` words); a ``recv`` word arrives.
+    hops : Out
+        Links the flit starting this cycle will cross (0 without one).
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        hop_bits = noc_widths(config)[3]
+        super().__init__({
+            "instr": In(DecodeLayout()), "start": In(1), "done": Out(1),
+            "data": Out(DataPortSignature(config)), "noc": Out(CoreNocSignature(config)),
+            "busy": Out(1), "sent": Out(1), "flit": Out(1), "received": Out(1),
+            "hops": Out(hop_bits),
+        })
+
+    def elaborate(self, platform):
+        c = self.config
+        m = Module()
+        ins, dp, nc = self.instr, self.data, self.noc
+        vw = ins.vw
+
+        i = Signal(range(MAX_VW + 2), name="i")
+        word = Signal(signed(c.data_bits), name="word")
+        last = Signal(name="last")
+        m.d.comb += [
+            last.eq(i == vw - 1),
+            nc.tx_data.eq(word), nc.tx_tile.eq(ins.tile), nc.tx_core.eq(ins.core),
+            nc.tx_last.eq(last), nc.rx_tile.eq(ins.tile), nc.rx_core.eq(ins.core),
+            self.hops.eq(Mux(self.flit, nc.tx_hops, 0)),
+        ]
+
+        with m.FSM(name="fsm") as fsm:
+            with m.State("IDLE"):
+                with m.If(self.start):
+                    m.d.sync += i.eq(0)
+                    with m.If(ins.op.send):
+                        m.next = "SEND_READ"
+                    with m.Else():
+                        m.next = "RECV"
+            with m.State("SEND_READ"):
+                m.d.comb += [dp.addr.eq(ins.src + i), dp.re.eq(1)]
+                m.next = "SEND_LATCH"
+            with m.State("SEND_LATCH"):
+                m.d.sync += word.eq(dp.rdata)
+                m.next = "SEND"
+            with m.State("SEND"):
+                m.d.comb += nc.tx_valid.eq(1)
+                with m.If(nc.tx_ready):
+                    m.d.sync += i.eq(i + 1)
+                    m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
+                    with m.If(last):
+                        m.d.comb += self.done.eq(1)
+                        m.next = "IDLE"
+                    with m.Else():
+                        # Read the next word while this handshake completes.
+                        m.d.comb += [dp.addr.eq(ins.src + i + 1), dp.re.eq(1)]
+                        m.next = "SEND_LATCH"
+            with m.State("RECV"):
+                m.d.comb += nc.rx_req.eq(1)
+                with m.If(nc.rx_ack):
+                    m.d.comb += [dp.addr.eq(ins.dst + i), dp.we.eq(1), dp.wdata.eq(nc.rx_data),
+                                 self.received.eq(1)]
+                    m.d.sync += i.eq(i + 1)
+                    with m.If(last):
+                        m.d.comb += self.done.eq(1)
+                        m.next = "IDLE"
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
+        return m

@@ -1,0 +1,145 @@
+"""Word-by-word transfers between a core's operand space and the shared memory: the ``ld``
+and ``st`` instructions, and the copies of the deferred weight updates."""
+
+from amaranth.hdl import Module, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from panther.config import PantherConfig
+from panther.hdl.ports import COUNT_BITS, SharedMemoryPortSignature
+
+from .data_space import DataPortSignature
+from .staging import MAX_VW
+
+__all__ = ["TransferSignature", "SmemTransfer"]
+
+
+def _max_words(config):
+    """The longest transfer: a vector operand or a deferred entry (``2 xbar_size`` words)."""
+    return max(MAX_VW, 2 * config.xbar_size)
+
+
+class TransferSignature(wiring.Signature):
+    """A transfer request, from the requester's side.
+
+    A one-cycle ``start`` carries the transfer; ``done`` pulses in the cycle its last word is
+    handed over (a load's last word written, a store's last word acknowledged).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    start : Out(1)
+    store : Out(1)
+        1: operand space -> shared memory (``st``); 0: shared memory -> operand space (``ld``).
+    smem_addr : Out(SMEM_ADDR_BITS)
+    data_addr : Out(ADDR_BITS)
+        First word on each side.
+    words : Out(range(max(MAX_VW, 2 * xbar_size) + 1))
+        Words to move (at least 1).
+    count : Out(COUNT_BITS)
+        Consumer count of every stored word.
+    done : In(1)
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "start": Out(1), "store": Out(1), "smem_addr": Out(config.SMEM_ADDR_BITS),
+            "data_addr": Out(config.ADDR_BITS), "words": Out(range(_max_words(config) + 1)),
+            "count": Out(COUNT_BITS), "done": In(1),
+        })
+
+
+class SmemTransfer(wiring.Component):
+    """Moves words between the operand space and the shared memory, one per handshake.
+
+    A load waits for each shared-memory word and writes it into the operand space in the
+    cycle it is acknowledged. A store reads its first word (one cycle), latches it (one
+    cycle) and holds the request until it is acknowledged, reading the next word in that
+    same cycle.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    request : In(TransferSignature(config))
+    data : Out(DataPortSignature(config))
+    smem : Out(SharedMemoryPortSignature(config))
+    busy : Out(1)
+        A transfer is in progress (it drives ``data`` and ``smem``).
+    smem_waiting : Out(1)
+        A shared-memory request is not acknowledged in this cycle.
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "request": In(TransferSignature(config)),
+            "data": Out(DataPortSignature(config)),
+            "smem": Out(SharedMemoryPortSignature(config)),
+            "busy": Out(1), "smem_waiting": Out(1),
+        })
+
+    def elaborate(self, platform):
+        c = self.config
+        m = Module()
+        req, dp, sm = self.request, self.data, self.smem
+
+        i = Signal(range(_max_words(c) + 2), name="i")
+        smem_addr = Signal(c.SMEM_ADDR_BITS, name="smem_addr")
+        data_addr = Signal(c.ADDR_BITS, name="data_addr")
+        words = Signal.like(req.words, name="words")
+        count = Signal(COUNT_BITS, name="count")
+        word = Signal(signed(c.data_bits), name="word")
+        last = Signal(name="last")
+        m.d.comb += last.eq(i == words - 1)
+
+        with m.FSM(name="fsm") as fsm:
+            with m.State("IDLE"):
+                with m.If(req.start):
+                    m.d.sync += [i.eq(0), smem_addr.eq(req.smem_addr),
+                                 data_addr.eq(req.data_addr), words.eq(req.words),
+                                 count.eq(req.count)]
+                    with m.If(req.store):
+                        m.next = "ST_READ"
+                    with m.Else():
+                        m.next = "LD"
+            with m.State("LD"):
+                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(smem_addr + i),
+                             self.smem_waiting.eq(~sm.ack)]
+                with m.If(sm.ack):
+                    m.d.comb += [dp.addr.eq(data_addr + i), dp.we.eq(1), dp.wdata.eq(sm.rdata)]
+                    m.d.sync += i.eq(i + 1)
+                    with m.If(last):
+                        m.d.comb += req.done.eq(1)
+                        m.next = "IDLE"
+            with m.State("ST_READ"):
+                m.d.comb += [dp.addr.eq(data_addr + i), dp.re.eq(1)]
+                m.next = "ST_LATCH"
+            with m.State("ST_LATCH"):
+                m.d.sync += word.eq(dp.rdata)
+                m.next = "ST"
+            with m.State("ST"):
+                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr + i),
+                             sm.wdata.eq(word), sm.count.eq(count),
+                             self.smem_waiting.eq(~sm.ack)]
+                with m.If(sm.ack):
+                    m.d.sync += i.eq(i + 1)
+                    with m.If(last):
+                        m.d.comb += req.done.eq(1)
+                        m.next = "IDLE"
+                    with m.Else():
+                        # Read the next word while this handshake completes.
+                        m.d.comb += [dp.addr.eq(data_addr + i + 1), dp.re.eq(1)]
+                        m.next = "ST_LATCH"
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
+        return m

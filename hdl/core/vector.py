@@ -1,0 +1,188 @@
+"""The vector path of the execute stage: ``cp``, ``alu`` and ``alui`` (semantics §4).
+
+Every source element is gathered into :class:`hdl.core.staging.VectorStaging` buffers before
+any destination word is written (the ISA's read-before-write rule); the VFU then processes
+one row of ``vfu_lanes`` words per cycle, and the results are scattered word by word.
+"""
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from panther.config import PantherConfig
+from panther.isa.table import ALU_BY_NAME
+
+from .data_space import DataPortSignature
+from .layouts import DecodeLayout
+from .staging import MAX_VW, VectorStaging
+from .vfu import VFU
+
+__all__ = ["VectorPath"]
+
+
+class VectorPath(wiring.Component):
+    """Gathers, computes and scatters one vector instruction.
+
+    ``start`` (one cycle, with the instruction on ``instr``, held until ``done``) runs:
+    gather the first operand (``src1``, or ``src`` of ``cp``), gather the second (``src2``;
+    ``dst`` for ``sna``) where there is one, compute (not for ``cp``), check the destination
+    range (an ``alu``/``alui`` raises ``fault`` only now, after its results, as the golden model
+    writes last), scatter to ``dst``. Operand ranges are checked before the start
+    (:class:`~hdl.core.dispatch_check.DispatchCheck`).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    instr : In(DecodeLayout)
+    start : In(1)
+    done : Out(1)
+        One-cycle pulse in the cycle the last word is written.
+    fault : Out(1)
+        One-cycle pulse: the destination leaves the operand space (``ADDRESS_RANGE``).
+    overflow : Out(1)
+        A VFU result that is written saturated (one-cycle strobe per row).
+    data : Out(DataPortSignature(config))
+    busy : Out(1)
+        An instruction is in progress (it drives ``data``).
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "instr": In(DecodeLayout()), "start": In(1), "done": Out(1), "fault": Out(1),
+            "overflow": Out(1), "data": Out(DataPortSignature(config)), "busy": Out(1),
+        })
+
+    def elaborate(self, platform):
+        c = self.config
+        L = c.vfu_lanes
+        m = Module()
+        ins, dp = self.instr, self.data
+        op, vw = ins.op, ins.vw
+
+        m.submodules.vfu = vfu = VFU(config=c)
+        m.submodules.stage_a = sa = VectorStaging(config=c)
+        m.submodules.stage_b = sb = VectorStaging(config=c)
+
+        i = Signal(range(MAX_VW + 2), name="i")      # element being issued
+        row = Signal(range(sa.rows + 1), name="row")
+        lane = Signal(range(L), name="lane")
+        pend = Signal(name="pend")                   # an issued read returns this cycle
+        p_i = Signal(range(MAX_VW + 2), name="p_i")
+        p_row = Signal(range(sa.rows + 1), name="p_row")
+        p_lane = Signal(range(L), name="p_lane")
+        one_hot_lane = Signal(L, name="one_hot_lane")
+        m.d.comb += one_hot_lane.eq(1 << p_lane)
+        # Compute pipeline tags.
+        c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
+        s1_valid = Signal(name="s1_valid")
+        s1_base = Signal.like(c_base, name="s1_base")
+        s1_row = Signal.like(row, name="s1_row")
+        s2_base = Signal.like(c_base, name="s2_base")
+        s2_row = Signal.like(row, name="s2_row")
+        is_sna = Signal(name="is_sna")
+        m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
+
+        def start_loop():
+            m.d.sync += [i.eq(0), row.eq(0), lane.eq(0), pend.eq(0)]
+
+        def advance_index():
+            m.d.sync += [i.eq(i + 1), p_i.eq(i), p_row.eq(row), p_lane.eq(lane), pend.eq(1)]
+            with m.If(lane == L - 1):
+                m.d.sync += [lane.eq(0), row.eq(row + 1)]
+            with m.Else():
+                m.d.sync += lane.eq(lane + 1)
+
+        m.d.comb += vfu.i_fn.eq(ins.fn)
+        for k in range(L):
+            m.d.comb += [vfu.i_a[k].eq(sa.r_data[k]), vfu.i_d[k].eq(sb.r_data[k]),
+                         vfu.i_b[k].eq(sb.r_data[k])]
+            with m.If(op.alui):
+                m.d.comb += vfu.i_b[k].eq(ins.imm)
+            m.d.comb += [sa.w_data[k].eq(dp.rdata), sb.w_data[k].eq(dp.rdata)]
+
+        with m.FSM(name="fsm") as fsm:
+            with m.State("IDLE"):
+                with m.If(self.start):
+                    start_loop()
+                    m.next = "GATHER_A"
+
+            for name, stage in (("GATHER_A", sa), ("GATHER_B", sb)):
+                with m.State(name):
+                    if name == "GATHER_A":
+                        src = Signal(c.ADDR_BITS, name="gather_a_src")
+                        m.d.comb += src.eq(ins.src1)
+                        with m.If(op.cp):
+                            m.d.comb += src.eq(ins.src)
+                    else:
+                        src = Signal(c.ADDR_BITS, name="gather_b_src")
+                        m.d.comb += src.eq(ins.src2)
+                        with m.If(op.alui):
+                            m.d.comb += src.eq(ins.dst)
+                    with m.If(i < vw):
+                        m.d.comb += [dp.addr.eq(src + i), dp.re.eq(1)]
+                        advance_index()
+                    with m.Else():
+                        m.d.sync += pend.eq(0)
+                    with m.If(pend):
+                        m.d.comb += [stage.w_row.eq(p_row), stage.w_lanes.eq(one_hot_lane)]
+                    with m.If((i >= vw) & ~pend):
+                        start_loop()
+                        m.d.sync += [c_base.eq(0), s1_valid.eq(0)]
+                        if name == "GATHER_A":
+                            with m.If(op.cp):
+                                m.next = "SCATTER"
+                            with m.Elif(op.alu | is_sna):
+                                m.next = "GATHER_B"
+                            with m.Else():
+                                m.next = "COMPUTE"
+                        else:
+                            m.next = "COMPUTE"
+
+            with m.State("COMPUTE"):
+                # Stage 0: read row; stage 1: VFU inputs; stage 2: VFU outputs -> staging A.
+                with m.If(c_base < vw):
+                    m.d.comb += [sa.r_en.eq(1), sb.r_en.eq(1), sa.r_row.eq(row),
+                                 sb.r_row.eq(row)]
+                    m.d.sync += [row.eq(row + 1), c_base.eq(c_base + L)]
+                m.d.sync += [s1_valid.eq(c_base < vw), s1_base.eq(c_base), s1_row.eq(row),
+                             s2_base.eq(s1_base), s2_row.eq(s1_row)]
+                m.d.comb += vfu.i_valid.eq(s1_valid)
+                with m.If(vfu.o_valid):
+                    m.d.comb += [sa.w_row.eq(s2_row), sa.w_lanes.eq((1 << L) - 1)]
+                    for k in range(L):
+                        m.d.comb += sa.w_data[k].eq(vfu.o_result[k])
+                        with m.If(vfu.o_overflow[k] & (s2_base + k < vw)):
+                            m.d.comb += self.overflow.eq(1)
+                with m.If((c_base >= vw) & ~s1_valid & ~vfu.o_valid):
+                    start_loop()
+                    m.d.sync += row.eq(0)
+                    m.next = "DST_CHECK"
+
+            with m.State("DST_CHECK"):
+                # After the results (and their overflow): as the golden model writes last.
+                with m.If((ins.dst + vw) > c.addr_space):
+                    m.d.comb += self.fault.eq(1)
+                    m.next = "IDLE"
+                with m.Else():
+                    m.next = "SCATTER"
+
+            with m.State("SCATTER"):
+                with m.If(i < vw):
+                    m.d.comb += [sa.r_en.eq(1), sa.r_row.eq(row)]
+                    advance_index()
+                with m.Else():
+                    m.d.sync += pend.eq(0)
+                with m.If(pend):
+                    m.d.comb += [dp.addr.eq(ins.dst + p_i), dp.we.eq(1),
+                                 dp.wdata.eq(sa.r_data[p_lane])]
+                with m.If((i >= vw) & ~pend):
+                    m.d.comb += self.done.eq(1)
+                    m.next = "IDLE"
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
+        return m
