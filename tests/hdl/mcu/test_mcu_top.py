@@ -184,8 +184,10 @@ def test_opa_alone_is_one_transaction_of_input_steps_cycles(variant, noise):
         ref.opa(c, x, v)
     for c in range(cfg.xbar_copies):
         np.testing.assert_array_equal(amcu.xbars[c].digits(), ref.xbars[c].digits())
-    if noise is None:
-        after = opa_digits_expected(canonical_digits(weights, cfg), x, v, cfg)
+    after = opa_digits_expected(canonical_digits(weights, cfg), x, v, cfg)
+    if noise is not None:
+        assert (amcu.xbars[0].digits() != after).any(), "noise had no effect"
+    else:
         for c in range(cfg.xbar_copies):
             expected = after if c in updated else canonical_digits(weights, cfg)
             np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)
