@@ -17,8 +17,10 @@ STATS_FINE = "stats_fine.json"
 
 def _filenames(filename):
     names = [filename] if isinstance(filename, str) else list(filename)
-    if not names or not all(isinstance(n, str) and n and not n.isspace() for n in names):
-        raise ValueError(f"filename must be a file name or a list of them, not {filename!r}")
+    if not names or not all(isinstance(n, str) and n and not any(c.isspace() for c in n)
+                            for n in names):
+        raise ValueError(f"filename must be a file name without spaces or a list of them, "
+                         f"not {filename!r}")
     return names
 
 
