@@ -51,7 +51,7 @@ def hold_verilog():
     """
     return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) (output [WIDTH-1:0] q);\n"
             f"  reg [WIDTH-1:0] {HOLD_REGISTER} /*verilator public_flat_rw*/;\n"
-            f"  initial {HOLD_REGISTER} = {{WIDTH{{1'b0}}}};\n"
+            f"  initial {HOLD_REGISTER} = 0;\n"
             f"  assign q = {HOLD_REGISTER};\n"
             "endmodule\n")
 
