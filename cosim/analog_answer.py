@@ -12,13 +12,15 @@ transaction and never per clock edge:
 * **answer timing**: :class:`AnalogAnswer` raises ``ack`` ``latency`` cycles after ``req``
   rose (1, the default: in the cycle where ``req`` is first high, as an ideal analog half
   answering at once; more: a latency per operation given by the caller; the modelled
-  latencies of ``analog_models/energy.py`` are not wired in yet).
+  latencies of ``analog_models/energy.py`` are not wired in yet). An OPA alone is a whole
+  OPA phase, one step per cycle: ``input_steps`` cycles more, less one.
 """
 
 from amaranth.hdl import Instance, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
+from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 
 __all__ = ["HOLD_MODULE", "HOLD_REGISTER", "ANSWER_MEMBERS", "HELD_MEMBERS", "hold_verilog",
@@ -64,13 +66,18 @@ class AnalogAnswer(wiring.Component):
     latencies : dict, optional
         :class:`AnalogOp` flag -> cycles from ``req`` rising to ``ack`` (at least 1) for a
         transaction with that operation; a transaction with several takes the largest.
-        Default: 1 for every operation (keyword only).
+        Default: 1 for every operation (keyword only). An OPA alone (a whole OPA phase,
+        one step per cycle) takes
+        :func:`~panther.hdl.mcu.controller.opa_latency` with the OPA's latency:
+        ``input_steps + latencies[OPA] - 1``.
 
     Members
     -------
     port : In(McuAnalogSignature(config))
         The analog half's side of the MCU's port.
     latencies : dict
+    opa_phase_latency : int
+        Cycles from ``req`` rising to ``ack`` of an OPA alone.
     """
 
     def __init__(self, config, *, latencies=None):
@@ -82,6 +89,7 @@ class AnalogAnswer(wiring.Component):
             if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
                 raise ValueError(f"latency of {op!r} must be an integer >= 1, not {cycles!r}")
         self.latencies = {op: latencies[op] for op in AnalogOp}
+        self.opa_phase_latency = opa_latency(config, ack_latency=self.latencies[AnalogOp.OPA])
         super().__init__({"port": In(McuAnalogSignature(config))})
 
     def elaborate(self, platform):
@@ -94,12 +102,15 @@ class AnalogAnswer(wiring.Component):
         req_q = Signal()
         m.d.sync += req_q.eq(port.req)
         rise = port.req & ~req_q
-        longest = max(self.latencies.values())
-        # the transaction's latency: the largest of its operations'
+        longest = max(*self.latencies.values(), self.opa_phase_latency)
+        # the transaction's latency: the largest of its operations', or an OPA phase's
         latency = 1
         for op, cycles in sorted(self.latencies.items(), key=lambda kv: kv[1]):
             if cycles > 1:
                 latency = Mux(port.op.as_value() & op.value, cycles, latency)
+        if self.opa_phase_latency > 1:
+            latency = Mux(port.op.as_value() == AnalogOp.OPA.value, self.opa_phase_latency,
+                          latency)
         if longest == 1:
             m.d.comb += port.ack.eq(rise)
             return m
