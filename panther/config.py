@@ -127,7 +127,16 @@ class PantherConfig(NocGeometry):
     vfu_lanes : int
         Elements the VFU processes per cycle.
     clock_mhz : float
-        Clock frequency used to turn cycles into time.
+        Clock frequency used to turn cycles into time (and the modelled analog latencies
+        into cycles).
+    analog_latency : str
+        How long the co-simulated analog half takes to answer one analog-port transaction
+        (an MVM, MTVM or OPA bit-step, a serial row read or write): ``"ideal"`` (the
+        default) answers every transaction in one cycle, as an infinitely fast array;
+        ``"modelled"`` takes the array, DAC, sample-and-hold and serial-access latencies of
+        ``analog_models/energy.py`` rounded up to whole cycles of ``clock_mhz``
+        (:func:`panther.analog_models.analog_latency.latency_cycles`), so that RTL cycles
+        mean time. Only the co-simulated tile's in-design answer honours it (docs/mcu.md).
     noise : NoiseConfig
         Analog non-idealities (all off by default).
     """
@@ -156,10 +165,13 @@ class PantherConfig(NocGeometry):
     noc_fifo_depth: int = 16
     vfu_lanes: int = 4
     clock_mhz: float = 1000.0
+    analog_latency: str = "ideal"
     noise: NoiseConfig = field(default_factory=NoiseConfig)
 
     # Limits of the fixed instruction encoding (see isa/table.py).
     MAX_MCUS = 6
+    #: Values of :attr:`analog_latency`.
+    ANALOG_LATENCIES = ("ideal", "modelled")
     ADDR_BITS = 14
     SMEM_ADDR_BITS = 16
     TILE_BITS = 10          # the tile field of send/recv
@@ -244,6 +256,10 @@ class PantherConfig(NocGeometry):
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
                f"clock_mhz must be a positive number of at most 1e6, not {_short(self.clock_mhz)}")
+        _check(isinstance(self.analog_latency, str) and self.analog_latency in self.ANALOG_LATENCIES,
+               f"analog_latency must be one of {', '.join(map(repr, self.ANALOG_LATENCIES))}, not "
+               f"{_short(self.analog_latency)}"
+               f"{_did_you_mean([self.analog_latency], self.ANALOG_LATENCIES) if isinstance(self.analog_latency, str) else ''}")
         _check(isinstance(self.noise, NoiseConfig),
                f"noise must be a NoiseConfig, not {self.noise!r}")
 

@@ -10,7 +10,8 @@ from panther.hdl.widths import McuWidths
 from panther.isa import variants
 from panther.isa.variants import phases
 
-__all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles"]
+__all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles",
+           "transaction_latency"]
 
 
 class McuOp(enum.Flag, shape=3):
@@ -35,21 +36,45 @@ def analytic_cycles(config, mask):
     return total
 
 
-def rtl_cycles(config, mask, *, ack_latency=1):
+def rtl_cycles(config, mask, *, ack_latency=1, latencies=None):
     """Exact cycles from the ``start`` strobe to the ``done`` pulse of an :class:`MCU` when the
     analog half answers each request ``ack_latency`` cycles after ``analog.req`` rises (the MCU's
-    capture register adds one cycle to every transaction)."""
+    capture register adds one cycle to every transaction).
+
+    ``latencies`` (``{AnalogOp or its name: cycles}``, e.g. from
+    ``analog_models.analog_latency.latency_cycles``) gives the answer latency per operation
+    instead: a transaction with several operations (variants 2-3) waits for the longest, as
+    ``cosim.analog_answer.AnalogAnswer`` answers it."""
     w = McuWidths(config)
-    ack_latency += 1
     total = 1
     for phase in phases(config, mask):
+        ack = transaction_latency(phase, ack_latency=ack_latency, latencies=latencies) + 1
         if any(b in (1, 2) for b in phase):
             # PHASE, steps (ISSUE, WAIT, ADC rounds, CONV exit), FIN, FIN_WAIT, END_PHASE
-            total += 1 + w.steps * (1 + ack_latency + w.rounds * config.adc_latency + 1) \
+            total += 1 + w.steps * (1 + ack + w.rounds * config.adc_latency + 1) \
                 + 1 + w.rounds + 1 + 1
         else:
-            total += 1 + w.steps * (1 + ack_latency) + 1
+            total += 1 + w.steps * (1 + ack) + 1
     return total
+
+
+def transaction_latency(ops, *, ack_latency=1, latencies=None):
+    """Answer latency (cycles from ``req`` rising to ``ack``) of one transaction with the
+    :class:`AnalogOp` bits ``ops`` (an iterable of flags or their values): ``ack_latency``,
+    or the longest of ``latencies`` (``{AnalogOp or its name: cycles}``) over ``ops``."""
+    if latencies is None:
+        return ack_latency
+    by_value = {}
+    for op, cycles in latencies.items():
+        flag = AnalogOp[op] if isinstance(op, str) else AnalogOp(op)
+        if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
+            raise ValueError(f"latency of {flag.name} must be an integer >= 1, not {cycles!r}")
+        by_value[flag.value] = cycles
+    values = [int(op) for op in ops]
+    missing = [AnalogOp(v).name for v in values if v not in by_value]
+    if missing:
+        raise ValueError(f"latencies must give {missing}, not only {sorted(by_value)}")
+    return max(by_value[v] for v in values)
 
 
 class Controller(wiring.Component):
