@@ -70,7 +70,7 @@ def transaction_latency(ops, *, ack_latency=1, latencies=None):
         if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
             raise ValueError(f"latency of {flag.name} must be an integer >= 1, not {cycles!r}")
         by_value[flag.value] = cycles
-    values = [int(op) for op in ops]
+    values = [AnalogOp(op).value for op in ops]
     missing = [AnalogOp(v).name for v in values if v not in by_value]
     if missing:
         raise ValueError(f"latencies must give {missing}, not only {sorted(by_value)}")
