@@ -127,16 +127,11 @@ class PantherConfig(NocGeometry):
     vfu_lanes : int
         Elements the VFU processes per cycle.
     clock_mhz : float
-        Clock frequency used to turn cycles into time (and the modelled analog latencies
-        into cycles).
+        Clock frequency used to turn cycles into time.
     analog_latency : str
-        How long the co-simulated analog half takes to answer one analog-port transaction
-        (an MVM, MTVM or OPA bit-step, a serial row read or write): ``"ideal"`` (the
-        default) answers every transaction in one cycle, as an infinitely fast array;
-        ``"modelled"`` takes the array, DAC, sample-and-hold and serial-access latencies of
-        ``analog_models/energy.py`` rounded up to whole cycles of ``clock_mhz``
-        (:func:`panther.analog_models.analog_latency.latency_cycles`), so that RTL cycles
-        mean time. Only the co-simulated tile's in-design answer honours it (docs/mcu.md).
+        ``"ideal"`` (default): the co-simulated analog half answers each transaction in one
+        cycle; ``"modelled"``: in energy.py's array, DAC, sample-and-hold and serial-access
+        latencies, whole cycles of ``clock_mhz`` (``analog_models/analog_latency.py``).
     noise : NoiseConfig
         Analog non-idealities (all off by default).
     """
@@ -170,8 +165,6 @@ class PantherConfig(NocGeometry):
 
     # Limits of the fixed instruction encoding (see isa/table.py).
     MAX_MCUS = 6
-    #: Values of :attr:`analog_latency`.
-    ANALOG_LATENCIES = ("ideal", "modelled")
     ADDR_BITS = 14
     SMEM_ADDR_BITS = 16
     TILE_BITS = 10          # the tile field of send/recv
@@ -256,10 +249,9 @@ class PantherConfig(NocGeometry):
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
                f"clock_mhz must be a positive number of at most 1e6, not {_short(self.clock_mhz)}")
-        _check(isinstance(self.analog_latency, str) and self.analog_latency in self.ANALOG_LATENCIES,
-               f"analog_latency must be one of {', '.join(map(repr, self.ANALOG_LATENCIES))}, not "
-               f"{_short(self.analog_latency)}"
-               f"{_did_you_mean([self.analog_latency], self.ANALOG_LATENCIES) if isinstance(self.analog_latency, str) else ''}")
+        _check(self.analog_latency in ("ideal", "modelled"), "analog_latency must be one of 'ideal', "
+               f"'modelled', not {_short(self.analog_latency)}"
+               f"{_did_you_mean([str(self.analog_latency)], ('ideal', 'modelled'))}")
         _check(isinstance(self.noise, NoiseConfig),
                f"noise must be a NoiseConfig, not {self.noise!r}")
 
