@@ -43,7 +43,7 @@ from .cosim_tile import (
     hierarchical_tile,
     mcu_unit,
 )
-from .progress import RunProgress, announce, expected_seconds
+from .progress import RunProgress, announce, expected_seconds, format_seconds
 from .verilog import build_lock, default_build_root, module_name, write_text, write_verilog
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
@@ -158,12 +158,20 @@ class TileSimulation:
         the MCU, the core and the top level (each reused while its sources are unchanged)."""
         c, root = self.config, self.build_root
 
+        header = []
+
         def announce_convert(what, name, cores, mcus):
             def message():
-                announce(f"building the tile model {self.top} for {self.simulator} "
-                         f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
-                         "first run with this configuration and RTL, reused afterwards): "
-                         f"converting the {what} ({name}) to Verilog, once for the whole tile",
+                if not header:
+                    header.append(True)
+                    total = sum(expected_seconds("convert", c, cores=1, mcus=k) for k in (1, None))
+                    announce(f"building the tile model {self.top} for {self.simulator} "
+                             f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
+                             "first run with this configuration and RTL, reused afterwards): "
+                             "converting the MCU, the core and the tile to Verilog, once each",
+                             total, f"then the {self.simulator} compile, about "
+                             f"{format_seconds(expected_seconds(self.simulator, c))}")
+                announce(f"converting the {what} ({name}) to Verilog",
                          expected_seconds("convert", c, cores=cores, mcus=mcus))
             return message
 
