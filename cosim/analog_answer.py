@@ -13,7 +13,8 @@ transaction and never per clock edge:
   rose, per operation (:func:`answer_latencies`): by default what the configuration's
   ``analog_latency`` asks, 1 when ``"ideal"`` (in the cycle where ``req`` is first high, as
   an ideal analog half answering at once) or the modelled latencies of
-  ``analog_models/analog_latency.py`` in whole clock cycles when ``"modelled"``.
+  ``analog_models/analog_latency.py`` in whole clock cycles when ``"modelled"``. An OPA
+  alone is a whole OPA phase, ``input_steps`` steps of the OPA latency each.
 """
 
 from amaranth.hdl import Instance, Module, Mux, Signal
@@ -21,6 +22,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from panther.analog_models.analog_latency import latency_cycles
+from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 
 __all__ = ["HOLD_MODULE", "HOLD_REGISTER", "ANSWER_MEMBERS", "HELD_MEMBERS", "hold_verilog",
@@ -44,7 +46,7 @@ def answer_name(core, mcu):
 
 def answer_latencies(config):
     """``{AnalogOp: cycles}`` the co-simulated analog half answers in under ``config``
-    (:func:`panther.analog_models.analog_latency.latency_cycles`)."""
+    (:func:`panther.analog_models.analog_latency.latency_cycles`; OPA: cycles per step)."""
     return {AnalogOp[name]: cycles for name, cycles in latency_cycles(config).items()}
 
 
@@ -64,7 +66,7 @@ def hold_verilog():
     """
     return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) (output [WIDTH-1:0] q);\n"
             f"  reg [WIDTH-1:0] {HOLD_REGISTER} /*verilator public_flat_rw*/;\n"
-            f"  initial {HOLD_REGISTER} = {{WIDTH{{1'b0}}}};\n"
+            f"  initial {HOLD_REGISTER} = 0;\n"
             f"  assign q = {HOLD_REGISTER};\n"
             "endmodule\n")
 
@@ -79,13 +81,18 @@ class AnalogAnswer(wiring.Component):
     latencies : dict, optional
         :class:`AnalogOp` flag -> cycles from ``req`` rising to ``ack`` (at least 1) for a
         transaction with that operation; a transaction with several takes the largest.
-        Default: :func:`answer_latencies` of ``config`` (keyword only).
+        Default: :func:`answer_latencies` of ``config`` (keyword only). An OPA alone (a
+        whole OPA phase, ``latencies[OPA]`` cycles per step) takes
+        :func:`~panther.hdl.mcu.controller.opa_latency` with that step time:
+        ``input_steps * latencies[OPA]``.
 
     Members
     -------
     port : In(McuAnalogSignature(config))
         The analog half's side of the MCU's port.
     latencies : dict
+    opa_phase_latency : int
+        Cycles from ``req`` rising to ``ack`` of an OPA alone.
     """
 
     def __init__(self, config, *, latencies=None):
@@ -97,6 +104,7 @@ class AnalogAnswer(wiring.Component):
             if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
                 raise ValueError(f"latency of {op!r} must be an integer >= 1, not {cycles!r}")
         self.latencies = {op: latencies[op] for op in AnalogOp}
+        self.opa_phase_latency = opa_latency(config, step_cycles=self.latencies[AnalogOp.OPA])
         super().__init__({"port": In(McuAnalogSignature(config))})
 
     def elaborate(self, platform):
@@ -109,12 +117,15 @@ class AnalogAnswer(wiring.Component):
         req_q = Signal()
         m.d.sync += req_q.eq(port.req)
         rise = port.req & ~req_q
-        longest = max(self.latencies.values())
-        # the transaction's latency: the largest of its operations'
+        longest = max(*self.latencies.values(), self.opa_phase_latency)
+        # the transaction's latency: the largest of its operations', or an OPA phase's
         latency = 1
         for op, cycles in sorted(self.latencies.items(), key=lambda kv: kv[1]):
             if cycles > 1:
                 latency = Mux(port.op.as_value() & op.value, cycles, latency)
+        if self.opa_phase_latency > 1:
+            latency = Mux(port.op.as_value() == AnalogOp.OPA.value, self.opa_phase_latency,
+                          latency)
         if longest == 1:
             m.d.comb += port.ack.eq(rise)
             return m

@@ -20,8 +20,11 @@ and benchmarks. Both take a ``prefix``: the top level's ports are flattened
 """
 
 import cocotb
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
+
+from panther.hdl.mcu.controller import opa_latency
+from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
 
@@ -44,7 +47,9 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
     its hold register in an :class:`cosim.analog_answer.AnalogAnswer` (which raises ``ack``
     itself). None: the port's inputs are top-level ports (a plain ``panther verilog`` top);
     the bridge then drives the answer and a one-cycle ``ack`` itself after the falling edge
-    of ``clock`` (required then), as an analog half answering in the next cycle.
+    of ``clock`` (required then), as an analog half answering in the next cycle (an OPA
+    alone, a whole OPA phase: ``input_steps - 1`` cycles later, as
+    :func:`hdl.mcu.controller.opa_latency` says).
     ``settle``: wait for the read-only phase before reading the outputs and for the next time
     step before writing (Icarus; always done without ``holds``). ``port.wakeups`` counts
     the coroutine's wake-ups.
@@ -53,6 +58,7 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         return getattr(dut, prefix + name)
 
     direct = holds is None
+    opa_cycles = opa_latency(port.config, ack_latency=1)
     if direct and clock is None:
         raise ValueError("serve_mcu needs the clock when the bridge drives the ports (holds=None)")
     req, op_sig = sig("req"), sig("op")
@@ -79,6 +85,10 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         if direct:
             await FallingEdge(clock)
             port.wakeups += 1
+            if op == AnalogOp.OPA.value and opa_cycles > 1:
+                # an OPA alone: one step per cycle, ack in the cycle of the last
+                await ClockCycles(clock, opa_cycles - 1, FallingEdge)
+                port.wakeups += 1
             for name, value in answer.items():
                 target = holds.get(name)
                 if target is None:

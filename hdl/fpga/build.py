@@ -1,4 +1,5 @@
-"""Build an ECP5 bitstream for the ULX3S with the YoWASP tools and report Fmax/utilisation.
+"""Build an ECP5 bitstream for the ULX3S with the YoWASP tools and report Fmax, utilisation and
+the critical path (:mod:`.nextpnr_report`).
 
 Amaranth writes the build plan (RTLIL, Yosys script, LPF, build script); we then run its three
 tool commands ourselves, one named step each, so a failure says which step broke.
@@ -15,12 +16,16 @@ from panther.config import PantherConfig, load_config
 from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
+from .nextpnr_report import parse_nextpnr_report
 from .ulx3s import Ulx3sTop, pll_parameters
 
 __all__ = ["BOARDS", "TOOLS", "build_board", "parse_nextpnr_report", "top_for",
-           "BOARD_DEFAULTS", "board_config", "safe_clock_mhz"]
+           "BOARD_DEFAULTS", "board_config", "safe_clock_mhz", "SCHEMA"]
 
 BOARDS = ("ulx3s",)
+#: Schema of ``fpga_report.json`` and of ``panther fpga --json``; /2 added
+#: ``critical_clock``, ``critical_path`` and ``critical_paths`` (docs/synthesis.md).
+SCHEMA = "panther.fpga/2"
 
 #: Per board: the configuration file (package data of ``panther.hdl.fpga``) that fits it and
 #: a clock the measured designs meet. The ULX3S's LFE5U-85F holds the reduced tile (2 cores
@@ -63,27 +68,6 @@ def top_for(config, *, kind, clock_mhz=100, baud=115200):
     else:
         raise ValueError(f"kind must be 'tile' or 'mcu', not {kind!r}")
     return Ulx3sTop(board=board, ident=ident, clock_mhz=clock_mhz, baud=baud)
-
-
-def parse_nextpnr_report(data, *, clock_mhz):
-    """Fmax and utilisation from nextpnr's ``--report`` JSON (already decoded).
-
-    Returns ``{"fmax_mhz": {clock: achieved}, "constraint_mhz": {...}, "meets": bool,
-    "utilisation": {bel type: {"used", "available", "percent"}}}`` (only types in use).
-    """
-    try:
-        fmax = {name: float(v["achieved"]) for name, v in data["fmax"].items()}
-        constraint = {name: float(v["constraint"]) for name, v in data["fmax"].items()}
-        util = {name: {"used": int(v["used"]), "available": int(v["available"]),
-                       "percent": round(100.0 * int(v["used"]) / max(1, int(v["available"])), 1)}
-                for name, v in sorted(data["utilization"].items()) if int(v["used"])}
-    except (KeyError, TypeError, ValueError) as error:
-        raise ToolError("parse nextpnr report", f"unexpected report layout ({error!r})") from None
-    if not fmax:
-        raise ToolError("parse nextpnr report", "the report names no clock")
-    meets = all(fmax[c] >= constraint[c] for c in fmax)
-    return {"fmax_mhz": fmax, "constraint_mhz": constraint, "meets": meets,
-            "target_mhz": clock_mhz, "utilisation": util}
 
 
 def _commands(script):
@@ -140,7 +124,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
         data = json.loads((build_dir / report_name).read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise ToolError("read nextpnr report", str(error)) from None
-    report = {"board": board, "device": platform.device, "package": platform.package,
+    report = {"schema": SCHEMA, "board": board, "device": platform.device, "package": platform.package,
               "speed": platform.speed, "kind": kind, "config": config.to_dict(),
               "bitstream": f"{name}.bit", **parse_nextpnr_report(data, clock_mhz=clock_mhz)}
     if not (build_dir / f"{name}.bit").is_file():

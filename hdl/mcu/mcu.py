@@ -63,7 +63,8 @@ class MCU(wiring.Component):
     analog : Out(McuAnalogSignature(config))
     widths : McuWidths
     capture_latency : int
-        Cycles between ``analog.ack`` and the controller seeing it (1).
+        Cycles between ``analog.ack`` and the controller seeing it (1), except for an OPA
+        phase, whose ``ack`` (no data) the controller takes at once.
     """
 
     capture_latency = 1
@@ -87,7 +88,7 @@ class MCU(wiring.Component):
         m.submodules.xbar_in = xin = XBarIn(config=cfg)
         m.submodules.xbar_out = xout = XBarOut(config=cfg)
         m.submodules.row_driver = rows = InputDriver(config=cfg)
-        m.submodules.col_driver = cols = InputDriver(config=cfg, opa_chunks=True)
+        m.submodules.col_driver = cols = InputDriver(config=cfg)
         m.submodules.sa_mvm = sa_mvm = ShiftAdd(config=cfg)
         m.submodules.sa_mtvm = sa_mtvm = ShiftAdd(config=cfg)
         m.submodules.crs_unit = crs = CarryResolution(config=cfg)
@@ -132,14 +133,15 @@ class MCU(wiring.Component):
             crs.load.eq(ctrl.crs_load), crs.start.eq(ctrl.crs_start), crs.slice.eq(ctrl.slice),
             crs.rdata.eq(rdata), ctrl.crs_busy.eq(crs.busy),
             # Analog port.
-            analog.req.eq(ctrl.req), ctrl.ack.eq(ack), analog.op.eq(ctrl.op),
+            analog.req.eq(ctrl.req), ctrl.ack.eq(ack), ctrl.ack_now.eq(analog.ack),
+            analog.op.eq(ctrl.op),
             analog.step.eq(ctrl.step), analog.slice.eq(ctrl.slice), analog.row.eq(ctrl.row),
             analog.mvm_copy.eq(ctrl.mvm_copy), analog.mtvm_copy.eq(ctrl.mtvm_copy),
             analog.read_copy.eq(ctrl.read_copy),
             analog.opa_copies.eq(ctrl.opa_copies), analog.write_copies.eq(ctrl.write_copies),
             analog.row_bits.eq(rows.bits), analog.row_neg.eq(rows.neg),
             analog.col_bits.eq(cols.bits), analog.col_neg.eq(cols.neg),
-            analog.opa_chunks.eq(cols.chunks),
+            analog.row_mag.eq(rows.mag), analog.col_mag.eq(cols.mag),
             analog.wdata.eq(crs.wdata),
         ]
         overflow = Signal()

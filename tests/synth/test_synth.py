@@ -23,6 +23,9 @@ def test_small_mcu_synthesises(tmp_path):
     assert stats["transistors"] > 4 * stats["cells"]
     assert stats["cells"] == sum(stats["cells_by_type"].values())
     assert all(k.startswith("$_") for k in stats["cells_by_type"])
+    # Every level of the longest path is a cell (exact depths: tests/synth/test_logic_depth).
+    assert 0 < stats["logic_levels"] < stats["cells"]
+    assert stats["logic_loop"] is None and stats["logic_path"]["from"]
 
 
 def test_parse_stats_counts_flip_flops_and_memories():
@@ -79,12 +82,19 @@ def test_cli_writes_table_and_json(tmp_path, capsys, monkeypatch):
     def fake(directory, filename, top):
         assert (directory / filename).is_file() and filename == f"{top}.v"
         return {"cells": 10, "flip_flops": 4, "memories": 0, "memory_bits": 0,
-                "transistors": 99, "transistors_lower_bound": True, "cells_by_type": {}}
+                "transistors": 99, "transistors_lower_bound": True, "cells_by_type": {},
+                "logic_levels": 37, "logic_path": {"from": "q[1]", "to": "d[2]"},
+                "logic_loop": None, "logic_levels_netlist": "n"}
 
     monkeypatch.setattr(ys, "synthesize", fake)
     assert main(["synth", "--top", "mcu", "-o", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "panther_mcu" in out and "99+" in out
+    assert "logic levels" in out and "q[1] -> d[2]" in out
+    row = next(line for line in out.splitlines() if line.startswith("panther_mcu"))
+    assert row.split()[5] == "37"
     report = json.loads((tmp_path / "synth_report.json").read_text())
+    assert report["schema"] == "panther.synth/2"
     assert report["components"]["panther_mcu"]["flip_flops"] == 4
+    assert report["components"]["panther_mcu"]["logic_levels"] == 37
     assert report["config"]["xbar_size"] == PRESETS["small"].xbar_size
