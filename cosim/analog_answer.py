@@ -10,21 +10,23 @@ transaction and never per clock edge:
   in the time step where ``req`` rose. The vectors therefore never are top-level inputs:
   no 65536-bit input limit of Amaranth's converter, no load bus, no cycle spent.
 * **answer timing**: :class:`AnalogAnswer` raises ``ack`` ``latency`` cycles after ``req``
-  rose (1, the default: in the cycle where ``req`` is first high, as an ideal analog half
-  answering at once; more: a latency per operation given by the caller; the modelled
-  latencies of ``analog_models/energy.py`` are not wired in yet). An OPA alone is a whole
-  OPA phase, one step per cycle: ``input_steps`` cycles more, less one.
+  rose, per operation (:func:`answer_latencies`): by default what the configuration's
+  ``analog_latency`` asks, 1 when ``"ideal"`` (in the cycle where ``req`` is first high, as
+  an ideal analog half answering at once) or the modelled latencies of
+  ``analog_models/analog_latency.py`` in whole clock cycles when ``"modelled"``. An OPA
+  alone is a whole OPA phase, ``input_steps`` steps of the OPA latency each.
 """
 
 from amaranth.hdl import Instance, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
+from panther.analog_models.analog_latency import latency_cycles
 from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 
 __all__ = ["HOLD_MODULE", "HOLD_REGISTER", "ANSWER_MEMBERS", "HELD_MEMBERS", "hold_verilog",
-           "answer_name", "AnalogAnswer"]
+           "answer_name", "answer_latencies", "latency_tag", "AnalogAnswer"]
 
 #: Verilog module of a hold register (parameter ``WIDTH``, output ``q``).
 HOLD_MODULE = "panther_cosim_hold"
@@ -40,6 +42,19 @@ def answer_name(core, mcu):
     """Instance name of the :class:`AnalogAnswer` of MCU ``mcu`` of core ``core`` in a top
     level (as its port's flattened prefix, without the trailing ``_``)."""
     return f"c{core}_analog_{mcu}"
+
+
+def answer_latencies(config):
+    """``{AnalogOp: cycles}`` the co-simulated analog half answers in under ``config``
+    (:func:`panther.analog_models.analog_latency.latency_cycles`; OPA: cycles per step)."""
+    return {AnalogOp[name]: cycles for name, cycles in latency_cycles(config).items()}
+
+
+def latency_tag(latencies):
+    """``''`` when every latency is 1, else ``'lat_<mvm>_<mtvm>_<opa>_<read>_<write>'``: the
+    part of a top level's module name that keeps builds of other latencies apart."""
+    cycles = [latencies[op] for op in AnalogOp]
+    return "" if all(c == 1 for c in cycles) else "lat_" + "_".join(map(str, cycles))
 
 
 def hold_verilog():
@@ -66,10 +81,10 @@ class AnalogAnswer(wiring.Component):
     latencies : dict, optional
         :class:`AnalogOp` flag -> cycles from ``req`` rising to ``ack`` (at least 1) for a
         transaction with that operation; a transaction with several takes the largest.
-        Default: 1 for every operation (keyword only). An OPA alone (a whole OPA phase,
-        one step per cycle) takes
-        :func:`~panther.hdl.mcu.controller.opa_latency` with the OPA's latency:
-        ``input_steps + latencies[OPA] - 1``.
+        Default: :func:`answer_latencies` of ``config`` (keyword only). An OPA alone (a
+        whole OPA phase, ``latencies[OPA]`` cycles per step) takes
+        :func:`~panther.hdl.mcu.controller.opa_latency` with that step time:
+        ``input_steps * latencies[OPA]``.
 
     Members
     -------
@@ -81,7 +96,7 @@ class AnalogAnswer(wiring.Component):
     """
 
     def __init__(self, config, *, latencies=None):
-        latencies = dict.fromkeys(AnalogOp, 1) if latencies is None else dict(latencies)
+        latencies = answer_latencies(config) if latencies is None else dict(latencies)
         missing = [op.name for op in AnalogOp if op not in latencies]
         if missing:
             raise ValueError(f"latencies must give every AnalogOp, missing {missing}")
@@ -89,7 +104,7 @@ class AnalogAnswer(wiring.Component):
             if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
                 raise ValueError(f"latency of {op!r} must be an integer >= 1, not {cycles!r}")
         self.latencies = {op: latencies[op] for op in AnalogOp}
-        self.opa_phase_latency = opa_latency(config, ack_latency=self.latencies[AnalogOp.OPA])
+        self.opa_phase_latency = opa_latency(config, step_cycles=self.latencies[AnalogOp.OPA])
         super().__init__({"port": In(McuAnalogSignature(config))})
 
     def elaborate(self, platform):

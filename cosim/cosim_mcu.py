@@ -34,7 +34,8 @@ class CosimMcu(wiring.Component):
     config : PantherConfig
     latencies : dict, optional
         Answer latencies (keyword only), as in
-        :class:`~panther.cosim.analog_answer.AnalogAnswer`.
+        :class:`~panther.cosim.analog_answer.AnalogAnswer` (default: ``config``'s
+        ``analog_latency``).
 
     Members
     -------

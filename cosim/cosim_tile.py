@@ -61,7 +61,8 @@ class CosimTile(wiring.Component):
     tile : panther.hdl.tile.Tile
     latencies : dict, optional
         Answer latencies per :class:`~panther.hdl.ports.AnalogOp` (keyword only), as in
-        :class:`~panther.cosim.analog_answer.AnalogAnswer`.
+        :class:`~panther.cosim.analog_answer.AnalogAnswer`; default: the tile
+        configuration's ``analog_latency`` (:func:`~panther.cosim.analog_answer.answer_latencies`).
 
     Members
     -------

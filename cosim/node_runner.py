@@ -69,6 +69,11 @@ class NodeSimulation:
         if not ok:
             raise SimulationError(f"--sim {simulator}: {reason}")
         self.config = config
+        if config.analog_latency != "ideal":
+            # the node's analog ports are answered by the Python bridge, in one cycle
+            LOG.warning("the node co-simulation answers every analog transaction in one cycle: "
+                        "analog_latency %r applies to the tile co-simulation only",
+                        config.analog_latency)
         self.simulator = simulator
         self.build_root = Path(build_root) if build_root is not None else default_build_root()
         self._runner = None

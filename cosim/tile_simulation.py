@@ -5,8 +5,10 @@ The tile is built hierarchically (:mod:`cosim.cosim_tile`): the MCU and the core
 converted to Verilog once, as modules of their own, the tile instantiates the core's module
 and the core the MCU's; the top level (:class:`cosim.cosim_tile.CosimTile`) answers every MCU
 analog port inside the design (hold registers the Python bridge writes, ``ack`` after the
-answer latency). Everything is compiled ONCE per (configuration, simulator, waves, answer
-latency); every program is then loaded at run time, mostly by direct access to the memories
+answer latency of the configuration's ``analog_latency``, :func:`cosim.analog_answer.answer_latencies`).
+Everything is compiled ONCE per (configuration, simulator, waves, answer latencies: the top's
+module name carries them, :func:`cosim.analog_answer.latency_tag`; the MCU and core units do
+not depend on them and are shared); every program is then loaded at run time, mostly by direct access to the memories
 (:func:`cosim.backdoor.memory_paths`), and the crossbar weights are programmed into the
 analog models the bridges serve (:mod:`cosim.mcu_bridge`). One simulator run serves a whole
 batch of images (:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`. A
@@ -31,7 +33,7 @@ from panther.errors import UserError
 from panther.hdl.tile import TileSignature
 
 from . import simulators
-from .analog_answer import HOLD_MODULE, hold_verilog
+from .analog_answer import HOLD_MODULE, answer_latencies, hold_verilog, latency_tag
 from .backdoor import BACKDOOR_VARS, memory_paths
 from .clock import period_ps
 from .cosim_tile import (
@@ -106,7 +108,13 @@ class TileSimulation:
     Members
     -------
     top : str
-        Verilog module name of the top level (keyed by configuration).
+        Verilog module name of the top level (keyed by configuration; modelled answer
+        latencies also appear in it, ``panther_tile_lat_9_9_3_81_86_...``).
+    latencies : dict
+        ``{AnalogOp: cycles}`` the top answers each analog transaction in.
+    unit_config : PantherConfig
+        The configuration the MCU and core units are built from (``analog_latency``
+        ideal: they do not depend on it).
     units : dict
         ``{'mcu': name, 'core': name}``: the unit modules the top instantiates.
     ports : dict
@@ -133,8 +141,15 @@ class TileSimulation:
         self.tile_id = tile_id
         self._runner = None
         c = config
-        self.units = {"mcu": module_name("mcu", c, "unit"), "core": module_name("core", c, "unit")}
-        self.top = module_name("tile", c, "cosim", *((f"tile{tile_id}",) if tile_id else ()))
+        #: Answer latencies of the top's analog halves ({AnalogOp: cycles}).
+        self.latencies = answer_latencies(c)
+        # the units do not depend on the answer latencies: one build serves both
+        self.unit_config = unit = c.replace(analog_latency="ideal")
+        self.units = {"mcu": module_name("mcu", unit, "unit"),
+                      "core": module_name("core", unit, "unit")}
+        tag = latency_tag(self.latencies)
+        self.top = module_name("tile" + (f"_{tag}" if tag else ""), c, "cosim",
+                               *((f"tile{tile_id}",) if tile_id else ()))
         self.ports = port_map(cosim_ports(TileSignature(c)), c)
         self.paths = memory_paths(c)
 
@@ -161,14 +176,16 @@ class TileSimulation:
             return message
 
         hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
-        mcu = write_verilog(lambda: mcu_unit(c), name=self.units["mcu"],
+        unit = self.unit_config
+        mcu = write_verilog(lambda: mcu_unit(unit), name=self.units["mcu"],
                             sources=UNIT_SOURCES["mcu"], build_root=root,
                             on_convert=announce_convert("MCU", self.units["mcu"], 1, 1))
-        core = write_verilog(lambda: core_unit(c, mcu_module=self.units["mcu"]),
+        core = write_verilog(lambda: core_unit(unit, mcu_module=self.units["mcu"]),
                              name=self.units["core"], sources=UNIT_SOURCES["core"],
                              build_root=root, on_convert=announce_convert("core", self.units["core"], 1, None))
         top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"],
-                                                      tile_id=self.tile_id),
+                                                      tile_id=self.tile_id,
+                                                      latencies=self.latencies),
                             name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
                             on_convert=announce_convert("tile", self.top, 1, 1))
         return [hold, mcu, core, top]

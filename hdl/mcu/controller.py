@@ -11,7 +11,7 @@ from panther.isa import variants
 from panther.isa.variants import phases
 
 __all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles",
-           "opa_latency"]
+           "opa_latency", "transaction_latency"]
 
 
 class McuOp(enum.Flag, shape=3):
@@ -36,33 +36,62 @@ def analytic_cycles(config, mask):
     return total
 
 
-def opa_latency(config, *, ack_latency=1):
+def opa_latency(config, *, ack_latency=1, step_cycles=1):
     """Cycles from ``req`` rising to ``ack`` of an OPA-phase transaction (an OPA alone) when
     the analog half answers other transactions ``ack_latency`` cycles after ``req`` rises: it
-    applies one step per cycle from the cycle ``req`` rises, so an ideal analog half
-    (``ack_latency = 1``, ack in the cycle ``req`` rises) acknowledges in the cycle of the last
-    step, ``input_steps`` cycles after ``req`` rose; every cycle more of answer latency
-    delays it as much."""
-    return config.input_steps + ack_latency - 1
+    applies one step every ``step_cycles`` cycles from the cycle ``req`` rises, so an ideal
+    analog half (``ack_latency = 1``, ack in the cycle ``req`` rises, one step per cycle)
+    acknowledges in the cycle of the last step, ``input_steps`` cycles after ``req`` rose;
+    every cycle more of answer latency delays it as much, every cycle more per step
+    ``input_steps`` times."""
+    return config.input_steps * step_cycles + ack_latency - 1
 
 
-def rtl_cycles(config, mask, *, ack_latency=1):
+def rtl_cycles(config, mask, *, ack_latency=1, latencies=None):
     """Exact cycles from the ``start`` strobe to the ``done`` pulse of an :class:`MCU` when the
     analog half answers each sampling request ``ack_latency`` cycles after ``analog.req`` rises
     (the MCU's capture register adds one cycle to every such transaction) and an OPA phase
-    :func:`opa_latency` cycles after (its ``ack`` needs no capture: it carries no data)."""
+    :func:`opa_latency` cycles after (its ``ack`` needs no capture: it carries no data).
+
+    ``latencies`` (``{AnalogOp or its name: cycles}``, e.g. from
+    ``analog_models.analog_latency.latency_cycles``) gives the answer latency per operation
+    instead: a sampling transaction with several operations (variants 2-3) waits for the
+    longest, as ``cosim.analog_answer.AnalogAnswer`` answers it, and an OPA phase takes
+    ``latencies[OPA]`` cycles per step."""
     w = McuWidths(config)
-    a = ack_latency + 1
     total = 1
     for phase in phases(config, mask):
         if any(b in (1, 2) for b in phase):
+            a = transaction_latency(phase, ack_latency=ack_latency, latencies=latencies) + 1
             # PHASE, steps (ISSUE, WAIT, ADC rounds, CONV exit), FIN, FIN_WAIT, END_PHASE
             total += 1 + w.steps * (1 + a + w.rounds * config.adc_latency + 1) \
                 + 1 + w.rounds + 1 + 1
-        else:
+        elif latencies is None:
             # OPA_WAIT from the cycle after the start (or after END_PHASE) until ack
             total += opa_latency(config, ack_latency=ack_latency)
+        else:
+            step = transaction_latency(phase, latencies=latencies)
+            total += opa_latency(config, step_cycles=step)
     return total
+
+
+def transaction_latency(ops, *, ack_latency=1, latencies=None):
+    """Answer latency (cycles from ``req`` rising to ``ack``) of one transaction with the
+    :class:`AnalogOp` bits ``ops`` (an iterable of flags or their values): ``ack_latency``,
+    or the longest of ``latencies`` (``{AnalogOp or its name: cycles}``) over ``ops``."""
+    if latencies is None:
+        return ack_latency
+    by_value = {}
+    for op, cycles in latencies.items():
+        flag = AnalogOp[op] if isinstance(op, str) else AnalogOp(op)
+        if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
+            raise ValueError(f"latency of {flag.name} must be an integer >= 1, not {cycles!r}")
+        by_value[flag.value] = cycles
+    values = [AnalogOp(op).value for op in ops]
+    missing = [AnalogOp(v).name for v in values if v not in by_value]
+    if missing:
+        raise ValueError(f"latencies must give {missing}, not only {sorted(by_value)}")
+    return max(by_value[v] for v in values)
 
 
 class Controller(wiring.Component):

@@ -78,9 +78,9 @@ class MCU(wiring.Component):
         """Analytic cycles of a start request (:func:`hdl.mcu.controller.analytic_cycles`)."""
         return analytic_cycles(self.config, mask)
 
-    def rtl_cycles(self, mask, *, ack_latency=1):
+    def rtl_cycles(self, mask, *, ack_latency=1, latencies=None):
         """Exact cycles start -> done (:func:`hdl.mcu.controller.rtl_cycles`)."""
-        return rtl_cycles(self.config, mask, ack_latency=ack_latency)
+        return rtl_cycles(self.config, mask, ack_latency=ack_latency, latencies=latencies)
 
     def elaborate(self, platform):
         cfg = self.config

@@ -21,6 +21,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
 from panther.analog_models import AnalogMCU
+from panther.analog_models.analog_latency import latency_cycles
 from panther.config import PantherConfig
 from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
 from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
@@ -34,7 +35,8 @@ MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
 PERIOD_PS = 10_000
 INPUT_LATENCY = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
 SETTLE = os.environ.get("PANTHER_COSIM_SIMULATOR") == "icarus"
-ACK_LATENCY = 1     # the top's AnalogAnswer acknowledges in the cycle req rises
+# the top's AnalogAnswer answers in the configuration's latencies (1 cycle each when ideal)
+LATENCIES = latency_cycles(CONFIG)
 sys.set_int_max_str_digits(0)      # paper-size code vectors exceed 4300 decimal digits
 
 
@@ -71,7 +73,7 @@ async def mvm_mtvm_exact(dut):
     assert y == list(y_exp), f"MVM mismatch at {np.flatnonzero(np.array(y) != y_exp)}"
     assert z == list(z_exp), f"MTVM mismatch at {np.flatnonzero(np.array(z) != z_exp)}"
     assert ovf == int(y_ovf or z_ovf)
-    expected = rtl_cycles(CONFIG, MVM | MTVM, ack_latency=ACK_LATENCY)
+    expected = rtl_cycles(CONFIG, MVM | MTVM, latencies=LATENCIES)
     assert cycles == expected, (cycles, expected)
     assert port.transactions["mvm"] == port.transactions["mtvm"] == CONFIG.input_steps
     # one Python wake-up per transaction (three on Icarus, which reports req before the rest)
@@ -108,7 +110,7 @@ async def all_ops_saturating_opa_commit_crs(dut):
     z = await driver.read_buffer("xin", CONFIG.xbar_size)
     assert y == list(mvm_expected(weights, x, CONFIG)[0])
     assert z == list(mtvm_expected(weights, v, CONFIG)[0])
-    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA, ack_latency=ACK_LATENCY)
+    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA, latencies=LATENCIES)
     learning = {1: [0], 2: [0, 1], 3: [2]}[CONFIG.variant]
     for c in range(CONFIG.xbar_copies):
         expected = after if c in learning else canonical_digits(weights, CONFIG)
@@ -127,7 +129,9 @@ async def all_ops_saturating_opa_commit_crs(dut):
     await driver.write_buffer("xout", v2)
     requests, wakeups = port.transactions["requests"], port.wakeups
     cycles = await driver.request(mask=OPA)
-    assert cycles == CONFIG.input_steps + 1 == rtl_cycles(CONFIG, OPA, ack_latency=ACK_LATENCY)
+    # one transaction of input_steps steps of the OPA latency each, plus the start cycle
+    assert cycles == CONFIG.input_steps * LATENCIES["OPA"] + 1 \
+        == rtl_cycles(CONFIG, OPA, latencies=LATENCIES)
     assert port.transactions["requests"] == requests + 1
     assert port.wakeups == wakeups + (3 if SETTLE else 1)
     for c in range(CONFIG.xbar_copies):
