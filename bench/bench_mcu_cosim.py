@@ -50,7 +50,8 @@ try:   # inside the simulator: the cocotb test that takes the measurements
 
             from panther.analog_models import AnalogMCU
             from panther.config import PantherConfig
-            from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
+            from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
+            from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
             from panther.hdl.mcu import McuOp, analytic_cycles, rtl_cycles
 
             config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
@@ -58,10 +59,12 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             weights, x, v = _operands(config)
             Clock(dut.clk, 1000, unit="ps").start()
             driver = McuDriver(dut, dut.clk, period_ps=1000, input_latency=latency)
-            await ClockCycles(dut.clk, 2)      # a RegisteredInputs top has no reset
+            await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
             amcu = AnalogMCU(config)
             amcu.program(weights)
-            start_mcu_bridge(dut, dut.clk, amcu, config)
+            holds = {name: resolve(dut, path) for name, path in MCU_HOLD_PATHS.items()}
+            settle = os.environ.get("PANTHER_COSIM_SIMULATOR") == "icarus"
+            _, port = start_mcu_bridge(dut, dut.clk, amcu, config, holds=holds, settle=settle)
             alone = AnalogMCU(config)
             alone.program(weights)
             copy_mtvm = 1 if config.variant >= 2 else 0
@@ -77,15 +80,18 @@ try:   # inside the simulator: the cocotb test that takes the measurements
                 for _ in range(REPEATS):
                     await driver.write_buffer("xin", x)
                     await driver.write_buffer("xout", v)
+                    wakeups, requests = port.wakeups, port.transactions["requests"]
                     t0 = time.perf_counter()
                     cycles = await driver.request(mask=mask)
                     cosim_times.append(time.perf_counter() - t0)
+                    wakeups, requests = (port.wakeups - wakeups,
+                                         port.transactions["requests"] - requests)
                     t0 = time.perf_counter()
                     numpy_ops[name]()
                     numpy_times.append(time.perf_counter() - t0)
                 out[name] = {"cosim_s": min(cosim_times), "numpy_s": min(numpy_times),
-                             "cycles": int(cycles),
-                             "rtl_formula": rtl_cycles(config, mask, ack_latency=1 + latency),
+                             "cycles": int(cycles), "wakeups": wakeups, "transactions": requests,
+                             "rtl_formula": rtl_cycles(config, mask, ack_latency=1),
                              "analytic": analytic_cycles(config, mask)}
             Path(os.environ["PANTHER_BENCH_OUT"]).write_text(json.dumps(out, indent=2))
 except ImportError:     # pragma: no cover - cocotb is a project dependency
@@ -96,10 +102,10 @@ def main(argv=None):
     sys.path.insert(0, str(HERE.parent))
     sys.set_int_max_str_digits(0)
     from panther.config import load_config
-    from panther.cosim.registered_top import RegisteredInputs
+    from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
+    from panther.cosim.cosim_mcu import SOURCES, CosimMcu
     from panther.cosim.simulators import availability, build, run, testcase_results
-    from panther.cosim.verilog import module_name, write_verilog
-    from panther.hdl.mcu import MCU
+    from panther.cosim.verilog import module_name, write_text, write_verilog
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
@@ -111,18 +117,18 @@ def main(argv=None):
     if not ok:
         print(f"cannot run: {reason}")
         return 2
-    top = module_name("mcu", config, "registered")
+    top = module_name("mcu", config, "cosim")
     t0 = time.perf_counter()
-    source = write_verilog(lambda: RegisteredInputs(MCU(config=config)), name=top,
-                           sources=(MCU.__module__, RegisteredInputs.__module__))
-    runner = build(args.simulator, [source], top)
+    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
+    runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top)
     build_s = time.perf_counter() - t0
     out_file = runner.build_dir / "run" / "bench.json"
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.unlink(missing_ok=True)
     xml = run(runner, top, "bench_mcu_cosim", python_path=[HERE],
               extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
-                         "PANTHER_COSIM_INPUT_LATENCY": str(RegisteredInputs.input_latency),
+                         "PANTHER_COSIM_SIMULATOR": args.simulator,
+                         "PANTHER_COSIM_INPUT_LATENCY": str(CosimMcu.input_latency),
                          "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
     failures = {k: v for k, v in testcase_results(xml).items() if v}
     if failures or not out_file.is_file():
@@ -134,11 +140,12 @@ def main(argv=None):
           f"{config.adcs_per_xbar} ADC(s)/slice x {config.adc_latency} cycle(s)")
     print(f"(Verilog + build, cached when unchanged: {build_s:.1f} s; best of {REPEATS})")
     print(f"{'op':5} {'cosim ms':>9} {'numpy ms':>9} {'ratio':>6} {'RTL cycles':>11} "
-          f"{'analytic':>9} {'RTL/analytic':>13}")
+          f"{'analytic':>9} {'RTL/analytic':>13} {'transactions':>13} {'wake-ups':>9}")
     for name, row in data.items():
         ratio = row["cosim_s"] / row["numpy_s"]
         print(f"{name:5} {1e3 * row['cosim_s']:9.2f} {1e3 * row['numpy_s']:9.2f} {ratio:6.2f} "
-              f"{row['cycles']:11d} {row['analytic']:9d} {row['cycles'] / row['analytic']:13.3f}")
+              f"{row['cycles']:11d} {row['analytic']:9d} {row['cycles'] / row['analytic']:13.3f} "
+              f"{row['transactions']:13d} {row['wakeups']:9d}")
     return 0
 
 

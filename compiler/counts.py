@@ -136,7 +136,8 @@ class _Counter:
                         if what == "opa":
                             ev.add("smem_reads", 2 * n)
                             ev.count_mcu(core, m, "opa_applied")
-                            ev.count_mcu(core, m, "requests", c.input_steps)
+                            ev.count_mcu(core, m, "requests",
+                                         variants.transactions(c, variants.OPA))
                         else:
                             self.serial(core, m, "crs_applied")
                     ev.add("smem_reads", 2 * n * len(used))            # and restore them

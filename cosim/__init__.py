@@ -12,10 +12,14 @@
   core-side driver;
 * :mod:`cosim.registered_top` -- a reset-less simulation top level registering every input
   (keeps Verilator fast);
-* :mod:`cosim.wide_input_loader`, :mod:`cosim.wide_input_bus` -- a top level that loads wide
-  inputs through a narrow bus (paper-size tiles), and its cocotb driver;
+* :mod:`cosim.analog_answer` -- the analog half's side of an MCU port inside the design:
+  hold registers the bridge writes, ``ack`` after the answer latency;
+* :mod:`cosim.cosim_mcu`, :mod:`cosim.cosim_tile` -- the co-simulation top levels of a lone
+  MCU and of a tile; the tile is built hierarchically (the MCU and the core converted once
+  each and instantiated);
 * :mod:`cosim.tile_simulation`, :mod:`cosim.tile_tb` -- the tile built once per configuration
-  and simulator, and the cocotb test that loads, runs and dumps program images on it;
+  and simulator, and the cocotb test that loads, runs and dumps program images on it (memories
+  by direct access);
 * :mod:`cosim.compare`, :mod:`cosim.rtl_report` -- comparison with the golden model, and the
   report of an RTL run;
 * :mod:`cosim.program_runner` -- all of it for a batch of images (:func:`run_and_compare`);

@@ -5,6 +5,9 @@ import sys
 from amaranth.hdl import Value
 from amaranth.sim import Simulator
 
+from panther.hdl.mcu.controller import opa_latency
+from panther.hdl.ports import AnalogOp
+
 from .analog_port import AnalogPort
 
 __all__ = ["simulator", "add_analog_bridge"]
@@ -28,8 +31,9 @@ def add_analog_bridge(sim, analog, amcu, *, port=None):
     ``core.analog[m]``) from ``amcu`` (an :class:`analog_models.AnalogMCU`) in ``sim``.
 
     Adds a background testbench: whenever ``req`` rises, it performs the transaction on
-    ``amcu`` and answers with a one-cycle ``ack`` (so the MCU waits exactly one cycle per
-    request: ``ack_latency=1`` in :func:`hdl.mcu.rtl_cycles`).
+    ``amcu`` and answers with a one-cycle ``ack`` in that cycle (``ack_latency=1`` in
+    :func:`hdl.mcu.rtl_cycles`), or, for an OPA alone, in the cycle of its last step
+    (:func:`hdl.mcu.controller.opa_latency`).
 
     Parameters
     ----------
@@ -46,6 +50,7 @@ def add_analog_bridge(sim, analog, amcu, *, port=None):
         Its ``transactions`` counts what was served.
     """
     port = port or AnalogPort(analog.signature.config)
+    opa_cycles = opa_latency(analog.signature.config, ack_latency=1)
 
     def plain(name):
         return Value.cast(getattr(analog, name))
@@ -57,6 +62,8 @@ def add_analog_bridge(sim, analog, amcu, *, port=None):
             fields = {name: ctx.get(plain(name)) for name in port.needed(op)}
             for name, value in port.serve(amcu, op, fields).items():
                 ctx.set(plain(name), value)
+            if op == AnalogOp.OPA.value and opa_cycles > 1:
+                await ctx.tick().repeat(opa_cycles - 1)
             ctx.set(analog.ack, 1)
             await ctx.tick()
             ctx.set(analog.ack, 0)

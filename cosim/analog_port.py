@@ -10,7 +10,7 @@ slices in Python-level loops.
 
 import numpy as np
 
-from panther.hdl.ports import AnalogOp, from_line_major, to_line_major
+from panther.hdl.ports import AnalogOp, to_line_major
 from panther.hdl.widths import McuWidths
 
 __all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed"]
@@ -57,15 +57,16 @@ class AnalogPort:
     -------
     widths : McuWidths
     transactions : dict
-        Count of served transactions per kind (``mvm``, ``mtvm``, ``opa``, ``read``,
-        ``write``; a transaction of several kinds counts under each) and ``requests``, the
+        Count of served transactions per kind (``mvm``, ``mtvm``, ``read``, ``write``; a
+        transaction of several kinds counts under each), ``opa``: OPA bit-steps applied (all
+        ``input_steps`` of an OPA alone, one with MVM/MTVM), and ``requests``, the
         transactions themselves.
     """
 
     OUTPUTS_BY_OP = {
         AnalogOp.MVM: ("mvm_copy", "row_bits", "row_neg"),
         AnalogOp.MTVM: ("mtvm_copy", "col_bits", "col_neg"),
-        AnalogOp.OPA: ("opa_copies", "row_bits", "row_neg", "col_neg", "opa_chunks"),
+        AnalogOp.OPA: ("opa_copies", "step", "row_mag", "row_neg", "col_mag", "col_neg"),
         AnalogOp.READ: ("read_copy", "slice", "row"),
         AnalogOp.WRITE: ("write_copies", "slice", "row", "wdata"),
     }
@@ -86,6 +87,20 @@ class AnalogPort:
     def _drive(self, bits, neg):
         n = self.widths.n
         return (unpack_unsigned(bits, n, 1) * (1 - 2 * unpack_unsigned(neg, n, 1))).astype(np.int64)
+
+    def _opa_pulses(self, fields, steps):
+        """``(row drive, signed column chunks (slices, n))`` of each OPA step in ``steps``
+        from the operand (``row_mag``/``row_neg``, ``col_mag``/``col_neg``; semantics §3)."""
+        w = self.widths
+        x_mag = unpack_unsigned(fields["row_mag"], w.n, w.data_bits)
+        v_mag = unpack_unsigned(fields["col_mag"], w.n, w.data_bits)
+        x_sign = 1 - 2 * unpack_unsigned(fields["row_neg"], w.n, 1)
+        v_sign = 1 - 2 * unpack_unsigned(fields["col_neg"], w.n, 1)
+        k = np.arange(w.slices, dtype=np.int64)[:, None]
+        for n in steps:
+            row = ((x_mag >> n) & 1) * x_sign
+            chunks = ((v_mag[None, :] << n) >> (w.p * k)) & ((1 << w.p) - 1)
+            yield row, chunks * v_sign[None, :]
 
     def _copies(self, mask):
         return [c for c in range(self.widths.copies) if mask >> c & 1]
@@ -109,13 +124,13 @@ class AnalogPort:
             answer["mtvm_codes"] = pack_signed(to_line_major(codes), w.code_bits)
             self.transactions["mtvm"] += 1
         if op & AnalogOp.OPA.value:
-            row = self._drive(fields["row_bits"], fields["row_neg"])
-            sign = 1 - 2 * unpack_unsigned(fields["col_neg"], w.n, 1)
-            chunks = unpack_unsigned(fields["opa_chunks"], w.n * w.slices, w.p)
-            chunks = from_line_major(chunks, slices=w.slices) * sign[None, :]
-            for c in self._copies(fields["opa_copies"]):
-                amcu.opa_step(c, row, chunks)
-            self.transactions["opa"] += 1
+            # Alone: the whole OPA phase, every step; with a sample: that step's pulse.
+            steps = range(w.steps) if op == AnalogOp.OPA.value else (fields["step"],)
+            copies = self._copies(fields["opa_copies"])
+            for row, chunks in self._opa_pulses(fields, steps):
+                for c in copies:
+                    amcu.opa_step(c, row, chunks)
+            self.transactions["opa"] += len(steps)
         if op & AnalogOp.READ.value:
             digits = amcu.serial_read(fields["read_copy"], fields["slice"], fields["row"])
             answer["rdata"] = pack_signed(digits, w.digit_bits)

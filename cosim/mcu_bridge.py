@@ -3,67 +3,116 @@
 One coroutine per MCU (:func:`serve_mcu`, start it with ``cocotb.start_soon``) sleeps until the
 MCU raises ``req``, reads only the outputs the transaction needs, lets
 :class:`cosim.analog_port.AnalogPort` run it on an :class:`analog_models.AnalogMCU` (DACs ->
-crossbar -> sample-and-hold -> ADCs, whole vectors at once) and answers with a one-cycle
-``ack``. Python therefore runs once per bit-step (or serial row), never per clock cycle,
-row, column or slice.
+crossbar -> sample-and-hold -> ADCs, whole vectors at once) and writes the answer's vectors
+into the hold registers of the top level's :class:`cosim.analog_answer.AnalogAnswer`, which
+raises ``ack`` itself after the answer latency (or, for a plain top level whose analog
+inputs are ports, drives them and a one-cycle ``ack``). Python therefore wakes up ONCE per
+transaction under Verilator (the value-change callback of ``req`` comes after a full
+evaluation of the design), three times under Icarus (which may report ``req`` before the
+other outputs of the same clock edge: the bridge waits for the read-only phase, then for the
+next time step to write), and never per clock cycle, row, column or slice.
 
 :class:`McuDriver` offers the core-side operations (XBar buffer access, requests) for tests
 and benchmarks. Both take a ``prefix``: the top level's ports are flattened
 (:mod:`panther.hdl.flatten`), so the analog port of a lone MCU is ``analog_req`` ... (prefix
 ``analog_``) and that of MCU 1 of core 0 of a tile ``c0_analog_1_req`` ... (prefix
-``c0_analog_1_``). ``serve_mcu``'s optional
-``drive`` writes the answer's fields another way, e.g. through the load bus of a
-:class:`cosim.wide_input_loader.WideInputLoader` top level (:mod:`cosim.wide_input_bus`).
+``c0_analog_1_``).
 """
 
 import cocotb
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
+
+from panther.hdl.mcu.controller import opa_latency
+from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
 
-__all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver"]
+__all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver", "resolve"]
 
 
-async def serve_mcu(dut, clock, amcu, port, *, prefix="analog_", drive=None):
-    """Serve the MCU analog port whose signals are ``dut.<prefix>req`` ... for ever.
+def resolve(dut, path):
+    """The cocotb handle at the dotted instance ``path`` below ``dut``."""
+    handle = dut
+    for part in path.split("."):
+        handle = getattr(handle, part)
+    return handle
 
-    ``drive``: optional async callable ``(top-level name, value)`` that drives each field of
-    an answer (``<prefix>mvm_codes`` ...) after the falling edge of ``clock``; it must
-    return before the next rising edge (e.g. :meth:`cosim.wide_input_bus.WideInputBus.drive`
-    for inputs a :class:`cosim.wide_input_loader.WideInputLoader` keeps inside). Default: set
-    the signal directly.
+
+async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None,
+                    settle=False):
+    """Serve the MCU analog port whose outputs are ``dut.<prefix>req`` ... for ever.
+
+    ``holds``: member name (``mvm_codes``, ``mtvm_codes``, ``rdata``) -> the cocotb handle of
+    its hold register in an :class:`cosim.analog_answer.AnalogAnswer` (which raises ``ack``
+    itself). None: the port's inputs are top-level ports (a plain ``panther verilog`` top);
+    the bridge then drives the answer and a one-cycle ``ack`` itself after the falling edge
+    of ``clock`` (required then), as an analog half answering in the next cycle (an OPA
+    alone, a whole OPA phase: ``input_steps - 1`` cycles later, as
+    :func:`hdl.mcu.controller.opa_latency` says).
+    ``settle``: wait for the read-only phase before reading the outputs and for the next time
+    step before writing (Icarus; always done without ``holds``). ``port.wakeups`` counts
+    the coroutine's wake-ups.
     """
     def sig(name):
         return getattr(dut, prefix + name)
 
-    if drive is not None and not callable(drive):
-        raise TypeError(f"drive must be an async callable (name, value), not {drive!r}")
-
-    req, ack, op_sig = sig("req"), sig("ack"), sig("op")
-    ack.value = 0
+    direct = holds is None
+    opa_cycles = opa_latency(port.config, ack_latency=1)
+    if direct and clock is None:
+        raise ValueError("serve_mcu needs the clock when the bridge drives the ports (holds=None)")
+    req, op_sig = sig("req"), sig("op")
+    ack = sig("ack") if direct else None
+    if direct:
+        ack.value = 0
+        holds = {}
+    outputs = {}
+    port.wakeups = 0
     while True:
         await RisingEdge(req)
-        await ReadOnly()
+        port.wakeups += 1
+        if settle or direct:
+            await ReadOnly()
+            port.wakeups += 1
         op = int(op_sig.value)
-        fields = {name: int(sig(name).value) for name in port.needed(op)}
+        fields = {}
+        for name in port.needed(op):
+            handle = outputs.get(name)
+            if handle is None:
+                handle = outputs[name] = sig(name)
+            fields[name] = int(handle.value)
         answer = port.serve(amcu, op, fields)
-        await FallingEdge(clock)
+        if direct:
+            await FallingEdge(clock)
+            port.wakeups += 1
+            if op == AnalogOp.OPA.value and opa_cycles > 1:
+                # an OPA alone: one step per cycle, ack in the cycle of the last
+                await ClockCycles(clock, opa_cycles - 1, FallingEdge)
+                port.wakeups += 1
+            for name, value in answer.items():
+                target = holds.get(name)
+                if target is None:
+                    target = holds[name] = sig(name)
+                target.value = value
+            ack.value = 1
+            await RisingEdge(clock)
+            port.wakeups += 1
+            ack.value = 0
+            continue
+        if settle:
+            await Timer(1, unit="ps")
+            port.wakeups += 1
         for name, value in answer.items():
-            if drive is None:
-                sig(name).value = value
-            else:
-                await drive(prefix + name, value)
-        ack.value = 1
-        await RisingEdge(clock)
-        ack.value = 0
+            holds[name].value = value
 
 
-def start_mcu_bridge(dut, clock, amcu, config, *, prefix="analog_", drive=None):
-    """``cocotb.start_soon`` a :func:`serve_mcu` task (``drive`` as there); returns
-    ``(task, port)`` where ``port.transactions`` counts the served transactions."""
+def start_mcu_bridge(dut, clock, amcu, config, *, prefix="analog_", holds=None, settle=False):
+    """``cocotb.start_soon`` a :func:`serve_mcu` task (arguments as there); returns
+    ``(task, port)`` where ``port.transactions`` counts the served transactions and
+    ``port.wakeups`` the bridge's wake-ups."""
     port = AnalogPort(config)
-    task = cocotb.start_soon(serve_mcu(dut, clock, amcu, port, prefix=prefix, drive=drive))
+    task = cocotb.start_soon(serve_mcu(dut, amcu, port, prefix=prefix, holds=holds, clock=clock,
+                                       settle=settle))
     return task, port
 
 

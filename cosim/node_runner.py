@@ -18,6 +18,7 @@ from pathlib import Path
 from panther.config import PantherConfig
 from panther.errors import UserError
 
+from .backdoor import memory_paths
 from .clock import period_ps
 from .compare import compare
 from .tile_simulation import (
@@ -68,11 +69,17 @@ class NodeSimulation:
         if not ok:
             raise SimulationError(f"--sim {simulator}: {reason}")
         self.config = config
+        if config.analog_latency != "ideal":
+            # the node's analog ports are answered by the Python bridge, in one cycle
+            LOG.warning("the node co-simulation answers every analog transaction in one cycle: "
+                        "analog_latency %r applies to the tile co-simulation only",
+                        config.analog_latency)
         self.simulator = simulator
         self.build_root = Path(build_root) if build_root is not None else default_build_root()
         self._runner = None
         self.top = None
         self.tiles = None
+        self.paths = None
 
     def build(self):
         """Convert and compile (once; an up-to-date build is reused). Returns self."""
@@ -85,6 +92,8 @@ class NodeSimulation:
 
         c = self.config
         self.tiles = node_port_maps(c)
+        self.paths = [memory_paths(c, tile=f"inner.tile{k}", units=False, holds=False)
+                      for k in range(c.tiles_per_node)]
         self.top = module_name("node", c)
 
         def make():
@@ -99,7 +108,7 @@ class NodeSimulation:
             source = write_verilog(make, name=self.top, sources=(Node.__module__, FlatPorts.__module__),
                                    build_root=self.build_root, on_convert=announce)
             try:
-                self._runner = _build(self.simulator, source, self.top, self.build_root, False)
+                self._runner = _build(self.simulator, [source], self.top, self.build_root, False)
             except (SystemExit, RuntimeError) as error:
                 raise SimulationError(
                     f"building the node for {self.simulator} failed ({error}); see "
@@ -125,7 +134,7 @@ class NodeSimulation:
                 entries.append({"image": str(image_dir),
                                 "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "tiles": self.tiles, "max_cycles": max_cycles,
-                   "simulator": self.simulator, "wide_inputs": None,
+                   "simulator": self.simulator, "paths": self.paths,
                    "period_ps": period_ps(self.config), "runs": entries}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))

@@ -3,8 +3,8 @@
 The job file named by ``$PANTHER_TILE_JOB`` lists node image directories and, per tile, the
 port map of :func:`cosim.program_runner.port_map` with the node's names (``t<k>_...``). For
 each image this test resets the node, serves every MCU of every tile with its analog model
-and loads every tile through its host ports (as :mod:`cosim.tile_tb` does for one tile, all
-tiles in parallel), raises every core's ``run``, waits for the node's ``all_halted``,
+(the bridges drive the node's analog ports) and loads every tile by direct access to its
+memories (as :mod:`cosim.tile_tb` does for one tile), raises every core's ``run``, waits for the node's ``all_halted``,
 ``deadlock`` or the cycle limit, and dumps every tile. Tiles beyond the image's are idle.
 """
 
@@ -34,8 +34,8 @@ class NodeBench:
         self.config = PantherConfig.from_dict(job["config"])
         self.clock = dut.clk
         self.period_ps = job["period_ps"]
-        self.tiles = [TileBench(dut, {**job, "ports": ports}, prefix=f"t{k}_")
-                      for k, ports in enumerate(job["tiles"])]
+        self.tiles = [TileBench(dut, {**job, "ports": ports, "paths": paths}, prefix=f"t{k}_")
+                      for k, (ports, paths) in enumerate(zip(job["tiles"], job["paths"]))]
 
     def _runs(self):
         return [getattr(self.dut, p["run"]) for tile in self.tiles for p in tile.ports]
@@ -50,8 +50,8 @@ class NodeBench:
         self.dut.rst.value = 0
 
     async def load_tile(self, bench, image):
-        await _gather(*(bench.load_core(i, image) for i in range(len(bench.ports))),
-                      bench.load_smem(image))
+        bench.load_smem(image)
+        await _gather(*(bench.load_core(i, image) for i in range(len(bench.ports))))
 
     async def run_image(self, node_image, max_cycles):
         from panther.isa.image import ProgramImage
@@ -109,14 +109,8 @@ class NodeBench:
                 "tiles": tiles[:len(node_image.tiles)]}
 
     async def dump_tile(self, bench, image):
-        import numpy as np
-
         cores = await _gather(*(bench.dump_core(i, image) for i in range(len(bench.ports))))
-        smem = await bench.smem.dump(self.config.smem_depth)
-        resolved = all(v is not None for values in smem.values() for v in values)
-        # the next image writes only the words that differ from what this run left
-        bench.known_smem = (np.asarray(smem["values"], np.int64), np.asarray(smem["valid"], bool),
-                            np.asarray(smem["count"], np.int64)) if resolved else None
+        smem = bench.dump_smem()
         summary = bench.summary(cores, smem, 0, 0, "", [])
         return {"cores": cores, "smem": smem, "events": summary["events"],
                 "analog_transactions": summary["analog_transactions"]}

@@ -66,7 +66,8 @@ def run_report(outcome, *, mcu_model="exact", program=None):
                    if dump["stopped"] == "cycle_limit" else dump["stopped"])
     rtl = {"simulator": dump["simulator"], "stopped": dump["stopped"],
            "max_cycles": dump["max_cycles"], "deadlock": dump["deadlock"] or [],
-           "waves": dump.get("waves"), "analog_transactions": dump["analog_transactions"]}
+           "waves": dump.get("waves"), "analog_transactions": dump["analog_transactions"],
+           "sim_cycles": dump.get("sim_cycles"), "bridge_wakeups": dump.get("bridge_wakeups")}
     return RunReport(image=outcome.image, state=outcome.report, sim=dump["simulator"],
                      status=status, message=message, mcu_model=mcu_model, program=program,
                      cycles=dump["cycles"],

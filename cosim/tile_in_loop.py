@@ -107,7 +107,7 @@ def run_tile_in_loop(image, rtl_tile, *, simulator="verilator", max_cycles=DEFAU
         image_dir = image.save(job_dir / "image")
         result = job_dir / "result.json"
         job = {"config": image.config.to_dict(), "ports": sim.ports, "rtl_tile": rtl_tile,
-               "max_cycles": max_cycles, "simulator": simulator, "wide_inputs": sim.loader,
+               "max_cycles": max_cycles, "simulator": simulator, "paths": sim.paths,
                "period_ps": sim.period_ps,
                "runs": [{"image": str(image_dir), "result": str(result)}]}
         job_file = job_dir / "job.json"

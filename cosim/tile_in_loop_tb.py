@@ -155,8 +155,8 @@ class LoopBench:
         await self.bench.reset()
         own = image.tiles[self.k]
         self.bench.start_analog(own)
-        await _gather(*(self.bench.load_core(i, own) for i in range(c.cores_per_tile)),
-                      self.bench.load_smem(own))
+        self.bench.load_smem(own)
+        await _gather(*(self.bench.load_core(i, own) for i in range(c.cores_per_tile)))
         await FallingEdge(self.clock)
         for p in self.bench.ports:
             getattr(d, p["run"]).value = 1
@@ -195,7 +195,7 @@ class LoopBench:
         d.noc_rx_valid.value = 0
         await FallingEdge(self.clock)
         cores = await _gather(*(self.bench.dump_core(i, own) for i in range(c.cores_per_tile)))
-        smem = await self.bench.smem.dump(c.smem_depth)
+        smem = self.bench.dump_smem()
         summary = self.bench.summary(cores, smem, cycles, max_cycles, stopped, [])
         golden = node.report().to_dict()
         return {"simulator": self.job["simulator"], "stopped": stopped, "cycles": cycles,

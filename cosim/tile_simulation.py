@@ -1,22 +1,19 @@
 """The tile RTL built once per configuration and simulator, and run on batches of program
 images (Verilator or Icarus through cocotb).
 
-The tile (:class:`hdl.tile.Tile`) is flattened to plain top-level ports
-(:class:`hdl.flatten.FlatPorts`) and converted to Verilog and compiled ONCE per
-(configuration, simulator, waves); every program is then loaded at run time through the host
-ports (instruction memories, register files, XBar buffers, shared memory) and the crossbar
-weights are programmed into the analog models that answer the MCUs' analog ports
-(:mod:`cosim.mcu_bridge`). One simulator run serves a whole batch of images
-(:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`. A build is reused while
-no module it is generated from changed (:mod:`cosim.sources`); the tile itself is then not even
-constructed (its ports come from :class:`hdl.tile.TileSignature`).
-
-A tile whose top-level inputs exceed what Amaranth converts (65536 bits: a paper-size tile
-with more than one core) is wrapped in a :class:`cosim.wide_input_loader.WideInputLoader`
-instead: the MCU analog ports' wide inputs (ADC code vectors, serial-read data) are then
-written through a narrow load bus between two edges of the main clock, at no cost in cycles
-(:mod:`cosim.wide_input_bus`). ``wide_inputs="load"`` forces the wrapper, ``"direct"``
-forbids it.
+The tile is built hierarchically (:mod:`cosim.cosim_tile`): the MCU and the core are each
+converted to Verilog once, as modules of their own, the tile instantiates the core's module
+and the core the MCU's; the top level (:class:`cosim.cosim_tile.CosimTile`) answers every MCU
+analog port inside the design (hold registers the Python bridge writes, ``ack`` after the
+answer latency of the configuration's ``analog_latency``, :func:`cosim.analog_answer.answer_latencies`).
+Everything is compiled ONCE per (configuration, simulator, waves, answer latencies: the top's
+module name carries them, :func:`cosim.analog_answer.latency_tag`; the MCU and core units do
+not depend on them and are shared); every program is then loaded at run time, mostly by direct access to the memories
+(:func:`cosim.backdoor.memory_paths`), and the crossbar weights are programmed into the
+analog models the bridges serve (:mod:`cosim.mcu_bridge`). One simulator run serves a whole
+batch of images (:meth:`TileSimulation.run`); the cocotb side is :mod:`cosim.tile_tb`. A
+build is reused while no module it is generated from changed (:mod:`cosim.sources`); the
+design is then not even constructed (its ports come from :class:`hdl.tile.TileSignature`).
 
 The RTL *dump* of one image is a JSON-ready dict shaped like the golden model's report
 (:class:`isa.golden.GoldenReport`) plus what only the RTL knows (cycles, per-core retired
@@ -33,18 +30,24 @@ from pathlib import Path
 
 from panther.config import PantherConfig
 from panther.errors import UserError
-from panther.hdl.flatten import FlatPorts, flat_ports, input_bits
-from panther.hdl.tile import Tile, TileSignature
+from panther.hdl.tile import TileSignature
 
 from . import simulators
+from .analog_answer import HOLD_MODULE, answer_latencies, hold_verilog, latency_tag
+from .backdoor import BACKDOOR_VARS, memory_paths
 from .clock import period_ps
+from .cosim_tile import (
+    UNIT_SOURCES,
+    core_unit,
+    cosim_ports,
+    hierarchical_tile,
+    mcu_unit,
+)
 from .progress import RunProgress, announce, expected_seconds, format_seconds
-from .verilog import build_lock, default_build_root, module_name, write_verilog
-from .wide_input_loader import INPUT_BITS_LIMIT, WideInputLoader, load_plan
+from .verilog import build_lock, default_build_root, module_name, write_text, write_verilog
 
-__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "WIDE_INPUT_MODES", "LOADED_INPUT_BITS",
-           "LOAD_CHUNK_BITS", "JOB_ENV", "SimulationError", "port_map", "tile_input_bits",
-           "wide_input_mode", "TileSimulation", "get_simulation"]
+__all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
+           "TileSimulation", "get_simulation"]
 
 #: Progress messages (a build can take minutes); ``panther`` prints this logger's INFO lines.
 LOG = logging.getLogger("panther.cosim")
@@ -52,19 +55,9 @@ LOG = logging.getLogger("panther.cosim")
 #: Cycles after which a program is stopped and reported as not halting.
 DEFAULT_MAX_CYCLES = 2_000_000
 
-#: ``wide_inputs`` choices of :class:`TileSimulation` (None: choose automatically).
-WIDE_INPUT_MODES = ("load", "direct")
-#: With the load bus, inputs wider than this are kept inside the design: every ADC code
-#: vector (1408 bits in the small preset, 14336 at paper size) and, at paper size, the
-#: serial-read data (768 bits); control inputs are at most 64 bits.
-LOADED_INPUT_BITS = 512
-#: Width of the load bus's data (bits written per 2 ps load step).
-LOAD_CHUNK_BITS = 1024
-#: Top-level ports Amaranth adds to the tile itself (``clk``, ``rst``).
-_IMPLICIT_INPUT_BITS = 2
-
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
+
 
 
 class SimulationError(UserError):
@@ -73,7 +66,7 @@ class SimulationError(UserError):
 
 def port_map(ports, config):
     """Top-level names the testbench needs, from the flattened ports of a tile
-    (:func:`hdl.flatten.flat_ports` of a :class:`hdl.tile.TileSignature`).
+    (:func:`cosim.cosim_tile.cosim_ports` of a :class:`hdl.tile.TileSignature`).
 
     Returns a JSON-ready dict: per core ``run``, ``halted`` and the ``dbg`` prefix of the
     host/debug port, and ``mcus``: the prefixes of its MCU analog ports (``<prefix>req`` ...)
@@ -96,21 +89,6 @@ def port_map(ports, config):
     return {"cores": cores}
 
 
-def tile_input_bits(signature):
-    """Top-level input bits of a tile with ``signature`` (a :class:`hdl.tile.TileSignature`)
-    converted on its own: its flattened ``In`` ports, ``clk`` and ``rst``."""
-    return input_bits(signature) + _IMPLICIT_INPUT_BITS
-
-
-def wide_input_mode(signature, requested=None):
-    """``'load'`` or ``'direct'``: ``requested`` if given, else ``'load'`` exactly when the
-    top-level inputs of a tile with ``signature`` exceed what Amaranth accepts in one
-    conversion."""
-    if requested is not None:
-        return requested
-    return "load" if tile_input_bits(signature) > INPUT_BITS_LIMIT else "direct"
-
-
 class TileSimulation:
     """A compiled tile for one configuration and simulator, reused for every program.
 
@@ -124,37 +102,34 @@ class TileSimulation:
         Default :func:`cosim.verilog.default_build_root` (``build/cosim`` of the current
         directory, or of ``$PANTHER_BUILD_DIR``).
     tile_id : int
-        The tile's number on the node (its network address; a separate build when not 0,
-        for :mod:`cosim.tile_in_loop`).
-    wide_inputs : {'load', 'direct', None}
-        ``'load'``: wrap the tile in a :class:`cosim.wide_input_loader.WideInputLoader`
-        (inputs wider than :data:`LOADED_INPUT_BITS` loaded through the bus); ``'direct'``:
-        plain top-level ports; None (default): ``'load'`` only when the tile does not fit
-        Amaranth's 65536 top-level input bits (see :func:`wide_input_mode`). Part of the
-        build's module name.
+        The tile's number on the node (its network address; a separate top level when not 0,
+        for :mod:`cosim.tile_in_loop`; the MCU and core modules are shared).
 
     Members
     -------
     top : str
-        Verilog module name (keyed by configuration, wide-input mode and RTL sources).
+        Verilog module name of the top level (keyed by configuration; modelled answer
+        latencies also appear in it, ``panther_tile_lat_9_9_3_81_86_...``).
+    latencies : dict
+        ``{AnalogOp: cycles}`` the top answers each analog transaction in.
+    unit_config : PantherConfig
+        The configuration the MCU and core units are built from (``analog_latency``
+        ideal: they do not depend on it).
+    units : dict
+        ``{'mcu': name, 'core': name}``: the unit modules the top instantiates.
     ports : dict
         :func:`port_map` of the tile.
-    mode : str
-        ``'load'`` or ``'direct'`` once built.
-    loader : dict or None
-        With the load bus: ``{'chunk_bits': ..., 'chunk_map': ...}`` for the testbench.
+    paths : dict
+        :func:`cosim.backdoor.memory_paths` (what the testbench accesses directly).
     """
 
     def __init__(self, config, *, simulator="verilator", waves=False, build_root=None,
-                 wide_inputs=None, tile_id=0):
+                 tile_id=0):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         if simulator not in simulators.SIMULATORS:
             raise UserError(f"simulator must be one of {', '.join(simulators.SIMULATORS)}, "
                             f"not {simulator!r}")
-        if wide_inputs is not None and wide_inputs not in WIDE_INPUT_MODES:
-            raise UserError(f"wide_inputs must be one of {', '.join(WIDE_INPUT_MODES)} or None, "
-                            f"not {wide_inputs!r}")
         ok, reason = simulators.availability(simulator)
         if not ok:
             raise SimulationError(f"--sim {simulator}: {reason}")
@@ -163,49 +138,64 @@ class TileSimulation:
         self.waves = bool(waves)
         root = Path(build_root) if build_root is not None else default_build_root()
         self.build_root = root / "waves" if self.waves else root
-        self.wide_inputs = wide_inputs
         self.tile_id = tile_id
         self._runner = None
-        self.top = None
-        self.ports = None
-        self.mode = None
-        self.loader = None
+        c = config
+        #: Answer latencies of the top's analog halves ({AnalogOp: cycles}).
+        self.latencies = answer_latencies(c)
+        # the units do not depend on the answer latencies: one build serves both
+        self.unit_config = unit = c.replace(analog_latency="ideal")
+        self.units = {"mcu": module_name("mcu", unit, "unit"),
+                      "core": module_name("core", unit, "unit")}
+        tag = latency_tag(self.latencies)
+        self.top = module_name("tile" + (f"_{tag}" if tag else ""), c, "cosim",
+                               *((f"tile{tile_id}",) if tile_id else ()))
+        self.ports = port_map(cosim_ports(TileSignature(c)), c)
+        self.paths = memory_paths(c)
+
+    def sources(self):
+        """Convert what changed and return the Verilog files of the build: the hold module,
+        the MCU, the core and the top level (each reused while its sources are unchanged)."""
+        c, root = self.config, self.build_root
+
+        header = []
+
+        def announce_convert(what, name, cores, mcus):
+            def message():
+                if not header:
+                    header.append(True)
+                    total = sum(expected_seconds("convert", c, cores=1, mcus=k) for k in (1, None))
+                    announce(f"building the tile model {self.top} for {self.simulator} "
+                             f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
+                             "first run with this configuration and RTL, reused afterwards): "
+                             "converting the MCU, the core and the tile to Verilog, once each",
+                             total, f"then the {self.simulator} compile, about "
+                             f"{format_seconds(expected_seconds(self.simulator, c))}")
+                announce(f"converting the {what} ({name}) to Verilog",
+                         expected_seconds("convert", c, cores=cores, mcus=mcus))
+            return message
+
+        hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
+        unit = self.unit_config
+        mcu = write_verilog(lambda: mcu_unit(unit), name=self.units["mcu"],
+                            sources=UNIT_SOURCES["mcu"], build_root=root,
+                            on_convert=announce_convert("MCU", self.units["mcu"], 1, 1))
+        core = write_verilog(lambda: core_unit(unit, mcu_module=self.units["mcu"]),
+                             name=self.units["core"], sources=UNIT_SOURCES["core"],
+                             build_root=root, on_convert=announce_convert("core", self.units["core"], 1, None))
+        top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"],
+                                                      tile_id=self.tile_id,
+                                                      latencies=self.latencies),
+                            name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
+                            on_convert=announce_convert("tile", self.top, 1, 1))
+        return [hold, mcu, core, top]
 
     def build(self):
         """Convert and compile (once; an up-to-date build is reused). Returns self."""
         if self._runner is not None:
             return self
-        c = self.config
-        signature = TileSignature(c)
-        self.ports = port_map(flat_ports(signature), c)
-        self.mode = wide_input_mode(signature, self.wide_inputs)
-        tile_id = self.tile_id
-        extra = (f"tile{tile_id}",) if tile_id else ()
-        if self.mode == "direct":
-            self.top = module_name("tile", c, *extra)
-
-            def make():
-                return FlatPorts(Tile(config=c, tile_id=tile_id))
-            sources = (Tile.__module__, FlatPorts.__module__)
-        else:
-            plan = load_plan(signature, max_input_bits=LOADED_INPUT_BITS,
-                             chunk_bits=LOAD_CHUNK_BITS)
-            self.loader = {"chunk_bits": LOAD_CHUNK_BITS, "chunk_map": plan.chunk_map}
-            self.top = module_name("tile", c, "load", LOADED_INPUT_BITS, LOAD_CHUNK_BITS, *extra)
-
-            def make():
-                return WideInputLoader(Tile(config=c, tile_id=tile_id), max_input_bits=LOADED_INPUT_BITS,
-                                       chunk_bits=LOAD_CHUNK_BITS)
-            sources = (Tile.__module__, WideInputLoader.__module__)
-
         traced = " with waveform tracing" if self.waves else ""
-
-        def announce_convert():
-            announce(f"building the tile model {self.top} for {self.simulator} "
-                     f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; first run "
-                     "with this configuration and RTL, reused afterwards): converting it to "
-                     "Verilog", expected_seconds("convert", c), f"then the {self.simulator} "
-                     f"compile, about {format_seconds(expected_seconds(self.simulator, c))}")
+        c = self.config
 
         def announce_compile():
             announce(f"compiling the tile model {self.top} with {self.simulator}{traced}",
@@ -213,11 +203,10 @@ class TileSimulation:
 
         # One build at a time per top (pytest-xdist workers and scripts share build/cosim).
         with build_lock(self.top, self.build_root):
-            source = write_verilog(make, name=self.top, sources=sources,
-                                   build_root=self.build_root, on_convert=announce_convert)
+            sources = self.sources()
             try:
-                self._runner = _build(self.simulator, source, self.top, self.build_root, self.waves,
-                                      on_compile=announce_compile)
+                self._runner = _build(self.simulator, sources, self.top, self.build_root,
+                                      self.waves, on_compile=announce_compile)
             except (SystemExit, RuntimeError) as error:      # the runner's compiler errors
                 raise SimulationError(
                     f"building the tile for {self.simulator} failed ({error}); see "
@@ -226,15 +215,8 @@ class TileSimulation:
 
     @property
     def period_ps(self):
-        """The simulated clock period: the configuration's (:func:`cosim.clock.period_ps`),
-        unless the wide-input load bus needs a longer low phase to write every wide input
-        of one cycle (2 ps per chunk, see :mod:`cosim.wide_input_bus`): then the shortest
-        period that holds them all (only multi-core paper-size tiles; cycles are unchanged)."""
-        period = period_ps(self.config)
-        if self.loader is not None:
-            chunks = sum(len(parts) for parts in self.loader["chunk_map"].values())
-            period = max(period, 2 * (2 * chunks + 8))
-        return period
+        """The simulated clock period: the configuration's (:func:`cosim.clock.period_ps`)."""
+        return period_ps(self.config)
 
     @property
     def run_dir(self):
@@ -280,7 +262,7 @@ class TileSimulation:
                 image_dir = image.save(job_dir / f"image{k:05d}")
                 entries.append({"image": str(image_dir), "result": str(job_dir / f"result{k:05d}.json")})
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
-                   "simulator": self.simulator, "wide_inputs": self.loader,
+                   "simulator": self.simulator, "paths": self.paths,
                    "period_ps": self.period_ps, "runs": entries,
                    "progress": str(job_dir / "progress.json")}
             job_file = job_dir / "job.json"
@@ -309,14 +291,14 @@ class TileSimulation:
 _SIMULATIONS = {}
 
 
-def get_simulation(config, *, simulator="verilator", waves=False, wide_inputs=None):
-    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves,
-    wide_inputs) in this process."""
-    key = (config.to_json(), simulator, bool(waves), wide_inputs)
+def get_simulation(config, *, simulator="verilator", waves=False):
+    """A built :class:`TileSimulation`, shared per (configuration, simulator, waves) in this
+    process."""
+    key = (config.to_json(), simulator, bool(waves))
     sim = _SIMULATIONS.get(key)
     if sim is None:
-        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator, waves=waves,
-                                                 wide_inputs=wide_inputs).build()
+        sim = _SIMULATIONS[key] = TileSimulation(config, simulator=simulator,
+                                                 waves=waves).build()
     return sim
 
 
@@ -325,7 +307,7 @@ def _mkdir(path):
     return path
 
 
-def _build(simulator, source, top, build_root, waves, on_compile=None):
+def _build(simulator, sources, top, build_root, waves, on_compile=None):
     """Compile the tile into ``build_root/top/simulator`` with :func:`cosim.simulators.build`
     (reused when up to date). Verilator warnings are reported but not fatal here: lint is
     ``panther verilog``'s job (``hdl.synth.lint``), and a warning in one unit must not stop
@@ -333,8 +315,8 @@ def _build(simulator, source, top, build_root, waves, on_compile=None):
     extra = []
     if simulator == "verilator":
         extra = ["-Wno-fatal"] + (["--trace-structs"] if waves else [])   # cocotb adds --trace
-    return simulators.build(simulator, [source], top, build_root=build_root, extra_args=extra,
-                            waves=waves, on_compile=on_compile)
+    return simulators.build(simulator, sources, top, build_root=build_root, extra_args=extra,
+                            waves=waves, public_vars=BACKDOOR_VARS, on_compile=on_compile)
 
 
 def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):

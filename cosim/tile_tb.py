@@ -7,20 +7,23 @@ test
 1. resets the tile (registers only: memories keep their contents) with every core stopped;
 2. creates fresh analog models (:class:`analog_models.AnalogMCU`, one seeded stream per
    (core, MCU) as in :func:`isa.golden.analog_mcu.analog_mcu_factory`), programs the image's
-   weights and serves every MCU analog port with :func:`cosim.mcu_bridge.start_mcu_bridge`;
-3. loads the programs (``PROG_LEN`` too), register files and XBar buffers through each core's
-   host/debug port (all cores in parallel) and the shared memory (value, valid, count)
-   through the tile's host port (every word for the first image, then only the words that
-   differ from what the last dump read);
+   weights and serves every MCU analog port with :func:`cosim.mcu_bridge.start_mcu_bridge`
+   (the answers go into the hold registers of the top level, see
+   :mod:`cosim.analog_answer`);
+3. loads the programs, register files and shared memory (value, valid, count) by direct
+   access to the memories (the job's ``paths``; no clock cycle, only the words that differ
+   from what the last dump read), ``PROG_LEN`` and the non-zero XBar-buffer words through
+   each core's host/debug port (the buffers are registers the reset clears; all cores in
+   parallel);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
    cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
    :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
-5. stops the cores and dumps the state and counters to the result JSON.
+5. stops the cores and dumps the state (memories and XBar buffers read directly, status and
+   event counters through the debug port) and counters to the result JSON.
 
-When the job's ``wide_inputs`` is set, the top level is a
-:class:`cosim.wide_input_loader.WideInputLoader` around the tile: the bridges drive the
-inputs it keeps inside through :class:`cosim.wide_input_bus.WideInputBus` (in the low phase
-of the clock, so the cycle counts do not change); every other port is the tile's own.
+The same bench drives a plain tile (``panther verilog --top tile``, :meth:`TileBench.for_tile`)
+and each tile of a node (:mod:`cosim.node_tb`): there the analog ports are top-level ports
+that the bridges drive (the job's paths have no hold registers).
 
 A core with an empty program is idle (as in the golden model): it gets a single ``hlt`` so it
 halts at once, and that ``hlt`` is not counted.
@@ -40,17 +43,19 @@ from cocotb.utils import get_sim_time
 from panther.analog_models import AnalogMCU
 from panther.config import PantherConfig
 from panther.hdl.core.constants import EVENT_REGS, STATUS_LAYOUT, DebugSpace, StatusReg
+from panther.hdl.tile.shared_memory import smem_word_layout
 from panther.isa.encoding import encode, make
 from panther.isa.events import DIGITAL_EVENTS
 from panther.isa.faults import CoreFault
 from panther.isa.image import ProgramImage
 
+from .analog_port import unpack_signed
+from .backdoor import Backdoor, memory_paths, resolve
 from .clock import period_ps
 from .mcu_bridge import start_mcu_bridge
-from .tile_host import HostPort, SmemHost, as_int, as_signed
-from .wide_input_bus import WideInputBus
+from .tile_host import HostPort, as_int, as_signed
 
-__all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES"]
+__all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES", "TileBench"]
 
 #: Cycles after ``run`` at which the tile's stop outputs are first checked for X.
 X_PROBE_CYCLES = 64
@@ -74,17 +79,30 @@ class TileBench:
         self.ports = job["ports"]["cores"]
         self.clock = dut.clk
         self.period_ps = job["period_ps"]
+        self.settle = job["simulator"] == "icarus"
         self.hosts = [HostPort(dut, self.clock, p["dbg"], period_ps=job["period_ps"])
                       for p in self.ports]
-        self.smem = SmemHost(dut, self.clock, c.data_bits, prefix)
-        self.known_smem = None    # unknown at first (Icarus starts memories at X): write all
+        paths = job["paths"]
+        self.smem = Backdoor(resolve(dut, paths["smem"]), c.smem_depth)
+        self.layout = smem_word_layout(c)
+        self.cores = []
+        for p in paths["cores"]:
+            self.cores.append({
+                "imem": Backdoor(resolve(dut, p["imem"]), c.imem_depth),
+                "rf": Backdoor(resolve(dut, p["rf"]), c.rf_depth),
+                "xbar_in": [resolve(dut, path) for path in p["xbar_in"]],
+                "xbar_out": [resolve(dut, path) for path in p["xbar_out"]],
+                "hold": [None] * c.mcus_per_core if p["hold"] is None else
+                        [{name: resolve(dut, path) for name, path in mcu.items()}
+                         for mcu in p["hold"]],
+            })
         self.bridges = []
-        self.bus = None
-        if job.get("wide_inputs"):
-            self.bus = WideInputBus(dut, self.clock, job["wide_inputs"]["chunk_map"],
-                                    period_ps=int(self.period_ps))
         self.hlt = encode(make("hlt"))
         self.image_index = 0
+        dut_smem = prefix + "host_smem_"
+        if hasattr(dut, dut_smem + "we"):         # the host port is idle: loads go by backdoor
+            getattr(dut, dut_smem + "we").value = 0
+            getattr(dut, dut_smem + "addr").value = 0
         for p in self.ports:
             getattr(dut, p["run"]).value = 0
         if not prefix and hasattr(dut, "noc_rx_valid"):   # a tile alone: nothing comes or goes
@@ -111,7 +129,8 @@ class TileBench:
                             "mcus": [f"c{i}_analog_{k}_" for k in range(config.mcus_per_core)]}
                            for i in range(config.cores_per_tile)]}
         job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
-               "wide_inputs": None, "period_ps": period_ps(config), "runs": []}
+               "paths": memory_paths(config, tile="inner", units=False, holds=False),
+               "period_ps": period_ps(config), "runs": []}
         Clock(dut.clk, job["period_ps"], unit="ps").start()
         return cls(dut, job)
 
@@ -140,41 +159,53 @@ class TileBench:
                     amcu.program_digits(image.digits[(core, m)])
                 self.bridges.append(start_mcu_bridge(
                     self.dut, self.clock, amcu, c, prefix=prefix,
-                    drive=self.bus.drive if self.bus is not None else None))
+                    holds=self.cores[core]["hold"][m], settle=self.settle))
                 row.append(amcu)
             self.amcus.append(row)
 
     async def load_core(self, core, image):
-        c, host = self.config, self.hosts[core]
-        program = image.programs[core] or [self.hlt]
-        await host.write_many(DebugSpace.IMEM.value, enumerate(program))
-        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
-        words = np.zeros(c.addr_space, dtype=np.int64)
-        words[:c.rf_depth] = image.rf_init[core]
-        for m in range(c.mcus_per_core):
-            words[c.xbar_in_base(m):c.xbar_in_base(m) + c.xbar_size] = image.xbar_in[core][m]
-            words[c.xbar_out_base(m):c.xbar_out_base(m) + c.xbar_size] = image.xbar_out[core][m]
+        """Program and register file by direct access; ``PROG_LEN`` and the non-zero XBar
+        words (the reset cleared the buffers) through the debug port."""
+        c, host, mem = self.config, self.hosts[core], self.cores[core]
         mask = (1 << c.data_bits) - 1
-        await host.write_many(DebugSpace.DATA.value,
-                              ((addr, int(value) & mask) for addr, value in enumerate(words)))
+        program = image.programs[core] or [self.hlt]
+        mem["imem"].load(program)
+        mem["rf"].load((np.asarray(image.rf_init[core], dtype=np.int64) & mask).tolist())
+        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
+        words = []
+        for m in range(c.mcus_per_core):
+            for base, values in ((c.xbar_in_base(m), image.xbar_in[core][m]),
+                                 (c.xbar_out_base(m), image.xbar_out[core][m])):
+                words += [(base + i, int(v) & mask) for i, v in enumerate(values) if v]
+        await host.write_many(DebugSpace.DATA.value, words)
 
-    async def load_smem(self, image):
-        new = (np.asarray(image.smem_init, np.int64), np.asarray(image.smem_valid, bool),
-               np.asarray(image.smem_count, np.int64))
-        if self.known_smem is None:
-            differ = np.arange(self.config.smem_depth)
-        else:
-            values, valid, count = self.known_smem
-            differ = np.flatnonzero((values != new[0]) | (valid != new[1]) | (count != new[2]))
-        await self.smem.write((int(a), int(new[0][a]), bool(new[1][a]), int(new[2][a])) for a in differ)
-        self.known_smem = tuple(x.copy() for x in new)
+    def load_smem(self, image):
+        c, lay = self.config, self.layout
+        value = np.asarray(image.smem_init, np.int64) & ((1 << c.data_bits) - 1)
+        valid = np.asarray(image.smem_valid, bool).astype(np.int64)
+        count = np.asarray(image.smem_count, np.int64)
+        self.smem.load((value << lay["value"].offset | valid << lay["valid"].offset
+                        | count << lay["count"].offset).tolist())
+
+    def dump_smem(self):
+        c, lay = self.config, self.layout
+        values, valid, count = [], [], []
+        for raw in self.smem.dump():
+            if raw is None:
+                values.append(None), valid.append(None), count.append(None)
+                continue
+            values.append(as_signed(raw >> lay["value"].offset, c.data_bits))
+            valid.append(bool(raw >> lay["valid"].offset & 1))
+            count.append(raw >> lay["count"].offset & ((1 << lay["count"].width) - 1))
+        return {"values": values, "valid": valid, "count": count}
 
     async def run_image(self, image, max_cycles):
-        c, dut = self.config, self.dut
+        dut = self.dut
+        begin = get_sim_time("ps")
         await self.reset()
         self.start_analog(image)
-        await _gather(*(self.load_core(i, image) for i in range(len(self.ports))),
-                      self.load_smem(image))
+        self.load_smem(image)
+        await _gather(*(self.load_core(i, image) for i in range(len(self.ports))))
         await FallingEdge(self.clock)
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
@@ -216,25 +247,31 @@ class TileBench:
             getattr(dut, p["run"]).value = 0
         await FallingEdge(self.clock)
         cores = await _gather(*(self.dump_core(i, image) for i in range(len(self.ports))))
-        smem = await self.smem.dump(c.smem_depth)
-        resolved = all(v is not None for field in smem.values() for v in field)
-        self.known_smem = (np.asarray(smem["values"], np.int64), np.asarray(smem["valid"], bool),
-                           np.asarray(smem["count"], np.int64)) if resolved else None
+        smem = self.dump_smem()
         if halted is None or deadlock is None:
             stopped = "unknown (X on all_halted/deadlock: uninitialised state in the RTL)"
         else:
             stopped = "halted" if halted else "deadlock" if deadlock else "cycle_limit"
-        return self.summary(cores, smem, cycles, max_cycles, stopped, waits)
+        result = self.summary(cores, smem, cycles, max_cycles, stopped, waits)
+        # every cycle this image cost, loading and dumping included
+        result["sim_cycles"] = round((get_sim_time("ps") - begin) / self.period_ps)
+        return result
 
     async def dump_core(self, core, image):
-        c, host = self.config, self.hosts[core]
+        c, host, mem = self.config, self.hosts[core], self.cores[core]
         status_regs = (StatusReg.STATUS, StatusReg.PC, StatusReg.INSTRET, StatusReg.CYCLES,
                        StatusReg.DEFERRED, *EVENT_REGS.values())
         values = await host.read_many(DebugSpace.STATUS.value, (r.value for r in status_regs))
         regs = {reg.name: value for reg, value in zip(status_regs, values)}
         events = {name: regs[reg.name] for name, reg in EVENT_REGS.items()}
-        words = [None if v is None else as_signed(v, c.data_bits)
-                 for v in await host.read_many(DebugSpace.DATA.value, range(c.addr_space))]
+        rf = [None if v is None else as_signed(v, c.data_bits) for v in mem["rf"].dump()]
+        buffers = {}
+        for name in ("xbar_in", "xbar_out"):
+            buffers[name] = []
+            for handle in mem[name]:
+                raw = as_int(handle.value)
+                buffers[name].append([None] * c.xbar_size if raw is None else
+                                     unpack_signed(raw, c.xbar_size, c.data_bits).tolist())
         raw = regs["STATUS"] if regs["STATUS"] is not None else 0
         status = STATUS_LAYOUT.from_bits(raw & ((1 << STATUS_LAYOUT.size) - 1))
         regs = {k: (v if v is not None else -1) for k, v in regs.items()}
@@ -261,11 +298,9 @@ class TileBench:
             "fault_code": code,
             "fault_message": f"core {core} pc {regs['PC']}: error code {code} ({fault})" if code else "",
             "overflow": bool(status.overflow),
-            "rf": words[:c.rf_depth],
-            "xbar_in": [words[c.xbar_in_base(m):c.xbar_in_base(m) + c.xbar_size]
-                        for m in range(c.mcus_per_core)],
-            "xbar_out": [words[c.xbar_out_base(m):c.xbar_out_base(m) + c.xbar_size]
-                         for m in range(c.mcus_per_core)],
+            "rf": rf,
+            "xbar_in": buffers["xbar_in"],
+            "xbar_out": buffers["xbar_out"],
             "mcus": mcus,
             "pending_updates": regs["DEFERRED"],
             "instret": 0 if idle else regs["INSTRET"],
@@ -306,8 +341,8 @@ class TileBench:
                 "stopped": stopped, "cycles": cycles, "max_cycles": max_cycles,
                 "clock_mhz": c.clock_mhz, "deadlock": waits, "cores": cores, "smem": smem,
                 "events": events, "analog_transactions": total,
-                # chunks written through the load bus so far (None: plain top-level inputs)
-                "wide_input_writes": self.bus.writes if self.bus is not None else None}
+                # Python wake-ups of the analog bridges (per transaction: 1 on Verilator)
+                "bridge_wakeups": sum(port.wakeups for _, port in self.bridges)}
 
 
 async def run_job(dut, job):

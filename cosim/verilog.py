@@ -19,7 +19,7 @@ from amaranth.back import verilog
 from .sources import PROJECT_PACKAGES, source_hash
 
 __all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "config_key", "module_name",
-           "build_lock", "write_verilog"]
+           "build_lock", "write_verilog", "write_text"]
 
 #: Environment variable naming the build directory (default: ``./build``).
 BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
@@ -118,10 +118,30 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
         if on_convert is not None:
             on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
-        text = verilog.convert(build(), name=name, emit_src=False)
-        if not path.is_file() or path.read_text() != text:
-            tmp = path.with_suffix(f".v.{os.getpid()}.tmp")
-            tmp.write_text(text)
-            tmp.replace(path)
+        _replace_if_changed(path, verilog.convert(build(), name=name, emit_src=False))
         stamp.write_text(digest)
+    return path
+
+
+def _replace_if_changed(path, text):
+    """Write ``text`` to ``path`` atomically, unless the file already holds it (so simulators
+    see an unchanged file and reuse their builds)."""
+    if not path.is_file() or path.read_text() != text:
+        tmp = path.with_suffix(f".v.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+
+
+def write_text(text, *, name, build_root=None):
+    """Write the hand-written Verilog ``text`` of module ``name`` to
+    ``build_root/name/name.v`` (default :func:`default_build_root`; unchanged if it holds the
+    same text); returns the path."""
+    if "__" in name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"name must be a Verilog identifier without '__', not {name!r}")
+    build_root = Path(build_root) if build_root is not None else default_build_root()
+    out_dir = build_root / name
+    path = out_dir / f"{name}.v"
+    with build_lock(name, build_root):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _replace_if_changed(path, text)
     return path

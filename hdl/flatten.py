@@ -6,8 +6,9 @@ packed vectors are ``lib.data`` views. A top level that a simulator, a testbench
 tool sees has plain ports instead: :func:`flat_ports` lists them for any signature (member
 path joined by ``_``: the ``req`` of MCU 1 of core 0 of a tile is ``c0_analog_1_req``; every
 shape plain, same width and signedness), and :class:`FlatPorts` wraps a component with them.
-Co-simulation tops (:mod:`panther.cosim.registered_top`, :mod:`panther.cosim.wide_input_loader`)
-derive from :class:`FlatPorts`, and :mod:`panther.hdl.export` writes its tops through it.
+Co-simulation tops (:mod:`panther.cosim.registered_top`, :mod:`panther.cosim.cosim_tile`) use
+:func:`flat_ports`, units converted on their own (:mod:`panther.hdl.hierarchy`) are
+:class:`FlatPorts`, and :mod:`panther.hdl.export` writes its tops through it.
 """
 
 import itertools

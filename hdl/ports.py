@@ -8,8 +8,8 @@ import cycle. Units join them with ``wiring.connect``. Packed vectors are ``lib.
 layouts; they become plain signals only at a top level that a simulator or a netlist tool
 sees (:mod:`panther.hdl.flatten`).
 
-The line-major rule: a vector with one field per (line, slice) of a crossbar (ADC codes,
-OPA chunks) holds the field of line ``j`` (a column for MVM, a row for MTVM), slice ``k``
+The line-major rule: a vector with one field per (line, slice) of a crossbar (ADC codes)
+holds the field of line ``j`` (a column for MVM, a row for MTVM), slice ``k``
 (0 = LSB slice) at index ``j * n_slices + k`` (:func:`line_major`, and its numpy twins
 :func:`to_line_major` / :func:`from_line_major` for the co-simulation side).
 """
@@ -61,7 +61,8 @@ class AnalogOp(enum.Flag, shape=5):
     """Bits of ``op`` on the analog port: what one transaction asks the analog half to do."""
     MVM = 1      # drive rows (row_*) of copy mvm_copy, return mvm_codes
     MTVM = 2     # drive columns (col_*) of copy mtvm_copy, return mtvm_codes
-    OPA = 4      # row pulses row_* x column chunks opa_chunks on copies opa_copies
+    OPA = 4      # pulses row_mag/row_neg x col_mag/col_neg on copies opa_copies: alone, every
+                 # step (one transaction per OPA phase); with MVM/MTVM, step `step` only
     READ = 8     # serial read of row `row`, slice `slice` of copy read_copy -> rdata
     WRITE = 16   # serial write of wdata to row `row`, slice `slice` of copies write_copies
 
@@ -121,7 +122,11 @@ class McuAnalogSignature(_PortSignature):
 
     One transaction: the MCU raises ``req`` with every other output stable; the analog half
     answers with a one-cycle ``ack`` and, in that cycle, the codes or digits asked for; ``req``
-    then drops for at least one cycle. Bit layouts: ``docs/mcu.md``.
+    then drops for at least one cycle. An OPA alone (``op == OPA``) is a whole OPA phase: the
+    analog half applies the ``input_steps`` bit-serial pulses of the operand ``row_mag`` /
+    ``row_neg`` x ``col_mag`` / ``col_neg`` itself, one step per cycle, and acknowledges after
+    the last; with MVM or MTVM (variant 3) it applies the pulse of step ``step`` only. Bit
+    layouts and timing: ``docs/mcu.md``.
 
     Parameters
     ----------
@@ -132,7 +137,8 @@ class McuAnalogSignature(_PortSignature):
     req : Out(1)
     op : Out(AnalogOp)
     step : Out(step_bits)
-        Bit-step of an MVM/MTVM/OPA transaction.
+        Bit-step of an MVM/MTVM transaction (and of the OPA pulse combined with one); 0 for
+        an OPA alone.
     slice : Out(slice_index_bits)
     row : Out(index_bits)
         Slice and row of a serial read or write.
@@ -141,9 +147,11 @@ class McuAnalogSignature(_PortSignature):
         One bit per crossbar copy.
     row_bits, row_neg, col_bits, col_neg : Out(xbar_size)
         Drive of each row / column: ``bits[i] * (-1 if neg[i] else 1)``.
-    opa_chunks : Out(line_major(unsigned(nominal_bits), lines=xbar_size, slices=n_slices))
-        ``opa_chunks[j][k]``: the pulse magnitude of column ``j`` on slice ``k`` (the
-        ``p``-bit chunk ``k`` of ``|v_j| << step``).
+    row_mag, col_mag : Out(ArrayLayout(unsigned(data_bits), xbar_size))
+        The OPA operand as the input drivers snapshotted it: ``row_mag[i] = |x_i|``,
+        ``col_mag[j] = |v_j|`` (signs ``row_neg``, ``col_neg``). The pulse of step ``n`` on
+        slice ``k``: row drive ``bit_n(|x_i|)``, column chunk ``k`` (``p`` bits) of
+        ``|v_j| << n``, polarity ``row_neg[i] XOR col_neg[j]``.
     wdata : Out(digit_row(config))
         Digits of a serial write.
     ack : In(1)
@@ -164,7 +172,8 @@ class McuAnalogSignature(_PortSignature):
             "read_copy": Out(w.copy_bits),
             "opa_copies": Out(w.copies), "write_copies": Out(w.copies),
             "row_bits": Out(w.n), "row_neg": Out(w.n), "col_bits": Out(w.n), "col_neg": Out(w.n),
-            "opa_chunks": Out(line_major(unsigned(w.p), lines=w.n, slices=w.slices)),
+            "row_mag": Out(data.ArrayLayout(unsigned(w.data_bits), w.n)),
+            "col_mag": Out(data.ArrayLayout(unsigned(w.data_bits), w.n)),
             "wdata": Out(digit_row(config)),
             "ack": In(1),
             "mvm_codes": In(codes), "mtvm_codes": In(codes),

@@ -63,8 +63,8 @@ def crs_read_copy(config):
 
 
 def phases(config, mask):
-    """The phases (lists of op bits run together, one analog transaction per bit-step) of one
-    MCU start request with ``mask``.
+    """The phases (lists of op bits run together) of one MCU start request with ``mask``
+    (analog transactions: :func:`transactions`).
 
     Variant 1 serialises MVM, MTVM and OPA; variant 2 runs MVM and MTVM together and then
     the OPA (on both copies); variant 3 runs all three together (OPA on the third copy).
@@ -82,5 +82,8 @@ def phases(config, mask):
 
 
 def transactions(config, mask):
-    """Analog-port transactions (request/acknowledge handshakes) of a start request."""
-    return len(phases(config, mask)) * config.input_steps
+    """Analog-port transactions (request/acknowledge handshakes) of a start request: one per
+    bit-step of a phase that samples (MVM/MTVM, with the OPA pulse of that step on variant 3),
+    one for an OPA-only phase (its request carries the whole operand)."""
+    return sum(config.input_steps if any(b != OPA for b in phase) else 1
+               for phase in phases(config, mask))

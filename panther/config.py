@@ -128,6 +128,10 @@ class PantherConfig(NocGeometry):
         Elements the VFU processes per cycle.
     clock_mhz : float
         Clock frequency used to turn cycles into time.
+    analog_latency : str
+        ``"ideal"`` (default): the co-simulated analog half answers each transaction in one
+        cycle; ``"modelled"``: in energy.py's array, DAC, sample-and-hold and serial-access
+        latencies, whole cycles of ``clock_mhz`` (``analog_models/analog_latency.py``).
     noise : NoiseConfig
         Analog non-idealities (all off by default).
     """
@@ -156,6 +160,7 @@ class PantherConfig(NocGeometry):
     noc_fifo_depth: int = 16
     vfu_lanes: int = 4
     clock_mhz: float = 1000.0
+    analog_latency: str = "ideal"
     noise: NoiseConfig = field(default_factory=NoiseConfig)
 
     # Limits of the fixed instruction encoding (see isa/table.py).
@@ -244,6 +249,9 @@ class PantherConfig(NocGeometry):
         _check(isinstance(self.clock_mhz, (int, float)) and not isinstance(self.clock_mhz, bool)
                and math.isfinite(self.clock_mhz) and 0 < self.clock_mhz <= 1e6,
                f"clock_mhz must be a positive number of at most 1e6, not {_short(self.clock_mhz)}")
+        _check(self.analog_latency in ("ideal", "modelled"), "analog_latency must be one of 'ideal', "
+               f"'modelled', not {_short(self.analog_latency)}"
+               f"{_did_you_mean([str(self.analog_latency)], ('ideal', 'modelled'))}")
         _check(isinstance(self.noise, NoiseConfig),
                f"noise must be a NoiseConfig, not {self.noise!r}")
 

@@ -7,8 +7,9 @@ with ``input_gradient``), each on variants 1, 2 and 3. Each runs on the RTL
 the golden model) and is timed by :mod:`apps.evaluation.timing` over its recorded golden
 run with the RTL's per-instruction latencies (:mod:`apps.evaluation.rtl_timing`).
 
-Like with like: both sides have the RTL's ideal analog port, which answers a transaction in
-one cycle (the ADC rounds of the MCU are in both). What the model does not know of the RTL:
+Like with like: both sides answer an analog transaction in the latencies of the kernel's
+``analog_latency`` (the presets': ideal, one cycle per transaction; the ADC rounds of the MCU
+are in both). What the model does not know of the RTL:
 its fetch/decode overlap beyond the measured per-instruction cycles, and the arbiter's
 round-robin order (it takes any free port cycle instead).
 """

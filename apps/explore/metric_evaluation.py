@@ -38,6 +38,7 @@ def _columns(options):
 def _share(point, options):
     config = point.config.to_dict()
     config.pop("noise")
+    config.pop("analog_latency")        # the co-simulation's answer only
     return {"config": config, "model": model_fingerprint(point.model)}
 
 

@@ -6,8 +6,10 @@ The point's kernel is compiled and run once on the co-simulated tile (Verilator 
 or ``max_xbar_size`` crossbars are not co-simulated (their cells stay empty and ``notes``
 says why): a build grows with the tile. The device non-idealities do not change the cycle
 count, so the run uses the ideal models and noise-only variations share it; nor does
-``clock_mhz`` (the simulated tile is built at the default clock, so a clock sweep reuses one
-build and one run; ``rtl_time_ns`` converts the cycles at the point's clock).
+``clock_mhz`` while ``analog_latency`` is ``"ideal"`` (the simulated tile is built at the
+default clock, so a clock sweep reuses one build and one run; ``rtl_time_ns`` converts the
+cycles at the point's clock). With ``"modelled"`` the analog answer latencies are cycles of
+the point's clock, so each clock is its own build and run.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ def _columns(options):
 
 
 def _simulated(config):
-    """The configuration the tile is simulated with: ideal devices, the default clock."""
+    """The configuration the tile is simulated with: ideal devices, the default clock unless
+    the analog latencies are modelled (in cycles of the point's clock)."""
+    if config.analog_latency == "modelled":
+        return config.replace(noise=NoiseConfig())
     clock = next(f.default for f in dataclasses.fields(PantherConfig) if f.name == "clock_mhz")
     return config.replace(noise=NoiseConfig(), clock_mhz=clock)
 

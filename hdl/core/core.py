@@ -27,19 +27,29 @@ from .parameters import check_core_parameters
 __all__ = ["CoreSignature", "Core"]
 
 
+def core_id_shape(config):
+    """Shape of a core's ``core_id`` input (at least one bit)."""
+    return range(max(2, config.cores_per_tile))
+
+
 class CoreSignature(wiring.Signature):
     """The ports of a :class:`Core` (see its Members).
 
     Parameters
     ----------
     config : PantherConfig
+    core_id_port : bool
+        Add the ``core_id`` input of a core built with ``core_id=None`` (keyword only).
     """
 
-    def __init__(self, config):
+    def __init__(self, config, *, core_id_port=False):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        if not isinstance(core_id_port, bool):
+            raise TypeError(f"core_id_port must be a bool, not {core_id_port!r}")
         self.config = config
-        super().__init__({
+        self.core_id_port = core_id_port
+        members = {
             "smem": Out(SharedMemoryPortSignature(config)),
             "noc": Out(CoreNocSignature(config)),
             "dbg": In(DebugPortSignature()),
@@ -48,7 +58,10 @@ class CoreSignature(wiring.Signature):
             "error_code": Out(ErrorCode), "overflow": Out(1), "pc": Out(PC_BITS),
             "smem_waiting": Out(1),
             "analog": Out(McuAnalogSignature(config)).array(config.mcus_per_core),
-        })
+        }
+        if core_id_port:
+            members["core_id"] = In(core_id_shape(config))
+        super().__init__(members)
 
 
 class Core(wiring.Component):
@@ -78,8 +91,13 @@ class Core(wiring.Component):
     Parameters
     ----------
     config : PantherConfig
-    core_id : int
+    core_id : int or None
         Index of the core in its tile, ``0 .. cores_per_tile - 1`` (readable as ``CORE_ID``).
+        None: the index is the ``core_id`` input instead, so that one generated core (one
+        Verilog module) serves every position of a tile.
+    mcu_factory : callable, optional
+        ``f(config=...)`` returning each MCU (keyword only; default :class:`hdl.mcu.MCU`),
+        e.g. a :class:`panther.hdl.hierarchy.ModuleInstance` of an MCU converted on its own.
 
     Members
     -------
@@ -98,15 +116,23 @@ class Core(wiring.Component):
     smem_waiting : Out(1)
         ``smem.req`` high and not acknowledged this cycle.
     analog : Out(McuAnalogSignature(config)).array(mcus_per_core)
-    mcus : list of hdl.mcu.MCU
+    core_id : In(range(max(2, cores_per_tile)))
+        Only with ``core_id=None``: the index of the core in its tile.
+    mcus : list of hdl.mcu.MCU (or what ``mcu_factory`` returned)
     """
 
-    def __init__(self, *, config, core_id):
-        check_core_parameters(config, core_id)
+    def __init__(self, *, config, core_id, mcu_factory=None):
+        if core_id is None:
+            check_core_parameters(config, 0)
+        else:
+            check_core_parameters(config, core_id, value_ok=False)
+        if mcu_factory is not None and not callable(mcu_factory):
+            raise TypeError(f"mcu_factory must be callable, not {mcu_factory!r}")
         self.config = config
-        self.core_id = core_id
-        self.mcus = [MCU(config=config) for _ in range(config.mcus_per_core)]
-        super().__init__(CoreSignature(config))
+        self.mcus = [(mcu_factory or MCU)(config=config) for _ in range(config.mcus_per_core)]
+        super().__init__(CoreSignature(config, core_id_port=core_id is None))
+        if core_id is not None:
+            self.core_id = core_id
 
     def elaborate(self, platform):
         c = self.config

@@ -50,8 +50,10 @@ class Execute(wiring.Component):
     Parameters
     ----------
     config : PantherConfig
-    core_id : int
+    core_id : int or Value
         Index of the core in its tile: which part of the shared-memory OPA region is its own.
+        A ``Value`` (e.g. a core's ``core_id`` input) makes the region's base address a
+        function of it, so one generated core serves every position of a tile.
 
     Members
     -------

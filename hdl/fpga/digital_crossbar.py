@@ -10,7 +10,11 @@ with serial writes).
 
 Timing: each analog transaction sweeps the rows of the memories (one row per cycle, sync read
 port), so it is acknowledged about ``xbar_size + 3`` cycles after ``req`` per operation flag
-(one more for MTVM, whose row sum is two pipeline stages).
+(one more for MTVM, whose row sum is two pipeline stages). An OPA applies its bit-steps
+itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag``/
+``col_neg``), one sweep per step, with its own step registers (``|x_i| >> n`` per row,
+``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
+beside an MVM/MTVM (variant 3).
 """
 
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
@@ -172,6 +176,21 @@ class DigitalCrossbar(wiring.Component):
         last = Signal()
         m.d.comb += last.eq(Mux(cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
 
+        # OPA step registers, loaded from the operand: row i's |x_i| >> s, column j's
+        # |v_j| << s (its p-bit chunk k pulses slice k); steps s_first..s_last are applied.
+        xs = [Signal(w.data_bits, name=f"opa_x{i}") for i in range(n)]
+        vs = [Signal(S * p, name=f"opa_v{j}") for j in range(n)]
+        s_cur = Signal(range(w.steps), name="opa_step")
+        s_first = Signal(range(w.steps), name="opa_first")
+        s_last = Signal(range(w.steps), name="opa_last")
+        opa_bits = Signal(n)
+        m.d.comb += opa_bits.eq(Cat(*[x[0] for x in xs]))
+
+        def opa_advance():
+            m.d.sync += [x.eq(x >> 1) for x in xs]
+            m.d.sync += [v.eq(v << 1) for v in vs]
+            m.d.sync += s_cur.eq(s_cur + 1)
+
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(a.req):
@@ -194,8 +213,13 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += [cur.eq(AnalogOp.MTVM.value), pending[1].eq(0)]
                     m.next = "SWEEP"
                 with m.Elif(pending[2]):
-                    m.d.sync += [cur.eq(AnalogOp.OPA.value), pending[2].eq(0)]
-                    m.next = "SWEEP"
+                    alone = a.op.as_value() == AnalogOp.OPA.value
+                    m.d.sync += [cur.eq(AnalogOp.OPA.value), pending[2].eq(0), s_cur.eq(0),
+                                 s_first.eq(Mux(alone, 0, a.step)),
+                                 s_last.eq(Mux(alone, w.steps - 1, a.step))]
+                    m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
+                    m.d.sync += [vs[j].eq(a.col_mag[j]) for j in range(n)]
+                    m.next = "OPA_SKIP"
                 with m.Elif(pending[3]):
                     m.d.sync += pending[3].eq(0)
                     m.d.comb += rd_addr.eq(a.row)
@@ -214,7 +238,8 @@ class DigitalCrossbar(wiring.Component):
             with m.State("SWEEP"):
                 m.d.comb += rd_addr.eq(cnt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
-                             rb.eq(a.row_bits.bit_select(cnt[:w.index_bits], 1)),
+                             rb.eq(Mux(cur[2], opa_bits, a.row_bits)
+                                   .bit_select(cnt[:w.index_bits], 1)),
                              rn.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1)),
                              v2.eq(v1 & cur[1]), r2.eq(r1)]
                 with m.If(v1):
@@ -247,7 +272,7 @@ class DigitalCrossbar(wiring.Component):
                                 lo, hi = cfg.digit_range(k)
                                 m.d.comb += wr_en[c][k].eq(a.opa_copies[c])
                                 for j in range(n):
-                                    chunk = a.opa_chunks[j][k]
+                                    chunk = vs[j][k * p:(k + 1) * p]
                                     delta = Mux(rb, Mux(rn ^ a.col_neg[j], -chunk, chunk), 0)
                                     new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
                                     m.d.comb += new.eq(rows[c][k][j] + delta)
@@ -258,7 +283,22 @@ class DigitalCrossbar(wiring.Component):
                                         Mux(top.all() | ~top.any(), new[:bits[k]],
                                             Mux(new[-1], lo, hi)))
                 with m.If(last):
-                    m.next = "NEXT_OP"
+                    with m.If(cur[2] & (s_cur != s_last)):
+                        m.next = "OPA_NEXT"
+                    with m.Else():
+                        m.next = "NEXT_OP"
+
+            with m.State("OPA_SKIP"):
+                # Beside a sample (variant 3) only step `step` is applied: shift up to it.
+                with m.If(s_cur == s_first):
+                    m.next = "SWEEP"
+                with m.Else():
+                    opa_advance()
+
+            with m.State("OPA_NEXT"):
+                opa_advance()
+                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
+                m.next = "SWEEP"
 
             with m.State("READ"):
                 row = flat.word_select(a.read_copy * S + a.slice, n * w.digit_bits)

@@ -10,12 +10,19 @@ accumulation), :mod:`.carry_resolution` (CRS row unit), :mod:`.controller` (sequ
 from panther.hdl.widths import McuWidths
 
 from .carry_resolution import CarryResolution
-from .controller import AnalogOp, Controller, McuOp, analytic_cycles, rtl_cycles
+from .controller import (
+           AnalogOp,
+           Controller,
+           McuOp,
+           analytic_cycles,
+           rtl_cycles,
+           transaction_latency,
+)
 from .input_driver import InputDriver
-from .mcu import MCU
+from .mcu import MCU, McuSignature
 from .shift_add import ShiftAdd
 from .xbar_buffers import XBarBuffer, XBarIn, XBarOut
 
 __all__ = ["McuWidths", "XBarBuffer", "XBarIn", "XBarOut", "InputDriver", "ShiftAdd",
            "CarryResolution", "Controller", "McuOp", "AnalogOp", "analytic_cycles",
-           "rtl_cycles", "MCU"]
+           "rtl_cycles", "transaction_latency", "McuSignature", "MCU"]

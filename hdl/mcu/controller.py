@@ -10,7 +10,8 @@ from panther.hdl.widths import McuWidths
 from panther.isa import variants
 from panther.isa.variants import phases
 
-__all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles"]
+__all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles",
+           "opa_latency", "transaction_latency"]
 
 
 class McuOp(enum.Flag, shape=3):
@@ -35,21 +36,62 @@ def analytic_cycles(config, mask):
     return total
 
 
-def rtl_cycles(config, mask, *, ack_latency=1):
+def opa_latency(config, *, ack_latency=1, step_cycles=1):
+    """Cycles from ``req`` rising to ``ack`` of an OPA-phase transaction (an OPA alone) when
+    the analog half answers other transactions ``ack_latency`` cycles after ``req`` rises: it
+    applies one step every ``step_cycles`` cycles from the cycle ``req`` rises, so an ideal
+    analog half (``ack_latency = 1``, ack in the cycle ``req`` rises, one step per cycle)
+    acknowledges in the cycle of the last step, ``input_steps`` cycles after ``req`` rose;
+    every cycle more of answer latency delays it as much, every cycle more per step
+    ``input_steps`` times."""
+    return config.input_steps * step_cycles + ack_latency - 1
+
+
+def rtl_cycles(config, mask, *, ack_latency=1, latencies=None):
     """Exact cycles from the ``start`` strobe to the ``done`` pulse of an :class:`MCU` when the
-    analog half answers each request ``ack_latency`` cycles after ``analog.req`` rises (the MCU's
-    capture register adds one cycle to every transaction)."""
+    analog half answers each sampling request ``ack_latency`` cycles after ``analog.req`` rises
+    (the MCU's capture register adds one cycle to every such transaction) and an OPA phase
+    :func:`opa_latency` cycles after (its ``ack`` needs no capture: it carries no data).
+
+    ``latencies`` (``{AnalogOp or its name: cycles}``, e.g. from
+    ``analog_models.analog_latency.latency_cycles``) gives the answer latency per operation
+    instead: a sampling transaction with several operations (variants 2-3) waits for the
+    longest, as ``cosim.analog_answer.AnalogAnswer`` answers it, and an OPA phase takes
+    ``latencies[OPA]`` cycles per step."""
     w = McuWidths(config)
-    ack_latency += 1
     total = 1
     for phase in phases(config, mask):
         if any(b in (1, 2) for b in phase):
+            a = transaction_latency(phase, ack_latency=ack_latency, latencies=latencies) + 1
             # PHASE, steps (ISSUE, WAIT, ADC rounds, CONV exit), FIN, FIN_WAIT, END_PHASE
-            total += 1 + w.steps * (1 + ack_latency + w.rounds * config.adc_latency + 1) \
+            total += 1 + w.steps * (1 + a + w.rounds * config.adc_latency + 1) \
                 + 1 + w.rounds + 1 + 1
+        elif latencies is None:
+            # OPA_WAIT from the cycle after the start (or after END_PHASE) until ack
+            total += opa_latency(config, ack_latency=ack_latency)
         else:
-            total += 1 + w.steps * (1 + ack_latency) + 1
+            step = transaction_latency(phase, latencies=latencies)
+            total += opa_latency(config, step_cycles=step)
     return total
+
+
+def transaction_latency(ops, *, ack_latency=1, latencies=None):
+    """Answer latency (cycles from ``req`` rising to ``ack``) of one transaction with the
+    :class:`AnalogOp` bits ``ops`` (an iterable of flags or their values): ``ack_latency``,
+    or the longest of ``latencies`` (``{AnalogOp or its name: cycles}``) over ``ops``."""
+    if latencies is None:
+        return ack_latency
+    by_value = {}
+    for op, cycles in latencies.items():
+        flag = AnalogOp[op] if isinstance(op, str) else AnalogOp(op)
+        if not (isinstance(cycles, int) and not isinstance(cycles, bool) and cycles >= 1):
+            raise ValueError(f"latency of {flag.name} must be an integer >= 1, not {cycles!r}")
+        by_value[flag.value] = cycles
+    values = [AnalogOp(op).value for op in ops]
+    missing = [AnalogOp(v).name for v in values if v not in by_value]
+    if missing:
+        raise ValueError(f"latencies must give {missing}, not only {sorted(by_value)}")
+    return max(by_value[v] for v in values)
 
 
 class Controller(wiring.Component):
@@ -61,10 +103,13 @@ class Controller(wiring.Component):
     pulses for one cycle when a request completes.
 
     A start request snapshots both XBar buffers into the input drivers first (every operand is
-    read before any result is written), then runs its phases (see :func:`phases`). A phase
-    runs ``input_steps`` steps; each step is one analog transaction (``req`` until ``ack``)
-    followed, when sampling, by the ADC rounds of the shift-and-add units; after the last step
-    the results are written back (MVM -> XBarOut, MTVM -> XBarIn).
+    read before any result is written), then runs its phases (see :func:`phases`). A sampling
+    phase runs ``input_steps`` steps; each step is one analog transaction (``req`` until
+    ``ack``) followed by the ADC rounds of the shift-and-add units; after the last step the
+    results are written back (MVM -> XBarOut, MTVM -> XBarIn). An OPA-only phase is ONE
+    transaction carrying the whole operand (the analog half applies the steps), issued in the
+    cycle after the start (or after the previous phase) and ended by ``ack_now``, the
+    analog port's ``ack`` itself: ``done`` pulses in the next cycle.
 
     Copies: MVM uses copy 0; MTVM copy 1 on variants 2-3 (0 on variant 1); OPA updates copy 0
     (variant 1), copies 0 and 1 (variant 2) or copy 2 (variant 3). CRS reads copy 0 (2 on
@@ -92,6 +137,9 @@ class Controller(wiring.Component):
         Carry-resolution row unit control.
     req : Out(1)
     ack : In(1)
+        The analog port's ``ack`` through the MCU's capture register.
+    ack_now : In(1)
+        The analog port's ``ack`` itself (ends an OPA phase, which returns no data).
     op : Out(AnalogOp)
     slice : Out(slice_index_bits)
     row : Out(index_bits)
@@ -112,7 +160,7 @@ class Controller(wiring.Component):
             "sa_finish_mvm": Out(1), "sa_finish_mtvm": Out(1),
             "sa_busy_mvm": In(1), "sa_busy_mtvm": In(1),
             "crs_load": Out(1), "crs_start": Out(1), "crs_busy": In(1),
-            "req": Out(1), "ack": In(1), "op": Out(AnalogOp),
+            "req": Out(1), "ack": In(1), "ack_now": In(1), "op": Out(AnalogOp),
             "slice": Out(w.slice_index_bits), "row": Out(w.index_bits),
             "mvm_copy": Out(w.copy_bits), "mtvm_copy": Out(w.copy_bits),
             "read_copy": Out(w.copy_bits),
@@ -156,10 +204,19 @@ class Controller(wiring.Component):
         else:
             m.d.comb += nxt.eq(remaining)
 
+        def issue_opa():
+            """Raise the request of an OPA phase (the whole operand) for the next cycle."""
+            m.d.sync += [req.eq(1), remaining.eq(0), self.step.eq(0)]
+            m.next = "OPA_WAIT"
+
         m.d.sync += self.done.eq(0)
         with m.FSM() as fsm:
             with m.State("IDLE"):
-                with m.If(self.start & (self.start_mask.as_value() != 0)):
+                with m.If(self.start & (self.start_mask.as_value() == McuOp.OPA.value)):
+                    # OPA alone (one OPA-only phase on every variant): one transaction.
+                    m.d.comb += self.drv_load.eq(1)
+                    issue_opa()
+                with m.Elif(self.start & (self.start_mask.as_value() != 0)):
                     m.d.comb += self.drv_load.eq(1)
                     m.d.sync += remaining.eq(self.start_mask.as_value())
                     m.next = "PHASE"
@@ -212,10 +269,17 @@ class Controller(wiring.Component):
                 with m.If(~self.sa_busy_mvm & ~self.sa_busy_mtvm):
                     m.next = "END_PHASE"
             with m.State("END_PHASE"):
-                with m.If(remaining != 0):
+                with m.If(remaining == McuOp.OPA.value):
+                    issue_opa()         # variants 1-2: the OPA phase after the samples
+                with m.Elif(remaining != 0):
                     m.next = "PHASE"
                 with m.Else():
                     m.d.sync += self.done.eq(1)
+                    m.next = "IDLE"
+            with m.State("OPA_WAIT"):
+                m.d.comb += self.op.eq(AnalogOp.OPA)
+                with m.If(self.ack_now):
+                    m.d.sync += [req.eq(0), self.done.eq(1)]
                     m.next = "IDLE"
 
             # Serial row loop of CRS and of the variant-3 commit.

@@ -1,10 +1,9 @@
-"""Input driver: sign-magnitude conversion, bit streaming and OPA column chunks (semantics §3)."""
+"""Input driver: sign-magnitude conversion and bit streaming (semantics §3)."""
 
 from amaranth.hdl import Cat, Const, Module, Signal, unsigned
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from panther.hdl.ports import line_major
 from panther.hdl.widths import McuWidths
 
 __all__ = ["InputDriver"]
@@ -18,16 +17,12 @@ class InputDriver(wiring.Component):
     words at once with one wide XOR and one wide add. Steps run in order: ``restart`` starts
     at step 0, ``advance`` moves to the next step. At step ``n`` the driver presents
     ``bits[i] = bit_n(|x_i|)`` and ``neg[i] = x_i < 0``; the drive is
-    ``bits * (-1 if neg else +1)``. With ``opa_chunks`` it also presents ``|v_j| << n`` per
-    column: ``chunks[j][k]`` (line-major, :func:`~panther.hdl.ports.line_major`) is the
-    ``p``-bit pulse amplitude of slice ``k``, column ``j``. The polarity of an OPA pulse is
-    ``row neg XOR column neg``.
+    ``bits * (-1 if neg else +1)``. ``mag`` presents the snapshotted magnitudes (the OPA
+    operand of the analog port: the analog half derives every OPA pulse from them).
 
     Parameters
     ----------
     config : PantherConfig
-    opa_chunks : bool
-        Also generate the OPA column chunks (the column-side driver).
 
     Members
     -------
@@ -35,30 +30,25 @@ class InputDriver(wiring.Component):
     words : In(xbar_size * data_bits)
     bits : Out(xbar_size)
     neg : Out(xbar_size)
-    chunks : Out(line_major(unsigned(nominal_bits), lines=xbar_size, slices=n_slices))
-        Only with ``opa_chunks``.
+    mag : Out(ArrayLayout(unsigned(data_bits), xbar_size))
+        ``|x_i|`` of the last ``load``.
     latency : int
         Cycles from ``load`` + ``restart`` to valid ``bits`` (one each).
     """
 
     latency = 2
 
-    def __init__(self, *, config, opa_chunks=False):
-        if not isinstance(opa_chunks, bool):
-            raise TypeError(f"opa_chunks must be a bool, not {opa_chunks!r}")
+    def __init__(self, *, config):
         self.widths = w = McuWidths(config)
-        self.opa_chunks = opa_chunks
-        members = {
+        super().__init__({
             "load": In(1),
             "restart": In(1),
             "advance": In(1),
             "words": In(w.n * w.data_bits),
             "bits": Out(w.n),
             "neg": Out(w.n),
-        }
-        if opa_chunks:
-            members["chunks"] = Out(line_major(unsigned(w.p), lines=w.n, slices=w.slices))
-        super().__init__(members)
+            "mag": Out(data.ArrayLayout(unsigned(w.data_bits), w.n)),
+        })
 
     def elaborate(self, platform):
         w = self.widths
@@ -84,13 +74,6 @@ class InputDriver(wiring.Component):
             m.d.sync += [c.eq(v) for c, v in zip(current, mags)]
         with m.Elif(self.advance):
             m.d.sync += [c.eq(c >> 1) for c in current]
-        m.d.comb += [self.bits.eq(Cat(*[c[0] for c in current])), self.neg.eq(neg)]
-        if self.opa_chunks:
-            width = w.slices * w.p       # > 2*db - 2: |v| << (db-1) always fits
-            shifted = [Signal(width, name=f"opa_shift{i}") for i in range(n)]
-            with m.If(self.restart):
-                m.d.sync += [sh.eq(v) for sh, v in zip(shifted, mags)]
-            with m.Elif(self.advance):
-                m.d.sync += [sh.eq(sh << 1) for sh in shifted]
-            m.d.comb += [self.chunks[j].eq(sh) for j, sh in enumerate(shifted)]
+        m.d.comb += [self.bits.eq(Cat(*[c[0] for c in current])), self.neg.eq(neg),
+                     self.mag.as_value().eq(mag)]
         return m

@@ -4,6 +4,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.config import PantherConfig
 from panther.hdl.ports import McuAnalogSignature, XBarBufferSignature
 from panther.hdl.widths import McuWidths
 
@@ -13,7 +14,27 @@ from .input_driver import InputDriver
 from .shift_add import ShiftAdd
 from .xbar_buffers import XBarIn, XBarOut
 
-__all__ = ["MCU"]
+__all__ = ["McuSignature", "MCU"]
+
+
+class McuSignature(wiring.Signature):
+    """The ports of an :class:`MCU` (see its Members), without building one.
+
+    Parameters
+    ----------
+    config : PantherConfig
+    """
+
+    def __init__(self, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "start": In(1), "start_mask": In(3), "crs": In(1), "commit": In(1),
+            "busy": Out(1), "done": Out(1), "overflow": Out(1), "overflow_clear": In(1),
+            "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
+            "analog": Out(McuAnalogSignature(config)),
+        })
 
 
 class MCU(wiring.Component):
@@ -42,7 +63,8 @@ class MCU(wiring.Component):
     analog : Out(McuAnalogSignature(config))
     widths : McuWidths
     capture_latency : int
-        Cycles between ``analog.ack`` and the controller seeing it (1).
+        Cycles between ``analog.ack`` and the controller seeing it (1), except for an OPA
+        phase, whose ``ack`` (no data) the controller takes at once.
     """
 
     capture_latency = 1
@@ -50,20 +72,15 @@ class MCU(wiring.Component):
     def __init__(self, *, config):
         self.config = config
         self.widths = McuWidths(config)
-        super().__init__({
-            "start": In(1), "start_mask": In(3), "crs": In(1), "commit": In(1),
-            "busy": Out(1), "done": Out(1), "overflow": Out(1), "overflow_clear": In(1),
-            "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
-            "analog": Out(McuAnalogSignature(config)),
-        })
+        super().__init__(McuSignature(config))
 
     def analytic_cycles(self, mask):
         """Analytic cycles of a start request (:func:`hdl.mcu.controller.analytic_cycles`)."""
         return analytic_cycles(self.config, mask)
 
-    def rtl_cycles(self, mask, *, ack_latency=1):
+    def rtl_cycles(self, mask, *, ack_latency=1, latencies=None):
         """Exact cycles start -> done (:func:`hdl.mcu.controller.rtl_cycles`)."""
-        return rtl_cycles(self.config, mask, ack_latency=ack_latency)
+        return rtl_cycles(self.config, mask, ack_latency=ack_latency, latencies=latencies)
 
     def elaborate(self, platform):
         cfg = self.config
@@ -71,7 +88,7 @@ class MCU(wiring.Component):
         m.submodules.xbar_in = xin = XBarIn(config=cfg)
         m.submodules.xbar_out = xout = XBarOut(config=cfg)
         m.submodules.row_driver = rows = InputDriver(config=cfg)
-        m.submodules.col_driver = cols = InputDriver(config=cfg, opa_chunks=True)
+        m.submodules.col_driver = cols = InputDriver(config=cfg)
         m.submodules.sa_mvm = sa_mvm = ShiftAdd(config=cfg)
         m.submodules.sa_mtvm = sa_mtvm = ShiftAdd(config=cfg)
         m.submodules.crs_unit = crs = CarryResolution(config=cfg)
@@ -116,14 +133,15 @@ class MCU(wiring.Component):
             crs.load.eq(ctrl.crs_load), crs.start.eq(ctrl.crs_start), crs.slice.eq(ctrl.slice),
             crs.rdata.eq(rdata), ctrl.crs_busy.eq(crs.busy),
             # Analog port.
-            analog.req.eq(ctrl.req), ctrl.ack.eq(ack), analog.op.eq(ctrl.op),
+            analog.req.eq(ctrl.req), ctrl.ack.eq(ack), ctrl.ack_now.eq(analog.ack),
+            analog.op.eq(ctrl.op),
             analog.step.eq(ctrl.step), analog.slice.eq(ctrl.slice), analog.row.eq(ctrl.row),
             analog.mvm_copy.eq(ctrl.mvm_copy), analog.mtvm_copy.eq(ctrl.mtvm_copy),
             analog.read_copy.eq(ctrl.read_copy),
             analog.opa_copies.eq(ctrl.opa_copies), analog.write_copies.eq(ctrl.write_copies),
             analog.row_bits.eq(rows.bits), analog.row_neg.eq(rows.neg),
             analog.col_bits.eq(cols.bits), analog.col_neg.eq(cols.neg),
-            analog.opa_chunks.eq(cols.chunks),
+            analog.row_mag.eq(rows.mag), analog.col_mag.eq(cols.mag),
             analog.wdata.eq(crs.wdata),
         ]
         overflow = Signal()

@@ -17,9 +17,14 @@ from .smem_system import SharedMemorySystem
 __all__ = ["TileSignature", "Tile", "forward_interface"]
 
 
+#: A core member the tile drives itself (with the core's index) instead of bringing it out.
+CORE_ID_MEMBER = "core_id"
+
+
 def _core_port(config, index, signature):
     """``(name of the shared-memory member, name of the network member or None, the signature
-    of every other member)`` of a core's signature."""
+    of every other member)`` of a core's signature (a ``core_id`` input is the tile's own, see
+    :data:`CORE_ID_MEMBER`)."""
     def members_of(sig):
         return [name for name, member in signature.members.items()
                 if member.is_signature and member.flow == Out and member.signature == sig]
@@ -33,7 +38,7 @@ def _core_port(config, index, signature):
                          f"not {noc!r}")
     if "halted" not in signature.members:
         raise ValueError(f"core {index} has no 'halted' output")
-    inside = {smem[0], *noc}
+    inside = {smem[0], *noc, CORE_ID_MEMBER}
     return smem[0], (noc[0] if noc else None), wiring.Signature(
         {name: member for name, member in signature.members.items() if name not in inside})
 
@@ -48,7 +53,8 @@ class TileSignature(wiring.Signature):
         The signature of each core (default: ``cores_per_tile`` times
         :class:`~panther.hdl.core.CoreSignature`); each needs exactly one
         ``Out(SharedMemoryPortSignature(config))`` member and a ``halted`` output, and may have
-        one ``Out(CoreNocSignature(config))`` member (its ``send``/``recv`` port).
+        one ``Out(CoreNocSignature(config))`` member (its ``send``/``recv`` port); a
+        ``core_id`` input is driven by the tile with the core's index.
 
     Members
     -------
@@ -196,6 +202,8 @@ class Tile(wiring.Component):
             m.submodules[f"core{i}"] = core
             outer = getattr(self, f"c{i}")
             forward_interface(m, outer, core)
+            if CORE_ID_MEMBER in core.signature.members:
+                m.d.comb += getattr(core, CORE_ID_MEMBER).eq(i)
             port = getattr(core, self.signature.smem_members[i])
             wiring.connect(m, port, smem.ports[i])
             if self.signature.noc_members[i] is not None:

@@ -227,7 +227,8 @@ class Core(NetworkOps):
                 words = self._restore(smem, slot)
                 self.mcus[m].opa(words[:c.xbar_size], words[c.xbar_size:])
                 self.events.count_mcu(self.index, m, "opa_applied")
-                self.events.count_mcu(self.index, m, "requests", c.input_steps)
+                self.events.count_mcu(self.index, m, "requests",
+                                      variants.transactions(c, variants.OPA))
             else:
                 self.mcus[m].crs()
                 self._count_serial(m, "crs_applied")

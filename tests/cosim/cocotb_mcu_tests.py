@@ -21,8 +21,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
 from panther.analog_models import AnalogMCU
+from panther.analog_models.analog_latency import latency_cycles
 from panther.config import PantherConfig
-from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
+from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
+from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
 from panther.fixed_point import canonical_digits
 from panther.hdl.mcu import McuOp, rtl_cycles
 
@@ -32,7 +34,9 @@ IDEAL = CONFIG.noise.ideal and CONFIG.adc_bits == 0
 MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
 PERIOD_PS = 10_000
 INPUT_LATENCY = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
-ACK_LATENCY = 1 + INPUT_LATENCY     # the bridge answers 1 cycle after a_req, plus input registers
+SETTLE = os.environ.get("PANTHER_COSIM_SIMULATOR") == "icarus"
+# the top's AnalogAnswer answers in the configuration's latencies (1 cycle each when ideal)
+LATENCIES = latency_cycles(CONFIG)
 sys.set_int_max_str_digits(0)      # paper-size code vectors exceed 4300 decimal digits
 
 
@@ -40,10 +44,11 @@ async def setup(dut, weights):
     """Clock, reset, an AnalogMCU holding ``weights`` and its bridge; returns (driver, amcu, port)."""
     Clock(dut.clk, PERIOD_PS, unit="ps").start()
     driver = McuDriver(dut, dut.clk, period_ps=PERIOD_PS, input_latency=INPUT_LATENCY)
-    await ClockCycles(dut.clk, 2)      # a RegisteredInputs top has no reset
+    await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
     amcu = AnalogMCU(CONFIG)
     amcu.program(weights)
-    _, port = start_mcu_bridge(dut, dut.clk, amcu, CONFIG)
+    holds = {name: resolve(dut, path) for name, path in MCU_HOLD_PATHS.items()}
+    _, port = start_mcu_bridge(dut, dut.clk, amcu, CONFIG, holds=holds, settle=SETTLE)
     return driver, amcu, port
 
 
@@ -68,9 +73,11 @@ async def mvm_mtvm_exact(dut):
     assert y == list(y_exp), f"MVM mismatch at {np.flatnonzero(np.array(y) != y_exp)}"
     assert z == list(z_exp), f"MTVM mismatch at {np.flatnonzero(np.array(z) != z_exp)}"
     assert ovf == int(y_ovf or z_ovf)
-    expected = rtl_cycles(CONFIG, MVM | MTVM, ack_latency=ACK_LATENCY)
+    expected = rtl_cycles(CONFIG, MVM | MTVM, latencies=LATENCIES)
     assert cycles == expected, (cycles, expected)
     assert port.transactions["mvm"] == port.transactions["mtvm"] == CONFIG.input_steps
+    # one Python wake-up per transaction (three on Icarus, which reports req before the rest)
+    assert port.wakeups == port.transactions["requests"] * (3 if SETTLE else 1)
 
 
 @cocotb.test()
@@ -103,7 +110,7 @@ async def all_ops_saturating_opa_commit_crs(dut):
     z = await driver.read_buffer("xin", CONFIG.xbar_size)
     assert y == list(mvm_expected(weights, x, CONFIG)[0])
     assert z == list(mtvm_expected(weights, v, CONFIG)[0])
-    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA, ack_latency=ACK_LATENCY)
+    assert cycles == rtl_cycles(CONFIG, MVM | MTVM | OPA, latencies=LATENCIES)
     learning = {1: [0], 2: [0, 1], 3: [2]}[CONFIG.variant]
     for c in range(CONFIG.xbar_copies):
         expected = after if c in learning else canonical_digits(weights, CONFIG)
@@ -114,3 +121,20 @@ async def all_ops_saturating_opa_commit_crs(dut):
     await driver.request(crs=True)
     for c in learning:
         np.testing.assert_array_equal(amcu.xbars[c].digits(), crs_digits_expected(after, CONFIG))
+    # An OPA alone: ONE transaction, acknowledged by the top's AnalogAnswer after one cycle
+    # per step; done in the cycle after (start cycle + input_steps).
+    before = {c: amcu.xbars[c].digits() for c in range(CONFIG.xbar_copies)}
+    x2, v2 = rng.integers(-2**15, 2**15, CONFIG.xbar_size), rng.integers(-2**15, 2**15, CONFIG.xbar_size)
+    await driver.write_buffer("xin", x2)
+    await driver.write_buffer("xout", v2)
+    requests, wakeups = port.transactions["requests"], port.wakeups
+    cycles = await driver.request(mask=OPA)
+    # one transaction of input_steps steps of the OPA latency each, plus the start cycle
+    assert cycles == CONFIG.input_steps * LATENCIES["OPA"] + 1 \
+        == rtl_cycles(CONFIG, OPA, latencies=LATENCIES)
+    assert port.transactions["requests"] == requests + 1
+    assert port.wakeups == wakeups + (3 if SETTLE else 1)
+    for c in range(CONFIG.xbar_copies):
+        expected = (opa_digits_expected(before[c], x2, v2, CONFIG) if c in learning
+                    else before[c])
+        np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)

@@ -13,9 +13,9 @@ from simulator_required import require_simulator
 
 from panther.config import PRESETS, NoiseConfig
 from panther.cosim import simulators as sims
-from panther.cosim.registered_top import RegisteredInputs
-from panther.cosim.verilog import module_name, write_verilog
-from panther.hdl.mcu import MCU
+from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
+from panther.cosim.cosim_mcu import SOURCES, CosimMcu
+from panther.cosim.verilog import module_name, write_text, write_verilog
 
 HERE = Path(__file__).resolve().parent
 MCU_TESTS = HERE.parent / "hdl" / "mcu"
@@ -27,10 +27,13 @@ CONFIGS = {
     "small_v2_noisy": SMALL.replace(variant=2, adc_bits=8,
                                     noise=NoiseConfig(seed=99, read_noise=0.3, program_noise=0.2)),
     "paper_v2": PRESETS["paper"].replace(variant=2),
+    # the modelled answer latencies (9 cycles per MVM/MTVM step, 3 per OPA step, 81 and 86
+    # per serial row read and write): cycle counts as rtl_cycles with those latencies
+    "small_v3_modelled": SMALL.replace(variant=3, analog_latency="modelled"),
 }
 CASES = ["mvm_mtvm_exact", "matches_standalone_model", "all_ops_saturating_opa_commit_crs"]
 RUNS = [(name, sim) for name in CONFIGS for sim in ("verilator", "icarus")
-        if not (name.startswith("paper") and sim == "icarus")]
+        if not ((name.startswith("paper") or name.endswith("modelled")) and sim == "icarus")]
 
 
 @pytest.fixture(scope="module",
@@ -42,14 +45,15 @@ def cosim_results(request):
     name, simulator = request.param
     require_simulator(simulator)
     config = CONFIGS[name]
-    top = module_name("mcu", config, "registered")
-    source = write_verilog(lambda: RegisteredInputs(MCU(config=config)), name=top,
-                           sources=(MCU.__module__, RegisteredInputs.__module__))
-    runner = sims.build(simulator, [source], top)
+    top = module_name("mcu", config, "cosim")
+    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
+    hold = write_text(hold_verilog(), name=HOLD_MODULE)
+    runner = sims.build(simulator, [hold, source], top)
     try:
         xml = sims.run(runner, top, "cocotb_mcu_tests", python_path=[HERE, MCU_TESTS],
                   extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
-                             "PANTHER_COSIM_INPUT_LATENCY": str(RegisteredInputs.input_latency)},
+                             "PANTHER_COSIM_SIMULATOR": simulator,
+                             "PANTHER_COSIM_INPUT_LATENCY": str(CosimMcu.input_latency)},
                   results_name=name)
     except Exception as error:      # cocotb raises under pytest when a testcase failed
         xml = runner.test_dir / f"{name}.xml"

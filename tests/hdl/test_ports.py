@@ -53,7 +53,10 @@ def test_analog_port_widths_follow_the_config():
         layout = members[name].shape
         assert members[name].flow == In and layout.size == n * slices * c.adc_code_bits
         assert layout.elem_shape.elem_shape == signed(c.adc_code_bits)
-    assert members["opa_chunks"].shape.size == n * slices * c.nominal_bits
+    for name in ("row_mag", "col_mag"):          # |x| of a data word: data_bits unsigned
+        assert members[name].flow == Out and members[name].shape.size == n * c.data_bits
+        assert members[name].shape.elem_shape == unsigned(c.data_bits)
+    assert "opa_chunks" not in members           # an OPA phase carries its operand instead
     assert members["wdata"].shape.size == n * max(c.slice_bits)
     assert Shape.cast(DebugPortSignature().members["wdata"].shape) == unsigned(64)
     assert RegisterBusSignature().members["rdata"].flow == In

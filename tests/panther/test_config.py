@@ -41,6 +41,7 @@ def bad(**changes):
     bad(nominal_bits=3), bad(weight_frac_bits=20), bad(data_frac_bits=16), bad(variant=4),
     bad(adcs_per_xbar=3), bad(adc_bits=1), bad(adc_bits=40), bad(rf_depth=16384),
     bad(smem_depth=70000), bad(clock_mhz=-1.0), bad(vfu_lanes=True), bad(adc_latency=0),
+    bad(analog_latency="model"), bad(analog_latency=1),
 ])
 def test_bad_values_are_rejected_with_the_value_quoted(changes):
     with pytest.raises(ConfigError) as info:
@@ -162,3 +163,16 @@ def test_bad_node_values_are_rejected(changes):
     with pytest.raises(ConfigError) as info:
         PantherConfig(**changes)
     assert repr(next(iter(changes.values()))) in str(info.value)
+
+
+def test_analog_latency_is_ideal_by_default_and_loads_from_json(tmp_path):
+    assert PantherConfig().analog_latency == "ideal"
+    path = tmp_path / "modelled.json"
+    path.write_text('{"analog_latency": "modelled", "clock_mhz": 250}')
+    config = load_config(str(path))
+    assert config.analog_latency == "modelled"
+    assert PantherConfig.from_json(config.to_json()) == config
+    path.write_text('{"analog_latency": "slow"}')
+    with pytest.raises(ConfigError, match=r"modelled\.json: analog_latency must be one of "
+                                          r"'ideal', 'modelled', not 'slow'"):
+        load_config(str(path))

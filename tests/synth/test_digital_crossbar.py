@@ -60,8 +60,13 @@ def _random_fields(rng, port, op, config):
          "slice": int(rng.integers(w.slices)), "row": int(rng.integers(n))}
     for name in ("row_bits", "row_neg", "col_bits", "col_neg"):
         f[name] = int(rng.integers(1 << n))
-    f["opa_chunks"] = int.from_bytes(rng.bytes((w.slices * n * w.p + 7) // 8), "little") \
-        & ((1 << (w.slices * n * w.p)) - 1)
+    # The OPA operand: magnitudes of data words (2**(data_bits-1) included) and a step
+    # (used beside MVM/MTVM only).
+    db = w.data_bits
+    for name in ("row_mag", "col_mag"):
+        mags = rng.integers(0, (1 << (db - 1)) + 1, size=n)
+        f[name] = sum(int(v) << (i * db) for i, v in enumerate(mags))
+    f["step"] = int(rng.integers(w.steps))
     lo, hi = config.digit_range(f["slice"])
     digits = rng.integers(lo, hi + 1, size=n)
     f["wdata"] = sum((int(d) & ((1 << w.digit_bits) - 1)) << (j * w.digit_bits)

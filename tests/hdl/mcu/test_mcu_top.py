@@ -137,6 +137,13 @@ def test_all_three_ops_saturating_opa_and_commit(variant):
     assert res["xout"] == list(mvm_expected(weights, x, cfg)[0])
     assert res["xin"] == list(mtvm_expected(weights, v, cfg)[0])
     assert res["cycles"] == rtl_cycles(cfg, MVM | MTVM | OPA)
+    # one transaction per sampling step (MVM, MTVM and, on variant 3, the OPA pulse share
+    # one), one for an OPA-only phase (variants 1-2); the variant-3 commit: a serial read
+    # and a serial write per row of every slice
+    steps, serial = cfg.input_steps, cfg.n_slices * cfg.xbar_size
+    assert port.transactions["requests"] == {1: 2 * steps + 1, 2: steps + 1,
+                                             3: steps + 2 * serial}[variant]
+    assert port.transactions["opa"] == steps
     for c in range(cfg.xbar_copies):
         np.testing.assert_array_equal(amcu.xbars[c].digits(), after)
     if variant == 3:
@@ -144,6 +151,46 @@ def test_all_three_ops_saturating_opa_and_commit(variant):
         assert port.transactions["read"] == port.transactions["write"] == serial
     else:
         assert res["commit"] == 1 and port.transactions["read"] == 0
+
+
+@pytest.mark.parametrize("variant, noise", [
+    (1, None), (2, None), (3, None),
+    (2, NoiseConfig(seed=99, program_noise=0.2, c2c_update_variation=0.1, dac_gain_error=0.05,
+                    dac_inl=0.02))], ids=["v1", "v2", "v3", "v2-noisy"])
+def test_opa_alone_is_one_transaction_of_input_steps_cycles(variant, noise):
+    """An OPA alone: ONE analog transaction carrying the operand, the analog half applying
+    the steps, done one cycle after the last step (start cycle + input_steps); the weights
+    as integer math says (ideal) or as the standalone analog model's whole OPA (noisy)."""
+    cfg = SMALL.replace(variant=variant, **({} if noise is None else {"noise": noise}))
+    rng = np.random.default_rng(45 + variant)
+    weights, x, v = random_operands(cfg, rng, weight_bits=26)
+
+    async def script(ctx, dut, res):
+        await write_buffer(ctx, dut, "xin", x)
+        await write_buffer(ctx, dut, "xout", v)
+        res["cycles"] = await run_request(ctx, dut, mask=OPA)
+        res["xin"] = await read_buffer(ctx, dut, "xin")
+
+    amcu, port, res = simulate(cfg, weights, script)
+    assert res["cycles"] == cfg.input_steps + 1 == rtl_cycles(cfg, OPA)
+    assert analytic_cycles(cfg, OPA) == cfg.input_steps
+    assert port.transactions == {"mvm": 0, "mtvm": 0, "opa": cfg.input_steps, "read": 0,
+                                 "write": 0, "requests": 1}
+    assert res["xin"] == list(x)                       # an OPA writes no buffer
+    updated = {1: (0,), 2: (0, 1), 3: (2,)}[variant]
+    ref = AnalogMCU(cfg)
+    ref.program(weights)
+    for c in updated:
+        ref.opa(c, x, v)
+    for c in range(cfg.xbar_copies):
+        np.testing.assert_array_equal(amcu.xbars[c].digits(), ref.xbars[c].digits())
+    after = opa_digits_expected(canonical_digits(weights, cfg), x, v, cfg)
+    if noise is not None:
+        assert (amcu.xbars[0].digits() != after).any(), "noise had no effect"
+    else:
+        for c in range(cfg.xbar_copies):
+            expected = after if c in updated else canonical_digits(weights, cfg)
+            np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)
 
 
 def test_variant3_opa_stays_on_copy3_until_commit():

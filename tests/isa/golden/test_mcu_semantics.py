@@ -254,10 +254,12 @@ def test_opa_and_crs_apply_in_program_order_at_hlt():
         "hlt")
     _, report = tile_run(prog, rf=[rf], mcu_factory=factory)
     assert np.array_equal(np.array(report.cores[0]["mcus"][1]["digits"]), expected)
-    # two OPAs of 16 bit-steps, one CRS: a serial read and a write per row of every slice
+    # two OPAs of 16 bit-steps, one analog request each (the request carries the operand);
+    # one CRS: a serial read and a write per row of every slice
     assert report.events["mcu"] == [dict(core=0, mcu=1, mvm=0, mtvm=0, opa=2, crs=1,
                                          opa_applied=2, crs_applied=1, commits=0,
-                                         requests=2 * 16 + 2 * SLICES * N)]
+                                         requests=2 + 2 * SLICES * N)]
+    assert report.events["analog_transactions"]["opa"] == 2 * 16
     assert report.events["energy_events"]["serial_write_row"] == SLICES * N
     assert report.events["energy_events"]["opa_step"] == 2 * 16 * SLICES
 
