@@ -200,32 +200,41 @@ def _check_rtl_tile(rtl_tile, sim, image):
                         f"{len(image.tiles)} tile(s) (0 .. {len(image.tiles) - 1})")
 
 
-def _golden(image, *, mcu, max_rounds, trace, program):
-    from panther.isa.golden import GoldenError, Tile
+def _mcu_factory(mcu):
+    """The golden model's MCU factory for ``mcu`` (None: the exact MCU)."""
+    if mcu == "analog":
+        from panther.isa.golden.analog_mcu import analog_mcu_factory
+        return analog_mcu_factory
+    return None
+
+
+def _golden_outcome(model, max_rounds):
+    """Run a golden tile or node; ``(state, status, message)``, a stop as a status."""
+    from panther.isa.golden import GoldenError
     from panther.isa.golden.errors import DeadlockError
     from panther.isa.golden.tile import DEFAULT_MAX_ROUNDS
+
+    try:
+        state = model.run(max_rounds=max_rounds or DEFAULT_MAX_ROUNDS)
+    except GoldenError as error:
+        status = "deadlock" if isinstance(error, DeadlockError) else "round_limit"
+        return error.report, status, str(error)
+    return state, "halted" if state.ok else "error", None
+
+
+def _golden(image, *, mcu, max_rounds, trace, program):
+    from panther.isa.golden import Tile
     from panther.isa.run_report import RunReport
 
-    factory = None
-    if mcu == "analog":
-        from panther.isa.golden.analog_mcu import analog_mcu_factory as factory
-    tile = Tile.from_image(image, mcu_factory=factory, trace=trace)
-    message = None
-    try:
-        state = tile.run(max_rounds=max_rounds or DEFAULT_MAX_ROUNDS)
-        status = "halted" if state.ok else "error"
-    except GoldenError as error:
-        state, message = error.report, str(error)
-        status = "deadlock" if isinstance(error, DeadlockError) else "round_limit"
+    tile = Tile.from_image(image, mcu_factory=_mcu_factory(mcu), trace=trace)
+    state, status, message = _golden_outcome(tile, max_rounds)
     return RunReport(image=image, state=state, sim="golden", status=status, message=message,
                      mcu_model=mcu, program=program)
 
 
 def _node(image, *, sim, mcu, max_rounds, max_cycles, waves, trace, program, rtl_tile):
     """A node program on the golden node, or on the node RTL (every tile or ``rtl_tile``)."""
-    from panther.isa.golden import GoldenError, Node
-    from panther.isa.golden.errors import DeadlockError
-    from panther.isa.golden.tile import DEFAULT_MAX_ROUNDS
+    from panther.isa.golden import Node
     from panther.isa.node_run_report import NodeRunReport
 
     if sim != "golden":
@@ -236,17 +245,8 @@ def _node(image, *, sim, mcu, max_rounds, max_cycles, waves, trace, program, rtl
             "node is not supported for node RTL runs yet)"]
         return node_rtl_run(image, simulator=sim, rtl_tile=rtl_tile, max_cycles=max_cycles,
                             max_rounds=max_rounds, waves=waves, program=program, notes=notes)
-    factory = None
-    if mcu == "analog":
-        from panther.isa.golden.analog_mcu import analog_mcu_factory as factory
-    node = Node.from_image(image, mcu_factory=factory, trace=trace)
-    message = None
-    try:
-        state = node.run(max_rounds=max_rounds or DEFAULT_MAX_ROUNDS)
-        status = "halted" if state.ok else "error"
-    except GoldenError as error:
-        state, message = error.report, str(error)
-        status = "deadlock" if isinstance(error, DeadlockError) else "round_limit"
+    node = Node.from_image(image, mcu_factory=_mcu_factory(mcu), trace=trace)
+    state, status, message = _golden_outcome(node, max_rounds)
     return NodeRunReport.from_golden(image, state, status=status, message=message,
                                      mcu_model=mcu, program=program)
 

@@ -20,7 +20,7 @@ from panther.isa.node_run_report import NodeRunReport, flat_counters
 from panther.isa.run_report import RunReport
 
 from .compare import GOLDEN_ONLY, compared_counters
-from .outcome_report import COMPARED_STATE
+from .outcome_report import COMPARED_STATE, stop_message
 from .rtl_report import rtl_report
 
 __all__ = ["node_run_report", "golden_node_stopped"]
@@ -95,12 +95,7 @@ def node_run_report(outcome, image, *, simulator, max_rounds=None, program=None,
     tiles = _tiles(outcome, image, simulator)
     cores = [core for state, *_ in tiles for core in state.summaries()]
     status = _status(outcome, cores)
-    message = None
-    if status == "deadlock":
-        message = "deadlock"
-    elif status == "cycle_limit":
-        message = (f"not every core halted within {dump['max_cycles']} cycles (--max-cycles)"
-                   if dump["stopped"] == "cycle_limit" else dump["stopped"])
+    message = stop_message(status, dump)
     reports = [RunReport(image=tile_image, state=state, sim=sim, status=status,
                          core_cycles=cycles)
                for tile_image, (state, cycles, sim, _) in zip(image.tiles, tiles)]

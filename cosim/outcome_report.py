@@ -14,7 +14,7 @@ from panther.isa.run_report import RunReport
 
 from .compare import GOLDEN_ONLY, compared_counters
 
-__all__ = ["comparison_json", "run_status", "run_report"]
+__all__ = ["comparison_json", "run_status", "stop_message", "run_report"]
 
 #: What an ``identical`` comparison covers besides the counters.
 COMPARED_STATE = ("status", "fault_code", "pc", "overflow", "register_file", "xbar_in",
@@ -54,16 +54,22 @@ def run_status(outcome):
     return "cycle_limit"        # X on the stop outputs: the run never ended visibly
 
 
+def stop_message(status, dump):
+    """What a report says of an RTL run that did not halt (``status`` as :func:`run_status`,
+    ``dump`` the RTL dump), or None."""
+    if status == "deadlock":
+        return "deadlock"
+    if status == "cycle_limit":
+        return (f"not every core halted within {dump['max_cycles']} cycles (--max-cycles)"
+                if dump["stopped"] == "cycle_limit" else dump["stopped"])
+    return None
+
+
 def run_report(outcome, *, mcu_model="exact", program=None):
     """The :class:`isa.run_report.RunReport` of ``outcome`` (its ``image`` must be set)."""
     dump = outcome.dump
     status = run_status(outcome)
-    message = None
-    if status == "deadlock":
-        message = "deadlock"
-    elif status == "cycle_limit":
-        message = (f"not every core halted within {dump['max_cycles']} cycles (--max-cycles)"
-                   if dump["stopped"] == "cycle_limit" else dump["stopped"])
+    message = stop_message(status, dump)
     rtl = {"simulator": dump["simulator"], "stopped": dump["stopped"],
            "max_cycles": dump["max_cycles"], "deadlock": dump["deadlock"] or [],
            "waves": dump.get("waves"), "analog_transactions": dump["analog_transactions"],

@@ -74,12 +74,9 @@ class InstructionMixin:
     def _op_st(self, stmt, core):
         ops = self._operands(stmt, "saddr, src, vw[, count]", 3, 4)
         w = self._vw(ops[2])
-        count = 1
-        if len(ops) == 4:
-            low, high = BY_MNEMONIC["st"].field("count").value_range
-            count = self._int(ops[3], "store count", low, high)
         return {"saddr": self._address(ops[0], "saddr", w, shared=True),
-                "src": self._address(ops[1], "src", w), "vw": w, "count": count}
+                "src": self._address(ops[1], "src", w), "vw": w,
+                "count": self._store_count("st", ops, 3)}
 
     def _base(self, tokens):
         """The base register of ldx/stx: a core address that fits the 6-bit field."""
@@ -99,12 +96,16 @@ class InstructionMixin:
     def _op_stx(self, stmt, core):
         ops = self._operands(stmt, "base, saddr, src, vw[, count]", 4, 5)
         w = self._vw(ops[3])
-        count = 1
-        if len(ops) == 5:
-            low, high = BY_MNEMONIC["stx"].field("count").value_range
-            count = self._int(ops[4], "store count", low, high)
         return {"base": self._base(ops[0]), "saddr": self._address(ops[1], "saddr", w, shared=True),
-                "src": self._address(ops[2], "src", w), "vw": w, "count": count}
+                "src": self._address(ops[2], "src", w), "vw": w,
+                "count": self._store_count("stx", ops, 4)}
+
+    def _store_count(self, mnemonic, ops, index):
+        """The optional store count of ``st``/``stx`` (operand ``index``; default 1)."""
+        if len(ops) <= index:
+            return 1
+        low, high = BY_MNEMONIC[mnemonic].field("count").value_range
+        return self._int(ops[index], "store count", low, high)
 
     def _fn_operands(self, stmt):
         """Operands of alu/alui/alu_int with the function split off (``alu add, ...`` or
