@@ -14,8 +14,8 @@ Run ``python bench/bench_mcu_cosim.py [--config paper|small|file.json] [--simula
   rest (cocotb's scheduling, the driver).
 
 ``--before DIR`` also runs the same measurements in the simulation built in ``DIR`` (a copy
-of ``build/cosim/<top>/verilator`` from an older tree, by default with cocotb's Python
-clock as before) and prints both and the speed-up, measured in this one run.
+of ``build/cosim/<top>/verilator`` from an older tree, by default with cocotb's own choice
+of clock, as before) and prints both and the speed-up, measured in this one run.
 
 This file is also the cocotb test module the simulation imports (``timed_ops``).
 """
@@ -65,7 +65,8 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
             latency = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
             weights, x, v = _operands(config)
-            Clock(dut.clk, 1000, unit="ps", impl=os.environ.get("PANTHER_BENCH_CLOCK", "gpi")).start()
+            impl = os.environ.get("PANTHER_BENCH_CLOCK", "gpi")
+            Clock(dut.clk, 1000, unit="ps", impl=None if impl == "auto" else impl).start()
             driver = McuDriver(dut, dut.clk, period_ps=1000, input_latency=latency)
             await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
             amcu = AnalogMCU(config)
@@ -175,8 +176,10 @@ def main(argv=None):
                         help="also measure the simulation already built in DIR (a copy of "
                              "build/cosim/<top>/<simulator> made by an earlier tree) and print "
                              "both, with the speed-up")
-    parser.add_argument("--before-clock", default="py", choices=("gpi", "py"),
-                        help="cocotb clock of the --before run (default: py, as before)")
+    parser.add_argument("--before-clock", default="auto", choices=("auto", "gpi", "py"),
+                        help="cocotb clock of the --before run (default: auto, cocotb's own "
+                             "choice, as before: gpi under Verilator, whose runner sets "
+                             "COCOTB_TRUST_INERTIAL_WRITES, py under Icarus)")
     args = parser.parse_args(argv)
     config = load_config(args.config).replace(variant=args.variant)
     ok, reason = availability(args.simulator)

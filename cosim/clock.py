@@ -15,10 +15,10 @@ def start_clock(signal, period):
     """Start a free-running clock of ``period`` picoseconds on the cocotb handle ``signal``
     and return the :class:`cocotb.clock.Clock`.
 
-    The clock is toggled inside the simulator (cocotb's ``impl="gpi"``), not by a Python task:
-    cocotb's default without ``COCOTB_TRUST_INERTIAL_WRITES`` is a Python coroutine that
-    wakes up at every clock edge, two Python round trips per simulated cycle whether or not
-    the testbench has anything to do (docs/mcu.md, "Co-simulation speed")."""
+    The clock is toggled inside the simulator (cocotb's ``impl="gpi"``), never by a Python
+    task. cocotb's own choice is a Python coroutine waking up at every clock edge unless
+    ``COCOTB_TRUST_INERTIAL_WRITES`` is set, which its Verilator runner does and its Icarus
+    runner does not."""
     from cocotb.clock import Clock
 
     clock = Clock(signal, period, unit="ps", impl="gpi")
