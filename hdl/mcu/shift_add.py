@@ -17,9 +17,14 @@ class ShiftAdd(wiring.Component):
     code of slice ``k``, column ``j`` (line-major). The ``adcs_per_xbar`` ADCs of each slice then convert
     them ``lanes`` columns per round, ``adc_latency`` cycles per round (``busy`` meanwhile);
     each round adds ``sum_k code[k, j] << (n + p*k + adc_lsb_shift)`` to the full-width
-    accumulator of column ``j``. Hold and accumulator registers rotate by ``lanes`` per round,
-    so no wide multiplexer is needed. ``clear`` zeroes the accumulators. ``finish`` then
-    emits ``lanes`` results per cycle for ``rounds`` cycles: each accumulator rounded once
+    accumulator of column ``j``, through a pipeline (:attr:`pipeline_depth` registers: the
+    slice-combined codes, then their shift by the step) whose last stage is the accumulator
+    itself, so a round's addition lands two cycles after its round ends; ``busy`` covers the
+    rounds only, and the next step may load meanwhile. Hold and accumulator registers rotate
+    by ``lanes`` per round, so no wide multiplexer is needed. ``clear`` zeroes the
+    accumulators. ``finish`` then (as soon as the last round has left the first stage, at
+    most one cycle late: ``busy`` meanwhile) emits ``lanes`` results per cycle for ``rounds``
+    cycles: each accumulator rounded once
     (round half up by ``weight_frac_bits``) and saturated to a data word, with ``res_overflow``
     set when any of the round's words saturated.
 
@@ -42,7 +47,11 @@ class ShiftAdd(wiring.Component):
         Cycles from ``load`` to the end of the step's conversion (``rounds * adc_latency``).
     finish_cycles : int
         Cycles of result emission (``rounds``).
+    pipeline_depth : int
+        Registers between a round's end and its accumulator update (2).
     """
+
+    pipeline_depth = 2
 
     def __init__(self, *, config):
         self.config = config
@@ -77,35 +86,47 @@ class ShiftAdd(wiring.Component):
         step = Signal(w.step_bits)
         converting = Signal()
         finishing = Signal()
+        finish_pending = Signal()
         round_ = Signal(w.round_bits)
         wait = Signal(range(max(cfg.adc_latency, 2)))
-        m.d.comb += self.busy.eq(converting | finishing)
+        m.d.comb += self.busy.eq(converting | finishing | finish_pending)
 
         def lane_acc(lane):
             return acc[lane * ab:(lane + 1) * ab].as_signed()
 
-        # One round's terms: slice-combined code of each lane, shifted by the step.
-        updated = []
+        # One round's terms in a two-stage pipeline: the slice-combined code of each lane
+        # (registered with the step), then shifted by the step (registered); the third stage
+        # adds it to the lane's accumulator while the accumulators rotate by `lanes`.
+        term_valid, shifted_valid = Signal(), Signal()
+        term_step = Signal(w.step_bits)
+        terms, shifted = [], []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
             codes = [hold[lane][k] for k in range(w.slices)]
-            m.d.comb += term.eq(sum(c << (w.p * k) for k, c in enumerate(codes)))
-            shifted = Signal(signed(ab), name=f"shifted{lane}")
-            m.d.comb += shifted.eq(term << (step + cfg.adc_lsb_shift))
+            m.d.sync += term.eq(sum(c << (w.p * k) for k, c in enumerate(codes)))
+            terms.append(term)
+            sh = Signal(signed(ab), name=f"shifted{lane}")
+            m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
+            shifted.append(sh)
+        updated = []
+        for lane in range(w.lanes):
             new = Signal(signed(ab), name=f"updated{lane}")
-            m.d.comb += new.eq(lane_acc(lane) + shifted)
+            m.d.comb += new.eq(lane_acc(lane) + shifted[lane])
             updated.append(new)
 
         round_done = Signal()
         m.d.comb += round_done.eq(converting & (wait == cfg.adc_latency - 1))
+        m.d.sync += [term_valid.eq(round_done), term_step.eq(step),
+                     shifted_valid.eq(term_valid)]
+        with m.If(shifted_valid):
+            m.d.sync += acc.eq(Cat(acc[w.lanes * ab:], *updated))
         with m.If(self.load):
             m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0),
                          hold.eq(self.codes)]
         with m.Elif(converting):
             with m.If(round_done):
                 m.d.sync += [wait.eq(0), round_.eq(round_ + 1),
-                             hold.eq(hold.as_value() >> (w.lanes * w.slices * cb)),
-                             acc.eq(Cat(acc[w.lanes * ab:], *updated))]
+                             hold.eq(hold.as_value() >> (w.lanes * w.slices * cb))]
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():
@@ -133,9 +154,13 @@ class ShiftAdd(wiring.Component):
             self.res_round.eq(round_),
             self.res_overflow.eq(finishing & Cat(*overflow).any()),
         ]
-        with m.If(self.finish):
-            m.d.sync += [finishing.eq(1), round_.eq(0)]
-        with m.Elif(finishing):
+        # `finish` waits until the last round has left the term stage (its accumulator
+        # update is then in this cycle's last stage): emission starts the cycle after.
+        with m.If((self.finish | finish_pending) & ~converting & ~term_valid):
+            m.d.sync += [finishing.eq(1), round_.eq(0), finish_pending.eq(0)]
+        with m.Elif(self.finish):
+            m.d.sync += finish_pending.eq(1)
+        with m.If(finishing):
             m.d.sync += acc.eq(acc.rotate_right(w.lanes * ab))
             m.d.sync += round_.eq(round_ + 1)
             with m.If(round_ == w.rounds - 1):

@@ -135,9 +135,11 @@ def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
                 await ctx.tick()
                 cycles += 1
             assert cycles == dut.conversion_cycles == w.rounds * latency
-        ctx.set(dut.finish, 1)
-        await ctx.tick()
+        ctx.set(dut.finish, 1)                  # in the cycle busy fell: the last round's
+        await ctx.tick()                        # addition is still in the pipeline
         ctx.set(dut.finish, 0)
+        assert ctx.get(dut.busy) and not ctx.get(dut.res_valid)    # emission waits a cycle
+        await ctx.tick()
         while ctx.get(dut.busy):
             assert ctx.get(dut.res_valid)
             r = ctx.get(dut.res_round)
@@ -178,6 +180,8 @@ def test_shift_add_rounds_half_up_once():
         ctx.set(dut.finish, 1)
         await ctx.tick()
         ctx.set(dut.finish, 0)
+        while not ctx.get(dut.res_valid):      # the last addition leaves the pipeline
+            await ctx.tick()
         got.extend(ctx.get(dut.res_data[i]) for i in range(w.n))
 
     run(dut, tb)
