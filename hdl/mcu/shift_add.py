@@ -1,6 +1,6 @@
 """Shift-and-add: ADC rounds, full-width accumulation, one rounding and saturation (semantics §3)."""
 
-from amaranth.hdl import Cat, Module, Signal, signed
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -24,7 +24,8 @@ class ShiftAdd(wiring.Component):
     by ``lanes`` per round, so no wide multiplexer is needed. ``clear`` zeroes the
     accumulators. ``finish`` then (as soon as the last round has left the first stage, at
     most one cycle late: ``busy`` meanwhile) emits ``lanes`` results per cycle for ``rounds``
-    cycles: each accumulator rounded once
+    cycles, each one cycle after its ``busy`` cycle (``res_*`` are registered): each
+    accumulator rounded once
     (round half up by ``weight_frac_bits``) and saturated to a data word, with ``res_overflow``
     set when any of the round's words saturated.
 
@@ -132,24 +133,22 @@ class ShiftAdd(wiring.Component):
             with m.Else():
                 m.d.sync += wait.eq(wait + 1)
 
-        # Result emission: round half up once, saturate, rotate the accumulators.
+        # Result emission: round half up once, saturate (registered: the results follow
+        # `finishing` by one cycle), rotate the accumulators.
         frac = cfg.weight_frac_bits
         low, high = -(1 << (w.data_bits - 1)), (1 << (w.data_bits - 1)) - 1
         overflow = []
         for lane in range(w.lanes):
             rounded = Signal(signed(w.acc_bits + 1), name=f"rounded{lane}")
             m.d.comb += rounded.eq((lane_acc(lane) + (1 << (frac - 1) if frac else 0)) >> frac)
-            over = Signal(name=f"over{lane}")
-            under = Signal(name=f"under{lane}")
-            m.d.comb += [over.eq(rounded > high), under.eq(rounded < low)]
-            with m.If(over):
-                m.d.comb += self.res_data[lane].eq(high)
-            with m.Elif(under):
-                m.d.comb += self.res_data[lane].eq(low)
-            with m.Else():
-                m.d.comb += self.res_data[lane].eq(rounded)
-            overflow.append(over | under)
-        m.d.comb += [
+            # In range iff the bits above the word only sign-extend it.
+            top = rounded[w.data_bits - 1:]
+            fits = Signal(name=f"fits{lane}")
+            m.d.comb += fits.eq(top.all() | ~top.any())
+            m.d.sync += self.res_data[lane].eq(
+                Mux(fits, rounded[:w.data_bits], Mux(rounded[-1], low, high)))
+            overflow.append(~fits)
+        m.d.sync += [
             self.res_valid.eq(finishing),
             self.res_round.eq(round_),
             self.res_overflow.eq(finishing & Cat(*overflow).any()),

@@ -138,15 +138,20 @@ def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
         ctx.set(dut.finish, 1)                  # in the cycle busy fell: the last round's
         await ctx.tick()                        # addition is still in the pipeline
         ctx.set(dut.finish, 0)
-        assert ctx.get(dut.busy) and not ctx.get(dut.res_valid)    # emission waits a cycle
-        await ctx.tick()
-        while ctx.get(dut.busy):
-            assert ctx.get(dut.res_valid)
-            r = ctx.get(dut.res_round)
-            for lane in range(w.lanes):
-                got[r * w.lanes + lane] = ctx.get(dut.res_data[lane])
-            ovf[r] = ctx.get(dut.res_overflow)
+        # emission waits a cycle for it; each result follows its busy cycle by one
+        busy = [ctx.get(dut.busy)]
+        valid = [ctx.get(dut.res_valid)]
+        while busy[-1] or valid[-1]:
             await ctx.tick()
+            busy.append(ctx.get(dut.busy))
+            valid.append(ctx.get(dut.res_valid))
+            if valid[-1]:
+                r = ctx.get(dut.res_round)
+                for lane in range(w.lanes):
+                    got[r * w.lanes + lane] = ctx.get(dut.res_data[lane])
+                ovf[r] = ctx.get(dut.res_overflow)
+        assert busy == [1] * (w.rounds + 1) + [0, 0]
+        assert valid == [0, 0] + [1] * w.rounds + [0]
 
     run(dut, tb)
     assert got == expected
