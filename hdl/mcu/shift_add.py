@@ -97,14 +97,27 @@ class ShiftAdd(wiring.Component):
 
         # One round's terms in a two-stage pipeline: the slice-combined code of each lane
         # (registered with the step), then shifted by the step (registered); the third stage
-        # adds it to the lane's accumulator while the accumulators rotate by `lanes`.
+        # adds it to the lane's accumulator while the accumulators rotate by `lanes`. The
+        # slice combination is split: sums over groups of `group` slices are kept in step
+        # with `hold` (computed from what `hold` is loaded with), so that the first stage
+        # only adds the groups.
+        group = 1 << max(0, (w.slices - 1).bit_length() - 1)
+        starts = range(0, w.slices, group)
+        part_bits = cb + w.p * (group - 1) + group.bit_length()
+        parts = [[Signal(signed(part_bits), name=f"part{lane}_{g}") for g in starts]
+                 for lane in range(w.lanes)]
+
+        def group_sums(line):
+            """Per group, sum of the line's codes shifted within the group."""
+            return [sum(line[k] << (w.p * (k - g)) for k in range(g, min(g + group, w.slices)))
+                    for g in starts]
+
         term_valid, shifted_valid = Signal(), Signal()
         term_step = Signal(w.step_bits)
         terms, shifted = [], []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
-            codes = [hold[lane][k] for k in range(w.slices)]
-            m.d.sync += term.eq(sum(c << (w.p * k) for k, c in enumerate(codes)))
+            m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
             terms.append(term)
             sh = Signal(signed(ab), name=f"shifted{lane}")
             m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
@@ -124,10 +137,16 @@ class ShiftAdd(wiring.Component):
         with m.If(self.load):
             m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0),
                          hold.eq(self.codes)]
+            for lane in range(w.lanes):
+                m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(self.codes[lane]))]
         with m.Elif(converting):
             with m.If(round_done):
                 m.d.sync += [wait.eq(0), round_.eq(round_ + 1),
                              hold.eq(hold.as_value() >> (w.lanes * w.slices * cb))]
+                for lane in range(w.lanes):
+                    nxt = lane + w.lanes          # the line that moves to `lane`
+                    values = group_sums(hold[nxt]) if nxt < w.n else [0] * len(starts)
+                    m.d.sync += [p.eq(v) for p, v in zip(parts[lane], values)]
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():
