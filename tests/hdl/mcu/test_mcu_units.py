@@ -195,8 +195,13 @@ def test_shift_add_rounds_half_up_once():
     assert got[0] == 0
 
 
-def test_carry_resolution_rewrites_canonical_digits():
-    cfg = SMALL
+#: 3 slices: an adder tree with an odd operand (pipeline depth 2)
+THREE_SLICES = SMALL.replace(slice_bits=[5, 4, 6], weight_bits=12, data_bits=4, data_frac_bits=2,
+                             weight_frac_bits=4)
+
+
+@pytest.mark.parametrize("cfg", [SMALL, THREE_SLICES], ids=["small", "three_slices"])
+def test_carry_resolution_rewrites_canonical_digits(cfg):
     w = McuWidths(cfg)
     dut = CarryResolution(config=cfg)
     rng = np.random.default_rng(5)
