@@ -21,8 +21,8 @@ class ShiftAdd(wiring.Component):
     slice-combined codes, then their shift by the step) whose last stage is the accumulator
     itself, so a round's addition lands two cycles after its round ends; ``busy`` covers the
     rounds only, and the next step may load meanwhile. Hold and accumulator registers rotate
-    by ``lanes`` per round, so no wide multiplexer is needed. ``clear`` zeroes the
-    accumulators. ``finish`` then (as soon as the last round has left the first stage, at
+    by ``lanes`` per round, so no wide multiplexer is needed. ``clear`` resets the
+    accumulators (to half a result LSB: the rounding offset). ``finish`` then (as soon as the last round has left the first stage, at
     most one cycle late: ``busy`` meanwhile) emits ``lanes`` results per cycle for ``rounds``
     cycles, each one cycle after its ``busy`` cycle (``res_*`` are registered): each
     accumulator rounded once
@@ -83,7 +83,12 @@ class ShiftAdd(wiring.Component):
         m = Module()
         cb, ab = w.code_bits, w.acc_bits
         hold = Signal(self.codes.shape())         # line-major, lanes at the bottom
-        acc = Signal(w.n * ab)                     # column j at bits j * acc_bits
+        # Column j at bits j * acc_bits. Each accumulator starts at half an LSB of the result
+        # (round half up, added once), so that emission only shifts it.
+        frac = cfg.weight_frac_bits
+        half = (1 << (frac - 1)) if frac else 0
+        cleared = sum(half << (j * ab) for j in range(w.n))
+        acc = Signal(w.n * ab, init=cleared)
         step = Signal(w.step_bits)
         converting = Signal()
         finishing = Signal()
@@ -154,12 +159,11 @@ class ShiftAdd(wiring.Component):
 
         # Result emission: round half up once, saturate (registered: the results follow
         # `finishing` by one cycle), rotate the accumulators.
-        frac = cfg.weight_frac_bits
         low, high = -(1 << (w.data_bits - 1)), (1 << (w.data_bits - 1)) - 1
         overflow = []
         for lane in range(w.lanes):
-            rounded = Signal(signed(w.acc_bits + 1), name=f"rounded{lane}")
-            m.d.comb += rounded.eq((lane_acc(lane) + (1 << (frac - 1) if frac else 0)) >> frac)
+            rounded = Signal(signed(w.acc_bits - frac), name=f"rounded{lane}")
+            m.d.comb += rounded.eq(lane_acc(lane) >> frac)
             # In range iff the bits above the word only sign-extend it.
             top = rounded[w.data_bits - 1:]
             fits = Signal(name=f"fits{lane}")
@@ -184,5 +188,5 @@ class ShiftAdd(wiring.Component):
             with m.If(round_ == w.rounds - 1):
                 m.d.sync += finishing.eq(0)
         with m.If(self.clear):
-            m.d.sync += acc.eq(0)
+            m.d.sync += acc.eq(cleared)
         return m
