@@ -1,19 +1,27 @@
 """Benchmark: MCU co-simulation (Verilator + analog models) against the numpy model alone.
 
-Run ``python bench/bench_mcu_cosim.py [--config paper|small|file.json] [--simulator ...]``.
-At the chosen configuration (default: the paper's 128x128, 8 slices 44466555; variant 2) it
-prints, for one MVM, one MTVM and one OPA:
+Run ``python bench/bench_mcu_cosim.py [--config paper|small|file.json] [--simulator ...]
+[--before DIR]``. At the chosen configuration (default: the paper's 128x128, 8 slices
+44466555; variant 2) it prints, for one MVM, one MTVM and one OPA:
 
 * the wall time under co-simulation (RTL in the simulator, analog half in numpy, one Python
-  round trip per bit-step) next to the same operation in ``analog_models`` alone, and their
-  ratio (target for MVM: within 20x);
+  wake-up per analog transaction) next to the same operation in ``analog_models`` alone, and
+  their ratio (issue 20's target for a paper-size MVM: within 5x);
 * the RTL cycle count next to the analytic count (steps x conversions per step / ADCs +
-  pipeline latency; target: within 10%).
+  pipeline latency);
+* where the time goes: the simulator alone clocking as many cycles with nothing to serve,
+  the bridge reading the MCU's outputs, running the models and writing the answer, and the
+  rest (cocotb's scheduling, the driver).
+
+``--before DIR`` also runs the same measurements in the simulation built in ``DIR`` (a copy
+of ``build/cosim/<top>/verilator`` from an older tree, by default with cocotb's own choice
+of clock, as before) and prints both and the speed-up, measured in this one run.
 
 This file is also the cocotb test module the simulation imports (``timed_ops``).
 """
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -46,7 +54,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
         @cocotb.test()
         async def timed_ops(dut):
             from cocotb.clock import Clock
-            from cocotb.triggers import ClockCycles
+            from cocotb.triggers import ClockCycles, Timer
 
             from panther.analog_models import AnalogMCU
             from panther.config import PantherConfig
@@ -57,7 +65,8 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
             latency = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
             weights, x, v = _operands(config)
-            Clock(dut.clk, 1000, unit="ps").start()
+            impl = os.environ.get("PANTHER_BENCH_CLOCK", "gpi")
+            Clock(dut.clk, 1000, unit="ps", impl=None if impl == "auto" else impl).start()
             driver = McuDriver(dut, dut.clk, period_ps=1000, input_latency=latency)
             await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
             amcu = AnalogMCU(config)
@@ -76,20 +85,30 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             out = {}
             for name in ("MVM", "MTVM", "OPA"):
                 mask = getattr(McuOp, name).value
-                cosim_times, numpy_times = [], []
+                cosim_times, numpy_times, bridges = [], [], []
                 for _ in range(REPEATS):
                     await driver.write_buffer("xin", x)
                     await driver.write_buffer("xout", v)
                     wakeups, requests = port.wakeups, port.transactions["requests"]
+                    bridge = dict(port.bridge_s)
                     t0 = time.perf_counter()
                     cycles = await driver.request(mask=mask)
                     cosim_times.append(time.perf_counter() - t0)
                     wakeups, requests = (port.wakeups - wakeups,
                                          port.transactions["requests"] - requests)
+                    bridge = {k: port.bridge_s[k] - bridge[k] for k in bridge}
+                    bridges.append(bridge)
                     t0 = time.perf_counter()
                     numpy_ops[name]()
                     numpy_times.append(time.perf_counter() - t0)
+                best = cosim_times.index(min(cosim_times))
+                idle_times = []
+                for _ in range(REPEATS):    # the same cycles with nothing to serve
+                    t0 = time.perf_counter()
+                    await Timer(int(cycles), unit="ns")
+                    idle_times.append(time.perf_counter() - t0)
                 out[name] = {"cosim_s": min(cosim_times), "numpy_s": min(numpy_times),
+                             "idle_s": min(idle_times), "bridge_s": bridges[best],
                              "cycles": int(cycles), "wakeups": wakeups, "transactions": requests,
                              "rtl_formula": rtl_cycles(config, mask, ack_latency=1),
                              "analytic": analytic_cycles(config, mask)}
@@ -98,47 +117,28 @@ except ImportError:     # pragma: no cover - cocotb is a project dependency
     pass
 
 
-def main(argv=None):
-    sys.path.insert(0, str(HERE.parent))
-    sys.set_int_max_str_digits(0)
-    from panther.config import load_config
-    from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
-    from panther.cosim.cosim_mcu import SOURCES, CosimMcu
-    from panther.cosim.simulators import availability, build, run, testcase_results
-    from panther.cosim.verilog import module_name, write_text, write_verilog
+def _measure(runner, top, args, config, input_latency, clock):
+    """Run the ``timed_ops`` test in ``runner``'s build; its figures, or None."""
+    from panther.cosim.simulators import run, testcase_results
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
-    parser.add_argument("--variant", type=int, default=2, choices=(1, 2, 3))
-    parser.add_argument("--simulator", default="verilator", choices=("verilator", "icarus"))
-    args = parser.parse_args(argv)
-    config = load_config(args.config).replace(variant=args.variant)
-    ok, reason = availability(args.simulator)
-    if not ok:
-        print(f"cannot run: {reason}")
-        return 2
-    top = module_name("mcu", config, "cosim")
-    t0 = time.perf_counter()
-    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
-    runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top)
-    build_s = time.perf_counter() - t0
     out_file = runner.build_dir / "run" / "bench.json"
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.unlink(missing_ok=True)
     xml = run(runner, top, "bench_mcu_cosim", python_path=[HERE],
               extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
                          "PANTHER_COSIM_SIMULATOR": args.simulator,
-                         "PANTHER_COSIM_INPUT_LATENCY": str(CosimMcu.input_latency),
+                         "PANTHER_COSIM_INPUT_LATENCY": str(input_latency),
+                         "PANTHER_BENCH_CLOCK": clock,
                          "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
     failures = {k: v for k, v in testcase_results(xml).items() if v}
     if failures or not out_file.is_file():
-        print(f"benchmark simulation failed: {failures or 'no output'}")
-        return 1
-    data = json.loads(out_file.read_text())
-    print(f"MCU co-simulation benchmark: {args.simulator}, xbar {config.xbar_size}x{config.xbar_size}, "
-          f"{config.n_slices} slices {''.join(map(str, config.slice_bits))}, variant {config.variant}, "
-          f"{config.adcs_per_xbar} ADC(s)/slice x {config.adc_latency} cycle(s)")
-    print(f"(Verilog + build, cached when unchanged: {build_s:.1f} s; best of {REPEATS})")
+        print(f"benchmark simulation in {runner.build_dir} failed: {failures or 'no output'}")
+        return None
+    return json.loads(out_file.read_text())
+
+
+def _print(data, label):
+    print(f"{label}:")
     print(f"{'op':5} {'cosim ms':>9} {'numpy ms':>9} {'ratio':>6} {'RTL cycles':>11} "
           f"{'analytic':>9} {'RTL/analytic':>13} {'transactions':>13} {'wake-ups':>9}")
     for name, row in data.items():
@@ -146,6 +146,79 @@ def main(argv=None):
         print(f"{name:5} {1e3 * row['cosim_s']:9.2f} {1e3 * row['numpy_s']:9.2f} {ratio:6.2f} "
               f"{row['cycles']:11d} {row['analytic']:9d} {row['cycles'] / row['analytic']:13.3f} "
               f"{row['transactions']:13d} {row['wakeups']:9d}")
+    print("where the co-simulation's time goes (ms): the simulator alone clocking as many cycles "
+          "with nothing to serve; the bridge reading the MCU's outputs, running the analog "
+          "models and writing the answer; the rest (cocotb's scheduling, the driver)")
+    print(f"{'op':5} {'simulator':>9} {'read':>7} {'models':>7} {'write':>7} {'rest':>7}")
+    for name, row in data.items():
+        b = row["bridge_s"]
+        rest = row["cosim_s"] - row["idle_s"] - sum(b.values())
+        print(f"{name:5} {1e3 * row['idle_s']:9.2f} {1e3 * b['read']:7.2f} {1e3 * b['serve']:7.2f} "
+              f"{1e3 * b['write']:7.2f} {1e3 * rest:7.2f}")
+
+
+def main(argv=None):
+    sys.path.insert(0, str(HERE.parent))
+    sys.set_int_max_str_digits(0)
+    from panther.config import load_config
+    from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
+    from panther.cosim.cosim_mcu import SOURCES, CosimMcu
+    from panther.cosim.simulators import availability, build
+    from panther.cosim.verilog import module_name, write_text, write_verilog
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
+    parser.add_argument("--variant", type=int, default=2, choices=(1, 2, 3))
+    parser.add_argument("--simulator", default="verilator", choices=("verilator", "icarus"))
+    parser.add_argument("--clock", default="gpi", choices=("gpi", "py"),
+                        help="cocotb clock: in the simulator (gpi, default) or a Python task (py)")
+    parser.add_argument("--before", metavar="DIR",
+                        help="also measure the simulation already built in DIR (a copy of "
+                             "build/cosim/<top>/<simulator> made by an earlier tree) and print "
+                             "both, with the speed-up")
+    parser.add_argument("--before-clock", default="auto", choices=("auto", "gpi", "py"),
+                        help="cocotb clock of the --before run (default: auto, cocotb's own "
+                             "choice, as before: gpi under Verilator, whose runner sets "
+                             "COCOTB_TRUST_INERTIAL_WRITES, py under Icarus)")
+    args = parser.parse_args(argv)
+    config = load_config(args.config).replace(variant=args.variant)
+    ok, reason = availability(args.simulator)
+    if not ok:
+        print(f"cannot run: {reason}")
+        return 2
+    if args.before and not Path(args.before).is_dir():
+        print(f"--before: {args.before} is not a directory")
+        return 2
+    top = module_name("mcu", config, "cosim")
+    t0 = time.perf_counter()
+    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
+    runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top)
+    build_s = time.perf_counter() - t0
+    before = None
+    if args.before:
+        old = copy.copy(runner)          # the same runner, pointed at the older build
+        old.build_dir = Path(args.before).resolve()
+        before = _measure(old, top, args, config, CosimMcu.input_latency, args.before_clock)
+        if before is None:
+            return 1
+    data = _measure(runner, top, args, config, CosimMcu.input_latency, args.clock)
+    if data is None:
+        return 1
+    print(f"MCU co-simulation benchmark: {args.simulator}, xbar {config.xbar_size}x{config.xbar_size}, "
+          f"{config.n_slices} slices {''.join(map(str, config.slice_bits))}, variant {config.variant}, "
+          f"{config.adcs_per_xbar} ADC(s)/slice x {config.adc_latency} cycle(s)")
+    print(f"(Verilog + build, cached when unchanged: {build_s:.1f} s; best of {REPEATS})")
+    if before is not None:
+        _print(before, f"before ({args.before}, {args.before_clock} clock)")
+    _print(data, f"this tree ({args.clock} clock)")
+    if before is not None:
+        print("speed-up of the co-simulation: " + ", ".join(
+            f"{name} {before[name]['cosim_s'] / row['cosim_s']:.2f}x" for name, row in data.items()))
+        for name, row in data.items():
+            if (row["cycles"], row["transactions"]) != (before[name]["cycles"],
+                                                        before[name]["transactions"]):
+                print(f"note: {name} ran {row['cycles']} cycles here, "
+                      f"{before[name]['cycles']} before")
     return 0
 
 

@@ -5,10 +5,12 @@ models; everything clocked about the answer is here, so the bridge wakes up once
 transaction and never per clock edge:
 
 * **hold registers**: the answer's vectors (``mvm_codes``, ``mtvm_codes``, ``rdata``) come
-  from instances of :data:`HOLD_MODULE`, a two-line Verilog module (:func:`hold_verilog`)
+  from instances of :data:`HOLD_MODULE`, a small Verilog module (:func:`hold_verilog`)
   whose register nothing in the design drives. The bridge writes it directly (cocotb, VPI)
-  in the time step where ``req`` rose. The vectors therefore never are top-level inputs:
-  no 65536-bit input limit of Amaranth's converter, no load bus, no cycle spent.
+  in the time step where ``req`` rose; the module copies it to its output at the next
+  falling edge of the clock, before the MCU's next rising edge reads it. The vectors
+  therefore never are top-level inputs: no 65536-bit input limit of Amaranth's converter,
+  no load bus, no cycle spent.
 * **answer timing**: :class:`AnalogAnswer` raises ``ack`` ``latency`` cycles after ``req``
   rose, per operation (:func:`answer_latencies`): by default what the configuration's
   ``analog_latency`` asks, 1 when ``"ideal"`` (in the cycle where ``req`` is first high, as
@@ -17,7 +19,7 @@ transaction and never per clock edge:
   alone is a whole OPA phase, ``input_steps`` steps of the OPA latency each.
 """
 
-from amaranth.hdl import Instance, Module, Mux, Signal
+from amaranth.hdl import ClockSignal, Instance, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
@@ -58,16 +60,23 @@ def latency_tag(latencies):
 
 
 def hold_verilog():
-    """Verilog text of :data:`HOLD_MODULE`: a register written only from the testbench.
+    """Verilog text of :data:`HOLD_MODULE`: a register written only from the testbench,
+    copied to the output ``q`` at each falling edge of ``clk``.
 
     Verilator would optimise away (or not let VPI write) an internal register; the
-    ``public_flat_rw`` comment keeps it and makes it writable. Its readers are clocked (the
-    MCU's capture registers), so a write is seen at the next clock edge in both simulators.
+    ``public_flat_rw`` comment keeps it and makes it writable. The bridge writes it in the
+    time step of a rising edge, so the falling-edge copy shows it to the MCU's clocked readers
+    (its capture registers) at the next rising edge, as a direct read would. The copy keeps
+    the readers' logic off the writable register: Verilator evaluates logic that reads a
+    VPI-writable variable at every evaluation of the design (its input-combinational region,
+    at both clock edges), and that slicing of paper-size code vectors took most of the
+    simulation time (docs/mcu.md, "Co-simulation speed").
     """
-    return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) (output [WIDTH-1:0] q);\n"
+    return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) (input clk, output reg [WIDTH-1:0] q);\n"
             f"  reg [WIDTH-1:0] {HOLD_REGISTER} /*verilator public_flat_rw*/;\n"
             f"  initial {HOLD_REGISTER} = 0;\n"
-            f"  assign q = {HOLD_REGISTER};\n"
+            "  initial q = 0;\n"
+            f"  always @(negedge clk) q <= {HOLD_REGISTER};\n"
             "endmodule\n")
 
 
@@ -112,7 +121,8 @@ class AnalogAnswer(wiring.Component):
         port = self.port
         for name in HELD_MEMBERS:
             target = getattr(port, name).as_value()
-            m.submodules[name] = Instance(HOLD_MODULE, p_WIDTH=len(target), o_q=target)
+            m.submodules[name] = Instance(HOLD_MODULE, p_WIDTH=len(target), i_clk=ClockSignal(),
+                                          o_q=target)
 
         req_q = Signal()
         m.d.sync += req_q.eq(port.req)

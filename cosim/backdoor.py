@@ -18,10 +18,13 @@ from .tile_host import as_int
 
 __all__ = ["BACKDOOR_VARS", "Backdoor", "memory_paths", "resolve"]
 
-#: Variables a testbench reads and writes directly: the instruction and shared memories
-#: (``mem``), the register files (``rf``), the XBar buffers (``words``) and the hold registers
-#: of :mod:`cosim.analog_answer`.
-BACKDOOR_VARS = ("mem", "rf", "words", HOLD_REGISTER)
+#: Variables a testbench reads and writes directly, as ``instance.variable``
+#: (:func:`cosim.simulators.build`'s ``public_vars``): the instruction and shared memories, the
+#: register files and the XBar buffers. Only these: Verilator re-evaluates whatever reads a
+#: writable variable at every evaluation of the design, so a bare ``words`` (which the MCU's
+#: row and column drivers also have) slowed every cycle. The hold registers of
+#: :mod:`cosim.analog_answer` are writable through their own Verilog comment.
+BACKDOOR_VARS = ("imem.mem", "memory.mem", "data_space.rf", "xbar_in.words", "xbar_out.words")
 
 
 def memory_paths(config, *, tile="tile", units=True, holds=True):

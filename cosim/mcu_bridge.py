@@ -19,6 +19,8 @@ and benchmarks. Both take a ``prefix``: the top level's ports are flattened
 ``c0_analog_1_``).
 """
 
+import time
+
 import cocotb
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
@@ -68,12 +70,16 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         holds = {}
     outputs = {}
     port.wakeups = 0
+    port.bridge_s = dict.fromkeys(("read", "serve", "write"), 0.0)
+    clock_s = time.perf_counter
+    rise = RisingEdge(req)
     while True:
-        await RisingEdge(req)
+        await rise
         port.wakeups += 1
         if settle or direct:
             await ReadOnly()
             port.wakeups += 1
+        t0 = clock_s()
         op = int(op_sig.value)
         fields = {}
         for name in port.needed(op):
@@ -81,7 +87,10 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
             if handle is None:
                 handle = outputs[name] = sig(name)
             fields[name] = int(handle.value)
+        t1 = clock_s()
         answer = port.serve(amcu, op, fields)
+        port.bridge_s["read"] += t1 - t0
+        port.bridge_s["serve"] += clock_s() - t1
         if direct:
             await FallingEdge(clock)
             port.wakeups += 1
@@ -102,8 +111,10 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         if settle:
             await Timer(1, unit="ps")
             port.wakeups += 1
+        t0 = clock_s()
         for name, value in answer.items():
             holds[name].value = value
+        port.bridge_s["write"] += clock_s() - t0
 
 
 def start_mcu_bridge(dut, clock, amcu, config, *, prefix="analog_", holds=None, settle=False):

@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
+from .clock import start_clock
 from .tile_host import as_int as _int
 from .tile_tb import X_PROBE_CYCLES, TileBench, _gather
 
@@ -120,8 +120,7 @@ async def run_node_job(dut, job):
     """Run every node image of ``job`` and write each result file as soon as it is known."""
     from panther.isa.node_image import load_any_image
 
-    clock = Clock(dut.clk, job["period_ps"], unit="ps")
-    clock.start()
+    start_clock(dut.clk, job["period_ps"])
     bench = NodeBench(dut, job)
     for entry in job["runs"]:
         image = load_any_image(entry["image"])

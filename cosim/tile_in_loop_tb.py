@@ -26,9 +26,9 @@ from collections import deque
 from pathlib import Path
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
+from .clock import start_clock
 from .tile_host import as_int as _int
 from .tile_tb import TileBench, _gather
 
@@ -209,8 +209,7 @@ class LoopBench:
 async def run_loop_job(dut, job):
     from panther.isa.node_image import load_any_image
 
-    clock = Clock(dut.clk, job["period_ps"], unit="ps")
-    clock.start()
+    start_clock(dut.clk, job["period_ps"])
     bench = LoopBench(dut, job)
     for entry in job["runs"]:
         result = await bench.run(load_any_image(entry["image"]), job["max_cycles"])

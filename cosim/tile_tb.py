@@ -36,7 +36,6 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
@@ -51,7 +50,7 @@ from panther.isa.image import ProgramImage
 
 from .analog_port import unpack_signed
 from .backdoor import Backdoor, memory_paths, resolve
-from .clock import period_ps
+from .clock import period_ps, start_clock
 from .mcu_bridge import start_mcu_bridge
 from .tile_host import HostPort, as_int, as_signed
 
@@ -131,7 +130,7 @@ class TileBench:
         job = {"config": config.to_dict(), "ports": ports, "simulator": simulator,
                "paths": memory_paths(config, tile="inner", units=False, holds=False),
                "period_ps": period_ps(config), "runs": []}
-        Clock(dut.clk, job["period_ps"], unit="ps").start()
+        start_clock(dut.clk, job["period_ps"])
         return cls(dut, job)
 
     # -- per image ------------------------------------------------------------------------------
@@ -347,8 +346,7 @@ class TileBench:
 
 async def run_job(dut, job):
     """Run every image of ``job`` and write each result file as soon as it is known."""
-    clock = Clock(dut.clk, job["period_ps"], unit="ps")
-    clock.start()
+    start_clock(dut.clk, job["period_ps"])
     bench = TileBench(dut, job)
     for k, entry in enumerate(job["runs"]):
         bench.image_index = k

@@ -11,12 +11,11 @@ import os
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
 from panther.analog_models import AnalogMCU
 from panther.config import load_config
-from panther.cosim.clock import period_ps
+from panther.cosim.clock import period_ps, start_clock
 from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
 from panther.hdl.mcu import McuOp
 
@@ -41,7 +40,7 @@ async def mvm_matches_integer_arithmetic(dut):
     """Weights and inputs from numpy, one MVM, the result word for word."""
     c = CONFIG
     period = period_ps(c)
-    Clock(dut.clk, period, unit="ps").start()
+    start_clock(dut.clk, period)
     dut.rst.value = 1
     await ClockCycles(dut.clk, 2)
     dut.rst.value = 0

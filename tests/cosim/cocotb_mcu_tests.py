@@ -17,12 +17,12 @@ from _mcu_reference import (
     opa_digits_expected,
     random_operands,
 )
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
 from panther.analog_models import AnalogMCU
 from panther.analog_models.analog_latency import latency_cycles
 from panther.config import PantherConfig
+from panther.cosim.clock import start_clock
 from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
 from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
 from panther.fixed_point import canonical_digits
@@ -42,7 +42,7 @@ sys.set_int_max_str_digits(0)      # paper-size code vectors exceed 4300 decimal
 
 async def setup(dut, weights):
     """Clock, reset, an AnalogMCU holding ``weights`` and its bridge; returns (driver, amcu, port)."""
-    Clock(dut.clk, PERIOD_PS, unit="ps").start()
+    start_clock(dut.clk, PERIOD_PS)
     driver = McuDriver(dut, dut.clk, period_ps=PERIOD_PS, input_latency=INPUT_LATENCY)
     await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
     amcu = AnalogMCU(CONFIG)
