@@ -2,26 +2,29 @@
 :mod:`isa.vfu_math` (full-width intermediates, one rounding, saturation).
 
 Register stages (stage 0 is the VFU's input register; each later stage is the logic between
-two register ranks, at most one adder chain and one multiplier or one shifter deep):
+two register ranks: at most one adder chain and one multiplier, one shifter, or two divider
+steps; docs/core.md has the table and the cycles):
 
 =====  ====================================================================================
 stage  registered at its end
 =====  ====================================================================================
-1      add, sub, min, max, relu, relu_d, neg, abs, eq (saturated); the shared product
-       (``mul``: ``a b``, ``sigmoid_d``: ``a (2**F - a)``, ``tanh_d``: ``a a``); the PWL table
-       value ``S`` of sigmoid/tanh; ``sna``'s shifted operand; ``exp``'s ``a log2(e)``;
+1      add, sub, min, max, relu, relu_d, neg, abs, eq (not saturated); the multiplier's
+       operands; the PWL input; ``sna``'s shifted operand; ``exp``'s ``a log2(e)``;
        ``recip``'s ``|a|`` and saturation tests (:mod:`.vfu_recip`)
-2      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh (rounded, saturated); ``exp``: ``u``, its
-       integer part and the first Horner product
-3, 4   ``exp``: one Horner step each (round, add, multiply)
-5      ``exp``: ``2**frac(u)`` shifted by the integer part
-6      ``exp`` rounded and saturated
-2..    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` division steps per stage
+2      the simple functions saturated; the shared product; the PWL value ``S``; ``sna``'s
+       rounding; ``exp``'s ``u``
+3      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh (rounded, saturated); ``exp``'s first
+       Horner product
+4-7    ``exp``: rounding add, multiply, rounding add, multiply
+8, 9   ``exp``: shifted by its integer part; rounded and saturated
+2-9    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` division steps per stage
 last   the result of the function ``fn`` (the VFU's output register)
 =====  ====================================================================================
 
-Rounding shifts by a variable amount use ``rs(x, t) = ((2x >> t) + [t > 0]) >> 1`` (one
-shifter and one increment instead of a decoder and an adder before the shifter).
+Constant roundings fold into one adder: ``c + rs(x, G) = (x + c 2**G + 2**(G-1)) >> G`` and
+``2**F - rs(x, F) = (2**(2F) + 2**(F-1) - 1 - x) >> F``. Rounding shifts by a variable amount
+use ``rs(x, t) = ((2x >> t) + [t > 0]) >> 1`` (one shifter and one increment instead of a
+decoder and an adder before the shifter).
 """
 
 from amaranth.hdl import Const, Mux, Signal, signed, unsigned
@@ -34,7 +37,7 @@ from .vfu_recip import RecipPipeline, recip_stages
 __all__ = ["VfuLane", "lane_stages"]
 
 #: The register stage where ``exp`` is final (see the module docstring).
-_EXP_STAGE = 6
+_EXP_STAGE = 9
 
 
 def lane_stages(config):
@@ -103,26 +106,20 @@ class VfuLane:
         for k in range(last):
             fns.append(reg(fns[-1], f"fn_s{k + 1}"))
 
-        # -- stage 1 ------------------------------------------------------------------------
+        # -- stage 1: operands of the wide units; the simple results before saturation ------
         neg_a = Signal(name=p + "neg_a")
         m.d.comb += neg_a.eq(a < 0)
         abs_a = Signal(unsigned(B), name=p + "abs_a")
         m.d.comb += abs_a.eq(Mux(neg_a, -a, a))
-        simple = {
-            "add": sat(a + b, "add"),
-            "sub": sat(a - b, "sub"),
-            "min": sat(Mux(a < b, a, b), "min"),      # b: a wider alui immediate
-            "max": sat(Mux(a > b, a, b), "max"),
-            "relu": (Mux(a > 0, a, 0), 0),
-            "relu_d": (Mux(a > 0, one, 0), 0),
-            "neg": sat(-a, "neg"),
-            "abs": sat(Mux(neg_a, -a, a), "abs"),
-            "eq": (Mux(a == b, one, 0), 0),              # b: a wider alui immediate
-        }
-        res1, ovf1 = select(fn, simple, (0, 0), "simple")
-        res1, ovf1 = reg(res1, "res_s1"), reg(ovf1, "ovf_s1")
+        raw = {"add": reg(a + b, "add_s1"), "sub": reg(a - b, "sub_s1"),
+               "min": reg(Mux(a < b, a, b), "min_s1"),        # b: a wider alui immediate
+               "max": reg(Mux(a > b, a, b), "max_s1"),
+               "relu": reg(Mux(a > 0, a, 0), "relu_s1", signed(B)),
+               "relu_d": reg(Mux(a > 0, one, 0), "relu_d_s1", signed(B)),
+               "neg": reg(-a, "neg_s1"), "abs": reg(Mux(neg_a, -a, a), "abs_s1"),
+               "eq": reg(Mux(a == b, one, 0), "eq_s1", signed(B))}
 
-        # Shared multiplier: mul a*b, sigmoid_d a*(2**F - a), tanh_d a*a.
+        # Shared multiplier: mul a*b, sigmoid_d a*(2**F - a), tanh_d a*a (operands registered).
         my = Signal(signed(max(B + 2, len(b))), name=p + "mul_y")
         with m.Switch(fn):
             with m.Case(code["sigmoid_d"]):
@@ -131,26 +128,10 @@ class VfuLane:
                 m.d.comb += my.eq(a)
             with m.Default():
                 m.d.comb += my.eq(b)
-        prod = reg(a * my, "prod_s1", signed(B + len(my)))
+        mul_x, mul_y = reg(a, "mul_x_s1"), reg(my, "mul_y_s1")
 
         # Sign-magnitude input of the PWL table: |a| for sigmoid, |2a| for tanh.
-        mag = Signal(unsigned(B + 1), name=p + "mag")
-        m.d.comb += mag.eq(Mux(fn == code["tanh"], abs_a << 1, abs_a))
-        mag_s = Signal(signed(B + 2), name=p + "mag_s")
-        m.d.comb += mag_s.eq(mag)
-        pwl = Signal(signed(B + 3), name=p + "pwl")
-        segments = []
-        for k, seg in enumerate(vfu_math.SIGMOID_PWL):
-            offset = vfu_math.raw_constant(seg.offset, cfg)
-            if seg.shift is None:
-                value = Const(offset, signed(B + 3))
-            else:
-                value = offset + _rs(m, mag_s, seg.shift, f"{p}seg{k}_rs")
-            segments.append((vfu_math.raw_constant(seg.lower, cfg), value))
-        for k, (lower, value) in enumerate(segments):
-            with (m.If if k == 0 else m.Elif)(mag >= lower):
-                m.d.comb += pwl.eq(value)
-        pwl = reg(pwl, "pwl_s1")
+        mag = reg(Mux(fn == code["tanh"], abs_a << 1, abs_a), "mag_s1", unsigned(B + 1))
         neg1 = reg(neg_a, "neg_s1")
 
         # sna: dst + rs(a, s), s = signed low SNA_SHIFT_BITS of the immediate, one shifter.
@@ -172,25 +153,30 @@ class VfuLane:
         recip = RecipPipeline(m, cfg, a, prefix=p)
 
         # -- stage 2 ------------------------------------------------------------------------
-        prod_rs = _rs(m, prod, F, p + "prod_rs")
-        sig_v = Signal(signed(B + 4), name=p + "sig_v")
-        tanh_v = Signal(signed(B + 5), name=p + "tanh_v")
-        m.d.comb += sig_v.eq(Mux(neg1, two_f - pwl, pwl))
-        m.d.comb += tanh_v.eq(Mux(neg1, two_f - (pwl << 1), (pwl << 1) - two_f))
-        shifted = Signal(signed(len(sna_y)), name=p + "sna_shifted")
-        m.d.comb += shifted.eq((sna_y + sna_inc) >> 1)
-        staged = {
-            "mul": sat(prod_rs, "mul"),
-            "sigmoid_d": sat(prod_rs, "sigmoid_d"),
-            "tanh_d": sat(two_f - prod_rs, "tanh_d"),
-            "sna": sat(d1 + shifted, "sna"),
-            "sigmoid": sat(sig_v, "sigmoid"),
-            "tanh": sat(tanh_v, "tanh"),
-        }
-        res2, ovf2 = select(fns[1], staged, (res1, ovf1), "staged")
+        res2, ovf2 = select(fns[1], {name: sat(v, name) for name, v in raw.items()
+                                     if name not in ("relu", "relu_d", "eq")}
+                            | {name: (raw[name], 0) for name in ("relu", "relu_d", "eq")},
+                            (0, 0), "simple")
         res2, ovf2 = reg(res2, "res_s2"), reg(ovf2, "ovf_s2")
-
-        # exp: 2**frac(u) by a cubic (Horner, three multipliers, one per stage 2..4).
+        prod = reg(mul_x * mul_y, "prod_s2", signed(B + len(mul_y)))
+        mag_s = Signal(signed(B + 2), name=p + "mag_s")
+        m.d.comb += mag_s.eq(mag)
+        pwl = Signal(signed(B + 3), name=p + "pwl")
+        segments = []
+        for k, seg in enumerate(vfu_math.SIGMOID_PWL):
+            offset = vfu_math.raw_constant(seg.offset, cfg)
+            if seg.shift is None:
+                value = Const(offset, signed(B + 3))
+            else:
+                value = offset + _rs(m, mag_s, seg.shift, f"{p}seg{k}_rs")
+            segments.append((vfu_math.raw_constant(seg.lower, cfg), value))
+        for k, (lower, value) in enumerate(segments):
+            with (m.If if k == 0 else m.Elif)(mag >= lower):
+                m.d.comb += pwl.eq(value)
+        pwl = reg(pwl, "pwl_s2")
+        neg2 = reg(neg1, "neg_s2")
+        shifted = reg((sna_y + sna_inc) >> 1, "sna_shifted_s2", signed(len(sna_y)))
+        d2 = reg(d1, "d_s2")
         u = _rs(m, prod_l, F, p + "exp_u")
         k = Signal(signed(len(u) - G + 1), name=p + "exp_k")
         m.d.comb += k.eq(u >> G)
@@ -204,30 +190,58 @@ class VfuLane:
         m.d.comb += t.eq(G - F + left - k)
         frac = reg(u[:G], "exp_f_s2", unsigned(G))
         t = reg(t, "exp_t_s2")
+
+        # -- stage 3 ------------------------------------------------------------------------
+        prod_rs = _rs(m, prod, F, p + "prod_rs")
+        tanh_d = Signal(signed(len(prod) + 2), name=p + "tanh_d_v")     # 2**F - rs(prod, F)
+        m.d.comb += tanh_d.eq((((1 << (2 * F)) + (1 << (F - 1)) - 1) - prod) >> F)
+        sig_v = Signal(signed(B + 4), name=p + "sig_v")
+        tanh_v = Signal(signed(B + 5), name=p + "tanh_v")
+        m.d.comb += sig_v.eq(Mux(neg2, two_f - pwl, pwl))
+        m.d.comb += tanh_v.eq(Mux(neg2, two_f - (pwl << 1), (pwl << 1) - two_f))
+        staged = {
+            "mul": sat(prod_rs, "mul"),
+            "sigmoid_d": sat(prod_rs, "sigmoid_d"),
+            "tanh_d": sat(tanh_d, "tanh_d"),
+            "sna": sat(d2 + shifted, "sna"),
+            "sigmoid": sat(sig_v, "sigmoid"),
+            "tanh": sat(tanh_v, "tanh"),
+        }
+        res3, ovf3 = select(fns[2], staged, (res2, ovf2), "staged")
+        res3, ovf3 = reg(res3, "res_s3"), reg(ovf3, "ovf_s3")
+
+        # exp: 2**frac(u) by a cubic (Horner): a multiplier stage (3, 5, 7) and a stage of
+        # one rounding add h = c + rs(term, G) = (term + c 2**G + 2**(G-1)) >> G (4, 6).
         h = Const(c3, unsigned(c3.bit_length()))
-        term = reg(u[:G] * h, "exp_t0_s2", unsigned(G + len(h)))
-        for step, coeff in enumerate((c2, c1)):            # stages 3 and 4
-            hn = Signal(unsigned(max(coeff.bit_length(), len(h)) + 1), name=f"{p}exp_h{step}")
-            m.d.comb += hn.eq(coeff + ((term + (1 << (G - 1))) >> G))
-            h = hn
-            term = reg(frac * h, f"exp_t{step + 1}_s{step + 3}", unsigned(G + len(h)))
-            frac = reg(frac, f"exp_f_s{step + 3}")
-            t = reg(t, f"exp_t_s{step + 3}")
-        # stage 5: p = 2**G + rs(term, G) in 2**G .. 2**(G+1), then (2 P) >> t.
+        stage = 3
+        term = None
+        for coeff in (None, c2, c1):
+            if coeff is not None:
+                hn = Signal(unsigned(max(coeff.bit_length(), len(h)) + 1),
+                            name=f"{p}exp_h_s{stage}")
+                m.d.comb += hn.eq((term + ((coeff << G) + (1 << (G - 1)))) >> G)
+                h = reg(hn, f"exp_h_s{stage}")
+                frac, t = reg(frac, f"exp_f_s{stage}"), reg(t, f"exp_t_s{stage}")
+                stage += 1
+            term = reg(frac * h, f"exp_term_s{stage}", unsigned(G + len(h)))
+            frac, t = reg(frac, f"exp_f_s{stage}"), reg(t, f"exp_t_s{stage}")
+            stage += 1
+        # stage 8: p = 2**G + rs(term, G) in 2**G .. 2**(G+1), then (2 P) >> t.
         pw = Signal(unsigned(G + 2), name=p + "exp_p")
-        m.d.comb += pw.eq((1 << G) + ((term + (1 << (G - 1))) >> G))
+        m.d.comb += pw.eq((term + ((1 << (2 * G)) + (1 << (G - 1)))) >> G)
         p2 = Signal(unsigned(G + 2 + left + 1), name=p + "exp_p2")
         m.d.comb += p2.eq(pw << (left + 1))
-        exp_y = reg(p2 >> t, "exp_y_s5", unsigned(len(p2)))
-        exp_inc = reg(t != 0, "exp_inc_s5")
-        # stage 6: round and saturate.
+        exp_y = reg(p2 >> t, "exp_y_s8", unsigned(len(p2)))
+        exp_inc = reg(t != 0, "exp_inc_s8")
+        # stage 9: round and saturate.
         exp_v = Signal(signed(len(exp_y) + 1), name=p + "exp_v")
         m.d.comb += exp_v.eq((exp_y + exp_inc) >> 1)
         exp_res, exp_ovf = sat(exp_v, "exp")
-        exp_res, exp_ovf = reg(exp_res, "exp_s6"), reg(exp_ovf, "exp_ovf_s6")
+        exp_res, exp_ovf = reg(exp_res, "exp_s9"), reg(exp_ovf, "exp_ovf_s9")
+        assert stage + 1 == _EXP_STAGE
 
         # -- the output register ------------------------------------------------------------
-        res2, ovf2 = delay(res2, last - 2, "res"), delay(ovf2, last - 2, "ovf")
+        res3, ovf3 = delay(res3, last - 3, "res"), delay(ovf3, last - 3, "ovf")
         exp_res, exp_ovf = delay(exp_res, last - _EXP_STAGE, "exp"), \
             delay(exp_ovf, last - _EXP_STAGE, "exp_ovf")
         recip_res = recip.result(m, prefix=p)
@@ -235,6 +249,6 @@ class VfuLane:
             recip_res = (delay(recip_res[0], last - recip.stages, "recip"),
                          delay(recip_res[1], last - recip.stages, "recip_ovf"))
         out, ovf = select(fns[last], {"exp": (exp_res, exp_ovf), "recip": recip_res},
-                          (res2, ovf2), "out")
+                          (res3, ovf3), "out")
         self.result = reg(out, "result")
         self.overflow = reg(ovf, "overflow")

@@ -16,7 +16,7 @@ from panther.isa import vfu_math
 __all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "RecipPipeline"]
 
 #: Restoring-division steps per pipeline stage (a ``B + 1``-bit carry chain and a mux each).
-RECIP_STEPS_PER_STAGE = 3
+RECIP_STEPS_PER_STAGE = 2
 
 
 def recip_thresholds(config):
