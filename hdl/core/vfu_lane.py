@@ -13,8 +13,8 @@ stage  registered at its end
        ``recip``'s ``|a|`` and saturation tests (:mod:`.vfu_recip`)
 2      the simple functions saturated; the shared product; the PWL value ``S``; ``sna``'s
        rounding; ``exp``'s ``u``
-3      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh (rounded, saturated); ``exp``'s first
-       Horner product
+3      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh rounded; ``exp``'s first Horner product
+4      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh saturated
 4-7    ``exp``: rounding add, multiply, rounding add, multiply
 8, 9   ``exp``: shifted by its integer part; rounded and saturated
 2-9    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` division steps per stage
@@ -191,7 +191,7 @@ class VfuLane:
         frac = reg(u[:G], "exp_f_s2", unsigned(G))
         t = reg(t, "exp_t_s2")
 
-        # -- stage 3 ------------------------------------------------------------------------
+        # -- stage 3: the other results before saturation ---------------------------------
         prod_rs = _rs(m, prod, F, p + "prod_rs")
         tanh_d = Signal(signed(len(prod) + 2), name=p + "tanh_d_v")     # 2**F - rs(prod, F)
         m.d.comb += tanh_d.eq((((1 << (2 * F)) + (1 << (F - 1)) - 1) - prod) >> F)
@@ -199,16 +199,22 @@ class VfuLane:
         tanh_v = Signal(signed(B + 5), name=p + "tanh_v")
         m.d.comb += sig_v.eq(Mux(neg2, two_f - pwl, pwl))
         m.d.comb += tanh_v.eq(Mux(neg2, two_f - (pwl << 1), (pwl << 1) - two_f))
+        pre = {"prod": reg(prod_rs, "prod_rs_s3"), "tanh_d": reg(tanh_d, "tanh_d_s3"),
+               "sna": reg(d2 + shifted, "sna_s3"), "sigmoid": reg(sig_v, "sigmoid_s3"),
+               "tanh": reg(tanh_v, "tanh_s3")}
+        res2, ovf2 = reg(res2, "res_s3"), reg(ovf2, "ovf_s3")
+
+        # -- stage 4: their saturation ---------------------------------------------------------
         staged = {
-            "mul": sat(prod_rs, "mul"),
-            "sigmoid_d": sat(prod_rs, "sigmoid_d"),
-            "tanh_d": sat(tanh_d, "tanh_d"),
-            "sna": sat(d2 + shifted, "sna"),
-            "sigmoid": sat(sig_v, "sigmoid"),
-            "tanh": sat(tanh_v, "tanh"),
+            "mul": sat(pre["prod"], "mul"),
+            "sigmoid_d": sat(pre["prod"], "sigmoid_d"),
+            "tanh_d": sat(pre["tanh_d"], "tanh_d"),
+            "sna": sat(pre["sna"], "sna"),
+            "sigmoid": sat(pre["sigmoid"], "sigmoid"),
+            "tanh": sat(pre["tanh"], "tanh"),
         }
-        res3, ovf3 = select(fns[2], staged, (res2, ovf2), "staged")
-        res3, ovf3 = reg(res3, "res_s3"), reg(ovf3, "ovf_s3")
+        res4, ovf4 = select(fns[3], staged, (res2, ovf2), "staged")
+        res4, ovf4 = reg(res4, "res_s4"), reg(ovf4, "ovf_s4")
 
         # exp: 2**frac(u) by a cubic (Horner): a multiplier stage (3, 5, 7) and a stage of
         # one rounding add h = c + rs(term, G) = (term + c 2**G + 2**(G-1)) >> G (4, 6).
@@ -241,7 +247,7 @@ class VfuLane:
         assert stage + 1 == _EXP_STAGE
 
         # -- the output register ------------------------------------------------------------
-        res3, ovf3 = delay(res3, last - 3, "res"), delay(ovf3, last - 3, "ovf")
+        res4, ovf4 = delay(res4, last - 4, "res"), delay(ovf4, last - 4, "ovf")
         exp_res, exp_ovf = delay(exp_res, last - _EXP_STAGE, "exp"), \
             delay(exp_ovf, last - _EXP_STAGE, "exp_ovf")
         recip_res = recip.result(m, prefix=p)
@@ -249,6 +255,6 @@ class VfuLane:
             recip_res = (delay(recip_res[0], last - recip.stages, "recip"),
                          delay(recip_res[1], last - recip.stages, "recip_ovf"))
         out, ovf = select(fns[last], {"exp": (exp_res, exp_ovf), "recip": recip_res},
-                          (res3, ovf3), "out")
+                          (res4, ovf4), "out")
         self.result = reg(out, "result")
         self.overflow = reg(ovf, "overflow")
