@@ -22,19 +22,23 @@ prints both):
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
 replay of a deferred OPA    its request ``+ 3`` (operand words apart)
-CRS                         ``X (6 S + X) + 37`` (``X`` = xbar_size, ``S`` slices)
-variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row)
+CRS                         ``crs_cycles + 4``: ``X (6 S + X + D + 2) + 5`` (``X`` =
+                            xbar_size, ``S`` slices, ``D`` = ``crs_pipeline_depth``)
+variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row:
+                            ``commit_cycles`` on variant 3)
 ``hlt``                     12 on variants 1-2, 6 on variant 3 (with the start)
 ==========================  ================================================
 
-The CRS formula's constant was fitted on the small tile (16x16, 8 slices) only.
+``crs_cycles`` and ``commit_cycles`` are the MCU's exact formulas
+(:mod:`hdl.mcu.controller`); the CRS's ``+ 4`` (the tile's issue of ``crs``) was measured on
+the small tile (16x16, 8 slices) only.
 """
 
 from __future__ import annotations
 
 from panther.analog_models.analog_latency import latency_cycles
 from panther.hdl.core.vfu import vfu_latency
-from panther.hdl.mcu.controller import rtl_cycles
+from panther.hdl.mcu.controller import commit_cycles, crs_cycles, rtl_cycles
 from panther.isa import variants
 
 from .latency import CoreTiming, McuTiming
@@ -53,12 +57,11 @@ def rtl_core_timing(config):
 def rtl_mcu_timing(config):
     """The RTL's MCU operations in cycles (PANTHER, ``config``'s variant and answer
     latencies)."""
-    x, s = config.xbar_size, config.n_slices
     lat = latency_cycles(config)
-    serial = x * s * (lat["READ"] - 1 + lat["WRITE"] - 1)     # beyond one cycle each
+    commit = commit_cycles(config.replace(variant=3), latencies=lat)     # the field is variant 3's
 
     def request(mask):
         return rtl_cycles(config, mask, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 3, crs=x * (6 * s + x) + 37 + serial,
-                     commit=1 + 6 * s * x + serial, per_request=request)
+                     opa=request(variants.OPA) + 3, crs=crs_cycles(config, latencies=lat) + 4,
+                     commit=commit, per_request=request)

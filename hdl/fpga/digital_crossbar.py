@@ -17,7 +17,7 @@ itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag
 beside an MVM/MTVM (variant 3).
 """
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -185,10 +185,19 @@ class DigitalCrossbar(wiring.Component):
         s_last = Signal(range(w.steps), name="opa_last")
         opa_bits = Signal(n)
         m.d.comb += opa_bits.eq(Cat(*[x[0] for x in xs]))
+        # The negated chunks of the column operand, registered with it (no negation on the
+        # read-modify-write path).
+        neg_chunks = [[Signal(signed(p + 1), name=f"opa_nv{j}_{k}") for k in range(S)]
+                      for j in range(n)]
+
+        def load_v(j, value):
+            m.d.sync += vs[j].eq(value)
+            m.d.sync += [neg_chunks[j][k].eq(-value[k * p:(k + 1) * p]) for k in range(S)]
 
         def opa_advance():
             m.d.sync += [x.eq(x >> 1) for x in xs]
-            m.d.sync += [v.eq(v << 1) for v in vs]
+            for j in range(n):
+                load_v(j, Cat(Const(0, 1), vs[j])[:S * p])
             m.d.sync += s_cur.eq(s_cur + 1)
 
         with m.FSM(name="fsm") as fsm:
@@ -218,7 +227,8 @@ class DigitalCrossbar(wiring.Component):
                                  s_first.eq(Mux(alone, 0, a.step)),
                                  s_last.eq(Mux(alone, w.steps - 1, a.step))]
                     m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
-                    m.d.sync += [vs[j].eq(a.col_mag[j]) for j in range(n)]
+                    for j in range(n):
+                        load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
                     m.next = "OPA_SKIP"
                 with m.Elif(pending[3]):
                     m.d.sync += pending[3].eq(0)
@@ -273,7 +283,8 @@ class DigitalCrossbar(wiring.Component):
                                 m.d.comb += wr_en[c][k].eq(a.opa_copies[c])
                                 for j in range(n):
                                     chunk = vs[j][k * p:(k + 1) * p]
-                                    delta = Mux(rb, Mux(rn ^ a.col_neg[j], -chunk, chunk), 0)
+                                    delta = Mux(rb, Mux(rn ^ a.col_neg[j], neg_chunks[j][k],
+                                                        chunk), 0)
                                     new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
                                     m.d.comb += new.eq(rows[c][k][j] + delta)
                                     # In range iff the bits above the digit only sign-extend

@@ -9,12 +9,14 @@ accumulation), :mod:`.carry_resolution` (CRS row unit), :mod:`.controller` (sequ
 
 from panther.hdl.widths import McuWidths
 
-from .carry_resolution import CarryResolution
+from .carry_resolution import CarryResolution, crs_pipeline_depth
 from .controller import (
            AnalogOp,
            Controller,
            McuOp,
            analytic_cycles,
+           commit_cycles,
+           crs_cycles,
            rtl_cycles,
            transaction_latency,
 )
@@ -24,5 +26,5 @@ from .shift_add import ShiftAdd
 from .xbar_buffers import XBarBuffer, XBarIn, XBarOut
 
 __all__ = ["McuWidths", "XBarBuffer", "XBarIn", "XBarOut", "InputDriver", "ShiftAdd",
-           "CarryResolution", "Controller", "McuOp", "AnalogOp", "analytic_cycles",
-           "rtl_cycles", "transaction_latency", "McuSignature", "MCU"]
+           "CarryResolution", "crs_pipeline_depth", "Controller", "McuOp", "AnalogOp", "analytic_cycles",
+           "rtl_cycles", "crs_cycles", "commit_cycles", "transaction_latency", "McuSignature", "MCU"]

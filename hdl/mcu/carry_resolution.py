@@ -1,25 +1,40 @@
 """Carry resolution row unit: re-normalises one crossbar row to canonical digits (semantics §2-§3)."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.hdl.ports import digit_row
 from panther.hdl.widths import McuWidths
 
-__all__ = ["CarryResolution"]
+__all__ = ["CarryResolution", "crs_pipeline_depth"]
+
+
+def crs_pipeline_depth(config):
+    """Pipeline registers of the carry-resolution unit: one per level of its adder tree over
+    the ``n_slices`` digits of a column (``ceil(log2(n_slices))``, 3 for 8 slices)."""
+    return (config.n_slices - 1).bit_length()
 
 
 class CarryResolution(wiring.Component):
     """Holds one row of every slice (filled by serial reads) and rewrites it canonically.
 
     ``load`` stores ``rdata`` (the digits of one row of slice ``slice``). ``start`` then runs
-    ``xbar_size`` cycles (``busy``); each cycle one column's weight
-    ``W = sum_k d_k << p*k`` is recomputed and replaced by its canonical digits (balanced
-    radix ``2**p`` from the LSB slice up, the MSB slice takes the rest, every digit clipped
-    to its slice range) while the row rotates by one column. ``wdata`` shows the row of slice
-    ``slice`` for the serial writes. Without ``start`` the unit is a plain row buffer (the
-    variant-3 commit copies rows through it unchanged).
+    ``xbar_size + depth`` cycles (``busy``), ``depth`` = :func:`crs_pipeline_depth`: each
+    cycle the row shifts down by one column; the column leaving at the bottom enters a
+    pipeline that recomputes its weight ``W = sum_k d_k << p*k`` and its canonical digits
+    (balanced radix ``2**p`` from the LSB slice up, the MSB slice takes the rest, every digit
+    clipped to its slice range), which enter the row at the top ``depth`` cycles later. After
+    ``xbar_size + depth`` shifts the row holds the canonical digits in column order (the first
+    ``depth`` entries, shifted in before the pipeline was full, have left again).
+
+    The pipeline adds the ``n_slices`` shifted digits in a tree, one register per level. The
+    re-digit itself needs no adder chain: adding ``sum_{k<S-1} 2**(p*k + p-1)`` to ``W`` (a
+    constant, concatenated below the MSB slice's term for free) makes each lower digit the
+    bit field ``p*k .. p*k+p-1`` of the sum with its top bit inverted, and the MSB digit the
+    sum shifted right by ``p*(S-1)``. ``wdata`` shows the row of slice ``slice`` for the
+    serial writes. Without ``start`` the unit is a plain row buffer (the variant-3 commit
+    copies rows through it unchanged).
 
     Parameters
     ----------
@@ -33,8 +48,10 @@ class CarryResolution(wiring.Component):
     wdata : Out(digit_row(config))
         ``[j]``: the digit of column ``j``.
     busy : Out(1)
+    depth : int
+        Pipeline registers (:func:`crs_pipeline_depth`).
     compute_cycles : int
-        Cycles of one row's re-normalisation (``xbar_size``).
+        Cycles of one row's re-normalisation (``xbar_size + depth``).
     """
 
     def __init__(self, *, config):
@@ -51,32 +68,45 @@ class CarryResolution(wiring.Component):
         })
 
     @property
+    def depth(self):
+        return crs_pipeline_depth(self.config)
+
+    @property
     def compute_cycles(self):
-        return self.widths.n
+        return self.widths.n + self.depth
 
     def elaborate(self, platform):
         cfg, w = self.config, self.widths
         m = Module()
-        dw = w.digit_bits
+        dw, p, top = w.digit_bits, w.p, w.slices - 1
         buf = [Signal(w.n * dw, name=f"row_s{k}") for k in range(w.slices)]
-        count = Signal(range(w.n + 1))
+        count = Signal(range(self.compute_cycles + 1))
         m.d.comb += self.busy.eq(count != 0)
 
-        # Canonical digits of column 0.
-        total = Signal(signed(w.weight_sum_bits))
-        m.d.comb += total.eq(sum(buf[k][:dw].as_signed() << (w.p * k) for k in range(w.slices)))
-        rest = total
+        # Adder tree over the bottom column's digits, offset by the rounding constant.
+        offset = sum(1 << (p * k + p - 1) for k in range(top))
+        terms = [buf[k][:dw].as_signed() << (p * k) for k in range(top)]
+        terms.append(Cat(Const(offset, p * top), buf[top][:dw]).as_signed())
+        level = 0
+        while len(terms) > 1:
+            summed = []
+            for i in range(0, len(terms), 2):
+                reg = Signal(signed(w.weight_sum_bits + 1), name=f"sum{level}_{i // 2}")
+                m.d.sync += reg.eq(sum(terms[i:i + 2]))
+                summed.append(reg)
+            terms, level = summed, level + 1
+        assert level == self.depth
+        biased = terms[0]
+
         canon = []
         for k in range(w.slices):
             low, high = cfg.digit_range(k)
-            if k == w.slices - 1:
-                digit = rest
+            if k == top:
+                digit = Signal(signed(w.weight_sum_bits + 1 - p * top), name=f"raw_digit{k}")
+                m.d.comb += digit.eq(biased[p * top:].as_signed())
             else:
-                digit = Signal(signed(w.p), name=f"raw_digit{k}")
-                m.d.comb += digit.eq(rest[:w.p].as_signed())
-                nxt = Signal(signed(w.weight_sum_bits), name=f"rest{k + 1}")
-                m.d.comb += nxt.eq((rest - digit) >> w.p)
-                rest = nxt
+                digit = Signal(signed(p), name=f"raw_digit{k}")
+                m.d.comb += digit.eq(Cat(biased[p * k:p * k + p - 1], ~biased[p * k + p - 1]))
             clipped = Signal(signed(w.digit_bits), name=f"canon{k}")
             m.d.comb += clipped.eq(Mux(digit < low, low, Mux(digit > high, high, digit)))
             canon.append(clipped)
@@ -86,7 +116,7 @@ class CarryResolution(wiring.Component):
                 with m.If(self.slice == k):
                     m.d.sync += buf[k].eq(self.rdata.as_value())
         with m.Elif(self.start):
-            m.d.sync += count.eq(w.n)
+            m.d.sync += count.eq(self.compute_cycles)
         with m.Elif(count != 0):
             m.d.sync += count.eq(count - 1)
             m.d.sync += [buf[k].eq(Cat(buf[k][dw:], canon[k])) for k in range(w.slices)]

@@ -10,8 +10,10 @@ from panther.hdl.widths import McuWidths
 from panther.isa import variants
 from panther.isa.variants import phases
 
+from .carry_resolution import crs_pipeline_depth
+
 __all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles",
-           "opa_latency", "transaction_latency"]
+           "opa_latency", "transaction_latency", "crs_cycles", "commit_cycles"]
 
 
 class McuOp(enum.Flag, shape=3):
@@ -73,6 +75,35 @@ def rtl_cycles(config, mask, *, ack_latency=1, latencies=None):
             step = transaction_latency(phase, latencies=latencies)
             total += opa_latency(config, step_cycles=step)
     return total
+
+
+def _serial_cycles(config, *, ack_latency, latencies):
+    """Cycles of one serial row read and one serial row write: issue, answer, capture."""
+    read = transaction_latency([AnalogOp.READ], ack_latency=ack_latency, latencies=latencies)
+    write = transaction_latency([AnalogOp.WRITE], ack_latency=ack_latency, latencies=latencies)
+    return 2 + read, 2 + write
+
+
+def crs_cycles(config, *, ack_latency=1, latencies=None):
+    """Exact cycles from the ``crs`` strobe to the ``done`` pulse of an :class:`MCU`: per row,
+    ``n_slices`` serial reads and as many writes (each one cycle of issue, the answer
+    latency and one of capture), the re-normalisation (``xbar_size +``
+    :func:`~hdl.mcu.carry_resolution.crs_pipeline_depth` cycles, plus one to start it and
+    one to see it end); plus the strobe cycle. ``ack_latency`` / ``latencies`` as in
+    :func:`rtl_cycles`."""
+    read, write = _serial_cycles(config, ack_latency=ack_latency, latencies=latencies)
+    n, s = config.xbar_size, config.n_slices
+    return 1 + n * (s * (read + write) + n + crs_pipeline_depth(config) + 2)
+
+
+def commit_cycles(config, *, ack_latency=1, latencies=None):
+    """Exact cycles from the ``commit`` strobe to ``done`` of a variant-3 :class:`MCU` (a
+    no-op answered in one cycle on variants 1-2): per row ``n_slices`` serial reads and
+    writes, plus the strobe cycle."""
+    if not variants.eager_updates(config):
+        return 1
+    read, write = _serial_cycles(config, ack_latency=ack_latency, latencies=latencies)
+    return 1 + config.xbar_size * config.n_slices * (read + write)
 
 
 def transaction_latency(ops, *, ack_latency=1, latencies=None):

@@ -1,6 +1,6 @@
 """Input driver: sign-magnitude conversion and bit streaming (semantics §3)."""
 
-from amaranth.hdl import Cat, Const, Module, Signal, unsigned
+from amaranth.hdl import Cat, Module, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -13,8 +13,8 @@ class InputDriver(wiring.Component):
     """Drives one side (rows or columns) of the crossbars from an XBar buffer snapshot.
 
     ``load`` snapshots ``words`` (word ``i`` at bit ``i * data_bits``) as signs and
-    magnitudes (``-2**(data_bits-1)`` has magnitude ``2**(data_bits-1)``), computed for all
-    words at once with one wide XOR and one wide add. Steps run in order: ``restart`` starts
+    magnitudes (``-2**(data_bits-1)`` has magnitude ``2**(data_bits-1)``), one adder per
+    word. Steps run in order: ``restart`` starts
     at step 0, ``advance`` moves to the next step. At step ``n`` the driver presents
     ``bits[i] = bit_n(|x_i|)`` and ``neg[i] = x_i < 0``; the drive is
     ``bits * (-1 if neg else +1)``. ``mag`` presents the snapshotted magnitudes (the OPA
@@ -56,11 +56,12 @@ class InputDriver(wiring.Component):
         m = Module()
         signs = Signal(n)
         m.d.comb += signs.eq(Cat(*[self.words[i * db + db - 1] for i in range(n)]))
-        # |x| = (x XOR s) + s per word; |x| <= 2**(db-1) never carries into the next word.
+        # |x| = (x XOR s) + s, one adder per word (one wide add would never carry across
+        # words either, but would be one carry chain of xbar_size * data_bits on an FPGA).
         magnitudes = Signal(n * db)
-        m.d.comb += magnitudes.eq(
-            (self.words ^ Cat(*[signs[i].replicate(db) for i in range(n)]))
-            + Cat(*[Cat(signs[i], Const(0, db - 1)) for i in range(n)]))
+        m.d.comb += magnitudes.eq(Cat(*[
+            ((self.words[i * db:(i + 1) * db] ^ signs[i].replicate(db)) + signs[i])[:db]
+            for i in range(n)]))
         mag = Signal(n * db)
         neg = Signal(n)
         with m.If(self.load):

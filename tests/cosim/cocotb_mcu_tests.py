@@ -26,7 +26,7 @@ from panther.config import PantherConfig
 from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
 from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
 from panther.fixed_point import canonical_digits
-from panther.hdl.mcu import McuOp, rtl_cycles
+from panther.hdl.mcu import McuOp, commit_cycles, crs_cycles, rtl_cycles
 
 CONFIG = PantherConfig.from_json(os.environ.get("PANTHER_COSIM_CONFIG", "{}"),
                                  source="PANTHER_COSIM_CONFIG")
@@ -115,10 +115,12 @@ async def all_ops_saturating_opa_commit_crs(dut):
     for c in range(CONFIG.xbar_copies):
         expected = after if c in learning else canonical_digits(weights, CONFIG)
         np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)
-    await driver.request(commit=True)
+    cycles = await driver.request(commit=True)
+    assert cycles == commit_cycles(CONFIG, latencies=LATENCIES)
     for c in range(CONFIG.xbar_copies):
         np.testing.assert_array_equal(amcu.xbars[c].digits(), after)
-    await driver.request(crs=True)
+    cycles = await driver.request(crs=True)
+    assert cycles == crs_cycles(CONFIG, latencies=LATENCIES)
     for c in learning:
         np.testing.assert_array_equal(amcu.xbars[c].digits(), crs_digits_expected(after, CONFIG))
     # An OPA alone: ONE transaction, acknowledged by the top's AnalogAnswer after one cycle

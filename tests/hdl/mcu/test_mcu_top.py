@@ -23,7 +23,7 @@ from panther.cosim.amaranth_bridge import (
     write_buffer,
 )
 from panther.fixed_point import canonical_digits
-from panther.hdl.mcu import MCU, McuOp, analytic_cycles, rtl_cycles
+from panther.hdl.mcu import MCU, McuOp, analytic_cycles, commit_cycles, crs_cycles, rtl_cycles
 
 SMALL = PRESETS["small"]
 MVM, MTVM, OPA = McuOp.MVM.value, McuOp.MTVM.value, McuOp.OPA.value
@@ -137,6 +137,8 @@ def test_all_three_ops_saturating_opa_and_commit(variant):
     assert res["xout"] == list(mvm_expected(weights, x, cfg)[0])
     assert res["xin"] == list(mtvm_expected(weights, v, cfg)[0])
     assert res["cycles"] == rtl_cycles(cfg, MVM | MTVM | OPA)
+    # per row 8 reads and 8 writes of 3 cycles each (issue, answer, capture) on variant 3
+    assert res["commit"] == (1 + 16 * 8 * 6 if variant == 3 else 1) == commit_cycles(cfg)
     # one transaction per sampling step (MVM, MTVM and, on variant 3, the OPA pulse share
     # one), one for an OPA-only phase (variants 1-2); the variant-3 commit: a serial read
     # and a serial write per row of every slice
@@ -259,9 +261,12 @@ def test_crs_after_saturation_on_the_learning_copy(variant):
         await write_buffer(ctx, dut, "xin", x)
         await write_buffer(ctx, dut, "xout", v)
         await run_request(ctx, dut, mask=OPA)
-        await run_request(ctx, dut, crs=True)
+        res["crs"] = await run_request(ctx, dut, crs=True)
 
-    amcu, _, _ = simulate(cfg, weights, script)
+    amcu, _, res = simulate(cfg, weights, script)
+    # per row: 8 reads and 8 writes of 3 cycles, 2 + 16 columns + 3 pipeline stages of
+    # re-normalisation; plus the strobe cycle
+    assert res["crs"] == 1 + 16 * (8 * 6 + 2 + 16 + 3) == crs_cycles(cfg)
     learning = [2] if variant == 3 else [0, 1]
     for c in learning:
         np.testing.assert_array_equal(amcu.xbars[c].digits(), expected)

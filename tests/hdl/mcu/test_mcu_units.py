@@ -135,16 +135,23 @@ def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
                 await ctx.tick()
                 cycles += 1
             assert cycles == dut.conversion_cycles == w.rounds * latency
-        ctx.set(dut.finish, 1)
-        await ctx.tick()
+        ctx.set(dut.finish, 1)                  # in the cycle busy fell: the last round's
+        await ctx.tick()                        # addition is still in the pipeline
         ctx.set(dut.finish, 0)
-        while ctx.get(dut.busy):
-            assert ctx.get(dut.res_valid)
-            r = ctx.get(dut.res_round)
-            for lane in range(w.lanes):
-                got[r * w.lanes + lane] = ctx.get(dut.res_data[lane])
-            ovf[r] = ctx.get(dut.res_overflow)
+        # emission waits a cycle for it; each result follows its busy cycle by one
+        busy = [ctx.get(dut.busy)]
+        valid = [ctx.get(dut.res_valid)]
+        while busy[-1] or valid[-1]:
             await ctx.tick()
+            busy.append(ctx.get(dut.busy))
+            valid.append(ctx.get(dut.res_valid))
+            if valid[-1]:
+                r = ctx.get(dut.res_round)
+                for lane in range(w.lanes):
+                    got[r * w.lanes + lane] = ctx.get(dut.res_data[lane])
+                ovf[r] = ctx.get(dut.res_overflow)
+        assert busy == [1] * (w.rounds + 1) + [0, 0]
+        assert valid == [0, 0] + [1] * w.rounds + [0]
 
     run(dut, tb)
     assert got == expected
@@ -178,6 +185,8 @@ def test_shift_add_rounds_half_up_once():
         ctx.set(dut.finish, 1)
         await ctx.tick()
         ctx.set(dut.finish, 0)
+        while not ctx.get(dut.res_valid):      # the last addition leaves the pipeline
+            await ctx.tick()
         got.extend(ctx.get(dut.res_data[i]) for i in range(w.n))
 
     run(dut, tb)
@@ -186,8 +195,13 @@ def test_shift_add_rounds_half_up_once():
     assert got[0] == 0
 
 
-def test_carry_resolution_rewrites_canonical_digits():
-    cfg = SMALL
+#: 3 slices: an adder tree with an odd operand (pipeline depth 2)
+THREE_SLICES = SMALL.replace(slice_bits=[5, 4, 6], weight_bits=12, data_bits=4, data_frac_bits=2,
+                             weight_frac_bits=4)
+
+
+@pytest.mark.parametrize("cfg", [SMALL, THREE_SLICES], ids=["small", "three_slices"])
+def test_carry_resolution_rewrites_canonical_digits(cfg):
     w = McuWidths(cfg)
     dut = CarryResolution(config=cfg)
     rng = np.random.default_rng(5)
