@@ -16,7 +16,8 @@ prints both):
 ``nop``, ``set``            1
 ``alu_int``, branch         4 (taken: 6), ``jmp`` 3
 ``cp`` of ``vw`` words      ``5 + 2 vw``
-``alu`` / ``alui``          ``7 + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources
+``alu`` / ``alui``          ``6 + V + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
+                            ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
 ``ld`` / ``st``             ``1 + 2 vw`` / ``2 + 3 vw`` (a core alone)
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
@@ -36,6 +37,7 @@ the small tile (16x16, 8 slices) only.
 from __future__ import annotations
 
 from panther.analog_models.analog_latency import latency_cycles
+from panther.hdl.core.vfu import vfu_latency
 from panther.hdl.mcu.controller import commit_cycles, crs_cycles, rtl_cycles
 from panther.isa import variants
 
@@ -48,7 +50,7 @@ def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
     return CoreTiming(unit="cycles", scalar=1, alu_int=4, branch=4, taken_branch=6, jump=3,
                       halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
-                      vfu_fixed=7, vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
+                      vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
                       ld_fixed=1, st_fixed=2, word_ld=2, word_st=3, port_word=1, mcu_fixed=5)
 
 

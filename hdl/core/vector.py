@@ -2,7 +2,8 @@
 
 Every source element is gathered into :class:`hdl.core.staging.VectorStaging` buffers before
 any destination word is written (the ISA's read-before-write rule); the VFU then processes
-one row of ``vfu_lanes`` words per cycle, and the results are scattered word by word.
+one row of ``vfu_lanes`` words per cycle (the rows stream through its pipeline of
+``VFU.latency`` cycles), and the results are scattered word by word.
 """
 
 from amaranth.hdl import Module, Signal
@@ -81,10 +82,8 @@ class VectorPath(wiring.Component):
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
         s1_valid = Signal(name="s1_valid")
-        s1_base = Signal.like(c_base, name="s1_base")
-        s1_row = Signal.like(row, name="s1_row")
-        s2_base = Signal.like(c_base, name="s2_base")
-        s2_row = Signal.like(row, name="s2_row")
+        o_base = Signal.like(c_base, name="o_base")   # element index of the VFU's output row
+        o_row = Signal.like(row, name="o_row")
         is_sna = Signal(name="is_sna")
         m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
 
@@ -133,7 +132,7 @@ class VectorPath(wiring.Component):
                         m.d.comb += [stage.w_row.eq(p_row), stage.w_lanes.eq(one_hot_lane)]
                     with m.If((i >= vw) & ~pend):
                         start_loop()
-                        m.d.sync += [c_base.eq(0), s1_valid.eq(0)]
+                        m.d.sync += [c_base.eq(0), s1_valid.eq(0), o_base.eq(0), o_row.eq(0)]
                         if name == "GATHER_A":
                             with m.If(op.cp):
                                 m.next = "SCATTER"
@@ -145,21 +144,22 @@ class VectorPath(wiring.Component):
                             m.next = "COMPUTE"
 
             with m.State("COMPUTE"):
-                # Stage 0: read row; stage 1: VFU inputs; stage 2: VFU outputs -> staging A.
+                # Read one row a cycle; the next cycle it enters the VFU, which returns the
+                # rows in order vfu.latency cycles later: they go back to staging A.
                 with m.If(c_base < vw):
                     m.d.comb += [sa.r_en.eq(1), sb.r_en.eq(1), sa.r_row.eq(row),
                                  sb.r_row.eq(row)]
                     m.d.sync += [row.eq(row + 1), c_base.eq(c_base + L)]
-                m.d.sync += [s1_valid.eq(c_base < vw), s1_base.eq(c_base), s1_row.eq(row),
-                             s2_base.eq(s1_base), s2_row.eq(s1_row)]
+                m.d.sync += s1_valid.eq(c_base < vw)
                 m.d.comb += vfu.i_valid.eq(s1_valid)
                 with m.If(vfu.o_valid):
-                    m.d.comb += [sa.w_row.eq(s2_row), sa.w_lanes.eq((1 << L) - 1)]
+                    m.d.comb += [sa.w_row.eq(o_row), sa.w_lanes.eq((1 << L) - 1)]
+                    m.d.sync += [o_row.eq(o_row + 1), o_base.eq(o_base + L)]
                     for k in range(L):
                         m.d.comb += sa.w_data[k].eq(vfu.o_result[k])
-                        with m.If(vfu.o_overflow[k] & (s2_base + k < vw)):
+                        with m.If(vfu.o_overflow[k] & (o_base + k < vw)):
                             m.d.comb += self.overflow.eq(1)
-                with m.If((c_base >= vw) & ~s1_valid & ~vfu.o_valid):
+                with m.If((c_base >= vw) & ~s1_valid & ~vfu.busy & ~vfu.o_valid):
                     start_loop()
                     m.d.sync += row.eq(0)
                     m.next = "DST_CHECK"

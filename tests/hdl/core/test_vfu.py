@@ -19,27 +19,42 @@ def test_every_table_function_is_implemented():
 
 
 def _run_vfu(config, cases):
-    """cases: list of (fn_name, a, b, d) with lane-vectors; returns list of (result, ovf)."""
+    """cases: list of (fn_name, a, b, d) with lane-vectors; returns list of (result, ovf).
+
+    The cases stream through the pipeline one per cycle, with a one-cycle bubble after every
+    fifth, and each result must come out exactly ``latency`` cycles after its case went in."""
     dut = VFU(config=config)
     lanes = config.vfu_lanes
     out = []
+    issued = []
 
     async def bench(ctx):
-        for name, a, b, d in cases:
-            ctx.set(dut.i_fn, next(f.code for f in ALU_FUNCS if f.name == name))
-            for i in range(lanes):
-                ctx.set(dut.i_a[i], int(a[i]))
-                ctx.set(dut.i_b[i], int(b[i]))
-                ctx.set(dut.i_d[i], int(d[i]))
-            ctx.set(dut.i_valid, 1)
+        cycle = 0
+        pending = list(cases)
+        while pending or len(out) < len(cases):
+            valid = bool(pending) and cycle % 6 != 5
+            if valid:
+                name, a, b, d = pending.pop(0)
+                ctx.set(dut.i_fn, next(f.code for f in ALU_FUNCS if f.name == name))
+                for i in range(lanes):
+                    ctx.set(dut.i_a[i], int(a[i]))
+                    ctx.set(dut.i_b[i], int(b[i]))
+                    ctx.set(dut.i_d[i], int(d[i]))
+                issued.append(cycle)
+            else:   # garbage on the inputs of a bubble must not come out
+                ctx.set(dut.i_fn, 0)
+                for i in range(lanes):
+                    ctx.set(dut.i_a[i], -1)
+            ctx.set(dut.i_valid, valid)
             await ctx.tick()
-            ctx.set(dut.i_valid, 0)
-            for _ in range(dut.latency - 1):
-                await ctx.tick()
-            assert ctx.get(dut.o_valid) == 1
-            res = [ctx.get(dut.o_result[i]) for i in range(lanes)]
-            ovf = [(ctx.get(dut.o_overflow) >> i) & 1 for i in range(lanes)]
-            out.append((res, ovf))
+            cycle += 1
+            if ctx.get(dut.o_valid):
+                assert cycle - issued[len(out)] == dut.latency
+                res = [ctx.get(dut.o_result[i]) for i in range(lanes)]
+                ovf = [(ctx.get(dut.o_overflow) >> i) & 1 for i in range(lanes)]
+                out.append((res, ovf))
+            assert ctx.get(dut.busy) == any(0 < cycle - c < dut.latency for c in issued)
+            assert cycle < 10 * len(cases) + 100
 
     sim = Simulator(dut)
     sim.add_clock(1e-9)

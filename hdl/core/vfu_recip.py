@@ -1,0 +1,113 @@
+"""The VFU's reciprocal as a pipelined restoring divider (one lane).
+
+``recip`` of :func:`isa.vfu_math.recip_raw` is ``q = (2**(2F+1) + m) // (2m)`` for
+``m = |a|``, negated for ``a < 0``, then saturated. ``q`` decreases as ``m`` grows, so
+whether it saturates is a comparison of ``m`` with two constants (:func:`recip_thresholds`)
+and only the ``B - 1`` low bits of a quotient that does not saturate need dividing: one
+restoring step (a ``B + 1``-bit compare-and-subtract) per quotient bit,
+:data:`RECIP_STEPS_PER_STAGE` steps per pipeline stage.
+"""
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
+
+from panther.isa import vfu_math
+
+__all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "RecipPipeline"]
+
+#: Restoring-division steps per pipeline stage (a ``B + 1``-bit carry chain and a mux each).
+RECIP_STEPS_PER_STAGE = 2
+
+
+def recip_thresholds(config):
+    """``(m_over, m_half)`` for ``m = |a|``: ``q > 2**(B-1)`` exactly when ``m < m_over``
+    (saturates whatever the sign; ``a = 0`` too), ``q >= 2**(B-1)`` exactly when
+    ``m < m_half`` (a positive ``a`` saturates, a negative one gives ``-2**(B-1)``)."""
+    B = config.data_bits
+    m = np.arange(1, (1 << (B - 1)) + 1, dtype=np.int64)
+    q = vfu_math.recip_raw(m, config)
+    if np.any(np.diff(q) > 0):
+        raise ValueError("recip_raw must not increase with |a| (the RTL compares |a| instead)")
+    half = 1 << (B - 1)
+    over = int(np.searchsorted(-q, -half, side="left"))      # how many m give q > half
+    at_least = int(np.searchsorted(-q, -half, side="right"))  # how many give q >= half
+    return over + 1, at_least + 1
+
+
+def recip_stages(config):
+    """Pipeline stages of the divider: ``ceil((B - 1) / RECIP_STEPS_PER_STAGE)``."""
+    return -(-(config.data_bits - 1) // RECIP_STEPS_PER_STAGE)
+
+
+class RecipPipeline:
+    """Builds the divider of one lane into module ``m`` (sync domain).
+
+    ``a``'s magnitude is taken in the first stage; :func:`recip_stages` more stages divide;
+    ``result(m, name)`` then gives, combinationally from the last stage's registers, the
+    saturated result and its overflow bit. ``stages`` is the total number of register stages
+    (``1 + recip_stages``).
+    """
+
+    def __init__(self, m, config, a, *, prefix):
+        B, F = config.data_bits, config.data_frac_bits
+        self.config = config
+        Q = B - 1
+        m_over, m_half = recip_thresholds(config)
+        p = prefix + "recip_"
+
+        def reg(value, name, shape):
+            out = Signal(shape, name=p + name)
+            m.d.sync += out.eq(value)
+            return out
+
+        # Stage 1: |a|, the sign, the two threshold comparisons (on a, in parallel).
+        mag = reg(Mux(a < 0, -a, a), "mag", unsigned(B))
+        neg = reg(a < 0, "neg", 1)
+        over = reg((a < m_over) & (a > -m_over), "over", 1)
+        half = reg((a < m_half) & (a > -m_half), "half", 1)
+        # Dividend N = 2**(2F+1) + m, divisor D = 2m; remainder starts at N >> Q.
+        n_bits = max(2 * F + 2, B + 1)
+        dividend = Signal(unsigned(n_bits), name=p + "n")
+        m.d.comb += dividend.eq(Const(1 << (2 * F + 1), unsigned(n_bits)) + mag)
+        rem = Signal(unsigned(B), name=p + "r0")
+        m.d.comb += rem.eq(dividend[Q:])
+        low, div = dividend[:Q], Cat(Const(0, 1), mag)
+        quot = Const(0, unsigned(Q))
+        self.stages = 1
+        for stage in range(recip_stages(config)):
+            bits = []
+            for step in range(RECIP_STEPS_PER_STAGE):
+                i = Q - 1 - (stage * RECIP_STEPS_PER_STAGE + step)
+                if i < 0:
+                    break
+                t = Signal(unsigned(B + 1), name=f"{p}t{i}")
+                m.d.comb += t.eq(Cat(low[i], rem))
+                ge = Signal(name=f"{p}ge{i}")
+                m.d.comb += ge.eq(t >= div)
+                nxt = Signal(unsigned(B), name=f"{p}r{i}")
+                m.d.comb += nxt.eq(Mux(ge, t - div, t))
+                rem = nxt
+                bits.append(ge)
+            quot = Cat(*reversed(bits), quot)[:Q]        # the new bits enter at the bottom
+            s = f"s{stage + 2}_"
+            rem = reg(rem, s + "rem", unsigned(B))
+            quot = reg(quot, s + "q", unsigned(Q))
+            low = reg(low, s + "low", unsigned(Q))
+            div = reg(div, s + "div", unsigned(B + 1))
+            neg = reg(neg, s + "neg", 1)
+            over = reg(over, s + "over", 1)
+            half = reg(half, s + "half", 1)
+            self.stages += 1
+        self._q, self._neg, self._over, self._half = quot, neg, over, half
+
+    def result(self, m, *, prefix):
+        """``(value, overflow)`` from the last stage's registers (combinational)."""
+        B = self.config.data_bits
+        lo, hi = -(1 << (B - 1)), (1 << (B - 1)) - 1
+        value = Signal(signed(B), name=prefix + "recip_v")
+        ovf = Signal(name=prefix + "recip_ovf")
+        with m.If(self._half):
+            m.d.comb += [value.eq(Mux(self._neg, lo, hi)), ovf.eq(~self._neg | self._over)]
+        with m.Else():
+            m.d.comb += value.eq(Mux(self._neg, -self._q, self._q))
+        return value, ovf

@@ -1,0 +1,41 @@
+"""The core's vector instructions take exactly the cycles of the RTL timing profile
+(``apps.evaluation.rtl_timing``), whose ``alu``/``alui`` term reads the VFU's pipeline latency
+(``hdl.core.vfu.vfu_latency``): the cycle formula and the pipelined RTL move together."""
+
+import functools
+
+import pytest
+
+from panther.apps.evaluation.rtl_timing import rtl_core_timing
+from panther.config import PRESETS
+from panther.hdl.core.vfu import vfu_latency
+from panther.isa.assembler import assemble
+from panther.isa.encoding import decode
+
+from .core_harness import run_rtl
+
+CFG = PRESETS["small"]
+
+
+@functools.cache
+def _cycles(text):
+    out = run_rtl(assemble(text + "\nhlt\n", config=CFG))
+    assert out["status"] == "halted"
+    return out["cycles"]
+
+
+@pytest.mark.parametrize("line", ["alu add, 100, 0, 40, 16", "alu recip, 100, 0, 40, 5",
+                                  "alui exp, 100, 3, 0, 1", "cp 100, 0, 7"])
+def test_vector_instruction_cycles_match_the_timing_profile(line):
+    instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
+    expected = rtl_core_timing(CFG).instruction(instr)
+    assert _cycles(line) - _cycles("") == expected
+
+
+def test_the_profile_counts_the_vfu_pipeline_once_per_instruction():
+    """By hand: alu add of 16 words on 4 lanes is gather 2 x (2 + 16), compute 4 rows plus the
+    pipeline fill, scatter 16, and 6 cycles of state changes."""
+    vw, lanes = 16, CFG.vfu_lanes
+    instr = decode(int(assemble(f"alu add, 100, 0, 40, {vw}\nhlt\n", config=CFG).programs[0][0]))
+    assert rtl_core_timing(CFG).instruction(instr) == \
+        6 + 2 * (2 + vw) + vw // lanes + vfu_latency(CFG) + vw
