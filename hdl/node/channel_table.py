@@ -8,7 +8,7 @@ per entry (flip-flops the reset clears at once), so that every entry reads 0 aft
 the registers it replaces did, without a clearing sweep of thousands of cycles.
 """
 
-from amaranth.hdl import Const, Module, Mux, Signal
+from amaranth.hdl import Array, Const, Module, Mux, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -61,15 +61,26 @@ class ChannelTable(wiring.Component):
         m = Module()
         m.submodules.entries = entries = memory.Memory(shape=self.width, depth=self.depth,
                                                        init=[])
-        written = Signal(self.depth)
+        # The written bits in rows of about sqrt(depth) bits: one bit set per write, by row
+        # and column, converts in time linear in the depth (a shift of the whole vector did
+        # not: 8832 bits took minutes).
+        col_bits = ((self.depth - 1).bit_length() + 1) // 2
+        row_width = 1 << col_bits
+        rows = Array(Signal(row_width, name=f"written{i}")
+                     for i in range(-(-self.depth // row_width)))
+
+        def row(addr):
+            return rows[addr[col_bits:]]
+
         write = entries.write_port()
         m.d.comb += [write.addr.eq(self.write_addr), write.data.eq(self.write_data),
                      write.en.eq(self.write_en)]
         with m.If(self.write_en):
-            m.d.sync += written.eq(written | (Const(1, self.depth) << self.write_addr))
+            m.d.sync += row(self.write_addr).eq(
+                row(self.write_addr) | (Const(1, row_width) << self.write_addr[:col_bits]))
         for i in range(self.reads):
             read = entries.read_port(domain="comb")
             addr = self.read_addr[i]
-            m.d.comb += [read.addr.eq(addr),
-                         self.read_data[i].eq(Mux(written.bit_select(addr, 1), read.data, 0))]
+            written = row(addr).bit_select(addr[:col_bits], 1)
+            m.d.comb += [read.addr.eq(addr), self.read_data[i].eq(Mux(written, read.data, 0))]
         return m
