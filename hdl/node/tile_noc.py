@@ -13,6 +13,11 @@ to its router on the other (docs/node.md).
   credit: channels owing credits queue up, and a credit flit returns all a channel owes.
 * **Credit flits** go back over the same network and are always accepted, so flits never wait
   for each other in the routers.
+* **Per-channel state in memories.** Every per-channel counter is a :class:`ChannelTable`
+  (one writer, asynchronous readers, reads 0 after a reset): words sent and credits returned
+  (their difference is the words in flight), a FIFO's tail, head and ``paid`` (the head when
+  its last credit flit left; ``head - paid`` is owed). No counter has two writers, and the
+  conversion grows linearly with the channels (8832 on a paper tile).
 """
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal
