@@ -12,7 +12,8 @@ code becomes a loop over its samples (:mod:`compiler.loop`). See docs/compiler.m
 
 from .errors import CompileError, ModelError
 from .kernel import Kernel, compile_model, quantize_weights, sample_batch
-from .model import Dense, Model, TrainSpec, dense, load_model, model_from_dict
+from .model import Dense, Model, TrainSpec, dense
+from .model_file import load_model, model_from_dict
 from .partition import partition
 from .report import CompileReport
 

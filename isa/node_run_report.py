@@ -18,15 +18,13 @@ why this stays ``panther.run/1``.
 
 from __future__ import annotations
 
-import json
-
 import panther
 from panther.config import PantherConfig
 from panther.errors import UserError
 
 from .golden.node import merge_events
 from .node_run_text import format_node_run
-from .run_report import SCHEMA, STATUSES, RunReport, energy_json, json_ready, write_text_atomically
+from .run_report import SCHEMA, RunOutcome, RunReport, energy_json, json_ready
 
 __all__ = ["NodeRunReport", "merge_values", "flat_counters"]
 
@@ -69,7 +67,7 @@ def flat_counters(events, prefix=""):
     return names
 
 
-class NodeRunReport:
+class NodeRunReport(RunOutcome):
     """The report of one node run (see the module docstring); the same interface as
     :class:`isa.run_report.RunReport` where a node has the same thing.
 
@@ -100,34 +98,22 @@ class NodeRunReport:
     :attr:`wall_seconds`.
     """
 
-    check = None
-
     def __init__(self, *, image, tiles, noc, sim, status, tile_sims=None, rounds=None,
                  message=None, mcu_model="exact", program=None, cycles=None, rtl=None,
                  comparison=None, check_note=None, notes=()):
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
         if len(tiles) != len(image.tiles):
             raise ValueError(f"tiles must hold one report per tile of the image "
                              f"({len(image.tiles)}), not {len(tiles)}")
+        super().__init__(sim=sim, status=status, message=message, mcu_model=mcu_model,
+                         program=program, cycles=cycles, rtl=rtl, comparison=comparison,
+                         check_note=check_note, notes=notes)
         self.image = image
         self.config = image.config if isinstance(image.config, PantherConfig) else \
             PantherConfig.from_dict(image.config)
         self.tiles = list(tiles)
         self.noc = noc
-        self.sim = sim
-        self.status = status
         self.tile_sims = list(tile_sims) if tile_sims is not None else [sim] * len(tiles)
         self.rounds = rounds
-        self.message = message
-        self.mcu_model = mcu_model
-        self.program = None if program is None else str(program)
-        self.cycles = cycles
-        self.rtl = rtl
-        self.comparison = comparison
-        self.check_note = check_note
-        self.notes = list(notes)
-        self.wall_seconds = None
 
     @classmethod
     def from_golden(cls, image, node_report, *, status, message=None, mcu_model="exact",
@@ -141,12 +127,6 @@ class NodeRunReport:
                    program=program)
 
     # -- what a user reads -------------------------------------------------------------------
-
-    @property
-    def ok(self):
-        """Every core of every tile halted and the RTL matches the golden node (if compared)."""
-        return self.status == "halted" and (self.comparison is None
-                                            or self.comparison["result"] == "identical")
 
     @property
     def events(self):
@@ -244,13 +224,6 @@ class NodeRunReport:
                 "tiles": [{"cores": t.state.cores, "smem": t.state.smem} for t in self.tiles],
                 "channels": self.noc["channels"]})
         return data
-
-    def to_json(self, *, state=False, **kwargs):
-        return json.dumps(self.to_dict(state=state), **kwargs)
-
-    def write_json(self, path, *, state=False):
-        """Write :meth:`to_dict` to ``path`` (atomically). Raises UserError if it cannot."""
-        write_text_atomically(path, self.to_json(state=state) + "\n")
 
     def format(self):
         """The readable text of the report (:func:`isa.node_run_text.format_node_run`)."""

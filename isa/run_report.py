@@ -26,7 +26,7 @@ from panther.config import PantherConfig
 from panther.errors import UserError
 from panther.fixed_point import from_fixed
 
-__all__ = ["SCHEMA", "SCHEMA_FILE", "STATUSES", "RunReport", "region_values", "energy_json",
+__all__ = ["RunOutcome", "SCHEMA", "SCHEMA_FILE", "STATUSES", "RunReport", "region_values", "energy_json",
            "json_ready", "write_text_atomically"]
 
 #: The schema name and version of the JSON (a change that breaks a reader bumps the version).
@@ -127,7 +127,57 @@ def energy_json(config, energy_events):
             "total_pj": breakdown.total_energy_pj, "total_ns": breakdown.total_latency_ns}
 
 
-class RunReport:
+class RunOutcome:
+    """What every run report holds besides its state: how the run ended, what it was compared
+    with, and the JSON writers. :class:`RunReport` (a tile) and
+    :class:`isa.node_run_report.NodeRunReport` (a node) add their state and JSON.
+
+    Parameters
+    ----------
+    sim, status, message, mcu_model, program, cycles, rtl, comparison, check_note, notes
+        As in :class:`RunReport`.
+
+    Members
+    -------
+    The parameters, plus :attr:`check` (None unless a subclass sets it), :attr:`ok` and
+    :attr:`wall_seconds`.
+    """
+
+    check = None
+
+    def __init__(self, *, sim, status, message=None, mcu_model="exact", program=None,
+                 cycles=None, rtl=None, comparison=None, check_note=None, notes=()):
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+        self.sim = sim
+        self.status = status
+        self.message = message
+        self.mcu_model = mcu_model
+        self.program = None if program is None else str(program)
+        self.cycles = cycles
+        self.rtl = rtl
+        self.comparison = comparison
+        self.check_note = check_note
+        self.notes = list(notes)
+        self.wall_seconds = None
+
+    @property
+    def ok(self):
+        """Every core halted, the RTL matches the golden model (if compared) and the
+        reference check (if any) passed."""
+        return (self.status == "halted"
+                and (self.comparison is None or self.comparison["result"] == "identical")
+                and (self.check is None or self.check.ok))
+
+    def to_json(self, *, state=False, **kwargs):
+        return json.dumps(self.to_dict(state=state), **kwargs)
+
+    def write_json(self, path, *, state=False):
+        """Write :meth:`to_dict` to ``path`` (atomically). Raises UserError if it cannot."""
+        write_text_atomically(path, self.to_json(state=state) + "\n")
+
+
+class RunReport(RunOutcome):
     """The report of one run (see the module docstring).
 
     Parameters
@@ -168,35 +218,17 @@ class RunReport:
     def __init__(self, *, image, state, sim, status, message=None, mcu_model="exact",
                  program=None, cycles=None, core_cycles=None, rtl=None, comparison=None,
                  check=None, check_note=None, notes=()):
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+        super().__init__(sim=sim, status=status, message=message, mcu_model=mcu_model,
+                         program=program, cycles=cycles, rtl=rtl, comparison=comparison,
+                         check_note=check_note, notes=notes)
         self.image = image
         self.state = state
         self.config = image.config if isinstance(image.config, PantherConfig) else \
             PantherConfig.from_dict(state.config)
-        self.sim = sim
-        self.status = status
-        self.message = message
-        self.mcu_model = mcu_model
-        self.program = None if program is None else str(program)
-        self.cycles = cycles
         self.core_cycles = core_cycles
-        self.rtl = rtl
-        self.comparison = comparison
         self.check = check
-        self.check_note = check_note
-        self.notes = list(notes)
-        self.wall_seconds = None
 
     # -- what a user reads -------------------------------------------------------------------
-
-    @property
-    def ok(self):
-        """Every core halted, the RTL matches the golden model (if compared) and the
-        reference check (if any) passed."""
-        return (self.status == "halted"
-                and (self.comparison is None or self.comparison["result"] == "identical")
-                and (self.check is None or self.check.ok))
 
     @property
     def events(self):
@@ -277,13 +309,6 @@ class RunReport:
         if state:
             data["state"] = json_ready({"cores": self.state.cores, "smem": self.state.smem})
         return data
-
-    def to_json(self, *, state=False, **kwargs):
-        return json.dumps(self.to_dict(state=state), **kwargs)
-
-    def write_json(self, path, *, state=False):
-        """Write :meth:`to_dict` to ``path`` (atomically). Raises UserError if it cannot."""
-        write_text_atomically(path, self.to_json(state=state) + "\n")
 
     def format(self):
         """The readable text of the report (:func:`isa.run_text.format_run`)."""

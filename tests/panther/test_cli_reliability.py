@@ -282,9 +282,12 @@ def test_a_noisy_configuration_on_the_rtl_uses_the_analog_golden_model(tmp_path,
     PRESETS["small"].replace(noise=NoiseConfig(read_noise=0.1)).save(tmp_path / "noisy.json")
     (tmp_path / "p.s").write_text("hlt\n")
     argv = ["run", tmp_path / "p.s", "--sim", "verilator", "--config", tmp_path / "noisy.json"]
-    status, _, err = cli(capsys, *argv)
+    status, out, err = cli(capsys, *argv, "--json", tmp_path / "r.json")
     assert status == 0 and seen == ["analog"]
     assert "compared with the analog golden model (--mcu analog)" in err
+    assert "--mcu analog" not in out                    # on stderr only, not twice
+    notes = json.loads((tmp_path / "r.json").read_text())["notes"]
+    assert len(notes) == 1 and "compared with the analog golden model" in notes[0]
     status, _, err = cli(capsys, *argv, "--mcu", "exact")
     assert seen == ["analog", "exact"] and "expected to differ" in err
     status, _, err = cli(capsys, "run", tmp_path / "p.s", "--sim", "verilator")   # ideal: exact
