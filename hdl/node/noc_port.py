@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 
-__all__ = ["noc_widths", "FlitKind", "FlitLayout", "LinkSignature", "CoreNocSignature",
+__all__ = ["noc_widths", "channel_widths", "FlitKind", "FlitLayout", "LinkSignature", "CoreNocSignature",
            "NocPortSignature", "channels_per_core"]
 
 
@@ -32,6 +32,16 @@ def noc_widths(config):
     count_bits = max(c.noc_words_per_flit, c.noc_fifo_depth).bit_length()
     hop_bits = max(1, (c.noc_mesh_cols + c.noc_mesh_rows).bit_length())
     return tile_bits, core_bits, count_bits, hop_bits
+
+
+def channel_widths(config):
+    """``(credit_bits, pointer_bits)`` of a tile's per-channel counters
+    (:class:`~panther.hdl.node.tile_noc.TileNoc`): words sent and credits returned count
+    modulo ``2 ** credit_bits`` (more than ``noc_fifo_depth``, so their difference, at most the
+    depth, is exact); a receive FIFO's head and tail run modulo ``2 * noc_fifo_depth`` (so a
+    full FIFO differs from an empty one)."""
+    depth = _check(config).noc_fifo_depth
+    return depth.bit_length(), (2 * depth - 1).bit_length()
 
 
 def channels_per_core(config):

@@ -13,6 +13,11 @@ to its router on the other (docs/node.md).
   credit: channels owing credits queue up, and a credit flit returns all a channel owes.
 * **Credit flits** go back over the same network and are always accepted, so flits never wait
   for each other in the routers.
+* **Per-channel state in memories.** Every per-channel counter is a :class:`ChannelTable`
+  (one writer, asynchronous readers, reads 0 after a reset): words sent and credits returned
+  (their difference is the words in flight), a FIFO's tail, head and ``paid`` (the head when
+  its last credit flit left; ``head - paid`` is owed). No counter has two writers, and the
+  conversion grows linearly with the channels (8832 on a paper tile).
 """
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal
@@ -22,7 +27,15 @@ from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 
-from .noc_port import CoreNocSignature, FlitKind, FlitLayout, NocPortSignature, noc_widths
+from .channel_table import ChannelTable
+from .noc_port import (
+    CoreNocSignature,
+    FlitKind,
+    FlitLayout,
+    NocPortSignature,
+    channel_widths,
+    noc_widths,
+)
 
 __all__ = ["TileNoc"]
 
@@ -72,61 +85,73 @@ class TileNoc(wiring.Component):
         per_core = T * C                      # channels into (or credits of) one core
         n_ch = C * per_core
         tile_bits, core_bits, count_bits, hop_bits = noc_widths(c)
+        credit_bits, pointer_bits = channel_widths(c)
         layout = FlitLayout(c)
         tx, rx = self.port.tx, self.port.rx
 
         hops = Array(Const(c.noc_hops(self.tile_id, t), hop_bits) for t in range(T))
 
-        # -- credits: one counter per (core of this tile, destination core of the node) --------
-        credits = Array(Signal(range(D + 1), init=D, name=f"credit{j}") for j in range(n_ch))
-        credit_in = Signal(range(n_ch))                 # the counter a credit flit refills
+        def ring(value):
+            """``value`` (a difference of two pointers) modulo ``2 D``."""
+            return Mux(value < 0, value + 2 * D, value)[:pointer_bits]
+
+        def bump(pointer):
+            return Mux(pointer == 2 * D - 1, 0, pointer + 1)
+
+        def slot(pointer):
+            return Mux(pointer >= D, pointer - D, pointer)
+
+        # -- credits: words sent and credits returned, per (core, destination core) ----------
+        # A channel's words in flight are sent - returned (modulo 2 ** credit_bits > D); a word
+        # leaves only while fewer than D are.
+        m.submodules.returned = returned = ChannelTable(width=credit_bits, depth=n_ch,
+                                                        reads=C + 1)
+        credit_en = Signal()
+        credit_in = Signal(range(n_ch))                 # the channel a credit flit pays
         credit_add = Signal(count_bits)
+        m.d.comb += [returned.read_addr[C].eq(credit_in), returned.write_addr.eq(credit_in),
+                     returned.write_data.eq(returned.read_data[C] + credit_add),
+                     returned.write_en.eq(credit_en)]
 
         # -- packers (one per core) -----------------------------------------------------------
         pend = Signal(C)
         tx_waits = []
         packers = []
-        accepts, accept_idx = [], []
         for k in range(C):
             port = self.cores[k]
+            m.submodules[f"sent{k}"] = sent = ChannelTable(width=credit_bits, depth=per_core,
+                                                           reads=1)
             words = Array(Signal(c.data_bits, name=f"p{k}_w{w}") for w in range(W))
             nbuf = Signal(range(W + 1), name=f"p{k}_n")
             dst_tile = Signal(tile_bits, name=f"p{k}_tile")
             dst_core = Signal(core_bits, name=f"p{k}_core")
-            idx = Signal(range(n_ch), name=f"p{k}_idx")
+            dst = Signal(range(per_core), name=f"p{k}_dst")
             accept = Signal(name=f"p{k}_accept")
-            m.d.comb += [idx.eq(k * per_core + port.tx_tile * C + port.tx_core),
-                         port.tx_hops.eq(hops[port.tx_tile])]
-            m.d.comb += accept.eq(port.tx_valid & ~pend[k] & (credits[idx] != 0))
-            m.d.comb += port.tx_ready.eq(accept)
+            room = Signal(name=f"p{k}_room")
+            m.d.comb += [dst.eq(port.tx_tile * C + port.tx_core),
+                         port.tx_hops.eq(hops[port.tx_tile]),
+                         sent.read_addr[0].eq(dst), returned.read_addr[k].eq(k * per_core + dst),
+                         room.eq((sent.read_data[0] - returned.read_data[k])[:credit_bits] != D)]
+            m.d.comb += accept.eq(port.tx_valid & ~pend[k] & room)
+            m.d.comb += [port.tx_ready.eq(accept), sent.write_addr.eq(dst),
+                         sent.write_data.eq(sent.read_data[0] + 1), sent.write_en.eq(accept)]
             with m.If(accept):
                 m.d.sync += [words[nbuf].eq(port.tx_data), nbuf.eq(nbuf + 1),
                              dst_tile.eq(port.tx_tile), dst_core.eq(port.tx_core)]
                 with m.If((nbuf == W - 1) | port.tx_last):
                     m.d.sync += pend[k].eq(1)
             packers.append((words, nbuf, dst_tile, dst_core))
-            accepts.append(accept)
-            accept_idx.append(idx)
-            tx_waits.append(port.tx_valid & ~pend[k] & (credits[idx] == 0))
-
-        for j in range(n_ch):
-            k = j // per_core
-            dec = accepts[k] & (accept_idx[k] == j)
-            inc = Mux(credit_in == j, credit_add, 0)
-            with m.If(dec | (credit_add != 0)):
-                m.d.sync += credits[j].eq(credits[j] + inc - dec)
+            tx_waits.append(port.tx_valid & ~pend[k] & ~room)
 
         # -- receive FIFOs -------------------------------------------------------------------------
+        # Per channel into a core: tail (words written), head (words taken) and paid (head when
+        # the last credit flit left), pointers modulo 2 D; fill = tail - head, owed = head - paid.
         m.submodules.fifos = fifos = memory.Memory(shape=c.data_bits, depth=n_ch * D, init=[])
         wport = fifos.write_port()
         rport = fifos.read_port()
-        heads = Array(Signal(range(D), name=f"head{j}") for j in range(n_ch))
-        tails = Array(Signal(range(D), name=f"tail{j}") for j in range(n_ch))
-        fills = Array(Signal(range(D + 1), name=f"fill{j}") for j in range(n_ch))
-        owed = Array(Signal(range(D + 1), name=f"owed{j}") for j in range(n_ch))
-
-        def bump(pointer):
-            return Mux(pointer == D - 1, 0, pointer + 1)
+        m.submodules.tails = tails = ChannelTable(width=pointer_bits, depth=n_ch, reads=C + 1)
+        m.submodules.heads = heads = ChannelTable(width=pointer_bits, depth=n_ch, reads=C + 1)
+        m.submodules.paid = paid = ChannelTable(width=pointer_bits, depth=n_ch, reads=2)
 
         # incoming flits: credits at once, data words one per cycle from a holding register
         hold = Signal(layout)
@@ -136,18 +161,22 @@ class TileNoc(wiring.Component):
         m.d.comb += rx.ready.eq(~holding | (rx.flit.kind == FlitKind.CREDIT))
         with m.If(rx.valid & rx.ready):
             with m.If(rx.flit.kind == FlitKind.CREDIT):
-                m.d.comb += [credit_in.eq(rx.flit.dst_core * per_core + rx.flit.src_tile * C
+                m.d.comb += [credit_en.eq(1),
+                             credit_in.eq(rx.flit.dst_core * per_core + rx.flit.src_tile * C
                                           + rx.flit.src_core),
                              credit_add.eq(rx.flit.count)]
             with m.Else():
                 m.d.sync += [hold.eq(rx.flit), holding.eq(1), widx.eq(0)]
         write = Signal()
+        tail = tails.read_data[C]
         m.d.comb += [w_ch.eq(hold.dst_core * per_core + hold.src_tile * C + hold.src_core),
-                     write.eq(holding)]
-        m.d.comb += [wport.addr.eq(w_ch * D + tails[w_ch]), wport.data.eq(hold.words[widx]),
-                     wport.en.eq(write)]
+                     write.eq(holding), tails.read_addr[C].eq(w_ch)]
+        m.d.comb += [wport.addr.eq(w_ch * D + slot(tail)), wport.data.eq(hold.words[widx]),
+                     wport.en.eq(write),
+                     tails.write_addr.eq(w_ch), tails.write_data.eq(bump(tail)),
+                     tails.write_en.eq(write)]
         with m.If(write):
-            m.d.sync += [tails[w_ch].eq(bump(tails[w_ch])), widx.eq(widx + 1)]
+            m.d.sync += widx.eq(widx + 1)
             with m.If(widx + 1 == hold.count):
                 m.d.sync += holding.eq(0)
 
@@ -160,46 +189,47 @@ class TileNoc(wiring.Component):
         for k in range(C):
             port = self.cores[k]
             ch = Signal(range(n_ch), name=f"r{k}_ch")
-            m.d.comb += ch.eq(k * per_core + port.rx_tile * C + port.rx_core)
+            m.d.comb += [ch.eq(k * per_core + port.rx_tile * C + port.rx_core),
+                         tails.read_addr[k].eq(ch), heads.read_addr[k].eq(ch)]
+            empty = Signal(name=f"r{k}_empty")
+            m.d.comb += empty.eq(tails.read_data[k] == heads.read_data[k])
             ok = Signal(name=f"r{k}_ok")
-            m.d.comb += ok.eq(port.rx_req & ~inflight[k] & (fills[ch] != 0))
-            ready.append((ok, ch))
-            m.d.comb += self.waiting[k].eq(tx_waits[k]
-                                           | (port.rx_req & ~inflight[k] & (fills[ch] == 0)))
+            m.d.comb += ok.eq(port.rx_req & ~inflight[k] & ~empty)
+            ready.append((ok, ch, heads.read_data[k]))
+            m.d.comb += self.waiting[k].eq(tx_waits[k] | (port.rx_req & ~inflight[k] & empty))
         for shift in reversed(range(C)):
             for k in range(C):
                 with m.If((pointer == (k - shift) % C) & ready[k][0]):
                     m.d.comb += [grant.eq(k), granted.eq(1)]
         r_ch = Signal(range(n_ch))
-        m.d.comb += r_ch.eq(Array(ch for _, ch in ready)[grant])
-        m.d.comb += [rport.addr.eq(r_ch * D + heads[r_ch]), rport.en.eq(1)]
+        head = Signal(pointer_bits)
+        m.d.comb += [r_ch.eq(Array(ch for _, ch, _ in ready)[grant]),
+                     head.eq(Array(h for _, _, h in ready)[grant])]
+        m.d.comb += [rport.addr.eq(r_ch * D + slot(head)), rport.en.eq(1),
+                     heads.write_addr.eq(r_ch), heads.write_data.eq(bump(head)),
+                     heads.write_en.eq(granted)]
         m.d.sync += inflight.eq(0)
         with m.If(granted):
-            m.d.sync += [heads[r_ch].eq(bump(heads[r_ch])), inflight.bit_select(grant, 1).eq(1),
+            m.d.sync += [inflight.bit_select(grant, 1).eq(1),
                          pointer.eq(Mux(grant == C - 1, 0, grant + 1))]
         for k in range(C):
             m.d.comb += [self.cores[k].rx_ack.eq(inflight[k]), self.cores[k].rx_data.eq(rport.data)]
-
-        for j in range(n_ch):
-            add = write & (w_ch == j)
-            sub = granted & (r_ch == j)
-            with m.If(add | sub):
-                m.d.sync += fills[j].eq(fills[j] + add - sub)
 
         # -- credits owed: a queue of the channels that owe some ----------------------------------
         m.submodules.owing = owing = SyncFIFO(width=max(1, (n_ch - 1).bit_length()),
                                               depth=max(2, n_ch))
         head_ch = Signal(range(n_ch))
-        m.d.comb += head_ch.eq(owing.r_data)
         sending_credit = Signal()
-        for j in range(n_ch):
-            popped = granted & (r_ch == j)
-            returned = sending_credit & (head_ch == j)
-            with m.If(popped | returned):
-                m.d.sync += owed[j].eq(Mux(returned, 0, owed[j]) + popped)
+        owed = Signal(count_bits)
+        m.d.comb += [head_ch.eq(owing.r_data), heads.read_addr[C].eq(head_ch),
+                     paid.read_addr[1].eq(head_ch),
+                     owed.eq(ring(heads.read_data[C] - paid.read_data[1])),
+                     paid.write_addr.eq(head_ch), paid.write_data.eq(heads.read_data[C]),
+                     paid.write_en.eq(sending_credit)]
         # a channel joins the queue when it starts to owe (or owes again as it is paid)
-        m.d.comb += [owing.w_data.eq(r_ch),
-                     owing.w_en.eq(granted & ((owed[r_ch] == 0)
+        m.d.comb += [paid.read_addr[0].eq(r_ch),
+                     owing.w_data.eq(r_ch),
+                     owing.w_en.eq(granted & ((paid.read_data[0] == head)
                                               | (sending_credit & (head_ch == r_ch))))]
 
         # -- the tile's output: packers and the credit queue, round robin ------------------------
@@ -215,7 +245,7 @@ class TileNoc(wiring.Component):
         m.d.comb += tx.valid.eq(out_any)
         with m.If(out_sel == C):
             credit_ch = head_ch
-            m.d.comb += [tx.flit.kind.eq(FlitKind.CREDIT), tx.flit.count.eq(owed[head_ch]),
+            m.d.comb += [tx.flit.kind.eq(FlitKind.CREDIT), tx.flit.count.eq(owed),
                          tx.flit.src_tile.eq(self.tile_id),
                          tx.flit.src_core.eq(credit_ch // per_core),
                          tx.flit.dst_tile.eq((credit_ch % per_core) // C),
