@@ -225,6 +225,7 @@ class NodeRunReport(RunOutcome):
                 "channels": self.noc["channels"]})
         return data
 
-    def format(self):
-        """The readable text of the report (:func:`isa.node_run_text.format_node_run`)."""
-        return format_node_run(self)
+    def format(self, *, notes=True):
+        """The readable text of the report (:func:`isa.node_run_text.format_node_run`);
+        ``notes=False`` leaves out the notes."""
+        return format_node_run(self, notes=notes)

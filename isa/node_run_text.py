@@ -102,7 +102,7 @@ def node_rtl_lines(report):
     return lines
 
 
-def format_node_run(report):
+def format_node_run(report, *, notes=True):
     """The text of ``report`` (a :class:`isa.node_run_report.NodeRunReport`)."""
     events = report.events
     lines = _header(report) + _cores(report) + [""]
@@ -125,5 +125,6 @@ def format_node_run(report):
         lines += ["", report.message]
     if report.check_note:
         lines += ["", f"check against a float reference: none ({report.check_note})"]
-    lines += report.notes
+    if notes:
+        lines += report.notes
     return "\n".join(lines)

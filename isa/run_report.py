@@ -310,8 +310,9 @@ class RunReport(RunOutcome):
             data["state"] = json_ready({"cores": self.state.cores, "smem": self.state.smem})
         return data
 
-    def format(self):
-        """The readable text of the report (:func:`isa.run_text.format_run`)."""
+    def format(self, *, notes=True):
+        """The readable text of the report (:func:`isa.run_text.format_run`); ``notes=False``
+        leaves out the notes (for a caller that shows them elsewhere)."""
         from .run_text import format_run
 
-        return format_run(self)
+        return format_run(self, notes=notes)

@@ -131,7 +131,7 @@ def rtl_lines(report):
     return lines
 
 
-def format_run(report):
+def format_run(report, *, notes=True):
     """The text of ``report`` (a :class:`isa.run_report.RunReport`)."""
     lines = _header(report) + _state_tables(report) + [""] + _energy(report) + [""]
     flags = ", ".join(f"core {core['core']}: {'SET' if core['overflow'] else 'clear'}"
@@ -145,5 +145,6 @@ def format_run(report):
         lines += ["", report.check.format()]
     elif report.check_note:
         lines += ["", f"check against a float reference: none ({report.check_note})"]
-    lines += report.notes
+    if notes:
+        lines += report.notes
     return "\n".join(lines)

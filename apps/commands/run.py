@@ -141,11 +141,9 @@ def run(args):
                          max_rounds=args.max_rounds, max_cycles=args.max_cycles, waves=waves,
                          trace=_trace(image) if args.trace else None, program=args.program,
                          rtl_tile=getattr(args, "rtl_tile", None))   # panther demo has none
-    notes, report.notes = report.notes, []      # shown once, on stderr; kept in the JSON
-    for note in notes:
+    for note in report.notes:                   # shown once, on stderr; kept in the JSON
         print(f"panther run: {note}", file=sys.stderr)
-    print(report.format())
-    report.notes = notes
+    print(report.format(notes=False))
     if args.json:
         report.write_json(args.json, state=args.json_state)
         print(f"\nwrote the report to {args.json}")
