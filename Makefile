@@ -10,10 +10,11 @@ demo: $(STAMP)
 	$(BIN)/panther demo
 
 # Warnings are errors through filterwarnings in pyproject.toml (a -W error here would
-# override its one documented exception).
+# override its one documented exception). --durations lists the slowest tests, so that a CI
+# log shows where its time went.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --durations=30 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
