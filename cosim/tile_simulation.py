@@ -174,18 +174,21 @@ class TileSimulation:
         hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
         unit, units = self.unit_config, self.units
         # The core needs only the MCU's module name and the tile only the core's: the three
-        # convert at the same time (cosim.verilog.write_verilogs).
+        # convert at the same time (cosim.verilog.write_verilogs). Debug field wires only for
+        # a waveform build.
+        fields = self.waves
         jobs = [dict(build=lambda: mcu_unit(unit), name=units["mcu"],
                      sources=UNIT_SOURCES["mcu"], build_root=root,
-                     on_convert=announce_convert("MCU", units["mcu"], 1, 1)),
+                     on_convert=announce_convert("MCU", units["mcu"], 1, 1), debug_fields=fields),
                 dict(build=lambda: core_unit(unit, mcu_module=units["mcu"]),
                      name=units["core"], sources=UNIT_SOURCES["core"], build_root=root,
-                     on_convert=announce_convert("core", units["core"], 1, None)),
+                     on_convert=announce_convert("core", units["core"], 1, None),
+                     debug_fields=fields),
                 dict(build=lambda: hierarchical_tile(c, core_module=units["core"],
                                                      tile_id=self.tile_id,
                                                      latencies=self.latencies),
                      name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
-                     on_convert=announce_convert("tile", self.top, 1, 1))]
+                     on_convert=announce_convert("tile", self.top, 1, 1), debug_fields=fields)]
         return [hold, *write_verilogs(jobs, on_convert=announce_build)]
 
     def build(self):

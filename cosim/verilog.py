@@ -18,6 +18,7 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
+from .debug_fields import strip_debug_fields
 from .sources import PROJECT_PACKAGES, source_hash
 
 __all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "config_key", "module_name",
@@ -89,7 +90,7 @@ def build_lock(name, build_root=None):
 
 
 def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
-                  packages=PROJECT_PACKAGES):
+                  packages=PROJECT_PACKAGES, debug_fields=True):
     """Write the component ``build()`` returns as Verilog module ``name`` to
     ``build_root/name/name.v``.
 
@@ -98,7 +99,9 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
     import, changed (:func:`cosim.sources.source_hash`). Only otherwise is ``build`` called; the
     file is rewritten only if the Verilog text changed, so simulators see an unchanged file and
     reuse their builds. ``on_convert`` (no arguments) is called just before a conversion, e.g.
-    to announce it.
+    to announce it. ``debug_fields=False`` leaves out the wires that only name the fields of
+    a signal with a data layout (:func:`cosim.debug_fields.strip_debug_fields`; they are for
+    waveforms).
 
     Returns
     -------
@@ -120,7 +123,8 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
         if on_convert is not None:
             on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
-        _replace_if_changed(path, verilog.convert(build(), name=name, emit_src=False))
+        text = verilog.convert(build(), name=name, emit_src=False)
+        _replace_if_changed(path, text if debug_fields else strip_debug_fields(text))
         stamp.write_text(digest)
     return path
 
