@@ -159,7 +159,7 @@ class TileSimulation:
         c, root = self.config, self.build_root
 
         def announce_build():
-            total = max(expected_seconds("convert", c, cores=1, mcus=k) for k in (1, None))
+            total = max(expected_seconds(f"convert_{part}", c) for part in ("mcu", "core", "top"))
             announce(f"building the tile model {self.top} for {self.simulator} "
                      f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
                      "first run with this configuration and RTL, reused afterwards): "
@@ -167,9 +167,9 @@ class TileSimulation:
                      "at the same time", total, f"then the {self.simulator} compile, about "
                      f"{format_seconds(expected_seconds(self.simulator, c))}")
 
-        def announce_convert(what, name, cores, mcus):
+        def announce_convert(what, name, step):
             return lambda: announce(f"converting the {what} ({name}) to Verilog",
-                                    expected_seconds("convert", c, cores=cores, mcus=mcus))
+                                    expected_seconds(step, c))
 
         hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
         unit, units = self.unit_config, self.units
@@ -179,16 +179,18 @@ class TileSimulation:
         fields = self.waves
         jobs = [dict(build=lambda: mcu_unit(unit), name=units["mcu"],
                      sources=UNIT_SOURCES["mcu"], build_root=root,
-                     on_convert=announce_convert("MCU", units["mcu"], 1, 1), debug_fields=fields),
+                     on_convert=announce_convert("MCU", units["mcu"], "convert_mcu"),
+                     debug_fields=fields),
                 dict(build=lambda: core_unit(unit, mcu_module=units["mcu"]),
                      name=units["core"], sources=UNIT_SOURCES["core"], build_root=root,
-                     on_convert=announce_convert("core", units["core"], 1, None),
+                     on_convert=announce_convert("core", units["core"], "convert_core"),
                      debug_fields=fields),
                 dict(build=lambda: hierarchical_tile(c, core_module=units["core"],
                                                      tile_id=self.tile_id,
                                                      latencies=self.latencies),
                      name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
-                     on_convert=announce_convert("tile", self.top, 1, 1), debug_fields=fields)]
+                     on_convert=announce_convert("tile", self.top, "convert_top"),
+                     debug_fields=fields)]
         return [hold, *write_verilogs(jobs, on_convert=announce_build)]
 
     def build(self):
