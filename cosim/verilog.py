@@ -152,7 +152,8 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
     time: each but the last in a forked process of its own, the last in this one.
 
     ``jobs``: one dict of :func:`write_verilog`'s keyword arguments per module (each its own
-    ``on_convert``); ``on_convert`` (no arguments) is called once before any conversion.
+    ``on_convert``, called in this process); ``on_convert`` (no arguments) is called once
+    before any conversion.
     Returns the Verilog files, in order. A failed conversion raises ``RuntimeError`` with its
     traceback.
     """
@@ -161,6 +162,10 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
                                                      job.get("build_root"), packages)]
     if stale and on_convert is not None:
         on_convert()
+    for job in stale:             # announced here: a child's log lines may go nowhere
+        announce = job.pop("on_convert", None)
+        if announce is not None:
+            announce()
     fork = multiprocessing.get_context("fork")
     children = []
     for job in stale[:-1]:
