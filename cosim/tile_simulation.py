@@ -44,7 +44,7 @@ from .cosim_tile import (
     mcu_unit,
 )
 from .progress import RunProgress, announce, expected_seconds, format_seconds
-from .verilog import build_lock, default_build_root, module_name, write_text, write_verilog
+from .verilog import build_lock, default_build_root, module_name, write_text, write_verilogs
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
            "TileSimulation", "get_simulation"]
@@ -158,37 +158,40 @@ class TileSimulation:
         the MCU, the core and the top level (each reused while its sources are unchanged)."""
         c, root = self.config, self.build_root
 
-        header = []
+        def announce_build():
+            total = max(expected_seconds(f"convert_{part}", c) for part in ("mcu", "core", "top"))
+            announce(f"building the tile model {self.top} for {self.simulator} "
+                     f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
+                     "first run with this configuration and RTL, reused afterwards): "
+                     "converting the MCU, the core and the tile to Verilog, once each and "
+                     "at the same time", total, f"then the {self.simulator} compile, about "
+                     f"{format_seconds(expected_seconds(self.simulator, c))}")
 
-        def announce_convert(what, name, cores, mcus):
-            def message():
-                if not header:
-                    header.append(True)
-                    total = sum(expected_seconds("convert", c, cores=1, mcus=k) for k in (1, None))
-                    announce(f"building the tile model {self.top} for {self.simulator} "
-                             f"({c.cores_per_tile} cores, {c.xbar_size}x{c.xbar_size} crossbars; "
-                             "first run with this configuration and RTL, reused afterwards): "
-                             "converting the MCU, the core and the tile to Verilog, once each",
-                             total, f"then the {self.simulator} compile, about "
-                             f"{format_seconds(expected_seconds(self.simulator, c))}")
-                announce(f"converting the {what} ({name}) to Verilog",
-                         expected_seconds("convert", c, cores=cores, mcus=mcus))
-            return message
+        def announce_convert(what, name, step):
+            return lambda: announce(f"converting the {what} ({name}) to Verilog",
+                                    expected_seconds(step, c))
 
         hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
-        unit = self.unit_config
-        mcu = write_verilog(lambda: mcu_unit(unit), name=self.units["mcu"],
-                            sources=UNIT_SOURCES["mcu"], build_root=root,
-                            on_convert=announce_convert("MCU", self.units["mcu"], 1, 1))
-        core = write_verilog(lambda: core_unit(unit, mcu_module=self.units["mcu"]),
-                             name=self.units["core"], sources=UNIT_SOURCES["core"],
-                             build_root=root, on_convert=announce_convert("core", self.units["core"], 1, None))
-        top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"],
-                                                      tile_id=self.tile_id,
-                                                      latencies=self.latencies),
-                            name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
-                            on_convert=announce_convert("tile", self.top, 1, 1))
-        return [hold, mcu, core, top]
+        unit, units = self.unit_config, self.units
+        # The core needs only the MCU's module name and the tile only the core's: the three
+        # convert at the same time (cosim.verilog.write_verilogs). Debug field wires only for
+        # a waveform build.
+        fields = self.waves
+        jobs = [dict(build=lambda: mcu_unit(unit), name=units["mcu"],
+                     sources=UNIT_SOURCES["mcu"], build_root=root,
+                     on_convert=announce_convert("MCU", units["mcu"], "convert_mcu"),
+                     debug_fields=fields),
+                dict(build=lambda: core_unit(unit, mcu_module=units["mcu"]),
+                     name=units["core"], sources=UNIT_SOURCES["core"], build_root=root,
+                     on_convert=announce_convert("core", units["core"], "convert_core"),
+                     debug_fields=fields),
+                dict(build=lambda: hierarchical_tile(c, core_module=units["core"],
+                                                     tile_id=self.tile_id,
+                                                     latencies=self.latencies),
+                     name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
+                     on_convert=announce_convert("tile", self.top, "convert_top"),
+                     debug_fields=fields)]
+        return [hold, *write_verilogs(jobs, on_convert=announce_build)]
 
     def build(self):
         """Convert and compile (once; an up-to-date build is reused). Returns self."""

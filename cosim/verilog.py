@@ -9,17 +9,20 @@ be writable and is shared by every user of the install."""
 import contextlib
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import re
 import threading
+import traceback
 from pathlib import Path
 
 from amaranth.back import verilog
 
+from .debug_fields import strip_debug_fields
 from .sources import PROJECT_PACKAGES, source_hash
 
 __all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "config_key", "module_name",
-           "build_lock", "write_verilog", "write_text"]
+           "build_lock", "write_verilog", "write_verilogs", "write_text"]
 
 #: Environment variable naming the build directory (default: ``./build``).
 BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
@@ -87,7 +90,7 @@ def build_lock(name, build_root=None):
 
 
 def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
-                  packages=PROJECT_PACKAGES):
+                  packages=PROJECT_PACKAGES, debug_fields=True):
     """Write the component ``build()`` returns as Verilog module ``name`` to
     ``build_root/name/name.v``.
 
@@ -96,7 +99,9 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
     import, changed (:func:`cosim.sources.source_hash`). Only otherwise is ``build`` called; the
     file is rewritten only if the Verilog text changed, so simulators see an unchanged file and
     reuse their builds. ``on_convert`` (no arguments) is called just before a conversion, e.g.
-    to announce it.
+    to announce it. ``debug_fields=False`` leaves out the wires that only name the fields of
+    a signal with a data layout (:func:`cosim.debug_fields.strip_debug_fields`; they are for
+    waveforms).
 
     Returns
     -------
@@ -118,9 +123,73 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
         if on_convert is not None:
             on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
-        _replace_if_changed(path, verilog.convert(build(), name=name, emit_src=False))
+        text = verilog.convert(build(), name=name, emit_src=False)
+        _replace_if_changed(path, text if debug_fields else strip_debug_fields(text))
         stamp.write_text(digest)
     return path
+
+
+def _up_to_date(name, sources, build_root, packages):
+    out_dir = (Path(build_root) if build_root is not None else default_build_root()) / name
+    stamp = out_dir / f"{name}.sources"
+    return ((out_dir / f"{name}.v").is_file() and stamp.is_file()
+            and stamp.read_text() == source_hash(sources, packages=packages))
+
+
+def _convert_in_child(job, packages, pipe):
+    """A forked process's work: convert ``job``; send None, or the traceback's text."""
+    try:
+        write_verilog(**job, packages=packages)
+        pipe.send(None)
+    except BaseException:       # noqa: BLE001 -- reported by the parent
+        pipe.send(traceback.format_exc())
+    pipe.close()
+
+
+def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
+    """:func:`write_verilog` of several modules that do not need each other's Verilog (a unit
+    and its parent need only the unit's module name), the stale ones converted at the same
+    time: each but the last in a forked process of its own, the last in this one.
+
+    ``jobs``: one dict of :func:`write_verilog`'s keyword arguments per module (each its own
+    ``on_convert``, called in this process); ``on_convert`` (no arguments) is called once
+    before any conversion.
+    Returns the Verilog files, in order. A failed conversion raises ``RuntimeError`` with its
+    traceback.
+    """
+    jobs = [dict(job) for job in jobs]
+    stale = [job for job in jobs if not _up_to_date(job["name"], job["sources"],
+                                                     job.get("build_root"), packages)]
+    if stale and on_convert is not None:
+        on_convert()
+    for job in stale:             # announced here: a child's log lines may go nowhere
+        announce = job.pop("on_convert", None)
+        if announce is not None:
+            announce()
+    fork = multiprocessing.get_context("fork")
+    children = []
+    for job in stale[:-1]:
+        receive, send = fork.Pipe(duplex=False)
+        child = fork.Process(target=_convert_in_child, args=(job, packages, send), daemon=True)
+        child.start()
+        send.close()
+        children.append((job["name"], child, receive))
+    failed = []
+    try:
+        if stale:
+            write_verilog(**stale[-1], packages=packages)
+    finally:
+        for name, child, receive in children:
+            try:
+                message = receive.recv()
+            except EOFError:                    # died without a word (killed)
+                message = "the converting process ended without a result"
+            child.join()
+            if message is not None:
+                failed.append(f"converting {name} to Verilog failed:\n{message}")
+    if failed:
+        raise RuntimeError("\n".join(failed))
+    return [write_verilog(**job, packages=packages) for job in jobs]
 
 
 def _replace_if_changed(path, text):

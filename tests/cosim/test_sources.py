@@ -116,3 +116,51 @@ def test_editing_a_copy_of_a_module_the_rtl_imports_redoes_the_build(tmp_path, m
     copy.write_text(copy.read_text() + "\n# edited\n")
     write_verilog(build, **kwargs)
     assert len(builds) == 2
+
+
+def test_write_verilogs_converts_the_stale_modules_at_once_and_reuses_the_rest(package, tmp_path):
+    import os
+
+    from ptop.top import Top
+
+    from panther.cosim.verilog import write_verilogs
+
+    pids = tmp_path / "pids"
+
+    def build():
+        with open(pids, "a") as f:                  # a child's list would not come back
+            f.write(f"{os.getpid()}\n")
+        return Top()
+
+    root = tmp_path / "build"
+    jobs = [dict(build=build, name=f"ptop_top{i}", sources=["ptop.top"], build_root=root)
+            for i in range(3)]
+    started = []
+    paths = write_verilogs(jobs, packages=("ptop",), on_convert=lambda: started.append(1))
+    assert [p.name for p in paths] == ["ptop_top0.v", "ptop_top1.v", "ptop_top2.v"]
+    assert all(f"module ptop_top{i}" in p.read_text() for i, p in enumerate(paths))
+    converted = pids.read_text().split()
+    assert len(converted) == 3 and len(set(converted)) == 3      # three processes
+    assert str(os.getpid()) in converted                          # the last one here
+    assert started == [1]
+    pids.unlink()
+    assert write_verilogs(jobs, packages=("ptop",), on_convert=started.append) == paths
+    assert not pids.exists() and started == [1]                   # all reused: nothing ran
+
+
+def test_write_verilogs_reports_a_failed_conversion_in_a_child(package, tmp_path):
+    from ptop.top import Top
+
+    from panther.cosim.verilog import write_verilogs
+
+    def broken():
+        raise ValueError("no such unit")
+
+    root = tmp_path / "build"
+    jobs = [dict(build=broken, name="ptop_bad", sources=["ptop.top"], build_root=root),
+            dict(build=Top, name="ptop_good", sources=["ptop.top"], build_root=root)]
+    with pytest.raises(RuntimeError, match=r"(?s)converting ptop_bad to Verilog failed:.*"
+                                           r"ValueError: no such unit"):
+        write_verilogs(jobs, packages=("ptop",))
+    assert (root / "ptop_good" / "ptop_good.v").is_file()      # the other one finished
+    assert not (root / "ptop_bad" / "ptop_bad.v").exists()

@@ -23,6 +23,13 @@ def test_estimates_grow_with_the_design_and_read_well():
     assert expected_seconds("convert", paper) == pytest.approx(87.5 * 60, rel=0.1)
     assert expected_seconds("verilator", paper) == pytest.approx(20.6 * 60, rel=0.1)
     assert expected_seconds("verilator", small) == pytest.approx(37, rel=0.1)
+    # The hierarchical tile build's units, converted at the same time: minutes, not hours.
+    one = paper.replace(tiles_per_node=1)
+    assert expected_seconds("convert_mcu", paper) == pytest.approx(52, rel=0.1)
+    assert expected_seconds("convert_core", paper) == pytest.approx(8, rel=0.1)
+    assert expected_seconds("convert_top", one) == pytest.approx(62, rel=0.1)
+    assert expected_seconds("convert_mcu", small) < expected_seconds("convert_mcu", paper)
+    assert expected_seconds("convert_top", one) < expected_seconds("convert_top", paper) < 300
     assert [format_seconds(s) for s in (0.2, 40, 200, 6540)] == ["1 s", "40 s", "3 min",
                                                                  "1 h 49 min"]
 
