@@ -60,6 +60,24 @@ def test_pack_unpack_round_trip_and_range_check():
         pack_signed([2**13], 14)
 
 
+@pytest.mark.parametrize("width", [1, 2, 3, 6, 8, 13, 14, 16, 17, 24, 31, 33, 40])
+@pytest.mark.parametrize("count", [1, 5, 128, 1023])
+def test_pack_unpack_agree_with_python_integers(width, count):
+    """Every width (whole-byte groups of up to 64 bits, or bit by bit beyond) and counts that
+    do not fill the last group, against field i at bit i * width of a Python int."""
+    rng = np.random.default_rng(width * 1000 + count)
+    low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    values = rng.integers(low, high + 1, count)
+    values[0] = low
+    values[-1] = high
+    mask = (1 << width) - 1
+    expected = sum((int(v) & mask) << (i * width) for i, v in enumerate(values))
+    assert pack_signed(values, width) == expected
+    fields = [(expected >> (i * width)) & mask for i in range(count)]
+    assert unpack_unsigned(expected, count, width).tolist() == fields
+    assert unpack_signed(expected, count, width).tolist() == values.tolist()
+
+
 def test_module_names_are_unique_per_config_and_free_of_double_underscores():
     small, paper = PRESETS["small"], PRESETS["paper"]
     names = {module_name("mcu", small), module_name("mcu", paper),
