@@ -14,15 +14,29 @@ import re
 import threading
 from pathlib import Path
 
-from amaranth.back import verilog
+from amaranth._toolchain.yosys import find_yosys
+from amaranth.back import rtlil
 
 from .sources import PROJECT_PACKAGES, source_hash
 
-__all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "config_key", "module_name",
-           "build_lock", "write_verilog", "write_text"]
+__all__ = ["BUILD_DIR_ENV", "CONVERT_PASSES", "build_dir", "default_build_root", "config_key",
+           "module_name", "build_lock", "simulation_verilog", "write_verilog", "write_text"]
 
 #: Environment variable naming the build directory (default: ``./build``).
 BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
+#: Yosys passes between Amaranth's RTLIL and ``write_verilog`` for simulation. Amaranth's own
+#: (``proc -nomux``) writes every register as ``q$next = q; if (en) q$next = d;`` in an
+#: ``always @*`` block and ``q <= q$next`` at the edge: a simulator copies each register
+#: twice per clock edge whether it changes or not (the paper MCU's 14 336-bit code
+#: registers). Here processes become multiplexers and flip-flops (``proc``) and a flip-flop
+#: fed back through its multiplexer an enabled one (``opt_dff``): ``if (en) q <= d``
+#: (docs/mcu.md, "Co-simulation speed").
+#: ``write_verilog`` without Amaranth's ``-norename``: Icarus takes a function named like the
+#: Yosys-internal ``$procmux$12`` (a parallel multiplexer) for a system function.
+CONVERT_PASSES = ("proc -norom", "opt_clean", "opt_dff", "memory_collect", "write_verilog")
+# write_verilog writes a parallel multiplexer (one-hot select) as a casez whose patterns
+# overlap; Verilator warns about that.
+_LINT_HEADER = "/* verilator lint_off CASEOVERLAP */\n"
 
 
 def build_dir():
@@ -86,6 +100,16 @@ def build_lock(name, build_root=None):
             entry[0].close()
 
 
+def simulation_verilog(component, *, name):
+    """Verilog text of ``component`` (top module ``name``, ports from its signature) after
+    :data:`CONVERT_PASSES`, with the same Yosys Amaranth converts with."""
+    text = rtlil.convert(component, name=name, emit_src=False)
+    yosys = find_yosys(lambda version: version >= (0, 40))
+    script = [f"read_rtlil <<rtlil\n{text}\nrtlil", *CONVERT_PASSES]
+    # Yosys warns that not every process can be written; Amaranth ignores it the same way.
+    return _LINT_HEADER + yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+
+
 def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
                   packages=PROJECT_PACKAGES):
     """Write the component ``build()`` returns as Verilog module ``name`` to
@@ -111,14 +135,14 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
     out_dir = build_root / name
     path = out_dir / f"{name}.v"
     stamp = out_dir / f"{name}.sources"
-    digest = source_hash(sources, packages=packages)
+    digest = source_hash(sources, packages=packages) + " " + " ".join(CONVERT_PASSES)
     with build_lock(name, build_root):
         if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return path
         if on_convert is not None:
             on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
-        _replace_if_changed(path, verilog.convert(build(), name=name, emit_src=False))
+        _replace_if_changed(path, simulation_verilog(build(), name=name))
         stamp.write_text(digest)
     return path
 
