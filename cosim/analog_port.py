@@ -78,8 +78,10 @@ def pack_signed(values, width):
     groups = -(-count // g)
     fields = np.zeros(groups * g, dtype=np.uint64)
     fields[:count] = values.astype(np.uint64) & np.uint64((1 << width) - 1)
-    shifts = np.arange(g, dtype=np.uint64) * np.uint64(width)
-    words = np.bitwise_or.reduce(fields.reshape(groups, g) << shifts, axis=1)
+    columns = fields.reshape(groups, g)
+    words = columns[:, 0].copy()
+    for i in range(1, g):
+        words |= columns[:, i] << np.uint64(i * width)
     raw = words.astype("<u8").view(np.uint8).reshape(groups, 8)[:, :g * width // 8]
     return int.from_bytes(raw.tobytes(), "little")
 
