@@ -166,7 +166,7 @@ def main(argv=None):
     from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
     from panther.cosim.cosim_mcu import SOURCES, CosimMcu
     from panther.cosim.simulators import availability, build
-    from panther.cosim.verilog import module_name, write_text, write_verilog
+    from panther.cosim.verilog import enabled_registers, module_name, write_text, write_verilog
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
@@ -199,7 +199,8 @@ def main(argv=None):
         return 2
     top = module_name("mcu", config, "cosim")
     t0 = time.perf_counter()
-    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
+    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES,
+                           enables=enabled_registers(args.simulator))
     runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top)
     build_s = time.perf_counter() - t0
     before = None

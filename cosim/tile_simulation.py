@@ -44,7 +44,14 @@ from .cosim_tile import (
     mcu_unit,
 )
 from .progress import RunProgress, announce, expected_seconds, format_seconds
-from .verilog import build_lock, default_build_root, module_name, write_text, write_verilog
+from .verilog import (
+    build_lock,
+    default_build_root,
+    enabled_registers,
+    module_name,
+    write_text,
+    write_verilog,
+)
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
            "TileSimulation", "get_simulation"]
@@ -177,17 +184,18 @@ class TileSimulation:
 
         hold = write_text(hold_verilog(), name=HOLD_MODULE, build_root=root)
         unit = self.unit_config
+        enables = enabled_registers(self.simulator)
         mcu = write_verilog(lambda: mcu_unit(unit), name=self.units["mcu"],
-                            sources=UNIT_SOURCES["mcu"], build_root=root,
+                            sources=UNIT_SOURCES["mcu"], build_root=root, enables=enables,
                             on_convert=announce_convert("MCU", self.units["mcu"], 1, 1))
         core = write_verilog(lambda: core_unit(unit, mcu_module=self.units["mcu"]),
                              name=self.units["core"], sources=UNIT_SOURCES["core"],
-                             build_root=root, on_convert=announce_convert("core", self.units["core"], 1, None))
+                             build_root=root, enables=enables, on_convert=announce_convert("core", self.units["core"], 1, None))
         top = write_verilog(lambda: hierarchical_tile(c, core_module=self.units["core"],
                                                       tile_id=self.tile_id,
                                                       latencies=self.latencies),
                             name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
-                            on_convert=announce_convert("tile", self.top, 1, 1))
+                            enables=enables, on_convert=announce_convert("tile", self.top, 1, 1))
         return [hold, mcu, core, top]
 
     def build(self):

@@ -15,22 +15,24 @@ import threading
 from pathlib import Path
 
 from amaranth._toolchain.yosys import find_yosys
-from amaranth.back import rtlil
+from amaranth.back import rtlil, verilog
 
 from .sources import PROJECT_PACKAGES, source_hash
 
 __all__ = ["BUILD_DIR_ENV", "CONVERT_PASSES", "build_dir", "default_build_root", "config_key",
-           "module_name", "build_lock", "simulation_verilog", "write_verilog", "write_text"]
+           "module_name", "build_lock", "enabled_registers", "simulation_verilog",
+           "write_verilog", "write_text"]
 
 #: Environment variable naming the build directory (default: ``./build``).
 BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
-#: Yosys passes between Amaranth's RTLIL and ``write_verilog`` for simulation. Amaranth's own
+#: Yosys passes between Amaranth's RTLIL and ``write_verilog`` for Verilator. Amaranth's own
 #: (``proc -nomux``) writes every register as ``q$next = q; if (en) q$next = d;`` in an
-#: ``always @*`` block and ``q <= q$next`` at the edge: a simulator copies each register
+#: ``always @*`` block and ``q <= q$next`` at the edge: Verilator copies each register
 #: twice per clock edge whether it changes or not (the paper MCU's 14 336-bit code
 #: registers). Here processes become multiplexers and flip-flops (``proc``) and a flip-flop
 #: fed back through its multiplexer an enabled one (``opt_dff``): ``if (en) q <= d``
-#: (docs/mcu.md, "Co-simulation speed").
+#: (docs/mcu.md, "Co-simulation speed"). Icarus runs that netlist style slower (the small
+#: tile's batch 1.5x), so it keeps Amaranth's text (:func:`enabled_registers`).
 #: ``write_verilog`` without Amaranth's ``-norename``: Icarus takes a function named like the
 #: Yosys-internal ``$procmux$12`` (a parallel multiplexer) for a system function.
 CONVERT_PASSES = ("proc -norom", "opt_clean", "opt_dff", "memory_collect", "write_verilog")
@@ -110,10 +112,18 @@ def simulation_verilog(component, *, name):
     return _LINT_HEADER + yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
 
 
+def enabled_registers(simulator):
+    """Whether the Verilog for ``simulator`` goes through :data:`CONVERT_PASSES`
+    (:func:`simulation_verilog`; Verilator) or is Amaranth's own (Icarus)."""
+    return simulator == "verilator"
+
+
 def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
-                  packages=PROJECT_PACKAGES):
+                  packages=PROJECT_PACKAGES, enables=False):
     """Write the component ``build()`` returns as Verilog module ``name`` to
-    ``build_root/name/name.v``.
+    ``build_root/name/name.v`` (Amaranth's converter), or with ``enables`` to
+    ``build_root/name/name.enables.v`` (:func:`simulation_verilog`, for Verilator: see
+    :func:`enabled_registers`).
 
     ``sources`` names the modules the component is built from (e.g. ``Tile.__module__`` and
     the wrapper's); the file is reused while none of them, nor any module of ``packages`` they
@@ -133,16 +143,22 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
         raise TypeError(f"build must be a callable returning the component, not {build!r}")
     build_root = Path(build_root) if build_root is not None else default_build_root()
     out_dir = build_root / name
-    path = out_dir / f"{name}.v"
-    stamp = out_dir / f"{name}.sources"
-    digest = source_hash(sources, packages=packages) + " " + " ".join(CONVERT_PASSES)
+    kind = ".enables" if enables else ""
+    path = out_dir / f"{name}{kind}.v"
+    stamp = out_dir / f"{name}{kind}.sources"
+    digest = source_hash(sources, packages=packages)
+    if enables:
+        digest += " " + " ".join(CONVERT_PASSES)
     with build_lock(name, build_root):
         if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return path
         if on_convert is not None:
             on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
-        _replace_if_changed(path, simulation_verilog(build(), name=name))
+        component = build()
+        text = (simulation_verilog(component, name=name) if enables else
+                verilog.convert(component, name=name, emit_src=False))
+        _replace_if_changed(path, text)
         stamp.write_text(digest)
     return path
 
