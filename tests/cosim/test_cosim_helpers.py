@@ -1,5 +1,7 @@
 """Unit tests of the co-simulation helpers that need no Verilog simulator."""
 
+import re
+
 import numpy as np
 import pytest
 from amaranth.hdl import Module
@@ -110,3 +112,31 @@ def test_availability_names_the_reason(tmp_path):
                    '<failure message="boom"/></testcase><testcase name="c"><skipped/>'
                    '</testcase></testsuite></testsuites>')
     assert sims.testcase_results(xml) == {"a": None, "b": "boom", "c": "SKIPPED"}
+
+
+class _Enabled(wiring.Component):
+    """A wide register loaded only when ``en``: ``q$next = q; if (en) q$next = d`` in
+    Amaranth's own Verilog."""
+
+    def __init__(self):
+        super().__init__({"en": In(1), "d": In(256), "q": Out(256)})
+
+    def elaborate(self, platform):
+        m = Module()
+        with m.If(self.en):
+            m.d.sync += self.q.eq(self.d)
+        return m
+
+
+def test_simulation_verilog_gives_registers_enables(tmp_path):
+    from panther.cosim.verilog import enabled_registers, simulation_verilog, write_verilog
+
+    text = simulation_verilog(_Enabled(), name="enabled")
+    assert re.search(r"always @\(posedge clk\)\s+if \(rst\) .*\s+else if \(en\) q <= d;", text), text
+    assert enabled_registers("verilator") and not enabled_registers("icarus")
+    plain = write_verilog(_Enabled, name="enabled", sources=(__name__,), build_root=tmp_path)
+    enabled = write_verilog(_Enabled, name="enabled", sources=(__name__,), build_root=tmp_path,
+                            enables=True)
+    assert (plain.name, enabled.name) == ("enabled.v", "enabled.enables.v")
+    assert "if (en) q <= d;" not in plain.read_text()   # Amaranth's own: q <= \$1
+    assert "if (en) q <= d;" in enabled.read_text()
