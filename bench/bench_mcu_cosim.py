@@ -33,7 +33,7 @@ import numpy as np
 __all__ = ["main"]
 
 HERE = Path(__file__).resolve().parent
-REPEATS = 3
+REPEATS = 3          # default of --repeats
 
 
 def _operands(config):
@@ -83,10 +83,11 @@ try:   # inside the simulator: the cocotb test that takes the measurements
                 "OPA": lambda: alone.opa(0, x, v),
             }
             out = {}
+            repeats = int(os.environ.get("PANTHER_BENCH_REPEATS", REPEATS))
             for name in ("MVM", "MTVM", "OPA"):
                 mask = getattr(McuOp, name).value
                 cosim_times, numpy_times, bridges = [], [], []
-                for _ in range(REPEATS):
+                for _ in range(repeats):
                     await driver.write_buffer("xin", x)
                     await driver.write_buffer("xout", v)
                     wakeups, requests = port.wakeups, port.transactions["requests"]
@@ -103,7 +104,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
                     numpy_times.append(time.perf_counter() - t0)
                 best = cosim_times.index(min(cosim_times))
                 idle_times = []
-                for _ in range(REPEATS):    # the same cycles with nothing to serve
+                for _ in range(repeats):    # the same cycles with nothing to serve
                     t0 = time.perf_counter()
                     await Timer(int(cycles), unit="ns")
                     idle_times.append(time.perf_counter() - t0)
@@ -129,6 +130,7 @@ def _measure(runner, top, args, config, input_latency, clock):
                          "PANTHER_COSIM_SIMULATOR": args.simulator,
                          "PANTHER_COSIM_INPUT_LATENCY": str(input_latency),
                          "PANTHER_BENCH_CLOCK": clock,
+                         "PANTHER_BENCH_REPEATS": str(args.repeats),
                          "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
     failures = {k: v for k, v in testcase_results(xml).items() if v}
     if failures or not out_file.is_file():
@@ -164,7 +166,7 @@ def main(argv=None):
     from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
     from panther.cosim.cosim_mcu import SOURCES, CosimMcu
     from panther.cosim.simulators import availability, build
-    from panther.cosim.verilog import module_name, write_text, write_verilog
+    from panther.cosim.verilog import enabled_registers, module_name, write_text, write_verilog
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
@@ -180,7 +182,13 @@ def main(argv=None):
                         help="cocotb clock of the --before run (default: auto, cocotb's own "
                              "choice, as before: gpi under Verilator, whose runner sets "
                              "COCOTB_TRUST_INERTIAL_WRITES, py under Icarus)")
+    parser.add_argument("--repeats", type=int, default=REPEATS,
+                        help=f"runs of each operation, the best is kept (default {REPEATS}; more "
+                             "on a loaded machine)")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        print(f"--repeats must be at least 1, not {args.repeats}")
+        return 2
     config = load_config(args.config).replace(variant=args.variant)
     ok, reason = availability(args.simulator)
     if not ok:
@@ -191,7 +199,8 @@ def main(argv=None):
         return 2
     top = module_name("mcu", config, "cosim")
     t0 = time.perf_counter()
-    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
+    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES,
+                           enables=enabled_registers(args.simulator))
     runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top)
     build_s = time.perf_counter() - t0
     before = None
@@ -207,7 +216,7 @@ def main(argv=None):
     print(f"MCU co-simulation benchmark: {args.simulator}, xbar {config.xbar_size}x{config.xbar_size}, "
           f"{config.n_slices} slices {''.join(map(str, config.slice_bits))}, variant {config.variant}, "
           f"{config.adcs_per_xbar} ADC(s)/slice x {config.adc_latency} cycle(s)")
-    print(f"(Verilog + build, cached when unchanged: {build_s:.1f} s; best of {REPEATS})")
+    print(f"(Verilog + build, cached when unchanged: {build_s:.1f} s; best of {args.repeats})")
     if before is not None:
         _print(before, f"before ({args.before}, {args.before_clock} clock)")
     _print(data, f"this tree ({args.clock} clock)")

@@ -8,7 +8,8 @@ transaction and never per clock edge:
   from instances of :data:`HOLD_MODULE`, a small Verilog module (:func:`hold_verilog`)
   whose register nothing in the design drives. The bridge writes it directly (cocotb, VPI)
   in the time step where ``req`` rose; the module copies it to its output at the next
-  falling edge of the clock, before the MCU's next rising edge reads it. The vectors
+  falling edge of the clock (only then: its ``load`` input is the rise of ``req``), before
+  the MCU's next rising edge reads it. The vectors
   therefore never are top-level inputs: no 65536-bit input limit of Amaranth's converter,
   no load bus, no cycle spent.
 * **answer timing**: :class:`AnalogAnswer` raises ``ack`` ``latency`` cycles after ``req``
@@ -30,7 +31,7 @@ from panther.hdl.ports import AnalogOp, McuAnalogSignature
 __all__ = ["HOLD_MODULE", "HOLD_REGISTER", "ANSWER_MEMBERS", "HELD_MEMBERS", "hold_verilog",
            "answer_name", "answer_latencies", "latency_tag", "AnalogAnswer"]
 
-#: Verilog module of a hold register (parameter ``WIDTH``, output ``q``).
+#: Verilog module of a hold register (parameter ``WIDTH``, inputs ``clk`` and ``load``, output ``q``).
 HOLD_MODULE = "panther_cosim_hold"
 #: Name of the register inside :data:`HOLD_MODULE` that the bridge writes.
 HOLD_REGISTER = "data"
@@ -61,22 +62,24 @@ def latency_tag(latencies):
 
 def hold_verilog():
     """Verilog text of :data:`HOLD_MODULE`: a register written only from the testbench,
-    copied to the output ``q`` at each falling edge of ``clk``.
+    copied to the output ``q`` at the falling edge of ``clk`` in a cycle where ``load`` is
+    high.
 
     Verilator would optimise away (or not let VPI write) an internal register; the
     ``public_flat_rw`` comment keeps it and makes it writable. The bridge writes it in the
-    time step of a rising edge, so the falling-edge copy shows it to the MCU's clocked readers
-    (its capture registers) at the next rising edge, as a direct read would. The copy keeps
-    the readers' logic off the writable register: Verilator evaluates logic that reads a
-    VPI-writable variable at every evaluation of the design (its input-combinational region,
-    at both clock edges), and that slicing of paper-size code vectors took most of the
-    simulation time (docs/mcu.md, "Co-simulation speed").
+    time step of the rising edge where ``req`` rose (``load`` is that rise), so the
+    falling-edge copy shows it to the MCU's clocked readers (its capture registers) at the
+    next rising edge, as a direct read would. The copy keeps the readers' logic off the
+    writable register (Verilator evaluates logic that reads a VPI-writable variable at every
+    evaluation of the design); ``load`` keeps a paper-size vector from being copied at every
+    falling edge (docs/mcu.md, "Co-simulation speed").
     """
-    return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) (input clk, output reg [WIDTH-1:0] q);\n"
+    return (f"module {HOLD_MODULE} #(parameter WIDTH = 1) "
+            "(input clk, input load, output reg [WIDTH-1:0] q);\n"
             f"  reg [WIDTH-1:0] {HOLD_REGISTER} /*verilator public_flat_rw*/;\n"
             f"  initial {HOLD_REGISTER} = 0;\n"
             "  initial q = 0;\n"
-            f"  always @(negedge clk) q <= {HOLD_REGISTER};\n"
+            f"  always @(negedge clk) if (load) q <= {HOLD_REGISTER};\n"
             "endmodule\n")
 
 
@@ -119,14 +122,15 @@ class AnalogAnswer(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         port = self.port
+        req_q = Signal()
+        m.d.sync += req_q.eq(port.req)
+        rise = Signal()
+        m.d.comb += rise.eq(port.req & ~req_q)
         for name in HELD_MEMBERS:
             target = getattr(port, name).as_value()
             m.submodules[name] = Instance(HOLD_MODULE, p_WIDTH=len(target), i_clk=ClockSignal(),
-                                          o_q=target)
+                                          i_load=rise, o_q=target)
 
-        req_q = Signal()
-        m.d.sync += req_q.eq(port.req)
-        rise = port.req & ~req_q
         longest = max(*self.latencies.values(), self.opa_phase_latency)
         # the transaction's latency: the largest of its operations', or an OPA phase's
         latency = 1

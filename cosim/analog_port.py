@@ -8,12 +8,21 @@ packed/unpacked with numpy (in the port's line-major order,
 slices in Python-level loops.
 """
 
+import math
+
 import numpy as np
 
 from panther.hdl.ports import AnalogOp, to_line_major
 from panther.hdl.widths import McuWidths
 
 __all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed"]
+
+
+def _group(width):
+    """Fields of ``width`` bits packed per 64-bit word so that a group is whole bytes: the
+    smallest ``g`` with ``g * width`` a multiple of 8, or None when that exceeds 64 bits."""
+    g = 8 // math.gcd(width, 8)
+    return g if g * width <= 64 else None
 
 
 def _int_bits(value, total):
@@ -24,9 +33,25 @@ def _int_bits(value, total):
 
 
 def unpack_unsigned(value, count, width):
-    """``count`` unsigned fields of ``width`` bits, field 0 at bit 0 (int64 array)."""
-    bits = _int_bits(value, count * width).reshape(count, width).astype(np.int64)
-    return (bits << np.arange(width, dtype=np.int64)).sum(axis=1)
+    """``count`` unsigned fields of ``width`` bits, field 0 at bit 0 (int64 array).
+
+    Fields are cut from 64-bit words of whole-byte groups of fields (:func:`_group`), one
+    numpy operation per field of a group, not per bit; other widths go bit by bit."""
+    if width == 1:
+        return _int_bits(value, count).astype(np.int64)
+    g = _group(width)
+    if g is None:
+        bits = _int_bits(value, count * width).reshape(count, width).astype(np.int64)
+        return (bits << np.arange(width, dtype=np.int64)).sum(axis=1)
+    groups = -(-count // g)
+    gbytes = g * width // 8
+    raw = np.frombuffer(int(value).to_bytes(groups * gbytes, "little"), dtype=np.uint8)
+    words = np.zeros((groups, 8), dtype=np.uint8)
+    words[:, :gbytes] = raw.reshape(groups, gbytes)
+    words = words.view("<u8").reshape(groups, 1)
+    shifts = np.arange(g, dtype=np.uint64) * np.uint64(width)
+    fields = (words >> shifts) & np.uint64((1 << width) - 1)
+    return fields.reshape(-1)[:count].astype(np.int64)
 
 
 def unpack_signed(value, count, width):
@@ -36,14 +61,29 @@ def unpack_signed(value, count, width):
 
 
 def pack_signed(values, width):
-    """Pack integers (two's complement, ``width`` bits each, field 0 at bit 0) into one int."""
+    """Pack integers (two's complement, ``width`` bits each, field 0 at bit 0) into one int.
+
+    As :func:`unpack_unsigned`: whole-byte groups of fields are assembled in 64-bit words."""
     values = np.asarray(values, dtype=np.int64).reshape(-1)
     low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
     if values.size and (values.min() < low or values.max() > high):
         raise ValueError(f"values outside the {width}-bit two's complement range: "
                          f"{values.min()}..{values.max()}")
-    bits = ((values[:, None] >> np.arange(width, dtype=np.int64)) & 1).astype(np.uint8)
-    return int.from_bytes(np.packbits(bits.reshape(-1), bitorder="little").tobytes(), "little")
+    g = _group(width)
+    if g is None:
+        bits = ((values[:, None] >> np.arange(width, dtype=np.int64)) & 1).astype(np.uint8)
+        return int.from_bytes(np.packbits(bits.reshape(-1), bitorder="little").tobytes(),
+                              "little")
+    count = values.size
+    groups = -(-count // g)
+    fields = np.zeros(groups * g, dtype=np.uint64)
+    fields[:count] = values.astype(np.uint64) & np.uint64((1 << width) - 1)
+    columns = fields.reshape(groups, g)
+    words = columns[:, 0].copy()
+    for i in range(1, g):
+        words |= columns[:, i] << np.uint64(i * width)
+    raw = words.astype("<u8").view(np.uint8).reshape(groups, 8)[:, :g * width // 8]
+    return int.from_bytes(raw.tobytes(), "little")
 
 
 class AnalogPort:

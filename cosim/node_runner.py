@@ -88,7 +88,7 @@ class NodeSimulation:
         from panther.hdl.flatten import FlatPorts
         from panther.hdl.node.node import Node
 
-        from .verilog import build_lock, module_name, write_verilog
+        from .verilog import build_lock, enabled_registers, module_name, write_verilog
 
         c = self.config
         self.tiles = node_port_maps(c)
@@ -106,7 +106,8 @@ class NodeSimulation:
 
         with build_lock(self.top, self.build_root):
             source = write_verilog(make, name=self.top, sources=(Node.__module__, FlatPorts.__module__),
-                                   build_root=self.build_root, on_convert=announce)
+                                   build_root=self.build_root, on_convert=announce,
+                                   enables=enabled_registers(self.simulator))
             try:
                 self._runner = _build(self.simulator, [source], self.top, self.build_root, False)
             except (SystemExit, RuntimeError) as error:

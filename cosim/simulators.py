@@ -32,7 +32,7 @@ VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLET
 VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1")
 # What the control file makes public (see _verilator_runner); in a build's flags, so that a
 # build made with another scheme is rebuilt.
-PUBLIC_SCHEME = "top inputs rw, top rd, instance.var"
+PUBLIC_SCHEME = "top inputs rw, top outputs rd, instance.var"
 # Amaranth writes Verilog-2005, and relies on its semantics: a declaration initialiser
 # (``reg x = 0;``) is an assignment at time 0 that wakes every ``always @*`` block reading x.
 # cocotb compiles with -g2012, where such initialisers run before time 0 without an event, so a
@@ -87,10 +87,10 @@ def availability(simulator):
     return True, ""
 
 
-def top_inputs(sources, toplevel):
-    """Names of the input ports of module ``toplevel`` in the Verilog files ``sources`` (as
-    Amaranth writes them: one ``input [range] name;`` line each), or None when the module is
-    not found."""
+def top_ports(sources, toplevel, direction="input"):
+    """Names of the ``direction`` (``'input'`` or ``'output'``) ports of module ``toplevel``
+    in the Verilog files ``sources`` (as Amaranth writes them: one ``input [range] name;``
+    line each), or None when the module is not found."""
     header = re.compile(rf"^module {re.escape(toplevel)}\s*\(", re.M)
     for source in sources:
         text = Path(source).read_text()
@@ -98,14 +98,19 @@ def top_inputs(sources, toplevel):
         if found is None:
             continue
         body = text[found.end():text.find("\nendmodule", found.end())]
-        return re.findall(r"^\s*input\s+(?:signed\s+)?(?:\[[^\]]*\]\s*)?\\?([^\s;]+)\s*;",
+        return re.findall(rf"^\s*{direction}\s+(?:signed\s+)?(?:\[[^\]]*\]\s*)?\\?([^\s;]+)\s*;",
                           body, re.M)
     return None
 
 
+def top_inputs(sources, toplevel):
+    """Names of the input ports of module ``toplevel`` (:func:`top_ports`), or None."""
+    return top_ports(sources, toplevel, "input")
+
+
 def _verilator_runner(public, public_vars=()):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
-    (``'top'``: the top module's ports and wires, readable, its inputs also writable, and the
+    (``'top'``: the top module's ports, readable, its inputs also writable, and the
     variables of ``public_vars``, readable and writable, through a control file: ``name`` in
     every module, ``instance.name`` only in the modules of instances named ``instance``
     (Amaranth names a submodule's module ``<parent>.<instance>``); ``'all'``: cocotb's default ``--public-flat-rw``, which keeps every internal wire
@@ -133,7 +138,11 @@ def _verilator_runner(public, public_vars=()):
                 if inputs is None:      # not an Amaranth top level: every variable writable
                     lines = ["`verilator_config", f'public_flat_rw -module "{top}" -var "*"']
                 else:
-                    lines = ["`verilator_config", f'public_flat_rd -module "{top}" -var "*"']
+                    # Only the ports: a public wire of the top module (Amaranth's per-field
+                    # debug wires of a wide View) is kept and recomputed at every edge.
+                    lines = ["`verilator_config"]
+                    lines += [f'public_flat_rd -module "{top}" -var "{name}"'
+                              for name in top_ports(files, top, "output")]
                     lines += [f'public_flat_rw -module "{top}" -var "{name}"' for name in inputs]
                 for var in public_vars:     # "name" in any module, "instance.name" in one
                     owner, _, name = var.rpartition(".")

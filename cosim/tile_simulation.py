@@ -44,7 +44,14 @@ from .cosim_tile import (
     mcu_unit,
 )
 from .progress import RunProgress, announce, expected_seconds, format_seconds
-from .verilog import build_lock, default_build_root, module_name, write_text, write_verilogs
+from .verilog import (
+    build_lock,
+    default_build_root,
+    enabled_registers,
+    module_name,
+    write_text,
+    write_verilogs,
+)
 
 __all__ = ["LOG", "DEFAULT_MAX_CYCLES", "JOB_ENV", "BACKDOOR_VARS", "SimulationError", "port_map",
            "TileSimulation", "get_simulation"]
@@ -176,21 +183,21 @@ class TileSimulation:
         # The core needs only the MCU's module name and the tile only the core's: the three
         # convert at the same time (cosim.verilog.write_verilogs). Debug field wires only for
         # a waveform build.
-        fields = self.waves
+        fields, enables = self.waves, enabled_registers(self.simulator)
         jobs = [dict(build=lambda: mcu_unit(unit), name=units["mcu"],
                      sources=UNIT_SOURCES["mcu"], build_root=root,
                      on_convert=announce_convert("MCU", units["mcu"], "convert_mcu"),
-                     debug_fields=fields),
+                     debug_fields=fields, enables=enables),
                 dict(build=lambda: core_unit(unit, mcu_module=units["mcu"]),
                      name=units["core"], sources=UNIT_SOURCES["core"], build_root=root,
                      on_convert=announce_convert("core", units["core"], "convert_core"),
-                     debug_fields=fields),
+                     debug_fields=fields, enables=enables),
                 dict(build=lambda: hierarchical_tile(c, core_module=units["core"],
                                                      tile_id=self.tile_id,
                                                      latencies=self.latencies),
                      name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
                      on_convert=announce_convert("tile", self.top, "convert_top"),
-                     debug_fields=fields)]
+                     debug_fields=fields, enables=enables)]
         return [hold, *write_verilogs(jobs, on_convert=announce_build)]
 
     def build(self):

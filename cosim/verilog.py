@@ -16,16 +16,32 @@ import threading
 import traceback
 from pathlib import Path
 
-from amaranth.back import verilog
+from amaranth._toolchain.yosys import find_yosys
+from amaranth.back import rtlil, verilog
 
 from .debug_fields import strip_debug_fields
 from .sources import PROJECT_PACKAGES, source_hash
 
-__all__ = ["BUILD_DIR_ENV", "build_dir", "default_build_root", "config_key", "module_name",
-           "build_lock", "write_verilog", "write_verilogs", "write_text"]
+__all__ = ["BUILD_DIR_ENV", "CONVERT_PASSES", "build_dir", "default_build_root", "config_key",
+           "module_name", "build_lock", "enabled_registers", "simulation_verilog",
+           "write_verilog", "write_verilogs", "write_text"]
 
 #: Environment variable naming the build directory (default: ``./build``).
 BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
+#: Yosys passes between Amaranth's RTLIL and ``write_verilog`` for Verilator. Amaranth's own
+#: (``proc -nomux``) writes every register as ``q$next = q; if (en) q$next = d;`` in an
+#: ``always @*`` block and ``q <= q$next`` at the edge: Verilator copies each register
+#: twice per clock edge whether it changes or not (the paper MCU's 14 336-bit code
+#: registers). Here processes become multiplexers and flip-flops (``proc``) and a flip-flop
+#: fed back through its multiplexer an enabled one (``opt_dff``): ``if (en) q <= d``
+#: (docs/mcu.md, "Co-simulation speed"). Icarus runs that netlist style slower (the small
+#: tile's batch 1.5x), so it keeps Amaranth's text (:func:`enabled_registers`).
+#: ``write_verilog`` without Amaranth's ``-norename``: Icarus takes a function named like the
+#: Yosys-internal ``$procmux$12`` (a parallel multiplexer) for a system function.
+CONVERT_PASSES = ("proc -norom", "opt_clean", "opt_dff", "memory_collect", "write_verilog")
+# write_verilog writes a parallel multiplexer (one-hot select) as a casez whose patterns
+# overlap; Verilator warns about that.
+_LINT_HEADER = "/* verilator lint_off CASEOVERLAP */\n"
 
 
 def build_dir():
@@ -89,10 +105,28 @@ def build_lock(name, build_root=None):
             entry[0].close()
 
 
+def simulation_verilog(component, *, name):
+    """Verilog text of ``component`` (top module ``name``, ports from its signature) after
+    :data:`CONVERT_PASSES`, with the same Yosys Amaranth converts with."""
+    text = rtlil.convert(component, name=name, emit_src=False)
+    yosys = find_yosys(lambda version: version >= (0, 40))
+    script = [f"read_rtlil <<rtlil\n{text}\nrtlil", *CONVERT_PASSES]
+    # Yosys warns that not every process can be written; Amaranth ignores it the same way.
+    return _LINT_HEADER + yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+
+
+def enabled_registers(simulator):
+    """Whether the Verilog for ``simulator`` goes through :data:`CONVERT_PASSES`
+    (:func:`simulation_verilog`; Verilator) or is Amaranth's own (Icarus)."""
+    return simulator == "verilator"
+
+
 def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
-                  packages=PROJECT_PACKAGES, debug_fields=True):
+                  packages=PROJECT_PACKAGES, debug_fields=True, enables=False):
     """Write the component ``build()`` returns as Verilog module ``name`` to
-    ``build_root/name/name.v``.
+    ``build_root/name/name.v`` (Amaranth's converter), or with ``enables`` to
+    ``build_root/name/name.enables.v`` (:func:`simulation_verilog`, for Verilator: see
+    :func:`enabled_registers`).
 
     ``sources`` names the modules the component is built from (e.g. ``Tile.__module__`` and
     the wrapper's); the file is reused while none of them, nor any module of ``packages`` they
@@ -114,26 +148,36 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
         raise TypeError(f"build must be a callable returning the component, not {build!r}")
     build_root = Path(build_root) if build_root is not None else default_build_root()
     out_dir = build_root / name
-    path = out_dir / f"{name}.v"
-    stamp = out_dir / f"{name}.sources"
-    digest = source_hash(sources, packages=packages)
+    path, stamp, digest = _target(name, sources, build_root, packages, debug_fields, enables)
     with build_lock(name, build_root):
         if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return path
         if on_convert is not None:
             on_convert()
         out_dir.mkdir(parents=True, exist_ok=True)
-        text = verilog.convert(build(), name=name, emit_src=False)
+        component = build()
+        text = (simulation_verilog(component, name=name) if enables else
+                verilog.convert(component, name=name, emit_src=False))
         _replace_if_changed(path, text if debug_fields else strip_debug_fields(text))
         stamp.write_text(digest)
     return path
 
 
-def _up_to_date(name, sources, build_root, packages):
+def _target(name, sources, build_root, packages, debug_fields, enables):
+    """The Verilog file, its stamp file and the stamp's text for :func:`write_verilog`: each
+    kind of text (debug field wires or not, enabled registers or not) has files of its own."""
     out_dir = (Path(build_root) if build_root is not None else default_build_root()) / name
-    stamp = out_dir / f"{name}.sources"
-    return ((out_dir / f"{name}.v").is_file() and stamp.is_file()
-            and stamp.read_text() == source_hash(sources, packages=packages))
+    kind = ("" if debug_fields else ".lean") + (".enables" if enables else "")
+    digest = source_hash(sources, packages=packages)
+    if enables:
+        digest += " " + " ".join(CONVERT_PASSES)
+    return out_dir / f"{name}{kind}.v", out_dir / f"{name}{kind}.sources", digest
+
+
+def _up_to_date(job, packages):
+    path, stamp, digest = _target(job["name"], job["sources"], job.get("build_root"), packages,
+                                  job.get("debug_fields", True), job.get("enables", False))
+    return path.is_file() and stamp.is_file() and stamp.read_text() == digest
 
 
 def _convert_in_child(job, packages, pipe):
@@ -158,8 +202,7 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
     traceback.
     """
     jobs = [dict(job) for job in jobs]
-    stale = [job for job in jobs if not _up_to_date(job["name"], job["sources"],
-                                                     job.get("build_root"), packages)]
+    stale = [job for job in jobs if not _up_to_date(job, packages)]
     if stale and on_convert is not None:
         on_convert()
     for job in stale:             # announced here: a child's log lines may go nowhere

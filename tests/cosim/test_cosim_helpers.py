@@ -1,5 +1,7 @@
 """Unit tests of the co-simulation helpers that need no Verilog simulator."""
 
+import re
+
 import numpy as np
 import pytest
 from amaranth.hdl import Module
@@ -60,6 +62,24 @@ def test_pack_unpack_round_trip_and_range_check():
         pack_signed([2**13], 14)
 
 
+@pytest.mark.parametrize("width", [1, 2, 3, 6, 8, 13, 14, 16, 17, 24, 31, 33, 40])
+@pytest.mark.parametrize("count", [1, 5, 128, 1023])
+def test_pack_unpack_agree_with_python_integers(width, count):
+    """Every width (whole-byte groups of up to 64 bits, or bit by bit beyond) and counts that
+    do not fill the last group, against field i at bit i * width of a Python int."""
+    rng = np.random.default_rng(width * 1000 + count)
+    low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    values = rng.integers(low, high + 1, count)
+    values[0] = low
+    values[-1] = high
+    mask = (1 << width) - 1
+    expected = sum((int(v) & mask) << (i * width) for i, v in enumerate(values))
+    assert pack_signed(values, width) == expected
+    fields = [(expected >> (i * width)) & mask for i in range(count)]
+    assert unpack_unsigned(expected, count, width).tolist() == fields
+    assert unpack_signed(expected, count, width).tolist() == values.tolist()
+
+
 def test_module_names_are_unique_per_config_and_free_of_double_underscores():
     small, paper = PRESETS["small"], PRESETS["paper"]
     names = {module_name("mcu", small), module_name("mcu", paper),
@@ -92,3 +112,31 @@ def test_availability_names_the_reason(tmp_path):
                    '<failure message="boom"/></testcase><testcase name="c"><skipped/>'
                    '</testcase></testsuite></testsuites>')
     assert sims.testcase_results(xml) == {"a": None, "b": "boom", "c": "SKIPPED"}
+
+
+class _Enabled(wiring.Component):
+    """A wide register loaded only when ``en``: ``q$next = q; if (en) q$next = d`` in
+    Amaranth's own Verilog."""
+
+    def __init__(self):
+        super().__init__({"en": In(1), "d": In(256), "q": Out(256)})
+
+    def elaborate(self, platform):
+        m = Module()
+        with m.If(self.en):
+            m.d.sync += self.q.eq(self.d)
+        return m
+
+
+def test_simulation_verilog_gives_registers_enables(tmp_path):
+    from panther.cosim.verilog import enabled_registers, simulation_verilog, write_verilog
+
+    text = simulation_verilog(_Enabled(), name="enabled")
+    assert re.search(r"always @\(posedge clk\)\s+if \(rst\) .*\s+else if \(en\) q <= d;", text), text
+    assert enabled_registers("verilator") and not enabled_registers("icarus")
+    plain = write_verilog(_Enabled, name="enabled", sources=(__name__,), build_root=tmp_path)
+    enabled = write_verilog(_Enabled, name="enabled", sources=(__name__,), build_root=tmp_path,
+                            enables=True)
+    assert (plain.name, enabled.name) == ("enabled.v", "enabled.enables.v")
+    assert "if (en) q <= d;" not in plain.read_text()   # Amaranth's own: q <= \$1
+    assert "if (en) q <= d;" in enabled.read_text()

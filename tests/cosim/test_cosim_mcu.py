@@ -15,7 +15,7 @@ from panther.config import PRESETS, NoiseConfig
 from panther.cosim import simulators as sims
 from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
 from panther.cosim.cosim_mcu import SOURCES, CosimMcu
-from panther.cosim.verilog import module_name, write_text, write_verilog
+from panther.cosim.verilog import enabled_registers, module_name, write_text, write_verilog
 
 HERE = Path(__file__).resolve().parent
 MCU_TESTS = HERE.parent / "hdl" / "mcu"
@@ -46,7 +46,8 @@ def cosim_results(request):
     require_simulator(simulator)
     config = CONFIGS[name]
     top = module_name("mcu", config, "cosim")
-    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES)
+    source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES,
+                           enables=enabled_registers(simulator))
     hold = write_text(hold_verilog(), name=HOLD_MODULE)
     runner = sims.build(simulator, [hold, source], top)
     try:
