@@ -32,7 +32,6 @@ from .branch import BranchCompare
 from .constants import ErrorCode
 from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
-from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .network import NetworkTransfer
 from .parameters import check_core_parameters
@@ -124,14 +123,13 @@ class Execute(wiring.Component):
         ins = self.instr
         op, vw = ins.op, ins.vw
 
-        m.submodules.check = check = DispatchCheck(config=c)
         m.submodules.vector = vec = VectorPath(config=c)
         m.submodules.transfer = xfer = SmemTransfer(config=c)
         m.submodules.network = net = NetworkTransfer(config=c)
         m.submodules.deferred = dfr = DeferredUpdates(config=c, core_id=self.core_id)
         m.submodules.alu_int = alu = AluInt(config=c)
         m.submodules.branch = br = BranchCompare(config=c)
-        m.d.comb += [check.instr.eq(ins), vec.instr.eq(ins), net.instr.eq(ins),
+        m.d.comb += [vec.instr.eq(ins), net.instr.eq(ins),
                      dfr.mcu_done.eq(self.mcu_done),
                      self.deferred.eq(dfr.deferred), self.smem_waiting.eq(xfer.smem_waiting)]
 
@@ -204,8 +202,8 @@ class Execute(wiring.Component):
             with m.State("DISPATCH"):
                 with m.If(self.valid & self.running):
                     m.d.sync += [pc.eq(ins.pc), m_idx.eq(0)]
-                    with m.If(check.fault != ErrorCode.NONE):
-                        fault(check.fault)
+                    with m.If(ins.fault != ErrorCode.NONE):
+                        fault(ins.fault)
                     with m.Elif(op.nop):
                         retire()
                     with m.Elif(op.jmp):
