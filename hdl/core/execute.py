@@ -192,6 +192,7 @@ class Execute(wiring.Component):
         m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
         pending = Signal(M, name="x_pending")
         a_reg = Signal(signed(c.data_bits), name="x_a_reg")
+        b_reg = Signal(signed(c.data_bits), name="x_b_reg")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
                      alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target)]
@@ -277,12 +278,18 @@ class Execute(wiring.Component):
                 m.d.comb += [dp.addr.eq(ins.src2), dp.re.eq(1)]
                 m.next = "SCALAR_X"
             with m.State("SCALAR_X"):
-                m.d.comb += [alu.a.eq(a_reg), alu.b.eq(dp.rdata), br.a.eq(a_reg),
-                             br.b.eq(dp.rdata)]
+                # A branch compares the word as it arrives; alu_int registers it first, so
+                # that the multiplier starts from registers (one cycle more, issue 20).
+                m.d.sync += b_reg.eq(dp.rdata)
+                m.d.comb += [br.a.eq(a_reg), br.b.eq(dp.rdata)]
                 with m.If(op.alu_int):
-                    m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
+                    m.next = "SCALAR_W"
                 with m.Else():
                     m.d.comb += self.redirect.eq(br.taken)
+                    retire()
+            with m.State("SCALAR_W"):
+                m.d.comb += [alu.a.eq(a_reg), alu.b.eq(b_reg),
+                             dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
                 retire()
 
             # -- mcu and crs ------------------------------------------------------------------
