@@ -193,6 +193,8 @@ class Execute(wiring.Component):
         pending = Signal(M, name="x_pending")
         a_reg = Signal(signed(c.data_bits), name="x_a_reg")
         b_reg = Signal(signed(c.data_bits), name="x_b_reg")
+        ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
+        vec_out = Signal(name="x_vec_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
                      alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target)]
@@ -228,6 +230,9 @@ class Execute(wiring.Component):
                         start_transfer(ins.saddr)
                     with m.Elif(op.ldx | op.stx):
                         m.d.comb += [dp.addr.eq(ins.base), dp.re.eq(1)]
+                        m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
+                                     vec_out.eq(Mux(op.ldx, ins.dst, ins.src) + vw
+                                                > c.addr_space)]
                         m.next = "INDEX"
                     with m.Elif(op.send | op.recv):
                         m.d.comb += net.start.eq(1)
@@ -251,12 +256,14 @@ class Execute(wiring.Component):
             with m.State("INDEX"):
                 # ldx/stx: the base word arrives; the effective address (M[base] mod 2**B) +
                 # saddr is checked in the golden model's order (shared-memory range, then the
-                # core vector) and handed to the transfer.
+                # core vector) and handed to the transfer. Both limits were registered at
+                # dispatch (ea + vw > depth is M[base] > depth - saddr - vw): one comparator
+                # behind the read, no adder (issue 20).
                 ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
                 m.d.comb += ea.eq(dp.rdata.as_unsigned() + ins.saddr)
-                with m.If(ea + vw > c.smem_user_depth):
+                with m.If(dp.rdata.as_unsigned() > ea_limit):
                     fault(ErrorCode.SMEM_ADDRESS_RANGE)
-                with m.Elif(Mux(op.ldx, ins.dst, ins.src) + vw > c.addr_space):
+                with m.Elif(vec_out):
                     fault(ErrorCode.ADDRESS_RANGE)
                 with m.Else():
                     start_transfer(ea)
