@@ -197,7 +197,8 @@ class Execute(wiring.Component):
         vec_out = Signal(name="x_vec_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
-                     alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target)]
+                     alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target),
+                     alu.a.eq(a_reg), alu.b.eq(b_reg)]     # not per state: no mux in front
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
@@ -295,8 +296,7 @@ class Execute(wiring.Component):
                     m.d.comb += self.redirect.eq(br.taken)
                     retire()
             with m.State("SCALAR_W"):
-                m.d.comb += [alu.a.eq(a_reg), alu.b.eq(b_reg),
-                             dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
+                m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
                 retire()
 
             # -- mcu and crs ------------------------------------------------------------------
