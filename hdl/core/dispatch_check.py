@@ -14,7 +14,10 @@ __all__ = ["DispatchCheck"]
 
 
 class DispatchCheck(wiring.Component):
-    """Combinational check of the instruction in the execute stage, before it starts.
+    """Combinational check of a decoded instruction: the faults it raises when dispatched.
+
+    :class:`~hdl.core.fetch.Fetch` runs it in the decode stage and registers the result with
+    the instruction (``x_instr.fault``), so it costs the execute stage nothing.
 
     In order: the decoder's own fault (illegal word, PC out of the program); an operand
     vector that leaves the operand space (``ADDRESS_RANGE``) or the program-visible shared

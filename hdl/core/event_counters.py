@@ -22,6 +22,11 @@ class EventCounters(wiring.Component):
     golden model classifies them: below ``rf_depth`` the register file; above it, blocks of
     ``xbar_size`` words alternate XBarIn, XBarOut (MCU 0, then MCU 1 ...).
 
+    The inputs are registered first and counted in the next cycle (the address adders of the
+    execute stage, the classification and a 32-bit increment were on the core's longest
+    path in one cycle, issue 20): a counter lags its events by one cycle, so it is exact from
+    the cycle after the core stops (the host's first read comes later).
+
     Parameters
     ----------
     config : PantherConfig
@@ -35,7 +40,8 @@ class EventCounters(wiring.Component):
     enable : In(1)
         Count this cycle's events (the core is running).
     clear : In(1)
-        Zero every counter (a run starts); wins over ``enable``.
+        Zero every counter (a run starts); wins over ``enable`` (this cycle's events are
+        dropped).
     <name> : Out(COUNTER_BITS)
         One per event name (``vfu_ops``, ``rf_reads``, ...).
     """
@@ -52,11 +58,16 @@ class EventCounters(wiring.Component):
     def elaborate(self, platform):
         c = self.config
         m = Module()
-        ev = self.events
+        ev = Signal.like(self.events, name="events_r")
+        addr = Signal.like(self.addr, name="addr_r")
+        enable = Signal(name="enable_r")
+        # This cycle's events are counted in the next; a clear drops them, as it wins.
+        m.d.sync += [ev.eq(self.events), addr.eq(self.addr),
+                     enable.eq(self.enable & ~self.clear)]
         in_rf = Signal()
         odd_block = Signal()          # above the register file: an XBarOut block
-        m.d.comb += [in_rf.eq(self.addr < c.rf_depth),
-                     odd_block.eq((self.addr - c.rf_depth)[(c.xbar_size - 1).bit_length()])]
+        m.d.comb += [in_rf.eq(addr < c.rf_depth),
+                     odd_block.eq((addr - c.rf_depth)[(c.xbar_size - 1).bit_length()])]
         in_in = ~in_rf & ~odd_block
         in_out = ~in_rf & odd_block
         add = {
@@ -80,6 +91,6 @@ class EventCounters(wiring.Component):
             counter = getattr(self, name)
             with m.If(self.clear):
                 m.d.sync += counter.eq(0)
-            with m.Elif(self.enable):
+            with m.Elif(enable):
                 m.d.sync += counter.eq(counter + increment)
         return m

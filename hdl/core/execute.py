@@ -32,7 +32,6 @@ from .branch import BranchCompare
 from .constants import ErrorCode
 from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
-from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .network import NetworkTransfer
 from .parameters import check_core_parameters
@@ -124,14 +123,13 @@ class Execute(wiring.Component):
         ins = self.instr
         op, vw = ins.op, ins.vw
 
-        m.submodules.check = check = DispatchCheck(config=c)
         m.submodules.vector = vec = VectorPath(config=c)
         m.submodules.transfer = xfer = SmemTransfer(config=c)
         m.submodules.network = net = NetworkTransfer(config=c)
         m.submodules.deferred = dfr = DeferredUpdates(config=c, core_id=self.core_id)
         m.submodules.alu_int = alu = AluInt(config=c)
         m.submodules.branch = br = BranchCompare(config=c)
-        m.d.comb += [check.instr.eq(ins), vec.instr.eq(ins), net.instr.eq(ins),
+        m.d.comb += [vec.instr.eq(ins), net.instr.eq(ins),
                      dfr.mcu_done.eq(self.mcu_done),
                      self.deferred.eq(dfr.deferred), self.smem_waiting.eq(xfer.smem_waiting)]
 
@@ -194,9 +192,13 @@ class Execute(wiring.Component):
         m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
         pending = Signal(M, name="x_pending")
         a_reg = Signal(signed(c.data_bits), name="x_a_reg")
+        b_reg = Signal(signed(c.data_bits), name="x_b_reg")
+        ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
+        vec_out = Signal(name="x_vec_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
-                     alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target)]
+                     alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target),
+                     alu.a.eq(a_reg), alu.b.eq(b_reg)]     # not per state: no mux in front
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
@@ -204,8 +206,8 @@ class Execute(wiring.Component):
             with m.State("DISPATCH"):
                 with m.If(self.valid & self.running):
                     m.d.sync += [pc.eq(ins.pc), m_idx.eq(0)]
-                    with m.If(check.fault != ErrorCode.NONE):
-                        fault(check.fault)
+                    with m.If(ins.fault != ErrorCode.NONE):
+                        fault(ins.fault)
                     with m.Elif(op.nop):
                         retire()
                     with m.Elif(op.jmp):
@@ -229,6 +231,9 @@ class Execute(wiring.Component):
                         start_transfer(ins.saddr)
                     with m.Elif(op.ldx | op.stx):
                         m.d.comb += [dp.addr.eq(ins.base), dp.re.eq(1)]
+                        m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
+                                     vec_out.eq(Mux(op.ldx, ins.dst, ins.src) + vw
+                                                > c.addr_space)]
                         m.next = "INDEX"
                     with m.Elif(op.send | op.recv):
                         m.d.comb += net.start.eq(1)
@@ -252,12 +257,14 @@ class Execute(wiring.Component):
             with m.State("INDEX"):
                 # ldx/stx: the base word arrives; the effective address (M[base] mod 2**B) +
                 # saddr is checked in the golden model's order (shared-memory range, then the
-                # core vector) and handed to the transfer.
+                # core vector) and handed to the transfer. Both limits were registered at
+                # dispatch (ea + vw > depth is M[base] > depth - saddr - vw): one comparator
+                # behind the read, no adder (issue 20).
                 ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
                 m.d.comb += ea.eq(dp.rdata.as_unsigned() + ins.saddr)
-                with m.If(ea + vw > c.smem_user_depth):
+                with m.If(dp.rdata.as_unsigned() > ea_limit):
                     fault(ErrorCode.SMEM_ADDRESS_RANGE)
-                with m.Elif(Mux(op.ldx, ins.dst, ins.src) + vw > c.addr_space):
+                with m.Elif(vec_out):
                     fault(ErrorCode.ADDRESS_RANGE)
                 with m.Else():
                     start_transfer(ea)
@@ -279,12 +286,17 @@ class Execute(wiring.Component):
                 m.d.comb += [dp.addr.eq(ins.src2), dp.re.eq(1)]
                 m.next = "SCALAR_X"
             with m.State("SCALAR_X"):
-                m.d.comb += [alu.a.eq(a_reg), alu.b.eq(dp.rdata), br.a.eq(a_reg),
-                             br.b.eq(dp.rdata)]
+                # A branch compares the word as it arrives; alu_int registers it first, so
+                # that the multiplier starts from registers (one cycle more, issue 20).
+                m.d.sync += b_reg.eq(dp.rdata)
+                m.d.comb += [br.a.eq(a_reg), br.b.eq(dp.rdata)]
                 with m.If(op.alu_int):
-                    m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
+                    m.next = "SCALAR_W"
                 with m.Else():
                     m.d.comb += self.redirect.eq(br.taken)
+                    retire()
+            with m.State("SCALAR_W"):
+                m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
                 retire()
 
             # -- mcu and crs ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from panther.config import PantherConfig
 from panther.isa.table import INSTR_BITS
 
 from .decoder import Decoder
+from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout
 
 __all__ = ["Fetch"]
@@ -22,6 +23,12 @@ class Fetch(wiring.Component):
     execute stage takes a new instruction (``x_ready``). A taken branch or jump in the execute
     stage (``redirect``) flushes both stages (a 2-cycle bubble). The front end stalls whenever
     the execute stage does.
+
+    The decode stage also runs :class:`~hdl.core.dispatch_check.DispatchCheck` on the decoded
+    instruction: ``x_instr.fault`` is the fault the instruction raises when it is dispatched
+    (the decoder's own, else the operand-range and MCU checks), so that the execute stage
+    only tests a register (its address adders and comparators were on the core's longest
+    path, issue 20). It costs no cycle: the check depends on the instruction alone.
 
     Parameters
     ----------
@@ -43,7 +50,7 @@ class Fetch(wiring.Component):
         The execute stage may take a new instruction at this clock edge.
     x_valid : Out(1)
     x_instr : Out(DecodeLayout)
-        The execute stage's instruction register.
+        The execute stage's instruction register; its ``fault`` is the dispatch check's.
     """
 
     def __init__(self, *, config):
@@ -61,6 +68,8 @@ class Fetch(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.decoder = dec = Decoder()
+        m.submodules.check = check = DispatchCheck(config=self.config)
+        m.d.comb += check.instr.eq(dec.decode)
         f_pc = Signal(PC_BITS)
         d_valid = Signal()
         d_pc = Signal(PC_BITS)
@@ -90,5 +99,6 @@ class Fetch(wiring.Component):
             with m.Elif(d_advance):
                 m.d.sync += d_valid.eq(0)
             with m.If(d_advance):
-                m.d.sync += [self.x_instr.eq(dec.decode), self.x_valid.eq(d_valid)]
+                m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault),
+                             self.x_valid.eq(d_valid)]
         return m

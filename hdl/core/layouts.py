@@ -58,7 +58,9 @@ class DecodeLayout(data.StructLayout):
     pc : unsigned(PC_BITS)
     op : OpLayout
     fault : ErrorCode
-        ``NONE``, ``ILLEGAL_INSTRUCTION`` or ``PC_RANGE`` (raised when executed).
+        The decoder's ``NONE``, ``ILLEGAL_INSTRUCTION`` or ``PC_RANGE``; in the execute
+        stage's register (``Fetch.x_instr``) the dispatch check's fault instead (raised when
+        executed, :class:`~hdl.core.dispatch_check.DispatchCheck`).
     <field> : value of every operand slot of the ISA (``dst``, ``src1``, ``src``, ``src2``,
         ``imm``, ``saddr``, ``vw``, ``count``, ``fn``, ``cond``, ``target``, ``m0`` .. ``m5``,
         ``mask``); meaningful only for the instructions that have the field.

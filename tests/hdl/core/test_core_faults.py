@@ -103,3 +103,11 @@ def test_ldx_base_outside_a_small_address_space():
     rtl, gold = _run(w("ldx", dst=0, base=40, saddr=0, vw=1) + "\nhlt", config=tiny)
     assert gold["fault_code"] == CoreFault.ADDRESS_RANGE
     assert rtl["status"] == "error" and rtl["fault_code"] == int(CoreFault.ADDRESS_RANGE)
+
+
+def test_stx_up_to_the_last_user_word():
+    """The effective-address check at its boundary: M[3] = 9, ``9 + saddr + vw`` equal to
+    ``smem_user_depth`` fits (one word more is ``ldx_smem_range``'s fault)."""
+    text = "set 3, 9\n" + w("stx", base=3, saddr=CFG.smem_user_depth - 11, src=0, vw=2, count=1)
+    rtl, gold = _run(text + "\nhlt")
+    assert gold["status"] == rtl["status"] == "halted"

@@ -1,4 +1,4 @@
-"""The core's vector instructions take exactly the cycles of the RTL timing profile
+"""The core's vector and scalar instructions take exactly the cycles of the RTL timing profile
 (``apps.evaluation.rtl_timing``), whose ``alu``/``alui`` term reads the VFU's pipeline latency
 (``hdl.core.vfu.vfu_latency``): the cycle formula and the pipelined RTL move together."""
 
@@ -30,6 +30,17 @@ def test_vector_instruction_cycles_match_the_timing_profile(line):
     instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
     expected = rtl_core_timing(CFG).instruction(instr)
     assert _cycles(line) - _cycles("") == expected
+
+
+@pytest.mark.parametrize("line, by_hand", [
+    # dispatch, read a, read b, register b, multiply and write (issue 20: registered operands)
+    ("alu_int mul, 100, 0, 1", 5),
+    ("alu_int add, 100, 0, 1", 5),
+])
+def test_scalar_instruction_cycles_match_the_timing_profile(line, by_hand):
+    instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
+    assert rtl_core_timing(CFG).instruction(instr) == by_hand
+    assert _cycles(line) - _cycles("") == by_hand
 
 
 def test_the_profile_counts_the_vfu_pipeline_once_per_instruction():
