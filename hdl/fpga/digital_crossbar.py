@@ -271,8 +271,9 @@ class DigitalCrossbar(wiring.Component):
                              rn_next.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1))]
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
                              rb.eq(rb_next), rn.eq(rn_next), v2.eq(v1 & cur[1]), r2.eq(r1)]
+                opa_bit = opa_bits.bit_select(cnt[:w.index_bits], 1)   # no `cur` mux here
                 for j in range(n):
-                    m.d.sync += [delta[j][k].eq(Mux(rb_next, Mux(rn_next ^ a.col_neg[j],
+                    m.d.sync += [delta[j][k].eq(Mux(opa_bit, Mux(rn_next ^ a.col_neg[j],
                                                                 neg_chunks[j][k],
                                                                 vs[j][k * p:(k + 1) * p]), 0))
                                  for k in range(S)]
