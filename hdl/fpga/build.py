@@ -28,10 +28,11 @@ BOARDS = ("ulx3s",)
 SCHEMA = "panther.fpga/2"
 
 #: Per board: the configuration file (package data of ``panther.hdl.fpga``) that fits it and
-#: a clock the measured designs meet. The ULX3S's LFE5U-85F holds the reduced tile (2 cores
-#: of one 8x8 MCU, 60 % of the LUTs), not the small preset; the reduced tile reached 32.3 MHz
-#: and the MCU with its digital crossbar 39.9 MHz (docs/synthesis.md), so the default clock
-#: is the board's 25 MHz oscillator frequency.
+#: a clock every measured top meets. The ULX3S's LFE5U-85F holds the reduced tile (2 cores
+#: of one 8x8 MCU), not the small preset. The default clock is the board's 25 MHz oscillator
+#: frequency, which the slowest top (the tile) meets; the MCU top runs much faster (build it
+#: with ``--clock-mhz``). Fmax of each top: docs/synthesis.md ("Measured", "The MCU top
+#: towards 100 MHz").
 BOARD_DEFAULTS = {"ulx3s": {"config": "ulx3s_tile_config.json", "clock_mhz": 25}}
 
 

@@ -14,7 +14,9 @@ port), so it is acknowledged about ``xbar_size + 3`` cycles after ``req`` per op
 itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag``/
 ``col_neg``), one sweep per step, with its own step registers (``|x_i| >> n`` per row,
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
-beside an MVM/MTVM (variant 3).
+beside an MVM/MTVM (variant 3). Every write to the cell RAMs is registered: it lands a cycle
+after it is computed, which costs nothing except to a READ in the same request as an OPA
+(one cycle: it waits for the OPA's last row).
 """
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
@@ -115,20 +117,30 @@ class DigitalCrossbar(wiring.Component):
         m = Module()
 
         # -- memories: copy c, slice k; one row of n digits (b_k bits each) per word ---------
+        # Every write (OPA, WRITE, host) is registered (`wq_*`) and lands a cycle after it is
+        # computed: the OPA's read-modify-write ends at a register, not at the RAM. A row is
+        # read again at the earliest two cycles after its write is computed (OPA_NEXT between
+        # sweeps); only a READ right after an OPA waits for it (NEXT_OP).
         rd_addr = Signal(w.index_bits)
         wr_addr = Signal(w.index_bits)
+        wq_addr = Signal(w.index_bits)
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
         wr_en = [[Signal(name=f"wr_en_{c}_{k}") for k in range(S)] for c in range(C)]
+        wq_en = [[Signal(name=f"wq_en_{c}_{k}") for k in range(S)] for c in range(C)]
         wr_row = [[[Signal(signed(bits[k]), name=f"wr_{c}_{k}_{j}") for j in range(n)]
                    for k in range(S)] for c in range(C)]
+        wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}") for k in range(S)]
+                  for c in range(C)]
+        m.d.sync += wq_addr.eq(wr_addr)
         for c in range(C):
             for k in range(S):
                 mem = Memory(shape=unsigned(n * bits[k]), depth=n, init=[])
                 m.submodules[f"cells_c{c}_s{k}"] = mem
                 rp = mem.read_port()
                 wp = mem.write_port()
-                m.d.comb += [rp.addr.eq(rd_addr), wp.addr.eq(wr_addr), wp.en.eq(wr_en[c][k]),
-                             wp.data.eq(Cat(*wr_row[c][k]))]
+                m.d.sync += [wq_en[c][k].eq(wr_en[c][k]), wq_row[c][k].eq(Cat(*wr_row[c][k]))]
+                m.d.comb += [rp.addr.eq(rd_addr), wp.addr.eq(wq_addr), wp.en.eq(wq_en[c][k]),
+                             wp.data.eq(wq_row[c][k])]
                 rows[c][k] = [rp.data[j * bits[k]:(j + 1) * bits[k]].as_signed()
                               for j in range(n)]
 
@@ -164,6 +176,7 @@ class DigitalCrossbar(wiring.Component):
         cur = Signal(5)           # the flag being swept
 
         rb, rn = Signal(), Signal()      # drive of row r1 (registered with it): bit, polarity
+        rb_next, rn_next = Signal(), Signal()            # the same, of row cnt
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
@@ -189,6 +202,10 @@ class DigitalCrossbar(wiring.Component):
         # read-modify-write path).
         neg_chunks = [[Signal(signed(p + 1), name=f"opa_nv{j}_{k}") for k in range(S)]
                       for j in range(n)]
+        # The pulse of row r1 on cell (k, j), registered with r1 (the drive's polarity off the
+        # read-modify-write path).
+        delta = [[Signal(signed(p + 1), name=f"opa_d{j}_{k}") for k in range(S)]
+                 for j in range(n)]
 
         def load_v(j, value):
             m.d.sync += vs[j].eq(value)
@@ -231,9 +248,11 @@ class DigitalCrossbar(wiring.Component):
                         load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
                     m.next = "OPA_SKIP"
                 with m.Elif(pending[3]):
-                    m.d.sync += pending[3].eq(0)
-                    m.d.comb += rd_addr.eq(a.row)
-                    m.next = "READ"
+                    # After an OPA, the write of its last row is still in `wq_*`: wait for it.
+                    with m.If(~Cat(*(e for es in wq_en for e in es)).any()):
+                        m.d.sync += pending[3].eq(0)
+                        m.d.comb += rd_addr.eq(a.row)
+                        m.next = "READ"
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
                     m.d.comb += wr_addr.eq(a.row)
@@ -246,12 +265,18 @@ class DigitalCrossbar(wiring.Component):
                     m.next = "ACK"
 
             with m.State("SWEEP"):
-                m.d.comb += rd_addr.eq(cnt)
+                m.d.comb += [rd_addr.eq(cnt),
+                             rb_next.eq(Mux(cur[2], opa_bits, a.row_bits)
+                                        .bit_select(cnt[:w.index_bits], 1)),
+                             rn_next.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1))]
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
-                             rb.eq(Mux(cur[2], opa_bits, a.row_bits)
-                                   .bit_select(cnt[:w.index_bits], 1)),
-                             rn.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1)),
-                             v2.eq(v1 & cur[1]), r2.eq(r1)]
+                             rb.eq(rb_next), rn.eq(rn_next), v2.eq(v1 & cur[1]), r2.eq(r1)]
+                opa_bit = opa_bits.bit_select(cnt[:w.index_bits], 1)   # no `cur` mux here
+                for j in range(n):
+                    m.d.sync += [delta[j][k].eq(Mux(opa_bit, Mux(rn_next ^ a.col_neg[j],
+                                                                neg_chunks[j][k],
+                                                                vs[j][k * p:(k + 1) * p]), 0))
+                                 for k in range(S)]
                 with m.If(v1):
                     with m.If(cur[0]):           # MVM: acc[k][j] += drive(r1) * d_k[r1, j]
                         for k in range(S):
@@ -282,11 +307,8 @@ class DigitalCrossbar(wiring.Component):
                                 lo, hi = cfg.digit_range(k)
                                 m.d.comb += wr_en[c][k].eq(a.opa_copies[c])
                                 for j in range(n):
-                                    chunk = vs[j][k * p:(k + 1) * p]
-                                    delta = Mux(rb, Mux(rn ^ a.col_neg[j], neg_chunks[j][k],
-                                                        chunk), 0)
                                     new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
-                                    m.d.comb += new.eq(rows[c][k][j] + delta)
+                                    m.d.comb += new.eq(rows[c][k][j] + delta[j][k])
                                     # In range iff the bits above the digit only sign-extend
                                     # it (no compare chains); else clip by the sign.
                                     top = new[bits[k] - 1:]

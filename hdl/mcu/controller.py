@@ -241,6 +241,12 @@ class Controller(wiring.Component):
             m.next = "OPA_WAIT"
 
         m.d.sync += self.done.eq(0)
+        # The shift-and-add load strobes (a clock enable of hundreds of flip-flops) come from a
+        # register: set when the answer's `ack_now` rises in WAIT, i.e. in the cycle WAIT sees
+        # the captured `ack` (``ack`` is ``ack_now`` one cycle later), with no decode after it.
+        load_mvm, load_mtvm = Signal(), Signal()
+        m.d.sync += [load_mvm.eq(0), load_mtvm.eq(0)]
+        m.d.comb += [self.sa_load_mvm.eq(load_mvm), self.sa_load_mtvm.eq(load_mtvm)]
         with m.FSM() as fsm:
             with m.State("IDLE"):
                 with m.If(self.start & (self.start_mask.as_value() == McuOp.OPA.value)):
@@ -275,10 +281,11 @@ class Controller(wiring.Component):
                 m.next = "WAIT"
             with m.State("WAIT"):
                 m.d.comb += self.op.as_value().eq(cur)
+                with m.If(self.ack_now & ~self.ack):
+                    m.d.sync += [load_mvm.eq(cur[0]), load_mtvm.eq(cur[1])]
                 with m.If(self.ack):
                     m.d.sync += req.eq(0)
-                    m.d.comb += [self.sa_load_mvm.eq(cur[0]), self.sa_load_mtvm.eq(cur[1]),
-                                 self.drv_advance.eq(1)]
+                    m.d.comb += self.drv_advance.eq(1)
                     with m.If(sampling):
                         m.next = "CONV"
                     with m.Elif(self.step == w.steps - 1):

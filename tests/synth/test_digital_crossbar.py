@@ -74,6 +74,20 @@ def _random_fields(rng, port, op, config):
     return f
 
 
+async def transaction(ctx, dut, op, fields, expected):
+    """Drive one analog request with ``fields`` and return the answer's ``expected`` fields."""
+    analog = dut.analog
+    for name, value in fields.items():
+        ctx.set(Value.cast(getattr(analog, name)), value)
+    ctx.set(Value.cast(analog.op), op)
+    ctx.set(analog.req, 1)
+    await ctx.tick().until(analog.ack)
+    got = {name: ctx.get(Value.cast(getattr(analog, name))) for name in expected}
+    ctx.set(analog.req, 0)
+    await ctx.tick()
+    return got
+
+
 @pytest.mark.parametrize("config", [SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=3),
                                     SMALL.replace(xbar_size=8, adcs_per_xbar=2)],
                          ids=["4x4-variant3", "8x8-variant1"])
@@ -98,15 +112,7 @@ def test_transactions_match_the_ideal_analog_model(config):
             op = ops[t % len(ops)].value
             fields = _random_fields(rng, port, op, config)
             expected = port.serve(amcu, op, {k: fields[k] for k in port.needed(op)})
-            analog = dut.analog
-            for name, value in fields.items():
-                ctx.set(Value.cast(getattr(analog, name)), value)
-            ctx.set(Value.cast(analog.op), op)
-            ctx.set(analog.req, 1)
-            await ctx.tick().until(analog.ack)
-            got = {name: ctx.get(Value.cast(getattr(analog, name))) for name in expected}
-            ctx.set(analog.req, 0)
-            await ctx.tick()
+            got = await transaction(ctx, dut, op, fields, expected)
             for name, value in expected.items():
                 if name == "rdata":
                     assert got[name] == value, (t, op)
@@ -124,6 +130,50 @@ def test_transactions_match_the_ideal_analog_model(config):
     sim.add_testbench(bench)
     sim.run()
     assert checked["codes"] >= 20 and checked["rdata"] >= 4
+
+
+def test_reads_after_writes_see_the_written_digits():
+    """Writes reach the cell RAMs a cycle after they are computed: a READ of the row an OPA
+    wrote last (in the same request), of a row just written, and host reads must see them."""
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=3)
+    rng = np.random.default_rng(5)
+    dut = DigitalCrossbar(config=config)
+    amcu = AnalogMCU(config)
+    port = AnalogPort(config)
+    n, C = config.xbar_size, config.xbar_copies
+    weights = rng.integers(-(1 << 20), 1 << 20, size=(C, n, n))
+    OPA, READ, WRITE = AnalogOp.OPA, AnalogOp.READ, AnalogOp.WRITE
+    ops = [OPA | READ, WRITE, READ, OPA | READ | WRITE, READ]
+    reads = []
+
+    async def bench(ctx):
+        for c in range(C):
+            amcu.program(weights[c], copies=[c])
+            await program_digits(ctx, dut, c, canonical_digits(weights[c], config))
+        last = {}
+        for t in range(20):
+            op = ops[t % len(ops)].value
+            fields = _random_fields(rng, port, op, config)
+            copy = int(rng.integers(C))
+            fields.update(read_copy=copy, opa_copies=1 << copy, write_copies=1 << copy)
+            if op & OPA.value:
+                fields["row"] = n - 1                      # the OPA's last row
+            elif op == READ.value:                         # the row the last request wrote
+                fields.update(last, read_copy=last["write_copies"].bit_length() - 1)
+            last = {k: fields[k] for k in ("row", "slice", "write_copies")}
+            expected = port.serve(amcu, op, {k: fields[k] for k in port.needed(op)})
+            got = await transaction(ctx, dut, op, fields, expected)
+            if "rdata" in expected:
+                reads.append(expected["rdata"])
+                assert got["rdata"] == expected["rdata"], (t, op)
+        for c in range(C):
+            assert np.array_equal(await read_digits(ctx, dut, c, config), amcu.xbars[c].digits())
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert len(reads) == 16 and len(set(reads)) > 8
 
 
 def test_mcu_with_digital_crossbar_equals_exact_integer_math():
