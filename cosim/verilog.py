@@ -147,8 +147,8 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
     if not callable(build):
         raise TypeError(f"build must be a callable returning the component, not {build!r}")
     build_root = Path(build_root) if build_root is not None else default_build_root()
-    out_dir = build_root / name
     path, stamp, digest = _target(name, sources, build_root, packages, debug_fields, enables)
+    out_dir = path.parent
     with build_lock(name, build_root):
         if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
             return path
@@ -174,10 +174,9 @@ def _target(name, sources, build_root, packages, debug_fields, enables):
     return out_dir / f"{name}{kind}.v", out_dir / f"{name}{kind}.sources", digest
 
 
-def _up_to_date(job, packages):
-    path, stamp, digest = _target(job["name"], job["sources"], job.get("build_root"), packages,
-                                  job.get("debug_fields", True), job.get("enables", False))
-    return path.is_file() and stamp.is_file() and stamp.read_text() == digest
+def _job_target(job, packages):
+    return _target(job["name"], job["sources"], job.get("build_root"), packages,
+                   job.get("debug_fields", True), job.get("enables", False))
 
 
 def _convert_in_child(job, packages, pipe):
@@ -202,7 +201,9 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
     traceback.
     """
     jobs = [dict(job) for job in jobs]
-    stale = [job for job in jobs if not _up_to_date(job, packages)]
+    targets = [_job_target(job, packages) for job in jobs]     # each source hash once
+    stale = [job for job, (path, stamp, digest) in zip(jobs, targets)
+             if not (path.is_file() and stamp.is_file() and stamp.read_text() == digest)]
     if stale and on_convert is not None:
         on_convert()
     for job in stale:             # announced here: a child's log lines may go nowhere
@@ -232,7 +233,7 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
                 failed.append(f"converting {name} to Verilog failed:\n{message}")
     if failed:
         raise RuntimeError("\n".join(failed))
-    return [write_verilog(**job, packages=packages) for job in jobs]
+    return [path for path, _, _ in targets]
 
 
 def _replace_if_changed(path, text):
