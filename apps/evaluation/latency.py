@@ -5,7 +5,8 @@ Two profiles:
 * :func:`model_core_timing` and :func:`mcu_timing` (ns): the architecture being evaluated,
   from the per-event latencies of :class:`analog_models.energy.EnergyModel` and PUMA's
   pipeline rules (``src/ima.py``): a VFU instruction takes ``ceil(vw / vfu_lanes)`` VFU
-  cycles, ``cp`` one cycle (PUMA assigns mux selectors), a shared-memory word
+  cycles, ``cp`` one cycle (PUMA assigns mux selectors), the base-register read of an
+  ``ldx``/``stx`` one cycle (*our assumption*: a scalar register read), a shared-memory word
   ``smem_access / SMEM_WORDS_PER_ACCESS``; an MVM or MTVM takes ``input_steps +
   MVM_PIPELINE_STAGES - 1`` pipeline stages, each the longer of a crossbar bit-step and the
   ``xbar_size / adcs_per_xbar`` conversions of one ADC; an OPA ``input_steps`` OPA steps;
@@ -60,6 +61,9 @@ class CoreTiming:
     lanes : int
     ld_fixed, st_fixed : float
         Issue of a ``ld`` / ``st`` (its words are timed one by one).
+    index_fixed : float
+        What ``ldx`` / ``stx`` add to ``ld_fixed`` / ``st_fixed``: the read of their base
+        register.
     word_ld, word_st : float
         Core time per shared-memory word loaded / stored.
     port_word : float
@@ -88,6 +92,7 @@ class CoreTiming:
     word_st: float
     port_word: float
     mcu_fixed: float
+    index_fixed: float
 
     def instruction(self, instr, taken=False):
         """Latency of a non-MCU, non-``hlt`` instruction (its shared-memory words apart)."""
@@ -99,8 +104,9 @@ class CoreTiming:
                     + vw * self.vfu_word + math.ceil(vw / self.lanes) * self.vfu_row)
         if name == "cp":
             return self.cp_fixed + instr["vw"] * self.cp_word
-        if name in ("ld", "st"):
-            return self.ld_fixed if name == "ld" else self.st_fixed
+        if name in ("ld", "st", "ldx", "stx"):
+            fixed = self.ld_fixed if name in ("ld", "ldx") else self.st_fixed
+            return fixed + (self.index_fixed if name in ("ldx", "stx") else 0)
         if name == "br":
             return self.taken_branch if taken else self.branch
         return {"jmp": self.jump, "alu_int": self.alu_int}.get(name, self.scalar)
@@ -212,7 +218,7 @@ def model_core_timing(config):
                       jump=cycle, halt=cycle, cp_fixed=cycle, cp_word=0.0, vfu_fixed=0.0,
                       vfu_source=0.0, vfu_word=0.0, vfu_row=lat["vfu_op"],
                       lanes=config.vfu_lanes, ld_fixed=cycle, st_fixed=cycle, word_ld=word,
-                      word_st=word, port_word=word, mcu_fixed=0.0)
+                      word_st=word, port_word=word, mcu_fixed=0.0, index_fixed=cycle)
 
 
 def mcu_timing(architecture, config, *, variant=None):

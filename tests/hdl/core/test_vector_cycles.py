@@ -43,6 +43,19 @@ def test_scalar_instruction_cycles_match_the_timing_profile(line, by_hand):
     assert _cycles(line) - _cycles("") == by_hand
 
 
+def test_indexed_loads_and_stores_cost_their_base_read():
+    """By hand: ``ldx``/``stx`` read their base register first, one cycle each more than
+    ``ld``/``st``; the same words move, so the difference is the issue alone."""
+    plain, indexed = "st 200, 16, 8\nld 32, 200, 8", "stx 2, 200, 16, 8\nldx 32, 2, 200, 8"
+    profile = rtl_core_timing(CFG)
+
+    def issue(text):
+        image = assemble(text + "\nhlt\n", config=CFG)
+        return sum(profile.instruction(decode(int(word))) for word in image.programs[0][:2])
+    assert issue(indexed) - issue(plain) == 2
+    assert _cycles(indexed) - _cycles(plain) == 2
+
+
 def test_the_profile_counts_the_vfu_pipeline_once_per_instruction():
     """By hand: alu add of 16 words on 4 lanes is gather 2 x (2 + 16), compute 4 rows plus the
     pipeline fill, scatter 16, and 6 cycles of state changes."""
