@@ -21,6 +21,8 @@ PROBES = {
     "mcu mvm": "mcu 0:mvm", "mcu mvm|mtvm": "mcu 0:mvm|mtvm", "mcu opa x4": "mcu 0:opa\n" * 4,
     "crs": "crs 0b1", "st 16": "st 100, 0, 16, 1", "ld 16": ".smem 0, 0, " + ", ".join(["0.5"] * 16)
     + "\nld 0, 0, 16",
+    "stx 16": "stx 7, 100, 0, 16, 1", "ldx 16": ".smem 0, 0, " + ", ".join(["0.5"] * 16)
+    + "\nldx 0, 7, 0, 16",
 }
 
 

@@ -2,7 +2,8 @@
 
 Kernels: the example programs (``examples/*.s``) and compiled kernels that fit the small
 tile (``examples/models/small_tile_mlp.json`` at batches 1 and 4, and a one-layer kernel
-with ``input_gradient``), each on variants 1, 2 and 3. Each runs on the RTL
+with ``input_gradient`` at batches 1 and 3, and at batch 3 rolled into a loop: ``ldx``/``stx``,
+``alu_int`` and a branch), each on variants 1, 2 and 3. Each runs on the RTL
 (:func:`cosim.program_runner.run_and_compare`, which also checks the final state against
 the golden model) and is timed by :mod:`apps.evaluation.timing` over its recorded golden
 run with the RTL's per-instruction latencies (:mod:`apps.evaluation.rtl_timing`).
@@ -78,6 +79,9 @@ def check_kernels(variants=(1, 2, 3)):
                          ("layer 32x24 b3", layer.replace(train=TrainSpec(algorithm="minibatch",
                                                                           batch=3)))):
             out.append((label, variant, compile_model(m, config=config).image))
+        rolled = layer.replace(train=TrainSpec(algorithm="minibatch", batch=3))
+        out.append(("layer 32x24 b3 loop", variant,
+                    compile_model(rolled, config=config, loop="rolled").image))
     return out
 
 
