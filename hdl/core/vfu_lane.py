@@ -86,11 +86,12 @@ class VfuLane:
             m.d.comb += wide.eq(value)
             out = Signal(signed(B), name=p + name)
             ovf = Signal(name=p + name + "_ovf")
-            # in range exactly when the bits from B - 1 up are copies of the sign: a reduction,
-            # not two comparators (carry chains) per saturation
-            top = wide[B - 1:]
-            m.d.comb += ovf.eq(~((top == 0) | (top == (1 << len(top)) - 1)))
-            m.d.comb += out.eq(Mux(ovf, Mux(wide[-1], lo, hi), wide[:B]))
+            with m.If(wide > hi):
+                m.d.comb += [out.eq(hi), ovf.eq(1)]
+            with m.Elif(wide < lo):
+                m.d.comb += [out.eq(lo), ovf.eq(1)]
+            with m.Else():
+                m.d.comb += out.eq(wide)
             return out, ovf
 
         def select(fn_now, results, default, name):

@@ -82,14 +82,10 @@ class RecipPipeline:
                     break
                 t = Signal(unsigned(B + 1), name=f"{p}t{i}")
                 m.d.comb += t.eq(Cat(low[i], rem))
-                # one subtractor: its sign is the comparison (a second carry chain for
-                # ``t >= div`` cost about a third of the divider's LUTs on the ECP5)
-                diff = Signal(signed(B + 2), name=f"{p}d{i}")
-                m.d.comb += diff.eq(t - div)
                 ge = Signal(name=f"{p}ge{i}")
-                m.d.comb += ge.eq(~diff[-1])
+                m.d.comb += ge.eq(t >= div)
                 nxt = Signal(unsigned(B), name=f"{p}r{i}")
-                m.d.comb += nxt.eq(Mux(ge, diff[:B], t[:B]))
+                m.d.comb += nxt.eq(Mux(ge, t - div, t))
                 rem = nxt
                 bits.append(ge)
             quot = Cat(*reversed(bits), quot)[:Q]        # the new bits enter at the bottom
