@@ -30,6 +30,9 @@ def add_arguments(parser):
                         help="what to put on the FPGA (default: tile)")
     parser.add_argument("--clock-mhz", type=positive_int, default=None,
                         help="PLL clock in MHz (default: 25, which the measured designs meet)")
+    parser.add_argument("--router", default=None, choices=["router1", "router2"],
+                        help="nextpnr's router (default: router2 for the tile, router1 for "
+                             "the MCU)")
     parser.add_argument("--baud", type=positive_int, default=115200, help="UART bit rate")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
@@ -69,7 +72,7 @@ def run(args):
     clock = args.clock_mhz or BOARD_DEFAULTS[args.board]["clock_mhz"]
     try:
         report = build_board(config, args.output, board=args.board, kind=args.top,
-                             clock_mhz=clock, baud=args.baud)
+                             clock_mhz=clock, baud=args.baud, router=args.router)
     except ValueError as error:
         raise UserError(f"panther fpga: {error}") from None
     except OSError as error:        # an output directory that cannot be written, a missing tool

@@ -98,12 +98,14 @@ class VFU(wiring.Component):
         valid = Signal(self.latency, name="valid")      # bit k: a row k + 1 cycles in
         m.d.sync += valid.eq((valid << 1) | self.i_valid)
         m.d.comb += [self.o_valid.eq(valid[-1]), self.busy.eq(valid[:-1].any())]
-        fn = Signal.like(self.i_fn, name="fn_s0")
+        # Only ``valid`` is reset: the data registers (here and in the lanes) are qualified
+        # by it, and a reset of thousands of flip-flops is a slow net on the FPGA.
+        fn = Signal.like(self.i_fn, name="fn_s0", reset_less=True)
         m.d.sync += fn.eq(self.i_fn)
         for i in range(cfg.vfu_lanes):
-            a = Signal(signed(cfg.data_bits), name=f"l{i}_a_s0")
-            b = Signal(signed(B_BITS(cfg)), name=f"l{i}_b_s0")
-            d = Signal(signed(cfg.data_bits), name=f"l{i}_d_s0")
+            a = Signal(signed(cfg.data_bits), name=f"l{i}_a_s0", reset_less=True)
+            b = Signal(signed(B_BITS(cfg)), name=f"l{i}_b_s0", reset_less=True)
+            d = Signal(signed(cfg.data_bits), name=f"l{i}_d_s0", reset_less=True)
             m.d.sync += [a.eq(self.i_a[i]), b.eq(self.i_b[i]), d.eq(self.i_d[i])]
             lane = VfuLane(m, cfg, fn, a, b, d, i)
             m.d.comb += [self.o_result[i].eq(lane.result), self.o_overflow[i].eq(lane.overflow)]

@@ -69,7 +69,10 @@ class VfuLane:
         last = lane_stages(cfg) - 1               # the stage feeding the output register
 
         def reg(value, name, shape=None):
-            out = Signal(value.shape() if shape is None else shape, name=p + name)
+            # data only (``VFU.valid`` qualifies it): no reset, so the core's reset does not
+            # fan out to every pipeline flip-flop (the tile's routed critical path)
+            out = Signal(value.shape() if shape is None else shape, name=p + name,
+                         reset_less=True)
             m.d.sync += out.eq(value)
             return out
 

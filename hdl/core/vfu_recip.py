@@ -56,7 +56,7 @@ class RecipPipeline:
         p = prefix + "recip_"
 
         def reg(value, name, shape):
-            out = Signal(shape, name=p + name)
+            out = Signal(shape, name=p + name, reset_less=True)     # data: no reset
             m.d.sync += out.eq(value)
             return out
 

@@ -10,7 +10,8 @@ to its router on the other (docs/node.md).
   per sending core of the node), all in one memory; a data flit is written a word per cycle
   (credits guarantee the room). A core's ``recv`` takes one word per grant, round robin over
   the cores, one grant per cycle, the word one cycle later. Every word taken owes its sender a
-  credit: channels owing credits queue up, and a credit flit returns all a channel owes.
+  credit: channels owing credits queue up (a cycle after the grant of the word that makes
+  them owe), and a credit flit returns all a channel owes.
 * **Credit flits** go back over the same network and are always accepted, so flits never wait
   for each other in the routers.
 * **Per-channel state in memories.** Every per-channel counter is a :class:`ChannelTable`
@@ -226,11 +227,17 @@ class TileNoc(wiring.Component):
                      owed.eq(ring(heads.read_data[C] - paid.read_data[1])),
                      paid.write_addr.eq(head_ch), paid.write_data.eq(heads.read_data[C]),
                      paid.write_en.eq(sending_credit)]
-        # a channel joins the queue when it starts to owe (or owes again as it is paid)
-        m.d.comb += [paid.read_addr[0].eq(r_ch),
-                     owing.w_data.eq(r_ch),
-                     owing.w_en.eq(granted & ((paid.read_data[0] == head)
-                                              | (sending_credit & (head_ch == r_ch))))]
+        # A channel joins the queue when it starts to owe: a cycle after the grant, from the
+        # registered channel and head (not from the grant's read path). ``paid`` then already
+        # holds a credit flit sent for it in the grant's cycle (``paid`` = the old head, so it
+        # owes again); a channel is granted at most every other cycle (``inflight``), so no
+        # join of the same channel is pending then.
+        join = Signal()
+        join_ch = Signal(range(n_ch))
+        join_head = Signal(pointer_bits)
+        m.d.sync += [join.eq(granted), join_ch.eq(r_ch), join_head.eq(head)]
+        m.d.comb += [paid.read_addr[0].eq(join_ch), owing.w_data.eq(join_ch),
+                     owing.w_en.eq(join & (paid.read_data[0] == join_head))]
 
         # -- the tile's output: packers and the credit queue, round robin ------------------------
         n_src = C + 1                                   # source C: the credit queue
@@ -265,5 +272,5 @@ class TileNoc(wiring.Component):
             for k in range(C):
                 with m.If(out_sel == k):
                     m.d.sync += [pend[k].eq(0), packers[k][1].eq(0)]
-        m.d.comb += self.busy.eq(pend.any() | holding | owing.r_rdy)
+        m.d.comb += self.busy.eq(pend.any() | holding | owing.r_rdy | join)
         return m

@@ -48,3 +48,23 @@ def test_failing_tool_step_is_named(tmp_path, monkeypatch, capsys):
         build.build_board(config, tmp_path, kind="mcu", log=lambda text: None)
     assert info.value.step == "yosys synth_ecp5" and info.value.returncode == 1
     assert not (tmp_path / "fpga_report.json").exists()
+
+
+@pytest.mark.parametrize(("router", "expected"), [(None, "router1"), ("router2", "router2")])
+def test_router_reaches_nextpnr(tmp_path, monkeypatch, router, expected):
+    """The MCU top keeps nextpnr's default router unless told; the chosen one is on the
+    nextpnr command line of the build script."""
+    monkeypatch.setitem(build.TOOLS, "YOSYS", "false")
+    config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
+    with pytest.raises(ToolError):
+        build.build_board(config, tmp_path, kind="mcu", log=lambda text: None, router=router)
+    argv = dict(_commands((tmp_path / "build_panther_ulx3s.sh").read_text()))["NEXTPNR_ECP5"]
+    assert argv[argv.index("--router") + 1] == expected
+
+
+def test_bad_router_is_a_user_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["fpga", "--router", "router3", "-o", str(tmp_path)])
+    assert info.value.code == 2 and "router3" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="router must be one of"):
+        build.build_board(PRESETS["small"], tmp_path, kind="mcu", router="router3")
