@@ -10,7 +10,7 @@ with serial writes).
 
 Timing: each analog transaction sweeps the rows of the memories (one row per cycle, sync read
 port), so it is acknowledged about ``xbar_size + 3`` cycles after ``req`` per operation flag
-(one more for MTVM, whose row sum is two pipeline stages). An OPA applies its bit-steps
+(one more for MVM and MTVM, whose sums are two pipeline stages; :func:`answer_latencies`). An OPA applies its bit-steps
 itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag``/
 ``col_neg``), one sweep per step, with its own step registers (``|x_i| >> n`` per row,
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
@@ -185,9 +185,13 @@ class DigitalCrossbar(wiring.Component):
         v2 = Signal()
         r2 = Signal(w.index_bits)
         n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
+        # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
+        # registered (stage 1), then added to its column's code (stage 2, row r2).
+        term = [[Signal(signed(w.digit_bits + 1), name=f"mvm_t{k}_{j}") for j in range(n)]
+                for k in range(S)]
 
         last = Signal()
-        m.d.comb += last.eq(Mux(cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
+        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
 
         # OPA step registers, loaded from the operand: row i's |x_i| >> s, column j's
         # |v_j| << s (its p-bit chunk k pulses slice k); steps s_first..s_last are applied.
@@ -270,7 +274,8 @@ class DigitalCrossbar(wiring.Component):
                                         .bit_select(cnt[:w.index_bits], 1)),
                              rn_next.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1))]
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
-                             rb.eq(rb_next), rn.eq(rn_next), v2.eq(v1 & cur[1]), r2.eq(r1)]
+                             rb.eq(rb_next), rn.eq(rn_next), v2.eq(v1 & (cur[0] | cur[1])),
+                             r2.eq(r1)]
                 opa_bit = opa_bits.bit_select(cnt[:w.index_bits], 1)   # no `cur` mux here
                 for j in range(n):
                     m.d.sync += [delta[j][k].eq(Mux(opa_bit, Mux(rn_next ^ a.col_neg[j],
@@ -278,11 +283,11 @@ class DigitalCrossbar(wiring.Component):
                                                                 vs[j][k * p:(k + 1) * p]), 0))
                                  for k in range(S)]
                 with m.If(v1):
-                    with m.If(cur[0]):           # MVM: acc[k][j] += drive(r1) * d_k[r1, j]
+                    with m.If(cur[0]):           # MVM stage 1: term = drive(r1) * d_k[r1, j]
                         for k in range(S):
                             for j in range(n):
                                 d = pick_copy(a.mvm_copy, k, j)
-                                m.d.sync += acc[k][j].eq(acc[k][j] + Mux(rb, Mux(rn, -d, d), 0))
+                                m.d.sync += term[k][j].eq(Mux(rb, Mux(rn, -d, d), 0))
                     with m.If(cur[1]):           # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
                         for k in range(S):
                             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
@@ -292,7 +297,10 @@ class DigitalCrossbar(wiring.Component):
                                      for j in range(n)]
                             for g, cols in enumerate(groups):
                                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
-                with m.If(v2):                   # MTVM stage 2: mt[k][r2] = sum of the parts
+                with m.If(v2 & cur[0]):          # MVM stage 2: acc[k][j] += term
+                    m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
+                                 for k in range(S) for j in range(n)]
+                with m.If(v2 & cur[1]):          # MTVM stage 2: mt[k][r2] = sum of the parts
                     for k in range(S):
                         total = _tree_sum(part[k]) + n_neg
                         with m.Switch(r2):
