@@ -28,7 +28,7 @@ from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
-__all__ = ["CellPortSignature", "DigitalCrossbar", "check_ideal"]
+__all__ = ["CellPortSignature", "DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
@@ -44,6 +44,32 @@ def check_ideal(config):
                          f"must be 0 (not {config.adc_bits!r}) and every noise field 0 "
                          f"(not {config.noise!r})")
     return config
+
+
+def answer_latency(config, op, *, step=0):
+    """Cycles from ``req`` rising to ``ack`` (1: in the same cycle) of one transaction of the
+    :class:`DigitalCrossbar` with the :class:`AnalogOp` bits ``op`` (``step``: the request's
+    step, used by an OPA beside an MVM/MTVM).
+
+    IDLE, the last NEXT_OP and ACK take 3 cycles; each flag one NEXT_OP cycle and: MVM or
+    MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages); an OPA
+    alone one OPA_SKIP cycle and ``input_steps`` sweeps of ``xbar_size + 1`` with an OPA_NEXT
+    between; an OPA beside a sample ``step + 1`` OPA_SKIP cycles and one sweep; READ one (two
+    after an OPA: the last row's write is still registered); WRITE none.
+    """
+    op, n = AnalogOp(op), config.xbar_size
+    flags = [f for f in (AnalogOp.MVM, AnalogOp.MTVM, AnalogOp.OPA, AnalogOp.READ,
+                         AnalogOp.WRITE) if f in op]
+    cycles = 3 + len(flags)
+    cycles += (n + 2) * len([f for f in flags if f in AnalogOp.MVM | AnalogOp.MTVM])
+    if AnalogOp.OPA in op:
+        if op == AnalogOp.OPA:
+            cycles += 1 + config.input_steps * (n + 2) - 1
+        else:
+            cycles += step + 1 + n + 1
+    if AnalogOp.READ in op:
+        cycles += 2 if AnalogOp.OPA in op else 1
+    return cycles
 
 
 class CellPortSignature(wiring.Signature):
@@ -187,7 +213,7 @@ class DigitalCrossbar(wiring.Component):
         n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
         # registered (stage 1), then added to its column's code (stage 2, row r2).
-        term = [[Signal(signed(w.digit_bits + 1), name=f"mvm_t{k}_{j}") for j in range(n)]
+        term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}") for j in range(n)]
                 for k in range(S)]
 
         last = Signal()
