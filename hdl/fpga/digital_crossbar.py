@@ -248,16 +248,19 @@ class DigitalCrossbar(wiring.Component):
             m.d.sync += s_cur.eq(s_cur + 1)
 
         with m.FSM(name="fsm") as fsm:
+            # The read address depends on the state only, not on `req` or the flags: only
+            # HOST uses the row read in IDLE, only READ the row read in NEXT_OP.
             with m.State("IDLE"):
+                m.d.comb += rd_addr.eq(h.row)
                 with m.If(a.req):
                     m.d.sync += pending.eq(a.op)
                     m.next = "NEXT_OP"
                 with m.Elif(h.req):
-                    m.d.comb += rd_addr.eq(h.row)
                     m.next = "HOST"
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
+                m.d.comb += rd_addr.eq(a.row)
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
                              n_neg.eq(sum((a.col_bits & a.col_neg)[j]
                                           for j in range(n)))]
@@ -281,7 +284,6 @@ class DigitalCrossbar(wiring.Component):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
                     with m.If(~Cat(*(e for es in wq_en for e in es)).any()):
                         m.d.sync += pending[3].eq(0)
-                        m.d.comb += rd_addr.eq(a.row)
                         m.next = "READ"
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
