@@ -202,7 +202,9 @@ class DigitalCrossbar(wiring.Component):
         cur = Signal(5)           # the flag being swept
 
         rb, rn = Signal(), Signal()      # drive of row r1 (registered with it): bit, polarity
-        rb_next, rn_next = Signal(), Signal()            # the same, of row cnt
+        # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
+        # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
+        drive_sh, neg_sh = Signal(n), Signal(n)
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
@@ -265,7 +267,8 @@ class DigitalCrossbar(wiring.Component):
                              n_neg.eq(sum((a.col_bits & a.col_neg)[j]
                                           for j in range(n)))]
                 with m.If(pending[0]):
-                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
+                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
+                                 drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
                     m.d.sync += [acc[k][j].eq(0) for k in range(S) for j in range(n)]
                     m.next = "SWEEP"
                 with m.Elif(pending[1]):
@@ -297,16 +300,13 @@ class DigitalCrossbar(wiring.Component):
                     m.next = "ACK"
 
             with m.State("SWEEP"):
-                m.d.comb += [rd_addr.eq(cnt),
-                             rb_next.eq(Mux(cur[2], opa_bits, a.row_bits)
-                                        .bit_select(cnt[:w.index_bits], 1)),
-                             rn_next.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1))]
+                m.d.comb += rd_addr.eq(cnt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
-                             rb.eq(rb_next), rn.eq(rn_next), v2.eq(v1 & (cur[0] | cur[1])),
-                             r2.eq(r1)]
-                opa_bit = opa_bits.bit_select(cnt[:w.index_bits], 1)   # no `cur` mux here
+                             rb.eq(drive_sh[0]), rn.eq(neg_sh[0]),
+                             drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
+                             v2.eq(v1 & (cur[0] | cur[1])), r2.eq(r1)]
                 for j in range(n):
-                    m.d.sync += [delta[j][k].eq(Mux(opa_bit, Mux(rn_next ^ a.col_neg[j],
+                    m.d.sync += [delta[j][k].eq(Mux(drive_sh[0], Mux(neg_sh[0] ^ a.col_neg[j],
                                                                 neg_chunks[j][k],
                                                                 vs[j][k * p:(k + 1) * p]), 0))
                                  for k in range(S)]
@@ -360,13 +360,15 @@ class DigitalCrossbar(wiring.Component):
             with m.State("OPA_SKIP"):
                 # Beside a sample (variant 3) only step `step` is applied: shift up to it.
                 with m.If(s_cur == s_first):
+                    m.d.sync += [drive_sh.eq(opa_bits), neg_sh.eq(a.row_neg)]
                     m.next = "SWEEP"
                 with m.Else():
                     opa_advance()
 
             with m.State("OPA_NEXT"):
                 opa_advance()
-                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
+                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
+                             drive_sh.eq(Cat(*[x[1] for x in xs])), neg_sh.eq(a.row_neg)]
                 m.next = "SWEEP"
 
             with m.State("READ"):
