@@ -249,6 +249,22 @@ class DigitalCrossbar(wiring.Component):
                 load_v(j, Cat(Const(0, 1), vs[j])[:S * p])
             m.d.sync += s_cur.eq(s_cur + 1)
 
+        # The write address and data default to the OPA's clipped read-modify-write of row r1
+        # on every copy; NEXT_OP (WRITE) and HOST override them in their state. Only the
+        # enables depend on the flags, so the data's source is chosen by the state alone.
+        m.d.comb += wr_addr.eq(r1)
+        for c in range(C):
+            for k in range(S):
+                lo, hi = cfg.digit_range(k)
+                for j in range(n):
+                    new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
+                    m.d.comb += new.eq(rows[c][k][j] + delta[j][k])
+                    # In range iff the bits above the digit only sign-extend it (no compare
+                    # chains); else clip by the sign.
+                    top = new[bits[k] - 1:]
+                    m.d.comb += wr_row[c][k][j].eq(Mux(top.all() | ~top.any(), new[:bits[k]],
+                                                       Mux(new[-1], lo, hi)))
+
         with m.FSM(name="fsm") as fsm:
             # The read address depends on the state only, not on `req` or the flags: only
             # HOST uses the row read in IDLE, only READ the row read in NEXT_OP.
@@ -262,7 +278,9 @@ class DigitalCrossbar(wiring.Component):
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
-                m.d.comb += rd_addr.eq(a.row)
+                m.d.comb += [rd_addr.eq(a.row), wr_addr.eq(a.row)]
+                m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
+                             for c in range(C) for k in range(S) for j in range(n)]
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
                              n_neg.eq(sum((a.col_bits & a.col_neg)[j]
                                           for j in range(n)))]
@@ -290,12 +308,8 @@ class DigitalCrossbar(wiring.Component):
                         m.next = "READ"
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
-                    m.d.comb += wr_addr.eq(a.row)
-                    for c in range(C):
-                        for k in range(S):
-                            m.d.comb += wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
-                            m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
-                                         for j in range(n)]
+                    m.d.comb += [wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
+                                 for c in range(C) for k in range(S)]
                 with m.Else():
                     m.next = "ACK"
 
@@ -335,22 +349,9 @@ class DigitalCrossbar(wiring.Component):
                             for i in range(n):
                                 with m.Case(i):
                                     m.d.sync += mt[k][i].eq(total)
-                with m.If(v1):
-                    with m.If(cur[2]):           # OPA: clipped RMW of row r1 on every chosen copy
-                        m.d.comb += wr_addr.eq(r1)
-                        for c in range(C):
-                            for k in range(S):
-                                lo, hi = cfg.digit_range(k)
-                                m.d.comb += wr_en[c][k].eq(a.opa_copies[c])
-                                for j in range(n):
-                                    new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
-                                    m.d.comb += new.eq(rows[c][k][j] + delta[j][k])
-                                    # In range iff the bits above the digit only sign-extend
-                                    # it (no compare chains); else clip by the sign.
-                                    top = new[bits[k] - 1:]
-                                    m.d.comb += wr_row[c][k][j].eq(
-                                        Mux(top.all() | ~top.any(), new[:bits[k]],
-                                            Mux(new[-1], lo, hi)))
+                with m.If(v1 & cur[2]):          # OPA: write the RMW of row r1 (below)
+                    m.d.comb += [wr_en[c][k].eq(a.opa_copies[c])
+                                 for c in range(C) for k in range(S)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.next = "OPA_NEXT"
