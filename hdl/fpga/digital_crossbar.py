@@ -279,6 +279,11 @@ class DigitalCrossbar(wiring.Component):
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += [rd_addr.eq(a.row), wr_addr.eq(a.row)]
+                # The OPA operand is loaded in every NEXT_OP (only an OPA's sweeps use it), so
+                # its hundreds of step registers are enabled by the state, not by the flags.
+                m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
+                for j in range(n):
+                    load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
                 m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
                              for c in range(C) for k in range(S) for j in range(n)]
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
@@ -297,9 +302,6 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += [cur.eq(AnalogOp.OPA.value), pending[2].eq(0), s_cur.eq(0),
                                  s_first.eq(Mux(alone, 0, a.step)),
                                  s_last.eq(Mux(alone, w.steps - 1, a.step))]
-                    m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
-                    for j in range(n):
-                        load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
                     m.next = "OPA_SKIP"
                 with m.Elif(pending[3]):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
