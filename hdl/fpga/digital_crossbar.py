@@ -9,8 +9,8 @@ single cells (:class:`CellPortSignature`; weights are loaded once, as a real chi
 with serial writes).
 
 Timing: each analog transaction sweeps the rows of the memories (one row per cycle, sync read
-port), so it is acknowledged about ``xbar_size + 3`` cycles after ``req`` per operation flag
-(one more for MVM and MTVM, whose sums are two pipeline stages; :func:`answer_latencies`). An OPA applies its bit-steps
+port), so it acknowledges about ``xbar_size + 3`` cycles after ``req`` per flag (exactly:
+:func:`answer_latency`; the MVM and MTVM sums are two pipeline stages). An OPA applies its steps
 itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag``/
 ``col_neg``), one sweep per step, with its own step registers (``|x_i| >> n`` per row,
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
