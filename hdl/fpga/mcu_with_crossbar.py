@@ -6,9 +6,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.hdl.mcu import MCU
-from panther.hdl.ports import XBarBufferSignature
+from panther.hdl.mcu.controller import commit_cycles, crs_cycles, opa_latency, phases, rtl_cycles
+from panther.hdl.ports import AnalogOp, XBarBufferSignature
 
-from .digital_crossbar import CellPortSignature, DigitalCrossbar, check_ideal
+from .digital_crossbar import CellPortSignature, DigitalCrossbar, answer_latency, check_ideal
 
 __all__ = ["McuWithCrossbar"]
 
@@ -44,6 +45,35 @@ class McuWithCrossbar(wiring.Component):
             "xin": In(XBarBufferSignature(config)), "xout": In(XBarBufferSignature(config)),
             "cells": In(CellPortSignature(config)),
         })
+
+    def rtl_cycles(self, mask):
+        """Exact cycles from ``start`` to ``done`` of a request with ``mask``: the MCU's
+        :func:`~hdl.mcu.controller.rtl_cycles` for an ideal answer, plus each transaction's
+        :func:`~hdl.fpga.digital_crossbar.answer_latency` beyond the ideal one (the controller
+        waits for every ``ack``, so each cycle of answer latency adds one)."""
+        cfg = self.config
+        total = rtl_cycles(cfg, mask)
+        for phase in phases(cfg, mask):
+            op = AnalogOp(sum(phase))
+            if op == AnalogOp.OPA:
+                total += answer_latency(cfg, op) - opa_latency(cfg)
+            else:
+                total += sum(answer_latency(cfg, op, step=s) - 1
+                             for s in range(cfg.input_steps))
+        return total
+
+    def crs_cycles(self):
+        """Exact cycles from ``crs`` to ``done`` (:func:`~hdl.mcu.controller.crs_cycles` with
+        the crossbar's READ and WRITE latencies)."""
+        return crs_cycles(self.config, latencies=self._serial_latencies())
+
+    def commit_cycles(self):
+        """Exact cycles from ``commit`` to ``done`` (:func:`~hdl.mcu.controller.commit_cycles`
+        with the crossbar's READ and WRITE latencies)."""
+        return commit_cycles(self.config, latencies=self._serial_latencies())
+
+    def _serial_latencies(self):
+        return {op: answer_latency(self.config, op) for op in (AnalogOp.READ, AnalogOp.WRITE)}
 
     def elaborate(self, platform):
         m = Module()

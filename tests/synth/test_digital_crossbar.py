@@ -10,7 +10,7 @@ from panther.config import PRESETS
 from panther.cosim.amaranth_bridge import read_buffer, run_request, write_buffer
 from panther.cosim.analog_port import AnalogPort, unpack_signed
 from panther.fixed_point import canonical_digits, round_shift, saturate, weights_from_digits
-from panther.hdl.fpga.digital_crossbar import DigitalCrossbar
+from panther.hdl.fpga.digital_crossbar import DigitalCrossbar, answer_latency
 from panther.hdl.fpga.mcu_with_crossbar import McuWithCrossbar
 from panther.hdl.ports import AnalogOp
 
@@ -75,14 +75,20 @@ def _random_fields(rng, port, op, config):
 
 
 async def transaction(ctx, dut, op, fields, expected):
-    """Drive one analog request with ``fields`` and return the answer's ``expected`` fields."""
+    """Drive one analog request with ``fields`` and return the answer's ``expected`` fields;
+    check that ``ack`` comes :func:`answer_latency` cycles after ``req`` rises."""
     analog = dut.analog
     for name, value in fields.items():
         ctx.set(Value.cast(getattr(analog, name)), value)
     ctx.set(Value.cast(analog.op), op)
     ctx.set(analog.req, 1)
-    await ctx.tick().until(analog.ack)
+    cycles = 1
+    while not ctx.get(analog.ack):
+        await ctx.tick()
+        cycles += 1
+    assert cycles == answer_latency(dut.config, op, step=fields["step"]), (op, fields["step"])
     got = {name: ctx.get(Value.cast(getattr(analog, name))) for name in expected}
+    await ctx.tick()                               # the end of the ack cycle
     ctx.set(analog.req, 0)
     await ctx.tick()
     return got
@@ -203,13 +209,13 @@ def test_mcu_with_digital_crossbar_equals_exact_integer_math():
         await program_digits(ctx, dut, 0, canonical_digits(W, config))
         await write_buffer(ctx, dut, "xin", x)
         await write_buffer(ctx, dut, "xout", v)
-        await run_request(ctx, dut, mask=2)                   # MTVM: W v -> XBarIn
+        assert await run_request(ctx, dut, mask=2) == dut.rtl_cycles(2)   # MTVM: W v -> XBarIn
         z = await read_buffer(ctx, dut, "xin")
         await write_buffer(ctx, dut, "xin", x)
-        await run_request(ctx, dut, mask=1)                   # MVM: W^T x -> XBarOut
+        assert await run_request(ctx, dut, mask=1) == dut.rtl_cycles(1)   # MVM: W^T x -> XBarOut
         y = await read_buffer(ctx, dut, "xout")
         await write_buffer(ctx, dut, "xout", v)
-        await run_request(ctx, dut, mask=4)                   # OPA: W += x v^T
+        assert await run_request(ctx, dut, mask=4) == dut.rtl_cycles(4)   # OPA: W += x v^T
         digits = await read_digits(ctx, dut, 0, config)
         assert z == exact_z
         assert y == exact_y
@@ -217,7 +223,7 @@ def test_mcu_with_digital_crossbar_equals_exact_integer_math():
         if model.xbars[0].saturation_events.sum() == 0:
             assert np.array_equal(weights_from_digits(digits, config), exact_w)
         after = weights_from_digits(digits, config)
-        await run_request(ctx, dut, crs=True)                 # CRS: same weights, canonical
+        assert await run_request(ctx, dut, crs=True) == dut.crs_cycles()  # CRS: canonical
         digits = await read_digits(ctx, dut, 0, config)
         assert np.array_equal(digits, canonical_digits(after, config))
         # A small OPA on canonical digits cannot clip: exactly W += x v^T.
@@ -232,6 +238,34 @@ def test_mcu_with_digital_crossbar_equals_exact_integer_math():
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
+
+
+@pytest.mark.parametrize("variant", [1, 2, 3])
+def test_mcu_with_digital_crossbar_takes_the_cycles_of_its_formulas(variant):
+    """Every request of the FPGA's MCU top takes the cycles its formulas give (the controller's
+    with the crossbar's answer latencies), on every variant; the MVM and MTVM transactions'
+    answers each take their sweep's two pipeline stages."""
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=variant)
+    dut = McuWithCrossbar(config=config)
+    n = config.xbar_size
+    # A sampling transaction alone: IDLE, NEXT_OP, the sweep (n + 2), NEXT_OP, ACK.
+    assert answer_latency(config, AnalogOp.MVM) == answer_latency(config, AnalogOp.MTVM) == n + 6
+    got = {}
+
+    async def bench(ctx):
+        await write_buffer(ctx, dut, "xin", [3, -5, 7, 1 << 12][:n])
+        await write_buffer(ctx, dut, "xout", [-2, 9, 1 << 11, 4][:n])
+        for mask in (1, 2, 4, 3, 7):
+            got[mask] = await run_request(ctx, dut, mask=mask)
+        got["crs"] = await run_request(ctx, dut, crs=True)
+        got["commit"] = await run_request(ctx, dut, commit=True)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == {**{mask: dut.rtl_cycles(mask) for mask in (1, 2, 4, 3, 7)},
+                   "crs": dut.crs_cycles(), "commit": dut.commit_cycles()}
 
 
 def test_rejects_a_non_ideal_configuration():
