@@ -1,7 +1,7 @@
 """Shift-and-add: ADC rounds, full-width accumulation, one rounding and saturation (semantics §3)."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.hdl.ports import line_major
@@ -19,15 +19,20 @@ class ShiftAdd(wiring.Component):
     each round adds ``sum_k code[k, j] << (n + p*k + adc_lsb_shift)`` to the full-width
     accumulator of column ``j``, through a pipeline (:attr:`pipeline_depth` registers: the
     slice-combined codes, then their shift by the step) whose last stage is the accumulator
-    itself, so a round's addition lands two cycles after its round ends; ``busy`` covers the
-    rounds only, and the next step may load meanwhile. Hold and accumulator registers rotate
-    by ``lanes`` per round, so no wide multiplexer is needed. ``clear`` resets the
-    accumulators (to half a result LSB: the rounding offset). ``finish`` then (as soon as the last round has left the first stage, at
-    most one cycle late: ``busy`` meanwhile) emits ``lanes`` results per cycle for ``rounds``
-    cycles, each one cycle after its ``busy`` cycle (``res_*`` are registered): each
-    accumulator rounded once
-    (round half up by ``weight_frac_bits``) and saturated to a data word, with ``res_overflow``
-    set when any of the round's words saturated.
+    write, so a round's addition lands two cycles after its round ends; ``busy`` covers the
+    rounds only, and the next step may load meanwhile.
+
+    Nothing wide moves per round: the held codes of rounds 2 and later are a memory written
+    once per ``load`` (one row per round) and read one row per round through a registered
+    read port (round 1's lines have their own register); the accumulators are a memory of
+    ``rounds`` rows of ``lanes`` accumulators, read two cycles ahead of their update (a
+    synchronous read port, then a register) and written in place. ``clear`` resets the
+    accumulators (to half a result LSB: the rounding offset) by marking every row fresh: a
+    fresh row reads as the offset. ``finish`` then (as soon as the last round has left the
+    first stage, at most one cycle late: ``busy`` meanwhile) emits ``lanes`` results per cycle
+    for ``rounds`` cycles, each one cycle after its ``busy`` cycle (``res_*`` are registered):
+    each accumulator rounded once (round half up by ``weight_frac_bits``) and saturated to a
+    data word, with ``res_overflow`` set when any of the round's words saturated.
 
     Parameters
     ----------
@@ -78,17 +83,43 @@ class ShiftAdd(wiring.Component):
     def finish_cycles(self):
         return self.widths.rounds
 
+    def _lines(self, row):
+        """Per lane of a round's flat row (line-major, lanes at the bottom), its signed codes."""
+        w = self.widths
+        line = w.slices * w.code_bits
+        return [[row[lane * line + k * w.code_bits:][:w.code_bits].as_signed()
+                 for k in range(w.slices)] for lane in range(w.lanes)]
+
+    def _held_rows(self, m, round_, round_done):
+        """The codes of the round after the current one, as a flat row valid at its
+        ``round_done`` (round 1: a register loaded with ``load``; rounds 2 on: a memory row
+        read at the previous ``round_done``), or None with a single round."""
+        w = self.widths
+        flat = Value.cast(self.codes)
+        row_bits = w.lanes * w.slices * w.code_bits
+        if w.rounds < 2:
+            return None
+        second = Signal(row_bits)
+        with m.If(self.load):
+            m.d.sync += second.eq(flat[row_bits:2 * row_bits])
+        if w.rounds == 2:
+            return second
+        m.submodules.hold = hold = memory.Memory(shape=unsigned(row_bits), depth=w.rounds - 2,
+                                                 init=[])
+        for row in range(w.rounds - 2):          # row r holds round r + 2
+            port = hold.write_port()
+            m.d.comb += [port.addr.eq(row), port.en.eq(self.load),
+                         port.data.eq(flat[(row + 2) * row_bits:(row + 3) * row_bits])]
+        read = hold.read_port()
+        m.d.comb += [read.addr.eq(round_), read.en.eq(round_done & (round_ < w.rounds - 2))]
+        return Mux(round_ == 0, second, read.data)
+
     def elaborate(self, platform):
         cfg, w = self.config, self.widths
         m = Module()
         cb, ab = w.code_bits, w.acc_bits
-        hold = Signal(self.codes.shape())         # line-major, lanes at the bottom
-        # Column j at bits j * acc_bits. Each accumulator starts at half an LSB of the result
-        # (round half up, added once), so that emission only shifts it.
         frac = cfg.weight_frac_bits
         half = (1 << (frac - 1)) if frac else 0
-        cleared = sum(half << (j * ab) for j in range(w.n))
-        acc = Signal(w.n * ab, init=cleared)
         step = Signal(w.step_bits)
         converting = Signal()
         finishing = Signal()
@@ -96,15 +127,14 @@ class ShiftAdd(wiring.Component):
         round_ = Signal(w.round_bits)
         wait = Signal(range(max(cfg.adc_latency, 2)))
         m.d.comb += self.busy.eq(converting | finishing | finish_pending)
-
-        def lane_acc(lane):
-            return acc[lane * ab:(lane + 1) * ab].as_signed()
+        round_done = Signal()
+        m.d.comb += round_done.eq(converting & (wait == cfg.adc_latency - 1))
 
         # One round's terms in a two-stage pipeline: the slice-combined code of each lane
         # (registered with the step), then shifted by the step (registered); the third stage
-        # adds it to the lane's accumulator while the accumulators rotate by `lanes`. The
-        # slice combination is split: sums over groups of `group` slices are kept in step
-        # with `hold` (computed from what `hold` is loaded with), so that the first stage
+        # adds it to the lane's accumulator. The slice combination is split: sums over groups
+        # of `group` slices are registered from the round's lines (`load`: round 0 from the
+        # codes; each round's end: the next round's held lines), so that the first stage
         # only adds the groups.
         group = 1 << max(0, (w.slices - 1).bit_length() - 1)
         starts = range(0, w.slices, group)
@@ -117,53 +147,59 @@ class ShiftAdd(wiring.Component):
             return [sum(line[k] << (w.p * (k - g)) for k in range(g, min(g + group, w.slices)))
                     for g in starts]
 
+        def load_parts(row):
+            for lane, line in enumerate(self._lines(row)):
+                m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
+
         term_valid, shifted_valid = Signal(), Signal()
         term_step = Signal(w.step_bits)
-        terms, shifted = [], []
+        shifted = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
             m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
-            terms.append(term)
             sh = Signal(signed(ab), name=f"shifted{lane}")
             m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
             shifted.append(sh)
-        updated = []
-        for lane in range(w.lanes):
-            new = Signal(signed(ab), name=f"updated{lane}")
-            m.d.comb += new.eq(lane_acc(lane) + shifted[lane])
-            updated.append(new)
-
-        round_done = Signal()
-        m.d.comb += round_done.eq(converting & (wait == cfg.adc_latency - 1))
         m.d.sync += [term_valid.eq(round_done), term_step.eq(step),
                      shifted_valid.eq(term_valid)]
-        with m.If(shifted_valid):
-            m.d.sync += acc.eq(Cat(acc[w.lanes * ab:], *updated))
+
+        following = self._held_rows(m, round_, round_done)
         with m.If(self.load):
-            m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0),
-                         hold.eq(self.codes)]
-            for lane in range(w.lanes):
-                m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(self.codes[lane]))]
+            m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0)]
+            load_parts(Value.cast(self.codes))
         with m.Elif(converting):
             with m.If(round_done):
-                m.d.sync += [wait.eq(0), round_.eq(round_ + 1),
-                             hold.eq(hold.as_value() >> (w.lanes * w.slices * cb))]
-                for lane in range(w.lanes):
-                    nxt = lane + w.lanes          # the line that moves to `lane`
-                    values = group_sums(hold[nxt]) if nxt < w.n else [0] * len(starts)
-                    m.d.sync += [p.eq(v) for p, v in zip(parts[lane], values)]
+                m.d.sync += [wait.eq(0), round_.eq(round_ + 1)]
+                if following is not None:
+                    load_parts(following)
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():
                 m.d.sync += wait.eq(wait + 1)
 
-        # Result emission: round half up once, saturate (registered: the results follow
-        # `finishing` by one cycle), rotate the accumulators.
+        # `finish` waits until the last round has left the term stage (its accumulator
+        # update is then in this cycle's last stage): emission starts the cycle after.
+        start_finish = Signal()
+        m.d.comb += start_finish.eq((self.finish | finish_pending) & ~converting & ~term_valid)
+        with m.If(start_finish):
+            m.d.sync += [finishing.eq(1), round_.eq(0), finish_pending.eq(0)]
+        with m.Elif(self.finish):
+            m.d.sync += finish_pending.eq(1)
+        with m.If(finishing):
+            m.d.sync += round_.eq(round_ + 1)
+            with m.If(round_ == w.rounds - 1):
+                m.d.sync += finishing.eq(0)
+
+        base = self._accumulators(m, round_, round_done, finishing, start_finish, shifted,
+                                  shifted_valid, half)
+
+        # Result emission: round half up once (the offset is in the accumulator), saturate
+        # (registered: the results follow `finishing` by one cycle).
         low, high = -(1 << (w.data_bits - 1)), (1 << (w.data_bits - 1)) - 1
         overflow = []
         for lane in range(w.lanes):
             rounded = Signal(signed(w.acc_bits - frac), name=f"rounded{lane}")
-            m.d.comb += rounded.eq(lane_acc(lane) >> frac)
+            m.d.comb += rounded.eq(base[lane] >> frac)
             # In range iff the bits above the word only sign-extend it.
             top = rounded[w.data_bits - 1:]
             fits = Signal(name=f"fits{lane}")
@@ -176,17 +212,53 @@ class ShiftAdd(wiring.Component):
             self.res_round.eq(round_),
             self.res_overflow.eq(finishing & Cat(*overflow).any()),
         ]
-        # `finish` waits until the last round has left the term stage (its accumulator
-        # update is then in this cycle's last stage): emission starts the cycle after.
-        with m.If((self.finish | finish_pending) & ~converting & ~term_valid):
-            m.d.sync += [finishing.eq(1), round_.eq(0), finish_pending.eq(0)]
-        with m.Elif(self.finish):
-            m.d.sync += finish_pending.eq(1)
-        with m.If(finishing):
-            m.d.sync += acc.eq(acc.rotate_right(w.lanes * ab))
-            m.d.sync += round_.eq(round_ + 1)
-            with m.If(round_ == w.rounds - 1):
-                m.d.sync += finishing.eq(0)
-        with m.If(self.clear):
-            m.d.sync += acc.eq(cleared)
         return m
+
+    def _accumulators(self, m, round_, round_done, finishing, start_finish, shifted,
+                      shifted_valid, half):
+        """The accumulator memory; returns ``base``, per lane the accumulator of the row read
+        two cycles before (a row's value after every write up to the previous cycle).
+
+        A row is read at its round's end for the update two cycles later, and during emission
+        two cycles ahead of its result: row 0 the cycle before ``finish`` is taken (the idle
+        read address), row 1 when it is, row ``r + 2`` while emitting row ``r``."""
+        w = self.widths
+        ab = w.acc_bits
+        m.submodules.acc = acc = memory.Memory(shape=unsigned(w.lanes * ab), depth=w.rounds,
+                                               init=[])
+        write = acc.write_port()
+        read = acc.read_port(transparent_for=(write,))
+        addr, write_addr = Signal.like(round_), Signal.like(round_)
+        ahead = round_ + 2
+        with m.If(round_done):
+            m.d.comb += read.addr.eq(round_)
+        with m.Elif(finishing & (ahead < w.rounds)):
+            m.d.comb += read.addr.eq(ahead)
+        with m.Elif(start_finish & (w.rounds > 1)):
+            m.d.comb += read.addr.eq(1)
+        m.d.sync += [addr.eq(read.addr), write_addr.eq(addr)]
+
+        # Fresh rows (cleared, not yet written) read as the rounding offset.
+        fresh = Signal(w.rounds, init=(1 << w.rounds) - 1)
+        with m.If(self.clear):
+            m.d.sync += fresh.eq((1 << w.rounds) - 1)
+        with m.Elif(shifted_valid):
+            m.d.sync += fresh.bit_select(write_addr, 1).eq(0)
+        # The write of this cycle, to the row whose read is on the port now, is not in it.
+        bypass = Signal()
+        m.d.comb += bypass.eq(shifted_valid & (write_addr == addr))
+        offset = Signal()
+        m.d.comb += offset.eq(self.clear | (fresh.bit_select(addr, 1) & ~bypass))
+
+        base, updated = [], []
+        for lane in range(w.lanes):
+            b = Signal(signed(ab), name=f"base{lane}")
+            new = Signal(signed(ab), name=f"updated{lane}")
+            m.d.comb += new.eq(b + shifted[lane])
+            stored = read.data[lane * ab:(lane + 1) * ab].as_signed()
+            m.d.sync += b.eq(Mux(offset, half, Mux(bypass, new, stored)))
+            base.append(b)
+            updated.append(new)
+        m.d.comb += [write.addr.eq(write_addr), write.en.eq(shifted_valid),
+                     write.data.eq(Cat(*updated))]
+        return base

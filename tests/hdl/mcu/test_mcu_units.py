@@ -235,3 +235,65 @@ def test_carry_resolution_rewrites_canonical_digits(cfg):
 
     run(dut, tb)
     np.testing.assert_array_equal(got, expected)
+
+
+def _shift_add_expected(cfg, codes, steps):
+    """Integer formula of semantics §3: (words, overflow per column) of codes ``(len(steps),
+    slices, n)`` loaded with the step numbers ``steps``."""
+    acc = [0] * cfg.xbar_size
+    for n, step_codes in zip(steps, codes):
+        for k in range(cfg.n_slices):
+            for j, c in enumerate(step_codes[k]):
+                acc[j] += int(c) << (n + cfg.nominal_bits * k + cfg.adc_lsb_shift)
+    frac, top = cfg.weight_frac_bits, 1 << (cfg.data_bits - 1)
+    rounded = [(a + (1 << (frac - 1))) >> frac for a in acc]
+    return [min(max(r, -top), top - 1) for r in rounded], [not -top <= r < top for r in rounded]
+
+
+@pytest.mark.parametrize("adcs, latency", [(16, 1), (8, 1), (4, 1), (2, 3)])
+def test_shift_add_back_to_back_operations(adcs, latency):
+    # Each operation starts from the rounding offset after `clear`, whatever the previous one
+    # left in the accumulators; loads follow `busy` at once and `finish` comes in the cycle
+    # `busy` fell (1 to 8 rounds: the accumulator rows are read ahead of their update and of
+    # their emission).
+    cfg = SMALL.replace(adcs_per_xbar=adcs, adc_latency=latency)
+    w = McuWidths(cfg)
+    dut = ShiftAdd(config=cfg)
+    rng = np.random.default_rng(adcs + 100 * latency)
+    cb = cfg.adc_code_bits
+    ops = [list(range(cfg.input_steps)), [5, 0, 2], [15]]
+    codes = [rng.integers(-(1 << (cb - 1)), 1 << (cb - 1), (len(s), cfg.n_slices, w.n)) for s in ops]
+    codes[1][:, :, 3] = (1 << (cb - 1)) - 1
+    got = []
+
+    async def tb(ctx):
+        for steps, op_codes in zip(ops, codes):
+            ctx.set(dut.clear, 1)
+            await ctx.tick()
+            ctx.set(dut.clear, 0)
+            for n, step_codes in zip(steps, op_codes):
+                ctx.set(Value.cast(dut.codes), pack(step_codes.T.reshape(-1), cb))
+                ctx.set(dut.step, n)
+                ctx.set(dut.load, 1)
+                await ctx.tick()
+                ctx.set(dut.load, 0)
+                while ctx.get(dut.busy):
+                    await ctx.tick()
+            ctx.set(dut.finish, 1)
+            await ctx.tick()
+            ctx.set(dut.finish, 0)
+            words, ovf = [None] * w.n, [None] * w.rounds
+            while not ctx.get(dut.res_valid):
+                await ctx.tick()
+            while ctx.get(dut.res_valid):
+                r = ctx.get(dut.res_round)
+                words[r * w.lanes:(r + 1) * w.lanes] = [ctx.get(dut.res_data[i]) for i in range(w.lanes)]
+                ovf[r] = ctx.get(dut.res_overflow)
+                await ctx.tick()
+            got.append((words, ovf))
+
+    run(dut, tb)
+    for (words, ovf), steps, op_codes in zip(got, ops, codes):
+        expected, expected_ovf = _shift_add_expected(cfg, op_codes, steps)
+        assert words == expected
+        assert ovf == [any(expected_ovf[r * w.lanes:(r + 1) * w.lanes]) for r in range(w.rounds)]
