@@ -25,25 +25,33 @@ _ESCAPED = re.compile(r"\\\S+")
 def strip_debug_fields(text):
     """``text`` (Verilog as Amaranth writes it) without the field wires that nothing reads:
     a field's ``wire`` line and its ``assign`` line go, unless its name appears anywhere
-    else. Returns the new text."""
+    else in its module. Returns the new text.
+
+    Names are counted per module: a unit's wrapper and the module it wraps both declare the
+    fields of the same ports (``\\c7__analog__1__mvm_codes[63][3]`` in the paper tile's top
+    level and in its ``tile``), and counted over the whole file neither was dropped."""
     lines = text.split("\n")
-    fields = {}                  # line index -> (field name, 'wire' or 'assign')
+    module = [0] * len(lines)    # line index -> the module it is in (its number)
+    fields = {}                  # line index -> field name
+    current = 0
     for i, line in enumerate(lines):
+        if line.startswith("module "):
+            current += 1
+        module[i] = current
         if not line.lstrip().startswith(("wire", "assign")) or "\\" not in line:
             continue
-        found = _WIRE.match(line)
+        found = _WIRE.match(line) or _ASSIGN.match(line)
         if found:
             fields[i] = found.group(1)
-            continue
-        found = _ASSIGN.match(line)
-        if found:
-            fields[i] = found.group(1)
-    declared = {name for i, name in fields.items() if lines[i].lstrip().startswith("wire")}
+    declared = {(module[i], name) for i, name in fields.items()
+                if lines[i].lstrip().startswith("wire")}
     # A name is dropped only when its declaration and its assignment are all there is of it.
-    seen = Counter(name for name in fields.values() if name in declared)
+    seen = Counter(key for i, name in fields.items() if (key := (module[i], name)) in declared)
     used = Counter()
-    for line in lines:
+    for i, line in enumerate(lines):
         if "\\" in line:
-            used.update(token for token in _ESCAPED.findall(line) if token in declared)
-    drop = {name for name in declared if seen[name] == 2 and used[name] == 2}
-    return "\n".join(line for i, line in enumerate(lines) if fields.get(i) not in drop)
+            used.update(key for token in _ESCAPED.findall(line)
+                        if (key := (module[i], token)) in declared)
+    drop = {key for key in declared if seen[key] == 2 and used[key] == 2}
+    return "\n".join(line for i, line in enumerate(lines)
+                     if i not in fields or (module[i], fields[i]) not in drop)

@@ -20,6 +20,7 @@ from amaranth._toolchain.yosys import find_yosys
 from amaranth.back import rtlil, verilog
 
 from .debug_fields import strip_debug_fields
+from .memory_init import strip_zero_memory_init
 from .sources import PROJECT_PACKAGES, source_hash
 
 __all__ = ["BUILD_DIR_ENV", "CONVERT_PASSES", "build_dir", "default_build_root", "config_key",
@@ -39,6 +40,11 @@ BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
 #: ``write_verilog`` without Amaranth's ``-norename``: Icarus takes a function named like the
 #: Yosys-internal ``$procmux$12`` (a parallel multiplexer) for a system function.
 CONVERT_PASSES = ("proc -norom", "opt_clean", "opt_dff", "memory_collect", "write_verilog")
+#: What is done to the text after Yosys (in the stamp, so that a change converts again): a
+#: Verilated model starts at 0, so memories need no zero words (:mod:`cosim.memory_init`).
+TEXT_STEPS = ("strip_zero_memory_init",)
+#: The same for a text without debug field wires (:mod:`cosim.debug_fields`).
+LEAN_STEPS = ("strip_debug_fields per module",)
 # write_verilog writes a parallel multiplexer (one-hot select) as a casez whose patterns
 # overlap; Verilator warns about that.
 _LINT_HEADER = "/* verilator lint_off CASEOVERLAP */\n"
@@ -107,12 +113,14 @@ def build_lock(name, build_root=None):
 
 def simulation_verilog(component, *, name):
     """Verilog text of ``component`` (top module ``name``, ports from its signature) after
-    :data:`CONVERT_PASSES`, with the same Yosys Amaranth converts with."""
+    :data:`CONVERT_PASSES`, with the same Yosys Amaranth converts with, and
+    :data:`TEXT_STEPS`: for Verilator only."""
     text = rtlil.convert(component, name=name, emit_src=False)
     yosys = find_yosys(lambda version: version >= (0, 40))
     script = [f"read_rtlil <<rtlil\n{text}\nrtlil", *CONVERT_PASSES]
     # Yosys warns that not every process can be written; Amaranth ignores it the same way.
-    return _LINT_HEADER + yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+    text = yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+    return _LINT_HEADER + strip_zero_memory_init(text)
 
 
 def enabled_registers(simulator):
@@ -170,7 +178,9 @@ def _target(name, sources, build_root, packages, debug_fields, enables):
     kind = ("" if debug_fields else ".lean") + (".enables" if enables else "")
     digest = source_hash(sources, packages=packages)
     if enables:
-        digest += " " + " ".join(CONVERT_PASSES)
+        digest += " " + " ".join(CONVERT_PASSES + TEXT_STEPS)
+    if not debug_fields:
+        digest += " " + " ".join(LEAN_STEPS)
     return out_dir / f"{name}{kind}.v", out_dir / f"{name}{kind}.sources", digest
 
 

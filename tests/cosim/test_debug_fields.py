@@ -39,6 +39,15 @@ def test_fields_nothing_reads_go_and_the_rest_stays():
     assert len(out.splitlines()) == len(TEXT.splitlines()) - 4
 
 
+def test_fields_are_counted_per_module():
+    # A wrapper and the module it wraps declare the same field names; each pair goes.
+    wrapper = TEXT.replace("module \\top.sub (v, y);", "module top (v, y);")
+    out = strip_debug_fields(wrapper + TEXT)
+    assert "\\v[0]" not in out and "\\op.kind" not in out
+    assert out.count("\\v[1]") == 6                            # read by y in both modules
+    assert len(out.splitlines()) == 2 * len(TEXT.splitlines()) - 8
+
+
 class _Unit(wiring.Component):
     a: In(data.ArrayLayout(4, 8))
     y: Out(4)

@@ -195,8 +195,8 @@ def test_paper_tile_program():
     # of shared memory. The MCU and the core are converted once each and instantiated (16 MCUs,
     # 8 cores); the analog answers go into hold registers inside the design, so no top-level
     # input carries an ADC code vector. One tile per node: at the paper's 138 tiles the tile's
-    # network interface serves 8 x 1104 channels; that preset builds, but from empty it takes
-    # longer than make test can spend on one build (docs/tile.md, "Build time").
+    # network interface serves 8 x 1104 channels; that preset builds from empty in about
+    # 10.6 min on the loaded machine, some 50 s of CPU more than this (docs/tile.md, "Build time").
     require_simulator("verilator")
     config = PRESETS["paper"].replace(tiles_per_node=1)
     image = random_image(config, 1)
