@@ -192,13 +192,13 @@ def _cross_core_words(image):
 @pytest.mark.slow
 def test_paper_tile_program():
     # The paper tile: 8 cores of 2 MCUs with 128x128 crossbars (8 slices 44466555), 64 K words
-    # of shared memory. The MCU and the core are converted once each and instantiated (16 MCUs,
-    # 8 cores); the analog answers go into hold registers inside the design, so no top-level
-    # input carries an ADC code vector. One tile per node: at the paper's 138 tiles the tile's
-    # network interface serves 8 x 1104 channels; that preset builds from empty in about
-    # 10.6 min on the loaded machine, some 50 s of CPU more than this (docs/tile.md, "Build time").
+    # of shared memory, in the paper's node of 138 tiles (its network interface serves
+    # 8 x 1104 channels). The MCU and the core are converted once each and instantiated (16
+    # MCUs, 8 cores); the analog answers go into hold registers inside the design, so no
+    # top-level input carries an ADC code vector. From empty it builds in about 10.6 min on
+    # the loaded machine (docs/tile.md, "Build time").
     require_simulator("verilator")
-    config = PRESETS["paper"].replace(tiles_per_node=1)
+    config = PRESETS["paper"]
     image = random_image(config, 1)
     assert _cross_core_words(image)          # the cores exchange data through shared memory
     sim = TileSimulation(config).build()
