@@ -28,7 +28,9 @@ from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
-__all__ = ["CellPortSignature", "DigitalCrossbar", "answer_latency", "check_ideal"]
+from .cell_port import CellPortSignature
+
+__all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
@@ -70,45 +72,6 @@ def answer_latency(config, op, *, step=0):
     if AnalogOp.READ in op:
         cycles += 2 if AnalogOp.OPA in op else 1
     return cycles
-
-
-class CellPortSignature(wiring.Signature):
-    """Host access to single crossbar cells, from the host's side (only served between analog
-    transactions).
-
-    The host holds ``req`` with the fields stable until ``ack``; ``we`` 1 writes ``wdata``,
-    0 reads into ``rdata``.
-
-    Parameters
-    ----------
-    config : PantherConfig
-
-    Members
-    -------
-    req, we : Out(1)
-    copy, slice, row, col : Out
-        The cell: crossbar copy, slice (0 = LSB slice), row, column.
-    wdata : Out(signed(digit_bits))
-        Digit to write (truncated to the slice's bits).
-    ack : In(1)
-        One-cycle pulse: the access is done (``rdata`` valid from then on).
-    rdata : In(signed(digit_bits))
-    """
-
-    def __init__(self, config):
-        w = McuWidths(config)
-        self.config = config
-        super().__init__({
-            "req": Out(1), "we": Out(1), "copy": Out(w.copy_bits),
-            "slice": Out(w.slice_index_bits), "row": Out(w.index_bits), "col": Out(w.index_bits),
-            "wdata": Out(signed(w.digit_bits)), "ack": In(1), "rdata": In(signed(w.digit_bits)),
-        })
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.members == self.members
-
-    def __hash__(self):
-        return hash(type(self))
 
 
 class DigitalCrossbar(wiring.Component):
@@ -265,6 +228,10 @@ class DigitalCrossbar(wiring.Component):
                     m.d.comb += wr_row[c][k][j].eq(Mux(top.all() | ~top.any(), new[:bits[k]],
                                                        Mux(new[-1], lo, hi)))
 
+        # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
+        ack = Signal()
+        m.d.sync += ack.eq(0)
+        m.d.comb += a.ack.eq(ack)
         with m.FSM(name="fsm") as fsm:
             # The read address depends on the state only, not on `req` or the flags: only
             # HOST uses the row read in IDLE, only READ the row read in NEXT_OP.
@@ -313,6 +280,7 @@ class DigitalCrossbar(wiring.Component):
                     m.d.comb += [wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
                                  for c in range(C) for k in range(S)]
                 with m.Else():
+                    m.d.sync += ack.eq(1)
                     m.next = "ACK"
 
             with m.State("SWEEP"):
@@ -381,7 +349,6 @@ class DigitalCrossbar(wiring.Component):
                 m.next = "NEXT_OP"
 
             with m.State("ACK"):
-                m.d.comb += a.ack.eq(1)
                 m.next = "A_DROP"
 
             with m.State("A_DROP"):

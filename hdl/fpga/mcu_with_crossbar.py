@@ -9,7 +9,8 @@ from panther.hdl.mcu import MCU
 from panther.hdl.mcu.controller import commit_cycles, crs_cycles, opa_latency, phases, rtl_cycles
 from panther.hdl.ports import AnalogOp, XBarBufferSignature
 
-from .digital_crossbar import CellPortSignature, DigitalCrossbar, answer_latency, check_ideal
+from .cell_port import CellPortSignature
+from .digital_crossbar import DigitalCrossbar, answer_latency, check_ideal
 
 __all__ = ["McuWithCrossbar"]
 

@@ -17,7 +17,8 @@ from amaranth.lib.wiring import In, Out
 from panther.hdl.tile import Tile
 from panther.hdl.tile.tile import forward_interface
 
-from .digital_crossbar import CellPortSignature, DigitalCrossbar
+from .cell_port import CellPortSignature
+from .digital_crossbar import DigitalCrossbar
 
 __all__ = ["TileDigital", "connect_crossbars"]
 
