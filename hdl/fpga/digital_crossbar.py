@@ -231,6 +231,9 @@ class DigitalCrossbar(wiring.Component):
         # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
         ack = Signal()
         m.d.sync += ack.eq(0)
+        # The host's cell, as an index into a read row, registered with the request (the
+        # host holds its fields until `ack`): the bus decode stays out of the read select.
+        h_sel = Signal(range(C * S * n))
         m.d.comb += a.ack.eq(ack)
         with m.FSM(name="fsm") as fsm:
             # The read address depends on the state only, not on `req` or the flags: only
@@ -241,6 +244,7 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += pending.eq(a.op)
                     m.next = "NEXT_OP"
                 with m.Elif(h.req):
+                    m.d.sync += h_sel.eq((h.copy * S + h.slice) * n + h.col)
                     m.next = "HOST"
 
             with m.State("NEXT_OP"):
@@ -358,8 +362,7 @@ class DigitalCrossbar(wiring.Component):
             with m.State("HOST"):
                 # Read data of row h_row is valid: latch the cell, or write the changed row.
                 value = Signal(signed(w.digit_bits))
-                m.d.comb += value.eq(flat.word_select(
-                    (h.copy * S + h.slice) * n + h.col, w.digit_bits))
+                m.d.comb += value.eq(flat.word_select(h_sel, w.digit_bits))
                 m.d.sync += h.rdata.eq(Mux(h.we, h.wdata, value))
                 m.d.comb += wr_addr.eq(h.row)
                 for c in range(C):
