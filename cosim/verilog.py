@@ -158,7 +158,7 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
     path, stamp, digest = _target(name, sources, build_root, packages, debug_fields, enables)
     out_dir = path.parent
     with build_lock(name, build_root):
-        if path.is_file() and stamp.is_file() and stamp.read_text() == digest:
+        if _fresh(path, stamp, digest):
             return path
         if on_convert is not None:
             on_convert()
@@ -182,6 +182,11 @@ def _target(name, sources, build_root, packages, debug_fields, enables):
     if not debug_fields:
         digest += " " + " ".join(LEAN_STEPS)
     return out_dir / f"{name}{kind}.v", out_dir / f"{name}{kind}.sources", digest
+
+
+def _fresh(path, stamp, digest):
+    """Whether the Verilog file ``path`` was converted from the sources ``digest`` names."""
+    return path.is_file() and stamp.is_file() and stamp.read_text() == digest
 
 
 def _job_target(job, packages):
@@ -212,8 +217,7 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
     """
     jobs = [dict(job) for job in jobs]
     targets = [_job_target(job, packages) for job in jobs]     # each source hash once
-    stale = [job for job, (path, stamp, digest) in zip(jobs, targets)
-             if not (path.is_file() and stamp.is_file() and stamp.read_text() == digest)]
+    stale = [job for job, target in zip(jobs, targets) if not _fresh(*target)]
     if stale and on_convert is not None:
         on_convert()
     for job in stale:             # announced here: a child's log lines may go nowhere
