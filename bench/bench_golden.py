@@ -12,8 +12,8 @@ Run ``python bench/bench_golden.py [--repeat N] [--rtl]``. It prints
   Python lists and deep-copying it (``dataclasses.asdict`` did both, for a table that shows
   neither);
 * idle cores: the same step on the 8-core paper tile and on a one-core tile;
-* with ``--rtl``: the same step on Verilator, on the 8-core paper tile (one tile per node, see
-  docs/tile.md), as wall time per program cycle, with the cycles the simulator ran (loading
+* with ``--rtl``: the same step on Verilator, on the 8-core paper tile (the ``paper`` preset
+  as such, the build ``test_paper_tile_program`` makes), as wall time per program cycle, with the cycles the simulator ran (loading
   and dumping included) beside the program's. The first run builds that tile (minutes); run
   it under ``flock /tmp/panther-heavy.lock``.
 """
@@ -100,7 +100,7 @@ def main(argv=()):
     print(f"program: {report.events['instructions_total']} instructions, "
           f"{report.state.rounds} scheduling rounds")
     if args.rtl:
-        _rtl(paper.replace(tiles_per_node=1))
+        _rtl(paper)
     return 0
 
 
