@@ -117,7 +117,11 @@ class Crossbar:
         drive = np.asarray(drive)
         if drive.shape != (self.size,):
             raise ValueError(f"{name} must have shape ({self.size},), not {drive.shape!r}")
-        if np.any((drive != 0) & (drive != 1) & (drive != -1)):
+        if drive.dtype.kind in "iu":     # integers: two reductions (the co-simulation's case)
+            bad = drive.min() < -1 or drive.max() > 1
+        else:
+            bad = np.any((drive != 0) & (drive != 1) & (drive != -1))
+        if bad:
             raise ValueError(f"{name} values must be -1, 0 or +1, not {drive!r}")
         return drive
 
