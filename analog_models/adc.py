@@ -107,10 +107,12 @@ class SarAdc:
         """Codes (int64, same shape) of held sums ``samples`` (digit units)."""
         x = np.asarray(samples, dtype=np.float64) / self.lsb
         self.conversions += x.size
-        over = (x + 0.5 >= self.code_max + 1) | (x + 0.5 < self.code_min)
-        self.clipped += int(np.count_nonzero(over))
+        # Rounded once: floor(x + 1/2) > code_max iff x + 1/2 >= code_max + 1 (integer bounds).
+        rounded = np.floor(x + 0.5)
+        self.clipped += (int(np.count_nonzero(rounded > self.code_max))
+                         + int(np.count_nonzero(rounded < self.code_min)))
         if self._exact:
-            return np.clip(np.floor(x + 0.5), self.code_min, self.code_max).astype(np.int64)
+            return np.clip(rounded, self.code_min, self.code_max).astype(np.int64)
         return self._successive_approximation(x)
 
     def _successive_approximation(self, x):

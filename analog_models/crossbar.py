@@ -84,6 +84,7 @@ class Crossbar:
         self._ideal_updates = ni.updates_ideal(self.noise)
         self._mvm_mat = None
         self._mtvm_mat = None
+        self._step_mats = None
         self.events = {"mvm_steps": 0, "mtvm_steps": 0, "opa_steps": 0, "serial_reads": 0,
                        "serial_writes": 0, "programs": 0, "crs": 0, "saturations": 0, "opa_adds": 0}
         self.saturation_events = np.zeros(self.n_slices, dtype=np.int64)
@@ -96,6 +97,7 @@ class Crossbar:
             self._levels[self._stuck] = self._stuck_levels
         self._mvm_mat = None
         self._mtvm_mat = None
+        self._step_mats = None
 
     def _set_levels(self, levels):
         self._levels = np.clip(levels, 0.0, self._lmax)
@@ -109,6 +111,20 @@ class Crossbar:
             self._mtvm_mat = np.ascontiguousarray(d.transpose(2, 0, 1)).reshape(s, n * s)
         return self._mvm_mat, self._mtvm_mat
 
+    def _step_matrices(self):
+        """The matrices of one bit-step: float32 copies (half the memory to stream) when every
+        digit value is an integer small enough that each product with a drive in {-1, 0, +1}
+        and every partial sum is an integer below ``2**24``, exact in float32 in any order, so
+        the float64 result equals the float64 product's (up to the sign of a zero sum, which
+        no conversion sees); else the float64 matrices (noisy levels)."""
+        if self._step_mats is None:
+            mats = self._matrices()
+            mvm = mats[0]
+            exact = (float(np.abs(mvm).max(initial=0.0)) * self.size < 2.0 ** 24
+                     and bool(np.all(mvm == np.rint(mvm))))
+            self._step_mats = tuple(m.astype(np.float32) for m in mats) if exact else mats
+        return self._step_mats
+
     def levels(self):
         """A copy of the conductance levels, float64 ``(n_slices, rows, cols)``."""
         return self._levels.copy()
@@ -117,7 +133,11 @@ class Crossbar:
         drive = np.asarray(drive)
         if drive.shape != (self.size,):
             raise ValueError(f"{name} must have shape ({self.size},), not {drive.shape!r}")
-        if np.any((drive != 0) & (drive != 1) & (drive != -1)):
+        if drive.dtype.kind in "iu":     # integers: two reductions (the co-simulation's case)
+            bad = drive.min() < -1 or drive.max() > 1
+        else:
+            bad = np.any((drive != 0) & (drive != 1) & (drive != -1))
+        if bad:
             raise ValueError(f"{name} values must be -1, 0 or +1, not {drive!r}")
         return drive
 
@@ -179,8 +199,8 @@ class Crossbar:
         ``(n_slices, cols)`` in digit units, with read noise if configured.
         """
         drive = self._check_drive(drive, "drive")
-        mvm, _ = self._matrices()
-        sums = (drive.astype(np.float64) @ mvm).reshape(self.n_slices, self.size)
+        mvm, _ = self._step_matrices()
+        sums = (drive.astype(mvm.dtype) @ mvm).astype(np.float64).reshape(self.n_slices, self.size)
         self.events["mvm_steps"] += 1
         return self._add_read_noise(sums, drive)
 
@@ -210,8 +230,8 @@ class Crossbar:
         Returns ``s[k, i] = sum_j d_k[i, j] * drive[j]``, float64 ``(n_slices, rows)``.
         """
         drive = self._check_drive(drive, "drive")
-        _, mtvm = self._matrices()
-        sums = (drive.astype(np.float64) @ mtvm).reshape(self.n_slices, self.size)
+        _, mtvm = self._step_matrices()
+        sums = (drive.astype(mtvm.dtype) @ mtvm).astype(np.float64).reshape(self.n_slices, self.size)
         self.events["mtvm_steps"] += 1
         return self._add_read_noise(sums, drive)
 

@@ -66,15 +66,16 @@ class InputDriver(wiring.Component):
         neg = Signal(n)
         with m.If(self.load):
             m.d.sync += [mag.eq(magnitudes), neg.eq(signs)]
-        # Step n: each magnitude shifted right by n, in one narrow register per line.
-        # (Narrow registers are single machine words in Verilator; shifting one wide vector
-        # made it recompute the whole shift once per consumer field, every cycle.)
+        # Step n: bit n of every magnitude, kept as bit planes (plane k: bit k of every line),
+        # so `bits` is the bottom plane and a step moves whole planes down, zeros in: the same
+        # registers as one shifting magnitude per line, but nothing gathers `bits` bit by bit
+        # at every cycle (Verilator evaluated 128 bit extracts per driver per cycle).
         mags = [mag[i * db:(i + 1) * db] for i in range(n)]
-        current = [Signal(db, name=f"current{i}") for i in range(n)]
+        planes = Signal(db * n)
         with m.If(self.restart):
-            m.d.sync += [c.eq(v) for c, v in zip(current, mags)]
+            m.d.sync += planes.eq(Cat(*[Cat(*[v[k] for v in mags]) for k in range(db)]))
         with m.Elif(self.advance):
-            m.d.sync += [c.eq(c >> 1) for c in current]
-        m.d.comb += [self.bits.eq(Cat(*[c[0] for c in current])), self.neg.eq(neg),
+            m.d.sync += planes.eq(planes[n:])
+        m.d.comb += [self.bits.eq(planes[:n]), self.neg.eq(neg),
                      self.mag.as_value().eq(mag)]
         return m

@@ -1,6 +1,6 @@
 """Shift-and-add: ADC rounds, full-width accumulation, one rounding and saturation (semantics §3)."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -22,9 +22,9 @@ class ShiftAdd(wiring.Component):
     write, so a round's addition lands two cycles after its round ends; ``busy`` covers the
     rounds only, and the next step may load meanwhile.
 
-    Nothing wide moves per round: the held codes of rounds 2 and later are a memory written
-    once per ``load`` (one row per round) and read one row per round through a registered
-    read port (round 1's lines have their own register); the accumulators are a memory of
+    Nothing wide moves per round: the held codes of rounds 2 and later are a register loaded
+    once per ``load`` (one row per round), whose row for the next round is selected into a
+    register at each round's end (round 1's lines have their own register); the accumulators are a memory of
     ``rounds`` rows of ``lanes`` accumulators, read two cycles ahead of their update (a
     synchronous read port, then a register) and written in place. ``clear`` resets the
     accumulators (to half a result LSB: the rounding offset) by marking every row fresh: a
@@ -92,8 +92,9 @@ class ShiftAdd(wiring.Component):
 
     def _held_rows(self, m, round_, round_done):
         """The codes of the round after the current one, as a flat row valid at its
-        ``round_done`` (round 1: a register loaded with ``load``; rounds 2 on: a memory row
-        read at the previous ``round_done``), or None with a single round."""
+        ``round_done`` (round 1: a register loaded with ``load``; rounds 2 on: a register of
+        their rows, loaded with ``load``, whose row is selected at the previous
+        ``round_done`` into a register), or None with a single round."""
         w = self.widths
         flat = Value.cast(self.codes)
         row_bits = w.lanes * w.slices * w.code_bits
@@ -104,15 +105,16 @@ class ShiftAdd(wiring.Component):
             m.d.sync += second.eq(flat[row_bits:2 * row_bits])
         if w.rounds == 2:
             return second
-        m.submodules.hold = hold = memory.Memory(shape=unsigned(row_bits), depth=w.rounds - 2,
-                                                 init=[])
-        for row in range(w.rounds - 2):          # row r holds round r + 2
-            port = hold.write_port()
-            m.d.comb += [port.addr.eq(row), port.en.eq(self.load),
-                         port.data.eq(flat[(row + 2) * row_bits:(row + 3) * row_bits])]
-        read = hold.read_port()
-        m.d.comb += [read.addr.eq(round_), read.en.eq(round_done & (round_ < w.rounds - 2))]
-        return Mux(round_ == 0, second, read.data)
+        # Not a memory: Verilator keeps a pending value and flag per write port and clears
+        # them at every edge (one port per row here); a register loaded in one piece costs a
+        # test when idle, and the row is picked through a tree of small selections.
+        held = Signal((w.rounds - 2) * row_bits)      # row r holds round r + 2
+        with m.If(self.load):
+            m.d.sync += held.eq(flat[2 * row_bits:])
+        following = Signal(row_bits)
+        with m.If(round_done & (round_ < w.rounds - 2)):
+            m.d.sync += following.eq(_pick(held, round_, row_bits, w.rounds - 2))
+        return Mux(round_ == 0, second, following)
 
     def elaborate(self, platform):
         cfg, w = self.config, self.widths
@@ -262,3 +264,18 @@ class ShiftAdd(wiring.Component):
         m.d.comb += [write.addr.eq(write_addr), write.en.eq(shifted_valid),
                      write.data.eq(Cat(*updated))]
         return base
+
+
+def _pick(vector, index, item_bits, count):
+    """Item ``index`` of the ``count`` items of ``item_bits`` in ``vector`` (item 0 at the
+    bottom), through selections of at most 16 groups each (a group of items, then an item),
+    not one shift of the whole vector (which Verilator computes word by word)."""
+    bits = (count - 1).bit_length()
+    low = 0 if bits <= 4 else max(3, bits - 4)    # index bits below this level's choice
+    size = (1 << low) * item_bits                 # bits per choice
+    choices = []
+    for start in range(0, count * item_bits, size):
+        piece = vector[start:start + size]
+        choices.append(Cat(piece, Const(0, size - len(piece))) if len(piece) < size else piece)
+    chosen = Array(choices)[index[low:]] if len(choices) > 1 else choices[0]
+    return chosen if low == 0 else _pick(chosen, index[:low], item_bits, 1 << low)

@@ -1,6 +1,6 @@
 """XBarIn / XBarOut: the MCU's operand and result registers (one data word per row / column)."""
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -39,6 +39,7 @@ class XBarBuffer(wiring.Component):
     """
 
     latency = 1
+    GROUP = 16      # words per group of the read port's first selection
 
     def __init__(self, *, config):
         self.widths = w = McuWidths(config)
@@ -53,16 +54,37 @@ class XBarBuffer(wiring.Component):
 
     def elaborate(self, platform):
         w = self.widths
+        db, lanes = w.data_bits, w.lanes
         m = Module()
-        # One wide register, written with indexed part selects (cheap in any simulator).
-        store = Signal(w.n * w.data_bits)
+        # One wide register (what the drivers snapshot and a testbench reads directly),
+        # written one row of `lanes` words (a result) or one word (the core) per cycle.
+        # For simulation speed in Verilator: each word's enable is a single comparison with
+        # `row` (which is out of range when nothing writes), the data is shared, and the read
+        # port selects a group of `GROUP` words, then the word (no shift of the whole vector).
+        store = Signal(w.n * db)
         m.d.comb += self.words.eq(store)
+        lane_bits = (lanes - 1).bit_length()
+        row = Signal(range(w.rounds + 1))
+        row_data = Signal(data.ArrayLayout(signed(db), lanes))
+        lane_en = Signal(lanes)
         with m.If(self.res_en):
-            m.d.sync += store.word_select(self.res_round, w.lanes * w.data_bits).eq(
-                self.res_data.as_value())
-        with m.Elif(self.core.w_en):
-            m.d.sync += store.word_select(self.core.addr, w.data_bits).eq(self.core.w_data)
-        m.d.sync += self.core.r_data.eq(store.word_select(self.core.addr, w.data_bits))
+            m.d.comb += [row.eq(self.res_round), row_data.eq(self.res_data), lane_en.eq(-1)]
+        with m.Else():
+            m.d.comb += [row.eq(Mux(self.core.w_en, self.core.addr >> lane_bits, w.rounds)),
+                         lane_en.eq(1 << self.core.addr[:lane_bits])]
+            m.d.comb += [word.eq(self.core.w_data) for word in row_data]
+        for i in range(w.n):
+            enable = row == i // lanes
+            if lanes > 1:
+                enable &= lane_en[i % lanes]
+            with m.If(enable):
+                m.d.sync += store[i * db:(i + 1) * db].eq(row_data[i % lanes])
+        group = min(self.GROUP, w.n)
+        group_bits = (group - 1).bit_length()
+        groups = Array(store[g * group * db:(g + 1) * group * db] for g in range(w.n // group))
+        selected = Signal(group * db)
+        m.d.comb += selected.eq(groups[self.core.addr[group_bits:]])
+        m.d.sync += self.core.r_data.eq(selected.word_select(self.core.addr[:group_bits], db))
         return m
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from panther.analog_models import Crossbar
-from panther.config import PRESETS, PantherConfig
+from panther.config import PRESETS, NoiseConfig, PantherConfig
 from panther.fixed_point import canonical_digits
 
 SMALL = PRESETS["small"]
@@ -141,3 +141,31 @@ def test_validation_messages_quote_the_bad_value():
         Crossbar("small")
     with pytest.raises(TypeError, match="Generator"):
         Crossbar(SMALL, rng=42)
+
+
+@pytest.mark.parametrize("preset,noisy", [("small", False), ("paper", False), ("small", True)])
+def test_steps_equal_the_exact_sums_bit_for_bit(preset, noisy):
+    """Ideal levels take the float32 step path; noisy ones the float64 one. Either way each
+    step's sums are the float64 value of the exact sum (integer math on the digits, or the
+    float64 product of the noisy digit values)."""
+    cfg = PRESETS[preset].replace(noise=NoiseConfig(program_noise=0.3, seed=5)) if noisy else PRESETS[preset]
+    n = cfg.xbar_size
+    rng = np.random.default_rng(11)
+    xbar = Crossbar(cfg)
+    lo, hi = -(1 << (cfg.weight_bits - 2)), 1 << (cfg.weight_bits - 2)
+    xbar.program(rng.integers(lo, hi, (n, n)))
+    digits = xbar.digits()
+    exact = not noisy
+    for _ in range(4):
+        drive = rng.integers(-1, 2, n)
+        mvm, mtvm = xbar.mvm_step(drive), xbar.mtvm_step(drive)
+        if exact:
+            want_mvm = np.einsum("i,kij->kj", drive, digits).astype(np.float64)
+            want_mtvm = np.einsum("j,kij->ki", drive, digits).astype(np.float64)
+        else:
+            d = xbar._levels - xbar._bias
+            want_mvm = (drive.astype(np.float64) @ np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(n, -1)).reshape(-1, n)
+            want_mtvm = (drive.astype(np.float64) @ np.ascontiguousarray(d.transpose(2, 0, 1)).reshape(n, -1)).reshape(-1, n)
+        assert mvm.dtype == np.float64 and np.array_equal(mvm, want_mvm)
+        assert np.array_equal(mtvm, want_mtvm)
+    assert (xbar._step_mats[0].dtype == np.float32) == exact

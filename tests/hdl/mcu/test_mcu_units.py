@@ -38,8 +38,9 @@ def test_widths_reject_non_config():
         McuWidths("small")
 
 
-def test_xbar_buffer_core_port_and_result_writes():
-    cfg = SMALL
+@pytest.mark.parametrize("cfg", [SMALL, PRESETS["paper"], PRESETS["paper"].replace(adcs_per_xbar=4)],
+                         ids=["small", "paper", "paper_4adcs"])
+def test_xbar_buffer_core_port_and_result_writes(cfg):
     dut = XBarIn(config=cfg)
     rng = np.random.default_rng(3)
     words = rng.integers(-2**15, 2**15, cfg.xbar_size)
@@ -64,10 +65,46 @@ def test_xbar_buffer_core_port_and_result_writes():
             for lane in range(lanes):
                 ctx.set(dut.res_data[lane], int(results[r * lanes + lane]))
             await ctx.tick()
+        # A result write wins over a core write in the same cycle.
+        ctx.set(dut.res_round, 0)
+        for lane in range(lanes):
+            ctx.set(dut.res_data[lane], int(results[lane]))
+        ctx.set(dut.core.addr, 0)
+        ctx.set(dut.core.w_data, int(words[0]))
+        ctx.set(dut.core.w_en, 1)
+        await ctx.tick()
         ctx.set(dut.res_en, 0)
+        ctx.set(dut.core.w_en, 0)
         assert ctx.get(dut.words) == pack(results, 16)
+        for i in reversed(range(cfg.xbar_size)):
+            ctx.set(dut.core.addr, i)
+            await ctx.tick()
+            assert ctx.get(dut.core.r_data) == results[i]
 
     run(dut, tb)
+
+
+@pytest.mark.parametrize("count,item_bits", [(1, 7), (2, 7), (6, 5), (20, 3), (126, 112)])
+def test_shift_add_pick_selects_the_indexed_item(count, item_bits):
+    from amaranth.hdl import Module, Signal
+
+    from panther.hdl.mcu.shift_add import _pick
+    rng = np.random.default_rng(count)
+    items = [int.from_bytes(rng.bytes(16), "little") % (1 << item_bits) for _ in range(count)]
+    m = Module()
+    vector = Signal(count * item_bits, init=pack(items, item_bits))
+    index = Signal(range(max(count, 2)))
+    out = Signal(item_bits)
+    m.d.comb += out.eq(_pick(vector, index, item_bits, count))
+
+    async def tb(ctx):
+        for i, item in enumerate(items):
+            ctx.set(index, i)
+            assert ctx.get(out) == item
+
+    sim = Simulator(m)
+    sim.add_testbench(tb)
+    sim.run()
 
 
 def test_input_driver_bits_signs_and_magnitudes():
