@@ -65,6 +65,13 @@ DEFAULT_MAX_CYCLES = 2_000_000
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
 
+#: Environment of the simulator process besides the job: no pytest assertion rewriting
+#: (cocotb's default, ``*.py``, sends every module the testbench imports, numpy and Amaranth
+#: included, through pytest's import hook, and recompiles them all when its cache cannot be
+#: written; docs/tile.md "Where the batch's time goes"; the testbenches have no ``assert``).
+#: The caller's own environment wins.
+RUN_ENV = {"COCOTB_REWRITE_ASSERTION_FILES": ""}
+
 
 
 class SimulationError(UserError):
@@ -332,7 +339,7 @@ def _build(simulator, sources, top, build_root, waves, on_compile=None):
 def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
     """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
     waveform file ``waves`` unless it is None; returns the log path."""
-    env = {JOB_ENV: str(job_file)}
+    env = {**RUN_ENV, JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
         simulators.run(runner, top, module, extra_env=env, results_name=name, waves=waves)
