@@ -32,6 +32,7 @@ halts at once, and that ``hlt`` is not counted.
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import cocotb
@@ -201,11 +202,13 @@ class TileBench:
     async def run_image(self, image, max_cycles):
         dut = self.dut
         begin = get_sim_time("ps")
+        wall = [time.perf_counter()]
         await self.reset()
         self.start_analog(image)
         self.load_smem(image)
         await _gather(*(self.load_core(i, image) for i in range(len(self.ports))))
         await FallingEdge(self.clock)
+        wall.append(time.perf_counter())
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
         start = get_sim_time("ps")
@@ -233,6 +236,7 @@ class TileBench:
             self.progress(done, max_cycles)
             wait = min(PROGRESS_CYCLES, max_cycles - done)
         cycles = cycles_since_start()
+        wall.append(time.perf_counter())
         halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
         waits = []
         if deadlock and not halted:
@@ -254,6 +258,12 @@ class TileBench:
         result = self.summary(cores, smem, cycles, max_cycles, stopped, waits)
         # every cycle this image cost, loading and dumping included
         result["sim_cycles"] = round((get_sim_time("ps") - begin) / self.period_ps)
+        wall.append(time.perf_counter())
+        bridge = sum(sum(port.bridge_s.values()) for _, port in self.bridges)
+        # wall seconds of this process: loading, running (the bridges' Python included,
+        # ``bridge``), dumping (the state read and the result assembled)
+        result["wall_s"] = {"load": wall[1] - wall[0], "run": wall[2] - wall[1],
+                            "bridge": bridge, "dump": wall[3] - wall[2]}
         return result
 
     async def dump_core(self, core, image):
@@ -345,16 +355,26 @@ class TileBench:
 
 
 async def run_job(dut, job):
-    """Run every image of ``job`` and write each result file as soon as it is known."""
+    """Run every image of ``job`` and write each result file as soon as it is known; then
+    the job's ``timing`` file (when named): the wall-clock times (``time.time()``) at which
+    the first image began and the last result was written, and the seconds spent loading
+    image files."""
+    started = time.time()
     start_clock(dut.clk, job["period_ps"])
     bench = TileBench(dut, job)
+    reading = 0.0
     for k, entry in enumerate(job["runs"]):
         bench.image_index = k
+        t0 = time.perf_counter()
         image = ProgramImage.load(entry["image"])
+        reading += time.perf_counter() - t0
         result = await bench.run_image(image, job["max_cycles"])
         tmp = Path(entry["result"] + ".tmp")
         tmp.write_text(json.dumps(result))
         tmp.replace(entry["result"])
+    if job.get("timing"):
+        Path(job["timing"]).write_text(json.dumps({"started": started, "ended": time.time(),
+                                                   "image_files": reading}))
 
 
 @cocotb.test()
