@@ -12,9 +12,9 @@ test
    :mod:`cosim.analog_answer`);
 3. loads the programs, register files and shared memory (value, valid, count) by direct
    access to the memories (the job's ``paths``; no clock cycle, only the words that differ
-   from what the last dump read), ``PROG_LEN`` and the non-zero XBar-buffer words through
-   each core's host/debug port (the buffers are registers the reset clears; all cores in
-   parallel);
+   from what the last dump read), the XBar buffers the same way (one register each, written
+   whole after the reset), and ``PROG_LEN`` through each core's host/debug port (all cores
+   in parallel);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
    cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
    :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
@@ -50,7 +50,7 @@ from panther.isa.faults import CoreFault
 from panther.isa.image import ProgramImage
 
 from .analog_port import unpack_signed
-from .backdoor import Backdoor, memory_paths, resolve
+from .backdoor import Backdoor, memory_paths, pack_words, raw_int, resolve
 from .clock import period_ps, start_clock
 from .mcu_bridge import start_mcu_bridge
 from .tile_host import HostPort, as_int, as_signed
@@ -164,20 +164,19 @@ class TileBench:
             self.amcus.append(row)
 
     async def load_core(self, core, image):
-        """Program and register file by direct access; ``PROG_LEN`` and the non-zero XBar
-        words (the reset cleared the buffers) through the debug port."""
+        """Program, register file and XBar buffers by direct access (a buffer is one
+        register, written whole: the reset has just cleared it); ``PROG_LEN`` through the
+        debug port."""
         c, host, mem = self.config, self.hosts[core], self.cores[core]
         mask = (1 << c.data_bits) - 1
         program = image.programs[core] or [self.hlt]
         mem["imem"].load(program)
         mem["rf"].load((np.asarray(image.rf_init[core], dtype=np.int64) & mask).tolist())
-        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
-        words = []
         for m in range(c.mcus_per_core):
-            for base, values in ((c.xbar_in_base(m), image.xbar_in[core][m]),
-                                 (c.xbar_out_base(m), image.xbar_out[core][m])):
-                words += [(base + i, int(v) & mask) for i, v in enumerate(values) if v]
-        await host.write_many(DebugSpace.DATA.value, words)
+            for handle, values in ((mem["xbar_in"][m], image.xbar_in[core][m]),
+                                   (mem["xbar_out"][m], image.xbar_out[core][m])):
+                handle.value = pack_words(values, c.data_bits)
+        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
 
     def load_smem(self, image):
         c, lay = self.config, self.layout
@@ -278,7 +277,7 @@ class TileBench:
         for name in ("xbar_in", "xbar_out"):
             buffers[name] = []
             for handle in mem[name]:
-                raw = as_int(handle.value)
+                raw = raw_int(handle)
                 buffers[name].append([None] * c.xbar_size if raw is None else
                                      unpack_signed(raw, c.xbar_size, c.data_bits).tolist())
         raw = regs["STATUS"] if regs["STATUS"] is not None else 0
