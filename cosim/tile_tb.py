@@ -29,6 +29,7 @@ A core with an empty program is idle (as in the golden model): it gets a single 
 halts at once, and that ``hlt`` is not counted.
 """
 
+import gc
 import json
 import math
 import os
@@ -359,6 +360,7 @@ async def run_job(dut, job):
     the first image began and the last result was written, and the seconds spent loading
     image files."""
     started = time.time()
+    gc.freeze()     # the imported modules live for ever: out of every collection's walk
     start_clock(dut.clk, job["period_ps"])
     bench = TileBench(dut, job)
     reading = 0.0
