@@ -62,6 +62,9 @@ __all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES", "TileBench"]
 X_PROBE_CYCLES = 64
 #: Cycles between two progress reports of a running program (one Python wake-up each).
 PROGRESS_CYCLES = 20_000
+#: Wall seconds between two writes of the progress file (the parent polls it every 0.5 s and
+#: shows nothing for the first few seconds); replacing a file costs milliseconds on ext4.
+PROGRESS_SECONDS = 0.5
 
 
 async def _gather(*coroutines):
@@ -100,6 +103,7 @@ class TileBench:
         self.bridges = []
         self.hlt = encode(make("hlt"))
         self.image_index = 0
+        self.reported = time.monotonic()     # when the progress file was last written
         dut_smem = prefix + "host_smem_"
         if hasattr(dut, dut_smem + "we"):         # the host port is idle: loads go by backdoor
             getattr(dut, dut_smem + "we").value = 0
@@ -114,7 +118,9 @@ class TileBench:
     def progress(self, cycles, max_cycles):
         """Tell the parent process how far the current program got (``job['progress']``)."""
         path = self.job.get("progress")
-        if path:
+        now = time.monotonic()
+        if path and now - self.reported >= PROGRESS_SECONDS:
+            self.reported = now
             tmp = Path(path + ".tmp")
             tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
                                        "cycles": cycles, "max_cycles": max_cycles}))
@@ -189,8 +195,17 @@ class TileBench:
 
     def dump_smem(self):
         c, lay = self.config, self.layout
+        raws = self.smem.dump()
+        if None not in raws:                  # every word known: whole arrays at once
+            raw = np.array(raws, dtype=object if lay.size > 63 else np.int64)
+            value = (raw >> lay["value"].offset) & ((1 << c.data_bits) - 1)
+            value = value - ((value >> (c.data_bits - 1)) << c.data_bits)
+            count = (raw >> lay["count"].offset) & ((1 << lay["count"].width) - 1)
+            return {"values": value.astype(np.int64).tolist(),
+                    "valid": ((raw >> lay["valid"].offset) & 1).astype(bool).tolist(),
+                    "count": count.astype(np.int64).tolist()}
         values, valid, count = [], [], []
-        for raw in self.smem.dump():
+        for raw in raws:
             if raw is None:
                 values.append(None), valid.append(None), count.append(None)
                 continue
