@@ -274,7 +274,7 @@ class TileBench:
         # every cycle this image cost, loading and dumping included
         result["sim_cycles"] = round((get_sim_time("ps") - begin) / self.period_ps)
         wall.append(time.perf_counter())
-        bridge = sum(sum(port.bridge_s.values()) for _, port in self.bridges)
+        bridge = sum(sum(getattr(port, "bridge_s", {}).values()) for _, port in self.bridges)
         # wall seconds of this process: loading, running (the bridges' Python included,
         # ``bridge``), dumping (the state read and the result assembled)
         result["wall_s"] = {"load": wall[1] - wall[0], "run": wall[2] - wall[1],
