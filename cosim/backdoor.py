@@ -16,7 +16,7 @@ from .analog_answer import HELD_MEMBERS, HOLD_REGISTER, answer_name
 from .mcu_bridge import resolve
 from .tile_host import as_int
 
-__all__ = ["BACKDOOR_VARS", "Backdoor", "memory_paths", "resolve"]
+__all__ = ["BACKDOOR_VARS", "Backdoor", "memory_paths", "resolve", "pack_words", "raw_int"]
 
 #: Variables a testbench reads and writes directly, as ``instance.variable``
 #: (:func:`cosim.simulators.build`'s ``public_vars``): the instruction and shared memories, the
@@ -55,6 +55,29 @@ def memory_paths(config, *, tile="tile", units=True, holds=True):
                      for k in range(config.mcus_per_core)] if holds else None,
         })
     return {"smem": f"{tile}.smem.memory.mem", "cores": cores}
+
+
+def pack_words(values, bits):
+    """One register's value holding ``values`` (integers, two's complement of ``bits`` bits
+    each), word 0 in the lowest bits (an XBar buffer's ``words``)."""
+    mask = (1 << bits) - 1
+    out = 0
+    for i, value in enumerate(values):
+        out |= (int(value) & mask) << (i * bits)
+    return out
+
+
+def raw_int(handle):
+    """The unsigned ``int`` of a cocotb logic handle's value, None when it holds X/Z bits
+    (as :func:`cosim.tile_host.as_int` of ``handle.value``, read as the simulator's bit
+    string without building cocotb's ``LogicArray``; a dump reads thousands of words)."""
+    sim_obj = getattr(handle, "_handle", None)
+    if sim_obj is None:
+        return as_int(handle.value)
+    try:
+        return int(sim_obj.get_signal_val_binstr(), 2)
+    except ValueError:
+        return None
 
 
 class Backdoor:
@@ -100,7 +123,7 @@ class Backdoor:
         """Raw (unsigned) values of words ``0 .. count - 1`` (None for X); refreshes the
         shadow."""
         count = self.depth if count is None else count
-        out = [as_int(self._word(addr).value) for addr in range(count)]
+        out = [raw_int(self._word(addr)) for addr in range(count)]
         if self.shadow is None:
             self.shadow = [None] * self.depth
         self.shadow[:count] = out

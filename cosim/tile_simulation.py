@@ -26,6 +26,7 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from panther.config import PantherConfig
@@ -64,6 +65,13 @@ DEFAULT_MAX_CYCLES = 2_000_000
 
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
+
+#: Environment of the simulator process besides the job: no pytest assertion rewriting
+#: (cocotb's default, ``*.py``, sends every module the testbench imports, numpy and Amaranth
+#: included, through pytest's import hook, and recompiles them all when its cache cannot be
+#: written; docs/tile.md "Where the batch's time goes"; the testbenches have no ``assert``).
+#: The caller's own environment wins.
+RUN_ENV = {"COCOTB_REWRITE_ASSERTION_FILES": ""}
 
 
 
@@ -147,6 +155,8 @@ class TileSimulation:
         self.build_root = root / "waves" if self.waves else root
         self.tile_id = tile_id
         self._runner = None
+        #: Where the wall time of the last :meth:`run` went (:func:`_timing`), or None.
+        self.timing = None
         c = config
         #: Answer latencies of the top's analog halves ({AnalogOp: cycles}).
         self.latencies = answer_latencies(c)
@@ -267,6 +277,7 @@ class TileSimulation:
             waves.unlink(missing_ok=True)
         job_dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_mkdir(self.run_dir)))
         try:
+            begin = time.time()
             entries = []
             for k, image in enumerate(images):
                 image_dir = image.save(job_dir / f"image{k:05d}")
@@ -274,11 +285,14 @@ class TileSimulation:
             job = {"config": self.config.to_dict(), "ports": self.ports, "max_cycles": max_cycles,
                    "simulator": self.simulator, "paths": self.paths,
                    "period_ps": self.period_ps, "runs": entries,
-                   "progress": str(job_dir / "progress.json")}
+                   "progress": str(job_dir / "progress.json"),
+                   "timing": str(job_dir / "timing.json")}
             job_file = job_dir / "job.json"
             job_file.write_text(json.dumps(job, indent=1))
+            launched = time.time()
             with RunProgress(job["progress"], f"RTL ({self.simulator})"):
                 log = _test(self._runner, self.top, job_file, job_dir.name, waves)
+            returned = time.time()
             results = []
             for k, entry in enumerate(entries):
                 path = Path(entry["result"])
@@ -293,9 +307,27 @@ class TileSimulation:
                     results[-1]["waves"] = str(waves)
             for leftover in (log, log.with_suffix(".xml")):   # kept only when something failed
                 leftover.unlink(missing_ok=True)
+            self.timing = _timing(job["timing"], results, begin, launched, returned)
             return results
         finally:
             shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _timing(path, results, begin, launched, returned):
+    """Where the wall time of a batch went (seconds), from the testbench's timing file
+    (:func:`cosim.tile_tb.run_job`) and the dumps' ``wall_s``; None without the file."""
+    try:
+        tb = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    phases = {k: sum(r.get("wall_s", {}).get(k, 0.0) for r in results)
+              for k in ("load", "run", "bridge", "dump")}
+    return {"write_images": launched - begin,
+            "start_up": tb["started"] - launched,       # process, imports, cocotb
+            "read_images": tb["image_files"], **phases,
+            "shut_down": returned - tb["ended"],
+            "read_results": time.time() - returned,
+            "total": time.time() - begin}
 
 
 _SIMULATIONS = {}
@@ -332,7 +364,7 @@ def _build(simulator, sources, top, build_root, waves, on_compile=None):
 def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
     """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
     waveform file ``waves`` unless it is None; returns the log path."""
-    env = {JOB_ENV: str(job_file)}
+    env = {**RUN_ENV, JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
         simulators.run(runner, top, module, extra_env=env, results_name=name, waves=waves)

@@ -12,9 +12,9 @@ test
    :mod:`cosim.analog_answer`);
 3. loads the programs, register files and shared memory (value, valid, count) by direct
    access to the memories (the job's ``paths``; no clock cycle, only the words that differ
-   from what the last dump read), ``PROG_LEN`` and the non-zero XBar-buffer words through
-   each core's host/debug port (the buffers are registers the reset clears; all cores in
-   parallel);
+   from what the last dump read), the XBar buffers the same way (one register each, written
+   whole after the reset), and ``PROG_LEN`` through each core's host/debug port (all cores
+   in parallel);
 4. raises every core's ``run`` and waits for ``all_halted``, the ``deadlock`` output or the
    cycle limit, whichever comes first (no Python runs per cycle meanwhile: it wakes every
    :data:`PROGRESS_CYCLES` cycles to write the progress file, :mod:`cosim.progress`);
@@ -29,9 +29,11 @@ A core with an empty program is idle (as in the golden model): it gets a single 
 halts at once, and that ``hlt`` is not counted.
 """
 
+import gc
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import cocotb
@@ -49,7 +51,7 @@ from panther.isa.faults import CoreFault
 from panther.isa.image import ProgramImage
 
 from .analog_port import unpack_signed
-from .backdoor import Backdoor, memory_paths, resolve
+from .backdoor import Backdoor, memory_paths, pack_words, raw_int, resolve
 from .clock import period_ps, start_clock
 from .mcu_bridge import start_mcu_bridge
 from .tile_host import HostPort, as_int, as_signed
@@ -60,6 +62,9 @@ __all__ = ["run_job", "X_PROBE_CYCLES", "PROGRESS_CYCLES", "TileBench"]
 X_PROBE_CYCLES = 64
 #: Cycles between two progress reports of a running program (one Python wake-up each).
 PROGRESS_CYCLES = 20_000
+#: Wall seconds between two writes of the progress file (the parent polls it every 0.5 s and
+#: shows nothing for the first few seconds); replacing a file costs milliseconds on ext4.
+PROGRESS_SECONDS = 0.5
 
 
 async def _gather(*coroutines):
@@ -98,6 +103,7 @@ class TileBench:
         self.bridges = []
         self.hlt = encode(make("hlt"))
         self.image_index = 0
+        self.reported = time.monotonic()     # when the progress file was last written
         dut_smem = prefix + "host_smem_"
         if hasattr(dut, dut_smem + "we"):         # the host port is idle: loads go by backdoor
             getattr(dut, dut_smem + "we").value = 0
@@ -112,7 +118,9 @@ class TileBench:
     def progress(self, cycles, max_cycles):
         """Tell the parent process how far the current program got (``job['progress']``)."""
         path = self.job.get("progress")
-        if path:
+        now = time.monotonic()
+        if path and now - self.reported >= PROGRESS_SECONDS:
+            self.reported = now
             tmp = Path(path + ".tmp")
             tmp.write_text(json.dumps({"image": self.image_index, "images": len(self.job["runs"]),
                                        "cycles": cycles, "max_cycles": max_cycles}))
@@ -163,20 +171,19 @@ class TileBench:
             self.amcus.append(row)
 
     async def load_core(self, core, image):
-        """Program and register file by direct access; ``PROG_LEN`` and the non-zero XBar
-        words (the reset cleared the buffers) through the debug port."""
+        """Program, register file and XBar buffers by direct access (a buffer is one
+        register, written whole: the reset has just cleared it); ``PROG_LEN`` through the
+        debug port."""
         c, host, mem = self.config, self.hosts[core], self.cores[core]
         mask = (1 << c.data_bits) - 1
         program = image.programs[core] or [self.hlt]
         mem["imem"].load(program)
         mem["rf"].load((np.asarray(image.rf_init[core], dtype=np.int64) & mask).tolist())
-        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
-        words = []
         for m in range(c.mcus_per_core):
-            for base, values in ((c.xbar_in_base(m), image.xbar_in[core][m]),
-                                 (c.xbar_out_base(m), image.xbar_out[core][m])):
-                words += [(base + i, int(v) & mask) for i, v in enumerate(values) if v]
-        await host.write_many(DebugSpace.DATA.value, words)
+            for handle, values in ((mem["xbar_in"][m], image.xbar_in[core][m]),
+                                   (mem["xbar_out"][m], image.xbar_out[core][m])):
+                handle.value = pack_words(values, c.data_bits)
+        await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
 
     def load_smem(self, image):
         c, lay = self.config, self.layout
@@ -188,8 +195,17 @@ class TileBench:
 
     def dump_smem(self):
         c, lay = self.config, self.layout
+        raws = self.smem.dump()
+        if None not in raws:                  # every word known: whole arrays at once
+            raw = np.array(raws, dtype=object if lay.size > 63 else np.int64)
+            value = (raw >> lay["value"].offset) & ((1 << c.data_bits) - 1)
+            value = value - ((value >> (c.data_bits - 1)) << c.data_bits)
+            count = (raw >> lay["count"].offset) & ((1 << lay["count"].width) - 1)
+            return {"values": value.astype(np.int64).tolist(),
+                    "valid": ((raw >> lay["valid"].offset) & 1).astype(bool).tolist(),
+                    "count": count.astype(np.int64).tolist()}
         values, valid, count = [], [], []
-        for raw in self.smem.dump():
+        for raw in raws:
             if raw is None:
                 values.append(None), valid.append(None), count.append(None)
                 continue
@@ -201,11 +217,13 @@ class TileBench:
     async def run_image(self, image, max_cycles):
         dut = self.dut
         begin = get_sim_time("ps")
+        wall = [time.perf_counter()]
         await self.reset()
         self.start_analog(image)
         self.load_smem(image)
         await _gather(*(self.load_core(i, image) for i in range(len(self.ports))))
         await FallingEdge(self.clock)
+        wall.append(time.perf_counter())
         for p in self.ports:
             getattr(dut, p["run"]).value = 1
         start = get_sim_time("ps")
@@ -233,6 +251,7 @@ class TileBench:
             self.progress(done, max_cycles)
             wait = min(PROGRESS_CYCLES, max_cycles - done)
         cycles = cycles_since_start()
+        wall.append(time.perf_counter())
         halted, deadlock = as_int(dut.all_halted.value), as_int(dut.deadlock.value)
         waits = []
         if deadlock and not halted:
@@ -254,6 +273,12 @@ class TileBench:
         result = self.summary(cores, smem, cycles, max_cycles, stopped, waits)
         # every cycle this image cost, loading and dumping included
         result["sim_cycles"] = round((get_sim_time("ps") - begin) / self.period_ps)
+        wall.append(time.perf_counter())
+        bridge = sum(sum(getattr(port, "bridge_s", {}).values()) for _, port in self.bridges)
+        # wall seconds of this process: loading, running (the bridges' Python included,
+        # ``bridge``), dumping (the state read and the result assembled)
+        result["wall_s"] = {"load": wall[1] - wall[0], "run": wall[2] - wall[1],
+                            "bridge": bridge, "dump": wall[3] - wall[2]}
         return result
 
     async def dump_core(self, core, image):
@@ -268,7 +293,7 @@ class TileBench:
         for name in ("xbar_in", "xbar_out"):
             buffers[name] = []
             for handle in mem[name]:
-                raw = as_int(handle.value)
+                raw = raw_int(handle)
                 buffers[name].append([None] * c.xbar_size if raw is None else
                                      unpack_signed(raw, c.xbar_size, c.data_bits).tolist())
         raw = regs["STATUS"] if regs["STATUS"] is not None else 0
@@ -345,16 +370,27 @@ class TileBench:
 
 
 async def run_job(dut, job):
-    """Run every image of ``job`` and write each result file as soon as it is known."""
+    """Run every image of ``job`` and write each result file as soon as it is known; then
+    the job's ``timing`` file (when named): the wall-clock times (``time.time()``) at which
+    the first image began and the last result was written, and the seconds spent loading
+    image files."""
+    started = time.time()
+    gc.freeze()     # the imported modules live for ever: out of every collection's walk
     start_clock(dut.clk, job["period_ps"])
     bench = TileBench(dut, job)
+    reading = 0.0
     for k, entry in enumerate(job["runs"]):
         bench.image_index = k
+        t0 = time.perf_counter()
         image = ProgramImage.load(entry["image"])
+        reading += time.perf_counter() - t0
         result = await bench.run_image(image, job["max_cycles"])
         tmp = Path(entry["result"] + ".tmp")
         tmp.write_text(json.dumps(result))
         tmp.replace(entry["result"])
+    if job.get("timing"):
+        Path(job["timing"]).write_text(json.dumps({"started": started, "ended": time.time(),
+                                                   "image_files": reading}))
 
 
 @cocotb.test()

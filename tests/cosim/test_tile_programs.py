@@ -94,16 +94,14 @@ def test_program_matches_golden(batch, name):
 
 def test_a_run_costs_what_it_simulates(batch):
     """Loading and dumping by direct memory access: the simulated cycles of an image are its
-    program's cycles plus a small fixed overhead (reset, PROG_LEN, the status registers), and
-    the non-zero XBar words of the random images (two debug-port cycles each)."""
+    program's cycles plus a small fixed overhead (reset, PROG_LEN, the status registers),
+    whatever its XBar buffers hold (loaded by direct access too)."""
     outcomes, images = batch
-    c = CONFIG
+    assert any(np.count_nonzero(image.xbar_in) for image in images.values())
     for name, outcome in outcomes.items():
-        dump, image = outcome.dump, images[name]
-        xbar_words = max(int(np.count_nonzero(image.xbar_in[k])) + int(np.count_nonzero(image.xbar_out[k]))
-                         for k in range(c.cores_per_tile))
+        dump = outcome.dump
         overhead = dump["sim_cycles"] - dump["cycles"]
-        assert 0 < overhead <= 60 + 2 * xbar_words, (name, dump["sim_cycles"], dump["cycles"])
+        assert 0 < overhead <= 60, (name, dump["sim_cycles"], dump["cycles"])
 
 
 def test_one_bridge_wakeup_per_transaction(batch):
