@@ -11,9 +11,11 @@ instead. ``RisingEdge(dut.clk)`` and the like work either way.
 """
 
 import hashlib
+import os
 import re
+from pathlib import Path
 
-__all__ = ["CLOCK", "HALF_PERIOD", "period_ps", "generator_tag", "clock_in_design", "start_clock", "DesignClock"]
+__all__ = ["CLOCK", "HALF_PERIOD", "period_ps", "generator_tag", "clock_in_design", "clocked_sources", "start_clock", "DesignClock"]
 
 #: The clock port a generator replaces.
 CLOCK = "clk"
@@ -80,6 +82,40 @@ def clock_in_design(text, toplevel, *, time_unit_ps=1):
     return (generator_tag(time_unit_ps) + text[:found.start()]
             + f"module {toplevel}({', '.join(ports)}{' ' * ports[-1].startswith(chr(92))});\n"
             + _generator(time_unit_ps) + body + text[end:])
+
+
+def _first_line(path):
+    with open(path) as handle:
+        return handle.readline()
+
+
+def clocked_sources(sources, toplevel, *, time_unit_ps=1):
+    """``sources`` with the file of module ``toplevel`` replaced by a copy whose ``clk`` is
+    generated inside (:func:`clock_in_design`, written next to it as
+    ``<stem>.clocked.v``, again only when its source is newer), and whether one was;
+    ``sources`` unchanged when ``toplevel`` has no ``clk`` input."""
+    sources = [Path(s) for s in sources]
+    for i, source in enumerate(sources):
+        clocked = source.with_name(source.name.removesuffix(".v") + ".clocked.v")
+        # cosim.verilog names a top level's file after it (<top>.v, <top>.enables.v)
+        named = source.name.split(".")[0] == toplevel
+        if (named and clocked.is_file() and clocked.stat().st_mtime >= source.stat().st_mtime
+                and _first_line(clocked) == generator_tag(time_unit_ps)):
+            return sources[:i] + [clocked] + sources[i + 1:], True
+        text = source.read_text()
+        if f"module {toplevel}(" not in text:
+            continue
+        text = clock_in_design(text, toplevel, time_unit_ps=time_unit_ps)
+        if text is None:
+            return sources, False
+        if not clocked.is_file() or clocked.read_text() != text:
+            partial = clocked.with_name(f"{clocked.name}.{os.getpid()}")
+            partial.write_text(text)
+            os.replace(partial, clocked)        # a parallel build never reads half a file
+        else:
+            os.utime(clocked)
+        return sources[:i] + [clocked] + sources[i + 1:], True
+    return sources, False
 
 
 class DesignClock:

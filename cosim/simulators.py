@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from .backdoor import BACKDOOR_VARS
-from .clock import clock_in_design, generator_tag
+from .clock import clocked_sources
 from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
@@ -272,38 +272,6 @@ def _up_to_date(simulator, build_dir, toplevel, sources, flags):
     return all(Path(s).stat().st_mtime <= built for s in sources)
 
 
-def _first_line(path):
-    with open(path) as handle:
-        return handle.readline()
-
-
-def _clocked_sources(sources, toplevel):
-    """``sources`` with the file of module ``toplevel`` replaced by a copy whose ``clk`` is
-    generated inside (:func:`cosim.clock.clock_in_design`, written next to it as
-    ``<stem>.clocked.v``, again only when its source is newer), and whether one was;
-    ``sources`` unchanged when ``toplevel`` has no ``clk`` input."""
-    sources = [Path(s) for s in sources]
-    for i, source in enumerate(sources):
-        clocked = source.with_name(source.name.removesuffix(".v") + ".clocked.v")
-        # cosim.verilog names a top level's file after it (<top>.v, <top>.enables.v)
-        named = source.name.split(".")[0] == toplevel
-        if (named and clocked.is_file() and clocked.stat().st_mtime >= source.stat().st_mtime
-                and _first_line(clocked) == generator_tag(TIME_UNIT_PS)):
-            return sources[:i] + [clocked] + sources[i + 1:], True
-        text = source.read_text()
-        if f"module {toplevel}(" not in text:
-            continue
-        text = clock_in_design(text, toplevel, time_unit_ps=TIME_UNIT_PS)
-        if text is None:
-            return sources, False
-        if not clocked.is_file() or clocked.read_text() != text:
-            clocked.write_text(text)
-        else:
-            os.utime(clocked)
-        return sources[:i] + [clocked] + sources[i + 1:], True
-    return sources, False
-
-
 def build(simulator, sources, toplevel, *, build_root=None, public="top",
           public_vars=(), extra_args=(), waves=False, on_compile=None, clock="design"):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
@@ -340,7 +308,7 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
         clocked = False
         if clock == "design":
-            sources, clocked = _clocked_sources(sources, toplevel)
+            sources, clocked = clocked_sources(sources, toplevel, time_unit_ps=TIME_UNIT_PS)
         if clocked and simulator == "verilator":
             args += list(VERILATOR_TIMING)
         args += list(extra_args)
