@@ -89,7 +89,9 @@ class NetworkTransfer(wiring.Component):
                 m.d.sync += word.eq(dp.rdata)
                 m.next = "SEND"
             with m.State("SEND"):
-                m.d.comb += nc.tx_valid.eq(1)
+                # The next word's address does not wait for the handshake: `tx_ready` (the
+                # network interface's credit check) reaches the read enable only (issue 20).
+                m.d.comb += [nc.tx_valid.eq(1), dp.addr.eq(ins.src + i + 1)]
                 with m.If(nc.tx_ready):
                     m.d.sync += i.eq(i + 1)
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
@@ -98,13 +100,12 @@ class NetworkTransfer(wiring.Component):
                         m.next = "IDLE"
                     with m.Else():
                         # Read the next word while this handshake completes.
-                        m.d.comb += [dp.addr.eq(ins.src + i + 1), dp.re.eq(1)]
+                        m.d.comb += dp.re.eq(1)
                         m.next = "SEND_LATCH"
             with m.State("RECV"):
-                m.d.comb += nc.rx_req.eq(1)
+                m.d.comb += [nc.rx_req.eq(1), dp.addr.eq(ins.dst + i), dp.wdata.eq(nc.rx_data)]
                 with m.If(nc.rx_ack):
-                    m.d.comb += [dp.addr.eq(ins.dst + i), dp.we.eq(1), dp.wdata.eq(nc.rx_data),
-                                 self.received.eq(1)]
+                    m.d.comb += [dp.we.eq(1), self.received.eq(1)]
                     m.d.sync += i.eq(i + 1)
                     with m.If(last):
                         m.d.comb += self.done.eq(1)

@@ -98,6 +98,8 @@ class SmemTransfer(wiring.Component):
         req, dp, sm = self.request, self.data, self.smem
 
         i = Signal(range(_max_words(c) + 2), name="i")
+        # The current word's addresses on each side (counted up with each handshake, so that
+        # no adder sits between them and the memories' address inputs).
         smem_addr = Signal(c.SMEM_ADDR_BITS, name="smem_addr")
         data_addr = Signal(c.ADDR_BITS, name="data_addr")
         words = Signal.like(req.words, name="words")
@@ -119,15 +121,16 @@ class SmemTransfer(wiring.Component):
                     with m.Else():
                         m.next = "LD"
             with m.State("LD"):
-                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(smem_addr + i),
+                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(smem_addr),
                              self.smem_waiting.eq(~sm.ack),
                              dp.addr.eq(w_addr), dp.we.eq(w_pend), dp.wdata.eq(word)]
                 # The word and its address are taken every cycle; only the write's pending
                 # bit depends on the acknowledge.
-                m.d.sync += [word.eq(sm.rdata), w_addr.eq(data_addr + i),
+                m.d.sync += [word.eq(sm.rdata), w_addr.eq(data_addr),
                              w_pend.eq(sm.ack & ~last)]
                 with m.If(sm.ack):
-                    m.d.sync += i.eq(i + 1)
+                    m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
+                                 data_addr.eq(data_addr + 1)]
                     with m.If(last):
                         m.next = "LD_LAST"
             with m.State("LD_LAST"):
@@ -135,7 +138,7 @@ class SmemTransfer(wiring.Component):
                              req.done.eq(1)]
                 m.next = "IDLE"
             with m.State("ST_READ"):
-                m.d.comb += [dp.addr.eq(data_addr + i), dp.re.eq(1)]
+                m.d.comb += [dp.addr.eq(data_addr), dp.re.eq(1)]
                 m.next = "ST_LATCH"
             with m.State("ST_LATCH"):
                 m.d.sync += word.eq(dp.rdata)
@@ -143,11 +146,12 @@ class SmemTransfer(wiring.Component):
             with m.State("ST"):
                 # The next word's address is driven whether or not the handshake completes,
                 # so that the acknowledge reaches the read enable only (issue 20).
-                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr + i),
+                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr),
                              sm.wdata.eq(word), sm.count.eq(count),
-                             self.smem_waiting.eq(~sm.ack), dp.addr.eq(data_addr + i + 1)]
+                             self.smem_waiting.eq(~sm.ack), dp.addr.eq(data_addr + 1)]
                 with m.If(sm.ack):
-                    m.d.sync += i.eq(i + 1)
+                    m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
+                                 data_addr.eq(data_addr + 1)]
                     with m.If(last):
                         m.d.comb += req.done.eq(1)
                         m.next = "IDLE"
