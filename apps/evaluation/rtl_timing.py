@@ -18,8 +18,8 @@ prints both):
 ``cp`` of ``vw`` words      ``5 + 2 vw``
 ``alu`` / ``alui``          ``6 + V + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
-``ld`` / ``st``             ``2 + 2 vw`` / ``2 + 3 vw`` (a core alone; a load's last word
-                            is written a cycle after its handshake)
+``ld`` / ``st``             ``2 + 2 vw`` / ``3 + 3 vw`` (a core alone; a load's last word
+                            is written, a store's ``done`` given, a cycle after its handshake)
 ``ldx`` / ``stx``           one cycle more than ``ld`` / ``st`` (the base read)
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
@@ -53,7 +53,7 @@ def rtl_core_timing(config):
     return CoreTiming(unit="cycles", scalar=1, alu_int=5, branch=4, taken_branch=6, jump=3,
                       halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
-                      ld_fixed=2, st_fixed=2, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
+                      ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
                       index_fixed=1)
 
 

@@ -62,9 +62,11 @@ class SmemTransfer(wiring.Component):
     and writes it into the operand space in the next cycle (while the next word is
     requested): the shared memory's read data and its valid bit (the acknowledge) reach only
     registers here, not the operand space's address decode and write enables (issue 20; the
-    load's last word is written a cycle after its acknowledge, one cycle per ``ld``). A store reads its first word (one cycle), latches it (one
-    cycle) and holds the request until it is acknowledged, reading the next word in that
-    same cycle.
+    load's last word is written a cycle after its acknowledge, one cycle per ``ld``). A
+    store reads its first word (one cycle), latches it (one cycle) and holds the request
+    until it is acknowledged, reading the next word in that same cycle; ``done`` follows its
+    last acknowledge by a cycle (state ``ST_LAST``, one cycle per ``st``), so that the
+    acknowledge does not reach the execute stage's retire.
 
     Parameters
     ----------
@@ -153,11 +155,13 @@ class SmemTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
                                  data_addr.eq(data_addr + 1)]
                     with m.If(last):
-                        m.d.comb += req.done.eq(1)
-                        m.next = "IDLE"
+                        m.next = "ST_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
                         m.d.comb += dp.re.eq(1)
                         m.next = "ST_LATCH"
+            with m.State("ST_LAST"):
+                m.d.comb += req.done.eq(1)         # from a register (issue 20)
+                m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -4,7 +4,8 @@ answers through the tile's arbiter (the core harness of ``tests/hdl/core`` answe
 
 Expected values by hand from the tile's protocol (``docs/tile.md``, ``docs/core.md``): a core
 alone gets one handshake every two cycles (request, acknowledge), a store reads and latches
-each word first, and a load writes each word a cycle after its acknowledge.
+each word first and ends a cycle after its last acknowledge, and a load writes each word a
+cycle after its acknowledge.
 """
 
 import functools
@@ -29,10 +30,10 @@ PROBES = {
     # dispatch, then per word: request and acknowledge; the last word written a cycle later
     "ld": (f"ld 32, 0, {VW}", 2 + 2 * VW),
     # dispatch, read the first word, latch it; per word: request and acknowledge (reading
-    # the next), latch the next
-    "st": (f"st 100, 32, {VW}, 1", 2 + 3 * VW),
+    # the next), latch the next; done a cycle after the last acknowledge
+    "st": (f"st 100, 32, {VW}, 1", 3 + 3 * VW),
     "ldx": (f"ldx 32, 7, 0, {VW}", 3 + 2 * VW),          # register 7 is 0: the base read
-    "stx": (f"stx 7, 100, 32, {VW}, 1", 3 + 3 * VW),
+    "stx": (f"stx 7, 100, 32, {VW}, 1", 4 + 3 * VW),
 }
 
 
