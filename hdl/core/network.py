@@ -20,7 +20,8 @@ class NetworkTransfer(wiring.Component):
 
     ``start`` (one cycle, with the instruction on ``instr``, held until ``done``) runs it. A
     ``send`` reads a word (one cycle), latches it (one cycle) and presents it on ``noc.tx``
-    until ``tx_ready``, reading the next word in that same cycle; a ``recv`` raises ``rx_req``
+    until ``tx_ready``, reading the next word in that same cycle, and is done a cycle after
+    its last word left (issue 20: ``tx_ready`` reaches no retire); a ``recv`` raises ``rx_req``
     and writes each word into the operand space in the cycle it is acknowledged. The tile and
     core of the instruction and its operand range are checked before the start
     (:class:`~hdl.core.dispatch_check.DispatchCheck`).
@@ -34,7 +35,7 @@ class NetworkTransfer(wiring.Component):
     instr : In(DecodeLayout)
     start : In(1)
     done : Out(1)
-        One-cycle pulse with the last word sent or received.
+        One-cycle pulse: a cycle after the last word was sent, or with the last word received.
     data : Out(DataPortSignature(config))
     noc : Out(CoreNocSignature(config))
     busy : Out(1)
@@ -96,12 +97,16 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += i.eq(i + 1)
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
-                        m.d.comb += self.done.eq(1)
-                        m.next = "IDLE"
+                        m.next = "SEND_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
                         m.d.comb += dp.re.eq(1)
                         m.next = "SEND_LATCH"
+            with m.State("SEND_LAST"):
+                # `done` from a register: the network interface's credit check (`tx_ready`)
+                # would otherwise reach the execute stage's retire (issue 20).
+                m.d.comb += self.done.eq(1)
+                m.next = "IDLE"
             with m.State("RECV"):
                 m.d.comb += [nc.rx_req.eq(1), dp.addr.eq(ins.dst + i), dp.wdata.eq(nc.rx_data)]
                 with m.If(nc.rx_ack):
