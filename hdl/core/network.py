@@ -67,6 +67,7 @@ class NetworkTransfer(wiring.Component):
 
         i = Signal(range(MAX_VW + 2), name="i")
         word = Signal(signed(c.data_bits), name="word")
+        r_addr = Signal(c.ADDR_BITS, name="r_addr")    # recv: the word's address, counted up
         last = Signal(name="last")
         m.d.comb += [
             last.eq(i == vw - 1),
@@ -78,7 +79,7 @@ class NetworkTransfer(wiring.Component):
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += i.eq(0)
+                    m.d.sync += [i.eq(0), r_addr.eq(ins.dst)]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
@@ -108,10 +109,10 @@ class NetworkTransfer(wiring.Component):
                 m.d.comb += self.done.eq(1)
                 m.next = "IDLE"
             with m.State("RECV"):
-                m.d.comb += [nc.rx_req.eq(1), dp.addr.eq(ins.dst + i), dp.wdata.eq(nc.rx_data)]
+                m.d.comb += [nc.rx_req.eq(1), dp.addr.eq(r_addr), dp.wdata.eq(nc.rx_data)]
                 with m.If(nc.rx_ack):
                     m.d.comb += [dp.we.eq(1), self.received.eq(1)]
-                    m.d.sync += i.eq(i + 1)
+                    m.d.sync += [i.eq(i + 1), r_addr.eq(r_addr + 1)]
                     with m.If(last):
                         m.d.comb += self.done.eq(1)
                         m.next = "IDLE"
