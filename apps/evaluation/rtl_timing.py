@@ -14,15 +14,16 @@ prints both):
 
 ==========================  ================================================
 ``nop``, ``set``            1
-``alu_int``, branch         5 / 4 (taken: 6), ``jmp`` 3
+``alu_int``, branch         5 / 5 (taken: 7), ``jmp`` 3
 ``cp`` of ``vw`` words      ``5 + 2 vw``
 ``alu`` / ``alui``          ``6 + V + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
-``ld`` / ``st``             ``1 + 2 vw`` / ``2 + 3 vw`` (a core alone)
+``ld`` / ``st``             ``2 + 2 vw`` / ``3 + 3 vw`` (a core alone; a load's last word
+                            is written, a store's ``done`` given, a cycle after its handshake)
 ``ldx`` / ``stx``           one cycle more than ``ld`` / ``st`` (the base read)
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
-replay of a deferred OPA    its request ``+ 3`` (operand words apart)
+replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 CRS                         ``crs_cycles + 4``: ``X (6 S + X + D + 2) + 5`` (``X`` =
                             xbar_size, ``S`` slices, ``D`` = ``crs_pipeline_depth``)
 variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row:
@@ -49,10 +50,10 @@ __all__ = ["rtl_core_timing", "rtl_mcu_timing"]
 
 def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
-    return CoreTiming(unit="cycles", scalar=1, alu_int=5, branch=4, taken_branch=6, jump=3,
+    return CoreTiming(unit="cycles", scalar=1, alu_int=5, branch=5, taken_branch=7, jump=3,
                       halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
-                      ld_fixed=1, st_fixed=2, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
+                      ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
                       index_fixed=1)
 
 
@@ -65,5 +66,5 @@ def rtl_mcu_timing(config):
     def request(mask):
         return rtl_cycles(config, mask, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 3, crs=crs_cycles(config, latencies=lat) + 4,
+                     opa=request(variants.OPA) + 4, crs=crs_cycles(config, latencies=lat) + 4,
                      commit=commit, per_request=request)

@@ -76,8 +76,8 @@ class Core(wiring.Component):
     ``halted`` (after ``hlt`` applied every deferred weight update) or ``error`` (with
     ``error_code``, the golden model's :class:`isa.faults.CoreFault`); it never hangs
     except waiting on shared memory (``smem_waiting``). Status stays readable until the next
-    rising edge of ``run``. Dropping ``run`` while running aborts the program (an MCU
-    operation in flight still completes).
+    rising edge of ``run``. Dropping ``run`` while running aborts the program a cycle later
+    (the execute stage's reset is registered; an MCU operation in flight still completes).
 
     MCU hookup: the core instantiates its MCUs (``self.mcus[m]``, :class:`hdl.mcu.MCU`): their
     XBar buffers form the operand space above the register file (semantics §4) and their
@@ -146,7 +146,14 @@ class Core(wiring.Component):
         m.submodules.imem = imem = InstructionMemory(config=c)
         m.submodules.fetch = fetch = Fetch(config=c)
         execute = Execute(config=c, core_id=self.core_id)
-        m.submodules.execute = ResetInserter(~self.run | restart)(execute)
+        # The execute stage's reset comes from a flip-flop (issue 20: as a LUT of `run` and
+        # `run_prev` it reached every control register of the stage through routing alone).
+        # It holds a cycle longer at a start, when the stage has no instruction yet (the
+        # first one reaches it three cycles after `restart`), so no program's cycles change;
+        # dropping `run` stops the stage a cycle later.
+        x_reset = Signal(init=1)
+        m.d.sync += x_reset.eq(~self.run | restart)
+        m.submodules.execute = ResetInserter(x_reset)(execute)
         m.submodules.data_space = ds = DataSpace(config=c)
         m.submodules.event_counters = counters = EventCounters(config=c)
         for k, mcu in enumerate(self.mcus):

@@ -198,7 +198,8 @@ class Execute(wiring.Component):
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
                      alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target),
-                     alu.a.eq(a_reg), alu.b.eq(b_reg)]     # not per state: no mux in front
+                     alu.a.eq(a_reg), alu.b.eq(b_reg),     # not per state: no mux in front
+                     br.a.eq(a_reg), br.b.eq(b_reg)]
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
@@ -286,17 +287,16 @@ class Execute(wiring.Component):
                 m.d.comb += [dp.addr.eq(ins.src2), dp.re.eq(1)]
                 m.next = "SCALAR_X"
             with m.State("SCALAR_X"):
-                # A branch compares the word as it arrives; alu_int registers it first, so
-                # that the multiplier starts from registers (one cycle more, issue 20).
+                # The second word is registered before the ALU or the branch comparator uses
+                # it, so that the multiplier and the comparator start from registers, not
+                # from the operand space's read (one cycle more each, issue 20).
                 m.d.sync += b_reg.eq(dp.rdata)
-                m.d.comb += [br.a.eq(a_reg), br.b.eq(dp.rdata)]
+                m.next = "SCALAR_W"
+            with m.State("SCALAR_W"):
                 with m.If(op.alu_int):
-                    m.next = "SCALAR_W"
+                    m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
                 with m.Else():
                     m.d.comb += self.redirect.eq(br.taken)
-                    retire()
-            with m.State("SCALAR_W"):
-                m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
                 retire()
 
             # -- mcu and crs ------------------------------------------------------------------

@@ -20,7 +20,8 @@ class NetworkTransfer(wiring.Component):
 
     ``start`` (one cycle, with the instruction on ``instr``, held until ``done``) runs it. A
     ``send`` reads a word (one cycle), latches it (one cycle) and presents it on ``noc.tx``
-    until ``tx_ready``, reading the next word in that same cycle; a ``recv`` raises ``rx_req``
+    until ``tx_ready``, reading the next word in that same cycle, and is done a cycle after
+    its last word left (issue 20: ``tx_ready`` reaches no retire); a ``recv`` raises ``rx_req``
     and writes each word into the operand space in the cycle it is acknowledged. The tile and
     core of the instruction and its operand range are checked before the start
     (:class:`~hdl.core.dispatch_check.DispatchCheck`).
@@ -34,7 +35,7 @@ class NetworkTransfer(wiring.Component):
     instr : In(DecodeLayout)
     start : In(1)
     done : Out(1)
-        One-cycle pulse with the last word sent or received.
+        One-cycle pulse: a cycle after the last word was sent, or with the last word received.
     data : Out(DataPortSignature(config))
     noc : Out(CoreNocSignature(config))
     busy : Out(1)
@@ -66,6 +67,7 @@ class NetworkTransfer(wiring.Component):
 
         i = Signal(range(MAX_VW + 2), name="i")
         word = Signal(signed(c.data_bits), name="word")
+        r_addr = Signal(c.ADDR_BITS, name="r_addr")    # recv: the word's address, counted up
         last = Signal(name="last")
         m.d.comb += [
             last.eq(i == vw - 1),
@@ -77,7 +79,7 @@ class NetworkTransfer(wiring.Component):
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += i.eq(0)
+                    m.d.sync += [i.eq(0), r_addr.eq(ins.dst)]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
@@ -89,23 +91,28 @@ class NetworkTransfer(wiring.Component):
                 m.d.sync += word.eq(dp.rdata)
                 m.next = "SEND"
             with m.State("SEND"):
-                m.d.comb += nc.tx_valid.eq(1)
+                # The next word's address does not wait for the handshake: `tx_ready` (the
+                # network interface's credit check) reaches the read enable only (issue 20).
+                m.d.comb += [nc.tx_valid.eq(1), dp.addr.eq(ins.src + i + 1)]
                 with m.If(nc.tx_ready):
                     m.d.sync += i.eq(i + 1)
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
-                        m.d.comb += self.done.eq(1)
-                        m.next = "IDLE"
+                        m.next = "SEND_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
-                        m.d.comb += [dp.addr.eq(ins.src + i + 1), dp.re.eq(1)]
+                        m.d.comb += dp.re.eq(1)
                         m.next = "SEND_LATCH"
+            with m.State("SEND_LAST"):
+                # `done` from a register: the network interface's credit check (`tx_ready`)
+                # would otherwise reach the execute stage's retire (issue 20).
+                m.d.comb += self.done.eq(1)
+                m.next = "IDLE"
             with m.State("RECV"):
-                m.d.comb += nc.rx_req.eq(1)
+                m.d.comb += [nc.rx_req.eq(1), dp.addr.eq(r_addr), dp.wdata.eq(nc.rx_data)]
                 with m.If(nc.rx_ack):
-                    m.d.comb += [dp.addr.eq(ins.dst + i), dp.we.eq(1), dp.wdata.eq(nc.rx_data),
-                                 self.received.eq(1)]
-                    m.d.sync += i.eq(i + 1)
+                    m.d.comb += [dp.we.eq(1), self.received.eq(1)]
+                    m.d.sync += [i.eq(i + 1), r_addr.eq(r_addr + 1)]
                     with m.If(last):
                         m.d.comb += self.done.eq(1)
                         m.next = "IDLE"

@@ -58,10 +58,15 @@ class TransferSignature(wiring.Signature):
 class SmemTransfer(wiring.Component):
     """Moves words between the operand space and the shared memory, one per handshake.
 
-    A load waits for each shared-memory word and writes it into the operand space in the
-    cycle it is acknowledged. A store reads its first word (one cycle), latches it (one
-    cycle) and holds the request until it is acknowledged, reading the next word in that
-    same cycle.
+    A load waits for each shared-memory word, registers it in the cycle it is acknowledged
+    and writes it into the operand space in the next cycle (while the next word is
+    requested): the shared memory's read data and its valid bit (the acknowledge) reach only
+    registers here, not the operand space's address decode and write enables (issue 20; the
+    load's last word is written a cycle after its acknowledge, one cycle per ``ld``). A
+    store reads its first word (one cycle), latches it (one cycle) and holds the request
+    until it is acknowledged, reading the next word in that same cycle; ``done`` follows its
+    last acknowledge by a cycle (state ``ST_LAST``, one cycle per ``st``), so that the
+    acknowledge does not reach the execute stage's retire.
 
     Parameters
     ----------
@@ -95,11 +100,15 @@ class SmemTransfer(wiring.Component):
         req, dp, sm = self.request, self.data, self.smem
 
         i = Signal(range(_max_words(c) + 2), name="i")
+        # The current word's addresses on each side (counted up with each handshake, so that
+        # no adder sits between them and the memories' address inputs).
         smem_addr = Signal(c.SMEM_ADDR_BITS, name="smem_addr")
         data_addr = Signal(c.ADDR_BITS, name="data_addr")
         words = Signal.like(req.words, name="words")
         count = Signal(COUNT_BITS, name="count")
         word = Signal(signed(c.data_bits), name="word")
+        w_addr = Signal(c.ADDR_BITS, name="w_addr")     # a load's word written next cycle
+        w_pend = Signal(name="w_pend")
         last = Signal(name="last")
         m.d.comb += last.eq(i == words - 1)
 
@@ -114,32 +123,45 @@ class SmemTransfer(wiring.Component):
                     with m.Else():
                         m.next = "LD"
             with m.State("LD"):
-                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(smem_addr + i),
-                             self.smem_waiting.eq(~sm.ack)]
+                m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(smem_addr),
+                             self.smem_waiting.eq(~sm.ack),
+                             dp.addr.eq(w_addr), dp.we.eq(w_pend), dp.wdata.eq(word)]
+                # The word and its address are taken every cycle; only the write's pending
+                # bit depends on the acknowledge.
+                m.d.sync += [word.eq(sm.rdata), w_addr.eq(data_addr),
+                             w_pend.eq(sm.ack & ~last)]
                 with m.If(sm.ack):
-                    m.d.comb += [dp.addr.eq(data_addr + i), dp.we.eq(1), dp.wdata.eq(sm.rdata)]
-                    m.d.sync += i.eq(i + 1)
+                    m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
+                                 data_addr.eq(data_addr + 1)]
                     with m.If(last):
-                        m.d.comb += req.done.eq(1)
-                        m.next = "IDLE"
+                        m.next = "LD_LAST"
+            with m.State("LD_LAST"):
+                m.d.comb += [dp.addr.eq(w_addr), dp.we.eq(1), dp.wdata.eq(word),
+                             req.done.eq(1)]
+                m.next = "IDLE"
             with m.State("ST_READ"):
-                m.d.comb += [dp.addr.eq(data_addr + i), dp.re.eq(1)]
+                m.d.comb += [dp.addr.eq(data_addr), dp.re.eq(1)]
                 m.next = "ST_LATCH"
             with m.State("ST_LATCH"):
                 m.d.sync += word.eq(dp.rdata)
                 m.next = "ST"
             with m.State("ST"):
-                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr + i),
+                # The next word's address is driven whether or not the handshake completes,
+                # so that the acknowledge reaches the read enable only (issue 20).
+                m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr),
                              sm.wdata.eq(word), sm.count.eq(count),
-                             self.smem_waiting.eq(~sm.ack)]
+                             self.smem_waiting.eq(~sm.ack), dp.addr.eq(data_addr + 1)]
                 with m.If(sm.ack):
-                    m.d.sync += i.eq(i + 1)
+                    m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
+                                 data_addr.eq(data_addr + 1)]
                     with m.If(last):
-                        m.d.comb += req.done.eq(1)
-                        m.next = "IDLE"
+                        m.next = "ST_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
-                        m.d.comb += [dp.addr.eq(data_addr + i + 1), dp.re.eq(1)]
+                        m.d.comb += dp.re.eq(1)
                         m.next = "ST_LATCH"
+            with m.State("ST_LAST"):
+                m.d.comb += req.done.eq(1)         # from a register (issue 20)
+                m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

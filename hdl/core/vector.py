@@ -75,6 +75,7 @@ class VectorPath(wiring.Component):
         lane = Signal(range(L), name="lane")
         pend = Signal(name="pend")                   # an issued read returns this cycle
         p_i = Signal(range(MAX_VW + 2), name="p_i")
+        p_addr = Signal(c.ADDR_BITS, name="p_addr")   # the scatter's write address, registered
         p_row = Signal(range(sa.rows + 1), name="p_row")
         p_lane = Signal(range(L), name="p_lane")
         one_hot_lane = Signal(L, name="one_hot_lane")
@@ -176,10 +177,11 @@ class VectorPath(wiring.Component):
                 with m.If(i < vw):
                     m.d.comb += [sa.r_en.eq(1), sa.r_row.eq(row)]
                     advance_index()
+                    m.d.sync += p_addr.eq(ins.dst + i)      # no adder before the decode
                 with m.Else():
                     m.d.sync += pend.eq(0)
                 with m.If(pend):
-                    m.d.comb += [dp.addr.eq(ins.dst + p_i), dp.we.eq(1),
+                    m.d.comb += [dp.addr.eq(p_addr), dp.we.eq(1),
                                  dp.wdata.eq(sa.r_data[p_lane])]
                 with m.If((i >= vw) & ~pend):
                     m.d.comb += self.done.eq(1)
