@@ -362,6 +362,10 @@ def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testca
         path.append(os.environ["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(path)
     env.setdefault("PYGPI_PYTHON_BIN", sys.executable)
+    # pytest's assertion rewriting for the test module only: cocotb's default (``*.py``) sends
+    # numpy, Amaranth and the project through pytest's import hook at every start (docs/tile.md,
+    # "Where the batch's time goes"). The caller's environment still wins.
+    env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", test_module.rpartition(".")[2] + ".py")
     test_dir = runner.build_dir / "run"
     results = (test_dir / f"{results_name}.xml").resolve()
     from cocotb_tools.runner import Icarus
