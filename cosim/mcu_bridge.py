@@ -29,6 +29,7 @@ from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
+from .row_bridge import ROW_OPS, RowServer
 
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver", "resolve"]
 
@@ -63,14 +64,16 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
     opa_cycles = opa_latency(port.config, ack_latency=1)
     if direct and clock is None:
         raise ValueError("serve_mcu needs the clock when the bridge drives the ports (holds=None)")
-    req, op_sig = sig("req"), sig("op")
+    req, op_raw = sig("req"), sig("op")._handle.get_signal_val_binstr    # no LogicArray
     ack = sig("ack") if direct else None
     if direct:
         ack.value = 0
         holds = {}
     outputs = {}
+    # serial rows through the fast path (raw handles, written at once): Verilator's holds
+    rows = None if direct or settle else RowServer(dut, prefix, port, amcu, holds["rdata"])
     port.wakeups = 0
-    port.bridge_s = dict.fromkeys(("read", "serve", "write"), 0.0)
+    port.bridge_s = dict.fromkeys(("read", "serve", "write", "rows"), 0.0)
     clock_s = time.perf_counter
     rise = RisingEdge(req)
     while True:
@@ -80,7 +83,11 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
             await ReadOnly()
             port.wakeups += 1
         t0 = clock_s()
-        op = int(op_sig.value)
+        op = int(op_raw(), 2)
+        if rows is not None and op in ROW_OPS:
+            rows.serve(op)
+            port.bridge_s["rows"] += clock_s() - t0
+            continue
         fields = {}
         for name in port.needed(op):
             handle = outputs.get(name)
