@@ -29,7 +29,7 @@ from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
-from .row_bridge import ROW_OPS, RowServer
+from .row_bridge import RowGate, fast_rows
 
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver", "resolve"]
 
@@ -70,24 +70,25 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         ack.value = 0
         holds = {}
     outputs = {}
-    # serial rows through the fast path (raw handles, written at once): Verilator's holds
-    rows = None if direct or settle else RowServer(dut, prefix, port, amcu, holds["rdata"])
     port.wakeups = 0
     port.bridge_s = dict.fromkeys(("read", "serve", "write", "rows"), 0.0)
+    # Verilator's hold registers: serial rows served by a simulator callback
+    # (cosim.row_bridge), the coroutine woken for the other transactions only
+    gate = None if direct or settle or not fast_rows() else \
+        RowGate(dut, prefix, port, amcu, holds["rdata"])
     clock_s = time.perf_counter
     rise = RisingEdge(req)
     while True:
-        await rise
-        port.wakeups += 1
-        if settle or direct:
-            await ReadOnly()
+        if gate is not None:
+            op = await gate.next_op()
+        else:
+            await rise
             port.wakeups += 1
+            if settle or direct:
+                await ReadOnly()
+                port.wakeups += 1
+            op = int(op_raw(), 2)
         t0 = clock_s()
-        op = int(op_raw(), 2)
-        if rows is not None and op in ROW_OPS:
-            rows.serve(op)
-            port.bridge_s["rows"] += clock_s() - t0
-            continue
         fields = {}
         for name in port.needed(op):
             handle = outputs.get(name)
