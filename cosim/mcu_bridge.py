@@ -10,7 +10,10 @@ inputs are ports, drives them and a one-cycle ``ack``). Python therefore wakes u
 transaction under Verilator (the value-change callback of ``req`` comes after a full
 evaluation of the design), three times under Icarus (which may report ``req`` before the
 other outputs of the same clock edge: the bridge waits for the read-only phase, then for the
-next time step to write), and never per clock cycle, row, column or slice.
+next time step to write), and never per clock cycle, row, column or slice. On Verilator with
+hold registers, the serial row reads and writes of a commit are served by a
+:class:`cosim.row_bridge.RowGate` from the simulator's own callback of ``req``, without
+cocotb's scheduler; the coroutine wakes for the other transactions.
 
 :class:`McuDriver` offers the core-side operations (XBar buffer access, requests) for tests
 and benchmarks. Both take a ``prefix``: the top level's ports are flattened
