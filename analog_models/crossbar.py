@@ -72,6 +72,9 @@ class Crossbar:
         self._lmax = np.array([(1 << b) - 1 for b in self.bits], dtype=np.float64)[:, None, None]
         self._low = np.array([config.digit_range(k)[0] for k in range(self.n_slices)], dtype=np.int64)
         self._high = np.array([config.digit_range(k)[1] for k in range(self.n_slices)], dtype=np.int64)
+        # per slice as Python ints, for the row accesses' scalar arithmetic
+        self._row_bias = [1 << (b - 1) for b in self.bits]
+        self._row_range = [config.digit_range(k) for k in range(self.n_slices)]
         self._levels = np.broadcast_to(self._bias, shape).copy()
         stuck = ni.draw_stuck_masks(shape, self.noise, self.rng)
         if stuck is None:
@@ -315,24 +318,36 @@ class Crossbar:
         Each cell is read once (with read noise if configured) and rounded to the nearest level.
         """
         self._check_slice_row(k, row)
-        levels = ni.cell_read_noise(self._levels[k, row], self.noise, self.rng)
         self.events["serial_reads"] += 1
-        return self._levels_to_digits(levels, k)
+        if self.noise.read_noise:
+            levels = ni.cell_read_noise(self._levels[k, row], self.noise, self.rng)
+            return self._levels_to_digits(levels, k)
+        # Without read noise a level is in [0, 2**b - 1] (every update clips), so the nearest
+        # level is in range (no clip) and truncation is the floor.
+        return (self._levels[k, row] + 0.5).astype(np.int64) - self._row_bias[k]
 
     def _levels_to_digits(self, levels, k):
         d = np.floor(levels + 0.5).astype(np.int64) - (1 << (self.bits[k] - 1))
         return np.clip(d, self._low[k], self._high[k])
 
     def serial_write(self, k, row, digits):
-        """Program-verify write of row ``row`` of slice ``k`` with signed ``digits`` (``(cols,)``)."""
+        """Program-verify write of row ``row`` of slice ``k`` with signed ``digits`` (``(cols,)``,
+        integers: an array or a list)."""
         self._check_slice_row(k, row)
-        digits = np.asarray(digits)
-        if digits.shape != (self.size,) or not np.issubdtype(digits.dtype, np.integer):
+        values = np.asarray(digits)
+        if values.shape != (self.size,) or values.dtype.kind not in "iu":
             raise ValueError(f"digits must be integers of shape ({self.size},), not {digits!r}")
-        self._check_digit_range(digits, self._low[k], self._high[k])
-        target = digits.astype(np.float64) + self._bias[k, 0, 0]
-        levels = ni.apply_program_noise(target, self.noise, self.rng)
-        self._levels[k, row] = np.clip(levels, 0.0, self._lmax[k, 0, 0])
+        low, high = self._row_range[k]
+        # a list's bounds with Python's min/max: cheaper than numpy's on a row
+        lo, hi = (min(digits), max(digits)) if isinstance(digits, list) else (values.min(), values.max())
+        if lo < low or hi > high:
+            self._check_digit_range(values, self._low[k], self._high[k])
+        if self.noise.program_noise:
+            target = values.astype(np.float64) + self._bias[k, 0, 0]
+            levels = ni.apply_program_noise(target, self.noise, self.rng)
+            self._levels[k, row] = np.clip(levels, 0.0, self._lmax[k, 0, 0])
+        else:   # in range, so on a level in [0, 2**b - 1]: nothing to clip
+            self._levels[k, row] = values + self._row_bias[k]
         self._apply_stuck()
         self.events["serial_writes"] += 1
 

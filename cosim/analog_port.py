@@ -15,7 +15,7 @@ import numpy as np
 from panther.hdl.ports import AnalogOp, to_line_major
 from panther.hdl.widths import McuWidths
 
-__all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed"]
+__all__ = ["AnalogPort", "RowCodec", "unpack_unsigned", "unpack_signed", "pack_signed"]
 
 
 def _group(width):
@@ -86,6 +86,50 @@ def pack_signed(values, width):
     return int.from_bytes(raw.tobytes(), "little")
 
 
+class RowCodec:
+    """One row of signed digits (``rdata``, ``wdata``) <-> the simulator's bit string of it.
+
+    The bit string is what a simulator reads and writes (most significant bit first, field 0
+    last); each field is looked up in a table of its ``2**width`` values, so a row costs
+    ``count`` dictionary look-ups and no numpy call (a serial read or write is one row of one
+    slice, thousands of them per commit).
+
+    Parameters
+    ----------
+    count, width : int
+        Fields per row and bits per field.
+    """
+
+    def __init__(self, count, width):
+        self.count, self.width = count, width
+        half = 1 << (width - 1)
+        self._bits = {d: format(d & ((1 << width) - 1), f"0{width}b") for d in range(-half, half)}
+        self._digits = {bits: d for d, bits in self._bits.items()}
+
+    def encode(self, digits):
+        """The bit string of ``digits`` (a sequence of ``count`` ints in the signed range)."""
+        if len(digits) != self.count:
+            raise ValueError(f"a row has {self.count} digits, not {len(digits)}")
+        bits = self._bits
+        try:
+            return "".join([bits[d] for d in reversed(digits)])
+        except KeyError as err:
+            raise ValueError(f"digit {err.args[0]!r} outside the {self.width}-bit two's "
+                             "complement range") from None
+
+    def decode(self, bits):
+        """The digits (a list of ints, field 0 first) of a bit string of ``count * width``
+        characters; a ValueError for X/Z or another length."""
+        w = self.width
+        if len(bits) != self.count * w:
+            raise ValueError(f"a row is {self.count * w} bits, not {len(bits)}")
+        digits = self._digits
+        try:
+            return [digits[bits[i:i + w]] for i in range(len(bits) - w, -1, -w)]
+        except KeyError as err:
+            raise ValueError(f"not a {w}-bit field: {err.args[0]!r}") from None
+
+
 class AnalogPort:
     """Knows the MCU analog-port layout for one configuration and serves transactions.
 
@@ -114,6 +158,7 @@ class AnalogPort:
     def __init__(self, config):
         self.config = config
         self.widths = McuWidths(config)
+        self.rows = RowCodec(self.widths.n, self.widths.digit_bits)
         self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write", "requests"), 0)
 
     def needed(self, op):
@@ -172,12 +217,23 @@ class AnalogPort:
                     amcu.opa_step(c, row, chunks)
             self.transactions["opa"] += len(steps)
         if op & AnalogOp.READ.value:
-            digits = amcu.serial_read(fields["read_copy"], fields["slice"], fields["row"])
-            answer["rdata"] = pack_signed(digits, w.digit_bits)
-            self.transactions["read"] += 1
+            answer["rdata"] = int(self.read_row(amcu, fields["read_copy"], fields["slice"],
+                                                fields["row"]), 2)
         if op & AnalogOp.WRITE.value:
-            digits = unpack_signed(fields["wdata"], w.n, w.digit_bits)
-            for c in self._copies(fields["write_copies"]):
-                amcu.serial_write(c, fields["slice"], fields["row"], digits)
-            self.transactions["write"] += 1
+            self.write_row(amcu, fields["write_copies"], fields["slice"], fields["row"],
+                           format(fields["wdata"], f"0{w.n * w.digit_bits}b"))
         return answer
+
+    def read_row(self, amcu, copy, k, row):
+        """A serial read of row ``row`` of slice ``k`` of copy ``copy``: the bit string of
+        ``rdata`` (:class:`RowCodec`), counted as a transaction's ``read``."""
+        self.transactions["read"] += 1
+        return self.rows.encode(amcu.serial_read(copy, k, row).tolist())
+
+    def write_row(self, amcu, copies, k, row, wdata):
+        """A serial write of the bit string ``wdata`` into row ``row`` of slice ``k`` of every
+        copy in the mask ``copies``, counted as a transaction's ``write``."""
+        digits = self.rows.decode(wdata)
+        for c in self._copies(copies):
+            amcu.serial_write(c, k, row, digits)
+        self.transactions["write"] += 1

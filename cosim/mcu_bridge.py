@@ -10,7 +10,10 @@ inputs are ports, drives them and a one-cycle ``ack``). Python therefore wakes u
 transaction under Verilator (the value-change callback of ``req`` comes after a full
 evaluation of the design), three times under Icarus (which may report ``req`` before the
 other outputs of the same clock edge: the bridge waits for the read-only phase, then for the
-next time step to write), and never per clock cycle, row, column or slice.
+next time step to write), and never per clock cycle, row, column or slice. On Verilator with
+hold registers, the serial row reads and writes of a commit are served by a
+:class:`cosim.row_bridge.RowGate` from the simulator's own callback of ``req``, without
+cocotb's scheduler; the coroutine wakes for the other transactions.
 
 :class:`McuDriver` offers the core-side operations (XBar buffer access, requests) for tests
 and benchmarks. Both take a ``prefix``: the top level's ports are flattened
@@ -29,6 +32,7 @@ from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
+from .row_bridge import RowGate, fast_rows
 
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver", "resolve"]
 
@@ -63,24 +67,31 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
     opa_cycles = opa_latency(port.config, ack_latency=1)
     if direct and clock is None:
         raise ValueError("serve_mcu needs the clock when the bridge drives the ports (holds=None)")
-    req, op_sig = sig("req"), sig("op")
+    req, op_raw = sig("req"), sig("op")._handle.get_signal_val_binstr    # no LogicArray
     ack = sig("ack") if direct else None
     if direct:
         ack.value = 0
         holds = {}
     outputs = {}
     port.wakeups = 0
-    port.bridge_s = dict.fromkeys(("read", "serve", "write"), 0.0)
+    port.bridge_s = dict.fromkeys(("read", "serve", "write", "rows"), 0.0)
+    # Verilator's hold registers: serial rows served by a simulator callback
+    # (cosim.row_bridge), the coroutine woken for the other transactions only
+    gate = None if direct or settle or not fast_rows() else \
+        RowGate(dut, prefix, port, amcu, holds["rdata"])
     clock_s = time.perf_counter
     rise = RisingEdge(req)
     while True:
-        await rise
-        port.wakeups += 1
-        if settle or direct:
-            await ReadOnly()
+        if gate is not None:
+            op = await gate.next_op()
+        else:
+            await rise
             port.wakeups += 1
+            if settle or direct:
+                await ReadOnly()
+                port.wakeups += 1
+            op = int(op_raw(), 2)
         t0 = clock_s()
-        op = int(op_sig.value)
         fields = {}
         for name in port.needed(op):
             handle = outputs.get(name)

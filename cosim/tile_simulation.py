@@ -321,7 +321,7 @@ def _timing(path, results, begin, launched, returned):
     except (OSError, ValueError):
         return None
     phases = {k: sum(r.get("wall_s", {}).get(k, 0.0) for r in results)
-              for k in ("load", "run", "bridge", "dump")}
+              for k in ("load", "run", "bridge", "bridge_rows", "dump")}
     return {"write_images": launched - begin,
             "start_up": tb["started"] - launched,       # process, imports, cocotb
             "read_images": tb["image_files"], **phases,

@@ -274,11 +274,14 @@ class TileBench:
         # every cycle this image cost, loading and dumping included
         result["sim_cycles"] = round((get_sim_time("ps") - begin) / self.period_ps)
         wall.append(time.perf_counter())
-        bridge = sum(sum(getattr(port, "bridge_s", {}).values()) for _, port in self.bridges)
+        spent = [getattr(port, "bridge_s", {}) for _, port in self.bridges]
         # wall seconds of this process: loading, running (the bridges' Python included,
-        # ``bridge``), dumping (the state read and the result assembled)
+        # ``bridge``, of it ``bridge_rows`` serving serial rows), dumping (the state read and
+        # the result assembled)
         result["wall_s"] = {"load": wall[1] - wall[0], "run": wall[2] - wall[1],
-                            "bridge": bridge, "dump": wall[3] - wall[2]}
+                            "bridge": sum(sum(s.values()) for s in spent),
+                            "bridge_rows": sum(s.get("rows", 0.0) for s in spent),
+                            "dump": wall[3] - wall[2]}
         return result
 
     async def dump_core(self, core, image):

@@ -107,6 +107,36 @@ def test_serial_read_write_one_row_of_one_slice():
         xbar.serial_read(0, 16)
 
 
+@pytest.mark.parametrize("noise", [NoiseConfig(), NoiseConfig(seed=5, program_noise=0.4,
+                                                              read_noise=0.3)])
+def test_serial_rows_are_rounded_clipped_levels(noise):
+    """Row reads and writes against the cell formulas (docs/semantics.md, analog_models.md),
+    with the same random draws: a read is the nearest level of each cell (plus read noise)
+    clipped to the slice's digits, a write the target level (plus programming noise) clipped
+    to the slice's levels; a list of digits is an array of them."""
+    config = SMALL.replace(noise=noise)
+    xbar, rng = Crossbar(config, rng=np.random.default_rng(2)), np.random.default_rng(2)
+    draws = np.random.default_rng(3)
+    for step in range(30):
+        k, row = int(draws.integers(8)), int(draws.integers(16))
+        b = SMALL.slice_bits_lsb_first[k]
+        low, high = -(1 << (b - 1)), (1 << (b - 1)) - 1
+        digits = draws.integers(low, high + 1, 16)
+        before = xbar.levels()
+        xbar.serial_write(k, row, digits.tolist() if step % 2 else digits)
+        target = digits + (1 << (b - 1)) + noise.program_noise * rng.standard_normal(16)
+        before[k, row] = np.clip(target, 0, (1 << b) - 1)
+        assert np.array_equal(xbar.levels(), before)
+        read = before[k, row] + noise.read_noise * rng.standard_normal(16)
+        expected = np.clip(np.floor(read + 0.5) - (1 << (b - 1)), low, high)
+        assert xbar.serial_read(k, row).tolist() == expected.astype(int).tolist()
+    assert xbar.events["serial_reads"] == xbar.events["serial_writes"] == 30
+    with pytest.raises(ValueError, match="out of the slice range"):
+        xbar.serial_write(7, 0, [8] * 16)
+    with pytest.raises(ValueError, match="integers of shape"):
+        xbar.serial_write(7, 0, [0.5] * 16)
+
+
 def test_crs_renormalises_to_canonical_digits_keeping_the_weight():
     rng = np.random.default_rng(11)
     n = SMALL.xbar_size
