@@ -245,9 +245,12 @@ class AnalogPort:
             raise ValueError(f"op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
         answer = {}
         self.transactions["requests"] += 1
+        # A copy that takes this transaction's OPA pulse changes at every step: not planned.
+        pulsed = self._copies(fields["opa_copies"]) if op & AnalogOp.OPA.value else ()
         for kind, flag in (("mvm", AnalogOp.MVM), ("mtvm", AnalogOp.MTVM)):
             if op & flag.value:
-                answer[f"{kind}_codes"] = self._sample(amcu, kind, fields, read, binstr)
+                planning = None if fields[f"{kind}_copy"] in pulsed else read
+                answer[f"{kind}_codes"] = self._sample(amcu, kind, fields, planning, binstr)
                 self.transactions[kind] += 1
         if op & AnalogOp.OPA.value:
             # Alone: the whole OPA phase, every step; with a sample: that step's pulse.
