@@ -11,9 +11,8 @@ slices in Python-level loops.
 import math
 
 import numpy as np
-from amaranth.hdl import Shape
 
-from panther.hdl.ports import AnalogOp, McuAnalogSignature, to_line_major
+from panther.hdl.ports import AnalogOp, to_line_major
 from panther.hdl.widths import McuWidths
 
 __all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed", "pack_signed_rows"]
@@ -69,15 +68,9 @@ def pack_signed(values, width):
     return pack_signed_rows(values, width)[0]
 
 
-def pack_signed_rows(values, width, *, binstr=False):
-    """:func:`pack_signed` of every row of ``values`` (``(m, count)``): a list of ``m`` ints,
-    or with ``binstr`` of their ``count * width``-bit binary strings (MSB first, a
-    simulator's bit string)."""
+def pack_signed_rows(values, width):
+    """:func:`pack_signed` of every row of ``values`` (``(m, count)``): a list of ``m`` ints."""
     raw = _packed_bytes(values, width)
-    if binstr:
-        total = values.shape[1] * width
-        chars = np.unpackbits(raw[:, ::-1], axis=1)[:, raw.shape[1] * 8 - total:] + ord("0")
-        return [row.tobytes().decode("ascii") for row in chars]
     return [int.from_bytes(row.tobytes(), "little") for row in raw]
 
 
@@ -155,9 +148,6 @@ class AnalogPort:
         self.config = config
         self.widths = McuWidths(config)
         self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write", "requests"), 0)
-        members = McuAnalogSignature(config).members
-        self.answer_bits = {name: Shape.cast(members[name].shape).width
-                            for name in ("mvm_codes", "mtvm_codes", "rdata")}
         self._plans = {}     # kind -> (key, predicted bits per step, next step, SamplePlan, answers)
 
     def needed(self, op):
@@ -170,7 +160,7 @@ class AnalogPort:
 
     SIDES = {"mvm": ("row_bits", "row_neg", "row_mag"), "mtvm": ("col_bits", "col_neg", "col_mag")}
 
-    def _sample(self, amcu, kind, fields, read, binstr):
+    def _sample(self, amcu, kind, fields, read):
         """The packed codes of one MVM or MTVM step (see :meth:`serve`)."""
         bits_name, neg_name, mag_name = self.SIDES[kind]
         copy, bits, neg = fields[f"{kind}_copy"], fields[bits_name], fields[neg_name]
@@ -182,16 +172,15 @@ class AnalogPort:
                     self._plans[kind] = plan
                 return answer
         elif read is not None and read("step") == 0:
-            plan = self._plan(amcu, kind, copy, neg, read(mag_name), binstr)
+            plan = self._plan(amcu, kind, copy, neg, read(mag_name))
             answer = None if plan is None else plan.take(amcu, copy, bits, neg)
             if answer is not None:
                 self._plans[kind] = plan
                 return answer
         codes = amcu.sample(copy, kind, self._drive(bits, neg))
-        return pack_signed_rows(to_line_major(codes)[None, :], self.widths.code_bits,
-                                binstr=binstr)[0]
+        return pack_signed(to_line_major(codes), self.widths.code_bits)
 
-    def _plan(self, amcu, kind, copy, neg, mag, binstr):
+    def _plan(self, amcu, kind, copy, neg, mag):
         """The :class:`_StepPlan` of an operation whose drivers hold magnitudes ``mag`` and
         signs ``neg``, or None when the models cannot compute it exactly ahead."""
         w = self.widths
@@ -204,7 +193,7 @@ class AnalogPort:
                      for row in np.packbits(planes.astype(np.uint8), axis=1, bitorder="little")]
         codes = samples.codes.transpose(0, 2, 1).reshape(w.steps, -1)     # line-major per step
         return _StepPlan(amcu, copy, neg, predicted, samples,
-                         pack_signed_rows(codes, w.code_bits, binstr=binstr))
+                         pack_signed_rows(codes, w.code_bits))
 
     def _drive(self, bits, neg):
         n = self.widths.n
@@ -227,7 +216,7 @@ class AnalogPort:
     def _copies(self, mask):
         return [c for c in range(self.widths.copies) if mask >> c & 1]
 
-    def serve(self, amcu, op, fields, read=None, binstr=False):
+    def serve(self, amcu, op, fields, read=None):
         """Perform transaction ``op`` (an ``op`` value) with the MCU output values ``fields``
         on ``amcu`` and return the MCU input values to drive (besides ``ack``).
 
@@ -237,9 +226,7 @@ class AnalogPort:
         (:meth:`AnalogMCU.plan_samples`, only where that is bit for bit the per-step
         result); each later step is answered from that plan only if the drive, sign and
         copy the MCU actually presents are the predicted ones and the crossbar has not
-        changed (else, and without ``read``, one :meth:`AnalogMCU.sample` per step).
-        ``binstr``: the answer's values as binary strings of their members' widths (MSB
-        first, what a simulator takes) instead of ints."""
+        changed (else, and without ``read``, one :meth:`AnalogMCU.sample` per step)."""
         w = self.widths
         if op == 0 or op >> 5:
             raise ValueError(f"op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
@@ -250,7 +237,7 @@ class AnalogPort:
         for kind, flag in (("mvm", AnalogOp.MVM), ("mtvm", AnalogOp.MTVM)):
             if op & flag.value:
                 planning = None if fields[f"{kind}_copy"] in pulsed else read
-                answer[f"{kind}_codes"] = self._sample(amcu, kind, fields, planning, binstr)
+                answer[f"{kind}_codes"] = self._sample(amcu, kind, fields, planning)
                 self.transactions[kind] += 1
         if op & AnalogOp.OPA.value:
             # Alone: the whole OPA phase, every step; with a sample: that step's pulse.
@@ -269,7 +256,4 @@ class AnalogPort:
             for c in self._copies(fields["write_copies"]):
                 amcu.serial_write(c, fields["slice"], fields["row"], digits)
             self.transactions["write"] += 1
-        if binstr:
-            answer = {name: value if isinstance(value, str) else f"{value:0{self.answer_bits[name]}b}"
-                      for name, value in answer.items()}
         return answer

@@ -22,7 +22,6 @@ and benchmarks. Both take a ``prefix``: the top level's ports are flattened
 import time
 
 import cocotb
-import cocotb.handle
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
@@ -30,12 +29,23 @@ from panther.hdl.mcu.controller import opa_latency
 from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
+from .vpi_vector import VectorWriter
 
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver", "resolve"]
 
 
-_TRUST_INERTIAL = bool(getattr(cocotb.handle, "_trust_inertial", False))
-_DEPOSIT = cocotb.handle._GPISetAction.DEPOSIT.value
+def _writer(handle):
+    """How the bridge writes hold register ``handle``: under Verilator in 32-bit words
+    (:class:`cosim.vpi_vector.VectorWriter`, not cocotb's bit string), else through cocotb."""
+    if str(getattr(cocotb, "SIM_NAME", "")).lower().startswith("verilator"):
+        try:
+            return VectorWriter(handle).write
+        except (OSError, AttributeError, ValueError):
+            pass
+
+    def through_cocotb(value):
+        handle.value = value
+    return through_cocotb
 
 
 def _read_int(handle):
@@ -92,9 +102,13 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         port.bridge_s["read"] += clock_s() - t
         return value
 
-    # The answer as the simulator's bit strings, written without cocotb's conversions, where
-    # cocotb would write them at once too (it trusts the simulator's inertial writes).
-    fast_write = not direct and _TRUST_INERTIAL
+    writers = {}
+
+    def write(name, value):
+        target = writers.get(name)
+        if target is None:
+            target = writers[name] = _writer(holds[name])
+        target(value)
     port.wakeups = 0
     port.bridge_s = dict.fromkeys(("read", "serve", "write"), 0.0)
     clock_s = time.perf_counter
@@ -111,7 +125,7 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         t1 = clock_s()
         port.bridge_s["read"] += t1 - t0
         reading = port.bridge_s["read"]
-        answer = port.serve(amcu, op, fields, read=timed_read, binstr=fast_write)
+        answer = port.serve(amcu, op, fields, read=timed_read)
         port.bridge_s["serve"] += clock_s() - t1 - (port.bridge_s["read"] - reading)
         if direct:
             await FallingEdge(clock)
@@ -135,10 +149,7 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
             port.wakeups += 1
         t0 = clock_s()
         for name, value in answer.items():
-            if fast_write:
-                holds[name]._handle.set_signal_val_binstr(_DEPOSIT, value)
-            else:
-                holds[name].value = value
+            write(name, value)
         port.bridge_s["write"] += clock_s() - t0
 
 

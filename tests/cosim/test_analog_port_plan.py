@@ -12,7 +12,7 @@ import pytest
 
 from panther.analog_models import AnalogMCU
 from panther.config import PRESETS
-from panther.cosim.analog_port import AnalogPort
+from panther.cosim.analog_port import AnalogPort, pack_signed_rows
 from panther.hdl.ports import AnalogOp
 from panther.noise import NoiseConfig
 
@@ -152,16 +152,10 @@ def test_noisy_configurations_are_not_planned_and_draw_as_per_step():
         assert _state(planned) == _state(stepped)
 
 
-def test_binstr_answers_are_the_ints_bit_strings():
-    config = SMALL
-    weights, x = _operands(config, 4)
-    planned, stepped = _pair(config, weights)
-    port, ref = AnalogPort(config), AnalogPort(config)
-    width = port.widths.n * port.widths.slices * port.widths.code_bits
-    for step in range(3):
-        fields = _fields(config, x, step)
-        needed = {k: fields[k] for k in port.needed(AnalogOp.MVM.value)}
-        got = port.serve(planned, AnalogOp.MVM.value, needed,
-                         read=lambda name, fields=fields: fields[name], binstr=True)["mvm_codes"]
-        want = ref.serve(stepped, AnalogOp.MVM.value, dict(needed))["mvm_codes"]
-        assert got == f"{want:0{width}b}"
+@pytest.mark.parametrize("width", [1, 3, 13, 14, 16, 17, 33])
+def test_pack_signed_rows_equals_python_integers(width):
+    rng = np.random.default_rng(width)
+    values = rng.integers(-(1 << (width - 1)), 1 << (width - 1), (5, 23))
+    want = [sum((int(v) & ((1 << width) - 1)) << (i * width) for i, v in enumerate(row))
+            for row in values]
+    assert pack_signed_rows(values, width) == want
