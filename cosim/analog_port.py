@@ -15,6 +15,8 @@ import numpy as np
 from panther.hdl.ports import AnalogOp, to_line_major
 from panther.hdl.widths import McuWidths
 
+_MVM, _MTVM, _OPA = AnalogOp.MVM.value, AnalogOp.MTVM.value, AnalogOp.OPA.value
+
 __all__ = ["AnalogPort", "unpack_unsigned", "unpack_signed", "pack_signed", "pack_signed_rows"]
 
 
@@ -148,14 +150,19 @@ class AnalogPort:
         self.config = config
         self.widths = McuWidths(config)
         self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write", "requests"), 0)
+        self._needed = {}
         self._plans = {}     # kind -> (key, predicted bits per step, next step, SamplePlan, answers)
 
     def needed(self, op):
-        """Names of the MCU outputs a transaction with ``op`` (an int) uses."""
-        names = []
-        for flag, outs in self.OUTPUTS_BY_OP.items():
-            if op & flag.value:
-                names += [n for n in outs if n not in names]
+        """Names of the MCU outputs a transaction with ``op`` (an int) uses (a list of the
+        port's own, not to be changed: computed once per ``op``, once per transaction)."""
+        names = self._needed.get(op)
+        if names is None:
+            names = []
+            for flag, outs in self.OUTPUTS_BY_OP.items():
+                if op & flag.value:
+                    names += [n for n in outs if n not in names]
+            self._needed[op] = names
         return names
 
     SIDES = {"mvm": ("row_bits", "row_neg", "row_mag"), "mtvm": ("col_bits", "col_neg", "col_mag")}
@@ -233,9 +240,9 @@ class AnalogPort:
         answer = {}
         self.transactions["requests"] += 1
         # A copy that takes this transaction's OPA pulse changes at every step: not planned.
-        pulsed = self._copies(fields["opa_copies"]) if op & AnalogOp.OPA.value else ()
-        for kind, flag in (("mvm", AnalogOp.MVM), ("mtvm", AnalogOp.MTVM)):
-            if op & flag.value:
+        pulsed = self._copies(fields["opa_copies"]) if op & _OPA else ()
+        for kind, flag in (("mvm", _MVM), ("mtvm", _MTVM)):
+            if op & flag:
                 planning = None if fields[f"{kind}_copy"] in pulsed else read
                 answer[f"{kind}_codes"] = self._sample(amcu, kind, fields, planning)
                 self.transactions[kind] += 1
