@@ -115,6 +115,25 @@ class SarAdc:
             return np.clip(rounded, self.code_min, self.code_max).astype(np.int64)
         return self._successive_approximation(x)
 
+    def convert_exact(self, samples):
+        """``(codes, clipped)`` of samples ``(m, ...)`` as ``m`` calls of :meth:`convert` would
+        give them, ``clipped`` int64 ``(m,)`` the clipped codes of each, WITHOUT counting the
+        conversions (:meth:`count`); None when the converter is not exact (its noise draws
+        belong to the calls)."""
+        if not self._exact:
+            return None
+        x = np.asarray(samples, dtype=np.float64) / self.lsb
+        rounded = np.floor(x + 0.5).reshape(len(x), -1)
+        clipped = ((rounded > self.code_max).sum(axis=1)
+                   + (rounded < self.code_min).sum(axis=1)).astype(np.int64)
+        codes = np.clip(rounded, self.code_min, self.code_max).astype(np.int64)
+        return codes.reshape(x.shape), clipped
+
+    def count(self, conversions, clipped):
+        """Count ``conversions`` samples, ``clipped`` of them clipped (see :meth:`convert_exact`)."""
+        self.conversions += int(conversions)
+        self.clipped += int(clipped)
+
     def _successive_approximation(self, x):
         # Offset-binary SAR: find the unsigned code u in [0, 2**B - 1] such that the capacitor
         # DAC voltage of u is the largest not above x + 2**(B-1) + 1/2 (round half up).

@@ -23,7 +23,7 @@ from .crossbar import Crossbar
 from .dac import ColumnDac
 from .functional_opa import check_opa_model
 
-__all__ = ["AnalogMCU"]
+__all__ = ["AnalogMCU", "SamplePlan"]
 
 _OPS = ("mvm", "mtvm")
 
@@ -95,6 +95,18 @@ class AnalogMCU:
         xbar = self.xbars[c]
         sums = xbar.mvm_step(drive) if op == "mvm" else xbar.mtvm_step(drive)
         return self.adcs[c].convert(sums)
+
+    def plan_samples(self, copy, op, drives):
+        """The bit-steps ``drives`` (``(m, n)``) of one MVM or MTVM on ``copy`` computed in one
+        go, to be taken one at a time (:class:`SamplePlan`); None when that would differ from
+        ``m`` calls of :meth:`sample`: read noise or a noisy ADC, whose draws belong to the
+        calls (:meth:`Crossbar.exact_step_sums`, :meth:`SarAdc.convert_exact`)."""
+        c = self._copy(copy)
+        if op not in _OPS:
+            raise ValueError(f"op must be one of {_OPS!r}, not {op!r}")
+        sums = self.xbars[c].exact_step_sums(op, drives)
+        planned = None if sums is None else self.adcs[c].convert_exact(sums)
+        return None if planned is None else SamplePlan(self.xbars[c], self.adcs[c], op, *planned)
 
     def opa_step(self, copy, row_drive, col_chunks):
         """One OPA bit-step on ``copy``; the chunks go through that copy's column DACs."""
@@ -175,3 +187,29 @@ class AnalogMCU:
             counts["serial_read_row"] += ev["serial_reads"]
             counts["serial_write_row"] += ev["serial_writes"]
         return counts
+
+
+class SamplePlan:
+    """Bit-steps of one MVM or MTVM computed ahead (:meth:`AnalogMCU.plan_samples`).
+
+    :meth:`take` counts step ``i`` as :meth:`AnalogMCU.sample` would (crossbar steps, ADC
+    conversions and clipped codes) and returns its codes, or None when the crossbar changed
+    since the plan was made (then nothing is counted).
+
+    Members
+    -------
+    codes : numpy.ndarray       int64 ``(m, n_slices, n)``
+    """
+
+    def __init__(self, xbar, adc, op, codes, clipped):
+        self.xbar, self.adc, self.op = xbar, adc, op
+        self.codes, self.clipped = codes, clipped
+        self.version = xbar.version
+
+    def take(self, i):
+        """Codes of step ``i`` (counted), or None when the plan is stale."""
+        if self.xbar.version != self.version:
+            return None
+        self.xbar.count_steps(self.op)
+        self.adc.count(self.codes[i].size, self.clipped[i])
+        return self.codes[i]

@@ -56,6 +56,9 @@ class Crossbar:
         slice), ``opa_adds`` (functional OPAs, :meth:`opa_add`), ``serial_reads``,
         ``serial_writes`` (rows of one slice), ``programs``,
         ``crs``, ``saturations`` (cell updates clipped at a slice edge).
+    version : int
+        Incremented at every change of the levels (a cache of results is valid while it stays
+        the same).
     saturation_events : numpy.ndarray
         int64 ``(n_slices,)``: clipped cell updates per slice since construction.
     """
@@ -88,6 +91,7 @@ class Crossbar:
         self._mvm_mat = None
         self._mtvm_mat = None
         self._step_mats = None
+        self.version = 0
         self.events = {"mvm_steps": 0, "mtvm_steps": 0, "opa_steps": 0, "serial_reads": 0,
                        "serial_writes": 0, "programs": 0, "crs": 0, "saturations": 0, "opa_adds": 0}
         self.saturation_events = np.zeros(self.n_slices, dtype=np.int64)
@@ -98,6 +102,7 @@ class Crossbar:
     def _apply_stuck(self):
         if self._stuck is not None:
             self._levels[self._stuck] = self._stuck_levels
+        self.version += 1
         self._mvm_mat = None
         self._mtvm_mat = None
         self._step_mats = None
@@ -237,6 +242,31 @@ class Crossbar:
         sums = (drive.astype(mtvm.dtype) @ mtvm).astype(np.float64).reshape(self.n_slices, self.size)
         self.events["mtvm_steps"] += 1
         return self._add_read_noise(sums, drive)
+
+    def exact_step_sums(self, op, drives):
+        """The held sums of many MVM (``op="mvm"``) or MTVM bit-steps, float64 ``(m, n_slices,
+        size)`` for ``drives`` ``(m, size)`` in {-1,0,1}, WITHOUT counting them
+        (:meth:`count_steps` counts the steps used), or None with read noise (its draws
+        belong to the steps). Each step is the same vector-matrix product on the same
+        matrix as in :meth:`mvm_step` / :meth:`mtvm_step`, so the sums are theirs bit for
+        bit; the steps run back to back while the matrix is in the cache."""
+        if self.noise.read_noise:
+            return None
+        mvm, mtvm = self._step_matrices()
+        mat = mvm if op == "mvm" else mtvm
+        drives = np.asarray(drives)
+        if drives.ndim != 2 or drives.shape[1] != self.size:
+            raise ValueError(f"drives must have shape (m, {self.size}), not {drives.shape!r}")
+        if drives.size and (drives.min() < -1 or drives.max() > 1):
+            raise ValueError("drives values must be -1, 0 or +1")
+        sums = np.empty((len(drives), mat.shape[1]), dtype=np.float64)
+        for i, drive in enumerate(drives.astype(mat.dtype)):
+            sums[i] = drive @ mat
+        return sums.reshape(len(drives), self.n_slices, self.size)
+
+    def count_steps(self, op, count=1):
+        """Count ``count`` MVM or MTVM bit-steps (those of :meth:`exact_step_sums` used)."""
+        self.events[f"{op}_steps"] += count
 
     def _add_read_noise(self, sums, drive):
         if self.noise.read_noise:

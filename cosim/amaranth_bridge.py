@@ -60,7 +60,7 @@ def add_analog_bridge(sim, analog, amcu, *, port=None):
             await ctx.posedge(analog.req)
             op = ctx.get(plain("op"))
             fields = {name: ctx.get(plain(name)) for name in port.needed(op)}
-            for name, value in port.serve(amcu, op, fields).items():
+            for name, value in port.serve(amcu, op, fields, read=lambda name: ctx.get(plain(name))).items():
                 ctx.set(plain(name), value)
             if op == AnalogOp.OPA.value and opa_cycles > 1:
                 await ctx.tick().repeat(opa_cycles - 1)

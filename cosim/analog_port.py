@@ -15,7 +15,10 @@ import numpy as np
 from panther.hdl.ports import AnalogOp, to_line_major
 from panther.hdl.widths import McuWidths
 
-__all__ = ["AnalogPort", "RowCodec", "unpack_unsigned", "unpack_signed", "pack_signed"]
+_MVM, _MTVM, _OPA = AnalogOp.MVM.value, AnalogOp.MTVM.value, AnalogOp.OPA.value
+
+__all__ = ["AnalogPort", "RowCodec", "unpack_unsigned", "unpack_signed", "pack_signed",
+           "pack_signed_rows"]
 
 
 def _group(width):
@@ -64,26 +67,59 @@ def pack_signed(values, width):
     """Pack integers (two's complement, ``width`` bits each, field 0 at bit 0) into one int.
 
     As :func:`unpack_unsigned`: whole-byte groups of fields are assembled in 64-bit words."""
-    values = np.asarray(values, dtype=np.int64).reshape(-1)
+    values = np.asarray(values, dtype=np.int64).reshape(1, -1)
+    return pack_signed_rows(values, width)[0]
+
+
+def pack_signed_rows(values, width):
+    """:func:`pack_signed` of every row of ``values`` (``(m, count)``): a list of ``m`` ints."""
+    raw = _packed_bytes(values, width)
+    return [int.from_bytes(row.tobytes(), "little") for row in raw]
+
+
+def _packed_bytes(values, width):
+    """The little-endian bytes (uint8 ``(m, nbytes)``) of each row of :func:`pack_signed_rows`."""
+    values = np.asarray(values, dtype=np.int64)
+    rows, count = values.shape
     low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
     if values.size and (values.min() < low or values.max() > high):
         raise ValueError(f"values outside the {width}-bit two's complement range: "
                          f"{values.min()}..{values.max()}")
     g = _group(width)
     if g is None:
-        bits = ((values[:, None] >> np.arange(width, dtype=np.int64)) & 1).astype(np.uint8)
-        return int.from_bytes(np.packbits(bits.reshape(-1), bitorder="little").tobytes(),
-                              "little")
-    count = values.size
+        bits = ((values[:, :, None] >> np.arange(width, dtype=np.int64)) & 1).astype(np.uint8)
+        return np.packbits(bits.reshape(rows, -1), axis=1, bitorder="little")
     groups = -(-count // g)
-    fields = np.zeros(groups * g, dtype=np.uint64)
-    fields[:count] = values.astype(np.uint64) & np.uint64((1 << width) - 1)
-    columns = fields.reshape(groups, g)
-    words = columns[:, 0].copy()
+    fields = np.zeros((rows, groups * g), dtype=np.uint64)
+    fields[:, :count] = values.astype(np.uint64) & np.uint64((1 << width) - 1)
+    columns = fields.reshape(rows, groups, g)
+    words = columns[:, :, 0].copy()
     for i in range(1, g):
-        words |= columns[:, i] << np.uint64(i * width)
-    raw = words.astype("<u8").view(np.uint8).reshape(groups, 8)[:, :g * width // 8]
-    return int.from_bytes(raw.tobytes(), "little")
+        words |= columns[:, :, i] << np.uint64(i * width)
+    raw = words.astype("<u8").view(np.uint8).reshape(rows, groups, 8)[:, :, :g * width // 8]
+    return raw.reshape(rows, -1)
+
+
+class _StepPlan:
+    """Every step of one MVM or MTVM computed ahead (:meth:`AnalogPort.serve`): the drive
+    ``predicted[i]`` (bits, as the port's int) of step ``i``, its answer ``answers[i]``;
+    ``step`` is the next step expected."""
+
+    def __init__(self, amcu, copy, neg, predicted, samples, answers):
+        self.amcu, self.copy, self.neg = amcu, copy, neg
+        self.predicted, self.samples, self.answers = predicted, samples, answers
+        self.step = 0
+
+    def take(self, amcu, copy, bits, neg):
+        """The answer of the next step if the MCU drives what was predicted on the same
+        crossbar, unchanged since (then counted as a sample), else None."""
+        i = self.step
+        if (amcu is not self.amcu or copy != self.copy or neg != self.neg
+                or i >= len(self.predicted) or bits != self.predicted[i]
+                or self.samples.take(i) is None):
+            return None
+        self.step = i + 1
+        return self.answers[i]
 
 
 class RowCodec:
@@ -160,14 +196,57 @@ class AnalogPort:
         self.widths = McuWidths(config)
         self.rows = RowCodec(self.widths.n, self.widths.digit_bits)
         self.transactions = dict.fromkeys(("mvm", "mtvm", "opa", "read", "write", "requests"), 0)
+        self._needed = {}
+        self._plans = {}     # kind -> (key, predicted bits per step, next step, SamplePlan, answers)
 
     def needed(self, op):
-        """Names of the MCU outputs a transaction with ``op`` (an int) uses."""
-        names = []
-        for flag, outs in self.OUTPUTS_BY_OP.items():
-            if op & flag.value:
-                names += [n for n in outs if n not in names]
+        """Names of the MCU outputs a transaction with ``op`` (an int) uses (a list of the
+        port's own, not to be changed: computed once per ``op``, once per transaction)."""
+        names = self._needed.get(op)
+        if names is None:
+            names = []
+            for flag, outs in self.OUTPUTS_BY_OP.items():
+                if op & flag.value:
+                    names += [n for n in outs if n not in names]
+            self._needed[op] = names
         return names
+
+    SIDES = {"mvm": ("row_bits", "row_neg", "row_mag"), "mtvm": ("col_bits", "col_neg", "col_mag")}
+
+    def _sample(self, amcu, kind, fields, read):
+        """The packed codes of one MVM or MTVM step (see :meth:`serve`)."""
+        bits_name, neg_name, mag_name = self.SIDES[kind]
+        copy, bits, neg = fields[f"{kind}_copy"], fields[bits_name], fields[neg_name]
+        plan = self._plans.pop(kind, None)
+        if plan is not None:
+            answer = plan.take(amcu, copy, bits, neg)
+            if answer is not None:
+                if plan.step < len(plan.predicted):
+                    self._plans[kind] = plan
+                return answer
+        elif read is not None and read("step") == 0:
+            plan = self._plan(amcu, kind, copy, neg, read(mag_name))
+            answer = None if plan is None else plan.take(amcu, copy, bits, neg)
+            if answer is not None:
+                self._plans[kind] = plan
+                return answer
+        codes = amcu.sample(copy, kind, self._drive(bits, neg))
+        return pack_signed(to_line_major(codes), self.widths.code_bits)
+
+    def _plan(self, amcu, kind, copy, neg, mag):
+        """The :class:`_StepPlan` of an operation whose drivers hold magnitudes ``mag`` and
+        signs ``neg``, or None when the models cannot compute it exactly ahead."""
+        w = self.widths
+        mags = unpack_unsigned(mag, w.n, w.data_bits)
+        planes = ((mags[None, :] >> np.arange(w.steps, dtype=np.int64)[:, None]) & 1)
+        samples = amcu.plan_samples(copy, kind, planes * (1 - 2 * unpack_unsigned(neg, w.n, 1)))
+        if samples is None:
+            return None
+        predicted = [int.from_bytes(row.tobytes(), "little")
+                     for row in np.packbits(planes.astype(np.uint8), axis=1, bitorder="little")]
+        codes = samples.codes.transpose(0, 2, 1).reshape(w.steps, -1)     # line-major per step
+        return _StepPlan(amcu, copy, neg, predicted, samples,
+                         pack_signed_rows(codes, w.code_bits))
 
     def _drive(self, bits, neg):
         n = self.widths.n
@@ -190,24 +269,29 @@ class AnalogPort:
     def _copies(self, mask):
         return [c for c in range(self.widths.copies) if mask >> c & 1]
 
-    def serve(self, amcu, op, fields):
+    def serve(self, amcu, op, fields, read=None):
         """Perform transaction ``op`` (an ``op`` value) with the MCU output values ``fields``
-        on ``amcu`` and return the MCU input values to drive (besides ``ack``)."""
+        on ``amcu`` and return the MCU input values to drive (besides ``ack``).
+
+        ``read``: optional ``name -> int`` reading any other MCU output now; with it, the
+        first step of an MVM or MTVM reads the step index and the driver's magnitudes
+        (``row_mag`` / ``col_mag``) and computes every step of the operation in one go
+        (:meth:`AnalogMCU.plan_samples`, only where that is bit for bit the per-step
+        result); each later step is answered from that plan only if the drive, sign and
+        copy the MCU actually presents are the predicted ones and the crossbar has not
+        changed (else, and without ``read``, one :meth:`AnalogMCU.sample` per step)."""
         w = self.widths
         if op == 0 or op >> 5:
             raise ValueError(f"op must be a non-zero 5-bit AnalogOp mask, not {op!r}")
         answer = {}
         self.transactions["requests"] += 1
-        if op & AnalogOp.MVM.value:
-            codes = amcu.sample(fields["mvm_copy"], "mvm",
-                                self._drive(fields["row_bits"], fields["row_neg"]))
-            answer["mvm_codes"] = pack_signed(to_line_major(codes), w.code_bits)
-            self.transactions["mvm"] += 1
-        if op & AnalogOp.MTVM.value:
-            codes = amcu.sample(fields["mtvm_copy"], "mtvm",
-                                self._drive(fields["col_bits"], fields["col_neg"]))
-            answer["mtvm_codes"] = pack_signed(to_line_major(codes), w.code_bits)
-            self.transactions["mtvm"] += 1
+        # A copy that takes this transaction's OPA pulse changes at every step: not planned.
+        pulsed = self._copies(fields["opa_copies"]) if op & _OPA else ()
+        for kind, flag in (("mvm", _MVM), ("mtvm", _MTVM)):
+            if op & flag:
+                planning = None if fields[f"{kind}_copy"] in pulsed else read
+                answer[f"{kind}_codes"] = self._sample(amcu, kind, fields, planning)
+                self.transactions[kind] += 1
         if op & AnalogOp.OPA.value:
             # Alone: the whole OPA phase, every step; with a sample: that step's pulse.
             steps = range(w.steps) if op == AnalogOp.OPA.value else (fields["step"],)

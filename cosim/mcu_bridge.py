@@ -33,8 +33,28 @@ from panther.hdl.ports import AnalogOp
 
 from .analog_port import AnalogPort
 from .row_bridge import RowGate, fast_rows
+from .vpi_vector import VectorWriter
 
 __all__ = ["serve_mcu", "start_mcu_bridge", "McuDriver", "resolve"]
+
+
+def _writer(handle):
+    """How the bridge writes hold register ``handle``: under Verilator in 32-bit words
+    (:class:`cosim.vpi_vector.VectorWriter`, not cocotb's bit string), else through cocotb."""
+    if str(getattr(cocotb, "SIM_NAME", "")).lower().startswith("verilator"):
+        try:
+            return VectorWriter(handle).write
+        except (OSError, AttributeError, ValueError):
+            pass
+
+    def through_cocotb(value):
+        handle.value = value
+    return through_cocotb
+
+
+def _read_int(handle):
+    """The unsigned int of an MCU output, read as the simulator's bit string (no LogicArray)."""
+    return int(handle._handle.get_signal_val_binstr(), 2)
 
 
 def resolve(dut, path):
@@ -73,6 +93,26 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         ack.value = 0
         holds = {}
     outputs = {}
+
+    def read(name):
+        handle = outputs.get(name)
+        if handle is None:
+            handle = outputs[name] = sig(name)
+        return _read_int(handle)
+
+    def timed_read(name):                # what the port reads while serving is reading too
+        t = clock_s()
+        value = read(name)
+        port.bridge_s["read"] += clock_s() - t
+        return value
+
+    writers = {}
+
+    def write(name, value):
+        target = writers.get(name)
+        if target is None:
+            target = writers[name] = _writer(holds[name])
+        target(value)
     port.wakeups = 0
     port.bridge_s = dict.fromkeys(("read", "serve", "write", "rows"), 0.0)
     # Verilator's hold registers: serial rows served by a simulator callback
@@ -92,16 +132,12 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
                 port.wakeups += 1
             op = int(op_raw(), 2)
         t0 = clock_s()
-        fields = {}
-        for name in port.needed(op):
-            handle = outputs.get(name)
-            if handle is None:
-                handle = outputs[name] = sig(name)
-            fields[name] = int(handle.value)
+        fields = {name: read(name) for name in port.needed(op)}
         t1 = clock_s()
-        answer = port.serve(amcu, op, fields)
         port.bridge_s["read"] += t1 - t0
-        port.bridge_s["serve"] += clock_s() - t1
+        reading = port.bridge_s["read"]
+        answer = port.serve(amcu, op, fields, read=timed_read)
+        port.bridge_s["serve"] += clock_s() - t1 - (port.bridge_s["read"] - reading)
         if direct:
             await FallingEdge(clock)
             port.wakeups += 1
@@ -124,7 +160,7 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
             port.wakeups += 1
         t0 = clock_s()
         for name, value in answer.items():
-            holds[name].value = value
+            write(name, value)
         port.bridge_s["write"] += clock_s() - t0
 
 
