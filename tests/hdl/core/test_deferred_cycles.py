@@ -54,7 +54,7 @@ def _harness_words():
 def test_the_profile_has_the_copies_fixed_cycles_by_hand():
     core, mcu = rtl_core_timing(V1), rtl_mcu_timing(V1)
     assert core.snapshot_fixed == 2                 # ST_READ, ST_LAST
-    assert core.park_fixed == 2 + 1                 # the park's ST_READ, ST_LAST; the restore's LD_LAST
+    assert core.park_fixed == 2 + 1     # the park's ST_READ and ST_LAST, the restore's LD_LAST
     assert mcu.opa == rtl_cycles(V1, variants.OPA) + 3   # REPLAY, LD_LAST, REPLAY_START
 
 

@@ -170,7 +170,8 @@ async def _shift_add_operation(ctx, dut, cfg, steps, codes):
         valid.append(ctx.get(dut.res_valid))
         if valid[-1]:
             r = ctx.get(dut.res_round)
-            words[r * w.lanes:(r + 1) * w.lanes] = [ctx.get(dut.res_data[i]) for i in range(w.lanes)]
+            row = [ctx.get(dut.res_data[i]) for i in range(w.lanes)]
+            words[r * w.lanes:(r + 1) * w.lanes] = row
             ovf[r] = ctx.get(dut.res_overflow)
     return words, ovf, {"conversions": conversions, "busy": busy, "valid": valid}
 
