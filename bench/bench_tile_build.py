@@ -22,23 +22,30 @@ from panther.config import PRESETS
 TIME_FORMAT = "%e %U %S %M"     # GNU time: wall s, user s, system s, peak KB
 
 
-def _timed_write_verilog(record_dir):
+class _TimedWriteVerilog:
     """``cosim.verilog.write_verilog`` wrapped to write its wall time, CPU time and peak
-    memory (its own and its Yosys's) to ``record_dir/<name>.json``; forked converters
-    inherit the wrapper."""
-    plain = verilog.write_verilog
+    memory (its own and its Yosys's) to ``record_dir/<name>.json``. Picklable, as
+    ``write_verilogs`` sends it to its converting processes, where it wraps their own
+    ``write_verilog`` (the one of this process is not sent)."""
 
-    def timed(build, *, name, **kwargs):
+    def __init__(self, record_dir, plain=None):
+        self.record_dir = record_dir
+        self.plain = plain
+
+    def __getstate__(self):
+        return {"record_dir": self.record_dir, "plain": None}
+
+    def __call__(self, build, *, name, **kwargs):
+        plain = self.plain if self.plain is not None else verilog.write_verilog
         start, before = time.monotonic(), _cpu()
         path = plain(build, name=name, **kwargs)
         cpu = _cpu() - before
         peak = max(resource.getrusage(who).ru_maxrss
                    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-        (record_dir / f"{name}.json").write_text(json.dumps(
+        (self.record_dir / f"{name}.json").write_text(json.dumps(
             dict(wall=time.monotonic() - start, cpu=cpu, peak_mb=peak / 1024,
                  verilog_mb=path.stat().st_size / 1e6)))
         return path
-    return timed
 
 
 def _cpu():
@@ -89,7 +96,7 @@ def main(argv=None):
         config = config.replace(tiles_per_node=args.tiles_per_node)
     record = root / "timing"
     record.mkdir(parents=True)
-    verilog.write_verilog = _timed_write_verilog(record)
+    verilog.write_verilog = _TimedWriteVerilog(record, verilog.write_verilog)
     from cocotb_tools.runner import Runner
     Runner._execute_cmds = _timed_commands(record)
 

@@ -28,7 +28,7 @@ PROBES = {
 
 def main(argv=()):
     from panther.apps.evaluation import Evaluator, evaluate
-    from panther.apps.evaluation.rtl_check import check_kernels, compare_with_rtl
+    from panther.apps.evaluation.rtl_check import RTL_RATIO, check_kernels, compare_with_rtl
     from panther.apps.evaluation.rtl_timing import rtl_core_timing, rtl_mcu_timing
     from panther.apps.evaluation.timing import schedule
     from panther.apps.evaluation.trace import record_run
@@ -62,7 +62,7 @@ def main(argv=()):
     seconds = time.perf_counter() - started
     print(f"evaluate mlp-l4, paper tile, batch 64, variant 2: {seconds:.1f} s, "
           f"{evaluator.runs} golden runs; PANTHER {result.total() / 1e6:.1f} uJ per batch")
-    return 0 if not ok or all(0.97 <= r <= 1.03 for r in ratios) else 1
+    return 0 if not ok or all(RTL_RATIO[0] <= r <= RTL_RATIO[1] for r in ratios) else 1
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from .analog_answer import HELD_MEMBERS, HOLD_REGISTER, answer_name
 from .mcu_bridge import resolve
 from .tile_host import as_int
 
-__all__ = ["BACKDOOR_VARS", "Backdoor", "memory_paths", "resolve", "pack_words", "raw_int"]
+__all__ = ["BACKDOOR_VARS", "Backdoor", "memory_paths", "resolve", "raw_int"]
 
 #: Variables a testbench reads and writes directly, as ``instance.variable``
 #: (:func:`cosim.simulators.build`'s ``public_vars``): the instruction and shared memories, the
@@ -55,16 +55,6 @@ def memory_paths(config, *, tile="tile", units=True, holds=True):
                      for k in range(config.mcus_per_core)] if holds else None,
         })
     return {"smem": f"{tile}.smem.memory.mem", "cores": cores}
-
-
-def pack_words(values, bits):
-    """One register's value holding ``values`` (integers, two's complement of ``bits`` bits
-    each), word 0 in the lowest bits (an XBar buffer's ``words``)."""
-    mask = (1 << bits) - 1
-    out = 0
-    for i, value in enumerate(values):
-        out |= (int(value) & mask) << (i * bits)
-    return out
 
 
 def raw_int(handle):

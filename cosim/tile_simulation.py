@@ -27,6 +27,7 @@ import logging
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from panther.config import PantherConfig
@@ -194,17 +195,17 @@ class TileSimulation:
         # convert at the same time (cosim.verilog.write_verilogs). Debug field wires only for
         # a waveform build.
         fields, enables = self.waves, enabled_registers(self.simulator)
-        jobs = [dict(build=lambda: mcu_unit(unit), name=units["mcu"],
+        # (builds picklable: write_verilogs sends them to fresh processes)
+        jobs = [dict(build=partial(mcu_unit, unit), name=units["mcu"],
                      sources=UNIT_SOURCES["mcu"], build_root=root,
                      on_convert=announce_convert("MCU", units["mcu"], "convert_mcu"),
                      debug_fields=fields, enables=enables),
-                dict(build=lambda: core_unit(unit, mcu_module=units["mcu"]),
+                dict(build=partial(core_unit, unit, mcu_module=units["mcu"]),
                      name=units["core"], sources=UNIT_SOURCES["core"], build_root=root,
                      on_convert=announce_convert("core", units["core"], "convert_core"),
                      debug_fields=fields, enables=enables),
-                dict(build=lambda: hierarchical_tile(c, core_module=units["core"],
-                                                     tile_id=self.tile_id,
-                                                     latencies=self.latencies),
+                dict(build=partial(hierarchical_tile, c, core_module=units["core"],
+                                   tile_id=self.tile_id, latencies=self.latencies),
                      name=self.top, sources=UNIT_SOURCES["tile"], build_root=root,
                      on_convert=announce_convert("tile", self.top, "convert_top"),
                      debug_fields=fields, enables=enables)]

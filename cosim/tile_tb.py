@@ -50,8 +50,8 @@ from panther.isa.events import DIGITAL_EVENTS
 from panther.isa.faults import CoreFault
 from panther.isa.image import ProgramImage
 
-from .analog_port import unpack_signed
-from .backdoor import Backdoor, memory_paths, pack_words, raw_int, resolve
+from .analog_port import pack_signed, unpack_signed
+from .backdoor import Backdoor, memory_paths, raw_int, resolve
 from .clock import period_ps, start_clock
 from .mcu_bridge import start_mcu_bridge
 from .tile_host import HostPort, as_int, as_signed
@@ -182,7 +182,9 @@ class TileBench:
         for m in range(c.mcus_per_core):
             for handle, values in ((mem["xbar_in"][m], image.xbar_in[core][m]),
                                    (mem["xbar_out"][m], image.xbar_out[core][m])):
-                handle.value = pack_words(values, c.data_bits)
+                # raises on a word outside data_bits: images hold them in range
+                # (isa.image_load, the assembler, data_words), so one would be a bug
+                handle.value = pack_signed(values, c.data_bits)
         await host.write(DebugSpace.STATUS.value, StatusReg.PROG_LEN.value, len(program))
 
     def load_smem(self, image):

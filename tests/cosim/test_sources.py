@@ -34,8 +34,10 @@ def package(tmp_path, monkeypatch):
     root = tmp_path / "src"
     (root / "ptop").mkdir(parents=True)
     (root / "ptop" / "__init__.py").write_text("")
-    (root / "ptop" / "helper.py").write_text("WIDTH = 4\n")
+    (root / "ptop" / "helper.py").write_text("WIDTH = 4\nMARK = 'as imported'\n")
     (root / "ptop" / "top.py").write_text(textwrap.dedent("""\
+        import os
+
         from amaranth.hdl import Module
         from amaranth.lib import wiring
         from amaranth.lib.wiring import In, Out
@@ -51,6 +53,17 @@ def package(tmp_path, monkeypatch):
                 m = Module()
                 m.d.comb += self.y.eq(~self.a)
                 return m
+
+
+        def logged(log):
+            # which process built, and what it sees of helper.MARK
+            with open(log, "a") as f:
+                f.write(f"{os.getpid()} {helper.MARK}\\n")
+            return Top()
+
+
+        def broken():
+            raise ValueError("no such unit")
         """))
     monkeypatch.syspath_prepend(str(root))
     yield root / "ptop"
@@ -119,29 +132,29 @@ def test_editing_a_copy_of_a_module_the_rtl_imports_redoes_the_build(tmp_path, m
 
 
 def test_write_verilogs_converts_the_stale_modules_at_once_and_reuses_the_rest(package, tmp_path):
+    """Three stale modules: two in processes of their own, started afresh (not forked: they
+    see the helper module as imported, not as this process changed it), the last here."""
+    import functools
     import os
 
-    from ptop.top import Top
+    from ptop import helper, top
 
     from panther.cosim.verilog import write_verilogs
 
     pids = tmp_path / "pids"
-
-    def build():
-        with open(pids, "a") as f:                  # a child's list would not come back
-            f.write(f"{os.getpid()}\n")
-        return Top()
-
     root = tmp_path / "build"
-    jobs = [dict(build=build, name=f"ptop_top{i}", sources=["ptop.top"], build_root=root)
-            for i in range(3)]
+    jobs = [dict(build=functools.partial(top.logged, str(pids)), name=f"ptop_top{i}",
+                 sources=["ptop.top"], build_root=root) for i in range(3)]
     started = []
+    helper.MARK = "changed"
     paths = write_verilogs(jobs, packages=("ptop",), on_convert=lambda: started.append(1))
     assert [p.name for p in paths] == ["ptop_top0.v", "ptop_top1.v", "ptop_top2.v"]
     assert all(f"module ptop_top{i}" in p.read_text() for i, p in enumerate(paths))
-    converted = pids.read_text().split()
-    assert len(converted) == 3 and len(set(converted)) == 3      # three processes
-    assert str(os.getpid()) in converted                          # the last one here
+    converted = [line.split(" ", 1) for line in pids.read_text().splitlines()]
+    assert len(converted) == 3 and len({pid for pid, _ in converted}) == 3   # three processes
+    assert converted.count([str(os.getpid()), "changed"]) == 1               # the last one here
+    assert sorted(mark for pid, mark in converted if pid != str(os.getpid())) == \
+        ["as imported", "as imported"]
     assert started == [1]
     pids.unlink()
     assert write_verilogs(jobs, packages=("ptop",), on_convert=started.append) == paths
@@ -149,12 +162,9 @@ def test_write_verilogs_converts_the_stale_modules_at_once_and_reuses_the_rest(p
 
 
 def test_write_verilogs_reports_a_failed_conversion_in_a_child(package, tmp_path):
-    from ptop.top import Top
+    from ptop.top import Top, broken
 
     from panther.cosim.verilog import write_verilogs
-
-    def broken():
-        raise ValueError("no such unit")
 
     root = tmp_path / "build"
     jobs = [dict(build=broken, name="ptop_bad", sources=["ptop.top"], build_root=root),
@@ -164,3 +174,42 @@ def test_write_verilogs_reports_a_failed_conversion_in_a_child(package, tmp_path
         write_verilogs(jobs, packages=("ptop",))
     assert (root / "ptop_good" / "ptop_good.v").is_file()      # the other one finished
     assert not (root / "ptop_bad" / "ptop_bad.v").exists()
+
+
+def test_write_verilogs_wants_builds_it_can_send_to_another_process(package, tmp_path):
+    from ptop.top import Top
+
+    from panther.cosim.verilog import write_verilogs
+
+    jobs = [dict(build=lambda: Top(), name="ptop_lambda", sources=["ptop.top"],
+                 build_root=tmp_path / "build")]
+    with pytest.raises(TypeError, match="'ptop_lambda': build must be picklable"):
+        write_verilogs(jobs, packages=("ptop",))
+    assert not (tmp_path / "build").exists()
+
+
+def test_an_unguarded_main_module_is_an_error_not_a_hang(package, tmp_path):
+    """A converting process imports the main module afresh; a script that builds without
+    ``if __name__ == '__main__':`` would have it wait for the lock its parent holds."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f"""\
+        import functools, sys
+        sys.path.insert(0, {str(package.parent)!r})
+        from ptop import top
+        from panther.cosim.verilog import build_lock, write_verilogs
+
+        root = {str(tmp_path / "build")!r}
+        jobs = [dict(build=functools.partial(top.logged, {str(tmp_path / "log")!r}),
+                     name=f"ptop_u{{i}}", sources=["ptop.top"], build_root=root)
+                for i in range(2)]
+        with build_lock("ptop_outer", root):        # as TileSimulation.build does
+            write_verilogs(jobs, packages=("ptop",))
+        """))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode != 0
+    assert "guard the main module's work with `if __name__ == '__main__':`" in done.stderr
+    assert "converting ptop_u0 to Verilog failed" in done.stderr

@@ -65,16 +65,15 @@ def test_opas_are_replayed_one_after_the_other_at_hlt(variant):
         assert times[1].busy["hlt"] - times[0].busy["hlt"] == pytest.approx(8 * opa)
 
 
-#: The model's cycles must be within this ratio of the RTL's (measured 0.988 .. 1.010).
-RTL_RATIO = (0.97, 1.03)
-
-
 @pytest.mark.sim
 def test_timing_model_against_rtl_cycles():
-    from panther.apps.evaluation.rtl_check import check_kernels, compare_with_rtl
+    """Every kernel within RTL_RATIO; a kernel on one core (no other core contends for the
+    shared memory's port: nothing left that the model does not know) exactly."""
+    from panther.apps.evaluation.rtl_check import RTL_RATIO, check_kernels, compare_with_rtl
 
     require_simulator("verilator")
-    rows = compare_with_rtl(check_kernels())
+    kernels = check_kernels()
+    rows = compare_with_rtl(kernels)
     for r in rows:
         print(f"{r.name:20s} variant {r.variant}: RTL {r.rtl_cycles} cycles, model "
               f"{r.model_cycles:.0f}, ratio {r.ratio:.3f}")
@@ -83,3 +82,8 @@ def test_timing_model_against_rtl_cycles():
     bad = [(r.name, r.variant, round(r.ratio, 3)) for r in rows
            if not RTL_RATIO[0] <= r.ratio <= RTL_RATIO[1]]
     assert not bad, bad
+    one_core = {name for name, _, image in kernels if sum(map(bool, image.programs)) == 1}
+    assert one_core == {"sgd_fc_step.s", "mlp2_step.s", "minibatch8_step.s"}
+    inexact = [(r.name, r.variant, r.rtl_cycles, r.model_cycles) for r in rows
+               if r.name in one_core and r.model_cycles != r.rtl_cycles]
+    assert not inexact, inexact

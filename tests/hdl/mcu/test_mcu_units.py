@@ -1,29 +1,21 @@
-"""Amaranth-simulator unit tests of the MCU building blocks against numpy integer math."""
+"""Amaranth-simulator unit tests of the MCU building blocks against numpy integer math.
+
+Packed vectors go through the project's packers (:mod:`cosim.analog_port`: field 0 at bit 0,
+as the analog port and the XBar buffers lay them out), the shift-and-add through one driver
+(:func:`_shift_add_operation`)."""
 
 import numpy as np
 import pytest
-from amaranth.hdl import Value
+from amaranth.hdl import Signal, Value
+from amaranth.lib import data
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
+from panther.cosim.analog_port import pack_signed, unpack_signed, unpack_unsigned
 from panther.fixed_point import canonical_digits, round_shift
 from panther.hdl.mcu import CarryResolution, InputDriver, McuWidths, ShiftAdd, XBarIn
 
 SMALL = PRESETS["small"]
-
-
-def pack(values, width):
-    """Two's complement fields of ``width`` bits, field 0 at bit 0, as one int."""
-    out = 0
-    for i, value in enumerate(values):
-        out |= (int(value) & ((1 << width) - 1)) << (i * width)
-    return out
-
-
-def field(value, index, width):
-    """Signed field ``index`` of a packed int."""
-    raw = (value >> (index * width)) & ((1 << width) - 1)
-    return raw - (1 << width) if raw >> (width - 1) else raw
 
 
 def run(dut, testbench):
@@ -54,7 +46,7 @@ def test_xbar_buffer_core_port_and_result_writes(cfg):
             ctx.set(dut.core.w_en, 1)
             await ctx.tick()
         ctx.set(dut.core.w_en, 0)
-        assert ctx.get(dut.words) == pack(words, 16)
+        assert ctx.get(dut.words) == pack_signed(words, 16)
         for i in range(cfg.xbar_size):
             ctx.set(dut.core.addr, i)
             await ctx.tick()
@@ -75,7 +67,7 @@ def test_xbar_buffer_core_port_and_result_writes(cfg):
         await ctx.tick()
         ctx.set(dut.res_en, 0)
         ctx.set(dut.core.w_en, 0)
-        assert ctx.get(dut.words) == pack(results, 16)
+        assert ctx.get(dut.words) == pack_signed(results, 16)
         for i in reversed(range(cfg.xbar_size)):
             ctx.set(dut.core.addr, i)
             await ctx.tick()
@@ -86,16 +78,17 @@ def test_xbar_buffer_core_port_and_result_writes(cfg):
 
 @pytest.mark.parametrize("count,item_bits", [(1, 7), (2, 7), (6, 5), (20, 3), (126, 112)])
 def test_shift_add_pick_selects_the_indexed_item(count, item_bits):
-    from amaranth.hdl import Module, Signal
+    from amaranth.hdl import Module
 
     from panther.hdl.mcu.shift_add import _pick
     rng = np.random.default_rng(count)
     items = [int.from_bytes(rng.bytes(16), "little") % (1 << item_bits) for _ in range(count)]
     m = Module()
-    vector = Signal(count * item_bits, init=pack(items, item_bits))
+    # unsigned items up to 112 bits: Amaranth's own array layout packs them (item 0 lowest)
+    vector = Signal(data.ArrayLayout(item_bits, count), init=items)
     index = Signal(range(max(count, 2)))
     out = Signal(item_bits)
-    m.d.comb += out.eq(_pick(vector, index, item_bits, count))
+    m.d.comb += out.eq(_pick(Value.cast(vector), index, item_bits, count))
 
     async def tb(ctx):
         for i, item in enumerate(items):
@@ -116,11 +109,11 @@ def test_input_driver_bits_signs_and_magnitudes():
     mag = np.abs(words)
 
     async def tb(ctx):
-        ctx.set(dut.words, pack(words, 16))
+        ctx.set(dut.words, pack_signed(words, 16))
         ctx.set(dut.load, 1)
         await ctx.tick()
         ctx.set(dut.load, 0)
-        ctx.set(dut.words, pack([123] * cfg.xbar_size, 16))   # the snapshot must not follow
+        ctx.set(dut.words, pack_signed([123] * cfg.xbar_size, 16))   # the snapshot must not follow
         for _repeat in range(2):                                # restart really restarts
             ctx.set(dut.restart, 1)
             await ctx.tick()
@@ -128,7 +121,8 @@ def test_input_driver_bits_signs_and_magnitudes():
             for n in range(cfg.input_steps):
                 bits, neg = ctx.get(dut.bits), ctx.get(dut.neg)
                 # the OPA operand: |x_i| of the snapshot, unsigned 16 bits (2**15 fits)
-                assert ctx.get(Value.cast(dut.mag)) == pack(mag, 16)
+                assert unpack_unsigned(ctx.get(Value.cast(dut.mag)), cfg.xbar_size, 16).tolist() \
+                    == mag.tolist()
                 for i in range(cfg.xbar_size):
                     assert (bits >> i) & 1 == (mag[i] >> n) & 1
                     assert (neg >> i) & 1 == int(words[i] < 0)
@@ -137,6 +131,67 @@ def test_input_driver_bits_signs_and_magnitudes():
                 ctx.set(dut.advance, 0)
 
     run(dut, tb)
+
+
+async def _shift_add_operation(ctx, dut, cfg, steps, codes):
+    """Drive one operation of the :class:`ShiftAdd` ``dut``: ``clear``; the codes of each
+    bit-step (``codes[i]``: ``(slices, n)``) loaded with its step number ``steps[i]`` as soon
+    as ``busy`` falls; ``finish`` in the cycle ``busy`` fell; the results taken as they are
+    emitted.
+
+    Returns ``(words, overflow per round, timing)``; ``timing`` has the busy cycles after
+    each load (``conversions``) and ``busy``/``res_valid`` from the cycle after ``finish``
+    until both fell."""
+    w = McuWidths(cfg)
+    ctx.set(dut.clear, 1)
+    await ctx.tick()
+    ctx.set(dut.clear, 0)
+    conversions = []
+    for n, step_codes in zip(steps, codes):
+        column_major = np.asarray(step_codes).T.reshape(-1)
+        ctx.set(Value.cast(dut.codes), pack_signed(column_major, w.code_bits))
+        ctx.set(dut.step, n)
+        ctx.set(dut.load, 1)
+        await ctx.tick()
+        ctx.set(dut.load, 0)
+        cycles = 0
+        while ctx.get(dut.busy):
+            await ctx.tick()
+            cycles += 1
+        conversions.append(cycles)
+    ctx.set(dut.finish, 1)                  # in the cycle busy fell: the last round's
+    await ctx.tick()                        # addition is still in the pipeline
+    ctx.set(dut.finish, 0)
+    words, ovf = [None] * w.n, [None] * w.rounds
+    busy, valid = [ctx.get(dut.busy)], [ctx.get(dut.res_valid)]
+    while busy[-1] or valid[-1]:
+        await ctx.tick()
+        busy.append(ctx.get(dut.busy))
+        valid.append(ctx.get(dut.res_valid))
+        if valid[-1]:
+            r = ctx.get(dut.res_round)
+            row = [ctx.get(dut.res_data[i]) for i in range(w.lanes)]
+            words[r * w.lanes:(r + 1) * w.lanes] = row
+            ovf[r] = ctx.get(dut.res_overflow)
+    return words, ovf, {"conversions": conversions, "busy": busy, "valid": valid}
+
+
+def _shift_add_expected(cfg, codes, steps):
+    """Integer formula of semantics §3: (words, overflow per column) of codes ``(len(steps),
+    slices, n)`` loaded with the step numbers ``steps``."""
+    acc = [0] * cfg.xbar_size
+    for n, step_codes in zip(steps, codes):
+        for k in range(cfg.n_slices):
+            for j, c in enumerate(step_codes[k]):
+                acc[j] += int(c) << (n + cfg.nominal_bits * k + cfg.adc_lsb_shift)
+    frac, top = cfg.weight_frac_bits, 1 << (cfg.data_bits - 1)
+    rounded = [(a + (1 << (frac - 1))) >> frac for a in acc]
+    return [min(max(r, -top), top - 1) for r in rounded], [not -top <= r < top for r in rounded]
+
+
+def _round_overflow(expected_ovf, lanes, rounds):
+    """A round's overflow flag: any of its ``lanes`` columns saturated."""
+    return [any(expected_ovf[r * lanes:(r + 1) * lanes]) for r in range(rounds)]
 
 
 @pytest.mark.parametrize("adcs, latency, adc_bits", [(4, 1, 0), (1, 2, 0), (16, 1, 8), (2, 3, 6)])
@@ -149,50 +204,22 @@ def test_shift_add_matches_integer_formula_and_timing(adcs, latency, adc_bits):
     codes = rng.integers(-(1 << (cb - 1)), 1 << (cb - 1), (cfg.input_steps, cfg.n_slices, w.n))
     codes[:, :, 0] = (1 << (cb - 1)) - 1     # column 0 saturates high
     codes[:, :, 1] = -(1 << (cb - 1))        # column 1 saturates low
-    acc = np.zeros(w.n, dtype=object)
-    for n in range(cfg.input_steps):
-        for k in range(cfg.n_slices):
-            acc += [int(c) << (n + cfg.nominal_bits * k + cfg.adc_lsb_shift) for c in codes[n, k]]
-    expected = [min(max((int(a) + (1 << 23)) >> 24, -2**15), 2**15 - 1) for a in acc]
-    expected_ovf = [not -2**15 <= (int(a) + (1 << 23)) >> 24 < 2**15 for a in acc]
-    got, ovf = [None] * w.n, [None] * w.rounds
+    steps = range(cfg.input_steps)
+    out = []
 
     async def tb(ctx):
-        ctx.set(dut.clear, 1)
-        await ctx.tick()
-        ctx.set(dut.clear, 0)
-        for n in range(cfg.input_steps):
-            ctx.set(Value.cast(dut.codes), pack(codes[n].T.reshape(-1), cb))   # column-major
-            ctx.set(dut.step, n)
-            ctx.set(dut.load, 1)
-            await ctx.tick()
-            ctx.set(dut.load, 0)
-            cycles = 0
-            while ctx.get(dut.busy):
-                await ctx.tick()
-                cycles += 1
-            assert cycles == dut.conversion_cycles == w.rounds * latency
-        ctx.set(dut.finish, 1)                  # in the cycle busy fell: the last round's
-        await ctx.tick()                        # addition is still in the pipeline
-        ctx.set(dut.finish, 0)
-        # emission waits a cycle for it; each result follows its busy cycle by one
-        busy = [ctx.get(dut.busy)]
-        valid = [ctx.get(dut.res_valid)]
-        while busy[-1] or valid[-1]:
-            await ctx.tick()
-            busy.append(ctx.get(dut.busy))
-            valid.append(ctx.get(dut.res_valid))
-            if valid[-1]:
-                r = ctx.get(dut.res_round)
-                for lane in range(w.lanes):
-                    got[r * w.lanes + lane] = ctx.get(dut.res_data[lane])
-                ovf[r] = ctx.get(dut.res_overflow)
-        assert busy == [1] * (w.rounds + 1) + [0, 0]
-        assert valid == [0, 0] + [1] * w.rounds + [0]
+        out.append(await _shift_add_operation(ctx, dut, cfg, steps, codes))
 
     run(dut, tb)
+    [(got, ovf, timing)] = out
+    assert timing["conversions"] == [w.rounds * latency] * cfg.input_steps
+    assert dut.conversion_cycles == w.rounds * latency
+    # emission waits a cycle for the last addition; each result follows its busy cycle by one
+    assert timing["busy"] == [1] * (w.rounds + 1) + [0, 0]
+    assert timing["valid"] == [0, 0] + [1] * w.rounds + [0]
+    expected, expected_ovf = _shift_add_expected(cfg, codes, steps)
     assert got == expected
-    assert ovf == [any(expected_ovf[r * w.lanes:(r + 1) * w.lanes]) for r in range(w.rounds)]
+    assert ovf == _round_overflow(expected_ovf, w.lanes, w.rounds)
     assert ovf[0] == 1
 
 
@@ -201,32 +228,18 @@ def test_shift_add_rounds_half_up_once():
     cfg = SMALL.replace(adcs_per_xbar=16)
     w = McuWidths(cfg)
     dut = ShiftAdd(config=cfg)
-    got = []
     # step 20 is out of range; build 2**23 from code 1 at step n with slice k: n + 4k = 23.
     n, k = 15, 2
+    codes = np.zeros((cfg.n_slices, w.n), dtype=np.int64)
+    codes[k, 5] = 1      # +2**23 on column 5 -> rounds to +1
+    codes[k, 6] = -1     # -2**23 on column 6 -> rounds to 0
+    out = []
 
     async def tb(ctx):
-        ctx.set(dut.clear, 1)
-        await ctx.tick()
-        ctx.set(dut.clear, 0)
-        codes = np.zeros((w.n, cfg.n_slices), dtype=np.int64)
-        codes[5, k] = 1      # +2**23 on column 5 -> rounds to +1
-        codes[6, k] = -1     # -2**23 on column 6 -> rounds to 0
-        ctx.set(Value.cast(dut.codes), pack(codes.reshape(-1), w.code_bits))
-        ctx.set(dut.step, n)
-        ctx.set(dut.load, 1)
-        await ctx.tick()
-        ctx.set(dut.load, 0)
-        while ctx.get(dut.busy):
-            await ctx.tick()
-        ctx.set(dut.finish, 1)
-        await ctx.tick()
-        ctx.set(dut.finish, 0)
-        while not ctx.get(dut.res_valid):      # the last addition leaves the pipeline
-            await ctx.tick()
-        got.extend(ctx.get(dut.res_data[i]) for i in range(w.n))
+        out.append(await _shift_add_operation(ctx, dut, cfg, [n], [codes]))
 
     run(dut, tb)
+    [(got, _, _)] = out
     assert got[5] == round_shift(1 << 23, 24) == 1
     assert got[6] == round_shift(-(1 << 23), 24) == 0
     assert got[0] == 0
@@ -252,7 +265,7 @@ def test_carry_resolution_rewrites_canonical_digits(cfg):
 
     async def tb(ctx):
         for k in range(cfg.n_slices):
-            ctx.set(Value.cast(dut.rdata), pack(digits[k], w.digit_bits))
+            ctx.set(Value.cast(dut.rdata), pack_signed(digits[k], w.digit_bits))
             ctx.set(dut.slice, k)
             ctx.set(dut.load, 1)
             await ctx.tick()
@@ -267,24 +280,10 @@ def test_carry_resolution_rewrites_canonical_digits(cfg):
         assert cycles == dut.compute_cycles
         for k in range(cfg.n_slices):
             ctx.set(dut.slice, k)
-            wdata = ctx.get(Value.cast(dut.wdata))
-            got[k] = [field(wdata, j, w.digit_bits) for j in range(w.n)]
+            got[k] = unpack_signed(ctx.get(Value.cast(dut.wdata)), w.n, w.digit_bits)
 
     run(dut, tb)
     np.testing.assert_array_equal(got, expected)
-
-
-def _shift_add_expected(cfg, codes, steps):
-    """Integer formula of semantics §3: (words, overflow per column) of codes ``(len(steps),
-    slices, n)`` loaded with the step numbers ``steps``."""
-    acc = [0] * cfg.xbar_size
-    for n, step_codes in zip(steps, codes):
-        for k in range(cfg.n_slices):
-            for j, c in enumerate(step_codes[k]):
-                acc[j] += int(c) << (n + cfg.nominal_bits * k + cfg.adc_lsb_shift)
-    frac, top = cfg.weight_frac_bits, 1 << (cfg.data_bits - 1)
-    rounded = [(a + (1 << (frac - 1))) >> frac for a in acc]
-    return [min(max(r, -top), top - 1) for r in rounded], [not -top <= r < top for r in rounded]
 
 
 @pytest.mark.parametrize("adcs, latency", [(16, 1), (8, 1), (4, 1), (2, 3)])
@@ -305,32 +304,10 @@ def test_shift_add_back_to_back_operations(adcs, latency):
 
     async def tb(ctx):
         for steps, op_codes in zip(ops, codes):
-            ctx.set(dut.clear, 1)
-            await ctx.tick()
-            ctx.set(dut.clear, 0)
-            for n, step_codes in zip(steps, op_codes):
-                ctx.set(Value.cast(dut.codes), pack(step_codes.T.reshape(-1), cb))
-                ctx.set(dut.step, n)
-                ctx.set(dut.load, 1)
-                await ctx.tick()
-                ctx.set(dut.load, 0)
-                while ctx.get(dut.busy):
-                    await ctx.tick()
-            ctx.set(dut.finish, 1)
-            await ctx.tick()
-            ctx.set(dut.finish, 0)
-            words, ovf = [None] * w.n, [None] * w.rounds
-            while not ctx.get(dut.res_valid):
-                await ctx.tick()
-            while ctx.get(dut.res_valid):
-                r = ctx.get(dut.res_round)
-                words[r * w.lanes:(r + 1) * w.lanes] = [ctx.get(dut.res_data[i]) for i in range(w.lanes)]
-                ovf[r] = ctx.get(dut.res_overflow)
-                await ctx.tick()
-            got.append((words, ovf))
+            got.append(await _shift_add_operation(ctx, dut, cfg, steps, op_codes))
 
     run(dut, tb)
-    for (words, ovf), steps, op_codes in zip(got, ops, codes):
+    for (words, ovf, _), steps, op_codes in zip(got, ops, codes):
         expected, expected_ovf = _shift_add_expected(cfg, op_codes, steps)
         assert words == expected
-        assert ovf == [any(expected_ovf[r * w.lanes:(r + 1) * w.lanes]) for r in range(w.rounds)]
+        assert ovf == _round_overflow(expected_ovf, w.lanes, w.rounds)
