@@ -20,7 +20,7 @@ prints both):
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
 ``ld`` / ``st``             ``2 + 2 vw`` / ``3 + 3 vw`` (a core alone; a load's last word
                             is written, a store's ``done`` given, a cycle after its handshake)
-``ldx`` / ``stx``           one cycle more than ``ld`` / ``st`` (the base read)
+``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
 replay of a deferred OPA    its request ``+ 3`` (operand words apart)
@@ -57,7 +57,7 @@ def rtl_core_timing(config):
                       halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
                       ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
-                      index_fixed=1,
+                      index_fixed=2,
                       # the deferred updates' copies (variants 1-2), measured: docs/core.md
                       snapshot_fixed=2, park_fixed=3)
 

@@ -72,7 +72,8 @@ class Core(wiring.Component):
 
     Running a program: with ``run = 0`` the host loads the instruction memory, the register
     file and the XBar buffers (``DATA`` space) and writes ``PROG_LEN`` through ``dbg``; the
-    cycle ``run`` rises the core clears its status and starts at PC 0. It stops with
+    cycle ``run`` rises the core clears its status and starts at PC 0 (it reads that word in
+    the same cycle, so the instruction memory must not be written in it). It stops with
     ``halted`` (after ``hlt`` applied every deferred weight update) or ``error`` (with
     ``error_code``, the golden model's :class:`isa.faults.CoreFault`); it never hangs
     except waiting on shared memory (``smem_waiting``). Status stays readable until the next

@@ -83,19 +83,33 @@ class DataSpace(wiring.Component):
         p = self.port
 
         in_rf = Signal()
-        off = Signal(c.ADDR_BITS)
-        mcu = Signal(range(max(2, c.mcus_per_core + 1)))
         is_out = Signal()
         idx = Signal(max(1, log_n))
         m.d.comb += [
-            in_rf.eq(p.addr < c.rf_depth),
-            off.eq(p.addr - c.rf_depth),
-            mcu.eq(off >> (log_n + 1)),
-            is_out.eq(off[log_n]),
-            idx.eq(off[:log_n] if log_n else 0),
             rd.addr.eq(p.addr), rd.en.eq(p.re & in_rf),
             wr.addr.eq(p.addr), wr.data.eq(p.wdata), wr.en.eq(p.we & in_rf),
         ]
+        rf_bits = c.rf_depth.bit_length() - 1
+        if c.rf_depth == 1 << rf_bits:
+            m.d.comb += in_rf.eq(p.addr[rf_bits:] == 0)
+        else:
+            m.d.comb += in_rf.eq(p.addr < c.rf_depth)
+        if c.rf_depth % (2 * n) == 0:
+            # The buffers start on a 2 xbar_size boundary: MCU k's pair is the address's
+            # high bits equal to a constant, no subtractor (a carry chain on an FPGA, on the
+            # path from the requesters to the XBar buffers' write enables, issue 20).
+            block = p.addr[log_n + 1:]
+
+            def hit_mcu(k):
+                return block == c.rf_depth // (2 * n) + k
+            m.d.comb += [is_out.eq(p.addr[log_n]), idx.eq(p.addr[:log_n] if log_n else 0)]
+        else:
+            off = Signal(c.ADDR_BITS)
+            m.d.comb += [off.eq(p.addr - c.rf_depth), is_out.eq(off[log_n]),
+                         idx.eq(off[:log_n] if log_n else 0)]
+
+            def hit_mcu(k):
+                return ~in_rf & ((off >> (log_n + 1)) == k)
         # Remember which memory the read went to; its data arrives next cycle.
         r_rf = Signal()
         r_sel = Signal(2 * c.mcus_per_core)
@@ -103,8 +117,8 @@ class DataSpace(wiring.Component):
             m.d.sync += r_rf.eq(in_rf)
             m.d.sync += r_sel.eq(0)
         for k, (xin, xout) in enumerate(zip(self.xin, self.xout)):
-            hit_in = ~in_rf & (mcu == k) & ~is_out
-            hit_out = ~in_rf & (mcu == k) & is_out
+            hit_in = hit_mcu(k) & ~is_out
+            hit_out = hit_mcu(k) & is_out
             m.d.comb += [
                 xin.addr.eq(idx), xout.addr.eq(idx),
                 xin.w_data.eq(p.wdata), xout.w_data.eq(p.wdata),

@@ -235,7 +235,7 @@ class Execute(wiring.Component):
                         m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
                                      vec_out.eq(Mux(op.ldx, ins.dst, ins.src) + vw
                                                 > c.addr_space)]
-                        m.next = "INDEX"
+                        m.next = "INDEX_R"
                     with m.Elif(op.send | op.recv):
                         m.d.comb += net.start.eq(1)
                         m.next = "NETWORK"
@@ -255,15 +255,20 @@ class Execute(wiring.Component):
                 with m.Elif(vec.done):
                     retire()
 
+            with m.State("INDEX_R"):
+                # ldx/stx: the base word arrives and is registered, so that the register
+                # file's block RAM output meets no comparator or adder (issue 20).
+                m.d.sync += a_reg.eq(dp.rdata)
+                m.next = "INDEX"
             with m.State("INDEX"):
-                # ldx/stx: the base word arrives; the effective address (M[base] mod 2**B) +
-                # saddr is checked in the golden model's order (shared-memory range, then the
-                # core vector) and handed to the transfer. Both limits were registered at
-                # dispatch (ea + vw > depth is M[base] > depth - saddr - vw): one comparator
-                # behind the read, no adder (issue 20).
+                # The effective address (M[base] mod 2**B) + saddr is checked in the golden
+                # model's order (shared-memory range, then the core vector) and handed to the
+                # transfer. Both limits were registered at dispatch (ea + vw > depth is
+                # M[base] > depth - saddr - vw): one comparator, no adder (issue 20).
+                base = a_reg.as_unsigned()
                 ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
-                m.d.comb += ea.eq(dp.rdata.as_unsigned() + ins.saddr)
-                with m.If(dp.rdata.as_unsigned() > ea_limit):
+                m.d.comb += ea.eq(base + ins.saddr)
+                with m.If(base > ea_limit):
                     fault(ErrorCode.SMEM_ADDRESS_RANGE)
                 with m.Elif(vec_out):
                     fault(ErrorCode.ADDRESS_RANGE)

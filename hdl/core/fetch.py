@@ -1,6 +1,6 @@
 """Fetch and decode stages: PC, instruction-memory read, decoder, decode -> execute register."""
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -15,13 +15,17 @@ __all__ = ["Fetch"]
 
 
 class Fetch(wiring.Component):
-    """The front end: ``f_`` (fetch) and ``d_`` (decode) stages of the pipeline.
+    """The front end: ``f_`` (fetch), ``b_`` (memory output) and ``d_`` (decode) stages.
 
     Every cycle the front end can move, it reads the word at ``f_pc`` (latency 1) and
-    sequentially prefetches ``f_pc + 1``; the decoder turns the word that arrived into a
-    :class:`DecodeLayout` which enters the execute stage's register ``x_instr`` when the
-    execute stage takes a new instruction (``x_ready``). A taken branch or jump in the execute
-    stage (``redirect``) flushes both stages (a 2-cycle bubble). The front end stalls whenever
+    sequentially prefetches ``f_pc + 1``; the word that arrives is registered (``d_word``,
+    the decode stage's register) before the decoder turns it into a :class:`DecodeLayout`,
+    which enters the execute stage's register ``x_instr`` when the execute stage takes a new
+    instruction (``x_ready``). The instruction memory's block RAM output thus ends at a
+    register: no read reaches the decoder, the dispatch check or an execute decision in the
+    cycle it is read (issue 20). It costs no cycle: a restart reads PC 0, and a taken branch
+    or jump in the execute stage (``redirect``) its target, in their own cycle, so that a
+    redirect still flushes the stages with a 2-cycle bubble. The front end stalls whenever
     the execute stage does.
 
     The decode stage also runs :class:`~hdl.core.dispatch_check.DispatchCheck` on the decoded
@@ -42,7 +46,8 @@ class Fetch(wiring.Component):
         To :class:`hdl.core.imem.InstructionMemory` (fetch port).
     running : In(1)
     restart : In(1)
-        Start again at PC 0 with empty stages.
+        Start again at PC 0 with empty stages (PC 0 is read in this cycle: the instruction
+        memory must not be written in it).
     prog_len : In(PC_BITS)
     redirect : In(1)
     redirect_pc : In(PC_BITS)
@@ -71,34 +76,49 @@ class Fetch(wiring.Component):
         m.submodules.check = check = DispatchCheck(config=self.config)
         m.d.comb += check.instr.eq(dec.decode)
         f_pc = Signal(PC_BITS)
-        d_valid = Signal()
+        b_valid = Signal()              # the instruction memory's output holds b_pc's word
+        b_pc = Signal(PC_BITS)
+        d_valid = Signal()              # the decode stage's word register
         d_pc = Signal(PC_BITS)
+        d_word = Signal(INSTR_BITS)
         depth = self.config.imem_depth
 
-        d_advance = Signal()
-        f_advance = Signal()
+        d_take = Signal()               # the decode register takes the memory's word
+        f_advance = Signal()            # a sequential read is issued
         m.d.comb += [
-            dec.fetch.pc.eq(d_pc), dec.fetch.word.eq(self.imem_data),
+            dec.fetch.pc.eq(d_pc), dec.fetch.word.eq(d_word),
             # PC_RANGE also beyond the instruction memory itself.
             dec.prog_len.eq(self.prog_len),
-            d_advance.eq(self.x_ready),
-            f_advance.eq(self.running & (~d_valid | d_advance)),
-            self.imem_addr.eq(f_pc), self.imem_en.eq(f_advance),
+            d_take.eq(~d_valid | self.x_ready),
+            f_advance.eq(self.running & (~b_valid | d_take)),
+            # restart and redirect read their first word in their own cycle (PC 0, the
+            # target), so the word register costs a refill nothing
+            self.imem_addr.eq(f_pc), self.imem_en.eq(f_advance | self.restart | self.redirect),
         ]
+        first = Signal(PC_BITS)         # the PC a restart or a redirect reads
+        m.d.comb += first.eq(Mux(self.restart, 0, self.redirect_pc))
+        with m.If(self.restart | self.redirect):
+            m.d.comb += self.imem_addr.eq(first)
         if depth < 2 ** PC_BITS:
             with m.If(self.prog_len > depth):
                 m.d.comb += dec.prog_len.eq(depth)
 
-        with m.If(self.restart):
-            m.d.sync += [f_pc.eq(0), d_valid.eq(0), self.x_valid.eq(0)]
-        with m.Elif(self.redirect):
-            m.d.sync += [f_pc.eq(self.redirect_pc), d_valid.eq(0), self.x_valid.eq(0)]
+        # Data registers load on their stage's take alone (no restart or redirect in their
+        # enables); the valid bits say what they hold.
+        with m.If(d_take):
+            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc)]
+        with m.If(self.x_ready):
+            m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault)]
+        with m.If(self.restart | self.redirect):
+            m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
+                         d_valid.eq(0), self.x_valid.eq(0)]
         with m.Else():
             with m.If(f_advance):
-                m.d.sync += [f_pc.eq(f_pc + 1), d_pc.eq(f_pc), d_valid.eq(1)]
-            with m.Elif(d_advance):
-                m.d.sync += d_valid.eq(0)
-            with m.If(d_advance):
-                m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault),
-                             self.x_valid.eq(d_valid)]
+                m.d.sync += [f_pc.eq(f_pc + 1), b_pc.eq(f_pc), b_valid.eq(1)]
+            with m.Elif(d_take):
+                m.d.sync += b_valid.eq(0)
+            with m.If(d_take):
+                m.d.sync += d_valid.eq(b_valid)
+            with m.If(self.x_ready):
+                m.d.sync += self.x_valid.eq(d_valid)
         return m

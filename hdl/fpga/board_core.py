@@ -124,8 +124,15 @@ class TileBoard(wiring.Component):
         rdata = Signal(32)
         done = Signal()
         m.d.comb += bus.rdata.eq(rdata)
+        # A core's debug request, registered: held from ACCESS until the core's ack.
+        dbg_req = Signal(C)
+        dbg_space, dbg_addr, dbg_we = Signal(2), Signal(16), Signal()
+        dbg_wdata = Signal(64)
         for i in range(C):
             m.d.comb += cores[i].run.eq(run[i])
+            dbg = cores[i].dbg
+            m.d.comb += [dbg.req.eq(dbg_req[i]), dbg.space.eq(dbg_space), dbg.addr.eq(dbg_addr),
+                         dbg.we.eq(dbg_we), dbg.wdata.eq(dbg_wdata)]
         m.d.comb += self.leds.eq(Cat(tile.all_halted, tile.deadlock,
                                      Cat(*(core.running for core in cores)).any(),
                                      Cat(*(core.error for core in cores)).any()))
@@ -156,19 +163,14 @@ class TileBoard(wiring.Component):
                         m.d.comb += done.eq(1)
                     with m.Case(1):
                         core = a[20:24]
-                        for i in range(C):
-                            hit = core == i
-                            dbg = cores[i].dbg
-                            m.d.comb += [dbg.req.eq(hit), dbg.space.eq(a[16:18]),
-                                         dbg.addr.eq(a[0:16]), dbg.we.eq(bus.we),
-                                         dbg.wdata.eq(Cat(bus.wdata, wdata_hi))]
-                            with m.If(hit & dbg.ack):
-                                m.d.sync += [rdata.eq(dbg.rdata[0:32]),
-                                             rdata_hi.eq(dbg.rdata[32:64])]
-                                m.d.comb += done.eq(1)
                         with m.If(core >= C):
                             m.d.sync += rdata.eq(0)
                             m.d.comb += done.eq(1)
+                        with m.Else():
+                            m.d.sync += [dbg_req.eq(1 << core), dbg_space.eq(a[16:18]),
+                                         dbg_addr.eq(a[0:16]), dbg_we.eq(bus.we),
+                                         dbg_wdata.eq(Cat(bus.wdata, wdata_hi))]
+                            m.next = "DEBUG"
                     with m.Case(2):
                         m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
                                      host.wvalid.eq(bus.wdata[16]),
@@ -181,6 +183,15 @@ class TileBoard(wiring.Component):
                         m.d.comb += done.eq(1)
                 with m.If(done):
                     m.next = "ACK"
+            with m.State("DEBUG"):
+                # The core's debug request comes from the registers above (issue 20: from
+                # the bus address, the core's port multiplexer and the operand-space decode
+                # reached the XBar buffers' write enables in one cycle).
+                for i in range(C):
+                    with m.If(dbg_req[i] & cores[i].dbg.ack):
+                        m.d.sync += [rdata.eq(cores[i].dbg.rdata[0:32]),
+                                     rdata_hi.eq(cores[i].dbg.rdata[32:64]), dbg_req.eq(0)]
+                        m.next = "ACK"
             with m.State("SMEM"):
                 # The host port reads with a latency of one cycle; a write takes one cycle.
                 m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),

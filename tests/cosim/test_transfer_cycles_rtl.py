@@ -32,8 +32,9 @@ PROBES = {
     # dispatch, read the first word, latch it; per word: request and acknowledge (reading
     # the next), latch the next; done a cycle after the last acknowledge
     "st": (f"st 100, 32, {VW}, 1", 3 + 3 * VW),
-    "ldx": (f"ldx 32, 7, 0, {VW}", 3 + 2 * VW),          # register 7 is 0: the base read
-    "stx": (f"stx 7, 100, 32, {VW}, 1", 4 + 3 * VW),
+    # register 7 is 0: the base read and its register (issue 20), then as ld / st
+    "ldx": (f"ldx 32, 7, 0, {VW}", 4 + 2 * VW),
+    "stx": (f"stx 7, 100, 32, {VW}, 1", 5 + 3 * VW),
 }
 
 
