@@ -133,6 +133,18 @@ def test_input_driver_bits_signs_and_magnitudes():
     run(dut, tb)
 
 
+async def _strobe_and_count_busy(ctx, dut, strobe):
+    """Raise ``strobe`` for one cycle; the cycles ``dut.busy`` then stays high."""
+    ctx.set(strobe, 1)
+    await ctx.tick()
+    ctx.set(strobe, 0)
+    cycles = 0
+    while ctx.get(dut.busy):
+        await ctx.tick()
+        cycles += 1
+    return cycles
+
+
 async def _shift_add_operation(ctx, dut, cfg, steps, codes):
     """Drive one operation of the :class:`ShiftAdd` ``dut``: ``clear``; the codes of each
     bit-step (``codes[i]``: ``(slices, n)``) loaded with its step number ``steps[i]`` as soon
@@ -151,14 +163,7 @@ async def _shift_add_operation(ctx, dut, cfg, steps, codes):
         column_major = np.asarray(step_codes).T.reshape(-1)
         ctx.set(Value.cast(dut.codes), pack_signed(column_major, w.code_bits))
         ctx.set(dut.step, n)
-        ctx.set(dut.load, 1)
-        await ctx.tick()
-        ctx.set(dut.load, 0)
-        cycles = 0
-        while ctx.get(dut.busy):
-            await ctx.tick()
-            cycles += 1
-        conversions.append(cycles)
+        conversions.append(await _strobe_and_count_busy(ctx, dut, dut.load))
     ctx.set(dut.finish, 1)                  # in the cycle busy fell: the last round's
     await ctx.tick()                        # addition is still in the pipeline
     ctx.set(dut.finish, 0)
@@ -270,14 +275,7 @@ def test_carry_resolution_rewrites_canonical_digits(cfg):
             ctx.set(dut.load, 1)
             await ctx.tick()
         ctx.set(dut.load, 0)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
-        cycles = 0
-        while ctx.get(dut.busy):
-            await ctx.tick()
-            cycles += 1
-        assert cycles == dut.compute_cycles
+        assert await _strobe_and_count_busy(ctx, dut, dut.start) == dut.compute_cycles
         for k in range(cfg.n_slices):
             ctx.set(dut.slice, k)
             got[k] = unpack_signed(ctx.get(Value.cast(dut.wdata)), w.n, w.digit_bits)
