@@ -346,17 +346,13 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     return runner
 
 
-#: cocotb's variable naming the files whose ``assert`` statements pytest's import hook rewrites.
-#: Its default, ``*.py``, sends every module the simulation imports (numpy, Amaranth, the
-#: project) through the hook at every start, and recompiles them where no bytecode can be
-#: written (docs/tile.md, "Where the batch's time goes").
+#: cocotb's files for pytest's assertion rewriting; its default ``*.py`` sends every imported
+#: module through the hook at every start (docs/tile.md, "Where the batch's time goes").
 REWRITE_ENV = "COCOTB_REWRITE_ASSERTION_FILES"
 
 
 def rewrite_files(test_module, rewrite_assertions=True):
-    """The :data:`REWRITE_ENV` value :func:`run` gives ``test_module``: its own file when
-    ``rewrite_assertions`` (a cocotb test module whose ``assert`` failures should say what
-    differed), else none (a testbench without ``assert``)."""
+    """:data:`REWRITE_ENV` for ``test_module``: its own file, or none (no ``assert``)."""
     return test_module.rpartition(".")[2] + ".py" if rewrite_assertions else ""
 
 
@@ -366,10 +362,8 @@ def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testca
 
     ``python_path`` entries are put on the simulation's ``PYTHONPATH`` (after the project
     root). ``waves``: waveform file to record into (the build must have tracing compiled in;
-    its suffix chooses the format, see :func:`wave_format`). ``rewrite_assertions``: pytest
-    rewrites the ``assert`` statements of ``test_module``'s file only, or of no file
-    (:func:`rewrite_files`); ``extra_env`` or the caller's environment setting
-    :data:`REWRITE_ENV` wins.
+    its suffix chooses the format, see :func:`wave_format`). ``rewrite_assertions``:
+    :func:`rewrite_files` (``extra_env`` or the caller's environment wins).
     Returns the path of the results XML; failures are reported by :func:`testcase_results`
     (and raised by cocotb when run under pytest).
     """
