@@ -42,7 +42,7 @@ park/restore at ``hlt``     ``+ 3`` per MCU an OPA is replayed on (variants 1-2;
 ``crs_cycles`` and ``commit_cycles`` are the MCU's exact formulas
 (:mod:`hdl.mcu.controller`); the terms in ``M`` follow the execute stage's and the deferred
 unit's scans of the MCUs (``hdl/core/execute.py``, ``hdl/core/deferred.py``), measured with
-1-3 MCUs per core (docs/evaluation.md).
+1-3 MCUs per core (docs/core.md, "Cycles that grow with the MCUs per core").
 """
 
 from __future__ import annotations
