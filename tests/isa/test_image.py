@@ -132,6 +132,29 @@ def test_constructor_validates_shapes():
         ProgramImage(config=SMALL, weights={(0, 2): np.zeros((16, 16))})
 
 
+def test_constructor_refuses_xbar_words_the_buffers_cannot_hold():
+    """The XBar buffers hold signed data_bits words (16 on the small preset: -32768 .. 32767,
+    by hand); the first word outside names its core, MCU and buffer word."""
+    lo, hi = -2 ** 15, 2 ** 15 - 1
+    buf = (SMALL.mcus_per_core, SMALL.xbar_size)
+    edges = [np.full(buf, lo), np.full(buf, hi)]
+    ProgramImage(config=SMALL, xbar_in=edges, xbar_out=edges[::-1])
+    words = [np.zeros(buf, np.int64) for _ in range(SMALL.cores_per_tile)]
+    words[1][0, 3] = hi + 1
+    with pytest.raises(ValueError, match=r"^xbar_in\[1, 0, 3\] = 32768 outside -32768 \.\. 32767 "
+                                         r"\(core 1, MCU 0, XBarIn word 3: a signed 16-bit"):
+        ProgramImage(config=SMALL, xbar_in=words)
+    words[1][0, 3] = 0
+    words[0][1, 15] = lo - 1
+    with pytest.raises(ValueError, match=r"^xbar_out\[0, 1, 15\] = -32769 outside .*XBarOut word 15"):
+        ProgramImage(config=SMALL, xbar_out=words)
+    narrow = SMALL.replace(data_bits=8, data_frac_bits=4, weight_frac_bits=8)
+    words = [np.zeros(buf, np.int64) for _ in range(SMALL.cores_per_tile)]
+    words[0][0, 0] = 2 ** 7
+    with pytest.raises(ValueError, match=r"128 outside -128 \.\. 127 .*a signed 8-bit"):
+        ProgramImage(config=narrow, xbar_in=words)
+
+
 def test_defaults_are_zero_memories_of_the_configured_shapes():
     config = PantherConfig(cores_per_tile=3, mcus_per_core=1, xbar_size=4, rf_depth=32, smem_depth=64,
                            deferred_depth=1)

@@ -163,7 +163,10 @@ def _edit_array(image_dir, name, index, value, valid=None):
 
 @pytest.mark.parametrize("name, index, value, message", [
     ("rf_init", (0, 5), 70000, "rf_init[0, 5] = 70000 outside -32768 .. 32767 (a signed 16-bit data word"),
-    ("xbar_out", (1, 0, 2), -32769, "xbar_out[1, 0, 2] = -32769 outside -32768 .. 32767"),
+    ("xbar_out", (1, 0, 2), -32769, "xbar_out[1, 0, 2] = -32769 outside -32768 .. 32767 "
+     "(core 1, MCU 0, XBarOut word 2: a signed 16-bit data word"),
+    ("xbar_in", (0, 1, 15), 32768, "xbar_in[0, 1, 15] = 32768 outside -32768 .. 32767 "
+     "(core 0, MCU 1, XBarIn word 15: a signed 16-bit data word"),
     ("smem_init", 3, 70000, "smem_init[3] = 70000 outside -32768 .. 32767"),
     ("smem_count", 3, 300, "smem_count[3] = 300 outside 0 .. 255 (a consumer count"),
     ("smem_init", 9, 5, "smem_init[9] = 5 with smem_count[9] = 0, but smem_valid[9] is false"),

