@@ -240,12 +240,14 @@ class ShiftAdd(wiring.Component):
             m.d.comb += read.addr.eq(1)
         m.d.sync += [addr.eq(read.addr), write_addr.eq(addr)]
 
-        # Fresh rows (cleared, not yet written) read as the rounding offset.
+        # Fresh rows (cleared, not yet written) read as the rounding offset. The written row's
+        # bit is cleared through a mask, not a per-bit write: Verilator tested each of the
+        # `rounds` bits' enables at every cycle, idle or not.
         fresh = Signal(w.rounds, init=(1 << w.rounds) - 1)
         with m.If(self.clear):
             m.d.sync += fresh.eq((1 << w.rounds) - 1)
         with m.Elif(shifted_valid):
-            m.d.sync += fresh.bit_select(write_addr, 1).eq(0)
+            m.d.sync += fresh.eq(fresh & ~(Const(1, w.rounds) << write_addr)[:w.rounds])
         # The write of this cycle, to the row whose read is on the port now, is not in it.
         bypass = Signal()
         m.d.comb += bypass.eq(shifted_valid & (write_addr == addr))
