@@ -153,14 +153,19 @@ class ShiftAdd(wiring.Component):
             for lane, line in enumerate(self._lines(row)):
                 m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
 
+        # The stages load only with a round in them (`round_done`, then `term_valid`): a term
+        # and its shift are read only when valid, and Verilator recomputed the wide shift at
+        # every cycle.
         term_valid, shifted_valid = Signal(), Signal()
         term_step = Signal(w.step_bits)
         shifted = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
-            m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
+            with m.If(round_done):
+                m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
             sh = Signal(signed(ab), name=f"shifted{lane}")
-            m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
+            with m.If(term_valid):
+                m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
             shifted.append(sh)
         m.d.sync += [term_valid.eq(round_done), term_step.eq(step),
                      shifted_valid.eq(term_valid)]
