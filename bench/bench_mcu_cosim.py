@@ -170,7 +170,7 @@ def main(argv=None):
     from panther.config import load_config
     from panther.cosim.analog_answer import HOLD_MODULE, hold_verilog
     from panther.cosim.cosim_mcu import SOURCES, CosimMcu
-    from panther.cosim.simulators import availability, build
+    from panther.cosim.simulators import OPT_FAST_MCU, availability, build
     from panther.cosim.verilog import enabled_registers, module_name, write_text, write_verilog
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -210,7 +210,7 @@ def main(argv=None):
     source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES,
                            enables=enabled_registers(args.simulator))
     runner = build(args.simulator, [write_text(hold_verilog(), name=HOLD_MODULE), source], top,
-                   clock="design" if args.clock == "design" else "testbench")
+                   clock="design" if args.clock == "design" else "testbench", opt_fast=OPT_FAST_MCU)
     build_s = time.perf_counter() - t0
     before = None
     if args.before:

@@ -11,9 +11,9 @@ transaction under Verilator (the value-change callback of ``req`` comes after a 
 evaluation of the design), three times under Icarus (which may report ``req`` before the
 other outputs of the same clock edge: the bridge waits for the read-only phase, then for the
 next time step to write), and never per clock cycle, row, column or slice. On Verilator with
-hold registers, the serial row reads and writes of a commit are served by a
-:class:`cosim.row_bridge.RowGate` from the simulator's own callback of ``req``, without
-cocotb's scheduler; the coroutine wakes for the other transactions.
+hold registers, every transaction (the serial row reads and writes of a commit, the steps
+of an MVM ...) is served by a :class:`cosim.row_bridge.RowGate` from the simulator's own
+callback of ``req``, without cocotb's scheduler; the coroutine then only waits.
 
 :class:`McuDriver` offers the core-side operations (XBar buffer access, requests) for tests
 and benchmarks. Both take a ``prefix``: the top level's ports are flattened
@@ -115,22 +115,9 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         target(value)
     port.wakeups = 0
     port.bridge_s = dict.fromkeys(("read", "serve", "write", "rows"), 0.0)
-    # Verilator's hold registers: serial rows served by a simulator callback
-    # (cosim.row_bridge), the coroutine woken for the other transactions only
-    gate = None if direct or settle or not fast_rows() else \
-        RowGate(dut, prefix, port, amcu, holds["rdata"])
     clock_s = time.perf_counter
-    rise = RisingEdge(req)
-    while True:
-        if gate is not None:
-            op = await gate.next_op()
-        else:
-            await rise
-            port.wakeups += 1
-            if settle or direct:
-                await ReadOnly()
-                port.wakeups += 1
-            op = int(op_raw(), 2)
+
+    def answer_of(op):       # the reads and the models of transaction op
         t0 = clock_s()
         fields = {name: read(name) for name in port.needed(op)}
         t1 = clock_s()
@@ -138,6 +125,33 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         reading = port.bridge_s["read"]
         answer = port.serve(amcu, op, fields, read=timed_read)
         port.bridge_s["serve"] += clock_s() - t1 - (port.bridge_s["read"] - reading)
+        return answer
+
+    def write_answer(answer):
+        t0 = clock_s()
+        for name, value in answer.items():
+            write(name, value)
+        port.bridge_s["write"] += clock_s() - t0
+
+    def serve_at_once(op):
+        write_answer(answer_of(op))
+
+    # Verilator's hold registers: every transaction served by a simulator callback of req
+    # (cosim.row_bridge), without cocotb's scheduler: the coroutine only waits
+    gate = None if direct or settle or not fast_rows() else \
+        RowGate(dut, prefix, port, amcu, holds["rdata"], serve=serve_at_once)
+    rise = RisingEdge(req)
+    while True:
+        if gate is not None:
+            await gate.next_op()         # never set: the gate serves everything
+            continue
+        await rise
+        port.wakeups += 1
+        if settle or direct:
+            await ReadOnly()
+            port.wakeups += 1
+        op = int(op_raw(), 2)
+        answer = answer_of(op)
         if direct:
             await FallingEdge(clock)
             port.wakeups += 1
@@ -158,10 +172,7 @@ async def serve_mcu(dut, amcu, port, *, prefix="analog_", holds=None, clock=None
         if settle:
             await Timer(1, unit="ps")
             port.wakeups += 1
-        t0 = clock_s()
-        for name, value in answer.items():
-            write(name, value)
-        port.bridge_s["write"] += clock_s() - t0
+        write_answer(answer)
 
 
 def start_mcu_bridge(dut, clock, amcu, config, *, prefix="analog_", holds=None, settle=False):

@@ -13,8 +13,9 @@ those of :meth:`cosim.analog_port.AnalogPort.serve`.
 
 :class:`RowGate` also takes the wake-up of such a transaction off cocotb's scheduler: a
 value-change callback of the simulator (what a ``RisingEdge`` trigger registers, without the
-trigger, the task and the event loop around it) serves it at once and wakes the bridge's
-coroutine only for the other transactions.
+trigger, the task and the event loop around it) serves it at once, and the other
+transactions too when the bridge gives it a ``serve`` (:func:`cosim.mcu_bridge.serve_mcu`
+does), else wakes the bridge's coroutine for them.
 """
 
 import time
@@ -95,12 +96,17 @@ async def _reraise(error):
 
 class RowGate:
     """Serves the row transactions of one MCU analog port from a value-change callback of
-    ``req`` and wakes the bridge's coroutine (``await gate.other.wait()``) for the others.
+    ``req`` and wakes the bridge's coroutine (``await gate.other.wait()``) for the others,
+    or serves those too in the callback when given ``serve``.
 
     Parameters
     ----------
     dut, prefix, port, amcu, rdata
         As :class:`RowServer`.
+    serve : callable, optional
+        ``serve(op)`` performs any other transaction ``op`` whose ``req`` just rose, at once
+        (its reads, the models and its writes: everything the bridge's coroutine would do
+        after waking up, which then never wakes).
 
     Members
     -------
@@ -109,9 +115,9 @@ class RowGate:
     op : int or None
     """
 
-    def __init__(self, dut, prefix, port, amcu, rdata):
+    def __init__(self, dut, prefix, port, amcu, rdata, serve=None):
         self.rows = RowServer(dut, prefix, port, amcu, rdata)
-        self.port = port
+        self.port, self._serve = port, serve
         req = getattr(dut, prefix + "req")
         self._req, self._edge = _sim(req), RisingEdge(req)
         self._op = _sim(getattr(dut, prefix + "op")).get_signal_val_binstr
@@ -155,6 +161,8 @@ class RowGate:
             if op in ROW_OPS:
                 self.rows.serve(op)
                 port.bridge_s["rows"] += time.perf_counter() - t0
+            elif self._serve is not None:
+                self._serve(op)
             else:
                 self.op = op
                 self.other.set()

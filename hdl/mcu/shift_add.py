@@ -153,14 +153,19 @@ class ShiftAdd(wiring.Component):
             for lane, line in enumerate(self._lines(row)):
                 m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
 
+        # The stages load only with a round in them (`round_done`, then `term_valid`): a term
+        # and its shift are read only when valid, and Verilator recomputed the wide shift at
+        # every cycle.
         term_valid, shifted_valid = Signal(), Signal()
         term_step = Signal(w.step_bits)
         shifted = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}")
-            m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
+            with m.If(round_done):
+                m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
             sh = Signal(signed(ab), name=f"shifted{lane}")
-            m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
+            with m.If(term_valid):
+                m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
             shifted.append(sh)
         m.d.sync += [term_valid.eq(round_done), term_step.eq(step),
                      shifted_valid.eq(term_valid)]
@@ -240,12 +245,14 @@ class ShiftAdd(wiring.Component):
             m.d.comb += read.addr.eq(1)
         m.d.sync += [addr.eq(read.addr), write_addr.eq(addr)]
 
-        # Fresh rows (cleared, not yet written) read as the rounding offset.
+        # Fresh rows (cleared, not yet written) read as the rounding offset. The written row's
+        # bit is cleared through a mask, not a per-bit write: Verilator tested each of the
+        # `rounds` bits' enables at every cycle, idle or not.
         fresh = Signal(w.rounds, init=(1 << w.rounds) - 1)
         with m.If(self.clear):
             m.d.sync += fresh.eq((1 << w.rounds) - 1)
         with m.Elif(shifted_valid):
-            m.d.sync += fresh.bit_select(write_addr, 1).eq(0)
+            m.d.sync += fresh.eq(fresh & ~(Const(1, w.rounds) << write_addr)[:w.rounds])
         # The write of this cycle, to the row whose read is on the port now, is not in it.
         bypass = Signal()
         m.d.comb += bypass.eq(shifted_valid & (write_addr == addr))

@@ -49,7 +49,7 @@ def cosim_results(request):
     source = write_verilog(lambda: CosimMcu(config), name=top, sources=SOURCES,
                            enables=enabled_registers(simulator))
     hold = write_text(hold_verilog(), name=HOLD_MODULE)
-    runner = sims.build(simulator, [hold, source], top)
+    runner = sims.build(simulator, [hold, source], top, opt_fast=sims.OPT_FAST_MCU)
     try:
         xml = sims.run(runner, top, "cocotb_mcu_tests", python_path=[HERE, MCU_TESTS],
                   extra_env={"PANTHER_COSIM_CONFIG": config.to_json(),
