@@ -23,7 +23,7 @@ prints both):
 ``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``5 +`` the longest MCU request
-replay of a deferred OPA    its request ``+ 3`` (operand words apart)
+replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 CRS                         ``crs_cycles + 4``: ``X (6 S + X + D + 2) + 5`` (``X`` =
                             xbar_size, ``S`` slices, ``D`` = ``crs_pipeline_depth``)
 variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row:
@@ -71,5 +71,5 @@ def rtl_mcu_timing(config):
     def request(mask):
         return rtl_cycles(config, mask, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 3, crs=crs_cycles(config, latencies=lat) + 4,
+                     opa=request(variants.OPA) + 4, crs=crs_cycles(config, latencies=lat) + 4,
                      commit=commit, per_request=request)

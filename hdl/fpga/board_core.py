@@ -262,7 +262,8 @@ class McuBoard(wiring.Component):
                         # XBar buffers: address now, read data one cycle later.
                         for region_id, buf in ((1, u.xin), (2, u.xout)):
                             with m.If(region == region_id):
-                                m.d.comb += [buf.addr.eq(a[0:8]), buf.w_data.eq(bus.wdata),
+                                m.d.comb += [buf.addr.eq(a[0:8]), buf.w_addr.eq(a[0:8]),
+                                             buf.w_data.eq(bus.wdata),
                                              buf.w_en.eq(bus.we)]
                         m.next = "BUF"
                     with m.Case(3):
