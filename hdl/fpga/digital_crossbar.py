@@ -242,6 +242,20 @@ class DigitalCrossbar(wiring.Component):
                     m.d.comb += wr_row[c][k][j].eq(Mux(top.all() | ~top.any(), new[:bits[k]],
                                                        Mux(new[-1], lo, hi)))
 
+        # The sweeps' second stages, outside the FSM: `v2` is set in SWEEP only (and is low
+        # again when it ends), so their enables are flip-flops and the row, not the state's
+        # decode (they clock the MCU's capture registers, issue 20).
+        with m.If(v2 & cur[0]):                  # MVM stage 2: acc[k][j] += term
+            m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
+                         for k in range(S) for j in range(n)]
+        with m.If(v2 & cur[1]):                  # MTVM stage 2: mt[k][r2] = sum of the parts
+            for k in range(S):
+                total = _tree_sum(part[k]) + n_neg
+                with m.Switch(r2):
+                    for i in range(n):
+                        with m.Case(i):
+                            m.d.sync += mt[k][i].eq(total)
+
         # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
         ack = Signal()
         m.d.sync += ack.eq(0)
@@ -325,16 +339,6 @@ class DigitalCrossbar(wiring.Component):
                                      for j in range(n)]
                             for g, cols in enumerate(groups):
                                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
-                with m.If(v2 & cur[0]):          # MVM stage 2: acc[k][j] += term
-                    m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
-                                 for k in range(S) for j in range(n)]
-                with m.If(v2 & cur[1]):          # MTVM stage 2: mt[k][r2] = sum of the parts
-                    for k in range(S):
-                        total = _tree_sum(part[k]) + n_neg
-                        with m.Switch(r2):
-                            for i in range(n):
-                                with m.Case(i):
-                                    m.d.sync += mt[k][i].eq(total)
                 with m.If(v1 & cur[2]):          # OPA: write the RMW of row r1 (below)
                     m.d.comb += [wr_en[c][k].eq(a.opa_copies[c])
                                  for c in range(C) for k in range(S)]
