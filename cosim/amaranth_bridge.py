@@ -75,7 +75,7 @@ def add_analog_bridge(sim, analog, amcu, *, port=None):
 async def write_buffer(ctx, mcu, name, values):
     """Write ``values`` (raw data words) into XBar buffer ``name`` ('xin' or 'xout')."""
     buf = getattr(mcu, name)
-    addr, w_en, w_data = buf.addr, buf.w_en, buf.w_data
+    addr, w_en, w_data = buf.w_addr, buf.w_en, buf.w_data
     for i, value in enumerate(values):
         ctx.set(addr, i)
         ctx.set(w_data, int(value))

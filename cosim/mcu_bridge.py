@@ -216,7 +216,7 @@ class McuDriver:
 
     async def write_buffer(self, name, values):
         """Write raw words into ``'xin'`` or ``'xout'`` (one per cycle)."""
-        addr, w_en, w_data = (self.sig(f"{name}_{s}") for s in ("addr", "w_en", "w_data"))
+        addr, w_en, w_data = (self.sig(f"{name}_{s}") for s in ("w_addr", "w_en", "w_data"))
         for i, value in enumerate(values):
             await FallingEdge(self.clock)
             addr.value = i

@@ -191,6 +191,10 @@ class XBarBufferSignature(_PortSignature):
     Members
     -------
     addr : Out(index_bits)
+        The word to read.
+    w_addr : Out(index_bits)
+        The word to write: a separate address, so that each word's write enable is decoded
+        from ``w_addr`` and ``w_en`` alone (the core registers both next to the MCU, issue 20).
     w_en : Out(1)
     w_data : Out(signed(data_bits))
     r_data : In(signed(data_bits))
@@ -201,8 +205,8 @@ class XBarBufferSignature(_PortSignature):
         w = McuWidths(_check_config(config))
         self.config = config
         word = signed(w.data_bits)
-        super().__init__({"addr": Out(w.index_bits), "w_en": Out(1), "w_data": Out(word),
-                          "r_data": In(word)})
+        super().__init__({"addr": Out(w.index_bits), "w_addr": Out(w.index_bits),
+                          "w_en": Out(1), "w_data": Out(word), "r_data": In(word)})
 
 
 class SharedMemoryPortSignature(_PortSignature):

@@ -24,7 +24,7 @@ prints both):
 shared-memory port          one word per cycle for the tile
 ``mcu``                     ``M + 3 +`` the longest MCU request (``M`` = mcus_per_core:
                             dispatch, the scan of the ``M`` masks and its end, the start)
-replay of a deferred OPA    its request ``+ 3`` (operand words apart)
+replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 ``crs``                     ``M + 2`` (dispatch, the scan of its mask and its end), then
                             on variant 3 ``crs_cycles``: ``X (6 S + X + D + 2) + 1``
                             (``X`` = xbar_size, ``S`` slices, ``D`` =
@@ -81,5 +81,5 @@ def rtl_mcu_timing(config):
         return rtl_cycles(config, mask, latencies=lat)
     crs = crs_cycles(config, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 3,
+                     opa=request(variants.OPA) + 4,
                      crs=crs, crs_replay=crs + 2, commit=commit, per_request=request)

@@ -1,6 +1,6 @@
 """The core operand space: register file plus the XBar buffers of every MCU (semantics §4)."""
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -116,21 +116,29 @@ class DataSpace(wiring.Component):
         with m.If(p.re):
             m.d.sync += r_rf.eq(in_rf)
             m.d.sync += r_sel.eq(0)
-        for k, (xin, xout) in enumerate(zip(self.xin, self.xout)):
-            hit_in = hit_mcu(k) & ~is_out
-            hit_out = hit_mcu(k) & is_out
-            m.d.comb += [
-                xin.addr.eq(idx), xout.addr.eq(idx),
-                xin.w_data.eq(p.wdata), xout.w_data.eq(p.wdata),
-                xin.w_en.eq(p.we & hit_in), xout.w_en.eq(p.we & hit_out),
-            ]
-            with m.If(p.re):
-                m.d.sync += [r_sel[2 * k].eq(hit_in), r_sel[2 * k + 1].eq(hit_out)]
+        # An XBar buffer write is registered (address, data, enable; one set per buffer, each
+        # loaded only by its own writes, so that the synthesis keeps them apart and they can
+        # sit next to their MCU) and lands a cycle later: no requester's address or decode
+        # reaches the buffer's word enables in the cycle it is computed (issue 20). A read of
+        # the word still in a write register, in the cycle it lands, is answered from it.
         with m.If(r_rf):
             m.d.comb += p.rdata.eq(rd.data)
-        for k, (xin, xout) in enumerate(zip(self.xin, self.xout)):
-            with m.If(r_sel[2 * k]):
-                m.d.comb += p.rdata.eq(xin.r_data)
-            with m.If(r_sel[2 * k + 1]):
-                m.d.comb += p.rdata.eq(xout.r_data)
+        bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
+                for k, pair in enumerate(zip(self.xin, self.xout))
+                for name, b in zip(("xin", "xout"), pair)]
+        for j, (buf, name, hit) in enumerate(bufs):
+            w_en = Signal(name=f"{name}_w_en")
+            w_addr = Signal.like(buf.w_addr, name=f"{name}_w_addr")
+            w_data = Signal.like(buf.w_data, name=f"{name}_w_data")
+            fwd = Signal(name=f"{name}_fwd")
+            m.d.sync += w_en.eq(p.we & hit)
+            with m.If(p.we & hit):
+                m.d.sync += [w_addr.eq(idx), w_data.eq(p.wdata)]
+            m.d.comb += [buf.addr.eq(idx), buf.w_addr.eq(w_addr), buf.w_data.eq(w_data),
+                         buf.w_en.eq(w_en)]
+            with m.If(p.re):
+                m.d.sync += [r_sel[j].eq(hit), fwd.eq(hit & w_en & (w_addr == idx))]
+            # w_data cannot change in the cycle after a read (no write in a read's cycle).
+            with m.If(r_sel[j]):
+                m.d.comb += p.rdata.eq(Mux(fwd, w_data, buf.r_data))
         return m

@@ -167,7 +167,7 @@ class DeferredUpdates(wiring.Component):
                         with m.Case(SAVE):
                             m.next = "HLT_SAVE"
                         with m.Case(REPLAY):
-                            m.next = "REPLAY_START"
+                            m.next = "REPLAY_LAND"
                         with m.Case(RESTORE):
                             m.next = "HLT_RESTORE"
             with m.State("HLT_SAVE"):
@@ -187,6 +187,10 @@ class DeferredUpdates(wiring.Component):
                     m.next = "REPLAY_START"
                 with m.Else():
                     copy_then(REPLAY, mcu=tag_mcu[e_idx], slot=e_idx, store=False)
+            with m.State("REPLAY_LAND"):
+                # The load's last word lands in the XBar buffer now (the operand space
+                # registers buffer writes); the MCU snapshots its buffers when it starts.
+                m.next = "REPLAY_START"
             with m.State("REPLAY_START"):
                 target = Signal(M, name="target")
                 m.d.comb += target.eq(1 << tag_mcu[e_idx])

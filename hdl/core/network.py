@@ -68,6 +68,7 @@ class NetworkTransfer(wiring.Component):
         i = Signal(range(MAX_VW + 2), name="i")
         word = Signal(signed(c.data_bits), name="word")
         r_addr = Signal(c.ADDR_BITS, name="r_addr")    # recv: the word's address, counted up
+        s_addr = Signal(c.ADDR_BITS, name="s_addr")    # send: the next word to read, counted up
         last = Signal(name="last")
         m.d.comb += [
             last.eq(i == vw - 1),
@@ -79,21 +80,23 @@ class NetworkTransfer(wiring.Component):
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [i.eq(0), r_addr.eq(ins.dst)]
+                    m.d.sync += [i.eq(0), r_addr.eq(ins.dst), s_addr.eq(ins.src)]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
                         m.next = "RECV"
             with m.State("SEND_READ"):
-                m.d.comb += [dp.addr.eq(ins.src + i), dp.re.eq(1)]
+                m.d.comb += [dp.addr.eq(s_addr), dp.re.eq(1)]
+                m.d.sync += s_addr.eq(s_addr + 1)
                 m.next = "SEND_LATCH"
             with m.State("SEND_LATCH"):
                 m.d.sync += word.eq(dp.rdata)
                 m.next = "SEND"
             with m.State("SEND"):
                 # The next word's address does not wait for the handshake: `tx_ready` (the
-                # network interface's credit check) reaches the read enable only (issue 20).
-                m.d.comb += [nc.tx_valid.eq(1), dp.addr.eq(ins.src + i + 1)]
+                # network interface's credit check) reaches the read enable only; it is a
+                # register counted up per read, no adder before the operand space (issue 20).
+                m.d.comb += [nc.tx_valid.eq(1), dp.addr.eq(s_addr)]
                 with m.If(nc.tx_ready):
                     m.d.sync += i.eq(i + 1)
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
@@ -102,6 +105,7 @@ class NetworkTransfer(wiring.Component):
                     with m.Else():
                         # Read the next word while this handshake completes.
                         m.d.comb += dp.re.eq(1)
+                        m.d.sync += s_addr.eq(s_addr + 1)
                         m.next = "SEND_LATCH"
             with m.State("SEND_LAST"):
                 # `done` from a register: the network interface's credit check (`tx_ready`)

@@ -141,16 +141,18 @@ class SmemTransfer(wiring.Component):
                 m.next = "IDLE"
             with m.State("ST_READ"):
                 m.d.comb += [dp.addr.eq(data_addr), dp.re.eq(1)]
+                m.d.sync += data_addr.eq(data_addr + 1)    # a store's: the next word to read
                 m.next = "ST_LATCH"
             with m.State("ST_LATCH"):
                 m.d.sync += word.eq(dp.rdata)
                 m.next = "ST"
             with m.State("ST"):
                 # The next word's address is driven whether or not the handshake completes,
-                # so that the acknowledge reaches the read enable only (issue 20).
+                # so that the acknowledge reaches the read enable only, from a register (no
+                # adder before the operand space, issue 20).
                 m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr),
                              sm.wdata.eq(word), sm.count.eq(count),
-                             self.smem_waiting.eq(~sm.ack), dp.addr.eq(data_addr + 1)]
+                             self.smem_waiting.eq(~sm.ack), dp.addr.eq(data_addr)]
                 with m.If(sm.ack):
                     m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
                                  data_addr.eq(data_addr + 1)]

@@ -236,6 +236,13 @@ class McuBoard(wiring.Component):
         with m.If(u.done):
             m.d.sync += finished.eq(1)
         m.d.comb += [bus.rdata.eq(rdata), self.leds.eq(Cat(u.busy, finished, u.overflow))]
+        # The host's MCU command reaches the MCU from registers, a cycle after its bus write
+        # (in ACK): the bus data and its decode end here, not at the controller's enables.
+        mask, start, crs, commit, clear = (Signal(w, name=f"cmd_{n}") for w, n in (
+            (3, "mask"), (1, "start"), (1, "crs"), (1, "commit"), (1, "clear")))
+        m.d.sync += [start.eq(0), crs.eq(0), commit.eq(0), clear.eq(0)]
+        m.d.comb += [u.start_mask.eq(mask), u.start.eq(start), u.crs.eq(crs),
+                     u.commit.eq(commit), u.overflow_clear.eq(clear)]
         a = bus.addr
         region = a[REGION_BITS]
         with m.FSM(name="bus"):
@@ -249,11 +256,10 @@ class McuBoard(wiring.Component):
                             m.d.sync += rdata.eq(IDENT_MCU)
                         with m.Else():
                             with m.If(bus.we):
-                                m.d.comb += [u.start_mask.eq(bus.wdata[0:3]),
-                                             u.start.eq(bus.wdata[0:3].any()),
-                                             u.crs.eq(bus.wdata[3]),
-                                             u.commit.eq(bus.wdata[4]),
-                                             u.overflow_clear.eq(bus.wdata[5])]
+                                m.d.sync += [mask.eq(bus.wdata[0:3]),
+                                             start.eq(bus.wdata[0:3].any()),
+                                             crs.eq(bus.wdata[3]), commit.eq(bus.wdata[4]),
+                                             clear.eq(bus.wdata[5])]
                                 with m.If(bus.wdata[0:5].any()):
                                     m.d.sync += finished.eq(0)
                             m.d.sync += rdata.eq(Cat(u.busy, finished, u.overflow))
@@ -262,7 +268,8 @@ class McuBoard(wiring.Component):
                         # XBar buffers: address now, read data one cycle later.
                         for region_id, buf in ((1, u.xin), (2, u.xout)):
                             with m.If(region == region_id):
-                                m.d.comb += [buf.addr.eq(a[0:8]), buf.w_data.eq(bus.wdata),
+                                m.d.comb += [buf.addr.eq(a[0:8]), buf.w_addr.eq(a[0:8]),
+                                             buf.w_data.eq(bus.wdata),
                                              buf.w_en.eq(bus.we)]
                         m.next = "BUF"
                     with m.Case(3):

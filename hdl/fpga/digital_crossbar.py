@@ -210,7 +210,21 @@ class DigitalCrossbar(wiring.Component):
             m.d.sync += [x.eq(x >> 1) for x in xs]
             for j in range(n):
                 load_v(j, Cat(Const(0, 1), vs[j])[:S * p])
-            m.d.sync += s_cur.eq(s_cur + 1)
+
+        # The operand registers' load and advance come from flip-flops, not from a decode of
+        # the state (their enable reaches hundreds of flip-flops, issue 20): `opa_hold` is set
+        # from the NEXT_OP that starts an OPA to the end of its last sweep (outside it they
+        # follow the operand, which NEXT_OP sees too); `opa_adv` is set for the cycles of
+        # OPA_NEXT and of the advancing OPA_SKIP.
+        opa_hold = Signal(name="opa_hold")
+        opa_adv = Signal(name="opa_adv")
+        m.d.sync += opa_adv.eq(0)
+        with m.If(~opa_hold):
+            m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
+            for j in range(n):
+                load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
+        with m.Elif(opa_adv):
+            opa_advance()
 
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override them in their state. Only the
@@ -227,6 +241,20 @@ class DigitalCrossbar(wiring.Component):
                     top = new[bits[k] - 1:]
                     m.d.comb += wr_row[c][k][j].eq(Mux(top.all() | ~top.any(), new[:bits[k]],
                                                        Mux(new[-1], lo, hi)))
+
+        # The sweeps' second stages, outside the FSM: `v2` is set in SWEEP only (and is low
+        # again when it ends), so their enables are flip-flops and the row, not the state's
+        # decode (they clock the MCU's capture registers, issue 20).
+        with m.If(v2 & cur[0]):                  # MVM stage 2: acc[k][j] += term
+            m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
+                         for k in range(S) for j in range(n)]
+        with m.If(v2 & cur[1]):                  # MTVM stage 2: mt[k][r2] = sum of the parts
+            for k in range(S):
+                total = _tree_sum(part[k]) + n_neg
+                with m.Switch(r2):
+                    for i in range(n):
+                        with m.Case(i):
+                            m.d.sync += mt[k][i].eq(total)
 
         # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
         ack = Signal()
@@ -250,11 +278,7 @@ class DigitalCrossbar(wiring.Component):
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += [rd_addr.eq(a.row), wr_addr.eq(a.row)]
-                # The OPA operand is loaded in every NEXT_OP (only an OPA's sweeps use it), so
-                # its hundreds of step registers are enabled by the state, not by the flags.
-                m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
-                for j in range(n):
-                    load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
+                # The OPA operand is loaded here (`opa_hold` is low: above).
                 m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
                              for c in range(C) for k in range(S) for j in range(n)]
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
@@ -270,9 +294,11 @@ class DigitalCrossbar(wiring.Component):
                     m.next = "SWEEP"
                 with m.Elif(pending[2]):
                     alone = a.op.as_value() == AnalogOp.OPA.value
+                    first = Mux(alone, 0, a.step)
                     m.d.sync += [cur.eq(AnalogOp.OPA.value), pending[2].eq(0), s_cur.eq(0),
-                                 s_first.eq(Mux(alone, 0, a.step)),
-                                 s_last.eq(Mux(alone, w.steps - 1, a.step))]
+                                 s_first.eq(first),
+                                 s_last.eq(Mux(alone, w.steps - 1, a.step)),
+                                 opa_hold.eq(1), opa_adv.eq(first != 0)]
                     m.next = "OPA_SKIP"
                 with m.Elif(pending[3]):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
@@ -313,23 +339,15 @@ class DigitalCrossbar(wiring.Component):
                                      for j in range(n)]
                             for g, cols in enumerate(groups):
                                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
-                with m.If(v2 & cur[0]):          # MVM stage 2: acc[k][j] += term
-                    m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
-                                 for k in range(S) for j in range(n)]
-                with m.If(v2 & cur[1]):          # MTVM stage 2: mt[k][r2] = sum of the parts
-                    for k in range(S):
-                        total = _tree_sum(part[k]) + n_neg
-                        with m.Switch(r2):
-                            for i in range(n):
-                                with m.Case(i):
-                                    m.d.sync += mt[k][i].eq(total)
                 with m.If(v1 & cur[2]):          # OPA: write the RMW of row r1 (below)
                     m.d.comb += [wr_en[c][k].eq(a.opa_copies[c])
                                  for c in range(C) for k in range(S)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
+                        m.d.sync += opa_adv.eq(1)
                         m.next = "OPA_NEXT"
                     with m.Else():
+                        m.d.sync += opa_hold.eq(0)
                         m.next = "NEXT_OP"
 
             with m.State("OPA_SKIP"):
@@ -338,11 +356,10 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += [drive_sh.eq(opa_bits), neg_sh.eq(a.row_neg)]
                     m.next = "SWEEP"
                 with m.Else():
-                    opa_advance()
+                    m.d.sync += [s_cur.eq(s_cur + 1), opa_adv.eq(s_cur + 1 != s_first)]
 
             with m.State("OPA_NEXT"):
-                opa_advance()
-                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
+                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0),
                              drive_sh.eq(Cat(*[x[1] for x in xs])), neg_sh.eq(a.row_neg)]
                 m.next = "SWEEP"
 

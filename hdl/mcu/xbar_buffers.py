@@ -14,7 +14,8 @@ class XBarBuffer(wiring.Component):
     """A bank of ``xbar_size`` data-word registers.
 
     The core reads and writes it through a simple port (synchronous read: ``core.r_data``
-    shows the word addressed in the previous cycle). The MCU reads every word at once
+    shows the word ``core.addr`` addressed in the previous cycle; a write goes to
+    ``core.w_addr``). The MCU reads every word at once
     (``words``, snapshotted by the input drivers when an operation starts) and writes the
     results of a shift-and-add unit ``lanes`` words per cycle (``res_*``); a result write wins
     over a core write in the same cycle (the core must not write while the MCU is busy anyway).
@@ -70,8 +71,8 @@ class XBarBuffer(wiring.Component):
         with m.If(self.res_en):
             m.d.comb += [row.eq(self.res_round), row_data.eq(self.res_data), lane_en.eq(-1)]
         with m.Else():
-            m.d.comb += [row.eq(Mux(self.core.w_en, self.core.addr >> lane_bits, w.rounds)),
-                         lane_en.eq(1 << self.core.addr[:lane_bits])]
+            m.d.comb += [row.eq(Mux(self.core.w_en, self.core.w_addr >> lane_bits, w.rounds)),
+                         lane_en.eq(1 << self.core.w_addr[:lane_bits])]
             m.d.comb += [word.eq(self.core.w_data) for word in row_data]
         for i in range(w.n):
             enable = row == i // lanes

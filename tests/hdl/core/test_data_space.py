@@ -38,7 +38,8 @@ def test_every_address_reaches_its_word(rf_depth):
         m.submodules[f"xin{k}"] = xin = XBarIn(config=config)
         m.submodules[f"xout{k}"] = xout = XBarOut(config=config)
         for port, buf, kind in ((ds.xin[k], xin, "in"), (ds.xout[k], xout, "out")):
-            m.d.comb += [buf.core.addr.eq(port.addr), buf.core.w_en.eq(port.w_en),
+            m.d.comb += [buf.core.addr.eq(port.addr), buf.core.w_addr.eq(port.w_addr),
+                         buf.core.w_en.eq(port.w_en),
                          buf.core.w_data.eq(port.w_data), port.r_data.eq(buf.core.r_data)]
             bufs[(kind, k)] = buf
     top = config.addr_space + 3                  # a few addresses past the operand space
@@ -79,3 +80,89 @@ def test_every_address_reaches_its_word(rf_depth):
                 expected_words[(owner[0], owner[1])][owner[2]] = values[a]
     assert words == expected_words
     assert np.all([w is not None for ws in expected_words.values() for w in ws])
+
+
+def _space_with_buffers(config):
+    m = Module()
+    m.submodules.ds = ds = DataSpace(config=config)
+    bufs = {}
+    for k in range(config.mcus_per_core):
+        m.submodules[f"xin{k}"] = xin = XBarIn(config=config)
+        m.submodules[f"xout{k}"] = xout = XBarOut(config=config)
+        for port, buf, kind in ((ds.xin[k], xin, "in"), (ds.xout[k], xout, "out")):
+            m.d.comb += [buf.core.addr.eq(port.addr), buf.core.w_addr.eq(port.w_addr),
+                         buf.core.w_en.eq(port.w_en), buf.core.w_data.eq(port.w_data),
+                         port.r_data.eq(buf.core.r_data)]
+            bufs[(kind, k)] = buf
+    return m, ds, bufs
+
+
+@pytest.mark.parametrize("rf_depth", [16, 13])
+def test_a_read_right_after_a_write_sees_it(rf_depth):
+    """A buffer write lands a cycle later (the write register, issue 20); a read of any word in
+    the next cycle (the same word, another word of that buffer, another buffer, the register
+    file) returns what a plain memory of the operand space would (a dict here)."""
+    config = BASE.replace(rf_depth=rf_depth)
+    m, ds, bufs = _space_with_buffers(config)
+    rng = np.random.default_rng(rf_depth)
+    space = config.addr_space
+    ref = {}
+    got = []
+
+    async def bench(ctx):
+        p = ds.port
+        hot = [config.xbar_in_base(0), config.xbar_out_base(1) + 3, 2]
+        for step in range(600):
+            # Mostly addresses just written, so that the forwarded case is frequent.
+            a = int(rng.choice(hot)) if rng.random() < 0.6 else int(rng.integers(0, space + 2))
+            if rng.random() < 0.5:
+                v = int(rng.integers(-2**15, 2**15))
+                ctx.set(p.addr, a)
+                ctx.set(p.wdata, v)
+                ctx.set(p.we, 1)
+                ctx.set(p.re, 0)
+                await ctx.tick()
+                if a < space:
+                    ref[a] = v
+                hot[step % len(hot)] = a
+            else:
+                ctx.set(p.addr, a)
+                ctx.set(p.we, 0)
+                ctx.set(p.re, 1)
+                await ctx.tick()
+                ctx.set(p.re, 0)
+                got.append((a, ctx.get(p.rdata), ref.get(a, 0) if a < space else 0))
+        ctx.set(p.we, 0)
+        ctx.set(p.re, 0)
+
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert len(got) > 200
+    assert [(a, g) for a, g, _ in got] == [(a, e) for a, _, e in got]
+
+
+def test_a_buffer_write_lands_a_cycle_later():
+    config = BASE.replace(rf_depth=16)
+    m, ds, bufs = _space_with_buffers(config)
+    db = config.data_bits
+    addr = config.xbar_out_base(1) + 2
+    seen = []
+
+    async def bench(ctx):
+        p = ds.port
+        ctx.set(p.addr, addr)
+        ctx.set(p.wdata, -5)
+        ctx.set(p.we, 1)
+        await ctx.tick()
+        ctx.set(p.we, 0)
+        for _ in range(2):
+            seen.append((ctx.get(bufs[("out", 1)].words) >> (2 * db)) & ((1 << db) - 1))
+            await ctx.tick()
+
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [0, (-5) & ((1 << db) - 1)]

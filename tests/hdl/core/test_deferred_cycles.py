@@ -6,8 +6,9 @@ Expected values by hand from the state machines (``hdl/core/deferred.py``,
 ``hdl/core/transfer.py``): a copy of ``2 n`` words is a store (``ST_READ``, then per word
 ``ST_LATCH`` and the handshake, then ``ST_LAST``: 2 cycles besides its words) or a load (per
 word the handshake, then ``LD_LAST``: 1 cycle). The snapshot is a store (``DEFER_WAIT``: 2);
-``hlt`` parks (a store: 2), replays (``REPLAY``, the load, ``REPLAY_START``, the request:
-3 besides the load's words and the request) and restores (a load: 1). The core harness's
+``hlt`` parks (a store: 2), replays (``REPLAY``, the load, ``REPLAY_LAND``, in which the
+load's last word lands in the XBar buffer, ``REPLAY_START``, the request: 4 besides the load's
+words and the request) and restores (a load: 1). The core harness's
 shared memory answers a word in fewer cycles than the tile's arbiter (measured here; the
 tile's are checked in ``tests/cosim/test_transfer_cycles_rtl.py``), so the profile is
 compared with the harness's word costs.
@@ -55,7 +56,8 @@ def test_the_profile_has_the_copies_fixed_cycles_by_hand():
     core, mcu = rtl_core_timing(V1), rtl_mcu_timing(V1)
     assert core.snapshot_fixed == 2                 # ST_READ, ST_LAST
     assert core.park_fixed == 2 + 1     # the park's ST_READ and ST_LAST, the restore's LD_LAST
-    assert mcu.opa == rtl_cycles(V1, variants.OPA) + 3   # REPLAY, LD_LAST, REPLAY_START
+    # REPLAY, LD_LAST, REPLAY_LAND, REPLAY_START
+    assert mcu.opa == rtl_cycles(V1, variants.OPA) + 4
 
 
 def test_an_opa_snapshot_costs_its_store():
@@ -74,7 +76,7 @@ def test_hlt_parks_replays_and_restores():
     ld_word, st_word = _harness_words()
     words = 2 * N
     expected = ((5 + 2 + words * st_word) + (2 + words * st_word)
-                + (3 + words * ld_word + rtl_cycles(V1, variants.OPA)) + (1 + words * ld_word))
+                + (4 + words * ld_word + rtl_cycles(V1, variants.OPA)) + (1 + words * ld_word))
     assert _cycles("mcu 0:opa") - _cycles("") == expected
 
 

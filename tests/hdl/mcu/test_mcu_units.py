@@ -41,7 +41,9 @@ def test_xbar_buffer_core_port_and_result_writes(cfg):
 
     async def tb(ctx):
         for i, w in enumerate(words):
-            ctx.set(dut.core.addr, i)
+            # The write goes to w_addr, whatever the read address says.
+            ctx.set(dut.core.w_addr, i)
+            ctx.set(dut.core.addr, (i + 1) % cfg.xbar_size)
             ctx.set(dut.core.w_data, int(w))
             ctx.set(dut.core.w_en, 1)
             await ctx.tick()
@@ -61,7 +63,7 @@ def test_xbar_buffer_core_port_and_result_writes(cfg):
         ctx.set(dut.res_round, 0)
         for lane in range(lanes):
             ctx.set(dut.res_data[lane], int(results[lane]))
-        ctx.set(dut.core.addr, 0)
+        ctx.set(dut.core.w_addr, 0)
         ctx.set(dut.core.w_data, int(words[0]))
         ctx.set(dut.core.w_en, 1)
         await ctx.tick()
