@@ -174,10 +174,10 @@ class ProgramImage:
         buf = (c.mcus_per_core, c.xbar_size)
         self.xbar_in = per_core(self.xbar_in, buf, "xbar_in")
         self.xbar_out = per_core(self.xbar_out, buf, "xbar_out")
-        for name in ("xbar_in", "xbar_out"):      # the RTL's buffers hold data_bits, not int64
-            message = xbar_word_error(name, np.stack(getattr(self, name)), c)
-            if message is not None:
-                raise ValueError(message)
+        message = xbar_word_error({"xbar_in": np.stack(self.xbar_in),   # the RTL's buffers
+                                   "xbar_out": np.stack(self.xbar_out)}, c)  # hold data_bits
+        if message is not None:
+            raise ValueError(message)
         self.smem_init = _array(self.smem_init, (c.smem_depth,), "smem_init")
         self.smem_count = _array(self.smem_count, (c.smem_depth,), "smem_count")
         self.smem_valid = _array(self.smem_valid, (c.smem_depth,), "smem_valid", dtype=bool)

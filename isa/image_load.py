@@ -218,18 +218,23 @@ def _range_error(where, name, array, low, high, what):
     return None if message is None else _error(f"{where}: {message}")
 
 
-def xbar_word_error(name, words, config):
-    """The message for the first word of ``words`` (``xbar_in`` or ``xbar_out`` of every core,
-    ``(cores_per_tile, mcus_per_core, xbar_size)``) that the XBar buffers cannot hold (a
-    signed ``data_bits`` word), naming its core, MCU and word; None when all fit."""
+def xbar_word_error(buffers, config):
+    """The message for the first word of ``buffers`` (``{'xbar_in': words, 'xbar_out':
+    words}``, each ``(cores_per_tile, mcus_per_core, xbar_size)``) that the XBar buffers
+    cannot hold (a signed ``data_bits`` word), naming its core, MCU and word; None when all
+    fit."""
     low, high = -(1 << (config.data_bits - 1)), (1 << (config.data_bits - 1)) - 1
-    buffer = {"xbar_in": "XBarIn", "xbar_out": "XBarOut"}[name]
+    for name, words in buffers.items():
+        buffer = {"xbar_in": "XBarIn", "xbar_out": "XBarOut"}[name]
 
-    def what(index):
-        core, mcu, word = index
-        return (f"core {core}, MCU {mcu}, {buffer} word {word}: a signed {config.data_bits}-bit "
-                "data word, data_bits")
-    return _out_of_range(name, words, low, high, what)
+        def what(index, buffer=buffer):
+            core, mcu, word = index
+            return (f"core {core}, MCU {mcu}, {buffer} word {word}: a signed "
+                    f"{config.data_bits}-bit data word, data_bits")
+        message = _out_of_range(name, words, low, high, what)
+        if message is not None:
+            return message
+    return None
 
 
 def _check_digits(where, digits, config):
@@ -247,10 +252,6 @@ def check_values(image, where):
     c = image.config
     dlo, dhi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
     data = f"a signed {c.data_bits}-bit data word, data_bits"
-    for name in ("xbar_in", "xbar_out"):
-        message = xbar_word_error(name, np.stack(getattr(image, name)), c)
-        if message is not None:
-            raise _error(f"{where}: {message}")
     checks = [("rf_init", np.stack(image.rf_init), dlo, dhi, data),
               ("smem_init", image.smem_init, dlo, dhi, data),
               ("smem_count", image.smem_count, 0, BY_MNEMONIC["st"].field("count").value_range[1],
@@ -289,10 +290,9 @@ def load_image(cls, in_dir):
     arrays = _read_arrays(npz_path, _expected_arrays(config, keys, digit_keys))
     digits = {k: arrays[f"digits_c{k[0]}_m{k[1]}"] for k in digit_keys}
     _check_digits(str(npz_path), digits, config)      # before the constructor, naming the array
-    for name in ("xbar_in", "xbar_out"):                # so are the XBar words (the constructor
-        message = xbar_word_error(name, arrays[name], config)     # checks them too)
-        if message is not None:
-            raise _error(f"{npz_path}: {message}")
+    message = xbar_word_error({name: arrays[name] for name in ("xbar_in", "xbar_out")}, config)
+    if message is not None:                           # so are the XBar words (the constructor
+        raise _error(f"{npz_path}: {message}")        # checks them too)
     try:
         image = cls(config=config, programs=programs,
                     rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),
