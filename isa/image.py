@@ -25,7 +25,8 @@ import numpy as np
 from panther.config import PantherConfig
 
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, hex_lines, read_hex
-from .image_load import load_image, xbar_word_error
+from .image_load import load_image
+from .image_values import value_error
 
 __all__ = ["ProgramImage", "ImageError", "IMAGE_FORMAT", "IMAGE_VERSION", "read_hex", "hex_lines",
            "write_dir_atomically"]
@@ -174,10 +175,6 @@ class ProgramImage:
         buf = (c.mcus_per_core, c.xbar_size)
         self.xbar_in = per_core(self.xbar_in, buf, "xbar_in")
         self.xbar_out = per_core(self.xbar_out, buf, "xbar_out")
-        message = xbar_word_error({"xbar_in": np.stack(self.xbar_in),   # the RTL's buffers
-                                   "xbar_out": np.stack(self.xbar_out)}, c)  # hold data_bits
-        if message is not None:
-            raise ValueError(message)
         self.smem_init = _array(self.smem_init, (c.smem_depth,), "smem_init")
         self.smem_count = _array(self.smem_count, (c.smem_depth,), "smem_count")
         self.smem_valid = _array(self.smem_valid, (c.smem_depth,), "smem_valid", dtype=bool)
@@ -202,15 +199,17 @@ class ProgramImage:
             if (core, mcu) not in weights:
                 raise ValueError(f"digits key {key!r} has no weights (digits must come with the "
                                  "weights they hold)")
-            d = _array(d, shape, f"digits[{key}]")
-            for k in range(c.n_slices):
-                low, high = c.digit_range(k)
-                if d[k].min() < low or d[k].max() > high:
-                    raise ValueError(f"digits[{key}] slice {k} must be in {low} .. {high}")
-            if not np.array_equal(_from_digits(d, c), weights[(core, mcu)]):
-                raise ValueError(f"digits[{key}] do not hold weights[{key}]")
-            digits[(core, mcu)] = d
+            digits[(core, mcu)] = _array(d, shape, f"digits[{key}]")
         self.digits = digits
+        message = value_error(c, rf_init=np.stack(self.rf_init), xbar_in=np.stack(self.xbar_in),
+                              xbar_out=np.stack(self.xbar_out), smem_init=self.smem_init,
+                              smem_count=self.smem_count, smem_valid=self.smem_valid,
+                              weights=weights, digits=digits)
+        if message is not None:
+            raise ValueError(message)
+        for key, d in digits.items():
+            if not np.array_equal(_from_digits(d, c), weights[key]):
+                raise ValueError(f"digits[{key}] do not hold weights[{key}]")
         self.symbols = {str(k): int(v) for k, v in dict(self.symbols).items()}
         self.source = str(self.source)
         self.regions = {str(name): _region(name, r, c) for name, r in dict(self.regions).items()}

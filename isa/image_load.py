@@ -12,10 +12,8 @@ the field of the first thing wrong:
 * every ``core<N>.hex`` (:func:`isa.image.read_hex`): at most ``imem_depth`` words;
 * ``image.npz``: exactly the arrays the image needs, each of the configured shape and an
   integer (``smem_valid``: boolean) dtype, checked from the array headers before any data is
-  read; every value in the range the assembler can produce and the machine holds: data words
-  signed ``data_bits``, weights signed ``weight_bits``, slice digits in their
-  ``config.digit_range``, consumer counts ``0 .. 255``, and no value or count in a
-  shared-memory word that is not valid.
+  read; every value in the range the assembler can produce and the machine holds
+  (:func:`isa.image_values.value_error`, which the constructor applies too).
 """
 
 from __future__ import annotations
@@ -31,9 +29,9 @@ from panther.config import ConfigError, PantherConfig
 
 from .asm_expr import MAX_INT_BITS
 from .image_files import IMAGE_FORMAT, IMAGE_VERSION, ImageError, read_hex, read_utf8
-from .table import BY_MNEMONIC
+from .image_values import value_error
 
-__all__ = ["load_image", "check_values", "xbar_word_error", "META_KEYS"]
+__all__ = ["load_image", "META_KEYS"]
 
 #: Keys of ``image.json`` and their JSON types.
 META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "weights": list,
@@ -41,6 +39,9 @@ META_KEYS = {"format": str, "version": int, "config": dict, "programs": list, "w
              "check": str}
 #: Optional fields that may be null.
 _NULLABLE = {"check"}
+#: The arrays of ``image.npz`` whose values :func:`isa.image_values.value_error` checks, besides
+#: the weights and digits.
+_VALUE_ARRAYS = ("rf_init", "xbar_in", "xbar_out", "smem_init", "smem_count", "smem_valid")
 
 _JSON_TYPES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
 
@@ -200,79 +201,6 @@ def _read_arrays(npz_path, shapes):
     return arrays
 
 
-def _out_of_range(name, array, low, high, what):
-    """``'name[index] = value outside low .. high (what)'`` of the first value of ``array``
-    outside ``low .. high`` (``what(index)`` when callable), or None."""
-    array = np.asarray(array)
-    bad = np.argwhere((array < low) | (array > high))
-    if not len(bad):
-        return None
-    index = tuple(int(i) for i in bad[0])
-    shown = ", ".join(str(i) for i in index)
-    what = what(index) if callable(what) else what
-    return f"{name}[{shown}] = {int(array[index])} outside {low} .. {high} ({what})"
-
-
-def _range_error(where, name, array, low, high, what):
-    message = _out_of_range(name, array, low, high, what)
-    return None if message is None else _error(f"{where}: {message}")
-
-
-def xbar_word_error(buffers, config):
-    """The message for the first word of ``buffers`` (``{'xbar_in': words, 'xbar_out':
-    words}``, each ``(cores_per_tile, mcus_per_core, xbar_size)``) that the XBar buffers
-    cannot hold (a signed ``data_bits`` word), naming its core, MCU and word; None when all
-    fit."""
-    low, high = -(1 << (config.data_bits - 1)), (1 << (config.data_bits - 1)) - 1
-    for name, words in buffers.items():
-        buffer = {"xbar_in": "XBarIn", "xbar_out": "XBarOut"}[name]
-
-        def what(index, buffer=buffer):
-            core, mcu, word = index
-            return (f"core {core}, MCU {mcu}, {buffer} word {word}: a signed "
-                    f"{config.data_bits}-bit data word, data_bits")
-        message = _out_of_range(name, words, low, high, what)
-        if message is not None:
-            return message
-    return None
-
-
-def _check_digits(where, digits, config):
-    for (core, mcu), d in sorted(digits.items()):
-        for k in range(config.n_slices):
-            error = _range_error(where, f"digits_c{core}_m{mcu}[{k}]", d[k], *config.digit_range(k),
-                                 f"a digit of slice {k}, config.digit_range({k})")
-            if error is not None:
-                raise error
-
-
-def check_values(image, where):
-    """Raise :class:`isa.image.ImageError` naming ``where`` and the field when a memory of
-    ``image`` holds a value that no assembled image can (see the module docstring)."""
-    c = image.config
-    dlo, dhi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
-    data = f"a signed {c.data_bits}-bit data word, data_bits"
-    checks = [("rf_init", np.stack(image.rf_init), dlo, dhi, data),
-              ("smem_init", image.smem_init, dlo, dhi, data),
-              ("smem_count", image.smem_count, 0, BY_MNEMONIC["st"].field("count").value_range[1],
-               "a consumer count, 0 = persistent")]
-    wlo, whi = -(1 << (c.weight_bits - 1)), (1 << (c.weight_bits - 1)) - 1
-    for (core, mcu), w in sorted(image.weights.items()):
-        checks.append((f"weights_c{core}_m{mcu}", w, wlo, whi,
-                       f"a signed {c.weight_bits}-bit weight, weight_bits"))
-    _check_digits(where, image.digits, c)
-    for name, array, low, high, what in checks:
-        error = _range_error(where, name, array, low, high, what)
-        if error is not None:
-            raise error
-    stale = np.flatnonzero(~image.smem_valid & ((image.smem_init != 0) | (image.smem_count != 0)))
-    if len(stale):
-        a = int(stale[0])
-        raise _error(f"{where}: smem_init[{a}] = {int(image.smem_init[a])} with smem_count[{a}] = "
-                     f"{int(image.smem_count[a])}, but smem_valid[{a}] is false (a word that is not "
-                     "valid holds no value)")
-
-
 def load_image(cls, in_dir):
     """A :class:`isa.image.ProgramImage` (``cls``) read from ``in_dir`` and checked (see the
     module docstring). Raises :class:`isa.image.ImageError`."""
@@ -289,20 +217,20 @@ def load_image(cls, in_dir):
     npz_path = in_dir / "image.npz"
     arrays = _read_arrays(npz_path, _expected_arrays(config, keys, digit_keys))
     digits = {k: arrays[f"digits_c{k[0]}_m{k[1]}"] for k in digit_keys}
-    _check_digits(str(npz_path), digits, config)      # before the constructor, naming the array
-    message = xbar_word_error({name: arrays[name] for name in ("xbar_in", "xbar_out")}, config)
-    if message is not None:                           # so are the XBar words (the constructor
-        raise _error(f"{npz_path}: {message}")        # checks them too)
+    weights = {k: arrays[f"weights_c{k[0]}_m{k[1]}"] for k in keys}
+    message = value_error(config, weights=weights, digits=digits,   # before the constructor
+                          **{name: arrays[name] for name in _VALUE_ARRAYS})  # (which checks
+    if message is not None:                                         # them too), to name the file
+        raise _error(f"{npz_path}: {message}")
     try:
         image = cls(config=config, programs=programs,
                     rf_init=list(arrays["rf_init"]), xbar_in=list(arrays["xbar_in"]),
                     xbar_out=list(arrays["xbar_out"]), smem_init=arrays["smem_init"],
                     smem_count=arrays["smem_count"], smem_valid=arrays["smem_valid"],
-                    weights={k: arrays[f"weights_c{k[0]}_m{k[1]}"] for k in keys},
+                    weights=weights,
                     digits=digits, symbols=symbols, source=meta.get("source") or "",
                     regions=meta.get("regions") or {}, mcu_names=meta.get("mcu_names") or {},
                     check=meta.get("check"))
     except (ValueError, TypeError, OverflowError) as error:
         raise _error(f"{in_dir}: inconsistent image: {error}") from None
-    check_values(image, str(npz_path))
     return image

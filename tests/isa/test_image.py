@@ -155,6 +155,51 @@ def test_constructor_refuses_xbar_words_the_buffers_cannot_hold():
         ProgramImage(config=narrow, xbar_in=words)
 
 
+def _one_bad_value(field, index, value):
+    """The keyword arguments of an otherwise empty small-preset image with one value set."""
+    n, d = SMALL.cores_per_tile, SMALL.smem_depth
+    kwargs = {"rf_init": [np.zeros(SMALL.rf_depth, np.int64) for _ in range(n)],
+              "smem_init": np.zeros(d, np.int64), "smem_count": np.zeros(d, np.int64),
+              "smem_valid": np.zeros(d, bool)}
+    if field == "weights":
+        kwargs["weights"] = {(1, 0): np.zeros((SMALL.xbar_size,) * 2, np.int64)}
+        kwargs["weights"][(1, 0)][index] = value
+    elif field == "rf_init":
+        kwargs["rf_init"][index[0]][index[1]] = value
+    else:
+        kwargs[field][index] = value
+        kwargs["smem_valid"][index] = True
+    return kwargs
+
+
+# Ranges by hand for the small preset: data words signed 16-bit, weights signed 32-bit (Q8.24),
+# consumer counts an 8-bit field.
+@pytest.mark.parametrize("field, index, value, message", [
+    ("rf_init", (1, 7), 2 ** 15, r"^rf_init\[1, 7\] = 32768 outside -32768 \.\. 32767 \(a signed 16-bit"),
+    ("rf_init", (0, 0), -2 ** 15 - 1, r"^rf_init\[0, 0\] = -32769 outside"),
+    ("smem_init", 5, 2 ** 15, r"^smem_init\[5\] = 32768 outside -32768 \.\. 32767"),
+    ("smem_count", 9, 256, r"^smem_count\[9\] = 256 outside 0 \.\. 255 \(a consumer count"),
+    ("smem_count", 9, -1, r"^smem_count\[9\] = -1 outside 0 \.\. 255"),
+    ("weights", (2, 3), 2 ** 31, r"^weights_c1_m0\[2, 3\] = 2147483648 outside -2147483648 \.\. "
+                                 r"2147483647 \(a signed 32-bit weight"),
+])
+def test_constructor_refuses_values_the_machine_cannot_hold(field, index, value, message):
+    """Built in memory, not only loaded from a file: an image the golden model and the RTL would
+    read differently (one wraps a word, the other does not) never reaches either."""
+    with pytest.raises(ValueError, match=message):
+        ProgramImage(config=SMALL, **_one_bad_value(field, index, value))
+    edge = value - 1 if value > 0 else value + 1          # the range's own end is accepted
+    ProgramImage(config=SMALL, **_one_bad_value(field, index, edge))
+
+
+def test_constructor_refuses_a_value_in_a_word_that_is_not_valid():
+    kwargs = _one_bad_value("smem_init", 4, 3)
+    kwargs["smem_valid"][4] = False
+    with pytest.raises(ValueError, match=r"smem_init\[4\] = 3 with smem_count\[4\] = 0, but "
+                                         r"smem_valid\[4\] is false"):
+        ProgramImage(config=SMALL, **kwargs)
+
+
 def test_defaults_are_zero_memories_of_the_configured_shapes():
     config = PantherConfig(cores_per_tile=3, mcus_per_core=1, xbar_size=4, rf_depth=32, smem_depth=64,
                            deferred_depth=1)
@@ -195,6 +240,10 @@ def test_slice_digits_are_checked(tmp_path):
     d, w = _non_canonical_digits(SMALL, np.random.default_rng(5))
     with pytest.raises(ValueError, match="digits key .* has no weights"):
         ProgramImage(config=SMALL, digits={(0, 0): d})
+    bad = d.copy()
+    bad[0, 1, 2] = 99                                   # built in memory, named as on load
+    with pytest.raises(ValueError, match=r"^digits_c0_m0\[0\]\[1, 2\] = 99 outside"):
+        ProgramImage(config=SMALL, weights={(0, 0): w}, digits={(0, 0): bad})
     with pytest.raises(ValueError, match=r"digits\[\(0, 0\)\] do not hold weights"):
         ProgramImage(config=SMALL, weights={(0, 0): w + 1}, digits={(0, 0): d})
     path = ProgramImage(config=SMALL, weights={(0, 0): w}, digits={(0, 0): d}).save(tmp_path / "i")
