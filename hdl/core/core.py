@@ -237,9 +237,12 @@ class Core(wiring.Component):
         with m.If(running):
             wiring.connect(m, execute.data, ds.port)
         with m.Else():
+            # The address is the host's whether or not it accesses (`take` and the space
+            # decode reach only the enables): `running` alone selects it (issue 20).
+            m.d.comb += ds.port.addr.eq(dbg.addr)
             with m.If(take & (dbg.space == DebugSpace.DATA)):
-                m.d.comb += [ds.port.addr.eq(dbg.addr), ds.port.we.eq(dbg.we),
-                             ds.port.re.eq(~dbg.we), ds.port.wdata.eq(dbg.wdata)]
+                m.d.comb += [ds.port.we.eq(dbg.we), ds.port.re.eq(~dbg.we),
+                             ds.port.wdata.eq(dbg.wdata)]
 
         status_word = Signal(STATUS_LAYOUT)
         m.d.comb += [

@@ -15,7 +15,7 @@ The copies are transfers of the execute stage's :class:`~panther.hdl.core.transf
 (count 1: the replay loads each word back exactly once).
 """
 
-from amaranth.hdl import Array, Module, Signal
+from amaranth.hdl import Array, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -136,6 +136,16 @@ class DeferredUpdates(wiring.Component):
         then = Signal(2, name="then")       # where a copy of hlt returns
         SAVE, REPLAY, RESTORE = range(3)
         m.d.comb += [self.deferred.eq(count), self.full.eq(count == depth)]
+        # The replayed entry's kind and target MCU are registered in REPLAY, and `fire` is
+        # set for the one cycle of REPLAY_START: the MCU requests come from flip-flops, not
+        # from the entry's tags picked by `e_idx` and the state (issue 20; no cycles).
+        r_crs = Signal(name="r_crs")
+        r_target = Signal(M, name="r_target")
+        fire = Signal(name="fire")
+        m.d.sync += fire.eq(0)
+        m.d.comb += [self.mcu_crs.eq(Mux(fire & r_crs, r_target, 0)),
+                     self.mcu_start.eq(Mux(fire & ~r_crs, r_target, 0))]
+        m.d.comb += [self.mcu_masks[k].eq(Mux(fire & ~r_crs, _OPA, 0)) for k in range(M)]
 
         def copy(*, mcu, slot, store):
             """Start the copy of MCU ``mcu``'s XBar buffers to (``store``) or from ``slot``."""
@@ -180,26 +190,24 @@ class DeferredUpdates(wiring.Component):
                     with m.If(opa_used.bit_select(m_idx, 1)):
                         copy_then(SAVE, mcu=m_idx, slot=depth + m_idx, store=True)
             with m.State("REPLAY"):
+                m.d.sync += [r_crs.eq(tag_crs.bit_select(e_idx, 1)),
+                             r_target.eq(1 << tag_mcu[e_idx])]
                 with m.If(e_idx == count):
                     m.d.sync += m_idx.eq(0)
                     m.next = "HLT_RESTORE"
                 with m.Elif(tag_crs.bit_select(e_idx, 1)):
+                    m.d.sync += fire.eq(1)
                     m.next = "REPLAY_START"
                 with m.Else():
                     copy_then(REPLAY, mcu=tag_mcu[e_idx], slot=e_idx, store=False)
             with m.State("REPLAY_LAND"):
                 # The load's last word lands in the XBar buffer now (the operand space
                 # registers buffer writes); the MCU snapshots its buffers when it starts.
+                m.d.sync += fire.eq(1)
                 m.next = "REPLAY_START"
             with m.State("REPLAY_START"):
-                target = Signal(M, name="target")
-                m.d.comb += target.eq(1 << tag_mcu[e_idx])
-                with m.If(tag_crs.bit_select(e_idx, 1)):
-                    m.d.comb += self.mcu_crs.eq(target)
-                with m.Else():
-                    m.d.comb += self.mcu_start.eq(target)
-                    m.d.comb += [self.mcu_masks[k].eq(_OPA) for k in range(M)]
-                m.d.sync += pending.eq(target)
+                # The request (`fire`) goes out in this cycle.
+                m.d.sync += pending.eq(r_target)
                 m.next = "REPLAY_WAIT"
             with m.State("REPLAY_WAIT"):
                 m.d.sync += pending.eq(pending & ~self.mcu_done)

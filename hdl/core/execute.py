@@ -196,6 +196,21 @@ class Execute(wiring.Component):
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
         vec_out = Signal(name="x_vec_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
+        # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
+        # the same cycle: ORed, not selected by the state (issue 20).
+        own_start, own_crs = Signal(M, name="x_own_start"), Signal(M, name="x_own_crs")
+        own_masks = Signal.like(self.mcu_masks, name="x_own_masks")
+        m.d.comb += [self.mcu_start.eq(own_start | dfr.mcu_start),
+                     self.mcu_crs.eq(own_crs | dfr.mcu_crs), self.mcu_commit.eq(dfr.mcu_commit)]
+        m.d.comb += [self.mcu_masks[k].eq(own_masks[k] | dfr.mcu_masks[k]) for k in range(M)]
+        # This stage's operand address depends on registers alone, not on the dispatch
+        # decisions (valid, the fault, the operations' priority) or the state: the XBar
+        # buffers' read select takes it in the same cycle (issue 20). DISPATCH reads the base
+        # of ldx/stx or writes the immediate of set; alu_int and br read src1, src2 and write
+        # dst from `s_addr`, loaded a state ahead (`scalar` marks those states).
+        s_addr = Signal(c.ADDR_BITS, name="x_s_addr")
+        scalar = Signal(name="x_scalar")
+        m.d.comb += dp.addr.eq(Mux(scalar, s_addr, Mux(op.set, ins.dst, ins.base)))
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
                      alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target),
                      alu.a.eq(a_reg), alu.b.eq(b_reg),     # not per state: no mux in front
@@ -215,7 +230,7 @@ class Execute(wiring.Component):
                         m.d.comb += self.redirect.eq(1)
                         retire()
                     with m.Elif(op.set):
-                        m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(ins.imm)]
+                        m.d.comb += [dp.we.eq(1), dp.wdata.eq(ins.imm)]
                         if c.data_bits < len(ins.imm):      # sat(imm) as the golden model
                             lo, hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
                             with m.If(ins.imm > hi):
@@ -231,7 +246,7 @@ class Execute(wiring.Component):
                     with m.Elif(op.ld | op.st):
                         start_transfer(ins.saddr)
                     with m.Elif(op.ldx | op.stx):
-                        m.d.comb += [dp.addr.eq(ins.base), dp.re.eq(1)]
+                        m.d.comb += dp.re.eq(1)
                         m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
                                      vec_out.eq(Mux(op.ldx, ins.dst, ins.src) + vw
                                                 > c.addr_space)]
@@ -240,6 +255,7 @@ class Execute(wiring.Component):
                         m.d.comb += net.start.eq(1)
                         m.next = "NETWORK"
                     with m.Elif(op.alu_int | op.br):
+                        m.d.sync += [s_addr.eq(ins.src1), scalar.eq(1)]
                         m.next = "SCALAR_A"
                     with m.Elif(op.mcu):
                         m.next = "MCU_SCAN"
@@ -285,11 +301,13 @@ class Execute(wiring.Component):
 
             # -- scalar: alu_int and branches -----------------------------------------------
             with m.State("SCALAR_A"):
-                m.d.comb += [dp.addr.eq(ins.src1), dp.re.eq(1)]
+                m.d.comb += dp.re.eq(1)
+                m.d.sync += s_addr.eq(ins.src2)
                 m.next = "SCALAR_B"
             with m.State("SCALAR_B"):
                 m.d.sync += a_reg.eq(dp.rdata)
-                m.d.comb += [dp.addr.eq(ins.src2), dp.re.eq(1)]
+                m.d.comb += dp.re.eq(1)
+                m.d.sync += s_addr.eq(ins.dst)
                 m.next = "SCALAR_X"
             with m.State("SCALAR_X"):
                 # The second word is registered before the ALU or the branch comparator uses
@@ -299,9 +317,10 @@ class Execute(wiring.Component):
                 m.next = "SCALAR_W"
             with m.State("SCALAR_W"):
                 with m.If(op.alu_int):
-                    m.d.comb += [dp.addr.eq(ins.dst), dp.we.eq(1), dp.wdata.eq(alu.result)]
+                    m.d.comb += [dp.we.eq(1), dp.wdata.eq(alu.result)]
                 with m.Else():
                     m.d.comb += self.redirect.eq(br.taken)
+                m.d.sync += scalar.eq(0)
                 retire()
 
             # -- mcu and crs ------------------------------------------------------------------
@@ -322,8 +341,8 @@ class Execute(wiring.Component):
                 started = Signal(M, name="x_started")
                 for k in range(M):
                     eff = masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"])
-                    m.d.comb += [self.mcu_masks[k].eq(eff), started[k].eq(eff != 0)]
-                m.d.comb += [self.mcu_start.eq(started), mcu_started.eq(started != 0)]
+                    m.d.comb += [own_masks[k].eq(eff), started[k].eq(eff != 0)]
+                m.d.comb += [own_start.eq(started), mcu_started.eq(started != 0)]
                 m.d.sync += pending.eq(started)
                 with m.If(started == 0):
                     retire()
@@ -339,7 +358,7 @@ class Execute(wiring.Component):
                 with m.If(m_idx == M):
                     if v3:
                         crs_bits = ins.mask[:M]
-                        m.d.comb += self.mcu_crs.eq(crs_bits)
+                        m.d.comb += own_crs.eq(crs_bits)
                         m.d.sync += pending.eq(crs_bits)
                         with m.If(crs_bits == 0):
                             retire()
@@ -354,10 +373,8 @@ class Execute(wiring.Component):
 
             # -- hlt ----------------------------------------------------------------------
             with m.State("HLT_WAIT"):
-                # The deferred-update unit applies every update, with the MCU requests it takes.
-                m.d.comb += [self.mcu_start.eq(dfr.mcu_start), self.mcu_crs.eq(dfr.mcu_crs),
-                             self.mcu_commit.eq(dfr.mcu_commit),
-                             self.mcu_masks.eq(dfr.mcu_masks)]
+                # The deferred-update unit applies every update, with the MCU requests it
+                # takes (it makes them only after `hlt`: they are ORed in below).
                 with m.If(dfr.done):
                     m.next = "HALT"
 

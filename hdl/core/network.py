@@ -67,27 +67,30 @@ class NetworkTransfer(wiring.Component):
 
         i = Signal(range(MAX_VW + 2), name="i")
         word = Signal(signed(c.data_bits), name="word")
-        r_addr = Signal(c.ADDR_BITS, name="r_addr")    # recv: the word's address, counted up
-        s_addr = Signal(c.ADDR_BITS, name="s_addr")    # send: the next word to read, counted up
+        # The operand-space address in every state, counted up (recv: the word's; send: the
+        # next word to read): one register, no state decode or multiplexer between it and the
+        # XBar buffers' read select (issue 20).
+        addr = Signal(c.ADDR_BITS, name="addr")
         last = Signal(name="last")
         m.d.comb += [
             last.eq(i == vw - 1),
             nc.tx_data.eq(word), nc.tx_tile.eq(ins.tile), nc.tx_core.eq(ins.core),
             nc.tx_last.eq(last), nc.rx_tile.eq(ins.tile), nc.rx_core.eq(ins.core),
+            dp.addr.eq(addr), dp.wdata.eq(nc.rx_data),
             self.hops.eq(Mux(self.flit, nc.tx_hops, 0)),
         ]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [i.eq(0), r_addr.eq(ins.dst), s_addr.eq(ins.src)]
+                    m.d.sync += [i.eq(0), addr.eq(Mux(ins.op.send, ins.src, ins.dst))]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
                         m.next = "RECV"
             with m.State("SEND_READ"):
-                m.d.comb += [dp.addr.eq(s_addr), dp.re.eq(1)]
-                m.d.sync += s_addr.eq(s_addr + 1)
+                m.d.comb += dp.re.eq(1)
+                m.d.sync += addr.eq(addr + 1)
                 m.next = "SEND_LATCH"
             with m.State("SEND_LATCH"):
                 m.d.sync += word.eq(dp.rdata)
@@ -96,7 +99,7 @@ class NetworkTransfer(wiring.Component):
                 # The next word's address does not wait for the handshake: `tx_ready` (the
                 # network interface's credit check) reaches the read enable only; it is a
                 # register counted up per read, no adder before the operand space (issue 20).
-                m.d.comb += [nc.tx_valid.eq(1), dp.addr.eq(s_addr)]
+                m.d.comb += nc.tx_valid.eq(1)
                 with m.If(nc.tx_ready):
                     m.d.sync += i.eq(i + 1)
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
@@ -105,7 +108,7 @@ class NetworkTransfer(wiring.Component):
                     with m.Else():
                         # Read the next word while this handshake completes.
                         m.d.comb += dp.re.eq(1)
-                        m.d.sync += s_addr.eq(s_addr + 1)
+                        m.d.sync += addr.eq(addr + 1)
                         m.next = "SEND_LATCH"
             with m.State("SEND_LAST"):
                 # `done` from a register: the network interface's credit check (`tx_ready`)
@@ -113,10 +116,10 @@ class NetworkTransfer(wiring.Component):
                 m.d.comb += self.done.eq(1)
                 m.next = "IDLE"
             with m.State("RECV"):
-                m.d.comb += [nc.rx_req.eq(1), dp.addr.eq(r_addr), dp.wdata.eq(nc.rx_data)]
+                m.d.comb += nc.rx_req.eq(1)
                 with m.If(nc.rx_ack):
                     m.d.comb += [dp.we.eq(1), self.received.eq(1)]
-                    m.d.sync += [i.eq(i + 1), r_addr.eq(r_addr + 1)]
+                    m.d.sync += [i.eq(i + 1), addr.eq(addr + 1)]
                     with m.If(last):
                         m.d.comb += self.done.eq(1)
                         m.next = "IDLE"

@@ -66,7 +66,10 @@ class SmemTransfer(wiring.Component):
     store reads its first word (one cycle), latches it (one cycle) and holds the request
     until it is acknowledged, reading the next word in that same cycle; ``done`` follows its
     last acknowledge by a cycle (state ``ST_LAST``, one cycle per ``st``), so that the
-    acknowledge does not reach the execute stage's retire.
+    acknowledge does not reach the execute stage's retire. The operand-space address is one
+    register in every state (``w_addr``: a load's word being written, a store's next word
+    to read), so that no state decode or multiplexer sits between it and the XBar buffers'
+    read select (issue 20).
 
     Parameters
     ----------
@@ -107,25 +110,26 @@ class SmemTransfer(wiring.Component):
         words = Signal.like(req.words, name="words")
         count = Signal(COUNT_BITS, name="count")
         word = Signal(signed(c.data_bits), name="word")
-        w_addr = Signal(c.ADDR_BITS, name="w_addr")     # a load's word written next cycle
+        # The operand-space address in every state: a load's word written in this cycle, a
+        # store's next word to read (a store counts it up instead of `data_addr`).
+        w_addr = Signal(c.ADDR_BITS, name="w_addr")
         w_pend = Signal(name="w_pend")
         last = Signal(name="last")
-        m.d.comb += last.eq(i == words - 1)
+        m.d.comb += [last.eq(i == words - 1), dp.addr.eq(w_addr), dp.wdata.eq(word)]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(req.start):
                     m.d.sync += [i.eq(0), smem_addr.eq(req.smem_addr),
-                                 data_addr.eq(req.data_addr), words.eq(req.words),
-                                 count.eq(req.count)]
+                                 data_addr.eq(req.data_addr), w_addr.eq(req.data_addr),
+                                 words.eq(req.words), count.eq(req.count)]
                     with m.If(req.store):
                         m.next = "ST_READ"
                     with m.Else():
                         m.next = "LD"
             with m.State("LD"):
                 m.d.comb += [sm.req.eq(1), sm.write.eq(0), sm.addr.eq(smem_addr),
-                             self.smem_waiting.eq(~sm.ack),
-                             dp.addr.eq(w_addr), dp.we.eq(w_pend), dp.wdata.eq(word)]
+                             self.smem_waiting.eq(~sm.ack), dp.we.eq(w_pend)]
                 # The word and its address are taken every cycle; only the write's pending
                 # bit depends on the acknowledge.
                 m.d.sync += [word.eq(sm.rdata), w_addr.eq(data_addr),
@@ -136,12 +140,11 @@ class SmemTransfer(wiring.Component):
                     with m.If(last):
                         m.next = "LD_LAST"
             with m.State("LD_LAST"):
-                m.d.comb += [dp.addr.eq(w_addr), dp.we.eq(1), dp.wdata.eq(word),
-                             req.done.eq(1)]
+                m.d.comb += [dp.we.eq(1), req.done.eq(1)]
                 m.next = "IDLE"
             with m.State("ST_READ"):
-                m.d.comb += [dp.addr.eq(data_addr), dp.re.eq(1)]
-                m.d.sync += data_addr.eq(data_addr + 1)    # a store's: the next word to read
+                m.d.comb += dp.re.eq(1)
+                m.d.sync += w_addr.eq(w_addr + 1)          # a store's: the next word to read
                 m.next = "ST_LATCH"
             with m.State("ST_LATCH"):
                 m.d.sync += word.eq(dp.rdata)
@@ -152,10 +155,10 @@ class SmemTransfer(wiring.Component):
                 # adder before the operand space, issue 20).
                 m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr),
                              sm.wdata.eq(word), sm.count.eq(count),
-                             self.smem_waiting.eq(~sm.ack), dp.addr.eq(data_addr)]
+                             self.smem_waiting.eq(~sm.ack)]
                 with m.If(sm.ack):
                     m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
-                                 data_addr.eq(data_addr + 1)]
+                                 w_addr.eq(w_addr + 1)]
                     with m.If(last):
                         m.next = "ST_LAST"
                     with m.Else():

@@ -6,7 +6,7 @@ one row of ``vfu_lanes`` words per cycle (the rows stream through its pipeline o
 ``VFU.latency`` cycles), and the results are scattered word by word.
 """
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -75,11 +75,15 @@ class VectorPath(wiring.Component):
         lane = Signal(range(L), name="lane")
         pend = Signal(name="pend")                   # an issued read returns this cycle
         p_i = Signal(range(MAX_VW + 2), name="p_i")
-        p_addr = Signal(c.ADDR_BITS, name="p_addr")   # the scatter's write address, registered
+        # The operand-space address in every state, counted up per word (a gather's next
+        # read, the scatter's pending write): one register, no adder, state decode or operand
+        # multiplexer between it and the XBar buffers' read select (issue 20).
+        addr = Signal(c.ADDR_BITS, name="addr")
         p_row = Signal(range(sa.rows + 1), name="p_row")
         p_lane = Signal(range(L), name="p_lane")
         one_hot_lane = Signal(L, name="one_hot_lane")
-        m.d.comb += one_hot_lane.eq(1 << p_lane)
+        m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr),
+                     dp.wdata.eq(sa.r_data[p_lane])]
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
         s1_valid = Signal(name="s1_valid")
@@ -110,22 +114,14 @@ class VectorPath(wiring.Component):
             with m.State("IDLE"):
                 with m.If(self.start):
                     start_loop()
+                    m.d.sync += addr.eq(Mux(op.cp, ins.src, ins.src1))
                     m.next = "GATHER_A"
 
             for name, stage in (("GATHER_A", sa), ("GATHER_B", sb)):
                 with m.State(name):
-                    if name == "GATHER_A":
-                        src = Signal(c.ADDR_BITS, name="gather_a_src")
-                        m.d.comb += src.eq(ins.src1)
-                        with m.If(op.cp):
-                            m.d.comb += src.eq(ins.src)
-                    else:
-                        src = Signal(c.ADDR_BITS, name="gather_b_src")
-                        m.d.comb += src.eq(ins.src2)
-                        with m.If(op.alui):
-                            m.d.comb += src.eq(ins.dst)
                     with m.If(i < vw):
-                        m.d.comb += [dp.addr.eq(src + i), dp.re.eq(1)]
+                        m.d.comb += dp.re.eq(1)
+                        m.d.sync += addr.eq(addr + 1)
                         advance_index()
                     with m.Else():
                         m.d.sync += pend.eq(0)
@@ -136,8 +132,11 @@ class VectorPath(wiring.Component):
                         m.d.sync += [c_base.eq(0), s1_valid.eq(0), o_base.eq(0), o_row.eq(0)]
                         if name == "GATHER_A":
                             with m.If(op.cp):
+                                m.d.sync += addr.eq(ins.dst)
                                 m.next = "SCATTER"
                             with m.Elif(op.alu | is_sna):
+                                # the second operand: src2, or the destination of sna
+                                m.d.sync += addr.eq(Mux(op.alui, ins.dst, ins.src2))
                                 m.next = "GATHER_B"
                             with m.Else():
                                 m.next = "COMPUTE"
@@ -171,18 +170,18 @@ class VectorPath(wiring.Component):
                     m.d.comb += self.fault.eq(1)
                     m.next = "IDLE"
                 with m.Else():
+                    m.d.sync += addr.eq(ins.dst)
                     m.next = "SCATTER"
 
             with m.State("SCATTER"):
                 with m.If(i < vw):
                     m.d.comb += [sa.r_en.eq(1), sa.r_row.eq(row)]
                     advance_index()
-                    m.d.sync += p_addr.eq(ins.dst + i)      # no adder before the decode
                 with m.Else():
                     m.d.sync += pend.eq(0)
                 with m.If(pend):
-                    m.d.comb += [dp.addr.eq(p_addr), dp.we.eq(1),
-                                 dp.wdata.eq(sa.r_data[p_lane])]
+                    m.d.comb += dp.we.eq(1)
+                    m.d.sync += addr.eq(addr + 1)
                 with m.If((i >= vw) & ~pend):
                     m.d.comb += self.done.eq(1)
                     m.next = "IDLE"
