@@ -13,6 +13,7 @@ Run ``python bench/bench_mcu_cosim.py [--config paper|small|file.json] [--simula
   the bridge reading the MCU's outputs, running the models and writing the answer, and the
   rest (cocotb's scheduling, the driver).
 
+``--ops MVM`` measures the named operations only (a profile of one operation alone).
 ``--before DIR`` also runs the same measurements in the simulation built in ``DIR`` (a copy
 of ``build/cosim/<top>/verilator`` from an older tree, by default with cocotb's own choice
 of clock, as before) and prints both and the speed-up, measured in this one run.
