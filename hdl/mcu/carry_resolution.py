@@ -92,8 +92,7 @@ class CarryResolution(wiring.Component):
             summed = []
             for i in range(0, len(terms), 2):
                 reg = Signal(signed(w.weight_sum_bits + 1), name=f"sum{level}_{i // 2}")
-                with m.If(self.busy):   # what enters before the tree is full is dropped
-                    m.d.sync += reg.eq(sum(terms[i:i + 2]))
+                m.d.sync += reg.eq(sum(terms[i:i + 2]))
                 summed.append(reg)
             terms, level = summed, level + 1
         assert level == self.depth
