@@ -13,6 +13,7 @@ Run ``python bench/bench_mcu_cosim.py [--config paper|small|file.json] [--simula
   the bridge reading the MCU's outputs, running the models and writing the answer, and the
   rest (cocotb's scheduling, the driver).
 
+``--ops MVM`` measures the named operations only (a profile of one operation alone).
 ``--before DIR`` also runs the same measurements in the simulation built in ``DIR`` (a copy
 of ``build/cosim/<top>/verilator`` from an older tree, by default with cocotb's own choice
 of clock, as before) and prints both and the speed-up, measured in this one run.
@@ -34,6 +35,7 @@ __all__ = ["main"]
 
 HERE = Path(__file__).resolve().parent
 REPEATS = 3          # default of --repeats
+OPS = ("MVM", "MTVM", "OPA")    # default of --ops
 
 
 def _operands(config):
@@ -89,7 +91,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             }
             out = {}
             repeats = int(os.environ.get("PANTHER_BENCH_REPEATS", REPEATS))
-            for name in ("MVM", "MTVM", "OPA"):
+            for name in os.environ.get("PANTHER_BENCH_OPS", "MVM MTVM OPA").split():
                 mask = getattr(McuOp, name).value
                 cosim_times, numpy_times, bridges = [], [], []
                 for _ in range(repeats):
@@ -136,6 +138,7 @@ def _measure(runner, top, args, config, input_latency, clock):
                          "PANTHER_COSIM_INPUT_LATENCY": str(input_latency),
                          "PANTHER_BENCH_CLOCK": clock,
                          "PANTHER_BENCH_REPEATS": str(args.repeats),
+                         "PANTHER_BENCH_OPS": " ".join(args.ops),
                          "PANTHER_BENCH_OUT": str(out_file)}, results_name="bench")
     failures = {k: v for k, v in testcase_results(xml).items() if v}
     if failures or not out_file.is_file():
@@ -193,6 +196,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=REPEATS,
                         help=f"runs of each operation, the best is kept (default {REPEATS}; more "
                              "on a loaded machine)")
+    parser.add_argument("--ops", nargs="+", default=list(OPS), choices=OPS, metavar="OP",
+                        help=f"operations to measure, in order (default: {' '.join(OPS)}; one "
+                             "alone for a profile of it)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         print(f"--repeats must be at least 1, not {args.repeats}")

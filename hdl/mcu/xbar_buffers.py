@@ -1,6 +1,6 @@
 """XBarIn / XBarOut: the MCU's operand and result registers (one data word per row / column)."""
 
-from amaranth.hdl import Array, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -58,28 +58,26 @@ class XBarBuffer(wiring.Component):
         db, lanes = w.data_bits, w.lanes
         m = Module()
         # One wide register (what the drivers snapshot and a testbench reads directly),
-        # written one row of `lanes` words (a result) or one word (the core) per cycle.
-        # For simulation speed in Verilator: each word's enable is a single comparison with
-        # `row` (which is out of range when nothing writes), the data is shared, and the read
-        # port selects a group of `GROUP` words, then the word (no shift of the whole vector).
+        # written one row of `lanes` words (a result) or one word (the core) per cycle, with
+        # one enable: `store ^ ((store ^ fill) & mask)` takes `fill` where `mask` is set. For
+        # simulation speed in Verilator, which tested a per-word enable for every word at
+        # every edge (docs/mcu.md, "Eighth pass"). The read port selects a group of `GROUP`
+        # words, then the word (no shift of the whole vector).
         store = Signal(w.n * db)
         m.d.comb += self.words.eq(store)
-        lane_bits = (lanes - 1).bit_length()
-        row = Signal(range(w.rounds + 1))
-        row_data = Signal(data.ArrayLayout(signed(db), lanes))
-        lane_en = Signal(lanes)
+        off = Signal(range(w.n * db))
+        narrow = Signal(lanes * db)
+        data_in = Signal(lanes * db)
         with m.If(self.res_en):
-            m.d.comb += [row.eq(self.res_round), row_data.eq(self.res_data), lane_en.eq(-1)]
+            m.d.comb += [off.eq(self.res_round * (lanes * db)), narrow.eq(-1),
+                         data_in.eq(self.res_data.as_value())]
         with m.Else():
-            m.d.comb += [row.eq(Mux(self.core.w_en, self.core.w_addr >> lane_bits, w.rounds)),
-                         lane_en.eq(1 << self.core.w_addr[:lane_bits])]
-            m.d.comb += [word.eq(self.core.w_data) for word in row_data]
-        for i in range(w.n):
-            enable = row == i // lanes
-            if lanes > 1:
-                enable &= lane_en[i % lanes]
-            with m.If(enable):
-                m.d.sync += store[i * db:(i + 1) * db].eq(row_data[i % lanes])
+            m.d.comb += [off.eq(self.core.w_addr * db), narrow.eq((1 << db) - 1),
+                         data_in.eq(self.core.w_data.as_unsigned())]
+        mask = (narrow << off)[:w.n * db]
+        fill = (data_in << off)[:w.n * db]
+        with m.If(self.res_en | self.core.w_en):
+            m.d.sync += store.eq(store ^ ((store ^ fill) & mask))
         group = min(self.GROUP, w.n)
         group_bits = (group - 1).bit_length()
         groups = Array(store[g * group * db:(g + 1) * group * db] for g in range(w.n // group))
