@@ -56,6 +56,9 @@ def test_failing_tool_step_is_named(tmp_path, monkeypatch, capsys):
     # The Yosys script hides the array-element aliases before synthesis (ABC9 workaround).
     script = (tmp_path / "panther_ulx3s.ys").read_text()
     assert script.index("read_rtlil") < script.index("rename -hide w:*]") < script.index("synth_ecp5")
+    # ... and keeps the flip-flops of `keep` wires (replicas are not merged back).
+    keep = "setattr -set keep 1 w:* a:keep %i %ci1:+$dff[Q] w:* %d"
+    assert script.index("rename -hide w:*]") < script.index(keep) < script.index("synth_ecp5")
 
 
 @pytest.mark.parametrize(("router", "expected"), [(None, "router1"), ("router2", "router2")])
