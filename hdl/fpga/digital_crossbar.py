@@ -29,7 +29,7 @@ from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
-from .cell_port import CellPortSignature
+from .cell_port import CellPortSignature, register_cell_request
 from .opa_operands import REPLICA, OpaOperands
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
@@ -112,17 +112,18 @@ class DigitalCrossbar(wiring.Component):
         # computed: the OPA's read-modify-write ends at a register, not at the RAM. A row is
         # read again at the earliest two cycles after its write is computed (OPA_NEXT between
         # sweeps); only a READ right after an OPA waits for it (NEXT_OP).
-        # The read address of every RAM is a flip-flop of its own (`ra_*`, replicas: no
-        # decode before the fan-out to the LUT RAMs), set a cycle ahead by `go` and SWEEP.
+        # Per RAM, flip-flops set a cycle ahead by `go` (replicas: no decode before their
+        # fan-out): the read address `ra_*`, and the write data's source, the request's row in
+        # NEXT_OP (`sel_op`), the host's merge in HOST (`sel_host`), else the OPA's RMW.
         ra = [[Signal(w.index_bits, name=f"ra_{c}_{k}", attrs=REPLICA) for k in range(S)]
               for c in range(C)]
-        # Write-data source of each RAM: the request's row in NEXT_OP (`sel_op`), the host's
-        # merge in HOST (`sel_host`), else the OPA's read-modify-write; flip-flops that copy
-        # the state, set by `go`, replicated per RAM.
         sel_op = [[Signal(name=f"sel_op_{c}_{k}", attrs=REPLICA) for k in range(S)]
                   for c in range(C)]
         sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
                     for c in range(C)]
+        # The host's access, registered with its request (IDLE -> H_READ).
+        h_capture = Signal()
+        hq = register_cell_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
         wq_addr = Signal(w.index_bits)
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
@@ -221,7 +222,7 @@ class DigitalCrossbar(wiring.Component):
                     top = new[bits[k] - 1:]
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
-                        Mux(sel_host[c][k], Mux(h.col == j, h.wdata, rows[c][k][j]),
+                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata, rows[c][k][j]),
                             Mux(sel_op[c][k], a.wdata[j][:bits[k]], rmw)))
                 # The OPA's writes: `v1` is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
@@ -241,15 +242,18 @@ class DigitalCrossbar(wiring.Component):
                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
         # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, a
         # flip-flop per slice set by the NEXT_OP that starts an MVM).
+        # The stage-2 enables `v2 & cur[f]` as flip-flops per slice (`v1` is high in SWEEP
+        # only, where `v2` follows it a cycle later): no LUT before their fan-out.
         acc_clr = [Signal(name=f"acc_clr{k}", attrs=REPLICA) for k in range(S)]
+        mvm2 = [Signal(name=f"mvm2_{k}", attrs=REPLICA) for k in range(S)]
+        mtvm2 = [Signal(name=f"mtvm2_{k}", attrs=REPLICA) for k in range(S)]
         for k in range(S):
-            m.d.sync += acc_clr[k].eq(0)
+            m.d.sync += [acc_clr[k].eq(0), mvm2[k].eq(v1 & cur[0]), mtvm2[k].eq(v1 & cur[1])]
             with m.If(acc_clr[k]):
                 m.d.sync += [acc[k][j].eq(0) for j in range(n)]
-            with m.Elif(v2 & cur[0]):
+            with m.Elif(mvm2[k]):
                 m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
-        with m.If(v2 & cur[1]):                  # MTVM stage 2: mt[k][r2] = sum of the parts
-            for k in range(S):
+            with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
                 total = _tree_sum(part[k]) + n_neg
                 with m.Switch(r2):
                     for i in range(n):
@@ -259,9 +263,6 @@ class DigitalCrossbar(wiring.Component):
         # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
         ack = Signal()
         m.d.sync += ack.eq(0)
-        # The host's cell, as an index into a read row, registered with the request (the
-        # host holds its fields until `ack`): the bus decode stays out of the read select.
-        h_sel = Signal(range(C * S * n))
         m.d.comb += a.ack.eq(ack)
 
         def set_ra(value):
@@ -284,7 +285,7 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += pending.eq(a.op)
                     go("NEXT_OP", a.row)
                 with m.Elif(h.req):
-                    m.d.sync += h_sel.eq((h.copy * S + h.slice) * n + h.col)
+                    m.d.comb += h_capture.eq(1)
                     go("H_READ", h.row)
 
             with m.State("NEXT_OP"):
@@ -371,11 +372,10 @@ class DigitalCrossbar(wiring.Component):
             with m.State("HOST"):
                 # Read data of row h_row is valid: latch the cell, or write the changed row.
                 value = Signal(signed(w.digit_bits))
-                m.d.comb += value.eq(flat.word_select(h_sel, w.digit_bits))
-                m.d.sync += h.rdata.eq(Mux(h.we, h.wdata, value))
-                m.d.comb += wr_addr.eq(h.row)
-                m.d.comb += [wr_en[c][k].eq(h.we & (h.copy == c) & (h.slice == k))
-                             for c in range(C) for k in range(S)]
+                m.d.comb += value.eq(flat.word_select(hq.sel, w.digit_bits))
+                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata, value))
+                m.d.comb += wr_addr.eq(hq.row)
+                m.d.comb += [wr_en[c][k].eq(hq.wen[c][k]) for c in range(C) for k in range(S)]
                 go("H_ACK")
 
             with m.State("H_ACK"):
