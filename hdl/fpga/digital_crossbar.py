@@ -240,10 +240,9 @@ class DigitalCrossbar(wiring.Component):
                      for j in range(n)]
             for g, cols in enumerate(groups):
                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
-        # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, a
-        # flip-flop per slice set by the NEXT_OP that starts an MVM).
-        # The stage-2 enables `v2 & cur[f]` as flip-flops per slice (`v1` is high in SWEEP
-        # only, where `v2` follows it a cycle later): no LUT before their fan-out.
+        # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, set by
+        # the NEXT_OP that starts an MVM). The stage-2 enables `v2 & cur[f]` are flip-flops
+        # too (`v1` is high in SWEEP only, and `v2` follows it a cycle later); all per slice.
         acc_clr = [Signal(name=f"acc_clr{k}", attrs=REPLICA) for k in range(S)]
         mvm2 = [Signal(name=f"mvm2_{k}", attrs=REPLICA) for k in range(S)]
         mtvm2 = [Signal(name=f"mtvm2_{k}", attrs=REPLICA) for k in range(S)]
