@@ -12,7 +12,7 @@ import sys
 from panther.config import load_config
 from panther.errors import UserError
 
-from ._common import add_config_argument, positive_int, write_json
+from ._common import add_config_argument, non_negative_int, positive_int, write_json
 
 NAME = "fpga"
 HELP = ("build an FPGA bitstream (ULX3S ECP5-85F, YoWASP tools) of the tile with digital "
@@ -33,6 +33,10 @@ def add_arguments(parser):
     parser.add_argument("--router", default=None, choices=["router1", "router2"],
                         help="nextpnr's router (default: router2 for the tile, router1 for "
                              "the MCU)")
+    parser.add_argument("--seed", type=non_negative_int, default=None,
+                        help="nextpnr's placement seed (an integer >= 0, recorded in the report "
+                             "as `seed`; default: none given, nextpnr's own initial state). "
+                             "Fmax varies with it: judge a design by several seeds")
     parser.add_argument("--baud", type=positive_int, default=115200, help="UART bit rate")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
@@ -72,7 +76,8 @@ def run(args):
     clock = args.clock_mhz or BOARD_DEFAULTS[args.board]["clock_mhz"]
     try:
         report = build_board(config, args.output, board=args.board, kind=args.top,
-                             clock_mhz=clock, baud=args.baud, router=args.router)
+                             clock_mhz=clock, baud=args.baud, router=args.router,
+                             seed=args.seed)
     except ValueError as error:
         raise UserError(f"panther fpga: {error}") from None
     except OSError as error:        # an output directory that cannot be written, a missing tool

@@ -19,7 +19,8 @@ from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_
 from .nextpnr_report import parse_nextpnr_report
 from .ulx3s import Ulx3sTop, pll_parameters
 
-__all__ = ["BOARDS", "TOOLS", "tool_commands", "ROUTERS", "DEFAULT_ROUTER", "build_board", "parse_nextpnr_report", "top_for",
+__all__ = ["BOARDS", "TOOLS", "tool_commands", "ROUTERS", "DEFAULT_ROUTER",
+           "MAX_SEED", "check_seed", "build_board", "parse_nextpnr_report", "top_for",
            "BOARD_DEFAULTS", "board_config", "safe_clock_mhz", "SCHEMA"]
 
 BOARDS = ("ulx3s",)
@@ -41,6 +42,18 @@ BOARD_DEFAULTS = {"ulx3s": {"config": "ulx3s_tile_config.json", "clock_mhz": 25}
 #: measured series was built.
 ROUTERS = ("router1", "router2")
 DEFAULT_ROUTER = {"tile": "router2", "mcu": "router1"}
+
+#: Largest ``seed`` nextpnr accepts (its ``--seed`` is a C ``int``).
+MAX_SEED = 2**31 - 1
+
+
+def check_seed(seed):
+    """``seed`` (None: nextpnr's own initial random state) if it is an int in 0..MAX_SEED,
+    else raise ``ValueError``."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed <= MAX_SEED):
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, not {seed!r}")
+    return seed
 
 
 def board_config(board):
@@ -68,8 +81,11 @@ STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place a
 #: ``x[3]`` beside ``x``; Yosys 0.70's ABC9 reintegration builds wide wires from bit names
 #: ``x[3]`` and then fails on the clash (``Assert GetSize(conn.first) == GetSize(conn.second)``,
 #: or ``count_id(wire->name) == 0``), depending on which alias it picks for a net. Those
-#: aliases (never ports) get private names.
-SCRIPT_AFTER_READ = "rename -hide w:*]"
+#: aliases (never ports) get private names. A wire with the ``keep`` attribute (a replicated
+#: flip-flop, :data:`hdl.fpga.opa_operands.REPLICA`) also keeps the flip-flop that drives
+#: it: Yosys would otherwise merge equal replicas back into one high-fanout net.
+SCRIPT_AFTER_READ = ("rename -hide w:*]\n"
+                     "setattr -set keep 1 w:* a:keep %i %ci1:+$dff[Q] w:* %d")
 _KEEP = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
          "TRELLIS_IO", "CCU2C")
 
@@ -112,10 +128,11 @@ def _commands(script):
 
 
 def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100, baud=115200,
-                name="panther_ulx3s", log=None, router=None):
+                name="panther_ulx3s", log=None, router=None, seed=None):
     """Build the bitstream in ``build_dir`` and return the report dict (also written to
     ``build_dir/fpga_report.json``). Each tool failure raises :class:`ToolError` naming it.
-    ``router`` is nextpnr's router (one of :data:`ROUTERS`; None: :data:`DEFAULT_ROUTER`).
+    ``router`` is nextpnr's router (one of :data:`ROUTERS`; None: :data:`DEFAULT_ROUTER`);
+    ``seed`` its placement seed (:func:`check_seed`; None: no ``--seed``, nextpnr's default).
 
     A design that misses its clock target is still placed, routed and packed
     (``--timing-allow-fail``); the report then says ``"meets": false``. The tools are those
@@ -129,6 +146,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     router = DEFAULT_ROUTER[kind] if router is None else router
     if router not in ROUTERS:
         raise ValueError(f"router must be one of {ROUTERS!r}, not {router!r}")
+    check_seed(seed)
     from amaranth_boards.ulx3s import ULX3S_85F_Platform  # loads the vendor toolchain glue
 
     pll_parameters(clock_mhz)                 # reject a bad input before building anything
@@ -142,7 +160,8 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     say(f"fpga: elaborating the {kind} top ...")
     plan = platform.build(top, name=name, build_dir=str(build_dir), do_build=False,
                           nextpnr_opts=f"--report {report_name} --timing-allow-fail "
-                                       f"--router {router}",
+                                       f"--router {router}"
+                                       + ("" if seed is None else f" --seed {seed}"),
                           script_after_read=SCRIPT_AFTER_READ)
     plan.extract(str(build_dir))
     script = (build_dir / f"build_{name}.sh").read_text()
@@ -163,7 +182,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     except (OSError, json.JSONDecodeError) as error:
         raise ToolError("read nextpnr report", str(error)) from None
     report = {"schema": SCHEMA, "board": board, "device": platform.device, "package": platform.package,
-              "speed": platform.speed, "kind": kind, "router": router, "config": config.to_dict(),
+              "speed": platform.speed, "kind": kind, "router": router, "seed": seed, "config": config.to_dict(),
               "bitstream": f"{name}.bit",
               "tools": {var: {"command": path, "from": source} for var, (path, source) in tools.items()},
               **parse_nextpnr_report(data, clock_mhz=clock_mhz)}

@@ -1,12 +1,14 @@
 """The host's access to single cells of an FPGA digital crossbar (one protocol)."""
 
-from amaranth.hdl import signed
+from types import SimpleNamespace
+
+from amaranth.hdl import Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.hdl.widths import McuWidths
 
-__all__ = ["CellPortSignature"]
+__all__ = ["CellPortSignature", "register_cell_request"]
 
 
 class CellPortSignature(wiring.Signature):
@@ -46,3 +48,29 @@ class CellPortSignature(wiring.Signature):
 
     def __hash__(self):
         return hash(type(self))
+
+
+def register_cell_request(m, cells, widths, capture):
+    """Registers of a host access on ``cells`` (the crossbar's side of a
+    :class:`CellPortSignature`), loaded in the cycles ``capture`` is high (the host holds its
+    fields until ``ack``), so that the host bus's decode reaches no cell RAM path.
+
+    Returns a namespace: ``sel`` (the cell as an index into the read rows, ordered copy,
+    slice, column), ``wdata``, ``we``, ``row``, ``col`` (one-hot), ``wen[c][k]`` (write
+    copy ``c``'s slice ``k``).
+    """
+    w = widths
+    n, S, C = w.n, w.slices, w.copies
+    q = SimpleNamespace(sel=Signal(range(C * S * n), name="h_sel"),
+                        wdata=Signal(signed(w.digit_bits), name="h_wdata"),
+                        we=Signal(name="h_we"), row=Signal(w.index_bits, name="h_row"),
+                        col=Signal(n, name="h_col"),
+                        wen=[[Signal(name=f"h_wen_{c}_{k}") for k in range(S)]
+                             for c in range(C)])
+    with m.If(capture):
+        m.d.sync += [q.sel.eq((cells.copy * S + cells.slice) * n + cells.col),
+                     q.wdata.eq(cells.wdata), q.we.eq(cells.we), q.row.eq(cells.row),
+                     q.col.eq(1 << cells.col)]
+        m.d.sync += [q.wen[c][k].eq(cells.we & (cells.copy == c) & (cells.slice == k))
+                     for c in range(C) for k in range(S)]
+    return q

