@@ -67,11 +67,35 @@ def _random_fields(rng, port, op, config):
         mags = rng.integers(0, (1 << (db - 1)) + 1, size=n)
         f[name] = sum(int(v) << (i * db) for i, v in enumerate(mags))
     f["step"] = int(rng.integers(w.steps))
-    lo, hi = config.digit_range(f["slice"])
-    digits = rng.integers(lo, hi + 1, size=n)
-    f["wdata"] = sum((int(d) & ((1 << w.digit_bits) - 1)) << (j * w.digit_bits)
-                       for j, d in enumerate(digits))
+    f["wdata"] = _random_wdata(rng, port, config, f["slice"])
     return f
+
+
+def _random_wdata(rng, port, config, k):
+    """A serial write's row of random digits of slice ``k``, packed as the port carries them."""
+    w = port.widths
+    lo, hi = config.digit_range(k)
+    digits = rng.integers(lo, hi + 1, size=w.n)
+    return sum((int(d) & ((1 << w.digit_bits) - 1)) << (j * w.digit_bits)
+               for j, d in enumerate(digits))
+
+
+def _programmed_crossbar(seed):
+    """A variant-3 crossbar of 4x4 cells beside the ideal model, and a coroutine programming
+    both with random weights per copy: ``(config, rng, dut, amcu, port, program)``."""
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=3)
+    rng = np.random.default_rng(seed)
+    dut = DigitalCrossbar(config=config)
+    amcu = AnalogMCU(config)
+    n, C = config.xbar_size, config.xbar_copies
+    weights = rng.integers(-(1 << 20), 1 << 20, size=(C, n, n))
+
+    async def program(ctx):
+        for c in range(C):
+            amcu.program(weights[c], copies=[c])
+            await program_digits(ctx, dut, c, canonical_digits(weights[c], config))
+
+    return config, rng, dut, amcu, AnalogPort(config), program
 
 
 async def transaction(ctx, dut, op, fields, expected):
@@ -141,21 +165,14 @@ def test_transactions_match_the_ideal_analog_model(config):
 def test_reads_after_writes_see_the_written_digits():
     """Writes reach the cell RAMs a cycle after they are computed: a READ of the row an OPA
     wrote last (in the same request), of a row just written, and host reads must see them."""
-    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=3)
-    rng = np.random.default_rng(5)
-    dut = DigitalCrossbar(config=config)
-    amcu = AnalogMCU(config)
-    port = AnalogPort(config)
+    config, rng, dut, amcu, port, program = _programmed_crossbar(5)
     n, C = config.xbar_size, config.xbar_copies
-    weights = rng.integers(-(1 << 20), 1 << 20, size=(C, n, n))
     OPA, READ, WRITE = AnalogOp.OPA, AnalogOp.READ, AnalogOp.WRITE
     ops = [OPA | READ, WRITE, READ, OPA | READ | WRITE, READ]
     reads = []
 
     async def bench(ctx):
-        for c in range(C):
-            amcu.program(weights[c], copies=[c])
-            await program_digits(ctx, dut, c, canonical_digits(weights[c], config))
+        await program(ctx)
         last = {}
         for t in range(20):
             op = ops[t % len(ops)].value
@@ -186,19 +203,12 @@ def test_every_copy_and_slice_takes_writes_reads_and_opas():
     """The crossbar's per-RAM flip-flops (read address, write-data selects) and per-column
     OPA enables are replicas: a serial WRITE, a READ and an OPA reach every copy and slice,
     checked against the ideal model and by host reads of every cell."""
-    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2, variant=3)
-    rng = np.random.default_rng(3)
-    dut = DigitalCrossbar(config=config)
-    amcu = AnalogMCU(config)
-    port = AnalogPort(config)
-    n, C, S = config.xbar_size, config.xbar_copies, config.n_slices
+    config, rng, dut, amcu, port, program = _programmed_crossbar(3)
+    C, S = config.xbar_copies, config.n_slices
     assert C >= 2 and S >= 2
-    weights = rng.integers(-(1 << 20), 1 << 20, size=(C, n, n))
 
     async def bench(ctx):
-        for c in range(C):
-            amcu.program(weights[c], copies=[c])
-            await program_digits(ctx, dut, c, canonical_digits(weights[c], config))
+        await program(ctx)
         requests = [(AnalogOp.WRITE, {"write_copies": 1 << c, "slice": k})
                     for c in range(C) for k in range(S)]
         requests += [(AnalogOp.READ, {"read_copy": c, "slice": k})
@@ -206,10 +216,7 @@ def test_every_copy_and_slice_takes_writes_reads_and_opas():
         requests += [(AnalogOp.OPA, {"opa_copies": (1 << C) - 1, "step": 0})]
         for op, chosen in requests:
             fields = {**_random_fields(rng, port, op.value, config), **chosen}
-            lo, hi = config.digit_range(fields["slice"])
-            db = port.widths.digit_bits
-            fields["wdata"] = sum((int(d) & ((1 << db) - 1)) << (j * db)
-                                  for j, d in enumerate(rng.integers(lo, hi + 1, size=n)))
+            fields["wdata"] = _random_wdata(rng, port, config, fields["slice"])   # chosen slice
             expected = port.serve(amcu, op.value, {k: fields[k] for k in port.needed(op.value)})
             got = await transaction(ctx, dut, op.value, fields, expected)
             assert got == expected, (op, chosen)
