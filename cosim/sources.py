@@ -10,11 +10,14 @@ them (only located, which imports the packages above it).
 import ast
 import hashlib
 import importlib.util
+import os
+import time
 from pathlib import Path
 
 import amaranth
 
-__all__ = ["PROJECT_PACKAGES", "source_modules", "source_hash"]
+__all__ = ["PROJECT_PACKAGES", "source_modules", "source_hash", "process_start_time",
+           "edited_since"]
 
 #: Top-level packages whose modules are followed (others, e.g. amaranth, are not; the
 #: Amaranth version is part of :func:`source_hash` instead).
@@ -88,3 +91,32 @@ def source_hash(roots, *, packages=PROJECT_PACKAGES):
         digest.update(f"{name}\n".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _linux_start_time():
+    """This process's start (seconds since the epoch) from ``/proc``, or None. ``btime`` has
+    whole seconds, so the value is at most a second early, never late."""
+    try:
+        with open("/proc/self/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])     # field 22, starttime
+        with open("/proc/stat") as stat:
+            boot = next(int(line.split()[1]) for line in stat if line.startswith("btime "))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+_START = _linux_start_time() or time.time()
+
+
+def process_start_time():
+    """When this process started (seconds since the epoch; where ``/proc`` is missing, when
+    this module was imported). A module file changed later may differ from the module the
+    process imported."""
+    return _START
+
+
+def edited_since(roots, when, *, packages=PROJECT_PACKAGES):
+    """Names of the modules of :func:`source_modules` whose file changed after ``when``."""
+    return [name for name, path in source_modules(roots, packages=packages).items()
+            if path.stat().st_mtime > when]

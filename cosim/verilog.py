@@ -15,6 +15,7 @@ import pickle
 import re
 import threading
 import traceback
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from panther.hdl.synth.tools import run_yosys_script, yosys_identity
 
 from .debug_fields import strip_debug_fields
 from .memory_init import strip_zero_memory_init
-from .sources import PROJECT_PACKAGES, source_hash
+from .sources import PROJECT_PACKAGES, edited_since, process_start_time, source_hash
 
 __all__ = ["BUILD_DIR_ENV", "START_METHOD", "CONVERT_PASSES", "build_dir", "default_build_root",
            "config_key", "module_name", "build_lock", "enabled_registers", "simulation_verilog",
@@ -185,8 +186,22 @@ def write_verilog(build, *, name, sources, build_root=None, on_convert=None,
         text = (simulation_verilog(component, name=name) if enables else
                 verilog.convert(component, name=name, emit_src=False))
         _replace_if_changed(path, text if debug_fields else strip_debug_fields(text))
-        stamp.write_text(digest)
+        _stamp(stamp, digest, sources, packages)
     return path
+
+
+def _stamp(stamp, digest, sources, packages):
+    """Write ``digest`` to ``stamp``, unless a source changed after this process started: the
+    conversion used the modules as this process imported them, perhaps older than the files
+    ``digest`` was read from, so the next process converts again (the stamp is removed)."""
+    late = edited_since(sources, process_start_time(), packages=packages)
+    if not late:
+        stamp.write_text(digest)
+        return
+    stamp.unlink(missing_ok=True)
+    warnings.warn(f"{', '.join(late)} changed after this process started: {stamp.stem}'s "
+                  "Verilog is built from the modules as imported and is not cached",
+                  RuntimeWarning, stacklevel=3)
 
 
 def _target(name, sources, build_root, packages, debug_fields, enables):

@@ -1,12 +1,13 @@
 """The build cache is keyed on the modules a design is generated from, found through the
 import graph (cosim/sources.py, cosim/verilog.py)."""
 
+import os
 import sys
 import textwrap
 
 import pytest
 
-from panther.cosim.sources import source_hash, source_modules
+from panther.cosim.sources import process_start_time, source_hash, source_modules
 from panther.cosim.verilog import build_lock, write_verilog
 
 
@@ -26,6 +27,15 @@ def test_the_tile_depends_on_what_it_imports_and_nothing_above():
 def test_a_root_that_is_not_a_module_is_an_error():
     with pytest.raises(ValueError, match="'panther.no_such_module'"):
         source_modules(["panther.no_such_module"])
+
+
+def _written_before_this_process(*paths):
+    """Date ``paths`` (files, or every file below a folder) an hour before this process began,
+    as a checked-out source is: a module file changed after it began is not cached."""
+    when = process_start_time() - 3600
+    for path in paths:
+        for file in ([path] if path.is_file() else path.rglob("*")):
+            os.utime(file, (when, when))
 
 
 @pytest.fixture
@@ -65,6 +75,7 @@ def package(tmp_path, monkeypatch):
         def broken():
             raise ValueError("no such unit")
         """))
+    _written_before_this_process(root / "ptop")
     monkeypatch.syspath_prepend(str(root))
     yield root / "ptop"
     for name in [n for n in sys.modules if n == "ptop" or n.startswith("ptop.")]:
@@ -89,9 +100,25 @@ def test_editing_an_imported_module_redoes_the_build(package, tmp_path):
     assert source_hash(["ptop.top"], packages=("ptop",)) != hash_before
     assert source_modules(["ptop.top"], packages=("ptop",)).keys() == {
         "ptop", "ptop.helper", "ptop.top"}
-    write_verilog(build, **kwargs, packages=("ptop",))
+    with pytest.warns(RuntimeWarning, match="ptop.helper changed after this process started"):
+        write_verilog(build, **kwargs, packages=("ptop",))
     assert len(builds) == 2                      # the helper changed: converted again
     assert "module ptop_top" in path.read_text()
+
+
+def test_a_module_edited_after_it_was_imported_is_not_cached(package, tmp_path):
+    """This process built from the helper as it imported it (4 bits), not as the file now
+    says (5 bits): the Verilog is not stamped with the file's hash, so the next process
+    converts again instead of reusing 4-bit Verilog as if it were the 5-bit design."""
+    from ptop.top import Top
+
+    root = tmp_path / "build"
+    (package / "helper.py").write_text("WIDTH = 5\nMARK = 'edited'\n")
+    with pytest.warns(RuntimeWarning, match="ptop_top's Verilog is built from the modules as"):
+        path = write_verilog(Top, name="ptop_top", sources=["ptop.top"], build_root=root,
+                             packages=("ptop",))
+    assert "input [3:0] a" in path.read_text()                  # the module as imported
+    assert not (root / "ptop_top" / "ptop_top.sources").exists()
 
 
 def test_the_build_lock_is_reentrant(tmp_path):
@@ -112,6 +139,7 @@ def test_editing_a_copy_of_a_module_the_rtl_imports_redoes_the_build(tmp_path, m
     real = sources._origin("panther.config")
     copy = tmp_path / "config.py"
     copy.write_bytes(real.read_bytes())
+    _written_before_this_process(copy)
     locate = sources._origin
     monkeypatch.setattr(sources, "_origin",
                         lambda name: copy if name == "panther.config" else locate(name))
@@ -127,7 +155,8 @@ def test_editing_a_copy_of_a_module_the_rtl_imports_redoes_the_build(tmp_path, m
     write_verilog(build, **kwargs)
     assert len(builds) == 1
     copy.write_text(copy.read_text() + "\n# edited\n")
-    write_verilog(build, **kwargs)
+    with pytest.warns(RuntimeWarning, match="panther.config changed"):
+        write_verilog(build, **kwargs)
     assert len(builds) == 2
 
 
