@@ -55,6 +55,19 @@ def _critical_rows(path):
             ("  to", f"{path['end']['cell']}.{path['end']['port']}", path["to_clock"])]
 
 
+def _endpoint_rows(summary, shown=6):
+    """Table rows of the endpoint summary (:func:`hdl.fpga.sdf_timing.slack_summary`): how
+    many fail, and the worst groups by module."""
+    if summary is None:
+        return []
+    rows = [("failing endpoints", f"{summary['failing']} / {summary['endpoints']}",
+             f"worst slack {summary['worst_slack_ns']} ns, total "
+             f"{summary['total_negative_slack_ns']} ns")]
+    rows += [(f"  {g['from']} -> {g['to']}", f"{g['failing']}",
+              f"worst slack {g['worst_slack_ns']:.2f} ns") for g in summary["groups"][:shown]]
+    return rows
+
+
 def report_table(report):
     """The terminal table of an FPGA report."""
     from panther.table import format_table
@@ -63,6 +76,7 @@ def report_table(report):
              f"{'met' if mhz >= report['constraint_mhz'][clock] else 'NOT met'}")
             for clock, mhz in report["fmax_mhz"].items()]
     rows += _critical_rows(report.get("critical_path"))
+    rows += _endpoint_rows(report.get("endpoints"))
     rows += [(bel, f"{u['used']} / {u['available']}", f"{u['percent']:.1f} %")
              for bel, u in report["utilisation"].items()]
     return format_table(["item", "value", "note"], rows,

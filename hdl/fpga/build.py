@@ -1,5 +1,6 @@
-"""Build an ECP5 bitstream for the ULX3S with the YoWASP tools and report Fmax, utilisation and
-the critical path (:mod:`.nextpnr_report`).
+"""Build an ECP5 bitstream for the ULX3S with the YoWASP tools and report Fmax, utilisation,
+the critical path (:mod:`.nextpnr_report`) and how many endpoints fail, where
+(:mod:`.sdf_timing`).
 
 Amaranth writes the build plan (RTLIL, Yosys script, LPF, build script); we then run its three
 tool commands ourselves, one named step each, so a failure says which step broke.
@@ -17,6 +18,7 @@ from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
 from .nextpnr_report import parse_nextpnr_report
+from .sdf_timing import SdfError, endpoint_slacks, slack_summary
 from .ulx3s import Ulx3sTop, pll_parameters
 
 __all__ = ["BOARDS", "TOOLS", "tool_commands", "ROUTERS", "DEFAULT_ROUTER",
@@ -153,13 +155,14 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     check_board_config(config, kind=kind)
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
-    report_name = f"{name}_nextpnr.json"
+    report_name, sdf_name = f"{name}_nextpnr.json", f"{name}.sdf"
     top = top_for(config, kind=kind, clock_mhz=clock_mhz, baud=baud)
     platform = ULX3S_85F_Platform()
     say = log or (lambda text: print(text, file=sys.stderr, flush=True))
     say(f"fpga: elaborating the {kind} top ...")
     plan = platform.build(top, name=name, build_dir=str(build_dir), do_build=False,
-                          nextpnr_opts=f"--report {report_name} --timing-allow-fail "
+                          nextpnr_opts=f"--report {report_name} --sdf {sdf_name} "
+                                       "--timing-allow-fail "
                                        f"--router {router}"
                                        + ("" if seed is None else f" --seed {seed}"),
                           script_after_read=SCRIPT_AFTER_READ)
@@ -171,6 +174,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     env.update(TOOLS)
     env.update({var: path for var, (path, _) in tools.items()})
     (build_dir / report_name).unlink(missing_ok=True)
+    (build_dir / sdf_name).unlink(missing_ok=True)
     for var, argv in _commands(script):
         if var not in STEP_NAMES:
             continue
@@ -181,11 +185,18 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
         data = json.loads((build_dir / report_name).read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise ToolError("read nextpnr report", str(error)) from None
+    say("fpga: timing every endpoint (nextpnr's SDF) ...")
+    try:
+        with open(build_dir / sdf_name) as sdf:
+            endpoints = endpoint_slacks(sdf, period_ns=1000 / clock_mhz)
+    except (OSError, SdfError) as error:
+        raise ToolError("read nextpnr SDF", f"{sdf_name}: {error}") from None
     report = {"schema": SCHEMA, "board": board, "device": platform.device, "package": platform.package,
               "speed": platform.speed, "kind": kind, "router": router, "seed": seed, "config": config.to_dict(),
               "bitstream": f"{name}.bit",
               "tools": {var: {"command": path, "from": source} for var, (path, source) in tools.items()},
-              **parse_nextpnr_report(data, clock_mhz=clock_mhz)}
+              **parse_nextpnr_report(data, clock_mhz=clock_mhz),
+              "endpoints": slack_summary(endpoints)}
     if not (build_dir / f"{name}.bit").is_file():
         raise ToolError("ecppack bitstream", f"{name}.bit was not written")
     (build_dir / "fpga_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -132,6 +132,26 @@ def test_tools_default_to_yowasp_unless_the_environment_names_them(tmp_path):
         build.tool_commands({"ECPPACK": "no-such-ecppack"})
 
 
+SDF = """(DELAYFILE
+  (TIMESCALE 1ps)
+  (CELL (CELLTYPE "top")
+    (INSTANCE )
+    (INTERCONNECT a/Q b/DI (12000:12000:12000))
+  )
+  (CELL (CELLTYPE "TRELLIS_FF")
+    (INSTANCE a)
+    (IOPATH CLK Q (500:500:500))
+    (SETUPHOLD (posedge DI) (posedge CLK) (100:100:100) (0:0:0))
+  )
+  (CELL (CELLTYPE "TRELLIS_FF")
+    (INSTANCE b)
+    (IOPATH CLK Q (500:500:500))
+    (SETUPHOLD (posedge DI) (posedge CLK) (100:100:100) (0:0:0))
+  )
+)
+"""
+
+
 def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
     """Without running a build: the three steps are faked (nextpnr writes its report, ecppack
     the bitstream) and record the executables they were given."""
@@ -141,6 +161,7 @@ def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
         ran[step] = argv[0]
         if step.startswith("nextpnr"):
             Path(cwd, argv[argv.index("--report") + 1]).write_text(json.dumps(REPORT))
+            Path(cwd, argv[argv.index("--sdf") + 1]).write_text(SDF)
         if step.startswith("ecppack"):
             Path(cwd, "panther_ulx3s.bit").write_bytes(b"")
         return ""
@@ -160,4 +181,7 @@ def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
     assert report["tools"]["YOSYS"] == {"command": true, "from": "environment"}
     assert report["tools"]["ECPPACK"] == {"command": ran["ecppack bitstream"], "from": "default"}
     assert json.loads((tmp_path / "fpga_report.json").read_text())["tools"] == report["tools"]
+    # the SDF's one path: 0.5 ns clock-to-output and 12 ns of wire, 0.1 ns setup, at 100 MHz
+    assert report["endpoints"]["failing"] == 1
+    assert report["endpoints"]["worst_slack_ns"] == pytest.approx(10 - 0.1 - 12.5)
     assert f"fpga: yosys synth_ecp5 ({true}) ..." in lines

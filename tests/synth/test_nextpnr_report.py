@@ -18,6 +18,7 @@ flip-flop.
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,11 @@ def test_cli_prints_the_critical_path(report, tmp_path, monkeypatch, capsys):
     def fake(config, build_dir, **kwargs):
         return {"schema": build.SCHEMA, "board": "ulx3s", "device": "LFE5U-85F",
                 "kind": kwargs["kind"], "bitstream": "x.bit",
-                **parse_nextpnr_report(report, clock_mhz=kwargs["clock_mhz"])}
+                **parse_nextpnr_report(report, clock_mhz=kwargs["clock_mhz"]),
+                "endpoints": {"endpoints": 40, "failing": 3, "worst_slack_ns": -1.5,
+                              "total_negative_slack_ns": -2.25, "depth": 2,
+                              "groups": [{"from": "core0.execute", "to": "core0.mcu0",
+                                          "failing": 3, "worst_slack_ns": -1.5}]}}
 
     monkeypatch.setattr(build, "build_board", fake)
     out_json = tmp_path / "r.json"
@@ -90,6 +95,8 @@ def test_cli_prints_the_critical_path(report, tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "critical path  " in out and "8.27 ns" in out and "5.80 ns logic + 2.47 ns" in out
     assert "ra_TRELLIS_FF_Q.Q" in out and "y_TRELLIS_FF_Q_5.DI" in out
+    assert re.search(r"failing endpoints +3 / 40", out) and "total -2.25 ns" in out
+    assert "core0.execute -> core0.mcu0" in out and "worst slack -1.50 ns" in out
     saved = json.loads(out_json.read_text())
     assert saved["schema"] == "panther.fpga/2"
     assert saved["critical_path"]["end"]["cell"] == "y_TRELLIS_FF_Q_5"
