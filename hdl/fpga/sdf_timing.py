@@ -186,14 +186,35 @@ def module_of(cell, depth):
     return ".".join(parts[:min(depth, max(1, len(parts) - 1))])
 
 
-def slack_summary(endpoints, *, depth=2, top=12):
+def _common_prefix(cells):
+    """The hierarchy levels every named cell of ``cells`` shares (e.g. ``board.``), keeping
+    at least one level of each name."""
+    paths = [_PRIMITIVE_SUFFIX.sub("", c).split(".")[:-1] for c in cells]
+    paths = [p for p in paths if p and p[0]]
+    if not paths:
+        return ""
+    shared = []
+    for level in zip(*paths):
+        if len(set(level)) != 1:
+            break
+        shared.append(level[0])
+    shared = shared[:min(len(p) for p in paths) - 1]
+    return "".join(part + "." for part in shared)
+
+
+def slack_summary(endpoints, *, depth=3, top=12):
     """A JSON-ready summary of :func:`endpoint_slacks`: how many endpoints there are and fail,
     the worst and total negative slack, and the ``top`` worst groups of failing endpoints by
-    the module of their path's start and of the endpoint (:func:`module_of` at ``depth``)."""
+    the module of their path's start and of the endpoint (:func:`module_of` at ``depth``,
+    below the hierarchy levels all of them share, ``prefix``)."""
     failing = [e for e in endpoints if e.slack_ns < 0]
+    prefix = _common_prefix([c for e in failing for c in (e.start, e.cell)])
+
+    def module(cell):
+        return module_of(cell[len(prefix):] if cell.startswith(prefix) else cell, depth)
     groups = {}
     for e in failing:
-        key = (module_of(e.start, depth), module_of(e.cell, depth))
+        key = (module(e.start), module(e.cell))
         count, worst = groups.get(key, (0, 0.0))
         groups[key] = (count + 1, min(worst, e.slack_ns))
     ranked = sorted(groups.items(), key=lambda item: (item[1][1], -item[1][0], item[0]))
@@ -201,7 +222,7 @@ def slack_summary(endpoints, *, depth=2, top=12):
         "endpoints": len(endpoints), "failing": len(failing),
         "worst_slack_ns": round(endpoints[0].slack_ns, 3) if endpoints else None,
         "total_negative_slack_ns": round(sum(e.slack_ns for e in failing), 3),
-        "depth": depth,
+        "prefix": prefix, "depth": depth,
         "groups": [{"from": src, "to": dst, "failing": count, "worst_slack_ns": round(worst, 3)}
                    for (src, dst), (count, worst) in ranked[:top]],
     }

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from panther.hdl.fpga.sdf_timing import SdfError, endpoint_slacks, module_of, slack_summary
+from panther.hdl.fpga.sdf_timing import (
+    EndpointSlack,
+    SdfError,
+    endpoint_slacks,
+    module_of,
+    slack_summary,
+)
 
 
 def _cell(kind, name, arcs=(), checks=()):
@@ -78,6 +84,25 @@ def test_the_summary_groups_failing_endpoints_by_module():
     assert s["groups"] == [{"from": "core", "to": "mcu", "failing": 1, "worst_slack_ns": -0.45}]
     relaxed = slack_summary(endpoint_slacks(_pipeline(), period_ns=10.0))
     assert relaxed["failing"] == 0 and relaxed["groups"] == []
+
+
+def test_groups_count_below_the_levels_every_failing_cell_shares():
+    def ep(start, cell, slack):
+        return EndpointSlack(cell=cell, pin="DI", start=start, arrival_ns=10 - slack,
+                             setup_ns=0.0, slack_ns=slack)
+    eps = [ep("board.tile.core0.execute.a_TRELLIS_FF_Q", "board.tile.core0.mcu0.w_TRELLIS_FF_Q",
+              -2.0),
+           ep("board.tile.core0.execute.b_TRELLIS_FF_Q_3", "board.tile.core0.mcu0.w_TRELLIS_FF_Q_1",
+              -1.0),
+           ep("board.tile.smem.memory.0.0_DP16KD", "board.tile.core1.transfer.d_TRELLIS_FF_Q",
+              -0.5),
+           ep("board.uart.rx_TRELLIS_FF_Q", "board.uart.tx_TRELLIS_FF_Q", 3.0)]
+    s = slack_summary(eps, depth=2)
+    assert s["prefix"] == "board.tile." and s["failing"] == 3
+    assert s["total_negative_slack_ns"] == pytest.approx(-3.5)
+    assert s["groups"] == [
+        {"from": "core0.execute", "to": "core0.mcu0", "failing": 2, "worst_slack_ns": -2.0},
+        {"from": "smem.memory", "to": "core1.transfer", "failing": 1, "worst_slack_ns": -0.5}]
 
 
 def test_a_combinational_loop_is_left_out():
