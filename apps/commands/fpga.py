@@ -77,6 +77,8 @@ def report_table(report):
             for clock, mhz in report["fmax_mhz"].items()]
     rows += _critical_rows(report.get("critical_path"))
     rows += _endpoint_rows(report.get("endpoints"))
+    rows += [("slow net" if i == 0 else "", n["driver"], f"{n['fanout']} sinks, farthest "
+              f"{n['max_ns']:.2f} ns") for i, n in enumerate(report.get("slow_nets", [])[:4])]
     rows += [(bel, f"{u['used']} / {u['available']}", f"{u['percent']:.1f} %")
              for bel, u in report["utilisation"].items()]
     return format_table(["item", "value", "note"], rows,

@@ -18,7 +18,7 @@ from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
 from .nextpnr_report import parse_nextpnr_report
-from .sdf_timing import SdfError, endpoint_slacks, slack_summary
+from .sdf_timing import SdfError, endpoint_slacks, read_sdf, slack_summary, slow_nets
 from .ulx3s import Ulx3sTop, pll_parameters
 
 __all__ = ["BOARDS", "TOOLS", "tool_commands", "ROUTERS", "DEFAULT_ROUTER",
@@ -188,7 +188,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     say("fpga: timing every endpoint (nextpnr's SDF) ...")
     try:
         with open(build_dir / sdf_name) as sdf:
-            endpoints = endpoint_slacks(sdf, period_ns=1000 / clock_mhz)
+            delays = read_sdf(sdf)
     except (OSError, SdfError) as error:
         raise ToolError("read nextpnr SDF", f"{sdf_name}: {error}") from None
     report = {"schema": SCHEMA, "board": board, "device": platform.device, "package": platform.package,
@@ -196,7 +196,8 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
               "bitstream": f"{name}.bit",
               "tools": {var: {"command": path, "from": source} for var, (path, source) in tools.items()},
               **parse_nextpnr_report(data, clock_mhz=clock_mhz),
-              "endpoints": slack_summary(endpoints)}
+              "endpoints": slack_summary(endpoint_slacks(delays, period_ns=1000 / clock_mhz)),
+              "slow_nets": slow_nets(delays)}
     if not (build_dir / f"{name}.bit").is_file():
         raise ToolError("ecppack bitstream", f"{name}.bit was not written")
     (build_dir / "fpga_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -17,11 +17,31 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-__all__ = ["EndpointSlack", "SdfError", "endpoint_slacks", "module_of", "slack_summary"]
+__all__ = ["RoutedDelays", "EndpointSlack", "SdfError", "read_sdf", "endpoint_slacks",
+           "slow_nets", "module_of", "slack_summary"]
 
 
 class SdfError(ValueError):
     """An SDF file this reader cannot use (line number and what was expected)."""
+
+
+@dataclass(frozen=True)
+class RoutedDelays:
+    """The delays of a routed design, as :func:`read_sdf` reads them (ns).
+
+    Members
+    -------
+    arcs : list of (cell, from pin, to pin, ns, launch)
+        Each cell's ``IOPATH``; ``launch`` when the arc starts at a pin the cell's setup
+        checks name as a clock (a clock-to-output arc).
+    wires : list of ((cell, pin), (cell, pin), ns)
+        Each routed connection (``INTERCONNECT``).
+    checks : list of (cell, data pin, clock pin, setup ns)
+    """
+
+    arcs: list
+    wires: list
+    checks: list
 
 
 @dataclass(frozen=True)
@@ -69,11 +89,9 @@ def _pin(text, lineno):
     return _unescape(match[1]), match[2]
 
 
-def _read(lines):
-    """``(arcs, launches, wires, checks)`` of the SDF text ``lines``: combinational arcs
-    ``(cell, in, out, ns)``, clock-to-output arcs ``(cell, clock, out, ns)``, routed
-    connections ``((cell, pin), (cell, pin), ns)`` and setup checks ``(cell, data, clock,
-    ns)``; a cell's arcs from a pin its checks name as a clock are launches."""
+def read_sdf(lines):
+    """:class:`RoutedDelays` of the SDF text ``lines`` (a file object will do); a malformed
+    statement raises :class:`SdfError` naming its line."""
     scale = None
     cell = None
     arcs, wires, checks = [], [], []
@@ -125,15 +143,14 @@ def _read(lines):
                 checks.append((cell, pins[0], pins[1], ns))
     if cell is not None:
         close_cell()
-    return arcs, wires, checks
+    return RoutedDelays(arcs=arcs, wires=wires, checks=checks)
 
 
-def endpoint_slacks(lines, *, period_ns):
+def endpoint_slacks(delays, *, period_ns):
     """:class:`EndpointSlack` of every setup-checked pin that a register-to-register path
-    reaches, worst first, for a clock of ``period_ns``. ``lines``: the SDF text's lines (a
-    file object will do). Pins on combinational loops are left out, as nextpnr leaves out
-    their arcs."""
-    arcs, wires, checks = _read(lines)
+    reaches, worst first, for a clock of ``period_ns``. ``delays``: :class:`RoutedDelays`.
+    Pins on combinational loops are left out, as nextpnr leaves out their arcs."""
+    arcs, wires, checks = delays.arcs, delays.wires, delays.checks
     fanout = defaultdict(list)          # (cell, pin) -> [((cell, pin), ns)]
     indegree = defaultdict(int)
     arrival, start = {}, {}
@@ -169,6 +186,23 @@ def endpoint_slacks(lines, *, period_ns):
                                      setup_ns=setup, slack_ns=period_ns - setup - t))
     out.sort(key=lambda e: (e.slack_ns, e.cell, e.pin))
     return out
+
+
+def slow_nets(delays, *, min_fanout=8, top=12):
+    """The ``top`` routed nets of at least ``min_fanout`` sinks with the longest delay to
+    their farthest sink (candidates for a replicated driver), as JSON-ready dicts:
+    ``driver`` (cell.pin), ``fanout``, ``max_ns``. Clock pins are not sinks."""
+    clocks = {(cell, clock) for cell, _, clock, _ in delays.checks}
+    nets = {}
+    for a, b, ns in delays.wires:
+        if b in clocks:
+            continue
+        count, worst = nets.get(a, (0, 0.0))
+        nets[a] = (count + 1, max(worst, ns))
+    ranked = sorted(((worst, count, a) for a, (count, worst) in nets.items()
+                     if count >= min_fanout), key=lambda n: (-n[0], -n[1], n[2]))
+    return [{"driver": f"{cell}.{pin}", "fanout": count, "max_ns": round(worst, 3)}
+            for worst, count, (cell, pin) in ranked[:top]]
 
 
 _PRIMITIVE_SUFFIX = re.compile(r"(_TRELLIS_|_DP16KD|_MULT18X18D|_ALU54B|\$).*$")

@@ -87,7 +87,9 @@ def test_cli_prints_the_critical_path(report, tmp_path, monkeypatch, capsys):
                 "endpoints": {"endpoints": 40, "failing": 3, "worst_slack_ns": -1.5,
                               "total_negative_slack_ns": -2.25, "depth": 2,
                               "groups": [{"from": "core0.execute", "to": "core0.mcu0",
-                                          "failing": 3, "worst_slack_ns": -1.5}]}}
+                                          "failing": 3, "worst_slack_ns": -1.5}]},
+                "slow_nets": [{"driver": "ctrl.go_TRELLIS_FF_Q.Q", "fanout": 300,
+                               "max_ns": 7.25}]}
 
     monkeypatch.setattr(build, "build_board", fake)
     out_json = tmp_path / "r.json"
@@ -97,6 +99,7 @@ def test_cli_prints_the_critical_path(report, tmp_path, monkeypatch, capsys):
     assert "ra_TRELLIS_FF_Q.Q" in out and "y_TRELLIS_FF_Q_5.DI" in out
     assert re.search(r"failing endpoints +3 / 40", out) and "total -2.25 ns" in out
     assert "core0.execute -> core0.mcu0" in out and "worst slack -1.50 ns" in out
+    assert re.search(r"slow net +ctrl.go_TRELLIS_FF_Q.Q +300 sinks, farthest 7.25 ns", out)
     saved = json.loads(out_json.read_text())
     assert saved["schema"] == "panther.fpga/2"
     assert saved["critical_path"]["end"]["cell"] == "y_TRELLIS_FF_Q_5"

@@ -14,7 +14,9 @@ from panther.hdl.fpga.sdf_timing import (
     SdfError,
     endpoint_slacks,
     module_of,
+    read_sdf,
     slack_summary,
+    slow_nets,
 )
 
 
@@ -63,7 +65,7 @@ def _pipeline():
 
 
 def test_slacks_are_the_period_less_setup_and_the_worst_path():
-    eps = endpoint_slacks(_pipeline(), period_ns=6.0)
+    eps = endpoint_slacks(read_sdf(_pipeline()), period_ns=6.0)
     # core.y: via A 500 + 2000 + 300 + 1000 = 3800; via B 700 + 4000 + 150 + 1000 = 5850
     # mcu.z: 500 + 3000 + 900 + 2500 = 6900 (each delay the max of its triples)
     by_cell = {e.cell: e for e in eps}
@@ -76,13 +78,13 @@ def test_slacks_are_the_period_less_setup_and_the_worst_path():
 
 
 def test_the_summary_groups_failing_endpoints_by_module():
-    eps = endpoint_slacks(_pipeline(), period_ns=6.5)      # core.y meets by 0.5 ns
+    eps = endpoint_slacks(read_sdf(_pipeline()), period_ns=6.5)      # core.y meets by 0.5 ns
     s = slack_summary(eps, depth=1)
     assert (s["endpoints"], s["failing"]) == (2, 1)
     assert s["worst_slack_ns"] == pytest.approx(-0.45)
     assert s["total_negative_slack_ns"] == pytest.approx(-0.45)
     assert s["groups"] == [{"from": "core", "to": "mcu", "failing": 1, "worst_slack_ns": -0.45}]
-    relaxed = slack_summary(endpoint_slacks(_pipeline(), period_ns=10.0))
+    relaxed = slack_summary(endpoint_slacks(read_sdf(_pipeline()), period_ns=10.0))
     assert relaxed["failing"] == 0 and relaxed["groups"] == []
 
 
@@ -105,16 +107,29 @@ def test_groups_count_below_the_levels_every_failing_cell_shares():
         {"from": "smem.memory", "to": "core1.transfer", "failing": 1, "worst_slack_ns": -0.5}]
 
 
+def test_slow_nets_rank_fanned_out_nets_by_their_farthest_sink():
+    cells = [_ff(f"s{i}") for i in range(4)] + [_ff("en"), _ff("near")]
+    wires = [("en/Q", f"s{i}/CE", 1000 * (i + 1)) for i in range(4)]
+    wires += [("near/Q", f"s{i}/DI", 500) for i in range(4)]
+    wires += [("clk/O", f"s{i}/CLK", 9000) for i in range(4)]       # clock pins: no sinks
+    delays = read_sdf(_sdf(cells, wires))
+    assert slow_nets(delays, min_fanout=4) == [
+        {"driver": "en.Q", "fanout": 4, "max_ns": 4.0},
+        {"driver": "near.Q", "fanout": 4, "max_ns": 0.5}]
+    assert slow_nets(delays, min_fanout=5) == []
+
+
 def test_a_combinational_loop_is_left_out():
     cells = [_ff("r_TRELLIS_FF_Q"), _lut("l1", 100), _lut("l2", 100)]
     wires = [("r_TRELLIS_FF_Q/Q", "l1/A", 10), ("l1/F", "l2/A", 10), ("l2/F", "l1/B", 10),
              ("l2/F", "r_TRELLIS_FF_Q/DI", 10)]
-    assert endpoint_slacks(_sdf(cells, wires), period_ns=10.0) == []
+    assert endpoint_slacks(read_sdf(_sdf(cells, wires)), period_ns=10.0) == []
 
 
 def test_timescale_scales_the_delays():
     cells = [_ff("a", clk_q=5), _ff("b", setup=1)]
-    eps = endpoint_slacks(_sdf(cells, [("a/Q", "b/DI", 20)], timescale="100ps"), period_ns=10.0)
+    eps = endpoint_slacks(read_sdf(_sdf(cells, [("a/Q", "b/DI", 20)], timescale="100ps")),
+                          period_ns=10.0)
     assert eps[0].arrival_ns == pytest.approx(2.5) and eps[0].slack_ns == pytest.approx(7.4)
 
 
@@ -131,12 +146,12 @@ def test_a_malformed_file_names_the_line(line, message):
         lines.insert(2, "  (TIMESCALE 1ps)\n")
         message = message.replace("line 3", "line 4")
     with pytest.raises(SdfError, match=message):
-        endpoint_slacks(lines, period_ns=10.0)
+        read_sdf(lines)
 
 
 def test_delays_before_a_timescale_are_an_error():
     with pytest.raises(SdfError, match=r"line 2: expected \(TIMESCALE"):
-        endpoint_slacks(["(DELAYFILE\n", "    (IOPATH A F (1:1:1))\n", ")\n"], period_ns=1.0)
+        read_sdf(["(DELAYFILE\n", "    (IOPATH A F (1:1:1))\n", ")\n"])
 
 
 @pytest.mark.parametrize("cell, depth, expected", [
@@ -181,7 +196,7 @@ def test_the_worst_endpoint_is_nextpnrs_critical_path(tmp_path):
     critical = next(p for p in report["critical_paths"]
                     if p["from"].startswith("posedge") and p["to"].startswith("posedge"))
     with open(tmp_path / "t.sdf") as sdf:
-        eps = endpoint_slacks(sdf, period_ns=4.0)
+        eps = endpoint_slacks(read_sdf(sdf), period_ns=4.0)
     delay = sum(step["delay"] for step in critical["path"])
     assert eps[0].arrival_ns + eps[0].setup_ns == pytest.approx(delay, abs=2e-3)
     end = critical["path"][-1]["to"]            # several endpoints may tie with it
