@@ -38,6 +38,9 @@ def add_arguments(parser):
                              "as `seed`; default: none given, nextpnr's own initial state). "
                              "Fmax varies with it: judge a design by several seeds")
     parser.add_argument("--baud", type=positive_int, default=115200, help="UART bit rate")
+    parser.add_argument("--max-fanout", type=positive_int, default=None, metavar="N",
+                        help="copy each flip-flop that drives more than N sinks, between Yosys "
+                             "and nextpnr (default: off)")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
     parser.add_argument("--json", default=None, metavar="FILE",
@@ -93,7 +96,7 @@ def run(args):
     try:
         report = build_board(config, args.output, board=args.board, kind=args.top,
                              clock_mhz=clock, baud=args.baud, router=args.router,
-                             seed=args.seed)
+                             seed=args.seed, max_fanout=args.max_fanout)
     except ValueError as error:
         raise UserError(f"panther fpga: {error}") from None
     except OSError as error:        # an output directory that cannot be written, a missing tool

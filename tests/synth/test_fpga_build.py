@@ -185,3 +185,51 @@ def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
     assert report["endpoints"]["failing"] == 1
     assert report["endpoints"]["worst_slack_ns"] == pytest.approx(10 - 0.1 - 12.5)
     assert f"fpga: yosys synth_ecp5 ({true}) ..." in lines
+
+
+@pytest.mark.parametrize("max_fanout", [None, 4])
+def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch, max_fanout):
+    """Yosys (faked) writes a netlist in which one flip-flop drives 10 clock enables; with
+    ``max_fanout`` nextpnr (faked) reads it with two copies added, and the report says so."""
+    from .test_fanout import _netlist
+    seen = {}
+
+    def fake_step(step, argv, *, cwd, env, timeout):
+        if step.startswith("yosys"):
+            netlist = _netlist(sinks=10)
+            netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
+            Path(cwd, "panther_ulx3s.json").write_text(json.dumps(netlist))
+        if step.startswith("nextpnr"):
+            seen["cells"] = set(json.loads(Path(cwd, "panther_ulx3s.json").read_text())
+                                ["modules"]["panther_ulx3s"]["cells"])
+            Path(cwd, argv[argv.index("--report") + 1]).write_text(json.dumps(REPORT))
+            Path(cwd, argv[argv.index("--sdf") + 1]).write_text(SDF)
+        if step.startswith("ecppack"):
+            Path(cwd, "panther_ulx3s.bit").write_bytes(b"")
+        return ""
+
+    monkeypatch.setattr(build, "run_step", fake_step)
+    config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
+    report = build.build_board(config, tmp_path, kind="mcu", log=lambda text: None,
+                               max_fanout=max_fanout)
+    added = {"en$fanout1", "en$fanout2"}
+    if max_fanout is None:
+        assert report["fanout"] is None and not seen["cells"] & added
+    else:
+        assert report["fanout"] == {"max_fanout": 4, "nets": 1, "copies": 2, "largest": 11}
+        assert added <= seen["cells"]
+
+
+@pytest.mark.parametrize("text", ["-2", "x", "0"])
+def test_bad_max_fanout_is_a_user_error(tmp_path, capsys, text):
+    with pytest.raises(SystemExit) as info:
+        main(["fpga", "--top", "mcu", "--max-fanout", text, "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "--max-fanout" in err and "Traceback" not in err
+
+
+def test_a_max_fanout_of_one_is_a_user_error(tmp_path, capsys):
+    assert main(["fpga", "--top", "mcu", "--max-fanout", "1", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "max_fanout must be an integer of at least 2, not 1" in err
+    assert "Traceback" not in err and not any(tmp_path.iterdir())

@@ -1,0 +1,100 @@
+"""Flip-flops copied so that none drives more than ``max_fanout`` sinks (Yosys JSON netlist).
+
+A flip-flop whose output enables or selects hundreds of others across the FPGA is a net that
+no placement makes short: on the reduced tile such nets (an MCU controller's load flag into
+the clock enables of a shift-and-add stage) were critical with no logic at all. Commercial
+tools copy the driver (a "max fan-out" constraint); Yosys and nextpnr do not, and Yosys merges
+equal flip-flops written in the RTL. This pass runs between Yosys and nextpnr on the netlist
+nextpnr reads: each ``TRELLIS_FF`` with more than ``max_fanout`` sinks gets copies (same
+parameters, attributes and inputs, so the same value in every cycle), and its sinks, in the
+order of their names (which follows the design's hierarchy and bit order), are split evenly
+among them; the placer then puts each copy near its share. Nets that reach a clock input or
+a port of the top module are left as they are.
+"""
+
+import math
+import re
+
+__all__ = ["CLOCK_PORTS", "replicate_fanout"]
+
+#: Input ports that take a clock: a net reaching one is not split.
+CLOCK_PORTS = frozenset({"CLK", "WCK", "CLKI", "CLKA", "CLKB", "CLKFB", "ECLK", "SCLK"})
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural(name):
+    return [int(part) if part.isdigit() else part for part in _DIGITS.split(name)]
+
+
+def replicate_fanout(netlist, *, top, max_fanout):
+    """Split, in place, every net driven by a ``TRELLIS_FF`` of module ``top`` of the Yosys
+    JSON ``netlist`` that has more than ``max_fanout`` sinks (module docstring).
+
+    Returns
+    -------
+    dict
+        ``{"max_fanout", "nets", "copies", "largest"}``: nets split, flip-flops added, and
+        the largest fan-out before (0 when none was split).
+    """
+    if isinstance(max_fanout, bool) or not isinstance(max_fanout, int) or max_fanout < 2:
+        raise ValueError(f"max_fanout must be an integer of at least 2, not {max_fanout!r}")
+    try:
+        module = netlist["modules"][top]
+        cells = module["cells"]
+    except (KeyError, TypeError):
+        raise ValueError(f"netlist has no module {top!r} with cells") from None
+    sinks, drivers, blocked = {}, {}, set()
+    for name, cell in cells.items():
+        directions = cell.get("port_directions", {})
+        for port, bits in cell.get("connections", {}).items():
+            direction = directions.get(port)
+            for index, bit in enumerate(bits):
+                if isinstance(bit, str):            # a constant
+                    continue
+                if direction == "output":
+                    drivers[bit] = (name, port)
+                elif direction == "input":
+                    sinks.setdefault(bit, []).append((name, port, index))
+                    if port in CLOCK_PORTS:
+                        blocked.add(bit)
+                else:
+                    blocked.add(bit)                # inout: never split
+    for port in module.get("ports", {}).values():
+        blocked.update(b for b in port.get("bits", []) if not isinstance(b, str))
+    names, used = {}, [1]
+    for netname, net in module.get("netnames", {}).items():
+        bits = [b for b in net.get("bits", []) if not isinstance(b, str)]
+        used += bits
+        if not net.get("hide_name"):
+            for bit in bits:
+                names.setdefault(bit, netname)
+    used += list(drivers) + list(sinks)
+    next_bit = max(used) + 1
+    split = copies = largest = 0
+    for bit, (driver, port) in sorted(drivers.items()):
+        users = sinks.get(bit, [])
+        if (len(users) <= max_fanout or bit in blocked or port != "Q"
+                or cells[driver].get("type") != "TRELLIS_FF"):
+            continue
+        users.sort(key=lambda user: (_natural(user[0]), user[1], user[2]))
+        groups = math.ceil(len(users) / max_fanout)
+        size = math.ceil(len(users) / groups)
+        original = cells[driver]
+        for k in range(1, groups):
+            copy_name = f"{driver}$fanout{k}"
+            copy = {key: value for key, value in original.items() if key != "connections"}
+            copy["parameters"] = dict(original.get("parameters", {}))
+            copy["attributes"] = dict(original.get("attributes", {}))
+            copy["connections"] = {p: list(b) for p, b in original["connections"].items()}
+            copy["connections"]["Q"] = [next_bit]
+            cells[copy_name] = copy
+            module.setdefault("netnames", {})[f"{names.get(bit, driver)}$fanout{k}"] = {
+                "hide_name": 0, "bits": [next_bit], "attributes": {}}
+            for user, user_port, index in users[k * size:(k + 1) * size]:
+                cells[user]["connections"][user_port][index] = next_bit
+            next_bit += 1
+            copies += 1
+        split += 1
+        largest = max(largest, len(users))
+    return {"max_fanout": max_fanout, "nets": split, "copies": copies, "largest": largest}
