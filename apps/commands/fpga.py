@@ -39,7 +39,7 @@ def add_arguments(parser):
                              "Fmax varies with it: judge a design by several seeds")
     parser.add_argument("--baud", type=positive_int, default=115200, help="UART bit rate")
     parser.add_argument("--max-fanout", type=positive_int, default=None, metavar="N",
-                        help="copy each flip-flop that drives more than N sinks, between Yosys "
+                        help="copy each flip-flop or LUT that drives more than N sinks, between Yosys "
                              "and nextpnr (default: off)")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")

@@ -1,12 +1,14 @@
-"""Flip-flops copied so that none drives more than ``max_fanout`` sinks (Yosys JSON netlist).
+"""Flip-flops and LUTs copied so that none drives more than ``max_fanout`` sinks (Yosys JSON
+netlist).
 
 A flip-flop whose output enables or selects hundreds of others across the FPGA is a net that
 no placement makes short: on the reduced tile such nets (an MCU controller's load flag into
 the clock enables of a shift-and-add stage) were critical with no logic at all. Commercial
 tools copy the driver (a "max fan-out" constraint); Yosys and nextpnr do not, and Yosys merges
 equal flip-flops written in the RTL. This pass runs between Yosys and nextpnr on the netlist
-nextpnr reads: each ``TRELLIS_FF`` with more than ``max_fanout`` sinks gets copies (same
-parameters, attributes and inputs, so the same value in every cycle), and its sinks, in the
+nextpnr reads: each ``TRELLIS_FF`` or ``LUT4`` (:data:`COPIED`) with more than ``max_fanout``
+sinks gets copies (same parameters, attributes and inputs, so the same value in every cycle:
+a reset or enable decoded by a LUT is copied as well as a registered one), and its sinks, in the
 order of their names (which follows the design's hierarchy and bit order), are split evenly
 among them; the placer then puts each copy near its share. Nets that reach a clock input or
 a port of the top module are left as they are.
@@ -15,7 +17,10 @@ a port of the top module are left as they are.
 import math
 import re
 
-__all__ = ["CLOCK_PORTS", "replicate_fanout"]
+__all__ = ["CLOCK_PORTS", "COPIED", "replicate_fanout"]
+
+#: Cell types that are copied, with their output port.
+COPIED = {"TRELLIS_FF": "Q", "LUT4": "Z"}
 
 #: Input ports that take a clock: a net reaching one is not split.
 CLOCK_PORTS = frozenset({"CLK", "WCK", "CLKI", "CLKA", "CLKB", "CLKFB", "ECLK", "SCLK"})
@@ -28,7 +33,7 @@ def _natural(name):
 
 
 def replicate_fanout(netlist, *, top, max_fanout):
-    """Split, in place, every net driven by a ``TRELLIS_FF`` of module ``top`` of the Yosys
+    """Split, in place, every net driven by a cell of :data:`COPIED` in module ``top`` of the Yosys
     JSON ``netlist`` that has more than ``max_fanout`` sinks (module docstring).
 
     Returns
@@ -74,8 +79,8 @@ def replicate_fanout(netlist, *, top, max_fanout):
     split = copies = largest = 0
     for bit, (driver, port) in sorted(drivers.items()):
         users = sinks.get(bit, [])
-        if (len(users) <= max_fanout or bit in blocked or port != "Q"
-                or cells[driver].get("type") != "TRELLIS_FF"):
+        if (len(users) <= max_fanout or bit in blocked
+                or COPIED.get(cells[driver].get("type")) != port):
             continue
         users.sort(key=lambda user: (_natural(user[0]), user[1], user[2]))
         groups = math.ceil(len(users) / max_fanout)
@@ -87,7 +92,7 @@ def replicate_fanout(netlist, *, top, max_fanout):
             copy["parameters"] = dict(original.get("parameters", {}))
             copy["attributes"] = dict(original.get("attributes", {}))
             copy["connections"] = {p: list(b) for p, b in original["connections"].items()}
-            copy["connections"]["Q"] = [next_bit]
+            copy["connections"][port] = [next_bit]
             cells[copy_name] = copy
             module.setdefault("netnames", {})[f"{names.get(bit, driver)}$fanout{k}"] = {
                 "hide_name": 0, "bits": [next_bit], "attributes": {}}

@@ -81,7 +81,7 @@ def test_a_flip_flop_gets_copies_that_share_its_sinks_evenly():
      "a clock input"),
     (lambda m: m["ports"].__setitem__("e", {"direction": "output", "bits": [10]}),
      "a port of the top module"),
-    (lambda m: m["cells"]["en"].__setitem__("type", "TRELLIS_COMB"), "not a flip-flop"),
+    (lambda m: m["cells"]["en"].__setitem__("type", "TRELLIS_COMB"), "not a flip-flop or LUT"),
 ])
 def test_nets_that_must_stay_whole_are_not_split(change, reason):
     netlist = _netlist(sinks=10)
@@ -89,6 +89,26 @@ def test_nets_that_must_stay_whole_are_not_split(change, reason):
     before = copy.deepcopy(netlist)
     assert replicate_fanout(netlist, top="top", max_fanout=4)["nets"] == 0, reason
     assert netlist == before
+
+
+def test_a_lut_is_copied_like_a_flip_flop():
+    """The LUT's output (bit 99, which is also a top output in _netlist: here moved to bit
+    98) feeding 6 flip-flops' enables: two copies with the LUT's inputs and INIT."""
+    netlist = _netlist(sinks=0)
+    module = netlist["modules"]["top"]
+    module["ports"]["o"]["bits"] = [98]
+    for i in range(6):
+        module["cells"][f"s{i}"] = _ff(d=3, q=200 + i, ce=99)
+    summary = replicate_fanout(netlist, top="top", max_fanout=2)
+    assert summary == {"max_fanout": 2, "nets": 1, "copies": 2, "largest": 6}
+    cells = module["cells"]
+    for k in (1, 2):
+        c = cells[f"lut$fanout{k}"]
+        assert c["parameters"] == {"INIT": "1000"}
+        assert c["connections"]["A"] == [3] and c["connections"]["B"] == [10]
+    owner = _drivers(module)
+    assert [owner[cells[f"s{i}"]["connections"]["CE"][0]] for i in range(6)] == \
+        ["lut", "lut", "lut$fanout1", "lut$fanout1", "lut$fanout2", "lut$fanout2"]
 
 
 def test_a_net_within_the_bound_is_left_alone():
