@@ -140,7 +140,7 @@ def _replicate(path, top, max_fanout, say):
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(netlist))
     tmp.replace(path)
-    say(f"fpga: {summary['copies']} flip-flop copies for {summary['nets']} nets of more than "
+    say(f"fpga: {summary['copies']} copied flip-flops and LUTs for {summary['nets']} nets of more than "
         f"{max_fanout} sinks (largest {summary['largest']})")
     return summary
 
