@@ -95,12 +95,12 @@ def read_sdf(lines):
     scale = None
     cell = None
     arcs, wires, checks = [], [], []
-    cell_arcs = []
+    cell_arcs, cell_clocks = [], set()
 
     def close_cell():
-        clocks = {clock for c, _, clock, _ in checks if c == cell}
-        arcs.extend((cell, a, b, ns, a in clocks) for a, b, ns in cell_arcs)
+        arcs.extend((cell, a, b, ns, a in cell_clocks) for a, b, ns in cell_arcs)
         cell_arcs.clear()
+        cell_clocks.clear()
 
     for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -141,6 +141,7 @@ def read_sdf(lines):
                     raise SdfError(f"line {lineno}: expected a setup triple in {line!r}")
                 ns = max(float(v) for v in setup[0] if v) * scale
                 checks.append((cell, pins[0], pins[1], ns))
+                cell_clocks.add(pins[1])
     if cell is not None:
         close_cell()
     return RoutedDelays(arcs=arcs, wires=wires, checks=checks)
@@ -191,11 +192,13 @@ def endpoint_slacks(delays, *, period_ns):
 def slow_nets(delays, *, min_fanout=8, top=12):
     """The ``top`` routed nets of at least ``min_fanout`` sinks with the longest delay to
     their farthest sink (candidates for a replicated driver), as JSON-ready dicts:
-    ``driver`` (cell.pin), ``fanout``, ``max_ns``. Clock pins are not sinks."""
+    ``driver`` (cell.pin), ``fanout``, ``max_ns``. Clock pins are not sinks, and constants
+    (a driver no cell arc reaches) are not nets."""
     clocks = {(cell, clock) for cell, _, clock, _ in delays.checks}
+    timed = {(cell, out) for cell, _, out, _, _ in delays.arcs}
     nets = {}
     for a, b, ns in delays.wires:
-        if b in clocks:
+        if b in clocks or a not in timed:
             continue
         count, worst = nets.get(a, (0, 0.0))
         nets[a] = (count + 1, max(worst, ns))
@@ -221,8 +224,8 @@ def module_of(cell, depth):
 
 
 def _common_prefix(cells):
-    """The hierarchy levels every named cell of ``cells`` shares (e.g. ``board.``), keeping
-    at least one level of each name."""
+    """The hierarchy levels every cell of ``cells`` below the top level shares (e.g.
+    ``board.``)."""
     paths = [_PRIMITIVE_SUFFIX.sub("", c).split(".")[:-1] for c in cells]
     paths = [p for p in paths if p and p[0]]
     if not paths:
@@ -232,11 +235,10 @@ def _common_prefix(cells):
         if len(set(level)) != 1:
             break
         shared.append(level[0])
-    shared = shared[:min(len(p) for p in paths) - 1]
     return "".join(part + "." for part in shared)
 
 
-def slack_summary(endpoints, *, depth=3, top=12):
+def slack_summary(endpoints, *, depth=5, top=12):
     """A JSON-ready summary of :func:`endpoint_slacks`: how many endpoints there are and fail,
     the worst and total negative slack, and the ``top`` worst groups of failing endpoints by
     the module of their path's start and of the endpoint (:func:`module_of` at ``depth``,

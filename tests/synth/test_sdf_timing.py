@@ -112,6 +112,7 @@ def test_slow_nets_rank_fanned_out_nets_by_their_farthest_sink():
     wires = [("en/Q", f"s{i}/CE", 1000 * (i + 1)) for i in range(4)]
     wires += [("near/Q", f"s{i}/DI", 500) for i in range(4)]
     wires += [("clk/O", f"s{i}/CLK", 9000) for i in range(4)]       # clock pins: no sinks
+    wires += [("gnd/F", f"s{i}/LSR", 9000) for i in range(4)]       # a constant: no net
     delays = read_sdf(_sdf(cells, wires))
     assert slow_nets(delays, min_fanout=4) == [
         {"driver": "en.Q", "fanout": 4, "max_ns": 4.0},
