@@ -65,7 +65,8 @@ class Execute(wiring.Component):
     running : In(1)
     redirect : Out(1)
     redirect_pc : Out(PC_BITS)
-        A taken ``br`` or a ``jmp`` retires.
+        A ``jmp`` retires, or a taken ``br`` retired in the cycle before (its decision is
+        registered).
     data : Out(DataPortSignature)
         Operand-space port.
     smem : Out(SharedMemoryPortSignature)
