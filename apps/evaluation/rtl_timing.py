@@ -14,7 +14,7 @@ prints both):
 
 ==========================  ================================================
 ``nop``, ``set``            1
-``alu_int``, branch         5 / 5 (taken: 7), ``jmp`` 3
+``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 3
 ``cp`` of ``vw`` words      ``5 + 2 vw``
 ``alu`` / ``alui``          ``6 + V + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
@@ -60,7 +60,7 @@ __all__ = ["rtl_core_timing", "rtl_mcu_timing"]
 def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
-    return CoreTiming(unit="cycles", scalar=1, alu_int=5, branch=5, taken_branch=7, jump=3,
+    return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=3,
                       halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=5,
                       cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,

@@ -1,6 +1,6 @@
 """The scalar integer ALU of ``alu_int`` (loop counters): wrapping ``data_bits`` operations."""
 
-from amaranth.hdl import Module, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -15,7 +15,14 @@ ALU_INT_IMPLEMENTED = ("add", "sub", "and", "or", "xor", "shl", "shr", "mul")
 
 
 class AluInt(wiring.Component):
-    """Combinational scalar ALU, bit-exact with :data:`isa.vfu_math.INT_FUNCTIONS`.
+    """Scalar ALU with one cycle of latency, bit-exact with :data:`isa.vfu_math.INT_FUNCTIONS`.
+
+    Every cycle it registers the product ``a * b`` (on its own: nothing but the multiplier
+    between the operands and that register), the result of the other functions (their
+    multiplexer ends at a register) and whether ``fn`` is ``mul``; ``result`` selects one of
+    the two registers by the third, so the path from the registers to the operand space's
+    write data is one 2-way multiplexer (issue 20). The registers have no reset: ``result``
+    is read only a cycle after the operands were stable.
 
     Parameters
     ----------
@@ -27,12 +34,13 @@ class AluInt(wiring.Component):
         ``fn`` code of :data:`isa.table.ALU_INT_FUNCS`.
     a, b : In(signed(data_bits))
     result : Out(signed(data_bits))
-        Wrapped to ``data_bits``; never saturates.
+        ``fn(a, b)`` of the previous cycle's inputs, wrapped to ``data_bits``; never
+        saturates.
     latency : int
-        0 (combinational).
+        1 (cycles from the inputs to ``result``).
     """
 
-    latency = 0
+    latency = 1
 
     def __init__(self, *, config):
         if not isinstance(config, PantherConfig):
@@ -48,10 +56,16 @@ class AluInt(wiring.Component):
         amount = b.as_unsigned()[:INT_SHIFT_MASK.bit_length()] & INT_SHIFT_MASK
         values = {
             "add": a + b, "sub": a - b, "and": a & b, "or": a | b, "xor": a ^ b,
-            "shl": a << amount, "shr": a >> amount, "mul": a * b,
+            "shl": a << amount, "shr": a >> amount,
         }
+        product = Signal.like(self.result, reset_less=True, name="product")
+        other = Signal.like(self.result, reset_less=True, name="other")
+        is_mul = Signal(reset_less=True, name="is_mul")
+        m.d.sync += [product.eq(a * b), is_mul.eq(self.fn == ALU_INT_BY_NAME["mul"].code)]
         with m.Switch(self.fn):
             for f in ALU_INT_FUNCS:
-                with m.Case(ALU_INT_BY_NAME[f.name].code):
-                    m.d.comb += self.result.eq(values[f.name])
+                if f.name != "mul":
+                    with m.Case(ALU_INT_BY_NAME[f.name].code):
+                        m.d.sync += other.eq(values[f.name])
+        m.d.comb += self.result.eq(Mux(is_mul, product, other))
         return m

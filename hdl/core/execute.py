@@ -7,9 +7,9 @@ run on :class:`~hdl.core.vector.VectorPath`, ``ld``/``st`` on
 :class:`~hdl.core.transfer.SmemTransfer` (one word per shared-memory handshake; ``ldx``/``stx``
 first read their base register here and check and pass on the effective address), ``send``/``recv``
 on :class:`~hdl.core.network.NetworkTransfer` (one word per handshake with the tile's network
-interface); ``alu_int``
-and ``br`` read their two scalars here. ``mcu`` starts every masked MCU in the same cycle
-(each MCU snapshots its own XBar buffers when it starts, so every operation reads its
+interface); ``alu_int`` and ``br`` read their two scalars here (the states of
+:mod:`~hdl.core.scalar_states`). ``mcu`` starts every masked MCU in the same cycle (each MCU
+snapshots its own XBar buffers when it starts, so every operation reads its
 operands before any writes) and waits for all of them. What an OPA or a CRS leaves for
 ``hlt`` (semantics §5) is the job of :class:`~hdl.core.deferred.DeferredUpdates`: on
 variants 1-2 the stage records the operation there and waits while the OPA's operands are
@@ -35,6 +35,7 @@ from .deferred import DeferredUpdates
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .network import NetworkTransfer
 from .parameters import check_core_parameters
+from .scalar_states import scalar_states
 from .transfer import SmemTransfer
 from .vector import VectorPath
 
@@ -64,7 +65,8 @@ class Execute(wiring.Component):
     running : In(1)
     redirect : Out(1)
     redirect_pc : Out(PC_BITS)
-        A taken ``br`` or a ``jmp`` retires.
+        A ``jmp`` retires, or a taken ``br`` retired in the cycle before (its decision is
+        registered).
     data : Out(DataPortSignature)
         Operand-space port.
     smem : Out(SharedMemoryPortSignature)
@@ -212,15 +214,23 @@ class Execute(wiring.Component):
         scalar = Signal(name="x_scalar")
         m.d.comb += dp.addr.eq(Mux(scalar, s_addr, Mux(op.set, ins.dst, ins.base)))
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
-                     alu.fn.eq(ins.fn), br.cond.eq(ins.cond), self.redirect_pc.eq(ins.target),
+                     alu.fn.eq(ins.fn), br.cond.eq(ins.cond),
                      alu.a.eq(a_reg), alu.b.eq(b_reg),     # not per state: no mux in front
                      br.a.eq(a_reg), br.b.eq(b_reg)]
+        # A branch retires in SCALAR_W whatever it decides and registers the decision
+        # (`taken`) and its target: a taken one redirects in the next cycle, which DISPATCH
+        # spends on it (the instruction register then holds a wrong-path instruction), so the
+        # comparator reaches no redirect, retire or front-end enable (issue 20).
+        taken = Signal(name="x_taken")
+        target = Signal.like(ins.target, name="x_target", reset_less=True)
+        m.d.sync += [taken.eq(0), target.eq(ins.target)]
+        m.d.comb += [self.redirect.eq(taken), self.redirect_pc.eq(Mux(taken, target, ins.target))]
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
         with m.FSM(name="x_fsm"):
             with m.State("DISPATCH"):
-                with m.If(self.valid & self.running):
+                with m.If(self.valid & self.running & ~taken):
                     m.d.sync += [pc.eq(ins.pc), m_idx.eq(0)]
                     with m.If(ins.fault != ErrorCode.NONE):
                         fault(ins.fault)
@@ -299,29 +309,9 @@ class Execute(wiring.Component):
                 with m.If(net.done):
                     retire()
 
-            # -- scalar: alu_int and branches -----------------------------------------------
-            with m.State("SCALAR_A"):
-                m.d.comb += dp.re.eq(1)
-                m.d.sync += s_addr.eq(ins.src2)
-                m.next = "SCALAR_B"
-            with m.State("SCALAR_B"):
-                m.d.sync += a_reg.eq(dp.rdata)
-                m.d.comb += dp.re.eq(1)
-                m.d.sync += s_addr.eq(ins.dst)
-                m.next = "SCALAR_X"
-            with m.State("SCALAR_X"):
-                # The second word is registered before the ALU or the branch comparator uses
-                # it, so that the multiplier and the comparator start from registers, not
-                # from the operand space's read (one cycle more each, issue 20).
-                m.d.sync += b_reg.eq(dp.rdata)
-                m.next = "SCALAR_W"
-            with m.State("SCALAR_W"):
-                with m.If(op.alu_int):
-                    m.d.comb += [dp.we.eq(1), dp.wdata.eq(alu.result)]
-                with m.Else():
-                    m.d.comb += self.redirect.eq(br.taken)
-                m.d.sync += scalar.eq(0)
-                retire()
+            # -- scalar: alu_int and branches (hdl/core/scalar_states.py) -----------------
+            scalar_states(m, ins=ins, dp=dp, s_addr=s_addr, scalar=scalar, a_reg=a_reg,
+                          b_reg=b_reg, alu=alu, br=br, taken=taken, retire=retire)
 
             # -- mcu and crs ------------------------------------------------------------------
             with m.State("MCU_SCAN"):

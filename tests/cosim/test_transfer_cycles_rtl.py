@@ -5,7 +5,8 @@ answers through the tile's arbiter (the core harness of ``tests/hdl/core`` answe
 Expected values by hand from the tile's protocol (``docs/tile.md``, ``docs/core.md``): a core
 alone gets one handshake every two cycles (request, acknowledge), a store reads and latches
 each word first and ends a cycle after its last acknowledge, and a load writes each word a
-cycle after its acknowledge.
+cycle after its acknowledge. ``alu_int`` and branches are checked here too, on the same tile
+build: their result and decision are registered (issue 20).
 """
 
 import functools
@@ -36,12 +37,21 @@ PROBES = {
     "ldx": (f"ldx 32, 7, 0, {VW}", 4 + 2 * VW),
     "stx": (f"stx 7, 100, 32, {VW}, 1", 5 + 3 * VW),
 }
+#: (line, taken, cycles by hand): dispatch, read src1, read src2 and register src1, register
+#: src2; alu_int then registers its result and writes it (6), a branch retires with its
+#: decision registered (5), and a taken one redirects in the next cycle and refills in 2 (8).
+SCALAR = {
+    "alu_int": ("alu_int add, 7, 7, 6", False, 6),
+    "bne (not taken)": ("bne 7, 7, 0", False, 5),
+    "beq (taken)": ("beq 7, 7, 1", True, 8),
+}
 
 
 @functools.cache
 def _cycles():
     require_simulator("verilator")
-    bodies = {"": "", **{name: line for name, (line, _) in PROBES.items()}}
+    bodies = {"": "", **{name: line for name, (line, _) in PROBES.items()},
+              **{name: line for name, (line, _, _) in SCALAR.items()}}
     images = [assemble(PRELOAD + body + "\nhlt\n", config=CONFIG) for body in bodies.values()]
     outcomes = run_and_compare(images, simulator="verilator")
     for name, outcome in zip(bodies, outcomes):
@@ -56,5 +66,14 @@ def test_transfer_cycles_on_the_tile_match_the_profile(name):
     profile = rtl_core_timing(CONFIG)
     words = (profile.word_ld if name.startswith("ld") else profile.word_st) * VW
     assert profile.instruction(instr) + words == by_hand
+    cycles = _cycles()
+    assert cycles[name] - cycles[""] == by_hand
+
+
+@pytest.mark.parametrize("name", list(SCALAR))
+def test_scalar_cycles_on_the_tile_match_the_profile(name):
+    line, taken, by_hand = SCALAR[name]
+    instr = decode(int(assemble(line + "\nhlt\n", config=CONFIG).programs[0][0]))
+    assert rtl_core_timing(CONFIG).instruction(instr, taken=taken) == by_hand
     cycles = _cycles()
     assert cycles[name] - cycles[""] == by_hand

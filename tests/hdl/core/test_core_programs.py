@@ -51,6 +51,29 @@ def test_every_alu_int_function_and_branch_condition():
     compare(_asm("\n".join(lines)))
 
 
+def test_a_taken_branch_skips_its_wrong_path():
+    """A branch retires before its registered decision redirects (issue 20), so the
+    instruction register meanwhile holds the fall-through: a ``hlt``, a ``set`` or a fetch
+    past the program's end there (a PC_RANGE fault if it ran) must leave no trace."""
+    image = _asm("""
+        .data 0, 0, 3, 1
+        jmp loop
+    end:
+        beq 0, 0, over
+        hlt
+        set 5, 1
+    over:
+        set 6, 2
+        hlt
+    loop:
+        alu_int add, 0, 0, 2
+        beq 0, 1, end
+        blt 0, 1, loop
+    """)
+    rtl, gold = compare(image)
+    assert gold["status"] == "halted" and gold["rf"][5] == 0 and gold["rf"][6] != 0
+
+
 def test_every_vfu_function_overlapping_vectors():
     """Each ALU function once with dst overlapping the sources (read before write)."""
     from panther.isa.table import ALU_FUNCS

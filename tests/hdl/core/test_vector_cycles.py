@@ -33,10 +33,11 @@ def test_vector_instruction_cycles_match_the_timing_profile(line):
 
 
 @pytest.mark.parametrize("line, by_hand", [
-    # dispatch, read a, read b, register b, multiply and write (issue 20: registered operands)
-    ("alu_int mul, 100, 0, 1", 5),
-    ("alu_int add, 100, 0, 1", 5),
-    # dispatch, read a, read b, register b, compare (issue 20: registered operands)
+    # dispatch, read a, read b, register b, register the result, write (issue 20: registered
+    # operands and result)
+    ("alu_int mul, 100, 0, 1", 6),
+    ("alu_int add, 100, 0, 1", 6),
+    # dispatch, read a, read b, register b, compare into a register and retire (issue 20)
     ("bne 7, 7, 1", 5),
 ])
 def test_scalar_instruction_cycles_match_the_timing_profile(line, by_hand):
@@ -46,12 +47,13 @@ def test_scalar_instruction_cycles_match_the_timing_profile(line, by_hand):
 
 
 def test_a_taken_branch_costs_its_compare_and_the_refill():
-    """By hand: a taken branch is a not-taken one (5) plus the 2-cycle bubble of the
-    redirect (fetch and decode refill); ``beq 7, 7, 1`` jumps to the next instruction."""
+    """By hand: a taken branch is a not-taken one (5), the cycle its registered decision
+    redirects in (issue 20) and the 2-cycle bubble of the refill (fetch and decode);
+    ``beq 7, 7, 1`` jumps to the next instruction."""
     line = "beq 7, 7, 1"
     instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
-    assert rtl_core_timing(CFG).instruction(instr, taken=True) == 5 + 2
-    assert _cycles(line) - _cycles("") == 5 + 2
+    assert rtl_core_timing(CFG).instruction(instr, taken=True) == 5 + 1 + 2
+    assert _cycles(line) - _cycles("") == 5 + 1 + 2
 
 
 def test_indexed_loads_and_stores_cost_their_base_read():

@@ -1,0 +1,62 @@
+"""The execute stage's states of ``alu_int`` and ``br`` (``SCALAR_A`` .. ``SCALAR_R``).
+
+Cycles (issue 20: every operand, the ALU's result and the branch decision end at a register
+before they are used):
+
+* ``DISPATCH`` loads the scalar address register with ``src1``;
+* ``SCALAR_A`` reads ``src1``; ``SCALAR_B`` registers it (``a``) and reads ``src2``;
+  ``SCALAR_X`` registers that (``b``), so the multiplier and the comparator start from
+  registers, not from the operand space's read;
+* ``SCALAR_W``: the ALU registers its result (:class:`~hdl.core.alu_int.AluInt`, latency 1),
+  which ``SCALAR_R`` writes to ``dst`` before it retires (``alu_int``: 6 cycles). A branch
+  retires in ``SCALAR_W`` whatever it decides (5 cycles) and registers the decision
+  (``taken``); a taken one redirects in the next cycle (the execute stage's ``DISPATCH``,
+  which spends it), then the front end refills in 2 (8 in all).
+"""
+
+__all__ = ["scalar_states"]
+
+
+def scalar_states(m, *, ins, dp, s_addr, scalar, a_reg, b_reg, alu, br, taken, retire):
+    """Add the scalar states to the execute stage's FSM (call it inside ``m.FSM``).
+
+    Parameters
+    ----------
+    m : Module
+    ins : DecodeLayout view
+        The instruction register.
+    dp : DataPortSignature interface
+        The execute stage's own operand-space port; its address is ``s_addr`` while
+        ``scalar`` is set.
+    s_addr, scalar, a_reg, b_reg, taken : Signal
+        The execute stage's registers (the scalar address and its flag, the operands, the
+        branch decision).
+    alu : AluInt
+    br : BranchCompare
+        Their inputs are wired from ``a_reg``, ``b_reg`` and the instruction register.
+    retire : callable
+        Retires the instruction (no arguments).
+    """
+    op = ins.op
+    with m.State("SCALAR_A"):
+        m.d.comb += dp.re.eq(1)
+        m.d.sync += s_addr.eq(ins.src2)
+        m.next = "SCALAR_B"
+    with m.State("SCALAR_B"):
+        m.d.sync += a_reg.eq(dp.rdata)
+        m.d.comb += dp.re.eq(1)
+        m.d.sync += s_addr.eq(ins.dst)
+        m.next = "SCALAR_X"
+    with m.State("SCALAR_X"):
+        m.d.sync += b_reg.eq(dp.rdata)
+        m.next = "SCALAR_W"
+    with m.State("SCALAR_W"):
+        with m.If(op.alu_int):
+            m.next = "SCALAR_R"
+        with m.Else():
+            m.d.sync += [taken.eq(br.taken), scalar.eq(0)]
+            retire()
+    with m.State("SCALAR_R"):
+        m.d.comb += [dp.we.eq(1), dp.wdata.eq(alu.result)]
+        m.d.sync += scalar.eq(0)
+        retire()
