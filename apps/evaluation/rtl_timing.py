@@ -22,16 +22,18 @@ prints both):
                             is written, a store's ``done`` given, a cycle after its handshake)
 ``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
 shared-memory port          one word per cycle for the tile
+MCU request                 ``1 +`` the MCU's exact cycles (the core registers every
+                            request at its edge, ``Core.mcu_request_latency``)
 ``mcu``                     ``M + 3 +`` the longest MCU request (``M`` = mcus_per_core:
                             dispatch, the scan of the ``M`` masks and its end, the start)
-replay of a deferred OPA    its request ``+ 4`` (operand words apart)
+replay of a deferred OPA    its request ``+ 3`` (operand words apart)
 ``crs``                     ``M + 2`` (dispatch, the scan of its mask and its end), then
-                            on variant 3 ``crs_cycles``: ``X (6 S + X + D + 2) + 1``
-                            (``X`` = xbar_size, ``S`` slices, ``D`` =
-                            ``crs_pipeline_depth``)
-replay of a deferred CRS    ``crs_cycles + 2`` (``REPLAY``, ``REPLAY_START``)
-variant-3 commit            ``1 + 6 S X`` (a read and a write per slice and row:
-                            ``commit_cycles`` on variant 3)
+                            on variant 3 its request, ``1 + crs_cycles``:
+                            ``crs_cycles = X (6 S + X + D + 2) + 1`` (``X`` = xbar_size,
+                            ``S`` slices, ``D`` = ``crs_pipeline_depth``)
+replay of a deferred CRS    its request ``+ 2`` (``REPLAY``, ``REPLAY_START``)
+variant-3 commit            its request, ``1 + commit_cycles`` = ``2 + 6 S X`` (a read and
+                            a write per slice and row)
 ``hlt``                     ``6 + 2 (M + 1)`` on variants 1-2 (the park's and the
                             restore's scans of the MCUs), 6 on variant 3 (with the start)
 deferred OPA's snapshot     ``+ 2`` to its ``mcu`` (variants 1-2; words apart)
@@ -48,6 +50,7 @@ unit's scans of the MCUs (``hdl/core/execute.py``, ``hdl/core/deferred.py``), me
 from __future__ import annotations
 
 from panther.analog_models.analog_latency import latency_cycles
+from panther.hdl.core.core import Core
 from panther.hdl.core.vfu import vfu_latency
 from panther.hdl.mcu.controller import commit_cycles, crs_cycles, rtl_cycles
 from panther.isa import variants
@@ -75,11 +78,12 @@ def rtl_mcu_timing(config):
     """The RTL's MCU operations in cycles (PANTHER, ``config``'s variant and answer
     latencies)."""
     lat = latency_cycles(config)
-    commit = commit_cycles(config.replace(variant=3), latencies=lat)     # the field is variant 3's
+    edge = Core.mcu_request_latency         # the core's register of every MCU request
+    commit = edge + commit_cycles(config.replace(variant=3), latencies=lat)  # variant 3's
 
     def request(mask):
-        return rtl_cycles(config, mask, latencies=lat)
-    crs = crs_cycles(config, latencies=lat)
+        return edge + rtl_cycles(config, mask, latencies=lat)
+    crs = edge + crs_cycles(config, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 4,
+                     opa=request(variants.OPA) + 3,
                      crs=crs, crs_replay=crs + 2, commit=commit, per_request=request)

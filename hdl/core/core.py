@@ -122,6 +122,10 @@ class Core(wiring.Component):
     mcus : list of hdl.mcu.MCU (or what ``mcu_factory`` returned)
     """
 
+    #: Cycles from the execute stage's (or the deferred unit's) MCU request to the MCU: the
+    #: core registers ``start``, ``start_mask``, ``crs`` and ``commit`` at its edge.
+    mcu_request_latency = 1
+
     def __init__(self, *, config, core_id, mcu_factory=None):
         if core_id is None:
             check_core_parameters(config, 0)
@@ -210,13 +214,22 @@ class Core(wiring.Component):
         wiring.connect(m, wiring.flipped(self.noc), execute.noc)
 
         # -- MCUs --------------------------------------------------------------------------
+        # The MCU requests are registered at the core's edge (`mcu_request_latency`): each
+        # MCU's controller sees flip-flops, not the execute stage's and the deferred unit's
+        # decodes (issue 20). No handshake reads a stale `done`: the core waits for every
+        # request's `done` pulse, which comes after the request reached the MCU.
         for k, mcu in enumerate(self.mcus):
             wiring.connect(m, ds.xin[k], mcu.xin)
             wiring.connect(m, ds.xout[k], mcu.xout)
             wiring.connect(m, wiring.flipped(self.analog[k]), mcu.analog)
+            start, crs, commit = (Signal(name=f"mcu{k}_{what}_r")
+                                  for what in ("start", "crs", "commit"))
+            start_mask = Signal(3, name=f"mcu{k}_start_mask_r")
+            m.d.sync += [start.eq(execute.mcu_start[k]), start_mask.eq(execute.mcu_masks[k]),
+                         crs.eq(execute.mcu_crs[k]), commit.eq(execute.mcu_commit[k])]
             m.d.comb += [
-                mcu.start.eq(execute.mcu_start[k]), mcu.start_mask.eq(execute.mcu_masks[k]),
-                mcu.crs.eq(execute.mcu_crs[k]), mcu.commit.eq(execute.mcu_commit[k]),
+                mcu.start.eq(start), mcu.start_mask.eq(start_mask),
+                mcu.crs.eq(crs), mcu.commit.eq(commit),
                 execute.mcu_done[k].eq(mcu.done), mcu.overflow_clear.eq(restart),
             ]
 

@@ -177,7 +177,12 @@ class DeferredUpdates(wiring.Component):
                         with m.Case(SAVE):
                             m.next = "HLT_SAVE"
                         with m.Case(REPLAY):
-                            m.next = "REPLAY_LAND"
+                            # The load's last word lands in the XBar buffer in the next
+                            # cycle (the operand space registers buffer writes), and the MCU
+                            # sees the request a cycle after `fire` (the core's edge
+                            # register): it snapshots its buffers with the word in.
+                            m.d.sync += fire.eq(1)
+                            m.next = "REPLAY_START"
                         with m.Case(RESTORE):
                             m.next = "HLT_RESTORE"
             with m.State("HLT_SAVE"):
@@ -200,13 +205,8 @@ class DeferredUpdates(wiring.Component):
                     m.next = "REPLAY_START"
                 with m.Else():
                     copy_then(REPLAY, mcu=tag_mcu[e_idx], slot=e_idx, store=False)
-            with m.State("REPLAY_LAND"):
-                # The load's last word lands in the XBar buffer now (the operand space
-                # registers buffer writes); the MCU snapshots its buffers when it starts.
-                m.d.sync += fire.eq(1)
-                m.next = "REPLAY_START"
             with m.State("REPLAY_START"):
-                # The request (`fire`) goes out in this cycle.
+                # The request (`fire`) goes out in this cycle, to the core's edge register.
                 m.d.sync += pending.eq(r_target)
                 m.next = "REPLAY_WAIT"
             with m.State("REPLAY_WAIT"):

@@ -18,7 +18,7 @@ copy) and records the MCU for the commit. ``hlt`` hands over to the same unit an
 it is done.
 """
 
-from amaranth.hdl import Array, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -34,6 +34,7 @@ from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .network import NetworkTransfer
+from .operand_port import OperandPort
 from .parameters import check_core_parameters
 from .scalar_states import scalar_states
 from .transfer import SmemTransfer
@@ -136,21 +137,19 @@ class Execute(wiring.Component):
                      self.deferred.eq(dfr.deferred), self.smem_waiting.eq(xfer.smem_waiting)]
 
         # The operand-space port belongs to the transfer, the vector path or the network path
-        # while they run, else to this stage (`dp`); the shared-memory port to the transfers,
-        # the NoC port to the network path.
+        # while they run, else to this stage (`dp`), by ownership flip-flops; the
+        # shared-memory port to the transfers, the NoC port to the network path.
+        m.submodules.port = port = OperandPort(config=c)
         dp = DataPortSignature(c).create(path=("x_dp",))
+        transfer = xfer.request         # ld/st from here, the deferred updates' copies
+        for unit, name in ((xfer.data, "transfer"), (vec.data, "vector"), (net.data, "network"),
+                           (dp, "own")):
+            wiring.connect(m, unit, getattr(port, name))
+        wiring.connect(m, wiring.flipped(self.data), port.port)
+        m.d.comb += [port.start.eq(Cat(transfer.start, vec.start, net.start)),
+                     port.end.eq(Cat(transfer.done, vec.done | vec.fault, net.done))]
         wiring.connect(m, wiring.flipped(self.smem), xfer.smem)
         wiring.connect(m, wiring.flipped(self.noc), net.noc)
-        with m.If(xfer.busy):
-            wiring.connect(m, wiring.flipped(self.data), xfer.data)
-        with m.Elif(vec.busy):
-            wiring.connect(m, wiring.flipped(self.data), vec.data)
-        with m.Elif(net.busy):
-            wiring.connect(m, wiring.flipped(self.data), net.data)
-        with m.Else():
-            wiring.connect(m, wiring.flipped(self.data), dp)
-        # Transfers: ld/st from here, the operand copies of the deferred updates.
-        transfer = xfer.request
         m.d.comb += dfr.copy.done.eq(transfer.done)
         with m.If(dfr.copy.start):
             wiring.connect(m, dfr.copy, transfer)

@@ -235,10 +235,26 @@ class Controller(wiring.Component):
         else:
             m.d.comb += nxt.eq(remaining)
 
+        # `idle` is the IDLE state as a flip-flop (cleared when a request leaves IDLE, set
+        # when one ends): the drivers' snapshot enable (`drv_load`, a clock enable of
+        # hundreds of flip-flops) is `start` and `idle`, two flip-flops, without the decode
+        # of the mask or the state (issue 20). A start with an empty mask snapshots too, and
+        # uses nothing of it.
+        idle = Signal(init=1)
+        m.d.comb += [self.drv_load.eq(self.start & idle), self.busy.eq(~idle)]
+
+        def leave_idle(state):
+            m.d.sync += idle.eq(0)
+            m.next = state
+
+        def end_request():
+            m.d.sync += [self.done.eq(1), idle.eq(1)]
+            m.next = "IDLE"
+
         def issue_opa():
             """Raise the request of an OPA phase (the whole operand) for the next cycle."""
             m.d.sync += [req.eq(1), remaining.eq(0), self.step.eq(0)]
-            m.next = "OPA_WAIT"
+            leave_idle("OPA_WAIT")
 
         m.d.sync += self.done.eq(0)
         # The shift-and-add load strobes (a clock enable of hundreds of flip-flops) come from a
@@ -247,27 +263,25 @@ class Controller(wiring.Component):
         load_mvm, load_mtvm = Signal(), Signal()
         m.d.sync += [load_mvm.eq(0), load_mtvm.eq(0)]
         m.d.comb += [self.sa_load_mvm.eq(load_mvm), self.sa_load_mtvm.eq(load_mtvm)]
-        with m.FSM() as fsm:
+        with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start & (self.start_mask.as_value() == McuOp.OPA.value)):
                     # OPA alone (one OPA-only phase on every variant): one transaction.
-                    m.d.comb += self.drv_load.eq(1)
                     issue_opa()
                 with m.Elif(self.start & (self.start_mask.as_value() != 0)):
-                    m.d.comb += self.drv_load.eq(1)
                     m.d.sync += remaining.eq(self.start_mask.as_value())
-                    m.next = "PHASE"
+                    leave_idle("PHASE")
                 with m.Elif(self.crs):
                     m.d.sync += [self.read_copy.eq(variants.crs_read_copy(cfg)),
                                  self.write_copies.eq(opa_mask), canon.eq(1),
                                  self.row.eq(0), self.slice.eq(0)]
-                    m.next = "SR_ISSUE"
+                    leave_idle("SR_ISSUE")
                 with m.Elif(self.commit):
                     if variants.eager_updates(cfg):
                         m.d.sync += [self.read_copy.eq(variants.COMMIT_READ_COPY),
                                      self.write_copies.eq(commit_mask),
                                      canon.eq(0), self.row.eq(0), self.slice.eq(0)]
-                        m.next = "SR_ISSUE"
+                        leave_idle("SR_ISSUE")
                     else:
                         m.d.sync += self.done.eq(1)
                 with m.Elif(self.start):
@@ -312,13 +326,12 @@ class Controller(wiring.Component):
                 with m.Elif(remaining != 0):
                     m.next = "PHASE"
                 with m.Else():
-                    m.d.sync += self.done.eq(1)
-                    m.next = "IDLE"
+                    end_request()
             with m.State("OPA_WAIT"):
                 m.d.comb += self.op.eq(AnalogOp.OPA)
                 with m.If(self.ack_now):
-                    m.d.sync += [req.eq(0), self.done.eq(1)]
-                    m.next = "IDLE"
+                    m.d.sync += req.eq(0)
+                    end_request()
 
             # Serial row loop of CRS and of the variant-3 commit.
             with m.State("SR_ISSUE"):
@@ -354,13 +367,11 @@ class Controller(wiring.Component):
                     with m.If(self.slice == w.slices - 1):
                         m.d.sync += self.slice.eq(0)
                         with m.If(self.row == w.n - 1):
-                            m.d.sync += self.done.eq(1)
-                            m.next = "IDLE"
+                            end_request()
                         with m.Else():
                             m.d.sync += self.row.eq(self.row + 1)
                             m.next = "SR_ISSUE"
                     with m.Else():
                         m.d.sync += self.slice.eq(self.slice + 1)
                         m.next = "SW_ISSUE"
-        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

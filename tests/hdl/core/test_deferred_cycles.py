@@ -6,9 +6,10 @@ Expected values by hand from the state machines (``hdl/core/deferred.py``,
 ``hdl/core/transfer.py``): a copy of ``2 n`` words is a store (``ST_READ``, then per word
 ``ST_LATCH`` and the handshake, then ``ST_LAST``: 2 cycles besides its words) or a load (per
 word the handshake, then ``LD_LAST``: 1 cycle). The snapshot is a store (``DEFER_WAIT``: 2);
-``hlt`` parks (a store: 2), replays (``REPLAY``, the load, ``REPLAY_LAND``, in which the
-load's last word lands in the XBar buffer, ``REPLAY_START``, the request: 4 besides the load's
-words and the request) and restores (a load: 1). The core harness's
+``hlt`` parks (a store: 2), replays (``REPLAY``, the load, ``REPLAY_START``, the core's edge
+register, in which the load's last word lands in the XBar buffer, then the MCU's cycles: 4
+besides the load's words and the MCU's cycles) and restores (a load: 1). An ``mcu``'s
+request also reaches the MCU through the edge register: a cycle before the MCU's own. The core harness's
 shared memory answers a word in fewer cycles than the tile's arbiter (measured here; the
 tile's are checked in ``tests/cosim/test_transfer_cycles_rtl.py``), so the profile is
 compared with the harness's word costs.
@@ -56,18 +57,18 @@ def test_the_profile_has_the_copies_fixed_cycles_by_hand():
     core, mcu = rtl_core_timing(V1), rtl_mcu_timing(V1)
     assert core.snapshot_fixed == 2                 # ST_READ, ST_LAST
     assert core.park_fixed == 2 + 1     # the park's ST_READ and ST_LAST, the restore's LD_LAST
-    # REPLAY, LD_LAST, REPLAY_LAND, REPLAY_START
+    # REPLAY, LD_LAST, REPLAY_START, the core's edge register
     assert mcu.opa == rtl_cycles(V1, variants.OPA) + 4
 
 
 def test_an_opa_snapshot_costs_its_store():
     """Stopped by a fault before ``hlt``: the ``mcu`` alone, its issue (5, as ``mcu 0:mvm``
-    without its request) and the snapshot's store of both XBar buffers."""
+    without its request: no MCU starts) and the snapshot's store of both XBar buffers."""
     _, st_word = _harness_words()
     mcu = _cycles(f"mcu 0:opa\n{STOP}") - _cycles(STOP)
     assert mcu == 5 + 2 + 2 * N * st_word
     mvm = _cycles(f"mcu 0:mvm\n{STOP}") - _cycles(STOP)
-    assert mvm == 5 + rtl_cycles(V1, variants.MVM)
+    assert mvm == 5 + 1 + rtl_cycles(V1, variants.MVM)
 
 
 def test_hlt_parks_replays_and_restores():

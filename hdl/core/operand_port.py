@@ -1,0 +1,71 @@
+"""The execute stage's operand-space port: the port of the unit that owns it, selected by
+one-hot ownership flip-flops."""
+
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from panther.config import PantherConfig
+
+from .data_space import DataPortSignature
+
+__all__ = ["OperandPort", "UNITS"]
+
+#: The units that take the port while they run, in the order of ``start``/``end``'s bits;
+#: ``own`` (the execute stage itself) has it otherwise.
+UNITS = ("transfer", "vector", "network")
+
+
+class OperandPort(wiring.Component):
+    """Hands the operand-space port to the unit that runs.
+
+    A unit owns the port from the cycle after its ``start`` until the cycle of its ``end``
+    (``done``, or a fault that ends it) inclusive, i.e. exactly while it is not idle; the
+    execute stage (``own``) owns it otherwise. Ownership is one flip-flop per requester
+    (``owner``, one-hot), so the port is an AND-OR of the requesters' signals with registered
+    selects: no unit's state decode reaches the XBar buffers' read select and write register
+    (issue 20; no cycles). Units run one at a time.
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    transfer, vector, network, own : In(DataPortSignature(config))
+        The requesters' ports.
+    start, end : In(len(UNITS))
+        One bit per unit of :data:`UNITS`: it starts (it owns the port from the next cycle),
+        its last cycle.
+    port : Out(DataPortSignature(config))
+        To the operand space.
+    owner : Out(len(UNITS) + 1)
+        The ownership flip-flops (one-hot: the units of :data:`UNITS`, then ``own``).
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        port = DataPortSignature(config)
+        k = len(UNITS)
+        super().__init__({**{name: In(port) for name in (*UNITS, "own")},
+                          "start": In(k), "end": In(k), "port": Out(port),
+                          "owner": Out(k + 1, init=1 << k)})
+
+    def elaborate(self, platform):
+        m = Module()
+        k = len(UNITS)
+        owner = self.owner
+        with m.If(self.start.any()):
+            m.d.sync += owner.eq(self.start)
+        with m.Elif(self.end.any()):
+            m.d.sync += owner.eq(1 << k)
+        ports = [getattr(self, name) for name in (*UNITS, "own")]
+        for field in ("addr", "re", "we", "wdata"):
+            value = 0
+            for i, p in enumerate(ports):
+                value = value | (getattr(p, field).as_unsigned() & owner[i].replicate(
+                    len(getattr(p, field))))
+            m.d.comb += getattr(self.port, field).eq(value)
+        m.d.comb += [p.rdata.eq(self.port.rdata) for p in ports]
+        return m
