@@ -152,21 +152,30 @@ SDF = """(DELAYFILE
 """
 
 
-def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
-    """Without running a build: the three steps are faked (nextpnr writes its report, ecppack
-    the bitstream) and record the executables they were given."""
-    ran = {}
-
+def _fake_steps(ran, yosys=None, nextpnr=None):
+    """A stand-in for ``build.run_step``: records each step's executable in ``ran``; nextpnr
+    writes :data:`REPORT` and :data:`SDF`, ecppack an empty bitstream; ``yosys(cwd)`` and
+    ``nextpnr(cwd)``, if given, run first in their steps."""
     def fake_step(step, argv, *, cwd, env, timeout):
         ran[step] = argv[0]
+        if step.startswith("yosys") and yosys is not None:
+            yosys(cwd)
         if step.startswith("nextpnr"):
+            if nextpnr is not None:
+                nextpnr(cwd)
             Path(cwd, argv[argv.index("--report") + 1]).write_text(json.dumps(REPORT))
             Path(cwd, argv[argv.index("--sdf") + 1]).write_text(SDF)
         if step.startswith("ecppack"):
             Path(cwd, "panther_ulx3s.bit").write_bytes(b"")
         return ""
+    return fake_step
 
-    monkeypatch.setattr(build, "run_step", fake_step)
+
+def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
+    """Without running a build: the three steps are faked (nextpnr writes its report, ecppack
+    the bitstream) and record the executables they were given."""
+    ran = {}
+    monkeypatch.setattr(build, "run_step", _fake_steps(ran))
     monkeypatch.setenv("YOSYS", "true")
     monkeypatch.delenv("NEXTPNR_ECP5", raising=False)
     monkeypatch.delenv("ECPPACK", raising=False)
@@ -194,21 +203,16 @@ def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch
     from .test_fanout import _netlist
     seen = {}
 
-    def fake_step(step, argv, *, cwd, env, timeout):
-        if step.startswith("yosys"):
-            netlist = _netlist(sinks=10)
-            netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
-            Path(cwd, "panther_ulx3s.json").write_text(json.dumps(netlist))
-        if step.startswith("nextpnr"):
-            seen["cells"] = set(json.loads(Path(cwd, "panther_ulx3s.json").read_text())
-                                ["modules"]["panther_ulx3s"]["cells"])
-            Path(cwd, argv[argv.index("--report") + 1]).write_text(json.dumps(REPORT))
-            Path(cwd, argv[argv.index("--sdf") + 1]).write_text(SDF)
-        if step.startswith("ecppack"):
-            Path(cwd, "panther_ulx3s.bit").write_bytes(b"")
-        return ""
+    def synthesise(cwd):
+        netlist = _netlist(sinks=10)
+        netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
+        Path(cwd, "panther_ulx3s.json").write_text(json.dumps(netlist))
 
-    monkeypatch.setattr(build, "run_step", fake_step)
+    def place(cwd):
+        seen["cells"] = set(json.loads(Path(cwd, "panther_ulx3s.json").read_text())
+                            ["modules"]["panther_ulx3s"]["cells"])
+
+    monkeypatch.setattr(build, "run_step", _fake_steps({}, yosys=synthesise, nextpnr=place))
     config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
     report = build.build_board(config, tmp_path, kind="mcu", log=lambda text: None,
                                max_fanout=max_fanout)
