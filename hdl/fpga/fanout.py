@@ -12,12 +12,17 @@ a reset or enable decoded by a LUT is copied as well as a registered one), and i
 order of their names (which follows the design's hierarchy and bit order), are split evenly
 among them; the placer then puts each copy near its share. Nets that reach a clock input or
 a port of the top module are left as they are.
+
+The copies of a driver all read its inputs, so an input that was one sink becomes as many:
+the pass runs again until no net is over the bound, which copies the stage before as well
+(along a chain of flip-flops such as a reset synchroniser, a tree of copies that all change
+in the same cycle as the original did).
 """
 
 import math
 import re
 
-__all__ = ["CLOCK_PORTS", "COPIED", "replicate_fanout"]
+__all__ = ["CLOCK_PORTS", "COPIED", "MAX_PASSES", "replicate_fanout"]
 
 #: Cell types that are copied, with their output port.
 COPIED = {"TRELLIS_FF": "Q", "LUT4": "Z"}
@@ -28,20 +33,49 @@ CLOCK_PORTS = frozenset({"CLK", "WCK", "CLKI", "CLKA", "CLKB", "CLKFB", "ECLK", 
 _DIGITS = re.compile(r"(\d+)")
 
 
+def _fresh(taken, name):
+    """``name``, or ``name`` with a suffix ``$2``, ``$3``... that ``taken`` does not hold."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name}${n}" in taken:
+        n += 1
+    return f"{name}${n}"
+
+
 def _natural(name):
     return [int(part) if part.isdigit() else part for part in _DIGITS.split(name)]
 
 
+#: Passes of :func:`replicate_fanout` at most (a chain deeper than this keeps one wide net).
+MAX_PASSES = 8
+
+
 def replicate_fanout(netlist, *, top, max_fanout):
-    """Split, in place, every net driven by a cell of :data:`COPIED` in module ``top`` of the Yosys
-    JSON ``netlist`` that has more than ``max_fanout`` sinks (module docstring).
+    """Split, in place, every net of module ``top`` of the Yosys JSON ``netlist`` that a cell
+    of :data:`COPIED` drives with more than ``max_fanout`` sinks, pass after pass until none
+    is left or :data:`MAX_PASSES` (module docstring).
 
     Returns
     -------
     dict
-        ``{"max_fanout", "nets", "copies", "largest"}``: nets split, flip-flops added, and
-        the largest fan-out before (0 when none was split).
+        ``{"max_fanout", "nets", "copies", "largest", "passes"}``: nets split, cells added,
+        the largest fan-out before (0 when none was split), and the passes that split any.
     """
+    total = {"max_fanout": max_fanout, "nets": 0, "copies": 0, "largest": 0, "passes": 0}
+    for _ in range(MAX_PASSES):
+        one = _one_pass(netlist, top=top, max_fanout=max_fanout)
+        if not one["copies"]:
+            break
+        total["passes"] += 1
+        total["nets"] += one["nets"]
+        total["copies"] += one["copies"]
+        total["largest"] = max(total["largest"], one["largest"])
+    return total
+
+
+def _one_pass(netlist, *, top, max_fanout):
+    """One pass of :func:`replicate_fanout` (the copies' input nets are not split)."""
     if isinstance(max_fanout, bool) or not isinstance(max_fanout, int) or max_fanout < 2:
         raise ValueError(f"max_fanout must be an integer of at least 2, not {max_fanout!r}")
     try:
@@ -87,14 +121,15 @@ def replicate_fanout(netlist, *, top, max_fanout):
         size = math.ceil(len(users) / groups)
         original = cells[driver]
         for k in range(1, groups):
-            copy_name = f"{driver}$fanout{k}"
+            copy_name = _fresh(cells, f"{driver}$fanout{k}")
             copy = {key: value for key, value in original.items() if key != "connections"}
             copy["parameters"] = dict(original.get("parameters", {}))
             copy["attributes"] = dict(original.get("attributes", {}))
             copy["connections"] = {p: list(b) for p, b in original["connections"].items()}
             copy["connections"][port] = [next_bit]
             cells[copy_name] = copy
-            module.setdefault("netnames", {})[f"{names.get(bit, driver)}$fanout{k}"] = {
+            netnames = module.setdefault("netnames", {})
+            netnames[_fresh(netnames, f"{names.get(bit, driver)}$fanout{k}")] = {
                 "hide_name": 0, "bits": [next_bit], "attributes": {}}
             for user, user_port, index in users[k * size:(k + 1) * size]:
                 cells[user]["connections"][user_port][index] = next_bit

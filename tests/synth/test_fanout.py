@@ -42,6 +42,10 @@ def _netlist(sinks=10):
         "netnames": {"en": {"hide_name": 0, "bits": [10], "attributes": {}}}}}}
 
 
+def _owner(module, bit):
+    return _drivers(module)[bit]
+
+
 def _drivers(module):
     return {bits[0]: name for name, c in module["cells"].items()
             for p, bits in c["connections"].items() if c["port_directions"][p] == "output"}
@@ -51,7 +55,7 @@ def test_a_flip_flop_gets_copies_that_share_its_sinks_evenly():
     netlist = _netlist(sinks=10)
     before = copy.deepcopy(netlist)
     summary = replicate_fanout(netlist, top="top", max_fanout=4)
-    assert summary == {"max_fanout": 4, "nets": 1, "copies": 2, "largest": 11}
+    assert summary == {"max_fanout": 4, "nets": 1, "copies": 2, "largest": 11, "passes": 1}
     module = netlist["modules"]["top"]
     cells = module["cells"]
     copies = ["en$fanout1", "en$fanout2"]
@@ -100,15 +104,34 @@ def test_a_lut_is_copied_like_a_flip_flop():
     for i in range(6):
         module["cells"][f"s{i}"] = _ff(d=3, q=200 + i, ce=99)
     summary = replicate_fanout(netlist, top="top", max_fanout=2)
-    assert summary == {"max_fanout": 2, "nets": 1, "copies": 2, "largest": 6}
+    # the three LUTs read flip-flop ``en``, now over the bound: a second pass copies it
+    assert summary == {"max_fanout": 2, "nets": 2, "copies": 3, "largest": 6, "passes": 2}
     cells = module["cells"]
     for k in (1, 2):
         c = cells[f"lut$fanout{k}"]
         assert c["parameters"] == {"INIT": "1000"}
-        assert c["connections"]["A"] == [3] and c["connections"]["B"] == [10]
+        assert c["connections"]["A"] == [3]
+        assert module["cells"][_owner(module, c["connections"]["B"][0])]["type"] == "TRELLIS_FF"
     owner = _drivers(module)
     assert [owner[cells[f"s{i}"]["connections"]["CE"][0]] for i in range(6)] == \
         ["lut", "lut", "lut$fanout1", "lut$fanout1", "lut$fanout2", "lut$fanout2"]
+
+
+def test_a_chain_of_flip_flops_becomes_a_tree():
+    """``a`` -> ``b`` -> 20 clock enables, bound 4: ``b`` gets 4 copies (5 drivers of 4
+    sinks), which makes ``a`` drive 5 flip-flops, so a second pass copies ``a`` once; every
+    copy of ``b`` reads a copy of ``a``, so all change in the same cycle as before."""
+    cells = {"a": _ff(d=3, q=10), "b": _ff(d=10, q=11)}
+    cells.update({f"s{i:02d}": _ff(d=3, q=100 + i, ce=11) for i in range(20)})
+    netlist = {"modules": {"top": {"ports": {}, "cells": cells, "netnames": {}}}}
+    summary = replicate_fanout(netlist, top="top", max_fanout=4)
+    assert summary == {"max_fanout": 4, "nets": 2, "copies": 5, "largest": 20, "passes": 2}
+    owner = _drivers(netlist["modules"]["top"])
+    bs = ["b"] + [f"b$fanout{k}" for k in range(1, 5)]
+    assert sorted({owner[cells[f"s{i:02d}"]["connections"]["CE"][0]] for i in range(20)}) == bs
+    feeding = [owner[cells[b]["connections"]["DI"][0]] for b in bs]
+    assert sorted(set(feeding)) == ["a", "a$fanout1"] and max(map(feeding.count, feeding)) <= 4
+    assert cells["a$fanout1"]["connections"]["DI"] == [3]
 
 
 def test_a_net_within_the_bound_is_left_alone():
