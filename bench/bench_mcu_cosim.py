@@ -91,7 +91,7 @@ try:   # inside the simulator: the cocotb test that takes the measurements
             }
             out = {}
             repeats = int(os.environ.get("PANTHER_BENCH_REPEATS", REPEATS))
-            for name in os.environ.get("PANTHER_BENCH_OPS", "MVM MTVM OPA").split():
+            for name in os.environ.get("PANTHER_BENCH_OPS", " ".join(OPS)).split():
                 mask = getattr(McuOp, name).value
                 cosim_times, numpy_times, bridges = [], [], []
                 for _ in range(repeats):

@@ -17,7 +17,7 @@ from panther.config import PantherConfig, load_config
 from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
-from .fanout import replicate_fanout
+from .fanout import check_max_fanout, replicate_fanout
 from .nextpnr_report import parse_nextpnr_report
 from .sdf_timing import SdfError, endpoint_slacks, read_sdf, slack_summary, slow_nets
 from .ulx3s import Ulx3sTop, pll_parameters
@@ -151,8 +151,8 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     ``build_dir/fpga_report.json``). Each tool failure raises :class:`ToolError` naming it.
     ``router`` is nextpnr's router (one of :data:`ROUTERS`; None: :data:`DEFAULT_ROUTER`);
     ``seed`` its placement seed (:func:`check_seed`; None: no ``--seed``, nextpnr's default).
-    ``max_fanout`` (None: off) copies each flip-flop that drives more sinks between Yosys and
-    nextpnr (:func:`.fanout.replicate_fanout`; the report's ``fanout``).
+    ``max_fanout`` (None: off) copies each flip-flop or LUT that drives more sinks between
+    Yosys and nextpnr (:func:`.fanout.replicate_fanout`; the report's ``fanout``).
 
     A design that misses its clock target is still placed, routed and packed
     (``--timing-allow-fail``); the report then says ``"meets": false``. The tools are those
@@ -167,9 +167,8 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     if router not in ROUTERS:
         raise ValueError(f"router must be one of {ROUTERS!r}, not {router!r}")
     check_seed(seed)
-    if max_fanout is not None and (isinstance(max_fanout, bool) or not isinstance(max_fanout, int)
-                                   or max_fanout < 2):
-        raise ValueError(f"max_fanout must be an integer of at least 2, not {max_fanout!r}")
+    if max_fanout is not None:
+        check_max_fanout(max_fanout)
     from amaranth_boards.ulx3s import ULX3S_85F_Platform  # loads the vendor toolchain glue
 
     pll_parameters(clock_mhz)                 # reject a bad input before building anything

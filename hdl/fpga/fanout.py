@@ -22,7 +22,7 @@ in the same cycle as the original did).
 import math
 import re
 
-__all__ = ["CLOCK_PORTS", "COPIED", "MAX_PASSES", "replicate_fanout"]
+__all__ = ["CLOCK_PORTS", "COPIED", "MAX_PASSES", "check_max_fanout", "replicate_fanout"]
 
 #: Cell types that are copied, with their output port.
 COPIED = {"TRELLIS_FF": "Q", "LUT4": "Z"}
@@ -51,6 +51,13 @@ def _natural(name):
 MAX_PASSES = 8
 
 
+def check_max_fanout(max_fanout):
+    """``max_fanout`` if it is an integer of at least 2, else raise ``ValueError``."""
+    if isinstance(max_fanout, bool) or not isinstance(max_fanout, int) or max_fanout < 2:
+        raise ValueError(f"max_fanout must be an integer of at least 2, not {max_fanout!r}")
+    return max_fanout
+
+
 def replicate_fanout(netlist, *, top, max_fanout):
     """Split, in place, every net of module ``top`` of the Yosys JSON ``netlist`` that a cell
     of :data:`COPIED` drives with more than ``max_fanout`` sinks, pass after pass until none
@@ -62,6 +69,7 @@ def replicate_fanout(netlist, *, top, max_fanout):
         ``{"max_fanout", "nets", "copies", "largest", "passes"}``: nets split, cells added,
         the largest fan-out before (0 when none was split), and the passes that split any.
     """
+    check_max_fanout(max_fanout)
     total = {"max_fanout": max_fanout, "nets": 0, "copies": 0, "largest": 0, "passes": 0}
     for _ in range(MAX_PASSES):
         one = _one_pass(netlist, top=top, max_fanout=max_fanout)
@@ -76,8 +84,6 @@ def replicate_fanout(netlist, *, top, max_fanout):
 
 def _one_pass(netlist, *, top, max_fanout):
     """One pass of :func:`replicate_fanout` (the copies' input nets are not split)."""
-    if isinstance(max_fanout, bool) or not isinstance(max_fanout, int) or max_fanout < 2:
-        raise ValueError(f"max_fanout must be an integer of at least 2, not {max_fanout!r}")
     try:
         module = netlist["modules"][top]
         cells = module["cells"]

@@ -43,6 +43,10 @@ class RoutedDelays:
     wires: list
     checks: list
 
+    def clock_pins(self):
+        """The ``(cell, pin)`` that setup checks name as a clock: not data sinks."""
+        return {(cell, clock) for cell, _, clock, _ in self.checks}
+
 
 @dataclass(frozen=True)
 class EndpointSlack:
@@ -163,7 +167,7 @@ def endpoint_slacks(delays, *, period_ns):
         else:
             fanout[(cell, a)].append(((cell, b), ns))
             indegree[(cell, b)] += 1
-    clocks = {(cell, clock) for cell, _, clock, _ in checks}
+    clocks = delays.clock_pins()
     for a, b, ns in wires:
         if b not in clocks:
             fanout[a].append((b, ns))
@@ -194,7 +198,7 @@ def slow_nets(delays, *, min_fanout=8, top=12):
     their farthest sink (candidates for a replicated driver), as JSON-ready dicts:
     ``driver`` (cell.pin), ``fanout``, ``max_ns``. Clock pins are not sinks, and constants
     (a driver no cell arc reaches) are not nets."""
-    clocks = {(cell, clock) for cell, _, clock, _ in delays.checks}
+    clocks = delays.clock_pins()
     timed = {(cell, out) for cell, _, out, _, _ in delays.arcs}
     nets = {}
     for a, b, ns in delays.wires:
