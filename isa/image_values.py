@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from panther.fixed_point import signed_range
+
 from .table import BY_MNEMONIC
 
 __all__ = ["value_error"]
-
-
-def _signed(bits):
-    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
 def _out_of_range(name, array, low, high, what):
@@ -65,7 +63,7 @@ def value_error(config, *, rf_init, xbar_in, xbar_out, smem_init, smem_count, sm
         ``(core, mcu) -> array``: raw weights ``(xbar_size, xbar_size)`` and slice digits
         ``(n_slices, xbar_size, xbar_size)``.
     """
-    data = _signed(config.data_bits)
+    data = signed_range(config.data_bits)
     word = f"a signed {config.data_bits}-bit data word, data_bits"
     checks = [("rf_init", rf_init, *data, word),
               ("xbar_in", xbar_in, *data, _xbar_word("XBarIn", config)),
@@ -74,7 +72,7 @@ def value_error(config, *, rf_init, xbar_in, xbar_out, smem_init, smem_count, sm
               ("smem_count", smem_count, 0, BY_MNEMONIC["st"].field("count").value_range[1],
                "a consumer count, 0 = persistent")]
     for (core, mcu), w in sorted(weights.items()):
-        checks.append((f"weights_c{core}_m{mcu}", w, *_signed(config.weight_bits),
+        checks.append((f"weights_c{core}_m{mcu}", w, *signed_range(config.weight_bits),
                        f"a signed {config.weight_bits}-bit weight, weight_bits"))
     for (core, mcu), d in sorted(digits.items()):
         for k in range(config.n_slices):

@@ -8,8 +8,13 @@ import numpy as np
 
 __all__ = [
     "round_shift", "saturate", "to_fixed", "from_fixed", "sign_magnitude",
-    "canonical_digits", "weights_from_digits", "wrap",
+    "canonical_digits", "weights_from_digits", "wrap", "signed_range",
 ]
+
+
+def signed_range(bits):
+    """``(low, high)``: the values a ``bits``-wide two's complement word holds."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
 def round_shift(value, shift):
@@ -25,7 +30,7 @@ def saturate(value, bits):
     Returns ``(clamped, overflow)``; ``overflow`` is a bool (or bool array) that is true where
     the value did not fit.
     """
-    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    low, high = signed_range(bits)
     if isinstance(value, np.ndarray):
         return np.clip(value, low, high), (value < low) | (value > high)
     return min(max(value, low), high), not low <= value <= high
@@ -44,7 +49,7 @@ def to_fixed(real, frac_bits, bits):
     Returns ``(raw, overflow)``. Ties round half up, as everywhere else.
     """
     scaled = np.floor(np.asarray(real, dtype=np.float64) * (1 << frac_bits) + 0.5)
-    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    low, high = signed_range(bits)
     overflow = (scaled < low) | (scaled > high)
     raw = np.clip(scaled, low, high).astype(np.int64)
     if np.ndim(real) == 0:
