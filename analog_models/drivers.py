@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from panther.fixed_point import sign_magnitude
+from panther.fixed_point import sign_magnitude, signed_range
 
 from .dac import ColumnDac, RowDriver
 
@@ -28,7 +28,7 @@ def _check_words(x_raw, config):
     x = np.asarray(x_raw)
     if x.ndim != 1 or not np.issubdtype(x.dtype, np.integer):
         raise ValueError(f"input must be a 1-D integer array of raw data words, not {x_raw!r}")
-    low, high = -(1 << (config.data_bits - 1)), (1 << (config.data_bits - 1)) - 1
+    low, high = signed_range(config.data_bits)
     if x.size and (x.min() < low or x.max() > high):
         raise ValueError(f"input words must lie in [{low}, {high}] (data_bits={config.data_bits}), "
                          f"not min {int(x.min())} max {int(x.max())}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from panther.fixed_point import to_fixed
+from panther.fixed_point import fixed_one, to_fixed
 from panther.isa.image import ProgramImage
 
 from . import fusion, peephole, smem
@@ -100,7 +100,7 @@ def build_network(model, config, *, crs=False, input_gradient=None, limits=True)
         raise CompileError(f"conv networks need xbar_size <= {MAX_VW} (one vector instruction "
                            f"moves at most {MAX_VW} words), not {config.xbar_size}")
     if any(isinstance(layer, MaxPool2d) for layer in model.layers) \
-            and min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1) != 1 << config.data_frac_bits:
+            and fixed_one(config.data_frac_bits, config.data_bits) != 1 << config.data_frac_bits:
         raise CompileError("maxpool2d routes its error with a multiply by ONE = 2**data_frac_bits, "
                            "which this data format cannot hold (data_bits - data_frac_bits < 2)")
     word = _lr_word(model, config)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from panther.fixed_point import fixed_one
+
 from .ir import Buf, Op, Ref, Transfer, Value
 from .model import ACTIVATIONS
 from .softmax import softmax_error, softmax_shift
@@ -74,7 +76,7 @@ class _Lowering:
         self.lr_raw = lr_raw
         self.rolled = rolled
         self.batch = 1 if rolled else model.train.batch
-        self.one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+        self.one = fixed_one(config.data_frac_bits, config.data_bits)
         self.softmax_shift = softmax_shift(model, config) if model.loss != "mse" else 0
         self.ops, self.transfers = [], []
         self.owner = {}      # key -> (core, Ref) of a value that lives in a core's registers

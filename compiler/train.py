@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from panther.fixed_point import round_shift, saturate, to_fixed, weights_from_digits
+from panther.fixed_point import fixed_one, round_shift, saturate, to_fixed, weights_from_digits
 from panther.isa.golden import run_image
 from panther.isa.golden.analog_mcu import AnalogBackend
 from panther.isa.vfu_math import vfu
@@ -67,7 +67,7 @@ def analog_forward(devices, mapping, activations, x_raw, config, biases=None):
     with saturating VFU adds and the VFU activations, as :func:`fixed_forward` (a bias is a
     row driven by 1.0)."""
     x = config.xbar_size
-    one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+    one = fixed_one(config.data_frac_bits, config.data_bits)
     a = np.asarray(x_raw, dtype=np.int64)
     for layer, name in enumerate(activations):
         if (biases or [False] * len(activations))[layer]:
@@ -94,7 +94,7 @@ def fixed_forward(weights, activations, x_raw, config, biases=None):
     sums added in row-block order with saturating VFU adds, VFU activations; a bias is a row
     driven by 1.0). For the softmax cross-entropy loss these are the logits."""
     x, f = config.xbar_size, config.weight_frac_bits
-    one = min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+    one = fixed_one(config.data_frac_bits, config.data_bits)
     a = np.asarray(x_raw, dtype=np.int64)
     for w, name, bias in zip(weights, activations, biases or [False] * len(weights)):
         if bias:

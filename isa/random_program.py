@@ -25,6 +25,8 @@ import random
 
 import numpy as np
 
+from panther.fixed_point import signed_range
+
 from .disassembler import disassemble
 from .encoding import decode, encode
 from .image import ProgramImage
@@ -121,7 +123,7 @@ class TileProgramGen:
         for g in cores:
             g.config_max_vw = options.max_vw
         self.traffic = traffic = _SharedTraffic(c, rng, words)
-        data_lo, data_hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
+        data_lo, data_hi = signed_range(c.data_bits)
 
         # Initial memories.
         def data(shape):

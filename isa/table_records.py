@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from panther.fixed_point import signed_range
+
 __all__ = ["INSTR_BITS", "OPCODE_LSB", "OPCODE_WIDTH", "FIELD_KINDS", "Field", "FuncSpec",
            "InstrSpec"]
 
@@ -64,7 +66,7 @@ class Field:
         if self.kind == "vw":
             return 1, 1 << self.width
         if self.kind == "imm":
-            return -(1 << (self.width - 1)), (1 << (self.width - 1)) - 1
+            return signed_range(self.width)
         if self.kind == "count":
             return 1, (1 << self.width) - 1
         return 0, (1 << self.width) - 1

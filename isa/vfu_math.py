@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from panther.fixed_point import round_shift, saturate, to_fixed, wrap
+from panther.fixed_point import fixed_one, round_shift, saturate, to_fixed, wrap
 
 from .table import SNA_SHIFT_BITS
 
@@ -167,7 +167,7 @@ def _two_f(config):
 
 def _one(config):
     """ONE: the data word closest to 1.0."""
-    return min(1 << config.data_frac_bits, (1 << (config.data_bits - 1)) - 1)
+    return fixed_one(config.data_frac_bits, config.data_bits)
 
 
 def _sna(a, b, d, c):

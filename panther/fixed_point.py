@@ -8,13 +8,21 @@ import numpy as np
 
 __all__ = [
     "round_shift", "saturate", "to_fixed", "from_fixed", "sign_magnitude",
-    "canonical_digits", "weights_from_digits", "wrap", "signed_range",
+    "canonical_digits", "weights_from_digits", "wrap", "signed_range", "fixed_one",
 ]
 
 
 def signed_range(bits):
     """``(low, high)``: the values a ``bits``-wide two's complement word holds."""
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def fixed_one(frac_bits, bits):
+    """The ``bits``-wide raw word closest to 1.0 with ``frac_bits`` fraction bits (ONE).
+
+    ``2**frac_bits``, or the largest word when 1.0 itself does not fit.
+    """
+    return min(1 << frac_bits, signed_range(bits)[1])
 
 
 def round_shift(value, shift):

@@ -17,6 +17,7 @@ from panther.analog_models import AnalogMCU
 from panther.config import load_config
 from panther.cosim.clock import period_ps, start_clock
 from panther.cosim.mcu_bridge import McuDriver, start_mcu_bridge
+from panther.fixed_point import signed_range
 from panther.hdl.mcu import McuOp
 
 #: The configuration the Verilog was generated for (a preset name or a JSON file).
@@ -27,7 +28,7 @@ def expected_mvm(w_raw, x_raw, config):
     """``y = W^T x`` as the MCU computes it (docs/semantics.md): the exact integer sum of
     Q8.24 weights times Q4.12 inputs, rounded half up to Q4.12 and saturated."""
     shift = config.weight_frac_bits
-    low, high = -(1 << (config.data_bits - 1)), (1 << (config.data_bits - 1)) - 1
+    low, high = signed_range(config.data_bits)
     out = []
     for j in range(config.xbar_size):
         acc = sum(int(w_raw[i, j]) * int(x_raw[i]) for i in range(config.xbar_size))
