@@ -258,8 +258,8 @@ class SmemAccessSignature(_PortSignature):
     has ``In`` of it).
 
     An attempt starts with a one-cycle ``start`` strobe carrying ``write``, ``addr``, ``wdata``
-    and ``count``; in the next cycle it finishes with ``ack`` (done; ``rdata`` holds a load's
-    value) or ``reject`` (the word is not ready; nothing changed).
+    and ``count``; the memory's ``latency`` cycles later it finishes with ``ack`` (done;
+    ``rdata`` holds a load's value) or ``reject`` (the word is not ready; nothing changed).
 
     Parameters
     ----------

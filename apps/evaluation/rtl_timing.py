@@ -18,8 +18,10 @@ prints both):
 ``cp`` of ``vw`` words      ``5 + 2 vw``
 ``alu`` / ``alui``          ``6 + V + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
-``ld`` / ``st``             ``2 + 2 vw`` / ``3 + 3 vw`` (a core alone; a load's last word
-                            is written, a store's ``done`` given, a cycle after its handshake)
+``ld`` / ``st``             ``2 + 3 vw`` / ``3 + 4 vw`` (a core alone: a word's request is
+                            answered two cycles later, ``SharedMemory.latency``; a load's
+                            last word is written, a store's ``done`` given, a cycle after
+                            its handshake)
 ``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
 shared-memory port          one word per cycle for the tile
 MCU request                 ``1 +`` the MCU's exact cycles (the core registers every
@@ -53,6 +55,7 @@ from panther.analog_models.analog_latency import latency_cycles
 from panther.hdl.core.core import Core
 from panther.hdl.core.vfu import vfu_latency
 from panther.hdl.mcu.controller import commit_cycles, crs_cycles, rtl_cycles
+from panther.hdl.tile.shared_memory import SharedMemory
 from panther.isa import variants
 
 from .latency import CoreTiming, McuTiming
@@ -63,11 +66,13 @@ __all__ = ["rtl_core_timing", "rtl_mcu_timing"]
 def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
+    smem_latency = SharedMemory.latency     # a word's request to its answer
     return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=3,
                       halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=5,
                       cp_word=2,
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
-                      ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=scan + 2,
+                      ld_fixed=2, st_fixed=3, word_ld=1 + smem_latency, word_st=2 + smem_latency,
+                      port_word=1, mcu_fixed=scan + 2,
                       crs_fixed=scan + 1,
                       index_fixed=2,
                       # the deferred updates' copies (variants 1-2), measured: docs/core.md

@@ -1,6 +1,6 @@
 """Round-robin arbitration of the cores' shared-memory ports onto one access pipeline."""
 
-from amaranth.hdl import Module, Mux, Signal
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import Out
 
@@ -15,9 +15,9 @@ class Arbiter(wiring.Component):
     """Starts one :class:`~hdl.tile.shared_memory.SharedMemory` attempt per cycle, round robin.
 
     Every cycle the arbiter grants the first requesting core at or after its pointer, skipping
-    the core whose attempt is still in flight (it is answered in this cycle and presents its
-    next request in the following one). After a grant the pointer moves past the granted
-    core. A rejected attempt (word not ready) is simply not acked: its core keeps ``req`` high
+    the cores whose attempts are still in flight (one is answered ``latency`` cycles after its
+    grant and its core presents its next request in the following cycle). After a grant the
+    pointer moves past the granted core. A rejected attempt (word not ready) is simply not acked: its core keeps ``req`` high
     and is tried again on its next turn, so a waiting core never blocks the others.
 
     Parameters
@@ -25,6 +25,8 @@ class Arbiter(wiring.Component):
     config : PantherConfig
     n_ports : int
         Cores served (default ``config.cores_per_tile``).
+    latency : int
+        Cycles from an attempt's start to its answer (the memory's ``latency``).
 
     Members
     -------
@@ -36,10 +38,13 @@ class Arbiter(wiring.Component):
         Per-core strobes: the core's attempt finished in this cycle with / without access.
     """
 
-    def __init__(self, *, config, n_ports=None):
+    def __init__(self, *, config, latency, n_ports=None):
         n_ports, members = core_port_members(config, n_ports)
+        if not (isinstance(latency, int) and not isinstance(latency, bool) and latency >= 1):
+            raise ValueError(f"latency must be a positive integer, not {latency!r}")
         self.config = config
         self.n_ports = n_ports
+        self.latency = latency
         members.update({"memory": Out(SmemAccessSignature(config)),
                         "acked": Out(n_ports), "rejected": Out(n_ports)})
         super().__init__(members)
@@ -54,12 +59,13 @@ class Arbiter(wiring.Component):
         m = Module()
         id_bits = max(1, (n - 1).bit_length())
         pointer = Signal(id_bits)
-        inflight = Signal()
-        inflight_id = Signal(id_bits)
+        # One (valid, core) pair per cycle of the memory's latency; the last one is answered.
+        inflight = [Signal(name=f"inflight{k}") for k in range(self.latency)]
+        inflight_id = [Signal(id_bits, name=f"inflight{k}_id") for k in range(self.latency)]
 
         # Answer the attempt in flight.
         for i, port in enumerate(ports):
-            mine = inflight & (inflight_id == i)
+            mine = inflight[-1] & (inflight_id[-1] == i)
             m.d.comb += [
                 port.rdata.eq(mem.rdata),
                 port.ack.eq(mine & mem.ack),
@@ -70,7 +76,8 @@ class Arbiter(wiring.Component):
         # Grant the next candidate, round robin from the pointer.
         candidate = Signal(n)
         for i, port in enumerate(ports):
-            m.d.comb += candidate[i].eq(port.req & ~(inflight & (inflight_id == i)))
+            busy = [inflight[k] & (inflight_id[k] == i) for k in range(self.latency)]
+            m.d.comb += candidate[i].eq(port.req & ~Cat(*busy).any())
         grant = Signal(id_bits)
         granted = Signal()
         m.d.comb += granted.eq(candidate.any())
@@ -88,7 +95,9 @@ class Arbiter(wiring.Component):
                     m.d.comb += [mem.write.eq(port.write), mem.addr.eq(port.addr),
                                  mem.wdata.eq(port.wdata), mem.count.eq(port.count)]
         m.d.comb += mem.start.eq(granted)
-        m.d.sync += [inflight.eq(granted), inflight_id.eq(grant)]
+        m.d.sync += [inflight[0].eq(granted), inflight_id[0].eq(grant)]
+        for k in range(1, self.latency):
+            m.d.sync += [inflight[k].eq(inflight[k - 1]), inflight_id[k].eq(inflight_id[k - 1])]
         with m.If(granted):
             m.d.sync += pointer.eq(_next_index(grant, n))
         return m

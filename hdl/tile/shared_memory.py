@@ -1,6 +1,6 @@
 """Tile shared memory: words with a valid bit and a consumer counter (docs/semantics.md §6)."""
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In
@@ -20,8 +20,8 @@ class SharedMemory(wiring.Component):
     """``config.smem_depth`` synchronised words with one access pipeline and a host port.
 
     An *attempt* (the ``access`` port) starts with a one-cycle ``start`` strobe carrying
-    ``write``, ``addr``, ``wdata`` and ``count``. In the next cycle the stored word has been
-    read and the attempt finishes with exactly one of
+    ``write``, ``addr``, ``wdata`` and ``count``. :attr:`latency` cycles later it finishes with
+    exactly one of
 
     * ``ack``: ``st`` on an invalid word (written, valid set, counter := ``count``) or ``ld``
       on a valid word (``rdata`` = value; a counter above 0 decrements and valid clears
@@ -29,8 +29,12 @@ class SharedMemory(wiring.Component):
     * ``reject``: the word is not ready (``st``: valid; ``ld``: invalid) or the host writes
       in this cycle. Nothing changes; the requester retries later.
 
-    A new attempt may start in the cycle another finishes (the read port is transparent to
-    the write port, so it sees the word just written): one attempt per cycle.
+    The pipeline: the block RAM is read in the start cycle; the next cycle registers the word
+    (the block RAM's output goes straight into a register: its clock-to-output delay leaves
+    no room for logic behind it), with the word written in that same cycle forwarded; the
+    cycle after decides, answers and writes back. An attempt may start in every cycle and
+    sees every write decided before its own (the read port is transparent to the write port
+    in its start cycle, the forward covers the cycle after).
 
     The host port loads and dumps words while the cores are stopped.
 
@@ -43,6 +47,9 @@ class SharedMemory(wiring.Component):
     access : In(SmemAccessSignature(config))
     host : In(SmemHostSignature(config))
     """
+
+    #: Cycles from an attempt's ``start`` to its ``ack`` or ``reject``.
+    latency = 2
 
     def __init__(self, *, config):
         if not isinstance(config, PantherConfig):
@@ -70,34 +77,46 @@ class SharedMemory(wiring.Component):
             host.rcount.eq(hp.data.count),
         ]
 
-        # Attempt pipeline: stage 0 reads, stage 1 decides and writes back.
-        busy = Signal()
-        write = Signal()
-        addr = Signal(index_bits)
-        wdata = Signal(c.data_bits)
-        count = Signal(COUNT_BITS)
+        # Attempt pipeline: stage 0 reads, stage 1 registers the word, stage 2 decides.
         m.d.comb += rp.addr.eq(access.addr[:index_bits])
-        m.d.sync += busy.eq(access.start)
+        s1_busy, s1_write = Signal(name="s1_busy"), Signal(name="s1_write")
+        s1_addr = Signal(index_bits, name="s1_addr")
+        s1_wdata = Signal(c.data_bits, name="s1_wdata", reset_less=True)
+        s1_count = Signal(COUNT_BITS, name="s1_count", reset_less=True)
+        m.d.sync += s1_busy.eq(access.start)
         with m.If(access.start):
-            m.d.sync += [write.eq(access.write), addr.eq(access.addr[:index_bits]),
-                         wdata.eq(access.wdata), count.eq(access.count)]
+            m.d.sync += [s1_write.eq(access.write), s1_addr.eq(access.addr[:index_bits]),
+                         s1_wdata.eq(access.wdata), s1_count.eq(access.count)]
 
-        word = rp.data
+        s2_busy, s2_write = Signal(name="s2_busy"), Signal(name="s2_write")
+        s2_addr = Signal(index_bits, name="s2_addr")
+        s2_wdata = Signal(c.data_bits, name="s2_wdata", reset_less=True)
+        s2_count = Signal(COUNT_BITS, name="s2_count", reset_less=True)
+        word = Signal(layout, name="s2_word", reset_less=True)
+        forward = Signal(name="s1_forward")
+        m.d.comb += forward.eq(wp.en & (wp.addr == s1_addr))
+        m.d.sync += [
+            s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
+            s2_wdata.eq(s1_wdata), s2_count.eq(s1_count),
+            word.eq(Mux(forward, wp.data.as_value(), rp.data.as_value())),
+        ]
+
         ready = Signal()
         m.d.comb += [
-            ready.eq(word.valid ^ write),
+            ready.eq(word.valid ^ s2_write),
             access.rdata.eq(word.value),
-            access.ack.eq(busy & ready & ~host.we),
-            access.reject.eq(busy & ~access.ack),
+            access.ack.eq(s2_busy & ready & ~host.we),
+            access.reject.eq(s2_busy & ~access.ack),
         ]
         with m.If(host.we):
             m.d.comb += [wp.en.eq(1), wp.addr.eq(host.addr[:index_bits]),
                          wp.data.value.eq(host.wvalue), wp.data.valid.eq(host.wvalid),
                          wp.data.count.eq(host.wcount)]
         with m.Elif(access.ack):
-            m.d.comb += [wp.en.eq(1), wp.addr.eq(addr)]
-            with m.If(write):
-                m.d.comb += [wp.data.value.eq(wdata), wp.data.valid.eq(1), wp.data.count.eq(count)]
+            m.d.comb += [wp.en.eq(1), wp.addr.eq(s2_addr)]
+            with m.If(s2_write):
+                m.d.comb += [wp.data.value.eq(s2_wdata), wp.data.valid.eq(1),
+                             wp.data.count.eq(s2_count)]
             with m.Else():
                 m.d.comb += wp.data.value.eq(word.value)
                 with m.If(word.count == 0):

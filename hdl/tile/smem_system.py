@@ -55,7 +55,8 @@ class SharedMemorySystem(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.memory = mem = SharedMemory(config=self.config)
-        m.submodules.arbiter = arb = Arbiter(config=self.config, n_ports=self.n_ports)
+        m.submodules.arbiter = arb = Arbiter(config=self.config, n_ports=self.n_ports,
+                                             latency=mem.latency)
         m.submodules.deadlock = det = DeadlockDetector(n_cores=self.n_ports)
         for i, port in enumerate(self.ports):
             wiring.connect(m, wiring.flipped(port), arb.ports[i])

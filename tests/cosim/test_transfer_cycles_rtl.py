@@ -3,9 +3,9 @@
 answers through the tile's arbiter (the core harness of ``tests/hdl/core`` answers at once).
 
 Expected values by hand from the tile's protocol (``docs/tile.md``, ``docs/core.md``): a core
-alone gets one handshake every two cycles (request, acknowledge), a store reads and latches
-each word first and ends a cycle after its last acknowledge, and a load writes each word a
-cycle after its acknowledge. ``alu_int`` and branches are checked here too, on the same tile
+alone gets one handshake every three cycles (request; the shared memory registers the word it
+read; acknowledge), a store reads and latches each word first and ends a cycle after its last
+acknowledge, and a load writes each word a cycle after its acknowledge. ``alu_int`` and branches are checked here too, on the same tile
 build: their result and decision are registered (issue 20).
 """
 
@@ -28,14 +28,15 @@ VW = 8
 PRELOAD = ".smem 0, 0, " + ", ".join(["0.25"] * VW) + "\n"
 
 PROBES = {
-    # dispatch, then per word: request and acknowledge; the last word written a cycle later
-    "ld": (f"ld 32, 0, {VW}", 2 + 2 * VW),
-    # dispatch, read the first word, latch it; per word: request and acknowledge (reading
-    # the next), latch the next; done a cycle after the last acknowledge
-    "st": (f"st 100, 32, {VW}, 1", 3 + 3 * VW),
+    # dispatch, then per word: request, word registered, acknowledge; the last word written a
+    # cycle later
+    "ld": (f"ld 32, 0, {VW}", 2 + 3 * VW),
+    # dispatch, read the first word, latch it; per word: request, word registered and
+    # acknowledge (reading the next), latch the next; done a cycle after the last acknowledge
+    "st": (f"st 100, 32, {VW}, 1", 3 + 4 * VW),
     # register 7 is 0: the base read and its register (issue 20), then as ld / st
-    "ldx": (f"ldx 32, 7, 0, {VW}", 4 + 2 * VW),
-    "stx": (f"stx 7, 100, 32, {VW}, 1", 5 + 3 * VW),
+    "ldx": (f"ldx 32, 7, 0, {VW}", 4 + 3 * VW),
+    "stx": (f"stx 7, 100, 32, {VW}, 1", 5 + 4 * VW),
 }
 #: (line, taken, cycles by hand): dispatch, read src1, read src2 and register src1, register
 #: src2; alu_int then registers its result and writes it (6), a branch retires with its
