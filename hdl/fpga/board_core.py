@@ -128,9 +128,13 @@ class TileBoard(wiring.Component):
         dbg_req = Signal(C)
         dbg_space, dbg_addr, dbg_we = Signal(2), Signal(16), Signal()
         dbg_wdata = Signal(64)
+        # Each core's debug read data, captured every cycle; the core that answered.
+        dbg_rdata = [Signal(64, name=f"dbg{i}_rdata", reset_less=True) for i in range(C)]
+        dbg_done = Signal(C)
         for i in range(C):
             m.d.comb += cores[i].run.eq(run[i])
             dbg = cores[i].dbg
+            m.d.sync += dbg_rdata[i].eq(dbg.rdata)
             m.d.comb += [dbg.req.eq(dbg_req[i]), dbg.space.eq(dbg_space), dbg.addr.eq(dbg_addr),
                          dbg.we.eq(dbg_we), dbg.wdata.eq(dbg_wdata)]
         m.d.comb += self.leds.eq(Cat(tile.all_halted, tile.deadlock,
@@ -189,9 +193,16 @@ class TileBoard(wiring.Component):
                 # reached the XBar buffers' write enables in one cycle).
                 for i in range(C):
                     with m.If(dbg_req[i] & cores[i].dbg.ack):
-                        m.d.sync += [rdata.eq(cores[i].dbg.rdata[0:32]),
-                                     rdata_hi.eq(cores[i].dbg.rdata[32:64]), dbg_req.eq(0)]
-                        m.next = "ACK"
+                        m.d.sync += [dbg_done.eq(dbg_req), dbg_req.eq(0)]
+                        m.next = "DEBUG_DATA"
+            with m.State("DEBUG_DATA"):
+                # The word the core answered, from its capture register: the register
+                # file's block RAM output reaches only that register, not the bus's.
+                for i in range(C):
+                    with m.If(dbg_done[i]):
+                        m.d.sync += [rdata.eq(dbg_rdata[i][0:32]),
+                                     rdata_hi.eq(dbg_rdata[i][32:64])]
+                m.next = "ACK"
             with m.State("SMEM"):
                 # The host port reads with a latency of one cycle; a write takes one cycle.
                 m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
