@@ -40,7 +40,7 @@ class VectorPath(wiring.Component):
     instr : In(DecodeLayout)
     start : In(1)
     done : Out(1)
-        One-cycle pulse in the cycle the last word is written.
+        One-cycle pulse in the cycle after the last word is written.
     fault : Out(1)
         One-cycle pulse: the destination leaves the operand space (``ADDRESS_RANGE``).
     overflow : Out(1)
@@ -82,8 +82,20 @@ class VectorPath(wiring.Component):
         p_row = Signal(range(sa.rows + 1), name="p_row")
         p_lane = Signal(range(L), name="p_lane")
         one_hot_lane = Signal(L, name="one_hot_lane")
-        m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr),
-                     dp.wdata.eq(sa.r_data[p_lane])]
+        # Every word moves through a register between the two memories (issue 20): a gathered
+        # word is taken from the operand space's read data into ``g_word`` and written into
+        # the staging buffer a cycle later (``pend2``, at ``q_row``/``q_lanes``); a scattered
+        # word is taken from the staging buffer's read data into ``s_word`` and written into
+        # the operand space a cycle later. Neither block RAM's unregistered output reaches
+        # the other's write port in the cycle it is read. The data registers load every cycle.
+        pend2 = Signal(name="pend2")                 # the word in g_word / s_word is written
+        g_word = Signal.like(dp.rdata, name="g_word", reset_less=True)
+        s_word = Signal.like(dp.wdata, name="s_word", reset_less=True)
+        q_row = Signal.like(p_row, name="q_row")
+        q_lanes = Signal(L, name="q_lanes")
+        m.d.sync += [g_word.eq(dp.rdata), s_word.eq(sa.r_data[p_lane]), pend2.eq(pend),
+                     q_row.eq(p_row), q_lanes.eq(one_hot_lane)]
+        m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr), dp.wdata.eq(s_word)]
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
         s1_valid = Signal(name="s1_valid")
@@ -108,7 +120,7 @@ class VectorPath(wiring.Component):
                          vfu.i_b[k].eq(sb.r_data[k])]
             with m.If(op.alui):
                 m.d.comb += vfu.i_b[k].eq(ins.imm)
-            m.d.comb += [sa.w_data[k].eq(dp.rdata), sb.w_data[k].eq(dp.rdata)]
+            m.d.comb += [sa.w_data[k].eq(g_word), sb.w_data[k].eq(g_word)]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
@@ -125,9 +137,9 @@ class VectorPath(wiring.Component):
                         advance_index()
                     with m.Else():
                         m.d.sync += pend.eq(0)
-                    with m.If(pend):
-                        m.d.comb += [stage.w_row.eq(p_row), stage.w_lanes.eq(one_hot_lane)]
-                    with m.If((i >= vw) & ~pend):
+                    with m.If(pend2):
+                        m.d.comb += [stage.w_row.eq(q_row), stage.w_lanes.eq(q_lanes)]
+                    with m.If((i >= vw) & ~pend & ~pend2):
                         start_loop()
                         m.d.sync += [c_base.eq(0), s1_valid.eq(0), o_base.eq(0), o_row.eq(0)]
                         if name == "GATHER_A":
@@ -179,10 +191,10 @@ class VectorPath(wiring.Component):
                     advance_index()
                 with m.Else():
                     m.d.sync += pend.eq(0)
-                with m.If(pend):
+                with m.If(pend2):
                     m.d.comb += dp.we.eq(1)
                     m.d.sync += addr.eq(addr + 1)
-                with m.If((i >= vw) & ~pend):
+                with m.If((i >= vw) & ~pend & ~pend2):
                     m.d.comb += self.done.eq(1)
                     m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
