@@ -15,9 +15,12 @@ prints both):
 ==========================  ================================================
 ``nop``, ``set``            1
 ``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 3
-``cp`` of ``vw`` words      ``5 + 2 vw``
-``alu`` / ``alui``          ``6 + V + s (2 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
-                            ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
+``cp`` of ``vw`` words      ``7 + 2 vw``
+``alu`` / ``alui``          ``7 + V + s (3 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
+                            ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``);
+                            every word moves through a register between the operand space
+                            and the staging buffers (a cycle per source and one for the
+                            scatter)
 ``ld`` / ``st``             ``2 + 3 vw`` / ``3 + 4 vw`` (a core alone: a word's request is
                             answered two cycles later, ``SharedMemory.latency``; a load's
                             last word is written, a store's ``done`` given, a cycle after
@@ -68,9 +71,10 @@ def rtl_core_timing(config):
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     smem_latency = SharedMemory.latency     # a word's request to its answer
     return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=3,
-                      halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=5,
+                      halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=7,
                       cp_word=2,
-                      vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
+                      vfu_fixed=7 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
+                      lanes=config.vfu_lanes,
                       ld_fixed=2, st_fixed=3, word_ld=1 + smem_latency, word_st=2 + smem_latency,
                       port_word=1, mcu_fixed=scan + 2,
                       crs_fixed=scan + 1,

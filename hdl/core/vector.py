@@ -40,7 +40,7 @@ class VectorPath(wiring.Component):
     instr : In(DecodeLayout)
     start : In(1)
     done : Out(1)
-        One-cycle pulse in the cycle the last word is written.
+        One-cycle pulse in the cycle after the last word is written.
     fault : Out(1)
         One-cycle pulse: the destination leaves the operand space (``ADDRESS_RANGE``).
     overflow : Out(1)
@@ -70,11 +70,22 @@ class VectorPath(wiring.Component):
         m.submodules.stage_a = sa = VectorStaging(config=c)
         m.submodules.stage_b = sb = VectorStaging(config=c)
 
-        i = Signal(range(MAX_VW + 2), name="i")      # element being issued
+        # The vector path's own copy of what it decodes, taken at ``start`` (issue 20: the
+        # execute stage's instruction register fans out to the front end and every unit; no
+        # field of it, nor an adder or comparator on one, reaches a decision after ``start``).
+        r_vw = Signal.like(vw, name="r_vw")
+        r_cp = Signal(name="r_cp")
+        r_two = Signal(name="r_two")                 # a second operand is gathered
+        r_next = Signal(c.ADDR_BITS, name="r_next")  # cp's dst or the second operand
+        r_dst = Signal(c.ADDR_BITS, name="r_dst")
+        r_dst_fault = Signal(name="r_dst_fault")     # dst + vw leaves the operand space
+        # Words left to issue (``n_left``) and a flag that some are (``more``), so that the
+        # loops' decisions read a flip-flop, not a comparator of the index with ``vw``.
+        n_left = Signal(range(MAX_VW + 1), name="n_left")
+        more = Signal(name="more")
         row = Signal(range(sa.rows + 1), name="row")
         lane = Signal(range(L), name="lane")
         pend = Signal(name="pend")                   # an issued read returns this cycle
-        p_i = Signal(range(MAX_VW + 2), name="p_i")
         # The operand-space address in every state, counted up per word (a gather's next
         # read, the scatter's pending write): one register, no adder, state decode or operand
         # multiplexer between it and the XBar buffers' read select (issue 20).
@@ -82,21 +93,36 @@ class VectorPath(wiring.Component):
         p_row = Signal(range(sa.rows + 1), name="p_row")
         p_lane = Signal(range(L), name="p_lane")
         one_hot_lane = Signal(L, name="one_hot_lane")
-        m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr),
-                     dp.wdata.eq(sa.r_data[p_lane])]
+        # Every word moves through a register between the two memories (issue 20): a gathered
+        # word is taken from the operand space's read data into ``g_word`` and written into
+        # the staging buffer a cycle later (``pend2``, at ``q_row``/``q_lanes``); a scattered
+        # word is taken from the staging buffer's read data into ``s_word`` and written into
+        # the operand space a cycle later. Neither block RAM's unregistered output reaches
+        # the other's write port in the cycle it is read. The data registers load every cycle.
+        pend2 = Signal(name="pend2")                 # the word in g_word / s_word is written
+        g_word = Signal.like(dp.rdata, name="g_word", reset_less=True)
+        s_word = Signal.like(dp.wdata, name="s_word", reset_less=True)
+        q_row = Signal.like(p_row, name="q_row")
+        q_lanes = Signal(L, name="q_lanes")
+        m.d.sync += [g_word.eq(dp.rdata), s_word.eq(sa.r_data[p_lane]), pend2.eq(pend),
+                     q_row.eq(p_row), q_lanes.eq(one_hot_lane)]
+        m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr), dp.wdata.eq(s_word)]
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
+        c_more = Signal(name="c_more")               # c_base < vw: a row is left to read
         s1_valid = Signal(name="s1_valid")
         o_base = Signal.like(c_base, name="o_base")   # element index of the VFU's output row
         o_row = Signal.like(row, name="o_row")
         is_sna = Signal(name="is_sna")
         m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
 
-        def start_loop():
-            m.d.sync += [i.eq(0), row.eq(0), lane.eq(0), pend.eq(0)]
+        def start_loop(count):
+            m.d.sync += [n_left.eq(count), more.eq(count != 0), row.eq(0), lane.eq(0),
+                         pend.eq(0)]
 
         def advance_index():
-            m.d.sync += [i.eq(i + 1), p_i.eq(i), p_row.eq(row), p_lane.eq(lane), pend.eq(1)]
+            m.d.sync += [n_left.eq(n_left - 1), more.eq(n_left != 1), p_row.eq(row),
+                         p_lane.eq(lane), pend.eq(1)]
             with m.If(lane == L - 1):
                 m.d.sync += [lane.eq(0), row.eq(row + 1)]
             with m.Else():
@@ -108,35 +134,39 @@ class VectorPath(wiring.Component):
                          vfu.i_b[k].eq(sb.r_data[k])]
             with m.If(op.alui):
                 m.d.comb += vfu.i_b[k].eq(ins.imm)
-            m.d.comb += [sa.w_data[k].eq(dp.rdata), sb.w_data[k].eq(dp.rdata)]
+            m.d.comb += [sa.w_data[k].eq(g_word), sb.w_data[k].eq(g_word)]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    start_loop()
-                    m.d.sync += addr.eq(Mux(op.cp, ins.src, ins.src1))
+                    start_loop(vw)
+                    m.d.sync += [addr.eq(Mux(op.cp, ins.src, ins.src1)), r_vw.eq(vw),
+                                 r_cp.eq(op.cp), r_two.eq(op.alu | is_sna),
+                                 r_next.eq(Mux(op.cp | op.alui, ins.dst, ins.src2)),
+                                 r_dst.eq(ins.dst),
+                                 r_dst_fault.eq((ins.dst + vw) > c.addr_space)]
                     m.next = "GATHER_A"
 
             for name, stage in (("GATHER_A", sa), ("GATHER_B", sb)):
                 with m.State(name):
-                    with m.If(i < vw):
+                    with m.If(more):
                         m.d.comb += dp.re.eq(1)
                         m.d.sync += addr.eq(addr + 1)
                         advance_index()
                     with m.Else():
                         m.d.sync += pend.eq(0)
-                    with m.If(pend):
-                        m.d.comb += [stage.w_row.eq(p_row), stage.w_lanes.eq(one_hot_lane)]
-                    with m.If((i >= vw) & ~pend):
-                        start_loop()
-                        m.d.sync += [c_base.eq(0), s1_valid.eq(0), o_base.eq(0), o_row.eq(0)]
+                    with m.If(pend2):
+                        m.d.comb += [stage.w_row.eq(q_row), stage.w_lanes.eq(q_lanes)]
+                    with m.If(~more & ~pend & ~pend2):
+                        start_loop(r_vw)
+                        m.d.sync += [c_base.eq(0), c_more.eq(r_vw != 0), s1_valid.eq(0),
+                                     o_base.eq(0), o_row.eq(0)]
                         if name == "GATHER_A":
-                            with m.If(op.cp):
-                                m.d.sync += addr.eq(ins.dst)
+                            # cp's destination, or the second operand: src2, or sna's dst
+                            m.d.sync += addr.eq(r_next)
+                            with m.If(r_cp):
                                 m.next = "SCATTER"
-                            with m.Elif(op.alu | is_sna):
-                                # the second operand: src2, or the destination of sna
-                                m.d.sync += addr.eq(Mux(op.alui, ins.dst, ins.src2))
+                            with m.Elif(r_two):
                                 m.next = "GATHER_B"
                             with m.Else():
                                 m.next = "COMPUTE"
@@ -146,43 +176,43 @@ class VectorPath(wiring.Component):
             with m.State("COMPUTE"):
                 # Read one row a cycle; the next cycle it enters the VFU, which returns the
                 # rows in order vfu.latency cycles later: they go back to staging A.
-                with m.If(c_base < vw):
+                with m.If(c_more):
                     m.d.comb += [sa.r_en.eq(1), sb.r_en.eq(1), sa.r_row.eq(row),
                                  sb.r_row.eq(row)]
-                    m.d.sync += [row.eq(row + 1), c_base.eq(c_base + L)]
-                m.d.sync += s1_valid.eq(c_base < vw)
+                    m.d.sync += [row.eq(row + 1), c_base.eq(c_base + L),
+                                 c_more.eq(c_base + L < r_vw)]
+                m.d.sync += s1_valid.eq(c_more)
                 m.d.comb += vfu.i_valid.eq(s1_valid)
                 with m.If(vfu.o_valid):
                     m.d.comb += [sa.w_row.eq(o_row), sa.w_lanes.eq((1 << L) - 1)]
                     m.d.sync += [o_row.eq(o_row + 1), o_base.eq(o_base + L)]
                     for k in range(L):
                         m.d.comb += sa.w_data[k].eq(vfu.o_result[k])
-                        with m.If(vfu.o_overflow[k] & (o_base + k < vw)):
+                        with m.If(vfu.o_overflow[k] & (o_base + k < r_vw)):
                             m.d.comb += self.overflow.eq(1)
-                with m.If((c_base >= vw) & ~s1_valid & ~vfu.busy & ~vfu.o_valid):
-                    start_loop()
-                    m.d.sync += row.eq(0)
+                with m.If(~c_more & ~s1_valid & ~vfu.busy & ~vfu.o_valid):
+                    start_loop(r_vw)
                     m.next = "DST_CHECK"
 
             with m.State("DST_CHECK"):
                 # After the results (and their overflow): as the golden model writes last.
-                with m.If((ins.dst + vw) > c.addr_space):
+                with m.If(r_dst_fault):
                     m.d.comb += self.fault.eq(1)
                     m.next = "IDLE"
                 with m.Else():
-                    m.d.sync += addr.eq(ins.dst)
+                    m.d.sync += addr.eq(r_dst)
                     m.next = "SCATTER"
 
             with m.State("SCATTER"):
-                with m.If(i < vw):
+                with m.If(more):
                     m.d.comb += [sa.r_en.eq(1), sa.r_row.eq(row)]
                     advance_index()
                 with m.Else():
                     m.d.sync += pend.eq(0)
-                with m.If(pend):
+                with m.If(pend2):
                     m.d.comb += dp.we.eq(1)
                     m.d.sync += addr.eq(addr + 1)
-                with m.If((i >= vw) & ~pend):
+                with m.If(~more & ~pend & ~pend2):
                     m.d.comb += self.done.eq(1)
                     m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))

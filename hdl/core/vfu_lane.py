@@ -27,7 +27,7 @@ use ``rs(x, t) = ((2x >> t) + [t > 0]) >> 1`` (one shifter and one increment ins
 decoder and an adder before the shifter).
 """
 
-from amaranth.hdl import Const, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from panther.isa import vfu_math
 from panther.isa.table import ALU_BY_NAME, ALU_FUNCS, SNA_SHIFT_BITS
@@ -94,15 +94,27 @@ class VfuLane:
                 m.d.comb += out.eq(wide)
             return out, ovf
 
-        def select(fn_now, results, default, name):
-            """``(value, overflow)`` of the entry of ``results`` named by ``fn_now``."""
+        def select(k, results, default, name):
+            """``(value, overflow)`` of the entry of ``results`` named by ``fns[k]``: an
+            AND-OR of the entries with one flag register per entry (``fns[k] == code``,
+            decoded from ``fns[k - 1]`` a stage ahead; issue 20: no ``fn`` decode between a
+            register and the select's fan-out), the default where no flag is set."""
             value = Signal(signed(B), name=p + name)
             ovf = Signal(name=p + name + "_ovf")
-            m.d.comb += [value.eq(default[0]), ovf.eq(default[1])]
-            with m.Switch(fn_now):
-                for fname, (v, o) in results.items():
-                    with m.Case(ALU_BY_NAME[fname].code):
-                        m.d.comb += [value.eq(v), ovf.eq(o)]
+            flags = [reg(fns[k - 1] == ALU_BY_NAME[f].code, f"is_{f}_s{k}")
+                     for f in results]
+            words = [Signal(signed(B), name=f"{p}{name}_{f}") for f in results]
+            m.d.comb += [w.eq(v) for w, (v, _) in zip(words, results.values())]
+            codes = [ALU_BY_NAME[f].code for f in results]
+            none = reg(~Cat(*(fns[k - 1] == c for c in codes)).any(), f"is_none_{name}_s{k}")
+            v_or, o_or = Const(0, B), Const(0, 1)
+            for flag, w, (_, o) in zip(flags, words, results.values()):
+                v_or = v_or | (w.as_unsigned() & flag.replicate(B))
+                o_or = o_or | (o & flag)
+            d_word = Signal(signed(B), name=f"{p}{name}_default")
+            m.d.comb += d_word.eq(default[0])
+            m.d.comb += [value.eq(v_or | (d_word.as_unsigned() & none.replicate(B))),
+                         ovf.eq(o_or | (default[1] & none))]
             return value, ovf
 
         fns = [fn]
@@ -156,7 +168,7 @@ class VfuLane:
         recip = RecipPipeline(m, cfg, a, prefix=p)
 
         # -- stage 2 ------------------------------------------------------------------------
-        res2, ovf2 = select(fns[1], {name: sat(v, name) for name, v in raw.items()
+        res2, ovf2 = select(1, {name: sat(v, name) for name, v in raw.items()
                                      if name not in ("relu", "relu_d", "eq")}
                             | {name: (raw[name], 0) for name in ("relu", "relu_d", "eq")},
                             (0, 0), "simple")
@@ -216,7 +228,7 @@ class VfuLane:
             "sigmoid": sat(pre["sigmoid"], "sigmoid"),
             "tanh": sat(pre["tanh"], "tanh"),
         }
-        res4, ovf4 = select(fns[3], staged, (res2, ovf2), "staged")
+        res4, ovf4 = select(3, staged, (res2, ovf2), "staged")
         res4, ovf4 = reg(res4, "res_s4"), reg(ovf4, "ovf_s4")
 
         # exp: 2**frac(u) by a cubic (Horner): a multiplier stage (3, 5, 7) and a stage of
@@ -257,7 +269,7 @@ class VfuLane:
         if recip.stages < last:
             recip_res = (delay(recip_res[0], last - recip.stages, "recip"),
                          delay(recip_res[1], last - recip.stages, "recip_ovf"))
-        out, ovf = select(fns[last], {"exp": (exp_res, exp_ovf), "recip": recip_res},
+        out, ovf = select(last, {"exp": (exp_res, exp_ovf), "recip": recip_res},
                           (res4, ovf4), "out")
         self.result = reg(out, "result")
         self.overflow = reg(ovf, "overflow")

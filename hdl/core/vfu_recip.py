@@ -5,7 +5,9 @@
 whether it saturates is a comparison of ``m`` with two constants (:func:`recip_thresholds`)
 and only the ``B - 1`` low bits of a quotient that does not saturate need dividing: one
 restoring step (a ``B + 1``-bit compare-and-subtract) per quotient bit,
-:data:`RECIP_STEPS_PER_STAGE` steps per pipeline stage.
+:data:`RECIP_STEPS_PER_STAGE` steps per pipeline stage. When they do not divide evenly, the
+first stage takes the remainder (one step for ``B = 16``): it starts from ``|a|``'s register,
+which also feeds the simple functions' saturation and sits farther from the divider.
 """
 
 import numpy as np
@@ -13,7 +15,8 @@ from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from panther.isa import vfu_math
 
-__all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "RecipPipeline"]
+__all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "recip_steps",
+           "RecipPipeline"]
 
 #: Restoring-division steps per pipeline stage (a ``B + 1``-bit carry chain and a mux each).
 RECIP_STEPS_PER_STAGE = 2
@@ -37,6 +40,14 @@ def recip_thresholds(config):
 def recip_stages(config):
     """Pipeline stages of the divider: ``ceil((B - 1) / RECIP_STEPS_PER_STAGE)``."""
     return -(-(config.data_bits - 1) // RECIP_STEPS_PER_STAGE)
+
+
+def recip_steps(config):
+    """Division steps of each divider stage, in order: the remainder of ``(B - 1) /
+    RECIP_STEPS_PER_STAGE`` first (issue 20: the first stage's inputs come from farther),
+    then :data:`RECIP_STEPS_PER_STAGE` each."""
+    n, q = recip_stages(config), config.data_bits - 1
+    return [q - (n - 1) * RECIP_STEPS_PER_STAGE] + [RECIP_STEPS_PER_STAGE] * (n - 1)
 
 
 class RecipPipeline:
@@ -74,12 +85,11 @@ class RecipPipeline:
         low, div = dividend[:Q], Cat(Const(0, 1), mag)
         quot = Const(0, unsigned(Q))
         self.stages = 1
-        for stage in range(recip_stages(config)):
+        i = Q
+        for stage, steps in enumerate(recip_steps(config)):
             bits = []
-            for step in range(RECIP_STEPS_PER_STAGE):
-                i = Q - 1 - (stage * RECIP_STEPS_PER_STAGE + step)
-                if i < 0:
-                    break
+            for _ in range(steps):
+                i -= 1
                 t = Signal(unsigned(B + 1), name=f"{p}t{i}")
                 m.d.comb += t.eq(Cat(low[i], rem))
                 ge = Signal(name=f"{p}ge{i}")

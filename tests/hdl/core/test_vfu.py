@@ -1,5 +1,7 @@
 """The RTL VFU against isa.vfu_math, bit for bit, for every ALU function of the ISA table."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
@@ -198,3 +200,17 @@ def test_eq_on_equal_and_unequal_lanes():
     _check(CFG, cases)
     cfg = CFG.replace(data_bits=8, data_frac_bits=5, vfu_lanes=2, weight_frac_bits=10)
     _check(cfg, [("eq", [100, -100], [100 + 256, -100], [0, 0]), ("eq", [-128, 5], [-128, 5], [0, 0])])
+
+
+@pytest.mark.parametrize("bits", [4, 5, 8, 16, 17])
+def test_the_divider_steps_cover_the_quotient_with_the_odd_step_first(bits):
+    """Issue 20: ``B - 1`` restoring steps in ``recip_stages`` stages, at most
+    ``RECIP_STEPS_PER_STAGE`` a stage, every stage but the first full (the first starts from
+    ``|a|``'s register; the bit-exact sweeps above check the quotient itself)."""
+    from panther.hdl.core.vfu_recip import RECIP_STEPS_PER_STAGE, recip_stages, recip_steps
+
+    config = SimpleNamespace(data_bits=bits)       # the step plan reads data_bits alone
+    steps = recip_steps(config)
+    assert sum(steps) == bits - 1 and len(steps) == recip_stages(config)
+    assert steps[1:] == [RECIP_STEPS_PER_STAGE] * (len(steps) - 1)
+    assert 1 <= steps[0] <= RECIP_STEPS_PER_STAGE
