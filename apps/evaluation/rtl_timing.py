@@ -20,7 +20,8 @@ prints both):
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``)
 ``ld`` / ``st``             ``2 + 2 vw`` / ``3 + 3 vw`` (a core alone; a load's last word
                             is written, a store's ``done`` given, a cycle after its handshake)
-``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
+``ldx`` / ``stx``           three cycles more than ``ld`` / ``st`` (the base read, registered;
+                            the effective address and its check, registered)
 shared-memory port          one word per cycle for the tile
 MCU request                 ``1 +`` the MCU's exact cycles (the core registers every
                             request at its edge, ``Core.mcu_request_latency``)
@@ -69,7 +70,7 @@ def rtl_core_timing(config):
                       vfu_fixed=6 + vfu_latency(config), vfu_source=2, vfu_word=1, vfu_row=1, lanes=config.vfu_lanes,
                       ld_fixed=2, st_fixed=3, word_ld=2, word_st=3, port_word=1, mcu_fixed=scan + 2,
                       crs_fixed=scan + 1,
-                      index_fixed=2,
+                      index_fixed=3,
                       # the deferred updates' copies (variants 1-2), measured: docs/core.md
                       snapshot_fixed=2, park_fixed=3)
 

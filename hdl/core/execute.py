@@ -221,6 +221,8 @@ class Execute(wiring.Component):
         b_reg = Signal(signed(c.data_bits), name="x_b_reg")
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
         vec_out = Signal(name="x_vec_out")
+        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
+        ea_out = Signal(name="x_ea_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
         # the same cycle: ORed, not selected by the state (issue 20).
@@ -313,14 +315,16 @@ class Execute(wiring.Component):
                 m.d.sync += a_reg.eq(dp.rdata)
                 m.next = "INDEX"
             with m.State("INDEX"):
-                # The effective address (M[base] mod 2**B) + saddr is checked in the golden
-                # model's order (shared-memory range, then the core vector) and handed to the
-                # transfer. Both limits were registered at dispatch (ea + vw > depth is
-                # M[base] > depth - saddr - vw): one comparator, no adder (issue 20).
+                # The effective address (M[base] mod 2**B) + saddr and its range check are
+                # registered (`ea`, `ea_out`): neither the adder nor the comparator reaches the
+                # transfer's start and address registers (issue 20). Both limits were
+                # registered at dispatch (ea + vw > depth is M[base] > depth - saddr - vw).
                 base = a_reg.as_unsigned()
-                ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
-                m.d.comb += ea.eq(base + ins.saddr)
-                with m.If(base > ea_limit):
+                m.d.sync += [ea.eq(base + ins.saddr), ea_out.eq(base > ea_limit)]
+                m.next = "INDEX_C"
+            with m.State("INDEX_C"):
+                # Checked in the golden model's order: shared-memory range, then the vector.
+                with m.If(ea_out):
                     fault(ErrorCode.SMEM_ADDRESS_RANGE)
                 with m.Elif(vec_out):
                     fault(ErrorCode.ADDRESS_RANGE)
