@@ -154,6 +154,14 @@ class Execute(wiring.Component):
         wiring.connect(m, wiring.flipped(self.smem), xfer.smem)
         wiring.connect(m, wiring.flipped(self.noc), net.noc)
         m.d.comb += dfr.copy.done.eq(transfer.done)
+        # ld/st's fields from registers alone (the start cycle takes them): only `start`
+        # depends on the dispatch decisions (issue 20); the deferred unit's copies override.
+        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")          # ldx/stx, registered
+        store = op.st | op.stx
+        m.d.comb += [transfer.store.eq(store), transfer.words.eq(vw),
+                     transfer.smem_addr.eq(Mux(op.ldx | op.stx, ea, ins.saddr)),
+                     transfer.data_addr.eq(Mux(store, ins.src, ins.dst)),
+                     transfer.count.eq(ins.count)]
         with m.If(dfr.copy.start):
             wiring.connect(m, dfr.copy, transfer)
 
@@ -188,14 +196,10 @@ class Execute(wiring.Component):
                 if not crs:
                     m.next = "DEFER_WAIT"
 
-        def start_transfer(smem_addr):
-            """Start ld/st (ldx/stx: at the effective address ``smem_addr``)."""
-            store = op.st | op.stx
+        def start_transfer():
+            """Start ld/st (ldx/stx: at the registered effective address ``ea``)."""
             m.d.sync += unit.eq(1)
-            m.d.comb += [transfer.start.eq(1), transfer.store.eq(store),
-                         transfer.smem_addr.eq(smem_addr), transfer.words.eq(vw),
-                         transfer.data_addr.eq(Mux(store, ins.src, ins.dst)),
-                         transfer.count.eq(ins.count)]
+            m.d.comb += transfer.start.eq(1)
             m.next = "TRANSFER"
 
         taken = Signal(name="x_taken")
@@ -221,7 +225,6 @@ class Execute(wiring.Component):
         b_reg = Signal(signed(c.data_bits), name="x_b_reg")
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
         vec_out = Signal(name="x_vec_out")
-        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
         ea_out = Signal(name="x_ea_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
@@ -281,7 +284,7 @@ class Execute(wiring.Component):
                         m.d.sync += unit.eq(1)
                         m.next = "VECTOR"
                     with m.Elif(op.ld | op.st):
-                        start_transfer(ins.saddr)
+                        start_transfer()
                     with m.Elif(op.ldx | op.stx):
                         m.d.comb += dp.re.eq(1)
                         m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
@@ -329,7 +332,7 @@ class Execute(wiring.Component):
                 with m.Elif(vec_out):
                     fault(ErrorCode.ADDRESS_RANGE)
                 with m.Else():
-                    start_transfer(ea)
+                    start_transfer()
 
             with m.State("TRANSFER"):
                 with m.If(transfer.done):
