@@ -209,7 +209,7 @@ class Execute(wiring.Component):
                                     | unit & (transfer.done | net.done | vec.done)
                                     | mwait & ((pending & ~self.mcu_done) == 0)),
                      self.ready.eq(~self.valid | self.retire)]
-        m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & (~go | self.quick))
+        m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
         with m.If(transfer.done | net.done | vec.done | vec.fault):
             m.d.sync += unit.eq(0)
         masks = [ins[f"m{k}"] for k in range(M)]        # fields of the ISA table
