@@ -25,7 +25,8 @@ prints both):
                             answered two cycles later, ``SharedMemory.latency``; a load's
                             last word is written, a store's ``done`` given, a cycle after
                             its handshake)
-``ldx`` / ``stx``           two cycles more than ``ld`` / ``st`` (the base read, registered)
+``ldx`` / ``stx``           three cycles more than ``ld`` / ``st`` (the base read, registered;
+                            the effective address and its check, registered)
 shared-memory port          one word per cycle for the tile
 MCU request                 ``1 +`` the MCU's exact cycles (the core registers every
                             request at its edge, ``Core.mcu_request_latency``)
@@ -78,7 +79,7 @@ def rtl_core_timing(config):
                       ld_fixed=2, st_fixed=3, word_ld=1 + smem_latency, word_st=2 + smem_latency,
                       port_word=1, mcu_fixed=scan + 2,
                       crs_fixed=scan + 1,
-                      index_fixed=2,
+                      index_fixed=3,
                       # the deferred updates' copies (variants 1-2), measured: docs/core.md
                       snapshot_fixed=2, park_fixed=3)
 

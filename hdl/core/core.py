@@ -207,6 +207,7 @@ class Core(wiring.Component):
             fetch.restart.eq(restart), fetch.prog_len.eq(prog_len),
             fetch.redirect.eq(execute.redirect), fetch.redirect_pc.eq(execute.redirect_pc),
             fetch.x_ready.eq(execute.ready),
+            execute.quick.eq(fetch.x_quick), execute.jump.eq(fetch.x_jump),
             execute.instr.eq(fetch.x_instr), execute.valid.eq(fetch.x_valid),
             execute.running.eq(running),
         ]

@@ -32,6 +32,7 @@ from .branch import BranchCompare
 from .constants import ErrorCode
 from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
+from .execute_events import execute_events
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .network import NetworkTransfer
 from .operand_port import OperandPort
@@ -60,7 +61,8 @@ class Execute(wiring.Component):
     -------
     instr : In(DecodeLayout)
     valid : In(1)
-        The instruction register (from :class:`hdl.core.fetch.Fetch`).
+    quick, jump : In(1)
+        The instruction register and its predecoded flags (from :class:`hdl.core.fetch.Fetch`).
     ready : Out(1)
         The instruction register may be refilled at this clock edge.
     running : In(1)
@@ -105,7 +107,8 @@ class Execute(wiring.Component):
         self.core_id = core_id
         M = config.mcus_per_core
         super().__init__({
-            "instr": In(DecodeLayout()), "valid": In(1), "ready": Out(1), "running": In(1),
+            "instr": In(DecodeLayout()), "valid": In(1), "quick": In(1), "jump": In(1),
+            "ready": Out(1), "running": In(1),
             "redirect": Out(1), "redirect_pc": Out(PC_BITS),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
@@ -121,7 +124,7 @@ class Execute(wiring.Component):
     def elaborate(self, platform):
         c = self.config
         m = Module()
-        M, n = c.mcus_per_core, c.xbar_size
+        M = c.mcus_per_core
         v3 = eager_updates(c)              # variant 3: OPA and CRS go to the MCU at once
         ins = self.instr
         op, vw = ins.op, ins.vw
@@ -151,17 +154,34 @@ class Execute(wiring.Component):
         wiring.connect(m, wiring.flipped(self.smem), xfer.smem)
         wiring.connect(m, wiring.flipped(self.noc), net.noc)
         m.d.comb += dfr.copy.done.eq(transfer.done)
+        # ld/st's fields from registers alone (the start cycle takes them): only `start`
+        # depends on the dispatch decisions (issue 20); the deferred unit's copies override.
+        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")          # ldx/stx, registered
+        store = op.st | op.stx
+        m.d.comb += [transfer.store.eq(store), transfer.words.eq(vw),
+                     transfer.smem_addr.eq(Mux(op.ldx | op.stx, ea, ins.saddr)),
+                     transfer.data_addr.eq(Mux(store, ins.src, ins.dst)),
+                     transfer.count.eq(ins.count)]
         with m.If(dfr.copy.start):
             wiring.connect(m, dfr.copy, transfer)
 
         code = Signal(ErrorCode, name="x_code")
+        pending = Signal(M, name="x_pending")
+        # `retire` (the front end's enables: `ready`) from registers and the units' `done`
+        # alone, no state or operation decode (issue 20): `at_dispatch` is the FSM's DISPATCH
+        # as a flip-flop, `unit` marks a wait for the vector, transfer or network unit's
+        # `done`, `ret_r` a state that retires whatever happens (set on the way into it),
+        # `mwait` MCU_WAIT. The FSM's `retire()` only chooses the next state.
+        at_dispatch = Signal(init=1, name="x_at_dispatch")
+        unit, ret_r, mwait = (Signal(name=f"x_{s}") for s in ("unit", "ret_r", "mwait"))
+        no_start, crs_none = Signal(name="x_no_start"), Signal(name="x_crs_none")
+        m.d.sync += ret_r.eq(0)
 
         def fault(what):
-            m.d.sync += code.eq(what)
+            m.d.sync += [code.eq(what), ret_r.eq(0)]
             m.next = "FAULT"
 
         def retire():
-            m.d.comb += self.retire.eq(1)
             m.next = "DISPATCH"
 
         def defer(mcu, *, crs):
@@ -176,26 +196,36 @@ class Execute(wiring.Component):
                 if not crs:
                     m.next = "DEFER_WAIT"
 
-        def start_transfer(smem_addr):
-            """Start ld/st (ldx/stx: at the effective address ``smem_addr``)."""
-            store = op.st | op.stx
-            m.d.comb += [transfer.start.eq(1), transfer.store.eq(store),
-                         transfer.smem_addr.eq(smem_addr), transfer.words.eq(vw),
-                         transfer.data_addr.eq(Mux(store, ins.src, ins.dst)),
-                         transfer.count.eq(ins.count)]
+        def start_transfer():
+            """Start ld/st (ldx/stx: at the registered effective address ``ea``)."""
+            m.d.sync += unit.eq(1)
+            m.d.comb += transfer.start.eq(1)
             m.next = "TRANSFER"
 
-        m.d.comb += self.ready.eq(~self.valid | self.retire)
+        taken = Signal(name="x_taken")
+        go = Signal(name="x_go")        # DISPATCH dispatches the instruction register
+        m.d.comb += [go.eq(at_dispatch & self.valid & self.running & ~taken),
+                     self.retire.eq(go & self.quick | ret_r
+                                    | unit & (transfer.done | net.done | vec.done)
+                                    | mwait & ((pending & ~self.mcu_done) == 0)),
+                     self.ready.eq(~self.valid | self.retire)]
+        m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
+        with m.If(transfer.done | net.done | vec.done | vec.fault):
+            m.d.sync += unit.eq(0)
         masks = [ins[f"m{k}"] for k in range(M)]        # fields of the ISA table
         mask_of = Array(masks)
+        # The MCUs an `mcu` starts and those a `crs` converts at once (variant 3).
+        eff_masks = [masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"]) for k in range(M)]
+        start_bits = Cat(eff != 0 for eff in eff_masks)
+        crs_bits = ins.mask[:M]
         vfu_ovf = Signal(name="x_vfu_ovf")
         pc = Signal(PC_BITS, name="x_pc")
         m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
-        pending = Signal(M, name="x_pending")
         a_reg = Signal(signed(c.data_bits), name="x_a_reg")
         b_reg = Signal(signed(c.data_bits), name="x_b_reg")
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
         vec_out = Signal(name="x_vec_out")
+        ea_out = Signal(name="x_ea_out")
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
         # the same cycle: ORed, not selected by the state (issue 20).
@@ -220,24 +250,24 @@ class Execute(wiring.Component):
         # (`taken`) and its target: a taken one redirects in the next cycle, which DISPATCH
         # spends on it (the instruction register then holds a wrong-path instruction), so the
         # comparator reaches no redirect, retire or front-end enable (issue 20).
-        taken = Signal(name="x_taken")
         target = Signal.like(ins.target, name="x_target", reset_less=True)
         m.d.sync += [taken.eq(0), target.eq(ins.target)]
-        m.d.comb += [self.redirect.eq(taken), self.redirect_pc.eq(Mux(taken, target, ins.target))]
+        m.d.comb += [self.redirect.eq(taken | go & self.jump),
+                     self.redirect_pc.eq(Mux(taken, target, ins.target))]
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
         with m.FSM(name="x_fsm"):
             with m.State("DISPATCH"):
-                with m.If(self.valid & self.running & ~taken):
-                    m.d.sync += [pc.eq(ins.pc), m_idx.eq(0)]
+                with m.If(go):
+                    m.d.sync += [pc.eq(ins.pc), m_idx.eq(0), no_start.eq(start_bits == 0),
+                                 crs_none.eq(crs_bits == 0 if v3 else 1)]
                     with m.If(ins.fault != ErrorCode.NONE):
                         fault(ins.fault)
                     with m.Elif(op.nop):
                         retire()
                     with m.Elif(op.jmp):
-                        m.d.comb += self.redirect.eq(1)
-                        retire()
+                        retire()                # `redirect`: `go & jump`
                     with m.Elif(op.set):
                         m.d.comb += [dp.we.eq(1), dp.wdata.eq(ins.imm)]
                         if c.data_bits < len(ins.imm):      # sat(imm) as the golden model
@@ -251,9 +281,10 @@ class Execute(wiring.Component):
                         retire()
                     with m.Elif(op.cp | op.alu | op.alui):
                         m.d.comb += vec.start.eq(1)
+                        m.d.sync += unit.eq(1)
                         m.next = "VECTOR"
                     with m.Elif(op.ld | op.st):
-                        start_transfer(ins.saddr)
+                        start_transfer()
                     with m.Elif(op.ldx | op.stx):
                         m.d.comb += dp.re.eq(1)
                         m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
@@ -262,6 +293,7 @@ class Execute(wiring.Component):
                         m.next = "INDEX_R"
                     with m.Elif(op.send | op.recv):
                         m.d.comb += net.start.eq(1)
+                        m.d.sync += unit.eq(1)
                         m.next = "NETWORK"
                     with m.Elif(op.alu_int | op.br):
                         m.d.sync += [s_addr.eq(ins.src1), scalar.eq(1)]
@@ -286,19 +318,21 @@ class Execute(wiring.Component):
                 m.d.sync += a_reg.eq(dp.rdata)
                 m.next = "INDEX"
             with m.State("INDEX"):
-                # The effective address (M[base] mod 2**B) + saddr is checked in the golden
-                # model's order (shared-memory range, then the core vector) and handed to the
-                # transfer. Both limits were registered at dispatch (ea + vw > depth is
-                # M[base] > depth - saddr - vw): one comparator, no adder (issue 20).
+                # The effective address (M[base] mod 2**B) + saddr and its range check are
+                # registered (`ea`, `ea_out`): neither the adder nor the comparator reaches the
+                # transfer's start and address registers (issue 20). Both limits were
+                # registered at dispatch (ea + vw > depth is M[base] > depth - saddr - vw).
                 base = a_reg.as_unsigned()
-                ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")
-                m.d.comb += ea.eq(base + ins.saddr)
-                with m.If(base > ea_limit):
+                m.d.sync += [ea.eq(base + ins.saddr), ea_out.eq(base > ea_limit)]
+                m.next = "INDEX_C"
+            with m.State("INDEX_C"):
+                # Checked in the golden model's order: shared-memory range, then the vector.
+                with m.If(ea_out):
                     fault(ErrorCode.SMEM_ADDRESS_RANGE)
                 with m.Elif(vec_out):
                     fault(ErrorCode.ADDRESS_RANGE)
                 with m.Else():
-                    start_transfer(ea)
+                    start_transfer()
 
             with m.State("TRANSFER"):
                 with m.If(transfer.done):
@@ -310,11 +344,12 @@ class Execute(wiring.Component):
 
             # -- scalar: alu_int and branches (hdl/core/scalar_states.py) -----------------
             scalar_states(m, ins=ins, dp=dp, s_addr=s_addr, scalar=scalar, a_reg=a_reg,
-                          b_reg=b_reg, alu=alu, br=br, taken=taken, retire=retire)
+                          b_reg=b_reg, alu=alu, br=br, taken=taken, ret_r=ret_r, retire=retire)
 
             # -- mcu and crs ------------------------------------------------------------------
             with m.State("MCU_SCAN"):
                 with m.If(m_idx == M):
+                    m.d.sync += ret_r.eq(no_start)
                     m.next = "MCU_START"
                 with m.Else():
                     m.d.sync += m_idx.eq(m_idx + 1)
@@ -327,36 +362,35 @@ class Execute(wiring.Component):
                     m.next = "MCU_SCAN"
 
             with m.State("MCU_START"):
-                started = Signal(M, name="x_started")
-                for k in range(M):
-                    eff = masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"])
-                    m.d.comb += [own_masks[k].eq(eff), started[k].eq(eff != 0)]
-                m.d.comb += [own_start.eq(started), mcu_started.eq(started != 0)]
-                m.d.sync += pending.eq(started)
-                with m.If(started == 0):
+                m.d.comb += [own_start.eq(start_bits), mcu_started.eq(start_bits != 0)]
+                m.d.comb += [own_masks[k].eq(eff_masks[k]) for k in range(M)]
+                m.d.sync += pending.eq(start_bits)
+                with m.If(start_bits == 0):
                     retire()
                 with m.Else():
+                    m.d.sync += mwait.eq(1)
                     m.next = "MCU_WAIT"
 
             with m.State("MCU_WAIT"):
                 m.d.sync += pending.eq(pending & ~self.mcu_done)
                 with m.If((pending & ~self.mcu_done) == 0):
+                    m.d.sync += mwait.eq(0)
                     retire()
 
             with m.State("CRS_SCAN"):
                 with m.If(m_idx == M):
                     if v3:
-                        crs_bits = ins.mask[:M]
                         m.d.comb += own_crs.eq(crs_bits)
                         m.d.sync += pending.eq(crs_bits)
                         with m.If(crs_bits == 0):
                             retire()
                         with m.Else():
+                            m.d.sync += mwait.eq(1)
                             m.next = "MCU_WAIT"
                     else:
                         retire()
                 with m.Else():
-                    m.d.sync += m_idx.eq(m_idx + 1)
+                    m.d.sync += [m_idx.eq(m_idx + 1), ret_r.eq((m_idx == M - 1) & crs_none)]
                     with m.If(ins.mask.bit_select(m_idx, 1)):
                         defer(m_idx, crs=True)
 
@@ -365,10 +399,11 @@ class Execute(wiring.Component):
                 # The deferred-update unit applies every update, with the MCU requests it
                 # takes (it makes them only after `hlt`: they are ORed in below).
                 with m.If(dfr.done):
+                    m.d.sync += ret_r.eq(1)
                     m.next = "HALT"
 
             with m.State("HALT"):
-                m.d.comb += [self.halt.eq(1), self.retire.eq(1), dfr.clear.eq(1)]
+                m.d.comb += [self.halt.eq(1), dfr.clear.eq(1)]
                 m.next = "STOPPED"
 
             with m.State("FAULT"):
@@ -379,27 +414,7 @@ class Execute(wiring.Component):
                 pass
 
         # -- events (counted by the core) ----------------------------------------------------
-        ev, data_port, smem = self.events, self.data, self.smem
-        m.d.comb += [
-            ev.dp_read.eq(data_port.re & ~dfr.silent),
-            ev.dp_write.eq(data_port.we & ~dfr.silent),
-            ev.vfu_ops.eq(Mux(self.retire & (op.alu | op.alui), vw, 0)),
-            ev.alu_int_ops.eq(self.retire & op.alu_int),
-            ev.smem_reads.eq(smem.req & smem.ack & ~smem.write),
-            ev.smem_writes.eq(smem.req & smem.ack & smem.write),
-            ev.noc_word_sent.eq(net.sent), ev.noc_word_received.eq(net.received),
-            ev.noc_flit.eq(net.flit), ev.noc_hops.eq(net.hops),
-        ]
-
-        def count(name):
-            bit = _OP[name].bit_length() - 1
-            return sum(self.mcu_masks[k][bit] for k in range(M))
-
-        mvms, mtvms = count("mvm"), count("mtvm")
-        opas = count("opa") if v3 else 0       # variants 1-2: the snapshot copy reads them
-        with m.If(mcu_started):
-            m.d.comb += [
-                ev.xbar_in_reads.eq((mvms + opas) * n), ev.xbar_out_writes.eq(mvms * n),
-                ev.xbar_out_reads.eq((mtvms + opas) * n), ev.xbar_in_writes.eq(mtvms * n),
-            ]
+        execute_events(m, config=c, ev=self.events, ins=ins, retire=self.retire,
+                       data_port=self.data, smem=self.smem, net=net, silent=dfr.silent,
+                       mcu_masks=self.mcu_masks, mcu_started=mcu_started)
         return m

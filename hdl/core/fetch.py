@@ -7,6 +7,7 @@ from amaranth.lib.wiring import In, Out
 from panther.config import PantherConfig
 from panther.isa.table import INSTR_BITS
 
+from .constants import ErrorCode
 from .decoder import Decoder
 from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout
@@ -56,6 +57,12 @@ class Fetch(wiring.Component):
     x_valid : Out(1)
     x_instr : Out(DecodeLayout)
         The execute stage's instruction register; its ``fault`` is the dispatch check's.
+    x_quick : Out(1)
+    x_jump : Out(1)
+        Registered with ``x_instr``: it has no fault and retires in the execute stage's
+        ``DISPATCH`` (``nop``, ``jmp``, ``set``); it is a ``jmp`` without a fault. Decoded
+        here so that the execute stage's retire and redirect (the front end's enables) test
+        one register, not the operation and the fault (issue 20).
     """
 
     def __init__(self, *, config):
@@ -68,6 +75,7 @@ class Fetch(wiring.Component):
             "running": In(1), "restart": In(1), "prog_len": In(PC_BITS),
             "redirect": In(1), "redirect_pc": In(PC_BITS),
             "x_ready": In(1), "x_valid": Out(1), "x_instr": Out(DecodeLayout()),
+            "x_quick": Out(1), "x_jump": Out(1),
         })
 
     def elaborate(self, platform):
@@ -108,7 +116,10 @@ class Fetch(wiring.Component):
         with m.If(d_take):
             m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc)]
         with m.If(self.x_ready):
-            m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault)]
+            op, ok = dec.decode.op, check.fault == ErrorCode.NONE
+            m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault),
+                         self.x_quick.eq(ok & (op.nop | op.jmp | op.set)),
+                         self.x_jump.eq(ok & op.jmp)]
         with m.If(self.restart | self.redirect):
             m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
                          d_valid.eq(0), self.x_valid.eq(0)]

@@ -71,9 +71,11 @@ class NetworkTransfer(wiring.Component):
         # next word to read): one register, no state decode or multiplexer between it and the
         # XBar buffers' read select (issue 20).
         addr = Signal(c.ADDR_BITS, name="addr")
+        # `i == vw - 1` as a register, updated with `i`: the comparator's carry chain no
+        # longer reaches `done`, the execute stage's retire and the front end's enables
+        # (issue 20).
         last = Signal(name="last")
         m.d.comb += [
-            last.eq(i == vw - 1),
             nc.tx_data.eq(word), nc.tx_tile.eq(ins.tile), nc.tx_core.eq(ins.core),
             nc.tx_last.eq(last), nc.rx_tile.eq(ins.tile), nc.rx_core.eq(ins.core),
             dp.addr.eq(addr), dp.wdata.eq(nc.rx_data),
@@ -83,7 +85,8 @@ class NetworkTransfer(wiring.Component):
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [i.eq(0), addr.eq(Mux(ins.op.send, ins.src, ins.dst))]
+                    m.d.sync += [i.eq(0), last.eq(vw == 1),
+                                 addr.eq(Mux(ins.op.send, ins.src, ins.dst))]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
@@ -101,7 +104,7 @@ class NetworkTransfer(wiring.Component):
                 # register counted up per read, no adder before the operand space (issue 20).
                 m.d.comb += nc.tx_valid.eq(1)
                 with m.If(nc.tx_ready):
-                    m.d.sync += i.eq(i + 1)
+                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
                         m.next = "SEND_LAST"
@@ -119,7 +122,7 @@ class NetworkTransfer(wiring.Component):
                 m.d.comb += nc.rx_req.eq(1)
                 with m.If(nc.rx_ack):
                     m.d.comb += [dp.we.eq(1), self.received.eq(1)]
-                    m.d.sync += [i.eq(i + 1), addr.eq(addr + 1)]
+                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw), addr.eq(addr + 1)]
                     with m.If(last):
                         m.d.comb += self.done.eq(1)
                         m.next = "IDLE"

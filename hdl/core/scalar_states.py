@@ -17,7 +17,7 @@ before they are used):
 __all__ = ["scalar_states"]
 
 
-def scalar_states(m, *, ins, dp, s_addr, scalar, a_reg, b_reg, alu, br, taken, retire):
+def scalar_states(m, *, ins, dp, s_addr, scalar, a_reg, b_reg, alu, br, taken, ret_r, retire):
     """Add the scalar states to the execute stage's FSM (call it inside ``m.FSM``).
 
     Parameters
@@ -28,14 +28,15 @@ def scalar_states(m, *, ins, dp, s_addr, scalar, a_reg, b_reg, alu, br, taken, r
     dp : DataPortSignature interface
         The execute stage's own operand-space port; its address is ``s_addr`` while
         ``scalar`` is set.
-    s_addr, scalar, a_reg, b_reg, taken : Signal
+    s_addr, scalar, a_reg, b_reg, taken, ret_r : Signal
         The execute stage's registers (the scalar address and its flag, the operands, the
-        branch decision).
+        branch decision, and the flag that the next state retires: set here on the way into
+        the retiring state, ``SCALAR_W`` of a branch or ``SCALAR_R``).
     alu : AluInt
     br : BranchCompare
         Their inputs are wired from ``a_reg``, ``b_reg`` and the instruction register.
     retire : callable
-        Retires the instruction (no arguments).
+        Goes back to ``DISPATCH`` (no arguments).
     """
     op = ins.op
     with m.State("SCALAR_A"):
@@ -48,10 +49,11 @@ def scalar_states(m, *, ins, dp, s_addr, scalar, a_reg, b_reg, alu, br, taken, r
         m.d.sync += s_addr.eq(ins.dst)
         m.next = "SCALAR_X"
     with m.State("SCALAR_X"):
-        m.d.sync += b_reg.eq(dp.rdata)
+        m.d.sync += [b_reg.eq(dp.rdata), ret_r.eq(~op.alu_int)]
         m.next = "SCALAR_W"
     with m.State("SCALAR_W"):
         with m.If(op.alu_int):
+            m.d.sync += ret_r.eq(1)
             m.next = "SCALAR_R"
         with m.Else():
             m.d.sync += [taken.eq(br.taken), scalar.eq(0)]

@@ -114,15 +114,19 @@ class SmemTransfer(wiring.Component):
         # store's next word to read (a store counts it up instead of `data_addr`).
         w_addr = Signal(c.ADDR_BITS, name="w_addr")
         w_pend = Signal(name="w_pend")
+        # `i == words - 1` as a register updated with `i`: the compare's carry chain no
+        # longer meets the acknowledge on its way to the state (issue 20).
         last = Signal(name="last")
-        m.d.comb += [last.eq(i == words - 1), dp.addr.eq(w_addr), dp.wdata.eq(word)]
+        m.d.comb += [dp.addr.eq(w_addr), dp.wdata.eq(word)]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
+                # The request's fields are taken in every idle cycle (the start cycle's
+                # stay): `start` reaches the state alone, not these registers' enables.
+                m.d.sync += [i.eq(0), smem_addr.eq(req.smem_addr), last.eq(req.words == 1),
+                             data_addr.eq(req.data_addr), w_addr.eq(req.data_addr),
+                             words.eq(req.words), count.eq(req.count)]
                 with m.If(req.start):
-                    m.d.sync += [i.eq(0), smem_addr.eq(req.smem_addr),
-                                 data_addr.eq(req.data_addr), w_addr.eq(req.data_addr),
-                                 words.eq(req.words), count.eq(req.count)]
                     with m.If(req.store):
                         m.next = "ST_READ"
                     with m.Else():
@@ -135,8 +139,8 @@ class SmemTransfer(wiring.Component):
                 m.d.sync += [word.eq(sm.rdata), w_addr.eq(data_addr),
                              w_pend.eq(sm.ack & ~last)]
                 with m.If(sm.ack):
-                    m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
-                                 data_addr.eq(data_addr + 1)]
+                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
+                                 smem_addr.eq(smem_addr + 1), data_addr.eq(data_addr + 1)]
                     with m.If(last):
                         m.next = "LD_LAST"
             with m.State("LD_LAST"):
@@ -157,8 +161,8 @@ class SmemTransfer(wiring.Component):
                              sm.wdata.eq(word), sm.count.eq(count),
                              self.smem_waiting.eq(~sm.ack)]
                 with m.If(sm.ack):
-                    m.d.sync += [i.eq(i + 1), smem_addr.eq(smem_addr + 1),
-                                 w_addr.eq(w_addr + 1)]
+                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
+                                 smem_addr.eq(smem_addr + 1), w_addr.eq(w_addr + 1)]
                     with m.If(last):
                         m.next = "ST_LAST"
                     with m.Else():

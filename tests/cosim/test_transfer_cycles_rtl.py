@@ -34,9 +34,10 @@ PROBES = {
     # dispatch, read the first word, latch it; per word: request, word registered and
     # acknowledge (reading the next), latch the next; done a cycle after the last acknowledge
     "st": (f"st 100, 32, {VW}, 1", 3 + 4 * VW),
-    # register 7 is 0: the base read and its register (issue 20), then as ld / st
-    "ldx": (f"ldx 32, 7, 0, {VW}", 4 + 3 * VW),
-    "stx": (f"stx 7, 100, 32, {VW}, 1", 5 + 4 * VW),
+    # register 7 is 0: the base read, its register, the effective address and its range
+    # check registered (issue 20), then as ld / st
+    "ldx": (f"ldx 32, 7, 0, {VW}", 5 + 3 * VW),
+    "stx": (f"stx 7, 100, 32, {VW}, 1", 6 + 4 * VW),
 }
 #: (line, taken, cycles by hand): dispatch, read src1, read src2 and register src1, register
 #: src2; alu_int then registers its result and writes it (6), a branch retires with its

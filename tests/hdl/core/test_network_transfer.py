@@ -1,0 +1,74 @@
+"""``send``/``recv`` words on the core's NoC port (:class:`hdl.core.network.NetworkTransfer`),
+cycle by cycle against the rule of its docstring: a ``recv`` writes each word into the
+operand space in the cycle the network acknowledges it and is done with the last one; a
+``send`` is done the cycle after its last word left. The network's handshakes come at random
+cycles; the expected words and the ``done`` cycle follow from the count of handshakes alone."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from panther.config import PRESETS
+from panther.hdl.core.network import NetworkTransfer
+
+CONFIG = PRESETS["small"]
+
+
+def _run(op, vw, seed):
+    """Run one ``op`` of ``vw`` words with random handshakes; (words written or sent in order,
+    cycles from the start to ``done``, handshake count at ``done``)."""
+    rng = np.random.default_rng(seed)
+    dut = NetworkTransfer(config=CONFIG)
+    out = {}
+
+    async def tb(ctx):
+        ctx.set(dut.instr.op.send if op == "send" else dut.instr.op.recv, 1)
+        ctx.set(dut.instr.vw, vw)
+        ctx.set(dut.instr.src, 40)
+        ctx.set(dut.instr.dst, 40)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        words, shakes, read = [], 0, 0
+        for cycle in range(1, 20 * vw + 10):
+            ack = bool(rng.integers(2))
+            ctx.set(dut.noc.rx_ack, ack)
+            ctx.set(dut.noc.tx_ready, ack)
+            ctx.set(dut.noc.rx_data, 100 + shakes)
+            ctx.set(dut.data.rdata, read)       # a read answers the next cycle: its address
+            if ctx.get(dut.data.re):
+                read = ctx.get(dut.data.addr)
+            if op == "recv" and ctx.get(dut.noc.rx_req) and ack:
+                assert ctx.get(dut.data.we)
+                words.append(ctx.get(dut.data.wdata))
+                shakes += 1
+            if op == "send" and ctx.get(dut.noc.tx_valid) and ack:
+                words.append(ctx.get(dut.noc.tx_data))
+                shakes += 1
+            if ctx.get(dut.done):
+                out.update(words=words, cycles=cycle, shakes=shakes,
+                           done_with_shake=ack and op == "recv")
+                return
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    return out
+
+
+@pytest.mark.parametrize("vw", [1, 2, 3, 7])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_recv_writes_each_word_and_is_done_with_the_last(vw, seed):
+    out = _run("recv", vw, seed)
+    assert out["words"] == [100 + k for k in range(vw)]
+    assert out["shakes"] == vw and out["done_with_shake"]
+
+
+@pytest.mark.parametrize("vw", [1, 2, 3, 7])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_send_reads_each_word_and_is_done_a_cycle_after_the_last(vw, seed):
+    out = _run("send", vw, seed)
+    assert out["words"] == [40 + k for k in range(vw)]
+    assert out["shakes"] == vw
