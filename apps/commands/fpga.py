@@ -41,6 +41,10 @@ def add_arguments(parser):
     parser.add_argument("--max-fanout", type=positive_int, default=None, metavar="N",
                         help="copy each flip-flop or LUT that drives more than N sinks, between Yosys "
                              "and nextpnr (default: off)")
+    parser.add_argument("--max-reset-fanout", type=positive_int, default=None, metavar="N",
+                        help="the same for the nets that reach a slice's reset input alone (the "
+                             "reset and synchronous clears): a copy of their driver per N sinks "
+                             "(default: off)")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
     parser.add_argument("--json", default=None, metavar="FILE",
@@ -96,7 +100,8 @@ def run(args):
     try:
         report = build_board(config, args.output, board=args.board, kind=args.top,
                              clock_mhz=clock, baud=args.baud, router=args.router,
-                             seed=args.seed, max_fanout=args.max_fanout)
+                             seed=args.seed, max_fanout=args.max_fanout,
+                             reset_fanout=args.max_reset_fanout)
     except ValueError as error:
         raise UserError(f"panther fpga: {error}") from None
     except OSError as error:        # an output directory that cannot be written, a missing tool

@@ -17,7 +17,7 @@ from panther.config import PantherConfig, load_config
 from panther.hdl.synth.tools import ToolError, find_tool, run_step
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
-from .fanout import check_max_fanout, replicate_fanout
+from .fanout import RESET_PORTS, check_max_fanout, replicate_fanout
 from .nextpnr_report import parse_nextpnr_report
 from .sdf_timing import SdfError, endpoint_slacks, read_sdf, slack_summary, slow_nets
 from .ulx3s import Ulx3sTop, pll_parameters
@@ -130,29 +130,34 @@ def _commands(script):
     return out
 
 
-def _replicate(path, top, max_fanout, say):
+def _replicate(path, top, max_fanout, say, sink_ports=None):
     """:func:`.fanout.replicate_fanout` on the netlist Yosys wrote at ``path``."""
     try:
         netlist = json.loads(path.read_text())
-        summary = replicate_fanout(netlist, top=top, max_fanout=max_fanout)
+        summary = replicate_fanout(netlist, top=top, max_fanout=max_fanout,
+                                   sink_ports=sink_ports)
     except (OSError, json.JSONDecodeError, ValueError) as error:
         raise ToolError("replicate fan-out", f"{path.name}: {error}") from None
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(netlist))
     tmp.replace(path)
-    say(f"fpga: {summary['copies']} copied flip-flops and LUTs for {summary['nets']} nets of more than "
-        f"{max_fanout} sinks (largest {summary['largest']})")
+    which = "nets" if sink_ports is None else f"nets reaching {'/'.join(sorted(sink_ports))}"
+    say(f"fpga: {summary['copies']} copied flip-flops and LUTs for {summary['nets']} {which} of "
+        f"more than {max_fanout} sinks (largest {summary['largest']})")
     return summary
 
 
 def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100, baud=115200,
-                name="panther_ulx3s", log=None, router=None, seed=None, max_fanout=None):
+                name="panther_ulx3s", log=None, router=None, seed=None, max_fanout=None,
+                reset_fanout=None):
     """Build the bitstream in ``build_dir`` and return the report dict (also written to
     ``build_dir/fpga_report.json``). Each tool failure raises :class:`ToolError` naming it.
     ``router`` is nextpnr's router (one of :data:`ROUTERS`; None: :data:`DEFAULT_ROUTER`);
     ``seed`` its placement seed (:func:`check_seed`; None: no ``--seed``, nextpnr's default).
     ``max_fanout`` (None: off) copies each flip-flop or LUT that drives more sinks between
-    Yosys and nextpnr (:func:`.fanout.replicate_fanout`; the report's ``fanout``).
+    Yosys and nextpnr (:func:`.fanout.replicate_fanout`; the report's ``fanout``);
+    ``reset_fanout`` (None: off) does the same for the nets that reach a slice's reset input
+    alone (:data:`.fanout.RESET_PORTS`; the report's ``reset_fanout``), before ``max_fanout``.
 
     A design that misses its clock target is still placed, routed and packed
     (``--timing-allow-fail``); the report then says ``"meets": false``. The tools are those
@@ -167,8 +172,9 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     if router not in ROUTERS:
         raise ValueError(f"router must be one of {ROUTERS!r}, not {router!r}")
     check_seed(seed)
-    if max_fanout is not None:
-        check_max_fanout(max_fanout)
+    for bound in (max_fanout, reset_fanout):
+        if bound is not None:
+            check_max_fanout(bound)
     from amaranth_boards.ulx3s import ULX3S_85F_Platform  # loads the vendor toolchain glue
 
     pll_parameters(clock_mhz)                 # reject a bad input before building anything
@@ -195,13 +201,16 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
     env.update({var: path for var, (path, _) in tools.items()})
     (build_dir / report_name).unlink(missing_ok=True)
     (build_dir / sdf_name).unlink(missing_ok=True)
-    fanout = None
+    fanout = reset_tree = None
     for var, argv in _commands(script):
         if var not in STEP_NAMES:
             continue
         step = STEP_NAMES[var]
         say(f"fpga: {step} ({tools[var][0]}) ...")
         run_step(step, [tools[var][0], *argv], cwd=build_dir, env=env, timeout=4 * 3600)
+        if var == "YOSYS" and reset_fanout is not None:
+            reset_tree = _replicate(build_dir / f"{name}.json", name, reset_fanout, say,
+                                    sink_ports=RESET_PORTS)
         if var == "YOSYS" and max_fanout is not None:
             fanout = _replicate(build_dir / f"{name}.json", name, max_fanout, say)
     try:
@@ -221,7 +230,7 @@ def build_board(config, build_dir, *, board="ulx3s", kind="tile", clock_mhz=100,
               **parse_nextpnr_report(data, clock_mhz=clock_mhz),
               "endpoints": slack_summary(endpoint_slacks(delays, period_ns=1000 / clock_mhz)),
               "slow_nets": slow_nets(delays),
-              "fanout": fanout}
+              "fanout": fanout, "reset_fanout": reset_tree}
     if not (build_dir / f"{name}.bit").is_file():
         raise ToolError("ecppack bitstream", f"{name}.bit was not written")
     (build_dir / "fpga_report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

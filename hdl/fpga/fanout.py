@@ -13,6 +13,10 @@ order of their names (which follows the design's hierarchy and bit order), are s
 among them; the placer then puts each copy near its share. Nets that reach a clock input or
 a port of the top module are left as they are.
 
+With ``sink_ports`` (for example ``{"LSR"}``, :data:`RESET_PORTS`) only the nets that reach
+one of those input ports are split: ``panther fpga --max-reset-fanout`` copies the flip-flop
+that drives the tile's reset (thousands of ``LSR`` pins) and leaves every other net alone.
+
 The copies of a driver all read its inputs, so an input that was one sink becomes as many:
 the pass runs again until no net is over the bound, which copies the stage before as well
 (along a chain of flip-flops such as a reset synchroniser, a tree of copies that all change
@@ -22,13 +26,17 @@ in the same cycle as the original did).
 import math
 import re
 
-__all__ = ["CLOCK_PORTS", "COPIED", "MAX_PASSES", "check_max_fanout", "replicate_fanout"]
+__all__ = ["CLOCK_PORTS", "COPIED", "MAX_PASSES", "RESET_PORTS", "check_max_fanout",
+           "replicate_fanout"]
 
 #: Cell types that are copied, with their output port.
 COPIED = {"TRELLIS_FF": "Q", "LUT4": "Z"}
 
 #: Input ports that take a clock: a net reaching one is not split.
 CLOCK_PORTS = frozenset({"CLK", "WCK", "CLKI", "CLKA", "CLKB", "CLKFB", "ECLK", "SCLK"})
+
+#: The ECP5 slice's set/reset input: a net that reaches one is a reset or a synchronous clear.
+RESET_PORTS = frozenset({"LSR"})
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -58,21 +66,29 @@ def check_max_fanout(max_fanout):
     return max_fanout
 
 
-def replicate_fanout(netlist, *, top, max_fanout):
+def replicate_fanout(netlist, *, top, max_fanout, sink_ports=None):
     """Split, in place, every net of module ``top`` of the Yosys JSON ``netlist`` that a cell
     of :data:`COPIED` drives with more than ``max_fanout`` sinks, pass after pass until none
-    is left or :data:`MAX_PASSES` (module docstring).
+    is left or :data:`MAX_PASSES` (module docstring). ``sink_ports`` (None: every net) limits
+    the split to nets that reach one of these input ports.
 
     Returns
     -------
     dict
-        ``{"max_fanout", "nets", "copies", "largest", "passes"}``: nets split, cells added,
-        the largest fan-out before (0 when none was split), and the passes that split any.
+        ``{"max_fanout", "sink_ports", "nets", "copies", "largest", "passes"}``: nets split,
+        cells added, the largest fan-out before (0 when none was split), and the passes that
+        split any.
     """
     check_max_fanout(max_fanout)
-    total = {"max_fanout": max_fanout, "nets": 0, "copies": 0, "largest": 0, "passes": 0}
+    if sink_ports is not None:
+        if isinstance(sink_ports, str) or not all(isinstance(p, str) for p in sink_ports) \
+                or not sink_ports:
+            raise ValueError(f"sink_ports must be a non-empty set of port names, not {sink_ports!r}")
+        sink_ports = frozenset(sink_ports)
+    total = {"max_fanout": max_fanout, "sink_ports": None if sink_ports is None else sorted(sink_ports),
+             "nets": 0, "copies": 0, "largest": 0, "passes": 0}
     for _ in range(MAX_PASSES):
-        one = _one_pass(netlist, top=top, max_fanout=max_fanout)
+        one = _one_pass(netlist, top=top, max_fanout=max_fanout, sink_ports=sink_ports)
         if not one["copies"]:
             break
         total["passes"] += 1
@@ -82,7 +98,7 @@ def replicate_fanout(netlist, *, top, max_fanout):
     return total
 
 
-def _one_pass(netlist, *, top, max_fanout):
+def _one_pass(netlist, *, top, max_fanout, sink_ports):
     """One pass of :func:`replicate_fanout` (the copies' input nets are not split)."""
     try:
         module = netlist["modules"][top]
@@ -121,6 +137,8 @@ def _one_pass(netlist, *, top, max_fanout):
         users = sinks.get(bit, [])
         if (len(users) <= max_fanout or bit in blocked
                 or COPIED.get(cells[driver].get("type")) != port):
+            continue
+        if sink_ports is not None and not any(p in sink_ports for _, p, _ in users):
             continue
         users.sort(key=lambda user: (_natural(user[0]), user[1], user[2]))
         groups = math.ceil(len(users) / max_fanout)

@@ -55,7 +55,8 @@ def test_a_flip_flop_gets_copies_that_share_its_sinks_evenly():
     netlist = _netlist(sinks=10)
     before = copy.deepcopy(netlist)
     summary = replicate_fanout(netlist, top="top", max_fanout=4)
-    assert summary == {"max_fanout": 4, "nets": 1, "copies": 2, "largest": 11, "passes": 1}
+    assert summary == {"max_fanout": 4, "sink_ports": None, "nets": 1, "copies": 2, "largest": 11,
+                       "passes": 1}
     module = netlist["modules"]["top"]
     cells = module["cells"]
     copies = ["en$fanout1", "en$fanout2"]
@@ -105,7 +106,7 @@ def test_a_lut_is_copied_like_a_flip_flop():
         module["cells"][f"s{i}"] = _ff(d=3, q=200 + i, ce=99)
     summary = replicate_fanout(netlist, top="top", max_fanout=2)
     # the three LUTs read flip-flop ``en``, now over the bound: a second pass copies it
-    assert summary == {"max_fanout": 2, "nets": 2, "copies": 3, "largest": 6, "passes": 2}
+    assert summary == {"max_fanout": 2, "sink_ports": None, "nets": 2, "copies": 3, "largest": 6, "passes": 2}
     cells = module["cells"]
     for k in (1, 2):
         c = cells[f"lut$fanout{k}"]
@@ -125,7 +126,7 @@ def test_a_chain_of_flip_flops_becomes_a_tree():
     cells.update({f"s{i:02d}": _ff(d=3, q=100 + i, ce=11) for i in range(20)})
     netlist = {"modules": {"top": {"ports": {}, "cells": cells, "netnames": {}}}}
     summary = replicate_fanout(netlist, top="top", max_fanout=4)
-    assert summary == {"max_fanout": 4, "nets": 2, "copies": 5, "largest": 20, "passes": 2}
+    assert summary == {"max_fanout": 4, "sink_ports": None, "nets": 2, "copies": 5, "largest": 20, "passes": 2}
     owner = _drivers(netlist["modules"]["top"])
     bs = ["b"] + [f"b$fanout{k}" for k in range(1, 5)]
     assert sorted({owner[cells[f"s{i:02d}"]["connections"]["CE"][0]] for i in range(20)}) == bs
@@ -184,3 +185,39 @@ def test_nextpnr_routes_the_copies(tmp_path):
     for k in range(1, 4):
         ends = re.findall(rf"\(INTERCONNECT en\S*\\\$fanout{k}/Q (\S+)/CE ", sdf)
         assert len(ends) == 16, k
+
+
+def _reset_netlist(sinks=10):
+    """:func:`_netlist` plus ``rst`` (flip-flop, Q bit 20) on the LSR pin of ``sinks`` more
+    flip-flops ``s[i]`` (which share ``en``'s clock enable): two nets over a bound of 4."""
+    netlist = _netlist(sinks=sinks)
+    cells = netlist["modules"]["top"]["cells"]
+    cells["rst"] = _ff(d=3, q=20)
+    for i in range(sinks):
+        ff = _ff(d=3, q=200 + i, ce=10)
+        ff["port_directions"]["LSR"] = "input"
+        ff["connections"]["LSR"] = [20]
+        cells[f"s_TRELLIS_FF_Q_{i}"] = ff
+    return netlist
+
+
+def test_sink_ports_split_only_the_nets_that_reach_them():
+    netlist = _reset_netlist(sinks=10)
+    summary = replicate_fanout(netlist, top="top", max_fanout=4, sink_ports={"LSR"})
+    # rst: 10 LSR sinks -> 3 drivers of ceil(10 / 3) = 4 (4, 4, 2); en (20 clock enables and
+    # a LUT) untouched
+    assert summary == {"max_fanout": 4, "sink_ports": ["LSR"], "nets": 1, "copies": 2,
+                       "largest": 10, "passes": 1}
+    module = netlist["modules"]["top"]
+    cells, drivers = module["cells"], _drivers(module)
+    assert {n for n in cells if "$fanout" in n} == {"rst$fanout1", "rst$fanout2"}
+    owner = [drivers[cells[f"s_TRELLIS_FF_Q_{i}"]["connections"]["LSR"][0]] for i in range(10)]
+    assert owner == ["rst"] * 4 + ["rst$fanout1"] * 4 + ["rst$fanout2"] * 2
+    assert all(drivers[c["connections"]["CE"][0]] == "en"
+               for n, c in cells.items() if n.startswith(("r_", "s_")))
+
+
+@pytest.mark.parametrize("bad", ["LSR", set(), [1]])
+def test_bad_sink_ports_are_rejected(bad):
+    with pytest.raises(ValueError, match="sink_ports must be a non-empty set of port names"):
+        replicate_fanout(_reset_netlist(), top="top", max_fanout=4, sink_ports=bad)

@@ -220,9 +220,40 @@ def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch
     if max_fanout is None:
         assert report["fanout"] is None and not seen["cells"] & added
     else:
-        assert report["fanout"] == {"max_fanout": 4, "nets": 1, "copies": 2, "largest": 11,
-                                    "passes": 1}
+        assert report["fanout"] == {"max_fanout": 4, "sink_ports": None, "nets": 1, "copies": 2,
+                                    "largest": 11, "passes": 1}
         assert added <= seen["cells"]
+
+
+def test_reset_fanout_splits_only_the_reset_net(tmp_path, monkeypatch):
+    """With ``reset_fanout`` nextpnr (faked) reads the netlist with the reset flip-flop copied
+    and the clock enable's driver left alone; the report's ``reset_fanout`` says so."""
+    from .test_fanout import _reset_netlist
+    seen = {}
+
+    def synthesise(cwd):
+        netlist = _reset_netlist(sinks=10)
+        netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
+        Path(cwd, "panther_ulx3s.json").write_text(json.dumps(netlist))
+
+    def place(cwd):
+        seen["cells"] = set(json.loads(Path(cwd, "panther_ulx3s.json").read_text())
+                            ["modules"]["panther_ulx3s"]["cells"])
+
+    monkeypatch.setattr(build, "run_step", _fake_steps({}, yosys=synthesise, nextpnr=place))
+    config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
+    report = build.build_board(config, tmp_path, kind="mcu", log=lambda text: None,
+                               reset_fanout=4)
+    assert report["fanout"] is None
+    assert report["reset_fanout"] == {"max_fanout": 4, "sink_ports": ["LSR"], "nets": 1,
+                                      "copies": 2, "largest": 10, "passes": 1}
+    assert {n for n in seen["cells"] if "$fanout" in n} == {"rst$fanout1", "rst$fanout2"}
+
+
+def test_a_max_reset_fanout_of_one_is_a_user_error(tmp_path, capsys):
+    assert main(["fpga", "--top", "mcu", "--max-reset-fanout", "1", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "max_fanout must be an integer of at least 2, not 1" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("text", ["-2", "x", "0"])
