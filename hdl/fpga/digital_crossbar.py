@@ -131,8 +131,8 @@ class DigitalCrossbar(wiring.Component):
         wq_en = [[Signal(name=f"wq_en_{c}_{k}") for k in range(S)] for c in range(C)]
         wr_row = [[[Signal(signed(bits[k]), name=f"wr_{c}_{k}_{j}") for j in range(n)]
                    for k in range(S)] for c in range(C)]
-        wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}") for k in range(S)]
-                  for c in range(C)]
+        wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}", reset_less=True)
+                   for k in range(S)] for c in range(C)]
         m.d.sync += wq_addr.eq(wr_addr)
         for c in range(C):
             for k in range(S):
@@ -161,11 +161,15 @@ class DigitalCrossbar(wiring.Component):
             return value
 
         # -- result registers ---------------------------------------------------------------
-        acc = [[Signal(signed(w.code_bits), name=f"mvm_{k}_{j}") for j in range(n)]
-               for k in range(S)]
-        mt = [[Signal(signed(w.code_bits), name=f"mtvm_{k}_{i}") for i in range(n)]
-              for k in range(S)]
-        rdata = [Signal(signed(w.digit_bits), name=f"rdata_{j}") for j in range(n)]
+        # Data registers have no reset (the reset's fan-out, issue 20): each is written before
+        # it is read (the codes by their sweep before `ack`, `rdata` by READ, `wq_*` under
+        # `wq_en`, the pipeline stages at every cycle).
+        acc = [[Signal(signed(w.code_bits), name=f"mvm_{k}_{j}", reset_less=True)
+                for j in range(n)] for k in range(S)]
+        mt = [[Signal(signed(w.code_bits), name=f"mtvm_{k}_{i}", reset_less=True)
+               for i in range(n)] for k in range(S)]
+        rdata = [Signal(signed(w.digit_bits), name=f"rdata_{j}", reset_less=True)
+                 for j in range(n)]
         m.d.comb += [a.mvm_codes[j][k].eq(acc[k][j]) for j in range(n) for k in range(S)]
         m.d.comb += [a.mtvm_codes[i][k].eq(mt[k][i]) for i in range(n) for k in range(S)]
         m.d.comb += [a.rdata[j].eq(rdata[j]) for j in range(n)]
@@ -184,15 +188,15 @@ class DigitalCrossbar(wiring.Component):
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
-        part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}") for g in range(len(groups))]
-                for k in range(S)]
+        part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}", reset_less=True)
+                 for g in range(len(groups))] for k in range(S)]
         v2 = Signal()
         r2 = Signal(w.index_bits)
         n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
         # registered (stage 1), then added to its column's code (stage 2, row r2).
-        term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}") for j in range(n)]
-                for k in range(S)]
+        term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
+                 for j in range(n)] for k in range(S)]
 
         last = Signal()
         m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))

@@ -79,7 +79,9 @@ class CarryResolution(wiring.Component):
         cfg, w = self.config, self.widths
         m = Module()
         dw, p, top = w.digit_bits, w.p, w.slices - 1
-        buf = [Signal(w.n * dw, name=f"row_s{k}") for k in range(w.slices)]
+        # The row and the adder tree are data (no reset): a row is loaded by the serial reads
+        # before it is shifted or written back; the tree registers at every cycle.
+        buf = [Signal(w.n * dw, name=f"row_s{k}", reset_less=True) for k in range(w.slices)]
         count = Signal(range(self.compute_cycles + 1))
         m.d.comb += self.busy.eq(count != 0)
 
@@ -91,7 +93,8 @@ class CarryResolution(wiring.Component):
         while len(terms) > 1:
             summed = []
             for i in range(0, len(terms), 2):
-                reg = Signal(signed(w.weight_sum_bits + 1), name=f"sum{level}_{i // 2}")
+                reg = Signal(signed(w.weight_sum_bits + 1), name=f"sum{level}_{i // 2}",
+                             reset_less=True)
                 m.d.sync += reg.eq(sum(terms[i:i + 2]))
                 summed.append(reg)
             terms, level = summed, level + 1

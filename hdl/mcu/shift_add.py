@@ -34,6 +34,11 @@ class ShiftAdd(wiring.Component):
     each accumulator rounded once (round half up by ``weight_frac_bits``) and saturated to a
     data word, with ``res_overflow`` set when any of the round's words saturated.
 
+    Only the control state has a reset (``busy``, ``res_valid``, the round and wait counters,
+    the valid bits of the stages, the fresh rows): every data register is written before it
+    is read (the held codes and the step at ``load``, the stages under their valid bits, the
+    results under ``res_valid``), so it needs none (issue 20: the reset's fan-out).
+
     Parameters
     ----------
     config : PantherConfig
@@ -100,7 +105,7 @@ class ShiftAdd(wiring.Component):
         row_bits = w.lanes * w.slices * w.code_bits
         if w.rounds < 2:
             return None
-        second = Signal(row_bits)
+        second = Signal(row_bits, reset_less=True)
         with m.If(self.load):
             m.d.sync += second.eq(flat[row_bits:2 * row_bits])
         if w.rounds == 2:
@@ -108,10 +113,10 @@ class ShiftAdd(wiring.Component):
         # Not a memory: Verilator keeps a pending value and flag per write port and clears
         # them at every edge (one port per row here); a register loaded in one piece costs a
         # test when idle, and the row is picked through a tree of small selections.
-        held = Signal((w.rounds - 2) * row_bits)      # row r holds round r + 2
+        held = Signal((w.rounds - 2) * row_bits, reset_less=True)   # row r: round r + 2
         with m.If(self.load):
             m.d.sync += held.eq(flat[2 * row_bits:])
-        following = Signal(row_bits)
+        following = Signal(row_bits, reset_less=True)
         with m.If(round_done & (round_ < w.rounds - 2)):
             m.d.sync += following.eq(_pick(held, round_, row_bits, w.rounds - 2))
         return Mux(round_ == 0, second, following)
@@ -122,7 +127,7 @@ class ShiftAdd(wiring.Component):
         cb, ab = w.code_bits, w.acc_bits
         frac = cfg.weight_frac_bits
         half = (1 << (frac - 1)) if frac else 0
-        step = Signal(w.step_bits)
+        step = Signal(w.step_bits, reset_less=True)
         converting = Signal()
         finishing = Signal()
         finish_pending = Signal()
@@ -141,7 +146,8 @@ class ShiftAdd(wiring.Component):
         group = 1 << max(0, (w.slices - 1).bit_length() - 1)
         starts = range(0, w.slices, group)
         part_bits = cb + w.p * (group - 1) + group.bit_length()
-        parts = [[Signal(signed(part_bits), name=f"part{lane}_{g}") for g in starts]
+        parts = [[Signal(signed(part_bits), name=f"part{lane}_{g}", reset_less=True)
+                  for g in starts]
                  for lane in range(w.lanes)]
 
         def group_sums(line):
@@ -157,13 +163,13 @@ class ShiftAdd(wiring.Component):
         # and its shift are read only when valid, and Verilator recomputed the wide shift at
         # every cycle.
         term_valid, shifted_valid = Signal(), Signal()
-        term_step = Signal(w.step_bits)
+        term_step = Signal(w.step_bits, reset_less=True)
         shifted = []
         for lane in range(w.lanes):
-            term = Signal(signed(w.term_bits), name=f"term{lane}")
+            term = Signal(signed(w.term_bits), name=f"term{lane}", reset_less=True)
             with m.If(round_done):
                 m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
-            sh = Signal(signed(ab), name=f"shifted{lane}")
+            sh = Signal(signed(ab), name=f"shifted{lane}", reset_less=True)
             with m.If(term_valid):
                 m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
             shifted.append(sh)
@@ -211,8 +217,9 @@ class ShiftAdd(wiring.Component):
             top = rounded[w.data_bits - 1:]
             fits = Signal(name=f"fits{lane}")
             m.d.comb += fits.eq(top.all() | ~top.any())
-            m.d.sync += self.res_data[lane].eq(
-                Mux(fits, rounded[:w.data_bits], Mux(rounded[-1], low, high)))
+            word = Signal(signed(w.data_bits), name=f"res_word{lane}", reset_less=True)
+            m.d.sync += word.eq(Mux(fits, rounded[:w.data_bits], Mux(rounded[-1], low, high)))
+            m.d.comb += self.res_data[lane].eq(word)
             overflow.append(~fits)
         m.d.sync += [
             self.res_valid.eq(finishing),
@@ -235,7 +242,8 @@ class ShiftAdd(wiring.Component):
                                                init=[])
         write = acc.write_port()
         read = acc.read_port(transparent_for=(write,))
-        addr, write_addr = Signal.like(round_), Signal.like(round_)
+        addr = Signal.like(round_, name="acc_addr", reset_less=True)
+        write_addr = Signal.like(round_, name="acc_write_addr", reset_less=True)
         ahead = round_ + 2
         with m.If(round_done):
             m.d.comb += read.addr.eq(round_)
@@ -261,7 +269,7 @@ class ShiftAdd(wiring.Component):
 
         base, updated = [], []
         for lane in range(w.lanes):
-            b = Signal(signed(ab), name=f"base{lane}")
+            b = Signal(signed(ab), name=f"base{lane}", reset_less=True)
             new = Signal(signed(ab), name=f"updated{lane}")
             m.d.comb += new.eq(b + shifted[lane])
             stored = read.data[lane * ab:(lane + 1) * ab].as_signed()
