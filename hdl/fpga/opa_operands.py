@@ -9,14 +9,10 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.widths import McuWidths
 
 __all__ = ["OpaOperands", "REPLICA"]
-
-#: Attributes of a replicated flip-flop: Yosys keeps the wire, and ``panther fpga``'s script
-#: keeps the flip-flop that drives it (:data:`hdl.fpga.build.SCRIPT_AFTER_READ`), so equal
-#: replicas are not merged back into one high-fanout net.
-REPLICA = {"keep": 1}
 
 
 class OpaOperands(wiring.Component):

@@ -94,20 +94,17 @@ class MCU(wiring.Component):
         m.submodules.crs_unit = crs = CarryResolution(config=cfg)
         m.submodules.ctrl = ctrl = Controller(config=cfg)
 
-        # Capture registers of the analog inputs. The codes are taken at every cycle, with
-        # no enable and no reset (``ack`` would be a clock enable of a thousand flip-flops,
-        # the reset as many LSR pins): the shift-and-add units load them only in the cycle
-        # after ``ack`` (``sa_load_*``), when they hold the answer. ``rdata`` (read by the
-        # carry-resolution unit up to two cycles after ``ack``) is held from ``ack``.
+        # Capture registers of the analog inputs, taken at every cycle, with no enable and no
+        # reset (``ack`` would be a clock enable of a thousand flip-flops, the reset as many
+        # LSR pins): they are read only in the cycle after ``ack``, when they hold the answer
+        # (the shift-and-add units' ``sa_load_*``, the carry-resolution unit's ``load``).
         analog = self.analog
         ack = Signal()
         mvm_codes = Signal.like(analog.mvm_codes, reset_less=True)
         mtvm_codes = Signal.like(analog.mtvm_codes, reset_less=True)
         rdata = Signal.like(analog.rdata, reset_less=True)
         m.d.sync += [ack.eq(analog.ack), mvm_codes.eq(analog.mvm_codes),
-                     mtvm_codes.eq(analog.mtvm_codes)]
-        with m.If(analog.ack):
-            m.d.sync += rdata.eq(analog.rdata)
+                     mtvm_codes.eq(analog.mtvm_codes), rdata.eq(analog.rdata)]
 
         wiring.connect(m, wiring.flipped(self.xin), xin.core)
         wiring.connect(m, wiring.flipped(self.xout), xout.core)

@@ -278,6 +278,7 @@ def test_carry_resolution_rewrites_canonical_digits(cfg):
             await ctx.tick()
         ctx.set(dut.load, 0)
         assert await _strobe_and_count_busy(ctx, dut, dut.start) == dut.compute_cycles
+        await ctx.tick().repeat(2)          # the row holds once the unit is idle
         for k in range(cfg.n_slices):
             ctx.set(dut.slice, k)
             got[k] = unpack_signed(ctx.get(Value.cast(dut.wdata)), w.n, w.digit_bits)
