@@ -45,7 +45,10 @@ class ShiftAdd(wiring.Component):
 
     Members
     -------
-    clear, load, finish : In(1)
+    clear, finish : In(1)
+    load : In(lanes)
+        One copy per lane, all equal (replicated flip-flops of the controller, each enabling
+        its lane's held codes and group sums); ``load[0]`` also starts the conversion.
     codes : In(line_major(signed(adc_code_bits), lines=xbar_size, slices=n_slices))
     step : In(step_bits)
     busy : Out(1)
@@ -69,7 +72,7 @@ class ShiftAdd(wiring.Component):
         self.widths = w = McuWidths(config)
         super().__init__({
             "clear": In(1),
-            "load": In(1),
+            "load": In(w.lanes),
             "codes": In(line_major(signed(w.code_bits), lines=w.n, slices=w.slices)),
             "step": In(w.step_bits),
             "busy": Out(1),
@@ -105,17 +108,26 @@ class ShiftAdd(wiring.Component):
         row_bits = w.lanes * w.slices * w.code_bits
         if w.rounds < 2:
             return None
+        line = w.slices * w.code_bits
+
+        def load_lanes(reg, first, rows):
+            """``reg`` <- rows ``first`` .. ``first + rows - 1`` of the codes, each lane under
+            its copy of ``load``."""
+            for r in range(rows):
+                for lane in range(w.lanes):
+                    at = r * row_bits + lane * line
+                    with m.If(self.load[lane]):
+                        m.d.sync += reg[at:at + line].eq(flat[first * row_bits + at:][:line])
+
         second = Signal(row_bits, reset_less=True)
-        with m.If(self.load):
-            m.d.sync += second.eq(flat[row_bits:2 * row_bits])
+        load_lanes(second, 1, 1)
         if w.rounds == 2:
             return second
         # Not a memory: Verilator keeps a pending value and flag per write port and clears
         # them at every edge (one port per row here); a register loaded in one piece costs a
         # test when idle, and the row is picked through a tree of small selections.
         held = Signal((w.rounds - 2) * row_bits, reset_less=True)   # row r: round r + 2
-        with m.If(self.load):
-            m.d.sync += held.eq(flat[2 * row_bits:])
+        load_lanes(held, 2, w.rounds - 2)
         following = Signal(row_bits, reset_less=True)
         with m.If(round_done & (round_ < w.rounds - 2)):
             m.d.sync += following.eq(_pick(held, round_, row_bits, w.rounds - 2))
@@ -155,9 +167,9 @@ class ShiftAdd(wiring.Component):
             return [sum(line[k] << (w.p * (k - g)) for k in range(g, min(g + group, w.slices)))
                     for g in starts]
 
-        def load_parts(row):
-            for lane, line in enumerate(self._lines(row)):
-                m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
+        def load_parts(lane, row):
+            line = self._lines(row)[lane]
+            m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
 
         # The stages load only with a round in them (`round_done`, then `term_valid`): a term
         # and its shift are read only when valid, and Verilator recomputed the wide shift at
@@ -177,14 +189,17 @@ class ShiftAdd(wiring.Component):
                      shifted_valid.eq(term_valid)]
 
         following = self._held_rows(m, round_, round_done)
-        with m.If(self.load):
+        for lane in range(w.lanes):             # each lane's data under its copy of `load`
+            with m.If(self.load[lane]):
+                load_parts(lane, Value.cast(self.codes))
+            if following is not None:
+                with m.Elif(round_done):
+                    load_parts(lane, following)
+        with m.If(self.load[0]):
             m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0)]
-            load_parts(Value.cast(self.codes))
         with m.Elif(converting):
             with m.If(round_done):
                 m.d.sync += [wait.eq(0), round_.eq(round_ + 1)]
-                if following is not None:
-                    load_parts(following)
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():

@@ -136,8 +136,9 @@ def test_input_driver_bits_signs_and_magnitudes():
 
 
 async def _strobe_and_count_busy(ctx, dut, strobe):
-    """Raise ``strobe`` for one cycle; the cycles ``dut.busy`` then stays high."""
-    ctx.set(strobe, 1)
+    """Raise ``strobe`` (every bit: the replicas of a load) for one cycle; the cycles
+    ``dut.busy`` then stays high."""
+    ctx.set(strobe, (1 << len(strobe)) - 1)
     await ctx.tick()
     ctx.set(strobe, 0)
     cycles = 0
