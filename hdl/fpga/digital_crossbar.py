@@ -125,7 +125,7 @@ class DigitalCrossbar(wiring.Component):
         h_capture = Signal()
         hq = register_cell_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
-        wq_addr = Signal(w.index_bits)
+        wq_addr = [Signal(w.index_bits, name=f"wq_addr{k}", attrs=REPLICA) for k in range(S)]
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
         wr_en = [[Signal(name=f"wr_en_{c}_{k}") for k in range(S)] for c in range(C)]
         wq_en = [[Signal(name=f"wq_en_{c}_{k}") for k in range(S)] for c in range(C)]
@@ -133,7 +133,7 @@ class DigitalCrossbar(wiring.Component):
                    for k in range(S)] for c in range(C)]
         wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}", reset_less=True)
                    for k in range(S)] for c in range(C)]
-        m.d.sync += wq_addr.eq(wr_addr)
+        m.d.sync += [q.eq(wr_addr) for q in wq_addr]
         for c in range(C):
             for k in range(S):
                 mem = Memory(shape=unsigned(n * bits[k]), depth=n, init=[])
@@ -141,7 +141,7 @@ class DigitalCrossbar(wiring.Component):
                 rp = mem.read_port()
                 wp = mem.write_port()
                 m.d.sync += [wq_en[c][k].eq(wr_en[c][k]), wq_row[c][k].eq(Cat(*wr_row[c][k]))]
-                m.d.comb += [rp.addr.eq(ra[c][k]), wp.addr.eq(wq_addr), wp.en.eq(wq_en[c][k]),
+                m.d.comb += [rp.addr.eq(ra[c][k]), wp.addr.eq(wq_addr[k]), wp.en.eq(wq_en[c][k]),
                              wp.data.eq(wq_row[c][k])]
                 rows[c][k] = [rp.data[j * bits[k]:(j + 1) * bits[k]].as_signed()
                               for j in range(n)]
@@ -181,7 +181,9 @@ class DigitalCrossbar(wiring.Component):
         pending = Signal(5)       # AnalogOp flags still to do in this transaction
         cur = Signal(5)           # the flag being swept
 
-        rb, rn = Signal(), Signal()      # drive of row r1 (registered with it): bit, polarity
+        # Drive of row r1 (registered with it): bit, polarity; a copy per slice (REPLICA).
+        rb = [Signal(name=f"rb{k}", attrs=REPLICA) for k in range(S)]
+        rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
         # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
         drive_sh, neg_sh = Signal(n), Signal(n)
@@ -191,15 +193,16 @@ class DigitalCrossbar(wiring.Component):
         part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}", reset_less=True)
                  for g in range(len(groups))] for k in range(S)]
         v2 = Signal()
-        r2 = Signal(w.index_bits)
-        n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
+        # Per slice (REPLICA): the stage-2 row and the driven columns of negative polarity.
+        r2 = [Signal(w.index_bits, name=f"r2_{k}", attrs=REPLICA) for k in range(S)]
+        n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA) for k in range(S)]
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
         # registered (stage 1), then added to its column's code (stage 2, row r2).
         term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
                  for j in range(n)] for k in range(S)]
 
         last = Signal()
-        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
+        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2[0] == n - 1), v1 & (r1 == n - 1)))
 
         # The OPA's step registers and cell pulses (`opa.delta`, of row r1); steps
         # s_first..s_last are applied.
@@ -211,6 +214,11 @@ class DigitalCrossbar(wiring.Component):
                      opa.col_neg.eq(a.col_neg), opa.drive.eq(drive_sh[0]),
                      opa.drive_neg.eq(neg_sh[0])]
 
+        # A WRITE's row, registered at every cycle: it is the request's from the cycle `req`
+        # is seen (IDLE) on, so NEXT_OP reads it here, without the MCU's slice select.
+        wdata_q = [Signal(signed(w.digit_bits), name=f"wdata_q{j}", reset_less=True)
+                   for j in range(n)]
+        m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_q)]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
         # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
@@ -227,7 +235,7 @@ class DigitalCrossbar(wiring.Component):
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
                         Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata, rows[c][k][j]),
-                            Mux(sel_op[c][k], a.wdata[j][:bits[k]], rmw)))
+                            Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
                 # The OPA's writes: `v1` is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
 
@@ -237,7 +245,7 @@ class DigitalCrossbar(wiring.Component):
         for k in range(S):                       # MVM stage 1: term = drive(r1) * d_k[r1, j]
             for j in range(n):
                 d = pick_copy(a.mvm_copy, k, j)
-                m.d.sync += term[k][j].eq(Mux(rb, Mux(rn, -d, d), 0))
+                m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
             terms = [Mux(a.col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(a.col_neg[j], -1, 0), 0)
@@ -257,8 +265,8 @@ class DigitalCrossbar(wiring.Component):
             with m.Elif(mvm2[k]):
                 m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
             with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
-                total = _tree_sum(part[k]) + n_neg
-                with m.Switch(r2):
+                total = _tree_sum(part[k]) + n_neg[k]
+                with m.Switch(r2[k]):
                     for i in range(n):
                         with m.Case(i):
                             m.d.sync += mt[k][i].eq(total)
@@ -295,8 +303,8 @@ class DigitalCrossbar(wiring.Component):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += wr_addr.eq(a.row)
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
-                             n_neg.eq(sum((a.col_bits & a.col_neg)[j]
-                                          for j in range(n)))]
+                             *[q.eq(sum((a.col_bits & a.col_neg)[j] for j in range(n)))
+                               for q in n_neg]]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
                                  drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
@@ -331,9 +339,9 @@ class DigitalCrossbar(wiring.Component):
                 nxt = Mux(cnt < n, cnt + 1, cnt)
                 set_ra(nxt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
-                             rb.eq(drive_sh[0]), rn.eq(neg_sh[0]),
+                             *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
                              drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
-                             v2.eq(v1 & (cur[0] | cur[1])), r2.eq(r1)]
+                             v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2]]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)
