@@ -260,6 +260,17 @@ class Controller(wiring.Component):
             leave_idle("OPA_WAIT")
 
         m.d.sync += self.done.eq(0)
+        # PHASE as flip-flops set on the way into it (one per use): the shift-and-add units'
+        # `clear` and the drivers' `restart` (enables of hundreds of flip-flops) without the
+        # state's decode.
+        phase = replicas(2, name="phase")
+        m.d.sync += [f.eq(0) for f in phase]
+        m.d.comb += [self.sa_clear.eq(phase[0]), self.drv_restart.eq(phase[1])]
+
+        def enter_phase():
+            m.d.sync += [f.eq(1) for f in phase]
+            m.next = "PHASE"
+
         # The shift-and-add load strobes (a clock enable of hundreds of flip-flops) come from a
         # register: set when the answer's `ack_now` rises in WAIT, i.e. in the cycle WAIT sees
         # the captured `ack` (``ack`` is ``ack_now`` one cycle later), with no decode after it.
@@ -276,6 +287,7 @@ class Controller(wiring.Component):
                 with m.Elif(self.start & (self.start_mask.as_value() != 0)):
                     m.d.sync += remaining.eq(self.start_mask.as_value())
                     leave_idle("PHASE")
+                    enter_phase()
                 with m.Elif(self.crs):
                     m.d.sync += [self.read_copy.eq(variants.crs_read_copy(cfg)),
                                  self.write_copies.eq(opa_mask), canon.eq(1),
@@ -293,7 +305,6 @@ class Controller(wiring.Component):
                     m.d.sync += self.done.eq(1)
             with m.State("PHASE"):
                 m.d.sync += [cur.eq(nxt), remaining.eq(remaining & ~nxt), self.step.eq(0)]
-                m.d.comb += [self.sa_clear.eq(1), self.drv_restart.eq(1)]
                 m.next = "ISSUE"
             with m.State("ISSUE"):
                 m.d.sync += req.eq(1)
@@ -330,7 +341,7 @@ class Controller(wiring.Component):
                 with m.If(remaining == McuOp.OPA.value):
                     issue_opa()         # variants 1-2: the OPA phase after the samples
                 with m.Elif(remaining != 0):
-                    m.next = "PHASE"
+                    enter_phase()
                 with m.Else():
                     end_request()
             with m.State("OPA_WAIT"):
