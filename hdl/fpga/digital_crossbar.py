@@ -219,6 +219,12 @@ class DigitalCrossbar(wiring.Component):
         wdata_q = [Signal(signed(w.digit_bits), name=f"wdata_q{j}", reset_less=True)
                    for j in range(n)]
         m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_q)]
+        # So are the MTVM's column drive and a READ's row index: no MCU wire reaches the MTVM
+        # sums or the READ's select.
+        col_bits, col_neg = Signal(n, reset_less=True), Signal(n, reset_less=True)
+        read_sel = Signal(range(max(C * S, 2)), reset_less=True)
+        m.d.sync += [col_bits.eq(a.col_bits), col_neg.eq(a.col_neg),
+                     read_sel.eq(a.read_copy * S + a.slice)]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
         # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
@@ -248,7 +254,7 @@ class DigitalCrossbar(wiring.Component):
                 m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
-            terms = [Mux(a.col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(a.col_neg[j], -1, 0), 0)
+            terms = [Mux(col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(col_neg[j], -1, 0), 0)
                      for j in range(n)]
             for g, cols in enumerate(groups):
                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
@@ -303,7 +309,7 @@ class DigitalCrossbar(wiring.Component):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += wr_addr.eq(a.row)
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
-                             *[q.eq(sum((a.col_bits & a.col_neg)[j] for j in range(n)))
+                             *[q.eq(sum((col_bits & col_neg)[j] for j in range(n)))
                                for q in n_neg]]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
@@ -365,7 +371,7 @@ class DigitalCrossbar(wiring.Component):
                 go("SWEEP")
 
             with m.State("READ"):
-                row = flat.word_select(a.read_copy * S + a.slice, n * w.digit_bits)
+                row = flat.word_select(read_sel, n * w.digit_bits)
                 m.d.sync += [rdata[j].eq(row[j * w.digit_bits:(j + 1) * w.digit_bits])
                              for j in range(n)]
                 go("NEXT_OP")
