@@ -158,8 +158,10 @@ class Controller(wiring.Component):
     start_mask : In(McuOp)
     crs, commit : In(1)
     busy, done : Out(1)
-    drv_load, drv_restart, drv_advance : Out(1)
-        Input driver strobes (snapshot, back to step 0, next step).
+    drv_load, drv_restart : Out(1)
+    drv_advance : Out(2)
+        Input driver strobes (snapshot, back to step 0, next step: one per driver, rows and
+        columns, equal).
     step : Out(step_bits)
     sa_clear, sa_finish_mvm, sa_finish_mtvm : Out(1)
     sa_load_mvm, sa_load_mtvm : Out(lanes)
@@ -188,7 +190,7 @@ class Controller(wiring.Component):
         super().__init__({
             "start": In(1), "start_mask": In(McuOp), "crs": In(1), "commit": In(1),
             "busy": Out(1), "done": Out(1),
-            "drv_load": Out(1), "drv_restart": Out(1), "drv_advance": Out(1),
+            "drv_load": Out(1), "drv_restart": Out(1), "drv_advance": Out(2),
             "step": Out(w.step_bits),
             "sa_clear": Out(1), "sa_load_mvm": Out(w.lanes), "sa_load_mtvm": Out(w.lanes),
             "sa_finish_mvm": Out(1), "sa_finish_mtvm": Out(1),
@@ -267,6 +269,11 @@ class Controller(wiring.Component):
         m.d.sync += [f.eq(0) for f in phase]
         m.d.comb += [self.sa_clear.eq(phase[0]), self.drv_restart.eq(phase[1])]
 
+        # WAIT as flip-flops too, one per driver (set in ISSUE, cleared when WAIT ends): the
+        # drivers' `advance` (WAIT and `ack`) is two flip-flops.
+        waiting = replicas(2, name="waiting")
+        m.d.comb += self.drv_advance.eq(Cat(*waiting) & self.ack.replicate(2))
+
         def enter_phase():
             m.d.sync += [f.eq(1) for f in phase]
             m.next = "PHASE"
@@ -307,7 +314,7 @@ class Controller(wiring.Component):
                 m.d.sync += [cur.eq(nxt), remaining.eq(remaining & ~nxt), self.step.eq(0)]
                 m.next = "ISSUE"
             with m.State("ISSUE"):
-                m.d.sync += req.eq(1)
+                m.d.sync += [req.eq(1), *[f.eq(1) for f in waiting]]
                 m.next = "WAIT"
             with m.State("WAIT"):
                 m.d.comb += self.op.as_value().eq(cur)
@@ -315,8 +322,7 @@ class Controller(wiring.Component):
                     m.d.sync += [f.eq(cur[0]) for f in load_mvm]
                     m.d.sync += [f.eq(cur[1]) for f in load_mtvm]
                 with m.If(self.ack):
-                    m.d.sync += req.eq(0)
-                    m.d.comb += self.drv_advance.eq(1)
+                    m.d.sync += [req.eq(0), *[f.eq(0) for f in waiting]]
                     with m.If(sampling):
                         m.next = "CONV"
                     with m.Elif(self.step == w.steps - 1):

@@ -116,8 +116,8 @@ class MCU(wiring.Component):
             # Input drivers: rows from XBarIn, columns from XBarOut, snapshotted at start.
             rows.load.eq(ctrl.drv_load), rows.words.eq(xin.words),
             cols.load.eq(ctrl.drv_load), cols.words.eq(xout.words),
-            rows.restart.eq(ctrl.drv_restart), rows.advance.eq(ctrl.drv_advance),
-            cols.restart.eq(ctrl.drv_restart), cols.advance.eq(ctrl.drv_advance),
+            rows.restart.eq(ctrl.drv_restart), rows.advance.eq(ctrl.drv_advance[0]),
+            cols.restart.eq(ctrl.drv_restart), cols.advance.eq(ctrl.drv_advance[1]),
             # Shift-and-add: MVM codes -> XBarOut, MTVM codes -> XBarIn.
             sa_mvm.clear.eq(ctrl.sa_clear), sa_mtvm.clear.eq(ctrl.sa_clear),
             sa_mvm.load.eq(ctrl.sa_load_mvm), sa_mtvm.load.eq(ctrl.sa_load_mtvm),
