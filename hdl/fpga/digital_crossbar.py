@@ -277,7 +277,7 @@ class DigitalCrossbar(wiring.Component):
                         with m.Case(i):
                             m.d.sync += mt[k][i].eq(total)
 
-        # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
+        # `ack` from a flip-flop set on the way into ACK, not the state's decode.
         ack = Signal()
         m.d.sync += ack.eq(0)
         m.d.comb += a.ack.eq(ack)
