@@ -85,7 +85,7 @@ STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place a
 #: ``x[3]`` and then fails on the clash (``Assert GetSize(conn.first) == GetSize(conn.second)``,
 #: or ``count_id(wire->name) == 0``), depending on which alias it picks for a net. Those
 #: aliases (never ports) get private names. A wire with the ``keep`` attribute (a replicated
-#: flip-flop, :data:`hdl.fpga.opa_operands.REPLICA`) also keeps the flip-flop that drives
+#: flip-flop, :data:`hdl.mcu.replica.REPLICA`) also keeps the flip-flop that drives
 #: it: Yosys would otherwise merge equal replicas back into one high-fanout net.
 SCRIPT_AFTER_READ = ("rename -hide w:*]\n"
                      "setattr -set keep 1 w:* a:keep %i %ci1:+$dff[Q] w:* %d")

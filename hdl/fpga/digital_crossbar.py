@@ -125,15 +125,15 @@ class DigitalCrossbar(wiring.Component):
         h_capture = Signal()
         hq = register_cell_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
-        wq_addr = Signal(w.index_bits)
+        wq_addr = [Signal(w.index_bits, name=f"wq_addr{k}", attrs=REPLICA) for k in range(S)]
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
         wr_en = [[Signal(name=f"wr_en_{c}_{k}") for k in range(S)] for c in range(C)]
         wq_en = [[Signal(name=f"wq_en_{c}_{k}") for k in range(S)] for c in range(C)]
         wr_row = [[[Signal(signed(bits[k]), name=f"wr_{c}_{k}_{j}") for j in range(n)]
                    for k in range(S)] for c in range(C)]
-        wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}") for k in range(S)]
-                  for c in range(C)]
-        m.d.sync += wq_addr.eq(wr_addr)
+        wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}", reset_less=True)
+                   for k in range(S)] for c in range(C)]
+        m.d.sync += [q.eq(wr_addr) for q in wq_addr]
         for c in range(C):
             for k in range(S):
                 mem = Memory(shape=unsigned(n * bits[k]), depth=n, init=[])
@@ -141,7 +141,7 @@ class DigitalCrossbar(wiring.Component):
                 rp = mem.read_port()
                 wp = mem.write_port()
                 m.d.sync += [wq_en[c][k].eq(wr_en[c][k]), wq_row[c][k].eq(Cat(*wr_row[c][k]))]
-                m.d.comb += [rp.addr.eq(ra[c][k]), wp.addr.eq(wq_addr), wp.en.eq(wq_en[c][k]),
+                m.d.comb += [rp.addr.eq(ra[c][k]), wp.addr.eq(wq_addr[k]), wp.en.eq(wq_en[c][k]),
                              wp.data.eq(wq_row[c][k])]
                 rows[c][k] = [rp.data[j * bits[k]:(j + 1) * bits[k]].as_signed()
                               for j in range(n)]
@@ -161,11 +161,15 @@ class DigitalCrossbar(wiring.Component):
             return value
 
         # -- result registers ---------------------------------------------------------------
-        acc = [[Signal(signed(w.code_bits), name=f"mvm_{k}_{j}") for j in range(n)]
-               for k in range(S)]
-        mt = [[Signal(signed(w.code_bits), name=f"mtvm_{k}_{i}") for i in range(n)]
-              for k in range(S)]
-        rdata = [Signal(signed(w.digit_bits), name=f"rdata_{j}") for j in range(n)]
+        # Data registers have no reset (the reset's fan-out, issue 20): each is written before
+        # it is read (the codes by their sweep before `ack`, `rdata` by READ, `wq_*` under
+        # `wq_en`, the pipeline stages at every cycle).
+        acc = [[Signal(signed(w.code_bits), name=f"mvm_{k}_{j}", reset_less=True)
+                for j in range(n)] for k in range(S)]
+        mt = [[Signal(signed(w.code_bits), name=f"mtvm_{k}_{i}", reset_less=True)
+               for i in range(n)] for k in range(S)]
+        rdata = [Signal(signed(w.digit_bits), name=f"rdata_{j}", reset_less=True)
+                 for j in range(n)]
         m.d.comb += [a.mvm_codes[j][k].eq(acc[k][j]) for j in range(n) for k in range(S)]
         m.d.comb += [a.mtvm_codes[i][k].eq(mt[k][i]) for i in range(n) for k in range(S)]
         m.d.comb += [a.rdata[j].eq(rdata[j]) for j in range(n)]
@@ -177,25 +181,28 @@ class DigitalCrossbar(wiring.Component):
         pending = Signal(5)       # AnalogOp flags still to do in this transaction
         cur = Signal(5)           # the flag being swept
 
-        rb, rn = Signal(), Signal()      # drive of row r1 (registered with it): bit, polarity
+        # Drive of row r1 (registered with it): bit, polarity; a copy per slice (REPLICA).
+        rb = [Signal(name=f"rb{k}", attrs=REPLICA) for k in range(S)]
+        rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
         # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
         drive_sh, neg_sh = Signal(n), Signal(n)
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
-        part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}") for g in range(len(groups))]
-                for k in range(S)]
+        part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}", reset_less=True)
+                 for g in range(len(groups))] for k in range(S)]
         v2 = Signal()
-        r2 = Signal(w.index_bits)
-        n_neg = Signal(range(n + 1))    # driven columns with negative polarity (MTVM)
+        # Per slice (REPLICA): the stage-2 row and the driven columns of negative polarity.
+        r2 = [Signal(w.index_bits, name=f"r2_{k}", attrs=REPLICA) for k in range(S)]
+        n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA) for k in range(S)]
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
         # registered (stage 1), then added to its column's code (stage 2, row r2).
-        term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}") for j in range(n)]
-                for k in range(S)]
+        term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
+                 for j in range(n)] for k in range(S)]
 
         last = Signal()
-        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2 == n - 1), v1 & (r1 == n - 1)))
+        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2[0] == n - 1), v1 & (r1 == n - 1)))
 
         # The OPA's step registers and cell pulses (`opa.delta`, of row r1); steps
         # s_first..s_last are applied.
@@ -207,6 +214,17 @@ class DigitalCrossbar(wiring.Component):
                      opa.col_neg.eq(a.col_neg), opa.drive.eq(drive_sh[0]),
                      opa.drive_neg.eq(neg_sh[0])]
 
+        # A WRITE's row, registered at every cycle: it is the request's from the cycle `req`
+        # is seen (IDLE) on, so NEXT_OP reads it here, without the MCU's slice select.
+        wdata_q = [Signal(signed(w.digit_bits), name=f"wdata_q{j}", reset_less=True)
+                   for j in range(n)]
+        m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_q)]
+        # So are the MTVM's column drive and a READ's row index: no MCU wire reaches the MTVM
+        # sums or the READ's select.
+        col_bits, col_neg = Signal(n, reset_less=True), Signal(n, reset_less=True)
+        read_sel = Signal(range(max(C * S, 2)), reset_less=True)
+        m.d.sync += [col_bits.eq(a.col_bits), col_neg.eq(a.col_neg),
+                     read_sel.eq(a.read_copy * S + a.slice)]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
         # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
@@ -223,7 +241,7 @@ class DigitalCrossbar(wiring.Component):
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
                         Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata, rows[c][k][j]),
-                            Mux(sel_op[c][k], a.wdata[j][:bits[k]], rmw)))
+                            Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
                 # The OPA's writes: `v1` is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
 
@@ -233,10 +251,10 @@ class DigitalCrossbar(wiring.Component):
         for k in range(S):                       # MVM stage 1: term = drive(r1) * d_k[r1, j]
             for j in range(n):
                 d = pick_copy(a.mvm_copy, k, j)
-                m.d.sync += term[k][j].eq(Mux(rb, Mux(rn, -d, d), 0))
+                m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
-            terms = [Mux(a.col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(a.col_neg[j], -1, 0), 0)
+            terms = [Mux(col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(col_neg[j], -1, 0), 0)
                      for j in range(n)]
             for g, cols in enumerate(groups):
                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
@@ -253,13 +271,13 @@ class DigitalCrossbar(wiring.Component):
             with m.Elif(mvm2[k]):
                 m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
             with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
-                total = _tree_sum(part[k]) + n_neg
-                with m.Switch(r2):
+                total = _tree_sum(part[k]) + n_neg[k]
+                with m.Switch(r2[k]):
                     for i in range(n):
                         with m.Case(i):
                             m.d.sync += mt[k][i].eq(total)
 
-        # `ack` from a flip-flop set on the way into ACK (it clocks the MCU's capture registers).
+        # `ack` from a flip-flop set on the way into ACK, not the state's decode.
         ack = Signal()
         m.d.sync += ack.eq(0)
         m.d.comb += a.ack.eq(ack)
@@ -291,8 +309,8 @@ class DigitalCrossbar(wiring.Component):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += wr_addr.eq(a.row)
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
-                             n_neg.eq(sum((a.col_bits & a.col_neg)[j]
-                                          for j in range(n)))]
+                             *[q.eq(sum((col_bits & col_neg)[j] for j in range(n)))
+                               for q in n_neg]]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
                                  drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
@@ -327,9 +345,9 @@ class DigitalCrossbar(wiring.Component):
                 nxt = Mux(cnt < n, cnt + 1, cnt)
                 set_ra(nxt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
-                             rb.eq(drive_sh[0]), rn.eq(neg_sh[0]),
+                             *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
                              drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
-                             v2.eq(v1 & (cur[0] | cur[1])), r2.eq(r1)]
+                             v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2]]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)
@@ -353,7 +371,7 @@ class DigitalCrossbar(wiring.Component):
                 go("SWEEP")
 
             with m.State("READ"):
-                row = flat.word_select(a.read_copy * S + a.slice, n * w.digit_bits)
+                row = flat.word_select(read_sel, n * w.digit_bits)
                 m.d.sync += [rdata[j].eq(row[j * w.digit_bits:(j + 1) * w.digit_bits])
                              for j in range(n)]
                 go("NEXT_OP")

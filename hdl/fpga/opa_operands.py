@@ -9,14 +9,10 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.widths import McuWidths
 
 __all__ = ["OpaOperands", "REPLICA"]
-
-#: Attributes of a replicated flip-flop: Yosys keeps the wire, and ``panther fpga``'s script
-#: keeps the flip-flop that drives it (:data:`hdl.fpga.build.SCRIPT_AFTER_READ`), so equal
-#: replicas are not merged back into one high-fanout net.
-REPLICA = {"keep": 1}
 
 
 class OpaOperands(wiring.Component):
@@ -61,12 +57,14 @@ class OpaOperands(wiring.Component):
         w = self.widths
         n, S, p = w.n, w.slices, w.p
         m = Module()
-        xs = [Signal(w.data_bits, name=f"opa_x{i}") for i in range(n)]
-        vs = [Signal(S * p, name=f"opa_v{j}") for j in range(n)]
+        # Data registers have no reset (issue 20: the reset's fan-out): outside an OPA they
+        # follow the operand at every cycle, the pulses register at every cycle.
+        xs = [Signal(w.data_bits, name=f"opa_x{i}", reset_less=True) for i in range(n)]
+        vs = [Signal(S * p, name=f"opa_v{j}", reset_less=True) for j in range(n)]
         # The negated chunks of the column operand, registered with it (no negation on the
         # read-modify-write path).
-        neg_chunks = [[Signal(signed(p + 1), name=f"opa_nv{j}_{k}") for k in range(S)]
-                      for j in range(n)]
+        neg_chunks = [[Signal(signed(p + 1), name=f"opa_nv{j}_{k}", reset_less=True)
+                       for k in range(S)] for j in range(n)]
         hold = [Signal(name=f"opa_hold{j}", attrs=REPLICA) for j in range(n)]
         adv = [Signal(name=f"opa_adv{j}", attrs=REPLICA) for j in range(n)]
         m.d.comb += [self.bits.eq(Cat(*[x[0] for x in xs])),
@@ -89,7 +87,9 @@ class OpaOperands(wiring.Component):
             # The pulse, registered every cycle (only the OPA's sweep writes it to a cell).
             for k in range(S):
                 pos = vs[j][k * p:(k + 1) * p]
-                m.d.sync += self.delta[j][k].eq(
+                pulse = Signal(signed(p + 1), name=f"opa_pulse{j}_{k}", reset_less=True)
+                m.d.sync += pulse.eq(
                     Mux(self.drive, Mux(self.drive_neg ^ self.col_neg[j], neg_chunks[j][k], pos),
                         0))
+                m.d.comb += self.delta[j][k].eq(pulse)
         return m

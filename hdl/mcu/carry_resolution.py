@@ -7,6 +7,8 @@ from amaranth.lib.wiring import In, Out
 from panther.hdl.ports import digit_row
 from panther.hdl.widths import McuWidths
 
+from .replica import replicas
+
 __all__ = ["CarryResolution", "crs_pipeline_depth"]
 
 
@@ -19,7 +21,9 @@ def crs_pipeline_depth(config):
 class CarryResolution(wiring.Component):
     """Holds one row of every slice (filled by serial reads) and rewrites it canonically.
 
-    ``load`` stores ``rdata`` (the digits of one row of slice ``slice``). ``start`` then runs
+    ``load`` stores ``rdata`` (the digits of one row of slice ``slice``; registered, the row
+    holds them a cycle later, :attr:`load_latency`). ``start`` (in the cycle after the last
+    ``load`` at the earliest) then runs
     ``xbar_size + depth`` cycles (``busy``), ``depth`` = :func:`crs_pipeline_depth`: each
     cycle the row shifts down by one column; the column leaving at the bottom enters a
     pipeline that recomputes its weight ``W = sum_k d_k << p*k`` and its canonical digits
@@ -52,7 +56,11 @@ class CarryResolution(wiring.Component):
         Pipeline registers (:func:`crs_pipeline_depth`).
     compute_cycles : int
         Cycles of one row's re-normalisation (``xbar_size + depth``).
+    load_latency : int
+        Cycles from ``load`` to the row holding the digits (1): ``wdata`` shows them then.
     """
+
+    load_latency = 1
 
     def __init__(self, *, config):
         self.config = config
@@ -79,7 +87,9 @@ class CarryResolution(wiring.Component):
         cfg, w = self.config, self.widths
         m = Module()
         dw, p, top = w.digit_bits, w.p, w.slices - 1
-        buf = [Signal(w.n * dw, name=f"row_s{k}") for k in range(w.slices)]
+        # The row and the adder tree are data (no reset): a row is loaded by the serial reads
+        # before it is shifted or written back; the tree registers at every cycle.
+        buf = [Signal(w.n * dw, name=f"row_s{k}", reset_less=True) for k in range(w.slices)]
         count = Signal(range(self.compute_cycles + 1))
         m.d.comb += self.busy.eq(count != 0)
 
@@ -91,7 +101,8 @@ class CarryResolution(wiring.Component):
         while len(terms) > 1:
             summed = []
             for i in range(0, len(terms), 2):
-                reg = Signal(signed(w.weight_sum_bits + 1), name=f"sum{level}_{i // 2}")
+                reg = Signal(signed(w.weight_sum_bits + 1), name=f"sum{level}_{i // 2}",
+                             reset_less=True)
                 m.d.sync += reg.eq(sum(terms[i:i + 2]))
                 summed.append(reg)
             terms, level = summed, level + 1
@@ -111,15 +122,26 @@ class CarryResolution(wiring.Component):
             m.d.comb += clipped.eq(Mux(digit < low, low, Mux(digit > high, high, digit)))
             canon.append(clipped)
 
-        with m.If(self.load):
-            for k in range(w.slices):
-                with m.If(self.slice == k):
-                    m.d.sync += buf[k].eq(self.rdata.as_value())
-        with m.Elif(self.start):
+        # A load is registered (per slice, with the row) and lands a cycle later; the shift
+        # enable is a flip-flop per slice too (`count != 0` a cycle ahead). Each row's enables
+        # come from its own flip-flops, without the controller's decode (issue 20). A load
+        # may land in the `start` cycle (the last slice's, then the shift starts after it).
+        load = replicas(w.slices, name="load_s")
+        shift = replicas(w.slices, name="shift_s")
+        row = Signal.like(self.rdata.as_value(), name="load_row", reset_less=True)
+        m.d.sync += row.eq(self.rdata.as_value())
+        for k in range(w.slices):
+            m.d.sync += load[k].eq(self.load & (self.slice == k))
+            with m.If(load[k]):
+                m.d.sync += buf[k].eq(row)
+            with m.Elif(shift[k]):
+                m.d.sync += buf[k].eq(Cat(buf[k][dw:], canon[k]))
+        with m.If(self.start):
             m.d.sync += count.eq(self.compute_cycles)
+            m.d.sync += [f.eq(1) for f in shift]
         with m.Elif(count != 0):
             m.d.sync += count.eq(count - 1)
-            m.d.sync += [buf[k].eq(Cat(buf[k][dw:], canon[k])) for k in range(w.slices)]
+            m.d.sync += [f.eq(count != 1) for f in shift]
         with m.Switch(self.slice):
             for k in range(w.slices):
                 with m.Case(k):

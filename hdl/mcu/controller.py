@@ -1,6 +1,6 @@
 """MCU controller: sequences MVM, MTVM, OPA, serial read/write, CRS and the variant-3 commit."""
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -11,6 +11,7 @@ from panther.isa import variants
 from panther.isa.variants import phases
 
 from .carry_resolution import crs_pipeline_depth
+from .replica import replicas
 
 __all__ = ["McuOp", "AnalogOp", "Controller", "phases", "analytic_cycles", "rtl_cycles",
            "opa_latency", "transaction_latency", "crs_cycles", "commit_cycles"]
@@ -157,10 +158,14 @@ class Controller(wiring.Component):
     start_mask : In(McuOp)
     crs, commit : In(1)
     busy, done : Out(1)
-    drv_load, drv_restart, drv_advance : Out(1)
-        Input driver strobes (snapshot, back to step 0, next step).
+    drv_load, drv_restart : Out(1)
+    drv_advance : Out(2)
+        Input driver strobes (snapshot, back to step 0, next step: one per driver, rows and
+        columns, equal).
     step : Out(step_bits)
-    sa_clear, sa_load_mvm, sa_load_mtvm, sa_finish_mvm, sa_finish_mtvm : Out(1)
+    sa_clear, sa_finish_mvm, sa_finish_mtvm : Out(1)
+    sa_load_mvm, sa_load_mtvm : Out(lanes)
+        One flip-flop per lane of the shift-and-add units, all equal (:data:`hdl.mcu.replica.REPLICA`).
     sa_busy_mvm, sa_busy_mtvm : In(1)
         Shift-and-add control.
     crs_load, crs_start : Out(1)
@@ -185,9 +190,9 @@ class Controller(wiring.Component):
         super().__init__({
             "start": In(1), "start_mask": In(McuOp), "crs": In(1), "commit": In(1),
             "busy": Out(1), "done": Out(1),
-            "drv_load": Out(1), "drv_restart": Out(1), "drv_advance": Out(1),
+            "drv_load": Out(1), "drv_restart": Out(1), "drv_advance": Out(2),
             "step": Out(w.step_bits),
-            "sa_clear": Out(1), "sa_load_mvm": Out(1), "sa_load_mtvm": Out(1),
+            "sa_clear": Out(1), "sa_load_mvm": Out(w.lanes), "sa_load_mtvm": Out(w.lanes),
             "sa_finish_mvm": Out(1), "sa_finish_mtvm": Out(1),
             "sa_busy_mvm": In(1), "sa_busy_mtvm": In(1),
             "crs_load": Out(1), "crs_start": Out(1), "crs_busy": In(1),
@@ -257,12 +262,30 @@ class Controller(wiring.Component):
             leave_idle("OPA_WAIT")
 
         m.d.sync += self.done.eq(0)
+        # PHASE as flip-flops set on the way into it (one per use): the shift-and-add units'
+        # `clear` and the drivers' `restart` (enables of hundreds of flip-flops) without the
+        # state's decode.
+        phase = replicas(2, name="phase")
+        m.d.sync += [f.eq(0) for f in phase]
+        m.d.comb += [self.sa_clear.eq(phase[0]), self.drv_restart.eq(phase[1])]
+
+        # WAIT as flip-flops too, one per driver (set in ISSUE, cleared when WAIT ends): the
+        # drivers' `advance` (WAIT and `ack`) is two flip-flops.
+        waiting = replicas(2, name="waiting")
+        m.d.comb += self.drv_advance.eq(Cat(*waiting) & self.ack.replicate(2))
+
+        def enter_phase():
+            m.d.sync += [f.eq(1) for f in phase]
+            m.next = "PHASE"
+
         # The shift-and-add load strobes (a clock enable of hundreds of flip-flops) come from a
         # register: set when the answer's `ack_now` rises in WAIT, i.e. in the cycle WAIT sees
         # the captured `ack` (``ack`` is ``ack_now`` one cycle later), with no decode after it.
-        load_mvm, load_mtvm = Signal(), Signal()
-        m.d.sync += [load_mvm.eq(0), load_mtvm.eq(0)]
-        m.d.comb += [self.sa_load_mvm.eq(load_mvm), self.sa_load_mtvm.eq(load_mtvm)]
+        # One replica per lane, each enabling its lane's registers only.
+        load_mvm = replicas(w.lanes, name="sa_load_mvm")
+        load_mtvm = replicas(w.lanes, name="sa_load_mtvm")
+        m.d.sync += [f.eq(0) for f in load_mvm + load_mtvm]
+        m.d.comb += [self.sa_load_mvm.eq(Cat(*load_mvm)), self.sa_load_mtvm.eq(Cat(*load_mtvm))]
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start & (self.start_mask.as_value() == McuOp.OPA.value)):
@@ -271,6 +294,7 @@ class Controller(wiring.Component):
                 with m.Elif(self.start & (self.start_mask.as_value() != 0)):
                     m.d.sync += remaining.eq(self.start_mask.as_value())
                     leave_idle("PHASE")
+                    enter_phase()
                 with m.Elif(self.crs):
                     m.d.sync += [self.read_copy.eq(variants.crs_read_copy(cfg)),
                                  self.write_copies.eq(opa_mask), canon.eq(1),
@@ -288,18 +312,17 @@ class Controller(wiring.Component):
                     m.d.sync += self.done.eq(1)
             with m.State("PHASE"):
                 m.d.sync += [cur.eq(nxt), remaining.eq(remaining & ~nxt), self.step.eq(0)]
-                m.d.comb += [self.sa_clear.eq(1), self.drv_restart.eq(1)]
                 m.next = "ISSUE"
             with m.State("ISSUE"):
-                m.d.sync += req.eq(1)
+                m.d.sync += [req.eq(1), *[f.eq(1) for f in waiting]]
                 m.next = "WAIT"
             with m.State("WAIT"):
                 m.d.comb += self.op.as_value().eq(cur)
                 with m.If(self.ack_now & ~self.ack):
-                    m.d.sync += [load_mvm.eq(cur[0]), load_mtvm.eq(cur[1])]
+                    m.d.sync += [f.eq(cur[0]) for f in load_mvm]
+                    m.d.sync += [f.eq(cur[1]) for f in load_mtvm]
                 with m.If(self.ack):
-                    m.d.sync += req.eq(0)
-                    m.d.comb += self.drv_advance.eq(1)
+                    m.d.sync += [req.eq(0), *[f.eq(0) for f in waiting]]
                     with m.If(sampling):
                         m.next = "CONV"
                     with m.Elif(self.step == w.steps - 1):
@@ -324,7 +347,7 @@ class Controller(wiring.Component):
                 with m.If(remaining == McuOp.OPA.value):
                     issue_opa()         # variants 1-2: the OPA phase after the samples
                 with m.Elif(remaining != 0):
-                    m.next = "PHASE"
+                    enter_phase()
                 with m.Else():
                     end_request()
             with m.State("OPA_WAIT"):

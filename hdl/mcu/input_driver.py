@@ -62,8 +62,10 @@ class InputDriver(wiring.Component):
         m.d.comb += magnitudes.eq(Cat(*[
             ((self.words[i * db:(i + 1) * db] ^ signs[i].replicate(db)) + signs[i])[:db]
             for i in range(n)]))
-        mag = Signal(n * db)
-        neg = Signal(n)
+        # Data registers, no reset: `load` (every start) writes `mag`/`neg` and `restart`
+        # (every sampling phase) `planes` before the analog half reads them (with `req`).
+        mag = Signal(n * db, reset_less=True)
+        neg = Signal(n, reset_less=True)
         with m.If(self.load):
             m.d.sync += [mag.eq(magnitudes), neg.eq(signs)]
         # Step n: bit n of every magnitude, kept as bit planes (plane k: bit k of every line),
@@ -71,7 +73,7 @@ class InputDriver(wiring.Component):
         # registers as one shifting magnitude per line, but nothing gathers `bits` bit by bit
         # at every cycle (Verilator evaluated 128 bit extracts per driver per cycle).
         mags = [mag[i * db:(i + 1) * db] for i in range(n)]
-        planes = Signal(db * n)
+        planes = Signal(db * n, reset_less=True)
         with m.If(self.restart):
             m.d.sync += planes.eq(Cat(*[Cat(*[v[k] for v in mags]) for k in range(db)]))
         with m.Elif(self.advance):

@@ -94,16 +94,17 @@ class MCU(wiring.Component):
         m.submodules.crs_unit = crs = CarryResolution(config=cfg)
         m.submodules.ctrl = ctrl = Controller(config=cfg)
 
-        # Capture registers of the analog inputs.
+        # Capture registers of the analog inputs, taken at every cycle, with no enable and no
+        # reset (``ack`` would be a clock enable of a thousand flip-flops, the reset as many
+        # LSR pins): they are read only in the cycle after ``ack``, when they hold the answer
+        # (the shift-and-add units' ``sa_load_*``, the carry-resolution unit's ``load``).
         analog = self.analog
         ack = Signal()
-        mvm_codes = Signal.like(analog.mvm_codes)
-        mtvm_codes = Signal.like(analog.mtvm_codes)
-        rdata = Signal.like(analog.rdata)
-        m.d.sync += ack.eq(analog.ack)
-        with m.If(analog.ack):
-            m.d.sync += [mvm_codes.eq(analog.mvm_codes), mtvm_codes.eq(analog.mtvm_codes),
-                         rdata.eq(analog.rdata)]
+        mvm_codes = Signal.like(analog.mvm_codes, reset_less=True)
+        mtvm_codes = Signal.like(analog.mtvm_codes, reset_less=True)
+        rdata = Signal.like(analog.rdata, reset_less=True)
+        m.d.sync += [ack.eq(analog.ack), mvm_codes.eq(analog.mvm_codes),
+                     mtvm_codes.eq(analog.mtvm_codes), rdata.eq(analog.rdata)]
 
         wiring.connect(m, wiring.flipped(self.xin), xin.core)
         wiring.connect(m, wiring.flipped(self.xout), xout.core)
@@ -115,8 +116,8 @@ class MCU(wiring.Component):
             # Input drivers: rows from XBarIn, columns from XBarOut, snapshotted at start.
             rows.load.eq(ctrl.drv_load), rows.words.eq(xin.words),
             cols.load.eq(ctrl.drv_load), cols.words.eq(xout.words),
-            rows.restart.eq(ctrl.drv_restart), rows.advance.eq(ctrl.drv_advance),
-            cols.restart.eq(ctrl.drv_restart), cols.advance.eq(ctrl.drv_advance),
+            rows.restart.eq(ctrl.drv_restart), rows.advance.eq(ctrl.drv_advance[0]),
+            cols.restart.eq(ctrl.drv_restart), cols.advance.eq(ctrl.drv_advance[1]),
             # Shift-and-add: MVM codes -> XBarOut, MTVM codes -> XBarIn.
             sa_mvm.clear.eq(ctrl.sa_clear), sa_mtvm.clear.eq(ctrl.sa_clear),
             sa_mvm.load.eq(ctrl.sa_load_mvm), sa_mtvm.load.eq(ctrl.sa_load_mtvm),

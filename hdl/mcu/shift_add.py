@@ -34,13 +34,21 @@ class ShiftAdd(wiring.Component):
     each accumulator rounded once (round half up by ``weight_frac_bits``) and saturated to a
     data word, with ``res_overflow`` set when any of the round's words saturated.
 
+    Only the control state has a reset (``busy``, ``res_valid``, the round and wait counters,
+    the valid bits of the stages, the fresh rows): every data register is written before it
+    is read (the held codes and the step at ``load``, the stages under their valid bits, the
+    results under ``res_valid``), so it needs none (issue 20: the reset's fan-out).
+
     Parameters
     ----------
     config : PantherConfig
 
     Members
     -------
-    clear, load, finish : In(1)
+    clear, finish : In(1)
+    load : In(lanes)
+        One copy per lane, all equal (replicated flip-flops of the controller, each enabling
+        its lane's held codes and group sums); ``load[0]`` also starts the conversion.
     codes : In(line_major(signed(adc_code_bits), lines=xbar_size, slices=n_slices))
     step : In(step_bits)
     busy : Out(1)
@@ -64,7 +72,7 @@ class ShiftAdd(wiring.Component):
         self.widths = w = McuWidths(config)
         super().__init__({
             "clear": In(1),
-            "load": In(1),
+            "load": In(w.lanes),
             "codes": In(line_major(signed(w.code_bits), lines=w.n, slices=w.slices)),
             "step": In(w.step_bits),
             "busy": Out(1),
@@ -100,18 +108,27 @@ class ShiftAdd(wiring.Component):
         row_bits = w.lanes * w.slices * w.code_bits
         if w.rounds < 2:
             return None
-        second = Signal(row_bits)
-        with m.If(self.load):
-            m.d.sync += second.eq(flat[row_bits:2 * row_bits])
+        line = w.slices * w.code_bits
+
+        def load_lanes(reg, first, rows):
+            """``reg`` <- rows ``first`` .. ``first + rows - 1`` of the codes, each lane under
+            its copy of ``load``."""
+            for r in range(rows):
+                for lane in range(w.lanes):
+                    at = r * row_bits + lane * line
+                    with m.If(self.load[lane]):
+                        m.d.sync += reg[at:at + line].eq(flat[first * row_bits + at:][:line])
+
+        second = Signal(row_bits, reset_less=True)
+        load_lanes(second, 1, 1)
         if w.rounds == 2:
             return second
         # Not a memory: Verilator keeps a pending value and flag per write port and clears
         # them at every edge (one port per row here); a register loaded in one piece costs a
         # test when idle, and the row is picked through a tree of small selections.
-        held = Signal((w.rounds - 2) * row_bits)      # row r holds round r + 2
-        with m.If(self.load):
-            m.d.sync += held.eq(flat[2 * row_bits:])
-        following = Signal(row_bits)
+        held = Signal((w.rounds - 2) * row_bits, reset_less=True)   # row r: round r + 2
+        load_lanes(held, 2, w.rounds - 2)
+        following = Signal(row_bits, reset_less=True)
         with m.If(round_done & (round_ < w.rounds - 2)):
             m.d.sync += following.eq(_pick(held, round_, row_bits, w.rounds - 2))
         return Mux(round_ == 0, second, following)
@@ -122,7 +139,7 @@ class ShiftAdd(wiring.Component):
         cb, ab = w.code_bits, w.acc_bits
         frac = cfg.weight_frac_bits
         half = (1 << (frac - 1)) if frac else 0
-        step = Signal(w.step_bits)
+        step = Signal(w.step_bits, reset_less=True)
         converting = Signal()
         finishing = Signal()
         finish_pending = Signal()
@@ -141,7 +158,8 @@ class ShiftAdd(wiring.Component):
         group = 1 << max(0, (w.slices - 1).bit_length() - 1)
         starts = range(0, w.slices, group)
         part_bits = cb + w.p * (group - 1) + group.bit_length()
-        parts = [[Signal(signed(part_bits), name=f"part{lane}_{g}") for g in starts]
+        parts = [[Signal(signed(part_bits), name=f"part{lane}_{g}", reset_less=True)
+                  for g in starts]
                  for lane in range(w.lanes)]
 
         def group_sums(line):
@@ -149,21 +167,21 @@ class ShiftAdd(wiring.Component):
             return [sum(line[k] << (w.p * (k - g)) for k in range(g, min(g + group, w.slices)))
                     for g in starts]
 
-        def load_parts(row):
-            for lane, line in enumerate(self._lines(row)):
-                m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
+        def load_parts(lane, row):
+            line = self._lines(row)[lane]
+            m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
 
         # The stages load only with a round in them (`round_done`, then `term_valid`): a term
         # and its shift are read only when valid, and Verilator recomputed the wide shift at
         # every cycle.
         term_valid, shifted_valid = Signal(), Signal()
-        term_step = Signal(w.step_bits)
+        term_step = Signal(w.step_bits, reset_less=True)
         shifted = []
         for lane in range(w.lanes):
-            term = Signal(signed(w.term_bits), name=f"term{lane}")
+            term = Signal(signed(w.term_bits), name=f"term{lane}", reset_less=True)
             with m.If(round_done):
                 m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
-            sh = Signal(signed(ab), name=f"shifted{lane}")
+            sh = Signal(signed(ab), name=f"shifted{lane}", reset_less=True)
             with m.If(term_valid):
                 m.d.sync += sh.eq(term << (term_step + cfg.adc_lsb_shift))
             shifted.append(sh)
@@ -171,14 +189,17 @@ class ShiftAdd(wiring.Component):
                      shifted_valid.eq(term_valid)]
 
         following = self._held_rows(m, round_, round_done)
-        with m.If(self.load):
+        for lane in range(w.lanes):             # each lane's data under its copy of `load`
+            with m.If(self.load[lane]):
+                load_parts(lane, Value.cast(self.codes))
+            if following is not None:
+                with m.Elif(round_done):
+                    load_parts(lane, following)
+        with m.If(self.load[0]):
             m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0)]
-            load_parts(Value.cast(self.codes))
         with m.Elif(converting):
             with m.If(round_done):
                 m.d.sync += [wait.eq(0), round_.eq(round_ + 1)]
-                if following is not None:
-                    load_parts(following)
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():
@@ -211,8 +232,9 @@ class ShiftAdd(wiring.Component):
             top = rounded[w.data_bits - 1:]
             fits = Signal(name=f"fits{lane}")
             m.d.comb += fits.eq(top.all() | ~top.any())
-            m.d.sync += self.res_data[lane].eq(
-                Mux(fits, rounded[:w.data_bits], Mux(rounded[-1], low, high)))
+            word = Signal(signed(w.data_bits), name=f"res_word{lane}", reset_less=True)
+            m.d.sync += word.eq(Mux(fits, rounded[:w.data_bits], Mux(rounded[-1], low, high)))
+            m.d.comb += self.res_data[lane].eq(word)
             overflow.append(~fits)
         m.d.sync += [
             self.res_valid.eq(finishing),
@@ -235,7 +257,8 @@ class ShiftAdd(wiring.Component):
                                                init=[])
         write = acc.write_port()
         read = acc.read_port(transparent_for=(write,))
-        addr, write_addr = Signal.like(round_), Signal.like(round_)
+        addr = Signal.like(round_, name="acc_addr", reset_less=True)
+        write_addr = Signal.like(round_, name="acc_write_addr", reset_less=True)
         ahead = round_ + 2
         with m.If(round_done):
             m.d.comb += read.addr.eq(round_)
@@ -261,7 +284,7 @@ class ShiftAdd(wiring.Component):
 
         base, updated = [], []
         for lane in range(w.lanes):
-            b = Signal(signed(ab), name=f"base{lane}")
+            b = Signal(signed(ab), name=f"base{lane}", reset_less=True)
             new = Signal(signed(ab), name=f"updated{lane}")
             m.d.comb += new.eq(b + shifted[lane])
             stored = read.data[lane * ab:(lane + 1) * ab].as_signed()

@@ -136,8 +136,9 @@ def test_input_driver_bits_signs_and_magnitudes():
 
 
 async def _strobe_and_count_busy(ctx, dut, strobe):
-    """Raise ``strobe`` for one cycle; the cycles ``dut.busy`` then stays high."""
-    ctx.set(strobe, 1)
+    """Raise ``strobe`` (every bit: the replicas of a load) for one cycle; the cycles
+    ``dut.busy`` then stays high."""
+    ctx.set(strobe, (1 << len(strobe)) - 1)
     await ctx.tick()
     ctx.set(strobe, 0)
     cycles = 0
@@ -278,6 +279,7 @@ def test_carry_resolution_rewrites_canonical_digits(cfg):
             await ctx.tick()
         ctx.set(dut.load, 0)
         assert await _strobe_and_count_busy(ctx, dut, dut.start) == dut.compute_cycles
+        await ctx.tick().repeat(2)          # the row holds once the unit is idle
         for k in range(cfg.n_slices):
             ctx.set(dut.slice, k)
             got[k] = unpack_signed(ctx.get(Value.cast(dut.wdata)), w.n, w.digit_bits)
