@@ -91,9 +91,10 @@ def test_fpga_defaults_fit_the_board_and_a_missed_clock_warns(monkeypatch, capsy
 
     seen = {}
 
-    def fake_build(config, build_dir, *, board, kind, clock_mhz, baud, router, seed, max_fanout):
+    def fake_build(config, build_dir, *, board, kind, clock_mhz, baud, router, seed, max_fanout,
+                   reset_fanout):
         seen.update(config=config, clock=clock_mhz, router=router, seed=seed,
-                    max_fanout=max_fanout)
+                    max_fanout=max_fanout, reset_fanout=reset_fanout)
         return {"board": board, "device": "LFE5U-85F", "kind": kind, "bitstream": "x.bit",
                 "fmax_mhz": {"sync": 32.3}, "constraint_mhz": {"sync": float(clock_mhz)},
                 "meets": 32.3 >= clock_mhz, "utilisation": {}}
@@ -103,7 +104,7 @@ def test_fpga_defaults_fit_the_board_and_a_missed_clock_warns(monkeypatch, capsy
     assert main(["fpga", "-o", str(tmp_path), "--json", str(report)]) == 0
     board_config = load_config(str(build.Path(build.__file__).parent / "ulx3s_tile_config.json"))
     assert seen == {"config": board_config, "clock": 25, "router": None, "seed": None,
-                    "max_fanout": None}
+                    "max_fanout": None, "reset_fanout": None}
     assert capsys.readouterr().err == "" and json.loads(report.read_text())["meets"]
     assert main(["fpga", "-o", str(tmp_path), "--clock-mhz", "100"]) == 0
     err = capsys.readouterr().err
