@@ -41,10 +41,10 @@ def add_arguments(parser):
     parser.add_argument("--max-fanout", type=positive_int, default=None, metavar="N",
                         help="copy each flip-flop or LUT that drives more than N sinks, between Yosys "
                              "and nextpnr (default: off)")
-    parser.add_argument("--max-reset-fanout", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--max-reset-fanout", type=non_negative_int, default=None, metavar="N",
                         help="the same for the nets that reach a slice's reset input alone (the "
-                             "reset and synchronous clears): a copy of their driver per N sinks "
-                             "(default: off)")
+                             "reset and synchronous clears): a copy of their driver per N sinks; "
+                             "0 is off (default: 256 for the tile top, off for the MCU top)")
     parser.add_argument("-o", "--output", default="build/fpga", metavar="DIR",
                         help="build directory (default: build/fpga)")
     parser.add_argument("--json", default=None, metavar="FILE",

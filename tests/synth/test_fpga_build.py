@@ -217,6 +217,7 @@ def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch
     report = build.build_board(config, tmp_path, kind="mcu", log=lambda text: None,
                                max_fanout=max_fanout)
     added = {"en$fanout1", "en$fanout2"}
+    assert report["reset_fanout"] is None          # the MCU top's default: off
     if max_fanout is None:
         assert report["fanout"] is None and not seen["cells"] & added
     else:
