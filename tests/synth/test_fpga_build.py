@@ -196,16 +196,13 @@ def test_the_report_names_the_tools_that_ran(tmp_path, monkeypatch):
     assert f"fpga: yosys synth_ecp5 ({true}) ..." in lines
 
 
-@pytest.mark.parametrize("max_fanout", [None, 4])
-def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch, max_fanout):
-    """Yosys (faked) writes a netlist in which one flip-flop drives 10 clock enables; with
-    ``max_fanout`` nextpnr (faked) reads it with two copies added, and the report says so."""
-    from .test_fanout import _netlist
+def _netlist_steps(monkeypatch, netlist):
+    """Fake tool steps in which Yosys writes ``netlist`` (its module ``top`` renamed to the
+    board top's); returns a dict whose ``cells`` are the cells nextpnr then reads."""
     seen = {}
+    netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
 
     def synthesise(cwd):
-        netlist = _netlist(sinks=10)
-        netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
         Path(cwd, "panther_ulx3s.json").write_text(json.dumps(netlist))
 
     def place(cwd):
@@ -213,6 +210,15 @@ def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch
                             ["modules"]["panther_ulx3s"]["cells"])
 
     monkeypatch.setattr(build, "run_step", _fake_steps({}, yosys=synthesise, nextpnr=place))
+    return seen
+
+
+@pytest.mark.parametrize("max_fanout", [None, 4])
+def test_fanout_replication_runs_between_yosys_and_nextpnr(tmp_path, monkeypatch, max_fanout):
+    """Yosys (faked) writes a netlist in which one flip-flop drives 10 clock enables; with
+    ``max_fanout`` nextpnr (faked) reads it with two copies added, and the report says so."""
+    from .test_fanout import _netlist
+    seen = _netlist_steps(monkeypatch, _netlist(sinks=10))
     config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
     report = build.build_board(config, tmp_path, kind="mcu", log=lambda text: None,
                                max_fanout=max_fanout)
@@ -230,18 +236,7 @@ def test_reset_fanout_splits_only_the_reset_net(tmp_path, monkeypatch):
     """With ``reset_fanout`` nextpnr (faked) reads the netlist with the reset flip-flop copied
     and the clock enable's driver left alone; the report's ``reset_fanout`` says so."""
     from .test_fanout import _reset_netlist
-    seen = {}
-
-    def synthesise(cwd):
-        netlist = _reset_netlist(sinks=10)
-        netlist["modules"]["panther_ulx3s"] = netlist["modules"].pop("top")
-        Path(cwd, "panther_ulx3s.json").write_text(json.dumps(netlist))
-
-    def place(cwd):
-        seen["cells"] = set(json.loads(Path(cwd, "panther_ulx3s.json").read_text())
-                            ["modules"]["panther_ulx3s"]["cells"])
-
-    monkeypatch.setattr(build, "run_step", _fake_steps({}, yosys=synthesise, nextpnr=place))
+    seen = _netlist_steps(monkeypatch, _reset_netlist(sinks=10))
     config = PRESETS["small"].replace(xbar_size=2, adcs_per_xbar=1)
     report = build.build_board(config, tmp_path, kind="mcu", log=lambda text: None,
                                reset_fanout=4)
