@@ -16,7 +16,8 @@ __all__ = ["Fetch"]
 
 
 class Fetch(wiring.Component):
-    """The front end: ``f_`` (fetch), ``b_`` (memory output) and ``d_`` (decode) stages.
+    """The front end: ``f_`` (fetch), ``b_`` (memory output), ``d_`` (decode) and ``s_``
+    (skid) stages.
 
     Every cycle the front end can move, it reads the word at ``f_pc`` (latency 1) and
     sequentially prefetches ``f_pc + 1``; the word that arrives is registered (``d_word``,
@@ -26,8 +27,15 @@ class Fetch(wiring.Component):
     register: no read reaches the decoder, the dispatch check or an execute decision in the
     cycle it is read (issue 20). It costs no cycle: a restart reads PC 0, and a taken branch
     or jump in the execute stage (``redirect``) its target, in their own cycle, so that a
-    redirect still flushes the stages with a 2-cycle bubble. The front end stalls whenever
-    the execute stage does.
+    redirect still flushes the stages with a 2-cycle bubble.
+
+    Between decode and execute sits a one-instruction skid register (``s_instr``): when the
+    execute stage does not take the decoded instruction, the skid register does, and the
+    front end stalls on its registered ``s_valid`` only. So the execute stage's ``x_ready``
+    (its ``retire``, decoded from the units' states) reaches only ``x_instr``'s enable and
+    ``s_valid``, not the instruction memory's enable and address or the front end's
+    registers (issue 20). It costs no cycle: ``x_instr`` takes the skid register's
+    instruction first, and the front end moves again in the next cycle.
 
     The decode stage also runs :class:`~hdl.core.dispatch_check.DispatchCheck` on the decoded
     instruction: ``x_instr.fault`` is the fault the instruction raises when it is dispatched
@@ -87,8 +95,8 @@ class Fetch(wiring.Component):
         b_valid = Signal()              # the instruction memory's output holds b_pc's word
         b_pc = Signal(PC_BITS)
         d_valid = Signal()              # the decode stage's word register
-        d_pc = Signal(PC_BITS)
-        d_word = Signal(INSTR_BITS)
+        d_pc = Signal(PC_BITS, reset_less=True)
+        d_word = Signal(INSTR_BITS, reset_less=True)
         depth = self.config.imem_depth
 
         d_take = Signal()               # the decode register takes the memory's word
@@ -97,7 +105,6 @@ class Fetch(wiring.Component):
             dec.fetch.pc.eq(d_pc), dec.fetch.word.eq(d_word),
             # PC_RANGE also beyond the instruction memory itself.
             dec.prog_len.eq(self.prog_len),
-            d_take.eq(~d_valid | self.x_ready),
             f_advance.eq(self.running & (~b_valid | d_take)),
             # restart and redirect read their first word in their own cycle (PC 0, the
             # target), so the word register costs a refill nothing
@@ -111,18 +118,35 @@ class Fetch(wiring.Component):
             with m.If(self.prog_len > depth):
                 m.d.comb += dec.prog_len.eq(depth)
 
+        # What the decode stage hands on: the decoded instruction with the dispatch check's
+        # fault and the execute stage's predecoded flags, into x_instr or the skid register.
+        out = Signal(DecodeLayout())
+        out_quick, out_jump = Signal(), Signal()
+        op, ok = dec.decode.op, check.fault == ErrorCode.NONE
+        m.d.comb += [out.eq(dec.decode), out.fault.eq(check.fault),
+                     out_quick.eq(ok & (op.nop | op.jmp | op.set)), out_jump.eq(ok & op.jmp)]
+        s_valid = Signal()              # the skid register holds an instruction
+        s_instr = Signal(DecodeLayout(), reset_less=True)
+        s_quick, s_jump = Signal(reset_less=True), Signal(reset_less=True)
+        m.d.comb += d_take.eq(~d_valid | ~s_valid)
+
         # Data registers load on their stage's take alone (no restart or redirect in their
-        # enables); the valid bits say what they hold.
+        # enables); the valid bits say what they hold. The skid register loads whenever it
+        # is empty (a register enable), x_instr on x_ready from the skid register first.
         with m.If(d_take):
             m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc)]
+        with m.If(~s_valid):
+            m.d.sync += [s_instr.eq(out), s_quick.eq(out_quick), s_jump.eq(out_jump)]
         with m.If(self.x_ready):
-            op, ok = dec.decode.op, check.fault == ErrorCode.NONE
-            m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault),
-                         self.x_quick.eq(ok & (op.nop | op.jmp | op.set)),
-                         self.x_jump.eq(ok & op.jmp)]
+            with m.If(s_valid):
+                m.d.sync += [self.x_instr.eq(s_instr), self.x_quick.eq(s_quick),
+                             self.x_jump.eq(s_jump)]
+            with m.Else():
+                m.d.sync += [self.x_instr.eq(out), self.x_quick.eq(out_quick),
+                             self.x_jump.eq(out_jump)]
         with m.If(self.restart | self.redirect):
             m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
-                         d_valid.eq(0), self.x_valid.eq(0)]
+                         d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
         with m.Else():
             with m.If(f_advance):
                 m.d.sync += [f_pc.eq(f_pc + 1), b_pc.eq(f_pc), b_valid.eq(1)]
@@ -131,5 +155,7 @@ class Fetch(wiring.Component):
             with m.If(d_take):
                 m.d.sync += d_valid.eq(b_valid)
             with m.If(self.x_ready):
-                m.d.sync += self.x_valid.eq(d_valid)
+                m.d.sync += [self.x_valid.eq(s_valid | d_valid), s_valid.eq(0)]
+            with m.Elif(~s_valid):
+                m.d.sync += s_valid.eq(d_valid)
         return m
