@@ -1,6 +1,6 @@
 """The instruction decoder, generated from the ISA table."""
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -13,7 +13,7 @@ from panther.isa.table import (
 )
 
 from .constants import FIELD_SLOTS, ErrorCode
-from .layouts import PC_BITS, DecodeLayout, FetchLayout
+from .layouts import DecodeLayout, FetchLayout
 
 __all__ = ["Decoder", "legal_codes"]
 
@@ -38,20 +38,23 @@ class Decoder(wiring.Component):
     bits of each instruction (must be zero), the legal function/condition codes (``alu`` may
     not use an ``alui``-only function) and the legal store counts (1 .. 255). A word that
     :func:`isa.encoding.decode` rejects gets ``fault = ILLEGAL_INSTRUCTION``; a fetch from
-    ``pc >= prog_len`` gets ``fault = PC_RANGE`` (precedence over the word).
+    ``pc >= prog_len`` (``pc_range``) gets ``fault = PC_RANGE`` (precedence over the word).
+    Each instruction's legality is computed from the word in parallel and selected by its
+    opcode with a flat AND-OR (issue 20).
 
     Members
     -------
     fetch : In(FetchLayout)
-    prog_len : In(PC_BITS)
-        The loaded program's length.
+    pc_range : In(1)
+        ``fetch.pc`` is at or beyond the loaded program's length (the front end compares it a
+        stage earlier, so that no comparator precedes the decoder's fault).
     decode : Out(DecodeLayout)
     """
 
     def __init__(self):
         super().__init__({
             "fetch": In(FetchLayout()),
-            "prog_len": In(PC_BITS),
+            "pc_range": In(1),
             "decode": Out(DecodeLayout()),
         })
 
@@ -67,7 +70,7 @@ class Decoder(wiring.Component):
                 m.d.comb += d[name].eq(raw + 1)
             else:
                 m.d.comb += d[name].eq(raw)
-        legal = Signal()
+        legal = Const(0, 1)
         for spec in INSTRUCTIONS:
             hit = Signal(name=f"is_{spec.mnemonic}")
             m.d.comb += hit.eq(opcode == spec.opcode)
@@ -85,9 +88,8 @@ class Decoder(wiring.Component):
                     for code in codes:
                         any_code = any_code | (raw == code)
                     ok = ok & any_code
-            with m.If(hit):
-                m.d.comb += legal.eq(ok)
-        with m.If(self.fetch.pc >= self.prog_len):
+            legal = legal | hit & ok
+        with m.If(self.pc_range):
             m.d.comb += d.fault.eq(ErrorCode.PC_RANGE)
         with m.Elif(~legal):
             m.d.comb += d.fault.eq(ErrorCode.ILLEGAL_INSTRUCTION)

@@ -7,7 +7,6 @@ from amaranth.lib.wiring import In, Out
 from panther.config import PantherConfig
 from panther.isa.table import INSTR_BITS
 
-from .constants import ErrorCode
 from .decoder import Decoder
 from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout
@@ -41,7 +40,11 @@ class Fetch(wiring.Component):
     instruction: ``x_instr.fault`` is the fault the instruction raises when it is dispatched
     (the decoder's own, else the operand-range and MCU checks), so that the execute stage
     only tests a register (its address adders and comparators were on the core's longest
-    path, issue 20). It costs no cycle: the check depends on the instruction alone.
+    path, issue 20). It costs no cycle: the check depends on the instruction alone. The check
+    compares the raw fields in parallel and selects by operation with an AND-OR, and the
+    ``PC_RANGE`` comparison (``pc >= prog_len``) is made in the memory stage and registered
+    with the word (``d_range``), so that the decode stage is the decoder's opcode compare,
+    one carry chain and an AND-OR deep.
 
     Parameters
     ----------
@@ -58,6 +61,7 @@ class Fetch(wiring.Component):
         Start again at PC 0 with empty stages (PC 0 is read in this cycle: the instruction
         memory must not be written in it).
     prog_len : In(PC_BITS)
+        The loaded program's length, compared as a word enters the decode register.
     redirect : In(1)
     redirect_pc : In(PC_BITS)
     x_ready : In(1)
@@ -90,21 +94,21 @@ class Fetch(wiring.Component):
         m = Module()
         m.submodules.decoder = dec = Decoder()
         m.submodules.check = check = DispatchCheck(config=self.config)
-        m.d.comb += check.instr.eq(dec.decode)
+        m.d.comb += [check.instr.eq(dec.decode), check.word.eq(dec.fetch.word)]
         f_pc = Signal(PC_BITS)
         b_valid = Signal()              # the instruction memory's output holds b_pc's word
         b_pc = Signal(PC_BITS)
         d_valid = Signal()              # the decode stage's word register
         d_pc = Signal(PC_BITS, reset_less=True)
         d_word = Signal(INSTR_BITS, reset_less=True)
+        d_range = Signal(reset_less=True)   # d_pc >= prog_len
         depth = self.config.imem_depth
 
         d_take = Signal()               # the decode register takes the memory's word
         f_advance = Signal()            # a sequential read is issued
         m.d.comb += [
             dec.fetch.pc.eq(d_pc), dec.fetch.word.eq(d_word),
-            # PC_RANGE also beyond the instruction memory itself.
-            dec.prog_len.eq(self.prog_len),
+            dec.pc_range.eq(d_range),
             f_advance.eq(self.running & (~b_valid | d_take)),
             # restart and redirect read their first word in their own cycle (PC 0, the
             # target), so the word register costs a refill nothing
@@ -114,17 +118,18 @@ class Fetch(wiring.Component):
         m.d.comb += first.eq(Mux(self.restart, 0, self.redirect_pc))
         with m.If(self.restart | self.redirect):
             m.d.comb += self.imem_addr.eq(first)
+        # PC_RANGE (also beyond the instruction memory itself) is compared in the memory
+        # stage and registered with the word, so no comparator precedes the decoder's fault.
+        b_range = self.prog_len <= b_pc
         if depth < 2 ** PC_BITS:
-            with m.If(self.prog_len > depth):
-                m.d.comb += dec.prog_len.eq(depth)
+            b_range = b_range | (b_pc >= depth)
 
         # What the decode stage hands on: the decoded instruction with the dispatch check's
         # fault and the execute stage's predecoded flags, into x_instr or the skid register.
         out = Signal(DecodeLayout())
         out_quick, out_jump = Signal(), Signal()
-        op, ok = dec.decode.op, check.fault == ErrorCode.NONE
         m.d.comb += [out.eq(dec.decode), out.fault.eq(check.fault),
-                     out_quick.eq(ok & (op.nop | op.jmp | op.set)), out_jump.eq(ok & op.jmp)]
+                     out_quick.eq(check.quick), out_jump.eq(check.jump)]
         s_valid = Signal()              # the skid register holds an instruction
         s_instr = Signal(DecodeLayout(), reset_less=True)
         s_quick, s_jump = Signal(reset_less=True), Signal(reset_less=True)
@@ -134,7 +139,7 @@ class Fetch(wiring.Component):
         # enables); the valid bits say what they hold. The skid register loads whenever it
         # is empty (a register enable), x_instr on x_ready from the skid register first.
         with m.If(d_take):
-            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc)]
+            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range)]
         with m.If(~s_valid):
             m.d.sync += [s_instr.eq(out), s_quick.eq(out_quick), s_jump.eq(out_jump)]
         with m.If(self.x_ready):
