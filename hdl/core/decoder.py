@@ -15,7 +15,19 @@ from panther.isa.table import (
 from .constants import FIELD_SLOTS, ErrorCode
 from .layouts import DecodeLayout, FetchLayout
 
-__all__ = ["Decoder", "legal_codes"]
+__all__ = ["Decoder", "any_of", "legal_codes"]
+
+
+def any_of(values):
+    """The OR of ``values`` as a balanced tree (a chain of ORs would be ``len - 1`` levels
+    deep in the netlist before ABC restructures it); ``Const(0, 1)`` when empty."""
+    values = list(values)
+    if not values:
+        return Const(0, 1)
+    while len(values) > 1:
+        values = [values[k] | values[k + 1] if k + 1 < len(values) else values[k]
+                  for k in range(0, len(values), 2)]
+    return values[0]
 
 
 def legal_codes(spec, field):
@@ -70,7 +82,7 @@ class Decoder(wiring.Component):
                 m.d.comb += d[name].eq(raw + 1)
             else:
                 m.d.comb += d[name].eq(raw)
-        legal = Const(0, 1)
+        hits = []                       # each instruction's opcode and legality
         for spec in INSTRUCTIONS:
             hit = Signal(name=f"is_{spec.mnemonic}")
             m.d.comb += hit.eq(opcode == spec.opcode)
@@ -83,12 +95,12 @@ class Decoder(wiring.Component):
                 raw = word[f.lsb:f.lsb + f.width]
                 if codes == list(range(codes[0], codes[-1] + 1)):
                     ok = ok & (raw >= codes[0]) & (raw <= codes[-1])
-                else:
-                    any_code = 0
-                    for code in codes:
-                        any_code = any_code | (raw == code)
-                    ok = ok & any_code
-            legal = legal | hit & ok
+                else:                   # a table of the legal codes, indexed by the field
+                    table = Const(sum(1 << code for code in codes), 1 << f.width)
+                    ok = ok & table.bit_select(raw, 1)
+            hits.append(hit & ok)
+        legal = Signal()
+        m.d.comb += legal.eq(any_of(hits))
         with m.If(self.pc_range):
             m.d.comb += d.fault.eq(ErrorCode.PC_RANGE)
         with m.Elif(~legal):

@@ -8,6 +8,7 @@ from panther.config import PantherConfig
 from panther.isa.table import ALU_BY_NAME, INSTR_BITS
 
 from .constants import FIELD_SLOTS, ErrorCode
+from .decoder import any_of
 from .layouts import DecodeLayout
 
 __all__ = ["DispatchCheck"]
@@ -99,27 +100,21 @@ class DispatchCheck(wiring.Component):
                                                     c.smem_user_depth))
         no_tile = named("no_tile", (_field(word, "tile") >= c.tiles_per_node)
                         | (_field(word, "core") >= c.cores_per_tile))
-        missing = Const(0, 1)
-        for k in range(M, 6):
-            missing = missing | (_field(word, f"m{k}") != 0)        # mask fields of the table
-        missing = named("mcu_missing", missing)
+        missing = named("mcu_missing", any_of(_field(word, f"m{k}") != 0     # mask fields
+                                              for k in range(M, 6)))
         mask = _field(word, "mask")
         crs_missing = named("crs_missing", mask[M:] != 0 if M < len(mask) else Const(0, 1))
         is_sna = named("is_sna", op.alui & (_field(word, "fn") == ALU_BY_NAME["sna"].code))
 
         # -- the operation selects (one hot: an AND-OR) --------------------------------------
-        address = named("address", op.set & out_1["dst"]
-                        | op.cp & (out_v["src"] | out_v["dst"])
-                        | (op.alu | op.alui) & out_v["src1"] | op.alu & out_v["src2"]
-                        | is_sna & out_v["dst"]
-                        | op.ld & ~smem_out & out_v["dst"] | op.st & ~smem_out & out_v["src"]
-                        | (op.ldx | op.stx) & out_1["base"]
-                        | op.send & ~no_tile & out_v["src"] | op.recv & ~no_tile & out_v["dst"]
-                        | (op.alu_int | op.br) & (out_1["src1"] | out_1["src2"])
-                        | op.alu_int & out_1["dst"])
-        known = Const(0, 1)
-        for name in self.KNOWN:
-            known = known | op[name]
+        address = named("address", any_of([
+            op.set & out_1["dst"], op.cp & (out_v["src"] | out_v["dst"]),
+            (op.alu | op.alui) & out_v["src1"], op.alu & out_v["src2"], is_sna & out_v["dst"],
+            op.ld & ~smem_out & out_v["dst"], op.st & ~smem_out & out_v["src"],
+            (op.ldx | op.stx) & out_1["base"],
+            op.send & ~no_tile & out_v["src"], op.recv & ~no_tile & out_v["dst"],
+            (op.alu_int | op.br) & (out_1["src1"] | out_1["src2"]), op.alu_int & out_1["dst"]]))
+        known = any_of(op[name] for name in self.KNOWN)
         causes = ((address, ErrorCode.ADDRESS_RANGE),
                   ((op.ld | op.st) & smem_out, ErrorCode.SMEM_ADDRESS_RANGE),
                   ((op.send | op.recv) & no_tile, ErrorCode.NO_SUCH_TILE),
@@ -127,9 +122,7 @@ class DispatchCheck(wiring.Component):
                   (~known, ErrorCode.ILLEGAL_INSTRUCTION))
         fault, dec_fault = Value.cast(self.fault), Value.cast(self.instr.fault)
         width = len(fault)
-        code = Const(0, width)
-        for cause, value in causes:
-            code = code | (cause.replicate(width) & value.value)
+        code = any_of(cause.replicate(width) & value.value for cause, value in causes)
         # The decoder's fault (NONE is 0) comes first.
         clean = named("clean", self.instr.fault == ErrorCode.NONE)
         m.d.comb += [fault.eq(dec_fault | (clean.replicate(width) & code)),
