@@ -28,9 +28,10 @@ class Fetch(wiring.Component):
     or jump in the execute stage (``redirect``) its target, in their own cycle, so that a
     redirect still flushes the stages with a 2-cycle bubble.
 
-    Between decode and execute sits a one-instruction skid register (``s_instr``): when the
-    execute stage does not take the decoded instruction, the skid register does, and the
-    front end stalls on its registered ``s_valid`` only. So the execute stage's ``x_ready``
+    Beside the decode stage's word register sits a one-word skid register (``s_word``):
+    when the execute stage does not take the decoded instruction, the skid register takes its
+    word, the decoder decodes the skid register's word while it is full (``s_valid``), and
+    the front end stalls on the registered ``s_valid`` only. So the execute stage's ``x_ready``
     (its ``retire``, decoded from the units' states) reaches only ``x_instr``'s enable and
     ``s_valid``, not the instruction memory's enable and address or the front end's
     registers (issue 20). It costs no cycle: ``x_instr`` takes the skid register's
@@ -92,9 +93,13 @@ class Fetch(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        # `decoder` gives x_instr's fields (of the skid register's word while it is full);
+        # the dispatch check runs on the word register alone, with a decoder of its own, and
+        # its results are kept with the skid register's word (no multiplexer before it).
         m.submodules.decoder = dec = Decoder()
+        m.submodules.check_decoder = cdec = Decoder()
         m.submodules.check = check = DispatchCheck(config=self.config)
-        m.d.comb += [check.instr.eq(dec.decode), check.word.eq(dec.fetch.word)]
+        m.d.comb += [check.instr.eq(cdec.decode), check.word.eq(cdec.fetch.word)]
         f_pc = Signal(PC_BITS)
         b_valid = Signal()              # the instruction memory's output holds b_pc's word
         b_pc = Signal(PC_BITS)
@@ -107,8 +112,6 @@ class Fetch(wiring.Component):
         d_take = Signal()               # the decode register takes the memory's word
         f_advance = Signal()            # a sequential read is issued
         m.d.comb += [
-            dec.fetch.pc.eq(d_pc), dec.fetch.word.eq(d_word),
-            dec.pc_range.eq(d_range),
             f_advance.eq(self.running & (~b_valid | d_take)),
             # restart and redirect read their first word in their own cycle (PC 0, the
             # target), so the word register costs a refill nothing
@@ -124,31 +127,37 @@ class Fetch(wiring.Component):
         if depth < 2 ** PC_BITS:
             b_range = b_range | (b_pc >= depth)
 
-        # What the decode stage hands on: the decoded instruction with the dispatch check's
-        # fault and the execute stage's predecoded flags, into x_instr or the skid register.
-        out = Signal(DecodeLayout())
-        out_quick, out_jump = Signal(), Signal()
-        m.d.comb += [out.eq(dec.decode), out.fault.eq(check.fault),
-                     out_quick.eq(check.quick), out_jump.eq(check.jump)]
-        s_valid = Signal()              # the skid register holds an instruction
-        s_instr = Signal(DecodeLayout(), reset_less=True)
+        # The skid register holds a word the decode stage handed on but the execute stage did
+        # not take, with its dispatch check's results; x_instr takes it first. It keeps the
+        # word, not the decoded fields, so that x_instr's fields of the same word bits stay
+        # one flip-flop each (fewer enables for `x_ready`).
+        s_valid = Signal()
+        s_word = Signal(INSTR_BITS, reset_less=True)
+        s_pc = Signal(PC_BITS, reset_less=True)
+        s_range = Signal(reset_less=True)
+        s_fault = Signal.like(check.fault, reset_less=True)
         s_quick, s_jump = Signal(reset_less=True), Signal(reset_less=True)
-        m.d.comb += d_take.eq(~d_valid | ~s_valid)
+        m.d.comb += [
+            d_take.eq(~d_valid | ~s_valid),
+            cdec.fetch.word.eq(d_word), cdec.fetch.pc.eq(d_pc), cdec.pc_range.eq(d_range),
+            dec.fetch.word.eq(Mux(s_valid, s_word, d_word)),
+            dec.fetch.pc.eq(Mux(s_valid, s_pc, d_pc)),
+            dec.pc_range.eq(Mux(s_valid, s_range, d_range)),
+        ]
 
         # Data registers load on their stage's take alone (no restart or redirect in their
         # enables); the valid bits say what they hold. The skid register loads whenever it
-        # is empty (a register enable), x_instr on x_ready from the skid register first.
+        # is empty (a register enable), x_instr on x_ready.
         with m.If(d_take):
             m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range)]
         with m.If(~s_valid):
-            m.d.sync += [s_instr.eq(out), s_quick.eq(out_quick), s_jump.eq(out_jump)]
+            m.d.sync += [s_word.eq(d_word), s_pc.eq(d_pc), s_range.eq(d_range),
+                         s_fault.eq(check.fault), s_quick.eq(check.quick), s_jump.eq(check.jump)]
         with m.If(self.x_ready):
-            with m.If(s_valid):
-                m.d.sync += [self.x_instr.eq(s_instr), self.x_quick.eq(s_quick),
-                             self.x_jump.eq(s_jump)]
-            with m.Else():
-                m.d.sync += [self.x_instr.eq(out), self.x_quick.eq(out_quick),
-                             self.x_jump.eq(out_jump)]
+            m.d.sync += [self.x_instr.eq(dec.decode),
+                         self.x_instr.fault.eq(Mux(s_valid, s_fault, check.fault)),
+                         self.x_quick.eq(Mux(s_valid, s_quick, check.quick)),
+                         self.x_jump.eq(Mux(s_valid, s_jump, check.jump))]
         with m.If(self.restart | self.redirect):
             m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
                          d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
