@@ -1,6 +1,6 @@
 """The instruction decoder, generated from the ISA table."""
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -13,9 +13,21 @@ from panther.isa.table import (
 )
 
 from .constants import FIELD_SLOTS, ErrorCode
-from .layouts import PC_BITS, DecodeLayout, FetchLayout
+from .layouts import DecodeLayout, FetchLayout
 
-__all__ = ["Decoder", "legal_codes"]
+__all__ = ["Decoder", "any_of", "legal_codes"]
+
+
+def any_of(values):
+    """The OR of ``values`` as a balanced tree (a chain of ORs would be ``len - 1`` levels
+    deep in the netlist before ABC restructures it); ``Const(0, 1)`` when empty."""
+    values = list(values)
+    if not values:
+        return Const(0, 1)
+    while len(values) > 1:
+        values = [values[k] | values[k + 1] if k + 1 < len(values) else values[k]
+                  for k in range(0, len(values), 2)]
+    return values[0]
 
 
 def legal_codes(spec, field):
@@ -38,20 +50,23 @@ class Decoder(wiring.Component):
     bits of each instruction (must be zero), the legal function/condition codes (``alu`` may
     not use an ``alui``-only function) and the legal store counts (1 .. 255). A word that
     :func:`isa.encoding.decode` rejects gets ``fault = ILLEGAL_INSTRUCTION``; a fetch from
-    ``pc >= prog_len`` gets ``fault = PC_RANGE`` (precedence over the word).
+    ``pc >= prog_len`` (``pc_range``) gets ``fault = PC_RANGE`` (precedence over the word).
+    Each instruction's legality is computed from the word in parallel and selected by its
+    opcode with a flat AND-OR (issue 20).
 
     Members
     -------
     fetch : In(FetchLayout)
-    prog_len : In(PC_BITS)
-        The loaded program's length.
+    pc_range : In(1)
+        ``fetch.pc`` is at or beyond the loaded program's length (the front end compares it a
+        stage earlier, so that no comparator precedes the decoder's fault).
     decode : Out(DecodeLayout)
     """
 
     def __init__(self):
         super().__init__({
             "fetch": In(FetchLayout()),
-            "prog_len": In(PC_BITS),
+            "pc_range": In(1),
             "decode": Out(DecodeLayout()),
         })
 
@@ -67,7 +82,7 @@ class Decoder(wiring.Component):
                 m.d.comb += d[name].eq(raw + 1)
             else:
                 m.d.comb += d[name].eq(raw)
-        legal = Signal()
+        hits = []                       # each instruction's opcode and legality
         for spec in INSTRUCTIONS:
             hit = Signal(name=f"is_{spec.mnemonic}")
             m.d.comb += hit.eq(opcode == spec.opcode)
@@ -80,14 +95,13 @@ class Decoder(wiring.Component):
                 raw = word[f.lsb:f.lsb + f.width]
                 if codes == list(range(codes[0], codes[-1] + 1)):
                     ok = ok & (raw >= codes[0]) & (raw <= codes[-1])
-                else:
-                    any_code = 0
-                    for code in codes:
-                        any_code = any_code | (raw == code)
-                    ok = ok & any_code
-            with m.If(hit):
-                m.d.comb += legal.eq(ok)
-        with m.If(self.fetch.pc >= self.prog_len):
+                else:                   # a table of the legal codes, indexed by the field
+                    table = Const(sum(1 << code for code in codes), 1 << f.width)
+                    ok = ok & table.bit_select(raw, 1)
+            hits.append(hit & ok)
+        legal = Signal()
+        m.d.comb += legal.eq(any_of(hits))
+        with m.If(self.pc_range):
             m.d.comb += d.fault.eq(ErrorCode.PC_RANGE)
         with m.Elif(~legal):
             m.d.comb += d.fault.eq(ErrorCode.ILLEGAL_INSTRUCTION)

@@ -1,16 +1,32 @@
 """The faults an instruction raises as it is dispatched (semantics §4, §6)."""
 
-from amaranth.hdl import Const, Module, Mux
+from amaranth.hdl import Const, Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
-from panther.isa.table import ALU_BY_NAME
+from panther.isa.table import ALU_BY_NAME, INSTR_BITS
 
-from .constants import ErrorCode
+from .constants import FIELD_SLOTS, ErrorCode
+from .decoder import any_of
 from .layouts import DecodeLayout
 
 __all__ = ["DispatchCheck"]
+
+
+def _field(word, name):
+    """The raw bits of field slot ``name`` of ``word``."""
+    f = FIELD_SLOTS[name]
+    return word[f.lsb:f.lsb + f.width]
+
+
+def _vector_leaves(addr, raw_width, limit):
+    """``addr + raw_width + 1 > limit``: a vector of ``raw_width + 1`` words at ``addr`` leaves
+    ``[0, limit)``. One addition's carry out, ``addr + raw_width + (2**n - limit) >= 2**n``
+    (Yosys maps the three operands to a carry-save row and one carry chain), not an adder
+    followed by a comparator."""
+    n = max(len(addr), len(raw_width), limit.bit_length()) + 1
+    return (addr + raw_width + Const((1 << n) - limit, n))[n]
 
 
 class DispatchCheck(wiring.Component):
@@ -28,6 +44,11 @@ class DispatchCheck(wiring.Component):
     the core does not execute (``ILLEGAL_INSTRUCTION``). The destination of an ``alu``/``alui``
     other than ``sna`` is checked later, after the results (as the golden model writes last).
 
+    Every range comparison is made on the raw fields of the word, in parallel and whatever
+    the operation (a vector's width is its raw field ``vw - 1``, so no ``+ 1`` adder precedes
+    them); the operation then selects among them with a flat AND-OR (the operations are one
+    hot once the decoder's fault is ``NONE``), not a priority chain (issue 20).
+
     Parameters
     ----------
     config : PantherConfig
@@ -35,71 +56,76 @@ class DispatchCheck(wiring.Component):
     Members
     -------
     instr : In(DecodeLayout)
+        The decoder's output (its operations and its fault).
+    word : In(64)
+        The raw instruction word it decoded.
     fault : Out(ErrorCode)
         ``NONE`` when the instruction may start.
+    quick : Out(1)
+        No fault, and it retires in the execute stage's ``DISPATCH`` (``nop``, ``jmp``,
+        ``set``).
+    jump : Out(1)
+        A ``jmp`` without a fault.
     """
+
+    #: The operations the check knows; any other one is ``ILLEGAL_INSTRUCTION``.
+    KNOWN = ("nop", "hlt", "jmp", "set", "cp", "alu", "alui", "ld", "st", "ldx", "stx",
+             "send", "recv", "alu_int", "br", "mcu", "crs")
 
     def __init__(self, *, config):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         self.config = config
-        super().__init__({"instr": In(DecodeLayout()), "fault": Out(ErrorCode)})
+        super().__init__({"instr": In(DecodeLayout()), "word": In(INSTR_BITS),
+                          "fault": Out(ErrorCode), "quick": Out(1), "jump": Out(1)})
 
     def elaborate(self, platform):
         c = self.config
         M = c.mcus_per_core
         m = Module()
-        ins = self.instr
-        op, vw = ins.op, ins.vw
+        op, word = self.instr.op, self.word
+        raw_vw = _field(word, "vw")
 
-        def fits(addr, width):
-            return (addr + width) <= c.addr_space
+        def named(name, value):
+            s = Signal(name=name)
+            m.d.comb += s.eq(value)
+            return s
 
-        def smem_fits(addr, width):
-            return (addr + width) <= c.smem_user_depth
+        # -- the comparisons, from the fields alone ----------------------------------------
+        out_v = {n: named(f"out_v_{n}", _vector_leaves(_field(word, n), raw_vw, c.addr_space))
+                 for n in ("dst", "src", "src1", "src2")}
+        out_1 = {n: named(f"out_1_{n}", _field(word, n) >= c.addr_space)
+                 for n in ("dst", "src1", "src2", "base")}
+        smem_out = named("smem_out", _vector_leaves(_field(word, "saddr"), raw_vw,
+                                                    c.smem_user_depth))
+        no_tile = named("no_tile", (_field(word, "tile") >= c.tiles_per_node)
+                        | (_field(word, "core") >= c.cores_per_tile))
+        missing = named("mcu_missing", any_of(_field(word, f"m{k}") != 0     # mask fields
+                                              for k in range(M, 6)))
+        mask = _field(word, "mask")
+        crs_missing = named("crs_missing", mask[M:] != 0 if M < len(mask) else Const(0, 1))
+        is_sna = named("is_sna", op.alui & (_field(word, "fn") == ALU_BY_NAME["sna"].code))
 
-        missing = Const(0, 1)
-        for k in range(M, 6):
-            missing = missing | (ins[f"m{k}"] != 0)        # mask fields of the ISA table
-        crs_missing = (ins.mask >> M) != 0 if M < 6 else Const(0, 1)
-        is_sna = op.alui & (ins.fn == ALU_BY_NAME["sna"].code)
-
-        def fault_if(condition, code):
-            with m.If(condition):
-                m.d.comb += self.fault.eq(code)
-
-        with m.If(ins.fault != ErrorCode.NONE):
-            m.d.comb += self.fault.eq(ins.fault)
-        with m.Elif(op.nop | op.jmp | op.hlt):
-            pass
-        with m.Elif(op.set):
-            fault_if(~fits(ins.dst, 1), ErrorCode.ADDRESS_RANGE)
-        with m.Elif(op.cp):
-            fault_if(~fits(ins.src, vw) | ~fits(ins.dst, vw), ErrorCode.ADDRESS_RANGE)
-        with m.Elif(op.alu | op.alui):
-            fault_if(~fits(ins.src1, vw) | (op.alu & ~fits(ins.src2, vw))
-                     | (is_sna & ~fits(ins.dst, vw)), ErrorCode.ADDRESS_RANGE)
-        for name, operand in (("ld", ins.dst), ("st", ins.src)):
-            with m.Elif(op[name]):
-                with m.If(~smem_fits(ins.saddr, vw)):
-                    m.d.comb += self.fault.eq(ErrorCode.SMEM_ADDRESS_RANGE)
-                with m.Elif(~fits(operand, vw)):
-                    m.d.comb += self.fault.eq(ErrorCode.ADDRESS_RANGE)
-        with m.Elif(op.ldx | op.stx):
-            # the base register here; the effective address and the vector once it is read
-            fault_if(~fits(ins.base, 1), ErrorCode.ADDRESS_RANGE)
-        with m.Elif(op.send | op.recv):
-            with m.If((ins.tile >= c.tiles_per_node) | (ins.core >= c.cores_per_tile)):
-                m.d.comb += self.fault.eq(ErrorCode.NO_SUCH_TILE)
-            with m.Elif(~fits(Mux(op.send, ins.src, ins.dst), vw)):
-                m.d.comb += self.fault.eq(ErrorCode.ADDRESS_RANGE)
-        with m.Elif(op.alu_int | op.br):
-            fault_if(~fits(ins.src1, 1) | ~fits(ins.src2, 1) | (op.alu_int & ~fits(ins.dst, 1)),
-                     ErrorCode.ADDRESS_RANGE)
-        with m.Elif(op.mcu):
-            fault_if(missing, ErrorCode.NO_SUCH_MCU)
-        with m.Elif(op.crs):
-            fault_if(crs_missing, ErrorCode.NO_SUCH_MCU)
-        with m.Else():
-            m.d.comb += self.fault.eq(ErrorCode.ILLEGAL_INSTRUCTION)
+        # -- the operation selects (one hot: an AND-OR) --------------------------------------
+        address = named("address", any_of([
+            op.set & out_1["dst"], op.cp & (out_v["src"] | out_v["dst"]),
+            (op.alu | op.alui) & out_v["src1"], op.alu & out_v["src2"], is_sna & out_v["dst"],
+            op.ld & ~smem_out & out_v["dst"], op.st & ~smem_out & out_v["src"],
+            (op.ldx | op.stx) & out_1["base"],
+            op.send & ~no_tile & out_v["src"], op.recv & ~no_tile & out_v["dst"],
+            (op.alu_int | op.br) & (out_1["src1"] | out_1["src2"]), op.alu_int & out_1["dst"]]))
+        known = any_of(op[name] for name in self.KNOWN)
+        causes = ((address, ErrorCode.ADDRESS_RANGE),
+                  ((op.ld | op.st) & smem_out, ErrorCode.SMEM_ADDRESS_RANGE),
+                  ((op.send | op.recv) & no_tile, ErrorCode.NO_SUCH_TILE),
+                  (op.mcu & missing | op.crs & crs_missing, ErrorCode.NO_SUCH_MCU),
+                  (~known, ErrorCode.ILLEGAL_INSTRUCTION))
+        fault, dec_fault = Value.cast(self.fault), Value.cast(self.instr.fault)
+        width = len(fault)
+        code = any_of(cause.replicate(width) & value.value for cause, value in causes)
+        # The decoder's fault (NONE is 0) comes first.
+        clean = named("clean", self.instr.fault == ErrorCode.NONE)
+        m.d.comb += [fault.eq(dec_fault | (clean.replicate(width) & code)),
+                     self.quick.eq(clean & (op.nop | op.jmp | op.set & ~out_1["dst"])),
+                     self.jump.eq(clean & op.jmp)]
         return m

@@ -7,7 +7,6 @@ from amaranth.lib.wiring import In, Out
 from panther.config import PantherConfig
 from panther.isa.table import INSTR_BITS
 
-from .constants import ErrorCode
 from .decoder import Decoder
 from .dispatch_check import DispatchCheck
 from .layouts import PC_BITS, DecodeLayout
@@ -16,7 +15,8 @@ __all__ = ["Fetch"]
 
 
 class Fetch(wiring.Component):
-    """The front end: ``f_`` (fetch), ``b_`` (memory output) and ``d_`` (decode) stages.
+    """The front end: ``f_`` (fetch), ``b_`` (memory output), ``d_`` (decode) and ``s_``
+    (skid) stages.
 
     Every cycle the front end can move, it reads the word at ``f_pc`` (latency 1) and
     sequentially prefetches ``f_pc + 1``; the word that arrives is registered (``d_word``,
@@ -26,14 +26,26 @@ class Fetch(wiring.Component):
     register: no read reaches the decoder, the dispatch check or an execute decision in the
     cycle it is read (issue 20). It costs no cycle: a restart reads PC 0, and a taken branch
     or jump in the execute stage (``redirect``) its target, in their own cycle, so that a
-    redirect still flushes the stages with a 2-cycle bubble. The front end stalls whenever
-    the execute stage does.
+    redirect still flushes the stages with a 2-cycle bubble.
+
+    Beside the decode stage's word register sits a one-word skid register (``s_word``):
+    when the execute stage does not take the decoded instruction, the skid register takes its
+    word, the decoder decodes the skid register's word while it is full (``s_valid``), and
+    the front end stalls on the registered ``s_valid`` only. So the execute stage's ``x_ready``
+    (its ``retire``, decoded from the units' states) reaches only ``x_instr``'s enable and
+    ``s_valid``, not the instruction memory's enable and address or the front end's
+    registers (issue 20). It costs no cycle: ``x_instr`` takes the skid register's
+    instruction first, and the front end moves again in the next cycle.
 
     The decode stage also runs :class:`~hdl.core.dispatch_check.DispatchCheck` on the decoded
     instruction: ``x_instr.fault`` is the fault the instruction raises when it is dispatched
     (the decoder's own, else the operand-range and MCU checks), so that the execute stage
     only tests a register (its address adders and comparators were on the core's longest
-    path, issue 20). It costs no cycle: the check depends on the instruction alone.
+    path, issue 20). It costs no cycle: the check depends on the instruction alone. The check
+    compares the raw fields in parallel and selects by operation with an AND-OR, and the
+    ``PC_RANGE`` comparison (``pc >= prog_len``) is made in the memory stage and registered
+    with the word (``d_range``), so that the decode stage is the decoder's opcode compare,
+    one carry chain and an AND-OR deep.
 
     Parameters
     ----------
@@ -50,6 +62,7 @@ class Fetch(wiring.Component):
         Start again at PC 0 with empty stages (PC 0 is read in this cycle: the instruction
         memory must not be written in it).
     prog_len : In(PC_BITS)
+        The loaded program's length, compared as a word enters the decode register.
     redirect : In(1)
     redirect_pc : In(PC_BITS)
     x_ready : In(1)
@@ -80,24 +93,25 @@ class Fetch(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        # `decoder` gives x_instr's fields (of the skid register's word while it is full);
+        # the dispatch check runs on the word register alone, with a decoder of its own, and
+        # its results are kept with the skid register's word (no multiplexer before it).
         m.submodules.decoder = dec = Decoder()
+        m.submodules.check_decoder = cdec = Decoder()
         m.submodules.check = check = DispatchCheck(config=self.config)
-        m.d.comb += check.instr.eq(dec.decode)
+        m.d.comb += [check.instr.eq(cdec.decode), check.word.eq(cdec.fetch.word)]
         f_pc = Signal(PC_BITS)
         b_valid = Signal()              # the instruction memory's output holds b_pc's word
         b_pc = Signal(PC_BITS)
         d_valid = Signal()              # the decode stage's word register
-        d_pc = Signal(PC_BITS)
-        d_word = Signal(INSTR_BITS)
+        d_pc = Signal(PC_BITS, reset_less=True)
+        d_word = Signal(INSTR_BITS, reset_less=True)
+        d_range = Signal(reset_less=True)   # d_pc >= prog_len
         depth = self.config.imem_depth
 
         d_take = Signal()               # the decode register takes the memory's word
         f_advance = Signal()            # a sequential read is issued
         m.d.comb += [
-            dec.fetch.pc.eq(d_pc), dec.fetch.word.eq(d_word),
-            # PC_RANGE also beyond the instruction memory itself.
-            dec.prog_len.eq(self.prog_len),
-            d_take.eq(~d_valid | self.x_ready),
             f_advance.eq(self.running & (~b_valid | d_take)),
             # restart and redirect read their first word in their own cycle (PC 0, the
             # target), so the word register costs a refill nothing
@@ -107,22 +121,46 @@ class Fetch(wiring.Component):
         m.d.comb += first.eq(Mux(self.restart, 0, self.redirect_pc))
         with m.If(self.restart | self.redirect):
             m.d.comb += self.imem_addr.eq(first)
+        # PC_RANGE (also beyond the instruction memory itself) is compared in the memory
+        # stage and registered with the word, so no comparator precedes the decoder's fault.
+        b_range = self.prog_len <= b_pc
         if depth < 2 ** PC_BITS:
-            with m.If(self.prog_len > depth):
-                m.d.comb += dec.prog_len.eq(depth)
+            b_range = b_range | (b_pc >= depth)
+
+        # The skid register holds a word the decode stage handed on but the execute stage did
+        # not take, with its dispatch check's results; x_instr takes it first. It keeps the
+        # word, not the decoded fields, so that x_instr's fields of the same word bits stay
+        # one flip-flop each (fewer enables for `x_ready`).
+        s_valid = Signal()
+        s_word = Signal(INSTR_BITS, reset_less=True)
+        s_pc = Signal(PC_BITS, reset_less=True)
+        s_range = Signal(reset_less=True)
+        s_fault = Signal.like(check.fault, reset_less=True)
+        s_quick, s_jump = Signal(reset_less=True), Signal(reset_less=True)
+        m.d.comb += [
+            d_take.eq(~d_valid | ~s_valid),
+            cdec.fetch.word.eq(d_word), cdec.fetch.pc.eq(d_pc), cdec.pc_range.eq(d_range),
+            dec.fetch.word.eq(Mux(s_valid, s_word, d_word)),
+            dec.fetch.pc.eq(Mux(s_valid, s_pc, d_pc)),
+            dec.pc_range.eq(Mux(s_valid, s_range, d_range)),
+        ]
 
         # Data registers load on their stage's take alone (no restart or redirect in their
-        # enables); the valid bits say what they hold.
+        # enables); the valid bits say what they hold. The skid register loads whenever it
+        # is empty (a register enable), x_instr on x_ready.
         with m.If(d_take):
-            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc)]
+            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range)]
+        with m.If(~s_valid):
+            m.d.sync += [s_word.eq(d_word), s_pc.eq(d_pc), s_range.eq(d_range),
+                         s_fault.eq(check.fault), s_quick.eq(check.quick), s_jump.eq(check.jump)]
         with m.If(self.x_ready):
-            op, ok = dec.decode.op, check.fault == ErrorCode.NONE
-            m.d.sync += [self.x_instr.eq(dec.decode), self.x_instr.fault.eq(check.fault),
-                         self.x_quick.eq(ok & (op.nop | op.jmp | op.set)),
-                         self.x_jump.eq(ok & op.jmp)]
+            m.d.sync += [self.x_instr.eq(dec.decode),
+                         self.x_instr.fault.eq(Mux(s_valid, s_fault, check.fault)),
+                         self.x_quick.eq(Mux(s_valid, s_quick, check.quick)),
+                         self.x_jump.eq(Mux(s_valid, s_jump, check.jump))]
         with m.If(self.restart | self.redirect):
             m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
-                         d_valid.eq(0), self.x_valid.eq(0)]
+                         d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
         with m.Else():
             with m.If(f_advance):
                 m.d.sync += [f_pc.eq(f_pc + 1), b_pc.eq(f_pc), b_valid.eq(1)]
@@ -131,5 +169,7 @@ class Fetch(wiring.Component):
             with m.If(d_take):
                 m.d.sync += d_valid.eq(b_valid)
             with m.If(self.x_ready):
-                m.d.sync += self.x_valid.eq(d_valid)
+                m.d.sync += [self.x_valid.eq(s_valid | d_valid), s_valid.eq(0)]
+            with m.Elif(~s_valid):
+                m.d.sync += s_valid.eq(d_valid)
         return m

@@ -55,11 +55,11 @@ def test_decoder_matches_isa_encoding():
     results = []
 
     async def bench(ctx):
-        ctx.set(dut.prog_len, PROG_LEN)
         for k, w in enumerate(words):
             pc = k % (PROG_LEN + 20)
             ctx.set(dut.fetch.word, w)
             ctx.set(dut.fetch.pc, pc)
+            ctx.set(dut.pc_range, pc >= PROG_LEN)
             d = dut.decode
             fields = {name: ctx.get(d[name]) for name in FIELD_SLOTS}
             ops = {spec.mnemonic: ctx.get(d.op[spec.mnemonic]) for spec in INSTRUCTIONS}

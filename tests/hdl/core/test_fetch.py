@@ -105,13 +105,13 @@ def test_start_and_redirect_latencies():
 
 
 def test_the_memory_word_is_registered_before_the_decoder():
-    """The testbench is the memory: once the front end is stalled with PC 0 in the word
-    register, the memory shows a word of all ones in the cycle the execute stage takes an
-    instruction; ``x_instr`` gets PC 0's ``set`` all the same (a decoder on the memory's
-    output would have taken the garbage, issue 20)."""
+    """The testbench is the memory: once the front end is stalled (PC 0 in the skid
+    register, PC 1 in the word register, PC 2 read), the memory shows a word of all ones in
+    the cycles the execute stage takes PC 0 and PC 1; ``x_instr`` gets their ``set`` words
+    all the same (a decoder on the memory's output would have taken the garbage, issue 20)."""
     fetch = Fetch(config=CFG)
     program = _program(4)
-    seen = {}
+    seen = []
 
     async def bench(ctx):
         ctx.set(fetch.prog_len, len(program))
@@ -125,17 +125,68 @@ def test_the_memory_word_is_registered_before_the_decoder():
         assert ctx.get(fetch.imem_en) and ctx.get(fetch.imem_addr) == 1
         await ctx.tick()                      # the word register takes PC 0; PC 1 is read
         ctx.set(fetch.imem_data, program[1])
-        assert not ctx.get(fetch.imem_en)     # stalled: the memory holds PC 1
+        assert ctx.get(fetch.imem_en) and ctx.get(fetch.imem_addr) == 2
+        await ctx.tick()                      # the skid register takes PC 0, the word PC 1
+        ctx.set(fetch.imem_data, program[2])
+        assert not ctx.get(fetch.imem_en)     # stalled: the memory holds PC 2
         await ctx.tick()
         ctx.set(fetch.imem_data, (1 << 64) - 1)
         ctx.set(fetch.x_ready, 1)
-        await ctx.tick()
-        seen["valid"] = ctx.get(fetch.x_valid)
-        seen["imm"] = ctx.get(fetch.x_instr.imm)
-        seen["pc"] = ctx.get(fetch.x_instr.pc)
+        for _ in range(2):
+            await ctx.tick()
+            seen.append((ctx.get(fetch.x_valid), ctx.get(fetch.x_instr.imm),
+                         ctx.get(fetch.x_instr.pc)))
 
     sim = Simulator(fetch)
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
-    assert seen == {"valid": 1, "imm": 0, "pc": 0}
+    assert seen == [(1, 0, 0), (1, 1, 1)]
+
+
+def test_the_front_end_stalls_on_registers_not_on_x_ready():
+    """Issue 20: in every cycle of a run with random stalls, the instruction memory's enable
+    and address are the same whether the execute stage takes an instruction or not (its
+    ``x_ready`` is decoded from the units' states late in the cycle)."""
+    rng = np.random.default_rng(7)
+    readies = [int(r) for r in rng.integers(0, 2, 200)]
+    differ = []
+
+    async def script(ctx, fetch, log):
+        ctx.set(fetch.restart, 1)
+        await ctx.tick()
+        ctx.set(fetch.restart, 0)
+        ctx.set(fetch.running, 1)
+        for cycle, ready in enumerate(readies):
+            seen = []
+            for probe in (0, 1):
+                ctx.set(fetch.x_ready, probe)
+                seen.append((ctx.get(fetch.imem_en), ctx.get(fetch.imem_addr)))
+            if seen[0] != seen[1]:
+                differ.append(cycle)
+            await _step(ctx, fetch, log, cycle, ready=ready)
+
+    log = _bench(_program(40), script)
+    assert differ == []
+    assert [imm for _, imm in log][:40] == list(range(40))
+
+
+def test_a_stall_costs_no_cycle():
+    """Once the first instruction has arrived (cycle 3 after a restart), the execute stage
+    takes an instruction in every cycle it is ready, whatever the stalls before (the skid
+    register holds the one the front end decoded meanwhile)."""
+    rng = np.random.default_rng(11)
+    readies = [1, 1, 1] + [int(r) for r in rng.integers(0, 2, 120)]
+
+    async def script(ctx, fetch, log):
+        ctx.set(fetch.restart, 1)
+        await ctx.tick()
+        ctx.set(fetch.restart, 0)
+        ctx.set(fetch.running, 1)
+        for cycle, ready in enumerate(readies, start=1):
+            await _step(ctx, fetch, log, cycle, ready=ready)
+
+    log = _bench(_program(128), script)
+    ready_cycles = [cycle for cycle, ready in enumerate(readies, start=1) if ready and cycle >= 3]
+    assert [cycle for cycle, _ in log] == ready_cycles
+    assert [imm for _, imm in log] == list(range(len(ready_cycles)))
