@@ -17,7 +17,8 @@ itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag
 beside an MVM/MTVM (variant 3). Every write to the cell RAMs is registered: it lands a cycle
 after it is computed, which costs nothing except to a READ in the same request as an OPA
 (one cycle: it waits for the OPA's last row). The RAMs' read address is a register set a cycle
-ahead, so a host access takes one cycle more than the read itself (H_READ).
+ahead, so a host access takes one cycle more than the read itself (H_READ); its request is
+registered at the boundary (one cycle) and its read data picked in two stages (one more).
 """
 
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
@@ -36,6 +37,8 @@ __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
+#: Columns whose OPA pulses one copy of the row drive shift registers reaches.
+DRIVE_COLS = 2
 
 
 def check_ideal(config):
@@ -121,8 +124,18 @@ class DigitalCrossbar(wiring.Component):
                   for c in range(C)]
         sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
                     for c in range(C)]
-        # The host's access, registered with its request (IDLE -> H_READ).
+        # The host's read in two stages: the column's cell of every copy and slice (HOST), then
+        # the copy's and slice's (H_PICK), not one multiplexer over every cell.
+        h_pick = [[Signal(signed(w.digit_bits), name=f"h_pick_{c}_{k}", reset_less=True)
+                   for k in range(S)] for c in range(C)]
+        # The host's access, registered with its request (IDLE -> H_READ); the request itself
+        # is registered at the boundary (`h_req`): the host bus's decode reaches a flip-flop,
+        # not the FSM's next state, the select flags and the read addresses. It is masked in
+        # H_ACK and H_DROP (`h_done`): the host drops `req` at the latest in the cycle after
+        # `ack`, so IDLE follows H_DROP as early as with `req` itself.
         h_capture = Signal()
+        h_req, h_done = Signal(name="h_req_q"), Signal()
+        m.d.sync += h_req.eq(h.req & ~h_done)
         hq = register_cell_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
         wq_addr = [Signal(w.index_bits, name=f"wq_addr{k}", attrs=REPLICA) for k in range(S)]
@@ -187,6 +200,15 @@ class DigitalCrossbar(wiring.Component):
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
         # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
         drive_sh, neg_sh = Signal(n), Signal(n)
+        # Copies of both for the OPA's pulses (REPLICA), one per DRIVE_COLS columns: bit 0
+        # reaches those columns' pulses only. Every assignment below goes to all copies.
+        n_rep = -(-n // DRIVE_COLS)
+        drive_rep, neg_rep = ([Signal(n, name=f"{name}{g}", attrs=REPLICA, reset_less=True)
+                               for g in range(n_rep)] for name in ("drive_sh", "neg_sh"))
+
+        def set_drive(bits_value, neg_value):
+            m.d.sync += [q.eq(bits_value) for q in (drive_sh, *drive_rep)]
+            m.d.sync += [q.eq(neg_value) for q in (neg_sh, *neg_rep)]
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
@@ -195,7 +217,8 @@ class DigitalCrossbar(wiring.Component):
         v2 = Signal()
         # Per slice (REPLICA): the stage-2 row and the driven columns of negative polarity.
         r2 = [Signal(w.index_bits, name=f"r2_{k}", attrs=REPLICA) for k in range(S)]
-        n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA) for k in range(S)]
+        n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA, reset_less=True)
+                 for k in range(S)]
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
         # registered (stage 1), then added to its column's code (stage 2, row r2).
         term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
@@ -211,8 +234,9 @@ class DigitalCrossbar(wiring.Component):
         s_last = Signal(range(w.steps), name="opa_last")
         m.submodules.opa = opa = OpaOperands(config=cfg)
         m.d.comb += [opa.row_mag.eq(a.row_mag), opa.col_mag.eq(a.col_mag),
-                     opa.col_neg.eq(a.col_neg), opa.drive.eq(drive_sh[0]),
-                     opa.drive_neg.eq(neg_sh[0])]
+                     opa.col_neg.eq(a.col_neg),
+                     *[opa.drive[j].eq(drive_rep[j // DRIVE_COLS][0]) for j in range(n)],
+                     *[opa.drive_neg[j].eq(neg_rep[j // DRIVE_COLS][0]) for j in range(n)]]
 
         # A WRITE's row, registered at every cycle: it is the request's from the cycle `req`
         # is seen (IDLE) on, so NEXT_OP reads it here, without the MCU's slice select.
@@ -225,6 +249,13 @@ class DigitalCrossbar(wiring.Component):
         read_sel = Signal(range(max(C * S, 2)), reset_less=True)
         m.d.sync += [col_bits.eq(a.col_bits), col_neg.eq(a.col_neg),
                      read_sel.eq(a.read_copy * S + a.slice)]
+        # The count of negative column drives, from those registers at every cycle into one
+        # register (`n_neg_all`), then into its copies per slice (`n_neg*`): valid from the
+        # third cycle after `req` is seen, before the MTVM's first stage-2 cycle; the request's
+        # operands are stable until `ack`.
+        n_neg_all = Signal(range(n + 1), name="n_neg_all", reset_less=True)
+        m.d.sync += n_neg_all.eq(_tree_sum([(col_bits & col_neg)[j] for j in range(n)]))
+        m.d.sync += [q.eq(n_neg_all) for q in n_neg]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
         # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
@@ -240,7 +271,7 @@ class DigitalCrossbar(wiring.Component):
                     top = new[bits[k] - 1:]
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
-                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata, rows[c][k][j]),
+                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata_ck[c][k], rows[c][k][j]),
                             Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
                 # The OPA's writes: `v1` is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
@@ -301,19 +332,17 @@ class DigitalCrossbar(wiring.Component):
                 with m.If(a.req):
                     m.d.sync += pending.eq(a.op)
                     go("NEXT_OP", a.row)
-                with m.Elif(h.req):
+                with m.Elif(h_req):
                     m.d.comb += h_capture.eq(1)
                     go("H_READ", h.row)
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += wr_addr.eq(a.row)
-                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
-                             *[q.eq(sum((col_bits & col_neg)[j] for j in range(n)))
-                               for q in n_neg]]
+                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
                 with m.If(pending[0]):
-                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
-                                 drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
+                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
+                    set_drive(a.row_bits, a.row_neg)
                     m.d.sync += [f.eq(1) for f in acc_clr]
                     go("SWEEP", 0)
                 with m.Elif(pending[1]):
@@ -346,8 +375,8 @@ class DigitalCrossbar(wiring.Component):
                 set_ra(nxt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
                              *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
-                             drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
                              v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2]]
+                m.d.sync += [q.eq(q >> 1) for q in (drive_sh, *drive_rep, neg_sh, *neg_rep)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)
@@ -359,15 +388,15 @@ class DigitalCrossbar(wiring.Component):
             with m.State("OPA_SKIP"):
                 # Beside a sample (variant 3) only step `step` is applied: shift up to it.
                 with m.If(s_cur == s_first):
-                    m.d.sync += [drive_sh.eq(opa.bits), neg_sh.eq(a.row_neg)]
+                    set_drive(opa.bits, a.row_neg)
                     go("SWEEP")
                 with m.Else():
                     m.d.sync += s_cur.eq(s_cur + 1)
                     m.d.comb += opa.adv.eq(s_cur + 1 != s_first)
 
             with m.State("OPA_NEXT"):
-                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0),
-                             drive_sh.eq(opa.bits_next), neg_sh.eq(a.row_neg)]
+                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0)]
+                set_drive(opa.bits_next, a.row_neg)
                 go("SWEEP")
 
             with m.State("READ"):
@@ -387,24 +416,41 @@ class DigitalCrossbar(wiring.Component):
                 go("HOST")
 
             with m.State("HOST"):
-                # Read data of row h_row is valid: latch the cell, or write the changed row.
-                value = Signal(signed(w.digit_bits))
-                m.d.comb += value.eq(flat.word_select(hq.sel, w.digit_bits))
-                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata, value))
+                # Read data of row h_row is valid: latch the column's cell of every copy and
+                # slice (`h_pick`), or write the changed row.
+                for c in range(C):
+                    for k in range(S):
+                        m.d.sync += h_pick[c][k].eq(_one_hot_pick(hq.col, cellx[c][k]))
                 m.d.comb += wr_addr.eq(hq.row)
                 m.d.comb += [wr_en[c][k].eq(hq.wen[c][k]) for c in range(C) for k in range(S)]
+                go("H_PICK")
+
+            with m.State("H_PICK"):              # the copy's and slice's cell to `rdata`
+                picked = Cat(*(h_pick[c][k] for c in range(C) for k in range(S)))
+                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata,
+                                           picked.word_select(hq.ck, w.digit_bits)))
                 go("H_ACK")
 
             with m.State("H_ACK"):
-                m.d.comb += h.ack.eq(1)
+                m.d.comb += [h.ack.eq(1), h_done.eq(1)]
                 go("H_DROP")
 
             with m.State("H_DROP"):
-                with m.If(~h.req):
-                    go("IDLE")
+                m.d.comb += h_done.eq(1)
+                go("IDLE")
 
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
+
+
+def _one_hot_pick(one_hot, values):
+    """The item of ``values`` whose bit of ``one_hot`` is set: a balanced OR tree of ANDs,
+    no index decode."""
+    level = [Mux(bit, value.as_unsigned(), 0) for bit, value in zip(one_hot, values)]
+    while len(level) > 1:
+        level = [level[i] | level[i + 1] if i + 1 < len(level) else level[i]
+                 for i in range(0, len(level), 2)]
+    return level[0]
 
 
 def _tree_sum(terms):
