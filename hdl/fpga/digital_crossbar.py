@@ -98,7 +98,11 @@ class DigitalCrossbar(wiring.Component):
     """
 
     def __init__(self, *, config):
-        self.config = check_ideal(config)
+        try:
+            self.config = check_ideal(config)
+        except (TypeError, ValueError):
+            self._MustUse__silence = True      # a rejected crossbar is not an unused one
+            raise
         self.widths = McuWidths(config)
         super().__init__({"analog": In(McuAnalogSignature(config)),
                           "cells": In(CellPortSignature(config)), "busy": Out(1)})
@@ -165,6 +169,8 @@ class DigitalCrossbar(wiring.Component):
         for c in range(C):
             for k in range(S):
                 m.d.comb += [cellx[c][k][j].eq(rows[c][k][j]) for j in range(n)]
+                # The host's column of this copy's slice, at every cycle (H_PICK reads it).
+                m.d.sync += h_pick[c][k].eq(_one_hot_pick(hq.col, cellx[c][k]))
         flat = Cat(*(cellx[c][k][j] for c in range(C) for k in range(S) for j in range(n)))
 
         def pick_copy(sel, k, j):
@@ -199,7 +205,7 @@ class DigitalCrossbar(wiring.Component):
         rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
         # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
-        drive_sh, neg_sh = Signal(n), Signal(n)
+        drive_sh, neg_sh = Signal(n, name="drive_sh"), Signal(n, name="neg_sh")
         # Copies of both for the OPA's pulses (REPLICA), one per DRIVE_COLS columns: bit 0
         # reaches those columns' pulses only. Every assignment below goes to all copies.
         n_rep = -(-n // DRIVE_COLS)
@@ -243,9 +249,9 @@ class DigitalCrossbar(wiring.Component):
         wdata_q = [Signal(signed(w.digit_bits), name=f"wdata_q{j}", reset_less=True)
                    for j in range(n)]
         m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_q)]
-        # So are the MTVM's column drive and a READ's row index: no MCU wire reaches the MTVM
-        # sums or the READ's select.
-        col_bits, col_neg = Signal(n, reset_less=True), Signal(n, reset_less=True)
+        # So are the MTVM's column drive (here for the count below; copies per slice for the
+        # sums) and a READ's row index: no MCU wire reaches the MTVM sums or the READ's select.
+        col_bits, col_neg = (Signal(n, name=f"{x}_q", reset_less=True) for x in ("col_bits", "col_neg"))
         read_sel = Signal(range(max(C * S, 2)), reset_less=True)
         m.d.sync += [col_bits.eq(a.col_bits), col_neg.eq(a.col_neg),
                      read_sel.eq(a.read_copy * S + a.slice)]
@@ -284,8 +290,12 @@ class DigitalCrossbar(wiring.Component):
                 d = pick_copy(a.mvm_copy, k, j)
                 m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
-            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
-            terms = [Mux(col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(col_neg[j], -1, 0), 0)
+            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2). The column
+            # drive from copies per slice (REPLICA) of its registers.
+            bits_k, neg_k = (Signal(n, name=f"{x}_q{k}", attrs=REPLICA, reset_less=True)
+                             for x in ("col_bits", "col_neg"))
+            m.d.sync += [bits_k.eq(a.col_bits), neg_k.eq(a.col_neg)]
+            terms = [Mux(bits_k[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(neg_k[j], -1, 0), 0)
                      for j in range(n)]
             for g, cols in enumerate(groups):
                 m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
@@ -416,11 +426,7 @@ class DigitalCrossbar(wiring.Component):
                 go("HOST")
 
             with m.State("HOST"):
-                # Read data of row h_row is valid: latch the column's cell of every copy and
-                # slice (`h_pick`), or write the changed row.
-                for c in range(C):
-                    for k in range(S):
-                        m.d.sync += h_pick[c][k].eq(_one_hot_pick(hq.col, cellx[c][k]))
+                # Read data of row h_row is valid (`h_pick` takes it), or write the changed row.
                 m.d.comb += wr_addr.eq(hq.row)
                 m.d.comb += [wr_en[c][k].eq(hq.wen[c][k]) for c in range(C) for k in range(S)]
                 go("H_PICK")

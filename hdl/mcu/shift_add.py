@@ -150,8 +150,8 @@ class ShiftAdd(wiring.Component):
         m.d.comb += self.busy.eq(converting | finishing | finish_pending)
         # `round_done` (converting & wait == adc_latency - 1) is a flip-flop set a cycle ahead
         # from the next values of `converting` and `wait` (below), with copies per lane and
-        # slice group (`done{lane}_{g}`) for the clock enables of the group sums: no decode of
-        # `wait` before their fan-out.
+        # slice group (`done{lane}_{g}`) for the clock enables of the group sums and the lane's
+        # term: no decode of `wait` before their fan-out.
         round_done = Signal()
         group = 1 << max(0, (w.slices - 1).bit_length() - 1)
         starts = range(0, w.slices, group)
@@ -190,7 +190,7 @@ class ShiftAdd(wiring.Component):
         shifted = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}", reset_less=True)
-            with m.If(round_done):
+            with m.If(done_rep[lane][0]):
                 m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
             sh = Signal(signed(ab), name=f"shifted{lane}", reset_less=True)
             with m.If(term_valid):
