@@ -26,12 +26,13 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
 from .cell_port import CellPortSignature, register_cell_request
+from .crossbar_latency import answer_latency, check_ideal
 from .opa_operands import REPLICA, OpaOperands
+from .trees import one_hot_pick, tree_sum
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
@@ -39,44 +40,6 @@ __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 GROUP = 4
 #: Columns whose OPA pulses one copy of the row drive shift registers reaches.
 DRIVE_COLS = 2
-
-
-def check_ideal(config):
-    """Raise ``ValueError`` unless ``config`` is ideal (``adc_bits == 0`` and every noise field
-    0): only then are the ADC codes the exact column sums the digital crossbar computes."""
-    if not isinstance(config, PantherConfig):
-        raise TypeError(f"config must be a PantherConfig, not {config!r}")
-    if config.adc_bits != 0 or not config.noise.ideal:
-        raise ValueError("the digital crossbar emulates the ideal crossbar only: adc_bits "
-                         f"must be 0 (not {config.adc_bits!r}) and every noise field 0 "
-                         f"(not {config.noise!r})")
-    return config
-
-
-def answer_latency(config, op, *, step=0):
-    """Cycles from ``req`` rising to ``ack`` (1: in the same cycle) of one transaction of the
-    :class:`DigitalCrossbar` with the :class:`AnalogOp` bits ``op`` (``step``: the request's
-    step, used by an OPA beside an MVM/MTVM).
-
-    IDLE, the last NEXT_OP and ACK take 3 cycles; each flag one NEXT_OP cycle and: MVM or
-    MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages); an OPA
-    alone one OPA_SKIP cycle and ``input_steps`` sweeps of ``xbar_size + 1`` with an OPA_NEXT
-    between; an OPA beside a sample ``step + 1`` OPA_SKIP cycles and one sweep; READ one (two
-    after an OPA: the last row's write is still registered); WRITE none.
-    """
-    op, n = AnalogOp(op), config.xbar_size
-    flags = [f for f in (AnalogOp.MVM, AnalogOp.MTVM, AnalogOp.OPA, AnalogOp.READ,
-                         AnalogOp.WRITE) if f in op]
-    cycles = 3 + len(flags)
-    cycles += (n + 2) * len([f for f in flags if f in AnalogOp.MVM | AnalogOp.MTVM])
-    if AnalogOp.OPA in op:
-        if op == AnalogOp.OPA:
-            cycles += 1 + config.input_steps * (n + 2) - 1
-        else:
-            cycles += step + 1 + n + 1
-    if AnalogOp.READ in op:
-        cycles += 2 if AnalogOp.OPA in op else 1
-    return cycles
 
 
 class DigitalCrossbar(wiring.Component):
@@ -170,7 +133,7 @@ class DigitalCrossbar(wiring.Component):
             for k in range(S):
                 m.d.comb += [cellx[c][k][j].eq(rows[c][k][j]) for j in range(n)]
                 # The host's column of this copy's slice, at every cycle (H_PICK reads it).
-                m.d.sync += h_pick[c][k].eq(_one_hot_pick(hq.col, cellx[c][k]))
+                m.d.sync += h_pick[c][k].eq(one_hot_pick(hq.col, cellx[c][k]))
         flat = Cat(*(cellx[c][k][j] for c in range(C) for k in range(S) for j in range(n)))
 
         def pick_copy(sel, k, j):
@@ -260,7 +223,7 @@ class DigitalCrossbar(wiring.Component):
         # third cycle after `req` is seen, before the MTVM's first stage-2 cycle; the request's
         # operands are stable until `ack`.
         n_neg_all = Signal(range(n + 1), name="n_neg_all", reset_less=True)
-        m.d.sync += n_neg_all.eq(_tree_sum([(col_bits & col_neg)[j] for j in range(n)]))
+        m.d.sync += n_neg_all.eq(tree_sum([(col_bits & col_neg)[j] for j in range(n)]))
         m.d.sync += [q.eq(n_neg_all) for q in n_neg]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
@@ -298,7 +261,7 @@ class DigitalCrossbar(wiring.Component):
             terms = [Mux(bits_k[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(neg_k[j], -1, 0), 0)
                      for j in range(n)]
             for g, cols in enumerate(groups):
-                m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
+                m.d.sync += part[k][g].eq(tree_sum([terms[j] for j in cols]))
         # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, set by
         # the NEXT_OP that starts an MVM). The stage-2 enables `v2 & cur[f]` are flip-flops
         # too (`v1` is high in SWEEP only, and `v2` follows it a cycle later); all per slice.
@@ -312,7 +275,7 @@ class DigitalCrossbar(wiring.Component):
             with m.Elif(mvm2[k]):
                 m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
             with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
-                total = _tree_sum(part[k]) + n_neg[k]
+                total = tree_sum(part[k]) + n_neg[k]
                 with m.Switch(r2[k]):
                     for i in range(n):
                         with m.Case(i):
@@ -447,24 +410,3 @@ class DigitalCrossbar(wiring.Component):
 
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
-
-
-def _one_hot_pick(one_hot, values):
-    """The item of ``values`` whose bit of ``one_hot`` is set: a balanced OR tree of ANDs,
-    no index decode."""
-    level = [Mux(bit, value.as_unsigned(), 0) for bit, value in zip(one_hot, values)]
-    while len(level) > 1:
-        level = [level[i] | level[i + 1] if i + 1 < len(level) else level[i]
-                 for i in range(0, len(level), 2)]
-    return level[0]
-
-
-def _tree_sum(terms):
-    """Balanced adder tree of ``terms`` (Amaranth widens each sum by one bit)."""
-    level = list(terms)
-    while len(level) > 1:
-        nxt = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]
