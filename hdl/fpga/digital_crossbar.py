@@ -17,7 +17,8 @@ itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag
 beside an MVM/MTVM (variant 3). Every write to the cell RAMs is registered: it lands a cycle
 after it is computed, which costs nothing except to a READ in the same request as an OPA
 (one cycle: it waits for the OPA's last row). The RAMs' read address is a register set a cycle
-ahead, so a host access takes one cycle more than the read itself (H_READ).
+ahead, so a host access takes one cycle more than the read itself (H_READ); its request is
+registered at the boundary (one cycle) and its read data picked in two stages (one more).
 """
 
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
@@ -25,55 +26,20 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from panther.config import PantherConfig
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
 from .cell_port import CellPortSignature, register_cell_request
+from .crossbar_latency import answer_latency, check_ideal
 from .opa_operands import REPLICA, OpaOperands
+from .trees import one_hot_pick, tree_sum
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
-
-
-def check_ideal(config):
-    """Raise ``ValueError`` unless ``config`` is ideal (``adc_bits == 0`` and every noise field
-    0): only then are the ADC codes the exact column sums the digital crossbar computes."""
-    if not isinstance(config, PantherConfig):
-        raise TypeError(f"config must be a PantherConfig, not {config!r}")
-    if config.adc_bits != 0 or not config.noise.ideal:
-        raise ValueError("the digital crossbar emulates the ideal crossbar only: adc_bits "
-                         f"must be 0 (not {config.adc_bits!r}) and every noise field 0 "
-                         f"(not {config.noise!r})")
-    return config
-
-
-def answer_latency(config, op, *, step=0):
-    """Cycles from ``req`` rising to ``ack`` (1: in the same cycle) of one transaction of the
-    :class:`DigitalCrossbar` with the :class:`AnalogOp` bits ``op`` (``step``: the request's
-    step, used by an OPA beside an MVM/MTVM).
-
-    IDLE, the last NEXT_OP and ACK take 3 cycles; each flag one NEXT_OP cycle and: MVM or
-    MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages); an OPA
-    alone one OPA_SKIP cycle and ``input_steps`` sweeps of ``xbar_size + 1`` with an OPA_NEXT
-    between; an OPA beside a sample ``step + 1`` OPA_SKIP cycles and one sweep; READ one (two
-    after an OPA: the last row's write is still registered); WRITE none.
-    """
-    op, n = AnalogOp(op), config.xbar_size
-    flags = [f for f in (AnalogOp.MVM, AnalogOp.MTVM, AnalogOp.OPA, AnalogOp.READ,
-                         AnalogOp.WRITE) if f in op]
-    cycles = 3 + len(flags)
-    cycles += (n + 2) * len([f for f in flags if f in AnalogOp.MVM | AnalogOp.MTVM])
-    if AnalogOp.OPA in op:
-        if op == AnalogOp.OPA:
-            cycles += 1 + config.input_steps * (n + 2) - 1
-        else:
-            cycles += step + 1 + n + 1
-    if AnalogOp.READ in op:
-        cycles += 2 if AnalogOp.OPA in op else 1
-    return cycles
+#: Columns whose OPA pulses one copy of the row drive shift registers reaches.
+DRIVE_COLS = 2
 
 
 class DigitalCrossbar(wiring.Component):
@@ -95,7 +61,11 @@ class DigitalCrossbar(wiring.Component):
     """
 
     def __init__(self, *, config):
-        self.config = check_ideal(config)
+        try:
+            self.config = check_ideal(config)
+        except (TypeError, ValueError):
+            self._MustUse__silence = True      # a rejected crossbar is not an unused one
+            raise
         self.widths = McuWidths(config)
         super().__init__({"analog": In(McuAnalogSignature(config)),
                           "cells": In(CellPortSignature(config)), "busy": Out(1)})
@@ -121,8 +91,18 @@ class DigitalCrossbar(wiring.Component):
                   for c in range(C)]
         sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
                     for c in range(C)]
-        # The host's access, registered with its request (IDLE -> H_READ).
+        # The host's read in two stages: the column's cell of every copy and slice (HOST), then
+        # the copy's and slice's (H_PICK), not one multiplexer over every cell.
+        h_pick = [[Signal(signed(w.digit_bits), name=f"h_pick_{c}_{k}", reset_less=True)
+                   for k in range(S)] for c in range(C)]
+        # The host's access, registered with its request (IDLE -> H_READ); the request itself
+        # is registered at the boundary (`h_req`): the host bus's decode reaches a flip-flop,
+        # not the FSM's next state, the select flags and the read addresses. It is masked in
+        # H_ACK and H_DROP (`h_done`): the host drops `req` at the latest in the cycle after
+        # `ack`, so IDLE follows H_DROP as early as with `req` itself.
         h_capture = Signal()
+        h_req, h_done = Signal(name="h_req_q"), Signal()
+        m.d.sync += h_req.eq(h.req & ~h_done)
         hq = register_cell_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
         wq_addr = [Signal(w.index_bits, name=f"wq_addr{k}", attrs=REPLICA) for k in range(S)]
@@ -152,6 +132,8 @@ class DigitalCrossbar(wiring.Component):
         for c in range(C):
             for k in range(S):
                 m.d.comb += [cellx[c][k][j].eq(rows[c][k][j]) for j in range(n)]
+                # The host's column of this copy's slice, at every cycle (H_PICK reads it).
+                m.d.sync += h_pick[c][k].eq(one_hot_pick(hq.col, cellx[c][k]))
         flat = Cat(*(cellx[c][k][j] for c in range(C) for k in range(S) for j in range(n)))
 
         def pick_copy(sel, k, j):
@@ -186,7 +168,16 @@ class DigitalCrossbar(wiring.Component):
         rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
         # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
-        drive_sh, neg_sh = Signal(n), Signal(n)
+        drive_sh, neg_sh = Signal(n, name="drive_sh"), Signal(n, name="neg_sh")
+        # Copies of both for the OPA's pulses (REPLICA), one per DRIVE_COLS columns: bit 0
+        # reaches those columns' pulses only. Every assignment below goes to all copies.
+        n_rep = -(-n // DRIVE_COLS)
+        drive_rep, neg_rep = ([Signal(n, name=f"{name}{g}", attrs=REPLICA, reset_less=True)
+                               for g in range(n_rep)] for name in ("drive_sh", "neg_sh"))
+
+        def set_drive(bits_value, neg_value):
+            m.d.sync += [q.eq(bits_value) for q in (drive_sh, *drive_rep)]
+            m.d.sync += [q.eq(neg_value) for q in (neg_sh, *neg_rep)]
         # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # then the groups summed into the row's code (stage 2, row r2).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
@@ -195,7 +186,8 @@ class DigitalCrossbar(wiring.Component):
         v2 = Signal()
         # Per slice (REPLICA): the stage-2 row and the driven columns of negative polarity.
         r2 = [Signal(w.index_bits, name=f"r2_{k}", attrs=REPLICA) for k in range(S)]
-        n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA) for k in range(S)]
+        n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA, reset_less=True)
+                 for k in range(S)]
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
         # registered (stage 1), then added to its column's code (stage 2, row r2).
         term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
@@ -211,20 +203,28 @@ class DigitalCrossbar(wiring.Component):
         s_last = Signal(range(w.steps), name="opa_last")
         m.submodules.opa = opa = OpaOperands(config=cfg)
         m.d.comb += [opa.row_mag.eq(a.row_mag), opa.col_mag.eq(a.col_mag),
-                     opa.col_neg.eq(a.col_neg), opa.drive.eq(drive_sh[0]),
-                     opa.drive_neg.eq(neg_sh[0])]
+                     opa.col_neg.eq(a.col_neg),
+                     *[opa.drive[j].eq(drive_rep[j // DRIVE_COLS][0]) for j in range(n)],
+                     *[opa.drive_neg[j].eq(neg_rep[j // DRIVE_COLS][0]) for j in range(n)]]
 
         # A WRITE's row, registered at every cycle: it is the request's from the cycle `req`
         # is seen (IDLE) on, so NEXT_OP reads it here, without the MCU's slice select.
         wdata_q = [Signal(signed(w.digit_bits), name=f"wdata_q{j}", reset_less=True)
                    for j in range(n)]
         m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_q)]
-        # So are the MTVM's column drive and a READ's row index: no MCU wire reaches the MTVM
-        # sums or the READ's select.
-        col_bits, col_neg = Signal(n, reset_less=True), Signal(n, reset_less=True)
+        # So are the MTVM's column drive (here for the count below; copies per slice for the
+        # sums) and a READ's row index: no MCU wire reaches the MTVM sums or the READ's select.
+        col_bits, col_neg = (Signal(n, name=f"{x}_q", reset_less=True) for x in ("col_bits", "col_neg"))
         read_sel = Signal(range(max(C * S, 2)), reset_less=True)
         m.d.sync += [col_bits.eq(a.col_bits), col_neg.eq(a.col_neg),
                      read_sel.eq(a.read_copy * S + a.slice)]
+        # The count of negative column drives, from those registers at every cycle into one
+        # register (`n_neg_all`), then into its copies per slice (`n_neg*`): valid from the
+        # third cycle after `req` is seen, before the MTVM's first stage-2 cycle; the request's
+        # operands are stable until `ack`.
+        n_neg_all = Signal(range(n + 1), name="n_neg_all", reset_less=True)
+        m.d.sync += n_neg_all.eq(tree_sum([(col_bits & col_neg)[j] for j in range(n)]))
+        m.d.sync += [q.eq(n_neg_all) for q in n_neg]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
         # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
@@ -240,7 +240,7 @@ class DigitalCrossbar(wiring.Component):
                     top = new[bits[k] - 1:]
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
-                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata, rows[c][k][j]),
+                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata_ck[c][k], rows[c][k][j]),
                             Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
                 # The OPA's writes: `v1` is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
@@ -253,11 +253,15 @@ class DigitalCrossbar(wiring.Component):
                 d = pick_copy(a.mvm_copy, k, j)
                 m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
-            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2).
-            terms = [Mux(col_bits[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(col_neg[j], -1, 0), 0)
+            # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2). The column
+            # drive from copies per slice (REPLICA) of its registers.
+            bits_k, neg_k = (Signal(n, name=f"{x}_q{k}", attrs=REPLICA, reset_less=True)
+                             for x in ("col_bits", "col_neg"))
+            m.d.sync += [bits_k.eq(a.col_bits), neg_k.eq(a.col_neg)]
+            terms = [Mux(bits_k[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(neg_k[j], -1, 0), 0)
                      for j in range(n)]
             for g, cols in enumerate(groups):
-                m.d.sync += part[k][g].eq(_tree_sum([terms[j] for j in cols]))
+                m.d.sync += part[k][g].eq(tree_sum([terms[j] for j in cols]))
         # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, set by
         # the NEXT_OP that starts an MVM). The stage-2 enables `v2 & cur[f]` are flip-flops
         # too (`v1` is high in SWEEP only, and `v2` follows it a cycle later); all per slice.
@@ -271,7 +275,7 @@ class DigitalCrossbar(wiring.Component):
             with m.Elif(mvm2[k]):
                 m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
             with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
-                total = _tree_sum(part[k]) + n_neg[k]
+                total = tree_sum(part[k]) + n_neg[k]
                 with m.Switch(r2[k]):
                     for i in range(n):
                         with m.Case(i):
@@ -301,19 +305,17 @@ class DigitalCrossbar(wiring.Component):
                 with m.If(a.req):
                     m.d.sync += pending.eq(a.op)
                     go("NEXT_OP", a.row)
-                with m.Elif(h.req):
+                with m.Elif(h_req):
                     m.d.comb += h_capture.eq(1)
                     go("H_READ", h.row)
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
                 m.d.comb += wr_addr.eq(a.row)
-                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0),
-                             *[q.eq(sum((col_bits & col_neg)[j] for j in range(n)))
-                               for q in n_neg]]
+                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
                 with m.If(pending[0]):
-                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0),
-                                 drive_sh.eq(a.row_bits), neg_sh.eq(a.row_neg)]
+                    m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
+                    set_drive(a.row_bits, a.row_neg)
                     m.d.sync += [f.eq(1) for f in acc_clr]
                     go("SWEEP", 0)
                 with m.Elif(pending[1]):
@@ -346,8 +348,8 @@ class DigitalCrossbar(wiring.Component):
                 set_ra(nxt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
                              *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
-                             drive_sh.eq(drive_sh >> 1), neg_sh.eq(neg_sh >> 1),
                              v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2]]
+                m.d.sync += [q.eq(q >> 1) for q in (drive_sh, *drive_rep, neg_sh, *neg_rep)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)
@@ -359,15 +361,15 @@ class DigitalCrossbar(wiring.Component):
             with m.State("OPA_SKIP"):
                 # Beside a sample (variant 3) only step `step` is applied: shift up to it.
                 with m.If(s_cur == s_first):
-                    m.d.sync += [drive_sh.eq(opa.bits), neg_sh.eq(a.row_neg)]
+                    set_drive(opa.bits, a.row_neg)
                     go("SWEEP")
                 with m.Else():
                     m.d.sync += s_cur.eq(s_cur + 1)
                     m.d.comb += opa.adv.eq(s_cur + 1 != s_first)
 
             with m.State("OPA_NEXT"):
-                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0),
-                             drive_sh.eq(opa.bits_next), neg_sh.eq(a.row_neg)]
+                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0)]
+                set_drive(opa.bits_next, a.row_neg)
                 go("SWEEP")
 
             with m.State("READ"):
@@ -387,32 +389,24 @@ class DigitalCrossbar(wiring.Component):
                 go("HOST")
 
             with m.State("HOST"):
-                # Read data of row h_row is valid: latch the cell, or write the changed row.
-                value = Signal(signed(w.digit_bits))
-                m.d.comb += value.eq(flat.word_select(hq.sel, w.digit_bits))
-                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata, value))
+                # Read data of row h_row is valid (`h_pick` takes it), or write the changed row.
                 m.d.comb += wr_addr.eq(hq.row)
                 m.d.comb += [wr_en[c][k].eq(hq.wen[c][k]) for c in range(C) for k in range(S)]
+                go("H_PICK")
+
+            with m.State("H_PICK"):              # the copy's and slice's cell to `rdata`
+                picked = Cat(*(h_pick[c][k] for c in range(C) for k in range(S)))
+                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata,
+                                           picked.word_select(hq.ck, w.digit_bits)))
                 go("H_ACK")
 
             with m.State("H_ACK"):
-                m.d.comb += h.ack.eq(1)
+                m.d.comb += [h.ack.eq(1), h_done.eq(1)]
                 go("H_DROP")
 
             with m.State("H_DROP"):
-                with m.If(~h.req):
-                    go("IDLE")
+                m.d.comb += h_done.eq(1)
+                go("IDLE")
 
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
-
-
-def _tree_sum(terms):
-    """Balanced adder tree of ``terms`` (Amaranth widens each sum by one bit)."""
-    level = list(terms)
-    while len(level) > 1:
-        nxt = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]

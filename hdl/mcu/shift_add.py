@@ -7,6 +7,8 @@ from amaranth.lib.wiring import In, Out
 from panther.hdl.ports import line_major
 from panther.hdl.widths import McuWidths
 
+from .replica import REPLICA
+
 __all__ = ["ShiftAdd"]
 
 
@@ -146,8 +148,17 @@ class ShiftAdd(wiring.Component):
         round_ = Signal(w.round_bits)
         wait = Signal(range(max(cfg.adc_latency, 2)))
         m.d.comb += self.busy.eq(converting | finishing | finish_pending)
+        # `round_done` (converting & wait == adc_latency - 1) is a flip-flop set a cycle ahead
+        # from the next values of `converting` and `wait` (below), with copies per lane and
+        # slice group (`done{lane}_{g}`) for the clock enables of the group sums and the lane's
+        # term: no decode of `wait` before their fan-out.
         round_done = Signal()
-        m.d.comb += round_done.eq(converting & (wait == cfg.adc_latency - 1))
+        group = 1 << max(0, (w.slices - 1).bit_length() - 1)
+        starts = range(0, w.slices, group)
+        done_rep = [[Signal(name=f"done{lane}_{g}", attrs=REPLICA) for g in starts]
+                    for lane in range(w.lanes)]
+        done_next = Signal()
+        m.d.sync += [q.eq(done_next) for q in (round_done, *(d for ds in done_rep for d in ds))]
 
         # One round's terms in a two-stage pipeline: the slice-combined code of each lane
         # (registered with the step), then shifted by the step (registered); the third stage
@@ -155,8 +166,6 @@ class ShiftAdd(wiring.Component):
         # of `group` slices are registered from the round's lines (`load`: round 0 from the
         # codes; each round's end: the next round's held lines), so that the first stage
         # only adds the groups.
-        group = 1 << max(0, (w.slices - 1).bit_length() - 1)
-        starts = range(0, w.slices, group)
         part_bits = cb + w.p * (group - 1) + group.bit_length()
         parts = [[Signal(signed(part_bits), name=f"part{lane}_{g}", reset_less=True)
                   for g in starts]
@@ -167,9 +176,11 @@ class ShiftAdd(wiring.Component):
             return [sum(line[k] << (w.p * (k - g)) for k in range(g, min(g + group, w.slices)))
                     for g in starts]
 
-        def load_parts(lane, row):
+        def load_parts(lane, row, gs=None):
             line = self._lines(row)[lane]
-            m.d.sync += [p.eq(v) for p, v in zip(parts[lane], group_sums(line))]
+            for i, (p, v) in enumerate(zip(parts[lane], group_sums(line))):
+                if gs is None or i in gs:
+                    m.d.sync += p.eq(v)
 
         # The stages load only with a round in them (`round_done`, then `term_valid`): a term
         # and its shift are read only when valid, and Verilator recomputed the wide shift at
@@ -179,7 +190,7 @@ class ShiftAdd(wiring.Component):
         shifted = []
         for lane in range(w.lanes):
             term = Signal(signed(w.term_bits), name=f"term{lane}", reset_less=True)
-            with m.If(round_done):
+            with m.If(done_rep[lane][0]):
                 m.d.sync += term.eq(sum(part << (w.p * g) for part, g in zip(parts[lane], starts)))
             sh = Signal(signed(ab), name=f"shifted{lane}", reset_less=True)
             with m.If(term_valid):
@@ -190,20 +201,25 @@ class ShiftAdd(wiring.Component):
 
         following = self._held_rows(m, round_, round_done)
         for lane in range(w.lanes):             # each lane's data under its copy of `load`
-            with m.If(self.load[lane]):
-                load_parts(lane, Value.cast(self.codes))
-            if following is not None:
-                with m.Elif(round_done):
-                    load_parts(lane, following)
+            for i in range(len(starts)):        # and each group's under its `round_done`
+                with m.If(self.load[lane]):
+                    load_parts(lane, Value.cast(self.codes), [i])
+                if following is not None:
+                    with m.Elif(done_rep[lane][i]):
+                        load_parts(lane, following, [i])
+        last_wait = cfg.adc_latency - 1
         with m.If(self.load[0]):
             m.d.sync += [step.eq(self.step), converting.eq(1), round_.eq(0), wait.eq(0)]
+            m.d.comb += done_next.eq(last_wait == 0)
         with m.Elif(converting):
             with m.If(round_done):
                 m.d.sync += [wait.eq(0), round_.eq(round_ + 1)]
+                m.d.comb += done_next.eq((last_wait == 0) & (round_ != w.rounds - 1))
                 with m.If(round_ == w.rounds - 1):
                     m.d.sync += converting.eq(0)
             with m.Else():
                 m.d.sync += wait.eq(wait + 1)
+                m.d.comb += done_next.eq(wait + 1 == last_wait)
 
         # `finish` waits until the last round has left the term stage (its accumulator
         # update is then in this cycle's last stage): emission starts the cycle after.

@@ -318,3 +318,39 @@ def test_mcu_with_digital_crossbar_takes_the_cycles_of_its_formulas(variant):
 def test_rejects_a_non_ideal_configuration():
     with pytest.raises(ValueError, match="adc_bits"):
         DigitalCrossbar(config=SMALL.replace(adc_bits=8))
+
+
+def test_host_access_latency_and_a_request_held_a_cycle_after_ack():
+    """A host cell access acknowledges 6 cycles after ``req`` rises (counting that cycle: the
+    registered request seen in IDLE, H_READ, HOST, H_PICK, H_ACK), and a ``req`` still high in
+    the cycle after ``ack`` (the protocol's latest drop) is not served again."""
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
+    dut = DigitalCrossbar(config=config)
+    cells = dut.cells
+    acks = []
+
+    async def bench(ctx):
+        for value in (5, None):                    # write 5, then read it back
+            ctx.set(cells.we, value is not None)
+            ctx.set(cells.wdata, 0 if value is None else value)
+            ctx.set(cells.slice, 1)
+            ctx.set(cells.row, 2)
+            ctx.set(cells.col, 3)
+            ctx.set(cells.req, 1)
+            cycles = 1
+            while not ctx.get(cells.ack):
+                await ctx.tick()
+                cycles += 1
+            assert cycles == 6
+            await ctx.tick().repeat(2)             # req held through the cycle after ack
+            ctx.set(cells.req, 0)
+            for _ in range(8):
+                acks.append(ctx.get(cells.ack))
+                await ctx.tick()
+        assert ctx.get(cells.rdata) == 5
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert not any(acks)
