@@ -12,7 +12,7 @@ from amaranth.hdl import ClockSignal, Const, Instance, Module, Shape, Signal, si
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["PipelinedMul", "MUL_LATENCY", "DSP_WIDTH", "is_ecp5"]
+__all__ = ["PipelinedMul", "MUL_LATENCY", "DSP_WIDTH", "is_ecp5", "fits_dsp"]
 
 #: Register ranks from the operands to the product: the operand and the product registers.
 MUL_LATENCY = 2
@@ -26,9 +26,11 @@ def is_ecp5(platform):
     return getattr(platform, "family", None) == "ecp5"
 
 
-def _fits(shape):
-    """An operand of ``shape`` is exactly an 18-bit signed DSP input once extended."""
-    return shape.width <= (DSP_WIDTH if shape.signed else DSP_WIDTH - 1)
+def fits_dsp(a_shape, b_shape):
+    """Operands of these shapes are exactly 18-bit signed ``MULT18X18D`` inputs once
+    extended (an unsigned one of at most 17 bits)."""
+    return all(Shape.cast(s).width <= (DSP_WIDTH if Shape.cast(s).signed else DSP_WIDTH - 1)
+               for s in (a_shape, b_shape))
 
 
 class PipelinedMul(wiring.Component):
@@ -55,7 +57,7 @@ class PipelinedMul(wiring.Component):
     def __init__(self, *, a_shape, b_shape):
         a_shape, b_shape = Shape.cast(a_shape), Shape.cast(b_shape)
         p_shape = (Const(0, a_shape) * Const(0, b_shape)).shape()
-        self.uses_dsp = _fits(a_shape) and _fits(b_shape) and p_shape.width <= 2 * DSP_WIDTH
+        self.uses_dsp = fits_dsp(a_shape, b_shape)
         super().__init__({"a": In(a_shape), "b": In(b_shape), "p": Out(p_shape)})
 
     @property
