@@ -179,7 +179,7 @@ class VfuLane:
 
         # exp: u = rs(a * L, F) = a * log2(e) in units of 2**-G.
         G, log2e, (c1, c2, c3) = vfu_math.exp_constants(cfg)
-        prod_l = mul(a, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # stage L
+        prod_l = mul(a, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # at MUL_LATENCY
 
         recip = RecipPipeline(m, cfg, a, prefix=p)
 
@@ -189,7 +189,7 @@ class VfuLane:
                             | {name: (raw[name], 0) for name in ("relu", "relu_d", "eq")},
                             (0, 0), "simple")
         res2, ovf2 = reg(res2, "res_s2"), reg(ovf2, "ovf_s2")
-        prod = mul(mul_x, mul_y, "prod")                   # stage 1 + L
+        prod = mul(mul_x, mul_y, "prod")           # at 1 + MUL_LATENCY
         mag_s = Signal(signed(B + 2), name=p + "mag_s")
         m.d.comb += mag_s.eq(mag)
         pwl = Signal(signed(B + 3), name=p + "pwl")
