@@ -2,21 +2,25 @@
 :mod:`isa.vfu_math` (full-width intermediates, one rounding, saturation).
 
 Register stages (stage 0 is the VFU's input register; each later stage is the logic between
-two register ranks: at most one adder chain and one multiplier, one shifter, or two divider
-steps; docs/core.md has the table and the cycles):
+two register ranks: at most one adder chain, one shifter, or two divider steps; every
+multiplier is a :class:`.pipelined_mul.PipelinedMul` of its own two stages, operands then
+product, in the ``MULT18X18D``'s registers on the ECP5; docs/core.md has the table and the
+cycles):
 
 =====  ====================================================================================
 stage  registered at its end
 =====  ====================================================================================
 1      add, sub, min, max, relu, relu_d, neg, abs, eq (not saturated); the multiplier's
-       operands; the PWL input; ``sna``'s shifted operand; ``exp``'s ``a log2(e)``;
-       ``recip``'s ``|a|`` and saturation tests (:mod:`.vfu_recip`)
-2      the simple functions saturated; the shared product; the PWL value ``S``; ``sna``'s
-       rounding; ``exp``'s ``u``
-3      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh rounded; ``exp``'s first Horner product
-4      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh saturated
-4-7    ``exp``: rounding add, multiply, rounding add, multiply
-8, 9   ``exp``: shifted by its integer part; rounded and saturated
+       operands; the PWL input; ``sna``'s shifted operand; ``recip``'s ``|a|`` and
+       saturation tests (:mod:`.vfu_recip`); ``exp``: ``a`` and ``log2(e)`` in the DSP
+2      the simple functions saturated; the PWL value ``S``; ``sna``'s rounding; ``exp``'s
+       ``a log2(e)``; the shared multiplier's operands in the DSP
+3      sna, sigmoid, tanh before saturation; the shared product; ``exp``'s ``u``
+4      mul, sigmoid_d, tanh_d rounded (sna, sigmoid, tanh delayed)
+5      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh saturated
+4, 5   ``exp``: operands, first Horner product
+6-11   ``exp``: rounding add, multiply (2 stages), rounding add, multiply (2 stages)
+12, 13 ``exp``: shifted by its integer part; rounded and saturated
 2-9    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` division steps per stage
 last   the result of the function ``fn`` (the VFU's output register)
 =====  ====================================================================================
@@ -32,12 +36,18 @@ from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 from panther.isa import vfu_math
 from panther.isa.table import ALU_BY_NAME, ALU_FUNCS, SNA_SHIFT_BITS
 
+from .pipelined_mul import MUL_LATENCY, PipelinedMul
 from .vfu_recip import RecipPipeline, recip_stages
 
 __all__ = ["VfuLane", "lane_stages"]
 
-#: The register stage where ``exp`` is final (see the module docstring).
-_EXP_STAGE = 9
+#: The register stage where ``exp`` is final (see the module docstring): its product
+#: ``a log2(e)``, ``u``, three Horner products with two rounding adds between them, the shift,
+#: the rounding.
+_EXP_STAGE = MUL_LATENCY + 1 + 3 * MUL_LATENCY + 2 + 2
+#: The register stage of ``mul``'s (and ``sigmoid_d``'s, ``tanh_d``'s) rounded product: the
+#: operands (stage 1), the product, the rounding.
+_PRE_STAGE = 1 + MUL_LATENCY + 1
 
 
 def lane_stages(config):
@@ -80,6 +90,12 @@ class VfuLane:
             for k in range(stages):
                 value = reg(value, f"{name}_d{k}")
             return value
+
+        def mul(x, y, name):
+            """``x * y``, :data:`MUL_LATENCY` stages later (a :class:`PipelinedMul`)."""
+            unit = m.submodules[p + name] = PipelinedMul(a_shape=x.shape(), b_shape=y.shape())
+            m.d.comb += [unit.a.eq(x), unit.b.eq(y)]
+            return unit.p
 
         def sat(value, name):
             wide = Signal(signed(max(len(value) + 1, B + 1)), name=p + name + "_wide")
@@ -163,7 +179,7 @@ class VfuLane:
 
         # exp: u = rs(a * L, F) = a * log2(e) in units of 2**-G.
         G, log2e, (c1, c2, c3) = vfu_math.exp_constants(cfg)
-        prod_l = reg(a * log2e, "exp_prod_s1", signed(B + log2e.bit_length() + 1))
+        prod_l = mul(a, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # at MUL_LATENCY
 
         recip = RecipPipeline(m, cfg, a, prefix=p)
 
@@ -173,7 +189,7 @@ class VfuLane:
                             | {name: (raw[name], 0) for name in ("relu", "relu_d", "eq")},
                             (0, 0), "simple")
         res2, ovf2 = reg(res2, "res_s2"), reg(ovf2, "ovf_s2")
-        prod = reg(mul_x * mul_y, "prod_s2", signed(B + len(mul_y)))
+        prod = mul(mul_x, mul_y, "prod")           # at 1 + MUL_LATENCY
         mag_s = Signal(signed(B + 2), name=p + "mag_s")
         m.d.comb += mag_s.eq(mag)
         pwl = Signal(signed(B + 3), name=p + "pwl")
@@ -203,10 +219,11 @@ class VfuLane:
         t_hi = G - F - k_lo + left
         t = Signal(unsigned(max(1, t_hi).bit_length()), name=p + "exp_t")
         m.d.comb += t.eq(G - F + left - k)
-        frac = reg(u[:G], "exp_f_s2", unsigned(G))
-        t = reg(t, "exp_t_s2")
+        frac = reg(u[:G], f"exp_f_s{MUL_LATENCY + 1}", unsigned(G))
+        t = reg(t, f"exp_t_s{MUL_LATENCY + 1}")
 
-        # -- stage 3: the other results before saturation ---------------------------------
+        # -- stage 3 (sna, sigmoid, tanh; delayed to _PRE_STAGE) and _PRE_STAGE (the product
+        # rounded): the other results before saturation -------------------------------------
         prod_rs = _rs(m, prod, F, p + "prod_rs")
         tanh_d = Signal(signed(len(prod) + 2), name=p + "tanh_d_v")     # 2**F - rs(prod, F)
         m.d.comb += tanh_d.eq((((1 << (2 * F)) + (1 << (F - 1)) - 1) - prod) >> F)
@@ -214,12 +231,15 @@ class VfuLane:
         tanh_v = Signal(signed(B + 5), name=p + "tanh_v")
         m.d.comb += sig_v.eq(Mux(neg2, two_f - pwl, pwl))
         m.d.comb += tanh_v.eq(Mux(neg2, two_f - (pwl << 1), (pwl << 1) - two_f))
-        pre = {"prod": reg(prod_rs, "prod_rs_s3"), "tanh_d": reg(tanh_d, "tanh_d_s3"),
-               "sna": reg(d2 + shifted, "sna_s3"), "sigmoid": reg(sig_v, "sigmoid_s3"),
-               "tanh": reg(tanh_v, "tanh_s3")}
+        late = _PRE_STAGE - 3
+        pre = {"prod": reg(prod_rs, "prod_rs_pre"), "tanh_d": reg(tanh_d, "tanh_d_pre"),
+               "sna": delay(reg(d2 + shifted, "sna_s3"), late, "sna"),
+               "sigmoid": delay(reg(sig_v, "sigmoid_s3"), late, "sigmoid"),
+               "tanh": delay(reg(tanh_v, "tanh_s3"), late, "tanh")}
         res2, ovf2 = reg(res2, "res_s3"), reg(ovf2, "ovf_s3")
+        res2, ovf2 = delay(res2, late, "res_s3"), delay(ovf2, late, "ovf_s3")
 
-        # -- stage 4: their saturation ---------------------------------------------------------
+        # -- _PRE_STAGE + 1: their saturation -------------------------------------------------
         staged = {
             "mul": sat(pre["prod"], "mul"),
             "sigmoid_d": sat(pre["prod"], "sigmoid_d"),
@@ -228,41 +248,49 @@ class VfuLane:
             "sigmoid": sat(pre["sigmoid"], "sigmoid"),
             "tanh": sat(pre["tanh"], "tanh"),
         }
-        res4, ovf4 = select(3, staged, (res2, ovf2), "staged")
-        res4, ovf4 = reg(res4, "res_s4"), reg(ovf4, "ovf_s4")
+        res4, ovf4 = select(_PRE_STAGE, staged, (res2, ovf2), "staged")
+        res4, ovf4 = reg(res4, "res_staged"), reg(ovf4, "ovf_staged")
 
-        # exp: 2**frac(u) by a cubic (Horner): a multiplier stage (3, 5, 7) and a stage of
-        # one rounding add h = c + rs(term, G) = (term + c 2**G + 2**(G-1)) >> G (4, 6).
+        # exp: 2**frac(u) by a cubic (Horner): multipliers (MUL_LATENCY stages each) and
+        # between them a stage of one rounding add h = c + rs(term, G)
+        # = (term + c 2**G + 2**(G-1)) >> G. ``stage``: where ``frac`` and ``t`` are.
         h = Const(c3, unsigned(c3.bit_length()))
-        stage = 3
+        stage = MUL_LATENCY + 1
         term = None
-        for coeff in (None, c2, c1):
+
+        def follow(frac, t, stages):
+            for k in range(stage + 1, stage + stages + 1):
+                frac, t = reg(frac, f"exp_f_s{k}"), reg(t, f"exp_t_s{k}")
+            return frac, t
+
+        for n, coeff in enumerate((None, c2, c1)):
             if coeff is not None:
                 hn = Signal(unsigned(max(coeff.bit_length(), len(h)) + 1),
-                            name=f"{p}exp_h_s{stage}")
+                            name=f"{p}exp_h_s{stage + 1}")
                 m.d.comb += hn.eq((term + ((coeff << G) + (1 << (G - 1)))) >> G)
-                h = reg(hn, f"exp_h_s{stage}")
-                frac, t = reg(frac, f"exp_f_s{stage}"), reg(t, f"exp_t_s{stage}")
+                h = reg(hn, f"exp_h_s{stage + 1}")
+                frac, t = follow(frac, t, 1)
                 stage += 1
-            term = reg(frac * h, f"exp_term_s{stage}", unsigned(G + len(h)))
-            frac, t = reg(frac, f"exp_f_s{stage}"), reg(t, f"exp_t_s{stage}")
-            stage += 1
-        # stage 8: p = 2**G + rs(term, G) in 2**G .. 2**(G+1), then (2 P) >> t.
+            term = mul(frac, h, f"exp_term{n}")
+            frac, t = follow(frac, t, MUL_LATENCY)
+            stage += MUL_LATENCY
+        # p = 2**G + rs(term, G) in 2**G .. 2**(G+1), then (2 P) >> t.
         pw = Signal(unsigned(G + 2), name=p + "exp_p")
         m.d.comb += pw.eq((term + ((1 << (2 * G)) + (1 << (G - 1)))) >> G)
         p2 = Signal(unsigned(G + 2 + left + 1), name=p + "exp_p2")
         m.d.comb += p2.eq(pw << (left + 1))
-        exp_y = reg(p2 >> t, "exp_y_s8", unsigned(len(p2)))
-        exp_inc = reg(t != 0, "exp_inc_s8")
-        # stage 9: round and saturate.
+        exp_y = reg(p2 >> t, "exp_y", unsigned(len(p2)))
+        exp_inc = reg(t != 0, "exp_inc")
+        # round and saturate.
         exp_v = Signal(signed(len(exp_y) + 1), name=p + "exp_v")
         m.d.comb += exp_v.eq((exp_y + exp_inc) >> 1)
         exp_res, exp_ovf = sat(exp_v, "exp")
-        exp_res, exp_ovf = reg(exp_res, "exp_s9"), reg(exp_ovf, "exp_ovf_s9")
-        assert stage + 1 == _EXP_STAGE
+        exp_res, exp_ovf = reg(exp_res, "exp_s"), reg(exp_ovf, "exp_ovf_s")
+        assert stage + 2 == _EXP_STAGE
 
         # -- the output register ------------------------------------------------------------
-        res4, ovf4 = delay(res4, last - 4, "res"), delay(ovf4, last - 4, "ovf")
+        res4 = delay(res4, last - _PRE_STAGE - 1, "res")
+        ovf4 = delay(ovf4, last - _PRE_STAGE - 1, "ovf")
         exp_res, exp_ovf = delay(exp_res, last - _EXP_STAGE, "exp"), \
             delay(exp_ovf, last - _EXP_STAGE, "exp_ovf")
         recip_res = recip.result(m, prefix=p)

@@ -214,3 +214,20 @@ def test_the_divider_steps_cover_the_quotient_with_the_odd_step_first(bits):
     assert sum(steps) == bits - 1 and len(steps) == recip_stages(config)
     assert steps[1:] == [RECIP_STEPS_PER_STAGE] * (len(steps) - 1)
     assert 1 <= steps[0] <= RECIP_STEPS_PER_STAGE
+
+
+def test_every_lane_multiplier_is_a_registered_dsp_on_the_ecp5():
+    """On an ECP5 platform each lane's five products (the shared one, ``a log2 e`` and the
+    three Horner products) are MULT18X18Ds with their input and output registers; without a
+    platform there is none."""
+    from amaranth.back import rtlil
+
+    ecp5 = SimpleNamespace(family="ecp5")
+    text = rtlil.convert(VFU(config=CFG), platform=ecp5)
+    cells = text.split("cell \\MULT18X18D ")[1:]
+    assert len(cells) == 5 * CFG.vfu_lanes
+    for cell in cells:
+        body = cell.split("\n  end")[0]
+        for reg in ("INPUTA", "INPUTB", "OUTPUT"):
+            assert f'parameter \\REG_{reg}_CLK "CLK0"' in body
+    assert "MULT18X18D" not in rtlil.convert(VFU(config=CFG))
