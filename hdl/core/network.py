@@ -25,8 +25,8 @@ class NetworkTransfer(wiring.Component):
     channel for a cycle (``RECV_LOOKUP``: the tile looks it up a cycle ahead,
     :class:`~hdl.node.noc_port.CoreNocSignature`), then raises ``rx_req`` and writes each word
     into the operand space in the cycle it is acknowledged. The channel comes from this unit's
-    registers, latched at the start, not from the execute stage's instruction register. The tile and
-    core of the instruction and its operand range are checked before the start
+    registers, latched at the start, not from the execute stage's instruction register. The
+    tile and core of the instruction and its operand range are checked before the start
     (:class:`~hdl.core.dispatch_check.DispatchCheck`).
 
     Parameters

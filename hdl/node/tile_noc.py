@@ -5,15 +5,15 @@ to its router on the other (docs/node.md).
   ``noc_words_per_flit`` words (a flit closes when full or on the vector's last word). A word
   is taken only against a credit of its channel: one credit counter per (core of this tile,
   destination core of the node), starting at ``noc_fifo_depth``, checked from a register of
-  the previous cycle's lookup. Full flits and credit flits
-  share the tile's output, round robin.
+  the previous cycle's lookup. Full flits and credit flits share the tile's output, round
+  robin.
 * **Receiving.** One FIFO of ``noc_fifo_depth`` words per channel into a core of this tile (one
   per sending core of the node), all in one memory; a data flit is written a word per cycle
   (credits guarantee the room). A core's ``recv`` takes one word per grant, round robin over
   the cores, one grant per cycle from the channel's tail and head looked up the cycle before,
-  the word one cycle later. Every word taken owes its sender a
-  credit: channels owing credits queue up (a cycle after the grant of the word that makes
-  them owe), and a credit flit returns all a channel owes.
+  the word one cycle later. Every word taken owes its sender a credit: channels owing credits
+  queue up (a cycle after the grant of the word that makes them owe), and a credit flit
+  returns all a channel owes.
 * **Credit flits** go back over the same network and are always accepted, so flits never wait
   for each other in the routers.
 * **Per-channel state in memories.** Every per-channel counter is a :class:`ChannelTable`
