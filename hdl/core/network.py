@@ -21,9 +21,12 @@ class NetworkTransfer(wiring.Component):
     ``start`` (one cycle, with the instruction on ``instr``, held until ``done``) runs it. A
     ``send`` reads a word (one cycle), latches it (one cycle) and presents it on ``noc.tx``
     until ``tx_ready``, reading the next word in that same cycle, and is done a cycle after
-    its last word left (issue 20: ``tx_ready`` reaches no retire); a ``recv`` raises ``rx_req``
-    and writes each word into the operand space in the cycle it is acknowledged. The tile and
-    core of the instruction and its operand range are checked before the start
+    its last word left (issue 20: ``tx_ready`` reaches no retire); a ``recv`` presents its
+    channel for a cycle (``RECV_LOOKUP``: the tile looks it up a cycle ahead,
+    :class:`~hdl.node.noc_port.CoreNocSignature`), then raises ``rx_req`` and writes each word
+    into the operand space in the cycle it is acknowledged. The channel comes from this unit's
+    registers, latched at the start, not from the execute stage's instruction register. The
+    tile and core of the instruction and its operand range are checked before the start
     (:class:`~hdl.core.dispatch_check.DispatchCheck`).
 
     Parameters
@@ -75,9 +78,13 @@ class NetworkTransfer(wiring.Component):
         # longer reaches `done`, the execute stage's retire and the front end's enables
         # (issue 20).
         last = Signal(name="last")
+        # The channel, registered at the start (noc): the tile's channel-table lookups start
+        # at this unit's registers, not at the execute stage's instruction register.
+        tile = Signal.like(nc.tx_tile, name="tile", reset_less=True)
+        core = Signal.like(nc.tx_core, name="core", reset_less=True)
         m.d.comb += [
-            nc.tx_data.eq(word), nc.tx_tile.eq(ins.tile), nc.tx_core.eq(ins.core),
-            nc.tx_last.eq(last), nc.rx_tile.eq(ins.tile), nc.rx_core.eq(ins.core),
+            nc.tx_data.eq(word), nc.tx_tile.eq(tile), nc.tx_core.eq(core),
+            nc.tx_last.eq(last), nc.rx_tile.eq(tile), nc.rx_core.eq(core),
             dp.addr.eq(addr), dp.wdata.eq(nc.rx_data),
             self.hops.eq(Mux(self.flit, nc.tx_hops, 0)),
         ]
@@ -85,12 +92,15 @@ class NetworkTransfer(wiring.Component):
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [i.eq(0), last.eq(vw == 1),
+                    m.d.sync += [i.eq(0), last.eq(vw == 1), tile.eq(ins.tile), core.eq(ins.core),
                                  addr.eq(Mux(ins.op.send, ins.src, ins.dst))]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
-                        m.next = "RECV"
+                        m.next = "RECV_LOOKUP"
+            with m.State("RECV_LOOKUP"):
+                # The channel is on rx_tile/rx_core without rx_req: the tile looks it up.
+                m.next = "RECV"
             with m.State("SEND_READ"):
                 m.d.comb += dp.re.eq(1)
                 m.d.sync += addr.eq(addr + 1)

@@ -116,6 +116,11 @@ class CoreNocSignature(wiring.Signature):
     ``rx``: the core raises ``rx_req`` with the source and holds it until a cycle with
     ``rx_ack``, in which ``rx_data`` is the channel's oldest word (removed).
 
+    The channel (``tx_tile``/``tx_core``, ``rx_tile``/``rx_core``) must be the same in every
+    cycle with ``tx_valid`` (``rx_req``) as in the cycle before: the tile looks its
+    channel-table entries up a cycle ahead, from registers (noc: a core presents a new
+    channel a cycle before it raises ``tx_valid`` or ``rx_req``).
+
     Parameters
     ----------
     config : PantherConfig

@@ -4,14 +4,16 @@ to its router on the other (docs/node.md).
 * **Sending.** Each core has a packer: words of a ``send`` go into a flit of up to
   ``noc_words_per_flit`` words (a flit closes when full or on the vector's last word). A word
   is taken only against a credit of its channel: one credit counter per (core of this tile,
-  destination core of the node), starting at ``noc_fifo_depth``. Full flits and credit flits
-  share the tile's output, round robin.
+  destination core of the node), starting at ``noc_fifo_depth``, checked from a register of
+  the previous cycle's lookup. Full flits and credit flits share the tile's output, round
+  robin.
 * **Receiving.** One FIFO of ``noc_fifo_depth`` words per channel into a core of this tile (one
   per sending core of the node), all in one memory; a data flit is written a word per cycle
   (credits guarantee the room). A core's ``recv`` takes one word per grant, round robin over
-  the cores, one grant per cycle, the word one cycle later. Every word taken owes its sender a
-  credit: channels owing credits queue up (a cycle after the grant of the word that makes
-  them owe), and a credit flit returns all a channel owes.
+  the cores, one grant per cycle from the channel's tail and head looked up the cycle before,
+  the word one cycle later. Every word taken owes its sender a credit: channels owing credits
+  queue up (a cycle after the grant of the word that makes them owe), and a credit flit
+  returns all a channel owes.
 * **Credit flits** go back over the same network and are always accepted, so flits never wait
   for each other in the routers.
 * **Per-channel state in memories.** Every per-channel counter is a :class:`ChannelTable`
@@ -60,7 +62,8 @@ class TileNoc(wiring.Component):
         Per core: its ``send`` waits for a credit, or its ``recv`` for a word of an empty
         channel (a node deadlock needs every running core waiting and the network idle).
     busy : Out(1)
-        A flit waits here to leave, a received flit is being written, or credits are owed.
+        A flit waits here to leave, a received flit is being written (or its last word or a
+        credit arrived last cycle), or credits are owed.
     """
 
     def __init__(self, *, config, tile_id):
@@ -128,12 +131,18 @@ class TileNoc(wiring.Component):
             dst_core = Signal(core_bits, name=f"p{k}_core")
             dst = Signal(range(per_core), name=f"p{k}_dst")
             accept = Signal(name=f"p{k}_accept")
+            # The credit check from registers: the tables are read a cycle ahead (the channel
+            # is the previous cycle's, CoreNocSignature), so no table read reaches ``tx_ready``.
+            # ``room`` is stale the cycle after an accept (``sent`` not yet counted): no
+            # accept then; credits only add room.
             room = Signal(name=f"p{k}_room")
+            accepted = Signal(name=f"p{k}_accepted")
             m.d.comb += [dst.eq(port.tx_tile * C + port.tx_core),
                          port.tx_hops.eq(hops[port.tx_tile]),
-                         sent.read_addr[0].eq(dst), returned.read_addr[k].eq(k * per_core + dst),
-                         room.eq((sent.read_data[0] - returned.read_data[k])[:credit_bits] != D)]
-            m.d.comb += accept.eq(port.tx_valid & ~pend[k] & room)
+                         sent.read_addr[0].eq(dst), returned.read_addr[k].eq(k * per_core + dst)]
+            m.d.sync += [room.eq((sent.read_data[0] - returned.read_data[k])[:credit_bits] != D),
+                         accepted.eq(accept)]
+            m.d.comb += accept.eq(port.tx_valid & ~pend[k] & room & ~accepted)
             m.d.comb += [port.tx_ready.eq(accept), sent.write_addr.eq(dst),
                          sent.write_data.eq(sent.read_data[0] + 1), sent.write_en.eq(accept)]
             with m.If(accept):
@@ -142,7 +151,7 @@ class TileNoc(wiring.Component):
                 with m.If((nbuf == W - 1) | port.tx_last):
                     m.d.sync += pend[k].eq(1)
             packers.append((words, nbuf, dst_tile, dst_core))
-            tx_waits.append(port.tx_valid & ~pend[k] & ~room)
+            tx_waits.append(port.tx_valid & ~pend[k] & ~room & ~accepted)
 
         # -- receive FIFOs -------------------------------------------------------------------------
         # Per channel into a core: tail (words written), head (words taken) and paid (head when
@@ -181,7 +190,11 @@ class TileNoc(wiring.Component):
             with m.If(widx + 1 == hold.count):
                 m.d.sync += holding.eq(0)
 
-        # reads for the cores' recv: one grant per cycle, round robin, data a cycle later
+        # reads for the cores' recv: one grant per cycle, round robin, data a cycle later.
+        # Two steps (noc): every cycle each core's channel is looked up (tail, head) into
+        # registers; the next cycle grants from them and writes the head. The head read in a
+        # grant's cycle is the old one, but the core is not granted the next cycle
+        # (``inflight``), when the lookup sees the new head. A stale tail only delays a word.
         inflight = Signal(C)
         grant = Signal(range(C))
         granted = Signal()
@@ -192,11 +205,17 @@ class TileNoc(wiring.Component):
             ch = Signal(range(n_ch), name=f"r{k}_ch")
             m.d.comb += [ch.eq(k * per_core + port.rx_tile * C + port.rx_core),
                          tails.read_addr[k].eq(ch), heads.read_addr[k].eq(ch)]
-            empty = Signal(name=f"r{k}_empty")
-            m.d.comb += empty.eq(tails.read_data[k] == heads.read_data[k])
+            looked = heads.read_data[k]
+            empty = Signal(name=f"r{k}_empty", init=1)
+            ch_q = Signal(range(n_ch), name=f"r{k}_ch_q", reset_less=True)
+            head_q = Signal(pointer_bits, name=f"r{k}_head", reset_less=True)
+            next_q = Signal(pointer_bits, name=f"r{k}_next", reset_less=True)
+            addr_q = Signal(range(n_ch * D), name=f"r{k}_addr", reset_less=True)
+            m.d.sync += [empty.eq(tails.read_data[k] == looked), ch_q.eq(ch), head_q.eq(looked),
+                         next_q.eq(bump(looked)), addr_q.eq(ch * D + slot(looked))]
             ok = Signal(name=f"r{k}_ok")
             m.d.comb += ok.eq(port.rx_req & ~inflight[k] & ~empty)
-            ready.append((ok, ch, heads.read_data[k]))
+            ready.append((ok, ch_q, head_q, next_q, addr_q))
             m.d.comb += self.waiting[k].eq(tx_waits[k] | (port.rx_req & ~inflight[k] & empty))
         for shift in reversed(range(C)):
             for k in range(C):
@@ -204,10 +223,11 @@ class TileNoc(wiring.Component):
                     m.d.comb += [grant.eq(k), granted.eq(1)]
         r_ch = Signal(range(n_ch))
         head = Signal(pointer_bits)
-        m.d.comb += [r_ch.eq(Array(ch for _, ch, _ in ready)[grant]),
-                     head.eq(Array(h for _, _, h in ready)[grant])]
-        m.d.comb += [rport.addr.eq(r_ch * D + slot(head)), rport.en.eq(1),
-                     heads.write_addr.eq(r_ch), heads.write_data.eq(bump(head)),
+        m.d.comb += [r_ch.eq(Array(r[1] for r in ready)[grant]),
+                     head.eq(Array(r[2] for r in ready)[grant])]
+        m.d.comb += [rport.addr.eq(Array(r[4] for r in ready)[grant]), rport.en.eq(1),
+                     heads.write_addr.eq(r_ch),
+                     heads.write_data.eq(Array(r[3] for r in ready)[grant]),
                      heads.write_en.eq(granted)]
         m.d.sync += inflight.eq(0)
         with m.If(granted):
@@ -272,5 +292,8 @@ class TileNoc(wiring.Component):
             for k in range(C):
                 with m.If(out_sel == k):
                     m.d.sync += [pend[k].eq(0), packers[k][1].eq(0)]
-        m.d.comb += self.busy.eq(pend.any() | holding | owing.r_rdy | join)
+        # A credit or word that arrived last cycle is not yet in the registered lookups.
+        arrived = Signal()
+        m.d.sync += arrived.eq(credit_en | write)
+        m.d.comb += self.busy.eq(pend.any() | holding | owing.r_rdy | join | arrived)
         return m

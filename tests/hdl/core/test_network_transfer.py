@@ -72,3 +72,40 @@ def test_send_reads_each_word_and_is_done_a_cycle_after_the_last(vw, seed):
     out = _run("send", vw, seed)
     assert out["words"] == [40 + k for k in range(vw)]
     assert out["shakes"] == vw
+
+
+@pytest.mark.parametrize("op", ["send", "recv"])
+def test_the_channel_is_registered_and_shown_a_cycle_before_the_first_request(op):
+    """The port contract (CoreNocSignature): the channel of a cycle with ``tx_valid`` or
+    ``rx_req`` is the previous cycle's, and it is the started instruction's even when the
+    instruction register changes after the start."""
+    dut = NetworkTransfer(config=CONFIG)
+    seen = []
+
+    async def tb(ctx):
+        ctx.set(dut.instr.op.send if op == "send" else dut.instr.op.recv, 1)
+        ctx.set(dut.instr.vw, 3)
+        ctx.set(dut.instr.tile, 2)
+        ctx.set(dut.instr.core, 1)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        ctx.set(dut.instr.tile, 1)               # not the channel's source any more
+        ctx.set(dut.instr.core, 0)
+        for _cycle in range(30):
+            ctx.set(dut.noc.rx_ack, 1)
+            ctx.set(dut.noc.tx_ready, 1)
+            nc = dut.noc
+            seen.append((ctx.get(nc.tx_valid | nc.rx_req), ctx.get(nc.tx_tile),
+                         ctx.get(nc.tx_core), ctx.get(nc.rx_tile), ctx.get(nc.rx_core)))
+            if ctx.get(dut.done):
+                return
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    assert not seen[0][0]                        # the first cycle shows the channel alone
+    assert sum(s[0] for s in seen) >= 3
+    assert all(s[1:] == (2, 1, 2, 1) for s in seen)

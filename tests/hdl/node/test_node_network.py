@@ -23,7 +23,9 @@ CONFIG = PRESETS["small"].replace(smem_depth=32, variant=3, noc_fifo_depth=4)
 
 class StubNocCore(wiring.Component):
     """Runs ``ops`` once ``run`` is high: ``('send', tile, core, words)`` sends the words,
-    ``('recv', tile, core, n)`` receives ``n`` words into ``got`` (in order); then halts."""
+    ``('recv', tile, core, n)`` receives ``n`` words into ``got`` (in order); then halts.
+    Like a core, it presents each op's channel a cycle before it raises ``tx_valid`` or
+    ``rx_req`` (CoreNocSignature)."""
 
     def __init__(self, *, config, core_id, ops):
         self.ops = ops
@@ -41,27 +43,30 @@ class StubNocCore(wiring.Component):
         word = Signal(range(64))
         n_got = Signal(range(self.n_got + 1))
         nc = self.noc
+        gap = Signal(init=1)                    # the channel alone, before an op's words
         with m.If(self.run & (step < len(self.ops))):
+            m.d.sync += gap.eq(0)
             with m.Switch(step):
                 for k, op in enumerate(self.ops):
                     with m.Case(k):
                         kind, tile, core, arg = op
                         if kind == "send":
                             words = Array(arg)
-                            m.d.comb += [nc.tx_valid.eq(1), nc.tx_tile.eq(tile),
+                            m.d.comb += [nc.tx_valid.eq(~gap), nc.tx_tile.eq(tile),
                                          nc.tx_core.eq(core), nc.tx_data.eq(words[word]),
                                          nc.tx_last.eq(word == len(arg) - 1)]
                             with m.If(nc.tx_ready):
                                 with m.If(word == len(arg) - 1):
-                                    m.d.sync += [word.eq(0), step.eq(step + 1)]
+                                    m.d.sync += [word.eq(0), step.eq(step + 1), gap.eq(1)]
                                 with m.Else():
                                     m.d.sync += word.eq(word + 1)
                         else:
-                            m.d.comb += [nc.rx_req.eq(1), nc.rx_tile.eq(tile), nc.rx_core.eq(core)]
+                            m.d.comb += [nc.rx_req.eq(~gap), nc.rx_tile.eq(tile),
+                                         nc.rx_core.eq(core)]
                             with m.If(nc.rx_ack):
                                 m.d.sync += [self.got[n_got].eq(nc.rx_data), n_got.eq(n_got + 1)]
                                 with m.If(word == arg - 1):
-                                    m.d.sync += [word.eq(0), step.eq(step + 1)]
+                                    m.d.sync += [word.eq(0), step.eq(step + 1), gap.eq(1)]
                                 with m.Else():
                                     m.d.sync += word.eq(word + 1)
         m.d.comb += self.halted.eq(step == len(self.ops))
