@@ -123,10 +123,16 @@ class TileBoard(wiring.Component):
 
         bus = self.bus
         run = Signal(C)
-        wdata_hi, rdata_hi = Signal(32), Signal(32)
+        wdata_hi = Signal(32)
         rdata = Signal(32)
         done = Signal()
-        m.d.comb += bus.rdata.eq(rdata)
+        # A debug access's read data has a register of its own (all 64 bits), loaded in every
+        # cycle of DEBUG, the last one the core's ack: from the cores' read registers through
+        # their AND-OR and the core select only, not through `rdata`'s multiplexer of the
+        # other regions (issue 20). The bus reads it after a debug access.
+        dbg_rdata = Signal(64, reset_less=True)
+        from_dbg = Signal()
+        m.d.comb += bus.rdata.eq(Mux(from_dbg, dbg_rdata[0:32], rdata))
         # A core's debug request, registered: held from ACCESS until the core's ack.
         dbg_req = Signal(C)
         dbg_space, dbg_addr, dbg_we = Signal(2), Signal(16), Signal()
@@ -154,6 +160,7 @@ class TileBoard(wiring.Component):
         with m.FSM(name="bus"):
             with m.State("IDLE"):
                 with m.If(bus.req):
+                    m.d.sync += from_dbg.eq(0)
                     m.next = "ACCESS"
             with m.State("ACCESS"):
                 with m.Switch(region):
@@ -171,7 +178,7 @@ class TileBoard(wiring.Component):
                                     m.d.sync += wdata_hi.eq(bus.wdata)
                                 m.d.sync += rdata.eq(wdata_hi)
                             with m.Case(3):
-                                m.d.sync += rdata.eq(rdata_hi)
+                                m.d.sync += rdata.eq(dbg_rdata[32:64])
                         m.d.comb += done.eq(1)
                     with m.Case(1):
                         core = a[20:24]
@@ -198,11 +205,10 @@ class TileBoard(wiring.Component):
             with m.State("DEBUG"):
                 # The core's debug request comes from the registers above (issue 20: from
                 # the bus address, the core's port multiplexer and the operand-space decode
-                # reached the XBar buffers' write enables in one cycle). The read data is
-                # loaded in every cycle of the state; the last, the ack's, is the answer.
-                m.d.sync += [rdata.eq(dbg_word[0:32]), rdata_hi.eq(dbg_word[32:64])]
+                # reached the XBar buffers' write enables in one cycle).
+                m.d.sync += dbg_rdata.eq(dbg_word)
                 with m.If(dbg_ack):
-                    m.d.sync += dbg_req.eq(0)
+                    m.d.sync += [dbg_req.eq(0), from_dbg.eq(1)]
                     m.next = "ACK"
             with m.State("SMEM"):
                 # The host port reads with a latency of one cycle; a write takes one cycle.
