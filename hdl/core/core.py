@@ -110,7 +110,9 @@ class Core(wiring.Component):
     noc : Out(CoreNocSignature(config))
         ``send``/``recv`` port to the tile's network interface (:class:`hdl.node.TileNoc`).
     dbg : In(DebugPortSignature())
-        Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`).
+        Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`): ``ack`` exactly
+        ``DebugPortSignature.latency`` (2) cycles after the request is taken, ``rdata`` from
+        registers loaded straight off the memories.
     run : In(1)
     running, halted, error : Out(1)
     error_code : Out(ErrorCode)
