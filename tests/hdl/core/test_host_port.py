@@ -118,3 +118,44 @@ def test_stream_acks_exactly_latency_cycles_after_the_take():
     sim.run()
     assert waits == [latency] * (len(writes) + len(reads))
     assert got == expected
+
+
+def test_data_space_while_running_reads_zero_and_drops_writes():
+    """While the core runs, a DATA read is acknowledged with 0 and a DATA write is dropped;
+    IMEM and STATUS are still served (their registers, not the operand space's)."""
+    core = Core(config=CFG, core_id=0)
+    program = [encode(make("set", dst=5, imm=1))] * 40 + [encode(make("hlt"))]
+    seen = {}
+
+    async def bench(ctx):
+        for a, w in enumerate(program):
+            await dbg_access(ctx, core, DebugSpace.IMEM, a, wdata=w)
+        await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.PROG_LEN.value,
+                         wdata=len(program))
+        await dbg_access(ctx, core, DebugSpace.DATA, 6, wdata=-3 & ((1 << 64) - 1))
+        # read it back: the register file's output holds -3 (the program reads no operand)
+        seen["before"] = await dbg_access(ctx, core, DebugSpace.DATA, 6)
+        ctx.set(core.run, 1)
+        await ctx.tick()
+        seen["running"] = [await dbg_access(ctx, core, DebugSpace.DATA, 6),
+                           await dbg_access(ctx, core, DebugSpace.IMEM, 40)]
+        await dbg_access(ctx, core, DebugSpace.DATA, 7, wdata=55)
+        status = await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.STATUS.value)
+        seen["still_running"] = status >> STATUS_BITS["running"] & 1
+        for _ in range(100):
+            await ctx.tick()
+            if ctx.get(core.halted):
+                break
+        ctx.set(core.run, 0)
+        await ctx.tick()
+        seen["stopped"] = [await dbg_access(ctx, core, DebugSpace.DATA, 6),
+                           await dbg_access(ctx, core, DebugSpace.DATA, 7)]
+
+    sim = Simulator(core)
+    sim.add_clock(1e-9)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen["before"] == (-3) & ((1 << 64) - 1)
+    assert seen["running"] == [0, program[40]]
+    assert seen["still_running"] == 1
+    assert seen["stopped"] == [(-3) & ((1 << 64) - 1), 0]
