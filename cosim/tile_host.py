@@ -34,7 +34,7 @@ class HostPort:
     :attr:`~panther.hdl.ports.DebugPortSignature.latency` (``L``) cycles later, so with
     ``req`` held high a new word can be presented every ``L + 1``-th falling edge; Python
     then wakes once per word (a :class:`~cocotb.triggers.Timer`) instead of ``2 L + 2``
-    times (:meth:`access`, which waits for ``ack`` and so assumes no latency).
+    times (:meth:`access`, which polls ``ack`` every cycle and so works at any latency).
 
     Members
     -------
