@@ -4,6 +4,8 @@ by its flattened top-level names. The memories are loaded by backdoor
 
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
+from panther.hdl.ports import DebugPortSignature
+
 __all__ = ["HostPort", "as_int", "as_signed"]
 
 
@@ -28,10 +30,19 @@ class HostPort:
     :class:`panther.hdl.ports.DebugPortSignature`).
 
     :meth:`write_many` and :meth:`read_many` stream words back to back: the port takes a
-    request when ``req & ~ack`` and acknowledges it exactly one cycle later, so with ``req``
-    held high a new word can be presented every second falling edge; Python then wakes once
-    per word (a :class:`~cocotb.triggers.Timer`) instead of four times (:meth:`access`).
+    request when none is in flight and acknowledges it exactly
+    :attr:`~panther.hdl.ports.DebugPortSignature.latency` (``L``) cycles later, so with
+    ``req`` held high a new word can be presented every ``L + 1``-th falling edge; Python
+    then wakes once per word (a :class:`~cocotb.triggers.Timer`) instead of ``2 L + 2``
+    times (:meth:`access`, which polls ``ack`` every cycle and so works at any latency).
+
+    Members
+    -------
+    latency : int
+        The port's ``DebugPortSignature.latency``.
     """
+
+    latency = DebugPortSignature.latency
 
     def __init__(self, dut, clock, prefix, *, period_ps):
         self.clock, self.period_ps = clock, period_ps
@@ -66,7 +77,8 @@ class HostPort:
         return await self.access(space, addr)
 
     async def write_many(self, space, items):
-        """Write ``(addr, value)`` pairs (raw unsigned values), one every two cycles."""
+        """Write ``(addr, value)`` pairs (raw unsigned values), one every ``latency + 1``
+        cycles."""
         items = list(items)
         if not items:
             return
@@ -77,12 +89,14 @@ class HostPort:
         for addr, value in items:
             self.addr.value = int(addr)
             self.wdata.value = int(value)
-            await Timer(2 * self.period_ps, "ps")      # taken at the next rising edge
+            # taken at the next rising edge, acknowledged `latency` edges later
+            await Timer((self.latency + 1) * self.period_ps, "ps")
         self.req.value = 0
         self.we.value = 0
 
     async def read_many(self, space, addrs):
-        """``rdata`` (raw unsigned, None for X) of every address, one every two cycles."""
+        """``rdata`` (raw unsigned, None for X) of every address, one every ``latency + 1``
+        cycles."""
         addrs = [int(a) for a in addrs]
         out = []
         if not addrs:
@@ -92,12 +106,13 @@ class HostPort:
         self.we.value = 0
         self.req.value = 1
         self.addr.value = addrs[0]
-        await Timer(self.period_ps, "ps")              # after the edge that took it: ack
+        # `latency` edges after the one that took it: its ack cycle
+        await Timer(self.latency * self.period_ps, "ps")
         for k in range(len(addrs)):
             out.append(as_int(self.rdata.value))
             if k + 1 < len(addrs):
-                self.addr.value = addrs[k + 1]         # taken two edges later
-                await Timer(2 * self.period_ps, "ps")
+                self.addr.value = addrs[k + 1]         # taken at the edge after the next
+                await Timer((self.latency + 1) * self.period_ps, "ps")
         self.req.value = 0                             # ack is high: no new request taken
         await Timer(self.period_ps, "ps")              # ... and low after the next edge
         return out

@@ -316,10 +316,12 @@ class SmemHostSignature(_PortSignature):
 class DebugPortSignature(_PortSignature):
     """A core's host/debug port, from the host's side (the core has ``In`` of it).
 
-    Protocol (as the shared-memory port): the host raises ``req`` with ``space``, ``addr``,
-    ``we`` and ``wdata`` stable and holds it until a cycle with ``ack = 1`` (one cycle after
-    the request is taken); ``rdata`` is valid in that cycle. The host may present the next
-    request in the cycle after ``ack``.
+    Protocol: the host raises ``req`` with ``space``, ``addr``, ``we`` and ``wdata`` stable
+    and holds it until a cycle with ``ack = 1``. The port takes a request in a cycle with
+    ``req = 1`` and no earlier request in flight (taken, acknowledged in this cycle included)
+    and acknowledges it exactly :attr:`latency` cycles later; ``rdata`` is valid in that
+    cycle only. The host may present the next request in the cycle after ``ack`` (a stream
+    of requests takes ``latency + 1`` cycles per word).
 
     * ``IMEM``: any time (a write while running changes the program under the core's feet).
     * ``DATA``: register file and XBar buffers, only while the core is not running (while it
@@ -336,7 +338,12 @@ class DebugPortSignature(_PortSignature):
     wdata : Out(DBG_DATA_BITS)
     ack : In(1)
     rdata : In(DBG_DATA_BITS)
+    latency : int
+        Cycles from taking a request to its ``ack`` (2: the core's memories, then the
+        registers its read data is taken into; every driver of the port reads this).
     """
+
+    latency = 2
 
     def __init__(self):
         super().__init__({"req": Out(1), "space": Out(DebugSpace), "addr": Out(DBG_ADDR_BITS),

@@ -1,6 +1,9 @@
 """The PANTHER core: the top component a tile instantiates."""
 
-from amaranth.hdl import Module, ResetInserter, Signal
+import operator
+from functools import reduce
+
+from amaranth.hdl import Cat, Module, Mux, ResetInserter, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -107,7 +110,9 @@ class Core(wiring.Component):
     noc : Out(CoreNocSignature(config))
         ``send``/``recv`` port to the tile's network interface (:class:`hdl.node.TileNoc`).
     dbg : In(DebugPortSignature())
-        Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`).
+        Host/debug port (:class:`panther.hdl.ports.DebugPortSignature`): ``ack`` exactly
+        ``DebugPortSignature.latency`` (2) cycles after the request is taken, ``rdata`` from
+        registers loaded straight off the memories.
     run : In(1)
     running, halted, error : Out(1)
     error_code : Out(ErrorCode)
@@ -235,14 +240,23 @@ class Core(wiring.Component):
             ]
 
         # -- host/debug port ---------------------------------------------------------------
+        # A request is taken in cycle T (`take`); the memories read in T, their outputs are
+        # registered in T + 1 with no logic after the block RAMs (issue 20: the register
+        # file's output, a multiplexer and the way to the board did not fit a cycle), and
+        # in T + latency `ack` rises with `rdata` an AND-OR of those registers.
         dbg = self.dbg
-        ack = Signal()
+        latency = DebugPortSignature.latency
+        if latency < 2:
+            raise ValueError(f"the debug port's read registers need a latency of at least 2, "
+                             f"not {latency!r}")
+        in_flight = [Signal(name=f"dbg_stage{k}") for k in range(1, latency + 1)]
+        ack = in_flight[-1]
         take = Signal()
         space_r = Signal(DebugSpace)
         data_served = Signal()
         status_r = Signal(DBG_DATA_BITS)
-        m.d.comb += [take.eq(dbg.req & ~ack), dbg.ack.eq(ack)]
-        m.d.sync += ack.eq(take)
+        m.d.comb += [take.eq(dbg.req & ~Cat(*in_flight).any()), dbg.ack.eq(ack)]
+        m.d.sync += [stage.eq(prev) for prev, stage in zip([take, *in_flight], in_flight)]
         with m.If(take):
             m.d.sync += [space_r.eq(dbg.space), data_served.eq(~running)]
         m.d.comb += [imem.h_addr.eq(dbg.addr), imem.h_wdata.eq(dbg.wdata),
@@ -283,13 +297,20 @@ class Core(wiring.Component):
             with m.If(dbg.we & (dbg.addr == StatusReg.PROG_LEN.value)):
                 m.d.sync += prog_len.eq(dbg.wdata)
 
-        with m.Switch(space_r):
-            with m.Case(DebugSpace.IMEM):
-                m.d.comb += dbg.rdata.eq(imem.h_rdata)
-            with m.Case(DebugSpace.DATA):
-                with m.If(data_served):
-                    m.d.comb += dbg.rdata.eq(ds.port.rdata.as_signed())
-            with m.Case(DebugSpace.STATUS):
-                m.d.comb += dbg.rdata.eq(status_r)
+        # The read registers (no reset: they only move data) and one-hot selects, loaded
+        # in T + 1 from the memories' outputs and the request's registered space.
+        imem_q = Signal(DBG_DATA_BITS, name="dbg_imem_q", reset_less=True)
+        rf_q = Signal.like(ds.rf_rdata, name="dbg_rf_q", reset_less=True)
+        buf_q = Signal.like(ds.buf_rdata, name="dbg_buf_q", reset_less=True)
+        sel = {name: Signal(name=f"dbg_sel_{name}") for name in ("imem", "rf", "buf", "status")}
+        data = data_served & (space_r == DebugSpace.DATA)
+        m.d.sync += [
+            imem_q.eq(imem.h_rdata), rf_q.eq(ds.rf_rdata), buf_q.eq(ds.buf_rdata),
+            sel["imem"].eq(space_r == DebugSpace.IMEM),
+            sel["rf"].eq(data & ds.rf_read), sel["buf"].eq(data & ~ds.rf_read),
+            sel["status"].eq(space_r == DebugSpace.STATUS),
+        ]
+        words = {"imem": imem_q, "rf": rf_q, "buf": buf_q, "status": status_r}
+        m.d.comb += dbg.rdata.eq(reduce(operator.or_, (Mux(sel[n], words[n], 0) for n in sel)))
         return m
 

@@ -48,6 +48,14 @@ class DataSpace(wiring.Component):
     port : In(DataPortSignature)
     xin, xout : Out(XBarBufferSignature).array(mcus_per_core)
         The XBarIn / XBarOut port of every MCU.
+    rf_rdata : Out(signed(data_bits))
+        The register file's read data, straight off its memory (no logic after the block
+        RAM): ``port.rdata`` when ``rf_read``.
+    buf_rdata : Out(signed(data_bits))
+        The XBar buffers' read data: ``port.rdata`` when not ``rf_read`` (0 after a read
+        outside the space).
+    rf_read : Out(1)
+        The last read went to the register file.
     latency : int
         Read latency (1).
     """
@@ -70,6 +78,9 @@ class DataSpace(wiring.Component):
             "port": In(DataPortSignature(config)),
             "xin": Out(XBarBufferSignature(config)).array(config.mcus_per_core),
             "xout": Out(XBarBufferSignature(config)).array(config.mcus_per_core),
+            "rf_rdata": Out(signed(config.data_bits)),
+            "buf_rdata": Out(signed(config.data_bits)),
+            "rf_read": Out(1),
         })
 
     def elaborate(self, platform):
@@ -121,8 +132,8 @@ class DataSpace(wiring.Component):
         # sit next to their MCU) and lands a cycle later: no requester's address or decode
         # reaches the buffer's word enables in the cycle it is computed (issue 20). A read of
         # the word still in a write register, in the cycle it lands, is answered from it.
-        with m.If(r_rf):
-            m.d.comb += p.rdata.eq(rd.data)
+        m.d.comb += [self.rf_rdata.eq(rd.data), self.rf_read.eq(r_rf),
+                     p.rdata.eq(Mux(r_rf, rd.data, self.buf_rdata))]
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
                 for k, pair in enumerate(zip(self.xin, self.xout))
                 for name, b in zip(("xin", "xout"), pair)]
@@ -140,5 +151,5 @@ class DataSpace(wiring.Component):
                 m.d.sync += [r_sel[j].eq(hit), fwd.eq(hit & w_en & (w_addr == idx))]
             # w_data cannot change in the cycle after a read (no write in a read's cycle).
             with m.If(r_sel[j]):
-                m.d.comb += p.rdata.eq(Mux(fwd, w_data, buf.r_data))
+                m.d.comb += self.buf_rdata.eq(Mux(fwd, w_data, buf.r_data))
         return m

@@ -26,6 +26,9 @@ bit 2 overflow; offset 1 R identifier. Region 1: XBarIn word ``addr[7:0]``; regi
 word; region 3: crossbar cell as above (MCU 0).
 """
 
+import operator
+from functools import reduce
+
 from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -120,23 +123,34 @@ class TileBoard(wiring.Component):
 
         bus = self.bus
         run = Signal(C)
-        wdata_hi, rdata_hi = Signal(32), Signal(32)
+        wdata_hi = Signal(32)
         rdata = Signal(32)
         done = Signal()
-        m.d.comb += bus.rdata.eq(rdata)
+        # A debug access's read data has a register of its own (all 64 bits), loaded in every
+        # cycle of DEBUG, the last one the core's ack: from the cores' read registers through
+        # their AND-OR and the core select only, not through `rdata`'s multiplexer of the
+        # other regions (issue 20). The bus reads it after a debug access.
+        dbg_rdata = Signal(64, reset_less=True)
+        from_dbg = Signal()
+        m.d.comb += bus.rdata.eq(Mux(from_dbg, dbg_rdata[0:32], rdata))
         # A core's debug request, registered: held from ACCESS until the core's ack.
         dbg_req = Signal(C)
         dbg_space, dbg_addr, dbg_we = Signal(2), Signal(16), Signal()
         dbg_wdata = Signal(64)
-        # Each core's debug read data, captured every cycle; the core that answered.
-        dbg_rdata = [Signal(64, name=f"dbg{i}_rdata", reset_less=True) for i in range(C)]
-        dbg_done = Signal(C)
+        # The requested core's read data (each core's comes from its own registers), an
+        # AND-OR on the registered one-hot request; and whether that core acknowledged.
+        dbg_word = Signal(64)
+        dbg_ack = Signal()
         for i in range(C):
             m.d.comb += cores[i].run.eq(run[i])
             dbg = cores[i].dbg
-            m.d.sync += dbg_rdata[i].eq(dbg.rdata)
             m.d.comb += [dbg.req.eq(dbg_req[i]), dbg.space.eq(dbg_space), dbg.addr.eq(dbg_addr),
                          dbg.we.eq(dbg_we), dbg.wdata.eq(dbg_wdata)]
+        m.d.comb += [
+            dbg_word.eq(reduce(operator.or_, (Mux(dbg_req[i], cores[i].dbg.rdata, 0)
+                                              for i in range(C)))),
+            dbg_ack.eq(Cat(*(dbg_req[i] & cores[i].dbg.ack for i in range(C))).any()),
+        ]
         m.d.comb += self.leds.eq(Cat(tile.all_halted, tile.deadlock,
                                      Cat(*(core.running for core in cores)).any(),
                                      Cat(*(core.error for core in cores)).any()))
@@ -146,6 +160,7 @@ class TileBoard(wiring.Component):
         with m.FSM(name="bus"):
             with m.State("IDLE"):
                 with m.If(bus.req):
+                    m.d.sync += from_dbg.eq(0)
                     m.next = "ACCESS"
             with m.State("ACCESS"):
                 with m.Switch(region):
@@ -163,7 +178,7 @@ class TileBoard(wiring.Component):
                                     m.d.sync += wdata_hi.eq(bus.wdata)
                                 m.d.sync += rdata.eq(wdata_hi)
                             with m.Case(3):
-                                m.d.sync += rdata.eq(rdata_hi)
+                                m.d.sync += rdata.eq(dbg_rdata[32:64])
                         m.d.comb += done.eq(1)
                     with m.Case(1):
                         core = a[20:24]
@@ -191,18 +206,10 @@ class TileBoard(wiring.Component):
                 # The core's debug request comes from the registers above (issue 20: from
                 # the bus address, the core's port multiplexer and the operand-space decode
                 # reached the XBar buffers' write enables in one cycle).
-                for i in range(C):
-                    with m.If(dbg_req[i] & cores[i].dbg.ack):
-                        m.d.sync += [dbg_done.eq(dbg_req), dbg_req.eq(0)]
-                        m.next = "DEBUG_DATA"
-            with m.State("DEBUG_DATA"):
-                # The word the core answered, from its capture register: the register
-                # file's block RAM output reaches only that register, not the bus's.
-                for i in range(C):
-                    with m.If(dbg_done[i]):
-                        m.d.sync += [rdata.eq(dbg_rdata[i][0:32]),
-                                     rdata_hi.eq(dbg_rdata[i][32:64])]
-                m.next = "ACK"
+                m.d.sync += dbg_rdata.eq(dbg_word)
+                with m.If(dbg_ack):
+                    m.d.sync += [dbg_req.eq(0), from_dbg.eq(1)]
+                    m.next = "ACK"
             with m.State("SMEM"):
                 # The host port reads with a latency of one cycle; a write takes one cycle.
                 m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),

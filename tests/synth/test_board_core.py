@@ -1,12 +1,15 @@
 """The FPGA board cores' host-bus address map, driven in simulation (UART bypassed)."""
 
 import numpy as np
+from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
 from panther.fixed_point import canonical_digits, round_shift, saturate
+from panther.hdl.core.constants import DebugSpace, StatusReg
 from panther.hdl.fpga.board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, xbar_address
 from panther.hdl.fpga.ulx3s import pll_parameters
+from panther.hdl.ports import DebugPortSignature
 
 SMALL = PRESETS["small"]
 
@@ -113,3 +116,53 @@ def test_pll_settings():
         ki, fb, op = pll_parameters(mhz)
         assert 25 * fb == mhz * ki and 400 <= mhz * op <= 800
     assert pll_parameters(100) == (1, 4, 6)       # what yowasp-ecppll -i 25 -o 100 gives
+
+
+def test_tile_board_debug_reads_take_the_ports_latency_and_the_right_core():
+    """A debug access holds the bus ``DebugPortSignature.latency + 1`` cycles longer than a
+    control-register access (the request's take cycle, then its latency: the board adds no
+    capture cycle of its own), and each core answers its own reads (``CORE_ID`` = its index,
+    words written to both cores' spaces read back from the right one)."""
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
+    dut = TileBoard(config=config)
+    cycles = {}
+
+    async def timed(ctx, name, addr, data=None):
+        start = ctx.get(cycle_count)
+        value = await bus(ctx, dut, addr, data)
+        cycles[name] = ctx.get(cycle_count) - start
+        return value
+
+    def core_addr(core, space, addr):
+        return (1 << 28) | (core << 20) | (space.value << 16) | addr
+
+    async def bench(ctx):
+        assert await timed(ctx, "ident", 1) == IDENT_TILE
+        for core in range(config.cores_per_tile):
+            assert await timed(ctx, "status", core_addr(core, DebugSpace.STATUS,
+                                                         StatusReg.CORE_ID.value)) == core
+        await bus(ctx, dut, 2, 0)                                  # high word of the writes
+        for core in range(config.cores_per_tile):
+            await bus(ctx, dut, core_addr(core, DebugSpace.IMEM, 5), 100 + core)
+            await bus(ctx, dut, core_addr(core, DebugSpace.DATA, 2), -50 - core & 0xFFFF)
+            await bus(ctx, dut, core_addr(core, DebugSpace.DATA, config.xbar_out_base(0) + 1),
+                      7 * core + 1)
+        for core in reversed(range(config.cores_per_tile)):
+            assert await timed(ctx, "imem", core_addr(core, DebugSpace.IMEM, 5)) == 100 + core
+            assert signed32(await timed(ctx, "data", core_addr(core, DebugSpace.DATA, 2))) \
+                == -50 - core
+            assert await bus(ctx, dut, 3) == 0xFFFFFFFF            # sign-extended high word
+            assert await bus(ctx, dut, core_addr(core, DebugSpace.DATA,
+                                                 config.xbar_out_base(0) + 1)) == 7 * core + 1
+
+    cycle_count = Signal(32)
+    m = Module()
+    m.submodules.dut = dut
+    m.d.sync += cycle_count.eq(cycle_count + 1)
+    sim = Simulator(m)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    extra = DebugPortSignature.latency + 1
+    assert cycles == {"ident": cycles["ident"], "status": cycles["ident"] + extra,
+                      "imem": cycles["ident"] + extra, "data": cycles["ident"] + extra}

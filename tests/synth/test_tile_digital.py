@@ -20,7 +20,7 @@ TINY = PRESETS["small"].replace(xbar_size=4, adcs_per_xbar=2, cores_per_tile=1, 
 
 
 async def dbg(ctx, dut, space, addr, data=None):
-    """One host/debug port access of core 0 (request, then the ack one cycle later)."""
+    """One host/debug port access of core 0 (request held until its ack)."""
     ctx.set(dut.c0_dbg_space, space)
     ctx.set(dut.c0_dbg_addr, addr)
     ctx.set(dut.c0_dbg_we, data is not None)

@@ -1,10 +1,12 @@
 """Host/debug port: status registers, program length, restart, data access rules."""
 
+import numpy as np
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
 from panther.hdl.core import Core, DebugSpace, StatusReg
 from panther.hdl.core.constants import STATUS_BITS
+from panther.hdl.ports import DebugPortSignature
 from panther.isa.encoding import encode, make
 
 from .core_harness import dbg_access
@@ -57,3 +59,103 @@ def test_status_registers_and_restart():
         assert s["pc"] == 2 and s["instret"] == 3
         assert 3 <= s["cycles"] < 50
         assert s["word6"] == (-14) & ((1 << 64) - 1)
+
+
+def test_stream_acks_exactly_latency_cycles_after_the_take():
+    """Requests back to back (each presented in the cycle after the previous ``ack``, so
+    taken at once): every ``ack`` comes exactly ``DebugPortSignature.latency`` cycles later,
+    with the word written earlier in the stream (IMEM, register file, both XBar buffers,
+    STATUS), and the port takes no request twice. Expected words: the values written."""
+    rng = np.random.default_rng(20)
+    mask = (1 << 64) - 1
+    imem = {a: int(w) for a, w in zip((0, 7, CFG.imem_depth - 1),
+                                      rng.integers(0, 1 << 63, 3, dtype=np.uint64))}
+    data_addrs = (0, 9, CFG.rf_depth - 1, CFG.xbar_in_base(1) + 3,
+                  CFG.xbar_out_base(0) + CFG.xbar_size - 1)
+    lim = 1 << (CFG.data_bits - 1)
+    data = {a: int(v) for a, v in zip(data_addrs, rng.integers(-lim, lim, len(data_addrs)))}
+    writes = [(DebugSpace.IMEM, a, w) for a, w in imem.items()]
+    writes += [(DebugSpace.DATA, a, v & mask) for a, v in data.items()]
+    writes.append((DebugSpace.STATUS, StatusReg.PROG_LEN.value, 5))
+    # reads alternate between the spaces, so that each read selects another register
+    reads = [(DebugSpace.IMEM, 7), (DebugSpace.DATA, 9), (DebugSpace.STATUS, StatusReg.PROG_LEN.value),
+             (DebugSpace.DATA, CFG.xbar_in_base(1) + 3), (DebugSpace.IMEM, 0),
+             (DebugSpace.DATA, CFG.xbar_out_base(0) + CFG.xbar_size - 1),
+             (DebugSpace.STATUS, StatusReg.CORE_ID.value), (DebugSpace.DATA, CFG.rf_depth - 1),
+             (DebugSpace.IMEM, CFG.imem_depth - 1), (DebugSpace.DATA, 0)]
+    expected = [{DebugSpace.IMEM: imem, DebugSpace.DATA: {a: v & mask for a, v in data.items()},
+                 DebugSpace.STATUS: {StatusReg.PROG_LEN.value: 5,
+                                     StatusReg.CORE_ID.value: 1}}[s][a] for s, a in reads]
+    core = Core(config=CFG, core_id=1)
+    latency = DebugPortSignature.latency
+    waits, got = [], []
+
+    async def bench(ctx):
+        d = core.dbg
+        ctx.set(d.req, 1)
+        for space, addr, wdata in [*writes, *((s, a, None) for s, a in reads)]:
+            ctx.set(d.space, space)
+            ctx.set(d.addr, addr)
+            ctx.set(d.we, wdata is not None)
+            ctx.set(d.wdata, wdata or 0)
+            cycles = 0
+            while cycles < 10 and not (cycles and ctx.get(d.ack)):
+                await ctx.tick()
+                cycles += 1
+            waits.append(cycles)
+            if wdata is None:
+                got.append(ctx.get(d.rdata))
+            await ctx.tick()
+            assert not ctx.get(d.ack)              # one ack per request
+        ctx.set(d.req, 0)
+        for _ in range(2 * latency):
+            assert not ctx.get(d.ack)
+            await ctx.tick()
+
+    sim = Simulator(core)
+    sim.add_clock(1e-9)
+    sim.add_testbench(bench)
+    sim.run()
+    assert waits == [latency] * (len(writes) + len(reads))
+    assert got == expected
+
+
+def test_data_space_while_running_reads_zero_and_drops_writes():
+    """While the core runs, a DATA read is acknowledged with 0 and a DATA write is dropped;
+    IMEM and STATUS are still served (their registers, not the operand space's)."""
+    core = Core(config=CFG, core_id=0)
+    program = [encode(make("set", dst=5, imm=1))] * 40 + [encode(make("hlt"))]
+    seen = {}
+
+    async def bench(ctx):
+        for a, w in enumerate(program):
+            await dbg_access(ctx, core, DebugSpace.IMEM, a, wdata=w)
+        await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.PROG_LEN.value,
+                         wdata=len(program))
+        await dbg_access(ctx, core, DebugSpace.DATA, 6, wdata=-3 & ((1 << 64) - 1))
+        # read it back: the register file's output holds -3 (the program reads no operand)
+        seen["before"] = await dbg_access(ctx, core, DebugSpace.DATA, 6)
+        ctx.set(core.run, 1)
+        await ctx.tick()
+        seen["running"] = [await dbg_access(ctx, core, DebugSpace.DATA, 6),
+                           await dbg_access(ctx, core, DebugSpace.IMEM, 40)]
+        await dbg_access(ctx, core, DebugSpace.DATA, 7, wdata=55)
+        status = await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.STATUS.value)
+        seen["still_running"] = status >> STATUS_BITS["running"] & 1
+        for _ in range(100):
+            await ctx.tick()
+            if ctx.get(core.halted):
+                break
+        ctx.set(core.run, 0)
+        await ctx.tick()
+        seen["stopped"] = [await dbg_access(ctx, core, DebugSpace.DATA, 6),
+                           await dbg_access(ctx, core, DebugSpace.DATA, 7)]
+
+    sim = Simulator(core)
+    sim.add_clock(1e-9)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen["before"] == (-3) & ((1 << 64) - 1)
+    assert seen["running"] == [0, program[40]]
+    assert seen["still_running"] == 1
+    assert seen["stopped"] == [(-3) & ((1 << 64) - 1), 0]
