@@ -1,6 +1,9 @@
 """The core operand space: register file plus the XBar buffers of every MCU (semantics §4)."""
 
-from amaranth.hdl import Cat, Module, Signal, signed
+import operator
+from functools import reduce
+
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -134,32 +137,30 @@ class DataSpace(wiring.Component):
         w_data = Signal.like(p.wdata, name="w_data", reset_less=True)
         fwd_data = Signal.like(p.wdata, name="fwd_data", reset_less=True)
         m.d.sync += [w_idx.eq(idx), w_data.eq(p.wdata), fwd_data.eq(w_data)]
-        # Where the read's data comes from, one-hot flags registered in the read's cycle
-        # (all 0 after a cycle without a read, or a read outside the space): `rdata` is an
-        # AND-OR of the sources, the block RAM's output through one level.
+        # Where the read's data comes from: flags registered in the read's cycle (all 0
+        # after a cycle without a read, or a read outside the space; a buffer's `fwd`, the
+        # read of the word landing in it, overrides its `sel`). `rdata` is an AND-OR of the
+        # sources, the block RAM's output through one level.
         r_rf = Signal(name="r_rf")
-        fwd = Signal(name="r_fwd")
         m.d.sync += r_rf.eq(p.re & in_rf)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
                 for k, pair in enumerate(zip(self.xin, self.xout))
                 for name, b in zip(("xin", "xout"), pair)]
-        pending = []
-        buf_terms = [fwd_data & fwd.replicate(c.data_bits)]
+        buf_terms = []
         for buf, name, hit in bufs:
             w_en = Signal(name=f"{name}_w_en")
             sel = Signal(name=f"{name}_r_sel")
-            m.d.sync += w_en.eq(p.we & hit)
+            fwd = Signal(name=f"{name}_r_fwd")
+            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit),
+                         fwd.eq(p.re & hit & w_en & (w_idx == idx))]
             m.d.comb += [buf.addr.eq(idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
-            landing = Signal(name=f"{name}_landing")
-            m.d.comb += landing.eq(hit & w_en & (w_idx == idx))
-            pending.append(landing)
-            m.d.sync += sel.eq(p.re & hit & ~landing)
-            buf_terms.append(buf.r_data.as_unsigned() & sel.replicate(c.data_bits))
-        m.d.sync += fwd.eq(p.re & Cat(*pending).any())
-        buf_or = buf_terms[0]
-        for term in buf_terms[1:]:
-            buf_or = buf_or | term
+            buf_terms += [buf.r_data.as_unsigned() & (sel & ~fwd).replicate(c.data_bits),
+                          fwd_data & fwd.replicate(c.data_bits)]
+        # `keep` makes the buffers' OR a net of its own for the synthesis (ABC does not know
+        # the block RAM's output is late and would mix it into the first level).
+        buf_or = Signal.like(self.buf_rdata, name="buf_or", attrs={"keep": 1})
+        m.d.comb += buf_or.eq(reduce(operator.or_, buf_terms))
         m.d.comb += [self.rf_rdata.eq(rd.data), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
                      p.rdata.eq((rd.data.as_unsigned() & r_rf.replicate(c.data_bits))
