@@ -1,6 +1,9 @@
 """The core operand space: register file plus the XBar buffers of every MCU (semantics §4)."""
 
-from amaranth.hdl import Module, Mux, Signal, signed
+import operator
+from functools import reduce
+
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -17,7 +20,8 @@ class DataPortSignature(wiring.Signature):
     -------
     addr : Out(config.ADDR_BITS)
     re : Out(1)
-        Read ``addr``; ``rdata`` holds the word in the next cycle.
+        Read ``addr``; ``rdata`` is the word in the next cycle only (0 in a cycle that
+        follows no read): the requester registers it then.
     we : Out(1)
         Write ``wdata`` to ``addr`` (a read and a write in one cycle are not allowed).
     wdata : Out(signed(data_bits))
@@ -50,12 +54,12 @@ class DataSpace(wiring.Component):
         The XBarIn / XBarOut port of every MCU.
     rf_rdata : Out(signed(data_bits))
         The register file's read data, straight off its memory (no logic after the block
-        RAM): ``port.rdata`` when ``rf_read``.
+        RAM; its read port is always enabled): ``port.rdata`` when ``rf_read``.
     buf_rdata : Out(signed(data_bits))
         The XBar buffers' read data: ``port.rdata`` when not ``rf_read`` (0 after a read
-        outside the space).
+        outside the space or in a cycle that follows no read).
     rf_read : Out(1)
-        The last read went to the register file.
+        The previous cycle read the register file.
     latency : int
         Read latency (1).
     """
@@ -96,8 +100,11 @@ class DataSpace(wiring.Component):
         in_rf = Signal()
         is_out = Signal()
         idx = Signal(max(1, log_n))
+        # The read port is always enabled (the address is always presented): `rd.data` is
+        # only used in the cycle after a read, and an enable would be emulated after the
+        # block RAM with a register and a multiplexer (issue 20).
         m.d.comb += [
-            rd.addr.eq(p.addr), rd.en.eq(p.re & in_rf),
+            rd.addr.eq(p.addr),
             wr.addr.eq(p.addr), wr.data.eq(p.wdata), wr.en.eq(p.we & in_rf),
         ]
         rf_bits = c.rf_depth.bit_length() - 1
@@ -121,35 +128,41 @@ class DataSpace(wiring.Component):
 
             def hit_mcu(k):
                 return ~in_rf & ((off >> (log_n + 1)) == k)
-        # Remember which memory the read went to; its data arrives next cycle.
-        r_rf = Signal()
-        r_sel = Signal(2 * c.mcus_per_core)
-        with m.If(p.re):
-            m.d.sync += r_rf.eq(in_rf)
-            m.d.sync += r_sel.eq(0)
-        # An XBar buffer write is registered (address, data, enable; one set per buffer, each
-        # loaded only by its own writes, so that the synthesis keeps them apart and they can
-        # sit next to their MCU) and lands a cycle later: no requester's address or decode
-        # reaches the buffer's word enables in the cycle it is computed (issue 20). A read of
-        # the word still in a write register, in the cycle it lands, is answered from it.
-        m.d.comb += [self.rf_rdata.eq(rd.data), self.rf_read.eq(r_rf),
-                     p.rdata.eq(Mux(r_rf, rd.data, self.buf_rdata))]
+        # An XBar buffer write is registered and lands a cycle later: no requester's address
+        # or decode reaches the buffer's word enables in the cycle it is computed (issue 20).
+        # The word and its index are loaded in every cycle (no enable: only the write enable,
+        # one per buffer, is decoded); `fwd_data` keeps the word one cycle more, for a read
+        # of it in the cycle it lands (no write in a read's cycle).
+        w_idx = Signal.like(idx, name="w_idx", reset_less=True)
+        w_data = Signal.like(p.wdata, name="w_data", reset_less=True)
+        fwd_data = Signal.like(p.wdata, name="fwd_data", reset_less=True)
+        m.d.sync += [w_idx.eq(idx), w_data.eq(p.wdata), fwd_data.eq(w_data)]
+        # Where the read's data comes from: flags registered in the read's cycle (all 0
+        # after a cycle without a read, or a read outside the space; a buffer's `fwd`, the
+        # read of the word landing in it, overrides its `sel`). `rdata` is an AND-OR of the
+        # sources, the block RAM's output through one level.
+        r_rf = Signal(name="r_rf")
+        m.d.sync += r_rf.eq(p.re & in_rf)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
                 for k, pair in enumerate(zip(self.xin, self.xout))
                 for name, b in zip(("xin", "xout"), pair)]
-        for j, (buf, name, hit) in enumerate(bufs):
+        buf_terms = []
+        for buf, name, hit in bufs:
             w_en = Signal(name=f"{name}_w_en")
-            w_addr = Signal.like(buf.w_addr, name=f"{name}_w_addr")
-            w_data = Signal.like(buf.w_data, name=f"{name}_w_data")
-            fwd = Signal(name=f"{name}_fwd")
-            m.d.sync += w_en.eq(p.we & hit)
-            with m.If(p.we & hit):
-                m.d.sync += [w_addr.eq(idx), w_data.eq(p.wdata)]
-            m.d.comb += [buf.addr.eq(idx), buf.w_addr.eq(w_addr), buf.w_data.eq(w_data),
+            sel = Signal(name=f"{name}_r_sel")
+            fwd = Signal(name=f"{name}_r_fwd")
+            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit),
+                         fwd.eq(p.re & hit & w_en & (w_idx == idx))]
+            m.d.comb += [buf.addr.eq(idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
-            with m.If(p.re):
-                m.d.sync += [r_sel[j].eq(hit), fwd.eq(hit & w_en & (w_addr == idx))]
-            # w_data cannot change in the cycle after a read (no write in a read's cycle).
-            with m.If(r_sel[j]):
-                m.d.comb += self.buf_rdata.eq(Mux(fwd, w_data, buf.r_data))
+            buf_terms += [buf.r_data.as_unsigned() & (sel & ~fwd).replicate(c.data_bits),
+                          fwd_data & fwd.replicate(c.data_bits)]
+        # `keep` makes the buffers' OR a net of its own for the synthesis (ABC does not know
+        # the block RAM's output is late and would mix it into the first level).
+        buf_or = Signal.like(self.buf_rdata, name="buf_or", attrs={"keep": 1})
+        m.d.comb += buf_or.eq(reduce(operator.or_, buf_terms))
+        m.d.comb += [self.rf_rdata.eq(rd.data), self.rf_read.eq(r_rf),
+                     self.buf_rdata.eq(buf_or),
+                     p.rdata.eq((rd.data.as_unsigned() & r_rf.replicate(c.data_bits))
+                                | buf_or)]
         return m

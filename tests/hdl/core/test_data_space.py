@@ -166,3 +166,47 @@ def test_a_buffer_write_lands_a_cycle_later():
     sim.add_testbench(bench)
     sim.run()
     assert seen == [0, (-5) & ((1 << db) - 1)]
+
+
+@pytest.mark.parametrize("rf_depth", [16, 13])
+def test_rdata_is_the_word_in_the_cycle_after_a_read_only(rf_depth):
+    """The register file's read port is always enabled and the read data's select is
+    registered from the read cycle alone: in every cycle ``rdata`` is the word read in the
+    previous cycle (a dict of the operand space here), or 0 when that cycle read nothing
+    (idle or a write, whatever its address and data) or read outside the space. The
+    outputs beside it agree: ``rf_rdata`` when ``rf_read``, else ``buf_rdata``."""
+    config = BASE.replace(rf_depth=rf_depth)
+    m, ds, _ = _space_with_buffers(config)
+    rng = np.random.default_rng(100 + rf_depth)
+    space = config.addr_space
+    ref, expect, got = {}, [], []
+
+    async def bench(ctx):
+        p = ds.port
+        hot = [config.xbar_in_base(1) + 1, config.xbar_out_base(0), 5]
+        for step in range(800):
+            a = int(rng.choice(hot)) if rng.random() < 0.5 else int(rng.integers(0, space + 2))
+            kind = rng.choice(["read", "write", "idle"])
+            v = int(rng.integers(-2**15, 2**15))
+            ctx.set(p.addr, a)
+            ctx.set(p.wdata, v)
+            ctx.set(p.re, int(kind == "read"))
+            ctx.set(p.we, int(kind == "write"))
+            await ctx.tick()
+            rf_read = ctx.get(ds.rf_read)
+            side = ctx.get(ds.rf_rdata) if rf_read else ctx.get(ds.buf_rdata)
+            got.append((ctx.get(p.rdata), side))
+            word = ref.get(a, 0) if kind == "read" and a < space else 0
+            expect.append((word, word))
+            if kind == "write" and a < space:
+                ref[a] = v
+                hot[step % len(hot)] = a
+        ctx.set(p.we, 0)
+        ctx.set(p.re, 0)
+
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert sum(1 for e, _ in expect if e != 0) > 150
+    assert got == expect
