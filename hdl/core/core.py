@@ -286,7 +286,8 @@ class Core(wiring.Component):
         # STATUS reads in two levels, at no added cycle (issue 20: one 21-way multiplexer on
         # the whole address, with `take` and the space decode in its enable, did not fit a
         # cycle): in T each group register takes one of `STATUS_GROUP` registers by the
-        # address's low bits and a flag says whether its high bits name the group; in T + 1
+        # address's low bits, a flag per group says whether the register number's high bits
+        # name it and one whether the address's bits above the number are 0; in T + 1
         # `status_r` takes the flagged group's word (0 for an address with no register).
         # They sample every cycle, without enable: T's values are the ones read.
         sources = {StatusReg.STATUS: status_word, StatusReg.PC: pc,
@@ -296,19 +297,22 @@ class Core(wiring.Component):
                    **{reg: getattr(counters, name) for name, reg in EVENT_REGS.items()}}
         assert set(sources) == set(StatusReg), "every status register needs its source"
         low_bits = (STATUS_GROUP - 1).bit_length()
+        reg_bits = StatusReg.as_shape().width
         status_r = Signal(DBG_DATA_BITS, name="dbg_status_q", reset_less=True)
+        in_range = Signal(name="dbg_status_in_range", reset_less=True)
+        m.d.sync += in_range.eq(dbg.addr[reg_bits:] == 0)
         picked = []
         for g in range(max(reg.value for reg in StatusReg) // STATUS_GROUP + 1):
             group_q = Signal(DBG_DATA_BITS, name=f"dbg_status_g{g}", reset_less=True)
             hit = Signal(name=f"dbg_status_hit{g}", reset_less=True)
-            m.d.sync += [hit.eq(dbg.addr[low_bits:] == g), group_q.eq(0)]
+            m.d.sync += [hit.eq(dbg.addr[low_bits:reg_bits] == g), group_q.eq(0)]
             with m.Switch(dbg.addr[:low_bits]):
                 for reg in StatusReg:
                     if reg.value // STATUS_GROUP == g:
                         with m.Case(reg.value % STATUS_GROUP):
                             m.d.sync += group_q.eq(sources[reg])
             picked.append(Mux(hit, group_q, 0))
-        m.d.sync += status_r.eq(reduce(operator.or_, picked))
+        m.d.sync += status_r.eq(Mux(in_range, reduce(operator.or_, picked), 0))
         with m.If(take & (dbg.space == DebugSpace.STATUS) & dbg.we &
                   (dbg.addr == StatusReg.PROG_LEN.value)):
             m.d.sync += prog_len.eq(dbg.wdata)
