@@ -313,9 +313,17 @@ class Core(wiring.Component):
                             m.d.sync += group_q.eq(sources[reg])
             picked.append(Mux(hit, group_q, 0))
         m.d.sync += status_r.eq(Mux(in_range, reduce(operator.or_, picked), 0))
-        with m.If(take & (dbg.space == DebugSpace.STATUS) & dbg.we &
-                  (dbg.addr == StatusReg.PROG_LEN.value)):
-            m.d.sync += prog_len.eq(dbg.wdata)
+        # A PROG_LEN write lands in T + 1 from registered decodes and data (the address
+        # compare, `take` and the space in one enable were 7 levels; the host reads it back
+        # after `ack` at the earliest).
+        pl_hit = Signal(name="dbg_prog_len_hit", reset_less=True)
+        pl_we = Signal(name="dbg_status_we", reset_less=True)
+        pl_data = Signal.like(prog_len, name="dbg_prog_len_wdata", reset_less=True)
+        m.d.sync += [pl_hit.eq(dbg.addr == StatusReg.PROG_LEN.value),
+                     pl_we.eq(dbg.we & (dbg.space == DebugSpace.STATUS)),
+                     pl_data.eq(dbg.wdata)]
+        with m.If(in_flight[0] & pl_hit & pl_we):
+            m.d.sync += prog_len.eq(pl_data)
 
         # The read registers (no reset: they only move data) and one-hot selects, loaded
         # in T + 1 from the memories' outputs and the request's registered space.
