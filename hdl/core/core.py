@@ -27,7 +27,10 @@ from .imem import InstructionMemory
 from .layouts import PC_BITS
 from .parameters import check_core_parameters
 
-__all__ = ["CoreSignature", "Core"]
+__all__ = ["CoreSignature", "Core", "STATUS_GROUP"]
+
+#: Status registers per group register of the STATUS read (docs/synthesis.md, "status").
+STATUS_GROUP = 4
 
 
 def core_id_shape(config):
@@ -254,7 +257,6 @@ class Core(wiring.Component):
         take = Signal()
         space_r = Signal(DebugSpace)
         data_served = Signal()
-        status_r = Signal(DBG_DATA_BITS)
         m.d.comb += [take.eq(dbg.req & ~Cat(*in_flight).any()), dbg.ack.eq(ack)]
         m.d.sync += [stage.eq(prev) for prev, stage in zip([take, *in_flight], in_flight)]
         with m.If(take):
@@ -281,21 +283,47 @@ class Core(wiring.Component):
             status_word.smem_waiting.eq(self.smem_waiting),
             status_word.error_code.eq(self.error_code),
         ]
-        with m.If(take & (dbg.space == DebugSpace.STATUS)):
-            with m.Switch(dbg.addr):
-                for reg, value in ((StatusReg.STATUS, status_word), (StatusReg.PC, pc),
-                                   (StatusReg.INSTRET, instret), (StatusReg.CYCLES, cycles),
-                                   (StatusReg.PROG_LEN, prog_len),
-                                   (StatusReg.DEFERRED, deferred),
-                                   (StatusReg.CORE_ID, self.core_id),
-                                   *((reg, getattr(counters, name))
-                                     for name, reg in EVENT_REGS.items())):
-                    with m.Case(reg.value):
-                        m.d.sync += status_r.eq(value)
-                with m.Default():
-                    m.d.sync += status_r.eq(0)
-            with m.If(dbg.we & (dbg.addr == StatusReg.PROG_LEN.value)):
-                m.d.sync += prog_len.eq(dbg.wdata)
+        # STATUS reads in two levels, at no added cycle (issue 20: one 21-way multiplexer on
+        # the whole address, with `take` and the space decode in its enable, did not fit a
+        # cycle): in T each group register takes one of `STATUS_GROUP` registers by the
+        # address's low bits, a flag per group says whether the register number's high bits
+        # name it and one whether the address's bits above the number are 0; in T + 1
+        # `status_r` takes the flagged group's word (0 for an address with no register).
+        # They sample every cycle, without enable: T's values are the ones read.
+        sources = {StatusReg.STATUS: status_word, StatusReg.PC: pc,
+                   StatusReg.INSTRET: instret, StatusReg.CYCLES: cycles,
+                   StatusReg.PROG_LEN: prog_len, StatusReg.DEFERRED: deferred,
+                   StatusReg.CORE_ID: self.core_id,
+                   **{reg: getattr(counters, name) for name, reg in EVENT_REGS.items()}}
+        assert set(sources) == set(StatusReg), "every status register needs its source"
+        low_bits = (STATUS_GROUP - 1).bit_length()
+        reg_bits = StatusReg.as_shape().width
+        status_r = Signal(DBG_DATA_BITS, name="dbg_status_q", reset_less=True)
+        in_range = Signal(name="dbg_status_in_range", reset_less=True)
+        m.d.sync += in_range.eq(dbg.addr[reg_bits:] == 0)
+        picked = []
+        for g in range(max(reg.value for reg in StatusReg) // STATUS_GROUP + 1):
+            group_q = Signal(DBG_DATA_BITS, name=f"dbg_status_g{g}", reset_less=True)
+            hit = Signal(name=f"dbg_status_hit{g}", reset_less=True)
+            m.d.sync += [hit.eq(dbg.addr[low_bits:reg_bits] == g), group_q.eq(0)]
+            with m.Switch(dbg.addr[:low_bits]):
+                for reg in StatusReg:
+                    if reg.value // STATUS_GROUP == g:
+                        with m.Case(reg.value % STATUS_GROUP):
+                            m.d.sync += group_q.eq(sources[reg])
+            picked.append(Mux(hit, group_q, 0))
+        m.d.sync += status_r.eq(Mux(in_range, reduce(operator.or_, picked), 0))
+        # A PROG_LEN write lands in T + 1 from registered decodes and data (the address
+        # compare, `take` and the space in one enable were 7 levels; the host reads it back
+        # after `ack` at the earliest).
+        pl_hit = Signal(name="dbg_prog_len_hit", reset_less=True)
+        pl_we = Signal(name="dbg_status_we", reset_less=True)
+        pl_data = Signal.like(prog_len, name="dbg_prog_len_wdata", reset_less=True)
+        m.d.sync += [pl_hit.eq(dbg.addr == StatusReg.PROG_LEN.value),
+                     pl_we.eq(dbg.we & (dbg.space == DebugSpace.STATUS)),
+                     pl_data.eq(dbg.wdata)]
+        with m.If(in_flight[0] & pl_hit & pl_we):
+            m.d.sync += prog_len.eq(pl_data)
 
         # The read registers (no reset: they only move data) and one-hot selects, loaded
         # in T + 1 from the memories' outputs and the request's registered space.

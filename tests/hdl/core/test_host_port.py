@@ -5,7 +5,7 @@ from amaranth.sim import Simulator
 
 from panther.config import PRESETS
 from panther.hdl.core import Core, DebugSpace, StatusReg
-from panther.hdl.core.constants import STATUS_BITS
+from panther.hdl.core.constants import EVENT_REGS, STATUS_BITS
 from panther.hdl.ports import DebugPortSignature
 from panther.isa.encoding import encode, make
 
@@ -159,3 +159,80 @@ def test_data_space_while_running_reads_zero_and_drops_writes():
     assert seen["running"] == [0, program[40]]
     assert seen["still_running"] == 1
     assert seen["stopped"] == [(-3) & ((1 << 64) - 1), 0]
+
+
+def test_stream_reads_every_status_register_and_zero_elsewhere():
+    """After a run, STATUS reads back to back (each taken at once, so every group register
+    and group flag is loaded from the previous request's address) return every register,
+    in an order that changes the address's low and high bits each time; addresses with no
+    register (in the last group, past it, high bits set) read 0. Expected: the golden
+    model's state and event counts, the constructor's ``core_id``, the ``PROG_LEN`` written,
+    the testbench's count of cycles."""
+    from panther.isa.assembler import assemble
+
+    from .core_harness import run_golden
+
+    image = assemble("""
+        .core 1
+        .data 0, 3, -2, 5, 1
+        .data 10, 0.5, -1.25, 3.0, 7.5
+        alu_int add, 5, 0, 1
+        alu_int sub, 6, 2, 3
+        alu add, 20, 10, 10, 4
+        cp 30, 20, 4
+        hlt
+    """, config=CFG)
+    gold, _ = run_golden(image, core_id=1)
+    program = image.programs[1]
+    assert gold["status"] == "halted"
+    prog_len = len(program) + 2
+    unmapped = [len(StatusReg), 23, 31, StatusReg.PC.value | 1 << 5, 1 << 15 | 6,
+                (1 << 16) - 1, 4 * 6]
+    order = sorted(StatusReg, key=lambda r: (r.value * 7) % len(StatusReg))
+    expected = {
+        StatusReg.STATUS: 1 << STATUS_BITS["halted"] | int(gold["overflow"]) << STATUS_BITS[
+            "overflow"],
+        StatusReg.PC: gold["pc"], StatusReg.INSTRET: gold["instructions"],
+        StatusReg.PROG_LEN: prog_len, StatusReg.DEFERRED: gold["pending_updates"],
+        StatusReg.CORE_ID: 1,
+        **{reg: gold["events"].get(name, 0) for name, reg in EVENT_REGS.items()},
+    }
+    core = Core(config=CFG, core_id=1)
+    got, ran = {}, {}
+
+    async def bench(ctx):
+        for a, w in enumerate(program):
+            await dbg_access(ctx, core, DebugSpace.IMEM, a, wdata=int(w))
+        for a in np.flatnonzero(image.rf_init[1]):
+            await dbg_access(ctx, core, DebugSpace.DATA, int(a), wdata=int(image.rf_init[1][a]))
+        await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.PROG_LEN.value,
+                         wdata=prog_len)
+        ctx.set(core.run, 1)
+        ran["ticks"] = 0
+        while not ctx.get(core.halted) and ran["ticks"] < 200:
+            await ctx.tick()
+            ran["ticks"] += 1
+        d = core.dbg
+        ctx.set(d.req, 1)
+        ctx.set(d.space, DebugSpace.STATUS)
+        ctx.set(d.we, 0)
+        for addr in [*(r.value for r in order), *unmapped]:
+            ctx.set(d.addr, addr)
+            cycles = 0
+            while cycles < 10 and not (cycles and ctx.get(d.ack)):
+                await ctx.tick()
+                cycles += 1
+            got[addr] = ctx.get(d.rdata)
+            await ctx.tick()
+        ctx.set(d.req, 0)
+
+    sim = Simulator(core)
+    sim.add_clock(1e-9)
+    sim.add_testbench(bench)
+    sim.run()
+    assert ran["ticks"] < 200
+    # the counter starts a cycle after `run` rises and stops with `halted`
+    assert ran["ticks"] - 2 <= got.pop(StatusReg.CYCLES.value) <= ran["ticks"]
+    assert {StatusReg(a): v for a, v in got.items() if a < len(StatusReg)} == expected
+    assert [got[a] for a in unmapped] == [0] * len(unmapped)
+    assert sum(expected[reg] > 0 for reg in EVENT_REGS.values()) >= 4
