@@ -15,16 +15,18 @@ prints both):
 ==========================  ================================================
 ``nop``, ``set``            1
 ``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 3
-``cp`` of ``vw`` words      ``7 + 2 vw``
-``alu`` / ``alui``          ``7 + V + s (3 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
+``cp`` of ``vw`` words      ``8 + 2 vw`` (the vector unit starts a cycle after the dispatch,
+                            from a register)
+``alu`` / ``alui``          ``8 + V + s (3 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``);
                             every word moves through a register between the operand space
                             and the staging buffers (a cycle per source and one for the
                             scatter)
-``ld`` / ``st``             ``2 + 3 vw`` / ``3 + 4 vw`` (a core alone: a word's request is
+``ld`` / ``st``             ``3 + 3 vw`` / ``4 + 4 vw`` (a core alone: a word's request is
                             answered two cycles later, ``SharedMemory.latency``; a load's
                             last word is written, a store's ``done`` given, a cycle after
-                            its handshake)
+                            its handshake; the transfer starts a cycle after the dispatch,
+                            from a register)
 ``ldx`` / ``stx``           three cycles more than ``ld`` / ``st`` (the base read, registered;
                             the effective address and its check, registered)
 shared-memory port          one word per cycle for the tile
@@ -32,7 +34,7 @@ MCU request                 ``1 +`` the MCU's exact cycles (the core registers e
                             request at its edge, ``Core.mcu_request_latency``)
 ``mcu``                     ``M + 3 +`` the longest MCU request (``M`` = mcus_per_core:
                             dispatch, the scan of the ``M`` masks and its end, the start)
-replay of a deferred OPA    its request ``+ 3`` (operand words apart)
+replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 ``crs``                     ``M + 2`` (dispatch, the scan of its mask and its end), then
                             on variant 3 its request, ``1 + crs_cycles``:
                             ``crs_cycles = X (6 S + X + D + 2) + 1`` (``X`` = xbar_size,
@@ -42,9 +44,10 @@ variant-3 commit            its request, ``1 + commit_cycles`` = ``2 + 6 S X`` (
                             a write per slice and row)
 ``hlt``                     ``6 + 2 (M + 1)`` on variants 1-2 (the park's and the
                             restore's scans of the MCUs), 6 on variant 3 (with the start)
-deferred OPA's snapshot     ``+ 2`` to its ``mcu`` (variants 1-2; words apart)
-park/restore at ``hlt``     ``+ 3`` per MCU an OPA is replayed on (variants 1-2; words
-                            apart)
+deferred OPA's snapshot     ``+ 3`` to its ``mcu`` (variants 1-2; words apart)
+park/restore at ``hlt``     ``+ 5`` per MCU an OPA is replayed on (variants 1-2; words
+                            apart; every copy starts a cycle after its decision, from a
+                            register)
 ==========================  ================================================
 
 ``crs_cycles`` and ``commit_cycles`` are the MCU's exact formulas
@@ -72,16 +75,16 @@ def rtl_core_timing(config):
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     smem_latency = SharedMemory.latency     # a word's request to its answer
     return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=3,
-                      halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=7,
+                      halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=8,
                       cp_word=2,
-                      vfu_fixed=7 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
+                      vfu_fixed=8 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
                       lanes=config.vfu_lanes,
-                      ld_fixed=2, st_fixed=3, word_ld=1 + smem_latency, word_st=2 + smem_latency,
+                      ld_fixed=3, st_fixed=4, word_ld=1 + smem_latency, word_st=2 + smem_latency,
                       port_word=1, mcu_fixed=scan + 2,
                       crs_fixed=scan + 1,
                       index_fixed=3,
                       # the deferred updates' copies (variants 1-2), measured: docs/core.md
-                      snapshot_fixed=2, park_fixed=3)
+                      snapshot_fixed=3, park_fixed=5)
 
 
 def rtl_mcu_timing(config):
@@ -95,5 +98,5 @@ def rtl_mcu_timing(config):
         return edge + rtl_cycles(config, mask, latencies=lat)
     crs = edge + crs_cycles(config, latencies=lat)
     return McuTiming(name="rtl", config=config, read=request(variants.MVM),
-                     opa=request(variants.OPA) + 3,
+                     opa=request(variants.OPA) + 4,
                      crs=crs, crs_replay=crs + 2, commit=commit, per_request=request)

@@ -43,7 +43,7 @@ class DeferredUpdates(wiring.Component):
     -------
     defer : In(1)
         Record one operation (one-cycle strobe; never while :attr:`full`). On variants 1-2 an
-        OPA starts the copy of its operands in the same cycle (``copy``); the requester waits
+        OPA starts the copy of its operands in the next cycle (``copy``); the requester waits
         for its ``done``.
     defer_crs : In(1)
         The recorded operation is a CRS (else an OPA).
@@ -147,12 +147,24 @@ class DeferredUpdates(wiring.Component):
                      self.mcu_start.eq(Mux(fire & ~r_crs, r_target, 0))]
         m.d.comb += [self.mcu_masks[k].eq(Mux(fire & ~r_crs, _OPA, 0)) for k in range(M)]
 
+        # The copy requests come from flip-flops (issue 20): a copy decided in this cycle
+        # starts in the next (one cycle per copy), so that neither the tags picked by
+        # `e_idx` nor the execute stage's scan reach the transfer unit's state and registers.
+        c_start = Signal(name="c_start")
+        c_store = Signal(name="c_store", reset_less=True)
+        c_data = Signal.like(self.copy.data_addr, name="c_data_addr", reset_less=True)
+        c_smem = Signal.like(self.copy.smem_addr, name="c_smem_addr", reset_less=True)
+        m.d.sync += c_start.eq(0)
+        m.d.comb += [self.copy.start.eq(c_start), self.copy.store.eq(c_store),
+                     self.copy.data_addr.eq(c_data), self.copy.smem_addr.eq(c_smem),
+                     self.copy.words.eq(2 * n), self.copy.count.eq(1)]
+
         def copy(*, mcu, slot, store):
-            """Start the copy of MCU ``mcu``'s XBar buffers to (``store``) or from ``slot``."""
-            m.d.comb += [self.copy.start.eq(1), self.copy.store.eq(store),
-                         self.copy.data_addr.eq(c.rf_depth + (mcu << entry_log)),
-                         self.copy.smem_addr.eq(region + (slot << entry_log)),
-                         self.copy.words.eq(2 * n), self.copy.count.eq(1)]
+            """Start the copy of MCU ``mcu``'s XBar buffers to (``store``) or from ``slot``
+            (in the next cycle)."""
+            m.d.sync += [c_start.eq(1), c_store.eq(store),
+                         c_data.eq(c.rf_depth + (mcu << entry_log)),
+                         c_smem.eq(region + (slot << entry_log))]
 
         def copy_then(state, **kwargs):
             copy(**kwargs)

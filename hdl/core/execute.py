@@ -154,8 +154,14 @@ class Execute(wiring.Component):
         wiring.connect(m, wiring.flipped(self.smem), xfer.smem)
         wiring.connect(m, wiring.flipped(self.noc), net.noc)
         m.d.comb += dfr.copy.done.eq(transfer.done)
-        # ld/st's fields from registers alone (the start cycle takes them): only `start`
-        # depends on the dispatch decisions (issue 20); the deferred unit's copies override.
+        # The units' starts are flip-flops (issue 20): `x_xfer_go` / `x_vec_go` are set by
+        # the dispatch decision and start the transfer / vector unit in the next cycle (one
+        # cycle per ld/st/ldx/stx and per cp/alu/alui). ld/st's fields come from the
+        # instruction register (held until the retire) and `ea`; the deferred unit's copies,
+        # whose requests are registered too (`dfr.copy.start` a flip-flop), override them.
+        xfer_go, vec_go = Signal(name="x_xfer_go"), Signal(name="x_vec_go")
+        m.d.sync += [xfer_go.eq(0), vec_go.eq(0)]
+        m.d.comb += [transfer.start.eq(xfer_go), vec.start.eq(vec_go)]
         ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")          # ldx/stx, registered
         store = op.st | op.stx
         m.d.comb += [transfer.store.eq(store), transfer.words.eq(vw),
@@ -197,9 +203,8 @@ class Execute(wiring.Component):
                     m.next = "DEFER_WAIT"
 
         def start_transfer():
-            """Start ld/st (ldx/stx: at the registered effective address ``ea``)."""
-            m.d.sync += unit.eq(1)
-            m.d.comb += transfer.start.eq(1)
+            """Start ld/st in the next cycle (ldx/stx: at the registered effective address)."""
+            m.d.sync += [unit.eq(1), xfer_go.eq(1)]
             m.next = "TRANSFER"
 
         taken = Signal(name="x_taken")
@@ -280,8 +285,7 @@ class Execute(wiring.Component):
                                 m.d.sync += vfu_ovf.eq(1)
                         retire()
                     with m.Elif(op.cp | op.alu | op.alui):
-                        m.d.comb += vec.start.eq(1)
-                        m.d.sync += unit.eq(1)
+                        m.d.sync += [unit.eq(1), vec_go.eq(1)]
                         m.next = "VECTOR"
                     with m.Elif(op.ld | op.st):
                         start_transfer()

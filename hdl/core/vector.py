@@ -138,13 +138,15 @@ class VectorPath(wiring.Component):
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
+                # The instruction's fields are taken in every idle cycle (the start cycle's
+                # stay): ``start`` reaches the state and the loop counters alone.
+                m.d.sync += [addr.eq(Mux(op.cp, ins.src, ins.src1)), r_vw.eq(vw),
+                             r_cp.eq(op.cp), r_two.eq(op.alu | is_sna),
+                             r_next.eq(Mux(op.cp | op.alui, ins.dst, ins.src2)),
+                             r_dst.eq(ins.dst),
+                             r_dst_fault.eq((ins.dst + vw) > c.addr_space)]
                 with m.If(self.start):
                     start_loop(vw)
-                    m.d.sync += [addr.eq(Mux(op.cp, ins.src, ins.src1)), r_vw.eq(vw),
-                                 r_cp.eq(op.cp), r_two.eq(op.alu | is_sna),
-                                 r_next.eq(Mux(op.cp | op.alui, ins.dst, ins.src2)),
-                                 r_dst.eq(ins.dst),
-                                 r_dst_fault.eq((ins.dst + vw) > c.addr_space)]
                     m.next = "GATHER_A"
 
             for name, stage in (("GATHER_A", sa), ("GATHER_B", sb)):

@@ -28,16 +28,17 @@ VW = 8
 PRELOAD = ".smem 0, 0, " + ", ".join(["0.25"] * VW) + "\n"
 
 PROBES = {
-    # dispatch, then per word: request, word registered, acknowledge; the last word written a
-    # cycle later
-    "ld": (f"ld 32, 0, {VW}", 2 + 3 * VW),
-    # dispatch, read the first word, latch it; per word: request, word registered and
-    # acknowledge (reading the next), latch the next; done a cycle after the last acknowledge
-    "st": (f"st 100, 32, {VW}, 1", 3 + 4 * VW),
+    # dispatch, the registered start, then per word: request, word registered, acknowledge;
+    # the last word written a cycle later
+    "ld": (f"ld 32, 0, {VW}", 3 + 3 * VW),
+    # dispatch, the registered start, read the first word, latch it; per word: request, word
+    # registered and acknowledge (reading the next), latch the next; done a cycle after the
+    # last acknowledge
+    "st": (f"st 100, 32, {VW}, 1", 4 + 4 * VW),
     # register 7 is 0: the base read, its register, the effective address and its range
     # check registered (issue 20), then as ld / st
-    "ldx": (f"ldx 32, 7, 0, {VW}", 5 + 3 * VW),
-    "stx": (f"stx 7, 100, 32, {VW}, 1", 6 + 4 * VW),
+    "ldx": (f"ldx 32, 7, 0, {VW}", 6 + 3 * VW),
+    "stx": (f"stx 7, 100, 32, {VW}, 1", 7 + 4 * VW),
 }
 #: (line, taken, cycles by hand): dispatch, read src1, read src2 and register src1, register
 #: src2; alu_int then registers its result and writes it (6), a branch retires with its
