@@ -72,17 +72,22 @@ def check_board_config(config, *, kind="tile"):
 
 
 def _xbar_access(m, cell_ports, bus, rdata, done):
-    """Serve a region-3 access on one of ``cell_ports`` (comb + sync statements into ``m``)."""
+    """Serve a region-3 access on one of ``cell_ports`` (comb + sync statements into ``m``).
+
+    Only the addressed crossbar sees ``req``, and each acknowledges from a flip-flop with its
+    read data registered: the access is done on any ``ack`` (no address compare after it), and
+    ``rdata`` takes the addressed crossbar's data by the address alone (an AND-OR)."""
     a = bus.addr
     sel = a[22:28]
-    for idx, cells in enumerate(cell_ports):
-        hit = sel == idx
+    hits = [sel == idx for idx in range(len(cell_ports))]
+    for hit, cells in zip(hits, cell_ports):
         m.d.comb += [cells.req.eq(hit), cells.we.eq(bus.we), cells.copy.eq(a[20:22]),
                      cells.slice.eq(a[16:20]), cells.row.eq(a[8:16]), cells.col.eq(a[0:8]),
                      cells.wdata.eq(bus.wdata)]
-        with m.If(hit & cells.ack):
-            m.d.sync += rdata.eq(cells.rdata.as_signed())
-            m.d.comb += done.eq(1)
+    with m.If(Cat(*(cells.ack for cells in cell_ports)).any()):
+        m.d.sync += rdata.eq(reduce(operator.or_, (
+            Mux(hit, cells.rdata.as_signed(), 0) for hit, cells in zip(hits, cell_ports))))
+        m.d.comb += done.eq(1)
     with m.If(sel >= len(cell_ports)):
         m.d.sync += rdata.eq(0)
         m.d.comb += done.eq(1)
