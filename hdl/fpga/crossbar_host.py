@@ -30,17 +30,19 @@ def host_request(m, cells, widths, capture):
     in H_ACK and H_DROP (``done``, to be driven by :func:`host_states`): the host drops its
     ``req`` at the latest in the cycle after ``ack``.
 
-    Returns a namespace: ``req``, ``done``, ``f`` (the registered fields: ``row``...), ``ack``
-    (the flip-flop driving ``cells.ack``), ``ck`` (the cell's row as an index into the read
-    rows, ordered copy, slice), ``wdata``, ``we``, ``row``, ``col`` (one-hot), ``wen[c][k]``
-    (write copy ``c``'s slice ``k``), ``wdata_ck[c][k]`` (copies of ``wdata``, one per copy
-    and slice: each drives one RAM's write data only).
+    Returns a namespace: ``req``, ``done``, ``f`` (the registered fields: ``row``..., ``col``
+    one-hot), ``ack`` (the flip-flop driving ``cells.ack``), ``ck`` (the cell's row as an index
+    into the read rows, ordered copy, slice), ``wdata``, ``we``, ``row``, ``wen[c][k]`` (write
+    copy ``c``'s slice ``k``), ``wdata_ck[c][k]`` and ``col_ck[c][k]`` (copies of ``wdata`` and
+    of the one-hot column, one per copy and slice: each drives one RAM's write data and read
+    pick only).
     """
     w = widths
     n, S, C = w.n, w.slices, w.copies
     f = SimpleNamespace(**{name: Signal.like(getattr(cells, name), name=f"h_{name}_b",
                                              reset_less=True)
-                           for name in ("we", "copy", "slice", "row", "col", "wdata")})
+                           for name in ("we", "copy", "slice", "row", "wdata")})
+    f.col = Signal(n, name="h_col_b", reset_less=True)      # one-hot
     q = SimpleNamespace(req=Signal(name="h_req_q"), done=Signal(name="h_done"), f=f,
                         ack=Signal(name="h_ack"),
                         ck=Signal(range(max(C * S, 2)), name="h_ck"),
@@ -48,20 +50,23 @@ def host_request(m, cells, widths, capture):
                         wdata_ck=[[Signal(signed(w.digit_bits), name=f"h_wdata_{c}_{k}",
                                           attrs=REPLICA, reset_less=True) for k in range(S)]
                                   for c in range(C)],
+                        col_ck=[[Signal(n, name=f"h_col_{c}_{k}", attrs=REPLICA,
+                                        reset_less=True) for k in range(S)] for c in range(C)],
                         we=Signal(name="h_we"), row=Signal(w.index_bits, name="h_row"),
-                        col=Signal(n, name="h_col"),
                         wen=[[Signal(name=f"h_wen_{c}_{k}") for k in range(S)]
                              for c in range(C)])
     m.d.sync += q.req.eq(cells.req & ~q.done)
-    m.d.sync += [getattr(f, name).eq(getattr(cells, name)) for name in vars(f)]
+    m.d.sync += [getattr(f, name).eq(getattr(cells, name)) for name in vars(f) if name != "col"]
+    m.d.sync += f.col.eq(1 << cells.col)
     m.d.sync += q.ack.eq(0)
     m.d.comb += cells.ack.eq(q.ack)
     with m.If(capture):
         m.d.sync += [q.ck.eq(f.copy * S + f.slice), q.wdata.eq(f.wdata), q.we.eq(f.we),
-                     q.row.eq(f.row), q.col.eq(1 << f.col)]
+                     q.row.eq(f.row)]
         m.d.sync += [q.wen[c][k].eq(f.we & (f.copy == c) & (f.slice == k))
                      for c in range(C) for k in range(S)]
         m.d.sync += [r.eq(f.wdata) for rs in q.wdata_ck for r in rs]
+        m.d.sync += [r.eq(f.col) for rs in q.col_ck for r in rs]
     return q
 
 
@@ -74,7 +79,7 @@ def host_pick(m, q, cellx, widths):
                for k in range(w.slices)] for c in range(w.copies)]
     for c in range(w.copies):
         for k in range(w.slices):
-            m.d.sync += h_pick[c][k].eq(one_hot_pick(q.col, cellx[c][k]))
+            m.d.sync += h_pick[c][k].eq(one_hot_pick(q.col_ck[c][k], cellx[c][k]))
     return h_pick
 
 

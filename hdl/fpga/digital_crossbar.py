@@ -247,7 +247,7 @@ class DigitalCrossbar(wiring.Component):
                     top = new[bits[k] - 1:]
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
-                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata_ck[c][k], rows[c][k][j]),
+                        Mux(sel_host[c][k], Mux(hq.col_ck[c][k][j], hq.wdata_ck[c][k], rows[c][k][j]),
                             Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
                 # The OPA's writes: `v1` is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
