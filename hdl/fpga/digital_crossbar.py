@@ -108,6 +108,9 @@ class DigitalCrossbar(wiring.Component):
         wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}", reset_less=True)
                    for k in range(S)] for c in range(C)]
         m.d.sync += [q.eq(wr_addr) for q in wq_addr]
+        # Any RAM write registered (`wq_en` of some RAM), one flip-flop: a READ waits on it.
+        wq_any = Signal(name="wq_any")
+        m.d.sync += wq_any.eq(Cat(*(e for es in wr_en for e in es)).any())
         for c in range(C):
             for k in range(S):
                 mem = Memory(shape=unsigned(n * bits[k]), depth=n, init=[])
@@ -297,14 +300,15 @@ class DigitalCrossbar(wiring.Component):
             m.d.sync += [r.eq(value) for rs in ra for r in rs]
 
         def go(state, addr=None):
-            """Next state ``state``; the select flags follow it, the read address is ``addr``
-            (None: kept)."""
+            """Next state ``state``; the read address is ``addr`` (None: kept)."""
             m.next = state
-            m.d.sync += [f.eq(int(state == "WRITE")) for fs in sel_op for f in fs]
-            m.d.sync += [f.eq(int(state == "HOST")) for fs in sel_host for f in fs]
             if addr is not None:
                 set_ra(addr)
 
+        # The select flags are set at every cycle from the only ways into their states, not in
+        # every transition: WRITE follows NEXT_OP with only WRITE pending, HOST follows H_READ.
+        to_write = Signal()
+        m.d.sync += [f.eq(to_write) for fs in sel_op for f in fs]
         with m.FSM(name="fsm") as fsm:
             # The read address is a register set a cycle ahead: the request's row for NEXT_OP
             # (READ reads it there), the row counter in SWEEP, the host's row in H_READ.
@@ -338,11 +342,12 @@ class DigitalCrossbar(wiring.Component):
                     go("OPA_SKIP", 0)
                 with m.Elif(pending[3]):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
-                    with m.If(~Cat(*(e for es in wq_en for e in es)).any()):
+                    with m.If(~wq_any):
                         m.d.sync += pending[3].eq(0)
                         go("READ")
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
+                    m.d.comb += to_write.eq(1)
                     go("WRITE")
                 with m.Else():
                     m.d.sync += ack.eq(1)
@@ -398,5 +403,6 @@ class DigitalCrossbar(wiring.Component):
 
             host_states(m, hq, h, h_pick, widths=w, go=go, wr_addr=wr_addr, wr_en=wr_en)
 
+        m.d.sync += [f.eq(fsm.ongoing("H_READ")) for fs in sel_host for f in fs]
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
