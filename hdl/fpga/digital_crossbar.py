@@ -85,13 +85,14 @@ class DigitalCrossbar(wiring.Component):
         # computed: the OPA's read-modify-write ends at a register, not at the RAM. A row is
         # read again at the earliest two cycles after its write is computed (OPA_NEXT between
         # sweeps); only a READ right after an OPA waits for it (NEXT_OP).
-        # Per RAM, flip-flops set a cycle ahead by `go` (replicas: no decode before their
-        # fan-out): the read address `ra_*`, and the write data's source, the request's row in
-        # WRITE (`sel_op`), the host's merge in HOST (`sel_host`), else the OPA's RMW.
+        # Per RAM, flip-flops set a cycle ahead (replicas: no decode before their fan-out): the
+        # read address `ra_*`, and the write data's source: the OPA's RMW while an OPA sweeps a
+        # row (`opa_w`, = `v1 & cur[2]`), the host's merge in HOST (`sel_host`), else the
+        # request's row (WRITE).
         ra = [[Signal(w.index_bits, name=f"ra_{c}_{k}", attrs=REPLICA) for k in range(S)]
               for c in range(C)]
-        sel_op = [[Signal(name=f"sel_op_{c}_{k}", attrs=REPLICA) for k in range(S)]
-                  for c in range(C)]
+        opa_w = [[Signal(name=f"opa_w_{c}_{k}", attrs=REPLICA) for k in range(S)]
+                 for c in range(C)]
         sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
                     for c in range(C)]
         # The host's access (crossbar_host): request and fields registered at the boundary,
@@ -237,7 +238,7 @@ class DigitalCrossbar(wiring.Component):
         m.d.sync += [q.eq(n_neg_all) for q in n_neg]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
         # on every copy; WRITE and HOST override the address in their state, and the
-        # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
+        # data by `opa_w`/`sel_host`. Only the enables depend on the flags.
         m.d.comb += wr_addr.eq(r1)
         for c in range(C):
             for k in range(S):
@@ -251,9 +252,9 @@ class DigitalCrossbar(wiring.Component):
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
                         Mux(sel_host[c][k], Mux(hq.col_ck[c][k][j], hq.wdata_ck[c][k], rows[c][k][j]),
-                            Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
-                # The OPA's writes: `v1` is high in SWEEP only.
-                m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
+                            Mux(opa_w[c][k], rmw, wdata_q[j][:bits[k]])))
+                # The OPA's writes: `opa_w` (`v1 & cur[2]`) is high in SWEEP only.
+                m.d.comb += wr_en[c][k].eq(opa_w[c][k] & a.opa_copies[c])
 
         # The sweeps' stages outside the FSM, enabled by flip-flops (`v1`, `v2`, `cur`, the
         # row), not by the state's decode. Stage 1 registers every cycle (stage 2 adds it in
@@ -305,10 +306,9 @@ class DigitalCrossbar(wiring.Component):
             if addr is not None:
                 set_ra(addr)
 
-        # The select flags are set at every cycle from the only ways into their states, not in
-        # every transition: WRITE follows NEXT_OP with only WRITE pending, HOST follows H_READ.
-        to_write = Signal()
-        m.d.sync += [f.eq(to_write) for fs in sel_op for f in fs]
+        # The write-data selects at every cycle, not in every transition: `opa_w` is `v1` of an
+        # OPA (SWEEP sets it below), `sel_host` follows H_READ (the only way into HOST).
+        m.d.sync += [f.eq(0) for fs in opa_w for f in fs]
         with m.FSM(name="fsm") as fsm:
             # The read address is a register set a cycle ahead: the request's row for NEXT_OP
             # (READ reads it there), the row counter in SWEEP, the host's row in H_READ.
@@ -347,7 +347,6 @@ class DigitalCrossbar(wiring.Component):
                         go("READ")
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
-                    m.d.comb += to_write.eq(1)
                     go("WRITE")
                 with m.Else():
                     m.d.sync += ack.eq(1)
@@ -359,6 +358,7 @@ class DigitalCrossbar(wiring.Component):
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
                              *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
                              v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2],
+                             *[f.eq((cnt < n) & cur[2]) for fs in opa_w for f in fs],
                              last.eq(Mux(cur[0] | cur[1], v1 & (r1 == n - 1), cnt == n - 1))]
                 m.d.sync += [q.eq(q >> 1) for q in (drive_sh, *drive_rep, neg_sh, *neg_rep)]
                 with m.If(last):
