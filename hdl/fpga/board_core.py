@@ -71,18 +71,30 @@ def check_board_config(config, *, kind="tile"):
     return config
 
 
-def _xbar_access(m, cell_ports, bus, rdata, done):
-    """Serve a region-3 access on one of ``cell_ports`` (comb + sync statements into ``m``)."""
+def _xbar_fields(m, cell_ports, bus):
+    """Drive every field of ``cell_ports`` but ``req`` from the bus at every cycle, outside the
+    bus FSM: the crossbar registers them with its ``req`` (only ``req`` needs the decode)."""
     a = bus.addr
-    sel = a[22:28]
-    for idx, cells in enumerate(cell_ports):
-        hit = sel == idx
-        m.d.comb += [cells.req.eq(hit), cells.we.eq(bus.we), cells.copy.eq(a[20:22]),
-                     cells.slice.eq(a[16:20]), cells.row.eq(a[8:16]), cells.col.eq(a[0:8]),
-                     cells.wdata.eq(bus.wdata)]
-        with m.If(hit & cells.ack):
-            m.d.sync += rdata.eq(cells.rdata.as_signed())
-            m.d.comb += done.eq(1)
+    for cells in cell_ports:
+        m.d.comb += [cells.we.eq(bus.we), cells.copy.eq(a[20:22]), cells.slice.eq(a[16:20]),
+                     cells.row.eq(a[8:16]), cells.col.eq(a[0:8]), cells.wdata.eq(bus.wdata)]
+
+
+def _xbar_access(m, cell_ports, bus, rdata, done):
+    """Serve a region-3 access on one of ``cell_ports`` (comb + sync statements into ``m``;
+    the fields come from :func:`_xbar_fields`).
+
+    Only the addressed crossbar sees ``req``, and each acknowledges from a flip-flop with its
+    read data registered: the access is done on any ``ack`` (no address compare after it), and
+    ``rdata`` takes the addressed crossbar's data by the address alone (an AND-OR)."""
+    sel = bus.addr[22:28]
+    hits = [sel == idx for idx in range(len(cell_ports))]
+    for hit, cells in zip(hits, cell_ports):
+        m.d.comb += cells.req.eq(hit)
+    with m.If(Cat(*(cells.ack for cells in cell_ports)).any()):
+        m.d.sync += rdata.eq(reduce(operator.or_, (
+            Mux(hit, cells.rdata.as_signed(), 0) for hit, cells in zip(hits, cell_ports))))
+        m.d.comb += done.eq(1)
     with m.If(sel >= len(cell_ports)):
         m.d.sync += rdata.eq(0)
         m.d.comb += done.eq(1)
@@ -122,6 +134,7 @@ class TileBoard(wiring.Component):
         connect_crossbars(m, tile, self.xbars)
 
         bus = self.bus
+        _xbar_fields(m, [xbar.cells for xbar in self.xbars], bus)
         run = Signal(C)
         wdata_hi = Signal(32)
         rdata = Signal(32)
@@ -248,6 +261,7 @@ class McuBoard(wiring.Component):
         m = Module()
         m.submodules.unit = u = self.unit
         bus = self.bus
+        _xbar_fields(m, [u.cells], bus)
         rdata = Signal(32)
         done = Signal()
         finished = Signal()

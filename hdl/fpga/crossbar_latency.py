@@ -28,7 +28,8 @@ def answer_latency(config, op, *, step=0):
     MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages); an OPA
     alone one OPA_SKIP cycle and ``input_steps`` sweeps of ``xbar_size + 1`` with an OPA_NEXT
     between; an OPA beside a sample ``step + 1`` OPA_SKIP cycles and one sweep; READ one (two
-    after an OPA: the last row's write is still registered); WRITE none.
+    after an OPA: the last row's write is still registered); WRITE one (its state: the row
+    comes through two registers).
     """
     op, n = AnalogOp(op), config.xbar_size
     flags = [f for f in (AnalogOp.MVM, AnalogOp.MTVM, AnalogOp.OPA, AnalogOp.READ,
@@ -42,4 +43,6 @@ def answer_latency(config, op, *, step=0):
             cycles += step + 1 + n + 1
     if AnalogOp.READ in op:
         cycles += 2 if AnalogOp.OPA in op else 1
+    if AnalogOp.WRITE in op:
+        cycles += 1
     return cycles

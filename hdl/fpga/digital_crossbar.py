@@ -16,9 +16,11 @@ itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
 beside an MVM/MTVM (variant 3). Every write to the cell RAMs is registered: it lands a cycle
 after it is computed, which costs nothing except to a READ in the same request as an OPA
-(one cycle: it waits for the OPA's last row). The RAMs' read address is a register set a cycle
+(one cycle: it waits for the OPA's last row). A WRITE has a state of its own (one cycle): its
+row comes from the MCU through two registers. The RAMs' read address is a register set a cycle
 ahead, so a host access takes one cycle more than the read itself (H_READ); its request is
-registered at the boundary (one cycle) and its read data picked in two stages (one more).
+registered at the boundary (one cycle) and its read data picked in two stages (one more);
+:mod:`.crossbar_host` has its path.
 """
 
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
@@ -29,10 +31,11 @@ from amaranth.lib.wiring import In, Out
 from panther.hdl.ports import AnalogOp, McuAnalogSignature
 from panther.hdl.widths import McuWidths
 
-from .cell_port import CellPortSignature, register_cell_request
+from .cell_port import CellPortSignature
+from .crossbar_host import host_pick, host_request, host_states
 from .crossbar_latency import answer_latency, check_ideal
 from .opa_operands import REPLICA, OpaOperands
-from .trees import one_hot_pick, tree_sum
+from .trees import tree_sum
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
@@ -82,28 +85,20 @@ class DigitalCrossbar(wiring.Component):
         # computed: the OPA's read-modify-write ends at a register, not at the RAM. A row is
         # read again at the earliest two cycles after its write is computed (OPA_NEXT between
         # sweeps); only a READ right after an OPA waits for it (NEXT_OP).
-        # Per RAM, flip-flops set a cycle ahead by `go` (replicas: no decode before their
-        # fan-out): the read address `ra_*`, and the write data's source, the request's row in
-        # NEXT_OP (`sel_op`), the host's merge in HOST (`sel_host`), else the OPA's RMW.
+        # Per RAM, flip-flops set a cycle ahead (replicas: no decode before their fan-out): the
+        # read address `ra_*`, and the write data's source: the OPA's RMW while an OPA sweeps a
+        # row (`opa_w`, = `v1 & cur[2]`), the host's merge in HOST (`sel_host`), else the
+        # request's row (WRITE).
         ra = [[Signal(w.index_bits, name=f"ra_{c}_{k}", attrs=REPLICA) for k in range(S)]
               for c in range(C)]
-        sel_op = [[Signal(name=f"sel_op_{c}_{k}", attrs=REPLICA) for k in range(S)]
-                  for c in range(C)]
+        opa_w = [[Signal(name=f"opa_w_{c}_{k}", attrs=REPLICA) for k in range(S)]
+                 for c in range(C)]
         sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
                     for c in range(C)]
-        # The host's read in two stages: the column's cell of every copy and slice (HOST), then
-        # the copy's and slice's (H_PICK), not one multiplexer over every cell.
-        h_pick = [[Signal(signed(w.digit_bits), name=f"h_pick_{c}_{k}", reset_less=True)
-                   for k in range(S)] for c in range(C)]
-        # The host's access, registered with its request (IDLE -> H_READ); the request itself
-        # is registered at the boundary (`h_req`): the host bus's decode reaches a flip-flop,
-        # not the FSM's next state, the select flags and the read addresses. It is masked in
-        # H_ACK and H_DROP (`h_done`): the host drops `req` at the latest in the cycle after
-        # `ack`, so IDLE follows H_DROP as early as with `req` itself.
+        # The host's access (crossbar_host): request and fields registered at the boundary,
+        # captured from those registers (IDLE -> H_READ).
         h_capture = Signal()
-        h_req, h_done = Signal(name="h_req_q"), Signal()
-        m.d.sync += h_req.eq(h.req & ~h_done)
-        hq = register_cell_request(m, h, w, h_capture)
+        hq = host_request(m, h, w, h_capture)
         wr_addr = Signal(w.index_bits)
         wq_addr = [Signal(w.index_bits, name=f"wq_addr{k}", attrs=REPLICA) for k in range(S)]
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
@@ -114,6 +109,9 @@ class DigitalCrossbar(wiring.Component):
         wq_row = [[Signal(unsigned(n * bits[k]), name=f"wq_{c}_{k}", reset_less=True)
                    for k in range(S)] for c in range(C)]
         m.d.sync += [q.eq(wr_addr) for q in wq_addr]
+        # Any RAM write registered (`wq_en` of some RAM), one flip-flop: a READ waits on it.
+        wq_any = Signal(name="wq_any")
+        m.d.sync += wq_any.eq(Cat(*(e for es in wr_en for e in es)).any())
         for c in range(C):
             for k in range(S):
                 mem = Memory(shape=unsigned(n * bits[k]), depth=n, init=[])
@@ -132,8 +130,9 @@ class DigitalCrossbar(wiring.Component):
         for c in range(C):
             for k in range(S):
                 m.d.comb += [cellx[c][k][j].eq(rows[c][k][j]) for j in range(n)]
-                # The host's column of this copy's slice, at every cycle (H_PICK reads it).
-                m.d.sync += h_pick[c][k].eq(one_hot_pick(hq.col, cellx[c][k]))
+        # The host's read in two stages: the column's cell of every copy and slice (HOST), then
+        # the copy's and slice's (H_PICK), not one multiplexer over every cell.
+        h_pick = host_pick(m, hq, cellx, w)
         flat = Cat(*(cellx[c][k][j] for c in range(C) for k in range(S) for j in range(n)))
 
         def pick_copy(sel, k, j):
@@ -193,8 +192,11 @@ class DigitalCrossbar(wiring.Component):
         term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
                  for j in range(n)] for k in range(S)]
 
-        last = Signal()
-        m.d.comb += last.eq(Mux(cur[0] | cur[1], v2 & (r2[0] == n - 1), v1 & (r1 == n - 1)))
+        # The sweep's last cycle (`v2` of row n-1 for MVM/MTVM, `v1` of row n-1 for OPA), a
+        # flip-flop set a cycle ahead from SWEEP's next values of `v1`/`r1` (`cnt`) and of
+        # `v2`/`r2` (`v1`, `r1`): no row compare before the FSM's next state.
+        last = Signal(name="sweep_last")
+        m.d.sync += last.eq(0)
 
         # The OPA's step registers and cell pulses (`opa.delta`, of row r1); steps
         # s_first..s_last are applied.
@@ -207,11 +209,20 @@ class DigitalCrossbar(wiring.Component):
                      *[opa.drive[j].eq(drive_rep[j // DRIVE_COLS][0]) for j in range(n)],
                      *[opa.drive_neg[j].eq(neg_rep[j // DRIVE_COLS][0]) for j in range(n)]]
 
-        # A WRITE's row, registered at every cycle: it is the request's from the cycle `req`
-        # is seen (IDLE) on, so NEXT_OP reads it here, without the MCU's slice select.
-        wdata_q = [Signal(signed(w.digit_bits), name=f"wdata_q{j}", reset_less=True)
-                   for j in range(n)]
-        m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_q)]
+        # A WRITE's row, through two registers at every cycle (`wdata_b`, free to sit by the
+        # MCU's slice select, then `wdata_q` by the RAMs): the request's from the cycle after
+        # NEXT_OP on, so WRITE reads it here. So are its row and its RAMs' enables (`w_row`,
+        # `w_sel`, one register): no MCU wire reaches the RAMs' write address or enables.
+        wdata_b, wdata_q = ([Signal(signed(w.digit_bits), name=f"{x}{j}", reset_less=True)
+                             for j in range(n)] for x in ("wdata_b", "wdata_q"))
+        m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_b)]
+        m.d.sync += [q.eq(b) for q, b in zip(wdata_q, wdata_b)]
+        w_row = Signal(w.index_bits, name="w_row", reset_less=True)
+        w_sel = [[Signal(name=f"w_sel_{c}_{k}", reset_less=True) for k in range(S)]
+                 for c in range(C)]
+        m.d.sync += w_row.eq(a.row)
+        m.d.sync += [w_sel[c][k].eq(a.write_copies[c] & (a.slice == k))
+                     for c in range(C) for k in range(S)]
         # So are the MTVM's column drive (here for the count below; copies per slice for the
         # sums) and a READ's row index: no MCU wire reaches the MTVM sums or the READ's select.
         col_bits, col_neg = (Signal(n, name=f"{x}_q", reset_less=True) for x in ("col_bits", "col_neg"))
@@ -226,8 +237,8 @@ class DigitalCrossbar(wiring.Component):
         m.d.sync += n_neg_all.eq(tree_sum([(col_bits & col_neg)[j] for j in range(n)]))
         m.d.sync += [q.eq(n_neg_all) for q in n_neg]
         # The write address and data default to the OPA's clipped read-modify-write of row r1
-        # on every copy; NEXT_OP (WRITE) and HOST override the address in their state, and the
-        # data by `sel_op`/`sel_host`. Only the enables depend on the flags.
+        # on every copy; WRITE and HOST override the address in their state, and the
+        # data by `opa_w`/`sel_host`. Only the enables depend on the flags.
         m.d.comb += wr_addr.eq(r1)
         for c in range(C):
             for k in range(S):
@@ -240,10 +251,10 @@ class DigitalCrossbar(wiring.Component):
                     top = new[bits[k] - 1:]
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
-                        Mux(sel_host[c][k], Mux(hq.col[j], hq.wdata_ck[c][k], rows[c][k][j]),
-                            Mux(sel_op[c][k], wdata_q[j][:bits[k]], rmw)))
-                # The OPA's writes: `v1` is high in SWEEP only.
-                m.d.comb += wr_en[c][k].eq(v1 & cur[2] & a.opa_copies[c])
+                        Mux(sel_host[c][k], Mux(hq.col_ck[c][k][j], hq.wdata_ck[c][k], rows[c][k][j]),
+                            Mux(opa_w[c][k], rmw, wdata_q[j][:bits[k]])))
+                # The OPA's writes: `opa_w` (`v1 & cur[2]`) is high in SWEEP only.
+                m.d.comb += wr_en[c][k].eq(opa_w[c][k] & a.opa_copies[c])
 
         # The sweeps' stages outside the FSM, enabled by flip-flops (`v1`, `v2`, `cur`, the
         # row), not by the state's decode. Stage 1 registers every cycle (stage 2 adds it in
@@ -290,14 +301,14 @@ class DigitalCrossbar(wiring.Component):
             m.d.sync += [r.eq(value) for rs in ra for r in rs]
 
         def go(state, addr=None):
-            """Next state ``state``; the select flags follow it, the read address is ``addr``
-            (None: kept)."""
+            """Next state ``state``; the read address is ``addr`` (None: kept)."""
             m.next = state
-            m.d.sync += [f.eq(int(state == "NEXT_OP")) for fs in sel_op for f in fs]
-            m.d.sync += [f.eq(int(state == "HOST")) for fs in sel_host for f in fs]
             if addr is not None:
                 set_ra(addr)
 
+        # The write-data selects at every cycle, not in every transition: `opa_w` is `v1` of an
+        # OPA (SWEEP sets it below), `sel_host` follows H_READ (the only way into HOST).
+        m.d.sync += [f.eq(0) for fs in opa_w for f in fs]
         with m.FSM(name="fsm") as fsm:
             # The read address is a register set a cycle ahead: the request's row for NEXT_OP
             # (READ reads it there), the row counter in SWEEP, the host's row in H_READ.
@@ -305,13 +316,12 @@ class DigitalCrossbar(wiring.Component):
                 with m.If(a.req):
                     m.d.sync += pending.eq(a.op)
                     go("NEXT_OP", a.row)
-                with m.Elif(h_req):
+                with m.Elif(hq.req):
                     m.d.comb += h_capture.eq(1)
-                    go("H_READ", h.row)
+                    go("H_READ", hq.f.row)
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
-                m.d.comb += wr_addr.eq(a.row)
                 m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
@@ -332,13 +342,12 @@ class DigitalCrossbar(wiring.Component):
                     go("OPA_SKIP", 0)
                 with m.Elif(pending[3]):
                     # After an OPA, the write of its last row is still in `wq_*`: wait for it.
-                    with m.If(~Cat(*(e for es in wq_en for e in es)).any()):
+                    with m.If(~wq_any):
                         m.d.sync += pending[3].eq(0)
                         go("READ")
                 with m.Elif(pending[4]):
                     m.d.sync += pending[4].eq(0)
-                    m.d.comb += [wr_en[c][k].eq(a.write_copies[c] & (a.slice == k))
-                                 for c in range(C) for k in range(S)]
+                    go("WRITE")
                 with m.Else():
                     m.d.sync += ack.eq(1)
                     go("ACK")
@@ -348,7 +357,9 @@ class DigitalCrossbar(wiring.Component):
                 set_ra(nxt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
                              *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
-                             v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2]]
+                             v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2],
+                             *[f.eq((cnt < n) & cur[2]) for fs in opa_w for f in fs],
+                             last.eq(Mux(cur[0] | cur[1], v1 & (r1 == n - 1), cnt == n - 1))]
                 m.d.sync += [q.eq(q >> 1) for q in (drive_sh, *drive_rep, neg_sh, *neg_rep)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
@@ -378,6 +389,11 @@ class DigitalCrossbar(wiring.Component):
                              for j in range(n)]
                 go("NEXT_OP")
 
+            with m.State("WRITE"):               # the request's row to its copies' slice
+                m.d.comb += wr_addr.eq(w_row)
+                m.d.comb += [wr_en[c][k].eq(w_sel[c][k]) for c in range(C) for k in range(S)]
+                go("NEXT_OP")
+
             with m.State("ACK"):
                 go("A_DROP")
 
@@ -385,28 +401,8 @@ class DigitalCrossbar(wiring.Component):
                 with m.If(~a.req):
                     go("IDLE")
 
-            with m.State("H_READ"):              # the RAMs read row h_row
-                go("HOST")
+            host_states(m, hq, h, h_pick, widths=w, go=go, wr_addr=wr_addr, wr_en=wr_en)
 
-            with m.State("HOST"):
-                # Read data of row h_row is valid (`h_pick` takes it), or write the changed row.
-                m.d.comb += wr_addr.eq(hq.row)
-                m.d.comb += [wr_en[c][k].eq(hq.wen[c][k]) for c in range(C) for k in range(S)]
-                go("H_PICK")
-
-            with m.State("H_PICK"):              # the copy's and slice's cell to `rdata`
-                picked = Cat(*(h_pick[c][k] for c in range(C) for k in range(S)))
-                m.d.sync += h.rdata.eq(Mux(hq.we, hq.wdata,
-                                           picked.word_select(hq.ck, w.digit_bits)))
-                go("H_ACK")
-
-            with m.State("H_ACK"):
-                m.d.comb += [h.ack.eq(1), h_done.eq(1)]
-                go("H_DROP")
-
-            with m.State("H_DROP"):
-                m.d.comb += h_done.eq(1)
-                go("IDLE")
-
+        m.d.sync += [f.eq(fsm.ongoing("H_READ")) for fs in sel_host for f in fs]
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -297,6 +297,8 @@ def test_mcu_with_digital_crossbar_takes_the_cycles_of_its_formulas(variant):
     n = config.xbar_size
     # A sampling transaction alone: IDLE, NEXT_OP, the sweep (n + 2), NEXT_OP, ACK.
     assert answer_latency(config, AnalogOp.MVM) == answer_latency(config, AnalogOp.MTVM) == n + 6
+    # A serial write alone: IDLE, NEXT_OP, WRITE, NEXT_OP, ACK.
+    assert answer_latency(config, AnalogOp.WRITE) == 5
     got = {}
 
     async def bench(ctx):
