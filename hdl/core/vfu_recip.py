@@ -3,11 +3,17 @@
 ``recip`` of :func:`isa.vfu_math.recip_raw` is ``q = (2**(2F+1) + m) // (2m)`` for
 ``m = |a|``, negated for ``a < 0``, then saturated. ``q`` decreases as ``m`` grows, so
 whether it saturates is a comparison of ``m`` with two constants (:func:`recip_thresholds`)
-and only the ``B - 1`` low bits of a quotient that does not saturate need dividing: one
-restoring step (a ``B + 1``-bit compare-and-subtract) per quotient bit,
-:data:`RECIP_STEPS_PER_STAGE` steps per pipeline stage. When they do not divide evenly, the
-first stage takes the remainder (one step for ``B = 16``): it starts from ``|a|``'s register,
+and only the ``B - 1`` low quotient bits of a quotient that does not saturate need dividing,
+:data:`RECIP_STEPS_PER_STAGE` bits per pipeline stage. When they do not divide evenly, the
+first stage takes the remainder (one bit for ``B = 16``): it starts from ``|a|``'s register,
 which also feeds the simple functions' saturation and sits farther from the divider.
+
+The first stage does radix-2 restoring steps (a ``B + 1``-bit compare-and-subtract each) and,
+beside them, ``3 |a|``. Every later stage is one radix-4 restoring step: with ``t`` the
+remainder shifted in by two dividend bits and ``d = 2 |a|``, the three differences ``t - d``,
+``t - 2d`` and ``t - 3d`` are three carry chains side by side (``3d`` from the register), and
+their signs pick the new remainder (one 4:1 mux) and the two quotient bits. A stage is thus
+one carry chain and one mux deep instead of two chains with a mux between them.
 """
 
 import numpy as np
@@ -50,6 +56,43 @@ def recip_steps(config):
     return [q - (n - 1) * RECIP_STEPS_PER_STAGE] + [RECIP_STEPS_PER_STAGE] * (n - 1)
 
 
+def _difference(m, name, t, sub):
+    """``t - sub`` (both unsigned) as a signed signal one bit wider than the wider of them:
+    one carry chain whose sign is the comparison."""
+    out = Signal(signed(max(len(t), len(sub)) + 1), name=name)
+    m.d.comb += out.eq(t - sub)
+    return out
+
+
+def _radix2_step(m, name, t, mag):
+    """One restoring step on the ``B + 1``-bit ``t = 2 r + bit``, divisor ``d = 2 mag``
+    (``d``'s low bit is 0: ``t``'s passes through). Returns the next remainder and the
+    quotient bit."""
+    diff = _difference(m, name + "_d1", t[1:], mag)
+    ge = Signal(name=name + "_ge1")
+    m.d.comb += ge.eq(~diff[-1])
+    nxt = Signal(unsigned(len(mag)), name=name + "_r")
+    m.d.comb += nxt.eq(Mux(ge, Cat(t[0], diff), t))
+    return nxt, ge
+
+
+def _radix4_step(m, name, t, mag, mag3):
+    """One radix-4 restoring step on the ``B + 2``-bit ``t = 4 r + 2 bits``, divisor
+    ``d = 2 mag``: ``t - k d`` for ``k`` = 1, 2, 3 side by side (``2d = 4 mag`` leaves
+    ``t``'s two low bits, ``d`` and ``3d = 2 mag3`` one), then the largest ``k`` whose
+    difference is not negative (the signs are monotonic in ``k``). Returns the next remainder
+    and the two quotient bits, high first."""
+    d1 = _difference(m, name + "_d1", t[1:], mag)
+    d2 = _difference(m, name + "_d2", t[2:], mag)
+    d3 = _difference(m, name + "_d3", t[1:], mag3)
+    ge1, ge2, ge3 = (Signal(name=f"{name}_ge{k}") for k in (1, 2, 3))
+    m.d.comb += [ge1.eq(~d1[-1]), ge2.eq(~d2[-1]), ge3.eq(~d3[-1])]
+    nxt = Signal(unsigned(len(mag)), name=name + "_r")
+    m.d.comb += nxt.eq(Mux(ge2, Mux(ge3, Cat(t[0], d3), Cat(t[:2], d2)),
+                           Mux(ge1, Cat(t[0], d1), t)))
+    return nxt, [ge2, ge3 | (ge1 & ~ge2)]
+
+
 class RecipPipeline:
     """Builds the divider of one lane into module ``m`` (sync domain).
 
@@ -82,28 +125,28 @@ class RecipPipeline:
         m.d.comb += dividend.eq(Const(1 << (2 * F + 1), unsigned(n_bits)) + mag)
         rem = Signal(unsigned(B), name=p + "r0")
         m.d.comb += rem.eq(dividend[Q:])
-        low, div = dividend[:Q], Cat(Const(0, 1), mag)
+        low = dividend[:Q]
         quot = Const(0, unsigned(Q))
         self.stages = 1
         i = Q
         for stage, steps in enumerate(recip_steps(config)):
-            bits = []
-            for _ in range(steps):
-                i -= 1
-                t = Signal(unsigned(B + 1), name=f"{p}t{i}")
-                m.d.comb += t.eq(Cat(low[i], rem))
-                ge = Signal(name=f"{p}ge{i}")
-                m.d.comb += ge.eq(t >= div)
-                nxt = Signal(unsigned(B), name=f"{p}r{i}")
-                m.d.comb += nxt.eq(Mux(ge, t - div, t))
-                rem = nxt
-                bits.append(ge)
+            if stage == 0:                  # radix 2: ``steps`` chains in a row; 3 |a| beside
+                bits = []
+                for _ in range(steps):
+                    i -= 1
+                    rem, ge = _radix2_step(m, f"{p}{i}", Cat(low[i], rem), mag)
+                    bits.append(ge)
+                mag3 = mag + Cat(Const(0, 1), mag)
+            else:                                 # radix 4: one step of three chains abreast
+                i -= 2
+                rem, bits = _radix4_step(m, f"{p}{i}", Cat(low[i:i + 2], rem), mag, mag3)
             quot = Cat(*reversed(bits), quot)[:Q]        # the new bits enter at the bottom
             s = f"s{stage + 2}_"
             rem = reg(rem, s + "rem", unsigned(B))
             quot = reg(quot, s + "q", unsigned(Q))
             low = reg(low, s + "low", unsigned(Q))
-            div = reg(div, s + "div", unsigned(B + 1))
+            mag = reg(mag, s + "mag", unsigned(B))
+            mag3 = reg(mag3, s + "mag3", unsigned(B + 1))
             neg = reg(neg, s + "neg", 1)
             over = reg(over, s + "over", 1)
             half = reg(half, s + "half", 1)
