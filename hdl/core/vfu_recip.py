@@ -13,13 +13,16 @@ beside them, ``3 |a|``. Every later stage is one radix-4 restoring step: with ``
 remainder shifted in by two dividend bits and ``d = 2 |a|``, the three differences ``t - d``,
 ``t - 2d`` and ``t - 3d`` are three carry chains side by side (``3d`` from the register), and
 their signs pick the new remainder (one 4:1 mux) and the two quotient bits. A stage is thus
-one carry chain and one mux deep instead of two chains with a mux between them.
+one carry chain and one mux deep instead of two chains with a mux between them
+(:mod:`.vfu_recip_radix4`).
 """
 
 import numpy as np
 from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from panther.isa import vfu_math
+
+from .vfu_recip_radix4 import radix2_step, radix4_step
 
 __all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "recip_steps",
            "RecipPipeline"]
@@ -54,43 +57,6 @@ def recip_steps(config):
     then :data:`RECIP_STEPS_PER_STAGE` each."""
     n, q = recip_stages(config), config.data_bits - 1
     return [q - (n - 1) * RECIP_STEPS_PER_STAGE] + [RECIP_STEPS_PER_STAGE] * (n - 1)
-
-
-def _difference(m, name, t, sub):
-    """``t - sub`` (both unsigned) as a signed signal one bit wider than the wider of them:
-    one carry chain whose sign is the comparison."""
-    out = Signal(signed(max(len(t), len(sub)) + 1), name=name)
-    m.d.comb += out.eq(t - sub)
-    return out
-
-
-def _radix2_step(m, name, t, mag):
-    """One restoring step on the ``B + 1``-bit ``t = 2 r + bit``, divisor ``d = 2 mag``
-    (``d``'s low bit is 0: ``t``'s passes through). Returns the next remainder and the
-    quotient bit."""
-    diff = _difference(m, name + "_d1", t[1:], mag)
-    ge = Signal(name=name + "_ge1")
-    m.d.comb += ge.eq(~diff[-1])
-    nxt = Signal(unsigned(len(mag)), name=name + "_r")
-    m.d.comb += nxt.eq(Mux(ge, Cat(t[0], diff), t))
-    return nxt, ge
-
-
-def _radix4_step(m, name, t, mag, mag3):
-    """One radix-4 restoring step on the ``B + 2``-bit ``t = 4 r + 2 bits``, divisor
-    ``d = 2 mag``: ``t - k d`` for ``k`` = 1, 2, 3 side by side (``2d = 4 mag`` leaves
-    ``t``'s two low bits, ``d`` and ``3d = 2 mag3`` one), then the largest ``k`` whose
-    difference is not negative (the signs are monotonic in ``k``). Returns the next remainder
-    and the two quotient bits, high first."""
-    d1 = _difference(m, name + "_d1", t[1:], mag)
-    d2 = _difference(m, name + "_d2", t[2:], mag)
-    d3 = _difference(m, name + "_d3", t[1:], mag3)
-    ge1, ge2, ge3 = (Signal(name=f"{name}_ge{k}") for k in (1, 2, 3))
-    m.d.comb += [ge1.eq(~d1[-1]), ge2.eq(~d2[-1]), ge3.eq(~d3[-1])]
-    nxt = Signal(unsigned(len(mag)), name=name + "_r")
-    m.d.comb += nxt.eq(Mux(ge2, Mux(ge3, Cat(t[0], d3), Cat(t[:2], d2)),
-                           Mux(ge1, Cat(t[0], d1), t)))
-    return nxt, [ge2, ge3 | (ge1 & ~ge2)]
 
 
 class RecipPipeline:
@@ -134,12 +100,12 @@ class RecipPipeline:
                 bits = []
                 for _ in range(steps):
                     i -= 1
-                    rem, ge = _radix2_step(m, f"{p}{i}", Cat(low[i], rem), mag)
+                    rem, ge = radix2_step(m, f"{p}{i}", Cat(low[i], rem), mag)
                     bits.append(ge)
                 mag3 = mag + Cat(Const(0, 1), mag)
             else:                                 # radix 4: one step of three chains abreast
                 i -= 2
-                rem, bits = _radix4_step(m, f"{p}{i}", Cat(low[i:i + 2], rem), mag, mag3)
+                rem, bits = radix4_step(m, f"{p}{i}", Cat(low[i:i + 2], rem), mag, mag3)
             quot = Cat(*reversed(bits), quot)[:Q]        # the new bits enter at the bottom
             s = f"s{stage + 2}_"
             rem = reg(rem, s + "rem", unsigned(B))
