@@ -27,7 +27,8 @@ from .vfu_recip_radix4 import radix2_step, radix4_step
 __all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "recip_steps",
            "RecipPipeline"]
 
-#: Restoring-division steps per pipeline stage (a ``B + 1``-bit carry chain and a mux each).
+#: Quotient bits per pipeline stage: 2 is a radix-4 step (three carry chains side by side and
+#: a 4:1 mux) in each stage after the first, 1 a radix-2 step (one chain and a 2:1 mux).
 RECIP_STEPS_PER_STAGE = 2
 
 
@@ -96,13 +97,14 @@ class RecipPipeline:
         self.stages = 1
         i = Q
         for stage, steps in enumerate(recip_steps(config)):
-            if stage == 0:                  # radix 2: ``steps`` chains in a row; 3 |a| beside
+            if stage == 0 or steps == 1:    # radix 2: ``steps`` chains in a row; 3 |a| beside
                 bits = []
                 for _ in range(steps):
                     i -= 1
                     rem, ge = radix2_step(m, f"{p}{i}", Cat(low[i], rem), mag)
                     bits.append(ge)
-                mag3 = mag + Cat(Const(0, 1), mag)
+                if stage == 0:
+                    mag3 = mag + Cat(Const(0, 1), mag)
             else:                                 # radix 4: one step of three chains abreast
                 i -= 2
                 rem, bits = radix4_step(m, f"{p}{i}", Cat(low[i:i + 2], rem), mag, mag3)
