@@ -160,6 +160,7 @@ def test_only_an_ecp5_platform_gets_luts_and_pfumxes():
     assert "PFUMX" not in plain and "LUT4" not in plain
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 def test_the_ecp5_form_every_q4_12_word(tmp_path):
     """The ECP5 form (LUT4 and PFUMX instances) in iverilog against ``vfu_math``: every
