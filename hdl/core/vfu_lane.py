@@ -2,7 +2,7 @@
 :mod:`isa.vfu_math` (full-width intermediates, one rounding, saturation).
 
 Register stages (stage 0 is the VFU's input register; each later stage is the logic between
-two register ranks: at most one adder chain, one shifter, or two divider steps; every
+two register ranks: at most one adder chain, one shifter, or one radix-4 divider step; every
 multiplier is a :class:`.pipelined_mul.PipelinedMul` of its own two stages, operands then
 product, in the ``MULT18X18D``'s registers on the ECP5; docs/core.md has the table and the
 cycles):
@@ -21,7 +21,7 @@ stage  registered at its end
 4, 5   ``exp``: operands, first Horner product
 6-11   ``exp``: rounding add, multiply (2 stages), rounding add, multiply (2 stages)
 12, 13 ``exp``: shifted by its integer part; rounded and saturated
-2-9    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` division steps per stage
+2-9    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` quotient bits per stage
 last   the result of the function ``fn`` (the VFU's output register)
 =====  ====================================================================================
 

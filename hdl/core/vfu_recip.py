@@ -3,11 +3,18 @@
 ``recip`` of :func:`isa.vfu_math.recip_raw` is ``q = (2**(2F+1) + m) // (2m)`` for
 ``m = |a|``, negated for ``a < 0``, then saturated. ``q`` decreases as ``m`` grows, so
 whether it saturates is a comparison of ``m`` with two constants (:func:`recip_thresholds`)
-and only the ``B - 1`` low bits of a quotient that does not saturate need dividing: one
-restoring step (a ``B + 1``-bit compare-and-subtract) per quotient bit,
-:data:`RECIP_STEPS_PER_STAGE` steps per pipeline stage. When they do not divide evenly, the
-first stage takes the remainder (one step for ``B = 16``): it starts from ``|a|``'s register,
+and only the ``B - 1`` low quotient bits of a quotient that does not saturate need dividing,
+:data:`RECIP_STEPS_PER_STAGE` bits per pipeline stage. When they do not divide evenly, the
+first stage takes the remainder (one bit for ``B = 16``): it starts from ``|a|``'s register,
 which also feeds the simple functions' saturation and sits farther from the divider.
+
+The first stage does radix-2 restoring steps (a ``B + 1``-bit compare-and-subtract each) and,
+beside them, ``3 |a|``. Every later stage is one radix-4 restoring step: with ``t`` the
+remainder shifted in by two dividend bits and ``d = 2 |a|``, the three differences ``t - d``,
+``t - 2d`` and ``t - 3d`` are three carry chains side by side (``3d`` from the register), and
+their signs pick the new remainder (one 4:1 mux) and the two quotient bits. A stage is thus
+one carry chain and one mux deep instead of two chains with a mux between them
+(:mod:`.vfu_recip_radix4`).
 """
 
 import numpy as np
@@ -15,10 +22,13 @@ from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from panther.isa import vfu_math
 
+from .vfu_recip_radix4 import radix2_step, radix4_step
+
 __all__ = ["RECIP_STEPS_PER_STAGE", "recip_thresholds", "recip_stages", "recip_steps",
            "RecipPipeline"]
 
-#: Restoring-division steps per pipeline stage (a ``B + 1``-bit carry chain and a mux each).
+#: Quotient bits per pipeline stage: 2 is a radix-4 step (three carry chains side by side and
+#: a 4:1 mux) in each stage after the first, 1 a radix-2 step (one chain and a 2:1 mux).
 RECIP_STEPS_PER_STAGE = 2
 
 
@@ -82,28 +92,29 @@ class RecipPipeline:
         m.d.comb += dividend.eq(Const(1 << (2 * F + 1), unsigned(n_bits)) + mag)
         rem = Signal(unsigned(B), name=p + "r0")
         m.d.comb += rem.eq(dividend[Q:])
-        low, div = dividend[:Q], Cat(Const(0, 1), mag)
+        low = dividend[:Q]
         quot = Const(0, unsigned(Q))
         self.stages = 1
         i = Q
         for stage, steps in enumerate(recip_steps(config)):
-            bits = []
-            for _ in range(steps):
-                i -= 1
-                t = Signal(unsigned(B + 1), name=f"{p}t{i}")
-                m.d.comb += t.eq(Cat(low[i], rem))
-                ge = Signal(name=f"{p}ge{i}")
-                m.d.comb += ge.eq(t >= div)
-                nxt = Signal(unsigned(B), name=f"{p}r{i}")
-                m.d.comb += nxt.eq(Mux(ge, t - div, t))
-                rem = nxt
-                bits.append(ge)
+            if stage == 0 or steps == 1:    # radix 2: ``steps`` chains in a row; 3 |a| beside
+                bits = []
+                for _ in range(steps):
+                    i -= 1
+                    rem, ge = radix2_step(m, f"{p}{i}", Cat(low[i], rem), mag)
+                    bits.append(ge)
+                if stage == 0:
+                    mag3 = mag + Cat(Const(0, 1), mag)
+            else:                                 # radix 4: one step of three chains abreast
+                i -= 2
+                rem, bits = radix4_step(m, f"{p}{i}", Cat(low[i:i + 2], rem), mag, mag3)
             quot = Cat(*reversed(bits), quot)[:Q]        # the new bits enter at the bottom
             s = f"s{stage + 2}_"
             rem = reg(rem, s + "rem", unsigned(B))
             quot = reg(quot, s + "q", unsigned(Q))
             low = reg(low, s + "low", unsigned(Q))
-            div = reg(div, s + "div", unsigned(B + 1))
+            mag = reg(mag, s + "mag", unsigned(B))
+            mag3 = reg(mag3, s + "mag3", unsigned(B + 1))
             neg = reg(neg, s + "neg", 1)
             over = reg(over, s + "over", 1)
             half = reg(half, s + "half", 1)
