@@ -59,13 +59,14 @@ class Arbiter(wiring.Component):
         m = Module()
         id_bits = max(1, (n - 1).bit_length())
         pointer = Signal(id_bits)
-        # One (valid, core) pair per cycle of the memory's latency; the last one is answered.
-        inflight = [Signal(name=f"inflight{k}") for k in range(self.latency)]
-        inflight_id = [Signal(id_bits, name=f"inflight{k}_id") for k in range(self.latency)]
+        # Per cycle of the memory's latency, the core whose attempt is in flight (one-hot;
+        # the last one is answered): each port's acknowledge is one register bit and the
+        # memory's `ack`.
+        inflight = [Signal(n, name=f"inflight{k}") for k in range(self.latency)]
 
         # Answer the attempt in flight.
         for i, port in enumerate(ports):
-            mine = inflight[-1] & (inflight_id[-1] == i)
+            mine = inflight[-1][i]
             m.d.comb += [
                 port.rdata.eq(mem.rdata),
                 port.ack.eq(mine & mem.ack),
@@ -76,8 +77,8 @@ class Arbiter(wiring.Component):
         # Grant the next candidate, round robin from the pointer.
         candidate = Signal(n)
         for i, port in enumerate(ports):
-            busy = [inflight[k] & (inflight_id[k] == i) for k in range(self.latency)]
-            m.d.comb += candidate[i].eq(port.req & ~Cat(*busy).any())
+            busy = Cat(*(inflight[k][i] for k in range(self.latency))).any()
+            m.d.comb += candidate[i].eq(port.req & ~busy)
         grant = Signal(id_bits)
         granted = Signal()
         m.d.comb += granted.eq(candidate.any())
@@ -95,9 +96,9 @@ class Arbiter(wiring.Component):
                     m.d.comb += [mem.write.eq(port.write), mem.addr.eq(port.addr),
                                  mem.wdata.eq(port.wdata), mem.count.eq(port.count)]
         m.d.comb += mem.start.eq(granted)
-        m.d.sync += [inflight[0].eq(granted), inflight_id[0].eq(grant)]
+        m.d.sync += inflight[0].eq(Mux(granted, 1 << grant, 0))
         for k in range(1, self.latency):
-            m.d.sync += [inflight[k].eq(inflight[k - 1]), inflight_id[k].eq(inflight_id[k - 1])]
+            m.d.sync += inflight[k].eq(inflight[k - 1])
         with m.If(granted):
             m.d.sync += pointer.eq(_next_index(grant, n))
         return m
