@@ -8,7 +8,13 @@ from amaranth.lib.wiring import In
 from panther.config import PantherConfig
 from panther.hdl.ports import COUNT_BITS, SmemAccessSignature, SmemHostSignature
 
-__all__ = ["SharedMemory", "smem_word_layout"]
+__all__ = ["SharedMemory", "smem_word_layout", "X_ON_COLLISION"]
+
+#: Attribute of a signal driven by a block RAM read port whose word read in the cycle of a
+#: write to the same address is not used: the FPGA build tells Yosys so
+#: (``COLLISION_X_MASK``, :data:`hdl.fpga.build.SCRIPT_AFTER_READ`), which spares the bypass
+#: it would otherwise add behind the block RAM's output for the old word.
+X_ON_COLLISION = "panther_x_on_collision"
 
 
 def smem_word_layout(config):
@@ -71,15 +77,19 @@ class SharedMemory(wiring.Component):
         index_bits = max(1, (c.smem_depth - 1).bit_length())
         host, access = self.host, self.access
 
-        # Host port: reads straight from its own read port; a write is registered.
+        # Host port: reads straight from its own read port (not in the cycle a write lands
+        # on the same word: the board reads the word addressed in the request's first cycle,
+        # which no write lands in); a write is registered.
+        hp_data = Signal(layout, name="hp_data", attrs={X_ON_COLLISION: 1})
         h_we = Signal(name="h_we")
         h_addr = Signal(index_bits, name="h_addr", reset_less=True)
         h_word = Signal(layout, name="h_word", reset_less=True)
         m.d.comb += [
             hp.addr.eq(host.addr[:index_bits]),
-            host.rvalue.eq(hp.data.value),
-            host.rvalid.eq(hp.data.valid),
-            host.rcount.eq(hp.data.count),
+            hp_data.eq(hp.data),
+            host.rvalue.eq(hp_data.value),
+            host.rvalid.eq(hp_data.valid),
+            host.rcount.eq(hp_data.count),
         ]
         m.d.sync += [h_we.eq(host.we), h_addr.eq(host.addr[:index_bits]),
                      h_word.value.eq(host.wvalue), h_word.valid.eq(host.wvalid),
@@ -105,6 +115,9 @@ class SharedMemory(wiring.Component):
         # Stage 1 registers the block RAM's word and, beside it, the newer word written in
         # stage 0's cycle (`lw_*`) or in this one (`wp`, newest), if any.
         raw = Signal(layout, name="s2_raw", reset_less=True)
+        # (A collision's word is replaced by the forward: X_ON_COLLISION.)
+        rp_data = Signal(layout, name="rp_data", attrs={X_ON_COLLISION: 1})
+        m.d.comb += rp_data.eq(rp.data)
         s2_hit = Signal(name="s2_hit", reset_less=True)
         s2_fwd = Signal(layout, name="s2_fwd", reset_less=True)
         s2_busy = Signal(name="s2_busy")
@@ -124,7 +137,7 @@ class SharedMemory(wiring.Component):
         live = s1_busy & ~host.we
         fwd_ready = fwd.valid ^ s1_write
         m.d.sync += [
-            raw.eq(rp.data), s2_hit.eq(hit), s2_fwd.eq(fwd),
+            raw.eq(rp_data), s2_hit.eq(hit), s2_fwd.eq(fwd),
             s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
             s2_wdata.eq(s1_wdata), s2_count.eq(s1_count),
             s2_ready1.eq(live & Mux(hit, fwd_ready, ~s1_write)),
