@@ -3,7 +3,7 @@
 from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In
+from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.hdl.ports import COUNT_BITS, SmemAccessSignature, SmemHostSignature
@@ -46,25 +46,39 @@ class SharedMemory(wiring.Component):
     here and lands in the write port a cycle after ``we`` (it rejects the attempt deciding in
     that cycle), so that no host signal reaches ``ack`` but through a register.
 
+    Each attempt also names its requester (``who``, one-hot of ``n_requesters``); ``acks``
+    is ``ack`` per requester, each one 3-input function of registers (the requester's
+    readiness for either valid bit, registered in stage 1, and the block RAM's valid bit).
+
     Parameters
     ----------
     config : PantherConfig
+    n_requesters : int
+        Width of ``who`` and ``acks`` (default ``config.cores_per_tile``).
 
     Members
     -------
     access : In(SmemAccessSignature(config))
+    who : In(n_requesters)
+        One-hot requester of the attempt starting in this cycle.
+    acks : Out(n_requesters)
+        ``ack`` of the requester whose attempt finishes in this cycle.
     host : In(SmemHostSignature(config))
     """
 
     #: Cycles from an attempt's ``start`` to its ``ack`` or ``reject``.
     latency = 2
 
-    def __init__(self, *, config):
+    def __init__(self, *, config, n_requesters=None):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        n = config.cores_per_tile if n_requesters is None else n_requesters
+        if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
+            raise ValueError(f"n_requesters must be a positive integer, not {n!r}")
         self.config = config
-        super().__init__({"access": In(SmemAccessSignature(config)),
-                          "host": In(SmemHostSignature(config))})
+        self.n_requesters = n
+        super().__init__({"access": In(SmemAccessSignature(config)), "who": In(n),
+                          "acks": Out(n), "host": In(SmemHostSignature(config))})
 
     def elaborate(self, platform):
         c = self.config
@@ -104,13 +118,14 @@ class SharedMemory(wiring.Component):
         # Stage 0 reads the block RAM and registers the request.
         m.d.comb += rp.addr.eq(access.addr[:index_bits])
         s1_busy = Signal(name="s1_busy")
+        s1_who = Signal(self.n_requesters, name="s1_who", reset_less=True)
         s1_write = Signal(name="s1_write", reset_less=True)
         s1_addr = Signal(index_bits, name="s1_addr", reset_less=True)
         s1_wdata = Signal(c.data_bits, name="s1_wdata", reset_less=True)
         s1_count = Signal(COUNT_BITS, name="s1_count", reset_less=True)
         m.d.sync += [s1_busy.eq(access.start), s1_write.eq(access.write),
                      s1_addr.eq(access.addr[:index_bits]), s1_wdata.eq(access.wdata),
-                     s1_count.eq(access.count)]
+                     s1_count.eq(access.count), s1_who.eq(self.who)]
 
         # Stage 1 registers the block RAM's word and, beside it, the newer word written in
         # stage 0's cycle (`lw_*`) or in this one (`wp`, newest), if any.
@@ -128,6 +143,8 @@ class SharedMemory(wiring.Component):
         # Readiness if the block RAM's valid bit is 1 / 0; 0 when a host write lands next.
         s2_ready1 = Signal(name="s2_ready1")
         s2_ready0 = Signal(name="s2_ready0")
+        s2_ready1_who = Signal(self.n_requesters, name="s2_ready1_who")
+        s2_ready0_who = Signal(self.n_requesters, name="s2_ready0_who")
         hit_now, hit_last = Signal(), Signal()
         fwd = Signal(layout)
         m.d.comb += [hit_now.eq(wp.en & (wp.addr == s1_addr)),
@@ -136,12 +153,16 @@ class SharedMemory(wiring.Component):
         hit = hit_now | hit_last
         live = s1_busy & ~host.we
         fwd_ready = fwd.valid ^ s1_write
+        ready1 = live & Mux(hit, fwd_ready, ~s1_write)
+        ready0 = live & Mux(hit, fwd_ready, s1_write)
+        for i in range(self.n_requesters):
+            m.d.sync += [s2_ready1_who[i].eq(ready1 & s1_who[i]),
+                         s2_ready0_who[i].eq(ready0 & s1_who[i])]
         m.d.sync += [
             raw.eq(rp_data), s2_hit.eq(hit), s2_fwd.eq(fwd),
             s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
             s2_wdata.eq(s1_wdata), s2_count.eq(s1_count),
-            s2_ready1.eq(live & Mux(hit, fwd_ready, ~s1_write)),
-            s2_ready0.eq(live & Mux(hit, fwd_ready, s1_write)),
+            s2_ready1.eq(ready1), s2_ready0.eq(ready0),
         ]
 
         # Stage 2 decides, answers and writes back.
@@ -150,6 +171,7 @@ class SharedMemory(wiring.Component):
             word.eq(Mux(s2_hit, s2_fwd, raw)),
             access.rdata.eq(word.value),
             access.ack.eq(Mux(raw.valid, s2_ready1, s2_ready0)),
+            self.acks.eq(Mux(raw.valid, s2_ready1_who, s2_ready0_who)),
             access.reject.eq(s2_busy & ~access.ack),
         ]
         with m.If(h_we):

@@ -54,7 +54,8 @@ class SharedMemorySystem(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.memory = mem = SharedMemory(config=self.config)
+        m.submodules.memory = mem = SharedMemory(config=self.config,
+                                                 n_requesters=self.n_ports)
         m.submodules.arbiter = arb = Arbiter(config=self.config, n_ports=self.n_ports,
                                              latency=mem.latency)
         m.submodules.deadlock = det = DeadlockDetector(n_cores=self.n_ports)
@@ -62,6 +63,7 @@ class SharedMemorySystem(wiring.Component):
             wiring.connect(m, wiring.flipped(port), arb.ports[i])
             m.d.comb += det.req[i].eq(port.req)
         wiring.connect(m, arb.memory, mem.access)
+        m.d.comb += [mem.who.eq(arb.who), arb.acks.eq(mem.acks)]
         wiring.connect(m, wiring.flipped(self.host), mem.host)
         # A host write lands a cycle after `we` (SharedMemory): the memory changes in that
         # cycle, and the detector forgets the rejects up to it from `we` on.
