@@ -287,8 +287,10 @@ class SmemHostSignature(_PortSignature):
     """The host port of the shared memory (loading and dumping while the cores are stopped),
     from the host's side.
 
-    ``we`` writes ``wvalue`` / ``wvalid`` / ``wcount`` to ``addr`` in one cycle; ``rvalue`` /
-    ``rvalid`` / ``rcount`` show the word at the ``addr`` of the previous cycle.
+    ``we`` writes ``wvalue`` / ``wvalid`` / ``wcount`` to ``addr`` (the memory registers it:
+    the word lands in the next cycle); ``rvalue`` / ``rvalid`` / ``rcount`` show the word at
+    the ``addr`` of the previous cycle (undefined on the FPGA if a write landed on that word
+    in that cycle, see :data:`~hdl.tile.shared_memory.X_ON_COLLISION`).
 
     Parameters
     ----------

@@ -145,7 +145,12 @@ class TileBoard(wiring.Component):
         # other regions (issue 20). The bus reads it after a debug access.
         dbg_rdata = Signal(64, reset_less=True)
         from_dbg = Signal()
-        m.d.comb += bus.rdata.eq(Mux(from_dbg, dbg_rdata[0:32], rdata))
+        # A shared-memory word likewise (the block RAM's output straight into it, every
+        # cycle: in ACK it holds the word read in ACCESS).
+        smem_rdata = Signal(32, reset_less=True)
+        from_smem = Signal()
+        m.d.comb += bus.rdata.eq(Mux(from_dbg, dbg_rdata[0:32],
+                                     Mux(from_smem, smem_rdata, rdata)))
         # A core's debug request, registered: held from ACCESS until the core's ack.
         dbg_req = Signal(C)
         dbg_space, dbg_addr, dbg_we = Signal(2), Signal(16), Signal()
@@ -170,10 +175,15 @@ class TileBoard(wiring.Component):
         a = bus.addr
         region = a[REGION_BITS]
         host = tile.host_smem
+        # The shared memory's host port sees the bus's address and data in every cycle (its
+        # read port's address straight from the bridge's registers); only `we` is decoded.
+        m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
+                     host.wvalid.eq(bus.wdata[16]), host.wcount.eq(bus.wdata[24:32])]
+        m.d.sync += smem_rdata.eq(Cat(host.rvalue, host.rvalid, Signal(7), host.rcount))
         with m.FSM(name="bus"):
             with m.State("IDLE"):
                 with m.If(bus.req):
-                    m.d.sync += from_dbg.eq(0)
+                    m.d.sync += [from_dbg.eq(0), from_smem.eq(0)]
                     m.next = "ACCESS"
             with m.State("ACCESS"):
                 with m.Switch(region):
@@ -204,9 +214,7 @@ class TileBoard(wiring.Component):
                                          dbg_wdata.eq(Cat(bus.wdata, wdata_hi))]
                             m.next = "DEBUG"
                     with m.Case(2):
-                        m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
-                                     host.wvalid.eq(bus.wdata[16]),
-                                     host.wcount.eq(bus.wdata[24:32])]
+                        m.d.sync += from_smem.eq(1)
                         m.next = "SMEM"
                     with m.Case(3):
                         _xbar_access(m, [xbar.cells for xbar in self.xbars], bus, rdata, done)
@@ -224,11 +232,9 @@ class TileBoard(wiring.Component):
                     m.d.sync += [dbg_req.eq(0), from_dbg.eq(1)]
                     m.next = "ACK"
             with m.State("SMEM"):
-                # The host port reads with a latency of one cycle; a write takes one cycle.
-                m.d.comb += [host.addr.eq(a[0:16]), host.wvalue.eq(bus.wdata[0:16]),
-                             host.wvalid.eq(bus.wdata[16]), host.wcount.eq(bus.wdata[24:32]),
-                             host.we.eq(bus.we)]
-                m.d.sync += rdata.eq(Cat(host.rvalue, host.rvalid, Signal(7), host.rcount))
+                # The host port reads with a latency of one cycle (the word addressed in
+                # ACCESS, in `smem_rdata` from ACK on); a write lands in the next cycle.
+                m.d.comb += host.we.eq(bus.we)
                 m.next = "ACK"
             with m.State("ACK"):
                 # The master drops req at the end of this cycle (HostBridge protocol).

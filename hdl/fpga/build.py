@@ -15,6 +15,7 @@ from pathlib import Path
 
 from panther.config import PantherConfig, load_config
 from panther.hdl.synth.tools import ToolError, find_tool, run_step
+from panther.hdl.tile.shared_memory import X_ON_COLLISION
 
 from .board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, check_board_config
 from .fanout import RESET_PORTS, check_max_fanout, replicate_fanout
@@ -92,9 +93,14 @@ STEP_NAMES = {"YOSYS": "yosys synth_ecp5", "NEXTPNR_ECP5": "nextpnr-ecp5 place a
 #: or ``count_id(wire->name) == 0``), depending on which alias it picks for a net. Those
 #: aliases (never ports) get private names. A wire with the ``keep`` attribute (a replicated
 #: flip-flop, :data:`hdl.mcu.replica.REPLICA`) also keeps the flip-flop that drives
-#: it: Yosys would otherwise merge equal replicas back into one high-fanout net.
+#: it: Yosys would otherwise merge equal replicas back into one high-fanout net. A read
+#: port whose data has the attribute :data:`~hdl.tile.shared_memory.X_ON_COLLISION` (of a
+#: memory with one write port) need not return the old word in a write's cycle: without
+#: that, Yosys emulates it with a bypass multiplexer behind the block RAM's output.
 SCRIPT_AFTER_READ = ("rename -hide w:*]\n"
-                     "setattr -set keep 1 w:* a:keep %i %ci1:+$dff[Q] w:* %d")
+                     "setattr -set keep 1 w:* a:keep %i %ci1:+$dff[Q] w:* %d\n"
+                     f"setparam -set COLLISION_X_MASK 1 a:{X_ON_COLLISION} "
+                     "%ci1:+$memrd_v2[DATA] t:$memrd_v2 %i")
 _KEEP = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
          "TRELLIS_IO", "CCU2C")
 

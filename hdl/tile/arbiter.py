@@ -2,7 +2,7 @@
 
 from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import Out
+from amaranth.lib.wiring import In, Out
 
 from panther.hdl.ports import SmemAccessSignature
 
@@ -34,6 +34,10 @@ class Arbiter(wiring.Component):
         One per core (the tile's side of each core's port).
     memory : Out(SmemAccessSignature(config))
         The memory's side (see :class:`~hdl.tile.shared_memory.SharedMemory`).
+    who : Out(n_ports)
+        One-hot core of the attempt starting in this cycle (the memory's ``who``).
+    acks : In(n_ports)
+        The memory's ``ack`` per core (its ``acks``): a port's acknowledge.
     acked, rejected : Out(n_ports)
         Per-core strobes: the core's attempt finished in this cycle with / without access.
     """
@@ -45,8 +49,8 @@ class Arbiter(wiring.Component):
         self.config = config
         self.n_ports = n_ports
         self.latency = latency
-        members.update({"memory": Out(SmemAccessSignature(config)),
-                        "acked": Out(n_ports), "rejected": Out(n_ports)})
+        members.update({"memory": Out(SmemAccessSignature(config)), "who": Out(n_ports),
+                        "acks": In(n_ports), "acked": Out(n_ports), "rejected": Out(n_ports)})
         super().__init__(members)
 
     @property
@@ -59,25 +63,25 @@ class Arbiter(wiring.Component):
         m = Module()
         id_bits = max(1, (n - 1).bit_length())
         pointer = Signal(id_bits)
-        # One (valid, core) pair per cycle of the memory's latency; the last one is answered.
-        inflight = [Signal(name=f"inflight{k}") for k in range(self.latency)]
-        inflight_id = [Signal(id_bits, name=f"inflight{k}_id") for k in range(self.latency)]
+        # Per cycle of the memory's latency, the core whose attempt is in flight (one-hot;
+        # the last one is answered). A port's acknowledge is the memory's for its core.
+        inflight = [Signal(n, name=f"inflight{k}") for k in range(self.latency)]
 
         # Answer the attempt in flight.
         for i, port in enumerate(ports):
-            mine = inflight[-1] & (inflight_id[-1] == i)
+            mine = inflight[-1][i]
             m.d.comb += [
                 port.rdata.eq(mem.rdata),
-                port.ack.eq(mine & mem.ack),
-                self.acked[i].eq(mine & mem.ack),
+                port.ack.eq(self.acks[i]),
+                self.acked[i].eq(self.acks[i]),
                 self.rejected[i].eq(mine & mem.reject),
             ]
 
         # Grant the next candidate, round robin from the pointer.
         candidate = Signal(n)
         for i, port in enumerate(ports):
-            busy = [inflight[k] & (inflight_id[k] == i) for k in range(self.latency)]
-            m.d.comb += candidate[i].eq(port.req & ~Cat(*busy).any())
+            busy = Cat(*(inflight[k][i] for k in range(self.latency))).any()
+            m.d.comb += candidate[i].eq(port.req & ~busy)
         grant = Signal(id_bits)
         granted = Signal()
         m.d.comb += granted.eq(candidate.any())
@@ -95,9 +99,10 @@ class Arbiter(wiring.Component):
                     m.d.comb += [mem.write.eq(port.write), mem.addr.eq(port.addr),
                                  mem.wdata.eq(port.wdata), mem.count.eq(port.count)]
         m.d.comb += mem.start.eq(granted)
-        m.d.sync += [inflight[0].eq(granted), inflight_id[0].eq(grant)]
+        m.d.comb += self.who.eq(Mux(granted, 1 << grant, 0))
+        m.d.sync += inflight[0].eq(self.who)
         for k in range(1, self.latency):
-            m.d.sync += [inflight[k].eq(inflight[k - 1]), inflight_id[k].eq(inflight_id[k - 1])]
+            m.d.sync += inflight[k].eq(inflight[k - 1])
         with m.If(granted):
             m.d.sync += pointer.eq(_next_index(grant, n))
         return m

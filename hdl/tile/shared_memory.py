@@ -3,12 +3,18 @@
 from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In
+from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.hdl.ports import COUNT_BITS, SmemAccessSignature, SmemHostSignature
 
-__all__ = ["SharedMemory", "smem_word_layout"]
+__all__ = ["SharedMemory", "smem_word_layout", "X_ON_COLLISION"]
+
+#: Attribute of a signal driven by a block RAM read port whose word read in the cycle of a
+#: write to the same address is not used: the FPGA build tells Yosys so
+#: (``COLLISION_X_MASK``, :data:`hdl.fpga.build.SCRIPT_AFTER_READ`), which spares the bypass
+#: it would otherwise add behind the block RAM's output for the old word.
+X_ON_COLLISION = "panther_x_on_collision"
 
 
 def smem_word_layout(config):
@@ -26,37 +32,53 @@ class SharedMemory(wiring.Component):
     * ``ack``: ``st`` on an invalid word (written, valid set, counter := ``count``) or ``ld``
       on a valid word (``rdata`` = value; a counter above 0 decrements and valid clears
       when it reaches 0; counter 0 = persistent word, left unchanged);
-    * ``reject``: the word is not ready (``st``: valid; ``ld``: invalid) or the host writes
-      in this cycle. Nothing changes; the requester retries later.
+    * ``reject``: the word is not ready (``st``: valid; ``ld``: invalid) or a host write
+      takes the write port in this cycle. Nothing changes; the requester retries later.
 
-    The pipeline: the block RAM is read in the start cycle; the next cycle registers the word
-    (the block RAM's output goes straight into a register: its clock-to-output delay leaves
-    no room for logic behind it), with the word written in that same cycle forwarded; the
-    cycle after decides, answers and writes back. An attempt may start in every cycle and
-    sees every write decided before its own (the read port is transparent to the write port
-    in its start cycle, the forward covers the cycle after).
+    The pipeline: the block RAM is read in the start cycle; the next cycle registers its
+    output as it is (its clock-to-output delay leaves no room for logic behind it) and, beside
+    it, the newest word written to that address in the start cycle or in this one, with the
+    readiness for either value of the block RAM's valid bit; the cycle after picks, answers
+    and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
+    sees every write decided before its own (an attempt may start in every cycle).
 
-    The host port loads and dumps words while the cores are stopped.
+    The host port loads and dumps words while the cores are stopped. Its write is registered
+    here and lands in the write port a cycle after ``we`` (it rejects the attempt deciding in
+    that cycle), so that no host signal reaches ``ack`` but through a register.
+
+    Each attempt also names its requester (``who``, one-hot of ``n_requesters``); ``acks``
+    is ``ack`` per requester, each one 3-input function of registers (the requester's
+    readiness for either valid bit, registered in stage 1, and the block RAM's valid bit).
 
     Parameters
     ----------
     config : PantherConfig
+    n_requesters : int
+        Width of ``who`` and ``acks`` (default ``config.cores_per_tile``).
 
     Members
     -------
     access : In(SmemAccessSignature(config))
+    who : In(n_requesters)
+        One-hot requester of the attempt starting in this cycle.
+    acks : Out(n_requesters)
+        ``ack`` of the requester whose attempt finishes in this cycle.
     host : In(SmemHostSignature(config))
     """
 
     #: Cycles from an attempt's ``start`` to its ``ack`` or ``reject``.
     latency = 2
 
-    def __init__(self, *, config):
+    def __init__(self, *, config, n_requesters=None):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        n = config.cores_per_tile if n_requesters is None else n_requesters
+        if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
+            raise ValueError(f"n_requesters must be a positive integer, not {n!r}")
         self.config = config
-        super().__init__({"access": In(SmemAccessSignature(config)),
-                          "host": In(SmemHostSignature(config))})
+        self.n_requesters = n
+        super().__init__({"access": In(SmemAccessSignature(config)), "who": In(n),
+                          "acks": Out(n), "host": In(SmemHostSignature(config))})
 
     def elaborate(self, platform):
         c = self.config
@@ -64,54 +86,96 @@ class SharedMemory(wiring.Component):
         layout = smem_word_layout(c)
         m.submodules.mem = mem = Memory(shape=layout, depth=c.smem_depth, init=[])
         wp = mem.write_port()
-        rp = mem.read_port(transparent_for=(wp,))
+        rp = mem.read_port()
         hp = mem.read_port()
         index_bits = max(1, (c.smem_depth - 1).bit_length())
-
-        # Host port.
         host, access = self.host, self.access
+
+        # Host port: reads straight from its own read port (not in the cycle a write lands
+        # on the same word: the board reads the word addressed in the request's first cycle,
+        # which no write lands in); a write is registered.
+        hp_data = Signal(layout, name="hp_data", attrs={X_ON_COLLISION: 1})
+        h_we = Signal(name="h_we")
+        h_addr = Signal(index_bits, name="h_addr", reset_less=True)
+        h_word = Signal(layout, name="h_word", reset_less=True)
         m.d.comb += [
             hp.addr.eq(host.addr[:index_bits]),
-            host.rvalue.eq(hp.data.value),
-            host.rvalid.eq(hp.data.valid),
-            host.rcount.eq(hp.data.count),
+            hp_data.eq(hp.data),
+            host.rvalue.eq(hp_data.value),
+            host.rvalid.eq(hp_data.valid),
+            host.rcount.eq(hp_data.count),
         ]
+        m.d.sync += [h_we.eq(host.we), h_addr.eq(host.addr[:index_bits]),
+                     h_word.value.eq(host.wvalue), h_word.valid.eq(host.wvalid),
+                     h_word.count.eq(host.wcount)]
 
-        # Attempt pipeline: stage 0 reads, stage 1 registers the word, stage 2 decides.
+        # The last cycle's write (what the block RAM's read in that cycle does not show).
+        lw_en = Signal(name="lw_en")
+        lw_addr = Signal(index_bits, name="lw_addr", reset_less=True)
+        lw_word = Signal(layout, name="lw_word", reset_less=True)
+        m.d.sync += [lw_en.eq(wp.en), lw_addr.eq(wp.addr), lw_word.eq(wp.data)]
+
+        # Stage 0 reads the block RAM and registers the request.
         m.d.comb += rp.addr.eq(access.addr[:index_bits])
-        s1_busy, s1_write = Signal(name="s1_busy"), Signal(name="s1_write")
-        s1_addr = Signal(index_bits, name="s1_addr")
+        s1_busy = Signal(name="s1_busy")
+        s1_who = Signal(self.n_requesters, name="s1_who", reset_less=True)
+        s1_write = Signal(name="s1_write", reset_less=True)
+        s1_addr = Signal(index_bits, name="s1_addr", reset_less=True)
         s1_wdata = Signal(c.data_bits, name="s1_wdata", reset_less=True)
         s1_count = Signal(COUNT_BITS, name="s1_count", reset_less=True)
-        m.d.sync += s1_busy.eq(access.start)
-        with m.If(access.start):
-            m.d.sync += [s1_write.eq(access.write), s1_addr.eq(access.addr[:index_bits]),
-                         s1_wdata.eq(access.wdata), s1_count.eq(access.count)]
+        m.d.sync += [s1_busy.eq(access.start), s1_write.eq(access.write),
+                     s1_addr.eq(access.addr[:index_bits]), s1_wdata.eq(access.wdata),
+                     s1_count.eq(access.count), s1_who.eq(self.who)]
 
-        s2_busy, s2_write = Signal(name="s2_busy"), Signal(name="s2_write")
-        s2_addr = Signal(index_bits, name="s2_addr")
+        # Stage 1 registers the block RAM's word and, beside it, the newer word written in
+        # stage 0's cycle (`lw_*`) or in this one (`wp`, newest), if any.
+        raw = Signal(layout, name="s2_raw", reset_less=True)
+        # (A collision's word is replaced by the forward: X_ON_COLLISION.)
+        rp_data = Signal(layout, name="rp_data", attrs={X_ON_COLLISION: 1})
+        m.d.comb += rp_data.eq(rp.data)
+        s2_hit = Signal(name="s2_hit", reset_less=True)
+        s2_fwd = Signal(layout, name="s2_fwd", reset_less=True)
+        s2_busy = Signal(name="s2_busy")
+        s2_write = Signal(name="s2_write", reset_less=True)
+        s2_addr = Signal(index_bits, name="s2_addr", reset_less=True)
         s2_wdata = Signal(c.data_bits, name="s2_wdata", reset_less=True)
         s2_count = Signal(COUNT_BITS, name="s2_count", reset_less=True)
-        word = Signal(layout, name="s2_word", reset_less=True)
-        forward = Signal(name="s1_forward")
-        m.d.comb += forward.eq(wp.en & (wp.addr == s1_addr))
+        # Readiness if the block RAM's valid bit is 1 / 0; 0 when a host write lands next.
+        s2_ready1 = Signal(name="s2_ready1")
+        s2_ready0 = Signal(name="s2_ready0")
+        s2_ready1_who = Signal(self.n_requesters, name="s2_ready1_who")
+        s2_ready0_who = Signal(self.n_requesters, name="s2_ready0_who")
+        hit_now, hit_last = Signal(), Signal()
+        fwd = Signal(layout)
+        m.d.comb += [hit_now.eq(wp.en & (wp.addr == s1_addr)),
+                     hit_last.eq(lw_en & (lw_addr == s1_addr)),
+                     fwd.eq(Mux(hit_now, wp.data, lw_word))]
+        hit = hit_now | hit_last
+        live = s1_busy & ~host.we
+        fwd_ready = fwd.valid ^ s1_write
+        ready1 = live & Mux(hit, fwd_ready, ~s1_write)
+        ready0 = live & Mux(hit, fwd_ready, s1_write)
+        for i in range(self.n_requesters):
+            m.d.sync += [s2_ready1_who[i].eq(ready1 & s1_who[i]),
+                         s2_ready0_who[i].eq(ready0 & s1_who[i])]
         m.d.sync += [
+            raw.eq(rp_data), s2_hit.eq(hit), s2_fwd.eq(fwd),
             s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
             s2_wdata.eq(s1_wdata), s2_count.eq(s1_count),
-            word.eq(Mux(forward, wp.data.as_value(), rp.data.as_value())),
+            s2_ready1.eq(ready1), s2_ready0.eq(ready0),
         ]
 
-        ready = Signal()
+        # Stage 2 decides, answers and writes back.
+        word = Signal(layout, name="s2_word")
         m.d.comb += [
-            ready.eq(word.valid ^ s2_write),
+            word.eq(Mux(s2_hit, s2_fwd, raw)),
             access.rdata.eq(word.value),
-            access.ack.eq(s2_busy & ready & ~host.we),
+            access.ack.eq(Mux(raw.valid, s2_ready1, s2_ready0)),
+            self.acks.eq(Mux(raw.valid, s2_ready1_who, s2_ready0_who)),
             access.reject.eq(s2_busy & ~access.ack),
         ]
-        with m.If(host.we):
-            m.d.comb += [wp.en.eq(1), wp.addr.eq(host.addr[:index_bits]),
-                         wp.data.value.eq(host.wvalue), wp.data.valid.eq(host.wvalid),
-                         wp.data.count.eq(host.wcount)]
+        with m.If(h_we):
+            m.d.comb += [wp.en.eq(1), wp.addr.eq(h_addr), wp.data.eq(h_word)]
         with m.Elif(access.ack):
             m.d.comb += [wp.en.eq(1), wp.addr.eq(s2_addr)]
             with m.If(s2_write):

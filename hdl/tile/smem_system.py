@@ -1,6 +1,6 @@
 """Shared memory, round-robin arbiter and deadlock detector: the tile without its cores."""
 
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -54,7 +54,8 @@ class SharedMemorySystem(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.memory = mem = SharedMemory(config=self.config)
+        m.submodules.memory = mem = SharedMemory(config=self.config,
+                                                 n_requesters=self.n_ports)
         m.submodules.arbiter = arb = Arbiter(config=self.config, n_ports=self.n_ports,
                                              latency=mem.latency)
         m.submodules.deadlock = det = DeadlockDetector(n_cores=self.n_ports)
@@ -62,10 +63,16 @@ class SharedMemorySystem(wiring.Component):
             wiring.connect(m, wiring.flipped(port), arb.ports[i])
             m.d.comb += det.req[i].eq(port.req)
         wiring.connect(m, arb.memory, mem.access)
+        m.d.comb += [mem.who.eq(arb.who), arb.acks.eq(mem.acks)]
         wiring.connect(m, wiring.flipped(self.host), mem.host)
+        # A host write lands a cycle after `we` (SharedMemory): the memory changes in that
+        # cycle, and the detector forgets the rejects up to it from `we` on.
+        host_we_r = Signal(name="host_we_r")
+        m.d.sync += host_we_r.eq(self.host.we)
         m.d.comb += [
             det.halted.eq(self.halted), det.acked.eq(arb.acked), det.rejected.eq(arb.rejected),
-            det.changed.eq(self.host.we), self.deadlock.eq(det.deadlock), self.stuck.eq(det.stuck),
+            det.changed.eq(self.host.we | host_we_r), self.deadlock.eq(det.deadlock),
+            self.stuck.eq(det.stuck),
             self.accesses.eq(arb.acked),
         ]
         return m

@@ -9,6 +9,7 @@ and the final memory (read through the host port) must equal the model's.
 import random
 
 import pytest
+from amaranth.hdl import Elaboratable, Module, Signal
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
@@ -43,10 +44,30 @@ class Model:
         return self.value[addr]
 
 
-def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
-    """Run per-core op lists; returns (events, final dump, deadlock trace, cycles)."""
+class _Counted(Elaboratable):
+    """``dut`` beside a free-running cycle counter, which every testbench reads as the time."""
+
+    def __init__(self, dut):
+        self.dut = dut
+        self.now = Signal(32)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.dut = self.dut
+        m.d.sync += self.now.eq(self.now + 1)
+        return m
+
+
+def run(programs, *, init=None, max_cycles=5000, halt_when_done=True, host_writes=()):
+    """Run per-core op lists; returns (events, final dump, deadlock trace).
+
+    ``host_writes``: ``(cycle, addr, (value, valid, count))`` host-port writes during the
+    traffic, ``cycle`` counted from the cores' first cycle; the fourth result then lists them
+    with the cycle of ``we`` on the clock of the events (their first element).
+    """
     dut = SharedMemorySystem(config=CONFIG, n_ports=len(programs))
-    sim = Simulator(dut)
+    top = _Counted(dut)
+    sim = Simulator(top)
     sim.add_clock(1e-6)
     events = []
     done = [False] * len(programs)
@@ -68,7 +89,7 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
                     cycle += 1
                     assert cycle < max_cycles, f"core {core} still waits for {op}"
                 rdata = ctx.get(port.rdata)
-                events.append((cycle, core, op, rdata))
+                events.append((ctx.get(top.now), core, op, rdata))
                 ctx.set(port.req, 0)
                 await ctx.tick()
                 cycle += 1
@@ -90,7 +111,19 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
         for core, _ops in enumerate(programs):
             sim_core_start[core] = True
         cycles = 0
-        while not all(done):
+        writes = sorted(host_writes)
+        start = ctx.get(top.now) + 1           # the cores' first cycle
+        while not all(done) or writes:
+            now = ctx.get(top.now)
+            due = writes and writes[0][0] <= now - start
+            if due:
+                _, addr, (value, valid, count) = writes.pop(0)
+                ctx.set(dut.host.addr, addr)
+                ctx.set(dut.host.wvalue, value & MASK)
+                ctx.set(dut.host.wvalid, valid)
+                ctx.set(dut.host.wcount, count)
+                host_log.append((now, addr, (value, valid, count)))
+            ctx.set(dut.host.we, bool(due))
             await ctx.tick()
             cycles += 1
             if ctx.get(dut.deadlock):
@@ -106,6 +139,7 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
             dump.setdefault("count", []).append(ctx.get(dut.host.rcount))
 
     sim_core_start = [False] * len(programs)
+    host_log = []
 
     def gated(core, ops):
         inner = driver(core, ops)
@@ -120,6 +154,8 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True):
         sim.add_testbench(gated(core, ops), background=True)
     sim.add_testbench(host)
     sim.run()
+    if host_writes:
+        return events, dump, deadlock_seen, host_log
     return events, dump, deadlock_seen
 
 
@@ -145,7 +181,32 @@ def check_against_model(programs, events, dump, model):
     return cycles
 
 
-def random_traffic(seed, n_cores, n_ops):
+def check_with_host_writes(programs, events, dump, host_log, model):
+    """As :func:`check_against_model`, with host writes in the order: a write with ``we`` in
+    cycle ``w`` lands in ``w + 1``, after the acks up to ``w`` and before those after
+    ``w + 1``; no attempt is acked in ``w + 1`` (the write port is the host's)."""
+    landing = {w + 1 for w, _, _ in host_log}
+    assert not [e for e in events if e[0] in landing], "an ack in a host write's cycle"
+    assert len(events) == sum(len(p) for p in programs)
+    for core, ops in enumerate(programs):
+        assert [e[2] for e in sorted(events) if e[1] == core] == list(ops)
+    order = sorted([(e[0], "ack", e[1:]) for e in events]
+                   + [(w + 1, "host", (addr, word)) for w, addr, word in host_log])
+    for cycle, kind, item in order:
+        if kind == "host":
+            addr, (value, valid, count) = item
+            model.value[addr], model.valid[addr], model.count[addr] = value, bool(valid), count
+            continue
+        core, op, rdata = item
+        value = model.apply(op)
+        if op[0] == "ld":
+            assert _signed(rdata) == value, f"core {core} {op} at cycle {cycle}: got {rdata}"
+    assert dump["value"] == [_signed(v & MASK) for v in model.value]
+    assert dump["valid"] == model.valid
+    assert dump["count"] == model.count
+
+
+def random_traffic(seed, n_cores, n_ops, *, words=CONFIG.smem_depth):
     """Per-core op lists built from one random legal sequential schedule.
 
     Every word is stored once and loaded exactly ``count`` times, so any interleaving that
@@ -154,7 +215,7 @@ def random_traffic(seed, n_cores, n_ops):
     rng = random.Random(seed)
     model = Model(CONFIG.smem_depth)
     programs = [[] for _ in range(n_cores)]
-    fresh = list(range(CONFIG.smem_depth))
+    fresh = list(range(words))
     rng.shuffle(fresh)
     for _ in range(n_ops):
         core = rng.randrange(n_cores)
@@ -167,7 +228,7 @@ def random_traffic(seed, n_cores, n_ops):
             break
         model.apply(op)
         programs[core].append(op)
-    for addr in range(CONFIG.smem_depth):       # drain what is left
+    for addr in range(words):                   # drain what is left
         while model.valid[addr]:
             op = ("ld", addr)
             model.apply(op)
@@ -252,3 +313,37 @@ def test_no_false_deadlock_while_a_core_is_slow():
     events, dump, deadlocks = run(programs)
     assert not deadlocks
     check_against_model(programs, events, dump, Model(CONFIG.smem_depth))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_host_writes_racing_the_cores(seed):
+    # The host port is meant for stopped cores; racing them must still be sequential. Cores:
+    # random traffic on words 0-47 plus loads of the persistent words 60-63, which the host
+    # rewrites (valid, count 0, a new value) every 1-3 cycles, with writes to the unused
+    # words 48-59 between them.
+    rng = random.Random(100 + seed)
+    depth = CONFIG.smem_depth
+    programs = random_traffic(seed, 3, 45, words=48)
+    for ops in programs:
+        for _ in range(8):
+            ops.insert(rng.randrange(len(ops) + 1), ("ld", rng.randrange(60, 64)))
+    init_values = [0] * depth
+    init_valid = [a >= 60 for a in range(depth)]
+    for a in range(60, 64):
+        init_values[a] = 1000 + a
+    writes, cycle = [], 0
+    for k in range(60):
+        cycle += rng.randint(1, 3)
+        if rng.random() < 0.7:
+            writes.append((cycle, rng.randrange(60, 64), (rng.randint(-2000, 2000), 1, 0)))
+        else:
+            writes.append((cycle, rng.randrange(48, 60), (k, rng.randint(0, 1), k % 4)))
+    events, dump, deadlocks, host_log = run(
+        programs, init=(init_values, init_valid, [0] * depth), host_writes=writes)
+    assert not deadlocks
+    assert len(host_log) == len(writes)
+    model = Model(depth, init_values, init_valid, [0] * depth)
+    check_with_host_writes(programs, events, dump, host_log, model)
+    # The race did happen: some loads of the rewritten words saw a host's value.
+    host_values = {w[2][0] for w in writes if w[1] >= 60}
+    assert any(_signed(e[3]) in host_values for e in events if e[2][1] >= 60)
