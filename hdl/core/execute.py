@@ -59,15 +59,15 @@ class Execute(wiring.Component):
     -------
     instr : In(DecodeLayout)
     valid : In(1)
-    quick, jump : In(1)
-        The instruction register and its predecoded flags (from :class:`hdl.core.fetch.Fetch`).
+    quick : In(1)
+        The instruction register and its predecoded flag (from :class:`hdl.core.fetch.Fetch`;
+        ``valid`` is low whenever the core is not running).
     ready : Out(1)
         The instruction register may be refilled at this clock edge.
-    running : In(1)
     redirect : Out(1)
     redirect_pc : Out(PC_BITS)
-        A ``jmp`` retires, or a taken ``br`` retired in the cycle before (its decision is
-        registered).
+        A ``jmp`` or a taken ``br`` retired in the cycle before (a flip-flop and the
+        registered target).
     data : Out(DataPortSignature)
         Operand-space port.
     smem : Out(SharedMemoryPortSignature)
@@ -105,8 +105,8 @@ class Execute(wiring.Component):
         self.core_id = core_id
         M = config.mcus_per_core
         super().__init__({
-            "instr": In(DecodeLayout()), "valid": In(1), "quick": In(1), "jump": In(1),
-            "ready": Out(1), "running": In(1),
+            "instr": In(DecodeLayout()), "valid": In(1), "quick": In(1),
+            "ready": Out(1),
             "redirect": Out(1), "redirect_pc": Out(PC_BITS),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
@@ -195,7 +195,10 @@ class Execute(wiring.Component):
 
         taken = Signal(name="x_taken")
         go = Signal(name="x_go")        # DISPATCH dispatches the instruction register
-        m.d.comb += [go.eq(at_dispatch & self.valid & self.running & ~taken),
+        # `valid` is low while the core is not running (the front end clears it at the edge
+        # the core stops), so `running` is not a term here (issue 20: it added a level and a
+        # long route before `retire`, `ready` and the front end's enables).
+        m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
                      self.retire.eq(go & self.quick | ret_r
                                     | unit & (transfer.done | net.done | vec.done)
                                     | mwait & ((pending & ~self.mcu_done) == 0)),
@@ -235,11 +238,12 @@ class Execute(wiring.Component):
         # A branch retires in SCALAR_W whatever it decides and registers the decision
         # (`taken`) and its target: a taken one redirects in the next cycle, which DISPATCH
         # spends on it (the instruction register then holds a wrong-path instruction), so the
-        # comparator reaches no redirect, retire or front-end enable (issue 20).
+        # comparator reaches no redirect, retire or front-end enable (issue 20). A `jmp`
+        # does the same from DISPATCH: `redirect` and its PC are flip-flops, so the dispatch
+        # decision reaches none of the front end's PC, valid bits or memory enable.
         target = Signal.like(ins.target, name="x_target", reset_less=True)
         m.d.sync += [taken.eq(0), target.eq(ins.target)]
-        m.d.comb += [self.redirect.eq(taken | go & self.jump),
-                     self.redirect_pc.eq(Mux(taken, target, ins.target))]
+        m.d.comb += [self.redirect.eq(taken), self.redirect_pc.eq(target)]
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
@@ -253,7 +257,8 @@ class Execute(wiring.Component):
                     with m.Elif(op.nop):
                         retire()
                     with m.Elif(op.jmp):
-                        retire()                # `redirect`: `go & jump`
+                        m.d.sync += taken.eq(1)     # redirects in the next cycle
+                        retire()
                     with m.Elif(op.set):
                         m.d.comb += [dp.we.eq(1), dp.wdata.eq(ins.imm)]
                         if c.data_bits < len(ins.imm):      # sat(imm) as the golden model
