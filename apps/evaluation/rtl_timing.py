@@ -14,7 +14,8 @@ prints both):
 
 ==========================  ================================================
 ``nop``, ``set``            1
-``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 3
+``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 4 (its redirect is registered, as a
+                            taken branch's)
 ``cp`` of ``vw`` words      ``8 + 2 vw`` (the vector unit starts a cycle after the dispatch,
                             from a register)
 ``alu`` / ``alui``          ``8 + V + s (3 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
@@ -30,17 +31,18 @@ prints both):
 ``ldx`` / ``stx``           three cycles more than ``ld`` / ``st`` (the base read, registered;
                             the effective address and its check, registered)
 shared-memory port          one word per cycle for the tile
-MCU request                 ``1 +`` the MCU's exact cycles (the core registers every
-                            request at its edge, ``Core.mcu_request_latency``)
+MCU request                 ``2 +`` the MCU's exact cycles (the core registers every
+                            request at its edge, ``Core.mcu_request_latency``, and the
+                            MCU's ``done``, ``Core.mcu_done_latency``)
 ``mcu``                     ``M + 3 +`` the longest MCU request (``M`` = mcus_per_core:
                             dispatch, the scan of the ``M`` masks and its end, the start)
 replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 ``crs``                     ``M + 2`` (dispatch, the scan of its mask and its end), then
-                            on variant 3 its request, ``1 + crs_cycles``:
+                            on variant 3 its request, ``2 + crs_cycles``:
                             ``crs_cycles = X (6 S + X + D + 2) + 1`` (``X`` = xbar_size,
                             ``S`` slices, ``D`` = ``crs_pipeline_depth``)
 replay of a deferred CRS    its request ``+ 2`` (``REPLAY``, ``REPLAY_START``)
-variant-3 commit            its request, ``1 + commit_cycles`` = ``2 + 6 S X`` (a read and
+variant-3 commit            its request, ``2 + commit_cycles`` = ``3 + 6 S X`` (a read and
                             a write per slice and row)
 ``hlt``                     ``6 + 2 (M + 1)`` on variants 1-2 (the park's and the
                             restore's scans of the MCUs), 6 on variant 3 (with the start)
@@ -74,7 +76,7 @@ def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     smem_latency = SharedMemory.latency     # a word's request to its answer
-    return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=3,
+    return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=4,
                       halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=8,
                       cp_word=2,
                       vfu_fixed=8 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
@@ -91,7 +93,8 @@ def rtl_mcu_timing(config):
     """The RTL's MCU operations in cycles (PANTHER, ``config``'s variant and answer
     latencies)."""
     lat = latency_cycles(config)
-    edge = Core.mcu_request_latency         # the core's register of every MCU request
+    # the core's registers of every MCU request and of the MCU's `done`
+    edge = Core.mcu_request_latency + Core.mcu_done_latency
     commit = edge + commit_cycles(config.replace(variant=3), latencies=lat)  # variant 3's
 
     def request(mask):

@@ -133,6 +133,9 @@ class Core(wiring.Component):
     #: Cycles from the execute stage's (or the deferred unit's) MCU request to the MCU: the
     #: core registers ``start``, ``start_mask``, ``crs`` and ``commit`` at its edge.
     mcu_request_latency = 1
+    #: Cycles from an MCU's ``done`` pulse to the execute stage and the deferred unit: the
+    #: core registers ``done`` at its edge too.
+    mcu_done_latency = 1
 
     def __init__(self, *, config, core_id, mcu_factory=None):
         if core_id is None:
@@ -174,11 +177,14 @@ class Core(wiring.Component):
 
         running = self.running
         prog_len = Signal(PC_BITS, init=c.imem_depth)
-        instret = Signal(32)
-        cycles = Signal(32)
+        # The status counts and copies have no reset of their own (a run start clears them):
+        # with the clock domain's reset their clear was a LUT of it and `restart` before
+        # every reset pin, reached by the tile's reset fan-out copies' long routes (issue 20).
+        instret = Signal(32, reset_less=True)
+        cycles = Signal(32, reset_less=True)
         overflow = Signal()
-        pc = Signal(PC_BITS)
-        deferred = Signal.like(execute.deferred)
+        pc = Signal(PC_BITS, reset_less=True)
+        deferred = Signal.like(execute.deferred, reset_less=True)
 
         # -- run control and status ------------------------------------------------------
         with m.If(restart):
@@ -211,13 +217,13 @@ class Core(wiring.Component):
         m.d.comb += [
             imem.f_addr.eq(fetch.imem_addr), imem.f_en.eq(fetch.imem_en),
             fetch.imem_data.eq(imem.f_data),
-            fetch.running.eq(running & ~execute.halt & ~execute.fault),
+            # the core runs in the next cycle (the execute stage's `valid` is cleared else)
+            fetch.running.eq(running & self.run & ~execute.halt & ~execute.fault),
             fetch.restart.eq(restart), fetch.prog_len.eq(prog_len),
             fetch.redirect.eq(execute.redirect), fetch.redirect_pc.eq(execute.redirect_pc),
             fetch.x_ready.eq(execute.ready),
-            execute.quick.eq(fetch.x_quick), execute.jump.eq(fetch.x_jump),
+            execute.quick.eq(fetch.x_quick),
             execute.instr.eq(fetch.x_instr), execute.valid.eq(fetch.x_valid),
-            execute.running.eq(running),
         ]
         wiring.connect(m, wiring.flipped(self.smem), execute.smem)
         wiring.connect(m, wiring.flipped(self.noc), execute.noc)
@@ -225,8 +231,11 @@ class Core(wiring.Component):
         # -- MCUs --------------------------------------------------------------------------
         # The MCU requests are registered at the core's edge (`mcu_request_latency`): each
         # MCU's controller sees flip-flops, not the execute stage's and the deferred unit's
-        # decodes (issue 20). No handshake reads a stale `done`: the core waits for every
-        # request's `done` pulse, which comes after the request reached the MCU.
+        # decodes (issue 20). `done` is registered the same way (`mcu_done_latency`): the
+        # MCU's controller is placed far from the core and its `done` reached the execute
+        # stage's retire, `ready` and the instruction register's enables in one cycle. No
+        # handshake reads a stale `done`: the core waits for every request's `done` pulse,
+        # which comes after the request reached the MCU.
         for k, mcu in enumerate(self.mcus):
             wiring.connect(m, ds.xin[k], mcu.xin)
             wiring.connect(m, ds.xout[k], mcu.xout)
@@ -234,12 +243,14 @@ class Core(wiring.Component):
             start, crs, commit = (Signal(name=f"mcu{k}_{what}_r")
                                   for what in ("start", "crs", "commit"))
             start_mask = Signal(3, name=f"mcu{k}_start_mask_r")
+            done = Signal(name=f"mcu{k}_done_r")
             m.d.sync += [start.eq(execute.mcu_start[k]), start_mask.eq(execute.mcu_masks[k]),
-                         crs.eq(execute.mcu_crs[k]), commit.eq(execute.mcu_commit[k])]
+                         crs.eq(execute.mcu_crs[k]), commit.eq(execute.mcu_commit[k]),
+                         done.eq(mcu.done)]
             m.d.comb += [
                 mcu.start.eq(start), mcu.start_mask.eq(start_mask),
                 mcu.crs.eq(crs), mcu.commit.eq(commit),
-                execute.mcu_done[k].eq(mcu.done), mcu.overflow_clear.eq(restart),
+                execute.mcu_done[k].eq(done), mcu.overflow_clear.eq(restart),
             ]
 
         # -- host/debug port ---------------------------------------------------------------

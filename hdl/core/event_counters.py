@@ -41,7 +41,10 @@ class EventCounters(wiring.Component):
         Count this cycle's events (the core is running).
     clear : In(1)
         Zero every counter (a run starts); wins over ``enable`` (this cycle's events are
-        dropped).
+        dropped). The counters and the input registers have no reset of their own (the
+        clock domain's reset would join ``clear`` in one LUT before ~450 reset pins, with the
+        tile's reset fan-out copies' long routes, issue 20): they hold their initial value
+        0 until the first clear, and keep their counts over a reset without a run.
     <name> : Out(COUNTER_BITS)
         One per event name (``vfu_ops``, ``rf_reads``, ...).
     """
@@ -58,8 +61,8 @@ class EventCounters(wiring.Component):
     def elaborate(self, platform):
         c = self.config
         m = Module()
-        ev = Signal.like(self.events, name="events_r")
-        addr = Signal.like(self.addr, name="addr_r")
+        ev = Signal.like(self.events, name="events_r", reset_less=True)
+        addr = Signal.like(self.addr, name="addr_r", reset_less=True)
         enable = Signal(name="enable_r")
         # This cycle's events are counted in the next; a clear drops them, as it wins.
         m.d.sync += [ev.eq(self.events), addr.eq(self.addr),
@@ -88,7 +91,8 @@ class EventCounters(wiring.Component):
         }
         assert set(add) == set(DIGITAL_EVENTS), "every digital event needs its increment"
         for name, increment in add.items():
-            counter = getattr(self, name)
+            counter = Signal(COUNTER_BITS, name=f"{name}_q", reset_less=True)
+            m.d.comb += getattr(self, name).eq(counter)
             with m.If(self.clear):
                 m.d.sync += counter.eq(0)
             with m.Elif(enable):

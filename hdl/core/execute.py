@@ -8,9 +8,9 @@ run on :class:`~hdl.core.vector.VectorPath`, ``ld``/``st`` on
 first read their base register here and check and pass on the effective address), ``send``/``recv``
 on :class:`~hdl.core.network.NetworkTransfer` (one word per handshake with the tile's network
 interface); ``alu_int`` and ``br`` read their two scalars here (the states of
-:mod:`~hdl.core.scalar_states`). ``mcu`` starts every masked MCU in the same cycle (each MCU
-snapshots its own XBar buffers when it starts, so every operation reads its
-operands before any writes) and waits for all of them. What an OPA or a CRS leaves for
+:mod:`~hdl.core.scalar_states`). ``mcu`` starts every masked MCU in the same cycle (each
+MCU snapshots its own XBar buffers when it starts, so every operation reads its operands
+before any writes) and waits for all of them (the states of :mod:`~hdl.core.mcu_states`). What an OPA or a CRS leaves for
 ``hlt`` (semantics §5) is the job of :class:`~hdl.core.deferred.DeferredUpdates`: on
 variants 1-2 the stage records the operation there and waits while the OPA's operands are
 copied to shared memory; on variant 3 it passes OPA and CRS to the MCU at once (its third
@@ -18,13 +18,12 @@ copy) and records the MCU for the commit. ``hlt`` hands over to the same unit an
 it is done.
 """
 
-from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.ports import SharedMemoryPortSignature
-from panther.isa.table import MCU_OPS
 from panther.isa.variants import eager_updates
 
 from .alu_int import AluInt
@@ -34,6 +33,7 @@ from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
 from .execute_events import execute_events
 from .layouts import PC_BITS, DecodeLayout, EventLayout
+from .mcu_states import mcu_bits, mcu_states
 from .network import NetworkTransfer
 from .operand_port import OperandPort
 from .parameters import check_core_parameters
@@ -42,8 +42,6 @@ from .transfer import SmemTransfer
 from .vector import VectorPath
 
 __all__ = ["Execute"]
-
-_OP = dict(MCU_OPS)
 
 
 class Execute(wiring.Component):
@@ -61,15 +59,15 @@ class Execute(wiring.Component):
     -------
     instr : In(DecodeLayout)
     valid : In(1)
-    quick, jump : In(1)
-        The instruction register and its predecoded flags (from :class:`hdl.core.fetch.Fetch`).
+    quick : In(1)
+        The instruction register and its predecoded flag (from :class:`hdl.core.fetch.Fetch`;
+        ``valid`` is low whenever the core is not running).
     ready : Out(1)
         The instruction register may be refilled at this clock edge.
-    running : In(1)
     redirect : Out(1)
     redirect_pc : Out(PC_BITS)
-        A ``jmp`` retires, or a taken ``br`` retired in the cycle before (its decision is
-        registered).
+        A ``jmp`` or a taken ``br`` retired in the cycle before (a flip-flop and the
+        registered target).
     data : Out(DataPortSignature)
         Operand-space port.
     smem : Out(SharedMemoryPortSignature)
@@ -107,8 +105,8 @@ class Execute(wiring.Component):
         self.core_id = core_id
         M = config.mcus_per_core
         super().__init__({
-            "instr": In(DecodeLayout()), "valid": In(1), "quick": In(1), "jump": In(1),
-            "ready": Out(1), "running": In(1),
+            "instr": In(DecodeLayout()), "valid": In(1), "quick": In(1),
+            "ready": Out(1),
             "redirect": Out(1), "redirect_pc": Out(PC_BITS),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
@@ -190,18 +188,6 @@ class Execute(wiring.Component):
         def retire():
             m.next = "DISPATCH"
 
-        def defer(mcu, *, crs):
-            """Record an OPA/CRS of MCU ``mcu`` (an OPA waits while its operands are copied)."""
-            if v3:
-                m.d.comb += [dfr.defer.eq(1), dfr.defer_mcu.eq(mcu)]
-                return
-            with m.If(dfr.full):
-                fault(ErrorCode.DEFERRED_OVERFLOW)
-            with m.Else():
-                m.d.comb += [dfr.defer.eq(1), dfr.defer_crs.eq(crs), dfr.defer_mcu.eq(mcu)]
-                if not crs:
-                    m.next = "DEFER_WAIT"
-
         def start_transfer():
             """Start ld/st in the next cycle (ldx/stx: at the registered effective address)."""
             m.d.sync += [unit.eq(1), xfer_go.eq(1)]
@@ -209,7 +195,10 @@ class Execute(wiring.Component):
 
         taken = Signal(name="x_taken")
         go = Signal(name="x_go")        # DISPATCH dispatches the instruction register
-        m.d.comb += [go.eq(at_dispatch & self.valid & self.running & ~taken),
+        # `valid` is low while the core is not running (the front end clears it at the edge
+        # the core stops), so `running` is not a term here (issue 20: it added a level and a
+        # long route before `retire`, `ready` and the front end's enables).
+        m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
                      self.retire.eq(go & self.quick | ret_r
                                     | unit & (transfer.done | net.done | vec.done)
                                     | mwait & ((pending & ~self.mcu_done) == 0)),
@@ -217,12 +206,7 @@ class Execute(wiring.Component):
         m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
         with m.If(transfer.done | net.done | vec.done | vec.fault):
             m.d.sync += unit.eq(0)
-        masks = [ins[f"m{k}"] for k in range(M)]        # fields of the ISA table
-        mask_of = Array(masks)
-        # The MCUs an `mcu` starts and those a `crs` converts at once (variant 3).
-        eff_masks = [masks[k] if v3 else masks[k] & (_OP["mvm"] | _OP["mtvm"]) for k in range(M)]
-        start_bits = Cat(eff != 0 for eff in eff_masks)
-        crs_bits = ins.mask[:M]
+        _, start_bits, crs_bits = mcu_bits(config=c, ins=ins)
         vfu_ovf = Signal(name="x_vfu_ovf")
         pc = Signal(PC_BITS, name="x_pc")
         m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
@@ -254,11 +238,12 @@ class Execute(wiring.Component):
         # A branch retires in SCALAR_W whatever it decides and registers the decision
         # (`taken`) and its target: a taken one redirects in the next cycle, which DISPATCH
         # spends on it (the instruction register then holds a wrong-path instruction), so the
-        # comparator reaches no redirect, retire or front-end enable (issue 20).
+        # comparator reaches no redirect, retire or front-end enable (issue 20). A `jmp`
+        # does the same from DISPATCH: `redirect` and its PC are flip-flops, so the dispatch
+        # decision reaches none of the front end's PC, valid bits or memory enable.
         target = Signal.like(ins.target, name="x_target", reset_less=True)
         m.d.sync += [taken.eq(0), target.eq(ins.target)]
-        m.d.comb += [self.redirect.eq(taken | go & self.jump),
-                     self.redirect_pc.eq(Mux(taken, target, ins.target))]
+        m.d.comb += [self.redirect.eq(taken), self.redirect_pc.eq(target)]
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
@@ -272,7 +257,8 @@ class Execute(wiring.Component):
                     with m.Elif(op.nop):
                         retire()
                     with m.Elif(op.jmp):
-                        retire()                # `redirect`: `go & jump`
+                        m.d.sync += taken.eq(1)     # redirects in the next cycle
+                        retire()
                     with m.Elif(op.set):
                         m.d.comb += [dp.we.eq(1), dp.wdata.eq(ins.imm)]
                         if c.data_bits < len(ins.imm):      # sat(imm) as the golden model
@@ -351,52 +337,11 @@ class Execute(wiring.Component):
                           b_reg=b_reg, alu=alu, br=br, taken=taken, ret_r=ret_r, retire=retire)
 
             # -- mcu and crs ------------------------------------------------------------------
-            with m.State("MCU_SCAN"):
-                with m.If(m_idx == M):
-                    m.d.sync += ret_r.eq(no_start)
-                    m.next = "MCU_START"
-                with m.Else():
-                    m.d.sync += m_idx.eq(m_idx + 1)
-                    with m.If(mask_of[m_idx] & _OP["opa"]):
-                        defer(m_idx, crs=False)
-
-            with m.State("DEFER_WAIT"):
-                # The deferred-update unit has the OPA's operands copied to shared memory.
-                with m.If(transfer.done):
-                    m.next = "MCU_SCAN"
-
-            with m.State("MCU_START"):
-                m.d.comb += [own_start.eq(start_bits), mcu_started.eq(start_bits != 0)]
-                m.d.comb += [own_masks[k].eq(eff_masks[k]) for k in range(M)]
-                m.d.sync += pending.eq(start_bits)
-                with m.If(start_bits == 0):
-                    retire()
-                with m.Else():
-                    m.d.sync += mwait.eq(1)
-                    m.next = "MCU_WAIT"
-
-            with m.State("MCU_WAIT"):
-                m.d.sync += pending.eq(pending & ~self.mcu_done)
-                with m.If((pending & ~self.mcu_done) == 0):
-                    m.d.sync += mwait.eq(0)
-                    retire()
-
-            with m.State("CRS_SCAN"):
-                with m.If(m_idx == M):
-                    if v3:
-                        m.d.comb += own_crs.eq(crs_bits)
-                        m.d.sync += pending.eq(crs_bits)
-                        with m.If(crs_bits == 0):
-                            retire()
-                        with m.Else():
-                            m.d.sync += mwait.eq(1)
-                            m.next = "MCU_WAIT"
-                    else:
-                        retire()
-                with m.Else():
-                    m.d.sync += [m_idx.eq(m_idx + 1), ret_r.eq((m_idx == M - 1) & crs_none)]
-                    with m.If(ins.mask.bit_select(m_idx, 1)):
-                        defer(m_idx, crs=True)
+            mcu_states(m, config=c, ins=ins, dfr=dfr, transfer=transfer, m_idx=m_idx,
+                       pending=pending, mcu_done=self.mcu_done, mwait=mwait, ret_r=ret_r,
+                       no_start=no_start, crs_none=crs_none, own_start=own_start,
+                       own_crs=own_crs, own_masks=own_masks, mcu_started=mcu_started,
+                       fault=fault, retire=retire)
 
             # -- hlt ----------------------------------------------------------------------
             with m.State("HLT_WAIT"):

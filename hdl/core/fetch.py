@@ -58,6 +58,8 @@ class Fetch(wiring.Component):
     imem_data : In(64)
         To :class:`hdl.core.imem.InstructionMemory` (fetch port).
     running : In(1)
+        The core runs in the next cycle too; low, it also empties the execute stage's
+        register (``x_valid`` is never high while the core is stopped).
     restart : In(1)
         Start again at PC 0 with empty stages (PC 0 is read in this cycle: the instruction
         memory must not be written in it).
@@ -71,11 +73,10 @@ class Fetch(wiring.Component):
     x_instr : Out(DecodeLayout)
         The execute stage's instruction register; its ``fault`` is the dispatch check's.
     x_quick : Out(1)
-    x_jump : Out(1)
         Registered with ``x_instr``: it has no fault and retires in the execute stage's
-        ``DISPATCH`` (``nop``, ``jmp``, ``set``); it is a ``jmp`` without a fault. Decoded
-        here so that the execute stage's retire and redirect (the front end's enables) test
-        one register, not the operation and the fault (issue 20).
+        ``DISPATCH`` (``nop``, ``jmp``, ``set``). Decoded here so that the execute stage's
+        retire (the front end's enables) tests one register, not the operation and the fault
+        (issue 20).
     """
 
     def __init__(self, *, config):
@@ -88,7 +89,7 @@ class Fetch(wiring.Component):
             "running": In(1), "restart": In(1), "prog_len": In(PC_BITS),
             "redirect": In(1), "redirect_pc": In(PC_BITS),
             "x_ready": In(1), "x_valid": Out(1), "x_instr": Out(DecodeLayout()),
-            "x_quick": Out(1), "x_jump": Out(1),
+            "x_quick": Out(1),
         })
 
     def elaborate(self, platform):
@@ -136,7 +137,7 @@ class Fetch(wiring.Component):
         s_pc = Signal(PC_BITS, reset_less=True)
         s_range = Signal(reset_less=True)
         s_fault = Signal.like(check.fault, reset_less=True)
-        s_quick, s_jump = Signal(reset_less=True), Signal(reset_less=True)
+        s_quick = Signal(reset_less=True)
         m.d.comb += [
             d_take.eq(~d_valid | ~s_valid),
             cdec.fetch.word.eq(d_word), cdec.fetch.pc.eq(d_pc), cdec.pc_range.eq(d_range),
@@ -152,12 +153,11 @@ class Fetch(wiring.Component):
             m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range)]
         with m.If(~s_valid):
             m.d.sync += [s_word.eq(d_word), s_pc.eq(d_pc), s_range.eq(d_range),
-                         s_fault.eq(check.fault), s_quick.eq(check.quick), s_jump.eq(check.jump)]
+                         s_fault.eq(check.fault), s_quick.eq(check.quick)]
         with m.If(self.x_ready):
             m.d.sync += [self.x_instr.eq(dec.decode),
                          self.x_instr.fault.eq(Mux(s_valid, s_fault, check.fault)),
-                         self.x_quick.eq(Mux(s_valid, s_quick, check.quick)),
-                         self.x_jump.eq(Mux(s_valid, s_jump, check.jump))]
+                         self.x_quick.eq(Mux(s_valid, s_quick, check.quick))]
         with m.If(self.restart | self.redirect):
             m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
                          d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
@@ -172,4 +172,6 @@ class Fetch(wiring.Component):
                 m.d.sync += [self.x_valid.eq(s_valid | d_valid), s_valid.eq(0)]
             with m.Elif(~s_valid):
                 m.d.sync += s_valid.eq(d_valid)
+            with m.If(~self.running):
+                m.d.sync += self.x_valid.eq(0)
         return m

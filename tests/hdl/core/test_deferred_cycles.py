@@ -9,9 +9,10 @@ unit's request register; a copy of ``2 n`` words is then a store (``ST_READ``, t
 request register) or a load (per word the handshake, then ``LD_LAST``: 2 cycles). The
 snapshot is a store (``DEFER_WAIT``: 3); ``hlt`` parks (a store: 3), replays (``REPLAY``,
 the request register, the load, ``REPLAY_START``, the core's edge register, in which the
-load's last word lands in the XBar buffer, then the MCU's cycles: 5 besides the load's
-words and the MCU's cycles) and restores (a load: 2). An ``mcu``'s
-request also reaches the MCU through the edge register: a cycle before the MCU's own. The core harness's
+load's last word lands in the XBar buffer, then the MCU's cycles and the core's register of
+its ``done``: 6 besides the load's words and the MCU's cycles) and restores (a load: 2). An
+``mcu``'s request also reaches the MCU through the edge register and its ``done`` the
+execute stage through the done register: two cycles besides the MCU's own. The core harness's
 shared memory answers a word in fewer cycles than the tile's arbiter (measured here; the
 tile's are checked in ``tests/cosim/test_transfer_cycles_rtl.py``), so the profile is
 compared with the harness's word costs.
@@ -60,8 +61,9 @@ def test_the_profile_has_the_copies_fixed_cycles_by_hand():
     assert core.snapshot_fixed == 1 + 2             # request register, ST_READ, ST_LAST
     # the park's request register, ST_READ and ST_LAST, the restore's register and LD_LAST
     assert core.park_fixed == 3 + 2
-    # REPLAY, the request register, LD_LAST, REPLAY_START, the core's edge register
-    assert mcu.opa == rtl_cycles(V1, variants.OPA) + 5
+    # REPLAY, the request register, LD_LAST, REPLAY_START, the core's edge register, the
+    # core's register of the MCU's `done`
+    assert mcu.opa == rtl_cycles(V1, variants.OPA) + 6
 
 
 def test_an_opa_snapshot_costs_its_store():
@@ -71,7 +73,7 @@ def test_an_opa_snapshot_costs_its_store():
     mcu = _cycles(f"mcu 0:opa\n{STOP}") - _cycles(STOP)
     assert mcu == 5 + 3 + 2 * N * st_word
     mvm = _cycles(f"mcu 0:mvm\n{STOP}") - _cycles(STOP)
-    assert mvm == 5 + 1 + rtl_cycles(V1, variants.MVM)
+    assert mvm == 5 + 1 + 1 + rtl_cycles(V1, variants.MVM)   # edge and done registers
 
 
 def test_hlt_parks_replays_and_restores():
@@ -80,7 +82,7 @@ def test_hlt_parks_replays_and_restores():
     ld_word, st_word = _harness_words()
     words = 2 * N
     expected = ((5 + 3 + words * st_word) + (3 + words * st_word)
-                + (5 + words * ld_word + rtl_cycles(V1, variants.OPA)) + (2 + words * ld_word))
+                + (6 + words * ld_word + rtl_cycles(V1, variants.OPA)) + (2 + words * ld_word))
     assert _cycles("mcu 0:opa") - _cycles("") == expected
 
 

@@ -190,3 +190,32 @@ def test_a_stall_costs_no_cycle():
     ready_cycles = [cycle for cycle, ready in enumerate(readies, start=1) if ready and cycle >= 3]
     assert [cycle for cycle, _ in log] == ready_cycles
     assert [imm for _, imm in log] == list(range(len(ready_cycles)))
+
+
+def test_the_execute_register_is_empty_while_the_core_is_stopped():
+    """The execute stage dispatches on ``x_valid`` without testing ``running`` (issue 20), so
+    ``x_valid`` is low at every edge after a cycle with ``running`` low, whatever the stage
+    takes meanwhile, until instructions flow again after ``running`` rises: stopped in a
+    cycle where the word, skid and execute registers are all full (the execute stage took
+    nothing for 4 cycles), with ``x_ready`` high while stopped."""
+    seen = []
+
+    async def script(ctx, fetch, log):
+        ctx.set(fetch.restart, 1)
+        await ctx.tick()
+        ctx.set(fetch.restart, 0)
+        ctx.set(fetch.running, 1)
+        for cycle in range(8):
+            await _step(ctx, fetch, log, cycle, ready=int(cycle < 4))
+        assert ctx.get(fetch.x_valid)              # full when the core stops
+        ctx.set(fetch.running, 0)
+        for cycle in range(8, 14):
+            await _step(ctx, fetch, log, cycle, ready=1)
+            seen.append(ctx.get(fetch.x_valid))
+        ctx.set(fetch.running, 1)
+        for cycle in range(14, 20):
+            await _step(ctx, fetch, log, cycle, ready=1)
+        seen.append(ctx.get(fetch.x_valid))
+
+    _bench(_program(40), script)
+    assert seen == [0] * 6 + [1]

@@ -6,12 +6,13 @@ Expected values by hand from the state machines, ``M`` = mcus_per_core:
 * the execute stage (``hdl/core/execute.py``) dispatches (1 cycle), then scans the ``M``
   MCUs' masks and ends the scan (``MCU_SCAN``/``CRS_SCAN``: ``M + 1``). ``mcu`` then starts
   its MCUs (``MCU_START``) and waits for the request, which reaches the MCU a cycle later
-  through the core's edge register (1 + :func:`hdl.mcu.controller.rtl_cycles`):
-  ``M + 3 + 1 +`` the MCU's cycles. A deferred ``crs`` (variants 1-2) retires at the scan's
-  end: ``M + 2``; an eager one (variant 3) strobes the MCU there and waits for it:
-  ``M + 2 + 1 + crs_cycles``;
+  through the core's edge register, and whose ``done`` reaches the stage through the core's
+  done register (2 + :func:`hdl.mcu.controller.rtl_cycles`): ``M + 3 + 2 +`` the MCU's
+  cycles. A deferred ``crs`` (variants 1-2) retires at the scan's end: ``M + 2``; an eager
+  one (variant 3) strobes the MCU there and waits for it: ``M + 2 + 2 + crs_cycles``;
 * at ``hlt`` (``hdl/core/deferred.py``) a deferred CRS is ``REPLAY``, ``REPLAY_START``, the
-  edge register and the MCU's CRS: ``crs_cycles + 3``; the park and the restore each scan
+  edge register, the MCU's CRS and the done register: ``crs_cycles + 4``; the park and the
+  restore each scan
   the ``M`` MCUs
   (``HLT_SAVE``, ``HLT_RESTORE``: ``M + 1``), so ``hlt`` grows by 2 cycles per MCU on
   variants 1-2 and not on variant 3 (``HLT_COMMIT``).
@@ -59,10 +60,10 @@ def _model(text, mcus, variant):
 def test_mcu_issue_scans_the_mcus(mcus):
     config = _config(mcus, 1)
     text = f"mcu 0:mvm\n{STOP}"
-    assert _cycles(text, mcus, 1) - _cycles(STOP, mcus, 1) == mcus + 4 + rtl_cycles(config,
+    assert _cycles(text, mcus, 1) - _cycles(STOP, mcus, 1) == mcus + 5 + rtl_cycles(config,
                                                                                      variants.MVM)
     assert rtl_core_timing(config).mcu_fixed == mcus + 3
-    assert rtl_mcu_timing(config).request({0: variants.MVM}) == 1 + rtl_cycles(config,
+    assert rtl_mcu_timing(config).request({0: variants.MVM}) == 2 + rtl_cycles(config,
                                                                                variants.MVM)
 
 
@@ -71,15 +72,15 @@ def test_a_deferred_crs_is_its_scan_then_its_replay_at_hlt(mcus):
     config = _config(mcus, 1)
     issue = _cycles(f"crs 0b1\n{STOP}", mcus, 1) - _cycles(STOP, mcus, 1)
     assert issue == mcus + 2
-    assert _cycles("crs 0b1", mcus, 1) - _cycles("", mcus, 1) - issue == crs_cycles(config) + 3
-    assert _model("crs 0b1", mcus, 1) - _model("", mcus, 1) == mcus + 2 + crs_cycles(config) + 3
+    assert _cycles("crs 0b1", mcus, 1) - _cycles("", mcus, 1) - issue == crs_cycles(config) + 4
+    assert _model("crs 0b1", mcus, 1) - _model("", mcus, 1) == mcus + 2 + crs_cycles(config) + 4
 
 
 @pytest.mark.parametrize("mcus", [1, 3])
 def test_an_eager_crs_waits_for_the_mcu_after_its_scan(mcus):
     config = _config(mcus, 3)
     eager = _cycles(f"crs 0b1\n{STOP}", mcus, 3) - _cycles(STOP, mcus, 3)
-    assert eager == mcus + 3 + crs_cycles(config)
+    assert eager == mcus + 4 + crs_cycles(config)
     core, mcu = rtl_core_timing(config), rtl_mcu_timing(config)
     assert core.crs_fixed + mcu.crs == eager
 

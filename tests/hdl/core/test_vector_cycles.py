@@ -56,6 +56,16 @@ def test_a_taken_branch_costs_its_compare_and_the_refill():
     assert _cycles(line) - _cycles("") == 5 + 1 + 2
 
 
+def test_a_jump_costs_its_registered_redirect_and_the_refill():
+    """By hand: ``jmp`` retires in ``DISPATCH`` (1) and registers its redirect as a taken
+    branch does (issue 20): the cycle it redirects in (1) and the 2-cycle bubble of the
+    refill; ``jmp 1`` jumps to the next instruction."""
+    line = "jmp 1"
+    instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
+    assert rtl_core_timing(CFG).instruction(instr) == 1 + 1 + 2
+    assert _cycles(line) - _cycles("") == 1 + 1 + 2
+
+
 def test_indexed_loads_and_stores_cost_their_base_read():
     """By hand: ``ldx``/``stx`` read their base register first, register the word, then
     register the effective address and its range check before the transfer starts (issue
