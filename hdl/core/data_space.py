@@ -54,9 +54,7 @@ class DataSpace(wiring.Component):
         The XBarIn / XBarOut port of every MCU.
     rf_rdata : Out(signed(data_bits))
         The register file's read data, straight off its memory (no logic after the block
-        RAM; its read port is always enabled): ``port.rdata`` when ``rf_read``, except after
-        a read of the word written in the cycle before it (a write lands a cycle late;
-        ``port.rdata`` has it forwarded). The host's accesses are never that close.
+        RAM; its read port is always enabled): ``port.rdata`` when ``rf_read``.
     buf_rdata : Out(signed(data_bits))
         The XBar buffers' read data: ``port.rdata`` when not ``rf_read`` (0 after a read
         outside the space or in a cycle that follows no read).
@@ -105,7 +103,10 @@ class DataSpace(wiring.Component):
         # The read port is always enabled (the address is always presented): `rd.data` is
         # only used in the cycle after a read, and an enable would be emulated after the
         # block RAM with a register and a multiplexer (issue 20).
-        m.d.comb += rd.addr.eq(p.addr)
+        m.d.comb += [
+            rd.addr.eq(p.addr),
+            wr.addr.eq(p.addr), wr.data.eq(p.wdata), wr.en.eq(p.we & in_rf),
+        ]
         rf_bits = c.rf_depth.bit_length() - 1
         if c.rf_depth == 1 << rf_bits:
             m.d.comb += in_rf.eq(p.addr[rf_bits:] == 0)
@@ -141,23 +142,6 @@ class DataSpace(wiring.Component):
         # of the sources, the block RAM's output through one level.
         r_rf = Signal(name="r_rf")
         m.d.sync += r_rf.eq(p.re & in_rf)
-        # A register-file write is registered too and lands a cycle later: the block RAM's
-        # write port sees flip-flops only, not the requesters' address, enable and data
-        # logic (the NoC's receive data came from its FIFO's block RAM, issue 20). A read of
-        # the word in the cycle it lands gets the old word from the block RAM: the write is
-        # kept a cycle more (`f_*`) and compared with the read's registered address in the
-        # cycle of its data, from flip-flops, `fwd` replacing the block RAM's word.
-        w_rf_en = Signal(name="w_rf_en")
-        w_rf_addr = Signal.like(wr.addr, name="w_rf_addr", reset_less=True)
-        f_en = Signal(name="f_rf_en")
-        f_addr = Signal.like(wr.addr, name="f_rf_addr", reset_less=True)
-        f_data = Signal.like(p.wdata, name="f_rf_data", reset_less=True)
-        r_addr = Signal.like(wr.addr, name="r_rf_addr", reset_less=True)
-        m.d.sync += [w_rf_en.eq(p.we & in_rf), w_rf_addr.eq(p.addr), f_en.eq(w_rf_en),
-                     f_addr.eq(w_rf_addr), f_data.eq(w_data), r_addr.eq(p.addr)]
-        m.d.comb += [wr.addr.eq(w_rf_addr), wr.data.eq(w_data), wr.en.eq(w_rf_en)]
-        fwd = Signal(name="rf_fwd")
-        m.d.comb += fwd.eq(r_rf & f_en & (f_addr == r_addr))
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
                 for k, pair in enumerate(zip(self.xin, self.xout))
                 for name, b in zip(("xin", "xout"), pair)]
@@ -169,16 +153,12 @@ class DataSpace(wiring.Component):
             m.d.comb += [buf.addr.eq(w_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
             buf_terms.append(buf.r_data.as_unsigned() & sel.replicate(c.data_bits))
-        # `keep` makes the buffers' OR, the forwarded word and the block RAM's select nets of
-        # their own for the synthesis (ABC does not know the block RAM's output is late and
-        # would mix it into the first level): `rdata` is one level after the block RAM.
+        # `keep` makes the buffers' OR a net of its own for the synthesis (ABC does not know
+        # the block RAM's output is late and would mix it into the first level).
         buf_or = Signal.like(self.buf_rdata, name="buf_or", attrs={"keep": 1})
-        early = Signal(c.data_bits, name="early_or", attrs={"keep": 1})
-        rf_ok = Signal(name="rf_ok", attrs={"keep": 1})
-        m.d.comb += [buf_or.eq(reduce(operator.or_, buf_terms)),
-                     early.eq(buf_or | (f_data.as_unsigned() & fwd.replicate(c.data_bits))),
-                     rf_ok.eq(r_rf & ~fwd)]
+        m.d.comb += buf_or.eq(reduce(operator.or_, buf_terms))
         m.d.comb += [self.rf_rdata.eq(rd.data), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
-                     p.rdata.eq((rd.data.as_unsigned() & rf_ok.replicate(c.data_bits)) | early)]
+                     p.rdata.eq((rd.data.as_unsigned() & r_rf.replicate(c.data_bits))
+                                | buf_or)]
         return m
