@@ -191,14 +191,15 @@ class XBarBufferSignature(_PortSignature):
     Members
     -------
     addr : Out(index_bits)
-        The word to read.
+        The word to read. The core drives it from a register (with ``w_addr``, issue 20).
     w_addr : Out(index_bits)
         The word to write: a separate address, so that each word's write enable is decoded
         from ``w_addr`` and ``w_en`` alone (the core registers both next to the MCU, issue 20).
     w_en : Out(1)
     w_data : Out(signed(data_bits))
     r_data : In(signed(data_bits))
-        The word addressed in the previous cycle (read latency 1).
+        The word at ``addr``, combinationally (a selection after the core's address
+        register, not a register after the core's address logic).
     """
 
     def __init__(self, config):

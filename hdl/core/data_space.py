@@ -128,19 +128,18 @@ class DataSpace(wiring.Component):
 
             def hit_mcu(k):
                 return ~in_rf & ((off >> (log_n + 1)) == k)
-        # An XBar buffer write is registered and lands a cycle later: no requester's address
-        # or decode reaches the buffer's word enables in the cycle it is computed (issue 20).
-        # The word and its index are loaded in every cycle (no enable: only the write enable,
-        # one per buffer, is decoded); `fwd_data` keeps the word one cycle more, for a read
-        # of it in the cycle it lands (no write in a read's cycle).
+        # An XBar buffer access is registered: the word index and data are loaded in every
+        # cycle (no enable: only the flags, one per buffer, are decoded). A write lands a
+        # cycle later (`w_en`); a read selects the word in the next cycle, from `w_idx`
+        # (`sel`), so no requester's address or decode reaches a buffer's word enables or
+        # its word selection in the cycle it is computed (issue 20). The selection sees the
+        # write registered in the read's cycle (no write in a read's cycle), no forwarding.
         w_idx = Signal.like(idx, name="w_idx", reset_less=True)
         w_data = Signal.like(p.wdata, name="w_data", reset_less=True)
-        fwd_data = Signal.like(p.wdata, name="fwd_data", reset_less=True)
-        m.d.sync += [w_idx.eq(idx), w_data.eq(p.wdata), fwd_data.eq(w_data)]
+        m.d.sync += [w_idx.eq(idx), w_data.eq(p.wdata)]
         # Where the read's data comes from: flags registered in the read's cycle (all 0
-        # after a cycle without a read, or a read outside the space; a buffer's `fwd`, the
-        # read of the word landing in it, overrides its `sel`). `rdata` is an AND-OR of the
-        # sources, the block RAM's output through one level.
+        # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
+        # of the sources, the block RAM's output through one level.
         r_rf = Signal(name="r_rf")
         m.d.sync += r_rf.eq(p.re & in_rf)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
@@ -150,13 +149,10 @@ class DataSpace(wiring.Component):
         for buf, name, hit in bufs:
             w_en = Signal(name=f"{name}_w_en")
             sel = Signal(name=f"{name}_r_sel")
-            fwd = Signal(name=f"{name}_r_fwd")
-            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit),
-                         fwd.eq(p.re & hit & w_en & (w_idx == idx))]
-            m.d.comb += [buf.addr.eq(idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
+            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit)]
+            m.d.comb += [buf.addr.eq(w_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
-            buf_terms += [buf.r_data.as_unsigned() & (sel & ~fwd).replicate(c.data_bits),
-                          fwd_data & fwd.replicate(c.data_bits)]
+            buf_terms.append(buf.r_data.as_unsigned() & sel.replicate(c.data_bits))
         # `keep` makes the buffers' OR a net of its own for the synthesis (ABC does not know
         # the block RAM's output is late and would mix it into the first level).
         buf_or = Signal.like(self.buf_rdata, name="buf_or", attrs={"keep": 1})

@@ -24,7 +24,9 @@ class NetworkTransfer(wiring.Component):
     its last word left (issue 20: ``tx_ready`` reaches no retire); a ``recv`` presents its
     channel for a cycle (``RECV_LOOKUP``: the tile looks it up a cycle ahead,
     :class:`~hdl.node.noc_port.CoreNocSignature`), then raises ``rx_req`` and writes each word
-    into the operand space in the cycle it is acknowledged. The channel comes from this unit's
+    into the operand space in the cycle after it is acknowledged (from a register: the word
+    comes from the network's FIFO block RAM), and is done with the last word's write, a
+    cycle after its handshake (issue 20: ``rx_ack`` reaches no retire). The channel comes from this unit's
     registers, latched at the start, not from the execute stage's instruction register. The
     tile and core of the instruction and its operand range are checked before the start
     (:class:`~hdl.core.dispatch_check.DispatchCheck`).
@@ -38,7 +40,7 @@ class NetworkTransfer(wiring.Component):
     instr : In(DecodeLayout)
     start : In(1)
     done : Out(1)
-        One-cycle pulse: a cycle after the last word was sent, or with the last word received.
+        One-cycle pulse: a cycle after the last word was sent or received.
     data : Out(DataPortSignature(config))
     noc : Out(CoreNocSignature(config))
     busy : Out(1)
@@ -70,6 +72,11 @@ class NetworkTransfer(wiring.Component):
 
         i = Signal(range(MAX_VW + 2), name="i")
         word = Signal(signed(c.data_bits), name="word")
+        # recv: the word of the previous cycle's handshake, loaded in every cycle (no enable:
+        # the FIFO block RAM's output meets no decode), written while `pend`.
+        rx_word = Signal(signed(c.data_bits), name="rx_word", reset_less=True)
+        pend = Signal(name="pend")
+        m.d.sync += rx_word.eq(nc.rx_data)
         # The operand-space address in every state, counted up (recv: the word's; send: the
         # next word to read): one register, no state decode or multiplexer between it and the
         # XBar buffers' read select (issue 20).
@@ -85,7 +92,7 @@ class NetworkTransfer(wiring.Component):
         m.d.comb += [
             nc.tx_data.eq(word), nc.tx_tile.eq(tile), nc.tx_core.eq(core),
             nc.tx_last.eq(last), nc.rx_tile.eq(tile), nc.rx_core.eq(core),
-            dp.addr.eq(addr), dp.wdata.eq(nc.rx_data),
+            dp.addr.eq(addr), dp.wdata.eq(rx_word),
             self.hops.eq(Mux(self.flit, nc.tx_hops, 0)),
         ]
 
@@ -129,12 +136,20 @@ class NetworkTransfer(wiring.Component):
                 m.d.comb += self.done.eq(1)
                 m.next = "IDLE"
             with m.State("RECV"):
-                m.d.comb += nc.rx_req.eq(1)
+                # Each word is written in the cycle after its handshake (`pend`), the last
+                # one in RECV_LAST.
+                m.d.comb += [nc.rx_req.eq(1), dp.we.eq(pend)]
+                m.d.sync += pend.eq(nc.rx_ack)
+                with m.If(pend):
+                    m.d.sync += addr.eq(addr + 1)
                 with m.If(nc.rx_ack):
-                    m.d.comb += [dp.we.eq(1), self.received.eq(1)]
-                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw), addr.eq(addr + 1)]
+                    m.d.comb += self.received.eq(1)
+                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     with m.If(last):
-                        m.d.comb += self.done.eq(1)
-                        m.next = "IDLE"
+                        m.next = "RECV_LAST"
+            with m.State("RECV_LAST"):
+                m.d.comb += [dp.we.eq(1), self.done.eq(1)]
+                m.d.sync += pend.eq(0)
+                m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -13,9 +13,10 @@ __all__ = ["XBarBuffer", "XBarIn", "XBarOut"]
 class XBarBuffer(wiring.Component):
     """A bank of ``xbar_size`` data-word registers.
 
-    The core reads and writes it through a simple port (synchronous read: ``core.r_data``
-    shows the word ``core.addr`` addressed in the previous cycle; a write goes to
-    ``core.w_addr``). The MCU reads every word at once
+    The core reads and writes it through a simple port (``core.r_data`` is the word at
+    ``core.addr`` combinationally: the core drives ``core.addr`` from a register, so a read
+    addressed in one cycle is presented in the next; a write goes to ``core.w_addr`` and
+    lands at the end of its cycle). The MCU reads every word at once
     (``words``, snapshotted by the input drivers when an operation starts) and writes the
     results of a shift-and-add unit ``lanes`` words per cycle (``res_*``); a result write wins
     over a core write in the same cycle (the core must not write while the MCU is busy anyway).
@@ -36,10 +37,10 @@ class XBarBuffer(wiring.Component):
         Writes ``res_data[l]`` to word ``res_round * lanes + l``.
     res_data : In(ArrayLayout(signed(data_bits), lanes))
     latency : int
-        Core read latency in cycles (1).
+        Core read latency in cycles (0: the core registers the address).
     """
 
-    latency = 1
+    latency = 0
     GROUP = 16      # words per group of the read port's first selection
 
     def __init__(self, *, config):
@@ -83,7 +84,7 @@ class XBarBuffer(wiring.Component):
         groups = Array(store[g * group * db:(g + 1) * group * db] for g in range(w.n // group))
         selected = Signal(group * db)
         m.d.comb += selected.eq(groups[self.core.addr[group_bits:]])
-        m.d.sync += self.core.r_data.eq(selected.word_select(self.core.addr[:group_bits], db))
+        m.d.comb += self.core.r_data.eq(selected.word_select(self.core.addr[:group_bits], db))
         return m
 
 

@@ -130,7 +130,9 @@ def test_a_read_right_after_a_write_sees_it(rf_depth):
                 ctx.set(p.we, 0)
                 ctx.set(p.re, 1)
                 await ctx.tick()
+                # The next cycle presents another address (the data is the read's).
                 ctx.set(p.re, 0)
+                ctx.set(p.addr, int(rng.integers(0, space + 2)))
                 got.append((a, ctx.get(p.rdata), ref.get(a, 0) if a < space else 0))
         ctx.set(p.we, 0)
         ctx.set(p.re, 0)

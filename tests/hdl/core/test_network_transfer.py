@@ -1,7 +1,7 @@
 """``send``/``recv`` words on the core's NoC port (:class:`hdl.core.network.NetworkTransfer`),
 cycle by cycle against the rule of its docstring: a ``recv`` writes each word into the
-operand space in the cycle the network acknowledges it and is done with the last one; a
-``send`` is done the cycle after its last word left. The network's handshakes come at random
+operand space in the cycle after the network acknowledges it, at the next address, and is
+done with the last one's write; a ``send`` is done the cycle after its last word left. The network's handshakes come at random
 cycles; the expected words and the ``done`` cycle follow from the count of handshakes alone."""
 
 import numpy as np
@@ -29,7 +29,7 @@ def _run(op, vw, seed):
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
-        words, shakes, read = [], 0, 0
+        words, shakes, read, acked = [], 0, 0, None
         for cycle in range(1, 20 * vw + 10):
             ack = bool(rng.integers(2))
             ctx.set(dut.noc.rx_ack, ack)
@@ -38,16 +38,22 @@ def _run(op, vw, seed):
             ctx.set(dut.data.rdata, read)       # a read answers the next cycle: its address
             if ctx.get(dut.data.re):
                 read = ctx.get(dut.data.addr)
-            if op == "recv" and ctx.get(dut.noc.rx_req) and ack:
-                assert ctx.get(dut.data.we)
-                words.append(ctx.get(dut.data.wdata))
-                shakes += 1
+            if op == "recv":
+                # A write in exactly the cycles after a handshake, of that word.
+                assert ctx.get(dut.data.we) == (acked is not None)
+                if acked is not None:
+                    words.append((ctx.get(dut.data.addr), ctx.get(dut.data.wdata)))
+                    assert words[-1][1] == acked
+                acked = None
+                if ctx.get(dut.noc.rx_req) and ack:
+                    acked = 100 + shakes
+                    shakes += 1
             if op == "send" and ctx.get(dut.noc.tx_valid) and ack:
                 words.append(ctx.get(dut.noc.tx_data))
                 shakes += 1
             if ctx.get(dut.done):
                 out.update(words=words, cycles=cycle, shakes=shakes,
-                           done_with_shake=ack and op == "recv")
+                           last_shake_before=acked is None and not ctx.get(dut.noc.rx_req))
                 return
             await ctx.tick()
 
@@ -60,10 +66,10 @@ def _run(op, vw, seed):
 
 @pytest.mark.parametrize("vw", [1, 2, 3, 7])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_recv_writes_each_word_and_is_done_with_the_last(vw, seed):
+def test_recv_writes_each_word_a_cycle_after_its_handshake_and_is_done_with_the_last(vw, seed):
     out = _run("recv", vw, seed)
-    assert out["words"] == [100 + k for k in range(vw)]
-    assert out["shakes"] == vw and out["done_with_shake"]
+    assert out["words"] == [(40 + k, 100 + k) for k in range(vw)]
+    assert out["shakes"] == vw and out["last_shake_before"]
 
 
 @pytest.mark.parametrize("vw", [1, 2, 3, 7])

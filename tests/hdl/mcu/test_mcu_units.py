@@ -50,9 +50,23 @@ def test_xbar_buffer_core_port_and_result_writes(cfg):
         ctx.set(dut.core.w_en, 0)
         assert ctx.get(dut.words) == pack_signed(words, 16)
         for i in range(cfg.xbar_size):
+            # The read selection is combinational: the core registers the address.
             ctx.set(dut.core.addr, i)
-            await ctx.tick()
             assert ctx.get(dut.core.r_data) == words[i]
+        # A core write is in the word the cycle after its `w_en`.
+        ctx.set(dut.core.addr, 1)
+        ctx.set(dut.core.w_addr, 1)
+        ctx.set(dut.core.w_data, int(words[0]))
+        ctx.set(dut.core.w_en, 1)
+        assert ctx.get(dut.core.r_data) == words[1]
+        await ctx.tick()
+        ctx.set(dut.core.w_en, 0)
+        assert ctx.get(dut.core.r_data) == words[0]
+        ctx.set(dut.core.w_data, int(words[1]))
+        ctx.set(dut.core.w_en, 1)
+        await ctx.tick()
+        ctx.set(dut.core.w_en, 0)
+        assert ctx.get(dut.core.r_data) == words[1]
         ctx.set(dut.res_en, 1)
         for r in range(cfg.xbar_size // lanes):
             ctx.set(dut.res_round, r)
