@@ -175,9 +175,9 @@ class Execute(wiring.Component):
         # alone, no state or operation decode (issue 20): `at_dispatch` is the FSM's DISPATCH
         # as a flip-flop, `unit` marks a wait for the vector, transfer or network unit's
         # `done`, `ret_r` a state that retires whatever happens (set on the way into it),
-        # `mwait` MCU_WAIT. The FSM's `retire()` only chooses the next state.
+        # `pending` (not 0) MCU_WAIT. The FSM's `retire()` only chooses the next state.
         at_dispatch = Signal(init=1, name="x_at_dispatch")
-        unit, ret_r, mwait = (Signal(name=f"x_{s}") for s in ("unit", "ret_r", "mwait"))
+        unit, ret_r = Signal(name="x_unit"), Signal(name="x_ret_r")
         no_start, crs_none = Signal(name="x_no_start"), Signal(name="x_crs_none")
         m.d.sync += ret_r.eq(0)
 
@@ -198,10 +198,15 @@ class Execute(wiring.Component):
         # `valid` is low while the core is not running (the front end clears it at the edge
         # the core stops), so `running` is not a term here (issue 20: it added a level and a
         # long route before `retire`, `ready` and the front end's enables).
+        # The units' `done` are flip-flops; the network and vector units are started by this
+        # stage alone, so only the transfer's (also the deferred unit's copies') needs `unit`.
+        # `pending` is not 0 exactly in MCU_WAIT (no flag of the state is a term): with one or
+        # two MCUs each term is one LUT4 of flip-flops and `retire` two levels (section
+        # "retire" of docs/synthesis.md).
         m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
-                     self.retire.eq(go & self.quick | ret_r
-                                    | unit & (transfer.done | net.done | vec.done)
-                                    | mwait & ((pending & ~self.mcu_done) == 0)),
+                     self.retire.eq(go & self.quick | ret_r | unit & transfer.done | net.done
+                                    | vec.done | (pending != 0)
+                                    & ((pending & ~self.mcu_done) == 0)),
                      self.ready.eq(~self.valid | self.retire)]
         m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
         with m.If(transfer.done | net.done | vec.done | vec.fault):
@@ -338,7 +343,7 @@ class Execute(wiring.Component):
 
             # -- mcu and crs ------------------------------------------------------------------
             mcu_states(m, config=c, ins=ins, dfr=dfr, transfer=transfer, m_idx=m_idx,
-                       pending=pending, mcu_done=self.mcu_done, mwait=mwait, ret_r=ret_r,
+                       pending=pending, mcu_done=self.mcu_done, ret_r=ret_r,
                        no_start=no_start, crs_none=crs_none, own_start=own_start,
                        own_crs=own_crs, own_masks=own_masks, mcu_started=mcu_started,
                        fault=fault, retire=retire)

@@ -85,6 +85,12 @@ class NetworkTransfer(wiring.Component):
         # longer reaches `done`, the execute stage's retire and the front end's enables
         # (issue 20).
         last = Signal(name="last")
+        # `done` is a flip-flop set on the way into SEND_LAST / RECV_LAST (high exactly in
+        # those states): no decode of the state register reaches the execute stage's retire
+        # and the front end's enables (issue 20).
+        done = Signal(name="done")
+        m.d.sync += done.eq(0)
+        m.d.comb += self.done.eq(done)
         # The channel, registered at the start (noc): the tile's channel-table lookups start
         # at this unit's registers, not at the execute stage's instruction register.
         tile = Signal.like(nc.tx_tile, name="tile", reset_less=True)
@@ -124,6 +130,7 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
+                        m.d.sync += done.eq(1)
                         m.next = "SEND_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
@@ -133,7 +140,6 @@ class NetworkTransfer(wiring.Component):
             with m.State("SEND_LAST"):
                 # `done` from a register: the network interface's credit check (`tx_ready`)
                 # would otherwise reach the execute stage's retire (issue 20).
-                m.d.comb += self.done.eq(1)
                 m.next = "IDLE"
             with m.State("RECV"):
                 # Each word is written in the cycle after its handshake (`pend`), the last
@@ -146,9 +152,10 @@ class NetworkTransfer(wiring.Component):
                     m.d.comb += self.received.eq(1)
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     with m.If(last):
+                        m.d.sync += done.eq(1)
                         m.next = "RECV_LAST"
             with m.State("RECV_LAST"):
-                m.d.comb += [dp.we.eq(1), self.done.eq(1)]
+                m.d.comb += dp.we.eq(1)
                 m.d.sync += pend.eq(0)
                 m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))

@@ -107,6 +107,9 @@ class VectorPath(wiring.Component):
         m.d.sync += [g_word.eq(dp.rdata), s_word.eq(sa.r_data[p_lane]), pend2.eq(pend),
                      q_row.eq(p_row), q_lanes.eq(one_hot_lane)]
         m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr), dp.wdata.eq(s_word)]
+        done = Signal(name="done")                   # the scatter's last cycle (a flip-flop)
+        m.d.sync += done.eq(0)
+        m.d.comb += self.done.eq(done)
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
         c_more = Signal(name="c_more")               # c_base < vw: a row is left to read
@@ -214,8 +217,13 @@ class VectorPath(wiring.Component):
                 with m.If(pend2):
                     m.d.comb += dp.we.eq(1)
                     m.d.sync += addr.eq(addr + 1)
-                with m.If(~more & ~pend & ~pend2):
-                    m.d.comb += self.done.eq(1)
+                # The scatter ends in the cycle after the one with no word left to issue and
+                # none read (`pend2` then takes `pend`, 0): `done` is that decision, registered
+                # a cycle ahead, not a decode of the state and three flags (issue 20). The
+                # first SCATTER cycle has words to issue (vw >= 1), so none ends there.
+                with m.If(done):
                     m.next = "IDLE"
+                with m.Elif(~more & ~pend):
+                    m.d.sync += done.eq(1)
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
