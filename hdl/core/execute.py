@@ -181,8 +181,17 @@ class Execute(wiring.Component):
         no_start, crs_none = Signal(name="x_no_start"), Signal(name="x_crs_none")
         m.d.sync += ret_r.eq(0)
 
+        # `halt` and `fault` are flip-flops set on the way into HALT / FAULT (high exactly in
+        # those states): the core's stop reaches the front end's `running` and the instruction
+        # memory's enable from registers, not from a decode of the state (retire).
+        halt, faulted = Signal(name="x_halt"), Signal(name="x_fault")
+        m.d.sync += [halt.eq(0), faulted.eq(0)]
+        m.d.comb += [self.halt.eq(halt), self.fault.eq(faulted), dfr.clear.eq(halt)]
+        with m.If(faulted):
+            m.d.comb += self.fault_code.eq(code)
+
         def fault(what):
-            m.d.sync += [code.eq(what), ret_r.eq(0)]
+            m.d.sync += [code.eq(what), ret_r.eq(0), faulted.eq(1)]
             m.next = "FAULT"
 
         def retire():
@@ -353,15 +362,13 @@ class Execute(wiring.Component):
                 # The deferred-update unit applies every update, with the MCU requests it
                 # takes (it makes them only after `hlt`: they are ORed in below).
                 with m.If(dfr.done):
-                    m.d.sync += ret_r.eq(1)
+                    m.d.sync += [ret_r.eq(1), halt.eq(1)]
                     m.next = "HALT"
 
-            with m.State("HALT"):
-                m.d.comb += [self.halt.eq(1), dfr.clear.eq(1)]
+            with m.State("HALT"):               # `halt` is high
                 m.next = "STOPPED"
 
-            with m.State("FAULT"):
-                m.d.comb += [self.fault.eq(1), self.fault_code.eq(code)]
+            with m.State("FAULT"):              # `fault` is high
                 m.next = "STOPPED"
 
             with m.State("STOPPED"):
