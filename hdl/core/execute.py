@@ -207,14 +207,17 @@ class Execute(wiring.Component):
         # `valid` is low while the core is not running (the front end clears it at the edge
         # the core stops), so `running` is not a term here (issue 20: it added a level and a
         # long route before `retire`, `ready` and the front end's enables).
-        # The units' `done` are flip-flops; the network and vector units are started by this
-        # stage alone, so only the transfer's (also the deferred unit's copies') needs `unit`.
-        # `pending` is not 0 exactly in MCU_WAIT (no flag of the state is a term): with one or
-        # two MCUs each term is one LUT4 of flip-flops and `retire` two levels (section
-        # "retire" of docs/synthesis.md).
+        # A unit's `done` is known a cycle ahead (its flip-flop's input, `done_next`), so
+        # `x_unit_done` registers "a unit this stage waits for is done" and `retire` reads one
+        # flip-flop for the three units (the network and vector units are started by this
+        # stage alone; the transfer's `done` also ends the deferred unit's copies: `unit`).
+        # `pending` is not 0 exactly in MCU_WAIT (no flag of the state is a term). With one or
+        # two MCUs `retire` and `ready` are two LUT levels of flip-flops (section "retire" of
+        # docs/synthesis.md).
+        unit_done = Signal(name="x_unit_done")
+        m.d.sync += unit_done.eq(unit & xfer.done_next | net.done_next | vec.done_next)
         m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
-                     self.retire.eq(go & self.quick | ret_r | unit & transfer.done | net.done
-                                    | vec.done | (pending != 0)
+                     self.retire.eq(go & self.quick | ret_r | unit_done | (pending != 0)
                                     & ((pending & ~self.mcu_done) == 0)),
                      self.ready.eq(~self.valid | self.retire)]
         m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)

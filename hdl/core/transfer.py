@@ -82,6 +82,9 @@ class SmemTransfer(wiring.Component):
     smem : Out(SharedMemoryPortSignature(config))
     busy : Out(1)
         A transfer is in progress (it drives ``data`` and ``smem``).
+    done_next : Out(1)
+        ``request.done`` rises at this clock edge (the flip-flop's input), so that a
+        requester can register what follows from it a cycle ahead.
     smem_waiting : Out(1)
         A shared-memory request is not acknowledged in this cycle.
     """
@@ -94,7 +97,7 @@ class SmemTransfer(wiring.Component):
             "request": In(TransferSignature(config)),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
-            "busy": Out(1), "smem_waiting": Out(1),
+            "busy": Out(1), "smem_waiting": Out(1), "done_next": Out(1),
         })
 
     def elaborate(self, platform):
@@ -121,7 +124,7 @@ class SmemTransfer(wiring.Component):
         # states), so that no decode of the state register reaches the execute stage's
         # retire and the front end's enables (issue 20).
         done = Signal(name="done")
-        m.d.sync += done.eq(0)
+        m.d.sync += done.eq(self.done_next)
         m.d.comb += [dp.addr.eq(w_addr), dp.wdata.eq(word), req.done.eq(done)]
 
         with m.FSM(name="fsm") as fsm:
@@ -147,7 +150,7 @@ class SmemTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
                                  smem_addr.eq(smem_addr + 1), data_addr.eq(data_addr + 1)]
                     with m.If(last):
-                        m.d.sync += done.eq(1)
+                        m.d.comb += self.done_next.eq(1)
                         m.next = "LD_LAST"
             with m.State("LD_LAST"):
                 m.d.comb += dp.we.eq(1)
@@ -170,7 +173,7 @@ class SmemTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
                                  smem_addr.eq(smem_addr + 1), w_addr.eq(w_addr + 1)]
                     with m.If(last):
-                        m.d.sync += done.eq(1)
+                        m.d.comb += self.done_next.eq(1)
                         m.next = "ST_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.

@@ -48,6 +48,8 @@ class VectorPath(wiring.Component):
     data : Out(DataPortSignature(config))
     busy : Out(1)
         An instruction is in progress (it drives ``data``).
+    done_next : Out(1)
+        ``done`` rises at this clock edge (the flip-flop's input).
     """
 
     def __init__(self, *, config):
@@ -57,6 +59,7 @@ class VectorPath(wiring.Component):
         super().__init__({
             "instr": In(DecodeLayout()), "start": In(1), "done": Out(1), "fault": Out(1),
             "overflow": Out(1), "data": Out(DataPortSignature(config)), "busy": Out(1),
+            "done_next": Out(1),
         })
 
     def elaborate(self, platform):
@@ -108,7 +111,7 @@ class VectorPath(wiring.Component):
                      q_row.eq(p_row), q_lanes.eq(one_hot_lane)]
         m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr), dp.wdata.eq(s_word)]
         done = Signal(name="done")                   # the scatter's last cycle (a flip-flop)
-        m.d.sync += done.eq(0)
+        m.d.sync += done.eq(self.done_next)
         m.d.comb += self.done.eq(done)
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
@@ -224,6 +227,6 @@ class VectorPath(wiring.Component):
                 with m.If(done):
                     m.next = "IDLE"
                 with m.Elif(~more & ~pend):
-                    m.d.sync += done.eq(1)
+                    m.d.comb += self.done_next.eq(1)
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
