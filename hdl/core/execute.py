@@ -216,10 +216,14 @@ class Execute(wiring.Component):
         # docs/synthesis.md).
         unit_done = Signal(name="x_unit_done")
         m.d.sync += unit_done.eq(unit & xfer.done_next | net.done_next | vec.done_next)
+        # Written as two LUTs into one for Yosys: `ready` (~valid | retire) is not a LUT after
+        # `retire`, and `go` is not shared into them.
+        ahead = Signal(name="x_ret_ahead")        # ret_r, unit_done and the MCUs: registers
         m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
-                     self.retire.eq(go & self.quick | ret_r | unit_done | (pending != 0)
-                                    & ((pending & ~self.mcu_done) == 0)),
-                     self.ready.eq(~self.valid | self.retire)]
+                     ahead.eq(ret_r | unit_done
+                              | (pending != 0) & ((pending & ~self.mcu_done) == 0)),
+                     self.retire.eq(at_dispatch & self.valid & ~taken & self.quick | ahead),
+                     self.ready.eq(~self.valid | at_dispatch & ~taken & self.quick | ahead)]
         m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
         with m.If(transfer.done | net.done | vec.done | vec.fault):
             m.d.sync += unit.eq(0)
