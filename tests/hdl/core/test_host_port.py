@@ -275,7 +275,8 @@ def test_stream_reads_every_status_register_and_zero_elsewhere():
     sim.add_testbench(bench)
     sim.run()
     assert ran["ticks"] < 200
-    # the counter starts a cycle after `run` rises and stops with `halted`
+    # the counter counts from two cycles after `run` rises (docs/core.md, "Run control")
+    # and stops with `halted`
     assert ran["ticks"] - 2 <= got.pop(StatusReg.CYCLES.value) <= ran["ticks"]
     assert {StatusReg(a): v for a, v in got.items() if a < len(StatusReg)} == expected
     assert [got[a] for a in unmapped] == [0] * len(unmapped)
