@@ -44,8 +44,9 @@ replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 replay of a deferred CRS    its request ``+ 2`` (``REPLAY``, ``REPLAY_START``)
 variant-3 commit            its request, ``2 + commit_cycles`` = ``3 + 6 S X`` (a read and
                             a write per slice and row)
-``hlt``                     ``6 + 2 (M + 1)`` on variants 1-2 (the park's and the
-                            restore's scans of the MCUs), 6 on variant 3 (with the start)
+``hlt``                     ``7 + 2 (M + 1)`` on variants 1-2 (the park's and the
+                            restore's scans of the MCUs), 7 on variant 3 (with the start,
+                            which begins a cycle after ``run`` rises, from a register)
 deferred OPA's snapshot     ``+ 3`` to its ``mcu`` (variants 1-2; words apart)
 park/restore at ``hlt``     ``+ 5`` per MCU an OPA is replayed on (variants 1-2; words
                             apart; every copy starts a cycle after its decision, from a
@@ -77,7 +78,7 @@ def rtl_core_timing(config):
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     smem_latency = SharedMemory.latency     # a word's request to its answer
     return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=4,
-                      halt=6 if variants.eager_updates(config) else 6 + 2 * scan, cp_fixed=8,
+                      halt=7 if variants.eager_updates(config) else 7 + 2 * scan, cp_fixed=8,
                       cp_word=2,
                       vfu_fixed=8 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
                       lanes=config.vfu_lanes,

@@ -77,9 +77,12 @@ class Core(wiring.Component):
     Pipeline and timing: ``docs/core.md``.
 
     Running a program: with ``run = 0`` the host loads the instruction memory, the register
-    file and the XBar buffers (``DATA`` space) and writes ``PROG_LEN`` through ``dbg``; the
-    cycle ``run`` rises the core clears its status and starts at PC 0 (it reads that word in
-    the same cycle, so the instruction memory must not be written in it). It stops with
+    file and the XBar buffers (``DATA`` space) and writes ``PROG_LEN`` through ``dbg``. At
+    the edge that ends the cycle ``run`` rises in, ``running`` rises and ``halted``,
+    ``error`` and ``error_code`` clear; in the next cycle the core clears its counts (``PC``,
+    ``INSTRET``, ``CYCLES``, ``DEFERRED``, ``overflow``, the event counters: a read taken in
+    it still sees the previous run's) and starts at PC 0 (it reads that word in that cycle,
+    so the instruction memory must not be written in it). It stops with
     ``halted`` (after ``hlt`` applied every deferred weight update) or ``error`` (with
     ``error_code``, the golden model's :class:`isa.faults.CoreFault`); it never hangs
     except waiting on shared memory (``smem_waiting``). Status stays readable until the next
@@ -158,6 +161,14 @@ class Core(wiring.Component):
         restart = Signal()
         m.d.sync += run_prev.eq(self.run)
         m.d.comb += restart.eq(self.run & ~run_prev)
+        # The run starts a cycle after the rising edge of `run`, from a flip-flop (`clear`):
+        # as a LUT of `run` and `run_prev`, `restart` reached the front end's PC and the
+        # clears of the ~530 status and event-counter flip-flops (issue 20). Only the status
+        # flags (`running`, `halted`, `error`, `error_code`) still take `restart` itself, so
+        # that the host sees them cleared in the cycle after the edge as before; the counts
+        # are cleared a cycle later, with the start (docs/core.md, "Run control").
+        clear = Signal(name="run_clear")
+        m.d.sync += clear.eq(restart)
 
         m.submodules.imem = imem = InstructionMemory(config=c)
         m.submodules.fetch = fetch = Fetch(config=c)
@@ -165,8 +176,8 @@ class Core(wiring.Component):
         # The execute stage's reset comes from a flip-flop (issue 20: as a LUT of `run` and
         # `run_prev` it reached every control register of the stage through routing alone).
         # It holds a cycle longer at a start, when the stage has no instruction yet (the
-        # first one reaches it three cycles after `restart`), so no program's cycles change;
-        # dropping `run` stops the stage a cycle later.
+        # first one reaches it three cycles after the start, `clear`), so no program's cycles
+        # change; dropping `run` stops the stage a cycle later.
         x_reset = Signal(init=1)
         m.d.sync += x_reset.eq(~self.run | restart)
         m.submodules.execute = ResetInserter(x_reset)(execute)
@@ -189,20 +200,24 @@ class Core(wiring.Component):
         # -- run control and status ------------------------------------------------------
         with m.If(restart):
             m.d.sync += [running.eq(1), self.halted.eq(0), self.error.eq(0),
-                         self.error_code.eq(ErrorCode.NONE), instret.eq(0), cycles.eq(0),
-                         overflow.eq(0), pc.eq(0), deferred.eq(0)]
+                         self.error_code.eq(ErrorCode.NONE)]
         with m.Elif(running):
-            m.d.sync += [cycles.eq(cycles + 1), pc.eq(execute.pc),
-                         deferred.eq(execute.deferred)]
             with m.If(~self.run):
                 m.d.sync += running.eq(0)
-            with m.If(execute.retire):
-                m.d.sync += instret.eq(instret + 1)
             with m.If(execute.halt):
-                m.d.sync += [running.eq(0), self.halted.eq(1), deferred.eq(0)]
+                m.d.sync += [running.eq(0), self.halted.eq(1)]
             with m.If(execute.fault):
                 m.d.sync += [running.eq(0), self.error.eq(1),
                              self.error_code.eq(execute.fault_code)]
+        with m.If(clear):
+            m.d.sync += [instret.eq(0), cycles.eq(0), overflow.eq(0), pc.eq(0), deferred.eq(0)]
+        with m.Elif(running):
+            m.d.sync += [cycles.eq(cycles + 1), pc.eq(execute.pc),
+                         deferred.eq(execute.deferred)]
+            with m.If(execute.retire):
+                m.d.sync += instret.eq(instret + 1)
+            with m.If(execute.halt):
+                m.d.sync += deferred.eq(0)
             mcu_ovf = 0
             for mcu in self.mcus:
                 mcu_ovf = mcu_ovf | mcu.overflow
@@ -211,7 +226,7 @@ class Core(wiring.Component):
         m.d.comb += [self.overflow.eq(overflow), self.pc.eq(pc),
                      self.smem_waiting.eq(execute.smem_waiting)]
         m.d.comb += [counters.events.eq(execute.events), counters.addr.eq(execute.data.addr),
-                     counters.enable.eq(running), counters.clear.eq(restart)]
+                     counters.enable.eq(running), counters.clear.eq(clear)]
 
         # -- front end and execute ---------------------------------------------------------
         m.d.comb += [
@@ -219,7 +234,7 @@ class Core(wiring.Component):
             fetch.imem_data.eq(imem.f_data),
             # the core runs in the next cycle (the execute stage's `valid` is cleared else)
             fetch.running.eq(running & self.run & ~execute.halt & ~execute.fault),
-            fetch.restart.eq(restart), fetch.prog_len.eq(prog_len),
+            fetch.restart.eq(clear), fetch.prog_len.eq(prog_len),
             fetch.redirect.eq(execute.redirect), fetch.redirect_pc.eq(execute.redirect_pc),
             fetch.x_ready.eq(execute.ready),
             execute.quick.eq(fetch.x_quick),
@@ -250,7 +265,7 @@ class Core(wiring.Component):
             m.d.comb += [
                 mcu.start.eq(start), mcu.start_mask.eq(start_mask),
                 mcu.crs.eq(crs), mcu.commit.eq(commit),
-                execute.mcu_done[k].eq(done), mcu.overflow_clear.eq(restart),
+                execute.mcu_done[k].eq(done), mcu.overflow_clear.eq(clear),
             ]
 
         # -- host/debug port ---------------------------------------------------------------

@@ -64,8 +64,6 @@ class DispatchCheck(wiring.Component):
     quick : Out(1)
         No fault, and it retires in the execute stage's ``DISPATCH`` (``nop``, ``jmp``,
         ``set``).
-    jump : Out(1)
-        A ``jmp`` without a fault.
     """
 
     #: The operations the check knows; any other one is ``ILLEGAL_INSTRUCTION``.
@@ -77,7 +75,7 @@ class DispatchCheck(wiring.Component):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         self.config = config
         super().__init__({"instr": In(DecodeLayout()), "word": In(INSTR_BITS),
-                          "fault": Out(ErrorCode), "quick": Out(1), "jump": Out(1)})
+                          "fault": Out(ErrorCode), "quick": Out(1)})
 
     def elaborate(self, platform):
         c = self.config
@@ -126,6 +124,5 @@ class DispatchCheck(wiring.Component):
         # The decoder's fault (NONE is 0) comes first.
         clean = named("clean", self.instr.fault == ErrorCode.NONE)
         m.d.comb += [fault.eq(dec_fault | (clean.replicate(width) & code)),
-                     self.quick.eq(clean & (op.nop | op.jmp | op.set & ~out_1["dst"])),
-                     self.jump.eq(clean & op.jmp)]
+                     self.quick.eq(clean & (op.nop | op.jmp | op.set & ~out_1["dst"]))]
         return m

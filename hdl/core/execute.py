@@ -175,14 +175,23 @@ class Execute(wiring.Component):
         # alone, no state or operation decode (issue 20): `at_dispatch` is the FSM's DISPATCH
         # as a flip-flop, `unit` marks a wait for the vector, transfer or network unit's
         # `done`, `ret_r` a state that retires whatever happens (set on the way into it),
-        # `mwait` MCU_WAIT. The FSM's `retire()` only chooses the next state.
+        # `pending` (not 0) MCU_WAIT. The FSM's `retire()` only chooses the next state.
         at_dispatch = Signal(init=1, name="x_at_dispatch")
-        unit, ret_r, mwait = (Signal(name=f"x_{s}") for s in ("unit", "ret_r", "mwait"))
+        unit, ret_r = Signal(name="x_unit"), Signal(name="x_ret_r")
         no_start, crs_none = Signal(name="x_no_start"), Signal(name="x_crs_none")
         m.d.sync += ret_r.eq(0)
 
+        # `halt` and `fault` are flip-flops set on the way into HALT / FAULT (high exactly in
+        # those states): the core's stop reaches the front end's `running` and the instruction
+        # memory's enable from registers, not from a decode of the state (retire).
+        halt, faulted = Signal(name="x_halt"), Signal(name="x_fault")
+        m.d.sync += [halt.eq(0), faulted.eq(0)]
+        m.d.comb += [self.halt.eq(halt), self.fault.eq(faulted), dfr.clear.eq(halt)]
+        with m.If(faulted):
+            m.d.comb += self.fault_code.eq(code)
+
         def fault(what):
-            m.d.sync += [code.eq(what), ret_r.eq(0)]
+            m.d.sync += [code.eq(what), ret_r.eq(0), faulted.eq(1)]
             m.next = "FAULT"
 
         def retire():
@@ -198,11 +207,23 @@ class Execute(wiring.Component):
         # `valid` is low while the core is not running (the front end clears it at the edge
         # the core stops), so `running` is not a term here (issue 20: it added a level and a
         # long route before `retire`, `ready` and the front end's enables).
+        # A unit's `done` is known a cycle ahead (its flip-flop's input, `done_next`), so
+        # `x_unit_done` registers "a unit this stage waits for is done" and `retire` reads one
+        # flip-flop for the three units (the network and vector units are started by this
+        # stage alone; the transfer's `done` also ends the deferred unit's copies: `unit`).
+        # `pending` is not 0 exactly in MCU_WAIT (no flag of the state is a term). With one or
+        # two MCUs `retire` and `ready` are two LUT levels of flip-flops (section "retire" of
+        # docs/synthesis.md).
+        unit_done = Signal(name="x_unit_done")
+        m.d.sync += unit_done.eq(unit & xfer.done_next | net.done_next | vec.done_next)
+        # Written as two LUTs into one for Yosys: `ready` (~valid | retire) is not a LUT after
+        # `retire`, and `go` is not shared into them.
+        ahead = Signal(name="x_ret_ahead")        # ret_r, unit_done and the MCUs: registers
         m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
-                     self.retire.eq(go & self.quick | ret_r
-                                    | unit & (transfer.done | net.done | vec.done)
-                                    | mwait & ((pending & ~self.mcu_done) == 0)),
-                     self.ready.eq(~self.valid | self.retire)]
+                     ahead.eq(ret_r | unit_done
+                              | (pending != 0) & ((pending & ~self.mcu_done) == 0)),
+                     self.retire.eq(at_dispatch & self.valid & ~taken & self.quick | ahead),
+                     self.ready.eq(~self.valid | at_dispatch & ~taken & self.quick | ahead)]
         m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
         with m.If(transfer.done | net.done | vec.done | vec.fault):
             m.d.sync += unit.eq(0)
@@ -338,7 +359,7 @@ class Execute(wiring.Component):
 
             # -- mcu and crs ------------------------------------------------------------------
             mcu_states(m, config=c, ins=ins, dfr=dfr, transfer=transfer, m_idx=m_idx,
-                       pending=pending, mcu_done=self.mcu_done, mwait=mwait, ret_r=ret_r,
+                       pending=pending, mcu_done=self.mcu_done, ret_r=ret_r,
                        no_start=no_start, crs_none=crs_none, own_start=own_start,
                        own_crs=own_crs, own_masks=own_masks, mcu_started=mcu_started,
                        fault=fault, retire=retire)
@@ -348,15 +369,13 @@ class Execute(wiring.Component):
                 # The deferred-update unit applies every update, with the MCU requests it
                 # takes (it makes them only after `hlt`: they are ORed in below).
                 with m.If(dfr.done):
-                    m.d.sync += ret_r.eq(1)
+                    m.d.sync += [ret_r.eq(1), halt.eq(1)]
                     m.next = "HALT"
 
-            with m.State("HALT"):
-                m.d.comb += [self.halt.eq(1), dfr.clear.eq(1)]
+            with m.State("HALT"):               # `halt` is high
                 m.next = "STOPPED"
 
-            with m.State("FAULT"):
-                m.d.comb += [self.fault.eq(1), self.fault_code.eq(code)]
+            with m.State("FAULT"):              # `fault` is high
                 m.next = "STOPPED"
 
             with m.State("STOPPED"):

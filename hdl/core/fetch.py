@@ -159,8 +159,9 @@ class Fetch(wiring.Component):
                          self.x_instr.fault.eq(Mux(s_valid, s_fault, check.fault)),
                          self.x_quick.eq(Mux(s_valid, s_quick, check.quick))]
         with m.If(self.restart | self.redirect):
-            m.d.sync += [f_pc.eq(first + 1), b_pc.eq(first), b_valid.eq(1),
-                         d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
+            # the next PC adds to the registered target, not to the restart's multiplexer
+            m.d.sync += [f_pc.eq(Mux(self.restart, 1, self.redirect_pc + 1)), b_pc.eq(first),
+                         b_valid.eq(1), d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
         with m.Else():
             with m.If(f_advance):
                 m.d.sync += [f_pc.eq(f_pc + 1), b_pc.eq(f_pc), b_valid.eq(1)]

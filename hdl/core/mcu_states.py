@@ -47,7 +47,7 @@ def mcu_bits(*, config, ins):
     return eff_masks, Cat(eff != 0 for eff in eff_masks), ins.mask[:M]
 
 
-def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, mwait, ret_r,
+def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, ret_r,
                no_start, crs_none, own_start, own_crs, own_masks, mcu_started, fault,
                retire):
     """Add the ``mcu`` and ``crs`` states to the execute stage's FSM (call it inside
@@ -62,9 +62,10 @@ def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, mwait
     dfr : DeferredUpdates
     transfer : SmemTransferRequest interface
         The transfer unit's request port (its ``done`` ends an OPA's operand copy).
-    m_idx, pending, mwait, ret_r, no_start, crs_none : Signal
-        The execute stage's registers: the scanned MCU, the MCUs still to answer, the wait
-        flag the retire tests, the flag that the next state retires, and the dispatch's
+    m_idx, pending, ret_r, no_start, crs_none : Signal
+        The execute stage's registers: the scanned MCU, the MCUs still to answer (not 0
+        exactly in ``MCU_WAIT``: the retire tests it), the flag that the next state retires,
+        and the dispatch's
         registered "no MCU to start" and "no MCU to convert" (variant 3).
     mcu_done : Value
         The MCUs' one-cycle ``done`` pulses.
@@ -113,13 +114,11 @@ def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, mwait
         with m.If(start_bits == 0):
             retire()
         with m.Else():
-            m.d.sync += mwait.eq(1)
             m.next = "MCU_WAIT"
 
     with m.State("MCU_WAIT"):
         m.d.sync += pending.eq(pending & ~mcu_done)
         with m.If((pending & ~mcu_done) == 0):
-            m.d.sync += mwait.eq(0)
             retire()
 
     with m.State("CRS_SCAN"):
@@ -130,7 +129,6 @@ def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, mwait
                 with m.If(crs_bits == 0):
                     retire()
                 with m.Else():
-                    m.d.sync += mwait.eq(1)
                     m.next = "MCU_WAIT"
             else:
                 retire()

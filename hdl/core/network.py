@@ -45,6 +45,8 @@ class NetworkTransfer(wiring.Component):
     noc : Out(CoreNocSignature(config))
     busy : Out(1)
         An instruction is in progress (it drives ``data``).
+    done_next : Out(1)
+        ``done`` rises at this clock edge (the flip-flop's input).
     sent, flit, received : Out(1)
         Events of this cycle: a ``send`` word leaves (``flit``: it starts a flit of
         ``noc_words_per_flit`` words); a ``recv`` word arrives.
@@ -60,7 +62,8 @@ class NetworkTransfer(wiring.Component):
         super().__init__({
             "instr": In(DecodeLayout()), "start": In(1), "done": Out(1),
             "data": Out(DataPortSignature(config)), "noc": Out(CoreNocSignature(config)),
-            "busy": Out(1), "sent": Out(1), "flit": Out(1), "received": Out(1),
+            "busy": Out(1), "done_next": Out(1), "sent": Out(1), "flit": Out(1),
+            "received": Out(1),
             "hops": Out(hop_bits),
         })
 
@@ -85,6 +88,12 @@ class NetworkTransfer(wiring.Component):
         # longer reaches `done`, the execute stage's retire and the front end's enables
         # (issue 20).
         last = Signal(name="last")
+        # `done` is a flip-flop set on the way into SEND_LAST / RECV_LAST (high exactly in
+        # those states): no decode of the state register reaches the execute stage's retire
+        # and the front end's enables (issue 20).
+        done = Signal(name="done")
+        m.d.sync += done.eq(self.done_next)
+        m.d.comb += self.done.eq(done)
         # The channel, registered at the start (noc): the tile's channel-table lookups start
         # at this unit's registers, not at the execute stage's instruction register.
         tile = Signal.like(nc.tx_tile, name="tile", reset_less=True)
@@ -124,6 +133,7 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
+                        m.d.comb += self.done_next.eq(1)
                         m.next = "SEND_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
@@ -133,7 +143,6 @@ class NetworkTransfer(wiring.Component):
             with m.State("SEND_LAST"):
                 # `done` from a register: the network interface's credit check (`tx_ready`)
                 # would otherwise reach the execute stage's retire (issue 20).
-                m.d.comb += self.done.eq(1)
                 m.next = "IDLE"
             with m.State("RECV"):
                 # Each word is written in the cycle after its handshake (`pend`), the last
@@ -146,9 +155,10 @@ class NetworkTransfer(wiring.Component):
                     m.d.comb += self.received.eq(1)
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     with m.If(last):
+                        m.d.comb += self.done_next.eq(1)
                         m.next = "RECV_LAST"
             with m.State("RECV_LAST"):
-                m.d.comb += [dp.we.eq(1), self.done.eq(1)]
+                m.d.comb += dp.we.eq(1)
                 m.d.sync += pend.eq(0)
                 m.next = "IDLE"
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))

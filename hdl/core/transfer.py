@@ -82,6 +82,9 @@ class SmemTransfer(wiring.Component):
     smem : Out(SharedMemoryPortSignature(config))
     busy : Out(1)
         A transfer is in progress (it drives ``data`` and ``smem``).
+    done_next : Out(1)
+        ``request.done`` rises at this clock edge (the flip-flop's input), so that a
+        requester can register what follows from it a cycle ahead.
     smem_waiting : Out(1)
         A shared-memory request is not acknowledged in this cycle.
     """
@@ -94,7 +97,7 @@ class SmemTransfer(wiring.Component):
             "request": In(TransferSignature(config)),
             "data": Out(DataPortSignature(config)),
             "smem": Out(SharedMemoryPortSignature(config)),
-            "busy": Out(1), "smem_waiting": Out(1),
+            "busy": Out(1), "smem_waiting": Out(1), "done_next": Out(1),
         })
 
     def elaborate(self, platform):
@@ -117,7 +120,12 @@ class SmemTransfer(wiring.Component):
         # `i == words - 1` as a register updated with `i`: the compare's carry chain no
         # longer meets the acknowledge on its way to the state (issue 20).
         last = Signal(name="last")
-        m.d.comb += [dp.addr.eq(w_addr), dp.wdata.eq(word)]
+        # `done` is a flip-flop set on the way into LD_LAST / ST_LAST (high exactly in those
+        # states), so that no decode of the state register reaches the execute stage's
+        # retire and the front end's enables (issue 20).
+        done = Signal(name="done")
+        m.d.sync += done.eq(self.done_next)
+        m.d.comb += [dp.addr.eq(w_addr), dp.wdata.eq(word), req.done.eq(done)]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
@@ -142,9 +150,10 @@ class SmemTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
                                  smem_addr.eq(smem_addr + 1), data_addr.eq(data_addr + 1)]
                     with m.If(last):
+                        m.d.comb += self.done_next.eq(1)
                         m.next = "LD_LAST"
             with m.State("LD_LAST"):
-                m.d.comb += [dp.we.eq(1), req.done.eq(1)]
+                m.d.comb += dp.we.eq(1)
                 m.next = "IDLE"
             with m.State("ST_READ"):
                 m.d.comb += dp.re.eq(1)
@@ -164,13 +173,13 @@ class SmemTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
                                  smem_addr.eq(smem_addr + 1), w_addr.eq(w_addr + 1)]
                     with m.If(last):
+                        m.d.comb += self.done_next.eq(1)
                         m.next = "ST_LAST"
                     with m.Else():
                         # Read the next word while this handshake completes.
                         m.d.comb += dp.re.eq(1)
                         m.next = "ST_LATCH"
             with m.State("ST_LAST"):
-                m.d.comb += req.done.eq(1)         # from a register (issue 20)
-                m.next = "IDLE"
+                m.next = "IDLE"                    # `done` is high (from a register)
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -48,6 +48,8 @@ class VectorPath(wiring.Component):
     data : Out(DataPortSignature(config))
     busy : Out(1)
         An instruction is in progress (it drives ``data``).
+    done_next : Out(1)
+        ``done`` rises at this clock edge (the flip-flop's input).
     """
 
     def __init__(self, *, config):
@@ -57,6 +59,7 @@ class VectorPath(wiring.Component):
         super().__init__({
             "instr": In(DecodeLayout()), "start": In(1), "done": Out(1), "fault": Out(1),
             "overflow": Out(1), "data": Out(DataPortSignature(config)), "busy": Out(1),
+            "done_next": Out(1),
         })
 
     def elaborate(self, platform):
@@ -107,6 +110,9 @@ class VectorPath(wiring.Component):
         m.d.sync += [g_word.eq(dp.rdata), s_word.eq(sa.r_data[p_lane]), pend2.eq(pend),
                      q_row.eq(p_row), q_lanes.eq(one_hot_lane)]
         m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr), dp.wdata.eq(s_word)]
+        done = Signal(name="done")                   # the scatter's last cycle (a flip-flop)
+        m.d.sync += done.eq(self.done_next)
+        m.d.comb += self.done.eq(done)
         # Compute pipeline tags.
         c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
         c_more = Signal(name="c_more")               # c_base < vw: a row is left to read
@@ -214,8 +220,13 @@ class VectorPath(wiring.Component):
                 with m.If(pend2):
                     m.d.comb += dp.we.eq(1)
                     m.d.sync += addr.eq(addr + 1)
-                with m.If(~more & ~pend & ~pend2):
-                    m.d.comb += self.done.eq(1)
+                # The scatter ends in the cycle after the one with no word left to issue and
+                # none read (`pend2` then takes `pend`, 0): `done` is that decision, registered
+                # a cycle ahead, not a decode of the state and three flags (issue 20). The
+                # first SCATTER cycle has words to issue (vw >= 1), so none ends there.
+                with m.If(done):
                     m.next = "IDLE"
+                with m.Elif(~more & ~pend):
+                    m.d.comb += self.done_next.eq(1)
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -61,6 +61,50 @@ def test_status_registers_and_restart():
         assert s["word6"] == (-14) & ((1 << 64) - 1)
 
 
+def test_what_the_host_sees_in_the_cycles_after_run_rises():
+    """docs/core.md, "Run control": at the edge ending the cycle ``run`` rises in (R),
+    ``running`` rises and ``halted`` clears; the counts are cleared a cycle later, with the
+    start, so a STATUS read taken in R + 1 still sees the previous run's ``INSTRET`` and
+    ``PC``, and one taken in R + 2 sees ``CYCLES`` 0. Expected values: the program's own
+    counts (3 instructions, ``hlt`` at PC 2)."""
+    core = Core(config=CFG, core_id=0)
+    program = [encode(make("set", dst=5, imm=3)), encode(make("nop")), encode(make("hlt"))]
+    seen = []
+
+    async def wait_halted(ctx):
+        for _ in range(60):
+            await ctx.tick()
+            if ctx.get(core.halted):
+                return
+        raise AssertionError("the core did not halt")
+
+    async def bench(ctx):
+        for a, w in enumerate(program):
+            await dbg_access(ctx, core, DebugSpace.IMEM, a, wdata=w)
+        await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.PROG_LEN.value, wdata=3)
+        ctx.set(core.run, 1)
+        await wait_halted(ctx)
+        for reg, when in ((StatusReg.INSTRET, 1), (StatusReg.PC, 1), (StatusReg.CYCLES, 2)):
+            ctx.set(core.run, 0)
+            await ctx.tick()
+            ctx.set(core.run, 1)
+            await ctx.tick()                        # the end of R
+            flags = (ctx.get(core.running), ctx.get(core.halted), ctx.get(core.error))
+            for _ in range(when - 1):
+                await ctx.tick()
+            seen.append((reg, flags, await dbg_access(ctx, core, DebugSpace.STATUS,
+                                                      reg.value)))
+            await wait_halted(ctx)
+
+    sim = Simulator(core)
+    sim.add_clock(1e-9)
+    sim.add_testbench(bench)
+    sim.run()
+    assert [(reg, flags) for reg, flags, _ in seen] == [
+        (reg, (1, 0, 0)) for reg in (StatusReg.INSTRET, StatusReg.PC, StatusReg.CYCLES)]
+    assert [value for _, _, value in seen] == [3, 2, 0]
+
+
 def test_stream_acks_exactly_latency_cycles_after_the_take():
     """Requests back to back (each presented in the cycle after the previous ``ack``, so
     taken at once): every ``ack`` comes exactly ``DebugPortSignature.latency`` cycles later,
@@ -231,7 +275,8 @@ def test_stream_reads_every_status_register_and_zero_elsewhere():
     sim.add_testbench(bench)
     sim.run()
     assert ran["ticks"] < 200
-    # the counter starts a cycle after `run` rises and stops with `halted`
+    # the counter counts from two cycles after `run` rises (docs/core.md, "Run control")
+    # and stops with `halted`
     assert ran["ticks"] - 2 <= got.pop(StatusReg.CYCLES.value) <= ran["ticks"]
     assert {StatusReg(a): v for a, v in got.items() if a < len(StatusReg)} == expected
     assert [got[a] for a in unmapped] == [0] * len(unmapped)
