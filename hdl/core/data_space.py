@@ -3,7 +3,7 @@
 import operator
 from functools import reduce
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -139,33 +139,25 @@ class DataSpace(wiring.Component):
         m.d.sync += [w_idx.eq(idx), w_data.eq(p.wdata)]
         # A register-file write is registered too: the block RAM's write address, data and
         # enable are flip-flops (`a_q` is the address of every cycle, `w_rf` the enable), so
-        # no requester's address or decode reaches the write port (issue 20). A read in the
-        # cycle the word lands (the cycle after its write) takes it from `lw_data` (the
-        # landed word, `lw_*` registered from the write port), decided a cycle later from
-        # flip-flops: `a_q` then holds the read's address. The block RAM's word on that
+        # no requester's address or decode reaches the write port (issue 20). A read of the
+        # word landing in its cycle (written in the cycle before) is decided then, beside
+        # `r_rf` (`hit`), and takes the word from `fwd_word`: the block RAM's word on that
         # collision is not used (X_ON_COLLISION: no bypass of Yosys's behind it).
         rf_abits = len(rd.addr)
         a_q = Signal(rf_abits, name="a_q", reset_less=True)
         w_rf = Signal(name="w_rf")
         m.d.sync += [a_q.eq(p.addr[:rf_abits]), w_rf.eq(p.we & in_rf)]
         m.d.comb += [wr.addr.eq(a_q), wr.data.eq(w_data), wr.en.eq(w_rf)]
-        lw_en = Signal(name="lw_en")
-        lw_addr = Signal(rf_abits, name="lw_addr", reset_less=True)
-        lw_data = Signal.like(p.wdata, name="lw_data", reset_less=True)
-        m.d.sync += [lw_en.eq(w_rf), lw_addr.eq(a_q), lw_data.eq(w_data)]
         # Where the read's data comes from: flags registered in the read's cycle (all 0
         # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
         # of the sources, the block RAM's output through one level.
+        hit = Signal(name="rf_hit")
+        m.d.comb += hit.eq(w_rf & (p.addr[:rf_abits] == a_q))
         r_rf = Signal(name="r_rf")
-        m.d.sync += r_rf.eq(p.re & in_rf)
-        # `keep` nets (ABC does not know the block RAM's output is late): the forward's
-        # select and word, from flip-flops, and the buffers' OR below; the last LUT takes
-        # the block RAM's bit, `rf_sel`, `fwd_word` and `buf_or`.
-        fwd = Signal(name="rf_fwd")
-        rf_sel = Signal(name="rf_sel", attrs={"keep": 1})
-        fwd_word = Signal(c.data_bits, name="fwd_word", attrs={"keep": 1})
-        m.d.comb += [fwd.eq(r_rf & lw_en & (lw_addr == a_q)), rf_sel.eq(r_rf & ~fwd),
-                     fwd_word.eq(lw_data.as_unsigned() & fwd.replicate(c.data_bits))]
+        rf_sel = Signal(name="rf_sel")
+        fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
+        m.d.sync += [r_rf.eq(p.re & in_rf), rf_sel.eq(p.re & in_rf & ~hit),
+                     fwd_word.eq(Mux(p.re & in_rf & hit, w_data, 0))]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
