@@ -150,7 +150,7 @@ class DataSpace(wiring.Component):
         m.d.comb += [wr.addr.eq(a_q), wr.data.eq(w_data), wr.en.eq(w_rf)]
         # Where the read's data comes from: flags registered in the read's cycle (all 0
         # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
-        # of the sources, the block RAM's output through one level.
+        # of the sources, the block RAM's output through one slice (docs/synthesis.md).
         hit = Signal(name="rf_hit")
         m.d.comb += hit.eq(w_rf & (p.addr[:rf_abits] == a_q))
         r_rf = Signal(name="r_rf")

@@ -11,7 +11,6 @@ from panther.hdl.ports import COUNT_BITS, X_ON_COLLISION, SmemAccessSignature, S
 __all__ = ["SharedMemory", "smem_word_layout", "X_ON_COLLISION"]
 
 
-
 def smem_word_layout(config):
     """``StructLayout`` of one stored word: ``value`` (data word), ``valid``, ``count``."""
     return data.StructLayout({"value": config.data_bits, "valid": 1, "count": COUNT_BITS})
