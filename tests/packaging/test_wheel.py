@@ -11,6 +11,7 @@ cocotb and Verilator, so the cached tile is valid); where the build goes by defa
 checked without building.
 """
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -34,8 +35,11 @@ def installed(tmp_path_factory):
     """``(python, panther, outside folder, environment)`` of a fresh install of the wheel."""
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                  "-q", "-w", dist, ROOT], cwd=base)
+    # pip builds in the clone's build/ folder: one build at a time across xdist workers.
+    with open(tmp_path_factory.getbasetemp().parent / "wheel-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                      "-q", "-w", dist, ROOT], cwd=base)
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("panther_generator-*.whl")
     venv = base / "venv"
