@@ -16,6 +16,14 @@ from panther.hdl.mcu.xbar_buffers import XBarIn, XBarOut
 BASE = PRESETS["small"].replace(xbar_size=4, adcs_per_xbar=2, mcus_per_core=2)
 
 
+def _simulate(m, bench):
+    """Run testbench ``bench`` on module ``m`` with a 1 MHz clock."""
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+
+
 def _owner(config, addr):
     """``('rf', a)``, ``('in', m, i)``, ``('out', m, i)`` or None, from the config's map."""
     if addr < config.rf_depth:
@@ -65,10 +73,7 @@ def test_every_address_reaches_its_word(rf_depth):
             db = config.data_bits
             words[(kind, k)] = [(store >> (i * db)) & ((1 << db) - 1) for i in range(n)]
 
-    sim = Simulator(m)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    _simulate(m, bench)
     expected_words = {key: [None] * n for key in bufs}
     for a in range(top):
         owner = _owner(config, a)
@@ -137,10 +142,7 @@ def test_a_read_right_after_a_write_sees_it(rf_depth):
         ctx.set(p.we, 0)
         ctx.set(p.re, 0)
 
-    sim = Simulator(m)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    _simulate(m, bench)
     assert len(got) > 200
     assert [(a, g) for a, g, _ in got] == [(a, e) for a, _, e in got]
 
@@ -163,10 +165,7 @@ def test_a_buffer_write_lands_a_cycle_later():
             seen.append((ctx.get(bufs[("out", 1)].words) >> (2 * db)) & ((1 << db) - 1))
             await ctx.tick()
 
-    sim = Simulator(m)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    _simulate(m, bench)
     assert seen == [0, (-5) & ((1 << db) - 1)]
 
 
@@ -213,9 +212,6 @@ def test_rdata_is_the_word_in_the_cycle_after_a_read_only(rf_depth):
         ctx.set(p.we, 0)
         ctx.set(p.re, 0)
 
-    sim = Simulator(m)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    _simulate(m, bench)
     assert sum(1 for e, _ in expect if e != 0) > 150
     assert got == expect
