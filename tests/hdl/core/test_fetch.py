@@ -57,16 +57,21 @@ async def _step(ctx, fetch, log, cycle, *, ready):
     await ctx.tick()
 
 
+
+async def _start(ctx, fetch):
+    """One cycle of ``restart``, then ``running`` high."""
+    ctx.set(fetch.restart, 1)
+    await ctx.tick()
+    ctx.set(fetch.restart, 0)
+    ctx.set(fetch.running, 1)
+
 def test_instructions_arrive_in_order_once_whatever_the_stalls():
     rng = np.random.default_rng(5)
     n = 40
     readies = [int(r) for r in rng.integers(0, 2, 400)]
 
     async def script(ctx, fetch, log):
-        ctx.set(fetch.restart, 1)
-        await ctx.tick()
-        ctx.set(fetch.restart, 0)
-        ctx.set(fetch.running, 1)
+        await _start(ctx, fetch)
         for cycle, ready in enumerate(readies):
             await _step(ctx, fetch, log, cycle, ready=ready)
 
@@ -153,10 +158,7 @@ def test_the_front_end_stalls_on_registers_not_on_x_ready():
     differ = []
 
     async def script(ctx, fetch, log):
-        ctx.set(fetch.restart, 1)
-        await ctx.tick()
-        ctx.set(fetch.restart, 0)
-        ctx.set(fetch.running, 1)
+        await _start(ctx, fetch)
         for cycle, ready in enumerate(readies):
             seen = []
             for probe in (0, 1):
@@ -179,10 +181,7 @@ def test_a_stall_costs_no_cycle():
     readies = [1, 1, 1] + [int(r) for r in rng.integers(0, 2, 120)]
 
     async def script(ctx, fetch, log):
-        ctx.set(fetch.restart, 1)
-        await ctx.tick()
-        ctx.set(fetch.restart, 0)
-        ctx.set(fetch.running, 1)
+        await _start(ctx, fetch)
         for cycle, ready in enumerate(readies, start=1):
             await _step(ctx, fetch, log, cycle, ready=ready)
 
@@ -201,10 +200,7 @@ def test_the_execute_register_is_empty_while_the_core_is_stopped():
     seen = []
 
     async def script(ctx, fetch, log):
-        ctx.set(fetch.restart, 1)
-        await ctx.tick()
-        ctx.set(fetch.restart, 0)
-        ctx.set(fetch.running, 1)
+        await _start(ctx, fetch)
         for cycle in range(8):
             await _step(ctx, fetch, log, cycle, ready=int(cycle < 4))
         assert ctx.get(fetch.x_valid)              # full when the core stops
