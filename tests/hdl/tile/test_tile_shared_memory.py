@@ -163,6 +163,20 @@ def _signed(raw):
     return raw - (1 << CONFIG.data_bits) if raw >> (CONFIG.data_bits - 1) else raw
 
 
+def _check_ack(model, cycle, core, op, rdata):
+    """Apply ``op`` to ``model``; a load's read data must be the model's value."""
+    value = model.apply(op)
+    if op[0] == "ld":
+        assert _signed(rdata) == value, f"core {core} {op} at cycle {cycle}: got {rdata}"
+
+
+def _check_dump(dump, model):
+    """The memory's final contents equal the model's."""
+    assert dump["value"] == [_signed(v & MASK) for v in model.value]
+    assert dump["valid"] == model.valid
+    assert dump["count"] == model.count
+
+
 def check_against_model(programs, events, dump, model):
     """Replay the acks in completion order on the model; compare loads and the final dump."""
     cycles = [e[0] for e in events]
@@ -172,12 +186,8 @@ def check_against_model(programs, events, dump, model):
     for core, ops in enumerate(programs):
         assert [e[2] for e in order if e[1] == core] == list(ops)
     for cycle, core, op, rdata in order:
-        value = model.apply(op)
-        if op[0] == "ld":
-            assert _signed(rdata) == value, f"core {core} {op} at cycle {cycle}: got {rdata}"
-    assert dump["value"] == [_signed(v & MASK) for v in model.value]
-    assert dump["valid"] == model.valid
-    assert dump["count"] == model.count
+        _check_ack(model, cycle, core, op, rdata)
+    _check_dump(dump, model)
     return cycles
 
 
@@ -198,12 +208,8 @@ def check_with_host_writes(programs, events, dump, host_log, model):
             model.value[addr], model.valid[addr], model.count[addr] = value, bool(valid), count
             continue
         core, op, rdata = item
-        value = model.apply(op)
-        if op[0] == "ld":
-            assert _signed(rdata) == value, f"core {core} {op} at cycle {cycle}: got {rdata}"
-    assert dump["value"] == [_signed(v & MASK) for v in model.value]
-    assert dump["valid"] == model.valid
-    assert dump["count"] == model.count
+        _check_ack(model, cycle, core, op, rdata)
+    _check_dump(dump, model)
 
 
 def random_traffic(seed, n_cores, n_ops, *, words=CONFIG.smem_depth):
