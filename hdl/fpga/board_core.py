@@ -28,11 +28,13 @@ word; region 3: crossbar cell as above (MCU 0).
 
 import operator
 from functools import reduce
+from types import SimpleNamespace
 
-from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.ports import RegisterBusSignature
 from panther.hdl.tile import Tile
 
@@ -80,24 +82,36 @@ def _xbar_fields(m, cell_ports, bus):
                      cells.row.eq(a[8:16]), cells.col.eq(a[0:8]), cells.wdata.eq(bus.wdata)]
 
 
-def _xbar_access(m, cell_ports, bus, rdata, done):
-    """Serve a region-3 access on one of ``cell_ports`` (comb + sync statements into ``m``;
-    the fields come from :func:`_xbar_fields`).
+def _xbar_select(m, cell_ports, bus, *, region, access):
+    """The region-3 side of a board's bus (statements into ``m``; the fields come from
+    :func:`_xbar_fields`).
 
-    Only the addressed crossbar sees ``req``, and each acknowledges from a flip-flop with its
-    read data registered: the access is done on any ``ack`` (no address compare after it), and
-    ``rdata`` takes the addressed crossbar's data by the address alone (an AND-OR)."""
-    sel = bus.addr[22:28]
-    hits = [sel == idx for idx in range(len(cell_ports))]
-    for hit, cells in zip(hits, cell_ports):
-        m.d.comb += cells.req.eq(hit)
-    with m.If(Cat(*(cells.ack for cells in cell_ports)).any()):
-        m.d.sync += rdata.eq(reduce(operator.or_, (
-            Mux(hit, cells.rdata.as_signed(), 0) for hit, cells in zip(hits, cell_ports))))
-        m.d.comb += done.eq(1)
-    with m.If(sel >= len(cell_ports)):
-        m.d.sync += rdata.eq(0)
-        m.d.comb += done.eq(1)
+    The MCU select is decoded from the bus address at every cycle into flip-flops (the bridge
+    holds ``addr`` from the cycle it raises ``req``, so they are valid from ``ACCESS`` on), and
+    only the addressed crossbar sees ``req`` (while ``access``, a comb signal, is high). Each
+    crossbar acknowledges from a flip-flop with its read data registered (and held); the board
+    registers the OR of the acknowledges once more, so the access is done a cycle after any
+    ``ack`` and no crossbar wire reaches the bus state but through that register.
+
+    Returns a namespace: ``hit`` (registered one-hot select, 0 outside region ``region``),
+    ``none`` (registered: region ``region`` with no such MCU), ``ack`` (the registered OR of
+    the acknowledges) and ``word`` (the addressed crossbar's read data, sign-extended to the
+    bus width: an AND-OR on ``hit``)."""
+    a = bus.addr
+    n = len(cell_ports)
+    in_region = a[REGION_BITS] == region
+    sel = a[22:28]
+    x = SimpleNamespace(hit=Signal(n, name="xbar_hit", reset_less=True),
+                        none=Signal(name="xbar_none", reset_less=True),
+                        ack=Signal(name="xbar_ack"), word=Signal(len(bus.rdata)))
+    m.d.sync += [x.hit.eq(Cat(*(in_region & (sel == idx) for idx in range(n)))),
+                 x.none.eq(in_region & (sel >= n)),
+                 x.ack.eq(Cat(*(cells.ack for cells in cell_ports)).any())]
+    for hit, cells in zip(x.hit, cell_ports):
+        m.d.comb += cells.req.eq(hit & access)
+    m.d.comb += x.word.eq(reduce(operator.or_, (
+        Mux(hit, cells.rdata.as_signed(), 0) for hit, cells in zip(x.hit, cell_ports))))
+    return x
 
 
 class TileBoard(wiring.Component):
@@ -134,11 +148,43 @@ class TileBoard(wiring.Component):
         connect_crossbars(m, tile, self.xbars)
 
         bus = self.bus
+        a = bus.addr
+        region = a[REGION_BITS]
+        in_access = Signal()
         _xbar_fields(m, [xbar.cells for xbar in self.xbars], bus)
+        xsel = _xbar_select(m, [xbar.cells for xbar in self.xbars], bus, region=3,
+                            access=in_access)
+        # The address decode, one-hot flip-flops loaded at every cycle (valid from ACCESS on:
+        # the bridge holds `addr` from the cycle it raises `req`): region 0's offsets, region
+        # 1's core (0 for a core beyond the tile), region 2, and `imm` (done in ACCESS).
+        ctl = Signal(4, name="dec_ctl", reset_less=True)
+        dbg_sel = Signal(C, name="dec_dbg", reset_less=True)
+        dbg_any = Signal(name="dec_dbg_any", reset_less=True)
+        smem_sel = Signal(name="dec_smem", reset_less=True)
+        imm = Signal(name="dec_imm", reset_less=True)
+        core = a[20:24]
+        m.d.sync += [
+            ctl.eq(Cat(*((region == 0) & (a[0:2] == i) for i in range(4)))),
+            dbg_sel.eq(Cat(*((region == 1) & (core == i) for i in range(C)))),
+            dbg_any.eq((region == 1) & (core < C)),
+            smem_sel.eq(region == 2),
+            imm.eq(~(((region == 1) & (core < C)) | (region == 2) | (region == 3))
+                   | ((region == 3) & (a[22:28] >= len(self.xbars)))),
+        ]
+        # The tile's flags, registered by the board (for `rdata` and the LEDs).
+        halted, deadlock, running, error = (Signal(name=n) for n in (
+            "all_halted_q", "deadlock_q", "running_q", "error_q"))
+        m.d.sync += [halted.eq(tile.all_halted), deadlock.eq(tile.deadlock),
+                     running.eq(Cat(*(core.running for core in cores)).any()),
+                     error.eq(Cat(*(core.error for core in cores)).any())]
+        m.d.comb += self.leds.eq(Cat(halted, deadlock, running, error))
+
         run = Signal(C)
         wdata_hi = Signal(32)
-        rdata = Signal(32)
-        done = Signal()
+        # The bus's read data for regions 0 and 3 (and 0 for the unmapped): an AND-OR of
+        # registers on the registered decode, loaded at every cycle (in ACK it holds the word
+        # of the access's last cycle).
+        rdata = Signal(32, reset_less=True)
         # A debug access's read data has a register of its own (all 64 bits), loaded in every
         # cycle of DEBUG, the last one the core's ack: from the cores' read registers through
         # their AND-OR and the core select only, not through `rdata`'s multiplexer of the
@@ -151,10 +197,13 @@ class TileBoard(wiring.Component):
         from_smem = Signal()
         m.d.comb += bus.rdata.eq(Mux(from_dbg, dbg_rdata[0:32],
                                      Mux(from_smem, smem_rdata, rdata)))
-        # A core's debug request, registered: held from ACCESS until the core's ack.
+        m.d.sync += rdata.eq(reduce(operator.or_, (
+            Mux(ctl[0], Cat(run, Const(0, 16 - C), halted, deadlock), 0),
+            Mux(ctl[1], IDENT_TILE, 0), Mux(ctl[2], wdata_hi, 0),
+            Mux(ctl[3], dbg_rdata[32:64], 0), xsel.word)))
+        # A core's debug request, registered: from ACCESS until the core's ack. Its fields
+        # are registered at every cycle, one copy per core (REPLICA: each by its core).
         dbg_req = Signal(C)
-        dbg_space, dbg_addr, dbg_we = Signal(2), Signal(16), Signal()
-        dbg_wdata = Signal(64)
         # The requested core's read data (each core's comes from its own registers), an
         # AND-OR on the registered one-hot request; and whether that core acknowledged.
         dbg_word = Signal(64)
@@ -162,18 +211,22 @@ class TileBoard(wiring.Component):
         for i in range(C):
             m.d.comb += cores[i].run.eq(run[i])
             dbg = cores[i].dbg
-            m.d.comb += [dbg.req.eq(dbg_req[i]), dbg.space.eq(dbg_space), dbg.addr.eq(dbg_addr),
-                         dbg.we.eq(dbg_we), dbg.wdata.eq(dbg_wdata)]
+            fields = [Signal.like(dbg.space, name=f"c{i}_dbg_space", reset_less=True,
+                                  attrs=REPLICA),
+                      Signal.like(dbg.addr, name=f"c{i}_dbg_addr", reset_less=True,
+                                  attrs=REPLICA),
+                      Signal.like(dbg.we, name=f"c{i}_dbg_we", reset_less=True, attrs=REPLICA),
+                      Signal.like(dbg.wdata, name=f"c{i}_dbg_wdata", reset_less=True,
+                                  attrs=REPLICA)]
+            m.d.sync += [f.eq(v) for f, v in zip(fields, (a[16:18], a[0:16], bus.we,
+                                                          Cat(bus.wdata, wdata_hi)))]
+            m.d.comb += [dbg.req.eq(dbg_req[i]), dbg.space.eq(fields[0]),
+                         dbg.addr.eq(fields[1]), dbg.we.eq(fields[2]), dbg.wdata.eq(fields[3])]
         m.d.comb += [
             dbg_word.eq(reduce(operator.or_, (Mux(dbg_req[i], cores[i].dbg.rdata, 0)
                                               for i in range(C)))),
             dbg_ack.eq(Cat(*(dbg_req[i] & cores[i].dbg.ack for i in range(C))).any()),
         ]
-        m.d.comb += self.leds.eq(Cat(tile.all_halted, tile.deadlock,
-                                     Cat(*(core.running for core in cores)).any(),
-                                     Cat(*(core.error for core in cores)).any()))
-        a = bus.addr
-        region = a[REGION_BITS]
         host = tile.host_smem
         # The shared memory's host port sees the bus's address and data in every cycle (its
         # read port's address straight from the bridge's registers); only `we` is decoded.
@@ -186,42 +239,20 @@ class TileBoard(wiring.Component):
                     m.d.sync += [from_dbg.eq(0), from_smem.eq(0)]
                     m.next = "ACCESS"
             with m.State("ACCESS"):
-                with m.Switch(region):
-                    with m.Case(0):
-                        with m.Switch(a[0:2]):
-                            with m.Case(0):
-                                with m.If(bus.we):
-                                    m.d.sync += run.eq(bus.wdata)
-                                m.d.sync += rdata.eq(run | (tile.all_halted << 16)
-                                                     | (tile.deadlock << 17))
-                            with m.Case(1):
-                                m.d.sync += rdata.eq(IDENT_TILE)
-                            with m.Case(2):
-                                with m.If(bus.we):
-                                    m.d.sync += wdata_hi.eq(bus.wdata)
-                                m.d.sync += rdata.eq(wdata_hi)
-                            with m.Case(3):
-                                m.d.sync += rdata.eq(dbg_rdata[32:64])
-                        m.d.comb += done.eq(1)
-                    with m.Case(1):
-                        core = a[20:24]
-                        with m.If(core >= C):
-                            m.d.sync += rdata.eq(0)
-                            m.d.comb += done.eq(1)
-                        with m.Else():
-                            m.d.sync += [dbg_req.eq(1 << core), dbg_space.eq(a[16:18]),
-                                         dbg_addr.eq(a[0:16]), dbg_we.eq(bus.we),
-                                         dbg_wdata.eq(Cat(bus.wdata, wdata_hi))]
-                            m.next = "DEBUG"
-                    with m.Case(2):
-                        m.d.sync += from_smem.eq(1)
-                        m.next = "SMEM"
-                    with m.Case(3):
-                        _xbar_access(m, [xbar.cells for xbar in self.xbars], bus, rdata, done)
-                    with m.Default():
-                        m.d.sync += rdata.eq(0)
-                        m.d.comb += done.eq(1)
-                with m.If(done):
+                # Every decision from the registered decode (and the crossbars' registered
+                # acknowledge); `rdata` takes its word at every cycle.
+                m.d.comb += in_access.eq(1)
+                with m.If(bus.we & ctl[0]):
+                    m.d.sync += run.eq(bus.wdata)
+                with m.If(bus.we & ctl[2]):
+                    m.d.sync += wdata_hi.eq(bus.wdata)
+                m.d.sync += dbg_req.eq(dbg_sel)
+                with m.If(dbg_any):
+                    m.next = "DEBUG"
+                with m.Elif(smem_sel):
+                    m.d.sync += from_smem.eq(1)
+                    m.next = "SMEM"
+                with m.Elif(imm | xsel.ack):
                     m.next = "ACK"
             with m.State("DEBUG"):
                 # The core's debug request comes from the registers above (issue 20: from
@@ -268,6 +299,8 @@ class McuBoard(wiring.Component):
         m.submodules.unit = u = self.unit
         bus = self.bus
         _xbar_fields(m, [u.cells], bus)
+        in_access = Signal()
+        xsel = _xbar_select(m, [u.cells], bus, region=3, access=in_access)
         rdata = Signal(32)
         done = Signal()
         finished = Signal()
@@ -311,7 +344,12 @@ class McuBoard(wiring.Component):
                                              buf.w_en.eq(bus.we)]
                         m.next = "BUF"
                     with m.Case(3):
-                        _xbar_access(m, [u.cells], bus, rdata, done)
+                        m.d.comb += in_access.eq(1)
+                        with m.If(xsel.ack):
+                            m.d.sync += rdata.eq(xsel.word)
+                        m.d.comb += done.eq(xsel.ack | xsel.none)
+                        with m.If(xsel.none):
+                            m.d.sync += rdata.eq(0)
                     with m.Default():
                         m.d.sync += rdata.eq(0)
                         m.d.comb += done.eq(1)

@@ -2,8 +2,9 @@
 its registers at the boundary, its two-stage read pick and its states in the crossbar's FSM.
 
 The host bus's decode and fields end at flip-flops here: ``req`` and every field are
-registered at every cycle (they are stable while ``req`` is high), the access is captured from
-those registers, and ``ack`` is a flip-flop set on the way into H_ACK.
+registered at every cycle (they are stable while ``req`` is high; one copy per crossbar, not
+merged), the access is captured from those registers, and ``ack`` is a flip-flop set on the
+way into H_ACK.
 """
 
 from types import SimpleNamespace
@@ -39,10 +40,12 @@ def host_request(m, cells, widths, capture):
     """
     w = widths
     n, S, C = w.n, w.slices, w.copies
+    # REPLICA: every crossbar's boundary registers are equal functions of the bus (and
+    # `h_wdata_b` of the shared memory's `h_word`); kept, each sits by its own crossbar.
     f = SimpleNamespace(**{name: Signal.like(getattr(cells, name), name=f"h_{name}_b",
-                                             reset_less=True)
+                                             reset_less=True, attrs=REPLICA)
                            for name in ("we", "copy", "slice", "row", "wdata")})
-    f.col = Signal(n, name="h_col_b", reset_less=True)      # one-hot
+    f.col = Signal(n, name="h_col_b", reset_less=True, attrs=REPLICA)      # one-hot
     q = SimpleNamespace(req=Signal(name="h_req_q"), done=Signal(name="h_done"), f=f,
                         ack=Signal(name="h_ack"),
                         ck=Signal(range(max(C * S, 2)), name="h_ck"),
