@@ -8,6 +8,7 @@ from panther.config import PRESETS
 from panther.fixed_point import canonical_digits, round_shift, saturate
 from panther.hdl.core.constants import DebugSpace, StatusReg
 from panther.hdl.fpga.board_core import IDENT_MCU, IDENT_TILE, McuBoard, TileBoard, xbar_address
+from panther.hdl.fpga.crossbar_host import HOST_STATES
 from panther.hdl.fpga.ulx3s import pll_parameters
 from panther.hdl.ports import DebugPortSignature
 
@@ -166,3 +167,46 @@ def test_tile_board_debug_reads_take_the_ports_latency_and_the_right_core():
     extra = DebugPortSignature.latency + 1
     assert cycles == {"ident": cycles["ident"], "status": cycles["ident"] + extra,
                       "imem": cycles["ident"] + extra, "data": cycles["ident"] + extra}
+
+
+def test_tile_board_cell_access_cycles_and_unmapped_reads():
+    """A crossbar cell access holds the bus longer than a control-register access by the
+    crossbar's boundary register (``h_req_q``), its IDLE cycle and its host states up to
+    H_ACK, and the board's register on the acknowledge (docs/synthesis.md "busrd"); a read of
+    an absent core or MCU, or of an unmapped region, right after a non-zero read returns 0
+    (the registered read word clears with its decode)."""
+    config = SMALL.replace(xbar_size=4, adcs_per_xbar=2)
+    dut = TileBoard(config=config)
+    n_mcus = config.cores_per_tile * config.mcus_per_core
+    cycles = {}
+
+    async def timed(ctx, name, addr, data=None):
+        start = ctx.get(cycle_count)
+        value = await bus(ctx, dut, addr, data)
+        cycles.setdefault(name, set()).add(ctx.get(cycle_count) - start)
+        return value
+
+    async def bench(ctx):
+        await bus(ctx, dut, 2, 0x0BADF00D)
+        for addr in ((1 << 28) | (config.cores_per_tile << 20),
+                     xbar_address(mcu=n_mcus, copy=0, k=0, row=0, col=0), 5 << 28, 15 << 28):
+            assert await timed(ctx, "ctl", 2) == 0x0BADF00D
+            assert await timed(ctx, "ctl", addr) == 0, hex(addr)
+        for mcu in range(n_mcus):
+            await timed(ctx, "cell", xbar_address(mcu=mcu, copy=0, k=2, row=1, col=3), mcu - 3)
+        for mcu in range(n_mcus):
+            assert await timed(ctx, "ctl", 1) == IDENT_TILE
+            assert signed32(await timed(ctx, "cell", xbar_address(mcu=mcu, copy=0, k=2, row=1,
+                                                                   col=3))) == mcu - 3
+
+    cycle_count = Signal(32)
+    m = Module()
+    m.submodules.dut = dut
+    m.d.sync += cycle_count.eq(cycle_count + 1)
+    sim = Simulator(m)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert len(cycles["ctl"]) == 1 and len(cycles["cell"]) == 1, cycles
+    (ctl,), (cell,) = cycles["ctl"], cycles["cell"]
+    assert cell == ctl + 1 + (1 + HOST_STATES.index("H_ACK")) + 1
