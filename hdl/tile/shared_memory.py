@@ -6,6 +6,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.ports import COUNT_BITS, X_ON_COLLISION, SmemAccessSignature, SmemHostSignature
 
 __all__ = ["SharedMemory", "smem_word_layout", "X_ON_COLLISION"]
@@ -90,8 +91,10 @@ class SharedMemory(wiring.Component):
         # which no write lands in); a write is registered.
         hp_data = Signal(layout, name="hp_data", attrs={X_ON_COLLISION: 1})
         h_we = Signal(name="h_we")
-        h_addr = Signal(index_bits, name="h_addr", reset_less=True)
-        h_word = Signal(layout, name="h_word", reset_less=True)
+        # REPLICA: the board registers the same bus fields for the crossbars and the cores'
+        # debug ports; kept, Yosys does not merge these into one far flip-flop.
+        h_addr = Signal(index_bits, name="h_addr", reset_less=True, attrs=REPLICA)
+        h_word = Signal(layout, name="h_word", reset_less=True, attrs=REPLICA)
         m.d.comb += [
             hp.addr.eq(host.addr[:index_bits]),
             hp_data.eq(hp.data),
