@@ -127,7 +127,8 @@ class TileBoard(wiring.Component):
     bus : In(RegisterBusSignature())
         See :class:`hdl.fpga.host_protocol.HostBridge` and the address map above.
     leds : Out(8)
-        0 all halted, 1 deadlock, 2 any core running, 3 any core in error.
+        0 all halted, 1 deadlock, 2 any core running, 3 any core in error (registered, as
+        region 0's status bits: a cycle behind the tile).
     """
 
     def __init__(self, *, config):
@@ -162,13 +163,13 @@ class TileBoard(wiring.Component):
         dbg_any = Signal(name="dec_dbg_any", reset_less=True)
         smem_sel = Signal(name="dec_smem", reset_less=True)
         imm = Signal(name="dec_imm", reset_less=True)
-        core = a[20:24]
+        core_idx = a[20:24]
         m.d.sync += [
             ctl.eq(Cat(*((region == 0) & (a[0:2] == i) for i in range(4)))),
-            dbg_sel.eq(Cat(*((region == 1) & (core == i) for i in range(C)))),
-            dbg_any.eq((region == 1) & (core < C)),
+            dbg_sel.eq(Cat(*((region == 1) & (core_idx == i) for i in range(C)))),
+            dbg_any.eq((region == 1) & (core_idx < C)),
             smem_sel.eq(region == 2),
-            imm.eq(~(((region == 1) & (core < C)) | (region == 2) | (region == 3))
+            imm.eq(~(((region == 1) & (core_idx < C)) | (region == 2) | (region == 3))
                    | ((region == 3) & (a[22:28] >= len(self.xbars)))),
         ]
         # The tile's flags, registered by the board (for `rdata` and the LEDs).
