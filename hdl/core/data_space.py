@@ -3,7 +3,7 @@
 import operator
 from functools import reduce
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -151,13 +151,17 @@ class DataSpace(wiring.Component):
         # Where the read's data comes from: flags registered in the read's cycle (all 0
         # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
         # of the sources, the block RAM's output through one slice (docs/synthesis.md).
+        # The forwarded word is `w_data` a cycle later (`fwd_word`, loaded in every cycle)
+        # under its flag `fwd_sel`: the hit decision reaches one flip-flop's D input, not a
+        # synchronous clear of the word's 16 (the flip-flops' LSR, section "opread").
         hit = Signal(name="rf_hit")
         m.d.comb += hit.eq(w_rf & (p.addr[:rf_abits] == a_q))
         r_rf = Signal(name="r_rf")
         rf_sel = Signal(name="rf_sel")
+        fwd_sel = Signal(name="fwd_sel")
         fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
         m.d.sync += [r_rf.eq(p.re & in_rf), rf_sel.eq(p.re & in_rf & ~hit),
-                     fwd_word.eq(Mux(p.re & in_rf & hit, w_data, 0))]
+                     fwd_sel.eq(p.re & in_rf & hit), fwd_word.eq(w_data)]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
@@ -178,5 +182,5 @@ class DataSpace(wiring.Component):
         m.d.comb += [self.rf_rdata.eq(rf_word), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
                      p.rdata.eq((rf_word.as_unsigned() & rf_sel.replicate(c.data_bits))
-                                | fwd_word | buf_or)]
+                                | (fwd_word & fwd_sel.replicate(c.data_bits)) | buf_or)]
         return m
