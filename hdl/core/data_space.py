@@ -8,6 +8,7 @@ from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.ports import X_ON_COLLISION, XBarBufferSignature
 
 __all__ = ["DataPortSignature", "DataSpace"]
@@ -144,7 +145,7 @@ class DataSpace(wiring.Component):
         # `r_rf` (`hit`), and takes the word from `fwd_word`: the block RAM's word on that
         # collision is not used (X_ON_COLLISION: no bypass of Yosys's behind it).
         rf_abits = len(rd.addr)
-        a_q = Signal(rf_abits, name="a_q", reset_less=True)
+        a_q = Signal(rf_abits, name="a_q", reset_less=True, attrs=REPLICA)
         w_rf = Signal(name="w_rf")
         m.d.sync += [a_q.eq(p.addr[:rf_abits]), w_rf.eq(p.we & in_rf)]
         m.d.comb += [wr.addr.eq(a_q), wr.data.eq(w_data), wr.en.eq(w_rf)]
@@ -171,8 +172,13 @@ class DataSpace(wiring.Component):
         for buf, name, hit in bufs:
             w_en = Signal(name=f"{name}_w_en")
             sel = Signal(name=f"{name}_r_sel")
-            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit)]
-            m.d.comb += [buf.addr.eq(w_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
+            # The buffer's own copy of the read index (a REPLICA, not merged with `w_idx` and
+            # `a_q`, which also drive the block RAM's write address and the hit compare), so
+            # that the placer can put it next to this buffer's word selection (section
+            # "opread").
+            r_idx = Signal.like(idx, name=f"{name}_r_idx", reset_less=True, attrs=REPLICA)
+            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit), r_idx.eq(idx)]
+            m.d.comb += [buf.addr.eq(r_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
             buf_terms.append(buf.r_data.as_unsigned() & sel.replicate(c.data_bits))
         # `keep` makes the buffers' OR a net of its own for the synthesis (ABC does not know
