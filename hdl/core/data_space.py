@@ -3,11 +3,12 @@
 import operator
 from functools import reduce
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.ports import X_ON_COLLISION, XBarBufferSignature
 
 __all__ = ["DataPortSignature", "DataSpace"]
@@ -144,20 +145,24 @@ class DataSpace(wiring.Component):
         # `r_rf` (`hit`), and takes the word from `fwd_word`: the block RAM's word on that
         # collision is not used (X_ON_COLLISION: no bypass of Yosys's behind it).
         rf_abits = len(rd.addr)
-        a_q = Signal(rf_abits, name="a_q", reset_less=True)
+        a_q = Signal(rf_abits, name="a_q", reset_less=True, attrs=REPLICA)
         w_rf = Signal(name="w_rf")
         m.d.sync += [a_q.eq(p.addr[:rf_abits]), w_rf.eq(p.we & in_rf)]
         m.d.comb += [wr.addr.eq(a_q), wr.data.eq(w_data), wr.en.eq(w_rf)]
         # Where the read's data comes from: flags registered in the read's cycle (all 0
         # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
         # of the sources, the block RAM's output through one slice (docs/synthesis.md).
+        # The forwarded word is `w_data` a cycle later (`fwd_word`, loaded in every cycle)
+        # under its flag `fwd_sel`: the hit decision reaches one flip-flop's D input, not a
+        # synchronous clear of the word's 16 (the flip-flops' LSR, section "opread").
         hit = Signal(name="rf_hit")
         m.d.comb += hit.eq(w_rf & (p.addr[:rf_abits] == a_q))
         r_rf = Signal(name="r_rf")
         rf_sel = Signal(name="rf_sel")
+        fwd_sel = Signal(name="fwd_sel")
         fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
         m.d.sync += [r_rf.eq(p.re & in_rf), rf_sel.eq(p.re & in_rf & ~hit),
-                     fwd_word.eq(Mux(p.re & in_rf & hit, w_data, 0))]
+                     fwd_sel.eq(p.re & in_rf & hit), fwd_word.eq(w_data)]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
@@ -167,8 +172,13 @@ class DataSpace(wiring.Component):
         for buf, name, hit in bufs:
             w_en = Signal(name=f"{name}_w_en")
             sel = Signal(name=f"{name}_r_sel")
-            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit)]
-            m.d.comb += [buf.addr.eq(w_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
+            # The buffer's own copy of the read index (a REPLICA, not merged with `w_idx` and
+            # `a_q`, which also drive the block RAM's write address and the hit compare), so
+            # that the placer can put it next to this buffer's word selection (section
+            # "opread").
+            r_idx = Signal.like(idx, name=f"{name}_r_idx", reset_less=True, attrs=REPLICA)
+            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit), r_idx.eq(idx)]
+            m.d.comb += [buf.addr.eq(r_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
             buf_terms.append(buf.r_data.as_unsigned() & sel.replicate(c.data_bits))
         # `keep` makes the buffers' OR a net of its own for the synthesis (ABC does not know
@@ -178,5 +188,5 @@ class DataSpace(wiring.Component):
         m.d.comb += [self.rf_rdata.eq(rf_word), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
                      p.rdata.eq((rf_word.as_unsigned() & rf_sel.replicate(c.data_bits))
-                                | fwd_word | buf_or)]
+                                | (fwd_word & fwd_sel.replicate(c.data_bits)) | buf_or)]
         return m

@@ -112,7 +112,16 @@ class SmemTransfer(wiring.Component):
         data_addr = Signal(c.ADDR_BITS, name="data_addr")
         words = Signal.like(req.words, name="words")
         count = Signal(COUNT_BITS, name="count")
-        word = Signal(signed(c.data_bits), name="word")
+        # A load's word (the shared memory's read data of every cycle: a write in cycle T
+        # takes the word acknowledged in T - 1) and a store's (the operand space's read
+        # data, taken in ST_LATCH under the flip-flop `latch`): each register's D input is
+        # its memory's read data alone, no multiplexer between the two (section "opread").
+        ld_word = Signal(signed(c.data_bits), name="ld_word", reset_less=True)
+        st_word = Signal(signed(c.data_bits), name="st_word", reset_less=True)
+        latch = Signal(name="latch")
+        m.d.sync += [ld_word.eq(sm.rdata), latch.eq(0)]
+        with m.If(latch):
+            m.d.sync += st_word.eq(dp.rdata)
         # The operand-space address in every state: a load's word written in this cycle, a
         # store's next word to read (a store counts it up instead of `data_addr`).
         w_addr = Signal(c.ADDR_BITS, name="w_addr")
@@ -125,7 +134,7 @@ class SmemTransfer(wiring.Component):
         # retire and the front end's enables (issue 20).
         done = Signal(name="done")
         m.d.sync += done.eq(self.done_next)
-        m.d.comb += [dp.addr.eq(w_addr), dp.wdata.eq(word), req.done.eq(done)]
+        m.d.comb += [dp.addr.eq(w_addr), dp.wdata.eq(ld_word), req.done.eq(done)]
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
@@ -144,8 +153,7 @@ class SmemTransfer(wiring.Component):
                              self.smem_waiting.eq(~sm.ack), dp.we.eq(w_pend)]
                 # The word and its address are taken every cycle; only the write's pending
                 # bit depends on the acknowledge.
-                m.d.sync += [word.eq(sm.rdata), w_addr.eq(data_addr),
-                             w_pend.eq(sm.ack & ~last)]
+                m.d.sync += [w_addr.eq(data_addr), w_pend.eq(sm.ack & ~last)]
                 with m.If(sm.ack):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
                                  smem_addr.eq(smem_addr + 1), data_addr.eq(data_addr + 1)]
@@ -157,17 +165,16 @@ class SmemTransfer(wiring.Component):
                 m.next = "IDLE"
             with m.State("ST_READ"):
                 m.d.comb += dp.re.eq(1)
-                m.d.sync += w_addr.eq(w_addr + 1)          # a store's: the next word to read
+                m.d.sync += [w_addr.eq(w_addr + 1), latch.eq(1)]   # a store's next word
                 m.next = "ST_LATCH"
-            with m.State("ST_LATCH"):
-                m.d.sync += word.eq(dp.rdata)
+            with m.State("ST_LATCH"):                     # `latch` is high
                 m.next = "ST"
             with m.State("ST"):
                 # The next word's address is driven whether or not the handshake completes,
                 # so that the acknowledge reaches the read enable only, from a register (no
                 # adder before the operand space, issue 20).
                 m.d.comb += [sm.req.eq(1), sm.write.eq(1), sm.addr.eq(smem_addr),
-                             sm.wdata.eq(word), sm.count.eq(count),
+                             sm.wdata.eq(st_word), sm.count.eq(count),
                              self.smem_waiting.eq(~sm.ack)]
                 with m.If(sm.ack):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words),
@@ -178,6 +185,7 @@ class SmemTransfer(wiring.Component):
                     with m.Else():
                         # Read the next word while this handshake completes.
                         m.d.comb += dp.re.eq(1)
+                        m.d.sync += latch.eq(1)
                         m.next = "ST_LATCH"
             with m.State("ST_LAST"):
                 m.next = "IDLE"                    # `done` is high (from a register)

