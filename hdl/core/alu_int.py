@@ -1,12 +1,14 @@
 """The scalar integer ALU of ``alu_int`` (loop counters): wrapping ``data_bits`` operations."""
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import ClockSignal, Const, Instance, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
 from panther.isa.table import ALU_INT_BY_NAME, ALU_INT_FUNCS, BY_MNEMONIC
 from panther.isa.vfu_math import INT_SHIFT_MASK
+
+from .pipelined_mul import DSP_WIDTH, fits_dsp, is_ecp5
 
 __all__ = ["AluInt", "ALU_INT_IMPLEMENTED"]
 
@@ -22,7 +24,10 @@ class AluInt(wiring.Component):
     multiplexer ends at a register) and whether ``fn`` is ``mul``; ``result`` selects one of
     the two registers by the third, so the path from the registers to the operand space's
     write data is one 2-way multiplexer (issue 20). The registers have no reset: ``result``
-    is read only a cycle after the operands were stable.
+    is read only a cycle after the operands were stable. On an ECP5 platform the product
+    register is the ``MULT18X18D``'s own output register (``REG_OUTPUT``; no input
+    register, so no cycle is added): the route from the operand registers into the DSP
+    column then ends at the DSP, not after the multiplier (docs/synthesis.md, "frontq").
 
     Parameters
     ----------
@@ -61,7 +66,24 @@ class AluInt(wiring.Component):
         product = Signal.like(self.result, reset_less=True, name="product")
         other = Signal.like(self.result, reset_less=True, name="other")
         is_mul = Signal(reset_less=True, name="is_mul")
-        m.d.sync += [product.eq(a * b), is_mul.eq(self.fn == ALU_INT_BY_NAME["mul"].code)]
+        m.d.sync += is_mul.eq(self.fn == ALU_INT_BY_NAME["mul"].code)
+        if is_ecp5(platform) and fits_dsp(a.shape(), b.shape()):
+            p = Signal(signed(2 * DSP_WIDTH), name="dsp_p")
+            # the operands sign-extended to the DSP's 18 bits
+            ports = {f"i_A{k}": a[min(k, len(a) - 1)] for k in range(DSP_WIDTH)}
+            ports |= {f"i_B{k}": b[min(k, len(b) - 1)] for k in range(DSP_WIDTH)}
+            ports |= {f"o_P{k}": p[k] for k in range(2 * DSP_WIDTH)}
+            m.submodules.dsp = Instance(
+                "MULT18X18D",
+                p_REG_INPUTA_CLK="NONE", p_REG_INPUTB_CLK="NONE", p_REG_OUTPUT_CLK="CLK0",
+                p_REG_PIPELINE_CLK="NONE", p_REG_INPUTC_CLK="NONE", p_GSR="DISABLED",
+                p_RESETMODE="SYNC",
+                i_CLK0=ClockSignal("sync"), i_CE0=Const(1), i_RST0=Const(0),
+                i_SIGNEDA=Const(1), i_SIGNEDB=Const(1), i_SOURCEA=Const(0),
+                i_SOURCEB=Const(0), **ports)
+            m.d.comb += product.eq(p)       # the DSP's output register, wrapped
+        else:
+            m.d.sync += product.eq(a * b)
         with m.Switch(self.fn):
             for f in ALU_INT_FUNCS:
                 if f.name != "mul":

@@ -265,7 +265,8 @@ class Core(wiring.Component):
             m.d.comb += [
                 mcu.start.eq(start), mcu.start_mask.eq(start_mask),
                 mcu.crs.eq(crs), mcu.commit.eq(commit),
-                execute.mcu_done[k].eq(done), mcu.overflow_clear.eq(clear),
+                execute.mcu_done[k].eq(done), execute.mcu_done_next[k].eq(mcu.done),
+                mcu.overflow_clear.eq(clear),
             ]
 
         # -- host/debug port ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from panther.isa.table import (
 )
 
 from .constants import FIELD_SLOTS, ErrorCode
-from .layouts import DecodeLayout, FetchLayout
+from .layouts import DecodeLayout, FetchLayout, OpLayout
 
 __all__ = ["Decoder", "any_of", "legal_codes"]
 
@@ -61,6 +61,10 @@ class Decoder(wiring.Component):
         ``fetch.pc`` is at or beyond the loaded program's length (the front end compares it a
         stage earlier, so that no comparator precedes the decoder's fault).
     decode : Out(DecodeLayout)
+    legal_op : Out(OpLayout)
+        Per instruction: the opcode is its own and every field is legal (``pc_range`` not
+        included; at most one bit set). The dispatch check selects by these bits, so that its
+        fault and ``quick`` need not wait for the OR of them (issue 20).
     """
 
     def __init__(self):
@@ -68,6 +72,7 @@ class Decoder(wiring.Component):
             "fetch": In(FetchLayout()),
             "pc_range": In(1),
             "decode": Out(DecodeLayout()),
+            "legal_op": Out(OpLayout()),
         })
 
     def elaborate(self, platform):
@@ -98,7 +103,8 @@ class Decoder(wiring.Component):
                 else:                   # a table of the legal codes, indexed by the field
                     table = Const(sum(1 << code for code in codes), 1 << f.width)
                     ok = ok & table.bit_select(raw, 1)
-            hits.append(hit & ok)
+            m.d.comb += self.legal_op[spec.mnemonic].eq(hit & ok)
+            hits.append(self.legal_op[spec.mnemonic])
         legal = Signal()
         m.d.comb += legal.eq(any_of(hits))
         with m.If(self.pc_range):

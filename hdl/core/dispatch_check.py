@@ -9,7 +9,7 @@ from panther.isa.table import ALU_BY_NAME, INSTR_BITS
 
 from .constants import FIELD_SLOTS, ErrorCode
 from .decoder import any_of
-from .layouts import DecodeLayout
+from .layouts import DecodeLayout, OpLayout
 
 __all__ = ["DispatchCheck"]
 
@@ -59,6 +59,10 @@ class DispatchCheck(wiring.Component):
         The decoder's output (its operations and its fault).
     word : In(64)
         The raw instruction word it decoded.
+    legal_op : In(OpLayout)
+        The decoder's per-instruction legality (:attr:`Decoder.legal_op`).
+    pc_range : In(1)
+        The decoder's ``pc_range`` input (the word lies beyond the program).
     fault : Out(ErrorCode)
         ``NONE`` when the instruction may start.
     quick : Out(1)
@@ -75,13 +79,17 @@ class DispatchCheck(wiring.Component):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         self.config = config
         super().__init__({"instr": In(DecodeLayout()), "word": In(INSTR_BITS),
+                          "legal_op": In(OpLayout()), "pc_range": In(1),
                           "fault": Out(ErrorCode), "quick": Out(1)})
 
     def elaborate(self, platform):
         c = self.config
         M = c.mcus_per_core
         m = Module()
-        op, word = self.instr.op, self.word
+        # The decoder's per-instruction legality, not its opcode hits: one hot for a legal
+        # word and 0 for an illegal one, so that no "the decoder found no fault" term (the OR
+        # of every instruction's legality) follows the causes and `quick` (issue 20).
+        op, word = self.legal_op, self.word
         raw_vw = _field(word, "vw")
 
         def named(name, value):
@@ -112,17 +120,18 @@ class DispatchCheck(wiring.Component):
             (op.ldx | op.stx) & out_1["base"],
             op.send & ~no_tile & out_v["src"], op.recv & ~no_tile & out_v["dst"],
             (op.alu_int | op.br) & (out_1["src1"] | out_1["src2"]), op.alu_int & out_1["dst"]]))
-        known = any_of(op[name] for name in self.KNOWN)
+        unknown = any_of(op[name] for name in OpLayout().members if name not in self.KNOWN)
         causes = ((address, ErrorCode.ADDRESS_RANGE),
                   ((op.ld | op.st) & smem_out, ErrorCode.SMEM_ADDRESS_RANGE),
                   ((op.send | op.recv) & no_tile, ErrorCode.NO_SUCH_TILE),
                   (op.mcu & missing | op.crs & crs_missing, ErrorCode.NO_SUCH_MCU),
-                  (~known, ErrorCode.ILLEGAL_INSTRUCTION))
+                  (unknown, ErrorCode.ILLEGAL_INSTRUCTION))
         fault, dec_fault = Value.cast(self.fault), Value.cast(self.instr.fault)
         width = len(fault)
         code = any_of(cause.replicate(width) & value.value for cause, value in causes)
-        # The decoder's fault (NONE is 0) comes first.
-        clean = named("clean", self.instr.fault == ErrorCode.NONE)
-        m.d.comb += [fault.eq(dec_fault | (clean.replicate(width) & code)),
-                     self.quick.eq(clean & (op.nop | op.jmp | op.set & ~out_1["dst"]))]
+        # The decoder's fault (NONE is 0) comes first: `code` is 0 for an illegal word (no
+        # `legal_op` bit), so only PC_RANGE has to mask it.
+        in_range = named("in_range", ~self.pc_range)
+        m.d.comb += [fault.eq(dec_fault | (in_range.replicate(width) & code)),
+                     self.quick.eq(in_range & (op.nop | op.jmp | op.set & ~out_1["dst"]))]
         return m

@@ -79,6 +79,9 @@ class Execute(wiring.Component):
         Start mask per MCU (valid with ``mcu_start``).
     mcu_done : In(mcus_per_core)
         The MCUs' one-cycle ``done`` pulses.
+    mcu_done_next : In(mcus_per_core)
+        The same pulses a cycle ahead (the MCUs' own ``done``, which the core registers into
+        ``mcu_done``): the retire decodes its MCU term from them into a flip-flop.
     retire : Out(1)
         An instruction completed (one-cycle pulse; also for ``hlt``).
     halt : Out(1)
@@ -113,6 +116,7 @@ class Execute(wiring.Component):
             "noc": Out(CoreNocSignature(config)),
             "mcu_start": Out(M), "mcu_crs": Out(M), "mcu_commit": Out(M),
             "mcu_masks": Out(data.ArrayLayout(3, M)), "mcu_done": In(M),
+            "mcu_done_next": In(M),
             "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
             "pc": Out(PC_BITS), "overflow": Out(1),
             "deferred": Out(range(config.deferred_depth + 1)), "smem_waiting": Out(1),
@@ -171,6 +175,9 @@ class Execute(wiring.Component):
 
         code = Signal(ErrorCode, name="x_code")
         pending = Signal(M, name="x_pending")
+        pending_next = Signal(M, name="x_pending_next")   # assigned by the MCU states
+        m.d.comb += pending_next.eq(pending)
+        m.d.sync += pending.eq(pending_next)
         # `retire` (the front end's enables: `ready`) from registers and the units' `done`
         # alone, no state or operation decode (issue 20): `at_dispatch` is the FSM's DISPATCH
         # as a flip-flop, `unit` marks a wait for the vector, transfer or network unit's
@@ -207,21 +214,23 @@ class Execute(wiring.Component):
         # `valid` is low while the core is not running (the front end clears it at the edge
         # the core stops), so `running` is not a term here (issue 20: it added a level and a
         # long route before `retire`, `ready` and the front end's enables).
-        # A unit's `done` is known a cycle ahead (its flip-flop's input, `done_next`), so
-        # `x_unit_done` registers "a unit this stage waits for is done" and `retire` reads one
-        # flip-flop for the three units (the network and vector units are started by this
-        # stage alone; the transfer's `done` also ends the deferred unit's copies: `unit`).
-        # `pending` is not 0 exactly in MCU_WAIT (no flag of the state is a term). With one or
-        # two MCUs `retire` and `ready` are two LUT levels of flip-flops (section "retire" of
-        # docs/synthesis.md).
-        unit_done = Signal(name="x_unit_done")
-        m.d.sync += unit_done.eq(unit & xfer.done_next | net.done_next | vec.done_next)
+        # A unit's `done` is known a cycle ahead (its flip-flop's input, `done_next`), and so
+        # is the MCUs' (`mcu_done_next`, the input of the core's `done` registers) with the
+        # MCUs still to answer (`pending_next`; `pending` is not 0 exactly in MCU_WAIT), so
+        # `x_wait_done` registers "a unit or every MCU this stage waits for is done" and
+        # `retire` reads one flip-flop for them (the network and vector units are started by
+        # this stage alone; the transfer's `done` also ends the deferred unit's copies:
+        # `unit`). The core's `mcu*_done_r`, placed between the MCU and the core, reached
+        # `retire` through a 4.4 ns route (docs/synthesis.md, "frontq").
+        wait_done = Signal(name="x_wait_done")
+        mcus_done = (pending_next != 0) & ((pending_next & ~self.mcu_done_next) == 0)
+        m.d.sync += wait_done.eq(unit & xfer.done_next | net.done_next | vec.done_next
+                                 | mcus_done)
         # Written as two LUTs into one for Yosys: `ready` (~valid | retire) is not a LUT after
         # `retire`, and `go` is not shared into them.
-        ahead = Signal(name="x_ret_ahead")        # ret_r, unit_done and the MCUs: registers
+        ahead = Signal(name="x_ret_ahead")        # ret_r and wait_done: registers
         m.d.comb += [go.eq(at_dispatch & self.valid & ~taken),
-                     ahead.eq(ret_r | unit_done
-                              | (pending != 0) & ((pending & ~self.mcu_done) == 0)),
+                     ahead.eq(ret_r | wait_done),
                      self.retire.eq(at_dispatch & self.valid & ~taken & self.quick | ahead),
                      self.ready.eq(~self.valid | at_dispatch & ~taken & self.quick | ahead)]
         m.d.sync += at_dispatch.eq(self.retire & ~self.halt | at_dispatch & ~go)
@@ -359,7 +368,8 @@ class Execute(wiring.Component):
 
             # -- mcu and crs ------------------------------------------------------------------
             mcu_states(m, config=c, ins=ins, dfr=dfr, transfer=transfer, m_idx=m_idx,
-                       pending=pending, mcu_done=self.mcu_done, ret_r=ret_r,
+                       pending=pending, pending_next=pending_next,
+                       mcu_done=self.mcu_done, ret_r=ret_r,
                        no_start=no_start, crs_none=crs_none, own_start=own_start,
                        own_crs=own_crs, own_masks=own_masks, mcu_started=mcu_started,
                        fault=fault, retire=retire)

@@ -1,6 +1,6 @@
 """What the execute stage counts each cycle (:class:`~hdl.core.layouts.EventLayout`)."""
 
-from amaranth.hdl import Mux
+from amaranth.hdl import Value
 
 from panther.isa.table import MCU_OPS
 from panther.isa.variants import eager_updates
@@ -8,6 +8,14 @@ from panther.isa.variants import eager_updates
 __all__ = ["execute_events"]
 
 _OP = dict(MCU_OPS)
+
+
+def _when(cond, value):
+    """``value`` while ``cond``, else 0, as an AND: a ``Mux(cond, value, 0)`` before a
+    register becomes its synchronous reset (LSR), a slow pin at the end of ``retire``
+    (docs/synthesis.md, "frontq")."""
+    value = Value.cast(value)
+    return value & cond.replicate(len(value))
 
 
 def execute_events(m, *, config, ev, ins, retire, data_port, smem, net, silent, mcu_masks,
@@ -38,7 +46,7 @@ def execute_events(m, *, config, ev, ins, retire, data_port, smem, net, silent, 
     m.d.comb += [
         ev.dp_read.eq(data_port.re & ~silent),
         ev.dp_write.eq(data_port.we & ~silent),
-        ev.vfu_ops.eq(Mux(retire & (op.alu | op.alui), vw, 0)),
+        ev.vfu_ops.eq(_when(retire & (op.alu | op.alui), vw)),
         ev.alu_int_ops.eq(retire & op.alu_int),
         ev.smem_reads.eq(smem.req & smem.ack & ~smem.write),
         ev.smem_writes.eq(smem.req & smem.ack & smem.write),
@@ -52,8 +60,9 @@ def execute_events(m, *, config, ev, ins, retire, data_port, smem, net, silent, 
 
     mvms, mtvms = count("mvm"), count("mtvm")
     opas = count("opa") if eager_updates(config) else 0   # variants 1-2: the copy reads them
-    with m.If(mcu_started):
-        m.d.comb += [
-            ev.xbar_in_reads.eq((mvms + opas) * n), ev.xbar_out_writes.eq(mvms * n),
-            ev.xbar_out_reads.eq((mtvms + opas) * n), ev.xbar_in_writes.eq(mtvms * n),
-        ]
+    m.d.comb += [
+        ev.xbar_in_reads.eq(_when(mcu_started, (mvms + opas) * n)),
+        ev.xbar_out_writes.eq(_when(mcu_started, mvms * n)),
+        ev.xbar_out_reads.eq(_when(mcu_started, (mtvms + opas) * n)),
+        ev.xbar_in_writes.eq(_when(mcu_started, mtvms * n)),
+    ]

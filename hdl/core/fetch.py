@@ -100,7 +100,8 @@ class Fetch(wiring.Component):
         m.submodules.decoder = dec = Decoder()
         m.submodules.check_decoder = cdec = Decoder()
         m.submodules.check = check = DispatchCheck(config=self.config)
-        m.d.comb += [check.instr.eq(cdec.decode), check.word.eq(cdec.fetch.word)]
+        m.d.comb += [check.instr.eq(cdec.decode), check.word.eq(cdec.fetch.word),
+                     check.legal_op.eq(cdec.legal_op), check.pc_range.eq(cdec.pc_range)]
         f_pc = Signal(PC_BITS)
         b_valid = Signal()              # the instruction memory's output holds b_pc's word
         b_pc = Signal(PC_BITS)

@@ -47,8 +47,8 @@ def mcu_bits(*, config, ins):
     return eff_masks, Cat(eff != 0 for eff in eff_masks), ins.mask[:M]
 
 
-def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, ret_r,
-               no_start, crs_none, own_start, own_crs, own_masks, mcu_started, fault,
+def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, pending_next, mcu_done,
+               ret_r, no_start, crs_none, own_start, own_crs, own_masks, mcu_started, fault,
                retire):
     """Add the ``mcu`` and ``crs`` states to the execute stage's FSM (call it inside
     ``m.FSM``).
@@ -67,6 +67,9 @@ def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, ret_r
         exactly in ``MCU_WAIT``: the retire tests it), the flag that the next state retires,
         and the dispatch's
         registered "no MCU to start" and "no MCU to convert" (variant 3).
+    pending_next : Signal
+        ``pending``'s next value (combinational, ``pending`` unless a state assigns it): the
+        execute stage registers it and decodes the MCUs' retire a cycle ahead from it.
     mcu_done : Value
         The MCUs' one-cycle ``done`` pulses.
     own_start, own_crs, own_masks, mcu_started : Signal
@@ -110,14 +113,14 @@ def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, ret_r
     with m.State("MCU_START"):
         m.d.comb += [own_start.eq(start_bits), mcu_started.eq(start_bits != 0)]
         m.d.comb += [own_masks[k].eq(eff_masks[k]) for k in range(M)]
-        m.d.sync += pending.eq(start_bits)
+        m.d.comb += pending_next.eq(start_bits)
         with m.If(start_bits == 0):
             retire()
         with m.Else():
             m.next = "MCU_WAIT"
 
     with m.State("MCU_WAIT"):
-        m.d.sync += pending.eq(pending & ~mcu_done)
+        m.d.comb += pending_next.eq(pending & ~mcu_done)
         with m.If((pending & ~mcu_done) == 0):
             retire()
 
@@ -125,7 +128,7 @@ def mcu_states(m, *, config, ins, dfr, transfer, m_idx, pending, mcu_done, ret_r
         with m.If(m_idx == M):
             if v3:
                 m.d.comb += own_crs.eq(crs_bits)
-                m.d.sync += pending.eq(crs_bits)
+                m.d.comb += pending_next.eq(crs_bits)
                 with m.If(crs_bits == 0):
                     retire()
                 with m.Else():

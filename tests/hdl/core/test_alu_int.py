@@ -1,6 +1,10 @@
 """The scalar ALU and the branch comparator against isa.vfu_math / plain integers."""
 
+import shutil
+import subprocess
+
 import numpy as np
+import pytest
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
@@ -76,3 +80,45 @@ def test_branch_conditions():
     sim.add_testbench(bench)
     sim.run()
     assert not bad, bad[:5]
+
+
+def test_the_ecp5_form_has_the_product_register_in_the_dsp(tmp_path):
+    """On an ECP5 platform the product register is the MULT18X18D's output register (no
+    input register: no added cycle), and ``mul`` still gives vfu_math's wrapped product a
+    cycle later (iverilog, with test_pipelined_mul's behavioural DSP)."""
+    from amaranth.back import verilog
+
+    from tests.hdl.core.test_pipelined_mul import _DSP_MODEL, ECP5
+
+    if shutil.which("iverilog") is None:
+        pytest.skip("needs iverilog")
+    dut = AluInt(config=CFG)
+    text = verilog.convert(dut, name="dut", platform=ECP5)
+    assert text.count("MULT18X18D") == 1
+    for reg, clock in (("INPUTA", "NONE"), ("INPUTB", "NONE"), ("OUTPUT", "CLK0"),
+                       ("PIPELINE", "NONE")):
+        assert f'.REG_{reg}_CLK("{clock}")' in text
+    (tmp_path / "dut.v").write_text(text)
+    pins = ", ".join([f"input A{k}" for k in range(18)] + [f"input B{k}" for k in range(18)]
+                     + [f"output P{k}" for k in range(36)])
+    (tmp_path / "dsp.v").write_text(_DSP_MODEL % (
+        pins, ", ".join(f"A{k}" for k in reversed(range(18))),
+        ", ".join(f"B{k}" for k in reversed(range(18))),
+        ", ".join(f"P{k}" for k in reversed(range(36)))))
+    w, mul = CFG.data_bits, next(f.code for f in ALU_INT_FUNCS if f.name == "mul")
+    pairs = _operands()
+    lines = [f"a = {w}'d{x % (1 << w)}; b = {w}'d{y % (1 << w)}; @(posedge clk); #1;"
+             f' $display("%0d", r);' for x, y in pairs]
+    (tmp_path / "tb.v").write_text(f"""
+module tb; reg clk = 0; always #5 clk = ~clk;
+reg [{w - 1}:0] a; reg [{w - 1}:0] b; wire [{w - 1}:0] r;
+dut d(.clk(clk), .rst(1'b0), .fn({len(dut.fn)}'d{mul}), .a(a), .b(b), .result(r));
+initial begin #1; {chr(10).join(lines)} $finish; end
+endmodule
+""")
+    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.v", "dut.v", "dsp.v"],
+                   cwd=tmp_path, check=True)
+    out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True,
+                         text=True).stdout.split()
+    got = [int(v) - (1 << w) if int(v) >> (w - 1) else int(v) for v in out]
+    assert got == [vfu_math.alu_int("mul", x, y, config=CFG) for x, y in pairs]

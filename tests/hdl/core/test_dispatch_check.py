@@ -102,6 +102,8 @@ def test_dispatch_check_matches_the_rules(which):
             ctx.set(dec.pc_range, pc_range)
             ctx.set(check.instr, ctx.get(dec.decode))
             ctx.set(check.word, w)
+            ctx.set(check.legal_op, ctx.get(dec.legal_op))
+            ctx.set(check.pc_range, pc_range)
             fault = ctx.get(check.fault)
             got.append((w, pc_range, CoreFault(getattr(fault, "value", fault)),
                         ctx.get(check.quick)))
