@@ -43,7 +43,7 @@ __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
 #: Columns whose OPA pulses one copy of the row drive shift registers reaches.
-DRIVE_COLS = 2
+DRIVE_COLS = 1
 
 
 class DigitalCrossbar(wiring.Component):
