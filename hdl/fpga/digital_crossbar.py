@@ -42,9 +42,6 @@ __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
-#: Columns whose OPA pulses one copy of the row drive shift registers reaches.
-DRIVE_COLS = 1
-
 
 class DigitalCrossbar(wiring.Component):
     """Ideal crossbar copies of one MCU, in digital logic.
@@ -169,11 +166,10 @@ class DigitalCrossbar(wiring.Component):
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
         # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
         drive_sh, neg_sh = Signal(n, name="drive_sh"), Signal(n, name="neg_sh")
-        # Copies of both for the OPA's pulses (REPLICA), one per DRIVE_COLS columns: bit 0
-        # reaches those columns' pulses only. Every assignment below goes to all copies.
-        n_rep = -(-n // DRIVE_COLS)
-        drive_rep, neg_rep = ([Signal(n, name=f"{name}{g}", attrs=REPLICA, reset_less=True)
-                               for g in range(n_rep)] for name in ("drive_sh", "neg_sh"))
+        # Copies of both for the OPA's pulses (REPLICA), one per slice: bit 0 reaches that
+        # slice's pulses only (by its RAMs). Every assignment below goes to all copies.
+        drive_rep, neg_rep = ([Signal(n, name=f"{name}{k}", attrs=REPLICA, reset_less=True)
+                               for k in range(S)] for name in ("drive_sh", "neg_sh"))
 
         def set_drive(bits_value, neg_value):
             m.d.sync += [q.eq(bits_value) for q in (drive_sh, *drive_rep)]
@@ -212,8 +208,8 @@ class DigitalCrossbar(wiring.Component):
                      for j in range(n)]
         m.d.comb += [opa.row_mag.eq(a.row_mag), opa.col_mag.eq(a.col_mag),
                      opa.col_neg.eq(Cat(*col_neg_o)),
-                     *[opa.drive[j].eq(drive_rep[j // DRIVE_COLS][0]) for j in range(n)],
-                     *[opa.drive_neg[j].eq(neg_rep[j // DRIVE_COLS][0]) for j in range(n)]]
+                     *[opa.drive[k].eq(drive_rep[k][0]) for k in range(S)],
+                     *[opa.drive_neg[k].eq(neg_rep[k][0]) for k in range(S)]]
 
         # A WRITE's row, through two registers at every cycle (`wdata_b`, free to sit by the
         # MCU's slice select, then `wdata_q` by the RAMs, a copy per copy and slice): the
