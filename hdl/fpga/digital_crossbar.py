@@ -164,16 +164,20 @@ class DigitalCrossbar(wiring.Component):
         rb = [Signal(name=f"rb{k}", attrs=REPLICA) for k in range(S)]
         rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
-        # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
+        # is row cnt's. Their next values (`*_nxt`) are set by the FSM (default: held).
         drive_sh, neg_sh = Signal(n, name="drive_sh"), Signal(n, name="neg_sh")
-        # Copies of both for the OPA's pulses (REPLICA), one per slice: bit 0 reaches that
-        # slice's pulses only (by its RAMs). Every assignment below goes to all copies.
-        drive_rep, neg_rep = ([Signal(n, name=f"{name}{k}", attrs=REPLICA, reset_less=True)
+        drive_nxt, neg_nxt = Signal(n, name="drive_nxt"), Signal(n, name="neg_nxt")
+        m.d.comb += [drive_nxt.eq(drive_sh), neg_nxt.eq(neg_sh)]
+        m.d.sync += [drive_sh.eq(drive_nxt), neg_sh.eq(neg_nxt)]
+        # Copies of bit 0 for the OPA's pulses (REPLICA), one per slice (its pulses only, by
+        # its RAMs), set from the next bit 0: the FSM's decode reaches the two shifters only.
+        drive_rep, neg_rep = ([Signal(name=f"{name}0_{k}", attrs=REPLICA, reset_less=True)
                                for k in range(S)] for name in ("drive_sh", "neg_sh"))
+        m.d.sync += [q.eq(drive_nxt[0]) for q in drive_rep]
+        m.d.sync += [q.eq(neg_nxt[0]) for q in neg_rep]
 
         def set_drive(bits_value, neg_value):
-            m.d.sync += [q.eq(bits_value) for q in (drive_sh, *drive_rep)]
-            m.d.sync += [q.eq(neg_value) for q in (neg_sh, *neg_rep)]
+            m.d.comb += [drive_nxt.eq(bits_value), neg_nxt.eq(neg_value)]
         # MTVM is three pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # the groups summed into the row's code (stage 2, row r2), that code into its row's
         # register (stage 3).
@@ -208,8 +212,8 @@ class DigitalCrossbar(wiring.Component):
                      for j in range(n)]
         m.d.comb += [opa.row_mag.eq(a.row_mag), opa.col_mag.eq(a.col_mag),
                      opa.col_neg.eq(Cat(*col_neg_o)),
-                     *[opa.drive[k].eq(drive_rep[k][0]) for k in range(S)],
-                     *[opa.drive_neg[k].eq(neg_rep[k][0]) for k in range(S)]]
+                     *[opa.drive[k].eq(drive_rep[k]) for k in range(S)],
+                     *[opa.drive_neg[k].eq(neg_rep[k]) for k in range(S)]]
 
         # A WRITE's row, through two registers at every cycle (`wdata_b`, free to sit by the
         # MCU's slice select, then `wdata_q` by the RAMs, a copy per copy and slice): the
@@ -373,7 +377,7 @@ class DigitalCrossbar(wiring.Component):
                              v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2],
                              *[f.eq((cnt < n) & cur[2]) for fs in opa_w for f in fs],
                              last.eq(Mux(cur[0] | cur[1], v1 & (r1 == n - 1), cnt == n - 1))]
-                m.d.sync += [q.eq(q >> 1) for q in (drive_sh, *drive_rep, neg_sh, *neg_rep)]
+                m.d.comb += [drive_nxt.eq(drive_sh >> 1), neg_nxt.eq(neg_sh >> 1)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)
