@@ -25,7 +25,8 @@ def answer_latency(config, op, *, step=0):
     step, used by an OPA beside an MVM/MTVM).
 
     IDLE, the last NEXT_OP and ACK take 3 cycles; each flag one NEXT_OP cycle and: MVM or
-    MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages); an OPA
+    MTVM a sweep of ``xbar_size + 2`` (row addresses, read, two pipeline stages; the MTVM's
+    third, the code into its row's register, is in the NEXT_OP after the sweep); an OPA
     alone one OPA_SKIP cycle and ``input_steps`` sweeps of ``xbar_size + 1`` with an OPA_NEXT
     between; an OPA beside a sample ``step + 1`` OPA_SKIP cycles and one sweep; READ one (two
     after an OPA: the last row's write is still registered); WRITE one (its state: the row

@@ -10,7 +10,8 @@ with serial writes).
 
 Timing: each analog transaction sweeps the rows of the memories (one row per cycle, sync read
 port), so it acknowledges about ``xbar_size + 3`` cycles after ``req`` per flag (exactly:
-:func:`answer_latency`; the MVM and MTVM sums are two pipeline stages). An OPA applies its steps
+:func:`answer_latency`; the MVM sums are two pipeline stages, the MTVM's three: its last stage
+writes the last row's code in the NEXT_OP after the sweep: no added cycle). An OPA applies its steps
 itself from the operand the request carries (``row_mag``/``row_neg`` x ``col_mag``/
 ``col_neg``), one sweep per step, with its own step registers (``|x_i| >> n`` per row,
 ``|v_j| << n`` per column): all ``input_steps`` steps for an OPA alone, step ``step`` only
@@ -41,9 +42,6 @@ __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
 #: Columns summed per MTVM pipeline group (stage 1 of the row sum).
 GROUP = 4
-#: Columns whose OPA pulses one copy of the row drive shift registers reaches.
-DRIVE_COLS = 2
-
 
 class DigitalCrossbar(wiring.Component):
     """Ideal crossbar copies of one MCU, in digital logic.
@@ -166,19 +164,23 @@ class DigitalCrossbar(wiring.Component):
         rb = [Signal(name=f"rb{k}", attrs=REPLICA) for k in range(S)]
         rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
-        # is row cnt's (no row-select mux before the fan-out to every cell's pulse).
+        # is row cnt's. Their next values (`*_nxt`) are set by the FSM (default: held).
         drive_sh, neg_sh = Signal(n, name="drive_sh"), Signal(n, name="neg_sh")
-        # Copies of both for the OPA's pulses (REPLICA), one per DRIVE_COLS columns: bit 0
-        # reaches those columns' pulses only. Every assignment below goes to all copies.
-        n_rep = -(-n // DRIVE_COLS)
-        drive_rep, neg_rep = ([Signal(n, name=f"{name}{g}", attrs=REPLICA, reset_less=True)
-                               for g in range(n_rep)] for name in ("drive_sh", "neg_sh"))
+        drive_nxt, neg_nxt = Signal(n, name="drive_nxt"), Signal(n, name="neg_nxt")
+        m.d.comb += [drive_nxt.eq(drive_sh), neg_nxt.eq(neg_sh)]
+        m.d.sync += [drive_sh.eq(drive_nxt), neg_sh.eq(neg_nxt)]
+        # Copies of bit 0 for the OPA's pulses (REPLICA), one per slice (its pulses only, by
+        # its RAMs), set from the next bit 0: the FSM's decode reaches the two shifters only.
+        drive_rep, neg_rep = ([Signal(name=f"{name}0_{k}", attrs=REPLICA, reset_less=True)
+                               for k in range(S)] for name in ("drive_sh", "neg_sh"))
+        m.d.sync += [q.eq(drive_nxt[0]) for q in drive_rep]
+        m.d.sync += [q.eq(neg_nxt[0]) for q in neg_rep]
 
         def set_drive(bits_value, neg_value):
-            m.d.sync += [q.eq(bits_value) for q in (drive_sh, *drive_rep)]
-            m.d.sync += [q.eq(neg_value) for q in (neg_sh, *neg_rep)]
-        # MTVM is two pipeline stages: groups of GROUP terms summed into `part` (stage 1),
-        # then the groups summed into the row's code (stage 2, row r2).
+            m.d.comb += [drive_nxt.eq(bits_value), neg_nxt.eq(neg_value)]
+        # MTVM is three pipeline stages: groups of GROUP terms summed into `part` (stage 1),
+        # the groups summed into the row's code (stage 2, row r2), that code into its row's
+        # register (stage 3).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
         part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}", reset_less=True)
                  for g in range(len(groups))] for k in range(S)]
@@ -204,30 +206,40 @@ class DigitalCrossbar(wiring.Component):
         s_first = Signal(range(w.steps), name="opa_first")
         s_last = Signal(range(w.steps), name="opa_last")
         m.submodules.opa = opa = OpaOperands(config=cfg)
+        # The column polarities of the OPA's pulses: a copy per column (REPLICA) of the
+        # boundary register `col_neg_q` below (first read in SWEEP, the fourth cycle).
+        col_neg_o = [Signal(name=f"col_neg_o{j}", attrs=REPLICA, reset_less=True)
+                     for j in range(n)]
         m.d.comb += [opa.row_mag.eq(a.row_mag), opa.col_mag.eq(a.col_mag),
-                     opa.col_neg.eq(a.col_neg),
-                     *[opa.drive[j].eq(drive_rep[j // DRIVE_COLS][0]) for j in range(n)],
-                     *[opa.drive_neg[j].eq(neg_rep[j // DRIVE_COLS][0]) for j in range(n)]]
+                     opa.col_neg.eq(Cat(*col_neg_o)),
+                     *[opa.drive[k].eq(drive_rep[k]) for k in range(S)],
+                     *[opa.drive_neg[k].eq(neg_rep[k]) for k in range(S)]]
 
         # A WRITE's row, through two registers at every cycle (`wdata_b`, free to sit by the
-        # MCU's slice select, then `wdata_q` by the RAMs): the request's from the cycle after
-        # NEXT_OP on, so WRITE reads it here. So are its row and its RAMs' enables (`w_row`,
-        # `w_sel`, one register): no MCU wire reaches the RAMs' write address or enables.
-        wdata_b, wdata_q = ([Signal(signed(w.digit_bits), name=f"{x}{j}", reset_less=True)
-                             for j in range(n)] for x in ("wdata_b", "wdata_q"))
+        # MCU's slice select, then `wdata_q` by the RAMs, a copy per copy and slice): the
+        # request's from the cycle after NEXT_OP on, so WRITE reads it here. So are its row and
+        # its RAMs' enables (`w_row`, `w_sel`, one register): no MCU wire reaches the RAMs'
+        # write address or enables.
+        wdata_b = [Signal(signed(w.digit_bits), name=f"wdata_b{j}", reset_less=True)
+                   for j in range(n)]
+        wdata_q = [[[Signal(bits[k], name=f"wdata_q{c}_{k}_{j}", attrs=REPLICA, reset_less=True)
+                     for j in range(n)] for k in range(S)] for c in range(C)]
         m.d.sync += [q.eq(a.wdata[j]) for j, q in enumerate(wdata_b)]
-        m.d.sync += [q.eq(b) for q, b in zip(wdata_q, wdata_b)]
+        m.d.sync += [wdata_q[c][k][j].eq(wdata_b[j][:bits[k]])
+                     for c in range(C) for k in range(S) for j in range(n)]
         w_row = Signal(w.index_bits, name="w_row", reset_less=True)
         w_sel = [[Signal(name=f"w_sel_{c}_{k}", reset_less=True) for k in range(S)]
                  for c in range(C)]
         m.d.sync += w_row.eq(a.row)
         m.d.sync += [w_sel[c][k].eq(a.write_copies[c] & (a.slice == k))
                      for c in range(C) for k in range(S)]
-        # So are the MTVM's column drive (here for the count below; copies per slice for the
-        # sums) and a READ's row index: no MCU wire reaches the MTVM sums or the READ's select.
-        col_bits, col_neg = (Signal(n, name=f"{x}_q", reset_less=True) for x in ("col_bits", "col_neg"))
+        # So are the column drive (one register: the MCU's bit reaches it only; copies of it
+        # per slice for the MTVM sums, per column for the OPA's pulses) and a READ's row index.
+        col_bits, col_neg = (Signal(n, name=f"{x}_q", reset_less=True)
+                             for x in ("col_bits", "col_neg"))
         read_sel = Signal(range(max(C * S, 2)), reset_less=True)
         m.d.sync += [col_bits.eq(a.col_bits), col_neg.eq(a.col_neg),
+                     *[q.eq(col_neg[j]) for j, q in enumerate(col_neg_o)],
                      read_sel.eq(a.read_copy * S + a.slice)]
         # The count of negative column drives, from those registers at every cycle into one
         # register (`n_neg_all`), then into its copies per slice (`n_neg*`): valid from the
@@ -252,7 +264,7 @@ class DigitalCrossbar(wiring.Component):
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
                     m.d.comb += wr_row[c][k][j].eq(
                         Mux(sel_host[c][k], Mux(hq.col_ck[c][k][j], hq.wdata_ck[c][k], rows[c][k][j]),
-                            Mux(opa_w[c][k], rmw, wdata_q[j][:bits[k]])))
+                            Mux(opa_w[c][k], rmw, wdata_q[c][k][j])))
                 # The OPA's writes: `opa_w` (`v1 & cur[2]`) is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(opa_w[c][k] & a.opa_copies[c])
 
@@ -265,10 +277,11 @@ class DigitalCrossbar(wiring.Component):
                 m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2). The column
-            # drive from copies per slice (REPLICA) of its registers.
+            # drive from copies per slice (REPLICA) of its boundary registers (valid from the
+            # third cycle after `req` is seen, before the first stage-1 cycle).
             bits_k, neg_k = (Signal(n, name=f"{x}_q{k}", attrs=REPLICA, reset_less=True)
                              for x in ("col_bits", "col_neg"))
-            m.d.sync += [bits_k.eq(a.col_bits), neg_k.eq(a.col_neg)]
+            m.d.sync += [bits_k.eq(col_bits), neg_k.eq(col_neg)]
             terms = [Mux(bits_k[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(neg_k[j], -1, 0), 0)
                      for j in range(n)]
             for g, cols in enumerate(groups):
@@ -285,12 +298,16 @@ class DigitalCrossbar(wiring.Component):
                 m.d.sync += [acc[k][j].eq(0) for j in range(n)]
             with m.Elif(mvm2[k]):
                 m.d.sync += [acc[k][j].eq(acc[k][j] + term[k][j]) for j in range(n)]
-            with m.If(mtvm2[k]):                 # MTVM stage 2: mt[k][r2] = sum of the parts
-                total = tree_sum(part[k]) + n_neg[k]
-                with m.Switch(r2[k]):
-                    for i in range(n):
-                        with m.Case(i):
-                            m.d.sync += mt[k][i].eq(total)
+            # MTVM stage 2: the row's code, at every cycle into `mt_sum` (next to its adders);
+            # stage 3 writes it to its row's code by a one-hot enable (`mt_we`, flip-flops): the
+            # route to the codes (by the MCU) starts at a flip-flop with no logic after it.
+            mt_sum = Signal(signed(w.code_bits), name=f"mt_sum{k}", reset_less=True)
+            m.d.sync += mt_sum.eq(tree_sum(part[k]) + n_neg[k])
+            for i in range(n):
+                we = Signal(name=f"mt_we_{k}_{i}")
+                m.d.sync += we.eq(mtvm2[k] & (r2[k] == i))
+                with m.If(we):
+                    m.d.sync += mt[k][i].eq(mt_sum)
 
         # `ack` from a flip-flop set on the way into ACK, not the state's decode.
         ack = Signal()
@@ -360,7 +377,7 @@ class DigitalCrossbar(wiring.Component):
                              v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2],
                              *[f.eq((cnt < n) & cur[2]) for fs in opa_w for f in fs],
                              last.eq(Mux(cur[0] | cur[1], v1 & (r1 == n - 1), cnt == n - 1))]
-                m.d.sync += [q.eq(q >> 1) for q in (drive_sh, *drive_rep, neg_sh, *neg_rep)]
+                m.d.comb += [drive_nxt.eq(drive_sh >> 1), neg_nxt.eq(neg_sh >> 1)]
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)

@@ -35,9 +35,9 @@ class OpaOperands(wiring.Component):
     col_neg : In(xbar_size)
         Column polarities.
     hold_set, hold_clr, adv : In(1)
-    drive, drive_neg : In(xbar_size)
-        Drive bit and polarity of the row issued this cycle, one copy per column (all equal:
-        the caller's replicated flip-flops, each reaching a share of the pulses).
+    drive, drive_neg : In(n_slices)
+        Drive bit and polarity of the row issued this cycle, one copy per slice (all equal:
+        the caller's replicated flip-flops, each reaching its slice's pulses only).
     bits, bits_next : Out(xbar_size)
         Bit 0 (the current step's row drives) and bit 1 of the row registers.
     delta : Out(ArrayLayout(ArrayLayout(signed(p + 1), n_slices), xbar_size))
@@ -51,7 +51,8 @@ class OpaOperands(wiring.Component):
         super().__init__({
             "row_mag": In(mags), "col_mag": In(mags), "col_neg": In(w.n),
             "hold_set": In(1), "hold_clr": In(1), "adv": In(1),
-            "drive": In(w.n), "drive_neg": In(w.n), "bits": Out(w.n), "bits_next": Out(w.n),
+            "drive": In(w.slices), "drive_neg": In(w.slices), "bits": Out(w.n),
+            "bits_next": Out(w.n),
             "delta": Out(data.ArrayLayout(data.ArrayLayout(signed(w.p + 1), w.slices), w.n))})
 
     def elaborate(self, platform):
@@ -90,7 +91,7 @@ class OpaOperands(wiring.Component):
                 pos = vs[j][k * p:(k + 1) * p]
                 pulse = Signal(signed(p + 1), name=f"opa_pulse{j}_{k}", reset_less=True)
                 m.d.sync += pulse.eq(
-                    Mux(self.drive[j],
-                        Mux(self.drive_neg[j] ^ self.col_neg[j], neg_chunks[j][k], pos), 0))
+                    Mux(self.drive[k],
+                        Mux(self.drive_neg[k] ^ self.col_neg[j], neg_chunks[j][k], pos), 0))
                 m.d.comb += self.delta[j][k].eq(pulse)
         return m
