@@ -67,10 +67,12 @@ def _rs(m, value, shift, name):
 
 class VfuLane:
     """Builds one lane into module ``m``: ``a``, ``b``, ``d``, ``fn`` are the VFU's stage-0
-    registers; :attr:`result` and :attr:`overflow` are the lane's output registers,
-    :func:`lane_stages` cycles later."""
+    registers; ``a_mul`` (default ``a``) a copy of ``a``'s register for ``exp``'s first
+    multiplier alone, so that the DSP column does not pull ``a``'s register away from the
+    fabric logic it feeds; :attr:`result` and :attr:`overflow` are the lane's output
+    registers, :func:`lane_stages` cycles later."""
 
-    def __init__(self, m, cfg, fn, a, b, d, index):
+    def __init__(self, m, cfg, fn, a, b, d, index, *, a_mul=None):
         B, F = cfg.data_bits, cfg.data_frac_bits
         lo, hi = -(1 << (B - 1)), (1 << (B - 1)) - 1
         two_f = 1 << F
@@ -180,7 +182,7 @@ class VfuLane:
 
         # exp: u = rs(a * L, F) = a * log2(e) in units of 2**-G.
         G, log2e, (c1, c2, c3) = vfu_math.exp_constants(cfg)
-        prod_l = mul(a, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # at MUL_LATENCY
+        prod_l = mul(a if a_mul is None else a_mul, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # at MUL_LATENCY
 
         recip = RecipPipeline(m, cfg, a, prefix=p)
 
