@@ -104,7 +104,7 @@ class VectorPath(wiring.Component):
         # written into the operand space the cycle after (``pend3``). Neither block RAM's
         # unregistered output reaches the other's write port in the cycle it is read. The
         # data registers load every cycle.
-        pend2 = Signal(name="pend2")                 # the word in g_word / s_row is written
+        pend2 = Signal(name="pend2")                 # g_word is written / s_row has the row
         pend3 = Signal(name="pend3")                 # the word in s_word is written
         g_word = Signal.like(dp.rdata, name="g_word", reset_less=True)
         s_row = Signal.like(sa.r_data, name="s_row", reset_less=True)
