@@ -16,9 +16,10 @@ prints both):
 ``nop``, ``set``            1
 ``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 4 (its redirect is registered, as a
                             taken branch's)
-``cp`` of ``vw`` words      ``8 + 2 vw`` (the vector unit starts a cycle after the dispatch,
-                            from a register)
-``alu`` / ``alui``          ``8 + V + s (3 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
+``cp`` of ``vw`` words      ``9 + 2 vw`` (the vector unit starts a cycle after the dispatch,
+                            from a register; the scatter registers the staging buffer's row,
+                            then its word)
+``alu`` / ``alui``          ``9 + V + s (3 + vw) + vw + ceil(vw / lanes)``, ``s`` sources,
                             ``V`` the VFU's pipeline latency (``hdl.core.vfu.vfu_latency``);
                             every word moves through a register between the operand space
                             and the staging buffers (a cycle per source and one for the
@@ -78,9 +79,9 @@ def rtl_core_timing(config):
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     smem_latency = SharedMemory.latency     # a word's request to its answer
     return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=4,
-                      halt=7 if variants.eager_updates(config) else 7 + 2 * scan, cp_fixed=8,
+                      halt=7 if variants.eager_updates(config) else 7 + 2 * scan, cp_fixed=9,
                       cp_word=2,
-                      vfu_fixed=8 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
+                      vfu_fixed=9 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
                       lanes=config.vfu_lanes,
                       ld_fixed=3, st_fixed=4, word_ld=1 + smem_latency, word_st=2 + smem_latency,
                       port_word=1, mcu_fixed=scan + 2,

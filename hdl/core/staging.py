@@ -5,11 +5,12 @@ gathered here word by word, processed by the VFU one row (``vfu_lanes`` words) p
 scattered to the destination word by word.
 """
 
-from amaranth.hdl import Module, signed
+from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.ports import X_ON_COLLISION
 from panther.isa.table import BY_MNEMONIC
 
 __all__ = ["VectorStaging", "MAX_VW"]
@@ -30,7 +31,9 @@ class VectorStaging(wiring.Component):
     r_row : In(row_bits)
     r_en : In(1)
     r_data : Out(ArrayLayout(signed(data_bits), vfu_lanes))
-        Read port, latency 1.
+        Read port, latency 1. Undefined on the FPGA for a row written in the cycle it is
+        read (:data:`~hdl.ports.X_ON_COLLISION`): the vector path never reads the row it
+        writes, so Yosys adds no bypass behind the block RAM's output.
     w_row : In(row_bits)
     w_lanes : In(vfu_lanes)
         Lane write enables.
@@ -58,8 +61,9 @@ class VectorStaging(wiring.Component):
         m.submodules.mem = mem = memory.Memory(shape=width, depth=self.rows, init=[])
         rd = mem.read_port()
         wr = mem.write_port(granularity=c.data_bits)
-        m.d.comb += [rd.addr.eq(self.r_row), rd.en.eq(self.r_en),
-                     self.r_data.as_value().eq(rd.data),
+        word = Signal.like(rd.data, name="r_word", attrs={X_ON_COLLISION: 1})
+        m.d.comb += [rd.addr.eq(self.r_row), rd.en.eq(self.r_en), word.eq(rd.data),
+                     self.r_data.as_value().eq(word),
                      wr.addr.eq(self.w_row), wr.en.eq(self.w_lanes),
                      wr.data.eq(self.w_data.as_value())]
         return m

@@ -99,16 +99,22 @@ class VectorPath(wiring.Component):
         # Every word moves through a register between the two memories (issue 20): a gathered
         # word is taken from the operand space's read data into ``g_word`` and written into
         # the staging buffer a cycle later (``pend2``, at ``q_row``/``q_lanes``); a scattered
-        # word is taken from the staging buffer's read data into ``s_word`` and written into
-        # the operand space a cycle later. Neither block RAM's unregistered output reaches
-        # the other's write port in the cycle it is read. The data registers load every cycle.
-        pend2 = Signal(name="pend2")                 # the word in g_word / s_word is written
+        # word's row is taken from the staging buffer's read data into ``s_row`` (no logic
+        # after the block RAM), its lane into ``s_word`` a cycle later (``pend2``), and
+        # written into the operand space the cycle after (``pend3``). Neither block RAM's
+        # unregistered output reaches the other's write port in the cycle it is read. The
+        # data registers load every cycle.
+        pend2 = Signal(name="pend2")                 # g_word is written / s_row has the row
+        pend3 = Signal(name="pend3")                 # the word in s_word is written
         g_word = Signal.like(dp.rdata, name="g_word", reset_less=True)
+        s_row = Signal.like(sa.r_data, name="s_row", reset_less=True)
         s_word = Signal.like(dp.wdata, name="s_word", reset_less=True)
         q_row = Signal.like(p_row, name="q_row")
+        q_lane = Signal.like(p_lane, name="q_lane", reset_less=True)
         q_lanes = Signal(L, name="q_lanes")
-        m.d.sync += [g_word.eq(dp.rdata), s_word.eq(sa.r_data[p_lane]), pend2.eq(pend),
-                     q_row.eq(p_row), q_lanes.eq(one_hot_lane)]
+        m.d.sync += [g_word.eq(dp.rdata), s_row.eq(sa.r_data), s_word.eq(s_row[q_lane]),
+                     pend2.eq(pend), pend3.eq(pend2), q_row.eq(p_row), q_lane.eq(p_lane),
+                     q_lanes.eq(one_hot_lane)]
         m.d.comb += [one_hot_lane.eq(1 << p_lane), dp.addr.eq(addr), dp.wdata.eq(s_word)]
         done = Signal(name="done")                   # the scatter's last cycle (a flip-flop)
         m.d.sync += done.eq(self.done_next)
@@ -217,16 +223,17 @@ class VectorPath(wiring.Component):
                     advance_index()
                 with m.Else():
                     m.d.sync += pend.eq(0)
-                with m.If(pend2):
+                with m.If(pend3):
                     m.d.comb += dp.we.eq(1)
                     m.d.sync += addr.eq(addr + 1)
-                # The scatter ends in the cycle after the one with no word left to issue and
-                # none read (`pend2` then takes `pend`, 0): `done` is that decision, registered
-                # a cycle ahead, not a decode of the state and three flags (issue 20). The
-                # first SCATTER cycle has words to issue (vw >= 1), so none ends there.
+                # The scatter ends in the cycle after the one with no word left to issue, none
+                # read and none in `s_row` (`pend3` then takes `pend2`, 0): `done` is that
+                # decision, registered a cycle ahead, not a decode of the state and four
+                # flags (issue 20). The first SCATTER cycle has words to issue (vw >= 1), so
+                # none ends there.
                 with m.If(done):
                     m.next = "IDLE"
-                with m.Elif(~more & ~pend):
+                with m.Elif(~more & ~pend & ~pend2):
                     m.d.comb += self.done_next.eq(1)
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

@@ -19,6 +19,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.mcu.replica import REPLICA
 from panther.isa.table import BY_MNEMONIC
 
 from .vfu_lane import VfuLane, lane_stages
@@ -106,8 +107,12 @@ class VFU(wiring.Component):
             a = Signal(signed(cfg.data_bits), name=f"l{i}_a_s0", reset_less=True)
             b = Signal(signed(B_BITS(cfg)), name=f"l{i}_b_s0", reset_less=True)
             d = Signal(signed(cfg.data_bits), name=f"l{i}_d_s0", reset_less=True)
-            m.d.sync += [a.eq(self.i_a[i]), b.eq(self.i_b[i]), d.eq(self.i_d[i])]
-            lane = VfuLane(m, cfg, fn, a, b, d, i)
+            # a replica of ``a`` for ``exp``'s DSP (kept apart by the FPGA build's script)
+            a_mul = Signal(signed(cfg.data_bits), name=f"l{i}_a_mul_s0", reset_less=True,
+                           attrs=REPLICA)
+            m.d.sync += [a.eq(self.i_a[i]), a_mul.eq(self.i_a[i]), b.eq(self.i_b[i]),
+                         d.eq(self.i_d[i])]
+            lane = VfuLane(m, cfg, fn, a, b, d, i, a_mul=a_mul)
             m.d.comb += [self.o_result[i].eq(lane.result), self.o_overflow[i].eq(lane.overflow)]
         return m
 

@@ -11,16 +11,17 @@ cycles):
 stage  registered at its end
 =====  ====================================================================================
 1      add, sub, min, max, relu, relu_d, neg, abs, eq (not saturated); the multiplier's
-       operands; the PWL input; ``sna``'s shifted operand; ``recip``'s ``|a|`` and
+       operands; the PWL input's sign (its magnitude is ``abs``); ``sna``'s shifted operand; ``recip``'s ``|a|`` and
        saturation tests (:mod:`.vfu_recip`); ``exp``: ``a`` and ``log2(e)`` in the DSP
-2      the simple functions saturated; the PWL value ``S``; ``sna``'s rounding; ``exp``'s
+2      the simple functions saturated; the PWL input ``|a|`` or ``|2a|``; ``sna``'s rounding; ``exp``'s
        ``a log2(e)``; the shared multiplier's operands in the DSP
-3      sna, sigmoid, tanh before saturation; the shared product; ``exp``'s ``u``
-4      mul, sigmoid_d, tanh_d rounded (sna, sigmoid, tanh delayed)
+3      sna before saturation; the PWL value ``S``; the shared product; ``exp``'s ``u``
+4      mul, sigmoid_d, tanh_d rounded; sigmoid, tanh before saturation (sna delayed)
 5      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh saturated
 4, 5   ``exp``: operands, first Horner product
 6-11   ``exp``: rounding add, multiply (2 stages), rounding add, multiply (2 stages)
-12, 13 ``exp``: shifted by its integer part; rounded and saturated
+12     ``exp``: ``2**G + rs(term, G)`` (the add alone: the DSP's output route precedes it)
+13, 14 ``exp``: shifted by its integer part; rounded and saturated
 2-9    ``recip``: :data:`~.vfu_recip.RECIP_STEPS_PER_STAGE` quotient bits per stage
 last   the result of the function ``fn`` (the VFU's output register)
 =====  ====================================================================================
@@ -42,9 +43,9 @@ from .vfu_recip import RecipPipeline, recip_stages
 __all__ = ["VfuLane", "lane_stages"]
 
 #: The register stage where ``exp`` is final (see the module docstring): its product
-#: ``a log2(e)``, ``u``, three Horner products with two rounding adds between them, the shift,
-#: the rounding.
-_EXP_STAGE = MUL_LATENCY + 1 + 3 * MUL_LATENCY + 2 + 2
+#: ``a log2(e)``, ``u``, three Horner products with two rounding adds between them, the last
+#: rounding add (alone after the DSP's output), the shift, the rounding.
+_EXP_STAGE = MUL_LATENCY + 1 + 3 * MUL_LATENCY + 2 + 3
 #: The register stage of ``mul``'s (and ``sigmoid_d``'s, ``tanh_d``'s) rounded product: the
 #: operands (stage 1), the product, the rounding.
 _PRE_STAGE = 1 + MUL_LATENCY + 1
@@ -66,10 +67,12 @@ def _rs(m, value, shift, name):
 
 class VfuLane:
     """Builds one lane into module ``m``: ``a``, ``b``, ``d``, ``fn`` are the VFU's stage-0
-    registers; :attr:`result` and :attr:`overflow` are the lane's output registers,
-    :func:`lane_stages` cycles later."""
+    registers; ``a_mul`` (default ``a``) a copy of ``a``'s register for ``exp``'s first
+    multiplier alone, so that the DSP column does not pull ``a``'s register away from the
+    fabric logic it feeds; :attr:`result` and :attr:`overflow` are the lane's output
+    registers, :func:`lane_stages` cycles later."""
 
-    def __init__(self, m, cfg, fn, a, b, d, index):
+    def __init__(self, m, cfg, fn, a, b, d, index, *, a_mul=None):
         B, F = cfg.data_bits, cfg.data_frac_bits
         lo, hi = -(1 << (B - 1)), (1 << (B - 1)) - 1
         two_f = 1 << F
@@ -140,8 +143,6 @@ class VfuLane:
         # -- stage 1: operands of the wide units; the simple results before saturation ------
         neg_a = Signal(name=p + "neg_a")
         m.d.comb += neg_a.eq(a < 0)
-        abs_a = Signal(unsigned(B), name=p + "abs_a")
-        m.d.comb += abs_a.eq(Mux(neg_a, -a, a))
         raw = {"add": reg(a + b, "add_s1"), "sub": reg(a - b, "sub_s1"),
                "min": reg(Mux(a < b, a, b), "min_s1"),        # b: a wider alui immediate
                "max": reg(Mux(a > b, a, b), "max_s1"),
@@ -161,9 +162,11 @@ class VfuLane:
                 m.d.comb += my.eq(b)
         mul_x, mul_y = reg(a, "mul_x_s1"), reg(my, "mul_y_s1")
 
-        # Sign-magnitude input of the PWL table: |a| for sigmoid, |2a| for tanh.
-        mag = reg(Mux(fn == code["tanh"], abs_a << 1, abs_a), "mag_s1", unsigned(B + 1))
-        neg1 = reg(neg_a, "neg_s1")
+        # Sign-magnitude input of the PWL table: the sign and ``|a|`` (``abs_s1``) here, the
+        # doubling for tanh (``|2a|``) a stage later, so that no multiplexer follows the
+        # negation's carry chain from the (far-reaching) input register.
+        is_tanh1 = reg(fn == code["tanh"], "is_tanh_s1")
+        neg1 = reg(neg_a, "a_neg_s1")
 
         # sna: dst + rs(a, s), s = signed low SNA_SHIFT_BITS of the immediate, one shifter.
         half = 1 << (SNA_SHIFT_BITS - 1)
@@ -179,7 +182,7 @@ class VfuLane:
 
         # exp: u = rs(a * L, F) = a * log2(e) in units of 2**-G.
         G, log2e, (c1, c2, c3) = vfu_math.exp_constants(cfg)
-        prod_l = mul(a, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # at MUL_LATENCY
+        prod_l = mul(a if a_mul is None else a_mul, Const(log2e, unsigned(log2e.bit_length())), "exp_prod")  # at MUL_LATENCY
 
         recip = RecipPipeline(m, cfg, a, prefix=p)
 
@@ -190,6 +193,9 @@ class VfuLane:
                             (0, 0), "simple")
         res2, ovf2 = reg(res2, "res_s2"), reg(ovf2, "ovf_s2")
         prod = mul(mul_x, mul_y, "prod")           # at 1 + MUL_LATENCY
+        mag = reg(Mux(is_tanh1, raw["abs"] << 1, raw["abs"]), "mag_s2", unsigned(B + 1))
+        neg2 = reg(neg1, "a_neg_s2")
+        # stage 3: the PWL value ``S`` (the sigmoid and tanh have a stage to spare)
         mag_s = Signal(signed(B + 2), name=p + "mag_s")
         m.d.comb += mag_s.eq(mag)
         pwl = Signal(signed(B + 3), name=p + "pwl")
@@ -204,8 +210,8 @@ class VfuLane:
         for k, (lower, value) in enumerate(segments):
             with (m.If if k == 0 else m.Elif)(mag >= lower):
                 m.d.comb += pwl.eq(value)
-        pwl = reg(pwl, "pwl_s2")
-        neg2 = reg(neg1, "neg_s2")
+        pwl = reg(pwl, "pwl_s3")
+        neg3 = reg(neg2, "a_neg_s3")
         shifted = reg((sna_y + sna_inc) >> 1, "sna_shifted_s2", signed(len(sna_y)))
         d2 = reg(d1, "d_s2")
         u = _rs(m, prod_l, F, p + "exp_u")
@@ -229,13 +235,14 @@ class VfuLane:
         m.d.comb += tanh_d.eq((((1 << (2 * F)) + (1 << (F - 1)) - 1) - prod) >> F)
         sig_v = Signal(signed(B + 4), name=p + "sig_v")
         tanh_v = Signal(signed(B + 5), name=p + "tanh_v")
-        m.d.comb += sig_v.eq(Mux(neg2, two_f - pwl, pwl))
-        m.d.comb += tanh_v.eq(Mux(neg2, two_f - (pwl << 1), (pwl << 1) - two_f))
+        m.d.comb += sig_v.eq(Mux(neg3, two_f - pwl, pwl))
+        m.d.comb += tanh_v.eq(Mux(neg3, two_f - (pwl << 1), (pwl << 1) - two_f))
         late = _PRE_STAGE - 3
+        assert late >= 1                  # the PWL's extra stage (``mag_s2``) fits
         pre = {"prod": reg(prod_rs, "prod_rs_pre"), "tanh_d": reg(tanh_d, "tanh_d_pre"),
                "sna": delay(reg(d2 + shifted, "sna_s3"), late, "sna"),
-               "sigmoid": delay(reg(sig_v, "sigmoid_s3"), late, "sigmoid"),
-               "tanh": delay(reg(tanh_v, "tanh_s3"), late, "tanh")}
+               "sigmoid": delay(reg(sig_v, "sigmoid_s4"), late - 1, "sigmoid"),
+               "tanh": delay(reg(tanh_v, "tanh_s4"), late - 1, "tanh")}
         res2, ovf2 = reg(res2, "res_s3"), reg(ovf2, "ovf_s3")
         res2, ovf2 = delay(res2, late, "res_s3"), delay(ovf2, late, "ovf_s3")
 
@@ -274,9 +281,13 @@ class VfuLane:
             term = mul(frac, h, f"exp_term{n}")
             frac, t = follow(frac, t, MUL_LATENCY)
             stage += MUL_LATENCY
-        # p = 2**G + rs(term, G) in 2**G .. 2**(G+1), then (2 P) >> t.
+        # p = 2**G + rs(term, G) in 2**G .. 2**(G+1) (registered: the add alone after the
+        # DSP's output route), then (2 P) >> t.
         pw = Signal(unsigned(G + 2), name=p + "exp_p")
         m.d.comb += pw.eq((term + ((1 << (2 * G)) + (1 << (G - 1)))) >> G)
+        pw = reg(pw, f"exp_p_s{stage + 1}")
+        frac, t = follow(frac, t, 1)
+        stage += 1
         p2 = Signal(unsigned(G + 2 + left + 1), name=p + "exp_p2")
         m.d.comb += p2.eq(pw << (left + 1))
         exp_y = reg(p2 >> t, "exp_y", unsigned(len(p2)))

@@ -84,10 +84,10 @@ def test_indexed_loads_and_stores_cost_their_base_read():
 def test_the_profile_counts_the_vfu_pipeline_once_per_instruction():
     """By hand: alu add of 16 words on 4 lanes is gather 2 x (3 + 16) (each word through a
     register into the staging buffer, issue 20), compute 4 rows plus the pipeline fill,
-    scatter 16 (each word through a register into the operand space), 7 cycles of state
-    changes and the scatter's register, and the cycle between the dispatch and the vector
-    unit's registered start."""
+    scatter 16 (each word's row and then the word through registers into the operand
+    space), 6 cycles of state changes and the scatter's two registers, and the cycle between
+    the dispatch and the vector unit's registered start."""
     vw, lanes = 16, CFG.vfu_lanes
     instr = decode(int(assemble(f"alu add, 100, 0, 40, {vw}\nhlt\n", config=CFG).programs[0][0]))
     assert rtl_core_timing(CFG).instruction(instr) == \
-        1 + 7 + 2 * (3 + vw) + vw // lanes + vfu_latency(CFG) + vw
+        1 + 6 + 2 + 2 * (3 + vw) + vw // lanes + vfu_latency(CFG) + vw
