@@ -15,7 +15,12 @@ from amaranth.lib.wiring import In, Out
 from panther.config import PantherConfig
 
 __all__ = ["noc_widths", "channel_widths", "FlitKind", "FlitLayout", "LinkSignature", "CoreNocSignature",
-           "NocPortSignature", "channels_per_core"]
+           "NocPortSignature", "channels_per_core", "CHANNEL_LEAD"]
+
+#: Cycles a core shows a channel on its port before it raises ``tx_valid`` or ``rx_req``
+#: (:class:`CoreNocSignature`): the tile registers the channel (one cycle), then looks its
+#: table entries up into registers (one more; docs/synthesis.md, "noc" and "nocpipe").
+CHANNEL_LEAD = 2
 
 
 def _check(config):
@@ -117,9 +122,10 @@ class CoreNocSignature(wiring.Signature):
     ``rx_ack``, in which ``rx_data`` is the channel's oldest word (removed).
 
     The channel (``tx_tile``/``tx_core``, ``rx_tile``/``rx_core``) must be the same in every
-    cycle with ``tx_valid`` (``rx_req``) as in the cycle before: the tile looks its
-    channel-table entries up a cycle ahead, from registers (noc: a core presents a new
-    channel a cycle before it raises ``tx_valid`` or ``rx_req``).
+    cycle with ``tx_valid`` (``rx_req``) as in the :data:`CHANNEL_LEAD` cycles before: the
+    tile registers the channel next to its tables, then looks its entries up into registers
+    (noc, nocpipe: a core presents a new channel ``CHANNEL_LEAD`` cycles before it raises
+    ``tx_valid`` or ``rx_req``); ``tx_hops`` is the channel of the cycle before's.
 
     Parameters
     ----------

@@ -10,6 +10,7 @@ from amaranth.sim import Simulator
 
 from panther.config import PRESETS
 from panther.hdl.core.network import NetworkTransfer
+from panther.hdl.node.noc_port import CHANNEL_LEAD
 
 CONFIG = PRESETS["small"]
 
@@ -81,10 +82,10 @@ def test_send_reads_each_word_and_is_done_a_cycle_after_the_last(vw, seed):
 
 
 @pytest.mark.parametrize("op", ["send", "recv"])
-def test_the_channel_is_registered_and_shown_a_cycle_before_the_first_request(op):
+def test_the_channel_is_registered_and_shown_before_the_first_request(op):
     """The port contract (CoreNocSignature): the channel of a cycle with ``tx_valid`` or
-    ``rx_req`` is the previous cycle's, and it is the started instruction's even when the
-    instruction register changes after the start."""
+    ``rx_req`` is that of the ``CHANNEL_LEAD`` cycles before, and it is the started
+    instruction's even when the instruction register changes after the start."""
     dut = NetworkTransfer(config=CONFIG)
     seen = []
 
@@ -112,6 +113,44 @@ def test_the_channel_is_registered_and_shown_a_cycle_before_the_first_request(op
     sim.add_clock(1e-6)
     sim.add_testbench(tb)
     sim.run()
-    assert not seen[0][0]                        # the first cycle shows the channel alone
+    # the first CHANNEL_LEAD cycles show the channel alone
+    assert not any(s[0] for s in seen[:CHANNEL_LEAD])
     assert sum(s[0] for s in seen) >= 3
     assert all(s[1:] == (2, 1, 2, 1) for s in seen)
+
+
+@pytest.mark.parametrize("vw", [1, 2, 5])
+def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw):
+    """nocpipe: the operand-space port's read enable and address of a cycle are the same
+    whatever ``tx_ready`` is in that cycle (no NoC state reaches the core's port), and a
+    ``send`` reads exactly its ``vw`` words (the operand-read events match the golden
+    model's)."""
+    rng = np.random.default_rng(vw)
+    dut = NetworkTransfer(config=CONFIG)
+    out = {"reads": 0, "same": True}
+
+    async def tb(ctx):
+        ctx.set(dut.instr.op.send, 1)
+        ctx.set(dut.instr.vw, vw)
+        ctx.set(dut.instr.src, 40)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        for _cycle in range(10 * vw + 10):
+            seen = []
+            for ready in (0, 1):
+                ctx.set(dut.noc.tx_ready, ready)
+                seen.append((ctx.get(dut.data.re), ctx.get(dut.data.addr)))
+            out["same"] &= seen[0] == seen[1]
+            ctx.set(dut.noc.tx_ready, bool(rng.integers(2)))
+            out["reads"] += ctx.get(dut.data.re)
+            if ctx.get(dut.done):
+                return
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    assert out["same"]
+    assert out["reads"] == vw

@@ -9,7 +9,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
-from panther.hdl.node.noc_port import FlitKind
+from panther.hdl.node.noc_port import CHANNEL_LEAD, FlitKind
 from panther.hdl.node.tile_noc import TileNoc
 
 CONFIG = PRESETS["small"].replace(smem_depth=32, variant=3, noc_fifo_depth=4)
@@ -42,11 +42,11 @@ def _simulate(dut, bench):
 
 
 async def _recv(ctx, port, *, tile, core, cycles):
-    """Present the channel for a cycle, then hold ``rx_req`` for ``cycles`` cycles; the
-    (cycle from the first ``rx_req`` cycle, word) of every acknowledge."""
+    """Present the channel for ``CHANNEL_LEAD`` cycles, then hold ``rx_req`` for ``cycles``
+    cycles; the (cycle from the first ``rx_req`` cycle, word) of every acknowledge."""
     ctx.set(port.rx_tile, tile)
     ctx.set(port.rx_core, core)
-    await ctx.tick()
+    await ctx.tick().repeat(CHANNEL_LEAD)
     ctx.set(port.rx_req, 1)
     got = []
     for cycle in range(cycles):
@@ -95,7 +95,7 @@ def test_recv_switches_channels_after_a_cycle_without_rx_req():
             # hold rx_req exactly until the last word, as a core does
             ctx.set(dut.cores[0].rx_tile, tile)
             ctx.set(dut.cores[0].rx_core, core)
-            await ctx.tick()
+            await ctx.tick().repeat(CHANNEL_LEAD)
             ctx.set(dut.cores[0].rx_req, 1)
             n = 0
             for _cycle in range(20):
@@ -126,7 +126,7 @@ def test_a_send_stops_at_the_credits_and_goes_on_with_the_returned_ones(depth):
         ctx.set(dut.port.tx.ready, 1)
         ctx.set(port.tx_tile, 2)
         ctx.set(port.tx_core, 1)
-        await ctx.tick()
+        await ctx.tick().repeat(CHANNEL_LEAD)
         ctx.set(port.tx_valid, 1)                # held: one word offered every cycle
         n = 0
 
