@@ -24,9 +24,10 @@ class NetworkTransfer(wiring.Component):
     the second cycle after the previous handshake; the word after the next is read in the
     cycle after a handshake, so no ``tx_ready`` reaches the operand space's port (nocpipe). It
     is done a cycle after its last word left (issue 20: ``tx_ready`` reaches no retire); a
-    ``recv`` presents its channel for ``CHANNEL_LEAD`` cycles (``RECV_LOOKUP``: the tile
-    registers it, then looks it up, :class:`~hdl.node.noc_port.CoreNocSignature`), then
-    raises ``rx_req`` and writes each word
+    ``recv`` presents its channel and ``vw`` (``rx_words``) for ``CHANNEL_LEAD`` cycles
+    (``RECV_LOOKUP``: the tile registers it, then looks it up,
+    :class:`~hdl.node.noc_port.CoreNocSignature`; ``rx_req`` rises in the last of them, as
+    the tile registers it too), then writes each word
     into the operand space in the cycle after it is acknowledged (from a register: the word
     comes from the network's FIFO block RAM), and is done with the last word's write, a
     cycle after its handshake (issue 20: ``rx_ack`` reaches no retire). The channel comes from this unit's
@@ -100,9 +101,10 @@ class NetworkTransfer(wiring.Component):
         # at this unit's registers, not at the execute stage's instruction register.
         tile = Signal.like(nc.tx_tile, name="tile", reset_less=True)
         core = Signal.like(nc.tx_core, name="core", reset_less=True)
+        words = Signal.like(nc.rx_words, name="words", reset_less=True)
         m.d.comb += [
             nc.tx_tile.eq(tile), nc.tx_core.eq(core),
-            nc.tx_last.eq(last), nc.rx_tile.eq(tile), nc.rx_core.eq(core),
+            nc.tx_last.eq(last), nc.rx_tile.eq(tile), nc.rx_core.eq(core), nc.rx_words.eq(words),
             dp.addr.eq(addr), dp.wdata.eq(rx_word),
             self.hops.eq(Mux(self.flit, nc.tx_hops, 0)),
         ]
@@ -132,12 +134,13 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += buf[b].eq(dp.rdata)
         with m.If(read):
             m.d.sync += [addr.eq(addr + 1), to_read.eq(to_read - 1)]
-        assert CHANNEL_LEAD <= 2, "a send shows its channel two cycles before tx_valid"
+        assert CHANNEL_LEAD == 2, "a send shows its channel two cycles before tx_valid"
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
                     m.d.sync += [i.eq(0), last.eq(vw == 1), tile.eq(ins.tile), core.eq(ins.core),
+                                 words.eq(vw),
                                  addr.eq(Mux(ins.op.send, ins.src, ins.dst)),
                                  to_read.eq(vw), fill.eq(0), show.eq(0)]
                     with m.If(ins.op.send):
@@ -146,13 +149,11 @@ class NetworkTransfer(wiring.Component):
                         m.next = "RECV_LOOKUP0"
             for n in range(CHANNEL_LEAD):
                 with m.State(f"RECV_LOOKUP{n}"):
-                    # The channel is on rx_tile/rx_core without rx_req: the tile registers
-                    # it, then looks it up.
-                    if n == CHANNEL_LEAD - 1:
+                    # The channel is on rx_tile/rx_core: the tile registers it, then looks it
+                    # up; rx_req rises in the last of these cycles (the tile registers it).
+                    if n == CHANNEL_LEAD - 2:
                         m.d.sync += rx_req.eq(1)
-                        m.next = "RECV"
-                    else:
-                        m.next = f"RECV_LOOKUP{n + 1}"
+                    m.next = "RECV" if n == CHANNEL_LEAD - 1 else f"RECV_LOOKUP{n + 1}"
             with m.State("SEND_READ"):
                 m.d.comb += read.eq(1)
                 m.next = "SEND_READ2"

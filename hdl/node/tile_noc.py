@@ -32,6 +32,7 @@ from panther.config import PantherConfig
 
 from .channel_table import ChannelTable
 from .noc_port import (
+    MAX_RECV_WORDS,
     CoreNocSignature,
     FlitKind,
     FlitLayout,
@@ -227,10 +228,21 @@ class TileNoc(wiring.Component):
             addr_q = Signal(range(n_ch * D), name=f"r{k}_addr", reset_less=True)
             m.d.sync += [empty.eq(tails.read_data[k] == looked), ch_q.eq(ch), head_q.eq(looked),
                          next_q.eq(bump(looked)), addr_q.eq(ch * D + slot(looked))]
+            # The request is registered here too (nocpipe): ``req`` rises a cycle after
+            # ``rx_req`` and falls a cycle after it, so the grants stop at the request's
+            # ``rx_words`` (``more``), not at ``rx_req``'s fall.
+            req = Signal(name=f"r{k}_req")
+            left = Signal(range(MAX_RECV_WORDS + 1), name=f"r{k}_left", reset_less=True)
+            more = Signal(name=f"r{k}_more")
+            m.d.sync += req.eq(port.rx_req)
+            with m.If(~req):
+                m.d.sync += [left.eq(port.rx_words), more.eq(port.rx_words != 0)]
+            with m.Elif(granted & (grant == k)):
+                m.d.sync += [left.eq(left - 1), more.eq(left != 1)]
             ok = Signal(name=f"r{k}_ok")
-            m.d.comb += ok.eq(port.rx_req & ~inflight[k] & ~empty)
+            m.d.comb += ok.eq(req & more & ~inflight[k] & ~empty)
             ready.append((ok, ch_q, head_q, next_q, addr_q))
-            m.d.comb += self.waiting[k].eq(tx_waits[k] | (port.rx_req & ~inflight[k] & empty))
+            m.d.comb += self.waiting[k].eq(tx_waits[k] | (req & more & ~inflight[k] & empty))
         for shift in reversed(range(C)):
             for k in range(C):
                 with m.If((pointer == (k - shift) % C) & ready[k][0]):

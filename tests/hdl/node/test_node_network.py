@@ -25,7 +25,7 @@ class StubNocCore(wiring.Component):
     """Runs ``ops`` once ``run`` is high: ``('send', tile, core, words)`` sends the words,
     ``('recv', tile, core, n)`` receives ``n`` words into ``got`` (in order); then halts.
     Like a core, it presents each op's channel ``CHANNEL_LEAD`` cycles before it raises
-    ``tx_valid`` or ``rx_req`` (CoreNocSignature)."""
+    ``tx_valid``, ``CHANNEL_LEAD - 1`` before ``rx_req`` (CoreNocSignature)."""
 
     def __init__(self, *, config, core_id, ops):
         self.ops = ops
@@ -64,8 +64,10 @@ class StubNocCore(wiring.Component):
                                 with m.Else():
                                     m.d.sync += word.eq(word + 1)
                         else:
-                            m.d.comb += [nc.rx_req.eq(~gap), nc.rx_tile.eq(tile),
-                                         nc.rx_core.eq(core)]
+                            # rx_req CHANNEL_LEAD - 1 cycles after the channel (the tile
+                            # registers it), low in the cycle after the last rx_ack
+                            m.d.comb += [nc.rx_req.eq(wait < CHANNEL_LEAD), nc.rx_tile.eq(tile),
+                                         nc.rx_core.eq(core), nc.rx_words.eq(arg)]
                             with m.If(nc.rx_ack):
                                 m.d.sync += [self.got[n_got].eq(nc.rx_data), n_got.eq(n_got + 1)]
                                 with m.If(word == arg - 1):
