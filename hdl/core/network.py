@@ -120,6 +120,7 @@ class NetworkTransfer(wiring.Component):
         show = Signal(name="show")                  # the register shown on tx_data
         landing = Signal(name="landing")            # a read was made last cycle
         to_read = Signal(range(MAX_VW + 1), name="to_read")
+        unread = Signal(name="unread")              # to_read != 0, as a register
         shook = Signal(name="shook")
         tx_valid = Signal(name="tx_valid")
         rx_req = Signal(name="rx_req")
@@ -133,7 +134,7 @@ class NetworkTransfer(wiring.Component):
                 with m.If(fill == b):
                     m.d.sync += buf[b].eq(dp.rdata)
         with m.If(read):
-            m.d.sync += [addr.eq(addr + 1), to_read.eq(to_read - 1)]
+            m.d.sync += [addr.eq(addr + 1), to_read.eq(to_read - 1), unread.eq(to_read != 1)]
         assert CHANNEL_LEAD == 2, "a send shows its channel two cycles before tx_valid"
 
         with m.FSM(name="fsm") as fsm:
@@ -142,7 +143,7 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += [i.eq(0), last.eq(vw == 1), tile.eq(ins.tile), core.eq(ins.core),
                                  words.eq(vw),
                                  addr.eq(Mux(ins.op.send, ins.src, ins.dst)),
-                                 to_read.eq(vw), fill.eq(0), show.eq(0)]
+                                 to_read.eq(vw), unread.eq(1), fill.eq(0), show.eq(0)]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
@@ -158,11 +159,11 @@ class NetworkTransfer(wiring.Component):
                 m.d.comb += read.eq(1)
                 m.next = "SEND_READ2"
             with m.State("SEND_READ2"):
-                m.d.comb += read.eq(to_read != 0)
+                m.d.comb += read.eq(unread)
                 m.d.sync += tx_valid.eq(1)
                 m.next = "SEND"
             with m.State("SEND"):
-                m.d.comb += read.eq(shook & (to_read != 0))
+                m.d.comb += read.eq(shook & unread)
                 with m.If(nc.tx_valid & nc.tx_ready):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw), shook.eq(1), show.eq(~show)]
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
