@@ -6,7 +6,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
-from panther.hdl.node.noc_port import CoreNocSignature, noc_widths
+from panther.hdl.node.noc_port import CHANNEL_LEAD, CoreNocSignature, noc_widths
 
 from .data_space import DataPortSignature
 from .layouts import DecodeLayout
@@ -19,11 +19,15 @@ class NetworkTransfer(wiring.Component):
     """Moves one ``send`` or ``recv`` vector between the operand space and the core's NoC port.
 
     ``start`` (one cycle, with the instruction on ``instr``, held until ``done``) runs it. A
-    ``send`` reads a word (one cycle), latches it (one cycle) and presents it on ``noc.tx``
-    until ``tx_ready``, reading the next word in that same cycle, and is done a cycle after
-    its last word left (issue 20: ``tx_ready`` reaches no retire); a ``recv`` presents its
-    channel for a cycle (``RECV_LOOKUP``: the tile looks it up a cycle ahead,
-    :class:`~hdl.node.noc_port.CoreNocSignature`), then raises ``rx_req`` and writes each word
+    ``send`` reads its first two words in two cycles into two registers used in turn, presents
+    the first on ``noc.tx`` from the next cycle until ``tx_ready``, then each next word from
+    the second cycle after the previous handshake; the word after the next is read in the
+    cycle after a handshake, so no ``tx_ready`` reaches the operand space's port (nocpipe). It
+    is done a cycle after its last word left (issue 20: ``tx_ready`` reaches no retire); a
+    ``recv`` presents its channel and ``vw`` (``rx_words``) for ``CHANNEL_LEAD`` cycles
+    (``RECV_LOOKUP``: the tile registers it, then looks it up,
+    :class:`~hdl.node.noc_port.CoreNocSignature`; ``rx_req`` rises in the last of them, as
+    the tile registers it too), then writes each word
     into the operand space in the cycle after it is acknowledged (from a register: the word
     comes from the network's FIFO block RAM), and is done with the last word's write, a
     cycle after its handshake (issue 20: ``rx_ack`` reaches no retire). The channel comes from this unit's
@@ -74,7 +78,6 @@ class NetworkTransfer(wiring.Component):
         vw = ins.vw
 
         i = Signal(range(MAX_VW + 2), name="i")
-        word = Signal(signed(c.data_bits), name="word")
         # recv: the word of the previous cycle's handshake, loaded in every cycle (no enable:
         # the FIFO block RAM's output meets no decode), written while `pend`.
         rx_word = Signal(signed(c.data_bits), name="rx_word", reset_less=True)
@@ -98,48 +101,76 @@ class NetworkTransfer(wiring.Component):
         # at this unit's registers, not at the execute stage's instruction register.
         tile = Signal.like(nc.tx_tile, name="tile", reset_less=True)
         core = Signal.like(nc.tx_core, name="core", reset_less=True)
+        words = Signal.like(nc.rx_words, name="words", reset_less=True)
         m.d.comb += [
-            nc.tx_data.eq(word), nc.tx_tile.eq(tile), nc.tx_core.eq(core),
-            nc.tx_last.eq(last), nc.rx_tile.eq(tile), nc.rx_core.eq(core),
+            nc.tx_tile.eq(tile), nc.tx_core.eq(core),
+            nc.tx_last.eq(last), nc.rx_tile.eq(tile), nc.rx_core.eq(core), nc.rx_words.eq(words),
             dp.addr.eq(addr), dp.wdata.eq(rx_word),
             self.hops.eq(Mux(self.flit, nc.tx_hops, 0)),
         ]
+
+        # send (nocpipe): words go through two registers used in turn (`buf`), each loaded
+        # straight from the operand space's read data in the cycle after its read. A word is
+        # read in SEND_READ and SEND_READ2 (the first two), then in the cycle after each
+        # handshake (`shook`), while `to_read` words remain: every read enable and address
+        # comes from registers, not from `tx_ready`. `tx_valid` is low the cycle after a
+        # handshake, so the next word (read two cycles before) is in its register when shown.
+        buf = [Signal(signed(c.data_bits), name=f"buf{b}", reset_less=True) for b in range(2)]
+        fill = Signal(name="fill")                  # the register the next read lands in
+        show = Signal(name="show")                  # the register shown on tx_data
+        landing = Signal(name="landing")            # a read was made last cycle
+        to_read = Signal(range(MAX_VW + 1), name="to_read")
+        unread = Signal(name="unread")              # to_read != 0, as a register
+        shook = Signal(name="shook")
+        tx_valid = Signal(name="tx_valid")
+        rx_req = Signal(name="rx_req")
+        read = Signal(name="read")
+        m.d.comb += [nc.tx_data.eq(Mux(show, buf[1], buf[0])), dp.re.eq(read),
+                     nc.tx_valid.eq(tx_valid & ~shook), nc.rx_req.eq(rx_req)]
+        m.d.sync += [landing.eq(read), shook.eq(0)]
+        with m.If(landing):
+            m.d.sync += fill.eq(~fill)
+            for b in range(2):
+                with m.If(fill == b):
+                    m.d.sync += buf[b].eq(dp.rdata)
+        with m.If(read):
+            m.d.sync += [addr.eq(addr + 1), to_read.eq(to_read - 1), unread.eq(to_read != 1)]
+        assert CHANNEL_LEAD == 2, "a send shows its channel two cycles before tx_valid"
 
         with m.FSM(name="fsm") as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
                     m.d.sync += [i.eq(0), last.eq(vw == 1), tile.eq(ins.tile), core.eq(ins.core),
-                                 addr.eq(Mux(ins.op.send, ins.src, ins.dst))]
+                                 words.eq(vw),
+                                 addr.eq(Mux(ins.op.send, ins.src, ins.dst)),
+                                 to_read.eq(vw), unread.eq(1), fill.eq(0), show.eq(0)]
                     with m.If(ins.op.send):
                         m.next = "SEND_READ"
                     with m.Else():
-                        m.next = "RECV_LOOKUP"
-            with m.State("RECV_LOOKUP"):
-                # The channel is on rx_tile/rx_core without rx_req: the tile looks it up.
-                m.next = "RECV"
+                        m.next = "RECV_LOOKUP0"
+            for n in range(CHANNEL_LEAD):
+                with m.State(f"RECV_LOOKUP{n}"):
+                    # The channel is on rx_tile/rx_core: the tile registers it, then looks it
+                    # up; rx_req rises in the last of these cycles (the tile registers it).
+                    if n == CHANNEL_LEAD - 2:
+                        m.d.sync += rx_req.eq(1)
+                    m.next = "RECV" if n == CHANNEL_LEAD - 1 else f"RECV_LOOKUP{n + 1}"
             with m.State("SEND_READ"):
-                m.d.comb += dp.re.eq(1)
-                m.d.sync += addr.eq(addr + 1)
-                m.next = "SEND_LATCH"
-            with m.State("SEND_LATCH"):
-                m.d.sync += word.eq(dp.rdata)
+                m.d.comb += read.eq(1)
+                m.next = "SEND_READ2"
+            with m.State("SEND_READ2"):
+                m.d.comb += read.eq(unread)
+                m.d.sync += tx_valid.eq(1)
                 m.next = "SEND"
             with m.State("SEND"):
-                # The next word's address does not wait for the handshake: `tx_ready` (the
-                # network interface's credit check) reaches the read enable only; it is a
-                # register counted up per read, no adder before the operand space (issue 20).
-                m.d.comb += nc.tx_valid.eq(1)
-                with m.If(nc.tx_ready):
-                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
+                m.d.comb += read.eq(shook & unread)
+                with m.If(nc.tx_valid & nc.tx_ready):
+                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw), shook.eq(1), show.eq(~show)]
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
                         m.d.comb += self.done_next.eq(1)
+                        m.d.sync += tx_valid.eq(0)
                         m.next = "SEND_LAST"
-                    with m.Else():
-                        # Read the next word while this handshake completes.
-                        m.d.comb += dp.re.eq(1)
-                        m.d.sync += addr.eq(addr + 1)
-                        m.next = "SEND_LATCH"
             with m.State("SEND_LAST"):
                 # `done` from a register: the network interface's credit check (`tx_ready`)
                 # would otherwise reach the execute stage's retire (issue 20).
@@ -147,7 +178,7 @@ class NetworkTransfer(wiring.Component):
             with m.State("RECV"):
                 # Each word is written in the cycle after its handshake (`pend`), the last
                 # one in RECV_LAST.
-                m.d.comb += [nc.rx_req.eq(1), dp.we.eq(pend)]
+                m.d.comb += dp.we.eq(pend)
                 m.d.sync += pend.eq(nc.rx_ack)
                 with m.If(pend):
                     m.d.sync += addr.eq(addr + 1)
@@ -156,6 +187,7 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += [i.eq(i + 1), last.eq(i + 2 == vw)]
                     with m.If(last):
                         m.d.comb += self.done_next.eq(1)
+                        m.d.sync += rx_req.eq(0)
                         m.next = "RECV_LAST"
             with m.State("RECV_LAST"):
                 m.d.comb += dp.we.eq(1)

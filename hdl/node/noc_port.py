@@ -13,9 +13,17 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.isa.table import BY_MNEMONIC
 
 __all__ = ["noc_widths", "channel_widths", "FlitKind", "FlitLayout", "LinkSignature", "CoreNocSignature",
-           "NocPortSignature", "channels_per_core"]
+           "NocPortSignature", "channels_per_core", "CHANNEL_LEAD", "MAX_RECV_WORDS"]
+
+#: Cycles a core shows a channel on its port before it raises ``tx_valid`` or ``rx_req``
+#: (:class:`CoreNocSignature`): the tile registers the channel (one cycle), then looks its
+#: table entries up into registers (one more; docs/synthesis.md, "noc" and "nocpipe").
+CHANNEL_LEAD = 2
+#: The most words one ``recv`` takes (its ``vw``, isa/table).
+MAX_RECV_WORDS = BY_MNEMONIC["recv"].field("vw").value_range[1]
 
 
 def _check(config):
@@ -113,13 +121,19 @@ class CoreNocSignature(wiring.Signature):
     ``tx``: the core presents one word of a ``send`` (``tx_valid`` with ``tx_data``, the
     destination and ``tx_last`` on the vector's last word) and holds it until a cycle with
     ``tx_ready``; ``tx_hops`` (from the tile) is the number of links to the destination tile.
-    ``rx``: the core raises ``rx_req`` with the source and holds it until a cycle with
-    ``rx_ack``, in which ``rx_data`` is the channel's oldest word (removed).
+    ``rx``: the core raises ``rx_req`` with the source and ``rx_words`` (the words it takes)
+    and holds them until its last word's ``rx_ack``; in a cycle with ``rx_ack``, ``rx_data``
+    is the channel's oldest word (removed). The tile registers ``rx_req`` (nocpipe) and
+    grants ``rx_words`` words per request (the words from a rise of its register to a fall),
+    so ``rx_req`` may stay high in the cycle of the last ``rx_ack`` but must be low in the
+    next one.
 
     The channel (``tx_tile``/``tx_core``, ``rx_tile``/``rx_core``) must be the same in every
-    cycle with ``tx_valid`` (``rx_req``) as in the cycle before: the tile looks its
-    channel-table entries up a cycle ahead, from registers (noc: a core presents a new
-    channel a cycle before it raises ``tx_valid`` or ``rx_req``).
+    cycle with ``tx_valid`` as in the :data:`CHANNEL_LEAD` cycles before, and in every cycle
+    with ``rx_req`` as in the ``CHANNEL_LEAD - 1`` cycles before (``rx_req`` is seen a cycle
+    late): the tile registers the channel next to its tables, then looks its entries up into
+    registers (noc, nocpipe). ``rx_words`` must be steady from the cycle before ``rx_req``
+    rises. ``tx_hops`` is the channel of the cycle before's.
 
     Parameters
     ----------
@@ -136,6 +150,7 @@ class CoreNocSignature(wiring.Signature):
     rx_req : Out(1)
     rx_tile, rx_core : Out
         Source.
+    rx_words : Out(range(MAX_RECV_WORDS + 1))
     rx_ack : In(1)
     rx_data : In(data_bits)
     """
@@ -148,6 +163,7 @@ class CoreNocSignature(wiring.Signature):
             "tx_tile": Out(tile_bits), "tx_core": Out(core_bits), "tx_ready": In(1),
             "tx_hops": In(hop_bits),
             "rx_req": Out(1), "rx_tile": Out(tile_bits), "rx_core": Out(core_bits),
+            "rx_words": Out(range(MAX_RECV_WORDS + 1)),
             "rx_ack": In(1), "rx_data": In(c.data_bits),
         })
 

@@ -32,6 +32,7 @@ from panther.config import PantherConfig
 
 from .channel_table import ChannelTable
 from .noc_port import (
+    MAX_RECV_WORDS,
     CoreNocSignature,
     FlitKind,
     FlitLayout,
@@ -99,10 +100,19 @@ class TileNoc(wiring.Component):
             """``value`` (a difference of two pointers) modulo ``2 D``."""
             return Mux(value < 0, value + 2 * D, value)[:pointer_bits]
 
+        # With D a power of two the pointers wrap by themselves (modulo 2 D = 2 ** bits): no
+        # comparison and no constant on a multiplexer, which Yosys makes a register's
+        # synchronous clear (its LSR pin, nocpipe).
+        pow2 = D & (D - 1) == 0
+
         def bump(pointer):
+            if pow2:
+                return (pointer + 1)[:pointer_bits]
             return Mux(pointer == 2 * D - 1, 0, pointer + 1)
 
         def slot(pointer):
+            if pow2:
+                return pointer[:pointer_bits - 1]
             return Mux(pointer >= D, pointer - D, pointer)
 
         # -- credits: words sent and credits returned, per (core, destination core) ----------
@@ -129,22 +139,26 @@ class TileNoc(wiring.Component):
             nbuf = Signal(range(W + 1), name=f"p{k}_n")
             dst_tile = Signal(tile_bits, name=f"p{k}_tile")
             dst_core = Signal(core_bits, name=f"p{k}_core")
-            dst = Signal(range(per_core), name=f"p{k}_dst")
+            dst = Signal(range(per_core), name=f"p{k}_dst", reset_less=True)
             accept = Signal(name=f"p{k}_accept")
-            # The credit check from registers: the tables are read a cycle ahead (the channel
-            # is the previous cycle's, CoreNocSignature), so no table read reaches ``tx_ready``.
-            # ``room`` is stale the cycle after an accept (``sent`` not yet counted): no
-            # accept then; credits only add room.
+            # The channel is registered here, next to the tables (nocpipe: the core's register
+            # is a long route away), and the tables are read from that register into the
+            # credit check and the incremented count, so no table read reaches ``tx_ready`` or
+            # the table's write (CoreNocSignature: the channel is shown CHANNEL_LEAD cycles
+            # ahead). ``room`` and ``sent_next`` are stale the cycle after an accept (``sent``
+            # not yet counted): no accept then; credits only add room.
             room = Signal(name=f"p{k}_room")
             accepted = Signal(name=f"p{k}_accepted")
-            m.d.comb += [dst.eq(port.tx_tile * C + port.tx_core),
-                         port.tx_hops.eq(hops[port.tx_tile]),
+            sent_next = Signal(credit_bits, name=f"p{k}_sent_next", reset_less=True)
+            hops_q = Signal(hop_bits, name=f"p{k}_hops", reset_less=True)
+            m.d.sync += [dst.eq(port.tx_tile * C + port.tx_core), hops_q.eq(hops[port.tx_tile])]
+            m.d.comb += [port.tx_hops.eq(hops_q),
                          sent.read_addr[0].eq(dst), returned.read_addr[k].eq(k * per_core + dst)]
             m.d.sync += [room.eq((sent.read_data[0] - returned.read_data[k])[:credit_bits] != D),
-                         accepted.eq(accept)]
+                         sent_next.eq(sent.read_data[0] + 1), accepted.eq(accept)]
             m.d.comb += accept.eq(port.tx_valid & ~pend[k] & room & ~accepted)
             m.d.comb += [port.tx_ready.eq(accept), sent.write_addr.eq(dst),
-                         sent.write_data.eq(sent.read_data[0] + 1), sent.write_en.eq(accept)]
+                         sent.write_data.eq(sent_next), sent.write_en.eq(accept)]
             with m.If(accept):
                 m.d.sync += [words[nbuf].eq(port.tx_data), nbuf.eq(nbuf + 1),
                              dst_tile.eq(port.tx_tile), dst_core.eq(port.tx_core)]
@@ -191,10 +205,11 @@ class TileNoc(wiring.Component):
                 m.d.sync += holding.eq(0)
 
         # reads for the cores' recv: one grant per cycle, round robin, data a cycle later.
-        # Two steps (noc): every cycle each core's channel is looked up (tail, head) into
-        # registers; the next cycle grants from them and writes the head. The head read in a
-        # grant's cycle is the old one, but the core is not granted the next cycle
-        # (``inflight``), when the lookup sees the new head. A stale tail only delays a word.
+        # Three steps (noc, nocpipe): every cycle each core's channel is registered here;
+        # the next cycle it is looked up (tail, head) into registers; the next grants from
+        # them and writes the head. The head read in a grant's cycle is the old one, but the
+        # core is not granted the next cycle (``inflight``), when the lookup sees the new
+        # head. A stale tail only delays a word.
         inflight = Signal(C)
         grant = Signal(range(C))
         granted = Signal()
@@ -202,9 +217,9 @@ class TileNoc(wiring.Component):
         ready = []
         for k in range(C):
             port = self.cores[k]
-            ch = Signal(range(n_ch), name=f"r{k}_ch")
-            m.d.comb += [ch.eq(k * per_core + port.rx_tile * C + port.rx_core),
-                         tails.read_addr[k].eq(ch), heads.read_addr[k].eq(ch)]
+            ch = Signal(range(n_ch), name=f"r{k}_ch", reset_less=True)
+            m.d.sync += ch.eq(k * per_core + port.rx_tile * C + port.rx_core)
+            m.d.comb += [tails.read_addr[k].eq(ch), heads.read_addr[k].eq(ch)]
             looked = heads.read_data[k]
             empty = Signal(name=f"r{k}_empty", init=1)
             ch_q = Signal(range(n_ch), name=f"r{k}_ch_q", reset_less=True)
@@ -213,10 +228,21 @@ class TileNoc(wiring.Component):
             addr_q = Signal(range(n_ch * D), name=f"r{k}_addr", reset_less=True)
             m.d.sync += [empty.eq(tails.read_data[k] == looked), ch_q.eq(ch), head_q.eq(looked),
                          next_q.eq(bump(looked)), addr_q.eq(ch * D + slot(looked))]
+            # The request is registered here too (nocpipe): ``req`` rises a cycle after
+            # ``rx_req`` and falls a cycle after it, so the grants stop at the request's
+            # ``rx_words`` (``more``), not at ``rx_req``'s fall.
+            req = Signal(name=f"r{k}_req")
+            left = Signal(range(MAX_RECV_WORDS + 1), name=f"r{k}_left", reset_less=True)
+            more = Signal(name=f"r{k}_more")
+            m.d.sync += req.eq(port.rx_req)
+            with m.If(~req):
+                m.d.sync += [left.eq(port.rx_words), more.eq(port.rx_words != 0)]
+            with m.Elif(granted & (grant == k)):
+                m.d.sync += [left.eq(left - 1), more.eq(left != 1)]
             ok = Signal(name=f"r{k}_ok")
-            m.d.comb += ok.eq(port.rx_req & ~inflight[k] & ~empty)
+            m.d.comb += ok.eq(req & more & ~inflight[k] & ~empty)
             ready.append((ok, ch_q, head_q, next_q, addr_q))
-            m.d.comb += self.waiting[k].eq(tx_waits[k] | (port.rx_req & ~inflight[k] & empty))
+            m.d.comb += self.waiting[k].eq(tx_waits[k] | (req & more & ~inflight[k] & empty))
         for shift in reversed(range(C)):
             for k in range(C):
                 with m.If((pointer == (k - shift) % C) & ready[k][0]):

@@ -10,6 +10,7 @@ from amaranth.sim import Simulator
 
 from panther.config import PRESETS
 from panther.hdl.core.network import NetworkTransfer
+from panther.hdl.node.noc_port import CHANNEL_LEAD
 
 CONFIG = PRESETS["small"]
 
@@ -29,10 +30,13 @@ def _run(op, vw, seed):
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
-        words, shakes, read, acked = [], 0, 0, None
+        words, shakes, read, acked, reqs = [], 0, 0, None, [0, 0]
         for cycle in range(1, 20 * vw + 10):
             ack = bool(rng.integers(2))
-            ctx.set(dut.noc.rx_ack, ack)
+            # recv: the tile registers rx_req, grants a cycle later and acknowledges the cycle
+            # after that, at most the vector's words
+            rx_ack = ack and reqs[-2] and shakes < vw
+            ctx.set(dut.noc.rx_ack, rx_ack)
             ctx.set(dut.noc.tx_ready, ack)
             ctx.set(dut.noc.rx_data, 100 + shakes)
             ctx.set(dut.data.rdata, read)       # a read answers the next cycle: its address
@@ -45,9 +49,11 @@ def _run(op, vw, seed):
                     words.append((ctx.get(dut.data.addr), ctx.get(dut.data.wdata)))
                     assert words[-1][1] == acked
                 acked = None
-                if ctx.get(dut.noc.rx_req) and ack:
+                if rx_ack:
+                    assert ctx.get(dut.noc.rx_words) == vw
                     acked = 100 + shakes
                     shakes += 1
+                reqs.append(ctx.get(dut.noc.rx_req))
             if op == "send" and ctx.get(dut.noc.tx_valid) and ack:
                 words.append(ctx.get(dut.noc.tx_data))
                 shakes += 1
@@ -67,6 +73,7 @@ def _run(op, vw, seed):
 @pytest.mark.parametrize("vw", [1, 2, 3, 7])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_recv_writes_each_word_a_cycle_after_its_handshake_and_is_done_with_the_last(vw, seed):
+    # and rx_req is low in the cycle after the last acknowledge (CoreNocSignature)
     out = _run("recv", vw, seed)
     assert out["words"] == [(40 + k, 100 + k) for k in range(vw)]
     assert out["shakes"] == vw and out["last_shake_before"]
@@ -81,10 +88,10 @@ def test_send_reads_each_word_and_is_done_a_cycle_after_the_last(vw, seed):
 
 
 @pytest.mark.parametrize("op", ["send", "recv"])
-def test_the_channel_is_registered_and_shown_a_cycle_before_the_first_request(op):
-    """The port contract (CoreNocSignature): the channel of a cycle with ``tx_valid`` or
-    ``rx_req`` is the previous cycle's, and it is the started instruction's even when the
-    instruction register changes after the start."""
+def test_the_channel_is_registered_and_shown_before_the_first_request(op):
+    """The port contract (CoreNocSignature): the channel of a cycle with ``tx_valid`` is that
+    of the ``CHANNEL_LEAD`` cycles before (``rx_req``: ``CHANNEL_LEAD - 1``), and it is the
+    started instruction's even when the instruction register changes after the start."""
     dut = NetworkTransfer(config=CONFIG)
     seen = []
 
@@ -112,6 +119,46 @@ def test_the_channel_is_registered_and_shown_a_cycle_before_the_first_request(op
     sim.add_clock(1e-6)
     sim.add_testbench(tb)
     sim.run()
-    assert not seen[0][0]                        # the first cycle shows the channel alone
+    # the channel alone first: CHANNEL_LEAD cycles before tx_valid, one less before rx_req
+    # (the tile registers rx_req)
+    lead = CHANNEL_LEAD if op == "send" else CHANNEL_LEAD - 1
+    assert not any(s[0] for s in seen[:lead]) and seen[lead][0]
     assert sum(s[0] for s in seen) >= 3
     assert all(s[1:] == (2, 1, 2, 1) for s in seen)
+
+
+@pytest.mark.parametrize("vw", [1, 2, 5])
+def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw):
+    """nocpipe: the operand-space port's read enable and address of a cycle are the same
+    whatever ``tx_ready`` is in that cycle (no NoC state reaches the core's port), and a
+    ``send`` reads exactly its ``vw`` words (the operand-read events match the golden
+    model's)."""
+    rng = np.random.default_rng(vw)
+    dut = NetworkTransfer(config=CONFIG)
+    out = {"reads": 0, "same": True}
+
+    async def tb(ctx):
+        ctx.set(dut.instr.op.send, 1)
+        ctx.set(dut.instr.vw, vw)
+        ctx.set(dut.instr.src, 40)
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        for _cycle in range(10 * vw + 10):
+            seen = []
+            for ready in (0, 1):
+                ctx.set(dut.noc.tx_ready, ready)
+                seen.append((ctx.get(dut.data.re), ctx.get(dut.data.addr)))
+            out["same"] &= seen[0] == seen[1]
+            ctx.set(dut.noc.tx_ready, bool(rng.integers(2)))
+            out["reads"] += ctx.get(dut.data.re)
+            if ctx.get(dut.done):
+                return
+            await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+    assert out["same"]
+    assert out["reads"] == vw

@@ -11,7 +11,7 @@ from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
-from panther.hdl.node.noc_port import CoreNocSignature
+from panther.hdl.node.noc_port import CHANNEL_LEAD, CoreNocSignature
 from panther.hdl.node.node import Node
 from panther.hdl.node.router import MESH_PORTS, route_table
 from panther.hdl.tile import SharedMemoryPortSignature
@@ -24,8 +24,8 @@ CONFIG = PRESETS["small"].replace(smem_depth=32, variant=3, noc_fifo_depth=4)
 class StubNocCore(wiring.Component):
     """Runs ``ops`` once ``run`` is high: ``('send', tile, core, words)`` sends the words,
     ``('recv', tile, core, n)`` receives ``n`` words into ``got`` (in order); then halts.
-    Like a core, it presents each op's channel a cycle before it raises ``tx_valid`` or
-    ``rx_req`` (CoreNocSignature)."""
+    Like a core, it presents each op's channel ``CHANNEL_LEAD`` cycles before it raises
+    ``tx_valid``, ``CHANNEL_LEAD - 1`` before ``rx_req`` (CoreNocSignature)."""
 
     def __init__(self, *, config, core_id, ops):
         self.ops = ops
@@ -43,9 +43,12 @@ class StubNocCore(wiring.Component):
         word = Signal(range(64))
         n_got = Signal(range(self.n_got + 1))
         nc = self.noc
-        gap = Signal(init=1)                    # the channel alone, before an op's words
+        wait = Signal(range(CHANNEL_LEAD + 1), init=CHANNEL_LEAD)
+        gap = Signal()                          # the channel alone, before an op's words
+        m.d.comb += gap.eq(wait != 0)
         with m.If(self.run & (step < len(self.ops))):
-            m.d.sync += gap.eq(0)
+            with m.If(gap):
+                m.d.sync += wait.eq(wait - 1)
             with m.Switch(step):
                 for k, op in enumerate(self.ops):
                     with m.Case(k):
@@ -57,16 +60,18 @@ class StubNocCore(wiring.Component):
                                          nc.tx_last.eq(word == len(arg) - 1)]
                             with m.If(nc.tx_ready):
                                 with m.If(word == len(arg) - 1):
-                                    m.d.sync += [word.eq(0), step.eq(step + 1), gap.eq(1)]
+                                    m.d.sync += [word.eq(0), step.eq(step + 1), wait.eq(CHANNEL_LEAD)]
                                 with m.Else():
                                     m.d.sync += word.eq(word + 1)
                         else:
-                            m.d.comb += [nc.rx_req.eq(~gap), nc.rx_tile.eq(tile),
-                                         nc.rx_core.eq(core)]
+                            # rx_req CHANNEL_LEAD - 1 cycles after the channel (the tile
+                            # registers it), low in the cycle after the last rx_ack
+                            m.d.comb += [nc.rx_req.eq(wait < CHANNEL_LEAD), nc.rx_tile.eq(tile),
+                                         nc.rx_core.eq(core), nc.rx_words.eq(arg)]
                             with m.If(nc.rx_ack):
                                 m.d.sync += [self.got[n_got].eq(nc.rx_data), n_got.eq(n_got + 1)]
                                 with m.If(word == arg - 1):
-                                    m.d.sync += [word.eq(0), step.eq(step + 1), gap.eq(1)]
+                                    m.d.sync += [word.eq(0), step.eq(step + 1), wait.eq(CHANNEL_LEAD)]
                                 with m.Else():
                                     m.d.sync += word.eq(word + 1)
         m.d.comb += self.halted.eq(step == len(self.ops))

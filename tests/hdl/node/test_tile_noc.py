@@ -1,6 +1,7 @@
 """One tile's network interface in the Amaranth simulator, its core ports driven directly:
-the two-step recv (lookup, then grant and head write) takes one word every other cycle from
-the second cycle of ``rx_req`` and never repeats or skips a word on back-to-back grants of
+the three-step recv (the channel registered, its lookup, then grant and head write) takes one
+word every other cycle from the second cycle of ``rx_req`` (registered), exactly ``rx_words``
+of them, and never repeats or skips a word on back-to-back grants of
 one channel; a send stops at exactly ``noc_fifo_depth`` words in flight (the registered
 credit check) and goes on with the credits returned. Expected words and cycles follow from
 the documented rules (docs/node.md, docs/synthesis.md "noc"), not from the RTL."""
@@ -9,7 +10,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
-from panther.hdl.node.noc_port import FlitKind
+from panther.hdl.node.noc_port import CHANNEL_LEAD, FlitKind
 from panther.hdl.node.tile_noc import TileNoc
 
 CONFIG = PRESETS["small"].replace(smem_depth=32, variant=3, noc_fifo_depth=4)
@@ -41,12 +42,14 @@ def _simulate(dut, bench):
     sim.run()
 
 
-async def _recv(ctx, port, *, tile, core, cycles):
-    """Present the channel for a cycle, then hold ``rx_req`` for ``cycles`` cycles; the
-    (cycle from the first ``rx_req`` cycle, word) of every acknowledge."""
+async def _recv(ctx, port, *, tile, core, words, cycles):
+    """Present the channel and ``words`` for ``CHANNEL_LEAD - 1`` cycles, then hold
+    ``rx_req`` for ``cycles`` cycles (and lower it for one); the (cycle from the first
+    ``rx_req`` cycle, word) of every acknowledge."""
     ctx.set(port.rx_tile, tile)
     ctx.set(port.rx_core, core)
-    await ctx.tick()
+    ctx.set(port.rx_words, words)
+    await ctx.tick().repeat(CHANNEL_LEAD - 1)
     ctx.set(port.rx_req, 1)
     got = []
     for cycle in range(cycles):
@@ -54,6 +57,7 @@ async def _recv(ctx, port, *, tile, core, cycles):
             got.append((cycle, ctx.get(port.rx_data)))
         await ctx.tick()
     ctx.set(port.rx_req, 0)
+    await ctx.tick()
     return got
 
 
@@ -68,15 +72,40 @@ def test_recv_takes_a_word_every_other_cycle_from_its_second_cycle(tile_id):
             await _inject(ctx, dut, kind=FlitKind.DATA, src_tile=1, src_core=0, dst_core=1,
                           words=words[first:first + W])
         await ctx.tick().repeat(2 * W + 2)       # the holding register writes a word a cycle
-        out["got"] = await _recv(ctx, dut.cores[1], tile=1, core=0, cycles=4 * len(words))
-        ctx.set(dut.cores[1].rx_req, 1)         # the channel is empty now: it waits
+        # one word more than the channel holds: it waits for it
+        out["got"] = await _recv(ctx, dut.cores[1], tile=1, core=0, words=len(words) + 1,
+                                 cycles=4 * len(words))
         out["waiting"] = ctx.get(dut.waiting[1])
+        ctx.set(dut.cores[1].rx_req, 1)         # a new request of one word: it waits too
+        ctx.set(dut.cores[1].rx_words, 1)
+        await ctx.tick()
+        out["waiting_again"] = ctx.get(dut.waiting[1])
 
     _simulate(dut, bench)
-    # grant in the first rx_req cycle (the lookup was the cycle before), word a cycle later;
-    # the next grant two cycles after the last
-    assert out["got"] == [(1 + 2 * n, word) for n, word in enumerate(words)]
-    assert out["waiting"] == 1
+    # grant in the second rx_req cycle (the tile registers rx_req; the lookup was the cycle
+    # before), word a cycle later; the next grant two cycles after the last
+    assert out["got"] == [(2 + 2 * n, word) for n, word in enumerate(words)]
+    assert out["waiting"] == 0 and out["waiting_again"] == 1
+
+
+def test_recv_takes_exactly_its_words_while_rx_req_is_still_high():
+    # rx_req is seen a cycle late: the tile stops at rx_words, not at rx_req's fall
+    dut = TileNoc(config=CONFIG, tile_id=0)
+    words = [41, 42, 43, 44][:D]
+    out = {}
+
+    async def bench(ctx):
+        for first in range(0, len(words), W):
+            await _inject(ctx, dut, kind=FlitKind.DATA, src_tile=2, src_core=1, dst_core=0,
+                          words=words[first:first + W])
+        await ctx.tick().repeat(2 * W + 2)
+        out["first"] = await _recv(ctx, dut.cores[0], tile=2, core=1, words=1, cycles=8)
+        out["rest"] = await _recv(ctx, dut.cores[0], tile=2, core=1, words=len(words) - 1,
+                                  cycles=4 * len(words))
+
+    _simulate(dut, bench)
+    assert [w for _, w in out["first"]] == words[:1]
+    assert [w for _, w in out["rest"]] == words[1:]
 
 
 def test_recv_switches_channels_after_a_cycle_without_rx_req():
@@ -92,10 +121,11 @@ def test_recv_switches_channels_after_a_cycle_without_rx_req():
         await ctx.tick().repeat(2 * W + 2)
         got = []
         for (tile, core), words in channels.items():
-            # hold rx_req exactly until the last word, as a core does
+            # hold rx_req until the last word's acknowledge, as a core does
             ctx.set(dut.cores[0].rx_tile, tile)
             ctx.set(dut.cores[0].rx_core, core)
-            await ctx.tick()
+            ctx.set(dut.cores[0].rx_words, len(words))
+            await ctx.tick().repeat(CHANNEL_LEAD - 1)
             ctx.set(dut.cores[0].rx_req, 1)
             n = 0
             for _cycle in range(20):
@@ -126,7 +156,7 @@ def test_a_send_stops_at_the_credits_and_goes_on_with_the_returned_ones(depth):
         ctx.set(dut.port.tx.ready, 1)
         ctx.set(port.tx_tile, 2)
         ctx.set(port.tx_core, 1)
-        await ctx.tick()
+        await ctx.tick().repeat(CHANNEL_LEAD)
         ctx.set(port.tx_valid, 1)                # held: one word offered every cycle
         n = 0
 
