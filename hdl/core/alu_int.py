@@ -1,6 +1,6 @@
 """The scalar integer ALU of ``alu_int`` (loop counters): wrapping ``data_bits`` operations."""
 
-from amaranth.hdl import ClockSignal, Const, Instance, Module, Mux, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -8,7 +8,7 @@ from panther.config import PantherConfig
 from panther.isa.table import ALU_INT_BY_NAME, ALU_INT_FUNCS, BY_MNEMONIC
 from panther.isa.vfu_math import INT_SHIFT_MASK
 
-from .pipelined_mul import DSP_WIDTH, fits_dsp, is_ecp5
+from .pipelined_mul import DSP_WIDTH, fits_dsp, is_ecp5, mult18x18d
 
 __all__ = ["AluInt", "ALU_INT_IMPLEMENTED"]
 
@@ -69,18 +69,7 @@ class AluInt(wiring.Component):
         m.d.sync += is_mul.eq(self.fn == ALU_INT_BY_NAME["mul"].code)
         if is_ecp5(platform) and fits_dsp(a.shape(), b.shape()):
             p = Signal(signed(2 * DSP_WIDTH), name="dsp_p")
-            # the operands sign-extended to the DSP's 18 bits
-            ports = {f"i_A{k}": a[min(k, len(a) - 1)] for k in range(DSP_WIDTH)}
-            ports |= {f"i_B{k}": b[min(k, len(b) - 1)] for k in range(DSP_WIDTH)}
-            ports |= {f"o_P{k}": p[k] for k in range(2 * DSP_WIDTH)}
-            m.submodules.dsp = Instance(
-                "MULT18X18D",
-                p_REG_INPUTA_CLK="NONE", p_REG_INPUTB_CLK="NONE", p_REG_OUTPUT_CLK="CLK0",
-                p_REG_PIPELINE_CLK="NONE", p_REG_INPUTC_CLK="NONE", p_GSR="DISABLED",
-                p_RESETMODE="SYNC",
-                i_CLK0=ClockSignal("sync"), i_CE0=Const(1), i_RST0=Const(0),
-                i_SIGNEDA=Const(1), i_SIGNEDB=Const(1), i_SOURCEA=Const(0),
-                i_SOURCEB=Const(0), **ports)
+            mult18x18d(m, a=a, b=b, p=p, register_inputs=False)
             m.d.comb += product.eq(p)       # the DSP's output register, wrapped
         else:
             m.d.sync += product.eq(a * b)

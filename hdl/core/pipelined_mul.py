@@ -12,7 +12,7 @@ from amaranth.hdl import ClockSignal, Const, Instance, Module, Shape, Signal, si
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["PipelinedMul", "MUL_LATENCY", "DSP_WIDTH", "is_ecp5", "fits_dsp"]
+__all__ = ["PipelinedMul", "MUL_LATENCY", "DSP_WIDTH", "is_ecp5", "fits_dsp", "mult18x18d"]
 
 #: Register ranks from the operands to the product: the operand and the product registers.
 MUL_LATENCY = 2
@@ -31,6 +31,26 @@ def fits_dsp(a_shape, b_shape):
     extended (an unsigned one of at most 17 bits)."""
     return all(Shape.cast(s).width <= (DSP_WIDTH if Shape.cast(s).signed else DSP_WIDTH - 1)
                for s in (a_shape, b_shape))
+
+
+def mult18x18d(m, *, a, b, p, register_inputs):
+    """Add to ``m`` an ECP5 ``MULT18X18D`` of signed ``a`` and ``b`` (sign-extended to
+    :data:`DSP_WIDTH` bits here) into ``p`` (``2 * DSP_WIDTH`` bits), its output register on
+    and its input registers on when ``register_inputs``; clock ``sync``, no reset, no enable."""
+    a_x, b_x = Signal(signed(DSP_WIDTH), name="dsp_a"), Signal(signed(DSP_WIDTH), name="dsp_b")
+    m.d.comb += [a_x.eq(a), b_x.eq(b)]
+    ports = {f"i_A{k}": a_x[k] for k in range(DSP_WIDTH)}
+    ports |= {f"i_B{k}": b_x[k] for k in range(DSP_WIDTH)}
+    ports |= {f"o_P{k}": p[k] for k in range(2 * DSP_WIDTH)}
+    in_clk = "CLK0" if register_inputs else "NONE"
+    m.submodules.dsp = Instance(
+        "MULT18X18D",
+        p_REG_INPUTA_CLK=in_clk, p_REG_INPUTB_CLK=in_clk, p_REG_OUTPUT_CLK="CLK0",
+        p_REG_PIPELINE_CLK="NONE", p_REG_INPUTC_CLK="NONE", p_GSR="DISABLED",
+        p_RESETMODE="SYNC",
+        i_CLK0=ClockSignal("sync"), i_CE0=Const(1), i_RST0=Const(0),
+        i_SIGNEDA=Const(1), i_SIGNEDB=Const(1), i_SOURCEA=Const(0),
+        i_SOURCEB=Const(0), **ports)
 
 
 class PipelinedMul(wiring.Component):
@@ -67,21 +87,9 @@ class PipelinedMul(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         if self.uses_dsp and is_ecp5(platform):
-            a = Signal(signed(DSP_WIDTH), name="dsp_a")
-            b = Signal(signed(DSP_WIDTH), name="dsp_b")
             p = Signal(signed(2 * DSP_WIDTH), name="dsp_p")
-            m.d.comb += [a.eq(self.a), b.eq(self.b), self.p.eq(p)]
-            ports = {f"i_A{k}": a[k] for k in range(DSP_WIDTH)}
-            ports |= {f"i_B{k}": b[k] for k in range(DSP_WIDTH)}
-            ports |= {f"o_P{k}": p[k] for k in range(2 * DSP_WIDTH)}
-            m.submodules.dsp = Instance(
-                "MULT18X18D",
-                p_REG_INPUTA_CLK="CLK0", p_REG_INPUTB_CLK="CLK0", p_REG_OUTPUT_CLK="CLK0",
-                p_REG_PIPELINE_CLK="NONE", p_REG_INPUTC_CLK="NONE", p_GSR="DISABLED",
-                p_RESETMODE="SYNC",
-                i_CLK0=ClockSignal("sync"), i_CE0=Const(1), i_RST0=Const(0),
-                i_SIGNEDA=Const(1), i_SIGNEDB=Const(1), i_SOURCEA=Const(0),
-                i_SOURCEB=Const(0), **ports)
+            mult18x18d(m, a=self.a, b=self.b, p=p, register_inputs=True)
+            m.d.comb += self.p.eq(p)
         else:
             a = Signal.like(self.a, name="a_r", reset_less=True)
             b = Signal.like(self.b, name="b_r", reset_less=True)
