@@ -15,6 +15,13 @@ from panther.hdl.node.noc_port import CHANNEL_LEAD
 CONFIG = PRESETS["small"]
 
 
+def _simulate(dut, tb):
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(tb)
+    sim.run()
+
+
 def _run(op, vw, seed):
     """Run one ``op`` of ``vw`` words with random handshakes; (words written or sent in order,
     cycles from the start to ``done``, handshake count at ``done``)."""
@@ -63,10 +70,7 @@ def _run(op, vw, seed):
                 return
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(tb)
-    sim.run()
+    _simulate(dut, tb)
     return out
 
 
@@ -115,10 +119,7 @@ def test_the_channel_is_registered_and_shown_before_the_first_request(op):
                 return
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(tb)
-    sim.run()
+    _simulate(dut, tb)
     # the channel alone first: CHANNEL_LEAD cycles before tx_valid, one less before rx_req
     # (the tile registers rx_req)
     lead = CHANNEL_LEAD if op == "send" else CHANNEL_LEAD - 1
@@ -156,9 +157,6 @@ def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw)
                 return
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(tb)
-    sim.run()
+    _simulate(dut, tb)
     assert out["same"]
     assert out["reads"] == vw
