@@ -35,6 +35,13 @@ async def _inject(ctx, dut, *, kind, src_tile, src_core, dst_core, words=(), cou
     ctx.set(dut.port.rx.valid, 0)
 
 
+async def _inject_words(ctx, dut, *, src_tile, src_core, dst_core, words):
+    """Offer ``words`` as DATA flits of at most ``W`` words each."""
+    for first in range(0, len(words), W):
+        await _inject(ctx, dut, kind=FlitKind.DATA, src_tile=src_tile, src_core=src_core,
+                      dst_core=dst_core, words=words[first:first + W])
+
+
 def _simulate(dut, bench):
     sim = Simulator(dut)
     sim.add_clock(1e-9)
@@ -68,9 +75,7 @@ def test_recv_takes_a_word_every_other_cycle_from_its_second_cycle(tile_id):
     out = {}
 
     async def bench(ctx):
-        for first in range(0, len(words), W):
-            await _inject(ctx, dut, kind=FlitKind.DATA, src_tile=1, src_core=0, dst_core=1,
-                          words=words[first:first + W])
+        await _inject_words(ctx, dut, src_tile=1, src_core=0, dst_core=1, words=words)
         await ctx.tick().repeat(2 * W + 2)       # the holding register writes a word a cycle
         # one word more than the channel holds: it waits for it
         out["got"] = await _recv(ctx, dut.cores[1], tile=1, core=0, words=len(words) + 1,
@@ -95,9 +100,7 @@ def test_recv_takes_exactly_its_words_while_rx_req_is_still_high():
     out = {}
 
     async def bench(ctx):
-        for first in range(0, len(words), W):
-            await _inject(ctx, dut, kind=FlitKind.DATA, src_tile=2, src_core=1, dst_core=0,
-                          words=words[first:first + W])
+        await _inject_words(ctx, dut, src_tile=2, src_core=1, dst_core=0, words=words)
         await ctx.tick().repeat(2 * W + 2)
         out["first"] = await _recv(ctx, dut.cores[0], tile=2, core=1, words=1, cycles=8)
         out["rest"] = await _recv(ctx, dut.cores[0], tile=2, core=1, words=len(words) - 1,
@@ -115,9 +118,8 @@ def test_recv_switches_channels_after_a_cycle_without_rx_req():
 
     async def bench(ctx):
         for (tile, core), words in channels.items():
-            for first in range(0, len(words), W):
-                await _inject(ctx, dut, kind=FlitKind.DATA, src_tile=tile, src_core=core,
-                              dst_core=0, words=words[first:first + W])
+            await _inject_words(ctx, dut, src_tile=tile, src_core=core, dst_core=0,
+                                words=words)
         await ctx.tick().repeat(2 * W + 2)
         got = []
         for (tile, core), words in channels.items():
