@@ -1,7 +1,6 @@
 """The scalar ALU and the branch comparator against isa.vfu_math / plain integers."""
 
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -88,7 +87,7 @@ def test_the_ecp5_form_has_the_product_register_in_the_dsp(tmp_path):
     cycle later (iverilog, with test_pipelined_mul's behavioural DSP)."""
     from amaranth.back import verilog
 
-    from tests.hdl.core.test_pipelined_mul import _DSP_MODEL, ECP5
+    from tests.hdl.core.test_pipelined_mul import ECP5, run_with_dsp_model
 
     if shutil.which("iverilog") is None:
         pytest.skip("needs iverilog")
@@ -98,27 +97,16 @@ def test_the_ecp5_form_has_the_product_register_in_the_dsp(tmp_path):
     for reg, clock in (("INPUTA", "NONE"), ("INPUTB", "NONE"), ("OUTPUT", "CLK0"),
                        ("PIPELINE", "NONE")):
         assert f'.REG_{reg}_CLK("{clock}")' in text
-    (tmp_path / "dut.v").write_text(text)
-    pins = ", ".join([f"input A{k}" for k in range(18)] + [f"input B{k}" for k in range(18)]
-                     + [f"output P{k}" for k in range(36)])
-    (tmp_path / "dsp.v").write_text(_DSP_MODEL % (
-        pins, ", ".join(f"A{k}" for k in reversed(range(18))),
-        ", ".join(f"B{k}" for k in reversed(range(18))),
-        ", ".join(f"P{k}" for k in reversed(range(36)))))
     w, mul = CFG.data_bits, next(f.code for f in ALU_INT_FUNCS if f.name == "mul")
     pairs = _operands()
     lines = [f"a = {w}'d{x % (1 << w)}; b = {w}'d{y % (1 << w)}; @(posedge clk); #1;"
              f' $display("%0d", r);' for x, y in pairs]
-    (tmp_path / "tb.v").write_text(f"""
+    out = run_with_dsp_model(tmp_path, text, f"""
 module tb; reg clk = 0; always #5 clk = ~clk;
 reg [{w - 1}:0] a; reg [{w - 1}:0] b; wire [{w - 1}:0] r;
 dut d(.clk(clk), .rst(1'b0), .fn({len(dut.fn)}'d{mul}), .a(a), .b(b), .result(r));
 initial begin #1; {chr(10).join(lines)} $finish; end
 endmodule
 """)
-    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.v", "dut.v", "dsp.v"],
-                   cwd=tmp_path, check=True)
-    out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True,
-                         text=True).stdout.split()
     got = [int(v) - (1 << w) if int(v) >> (w - 1) else int(v) for v in out]
     assert got == [vfu_math.alu_int("mul", x, y, config=CFG) for x, y in pairs]

@@ -106,35 +106,41 @@ endmodule
 """
 
 
-@pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
-@pytest.mark.parametrize("a_shape, b_shape", [s for s in SHAPES if s[0].width <= 18
-                                              and s[1].width <= 18])
-def test_the_ecp5_form_computes_the_product(tmp_path, a_shape, b_shape):
-    dut = PipelinedMul(a_shape=a_shape, b_shape=b_shape)
-    assert dut.uses_dsp
-    (tmp_path / "dut.v").write_text(verilog.convert(dut, name="dut", platform=ECP5))
+def run_with_dsp_model(tmp_path, dut_text, tb_text):
+    """Simulate the Verilog ``dut_text`` (its ``MULT18X18D`` instances under the behavioural
+    model above) with the testbench ``tb_text`` in iverilog; the words it displays."""
+    (tmp_path / "dut.v").write_text(dut_text)
     pins = ", ".join([f"input A{k}" for k in range(18)] + [f"input B{k}" for k in range(18)]
                      + [f"output P{k}" for k in range(36)])
     (tmp_path / "dsp.v").write_text(_DSP_MODEL % (
         pins, ", ".join(f"A{k}" for k in reversed(range(18))),
         ", ".join(f"B{k}" for k in reversed(range(18))),
         ", ".join(f"P{k}" for k in reversed(range(36)))))
+    (tmp_path / "tb.v").write_text(tb_text)
+    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.v", "dut.v", "dsp.v"],
+                   cwd=tmp_path, check=True)
+    return subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True,
+                          text=True).stdout.split()
+
+
+@pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
+@pytest.mark.parametrize("a_shape, b_shape", [s for s in SHAPES if s[0].width <= 18
+                                              and s[1].width <= 18])
+def test_the_ecp5_form_computes_the_product(tmp_path, a_shape, b_shape):
+    dut = PipelinedMul(a_shape=a_shape, b_shape=b_shape)
+    assert dut.uses_dsp
     cases = _cases(a_shape, b_shape)
     wa, wb, wp = a_shape.width, b_shape.width, len(dut.p)
     lines = [f"a = {wa}'d{x % (1 << wa)}; b = {wb}'d{y % (1 << wb)}; @(posedge clk); #1;"
              f' $display("%0d", p);' for x, y in cases]
     lines += ['@(posedge clk); #1; $display("%0d", p);'] * MUL_LATENCY
-    (tmp_path / "tb.v").write_text(f"""
+    out = run_with_dsp_model(tmp_path, verilog.convert(dut, name="dut", platform=ECP5), f"""
 module tb; reg clk = 0; always #5 clk = ~clk;
 reg [{wa - 1}:0] a; reg [{wb - 1}:0] b; wire [{wp - 1}:0] p;
 dut d(.clk(clk), .rst(1'b0), .a(a), .b(b), .p(p));
 initial begin #1; {chr(10).join(lines)} $finish; end
 endmodule
 """)
-    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.v", "dut.v", "dsp.v"],
-                   cwd=tmp_path, check=True)
-    out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True,
-                         text=True).stdout.split()
     # the product of the case entered at the edge k is seen after edge k + latency - 1
     got = [int(v) for v in out[MUL_LATENCY - 1:MUL_LATENCY - 1 + len(cases)]]
     signed_p = dut.p.shape().signed
