@@ -4,6 +4,7 @@ by its flattened top-level names. The memories are loaded by backdoor
 
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
+from panther.fixed_point import wrap
 from panther.hdl.ports import DebugPortSignature
 
 __all__ = ["HostPort", "as_int", "as_signed"]
@@ -21,8 +22,7 @@ def as_signed(value, bits):
     value = as_int(value)
     if value is None:
         return None
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
+    return wrap(value & ((1 << bits) - 1), bits)
 
 
 class HostPort:

@@ -28,6 +28,8 @@ from pathlib import Path
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
+from panther.fixed_point import wrap
+
 from .clock import start_clock
 from .tile_host import as_int as _int
 from .tile_tb import TileBench, _gather
@@ -67,7 +69,7 @@ class FlitCodec:
         words = []
         for k in range(out["count"] if out["kind"] == 0 else 0):
             word = (value >> (self.words_at + k * self.bits)) & ((1 << self.bits) - 1)
-            words.append(word - (1 << self.bits) if word >> (self.bits - 1) else word)
+            words.append(wrap(word, self.bits))
         out["words"] = words
         return out
 

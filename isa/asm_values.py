@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 
-from panther.fixed_point import to_fixed
+from panther.fixed_point import to_fixed, wrap
 
 from .asm_expr import ExprError, evaluate
 from .asm_expr import describe_value as _show
@@ -143,7 +143,7 @@ class ValueMixin:
         if not low <= value <= high:
             fail_at(tok, f"{what} {_show(value)} does not fit a {bits}-bit word (raw integers {low} .. {high}; "
                           "write a real number such as 1.0 for a fixed-point value)")
-        return value - (1 << bits) if value >= 1 << (bits - 1) else value
+        return wrap(value, bits)
 
     def _data(self, tokens, what="data value"):
         c = self.config

@@ -21,6 +21,7 @@ from amaranth.hdl import Cat, Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.fixed_point import wrap
 from panther.hdl.ports import RegisterBusSignature
 
 __all__ = ["CMD_PING", "CMD_WRITE", "CMD_READ", "REPLY_OK", "REPLY_DATA", "REPLY_ERROR",
@@ -119,7 +120,7 @@ class HostClient:
     def read(self, addr, *, signed=False):
         self.transport.write(encode_read(addr))
         value = int.from_bytes(self._expect(5, REPLY_DATA)[1:], "little")
-        return value - (1 << 32) if signed and value >> 31 else value
+        return wrap(value, 32) if signed else value
 
 
 class HostBridge(wiring.Component):
