@@ -157,20 +157,21 @@ class TileBoard(wiring.Component):
                             access=in_access)
         # The address decode, one-hot flip-flops loaded at every cycle (valid from ACCESS on:
         # the bridge holds `addr` from the cycle it raises `req`): region 0's offsets, region
-        # 1's core (0 for a core beyond the tile), region 2, and `imm` (done in ACCESS).
+        # 1's core (0 for a core beyond the tile), region 2, and `imm` (done in ACCESS; a
+        # region-3 access to no MCU is `xsel.none`).
         ctl = Signal(4, name="dec_ctl", reset_less=True)
         dbg_sel = Signal(C, name="dec_dbg", reset_less=True)
         dbg_any = Signal(name="dec_dbg_any", reset_less=True)
         smem_sel = Signal(name="dec_smem", reset_less=True)
         imm = Signal(name="dec_imm", reset_less=True)
         core_idx = a[20:24]
+        is_dbg = (region == 1) & (core_idx < C)
         m.d.sync += [
             ctl.eq(Cat(*((region == 0) & (a[0:2] == i) for i in range(4)))),
             dbg_sel.eq(Cat(*((region == 1) & (core_idx == i) for i in range(C)))),
-            dbg_any.eq((region == 1) & (core_idx < C)),
+            dbg_any.eq(is_dbg),
             smem_sel.eq(region == 2),
-            imm.eq(~(((region == 1) & (core_idx < C)) | (region == 2) | (region == 3))
-                   | ((region == 3) & (a[22:28] >= len(self.xbars)))),
+            imm.eq(~(is_dbg | (region == 2) | (region == 3))),
         ]
         # The tile's flags, registered by the board (for `rdata` and the LEDs).
         halted, deadlock, running, error = (Signal(name=n) for n in (
@@ -253,7 +254,7 @@ class TileBoard(wiring.Component):
                 with m.Elif(smem_sel):
                     m.d.sync += from_smem.eq(1)
                     m.next = "SMEM"
-                with m.Elif(imm | xsel.ack):
+                with m.Elif(imm | xsel.none | xsel.ack):
                     m.next = "ACK"
             with m.State("DEBUG"):
                 # The core's debug request comes from the registers above (issue 20: from
