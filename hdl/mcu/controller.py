@@ -286,8 +286,7 @@ class Controller(wiring.Component):
         load_mtvm = replicas(w.lanes, name="sa_load_mtvm")
         m.d.sync += [f.eq(0) for f in load_mvm + load_mtvm]
         m.d.comb += [self.sa_load_mvm.eq(Cat(*load_mvm)), self.sa_load_mtvm.eq(Cat(*load_mtvm))]
-        # FIN as flip-flops too (set on the way into it, one per unit): the units' `finish`
-        # selects their accumulator read row, without the state's decode before it.
+        # FIN as flip-flops too (set on the way into it): `finish` without the state's decode.
         fin = replicas(2, name="sa_finish")
         m.d.sync += [f.eq(0) for f in fin]
         m.d.comb += [self.sa_finish_mvm.eq(fin[0]), self.sa_finish_mtvm.eq(fin[1])]
