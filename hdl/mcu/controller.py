@@ -286,6 +286,10 @@ class Controller(wiring.Component):
         load_mtvm = replicas(w.lanes, name="sa_load_mtvm")
         m.d.sync += [f.eq(0) for f in load_mvm + load_mtvm]
         m.d.comb += [self.sa_load_mvm.eq(Cat(*load_mvm)), self.sa_load_mtvm.eq(Cat(*load_mtvm))]
+        # FIN as flip-flops too (set on the way into it): `finish` without the state's decode.
+        fin = replicas(2, name="sa_finish")
+        m.d.sync += [f.eq(0) for f in fin]
+        m.d.comb += [self.sa_finish_mvm.eq(fin[0]), self.sa_finish_mtvm.eq(fin[1])]
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start & (self.start_mask.as_value() == McuOp.OPA.value)):
@@ -333,12 +337,12 @@ class Controller(wiring.Component):
             with m.State("CONV"):
                 with m.If(~self.sa_busy_mvm & ~self.sa_busy_mtvm):
                     with m.If(self.step == w.steps - 1):
+                        m.d.sync += [fin[0].eq(cur[0]), fin[1].eq(cur[1])]
                         m.next = "FIN"
                     with m.Else():
                         m.d.sync += self.step.eq(self.step + 1)
                         m.next = "ISSUE"
             with m.State("FIN"):
-                m.d.comb += [self.sa_finish_mvm.eq(cur[0]), self.sa_finish_mtvm.eq(cur[1])]
                 m.next = "FIN_WAIT"
             with m.State("FIN_WAIT"):
                 with m.If(~self.sa_busy_mvm & ~self.sa_busy_mtvm):

@@ -48,6 +48,9 @@ class ShiftAdd(wiring.Component):
     Members
     -------
     clear, finish : In(1)
+        ``clear`` comes with no round in the pipeline (none since ``finish`` was last taken)
+        and without ``finish``: the accumulators reach the updates and the results as the
+        offset from the cycle after the next (the base registers select a cycle ahead).
     load : In(lanes)
         One copy per lane, all equal (replicated flip-flops of the controller, each enabling
         its lane's held codes and group sums); ``load[0]`` also starts the conversion.
@@ -68,6 +71,8 @@ class ShiftAdd(wiring.Component):
     """
 
     pipeline_depth = 2
+    #: Most base-register bits under one copy of their selections (``bypass``/``offset``).
+    _select_fanout = 32
 
     def __init__(self, *, config):
         self.config = config
@@ -235,7 +240,7 @@ class ShiftAdd(wiring.Component):
                 m.d.sync += finishing.eq(0)
 
         base = self._accumulators(m, round_, round_done, finishing, start_finish, shifted,
-                                  shifted_valid, half)
+                                  term_valid, shifted_valid, half)
 
         # Result emission: round half up once (the offset is in the accumulator), saturate
         # (registered: the results follow `finishing` by one cycle).
@@ -260,7 +265,7 @@ class ShiftAdd(wiring.Component):
         return m
 
     def _accumulators(self, m, round_, round_done, finishing, start_finish, shifted,
-                      shifted_valid, half):
+                      term_valid, shifted_valid, half):
         """The accumulator memory; returns ``base``, per lane the accumulator of the row read
         two cycles before (a row's value after every write up to the previous cycle).
 
@@ -288,23 +293,44 @@ class ShiftAdd(wiring.Component):
         # bit is cleared through a mask, not a per-bit write: Verilator tested each of the
         # `rounds` bits' enables at every cycle, idle or not.
         fresh = Signal(w.rounds, init=(1 << w.rounds) - 1)
+        fresh_next = Signal(w.rounds)
         with m.If(self.clear):
-            m.d.sync += fresh.eq((1 << w.rounds) - 1)
+            m.d.comb += fresh_next.eq((1 << w.rounds) - 1)
         with m.Elif(shifted_valid):
-            m.d.sync += fresh.eq(fresh & ~(Const(1, w.rounds) << write_addr)[:w.rounds])
-        # The write of this cycle, to the row whose read is on the port now, is not in it.
-        bypass = Signal()
-        m.d.comb += bypass.eq(shifted_valid & (write_addr == addr))
-        offset = Signal()
-        m.d.comb += offset.eq(self.clear | (fresh.bit_select(addr, 1) & ~bypass))
+            m.d.comb += fresh_next.eq(fresh & ~(Const(1, w.rounds) << write_addr)[:w.rounds])
+        with m.Else():
+            m.d.comb += fresh_next.eq(fresh)
+        m.d.sync += fresh.eq(fresh_next)
+        # The base registers' selections are flip-flops set a cycle ahead, from the next
+        # values of the read row (`read.addr`), the written row (`addr`), `shifted_valid`
+        # (`term_valid`) and `fresh`, with a copy per lane and `chunk` bits (REPLICA): no
+        # decode and one local flip-flop before their fan-out. `bypass`: the write of this
+        # cycle is to the row whose read is on the port now, and is not in it; `offset`: the
+        # row is fresh (read as the offset) and not being written. `clear` takes effect on
+        # the base registers a cycle later, through `fresh` (it comes with an empty pipeline).
+        bypass_next, offset_next = Signal(), Signal()
+        m.d.comb += [bypass_next.eq(term_valid & (addr == read.addr)),
+                     offset_next.eq(fresh_next.bit_select(read.addr, 1) & ~bypass_next)]
+        chunks = -(-ab // self._select_fanout)
+        chunk = -(-ab // chunks)
+        bypass = [[Signal(name=f"bypass{lane}_{c}", attrs=REPLICA) for c in range(chunks)]
+                  for lane in range(w.lanes)]
+        offset = [[Signal(name=f"offset{lane}_{c}", init=1, attrs=REPLICA)
+                   for c in range(chunks)] for lane in range(w.lanes)]
+        m.d.sync += [q.eq(bypass_next) for qs in bypass for q in qs]
+        m.d.sync += [q.eq(offset_next) for qs in offset for q in qs]
 
         base, updated = [], []
         for lane in range(w.lanes):
             b = Signal(signed(ab), name=f"base{lane}", reset_less=True)
             new = Signal(signed(ab), name=f"updated{lane}")
             m.d.comb += new.eq(b + shifted[lane])
-            stored = read.data[lane * ab:(lane + 1) * ab].as_signed()
-            m.d.sync += b.eq(Mux(offset, half, Mux(bypass, new, stored)))
+            stored = read.data[lane * ab:(lane + 1) * ab]
+            halves = Const(half, ab)
+            for c in range(chunks):
+                bits = slice(c * chunk, min((c + 1) * chunk, ab))
+                m.d.sync += b[bits].eq(Mux(offset[lane][c], halves[bits],
+                                           Mux(bypass[lane][c], new[bits], stored[bits])))
             base.append(b)
             updated.append(new)
         m.d.comb += [write.addr.eq(write_addr), write.en.eq(shifted_valid),

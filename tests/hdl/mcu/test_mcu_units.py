@@ -327,3 +327,27 @@ def test_shift_add_back_to_back_operations(adcs, latency):
         expected, expected_ovf = _shift_add_expected(cfg, op_codes, steps)
         assert words == expected
         assert ovf == _round_overflow(expected_ovf, w.lanes, w.rounds)
+
+
+@pytest.mark.parametrize("adcs", [16, 4])
+def test_shift_add_finish_right_after_clear_emits_the_offset(adcs):
+    # `finish` in the cycle after `clear`, no step loaded: every row was cleared, so each word
+    # is the rounding offset alone (0), whatever the previous operation left in the rows.
+    cfg = SMALL.replace(adcs_per_xbar=adcs)
+    w = McuWidths(cfg)
+    dut = ShiftAdd(config=cfg)
+    rng = np.random.default_rng(7 + adcs)
+    cb = cfg.adc_code_bits
+    codes = rng.integers(1, 1 << (cb - 1), (1, cfg.n_slices, w.n))   # every column non-zero
+    got = []
+
+    async def tb(ctx):
+        got.append(await _shift_add_operation(ctx, dut, cfg, [15], codes))
+        got.append(await _shift_add_operation(ctx, dut, cfg, [], []))
+
+    run(dut, tb)
+    (first, _, _), (empty, ovf, _) = got
+    assert first == _shift_add_expected(cfg, codes, [15])[0]
+    assert any(first)
+    assert empty == _shift_add_expected(cfg, [], [])[0] == [0] * w.n
+    assert ovf == [0] * w.rounds
