@@ -33,8 +33,10 @@ class SharedMemory(wiring.Component):
     The pipeline: the block RAM is read in the start cycle; the next cycle registers its
     output as it is (its clock-to-output delay leaves no room for logic behind it) and, beside
     it, the newest word written to that address in the start cycle or in this one, with the
-    readiness for either value of the block RAM's valid bit; the cycle after picks, answers
-    and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
+    readiness for either value of the block RAM's valid bit (whether the write in this cycle
+    hits the attempt's address comes from flags registered in the start cycle: each
+    requester's address compared there with the host's and with stage 1's, selected by the
+    attempt's ``who``); the cycle after picks, answers and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
     sees every write decided before its own (an attempt may start in every cycle).
 
     The host port loads and dumps words while the cores are stopped. Its write is registered
@@ -58,6 +60,10 @@ class SharedMemory(wiring.Component):
         One-hot requester of the attempt starting in this cycle.
     acks : Out(n_requesters)
         ``ack`` of the requester whose attempt finishes in this cycle.
+    addrs : In(data.ArrayLayout(config.SMEM_ADDR_BITS, n_requesters))
+        Each requester's address in this cycle (the one ``who`` names is ``access.addr``):
+        compared here a cycle ahead with the host's and stage 1's addresses, so that the
+        forward decision takes registered flags.
     host : In(SmemHostSignature(config))
     """
 
@@ -73,7 +79,8 @@ class SharedMemory(wiring.Component):
         self.config = config
         self.n_requesters = n
         super().__init__({"access": In(SmemAccessSignature(config)), "who": In(n),
-                          "acks": Out(n), "host": In(SmemHostSignature(config))})
+                          "acks": Out(n), "host": In(SmemHostSignature(config)),
+                          "addrs": In(data.ArrayLayout(config.SMEM_ADDR_BITS, n))})
 
     def elaborate(self, platform):
         c = self.config
@@ -123,6 +130,15 @@ class SharedMemory(wiring.Component):
         m.d.sync += [s1_busy.eq(access.start), s1_write.eq(access.write),
                      s1_addr.eq(access.addr[:index_bits]), s1_wdata.eq(access.wdata),
                      s1_count.eq(access.count), s1_who.eq(self.who)]
+        # Stage 0 also compares each requester's address with the two sources of the write
+        # port in stage 1's cycle (the host write registered now, the attempt in stage 1 now),
+        # so that stage 1 selects registered flags by `s1_who` instead of comparing the write
+        # port's address.
+        eq_host = Signal(self.n_requesters, name="s1_eq_host", reset_less=True)
+        eq_prev = Signal(self.n_requesters, name="s1_eq_prev", reset_less=True)
+        for i in range(self.n_requesters):
+            a = self.addrs[i][:index_bits]
+            m.d.sync += [eq_host[i].eq(a == host.addr[:index_bits]), eq_prev[i].eq(a == s1_addr)]
 
         # Stage 1 registers the block RAM's word and, beside it, the newer word written in
         # stage 0's cycle (`lw_*`) or in this one (`wp`, newest), if any.
@@ -144,7 +160,8 @@ class SharedMemory(wiring.Component):
         s2_ready0_who = Signal(self.n_requesters, name="s2_ready0_who")
         hit_now, hit_last = Signal(), Signal()
         fwd = Signal(layout)
-        m.d.comb += [hit_now.eq(wp.en & (wp.addr == s1_addr)),
+        m.d.comb += [hit_now.eq(Mux(h_we, (s1_who & eq_host).any(),
+                                    access.ack & (s1_who & eq_prev).any())),
                      hit_last.eq(lw_en & (lw_addr == s1_addr)),
                      fwd.eq(Mux(hit_now, wp.data, lw_word))]
         hit = hit_now | hit_last
@@ -171,18 +188,18 @@ class SharedMemory(wiring.Component):
             self.acks.eq(Mux(raw.valid, s2_ready1_who, s2_ready0_who)),
             access.reject.eq(s2_busy & ~access.ack),
         ]
+        # The write port's address and data do not wait for `ack` (only its enable does).
+        m.d.comb += [wp.en.eq(h_we | access.ack), wp.addr.eq(Mux(h_we, h_addr, s2_addr))]
         with m.If(h_we):
-            m.d.comb += [wp.en.eq(1), wp.addr.eq(h_addr), wp.data.eq(h_word)]
-        with m.Elif(access.ack):
-            m.d.comb += [wp.en.eq(1), wp.addr.eq(s2_addr)]
-            with m.If(s2_write):
-                m.d.comb += [wp.data.value.eq(s2_wdata), wp.data.valid.eq(1),
-                             wp.data.count.eq(s2_count)]
+            m.d.comb += wp.data.eq(h_word)
+        with m.Elif(s2_write):
+            m.d.comb += [wp.data.value.eq(s2_wdata), wp.data.valid.eq(1),
+                         wp.data.count.eq(s2_count)]
+        with m.Else():
+            m.d.comb += wp.data.value.eq(word.value)
+            with m.If(word.count == 0):
+                m.d.comb += [wp.data.valid.eq(1), wp.data.count.eq(0)]
             with m.Else():
-                m.d.comb += wp.data.value.eq(word.value)
-                with m.If(word.count == 0):
-                    m.d.comb += [wp.data.valid.eq(1), wp.data.count.eq(0)]
-                with m.Else():
-                    m.d.comb += [wp.data.count.eq(word.count - 1),
-                                 wp.data.valid.eq(word.count != 1)]
+                m.d.comb += [wp.data.count.eq(word.count - 1),
+                             wp.data.valid.eq(word.count != 1)]
         return m

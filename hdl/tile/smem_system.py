@@ -61,7 +61,7 @@ class SharedMemorySystem(wiring.Component):
         m.submodules.deadlock = det = DeadlockDetector(n_cores=self.n_ports)
         for i, port in enumerate(self.ports):
             wiring.connect(m, wiring.flipped(port), arb.ports[i])
-            m.d.comb += det.req[i].eq(port.req)
+            m.d.comb += [det.req[i].eq(port.req), mem.addrs[i].eq(port.addr)]
         wiring.connect(m, arb.memory, mem.access)
         m.d.comb += [mem.who.eq(arb.who), arb.acks.eq(mem.acks)]
         wiring.connect(m, wiring.flipped(self.host), mem.host)
