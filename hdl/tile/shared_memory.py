@@ -1,6 +1,6 @@
 """Tile shared memory: words with a valid bit and a consumer counter (docs/semantics.md §6)."""
 
-from amaranth.hdl import Module, Mux, Signal
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -112,12 +112,16 @@ class SharedMemory(wiring.Component):
         m.d.sync += [h_we.eq(host.we), h_addr.eq(host.addr[:index_bits]),
                      h_word.value.eq(host.wvalue), h_word.valid.eq(host.wvalid),
                      h_word.count.eq(host.wcount)]
+        # Beside each word in a register, whether its counter differs from 1 (what a load
+        # leaves in `valid`), so that the next attempt's readiness does not compare counters.
+        h_ne1 = Signal(name="h_ne1", reset_less=True)
+        wp_ne1 = Signal()
+        m.d.sync += h_ne1.eq(host.wcount != 1)
 
         # The last cycle's write (what the block RAM's read in that cycle does not show).
-        lw_en = Signal(name="lw_en")
-        lw_addr = Signal(index_bits, name="lw_addr", reset_less=True)
         lw_word = Signal(layout, name="lw_word", reset_less=True)
-        m.d.sync += [lw_en.eq(wp.en), lw_addr.eq(wp.addr), lw_word.eq(wp.data)]
+        lw_ne1 = Signal(name="lw_ne1", reset_less=True)
+        m.d.sync += [lw_word.eq(wp.data), lw_ne1.eq(wp_ne1)]
 
         # Stage 0 reads the block RAM and registers the request.
         m.d.comb += rp.addr.eq(access.addr[:index_bits])
@@ -130,16 +134,6 @@ class SharedMemory(wiring.Component):
         m.d.sync += [s1_busy.eq(access.start), s1_write.eq(access.write),
                      s1_addr.eq(access.addr[:index_bits]), s1_wdata.eq(access.wdata),
                      s1_count.eq(access.count), s1_who.eq(self.who)]
-        # Stage 0 also compares each requester's address with the two sources of the write
-        # port in stage 1's cycle (the host write registered now, the attempt in stage 1 now),
-        # so that stage 1 selects registered flags by `s1_who` instead of comparing the write
-        # port's address.
-        eq_host = Signal(self.n_requesters, name="s1_eq_host", reset_less=True)
-        eq_prev = Signal(self.n_requesters, name="s1_eq_prev", reset_less=True)
-        for i in range(self.n_requesters):
-            a = self.addrs[i][:index_bits]
-            m.d.sync += [eq_host[i].eq(a == host.addr[:index_bits]), eq_prev[i].eq(a == s1_addr)]
-
         # Stage 1 registers the block RAM's word and, beside it, the newer word written in
         # stage 0's cycle (`lw_*`) or in this one (`wp`, newest), if any.
         raw = Signal(layout, name="s2_raw", reset_less=True)
@@ -148,6 +142,8 @@ class SharedMemory(wiring.Component):
         m.d.comb += rp_data.eq(rp.data)
         s2_hit = Signal(name="s2_hit", reset_less=True)
         s2_fwd = Signal(layout, name="s2_fwd", reset_less=True)
+        s2_fwd_ne1 = Signal(name="s2_fwd_ne1", reset_less=True)
+        s2_count_ne1 = Signal(name="s2_count_ne1", reset_less=True)
         s2_busy = Signal(name="s2_busy")
         s2_write = Signal(name="s2_write", reset_less=True)
         s2_addr = Signal(index_bits, name="s2_addr", reset_less=True)
@@ -158,11 +154,22 @@ class SharedMemory(wiring.Component):
         s2_ready0 = Signal(name="s2_ready0")
         s2_ready1_who = Signal(self.n_requesters, name="s2_ready1_who")
         s2_ready0_who = Signal(self.n_requesters, name="s2_ready0_who")
+        # Whether a write hits the attempt in stage 1 comes from flags registered in its start
+        # cycle, each requester's address against the write port's sources there (the write
+        # in that cycle, `lw_*`) and in the next one (the host write registered then, the
+        # attempt in stage 1 then); stage 1 selects them by `s1_who`.
+        eq_last = Signal(self.n_requesters, name="s1_eq_last", reset_less=True)
+        eq_host = Signal(self.n_requesters, name="s1_eq_host", reset_less=True)
+        eq_prev = Signal(self.n_requesters, name="s1_eq_prev", reset_less=True)
+        for i in range(self.n_requesters):
+            a = self.addrs[i][:index_bits]
+            m.d.sync += [eq_last[i].eq(Mux(h_we, a == h_addr, access.ack & (a == s2_addr))),
+                         eq_host[i].eq(a == host.addr[:index_bits]), eq_prev[i].eq(a == s1_addr)]
         hit_now, hit_last = Signal(), Signal()
         fwd = Signal(layout)
         m.d.comb += [hit_now.eq(Mux(h_we, (s1_who & eq_host).any(),
                                     access.ack & (s1_who & eq_prev).any())),
-                     hit_last.eq(lw_en & (lw_addr == s1_addr)),
+                     hit_last.eq((s1_who & eq_last).any()),
                      fwd.eq(Mux(hit_now, wp.data, lw_word))]
         hit = hit_now | hit_last
         live = s1_busy & ~host.we
@@ -175,7 +182,8 @@ class SharedMemory(wiring.Component):
         m.d.sync += [
             raw.eq(rp_data), s2_hit.eq(hit), s2_fwd.eq(fwd),
             s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
-            s2_wdata.eq(s1_wdata), s2_count.eq(s1_count),
+            s2_wdata.eq(s1_wdata), s2_count.eq(s1_count), s2_count_ne1.eq(s1_count != 1),
+            s2_fwd_ne1.eq(Mux(hit_now, wp_ne1, lw_ne1)),
             s2_ready1.eq(ready1), s2_ready0.eq(ready0),
         ]
 
@@ -196,10 +204,19 @@ class SharedMemory(wiring.Component):
             m.d.comb += [wp.data.value.eq(s2_wdata), wp.data.valid.eq(1),
                          wp.data.count.eq(s2_count)]
         with m.Else():
-            m.d.comb += wp.data.value.eq(word.value)
-            with m.If(word.count == 0):
-                m.d.comb += [wp.data.valid.eq(1), wp.data.count.eq(0)]
-            with m.Else():
-                m.d.comb += [wp.data.count.eq(word.count - 1),
-                             wp.data.valid.eq(word.count != 1)]
+            # A load's counter, from either source before the pick (no carry chain).
+            m.d.comb += [wp.data.value.eq(word.value),
+                         wp.data.count.eq(Mux(s2_hit, _count_down(s2_fwd.count),
+                                              _count_down(raw.count))),
+                         wp.data.valid.eq(Mux(s2_hit, s2_fwd_ne1, raw.count != 1))]
+        # The written counter's `!= 1`: a load's new counter is 1 when the old one is 2.
+        m.d.comb += wp_ne1.eq(Mux(h_we, h_ne1, Mux(s2_write, s2_count_ne1,
+                                                   Mux(s2_hit, s2_fwd.count != 2,
+                                                       raw.count != 2))))
         return m
+
+
+def _count_down(count):
+    """A load's new counter: ``count - 1``, 0 for 0 (persistent), as a borrow per bit."""
+    bits = [count[k] ^ ~count[:k].any() if k else ~count[0] for k in range(len(count))]
+    return Mux(count.any(), Cat(*bits), 0)
