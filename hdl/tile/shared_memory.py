@@ -97,7 +97,8 @@ class SharedMemory(wiring.Component):
         # on the same word: the board reads the word addressed in the request's first cycle,
         # which no write lands in); a write is registered.
         hp_data = Signal(layout, name="hp_data", attrs={X_ON_COLLISION: 1})
-        h_we = Signal(name="h_we")
+        # REPLICA: not merged with the system's copy for the deadlock detector (`host_we_r`).
+        h_we = Signal(name="h_we", attrs=REPLICA)
         # REPLICA: the board registers the same bus fields for the crossbars and the cores'
         # debug ports; kept, Yosys does not merge these into one far flip-flop.
         h_addr = Signal(index_bits, name="h_addr", reset_less=True, attrs=REPLICA)
@@ -165,17 +166,28 @@ class SharedMemory(wiring.Component):
             a = self.addrs[i][:index_bits]
             m.d.sync += [eq_last[i].eq(Mux(h_we, a == h_addr, access.ack & (a == s2_addr))),
                          eq_host[i].eq(a == host.addr[:index_bits]), eq_prev[i].eq(a == s1_addr)]
-        hit_now, hit_last = Signal(), Signal()
-        fwd = Signal(layout)
-        m.d.comb += [hit_now.eq(Mux(h_we, (s1_who & eq_host).any(),
-                                    access.ack & (s1_who & eq_prev).any())),
-                     hit_last.eq((s1_who & eq_last).any()),
-                     fwd.eq(Mux(hit_now, wp.data, lw_word))]
-        hit = hit_now | hit_last
+        hit_last = (s1_who & eq_last).any()
         live = s1_busy & ~host.we
-        fwd_ready = fwd.valid ^ s1_write
-        ready1 = live & Mux(hit, fwd_ready, ~s1_write)
-        ready0 = live & Mux(hit, fwd_ready, s1_write)
+        # The attempt's write-back (`aw`), the write port's data when no host write lands.
+        aw = Signal(layout)
+        aw_ne1 = Signal()
+
+        def pick(hit_now, w, w_ne1):
+            """Stage 1's word, its `!= 1`, hit and readiness if the write now is `w`."""
+            fwd = Signal(layout)
+            m.d.comb += fwd.eq(Mux(hit_now, w, lw_word))
+            fwd_ready = fwd.valid ^ s1_write
+            hit = hit_now | hit_last
+            return (fwd, Mux(hit_now, w_ne1, lw_ne1), hit,
+                    live & Mux(hit, fwd_ready, ~s1_write), live & Mux(hit, fwd_ready, s1_write))
+
+        # Each term for either value of `h_we` (far, high fan-out), which picks last.
+        fwd = Signal(layout)
+        fwd_ne1, hit, ready1, ready0 = Signal(), Signal(), Signal(), Signal()
+        by_host = pick((s1_who & eq_host).any(), h_word, h_ne1)
+        by_attempt = pick(access.ack & (s1_who & eq_prev).any(), aw, aw_ne1)
+        m.d.comb += [x.eq(Mux(h_we, h, a)) for x, h, a in
+                     zip((fwd, fwd_ne1, hit, ready1, ready0), by_host, by_attempt)]
         for i in range(self.n_requesters):
             m.d.sync += [s2_ready1_who[i].eq(ready1 & s1_who[i]),
                          s2_ready0_who[i].eq(ready0 & s1_who[i])]
@@ -183,7 +195,7 @@ class SharedMemory(wiring.Component):
             raw.eq(rp_data), s2_hit.eq(hit), s2_fwd.eq(fwd),
             s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
             s2_wdata.eq(s1_wdata), s2_count.eq(s1_count), s2_count_ne1.eq(s1_count != 1),
-            s2_fwd_ne1.eq(Mux(hit_now, wp_ne1, lw_ne1)),
+            s2_fwd_ne1.eq(fwd_ne1),
             s2_ready1.eq(ready1), s2_ready0.eq(ready0),
         ]
 
@@ -198,21 +210,18 @@ class SharedMemory(wiring.Component):
         ]
         # The write port's address and data do not wait for `ack` (only its enable does).
         m.d.comb += [wp.en.eq(h_we | access.ack), wp.addr.eq(Mux(h_we, h_addr, s2_addr))]
-        with m.If(h_we):
-            m.d.comb += wp.data.eq(h_word)
-        with m.Elif(s2_write):
-            m.d.comb += [wp.data.value.eq(s2_wdata), wp.data.valid.eq(1),
-                         wp.data.count.eq(s2_count)]
+        m.d.comb += [wp.data.eq(Mux(h_we, h_word, aw)), wp_ne1.eq(Mux(h_we, h_ne1, aw_ne1))]
+        with m.If(s2_write):
+            m.d.comb += [aw.value.eq(s2_wdata), aw.valid.eq(1), aw.count.eq(s2_count)]
         with m.Else():
             # A load's counter, from either source before the pick (no carry chain).
-            m.d.comb += [wp.data.value.eq(word.value),
-                         wp.data.count.eq(Mux(s2_hit, _count_down(s2_fwd.count),
-                                              _count_down(raw.count))),
-                         wp.data.valid.eq(Mux(s2_hit, s2_fwd_ne1, raw.count != 1))]
+            m.d.comb += [aw.value.eq(word.value),
+                         aw.count.eq(Mux(s2_hit, _count_down(s2_fwd.count),
+                                         _count_down(raw.count))),
+                         aw.valid.eq(Mux(s2_hit, s2_fwd_ne1, raw.count != 1))]
         # The written counter's `!= 1`: a load's new counter is 1 when the old one is 2.
-        m.d.comb += wp_ne1.eq(Mux(h_we, h_ne1, Mux(s2_write, s2_count_ne1,
-                                                   Mux(s2_hit, s2_fwd.count != 2,
-                                                       raw.count != 2))))
+        m.d.comb += aw_ne1.eq(Mux(s2_write, s2_count_ne1,
+                                  Mux(s2_hit, s2_fwd.count != 2, raw.count != 2)))
         return m
 
 
