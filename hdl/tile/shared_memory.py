@@ -36,7 +36,8 @@ class SharedMemory(wiring.Component):
     readiness for either value of the block RAM's valid bit (whether the write in this cycle
     hits the attempt's address comes from flags registered in the start cycle: each
     requester's address compared there with the host's and with stage 1's, selected by the
-    attempt's ``who``); the cycle after picks, answers and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
+    attempt's ``who``; each registered word carries its ``count != 1``, a load's next
+    ``valid``); the cycle after picks, answers and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
     sees every write decided before its own (an attempt may start in every cycle).
 
     The host port loads and dumps words while the cores are stopped. Its write is registered
