@@ -22,6 +22,14 @@ def _simulate(dut, tb):
     sim.run()
 
 
+async def _start(ctx, dut):
+    """The execute stage's protocol (netstart): the instruction is on ``instr`` in the cycle
+    before ``start`` (the dispatch), ``start`` is high for one cycle; returns in that cycle,
+    the unit's first."""
+    await ctx.tick()
+    ctx.set(dut.start, 1)
+
+
 def _run(op, vw, seed):
     """Run one ``op`` of ``vw`` words with random handshakes; (words written or sent in order,
     cycles from the start to ``done``, handshake count at ``done``)."""
@@ -34,9 +42,7 @@ def _run(op, vw, seed):
         ctx.set(dut.instr.vw, vw)
         ctx.set(dut.instr.src, 40)
         ctx.set(dut.instr.dst, 40)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await _start(ctx, dut)
         words, shakes, read, acked, reqs = [], 0, 0, None, [0, 0]
         for cycle in range(1, 20 * vw + 10):
             ack = bool(rng.integers(2))
@@ -69,6 +75,7 @@ def _run(op, vw, seed):
                            last_shake_before=acked is None and not ctx.get(dut.noc.rx_req))
                 return
             await ctx.tick()
+            ctx.set(dut.start, 0)
 
     _simulate(dut, tb)
     return out
@@ -104,9 +111,7 @@ def test_the_channel_is_registered_and_shown_before_the_first_request(op):
         ctx.set(dut.instr.vw, 3)
         ctx.set(dut.instr.tile, 2)
         ctx.set(dut.instr.core, 1)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await _start(ctx, dut)
         ctx.set(dut.instr.tile, 1)               # not the channel's source any more
         ctx.set(dut.instr.core, 0)
         for _cycle in range(30):
@@ -118,6 +123,7 @@ def test_the_channel_is_registered_and_shown_before_the_first_request(op):
             if ctx.get(dut.done):
                 return
             await ctx.tick()
+            ctx.set(dut.start, 0)
 
     _simulate(dut, tb)
     # the channel alone first: CHANNEL_LEAD cycles before tx_valid, one less before rx_req
@@ -142,9 +148,7 @@ def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw)
         ctx.set(dut.instr.op.send, 1)
         ctx.set(dut.instr.vw, vw)
         ctx.set(dut.instr.src, 40)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await _start(ctx, dut)
         for _cycle in range(10 * vw + 10):
             seen = []
             for ready in (0, 1):
@@ -156,6 +160,7 @@ def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw)
             if ctx.get(dut.done):
                 return
             await ctx.tick()
+            ctx.set(dut.start, 0)
 
     _simulate(dut, tb)
     assert out["same"]
