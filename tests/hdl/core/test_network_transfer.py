@@ -30,9 +30,10 @@ async def _start(ctx, dut):
     ctx.set(dut.start, 1)
 
 
-def _run(op, vw, seed):
-    """Run one ``op`` of ``vw`` words with random handshakes; (words written or sent in order,
-    cycles from the start to ``done``, handshake count at ``done``)."""
+def _run(op, vw, seed, *, always=False):
+    """Run one ``op`` of ``vw`` words with random handshakes (``always``: the network is
+    ready in every cycle); (words written or sent in order, cycles from the start to
+    ``done``, handshake count at ``done``)."""
     rng = np.random.default_rng(seed)
     dut = NetworkTransfer(config=CONFIG)
     out = {}
@@ -45,7 +46,7 @@ def _run(op, vw, seed):
         await _start(ctx, dut)
         words, shakes, read, acked, reqs = [], 0, 0, None, [0, 0]
         for cycle in range(1, 20 * vw + 10):
-            ack = bool(rng.integers(2))
+            ack = always or bool(rng.integers(2))
             # recv: the tile registers rx_req, grants a cycle later and acknowledges the cycle
             # after that, at most the vector's words
             rx_ack = ack and reqs[-2] and shakes < vw
@@ -165,3 +166,15 @@ def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw)
     _simulate(dut, tb)
     assert out["same"]
     assert out["reads"] == vw
+
+
+@pytest.mark.parametrize("vw", [1, 2, 5])
+def test_the_cycles_from_the_start_when_the_network_is_always_ready(vw):
+    """netstart: the start cycle is the unit's first (it reads a send's first word, shows a
+    recv's channel), as SEND_READ / RECV_LOOKUP0 were in the cycle after a combinational
+    start. Counted from the start cycle (1): a send reads in 1 and 2 and shows its first
+    word in 3, then a word every second cycle (``tx_valid`` is low after each handshake),
+    done the cycle after the last; a recv raises ``rx_req`` in 2, the bench's tile
+    acknowledges from 4 on, one word a cycle, done a cycle after the last."""
+    assert _run("send", vw, 0, always=True)["cycles"] == 3 + 2 * (vw - 1) + 1
+    assert _run("recv", vw, 0, always=True)["cycles"] == CHANNEL_LEAD + 2 + vw
