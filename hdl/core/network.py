@@ -98,8 +98,11 @@ class NetworkTransfer(wiring.Component):
         addr = Signal(c.ADDR_BITS, name="addr", reset_less=True)
         # `i == vw - 1` as a register, updated with `i`: the comparator's carry chain no
         # longer reaches `done`, the execute stage's retire and the front end's enables
-        # (issue 20).
+        # (issue 20). It is `left == 2` before a handshake (`left`: the words not yet
+        # handed over, `vw - i`), a compare with a constant rather than `i + 2 == vw`'s adder
+        # and comparator (netstart).
         last = Signal(name="last", reset_less=True)
+        left = Signal(range(MAX_VW + 1), name="left", reset_less=True)
         # `done` is a flip-flop set on the way into SEND_LAST / RECV_LAST (high exactly in
         # those states): no decode of the state register reaches the execute stage's retire
         # and the front end's enables (issue 20).
@@ -121,8 +124,8 @@ class NetworkTransfer(wiring.Component):
         # send (nocpipe): words go through two registers used in turn (`buf`), each loaded
         # straight from the operand space's read data in the cycle after its read. A word is
         # read in the cycle of `start` and in SEND_READ2 (the first two), then in the cycle
-        # after each handshake (`shook`), while `to_read` words remain: every read enable and address
-        # comes from registers, not from `tx_ready`. `tx_valid` is low the cycle after a
+        # after each handshake (`shook`), while `to_read` words remain: every read enable and
+        # address comes from registers, not from `tx_ready`. `tx_valid` is low the cycle after a
         # handshake, so the next word (read two cycles before) is in its register when shown.
         buf = [Signal(signed(c.data_bits), name=f"buf{b}", reset_less=True) for b in range(2)]
         fill = Signal(name="fill", reset_less=True)     # the register the next read lands in
@@ -153,7 +156,8 @@ class NetworkTransfer(wiring.Component):
                 # of `start` (no enable from the dispatch decode); `start` (a flip-flop) is the
                 # first cycle: a send's first read (SEND_READ), a recv's first channel cycle.
                 with m.If(~self.start):
-                    m.d.sync += [i.eq(0), last.eq(vw == 1), tile.eq(ins.tile), core.eq(ins.core),
+                    m.d.sync += [i.eq(0), last.eq(vw == 1), left.eq(vw),
+                                 tile.eq(ins.tile), core.eq(ins.core),
                                  words.eq(vw), is_send.eq(ins.op.send),
                                  addr.eq(Mux(ins.op.send, ins.src, ins.dst)),
                                  to_read.eq(vw), unread.eq(1), fill.eq(0), show.eq(0)]
@@ -176,8 +180,8 @@ class NetworkTransfer(wiring.Component):
             with m.State("SEND"):
                 m.d.comb += read.eq(shook & unread)
                 with m.If(nc.tx_valid & nc.tx_ready):
-                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words), shook.eq(1),
-                                 show.eq(~show)]
+                    m.d.sync += [i.eq(i + 1), left.eq(left - 1), last.eq(left == 2),
+                                 shook.eq(1), show.eq(~show)]
                     m.d.comb += [self.sent.eq(1), self.flit.eq(i % c.noc_words_per_flit == 0)]
                     with m.If(last):
                         m.d.comb += self.done_next.eq(1)
@@ -196,7 +200,7 @@ class NetworkTransfer(wiring.Component):
                     m.d.sync += addr.eq(addr + 1)
                 with m.If(nc.rx_ack):
                     m.d.comb += self.received.eq(1)
-                    m.d.sync += [i.eq(i + 1), last.eq(i + 2 == words)]
+                    m.d.sync += [i.eq(i + 1), left.eq(left - 1), last.eq(left == 2)]
                     with m.If(last):
                         m.d.comb += self.done_next.eq(1)
                         m.d.sync += rx_req.eq(0)
