@@ -151,7 +151,8 @@ class Execute(wiring.Component):
                            (dp, "own")):
             wiring.connect(m, unit, getattr(port, name))
         wiring.connect(m, wiring.flipped(self.data), port.port)
-        m.d.comb += [port.start.eq(Cat(transfer.start, vec.start, net.start)),
+        net_own = Signal(name="x_net_own")     # the network's port from its `start` cycle on
+        m.d.comb += [port.start.eq(Cat(transfer.start, vec.start, net_own)),
                      port.end.eq(Cat(transfer.done, vec.done | vec.fault, net.done))]
         wiring.connect(m, wiring.flipped(self.smem), xfer.smem)
         wiring.connect(m, wiring.flipped(self.noc), net.noc)
@@ -161,9 +162,11 @@ class Execute(wiring.Component):
         # cycle per ld/st/ldx/stx and per cp/alu/alui). ld/st's fields come from the
         # instruction register (held until the retire) and `ea`; the deferred unit's copies,
         # whose requests are registered too (`dfr.copy.start` a flip-flop), override them.
+        # `x_net_go` starts send/recv likewise, at no cost: the unit does its first cycle in it.
         xfer_go, vec_go = Signal(name="x_xfer_go"), Signal(name="x_vec_go")
-        m.d.sync += [xfer_go.eq(0), vec_go.eq(0)]
-        m.d.comb += [transfer.start.eq(xfer_go), vec.start.eq(vec_go)]
+        net_go = Signal(name="x_net_go")
+        m.d.sync += [xfer_go.eq(0), vec_go.eq(0), net_go.eq(0)]
+        m.d.comb += [transfer.start.eq(xfer_go), vec.start.eq(vec_go), net.start.eq(net_go)]
         ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")          # ldx/stx, registered
         store = op.st | op.stx
         m.d.comb += [transfer.store.eq(store), transfer.words.eq(vw),
@@ -312,8 +315,8 @@ class Execute(wiring.Component):
                                                 > c.addr_space)]
                         m.next = "INDEX_R"
                     with m.Elif(op.send | op.recv):
-                        m.d.comb += net.start.eq(1)
-                        m.d.sync += unit.eq(1)
+                        m.d.comb += net_own.eq(1)
+                        m.d.sync += [unit.eq(1), net_go.eq(1)]
                         m.next = "NETWORK"
                     with m.Elif(op.alu_int | op.br):
                         m.d.sync += [s_addr.eq(ins.src1), scalar.eq(1)]

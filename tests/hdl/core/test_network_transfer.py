@@ -22,9 +22,18 @@ def _simulate(dut, tb):
     sim.run()
 
 
-def _run(op, vw, seed):
-    """Run one ``op`` of ``vw`` words with random handshakes; (words written or sent in order,
-    cycles from the start to ``done``, handshake count at ``done``)."""
+async def _start(ctx, dut):
+    """The execute stage's protocol (netstart): the instruction is on ``instr`` in the cycle
+    before ``start`` (the dispatch), ``start`` is high for one cycle; returns in that cycle,
+    the unit's first."""
+    await ctx.tick()
+    ctx.set(dut.start, 1)
+
+
+def _run(op, vw, seed, *, always=False):
+    """Run one ``op`` of ``vw`` words with random handshakes (``always``: the network is
+    ready in every cycle); (words written or sent in order, cycles from the start to
+    ``done``, handshake count at ``done``)."""
     rng = np.random.default_rng(seed)
     dut = NetworkTransfer(config=CONFIG)
     out = {}
@@ -34,12 +43,10 @@ def _run(op, vw, seed):
         ctx.set(dut.instr.vw, vw)
         ctx.set(dut.instr.src, 40)
         ctx.set(dut.instr.dst, 40)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await _start(ctx, dut)
         words, shakes, read, acked, reqs = [], 0, 0, None, [0, 0]
         for cycle in range(1, 20 * vw + 10):
-            ack = bool(rng.integers(2))
+            ack = always or bool(rng.integers(2))
             # recv: the tile registers rx_req, grants a cycle later and acknowledges the cycle
             # after that, at most the vector's words
             rx_ack = ack and reqs[-2] and shakes < vw
@@ -69,6 +76,7 @@ def _run(op, vw, seed):
                            last_shake_before=acked is None and not ctx.get(dut.noc.rx_req))
                 return
             await ctx.tick()
+            ctx.set(dut.start, 0)
 
     _simulate(dut, tb)
     return out
@@ -104,9 +112,7 @@ def test_the_channel_is_registered_and_shown_before_the_first_request(op):
         ctx.set(dut.instr.vw, 3)
         ctx.set(dut.instr.tile, 2)
         ctx.set(dut.instr.core, 1)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await _start(ctx, dut)
         ctx.set(dut.instr.tile, 1)               # not the channel's source any more
         ctx.set(dut.instr.core, 0)
         for _cycle in range(30):
@@ -118,6 +124,7 @@ def test_the_channel_is_registered_and_shown_before_the_first_request(op):
             if ctx.get(dut.done):
                 return
             await ctx.tick()
+            ctx.set(dut.start, 0)
 
     _simulate(dut, tb)
     # the channel alone first: CHANNEL_LEAD cycles before tx_valid, one less before rx_req
@@ -142,9 +149,7 @@ def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw)
         ctx.set(dut.instr.op.send, 1)
         ctx.set(dut.instr.vw, vw)
         ctx.set(dut.instr.src, 40)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await _start(ctx, dut)
         for _cycle in range(10 * vw + 10):
             seen = []
             for ready in (0, 1):
@@ -156,7 +161,20 @@ def test_send_reads_each_word_once_and_no_read_follows_tx_ready_in_its_cycle(vw)
             if ctx.get(dut.done):
                 return
             await ctx.tick()
+            ctx.set(dut.start, 0)
 
     _simulate(dut, tb)
     assert out["same"]
     assert out["reads"] == vw
+
+
+@pytest.mark.parametrize("vw", [1, 2, 5])
+def test_the_cycles_from_the_start_when_the_network_is_always_ready(vw):
+    """netstart: the start cycle is the unit's first (it reads a send's first word, shows a
+    recv's channel), as SEND_READ / RECV_LOOKUP0 were in the cycle after a combinational
+    start. Counted from the start cycle (1): a send reads in 1 and 2 and shows its first
+    word in 3, then a word every second cycle (``tx_valid`` is low after each handshake),
+    done the cycle after the last; a recv raises ``rx_req`` in 2, the bench's tile
+    acknowledges from 4 on, one word a cycle, done a cycle after the last."""
+    assert _run("send", vw, 0, always=True)["cycles"] == 3 + 2 * (vw - 1) + 1
+    assert _run("recv", vw, 0, always=True)["cycles"] == CHANNEL_LEAD + 2 + vw
