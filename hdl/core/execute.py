@@ -164,7 +164,7 @@ class Execute(wiring.Component):
         xfer_go, vec_go = Signal(name="x_xfer_go"), Signal(name="x_vec_go")
         m.d.sync += [xfer_go.eq(0), vec_go.eq(0)]
         m.d.comb += [transfer.start.eq(xfer_go), vec.start.eq(vec_go)]
-        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")          # ldx/stx, registered
+        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea", reset_less=True)  # ldx/stx, registered
         store = op.st | op.stx
         m.d.comb += [transfer.store.eq(store), transfer.words.eq(vw),
                      transfer.smem_addr.eq(Mux(op.ldx | op.stx, ea, ins.saddr)),
@@ -173,7 +173,7 @@ class Execute(wiring.Component):
         with m.If(dfr.copy.start):
             wiring.connect(m, dfr.copy, transfer)
 
-        code = Signal(ErrorCode, name="x_code")
+        code = Signal(ErrorCode, name="x_code", reset_less=True)
         pending = Signal(M, name="x_pending")
         pending_next = Signal(M, name="x_pending_next")   # assigned by the MCU states
         m.d.comb += pending_next.eq(pending)
@@ -185,7 +185,8 @@ class Execute(wiring.Component):
         # `pending` (not 0) MCU_WAIT. The FSM's `retire()` only chooses the next state.
         at_dispatch = Signal(init=1, name="x_at_dispatch")
         unit, ret_r = Signal(name="x_unit"), Signal(name="x_ret_r")
-        no_start, crs_none = Signal(name="x_no_start"), Signal(name="x_crs_none")
+        no_start = Signal(name="x_no_start", reset_less=True)
+        crs_none = Signal(name="x_crs_none", reset_less=True)
         m.d.sync += ret_r.eq(0)
 
         # `halt` and `fault` are flip-flops set on the way into HALT / FAULT (high exactly in
@@ -239,12 +240,13 @@ class Execute(wiring.Component):
         _, start_bits, crs_bits = mcu_bits(config=c, ins=ins)
         vfu_ovf = Signal(name="x_vfu_ovf")
         pc = Signal(PC_BITS, name="x_pc")
-        m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
-        a_reg = Signal(signed(c.data_bits), name="x_a_reg")
-        b_reg = Signal(signed(c.data_bits), name="x_b_reg")
-        ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
-        vec_out = Signal(name="x_vec_out")
-        ea_out = Signal(name="x_ea_out")
+        m_idx = Signal(range(max(2, M + 1)), name="x_m_idx", reset_less=True)
+        a_reg = Signal(signed(c.data_bits), name="x_a_reg", reset_less=True)
+        b_reg = Signal(signed(c.data_bits), name="x_b_reg", reset_less=True)
+        ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit",  # ldx/stx
+                          reset_less=True)
+        vec_out = Signal(name="x_vec_out", reset_less=True)
+        ea_out = Signal(name="x_ea_out", reset_less=True)
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
         # the same cycle: ORed, not selected by the state (issue 20).
@@ -258,7 +260,7 @@ class Execute(wiring.Component):
         # buffers' read select takes it in the same cycle (issue 20). DISPATCH reads the base
         # of ldx/stx or writes the immediate of set; alu_int and br read src1, src2 and write
         # dst from `s_addr`, loaded a state ahead (`scalar` marks those states).
-        s_addr = Signal(c.ADDR_BITS, name="x_s_addr")
+        s_addr = Signal(c.ADDR_BITS, name="x_s_addr", reset_less=True)
         scalar = Signal(name="x_scalar")
         m.d.comb += dp.addr.eq(Mux(scalar, s_addr, Mux(op.set, ins.dst, ins.base)))
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
