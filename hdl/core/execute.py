@@ -91,6 +91,10 @@ class Execute(wiring.Component):
         One-cycle pulse with the code of the error.
     pc : Out(PC_BITS)
         PC of the instruction in (or last through) this stage.
+    x_reset : In(1)
+        The core's registered reset of this stage (the one its ``ResetInserter`` applies):
+        ``pc`` has no reset of its own and is cleared by this alone, so that its reset pins
+        see a flip-flop, not a LUT joining it with the domain reset.
     overflow : Out(1)
         Sticky VFU saturation flag.
     deferred : Out(range(deferred_depth + 1))
@@ -118,7 +122,7 @@ class Execute(wiring.Component):
             "mcu_masks": Out(data.ArrayLayout(3, M)), "mcu_done": In(M),
             "mcu_done_next": In(M),
             "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
-            "pc": Out(PC_BITS), "overflow": Out(1),
+            "pc": Out(PC_BITS), "x_reset": In(1), "overflow": Out(1),
             "deferred": Out(range(config.deferred_depth + 1)), "smem_waiting": Out(1),
             "events": Out(EventLayout(config)),
         })
@@ -239,7 +243,7 @@ class Execute(wiring.Component):
             m.d.sync += unit.eq(0)
         _, start_bits, crs_bits = mcu_bits(config=c, ins=ins)
         vfu_ovf = Signal(name="x_vfu_ovf")
-        pc = Signal(PC_BITS, name="x_pc")
+        pc = Signal(PC_BITS, name="x_pc", reset_less=True)
         m_idx = Signal(range(max(2, M + 1)), name="x_m_idx", reset_less=True)
         a_reg = Signal(signed(c.data_bits), name="x_a_reg", reset_less=True)
         b_reg = Signal(signed(c.data_bits), name="x_b_reg", reset_less=True)
@@ -392,6 +396,9 @@ class Execute(wiring.Component):
 
             with m.State("STOPPED"):
                 pass
+
+        with m.If(self.x_reset):        # last: it overrides the dispatch's load
+            m.d.sync += pc.eq(0)
 
         # -- events (counted by the core) ----------------------------------------------------
         execute_events(m, config=c, ev=self.events, ins=ins, retire=self.retire,
