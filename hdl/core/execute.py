@@ -92,9 +92,8 @@ class Execute(wiring.Component):
     pc : Out(PC_BITS)
         PC of the instruction in (or last through) this stage.
     x_reset : In(1)
-        The core's registered reset of this stage (the one its ``ResetInserter`` applies):
-        ``pc`` has no reset of its own and is cleared by this alone, so that its reset pins
-        see a flip-flop, not a LUT joining it with the domain reset.
+        The core's registered reset of this stage (also its ``ResetInserter``'s): it alone
+        clears ``pc`` (reset-less), with no LUT joining it with the domain reset.
     overflow : Out(1)
         Sticky VFU saturation flag.
     deferred : Out(range(deferred_depth + 1))
