@@ -181,6 +181,7 @@ class Core(wiring.Component):
         x_reset = Signal(init=1)
         m.d.sync += x_reset.eq(~self.run | restart)
         m.submodules.execute = ResetInserter(x_reset)(execute)
+        m.d.comb += execute.x_reset.eq(x_reset)
         m.submodules.data_space = ds = DataSpace(config=c)
         m.submodules.event_counters = counters = EventCounters(config=c)
         for k, mcu in enumerate(self.mcus):

@@ -91,6 +91,9 @@ class Execute(wiring.Component):
         One-cycle pulse with the code of the error.
     pc : Out(PC_BITS)
         PC of the instruction in (or last through) this stage.
+    x_reset : In(1)
+        The core's registered reset of this stage (also its ``ResetInserter``'s): it alone
+        clears ``pc`` (reset-less), with no LUT joining it with the domain reset.
     overflow : Out(1)
         Sticky VFU saturation flag.
     deferred : Out(range(deferred_depth + 1))
@@ -118,7 +121,7 @@ class Execute(wiring.Component):
             "mcu_masks": Out(data.ArrayLayout(3, M)), "mcu_done": In(M),
             "mcu_done_next": In(M),
             "retire": Out(1), "halt": Out(1), "fault": Out(1), "fault_code": Out(ErrorCode),
-            "pc": Out(PC_BITS), "overflow": Out(1),
+            "pc": Out(PC_BITS), "x_reset": In(1), "overflow": Out(1),
             "deferred": Out(range(config.deferred_depth + 1)), "smem_waiting": Out(1),
             "events": Out(EventLayout(config)),
         })
@@ -167,7 +170,7 @@ class Execute(wiring.Component):
         net_go = Signal(name="x_net_go")
         m.d.sync += [xfer_go.eq(0), vec_go.eq(0), net_go.eq(0)]
         m.d.comb += [transfer.start.eq(xfer_go), vec.start.eq(vec_go), net.start.eq(net_go)]
-        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea")          # ldx/stx, registered
+        ea = Signal(c.SMEM_ADDR_BITS + 1, name="x_ea", reset_less=True)  # ldx/stx, registered
         store = op.st | op.stx
         m.d.comb += [transfer.store.eq(store), transfer.words.eq(vw),
                      transfer.smem_addr.eq(Mux(op.ldx | op.stx, ea, ins.saddr)),
@@ -176,7 +179,7 @@ class Execute(wiring.Component):
         with m.If(dfr.copy.start):
             wiring.connect(m, dfr.copy, transfer)
 
-        code = Signal(ErrorCode, name="x_code")
+        code = Signal(ErrorCode, name="x_code", reset_less=True)
         pending = Signal(M, name="x_pending")
         pending_next = Signal(M, name="x_pending_next")   # assigned by the MCU states
         m.d.comb += pending_next.eq(pending)
@@ -188,7 +191,8 @@ class Execute(wiring.Component):
         # `pending` (not 0) MCU_WAIT. The FSM's `retire()` only chooses the next state.
         at_dispatch = Signal(init=1, name="x_at_dispatch")
         unit, ret_r = Signal(name="x_unit"), Signal(name="x_ret_r")
-        no_start, crs_none = Signal(name="x_no_start"), Signal(name="x_crs_none")
+        no_start = Signal(name="x_no_start", reset_less=True)
+        crs_none = Signal(name="x_crs_none", reset_less=True)
         m.d.sync += ret_r.eq(0)
 
         # `halt` and `fault` are flip-flops set on the way into HALT / FAULT (high exactly in
@@ -241,13 +245,14 @@ class Execute(wiring.Component):
             m.d.sync += unit.eq(0)
         _, start_bits, crs_bits = mcu_bits(config=c, ins=ins)
         vfu_ovf = Signal(name="x_vfu_ovf")
-        pc = Signal(PC_BITS, name="x_pc")
-        m_idx = Signal(range(max(2, M + 1)), name="x_m_idx")
-        a_reg = Signal(signed(c.data_bits), name="x_a_reg")
-        b_reg = Signal(signed(c.data_bits), name="x_b_reg")
-        ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit")  # ldx/stx
-        vec_out = Signal(name="x_vec_out")
-        ea_out = Signal(name="x_ea_out")
+        pc = Signal(PC_BITS, name="x_pc", reset_less=True)
+        m_idx = Signal(range(max(2, M + 1)), name="x_m_idx", reset_less=True)
+        a_reg = Signal(signed(c.data_bits), name="x_a_reg", reset_less=True)
+        b_reg = Signal(signed(c.data_bits), name="x_b_reg", reset_less=True)
+        ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit",  # ldx/stx
+                          reset_less=True)
+        vec_out = Signal(name="x_vec_out", reset_less=True)
+        ea_out = Signal(name="x_ea_out", reset_less=True)
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
         # the same cycle: ORed, not selected by the state (issue 20).
@@ -261,7 +266,7 @@ class Execute(wiring.Component):
         # buffers' read select takes it in the same cycle (issue 20). DISPATCH reads the base
         # of ldx/stx or writes the immediate of set; alu_int and br read src1, src2 and write
         # dst from `s_addr`, loaded a state ahead (`scalar` marks those states).
-        s_addr = Signal(c.ADDR_BITS, name="x_s_addr")
+        s_addr = Signal(c.ADDR_BITS, name="x_s_addr", reset_less=True)
         scalar = Signal(name="x_scalar")
         m.d.comb += dp.addr.eq(Mux(scalar, s_addr, Mux(op.set, ins.dst, ins.base)))
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
@@ -393,6 +398,9 @@ class Execute(wiring.Component):
 
             with m.State("STOPPED"):
                 pass
+
+        with m.If(self.x_reset):        # last: it overrides the dispatch's load
+            m.d.sync += pc.eq(0)
 
         # -- events (counted by the core) ----------------------------------------------------
         execute_events(m, config=c, ev=self.events, ins=ins, retire=self.retire,

@@ -105,13 +105,13 @@ class SmemTransfer(wiring.Component):
         m = Module()
         req, dp, sm = self.request, self.data, self.smem
 
-        i = Signal(range(_max_words(c) + 2), name="i")
+        i = Signal(range(_max_words(c) + 2), name="i", reset_less=True)
         # The current word's addresses on each side (counted up with each handshake, so that
         # no adder sits between them and the memories' address inputs).
-        smem_addr = Signal(c.SMEM_ADDR_BITS, name="smem_addr")
-        data_addr = Signal(c.ADDR_BITS, name="data_addr")
-        words = Signal.like(req.words, name="words")
-        count = Signal(COUNT_BITS, name="count")
+        smem_addr = Signal(c.SMEM_ADDR_BITS, name="smem_addr", reset_less=True)
+        data_addr = Signal(c.ADDR_BITS, name="data_addr", reset_less=True)
+        words = Signal.like(req.words, name="words", reset_less=True)
+        count = Signal(COUNT_BITS, name="count", reset_less=True)
         # A load's word (the shared memory's read data of every cycle: a write in cycle T
         # takes the word acknowledged in T - 1) and a store's (the operand space's read
         # data, taken in ST_LATCH under the flip-flop `latch`): each register's D input is
@@ -124,11 +124,11 @@ class SmemTransfer(wiring.Component):
             m.d.sync += st_word.eq(dp.rdata)
         # The operand-space address in every state: a load's word written in this cycle, a
         # store's next word to read (a store counts it up instead of `data_addr`).
-        w_addr = Signal(c.ADDR_BITS, name="w_addr")
+        w_addr = Signal(c.ADDR_BITS, name="w_addr", reset_less=True)
         w_pend = Signal(name="w_pend")
         # `i == words - 1` as a register updated with `i`: the compare's carry chain no
         # longer meets the acknowledge on its way to the state (issue 20).
-        last = Signal(name="last")
+        last = Signal(name="last", reset_less=True)
         # `done` is a flip-flop set on the way into LD_LAST / ST_LAST (high exactly in those
         # states), so that no decode of the state register reaches the execute stage's
         # retire and the front end's enables (issue 20).

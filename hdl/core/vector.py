@@ -76,25 +76,26 @@ class VectorPath(wiring.Component):
         # The vector path's own copy of what it decodes, taken at ``start`` (issue 20: the
         # execute stage's instruction register fans out to the front end and every unit; no
         # field of it, nor an adder or comparator on one, reaches a decision after ``start``).
-        r_vw = Signal.like(vw, name="r_vw")
-        r_cp = Signal(name="r_cp")
-        r_two = Signal(name="r_two")                 # a second operand is gathered
-        r_next = Signal(c.ADDR_BITS, name="r_next")  # cp's dst or the second operand
-        r_dst = Signal(c.ADDR_BITS, name="r_dst")
-        r_dst_fault = Signal(name="r_dst_fault")     # dst + vw leaves the operand space
+        r_vw = Signal.like(vw, name="r_vw", reset_less=True)
+        r_cp = Signal(name="r_cp", reset_less=True)
+        r_two = Signal(name="r_two", reset_less=True)              # a second operand is gathered
+        # cp's dst or the second operand; whether dst + vw leaves the operand space
+        r_next = Signal(c.ADDR_BITS, name="r_next", reset_less=True)
+        r_dst = Signal(c.ADDR_BITS, name="r_dst", reset_less=True)
+        r_dst_fault = Signal(name="r_dst_fault", reset_less=True)
         # Words left to issue (``n_left``) and a flag that some are (``more``), so that the
         # loops' decisions read a flip-flop, not a comparator of the index with ``vw``.
-        n_left = Signal(range(MAX_VW + 1), name="n_left")
+        n_left = Signal(range(MAX_VW + 1), name="n_left", reset_less=True)
         more = Signal(name="more")
-        row = Signal(range(sa.rows + 1), name="row")
-        lane = Signal(range(L), name="lane")
+        row = Signal(range(sa.rows + 1), name="row", reset_less=True)
+        lane = Signal(range(L), name="lane", reset_less=True)
         pend = Signal(name="pend")                   # an issued read returns this cycle
         # The operand-space address in every state, counted up per word (a gather's next
         # read, the scatter's pending write): one register, no adder, state decode or operand
         # multiplexer between it and the XBar buffers' read select (issue 20).
-        addr = Signal(c.ADDR_BITS, name="addr")
-        p_row = Signal(range(sa.rows + 1), name="p_row")
-        p_lane = Signal(range(L), name="p_lane")
+        addr = Signal(c.ADDR_BITS, name="addr", reset_less=True)
+        p_row = Signal(range(sa.rows + 1), name="p_row", reset_less=True)
+        p_lane = Signal(range(L), name="p_lane", reset_less=True)
         one_hot_lane = Signal(L, name="one_hot_lane")
         # Every word moves through a register between the two memories (issue 20): a gathered
         # word is taken from the operand space's read data into ``g_word`` and written into
@@ -109,9 +110,9 @@ class VectorPath(wiring.Component):
         g_word = Signal.like(dp.rdata, name="g_word", reset_less=True)
         s_row = Signal.like(sa.r_data, name="s_row", reset_less=True)
         s_word = Signal.like(dp.wdata, name="s_word", reset_less=True)
-        q_row = Signal.like(p_row, name="q_row")
+        q_row = Signal.like(p_row, name="q_row", reset_less=True)
         q_lane = Signal.like(p_lane, name="q_lane", reset_less=True)
-        q_lanes = Signal(L, name="q_lanes")
+        q_lanes = Signal(L, name="q_lanes", reset_less=True)
         m.d.sync += [g_word.eq(dp.rdata), s_row.eq(sa.r_data), s_word.eq(s_row[q_lane]),
                      pend2.eq(pend), pend3.eq(pend2), q_row.eq(p_row), q_lane.eq(p_lane),
                      q_lanes.eq(one_hot_lane)]
@@ -120,11 +121,12 @@ class VectorPath(wiring.Component):
         m.d.sync += done.eq(self.done_next)
         m.d.comb += self.done.eq(done)
         # Compute pipeline tags.
-        c_base = Signal(range(MAX_VW + L + 1), name="c_base")  # element index of the row read
+        # element indices of the row read and of the VFU's output row
+        c_base = Signal(range(MAX_VW + L + 1), name="c_base", reset_less=True)
         c_more = Signal(name="c_more")               # c_base < vw: a row is left to read
         s1_valid = Signal(name="s1_valid")
-        o_base = Signal.like(c_base, name="o_base")   # element index of the VFU's output row
-        o_row = Signal.like(row, name="o_row")
+        o_base = Signal.like(c_base, name="o_base", reset_less=True)
+        o_row = Signal.like(row, name="o_row", reset_less=True)
         is_sna = Signal(name="is_sna")
         m.d.comb += is_sna.eq(op.alui & (ins.fn == ALU_BY_NAME["sna"].code))
 

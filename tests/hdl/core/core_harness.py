@@ -44,12 +44,14 @@ def _signed(value, bits):
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
-def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None):
+def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None, aborts=()):
     """Load core ``core_id`` of ``image`` into a :class:`Core`, run it, dump its state.
 
     Returns a dict: ``status`` ('halted'/'error'/'running'), ``fault_code``, ``overflow``,
     ``pc``, ``instructions``, ``cycles``, ``memory`` (the operand space), ``smem`` (values,
     valid, count), ``weights`` (per MCU, per copy), ``smem_waits`` (cycles waiting).
+    ``aborts``: before the run that completes, start the program and drop ``run`` after each
+    of these numbers of cycles (an aborted run), two idle cycles apart.
     """
     c = image.config
     core = Core(config=c, core_id=core_id)
@@ -99,6 +101,11 @@ def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None):
                          wdata=len(program) if prog_len is None else prog_len)
         for a in np.flatnonzero(memory):
             await dbg_access(ctx, core, DebugSpace.DATA, int(a), wdata=int(memory[a]))
+        for cycles in aborts:
+            ctx.set(core.run, 1)
+            await ctx.tick().repeat(cycles)
+            ctx.set(core.run, 0)
+            await ctx.tick().repeat(2)
         ctx.set(core.run, 1)
         await ctx.tick()
         for _cycle in range(max_cycles):

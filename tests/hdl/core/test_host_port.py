@@ -84,7 +84,8 @@ def test_what_the_host_sees_in_the_cycles_after_run_rises():
         await dbg_access(ctx, core, DebugSpace.STATUS, StatusReg.PROG_LEN.value, wdata=3)
         ctx.set(core.run, 1)
         await wait_halted(ctx)
-        for reg, when in ((StatusReg.INSTRET, 1), (StatusReg.PC, 1), (StatusReg.CYCLES, 2)):
+        for reg, when in ((StatusReg.INSTRET, 1), (StatusReg.PC, 1), (StatusReg.CYCLES, 2),
+                          (StatusReg.PC, 2), (StatusReg.PC, 3), (StatusReg.PC, 4)):
             ctx.set(core.run, 0)
             await ctx.tick()
             ctx.set(core.run, 1)
@@ -101,8 +102,11 @@ def test_what_the_host_sees_in_the_cycles_after_run_rises():
     sim.add_testbench(bench)
     sim.run()
     assert [(reg, flags) for reg, flags, _ in seen] == [
-        (reg, (1, 0, 0)) for reg in (StatusReg.INSTRET, StatusReg.PC, StatusReg.CYCLES)]
-    assert [value for _, _, value in seen] == [3, 2, 0]
+        (reg, (1, 0, 0)) for reg in (StatusReg.INSTRET, StatusReg.PC, StatusReg.CYCLES,
+                                     StatusReg.PC, StatusReg.PC, StatusReg.PC)]
+    # PC is 0 from the start on, not the previous run's (the execute stage's `pc` is cleared
+    # by its registered reset alone; the first instruction is at PC 0)
+    assert [value for _, _, value in seen] == [3, 2, 0, 0, 0, 0]
 
 
 def test_stream_acks_exactly_latency_cycles_after_the_take():
