@@ -108,12 +108,13 @@ class Fetch(wiring.Component):
         b_pc = Signal(PC_BITS)
         d_valid = Signal()              # the decode stage's word register
         d_pc = Signal(PC_BITS, reset_less=True)
-        d_word = Signal(INSTR_BITS, reset_less=True)
-        d_range = Signal(reset_less=True)   # d_pc >= prog_len
-        # The dispatch check's own copy of the word register and its range flag (REPLICA:
-        # not merged back), loaded alike: `d_word` also feeds the skid register and the
-        # decoder's multiplexer, and the placer can put the copy by the check's carry chains
-        # (a 1.9 ns route from `d_word` began the check's path, section "rfsel").
+        d_word = Signal(INSTR_BITS, reset_less=True, attrs=REPLICA)
+        d_range = Signal(reset_less=True, attrs=REPLICA)    # d_pc >= prog_len
+        # The dispatch check's own copy of the word register and its range flag, loaded
+        # alike (REPLICA, both: Yosys merges equal flip-flops unless each is kept): `d_word`
+        # feeds the skid register and the decoder's multiplexer, and the placer can put the
+        # copy by the check's carry chains (a 1.9 ns route from `d_word` began the check's
+        # path, section "rfsel").
         c_word = Signal(INSTR_BITS, name="c_word", reset_less=True, attrs=REPLICA)
         c_range = Signal(name="c_range", reset_less=True, attrs=REPLICA)
         depth = self.config.imem_depth
