@@ -180,7 +180,8 @@ class DataSpace(wiring.Component):
         rf_sel = Signal(name="rf_sel")
         fwd_sel = Signal(name="fwd_sel")
         fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
-        m.d.sync += [r_rf.eq(p.re & in_rf), rf_sel.eq(req_rf & ~hit),
+        host_rf = self.host_sel & host.re & below_rf(host.addr)
+        m.d.sync += [r_rf.eq(req_rf | host_rf), rf_sel.eq(req_rf & ~hit),
                      fwd_sel.eq(req_rf & hit), fwd_word.eq(w_data)]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
@@ -207,5 +208,5 @@ class DataSpace(wiring.Component):
         m.d.comb += [self.rf_rdata.eq(rf_word), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
                      req.rdata.eq((rf_word.as_unsigned() & rf_sel.replicate(c.data_bits))
-                                | (fwd_word & fwd_sel.replicate(c.data_bits)) | buf_or)]
+                                  | (fwd_word & fwd_sel.replicate(c.data_bits)) | buf_or)]
         return m
