@@ -292,15 +292,14 @@ class Core(wiring.Component):
         m.d.comb += [imem.h_addr.eq(dbg.addr), imem.h_wdata.eq(dbg.wdata),
                      imem.h_we.eq(take & dbg.we & (dbg.space == DebugSpace.IMEM))]
 
-        with m.If(running):
-            wiring.connect(m, execute.data, ds.port)
-        with m.Else():
-            # The address is the host's whether or not it accesses (`take` and the space
-            # decode reach only the enables): `running` alone selects it (issue 20).
-            m.d.comb += ds.port.addr.eq(dbg.addr)
-            with m.If(take & (dbg.space == DebugSpace.DATA)):
-                m.d.comb += [ds.port.we.eq(dbg.we), ds.port.re.eq(~dbg.we),
-                             ds.port.wdata.eq(dbg.wdata)]
+        # The operand space takes the host's access while the core is not running (`running`
+        # alone selects it, in `DataSpace`: issue 20). The address is the host's whether or
+        # not it accesses (`take` and the space decode reach only the enables).
+        wiring.connect(m, execute.data, ds.port)
+        m.d.comb += [ds.host_sel.eq(~running), ds.host.addr.eq(dbg.addr)]
+        with m.If(take & (dbg.space == DebugSpace.DATA)):
+            m.d.comb += [ds.host.we.eq(dbg.we), ds.host.re.eq(~dbg.we),
+                         ds.host.wdata.eq(dbg.wdata)]
 
         status_word = Signal(STATUS_LAYOUT)
         m.d.comb += [

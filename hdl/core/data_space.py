@@ -3,7 +3,7 @@
 import operator
 from functools import reduce
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -52,6 +52,14 @@ class DataSpace(wiring.Component):
     Members
     -------
     port : In(DataPortSignature)
+        The core's requesters (the execute stage's operand port).
+    host : In(DataPortSignature)
+        The host's access (the debug port of a stopped core). Its ``rdata`` is 0: the host
+        reads ``rf_rdata`` or ``buf_rdata`` by ``rf_read``.
+    host_sel : In(1)
+        ``host`` drives the space in this cycle, not ``port`` (a register: the core is not
+        running). The register file's forward decision (``rdata``'s register-file terms)
+        follows ``port`` alone, before this multiplexer (section "rfsel").
     xin, xout : Out(XBarBufferSignature).array(mcus_per_core)
         The XBarIn / XBarOut port of every MCU.
     rf_rdata : Out(signed(data_bits))
@@ -84,6 +92,8 @@ class DataSpace(wiring.Component):
                                  f"{base + config.xbar_size}")
         super().__init__({
             "port": In(DataPortSignature(config)),
+            "host": In(DataPortSignature(config)),
+            "host_sel": In(1),
             "xin": Out(XBarBufferSignature(config)).array(config.mcus_per_core),
             "xout": Out(XBarBufferSignature(config)).array(config.mcus_per_core),
             "rf_rdata": Out(signed(config.data_bits)),
@@ -99,7 +109,11 @@ class DataSpace(wiring.Component):
         m.submodules.rf = rf = memory.Memory(shape=signed(c.data_bits), depth=c.rf_depth, init=[])
         rd = rf.read_port()
         wr = rf.write_port()
-        p = self.port
+        # `p` is the access of this cycle: the requesters' or the host's, by a register.
+        req, host = self.port, self.host
+        p = DataPortSignature(c).create(path=("access",))
+        m.d.comb += [getattr(p, f).eq(Mux(self.host_sel, getattr(host, f), getattr(req, f)))
+                     for f in ("addr", "re", "we", "wdata")]
 
         in_rf = Signal()
         is_out = Signal()
@@ -109,10 +123,10 @@ class DataSpace(wiring.Component):
         # block RAM with a register and a multiplexer (issue 20).
         m.d.comb += rd.addr.eq(p.addr)
         rf_bits = c.rf_depth.bit_length() - 1
-        if c.rf_depth == 1 << rf_bits:
-            m.d.comb += in_rf.eq(p.addr[rf_bits:] == 0)
-        else:
-            m.d.comb += in_rf.eq(p.addr < c.rf_depth)
+
+        def below_rf(addr):
+            return addr[rf_bits:] == 0 if c.rf_depth == 1 << rf_bits else addr < c.rf_depth
+        m.d.comb += in_rf.eq(below_rf(p.addr))
         if c.rf_depth % (2 * n) == 0:
             # The buffers start on a 2 xbar_size boundary: MCU k's pair is the address's
             # high bits equal to a constant, no subtractor (a carry chain on an FPGA, on the
@@ -155,14 +169,20 @@ class DataSpace(wiring.Component):
         # The forwarded word is `w_data` a cycle later (`fwd_word`, loaded in every cycle)
         # under its flag `fwd_sel`: the hit decision reaches one flip-flop's D input, not a
         # synchronous clear of the word's 16 (the flip-flops' LSR, section "opread").
+        # `rf_sel` and `fwd_sel` serve the requesters alone (the host reads `rf_rdata`): they
+        # are decided from `port` before the host's multiplexer, one LUT level fewer on the
+        # operand address's way into them (section "rfsel").
         hit = Signal(name="rf_hit")
-        m.d.comb += hit.eq(w_rf & (p.addr[:rf_abits] == a_q))
+        req_rf = Signal(name="req_rf")
+        m.d.comb += [hit.eq(w_rf & (req.addr[:rf_abits] == a_q)),
+                     req_rf.eq(req.re & ~self.host_sel & below_rf(req.addr))]
         r_rf = Signal(name="r_rf")
         rf_sel = Signal(name="rf_sel")
         fwd_sel = Signal(name="fwd_sel")
         fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
-        m.d.sync += [r_rf.eq(p.re & in_rf), rf_sel.eq(p.re & in_rf & ~hit),
-                     fwd_sel.eq(p.re & in_rf & hit), fwd_word.eq(w_data)]
+        host_rf = self.host_sel & host.re & below_rf(host.addr)
+        m.d.sync += [r_rf.eq(req_rf | host_rf), rf_sel.eq(req_rf & ~hit),
+                     fwd_sel.eq(req_rf & hit), fwd_word.eq(w_data)]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
@@ -187,6 +207,6 @@ class DataSpace(wiring.Component):
         m.d.comb += buf_or.eq(reduce(operator.or_, buf_terms))
         m.d.comb += [self.rf_rdata.eq(rf_word), self.rf_read.eq(r_rf),
                      self.buf_rdata.eq(buf_or),
-                     p.rdata.eq((rf_word.as_unsigned() & rf_sel.replicate(c.data_bits))
-                                | (fwd_word & fwd_sel.replicate(c.data_bits)) | buf_or)]
+                     req.rdata.eq((rf_word.as_unsigned() & rf_sel.replicate(c.data_bits))
+                                  | (fwd_word & fwd_sel.replicate(c.data_bits)) | buf_or)]
         return m

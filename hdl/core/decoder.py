@@ -1,6 +1,6 @@
 """The instruction decoder, generated from the ISA table."""
 
-from amaranth.hdl import Const, Module, Signal
+from amaranth.hdl import Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -105,6 +105,7 @@ class Decoder(wiring.Component):
                     ok = ok & table.bit_select(raw, 1)
             m.d.comb += self.legal_op[spec.mnemonic].eq(hit & ok)
             hits.append(self.legal_op[spec.mnemonic])
+        m.d.comb += d.dp_addr.eq(Mux(d.op.set, d.dst, d.base))
         legal = Signal()
         m.d.comb += legal.eq(any_of(hits))
         with m.If(self.pc_range):

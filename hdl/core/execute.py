@@ -264,11 +264,12 @@ class Execute(wiring.Component):
         # This stage's operand address depends on registers alone, not on the dispatch
         # decisions (valid, the fault, the operations' priority) or the state: the XBar
         # buffers' read select takes it in the same cycle (issue 20). DISPATCH reads the base
-        # of ldx/stx or writes the immediate of set; alu_int and br read src1, src2 and write
+        # of ldx/stx or writes the immediate of set (`dp_addr`, decoded: a register of its
+        # own, not the fields' wide fan-out ones); alu_int and br read src1, src2 and write
         # dst from `s_addr`, loaded a state ahead (`scalar` marks those states).
         s_addr = Signal(c.ADDR_BITS, name="x_s_addr", reset_less=True)
         scalar = Signal(name="x_scalar")
-        m.d.comb += dp.addr.eq(Mux(scalar, s_addr, Mux(op.set, ins.dst, ins.base)))
+        m.d.comb += dp.addr.eq(Mux(scalar, s_addr, ins.dp_addr))
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
                      alu.fn.eq(ins.fn), br.cond.eq(ins.cond),
                      alu.a.eq(a_reg), alu.b.eq(b_reg),     # not per state: no mux in front

@@ -5,6 +5,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
+from panther.hdl.mcu.replica import REPLICA
 from panther.isa.table import INSTR_BITS
 
 from .decoder import Decoder
@@ -107,8 +108,15 @@ class Fetch(wiring.Component):
         b_pc = Signal(PC_BITS)
         d_valid = Signal()              # the decode stage's word register
         d_pc = Signal(PC_BITS, reset_less=True)
-        d_word = Signal(INSTR_BITS, reset_less=True)
-        d_range = Signal(reset_less=True)   # d_pc >= prog_len
+        d_word = Signal(INSTR_BITS, reset_less=True, attrs=REPLICA)
+        d_range = Signal(reset_less=True, attrs=REPLICA)    # d_pc >= prog_len
+        # The dispatch check's own copy of the word register and its range flag, loaded
+        # alike (REPLICA, both: Yosys merges equal flip-flops unless each is kept): `d_word`
+        # feeds the skid register and the decoder's multiplexer, and the placer can put the
+        # copy by the check's carry chains (a 1.9 ns route from `d_word` began the check's
+        # path, section "rfsel").
+        c_word = Signal(INSTR_BITS, name="c_word", reset_less=True, attrs=REPLICA)
+        c_range = Signal(name="c_range", reset_less=True, attrs=REPLICA)
         depth = self.config.imem_depth
 
         d_take = Signal()               # the decode register takes the memory's word
@@ -141,7 +149,7 @@ class Fetch(wiring.Component):
         s_quick = Signal(reset_less=True)
         m.d.comb += [
             d_take.eq(~d_valid | ~s_valid),
-            cdec.fetch.word.eq(d_word), cdec.fetch.pc.eq(d_pc), cdec.pc_range.eq(d_range),
+            cdec.fetch.word.eq(c_word), cdec.fetch.pc.eq(d_pc), cdec.pc_range.eq(c_range),
             dec.fetch.word.eq(Mux(s_valid, s_word, d_word)),
             dec.fetch.pc.eq(Mux(s_valid, s_pc, d_pc)),
             dec.pc_range.eq(Mux(s_valid, s_range, d_range)),
@@ -151,7 +159,8 @@ class Fetch(wiring.Component):
         # enables); the valid bits say what they hold. The skid register loads whenever it
         # is empty (a register enable), x_instr on x_ready.
         with m.If(d_take):
-            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range)]
+            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range),
+                         c_word.eq(self.imem_data), c_range.eq(b_range)]
         with m.If(~s_valid):
             m.d.sync += [s_word.eq(d_word), s_pc.eq(d_pc), s_range.eq(d_range),
                          s_fault.eq(check.fault), s_quick.eq(check.quick)]

@@ -64,12 +64,19 @@ class DecodeLayout(data.StructLayout):
     <field> : value of every operand slot of the ISA (``dst``, ``src1``, ``src``, ``src2``,
         ``imm``, ``saddr``, ``vw``, ``count``, ``fn``, ``cond``, ``target``, ``m0`` .. ``m5``,
         ``mask``); meaningful only for the instructions that have the field.
+    dp_addr : unsigned(dst width)
+        The operand address the execute stage presents in ``DISPATCH``: ``dst`` for ``set``,
+        else ``base`` (``ldx``/``stx``). Decoded here, so that in the execute stage's
+        register it is a flip-flop of its own on the operand port's address (section
+        "rfsel" of docs/synthesis.md).
     """
 
     def __init__(self):
         members = {"pc": unsigned(PC_BITS), "op": OpLayout(), "fault": ErrorCode}
         for name, f in FIELD_SLOTS.items():
             members[name] = field_shape(f)
+        assert "dp_addr" not in members, "an ISA field shadows the dispatch operand address"
+        members["dp_addr"] = field_shape(FIELD_SLOTS["dst"])
         super().__init__(members)
 
 

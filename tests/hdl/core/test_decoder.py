@@ -63,6 +63,7 @@ def test_decoder_matches_isa_encoding():
             d = dut.decode
             fields = {name: ctx.get(d[name]) for name in FIELD_SLOTS}
             ops = {spec.mnemonic: ctx.get(d.op[spec.mnemonic]) for spec in INSTRUCTIONS}
+            fields["dp_addr"] = ctx.get(d.dp_addr)
             fault = ctx.get(d.fault)
             results.append((w, pc, ErrorCode(getattr(fault, 'value', fault)), ops, fields,
                             ctx.get(d.pc)))
@@ -88,4 +89,9 @@ def test_decoder_matches_isa_encoding():
         assert ops == {s.mnemonic: int(s.mnemonic == instr.mnemonic) for s in INSTRUCTIONS}
         for name, value in instr.operands.items():
             assert fields[name] == value, (hex(w), name)
+        # The operand address DISPATCH presents: set writes dst, ldx/stx read base.
+        if instr.mnemonic == "set":
+            assert fields["dp_addr"] == instr.operands["dst"], hex(w)
+        elif instr.mnemonic in ("ldx", "stx"):
+            assert fields["dp_addr"] == instr.operands["base"], hex(w)
     assert n_legal >= 6 * len(INSTRUCTIONS)

