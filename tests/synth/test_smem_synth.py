@@ -50,6 +50,13 @@ def _nets(module):
     return driver, sinks
 
 
+def _flip_flops_driving(module, bits):
+    """The flip-flop cells whose output is one of ``bits``."""
+    driver, _ = _nets(module)
+    cells = {driver[b] for b in bits if isinstance(b, int) and b in driver}
+    return {c for c in cells if module["cells"][c]["type"] == "TRELLIS_FF"}
+
+
 def _bram_output_sinks(module):
     _, sinks = _nets(module)
     kinds = set()
