@@ -172,25 +172,17 @@ class DataSpace(wiring.Component):
         # `rf_sel` and `fwd_sel` serve the requesters alone (the host reads `rf_rdata`): they
         # are decided from `port` before the host's multiplexer, one LUT level fewer on the
         # operand address's way into them (section "rfsel").
-        # The requesters' read enable (the units' state decodes through `OperandPort`'s
-        # AND-OR) is ANDed in the last level only: the address's decisions are `keep` nets
-        # of their own (`rf_go`, `fwd_go`: in the register file, not the host's cycle, no /
-        # a hit), so ABC does not mix `re` into their compare (section "dsport").
         hit = Signal(name="rf_hit")
-        req_at_rf = Signal(name="req_at_rf")
-        rf_go = Signal(name="rf_go", attrs={"keep": 1})
-        fwd_go = Signal(name="fwd_go", attrs={"keep": 1})
-        host_rf = Signal(name="host_rf", attrs={"keep": 1})
+        req_rf = Signal(name="req_rf")
         m.d.comb += [hit.eq(w_rf & (req.addr[:rf_abits] == a_q)),
-                     req_at_rf.eq(~self.host_sel & below_rf(req.addr)),
-                     rf_go.eq(req_at_rf & ~hit), fwd_go.eq(req_at_rf & hit),
-                     host_rf.eq(self.host_sel & host.re & below_rf(host.addr))]
+                     req_rf.eq(req.re & ~self.host_sel & below_rf(req.addr))]
         r_rf = Signal(name="r_rf")
         rf_sel = Signal(name="rf_sel")
         fwd_sel = Signal(name="fwd_sel")
         fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
-        m.d.sync += [r_rf.eq(req.re & (rf_go | fwd_go) | host_rf), rf_sel.eq(req.re & rf_go),
-                     fwd_sel.eq(req.re & fwd_go), fwd_word.eq(w_data)]
+        host_rf = self.host_sel & host.re & below_rf(host.addr)
+        m.d.sync += [r_rf.eq(req_rf | host_rf), rf_sel.eq(req_rf & ~hit),
+                     fwd_sel.eq(req_rf & hit), fwd_word.eq(w_data)]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
         bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
