@@ -286,6 +286,13 @@ class Execute(wiring.Component):
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
 
+        # The dispatch read of ldx/stx (their base) from the instruction register's
+        # operation bits (one-hot: one opcode) and its fault, not the end of the priority
+        # chain below: the operand space's read flags see a shallow `re` (section "dsport").
+        # SCALAR_A/SCALAR_B's reads are set in their states.
+        dispatch_re = Signal(name="x_dispatch_re")
+        m.d.comb += [dispatch_re.eq(go & (ins.fault == ErrorCode.NONE) & (op.ldx | op.stx)),
+                     dp.re.eq(dispatch_re)]
         with m.FSM(name="x_fsm"):
             with m.State("DISPATCH"):
                 with m.If(go):
@@ -314,8 +321,7 @@ class Execute(wiring.Component):
                         m.next = "VECTOR"
                     with m.Elif(op.ld | op.st):
                         start_transfer()
-                    with m.Elif(op.ldx | op.stx):
-                        m.d.comb += dp.re.eq(1)
+                    with m.Elif(op.ldx | op.stx):           # reads: `dispatch_re` above
                         m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
                                      vec_out.eq(Mux(op.ldx, ins.dst, ins.src) + vw
                                                 > c.addr_space)]

@@ -111,3 +111,18 @@ def test_stx_up_to_the_last_user_word():
     text = "set 3, 9\n" + w("stx", base=3, saddr=CFG.smem_user_depth - 11, src=0, vw=2, count=1)
     rtl, gold = _run(text + "\nhlt")
     assert gold["status"] == rtl["status"] == "halted"
+
+
+@pytest.mark.parametrize("mnemonic", ["ldx", "stx"])
+def test_faulting_ldx_stx_reads_nothing(mnemonic):
+    """An ldx/stx that faults at dispatch (here a reserved bit: illegal) reads no operand:
+    the execute stage's dispatch read is gated by the fault (docs/synthesis.md "dsport").
+    ``compare`` checks the events of halted runs only, so the read count is checked here."""
+    spec = BY_MNEMONIC[mnemonic]
+    fields = {"ldx": dict(dst=0, base=3, saddr=0, vw=1),
+              "stx": dict(base=3, saddr=0, src=0, vw=1, count=1)}[mnemonic]
+    word = encode(make(mnemonic, **fields)) | (spec.reserved_mask & -spec.reserved_mask)
+    rtl, gold = _run(f"set 3, 9\n.word {word}\nhlt")
+    assert gold["fault_code"] == CoreFault.ILLEGAL_INSTRUCTION
+    assert rtl["fault_code"] == int(CoreFault.ILLEGAL_INSTRUCTION)
+    assert rtl["events"]["rf_reads"] == gold["events"]["rf_reads"]
