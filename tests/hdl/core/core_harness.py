@@ -12,6 +12,7 @@ from amaranth.sim import Simulator
 from panther.analog_models import AnalogMCU
 from panther.cosim.amaranth_bridge import add_analog_bridge
 from panther.cosim.analog_port import AnalogPort
+from panther.fixed_point import wrap
 from panther.hdl.core import Core, DebugSpace, StatusReg
 from panther.hdl.core.constants import EVENT_REGS, STATUS_BITS
 from panther.isa.golden.shared_memory import SharedMemory
@@ -37,11 +38,6 @@ async def dbg_access(ctx, core, space, addr, *, wdata=None):
             await ctx.tick()
             return value
     raise AssertionError("host/debug port did not acknowledge")
-
-
-def _signed(value, bits):
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
 
 
 def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None, aborts=()):
@@ -86,7 +82,7 @@ def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None, aborts=()):
             addr = ctx.get(s.addr)
             if ctx.get(s.write):
                 if smem.can_store(addr):
-                    smem.store(addr, _signed(ctx.get(s.wdata), c.data_bits), ctx.get(s.count))
+                    smem.store(addr, wrap(ctx.get(s.wdata), c.data_bits), ctx.get(s.count))
                     ctx.set(s.ack, 1)
             elif smem.can_load(addr):
                 ctx.set(s.rdata, smem.load(addr))
@@ -130,7 +126,7 @@ def run_rtl(image, *, core_id=0, max_cycles=200_000, prog_len=None, aborts=()):
         await ctx.tick()
         dump = np.zeros(c.addr_space, dtype=np.int64)
         for a in range(c.addr_space):
-            dump[a] = _signed(await dbg_access(ctx, core, DebugSpace.DATA, a), 64)
+            dump[a] = wrap(await dbg_access(ctx, core, DebugSpace.DATA, a), 64)
         out["memory"] = dump
 
     sim.add_testbench(host)

@@ -13,6 +13,7 @@ from amaranth.hdl import Elaboratable, Module, Signal
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS
+from panther.fixed_point import wrap
 from panther.hdl.tile.smem_system import SharedMemorySystem
 
 # Variant 3 reserves no shared-memory OPA region: the ports may use all 64 words.
@@ -160,7 +161,7 @@ def run(programs, *, init=None, max_cycles=5000, halt_when_done=True, host_write
 
 
 def _signed(raw):
-    return raw - (1 << CONFIG.data_bits) if raw >> (CONFIG.data_bits - 1) else raw
+    return wrap(raw, CONFIG.data_bits)
 
 
 def _check_ack(model, cycle, core, op, rdata):
