@@ -78,11 +78,10 @@ class VectorPath(wiring.Component):
         # field of it, nor an adder or comparator on one, reaches a decision after ``start``).
         r_vw = Signal.like(vw, name="r_vw", reset_less=True)
         r_cp = Signal(name="r_cp", reset_less=True)
-        r_two = Signal(name="r_two", reset_less=True)              # a second operand is gathered
-        # cp's dst or the second operand; whether dst + vw leaves the operand space
-        r_next = Signal(c.ADDR_BITS, name="r_next", reset_less=True)
+        r_two = Signal(name="r_two", reset_less=True)      # a second operand is gathered
+        r_next = Signal(c.ADDR_BITS, name="r_next", reset_less=True)  # cp's dst or operand 2
         r_dst = Signal(c.ADDR_BITS, name="r_dst", reset_less=True)
-        r_dst_fault = Signal(name="r_dst_fault", reset_less=True)
+        r_dst_fault = Signal(name="r_dst_fault", reset_less=True)   # dst + vw leaves the space
         # Words left to issue (``n_left``) and a flag that some are (``more``), so that the
         # loops' decisions read a flip-flop, not a comparator of the index with ``vw``.
         n_left = Signal(range(MAX_VW + 1), name="n_left", reset_less=True)

@@ -37,8 +37,9 @@ class SharedMemory(wiring.Component):
     hits the attempt's address comes from flags registered in the start cycle: each
     requester's address compared there with the host's and with stage 1's, selected by the
     attempt's ``who``; each registered word carries its ``count != 1``, a load's next
-    ``valid``); the cycle after picks, answers and writes back. ``ack`` is then one 3-input function of registers, and an attempt still
-    sees every write decided before its own (an attempt may start in every cycle).
+    ``valid``); the cycle after picks, answers and writes back. ``ack`` is then one 3-input
+    function of registers, and an attempt still sees every write decided before its own (an
+    attempt may start in every cycle).
 
     The host port loads and dumps words while the cores are stopped. Its write is registered
     here and lands in the write port a cycle after ``we`` (it rejects the attempt deciding in

@@ -3,8 +3,8 @@
 The execute stage's data registers have no reset (docs/synthesis.md, "xreset"): each is
 loaded before it is read. A program aborted in every phase of its instructions and then
 run to the end must give the golden model's state and event counts, and the cycles of an
-uninterrupted run. The program reads no location it writes (no loop counter, no ``sna``), so its aborted runs do not
-change its inputs.
+uninterrupted run. The program reads no location it writes (no loop counter, no ``sna``),
+so its aborted runs do not change its inputs.
 """
 
 from panther.config import PRESETS
