@@ -5,12 +5,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
-from panther.hdl.mcu.replica import REPLICA
 from panther.isa.table import INSTR_BITS
 
 from .decoder import Decoder
-from .dispatch_check import DispatchCheck
-from .layouts import PC_BITS, DecodeLayout
+from .dispatch_check import CheckFlags, DispatchCheck, DispatchCompare
+from .layouts import PC_BITS, DecodeLayout, OpLayout
 
 __all__ = ["Fetch"]
 
@@ -95,31 +94,35 @@ class Fetch(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        # `decoder` gives x_instr's fields (of the skid register's word while it is full);
-        # the dispatch check runs on the word register alone, with a decoder of its own, and
-        # its results are kept with the skid register's word (no multiplexer before it).
+        # `decoder` gives x_instr's fields (of the skid register's word while it is full); the
+        # check's first half runs on the decode stage's word with a decoder of its own, and
+        # its flags and that decoder's per-instruction legality are registered in the check
+        # stage, where the second half selects among them.
         m.submodules.decoder = dec = Decoder()
         m.submodules.check_decoder = cdec = Decoder()
+        m.submodules.compare = cmp = DispatchCompare(config=self.config)
         m.submodules.check = check = DispatchCheck(config=self.config)
-        m.d.comb += [check.instr.eq(cdec.decode), check.word.eq(cdec.fetch.word),
-                     check.legal_op.eq(cdec.legal_op), check.pc_range.eq(cdec.pc_range)]
         f_pc = Signal(PC_BITS)
         b_valid = Signal()              # the instruction memory's output holds b_pc's word
         b_pc = Signal(PC_BITS)
         d_valid = Signal()              # the decode stage's word register
         d_pc = Signal(PC_BITS, reset_less=True)
-        d_word = Signal(INSTR_BITS, reset_less=True, attrs=REPLICA)
-        d_range = Signal(reset_less=True, attrs=REPLICA)    # d_pc >= prog_len
-        # The dispatch check's own copy of the word register and its range flag, loaded
-        # alike (REPLICA, both: Yosys merges equal flip-flops unless each is kept): `d_word`
-        # feeds the skid register and the decoder's multiplexer, and the placer can put the
-        # copy by the check's carry chains (a 1.9 ns route from `d_word` began the check's
-        # path, section "rfsel").
-        c_word = Signal(INSTR_BITS, name="c_word", reset_less=True, attrs=REPLICA)
-        c_range = Signal(name="c_range", reset_less=True, attrs=REPLICA)
+        d_word = Signal(INSTR_BITS, reset_less=True)
+        d_range = Signal(reset_less=True)                   # d_pc >= prog_len
+        c_valid = Signal()              # the check stage's registers
+        c_pc = Signal(PC_BITS, reset_less=True)
+        c_word = Signal(INSTR_BITS, name="c_word", reset_less=True)
+        c_range = Signal(name="c_range", reset_less=True)
+        c_flags = Signal(CheckFlags(), name="c_flags", reset_less=True)
+        c_legal = Signal(OpLayout(), name="c_legal", reset_less=True)
+        m.d.comb += [cdec.fetch.word.eq(d_word), cdec.fetch.pc.eq(d_pc),
+                     cdec.pc_range.eq(d_range), cmp.word.eq(d_word),
+                     check.flags.eq(c_flags), check.legal_op.eq(c_legal),
+                     check.pc_range.eq(c_range)]
         depth = self.config.imem_depth
 
         d_take = Signal()               # the decode register takes the memory's word
+        c_take = Signal()               # the check stage takes the decode stage's word
         f_advance = Signal()            # a sequential read is issued
         m.d.comb += [
             f_advance.eq(self.running & (~b_valid | d_take)),
@@ -137,7 +140,7 @@ class Fetch(wiring.Component):
         if depth < 2 ** PC_BITS:
             b_range = b_range | (b_pc >= depth)
 
-        # The skid register holds a word the decode stage handed on but the execute stage did
+        # The skid register holds a word the check stage handed on but the execute stage did
         # not take, with its dispatch check's results; x_instr takes it first. It keeps the
         # word, not the decoded fields, so that x_instr's fields of the same word bits stay
         # one flip-flop each (fewer enables for `x_ready`).
@@ -147,31 +150,36 @@ class Fetch(wiring.Component):
         s_range = Signal(reset_less=True)
         s_fault = Signal.like(check.fault, reset_less=True)
         s_quick = Signal(reset_less=True)
+        s_vec_out = Signal(reset_less=True)
         m.d.comb += [
-            d_take.eq(~d_valid | ~s_valid),
-            cdec.fetch.word.eq(c_word), cdec.fetch.pc.eq(d_pc), cdec.pc_range.eq(c_range),
-            dec.fetch.word.eq(Mux(s_valid, s_word, d_word)),
-            dec.fetch.pc.eq(Mux(s_valid, s_pc, d_pc)),
-            dec.pc_range.eq(Mux(s_valid, s_range, d_range)),
+            c_take.eq(~c_valid | ~s_valid), d_take.eq(~d_valid | c_take),
+            dec.fetch.word.eq(Mux(s_valid, s_word, c_word)),
+            dec.fetch.pc.eq(Mux(s_valid, s_pc, c_pc)),
+            dec.pc_range.eq(Mux(s_valid, s_range, c_range)),
         ]
 
         # Data registers load on their stage's take alone (no restart or redirect in their
         # enables); the valid bits say what they hold. The skid register loads whenever it
         # is empty (a register enable), x_instr on x_ready.
         with m.If(d_take):
-            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range),
-                         c_word.eq(self.imem_data), c_range.eq(b_range)]
+            m.d.sync += [d_word.eq(self.imem_data), d_pc.eq(b_pc), d_range.eq(b_range)]
+        with m.If(c_take):
+            m.d.sync += [c_word.eq(d_word), c_pc.eq(d_pc), c_range.eq(d_range),
+                         c_flags.eq(cmp.flags), c_legal.eq(cdec.legal_op)]
         with m.If(~s_valid):
-            m.d.sync += [s_word.eq(d_word), s_pc.eq(d_pc), s_range.eq(d_range),
-                         s_fault.eq(check.fault), s_quick.eq(check.quick)]
+            m.d.sync += [s_word.eq(c_word), s_pc.eq(c_pc), s_range.eq(c_range),
+                         s_fault.eq(check.fault), s_quick.eq(check.quick),
+                         s_vec_out.eq(check.vec_out)]
         with m.If(self.x_ready):
             m.d.sync += [self.x_instr.eq(dec.decode),
                          self.x_instr.fault.eq(Mux(s_valid, s_fault, check.fault)),
+                         self.x_instr.vec_out.eq(Mux(s_valid, s_vec_out, check.vec_out)),
                          self.x_quick.eq(Mux(s_valid, s_quick, check.quick))]
         with m.If(self.restart | self.redirect):
             # the next PC adds to the registered target, not to the restart's multiplexer
             m.d.sync += [f_pc.eq(Mux(self.restart, 1, self.redirect_pc + 1)), b_pc.eq(first),
-                         b_valid.eq(1), d_valid.eq(0), s_valid.eq(0), self.x_valid.eq(0)]
+                         b_valid.eq(1), d_valid.eq(0), c_valid.eq(0), s_valid.eq(0),
+                         self.x_valid.eq(0)]
         with m.Else():
             with m.If(f_advance):
                 m.d.sync += [f_pc.eq(f_pc + 1), b_pc.eq(f_pc), b_valid.eq(1)]
@@ -179,10 +187,12 @@ class Fetch(wiring.Component):
                 m.d.sync += b_valid.eq(0)
             with m.If(d_take):
                 m.d.sync += d_valid.eq(b_valid)
+            with m.If(c_take):
+                m.d.sync += c_valid.eq(d_valid)
             with m.If(self.x_ready):
-                m.d.sync += [self.x_valid.eq(s_valid | d_valid), s_valid.eq(0)]
+                m.d.sync += [self.x_valid.eq(s_valid | c_valid), s_valid.eq(0)]
             with m.Elif(~s_valid):
-                m.d.sync += s_valid.eq(d_valid)
+                m.d.sync += s_valid.eq(c_valid)
             with m.If(~self.running):
                 m.d.sync += self.x_valid.eq(0)
         return m
