@@ -26,6 +26,7 @@ from .vfu import VFU
 __all__ = ["CoreFault", "ErrorCode", "DebugSpace", "StatusReg", "STATUS_LAYOUT", "OPS",
            "FIELD_SLOTS", "FetchLayout", "DecodeLayout", "OpLayout", "Decoder", "VFU", "AluInt",
            "BranchCompare", "InstructionMemory", "DataPortSignature", "DataSpace",
-           "VectorStaging", "Fetch", "Execute", "DispatchCheck", "DispatchCompare", "CheckFlags", "VectorPath", "SmemTransfer",
+           "VectorStaging", "Fetch", "Execute", "DispatchCheck", "DispatchCompare", "CheckFlags",
+           "VectorPath", "SmemTransfer",
            "TransferSignature", "DeferredUpdates", "DebugPortSignature",
            "CoreSignature", "Core"]

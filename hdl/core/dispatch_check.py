@@ -1,6 +1,6 @@
 """The faults an instruction raises as it is dispatched (semantics §4, §6)."""
 
-from amaranth.hdl import Const, Module, Mux, Signal, Value
+from amaranth.hdl import Const, Module, Mux, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 

@@ -15,37 +15,40 @@ __all__ = ["Fetch"]
 
 
 class Fetch(wiring.Component):
-    """The front end: ``f_`` (fetch), ``b_`` (memory output), ``d_`` (decode) and ``s_``
-    (skid) stages.
+    """The front end: ``f_`` (fetch), ``b_`` (memory output), ``d_`` (decode), ``c_``
+    (check) and ``s_`` (skid) stages.
 
     Every cycle the front end can move, it reads the word at ``f_pc`` (latency 1) and
     sequentially prefetches ``f_pc + 1``; the word that arrives is registered (``d_word``,
-    the decode stage's register) before the decoder turns it into a :class:`DecodeLayout`,
-    which enters the execute stage's register ``x_instr`` when the execute stage takes a new
-    instruction (``x_ready``). The instruction memory's block RAM output thus ends at a
-    register: no read reaches the decoder, the dispatch check or an execute decision in the
-    cycle it is read (issue 20). It costs no cycle: a restart reads PC 0, and a taken branch
-    or jump in the execute stage (``redirect``) its target, in their own cycle, so that a
-    redirect still flushes the stages with a 2-cycle bubble.
+    the decode stage's register), then again with the dispatch check's comparisons in the
+    check stage (``c_word``), whose decoder turns it into a :class:`DecodeLayout` that enters
+    the execute stage's register ``x_instr`` when the execute stage takes a new instruction
+    (``x_ready``). The instruction memory's block RAM output thus ends at a register: no read
+    reaches the decoder, the dispatch check or an execute decision in the cycle it is read
+    (issue 20). A restart reads PC 0, and a taken branch or jump in the execute stage
+    (``redirect``) its target, in their own cycle; a redirect flushes the stages with a
+    3-cycle bubble, the first instruction reaches ``x_instr`` four cycles after ``restart``.
 
-    Beside the decode stage's word register sits a one-word skid register (``s_word``):
-    when the execute stage does not take the decoded instruction, the skid register takes its
-    word, the decoder decodes the skid register's word while it is full (``s_valid``), and
-    the front end stalls on the registered ``s_valid`` only. So the execute stage's ``x_ready``
-    (its ``retire``, decoded from the units' states) reaches only ``x_instr``'s enable and
-    ``s_valid``, not the instruction memory's enable and address or the front end's
-    registers (issue 20). It costs no cycle: ``x_instr`` takes the skid register's
-    instruction first, and the front end moves again in the next cycle.
+    The dispatch check (:mod:`hdl.core.dispatch_check`) is split by a register: the decode
+    stage makes its range comparisons on the raw fields (:class:`DispatchCompare`, one carry
+    chain) and a decoder of its own gives each instruction's legality; the check stage
+    registers both (``c_flags``, ``c_legal``) and selects among them by operation
+    (:class:`DispatchCheck`): ``x_instr.fault`` is the fault the instruction raises when it
+    is dispatched, ``x_instr.vec_out`` the vector range ``ldx``/``stx`` raise after their
+    base's read, so that the execute stage only tests registers. The check stage costs a
+    cycle per redirect and run start (docs/synthesis.md, "chkstage"): the comparisons' carry
+    chains and the AND-OR after them were one path from the word register, 1.5 ns too long.
+    The ``PC_RANGE`` comparison (``pc >= prog_len``) is made in the memory stage and
+    registered with the word (``d_range``).
 
-    The decode stage also runs :class:`~hdl.core.dispatch_check.DispatchCheck` on the decoded
-    instruction: ``x_instr.fault`` is the fault the instruction raises when it is dispatched
-    (the decoder's own, else the operand-range and MCU checks), so that the execute stage
-    only tests a register (its address adders and comparators were on the core's longest
-    path, issue 20). It costs no cycle: the check depends on the instruction alone. The check
-    compares the raw fields in parallel and selects by operation with an AND-OR, and the
-    ``PC_RANGE`` comparison (``pc >= prog_len``) is made in the memory stage and registered
-    with the word (``d_range``), so that the decode stage is the decoder's opcode compare,
-    one carry chain and an AND-OR deep.
+    Beside the check stage's registers sits a one-word skid register (``s_word``): when the
+    execute stage does not take the checked instruction, the skid register takes its word
+    and the check's results, the decoder decodes the skid register's word while it is full
+    (``s_valid``), and the front end stalls on the registered valid bits only. So the
+    execute stage's ``x_ready`` (its ``retire``, decoded from the units' states) reaches only
+    ``x_instr``'s enable and ``s_valid``, not the instruction memory's enable and address or
+    the front end's registers (issue 20). It costs no cycle: ``x_instr`` takes the skid
+    register's instruction first, and the front end moves again in the next cycle.
 
     Parameters
     ----------
@@ -71,7 +74,8 @@ class Fetch(wiring.Component):
         The execute stage may take a new instruction at this clock edge.
     x_valid : Out(1)
     x_instr : Out(DecodeLayout)
-        The execute stage's instruction register; its ``fault`` is the dispatch check's.
+        The execute stage's instruction register; its ``fault`` and ``vec_out`` are the
+        dispatch check's.
     x_quick : Out(1)
         Registered with ``x_instr``: it has no fault and retires in the execute stage's
         ``DISPATCH`` (``nop``, ``jmp``, ``set``). Decoded here so that the execute stage's
