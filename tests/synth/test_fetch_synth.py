@@ -4,6 +4,7 @@ between a flip-flop and the fault, ``quick`` or ``vec_out`` the execute stage's 
 the skid register take (docs/synthesis.md "chkstage")."""
 
 import pytest
+from amaranth.hdl import Shape
 
 from panther.hdl.core.dispatch_check import CheckFlags
 from panther.hdl.core.fetch import Fetch
@@ -47,7 +48,7 @@ def test_the_checks_comparisons_are_registered_before_its_selection(tmp_path):
     assert 0 < len(flip_flops_driving(module, flag_bits)) <= CheckFlags().size
     ends = [b for n in ("x_instr.fault", "x_instr.vec_out", "x_quick", "s_fault", "s_quick")
             for b in names[n]["bits"]]
-    assert len(ends) == 2 * len(DecodeLayout()["fault"].shape) + 3
+    assert len(ends) == 2 * Shape.cast(DecodeLayout()["fault"].shape).width + 3
     types = _cone_types(module, _d_inputs(module, ends))
     assert "LUT4" in types and "CCU2C" not in types
     # ... and the comparisons themselves are carry chains in front of the flags
