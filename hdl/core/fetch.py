@@ -119,8 +119,12 @@ class Fetch(wiring.Component):
         c_range = Signal(name="c_range", reset_less=True)
         c_flags = Signal(CheckFlags(), name="c_flags", reset_less=True)
         c_legal = Signal(OpLayout(), name="c_legal", reset_less=True)
+        # Only the check decoder's legality is used; its `vec_out` is driven all the same, as
+        # the word's own (a constant field is an `always @*` Verilator rejects, ALWNEVER).
         m.d.comb += [cdec.fetch.word.eq(d_word), cdec.fetch.pc.eq(d_pc),
                      cdec.pc_range.eq(d_range), cmp.word.eq(d_word),
+                     cdec.vec_out.eq(Mux(cdec.legal_op.ldx, cmp.flags.out_v_dst,
+                                         cmp.flags.out_v_src)),
                      check.flags.eq(c_flags), check.legal_op.eq(c_legal),
                      check.pc_range.eq(c_range)]
         depth = self.config.imem_depth
@@ -160,6 +164,7 @@ class Fetch(wiring.Component):
             dec.fetch.word.eq(Mux(s_valid, s_word, c_word)),
             dec.fetch.pc.eq(Mux(s_valid, s_pc, c_pc)),
             dec.pc_range.eq(Mux(s_valid, s_range, c_range)),
+            dec.vec_out.eq(Mux(s_valid, s_vec_out, check.vec_out)),
         ]
 
         # Data registers load on their stage's take alone (no restart or redirect in their
@@ -177,7 +182,6 @@ class Fetch(wiring.Component):
         with m.If(self.x_ready):
             m.d.sync += [self.x_instr.eq(dec.decode),
                          self.x_instr.fault.eq(Mux(s_valid, s_fault, check.fault)),
-                         self.x_instr.vec_out.eq(Mux(s_valid, s_vec_out, check.vec_out)),
                          self.x_quick.eq(Mux(s_valid, s_quick, check.quick))]
         with m.If(self.restart | self.redirect):
             # the next PC adds to the registered target, not to the restart's multiplexer

@@ -70,9 +70,9 @@ class DecodeLayout(data.StructLayout):
         register it is a flip-flop of its own on the operand port's address (section
         "rfsel" of docs/synthesis.md).
     vec_out : unsigned(1)
-        ``ldx``/``stx``: the vector at ``dst`` / ``src`` leaves the operand space; 0 from the
-        decoder, the dispatch check's in the execute stage's register (``Fetch.x_instr``), so
-        that the execute stage raises it from a register (section "chkstage").
+        ``ldx``/``stx``: the vector at ``dst`` / ``src`` leaves the operand space: the dispatch
+        check's, which the decoder passes on (its ``vec_out`` input), so that the execute
+        stage raises it from a register (docs/synthesis.md "chkstage").
     """
 
     def __init__(self):
