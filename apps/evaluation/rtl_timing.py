@@ -14,8 +14,9 @@ prints both):
 
 ==========================  ================================================
 ``nop``, ``set``            1
-``alu_int``, branch         6 / 5 (taken: 8), ``jmp`` 4 (its redirect is registered, as a
-                            taken branch's)
+``alu_int``, branch         6 / 5 (taken: 9), ``jmp`` 5 (its redirect is registered, as a
+                            taken branch's; the refill's bubble is 3 cycles: fetch, decode,
+                            the dispatch check's stage)
 ``cp`` of ``vw`` words      ``9 + 2 vw`` (the vector unit starts a cycle after the dispatch,
                             from a register; the scatter registers the staging buffer's row,
                             then its word)
@@ -45,9 +46,10 @@ replay of a deferred OPA    its request ``+ 4`` (operand words apart)
 replay of a deferred CRS    its request ``+ 2`` (``REPLAY``, ``REPLAY_START``)
 variant-3 commit            its request, ``2 + commit_cycles`` = ``3 + 6 S X`` (a read and
                             a write per slice and row)
-``hlt``                     ``7 + 2 (M + 1)`` on variants 1-2 (the park's and the
-                            restore's scans of the MCUs), 7 on variant 3 (with the start,
-                            which begins a cycle after ``run`` rises, from a register)
+``hlt``                     ``8 + 2 (M + 1)`` on variants 1-2 (the park's and the
+                            restore's scans of the MCUs), 8 on variant 3 (with the start,
+                            which begins a cycle after ``run`` rises, from a register, and
+                            the front end's three stages)
 deferred OPA's snapshot     ``+ 3`` to its ``mcu`` (variants 1-2; words apart)
 park/restore at ``hlt``     ``+ 5`` per MCU an OPA is replayed on (variants 1-2; words
                             apart; every copy starts a cycle after its decision, from a
@@ -78,8 +80,8 @@ def rtl_core_timing(config):
     """The RTL's core instructions in cycles (module docstring)."""
     scan = config.mcus_per_core + 1         # the execute stage's and hlt's scans of the MCUs
     smem_latency = SharedMemory.latency     # a word's request to its answer
-    return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=8, jump=4,
-                      halt=7 if variants.eager_updates(config) else 7 + 2 * scan, cp_fixed=9,
+    return CoreTiming(unit="cycles", scalar=1, alu_int=6, branch=5, taken_branch=9, jump=5,
+                      halt=8 if variants.eager_updates(config) else 8 + 2 * scan, cp_fixed=9,
                       cp_word=2,
                       vfu_fixed=9 + vfu_latency(config), vfu_source=3, vfu_word=1, vfu_row=1,
                       lanes=config.vfu_lanes,

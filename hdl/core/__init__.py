@@ -13,7 +13,7 @@ from .core import Core, CoreSignature
 from .data_space import DataPortSignature, DataSpace
 from .decoder import Decoder
 from .deferred import DeferredUpdates
-from .dispatch_check import DispatchCheck
+from .dispatch_check import CheckFlags, DispatchCheck, DispatchCompare
 from .execute import Execute
 from .fetch import Fetch
 from .imem import InstructionMemory
@@ -26,6 +26,7 @@ from .vfu import VFU
 __all__ = ["CoreFault", "ErrorCode", "DebugSpace", "StatusReg", "STATUS_LAYOUT", "OPS",
            "FIELD_SLOTS", "FetchLayout", "DecodeLayout", "OpLayout", "Decoder", "VFU", "AluInt",
            "BranchCompare", "InstructionMemory", "DataPortSignature", "DataSpace",
-           "VectorStaging", "Fetch", "Execute", "DispatchCheck", "VectorPath", "SmemTransfer",
+           "VectorStaging", "Fetch", "Execute", "DispatchCheck", "DispatchCompare", "CheckFlags",
+           "VectorPath", "SmemTransfer",
            "TransferSignature", "DeferredUpdates", "DebugPortSignature",
            "CoreSignature", "Core"]

@@ -176,7 +176,7 @@ class Core(wiring.Component):
         # The execute stage's reset comes from a flip-flop (issue 20: as a LUT of `run` and
         # `run_prev` it reached every control register of the stage through routing alone).
         # It holds a cycle longer at a start, when the stage has no instruction yet (the
-        # first one reaches it three cycles after the start, `clear`), so no program's cycles
+        # first one reaches it four cycles after the start, `clear`), so no program's cycles
         # change; dropping `run` stops the stage a cycle later.
         x_reset = Signal(init=1)
         m.d.sync += x_reset.eq(~self.run | restart)

@@ -60,6 +60,9 @@ class Decoder(wiring.Component):
     pc_range : In(1)
         ``fetch.pc`` is at or beyond the loaded program's length (the front end compares it a
         stage earlier, so that no comparator precedes the decoder's fault).
+    vec_out : In(1)
+        The dispatch check's ``vec_out`` of the word (a stage earlier, the front end), passed
+        on as ``decode.vec_out``: the decoder compares no operand range.
     decode : Out(DecodeLayout)
     legal_op : Out(OpLayout)
         Per instruction: the opcode is its own and every field is legal (``pc_range`` not
@@ -71,6 +74,7 @@ class Decoder(wiring.Component):
         super().__init__({
             "fetch": In(FetchLayout()),
             "pc_range": In(1),
+            "vec_out": In(1),
             "decode": Out(DecodeLayout()),
             "legal_op": Out(OpLayout()),
         })
@@ -80,7 +84,7 @@ class Decoder(wiring.Component):
         word = self.fetch.word
         d = self.decode
         opcode = word[OPCODE_LSB:OPCODE_LSB + OPCODE_WIDTH]
-        m.d.comb += d.pc.eq(self.fetch.pc)
+        m.d.comb += [d.pc.eq(self.fetch.pc), d.vec_out.eq(self.vec_out)]
         for name, f in FIELD_SLOTS.items():
             raw = word[f.lsb:f.lsb + f.width]
             if f.kind == "vw":

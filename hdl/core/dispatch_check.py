@@ -1,7 +1,7 @@
 """The faults an instruction raises as it is dispatched (semantics §4, §6)."""
 
-from amaranth.hdl import Const, Module, Signal, Value
-from amaranth.lib import wiring
+from amaranth.hdl import Const, Module, Mux, Value
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from panther.config import PantherConfig
@@ -9,9 +9,9 @@ from panther.isa.table import ALU_BY_NAME, INSTR_BITS
 
 from .constants import FIELD_SLOTS, ErrorCode
 from .decoder import any_of
-from .layouts import DecodeLayout, OpLayout
+from .layouts import OpLayout
 
-__all__ = ["DispatchCheck"]
+__all__ = ["CheckFlags", "DispatchCompare", "DispatchCheck"]
 
 
 def _field(word, name):
@@ -29,25 +29,39 @@ def _vector_leaves(addr, raw_width, limit):
     return (addr + raw_width + Const((1 << n) - limit, n))[n]
 
 
-class DispatchCheck(wiring.Component):
-    """Combinational check of a decoded instruction: the faults it raises when dispatched.
+class CheckFlags(data.StructLayout):
+    """The dispatch check's comparisons of the raw fields of a word, whatever its operation.
 
-    :class:`~hdl.core.fetch.Fetch` runs it in the decode stage and registers the result with
-    the instruction (``x_instr.fault``), so it costs the execute stage nothing.
+    Members
+    -------
+    out_v_dst, out_v_src, out_v_src1, out_v_src2 : unsigned(1)
+        A vector of ``vw`` words at that field leaves the operand space.
+    out_1_dst, out_1_src1, out_1_src2, out_1_base : unsigned(1)
+        That field (one word) is beyond the operand space.
+    smem_out : unsigned(1)
+        A vector of ``vw`` words at ``saddr`` leaves the program-visible shared memory.
+    no_tile : unsigned(1)
+        ``tile`` or ``core`` names one the node does not have.
+    mcu_missing, crs_missing : unsigned(1)
+        An ``mcu`` mask field / the ``crs`` mask names an MCU the core does not have.
+    fn_sna : unsigned(1)
+        The ``fn`` field is ``sna``'s code.
+    """
 
-    In order: the decoder's own fault (illegal word, PC out of the program); an operand
-    vector that leaves the operand space (``ADDRESS_RANGE``) or the program-visible shared
-    memory (``SMEM_ADDRESS_RANGE``, checked before the operand space for ``ld``/``st``; for
-    ``ldx``/``stx`` only the base register, the rest once it is read); a ``send``/``recv``
-    naming a tile or core the node does not have (``NO_SUCH_TILE``, before its operand range); an
-    ``mcu`` or ``crs`` mask naming an MCU the core does not have (``NO_SUCH_MCU``); an opcode
-    the core does not execute (``ILLEGAL_INSTRUCTION``). The destination of an ``alu``/``alui``
-    other than ``sna`` is checked later, after the results (as the golden model writes last).
+    def __init__(self):
+        super().__init__({name: 1 for name in (
+            "out_v_dst", "out_v_src", "out_v_src1", "out_v_src2",
+            "out_1_dst", "out_1_src1", "out_1_src2", "out_1_base",
+            "smem_out", "no_tile", "mcu_missing", "crs_missing", "fn_sna")})
 
-    Every range comparison is made on the raw fields of the word, in parallel and whatever
-    the operation (a vector's width is its raw field ``vw - 1``, so no ``+ 1`` adder precedes
-    them); the operation then selects among them with a flat AND-OR (the operations are one
-    hot once the decoder's fault is ``NONE``), not a priority chain (issue 20).
+
+class DispatchCompare(wiring.Component):
+    """The dispatch check's first half: every range comparison of a raw instruction word.
+
+    Each comparison is made on the raw fields of the word, in parallel and whatever the
+    operation (a vector's width is its raw field ``vw - 1``, so no ``+ 1`` adder precedes
+    them): one carry chain deep. :class:`~hdl.core.fetch.Fetch` registers the flags, and
+    :class:`DispatchCheck` selects among them by operation a stage later.
 
     Parameters
     ----------
@@ -55,10 +69,71 @@ class DispatchCheck(wiring.Component):
 
     Members
     -------
-    instr : In(DecodeLayout)
-        The decoder's output (its operations and its fault).
     word : In(64)
-        The raw instruction word it decoded.
+        The raw instruction word.
+    flags : Out(CheckFlags)
+    """
+
+    def __init__(self, *, config):
+        if not isinstance(config, PantherConfig):
+            raise TypeError(f"config must be a PantherConfig, not {config!r}")
+        self.config = config
+        super().__init__({"word": In(INSTR_BITS), "flags": Out(CheckFlags())})
+
+    def elaborate(self, platform):
+        c = self.config
+        M = c.mcus_per_core
+        m = Module()
+        word, f = self.word, self.flags
+        raw_vw = _field(word, "vw")
+        for n in ("dst", "src", "src1", "src2"):
+            m.d.comb += f[f"out_v_{n}"].eq(_vector_leaves(_field(word, n), raw_vw,
+                                                           c.addr_space))
+        for n in ("dst", "src1", "src2", "base"):
+            m.d.comb += f[f"out_1_{n}"].eq(_field(word, n) >= c.addr_space)
+        mask = _field(word, "mask")
+        m.d.comb += [
+            f.smem_out.eq(_vector_leaves(_field(word, "saddr"), raw_vw, c.smem_user_depth)),
+            f.no_tile.eq((_field(word, "tile") >= c.tiles_per_node)
+                         | (_field(word, "core") >= c.cores_per_tile)),
+            f.mcu_missing.eq(any_of(_field(word, f"m{k}") != 0 for k in range(M, 6))),
+            f.crs_missing.eq(mask[M:] != 0 if M < len(mask) else 0),
+            f.fn_sna.eq(_field(word, "fn") == ALU_BY_NAME["sna"].code),
+        ]
+        return m
+
+
+class DispatchCheck(wiring.Component):
+    """The dispatch check's second half: the faults an instruction raises when dispatched,
+    selected by its operation among :class:`DispatchCompare`'s flags.
+
+    :class:`~hdl.core.fetch.Fetch` runs it in its check stage on registered flags and
+    registers the result with the instruction (``x_instr.fault``), so it costs the execute
+    stage nothing.
+
+    In order: the decoder's own fault (PC out of the program: ``PC_RANGE``; no ``legal_op`` bit:
+    ``ILLEGAL_INSTRUCTION``, the OR of the registered bits, not the decoder's); an operand
+    vector that leaves the operand space (``ADDRESS_RANGE``) or the program-visible shared
+    memory (``SMEM_ADDRESS_RANGE``, checked before the operand space for ``ld``/``st``; for
+    ``ldx``/``stx`` only the base register here, the shared-memory range once it is read,
+    and the vector's range is ``vec_out`` for the execute stage to raise after it); a
+    ``send``/``recv`` naming a tile or core the node does not have (``NO_SUCH_TILE``, before
+    its operand range); an ``mcu`` or ``crs`` mask naming an MCU the core does not have
+    (``NO_SUCH_MCU``); an opcode the core does not execute (``ILLEGAL_INSTRUCTION``). The
+    destination of an ``alu``/``alui`` other than ``sna`` is checked later, after the results
+    (as the golden model writes last).
+
+    The operation selects among the flags with a flat AND-OR (the operations are one hot once
+    the decoder's fault is ``NONE``), not a priority chain (issue 20).
+
+    Parameters
+    ----------
+    config : PantherConfig
+
+    Members
+    -------
+    flags : In(CheckFlags)
+        :class:`DispatchCompare`'s flags of the word.
     legal_op : In(OpLayout)
         The decoder's per-instruction legality (:attr:`Decoder.legal_op`).
     pc_range : In(1)
@@ -68,6 +143,8 @@ class DispatchCheck(wiring.Component):
     quick : Out(1)
         No fault, and it retires in the execute stage's ``DISPATCH`` (``nop``, ``jmp``,
         ``set``).
+    vec_out : Out(1)
+        ``ldx``/``stx``: the vector at ``dst`` / ``src`` leaves the operand space.
     """
 
     #: The operations the check knows; any other one is ``ILLEGAL_INSTRUCTION``.
@@ -78,60 +155,39 @@ class DispatchCheck(wiring.Component):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         self.config = config
-        super().__init__({"instr": In(DecodeLayout()), "word": In(INSTR_BITS),
-                          "legal_op": In(OpLayout()), "pc_range": In(1),
-                          "fault": Out(ErrorCode), "quick": Out(1)})
+        super().__init__({"flags": In(CheckFlags()), "legal_op": In(OpLayout()),
+                          "pc_range": In(1),
+                          "fault": Out(ErrorCode), "quick": Out(1), "vec_out": Out(1)})
 
     def elaborate(self, platform):
-        c = self.config
-        M = c.mcus_per_core
         m = Module()
         # The decoder's per-instruction legality, not its opcode hits: one hot for a legal
         # word and 0 for an illegal one, so that no "the decoder found no fault" term (the OR
         # of every instruction's legality) follows the causes and `quick` (issue 20).
-        op, word = self.legal_op, self.word
-        raw_vw = _field(word, "vw")
-
-        def named(name, value):
-            s = Signal(name=name)
-            m.d.comb += s.eq(value)
-            return s
-
-        # -- the comparisons, from the fields alone ----------------------------------------
-        out_v = {n: named(f"out_v_{n}", _vector_leaves(_field(word, n), raw_vw, c.addr_space))
-                 for n in ("dst", "src", "src1", "src2")}
-        out_1 = {n: named(f"out_1_{n}", _field(word, n) >= c.addr_space)
-                 for n in ("dst", "src1", "src2", "base")}
-        smem_out = named("smem_out", _vector_leaves(_field(word, "saddr"), raw_vw,
-                                                    c.smem_user_depth))
-        no_tile = named("no_tile", (_field(word, "tile") >= c.tiles_per_node)
-                        | (_field(word, "core") >= c.cores_per_tile))
-        missing = named("mcu_missing", any_of(_field(word, f"m{k}") != 0     # mask fields
-                                              for k in range(M, 6)))
-        mask = _field(word, "mask")
-        crs_missing = named("crs_missing", mask[M:] != 0 if M < len(mask) else Const(0, 1))
-        is_sna = named("is_sna", op.alui & (_field(word, "fn") == ALU_BY_NAME["sna"].code))
-
-        # -- the operation selects (one hot: an AND-OR) --------------------------------------
-        address = named("address", any_of([
-            op.set & out_1["dst"], op.cp & (out_v["src"] | out_v["dst"]),
-            (op.alu | op.alui) & out_v["src1"], op.alu & out_v["src2"], is_sna & out_v["dst"],
-            op.ld & ~smem_out & out_v["dst"], op.st & ~smem_out & out_v["src"],
-            (op.ldx | op.stx) & out_1["base"],
-            op.send & ~no_tile & out_v["src"], op.recv & ~no_tile & out_v["dst"],
-            (op.alu_int | op.br) & (out_1["src1"] | out_1["src2"]), op.alu_int & out_1["dst"]]))
+        op, f = self.legal_op, self.flags
+        is_sna = op.alui & f.fn_sna
+        address = any_of([
+            op.set & f.out_1_dst, op.cp & (f.out_v_src | f.out_v_dst),
+            (op.alu | op.alui) & f.out_v_src1, op.alu & f.out_v_src2, is_sna & f.out_v_dst,
+            op.ld & ~f.smem_out & f.out_v_dst, op.st & ~f.smem_out & f.out_v_src,
+            (op.ldx | op.stx) & f.out_1_base,
+            op.send & ~f.no_tile & f.out_v_src, op.recv & ~f.no_tile & f.out_v_dst,
+            (op.alu_int | op.br) & (f.out_1_src1 | f.out_1_src2), op.alu_int & f.out_1_dst])
         unknown = any_of(op[name] for name in OpLayout().members if name not in self.KNOWN)
         causes = ((address, ErrorCode.ADDRESS_RANGE),
-                  ((op.ld | op.st) & smem_out, ErrorCode.SMEM_ADDRESS_RANGE),
-                  ((op.send | op.recv) & no_tile, ErrorCode.NO_SUCH_TILE),
-                  (op.mcu & missing | op.crs & crs_missing, ErrorCode.NO_SUCH_MCU),
+                  ((op.ld | op.st) & f.smem_out, ErrorCode.SMEM_ADDRESS_RANGE),
+                  ((op.send | op.recv) & f.no_tile, ErrorCode.NO_SUCH_TILE),
+                  (op.mcu & f.mcu_missing | op.crs & f.crs_missing, ErrorCode.NO_SUCH_MCU),
                   (unknown, ErrorCode.ILLEGAL_INSTRUCTION))
-        fault, dec_fault = Value.cast(self.fault), Value.cast(self.instr.fault)
+        fault = Value.cast(self.fault)
         width = len(fault)
+        dec_fault = Mux(self.pc_range, ErrorCode.PC_RANGE.value,
+                        Mux(any_of(Value.cast(op)), ErrorCode.NONE.value, ErrorCode.ILLEGAL_INSTRUCTION.value))
         code = any_of(cause.replicate(width) & value.value for cause, value in causes)
         # The decoder's fault (NONE is 0) comes first: `code` is 0 for an illegal word (no
         # `legal_op` bit), so only PC_RANGE has to mask it.
-        in_range = named("in_range", ~self.pc_range)
+        in_range = ~self.pc_range
         m.d.comb += [fault.eq(dec_fault | (in_range.replicate(width) & code)),
-                     self.quick.eq(in_range & (op.nop | op.jmp | op.set & ~out_1["dst"]))]
+                     self.quick.eq(in_range & (op.nop | op.jmp | op.set & ~f.out_1_dst)),
+                     self.vec_out.eq(Mux(op.ldx, f.out_v_dst, f.out_v_src))]
         return m

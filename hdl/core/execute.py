@@ -251,7 +251,6 @@ class Execute(wiring.Component):
         b_reg = Signal(signed(c.data_bits), name="x_b_reg", reset_less=True)
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit",  # ldx/stx
                           reset_less=True)
-        vec_out = Signal(name="x_vec_out", reset_less=True)
         ea_out = Signal(name="x_ea_out", reset_less=True)
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
@@ -322,9 +321,7 @@ class Execute(wiring.Component):
                     with m.Elif(op.ld | op.st):
                         start_transfer()
                     with m.Elif(op.ldx | op.stx):           # reads: `dispatch_re` above
-                        m.d.sync += [ea_limit.eq(c.smem_user_depth - ins.saddr - vw),
-                                     vec_out.eq(Mux(op.ldx, ins.dst, ins.src) + vw
-                                                > c.addr_space)]
+                        m.d.sync += ea_limit.eq(c.smem_user_depth - ins.saddr - vw)
                         m.next = "INDEX_R"
                     with m.Elif(op.send | op.recv):
                         m.d.comb += net_own.eq(1)
@@ -364,7 +361,7 @@ class Execute(wiring.Component):
                 # Checked in the golden model's order: shared-memory range, then the vector.
                 with m.If(ea_out):
                     fault(ErrorCode.SMEM_ADDRESS_RANGE)
-                with m.Elif(vec_out):
+                with m.Elif(ins.vec_out):     # the dispatch check's, registered
                     fault(ErrorCode.ADDRESS_RANGE)
                 with m.Else():
                     start_transfer()

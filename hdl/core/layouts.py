@@ -69,6 +69,10 @@ class DecodeLayout(data.StructLayout):
         else ``base`` (``ldx``/``stx``). Decoded here, so that in the execute stage's
         register it is a flip-flop of its own on the operand port's address (section
         "rfsel" of docs/synthesis.md).
+    vec_out : unsigned(1)
+        ``ldx``/``stx``: the vector at ``dst`` / ``src`` leaves the operand space: the dispatch
+        check's, which the decoder passes on (its ``vec_out`` input), so that the execute
+        stage raises it from a register (docs/synthesis.md "chkstage").
     """
 
     def __init__(self):
@@ -77,6 +81,8 @@ class DecodeLayout(data.StructLayout):
             members[name] = field_shape(f)
         assert "dp_addr" not in members, "an ISA field shadows the dispatch operand address"
         members["dp_addr"] = field_shape(FIELD_SLOTS["dst"])
+        assert "vec_out" not in members, "an ISA field shadows the vector range flag"
+        members["vec_out"] = unsigned(1)
         super().__init__(members)
 
 

@@ -11,7 +11,7 @@ before they are used):
   which ``SCALAR_R`` writes to ``dst`` before it retires (``alu_int``: 6 cycles). A branch
   retires in ``SCALAR_W`` whatever it decides (5 cycles) and registers the decision
   (``taken``); a taken one redirects in the next cycle (the execute stage's ``DISPATCH``,
-  which spends it), then the front end refills in 2 (8 in all).
+  which spends it), then the front end refills in 3 (9 in all).
 """
 
 __all__ = ["scalar_states"]

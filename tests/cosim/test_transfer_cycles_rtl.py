@@ -42,11 +42,12 @@ PROBES = {
 }
 #: (line, taken, cycles by hand): dispatch, read src1, read src2 and register src1, register
 #: src2; alu_int then registers its result and writes it (6), a branch retires with its
-#: decision registered (5), and a taken one redirects in the next cycle and refills in 2 (8).
+#: decision registered (5), and a taken one redirects in the next cycle and refills in 3 (9:
+#: fetch, decode and the dispatch check's stage).
 SCALAR = {
     "alu_int": ("alu_int add, 7, 7, 6", False, 6),
     "bne (not taken)": ("bne 7, 7, 0", False, 5),
-    "beq (taken)": ("beq 7, 7, 1", True, 8),
+    "beq (taken)": ("beq 7, 7, 1", True, 9),
 }
 
 

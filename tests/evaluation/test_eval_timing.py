@@ -25,16 +25,17 @@ def test_a_load_waits_for_the_store_of_another_core():
     """Core 0 stores 4 words (4 cycles each on the RTL), core 1 loads them (3 each) and must
     wait for each word; the tile's port takes one word per cycle. By hand: core 0's words
     end at 4, 8, 12, 16 (port cycles 0, 4, 8, 12), then its st (4: the registered start,
-    ST_READ, ST_LAST and the dispatch) and hlt (7, with the run's registered start): 27.
+    ST_READ, ST_LAST and the dispatch) and hlt (8, with the run's registered start and the
+    front end's check stage): 28.
     Core 1's words wait for them and for a free port cycle: they start at 5, 9, 13, 16 (4, 8
     and 12 are the store's) and end at 8, 12, 16, 19; then ld (3: the dispatch, the
-    registered start, and its last word written a cycle after its handshake) and hlt (7):
-    29."""
+    registered start, and its last word written a cycle after its handshake) and hlt (8):
+    30."""
     source = ".core 0\n st 0, 0, 4, 1\n hlt\n.core 1\n ld 0, 0, 4\n hlt\n"
     result = _rtl_time(source, variant=3)
-    assert result.core_end == [27, 29]
+    assert result.core_end == [28, 30]
     alone = _rtl_time(".core 0\n hlt\n.core 1\n .smem 0, 0, 1, 2, 3, 4\n ld 0, 0, 4\n hlt\n", 3)
-    assert alone.core_end[1] == 3 * 4 + 3 + 7     # valid words: no wait
+    assert alone.core_end[1] == 3 * 4 + 3 + 8     # valid words: no wait
 
 
 @pytest.mark.parametrize("variant, reads", [(1, 2), (2, 1), (3, 1)])

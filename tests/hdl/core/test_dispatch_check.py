@@ -10,7 +10,7 @@ from amaranth.hdl import Module
 from amaranth.sim import Simulator
 
 from panther.config import PRESETS, PantherConfig
-from panther.hdl.core import Decoder, DispatchCheck
+from panther.hdl.core import Decoder, DispatchCheck, DispatchCompare
 from panther.isa.encoding import IllegalInstruction, decode, encode, make
 from panther.isa.faults import CoreFault
 from panther.isa.table import ALU_FUNCS, ALU_INT_FUNCS, BRANCH_CONDS, INSTRUCTIONS
@@ -91,7 +91,7 @@ def _words(c):
 @pytest.mark.parametrize("which", ["small", "tile"])
 def test_dispatch_check_matches_the_rules(which):
     c = PRESETS["small"] if which == "small" else PantherConfig.from_json(TILE.read_text())
-    dec, check = Decoder(), DispatchCheck(config=c)
+    dec, cmp, check = Decoder(), DispatchCompare(config=c), DispatchCheck(config=c)
     words = _words(c)
     got = []
 
@@ -100,21 +100,22 @@ def test_dispatch_check_matches_the_rules(which):
             pc_range = int(k % 17 == 0)
             ctx.set(dec.fetch.word, w)
             ctx.set(dec.pc_range, pc_range)
-            ctx.set(check.instr, ctx.get(dec.decode))
-            ctx.set(check.word, w)
+            ctx.set(cmp.word, w)
+            ctx.set(check.flags, ctx.get(cmp.flags))    # a register between them in Fetch
             ctx.set(check.legal_op, ctx.get(dec.legal_op))
             ctx.set(check.pc_range, pc_range)
             fault = ctx.get(check.fault)
             got.append((w, pc_range, CoreFault(getattr(fault, "value", fault)),
-                        ctx.get(check.quick)))
+                        ctx.get(check.quick), ctx.get(check.vec_out)))
 
     m = Module()
-    m.submodules.dec, m.submodules.check = dec, check
+    m.submodules.dec, m.submodules.cmp, m.submodules.check = dec, cmp, check
     sim = Simulator(m)
     sim.add_testbench(bench)
     sim.run()
     seen = set()
-    for w, pc_range, fault, quick in got:
+    vec_outs = set()
+    for w, pc_range, fault, quick, vec_out in got:
         try:
             instr = decode(w)
         except IllegalInstruction:
@@ -129,7 +130,13 @@ def test_dispatch_check_matches_the_rules(which):
         name = instr.mnemonic if instr is not None else None
         ok = want == CoreFault.NONE
         assert quick == int(ok and name in ("nop", "jmp", "set")), hex(w)
+        if name in ("ldx", "stx"):     # the vector's range, raised after the base's read
+            o = instr.operands
+            want_out = (o["dst"] if name == "ldx" else o["src"]) + o["vw"] > c.addr_space
+            assert vec_out == int(want_out), hex(w)
+            vec_outs.add(vec_out)
         seen.add(want)
     assert seen == {CoreFault.NONE, CoreFault.PC_RANGE, CoreFault.ILLEGAL_INSTRUCTION,
                     CoreFault.ADDRESS_RANGE, CoreFault.SMEM_ADDRESS_RANGE,
                     CoreFault.NO_SUCH_TILE, CoreFault.NO_SUCH_MCU}
+    assert vec_outs == {0, 1}

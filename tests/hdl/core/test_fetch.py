@@ -1,9 +1,9 @@
 """The front end (``Fetch`` with an ``InstructionMemory``): every instruction reaches the
 execute stage's register once and in program order, whatever the execute stage's stalls, with
-the latencies of docs/core.md (the first three cycles after a restart, a redirect's target
-three cycles after it: a 2-cycle bubble); the memory's word is registered before the
-decoder (issue 20), so what the memory shows in a cycle never reaches ``x_instr`` at the end
-of that cycle."""
+the latencies of docs/core.md (the first four cycles after a restart, a redirect's target
+four cycles after it: a 3-cycle bubble, the check stage's among them, docs/synthesis.md
+"chkstage"); the memory's word is registered before the decoder (issue 20), so what the
+memory shows in a cycle never reaches ``x_instr`` at the end of that cycle."""
 
 import numpy as np
 from amaranth.hdl import Module
@@ -83,9 +83,10 @@ def test_instructions_arrive_in_order_once_whatever_the_stalls():
 
 
 def test_start_and_redirect_latencies():
-    """By hand: after a restart the execute stage holds PC 0 at the start of the third
-    cycle (restart cycle 0: read PC 0; 1: the word register; 2: decoded into ``x_instr``),
-    then one instruction per cycle; a redirect in cycle r gives the target at r + 3."""
+    """By hand: after a restart the execute stage holds PC 0 in the fourth cycle (restart
+    cycle 0: read PC 0; 1: the word register; 2: the check stage's registers; 3: decoded into
+    ``x_instr``), then one instruction per cycle; a redirect in cycle r gives the target at
+    r + 4."""
     target = 20
 
     async def script(ctx, fetch, log):
@@ -100,22 +101,23 @@ def test_start_and_redirect_latencies():
         ctx.set(fetch.x_ready, 1)
         await ctx.tick()
         ctx.set(fetch.redirect, 0)
-        for cycle in range(7, 12):
+        for cycle in range(7, 13):
             await _step(ctx, fetch, log, cycle, ready=1)
 
     log = _bench(_program(32), script)
-    # x_instr holds PC 0 from cycle 3 (taken at its end), PC 1 in 4 ...; the redirect in
-    # cycle 6 flushes PCs 4 and 5 from the stages; the target is in x_instr from cycle 9.
-    assert log == [(3, 0), (4, 1), (5, 2), (9, target), (10, target + 1), (11, target + 2)]
+    # x_instr holds PC 0 in cycle 4, PC 1 in 5; the redirect in cycle 6 (x_instr holds PC 2)
+    # flushes PCs 3 to 5 from the stages; the target is in x_instr from cycle 10.
+    assert log == [(4, 0), (5, 1), (10, target), (11, target + 1), (12, target + 2)]
 
 
 def test_the_memory_word_is_registered_before_the_decoder():
     """The testbench is the memory: once the front end is stalled (PC 0 in the skid
-    register, PC 1 in the word register, PC 2 read), the memory shows a word of all ones in
-    the cycles the execute stage takes PC 0 and PC 1; ``x_instr`` gets their ``set`` words
-    all the same (a decoder on the memory's output would have taken the garbage, issue 20)."""
+    register, PC 1 in the check stage, PC 2 in the word register, PC 3 read), the memory
+    shows a word of all ones in the cycles the execute stage takes PC 0 to PC 2; ``x_instr``
+    gets their ``set`` words all the same (a decoder on the memory's output would have taken
+    the garbage, issue 20)."""
     fetch = Fetch(config=CFG)
-    program = _program(4)
+    program = _program(5)
     seen = []
 
     async def bench(ctx):
@@ -131,13 +133,16 @@ def test_the_memory_word_is_registered_before_the_decoder():
         await ctx.tick()                      # the word register takes PC 0; PC 1 is read
         ctx.set(fetch.imem_data, program[1])
         assert ctx.get(fetch.imem_en) and ctx.get(fetch.imem_addr) == 2
-        await ctx.tick()                      # the skid register takes PC 0, the word PC 1
+        await ctx.tick()                      # the check stage takes PC 0, the word PC 1
         ctx.set(fetch.imem_data, program[2])
-        assert not ctx.get(fetch.imem_en)     # stalled: the memory holds PC 2
+        assert ctx.get(fetch.imem_en) and ctx.get(fetch.imem_addr) == 3
+        await ctx.tick()                      # skid PC 0, check PC 1, word PC 2
+        ctx.set(fetch.imem_data, program[3])
+        assert not ctx.get(fetch.imem_en)     # stalled: the memory holds PC 3
         await ctx.tick()
         ctx.set(fetch.imem_data, (1 << 64) - 1)
         ctx.set(fetch.x_ready, 1)
-        for _ in range(2):
+        for _ in range(3):
             await ctx.tick()
             seen.append((ctx.get(fetch.x_valid), ctx.get(fetch.x_instr.imm),
                          ctx.get(fetch.x_instr.pc)))
@@ -146,7 +151,7 @@ def test_the_memory_word_is_registered_before_the_decoder():
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
     sim.run()
-    assert seen == [(1, 0, 0), (1, 1, 1)]
+    assert seen == [(1, 0, 0), (1, 1, 1), (1, 2, 2)]
 
 
 def test_the_front_end_stalls_on_registers_not_on_x_ready():
@@ -174,11 +179,11 @@ def test_the_front_end_stalls_on_registers_not_on_x_ready():
 
 
 def test_a_stall_costs_no_cycle():
-    """Once the first instruction has arrived (cycle 3 after a restart), the execute stage
+    """Once the first instruction has arrived (cycle 4 after a restart), the execute stage
     takes an instruction in every cycle it is ready, whatever the stalls before (the skid
     register holds the one the front end decoded meanwhile)."""
     rng = np.random.default_rng(11)
-    readies = [1, 1, 1] + [int(r) for r in rng.integers(0, 2, 120)]
+    readies = [1, 1, 1, 1] + [int(r) for r in rng.integers(0, 2, 120)]
 
     async def script(ctx, fetch, log):
         await _start(ctx, fetch)
@@ -186,7 +191,7 @@ def test_a_stall_costs_no_cycle():
             await _step(ctx, fetch, log, cycle, ready=ready)
 
     log = _bench(_program(128), script)
-    ready_cycles = [cycle for cycle, ready in enumerate(readies, start=1) if ready and cycle >= 3]
+    ready_cycles = [cycle for cycle, ready in enumerate(readies, start=1) if ready and cycle >= 4]
     assert [cycle for cycle, _ in log] == ready_cycles
     assert [imm for _, imm in log] == list(range(len(ready_cycles)))
 

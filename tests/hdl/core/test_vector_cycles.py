@@ -48,22 +48,23 @@ def test_scalar_instruction_cycles_match_the_timing_profile(line, by_hand):
 
 def test_a_taken_branch_costs_its_compare_and_the_refill():
     """By hand: a taken branch is a not-taken one (5), the cycle its registered decision
-    redirects in (issue 20) and the 2-cycle bubble of the refill (fetch and decode);
+    redirects in (issue 20) and the 3-cycle bubble of the refill (fetch, decode and the
+    dispatch check's stage);
     ``beq 7, 7, 1`` jumps to the next instruction."""
     line = "beq 7, 7, 1"
     instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
-    assert rtl_core_timing(CFG).instruction(instr, taken=True) == 5 + 1 + 2
-    assert _cycles(line) - _cycles("") == 5 + 1 + 2
+    assert rtl_core_timing(CFG).instruction(instr, taken=True) == 5 + 1 + 3
+    assert _cycles(line) - _cycles("") == 5 + 1 + 3
 
 
 def test_a_jump_costs_its_registered_redirect_and_the_refill():
     """By hand: ``jmp`` retires in ``DISPATCH`` (1) and registers its redirect as a taken
-    branch does (issue 20): the cycle it redirects in (1) and the 2-cycle bubble of the
-    refill; ``jmp 1`` jumps to the next instruction."""
+    branch does (issue 20): the cycle it redirects in (1) and the 3-cycle bubble of the
+    refill (fetch, decode, check); ``jmp 1`` jumps to the next instruction."""
     line = "jmp 1"
     instr = decode(int(assemble(line + "\nhlt\n", config=CFG).programs[0][0]))
-    assert rtl_core_timing(CFG).instruction(instr) == 1 + 1 + 2
-    assert _cycles(line) - _cycles("") == 1 + 1 + 2
+    assert rtl_core_timing(CFG).instruction(instr) == 1 + 1 + 3
+    assert _cycles(line) - _cycles("") == 1 + 1 + 3
 
 
 def test_indexed_loads_and_stores_cost_their_base_read():
