@@ -30,16 +30,17 @@ def host_request(m, cells, widths):
     registers. The access's registers (``ck``... ``col_ck``) follow ``f`` at every cycle, with
     no clock enable: IDLE takes the access in the cycle ``req`` is seen, so they hold its fields
     from H_READ on, and the fields are stable until ``ack`` (H_ACK). ``req`` is masked
-    in H_ACK and H_DROP (``done``, to be driven by :func:`host_states`): the host drops its
+    in H_ACK and H_DROP (``done``, a flip-flop set by :func:`host_states`): the host drops its
     ``req`` at the latest in the cycle after ``ack``.
 
-    Returns a namespace: ``req``, ``done``, ``f`` (the registered fields: ``row``..., ``col``
+    Returns a namespace: ``req``, ``done``, ``start`` (a pulse the crossbar sets on its way
+    into H_READ: a flip-flop, high in H_READ), ``f`` (the registered fields: ``row``..., ``col``
     one-hot), ``ack`` (the flip-flop driving ``cells.ack``), ``ck`` (the cell's row as an index
     into the read rows, ordered copy, slice), ``wdata``, ``we``, ``row``, ``wen[c][k]`` (write
     copy ``c``'s slice ``k``), ``wdata_ck[c][k]`` and ``col_ck[c][k]`` (copies of ``wdata`` and
     of the one-hot column, one per copy and slice: each drives one RAM's write data and read
-    pick only), ``sel_host[c][k]`` (the RAM's write data is the host's merge: to be set by the
-    crossbar, high in HOST; no reset).
+    pick only), ``sel_host[c][k]`` (the RAM's write data is the host's merge: ``start`` a cycle
+    later, high in HOST; no reset).
     """
     w = widths
     n, S, C = w.n, w.slices, w.copies
@@ -50,6 +51,7 @@ def host_request(m, cells, widths):
                            for name in ("we", "copy", "slice", "row", "wdata")})
     f.col = Signal(n, name="h_col_b", reset_less=True, attrs=REPLICA)      # one-hot
     q = SimpleNamespace(req=Signal(name="h_req_q"), done=Signal(name="h_done"), f=f,
+                        start=Signal(name="h_start"),
                         ack=Signal(name="h_ack"),
                         ck=Signal(range(max(C * S, 2)), name="h_ck", reset_less=True),
                         wdata=Signal(signed(w.digit_bits), name="h_wdata", reset_less=True),
@@ -64,7 +66,8 @@ def host_request(m, cells, widths):
                              for c in range(C)],
                         sel_host=[[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA,
                                           reset_less=True) for k in range(S)] for c in range(C)])
-    m.d.sync += q.req.eq(cells.req & ~q.done)
+    m.d.sync += [q.req.eq(cells.req & ~q.done), q.done.eq(0), q.start.eq(0)]
+    m.d.sync += [s.eq(q.start) for ss in q.sel_host for s in ss]
     m.d.sync += [getattr(f, name).eq(getattr(cells, name)) for name in vars(f) if name != "col"]
     m.d.sync += f.col.eq(1 << cells.col)
     m.d.sync += q.ack.eq(0)
@@ -95,8 +98,8 @@ def host_states(m, q, cells, h_pick, *, widths, go, wr_addr, wr_en):
     """The states :data:`HOST_STATES` (inside the crossbar's ``with m.FSM()``): H_READ (the
     RAMs read row ``q.row``, addressed by IDLE), HOST (the row is valid: ``h_pick`` takes it,
     or the changed row is written), H_PICK (the copy's and slice's cell to ``cells.rdata``;
-    sets ``q.ack``), H_ACK, H_DROP. ``go(state)`` moves on; ``wr_addr``, ``wr_en[c][k]``: the
-    crossbar's write address and enables (comb)."""
+    sets ``q.ack`` and ``q.done``), H_ACK (sets ``q.done``), H_DROP. ``go(state)`` moves on;
+    ``wr_addr``, ``wr_en[c][k]``: the crossbar's write address and enables (comb)."""
     w = widths
     with m.State("H_READ"):
         go("HOST")
@@ -108,11 +111,10 @@ def host_states(m, q, cells, h_pick, *, widths, go, wr_addr, wr_en):
     with m.State("H_PICK"):
         picked = Cat(*(h_pick[c][k] for c in range(w.copies) for k in range(w.slices)))
         m.d.sync += [cells.rdata.eq(Mux(q.we, q.wdata, picked.word_select(q.ck, w.digit_bits))),
-                     q.ack.eq(1)]
+                     q.ack.eq(1), q.done.eq(1)]
         go("H_ACK")
     with m.State("H_ACK"):
-        m.d.comb += q.done.eq(1)
+        m.d.sync += q.done.eq(1)
         go("H_DROP")
     with m.State("H_DROP"):
-        m.d.comb += q.done.eq(1)
         go("IDLE")

@@ -36,7 +36,7 @@ from .cell_port import CellPortSignature
 from .crossbar_host import host_pick, host_request, host_states
 from .crossbar_latency import answer_latency, check_ideal
 from .opa_operands import REPLICA, OpaOperands
-from .trees import tree_sum
+from .trees import index_chain, tree_sum
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
@@ -129,12 +129,6 @@ class DigitalCrossbar(wiring.Component):
         # the copy's and slice's (H_PICK), not one multiplexer over every cell.
         h_pick = host_pick(m, hq, cellx, w)
         flat = Cat(*(cellx[c][k][j] for c in range(C) for k in range(S) for j in range(n)))
-
-        def pick_copy(sel, k, j):
-            value = rows[0][k][j]
-            for c in range(1, C):
-                value = Mux(sel == c, rows[c][k][j], value)
-            return value
 
         # -- result registers ---------------------------------------------------------------
         # Data registers have no reset (the reset's fan-out, issue 20): each is written before
@@ -272,7 +266,7 @@ class DigitalCrossbar(wiring.Component):
         # the `v2` cycle after a `v1` row only).
         for k in range(S):                       # MVM stage 1: term = drive(r1) * d_k[r1, j]
             for j in range(n):
-                d = pick_copy(a.mvm_copy, k, j)
+                d = index_chain(a.mvm_copy, [rows[c][k][j] for c in range(C)])
                 m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2). The column
@@ -281,8 +275,8 @@ class DigitalCrossbar(wiring.Component):
             bits_k, neg_k = (Signal(n, name=f"{x}_q{k}", attrs=REPLICA, reset_less=True)
                              for x in ("col_bits", "col_neg"))
             m.d.sync += [bits_k.eq(col_bits), neg_k.eq(col_neg)]
-            terms = [Mux(bits_k[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(neg_k[j], -1, 0), 0)
-                     for j in range(n)]
+            terms = [Mux(bits_k[j], index_chain(a.mtvm_copy, [rows[c][k][j] for c in range(C)])
+                         ^ Mux(neg_k[j], -1, 0), 0) for j in range(n)]
             for g, cols in enumerate(groups):
                 m.d.sync += part[k][g].eq(tree_sum([terms[j] for j in cols]))
         # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, set by
@@ -316,14 +310,17 @@ class DigitalCrossbar(wiring.Component):
         def set_ra(value):
             m.d.sync += [r.eq(value) for rs in ra for r in rs]
 
+        in_sweep = Signal(name="in_sweep")      # = the state is SWEEP, a flip-flop of its own
+
         def go(state, addr=None):
             """Next state ``state``; the read address is ``addr`` (None: kept)."""
             m.next = state
+            m.d.sync += in_sweep.eq(state == "SWEEP")
             if addr is not None:
                 set_ra(addr)
 
         # The write-data selects at every cycle, not in every transition: `opa_w` is `v1` of an
-        # OPA (SWEEP sets it below), `sel_host` follows H_READ (the only way into HOST).
+        # OPA (SWEEP sets it below), `sel_host` (crossbar_host) follows IDLE's `hq.start`.
         m.d.sync += [f.eq(0) for fs in opa_w for f in fs]
         with m.FSM(name="fsm") as fsm:
             # The read address is a register set a cycle ahead: the request's row for NEXT_OP
@@ -333,6 +330,7 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += pending.eq(a.op)
                     go("NEXT_OP", a.row)
                 with m.Elif(hq.req):
+                    m.d.sync += hq.start.eq(1)
                     go("H_READ", hq.f.row)
 
             with m.State("NEXT_OP"):
@@ -416,10 +414,9 @@ class DigitalCrossbar(wiring.Component):
 
             host_states(m, hq, h, h_pick, widths=w, go=go, wr_addr=wr_addr, wr_en=wr_en)
 
-        m.d.sync += [f.eq(fsm.ongoing("H_READ")) for fs in hq.sel_host for f in fs]
         # No FSM enable: the sweep's row and drive copies (SWEEP changes them; `v1` is 0 after).
         m.d.sync += [*[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
                      *[q.eq(r1) for q in r2]]
-        m.d.comb += neg_nxt.eq(Mux(fsm.ongoing("SWEEP"), neg_sh >> 1, a.row_neg))
+        m.d.comb += neg_nxt.eq(Mux(in_sweep, neg_sh >> 1, a.row_neg))
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m
