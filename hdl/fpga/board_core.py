@@ -320,6 +320,14 @@ class McuBoard(wiring.Component):
                      u.commit.eq(commit), u.overflow_clear.eq(clear)]
         a = bus.addr
         region = a[REGION_BITS]
+        # The XBar buffers' write port from the bus at every cycle (the bridge holds it during
+        # an access); a write lands in BUF, enabled by a flip-flop set in ACCESS (`buf_w`): no
+        # decode of the bus state or address reaches the buffers' enables. (The read address
+        # stays 0 outside ACCESS and BUF: driven at every cycle, it cost ~700 LUT4s.)
+        buf_w = Signal(2, name="buf_w")
+        m.d.sync += buf_w.eq(0)
+        for i, buf in enumerate((u.xin, u.xout)):
+            m.d.comb += [buf.w_addr.eq(a[0:8]), buf.w_data.eq(bus.wdata), buf.w_en.eq(buf_w[i])]
         with m.FSM(name="bus"):
             with m.State("IDLE"):
                 with m.If(bus.req):
@@ -340,12 +348,11 @@ class McuBoard(wiring.Component):
                             m.d.sync += rdata.eq(Cat(u.busy, finished, u.overflow))
                         m.d.comb += done.eq(1)
                     with m.Case(1, 2):
-                        # XBar buffers: address now, read data one cycle later.
+                        # XBar buffers: the read data in BUF, a write there too.
+                        m.d.sync += buf_w.eq(Cat(region == 1, region == 2) & bus.we.replicate(2))
                         for region_id, buf in ((1, u.xin), (2, u.xout)):
                             with m.If(region == region_id):
-                                m.d.comb += [buf.addr.eq(a[0:8]), buf.w_addr.eq(a[0:8]),
-                                             buf.w_data.eq(bus.wdata),
-                                             buf.w_en.eq(bus.we)]
+                                m.d.comb += buf.addr.eq(a[0:8])
                         m.next = "BUF"
                     with m.Case(3):
                         m.d.comb += in_access.eq(1)

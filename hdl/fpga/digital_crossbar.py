@@ -36,7 +36,7 @@ from .cell_port import CellPortSignature
 from .crossbar_host import host_pick, host_request, host_states
 from .crossbar_latency import answer_latency, check_ideal
 from .opa_operands import REPLICA, OpaOperands
-from .trees import tree_sum
+from .trees import index_chain, tree_sum
 
 __all__ = ["DigitalCrossbar", "answer_latency", "check_ideal"]
 
@@ -91,12 +91,9 @@ class DigitalCrossbar(wiring.Component):
               for c in range(C)]
         opa_w = [[Signal(name=f"opa_w_{c}_{k}", attrs=REPLICA) for k in range(S)]
                  for c in range(C)]
-        sel_host = [[Signal(name=f"sel_host_{c}_{k}", attrs=REPLICA) for k in range(S)]
-                    for c in range(C)]
         # The host's access (crossbar_host): request and fields registered at the boundary,
-        # captured from those registers (IDLE -> H_READ).
-        h_capture = Signal()
-        hq = host_request(m, h, w, h_capture)
+        # the access's registers following them at every cycle.
+        hq = host_request(m, h, w)
         wr_addr = Signal(w.index_bits)
         wq_addr = [Signal(w.index_bits, name=f"wq_addr{k}", attrs=REPLICA) for k in range(S)]
         rows = [[None] * S for _ in range(C)]          # read data, as lists of signed digits
@@ -133,12 +130,6 @@ class DigitalCrossbar(wiring.Component):
         h_pick = host_pick(m, hq, cellx, w)
         flat = Cat(*(cellx[c][k][j] for c in range(C) for k in range(S) for j in range(n)))
 
-        def pick_copy(sel, k, j):
-            value = rows[0][k][j]
-            for c in range(1, C):
-                value = Mux(sel == c, rows[c][k][j], value)
-            return value
-
         # -- result registers ---------------------------------------------------------------
         # Data registers have no reset (the reset's fan-out, issue 20): each is written before
         # it is read (the codes by their sweep before `ack`, `rdata` by READ, `wq_*` under
@@ -160,14 +151,16 @@ class DigitalCrossbar(wiring.Component):
         pending = Signal(5)       # AnalogOp flags still to do in this transaction
         cur = Signal(5)           # the flag being swept
 
-        # Drive of row r1 (registered with it): bit, polarity; a copy per slice (REPLICA).
-        rb = [Signal(name=f"rb{k}", attrs=REPLICA) for k in range(S)]
-        rn = [Signal(name=f"rn{k}", attrs=REPLICA) for k in range(S)]
+        # Drive of row r1 (registered at every cycle, used under `mvm2`): bit, polarity; a copy
+        # per slice (REPLICA).
+        rb = [Signal(name=f"rb{k}", attrs=REPLICA, reset_less=True) for k in range(S)]
+        rn = [Signal(name=f"rn{k}", attrs=REPLICA, reset_less=True) for k in range(S)]
         # The drive bits and polarities of the sweep's rows, shifted one row per cycle: bit 0
-        # is row cnt's. Their next values (`*_nxt`) are set by the FSM (default: held).
+        # is row cnt's. The bits' next value (`drive_nxt`) is set by the FSM (default: held);
+        # the polarities' is the request's `row_neg` outside SWEEP (after the FSM).
         drive_sh, neg_sh = Signal(n, name="drive_sh"), Signal(n, name="neg_sh")
         drive_nxt, neg_nxt = Signal(n, name="drive_nxt"), Signal(n, name="neg_nxt")
-        m.d.comb += [drive_nxt.eq(drive_sh), neg_nxt.eq(neg_sh)]
+        m.d.comb += drive_nxt.eq(drive_sh)
         m.d.sync += [drive_sh.eq(drive_nxt), neg_sh.eq(neg_nxt)]
         # Copies of bit 0 for the OPA's pulses (REPLICA), one per slice (its pulses only, by
         # its RAMs), set from the next bit 0: the FSM's decode reaches the two shifters only.
@@ -176,17 +169,17 @@ class DigitalCrossbar(wiring.Component):
         m.d.sync += [q.eq(drive_nxt[0]) for q in drive_rep]
         m.d.sync += [q.eq(neg_nxt[0]) for q in neg_rep]
 
-        def set_drive(bits_value, neg_value):
-            m.d.comb += [drive_nxt.eq(bits_value), neg_nxt.eq(neg_value)]
+        def set_drive(bits_value):
+            m.d.comb += drive_nxt.eq(bits_value)
         # MTVM is three pipeline stages: groups of GROUP terms summed into `part` (stage 1),
         # the groups summed into the row's code (stage 2, row r2), that code into its row's
         # register (stage 3).
         groups = [list(range(g, min(g + GROUP, n))) for g in range(0, n, GROUP)]
         part = [[Signal(signed(w.code_bits), name=f"part_{k}_{g}", reset_less=True)
                  for g in range(len(groups))] for k in range(S)]
-        v2 = Signal()
         # Per slice (REPLICA): the stage-2 row and the driven columns of negative polarity.
-        r2 = [Signal(w.index_bits, name=f"r2_{k}", attrs=REPLICA) for k in range(S)]
+        r2 = [Signal(w.index_bits, name=f"r2_{k}", attrs=REPLICA, reset_less=True)
+              for k in range(S)]
         n_neg = [Signal(range(n + 1), name=f"n_neg{k}", attrs=REPLICA, reset_less=True)
                  for k in range(S)]
         # MVM is two pipeline stages too: each cell's signed term drive(r1) * d_k[r1, j]
@@ -194,9 +187,9 @@ class DigitalCrossbar(wiring.Component):
         term = [[Signal(signed(bits[k] + 1), name=f"mvm_t{k}_{j}", reset_less=True)
                  for j in range(n)] for k in range(S)]
 
-        # The sweep's last cycle (`v2` of row n-1 for MVM/MTVM, `v1` of row n-1 for OPA), a
+        # The sweep's last cycle (stage 2 of row n-1 for MVM/MTVM, `v1` of row n-1 for OPA), a
         # flip-flop set a cycle ahead from SWEEP's next values of `v1`/`r1` (`cnt`) and of
-        # `v2`/`r2` (`v1`, `r1`): no row compare before the FSM's next state.
+        # stage 2's (`v1`, `r1`): no row compare before the FSM's next state.
         last = Signal(name="sweep_last")
         m.d.sync += last.eq(0)
 
@@ -262,18 +255,18 @@ class DigitalCrossbar(wiring.Component):
                     # chains); else clip by the sign.
                     top = new[bits[k] - 1:]
                     rmw = Mux(top.all() | ~top.any(), new[:bits[k]], Mux(new[-1], lo, hi))
+                    host = Mux(hq.col_ck[c][k][j], hq.wdata_ck[c][k], rows[c][k][j])
                     m.d.comb += wr_row[c][k][j].eq(
-                        Mux(sel_host[c][k], Mux(hq.col_ck[c][k][j], hq.wdata_ck[c][k], rows[c][k][j]),
-                            Mux(opa_w[c][k], rmw, wdata_q[c][k][j])))
+                        Mux(hq.sel_host[c][k], host, Mux(opa_w[c][k], rmw, wdata_q[c][k][j])))
                 # The OPA's writes: `opa_w` (`v1 & cur[2]`) is high in SWEEP only.
                 m.d.comb += wr_en[c][k].eq(opa_w[c][k] & a.opa_copies[c])
 
-        # The sweeps' stages outside the FSM, enabled by flip-flops (`v1`, `v2`, `cur`, the
+        # The sweeps' stages outside the FSM, enabled by flip-flops (`v1`, `mvm2`, `cur`, the
         # row), not by the state's decode. Stage 1 registers every cycle (stage 2 adds it in
         # the `v2` cycle after a `v1` row only).
         for k in range(S):                       # MVM stage 1: term = drive(r1) * d_k[r1, j]
             for j in range(n):
-                d = pick_copy(a.mvm_copy, k, j)
+                d = index_chain(a.mvm_copy, [rows[c][k][j] for c in range(C)])
                 m.d.sync += term[k][j].eq(Mux(rb[k], Mux(rn[k], -d, d), 0))
         for k in range(S):                       # MTVM stage 1: part sums of drive(j) * d_k[r1, j]
             # -d = ~d + 1: XOR here, the +1s are added once as n_neg (stage 2). The column
@@ -282,13 +275,13 @@ class DigitalCrossbar(wiring.Component):
             bits_k, neg_k = (Signal(n, name=f"{x}_q{k}", attrs=REPLICA, reset_less=True)
                              for x in ("col_bits", "col_neg"))
             m.d.sync += [bits_k.eq(col_bits), neg_k.eq(col_neg)]
-            terms = [Mux(bits_k[j], pick_copy(a.mtvm_copy, k, j) ^ Mux(neg_k[j], -1, 0), 0)
-                     for j in range(n)]
+            terms = [Mux(bits_k[j], index_chain(a.mtvm_copy, [rows[c][k][j] for c in range(C)])
+                         ^ Mux(neg_k[j], -1, 0), 0) for j in range(n)]
             for g, cols in enumerate(groups):
                 m.d.sync += part[k][g].eq(tree_sum([terms[j] for j in cols]))
         # MVM stage 2: acc[k][j] += term; cleared in the sweep's first cycle (`acc_clr`, set by
-        # the NEXT_OP that starts an MVM). The stage-2 enables `v2 & cur[f]` are flip-flops
-        # too (`v1` is high in SWEEP only, and `v2` follows it a cycle later); all per slice.
+        # the NEXT_OP that starts an MVM). The stage-2 enables (`v1 & cur[f]` a cycle later) are
+        # flip-flops too (`v1` is high in SWEEP only); all per slice.
         acc_clr = [Signal(name=f"acc_clr{k}", attrs=REPLICA) for k in range(S)]
         mvm2 = [Signal(name=f"mvm2_{k}", attrs=REPLICA) for k in range(S)]
         mtvm2 = [Signal(name=f"mtvm2_{k}", attrs=REPLICA) for k in range(S)]
@@ -317,14 +310,17 @@ class DigitalCrossbar(wiring.Component):
         def set_ra(value):
             m.d.sync += [r.eq(value) for rs in ra for r in rs]
 
+        in_sweep = Signal(name="in_sweep")      # = the state is SWEEP, a flip-flop of its own
+
         def go(state, addr=None):
             """Next state ``state``; the read address is ``addr`` (None: kept)."""
             m.next = state
+            m.d.sync += in_sweep.eq(state == "SWEEP")
             if addr is not None:
                 set_ra(addr)
 
         # The write-data selects at every cycle, not in every transition: `opa_w` is `v1` of an
-        # OPA (SWEEP sets it below), `sel_host` follows H_READ (the only way into HOST).
+        # OPA (SWEEP sets it below), `sel_host` (crossbar_host) follows IDLE's `hq.start`.
         m.d.sync += [f.eq(0) for fs in opa_w for f in fs]
         with m.FSM(name="fsm") as fsm:
             # The read address is a register set a cycle ahead: the request's row for NEXT_OP
@@ -334,15 +330,15 @@ class DigitalCrossbar(wiring.Component):
                     m.d.sync += pending.eq(a.op)
                     go("NEXT_OP", a.row)
                 with m.Elif(hq.req):
-                    m.d.comb += h_capture.eq(1)
+                    m.d.sync += hq.start.eq(1)
                     go("H_READ", hq.f.row)
 
             with m.State("NEXT_OP"):
                 # Order as analog_models / cosim: MVM, MTVM, OPA, READ, WRITE.
-                m.d.sync += [cnt.eq(0), v1.eq(0), v2.eq(0)]
+                m.d.sync += [cnt.eq(0), v1.eq(0)]
                 with m.If(pending[0]):
                     m.d.sync += [cur.eq(AnalogOp.MVM.value), pending[0].eq(0)]
-                    set_drive(a.row_bits, a.row_neg)
+                    set_drive(a.row_bits)
                     m.d.sync += [f.eq(1) for f in acc_clr]
                     go("SWEEP", 0)
                 with m.Elif(pending[1]):
@@ -373,11 +369,9 @@ class DigitalCrossbar(wiring.Component):
                 nxt = Mux(cnt < n, cnt + 1, cnt)
                 set_ra(nxt)
                 m.d.sync += [v1.eq(cnt < n), r1.eq(cnt), cnt.eq(nxt),
-                             *[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
-                             v2.eq(v1 & (cur[0] | cur[1])), *[q.eq(r1) for q in r2],
                              *[f.eq((cnt < n) & cur[2]) for fs in opa_w for f in fs],
                              last.eq(Mux(cur[0] | cur[1], v1 & (r1 == n - 1), cnt == n - 1))]
-                m.d.comb += [drive_nxt.eq(drive_sh >> 1), neg_nxt.eq(neg_sh >> 1)]
+                m.d.comb += drive_nxt.eq(drive_sh >> 1)
                 with m.If(last):
                     with m.If(cur[2] & (s_cur != s_last)):
                         m.d.comb += opa.adv.eq(1)
@@ -389,15 +383,15 @@ class DigitalCrossbar(wiring.Component):
             with m.State("OPA_SKIP"):
                 # Beside a sample (variant 3) only step `step` is applied: shift up to it.
                 with m.If(s_cur == s_first):
-                    set_drive(opa.bits, a.row_neg)
+                    set_drive(opa.bits)
                     go("SWEEP")
                 with m.Else():
                     m.d.sync += s_cur.eq(s_cur + 1)
                     m.d.comb += opa.adv.eq(s_cur + 1 != s_first)
 
             with m.State("OPA_NEXT"):
-                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0), v2.eq(0)]
-                set_drive(opa.bits_next, a.row_neg)
+                m.d.sync += [s_cur.eq(s_cur + 1), cnt.eq(0), v1.eq(0)]
+                set_drive(opa.bits_next)
                 go("SWEEP")
 
             with m.State("READ"):
@@ -420,6 +414,9 @@ class DigitalCrossbar(wiring.Component):
 
             host_states(m, hq, h, h_pick, widths=w, go=go, wr_addr=wr_addr, wr_en=wr_en)
 
-        m.d.sync += [f.eq(fsm.ongoing("H_READ")) for fs in sel_host for f in fs]
+        # No FSM enable: the sweep's row and drive copies (SWEEP changes them; `v1` is 0 after).
+        m.d.sync += [*[q.eq(drive_sh[0]) for q in rb], *[q.eq(neg_sh[0]) for q in rn],
+                     *[q.eq(r1) for q in r2]]
+        m.d.comb += neg_nxt.eq(Mux(in_sweep, neg_sh >> 1, a.row_neg))
         m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

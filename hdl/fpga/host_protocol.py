@@ -17,7 +17,7 @@ the bridge raises ``req`` with ``addr``, ``we`` and ``wdata`` stable until a cyc
 its module.
 """
 
-from amaranth.hdl import Cat, Const, Module, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -155,27 +155,35 @@ class HostBridge(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         count = Signal(range(5))
-        reply = Signal(40)          # bytes to send, LSB byte first
+        reply = Signal(40, reset_less=True)     # bytes to send, LSB byte first
         reply_len = Signal(range(6))
         m.d.comb += self.tx_data.eq(reply[:8])
+        # The received byte, its pulse and its command decode registered (a cycle later than
+        # the UART's; a byte lasts ten bit times): the FSM and its enables see flip-flops only.
+        byte = Signal(8, name="rx_byte", reset_less=True)
+        got = Signal(name="rx_got")
+        is_ping, is_write, is_read = (Signal(name=f"rx_{x}", reset_less=True)
+                                      for x in ("ping", "write", "read"))
+        m.d.sync += [byte.eq(self.rx_data), got.eq(self.rx_valid),
+                     is_ping.eq(self.rx_data == CMD_PING), is_write.eq(self.rx_data == CMD_WRITE),
+                     is_read.eq(self.rx_data == CMD_READ)]
 
         with m.FSM():
             with m.State("CMD"):
-                with m.If(self.rx_valid):
-                    m.d.sync += count.eq(0)
-                    with m.If(self.rx_data == CMD_PING):
-                        m.d.sync += [reply.eq(Cat(Const(CMD_PING, 8), Const(self.ident, 32))),
-                                     reply_len.eq(5)]
-                        m.next = "REPLY"
-                    with m.Elif((self.rx_data == CMD_WRITE) | (self.rx_data == CMD_READ)):
-                        m.d.sync += self.bus.we.eq(self.rx_data == CMD_WRITE)
+                with m.If(got):
+                    # The reply and `we` are loaded by every byte (the ping's or the error's
+                    # reply; a command's reply is loaded again in BUS): no enable on the decode.
+                    m.d.sync += [count.eq(0), self.bus.we.eq(is_write),
+                                 reply.eq(Mux(is_ping, Cat(Const(CMD_PING, 8),
+                                                           Const(self.ident, 32)), REPLY_ERROR)),
+                                 reply_len.eq(Mux(is_ping, 5, 1))]
+                    with m.If(is_write | is_read):
                         m.next = "ADDR"
                     with m.Else():
-                        m.d.sync += [reply.eq(REPLY_ERROR), reply_len.eq(1)]
                         m.next = "REPLY"
             with m.State("ADDR"):
-                with m.If(self.rx_valid):
-                    m.d.sync += [self.bus.addr.eq(Cat(self.bus.addr[8:], self.rx_data)),
+                with m.If(got):
+                    m.d.sync += [self.bus.addr.eq(Cat(self.bus.addr[8:], byte)),
                                  count.eq(count + 1)]
                     with m.If(count == 3):
                         m.d.sync += count.eq(0)
@@ -185,8 +193,8 @@ class HostBridge(wiring.Component):
                             m.d.sync += self.bus.req.eq(1)
                             m.next = "BUS"
             with m.State("DATA"):
-                with m.If(self.rx_valid):
-                    m.d.sync += [self.bus.wdata.eq(Cat(self.bus.wdata[8:], self.rx_data)),
+                with m.If(got):
+                    m.d.sync += [self.bus.wdata.eq(Cat(self.bus.wdata[8:], byte)),
                                  count.eq(count + 1)]
                     with m.If(count == 3):
                         m.d.sync += self.bus.req.eq(1)

@@ -1,8 +1,18 @@
-"""Balanced trees of logic for the FPGA's digital crossbar (:mod:`.digital_crossbar`)."""
+"""Balanced trees (and a short chain) of logic for the FPGA's digital crossbar
+(:mod:`.digital_crossbar`)."""
 
 from amaranth.hdl import Mux
 
-__all__ = ["one_hot_pick", "tree_sum"]
+__all__ = ["index_chain", "one_hot_pick", "tree_sum"]
+
+
+def index_chain(index, values):
+    """``values[index]`` as a chain of 2:1 multiplexers on ``index == i`` (``values[0]`` when
+    no other matches), for a few values (a crossbar's copies)."""
+    value = values[0]
+    for i in range(1, len(values)):
+        value = Mux(index == i, values[i], value)
+    return value
 
 
 def one_hot_pick(one_hot, values):

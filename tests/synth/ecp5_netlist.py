@@ -9,7 +9,8 @@ from pathlib import Path
 
 from amaranth.back import rtlil
 
-__all__ = ["COMB", "tool", "synth_top", "nets", "flip_flops_driving", "leaves"]
+__all__ = ["COMB", "tool", "synth_top", "nets", "flip_flops_driving", "leaves", "lut_levels",
+           "ff_inputs"]
 
 #: The ECP5 cells Yosys maps combinational logic to.
 COMB = {"LUT4", "PFUMX", "L6MUX21", "CCU2C"}
@@ -71,3 +72,39 @@ def leaves(module, bits):
         todo += [b for p, bs in cell["connections"].items()
                  if cell["port_directions"][p] == "input" for b in bs]
     return found
+
+
+def lut_levels(module, bits, sources):
+    """The most LUT4s on a path from a flip-flop whose output net name starts with one of
+    ``sources`` into ``bits`` (PFUMX / L6MUX21, the slice's own muxes, count 0; None: no path)."""
+    driver, _ = nets(module)
+    named = {}
+    for name, net in module["netnames"].items():
+        for b in net["bits"]:
+            named.setdefault(b, []).append(name)
+    memo = {}
+
+    def levels(bit):
+        if bit in memo or not isinstance(bit, int) or bit not in driver:
+            return memo.get(bit)
+        cell = module["cells"][driver[bit]]
+        if cell["type"] not in COMB:
+            memo[bit] = 0 if any(n.startswith(sources) for n in named.get(bit, [])) else None
+            return memo[bit]
+        ins = [levels(b) for p, bs in cell["connections"].items()
+               if cell["port_directions"][p] == "input" for b in bs]
+        ins = [d for d in ins if d is not None]
+        memo[bit] = max(ins) + (cell["type"] in ("LUT4", "CCU2C")) if ins else None
+        return memo[bit]
+
+    found = [levels(b) for b in bits]
+    return max((d for d in found if d is not None), default=None)
+
+
+def ff_inputs(module, prefix, *, pin="DI"):
+    """The ``pin`` inputs (default the D input; none where Yosys left the pin unconnected) of
+    the flip-flops whose output net has a name starting with ``prefix``."""
+    named = {b for n, net in module["netnames"].items() if n.startswith(prefix)
+             for b in net["bits"]}
+    return [b for cell in module["cells"].values() if cell["type"] == "TRELLIS_FF"
+            and cell["connections"]["Q"][0] in named for b in cell["connections"].get(pin, ())]

