@@ -25,7 +25,8 @@ def module(tmp_path_factory):
 
 
 def _ffs(module, name):
-    return flip_flops_driving(module, module["netnames"][name]["bits"])
+    net = module["netnames"].get(name)       # gone: merged into another copy
+    return flip_flops_driving(module, net["bits"]) if net else set()
 
 
 def _d_inputs(module, name):
