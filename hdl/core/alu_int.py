@@ -29,15 +29,24 @@ class AluInt(wiring.Component):
     register, so no cycle is added): the route from the operand registers into the DSP
     column then ends at the DSP, not after the multiplier (docs/synthesis.md, "frontq").
 
+    With ``mul_operands`` the multiplier takes its operands from members of their own
+    (``mul_a``, ``mul_b``), which the caller drives from copies of its operand registers
+    placed by the DSP column, so the routes to the DSP do not stretch the registers that feed
+    the other functions (docs/synthesis.md, "brcmp").
+
     Parameters
     ----------
     config : PantherConfig
+    mul_operands : bool
+        Add ``mul_a`` and ``mul_b`` (default False: the multiplier reads ``a`` and ``b``).
 
     Members
     -------
     fn : In(fn width)
         ``fn`` code of :data:`isa.table.ALU_INT_FUNCS`.
     a, b : In(signed(data_bits))
+    mul_a, mul_b : In(signed(data_bits))
+        Only with ``mul_operands``: the multiplier's operands, equal to ``a`` and ``b``.
     result : Out(signed(data_bits))
         ``fn(a, b)`` of the previous cycle's inputs, wrapped to ``data_bits``; never
         saturates.
@@ -47,17 +56,22 @@ class AluInt(wiring.Component):
 
     latency = 1
 
-    def __init__(self, *, config):
+    def __init__(self, *, config, mul_operands=False):
         if not isinstance(config, PantherConfig):
             raise TypeError(f"config must be a PantherConfig, not {config!r}")
         self.config = config
+        self.mul_operands = bool(mul_operands)
         word = signed(config.data_bits)
-        super().__init__({"fn": In(BY_MNEMONIC["alu_int"].field("fn").width),
-                          "a": In(word), "b": In(word), "result": Out(word)})
+        members = {"fn": In(BY_MNEMONIC["alu_int"].field("fn").width),
+                   "a": In(word), "b": In(word), "result": Out(word)}
+        if self.mul_operands:
+            members |= {"mul_a": In(word), "mul_b": In(word)}
+        super().__init__(members)
 
     def elaborate(self, platform):
         m = Module()
         a, b = self.a, self.b
+        ma, mb = (self.mul_a, self.mul_b) if self.mul_operands else (a, b)
         amount = b.as_unsigned()[:INT_SHIFT_MASK.bit_length()] & INT_SHIFT_MASK
         values = {
             "add": a + b, "sub": a - b, "and": a & b, "or": a | b, "xor": a ^ b,
@@ -67,12 +81,12 @@ class AluInt(wiring.Component):
         other = Signal.like(self.result, reset_less=True, name="other")
         is_mul = Signal(reset_less=True, name="is_mul")
         m.d.sync += is_mul.eq(self.fn == ALU_INT_BY_NAME["mul"].code)
-        if is_ecp5(platform) and fits_dsp(a.shape(), b.shape()):
+        if is_ecp5(platform) and fits_dsp(ma.shape(), mb.shape()):
             p = Signal(signed(2 * DSP_WIDTH), name="dsp_p")
-            mult18x18d(m, a=a, b=b, p=p, register_inputs=False)
+            mult18x18d(m, a=ma, b=mb, p=p, register_inputs=False)
             m.d.comb += product.eq(p)       # the DSP's output register, wrapped
         else:
-            m.d.sync += product.eq(a * b)
+            m.d.sync += product.eq(ma * mb)
         with m.Switch(self.fn):
             for f in ALU_INT_FUNCS:
                 if f.name != "mul":

@@ -22,6 +22,7 @@ from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from panther.hdl.mcu.replica import REPLICA
 from panther.hdl.node.noc_port import CoreNocSignature
 from panther.hdl.ports import SharedMemoryPortSignature
 from panther.isa.variants import eager_updates
@@ -138,7 +139,7 @@ class Execute(wiring.Component):
         m.submodules.transfer = xfer = SmemTransfer(config=c)
         m.submodules.network = net = NetworkTransfer(config=c)
         m.submodules.deferred = dfr = DeferredUpdates(config=c, core_id=self.core_id)
-        m.submodules.alu_int = alu = AluInt(config=c)
+        m.submodules.alu_int = alu = AluInt(config=c, mul_operands=True)
         m.submodules.branch = br = BranchCompare(config=c)
         m.d.comb += [vec.instr.eq(ins), net.instr.eq(ins),
                      dfr.mcu_done.eq(self.mcu_done),
@@ -247,8 +248,13 @@ class Execute(wiring.Component):
         vfu_ovf = Signal(name="x_vfu_ovf")
         pc = Signal(PC_BITS, name="x_pc", reset_less=True)
         m_idx = Signal(range(max(2, M + 1)), name="x_m_idx", reset_less=True)
-        a_reg = Signal(signed(c.data_bits), name="x_a_reg", reset_less=True)
-        b_reg = Signal(signed(c.data_bits), name="x_b_reg", reset_less=True)
+        # alu_int/br operands: a copy per consumer (REPLICA: not merged), loaded alike by the
+        # scalar states: the ALU's other functions (`a_reg`, also ldx/stx's base), its
+        # multiplier in the DSP column (`_mul`), the branch compare (`_br`) ("brcmp").
+        a_reg, b_reg, a_mul, b_mul, a_br, b_br = (
+            Signal(signed(c.data_bits), name=f"x_{x}_{u}", reset_less=True, attrs=REPLICA)
+            for u in ("reg", "mul", "br") for x in "ab")
+        br_w = Signal(name="x_br_w")        # set in a branch's SCALAR_W only
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit",  # ldx/stx
                           reset_less=True)
         ea_out = Signal(name="x_ea_out", reset_less=True)
@@ -272,7 +278,7 @@ class Execute(wiring.Component):
         m.d.comb += [self.overflow.eq(vfu_ovf), self.pc.eq(pc),
                      alu.fn.eq(ins.fn), br.cond.eq(ins.cond),
                      alu.a.eq(a_reg), alu.b.eq(b_reg),     # not per state: no mux in front
-                     br.a.eq(a_reg), br.b.eq(b_reg)]
+                     alu.mul_a.eq(a_mul), alu.mul_b.eq(b_mul), br.a.eq(a_br), br.b.eq(b_br)]
         # A branch retires in SCALAR_W whatever it decides and registers the decision
         # (`taken`) and its target: a taken one redirects in the next cycle, which DISPATCH
         # spends on it (the instruction register then holds a wrong-path instruction), so the
@@ -281,6 +287,9 @@ class Execute(wiring.Component):
         # decision reaches none of the front end's PC, valid bits or memory enable.
         target = Signal.like(ins.target, name="x_target", reset_less=True)
         m.d.sync += [taken.eq(0), target.eq(ins.target)]
+        m.d.sync += br_w.eq(0)
+        with m.If(br_w):        # a flip-flop, not the state decode, selects the compare
+            m.d.sync += taken.eq(br.taken)
         m.d.comb += [self.redirect.eq(taken), self.redirect_pc.eq(target)]
         with m.If(vec.overflow):
             m.d.sync += vfu_ovf.eq(1)
@@ -375,8 +384,9 @@ class Execute(wiring.Component):
                     retire()
 
             # -- scalar: alu_int and branches (hdl/core/scalar_states.py) -----------------
-            scalar_states(m, ins=ins, dp=dp, s_addr=s_addr, scalar=scalar, a_reg=a_reg,
-                          b_reg=b_reg, alu=alu, br=br, taken=taken, ret_r=ret_r, retire=retire)
+            scalar_states(m, ins=ins, dp=dp, s_addr=s_addr, scalar=scalar,
+                          a_regs=(a_reg, a_mul, a_br), b_regs=(b_reg, b_mul, b_br), br_w=br_w,
+                          alu=alu, ret_r=ret_r, retire=retire)
 
             # -- mcu and crs ------------------------------------------------------------------
             mcu_states(m, config=c, ins=ins, dfr=dfr, transfer=transfer, m_idx=m_idx,

@@ -11,10 +11,11 @@ cycles):
 stage  registered at its end
 =====  ====================================================================================
 1      add, sub, min, max, relu, relu_d, neg, abs, eq (not saturated); the multiplier's
-       operands; the PWL input's sign (its magnitude is ``abs``); ``sna``'s shifted operand; ``recip``'s ``|a|`` and
-       saturation tests (:mod:`.vfu_recip`); ``exp``: ``a`` and ``log2(e)`` in the DSP
-2      the simple functions saturated; the PWL input ``|a|`` or ``|2a|``; ``sna``'s rounding; ``exp``'s
-       ``a log2(e)``; the shared multiplier's operands in the DSP
+       operands; the PWL input's sign (its magnitude is ``abs``); ``sna``'s operand shifted
+       by a multiple of 8; ``recip``'s ``|a|`` and saturation tests (:mod:`.vfu_recip`);
+       ``exp``: ``a`` and ``log2(e)`` in the DSP
+2      the simple functions saturated; the PWL input ``|a|`` or ``|2a|``; ``sna``'s shift by
+       the rest, rounded; ``exp``'s ``a log2(e)``; the shared multiplier's operands in the DSP
 3      sna before saturation; the PWL value ``S``; the shared product; ``exp``'s ``u``
 4      mul, sigmoid_d, tanh_d rounded; sigmoid, tanh before saturation (sna delayed)
 5      mul, sigmoid_d, tanh_d, sna, sigmoid, tanh saturated
@@ -46,6 +47,8 @@ __all__ = ["VfuLane", "lane_stages"]
 #: ``a log2(e)``, ``u``, three Horner products with two rounding adds between them, the last
 #: rounding add (alone after the DSP's output), the shift, the rounding.
 _EXP_STAGE = MUL_LATENCY + 1 + 3 * MUL_LATENCY + 2 + 3
+#: ``sna``'s shift amount: its low bits, shifted by in stage 2 (the rest in stage 1).
+_SNA_FINE = 3
 #: The register stage of ``mul``'s (and ``sigmoid_d``'s, ``tanh_d``'s) rounded product: the
 #: operands (stage 1), the product, the rounding.
 _PRE_STAGE = 1 + MUL_LATENCY + 1
@@ -176,7 +179,11 @@ class VfuLane:
         m.d.comb += k_sh.eq(s + half)
         x2 = Signal(signed(B + half + 2), name=p + "sna_x2")
         m.d.comb += x2.eq(a << (half + 1))
-        sna_y = reg(x2 >> k_sh, "sna_y_s1", signed(B + half + 2))
+        # Stage 1 shifts by the multiple of 2**_SNA_FINE in k (after the input register's long
+        # routes: a 4:1 multiplexer), stage 2 by the rest (docs/synthesis.md, "brcmp").
+        coarse = Cat(Const(0, _SNA_FINE), k_sh[_SNA_FINE:])
+        sna_y = reg(x2 >> coarse, "sna_y_s1", signed(B + half + 2))
+        sna_fine = reg(k_sh[:_SNA_FINE], "sna_fine_s1")
         sna_inc = reg(k_sh != 0, "sna_inc_s1")
         d1 = reg(d, "d_s1")
 
@@ -212,7 +219,7 @@ class VfuLane:
                 m.d.comb += pwl.eq(value)
         pwl = reg(pwl, "pwl_s3")
         neg3 = reg(neg2, "a_neg_s3")
-        shifted = reg((sna_y + sna_inc) >> 1, "sna_shifted_s2", signed(len(sna_y)))
+        shifted = reg(((sna_y >> sna_fine) + sna_inc) >> 1, "sna_shifted_s2", signed(len(sna_y)))
         d2 = reg(d1, "d_s2")
         u = _rs(m, prod_l, F, p + "exp_u")
         k = Signal(signed(len(u) - G + 1), name=p + "exp_k")

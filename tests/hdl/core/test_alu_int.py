@@ -110,3 +110,31 @@ endmodule
 """)
     got = [int(v) - (1 << w) if int(v) >> (w - 1) else int(v) for v in out]
     assert got == [vfu_math.alu_int("mul", x, y, config=CFG) for x, y in pairs]
+
+
+def test_mul_operands_feed_the_multiplier_alone():
+    """With ``mul_operands`` ``mul`` multiplies ``mul_a`` by ``mul_b`` and every other
+    function reads ``a`` and ``b`` (the execute stage drives them from separate copies)."""
+    dut = AluInt(config=CFG, mul_operands=True)
+    pairs = _operands()
+    bad = []
+
+    async def bench(ctx):
+        for f in ALU_INT_FUNCS:
+            for (a, b), (x, y) in zip(pairs, reversed(pairs)):
+                ctx.set(dut.fn, f.code)
+                ctx.set(dut.a, a)
+                ctx.set(dut.b, b)
+                ctx.set(dut.mul_a, x)
+                ctx.set(dut.mul_b, y)
+                want = (vfu_math.alu_int("mul", x, y, config=CFG) if f.name == "mul"
+                        else vfu_math.alu_int(f.name, a, b, config=CFG))
+                await ctx.tick()
+                if ctx.get(dut.result) != want:
+                    bad.append((f.name, a, b, x, y))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert not bad, bad[:5]
