@@ -56,10 +56,13 @@ class OperandPort(wiring.Component):
         m = Module()
         k = len(UNITS)
         owner = self.owner
-        with m.If(self.start.any()):
-            m.d.sync += owner.eq(self.start)
-        with m.Elif(self.end.any()):
-            m.d.sync += owner.eq(1 << k)
+        # Each flip-flop's next value on its own (no clock enable shared by all of them, a
+        # LUT after the requesters' `start` and `end`, section "dispreq"): a unit owns from
+        # its start until its end; `own` from any end until any start. A unit's start and
+        # another's end in one cycle give the starting unit, as before.
+        started = self.start.any()
+        m.d.sync += [owner[i].eq(self.start[i] | owner[i] & ~self.end[i]) for i in range(k)]
+        m.d.sync += owner[k].eq(~started & (owner[k] | self.end.any()))
         ports = [getattr(self, name) for name in (*UNITS, "own")]
         for field in ("addr", "re", "we", "wdata"):
             value = 0
