@@ -109,15 +109,18 @@ class DataSpace(wiring.Component):
         m.submodules.rf = rf = memory.Memory(shape=signed(c.data_bits), depth=c.rf_depth, init=[])
         rd = rf.read_port()
         wr = rf.write_port()
-        # `p` is the access of this cycle: the requesters' or the host's, by a register.
+        # `p` is the access of this cycle: the requesters' or the host's, by a register. Its
+        # address and data only: the enables (`w_rf`, each buffer's `w_en` and `sel`) are
+        # decided for the requesters and the host apart and joined in their last LUT, so
+        # that neither the multiplexer nor the host's request (the debug port's `take`)
+        # sits on the requesters' way into them (section "dispreq").
         req, host = self.port, self.host
         p = DataPortSignature(c).create(path=("access",))
         m.d.comb += [getattr(p, f).eq(Mux(self.host_sel, getattr(host, f), getattr(req, f)))
-                     for f in ("addr", "re", "we", "wdata")]
+                     for f in ("addr", "wdata")]
+        req_re, req_we = req.re & ~self.host_sel, req.we & ~self.host_sel
+        host_re, host_we = host.re & self.host_sel, host.we & self.host_sel
 
-        in_rf = Signal()
-        is_out = Signal()
-        idx = Signal(max(1, log_n))
         # The read port is always enabled (the address is always presented): `rd.data` is
         # only used in the cycle after a read, and an enable would be emulated after the
         # block RAM with a register and a multiplexer (issue 20).
@@ -126,23 +129,20 @@ class DataSpace(wiring.Component):
 
         def below_rf(addr):
             return addr[rf_bits:] == 0 if c.rf_depth == 1 << rf_bits else addr < c.rf_depth
-        m.d.comb += in_rf.eq(below_rf(p.addr))
-        if c.rf_depth % (2 * n) == 0:
-            # The buffers start on a 2 xbar_size boundary: MCU k's pair is the address's
-            # high bits equal to a constant, no subtractor (a carry chain on an FPGA, on the
-            # path from the requesters to the XBar buffers' write enables, issue 20).
-            block = p.addr[log_n + 1:]
 
-            def hit_mcu(k):
-                return block == c.rf_depth // (2 * n) + k
-            m.d.comb += [is_out.eq(p.addr[log_n]), idx.eq(p.addr[:log_n] if log_n else 0)]
-        else:
-            off = Signal(c.ADDR_BITS)
-            m.d.comb += [off.eq(p.addr - c.rf_depth), is_out.eq(off[log_n]),
-                         idx.eq(off[:log_n] if log_n else 0)]
-
-            def hit_mcu(k):
-                return ~in_rf & ((off >> (log_n + 1)) == k)
+        def decode(addr):
+            """(is_out, idx, hit_mcu) of an address: XBarOut, the word, MCU k's pair."""
+            if c.rf_depth % (2 * n) == 0:
+                # The buffers start on a 2 xbar_size boundary: MCU k's pair is the address's
+                # high bits equal to a constant, no subtractor (a carry chain on an FPGA, on
+                # the path from the requesters to the XBar buffers' write enables, issue 20).
+                return (addr[log_n], addr[:log_n] if log_n else 0,
+                        lambda k: addr[log_n + 1:] == c.rf_depth // (2 * n) + k)
+            off = (addr - c.rf_depth)[:c.ADDR_BITS]
+            return (off[log_n], off[:log_n] if log_n else 0,
+                    lambda k: ~below_rf(addr) & ((off >> (log_n + 1)) == k))
+        idx = Signal(max(1, log_n))
+        m.d.comb += idx.eq(decode(p.addr)[1])
         # An XBar buffer access is registered: the word index and data are loaded in every
         # cycle (no enable: only the flags, one per buffer, are decoded). A write lands a
         # cycle later (`w_en`); a read selects the word in the next cycle, from `w_idx`
@@ -161,7 +161,8 @@ class DataSpace(wiring.Component):
         rf_abits = len(rd.addr)
         a_q = Signal(rf_abits, name="a_q", reset_less=True, attrs=REPLICA)
         w_rf = Signal(name="w_rf")
-        m.d.sync += [a_q.eq(p.addr[:rf_abits]), w_rf.eq(p.we & in_rf)]
+        m.d.sync += [a_q.eq(p.addr[:rf_abits]),
+                     w_rf.eq(req_we & below_rf(req.addr) | host_we & below_rf(host.addr))]
         m.d.comb += [wr.addr.eq(a_q), wr.data.eq(w_data), wr.en.eq(w_rf)]
         # Where the read's data comes from: flags registered in the read's cycle (all 0
         # after a cycle without a read, or a read outside the space). `rdata` is an AND-OR
@@ -175,21 +176,24 @@ class DataSpace(wiring.Component):
         hit = Signal(name="rf_hit")
         req_rf = Signal(name="req_rf")
         m.d.comb += [hit.eq(w_rf & (req.addr[:rf_abits] == a_q)),
-                     req_rf.eq(req.re & ~self.host_sel & below_rf(req.addr))]
+                     req_rf.eq(req_re & below_rf(req.addr))]
         r_rf = Signal(name="r_rf")
         rf_sel = Signal(name="rf_sel")
         fwd_sel = Signal(name="fwd_sel")
         fwd_word = Signal(c.data_bits, name="fwd_word", reset_less=True)
-        host_rf = self.host_sel & host.re & below_rf(host.addr)
+        host_rf = host_re & below_rf(host.addr)
         m.d.sync += [r_rf.eq(req_rf | host_rf), rf_sel.eq(req_rf & ~hit),
                      fwd_sel.eq(req_rf & hit), fwd_word.eq(w_data)]
         rf_word = Signal.like(rd.data, name="rf_word", attrs={X_ON_COLLISION: 1})
         m.d.comb += rf_word.eq(rd.data)
-        bufs = [(b, f"{name}{k}", hit_mcu(k) & (is_out if name == "xout" else ~is_out))
+        def buf_hit(addr, k, name):
+            is_out, _, hit_mcu = decode(addr)
+            return hit_mcu(k) & (is_out if name == "xout" else ~is_out)
+        bufs = [(b, f"{name}{k}", buf_hit(req.addr, k, name), buf_hit(host.addr, k, name))
                 for k, pair in enumerate(zip(self.xin, self.xout))
                 for name, b in zip(("xin", "xout"), pair)]
         buf_terms = []
-        for buf, name, hit in bufs:
+        for buf, name, req_hit, host_hit in bufs:
             w_en = Signal(name=f"{name}_w_en")
             sel = Signal(name=f"{name}_r_sel")
             # The buffer's own copy of the read index (a REPLICA, not merged with `w_idx` and
@@ -197,7 +201,8 @@ class DataSpace(wiring.Component):
             # that the placer can put it next to this buffer's word selection (section
             # "opread").
             r_idx = Signal.like(idx, name=f"{name}_r_idx", reset_less=True, attrs=REPLICA)
-            m.d.sync += [w_en.eq(p.we & hit), sel.eq(p.re & hit), r_idx.eq(idx)]
+            m.d.sync += [w_en.eq(req_we & req_hit | host_we & host_hit),
+                         sel.eq(req_re & req_hit | host_re & host_hit), r_idx.eq(idx)]
             m.d.comb += [buf.addr.eq(r_idx), buf.w_addr.eq(w_idx), buf.w_data.eq(w_data),
                          buf.w_en.eq(w_en)]
             buf_terms.append(buf.r_data.as_unsigned() & sel.replicate(c.data_bits))

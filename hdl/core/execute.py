@@ -297,11 +297,30 @@ class Execute(wiring.Component):
         # The dispatch read of ldx/stx (their base) from the instruction register's
         # operation bits (one-hot: one opcode) and its fault, not the end of the priority
         # chain below: the operand space's read flags see a shallow `re` (section "dsport").
-        # SCALAR_A/SCALAR_B's reads are set in their states.
         dispatch_re = Signal(name="x_dispatch_re")
-        m.d.comb += [dispatch_re.eq(go & (ins.fault == ErrorCode.NONE) & (op.ldx | op.stx)),
-                     dp.re.eq(dispatch_re)]
-        with m.FSM(name="x_fsm"):
+        no_fault = ins.fault == ErrorCode.NONE
+        m.d.comb += dispatch_re.eq(go & no_fault & (op.ldx | op.stx))
+        # The stage's other requests to the operand port likewise, from flip-flops and the
+        # instruction register, not from the state or the priority chain (section "dispreq"):
+        # set writes on `go & quick & set` (`quick`: no fault, retires in DISPATCH; a set
+        # with its dst out of range is not quick), its word `sat(imm)` whenever `scalar` is
+        # low; the scalar states' reads (SCALAR_A, SCALAR_B) and write (SCALAR_R) are marked
+        # by flip-flops set on the way into them (`x_rd_a`, `x_rd_b`, `x_wr_r`); `net_own`
+        # (the network takes the port) is the dispatch of send/recv without fault.
+        set_we = Signal(name="x_set_we")
+        rd_a, rd_b = Signal(name="x_rd_a"), Signal(name="x_rd_b")
+        wr_r = Signal(name="x_wr_r")
+        sat_imm = Signal.like(dp.wdata, name="x_sat_imm")
+        m.d.comb += [set_we.eq(go & self.quick & op.set),
+                     net_own.eq(go & no_fault & (op.send | op.recv)), sat_imm.eq(ins.imm)]
+        m.d.sync += [rd_a.eq(go & no_fault & (op.alu_int | op.br)), rd_b.eq(rd_a)]
+        if c.data_bits < len(ins.imm):              # sat(imm) as the golden model
+            lo, hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
+            with m.If(ins.imm > hi):
+                m.d.comb += sat_imm.eq(hi)
+            with m.If(ins.imm < lo):
+                m.d.comb += sat_imm.eq(lo)
+        with m.FSM(name="x_fsm") as fsm:
             with m.State("DISPATCH"):
                 with m.If(go):
                     m.d.sync += [pc.eq(ins.pc), m_idx.eq(0), no_start.eq(start_bits == 0),
@@ -313,15 +332,9 @@ class Execute(wiring.Component):
                     with m.Elif(op.jmp):
                         m.d.sync += taken.eq(1)     # redirects in the next cycle
                         retire()
-                    with m.Elif(op.set):
-                        m.d.comb += [dp.we.eq(1), dp.wdata.eq(ins.imm)]
-                        if c.data_bits < len(ins.imm):      # sat(imm) as the golden model
-                            lo, hi = -(1 << (c.data_bits - 1)), (1 << (c.data_bits - 1)) - 1
-                            with m.If(ins.imm > hi):
-                                m.d.comb += dp.wdata.eq(hi)
-                                m.d.sync += vfu_ovf.eq(1)
-                            with m.If(ins.imm < lo):
-                                m.d.comb += dp.wdata.eq(lo)
+                    with m.Elif(op.set):                    # writes: `set_we` above
+                        if c.data_bits < len(ins.imm):          # saturated
+                            with m.If(sat_imm != ins.imm):
                                 m.d.sync += vfu_ovf.eq(1)
                         retire()
                     with m.Elif(op.cp | op.alu | op.alui):
@@ -332,8 +345,7 @@ class Execute(wiring.Component):
                     with m.Elif(op.ldx | op.stx):           # reads: `dispatch_re` above
                         m.d.sync += ea_limit.eq(c.smem_user_depth - ins.saddr - vw)
                         m.next = "INDEX_R"
-                    with m.Elif(op.send | op.recv):
-                        m.d.comb += net_own.eq(1)
+                    with m.Elif(op.send | op.recv):         # the port: `net_own` above
                         m.d.sync += [unit.eq(1), net_go.eq(1)]
                         m.next = "NETWORK"
                     with m.Elif(op.alu_int | op.br):
@@ -415,6 +427,12 @@ class Execute(wiring.Component):
 
         with m.If(self.x_reset):        # last: it overrides the dispatch's load
             m.d.sync += pc.eq(0)
+        # After the FSM, so that these win over the scalar states' own `re`/`we`/`wdata`
+        # (the same values in those states, from state decodes): SCALAR_W of an alu_int
+        # always goes to SCALAR_R for one cycle, DISPATCH of alu_int/br to SCALAR_A, B.
+        m.d.sync += wr_r.eq(fsm.ongoing("SCALAR_W") & op.alu_int)
+        m.d.comb += [dp.re.eq(dispatch_re | rd_a | rd_b), dp.we.eq(set_we | wr_r),
+                     dp.wdata.eq(Mux(scalar, alu.result, sat_imm))]
 
         # -- events (counted by the core) ----------------------------------------------------
         execute_events(m, config=c, ev=self.events, ins=ins, retire=self.retire,

@@ -126,3 +126,21 @@ def test_faulting_ldx_stx_reads_nothing(mnemonic):
     assert gold["fault_code"] == CoreFault.ILLEGAL_INSTRUCTION
     assert rtl["fault_code"] == int(CoreFault.ILLEGAL_INSTRUCTION)
     assert rtl["events"]["rf_reads"] == gold["events"]["rf_reads"]
+
+
+@pytest.mark.parametrize("case", ["reserved_bit", "dst_out_of_range"])
+def test_faulting_set_writes_nothing(case):
+    """A set that faults at dispatch writes no operand: its write is ``go & quick & set``,
+    outside the dispatch chain (docs/synthesis.md "dispreq"). A reserved bit (illegal, dst 0
+    in range) would change M[0] (``compare`` checks the operand space); a dst at
+    ``addr_space`` changes no word but would count as a buffer write (checked here)."""
+    spec = BY_MNEMONIC["set"]
+    if case == "reserved_bit":
+        word = encode(make("set", dst=0, imm=5)) | (spec.reserved_mask & -spec.reserved_mask)
+        code = CoreFault.ILLEGAL_INSTRUCTION
+    else:
+        word, code = encode(make("set", dst=A, imm=5)), CoreFault.ADDRESS_RANGE
+    rtl, gold = _run(f"set 0, 9\n.word {word}\nhlt")
+    assert gold["fault_code"] == code and rtl["fault_code"] == int(code)
+    writes = ("rf_writes", "xbar_in_writes", "xbar_out_writes")
+    assert {n: rtl["events"][n] for n in writes} == {n: gold["events"].get(n, 0) for n in writes}
