@@ -396,7 +396,7 @@ class Execute(wiring.Component):
                     retire()
 
             # -- scalar: alu_int and branches (hdl/core/scalar_states.py) -----------------
-            scalar_states(m, ins=ins, dp=dp, s_addr=s_addr, scalar=scalar,
+            scalar_states(m, ins=ins, rdata=dp.rdata, s_addr=s_addr, scalar=scalar,
                           a_regs=(a_reg, a_mul, a_br), b_regs=(b_reg, b_mul, b_br), br_w=br_w,
                           alu=alu, ret_r=ret_r, retire=retire)
 
@@ -427,9 +427,8 @@ class Execute(wiring.Component):
 
         with m.If(self.x_reset):        # last: it overrides the dispatch's load
             m.d.sync += pc.eq(0)
-        # After the FSM, so that these win over the scalar states' own `re`/`we`/`wdata`
-        # (the same values in those states, from state decodes): SCALAR_W of an alu_int
-        # always goes to SCALAR_R for one cycle, DISPATCH of alu_int/br to SCALAR_A, B.
+        # SCALAR_W of an alu_int always goes to SCALAR_R for one cycle, DISPATCH of
+        # alu_int/br to SCALAR_A, then B.
         m.d.sync += wr_r.eq(fsm.ongoing("SCALAR_W") & op.alu_int)
         m.d.comb += [dp.re.eq(dispatch_re | rd_a | rd_b), dp.we.eq(set_we | wr_r),
                      dp.wdata.eq(Mux(scalar, alu.result, sat_imm))]

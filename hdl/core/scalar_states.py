@@ -15,12 +15,16 @@ before they are used):
   (``taken``, loaded by the execute stage while ``br_w`` is set); a taken one redirects in
   the next cycle (the execute stage's ``DISPATCH``, which spends it), then the front end
   refills in 3 (9 in all).
+
+The operand-space reads (``SCALAR_A``, ``SCALAR_B``) and the write of ``SCALAR_R`` are the
+execute stage's own flip-flops (``x_rd_a``, ``x_rd_b``, ``x_wr_r``: docs/synthesis.md,
+"dispreq"), not decodes of these states; here the address register and the operands.
 """
 
 __all__ = ["scalar_states"]
 
 
-def scalar_states(m, *, ins, dp, s_addr, scalar, a_regs, b_regs, br_w, alu, ret_r, retire):
+def scalar_states(m, *, ins, rdata, s_addr, scalar, a_regs, b_regs, br_w, alu, ret_r, retire):
     """Add the scalar states to the execute stage's FSM (call it inside ``m.FSM``).
 
     Parameters
@@ -28,9 +32,9 @@ def scalar_states(m, *, ins, dp, s_addr, scalar, a_regs, b_regs, br_w, alu, ret_
     m : Module
     ins : DecodeLayout view
         The instruction register.
-    dp : DataPortSignature interface
-        The execute stage's own operand-space port; its address is ``s_addr`` while
-        ``scalar`` is set.
+    rdata : Value
+        The execute stage's operand-space read data (its address is ``s_addr`` while
+        ``scalar`` is set).
     s_addr, scalar, ret_r : Signal
         The execute stage's registers (the scalar address and its flag, and the flag that
         the next state retires: set here on the way into the retiring state, ``SCALAR_W`` of
@@ -47,16 +51,14 @@ def scalar_states(m, *, ins, dp, s_addr, scalar, a_regs, b_regs, br_w, alu, ret_
     """
     op = ins.op
     with m.State("SCALAR_A"):
-        m.d.comb += dp.re.eq(1)
         m.d.sync += s_addr.eq(ins.src2)
         m.next = "SCALAR_B"
     with m.State("SCALAR_B"):
-        m.d.sync += [a.eq(dp.rdata) for a in a_regs]
-        m.d.comb += dp.re.eq(1)
+        m.d.sync += [a.eq(rdata) for a in a_regs]
         m.d.sync += s_addr.eq(ins.dst)
         m.next = "SCALAR_X"
     with m.State("SCALAR_X"):
-        m.d.sync += [b.eq(dp.rdata) for b in b_regs]
+        m.d.sync += [b.eq(rdata) for b in b_regs]
         m.d.sync += [ret_r.eq(~op.alu_int), br_w.eq(~op.alu_int)]
         m.next = "SCALAR_W"
     with m.State("SCALAR_W"):
@@ -67,6 +69,5 @@ def scalar_states(m, *, ins, dp, s_addr, scalar, a_regs, b_regs, br_w, alu, ret_
             m.d.sync += scalar.eq(0)
             retire()
     with m.State("SCALAR_R"):
-        m.d.comb += [dp.we.eq(1), dp.wdata.eq(alu.result)]
         m.d.sync += scalar.eq(0)
         retire()
