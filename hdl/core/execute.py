@@ -33,6 +33,7 @@ from .constants import ErrorCode
 from .data_space import DataPortSignature
 from .deferred import DeferredUpdates
 from .execute_events import execute_events
+from .index_states import index_states
 from .layouts import PC_BITS, DecodeLayout, EventLayout
 from .mcu_states import mcu_bits, mcu_states
 from .network import NetworkTransfer
@@ -257,7 +258,6 @@ class Execute(wiring.Component):
         br_w = Signal(name="x_br_w")        # set in a branch's SCALAR_W only
         ea_limit = Signal(signed(c.SMEM_ADDR_BITS + 2), name="x_ea_limit",  # ldx/stx
                           reset_less=True)
-        ea_out = Signal(name="x_ea_out", reset_less=True)
         mcu_started = Signal(name="x_mcu_started")     # an mcu instruction starts its MCUs
         # This stage's MCU requests (mcu, crs) and the deferred unit's (hlt) are never made in
         # the same cycle: ORed, not selected by the state (issue 20).
@@ -365,27 +365,9 @@ class Execute(wiring.Component):
                 with m.Elif(vec.done):
                     retire()
 
-            with m.State("INDEX_R"):
-                # ldx/stx: the base word arrives and is registered, so that the register
-                # file's block RAM output meets no comparator or adder (issue 20).
-                m.d.sync += a_reg.eq(dp.rdata)
-                m.next = "INDEX"
-            with m.State("INDEX"):
-                # The effective address (M[base] mod 2**B) + saddr and its range check are
-                # registered (`ea`, `ea_out`): neither the adder nor the comparator reaches the
-                # transfer's start and address registers (issue 20). Both limits were
-                # registered at dispatch (ea + vw > depth is M[base] > depth - saddr - vw).
-                base = a_reg.as_unsigned()
-                m.d.sync += [ea.eq(base + ins.saddr), ea_out.eq(base > ea_limit)]
-                m.next = "INDEX_C"
-            with m.State("INDEX_C"):
-                # Checked in the golden model's order: shared-memory range, then the vector.
-                with m.If(ea_out):
-                    fault(ErrorCode.SMEM_ADDRESS_RANGE)
-                with m.Elif(ins.vec_out):     # the dispatch check's, registered
-                    fault(ErrorCode.ADDRESS_RANGE)
-                with m.Else():
-                    start_transfer()
+            # -- ldx/stx: the base, the effective address (hdl/core/index_states.py) ------
+            index_states(m, ins=ins, rdata=dp.rdata, base=a_reg, ea=ea, ea_limit=ea_limit,
+                         fault=fault, start_transfer=start_transfer)
 
             with m.State("TRANSFER"):
                 with m.If(transfer.done):
